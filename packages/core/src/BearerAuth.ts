@@ -1,0 +1,202 @@
+/**
+ * Bearer authentication for `@effect/platform` HTTP clients.
+ *
+ * The decorated client puts the provider's current token on every request —
+ * inside the unit that a retry re-runs, so a retried request never carries a
+ * stale header. When the response says the token was rejected (by default a
+ * 401, or a `WWW-Authenticate: Bearer error="invalid_token"` challenge;
+ * configurable as statuses and a body pattern), it invalidates exactly the
+ * token it sent and sends the request once more with a new one: never twice,
+ * never in a loop. If no token can be had, the request is not sent at all.
+ *
+ * @since 0.1.0
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientError from "@effect/platform/HttpClientError"
+import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
+import * as Predicate from "effect/Predicate"
+import * as Layer from "effect/Layer"
+import * as internal from "./internal/bearerAuth.js"
+import type * as TokenError from "./TokenError.js"
+import * as TokenProvider from "./TokenProvider.js"
+
+/**
+ * What counts as "the API rejected the token".
+ *
+ * - `statuses`: response statuses that mean rejection (default `[401]`; many
+ *   APIs need `[401, 403]`);
+ * - `bodyPattern`: a pattern that, found in the response body, means
+ *   rejection whatever the status (for APIs that answer 200 with an error
+ *   body). Setting it makes the decorator read the body of every response;
+ *   the body stays readable afterwards;
+ * - `invalidTokenChallenge`: treat `WWW-Authenticate: Bearer
+ *   error="invalid_token"` as rejection whatever the status (default `true`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RejectionRules {
+  readonly statuses?: ReadonlyArray<number> | undefined
+  readonly bodyPattern?: RegExp | undefined
+  readonly invalidTokenChallenge?: boolean | undefined
+}
+
+/**
+ * The API still rejected the request after the token was refreshed once.
+ * The credentials may lack a permission, or the API may be rejecting tokens
+ * for another reason; the request was not sent a third time.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * ```ts
+ * import { BearerAuth } from "@grantflow/core"
+ *
+ * const error = new BearerAuth.TokenRejected({ method: "GET", url: "https://api.example.com/me", status: 401 })
+ * error.message
+ * ```
+ */
+export class TokenRejected extends Data.TaggedError("TokenRejected")<{
+  readonly method: string
+  /** The request URL without its query string. */
+  readonly url: string
+  readonly status: number
+  readonly cause?: unknown
+}> {
+  /**
+   * Sending the same request again is not expected to help.
+   *
+   * @since 0.1.0
+   */
+  get retryable(): boolean {
+    return false
+  }
+
+  override get message(): string {
+    return `${this.method} ${this.url} was rejected (HTTP ${this.status}) with a freshly obtained token too; ` +
+      "check the client's scopes and permissions at the API, and the API's rejection rules"
+  }
+}
+
+const rejectedError = (request: HttpClientRequest.HttpClientRequest, response: HttpClientResponse.HttpClientResponse) =>
+  new TokenRejected({ method: request.method, url: internal.urlWithoutQuery(request), status: response.status })
+
+/**
+ * Tells whether a response means that the API rejected the token, under the
+ * given rules.
+ *
+ * @since 0.1.0
+ * @category predicates
+ * @example
+ * ```ts
+ * import { BearerAuth } from "@grantflow/core"
+ * import type { HttpClientResponse } from "@effect/platform"
+ *
+ * declare const response: HttpClientResponse.HttpClientResponse
+ * const rejected = BearerAuth.isRejected(response, { statuses: [401, 403], bodyPattern: /token expired/i })
+ * ```
+ */
+export const isRejected: (
+  response: HttpClientResponse.HttpClientResponse,
+  rules?: RejectionRules
+) => Effect.Effect<boolean> = internal.isRejected
+
+/**
+ * Decorates a client with Bearer authentication from a token provider.
+ * The resulting client also fails with the provider's `TokenError` (no token
+ * could be had; nothing was sent) and with {@link TokenRejected}.
+ *
+ * @since 0.1.0
+ * @category combinators
+ * @example
+ * ```ts
+ * import { BearerAuth, TokenProvider } from "@grantflow/core"
+ * import { HttpClient } from "@effect/platform"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const provider = yield* TokenProvider.TokenProvider
+ *   const client = (yield* HttpClient.HttpClient).pipe(
+ *     BearerAuth.authenticate(provider, { statuses: [401, 403] })
+ *   )
+ *   return yield* client.get("https://api.example.com/v1/me")
+ * })
+ * ```
+ */
+export const authenticate: {
+  (
+    provider: TokenProvider.TokenProvider["Type"],
+    rules?: RejectionRules
+  ): <E, R>(
+    self: HttpClient.HttpClient.With<E, R>
+  ) => HttpClient.HttpClient.With<E | TokenError.TokenError | TokenRejected, R>
+  <E, R>(
+    self: HttpClient.HttpClient.With<E, R>,
+    provider: TokenProvider.TokenProvider["Type"],
+    rules?: RejectionRules
+  ): HttpClient.HttpClient.With<E | TokenError.TokenError | TokenRejected, R>
+} = dual(
+  (args) => Predicate.hasProperty(args[0], HttpClient.TypeId),
+  <E, R>(
+    self: HttpClient.HttpClient.With<E, R>,
+    provider: TokenProvider.TokenProvider["Type"],
+    rules?: RejectionRules
+  ): HttpClient.HttpClient.With<E | TokenError.TokenError | TokenRejected, R> =>
+    internal.authenticate(self, provider, rules, {
+      noToken: (_request, error) => error,
+      rejected: (request, response) => rejectedError(request, response)
+    })
+)
+
+/**
+ * Replaces the `HttpClient` in the context with one authenticated by the
+ * `TokenProvider` in the context, for code that expects a plain `HttpClient`
+ * (generated API clients, `HttpApiClient`). Its failures are the usual
+ * `HttpClientError`s: a token that cannot be had is a `RequestError` whose
+ * `cause` is the `TokenError`; a token still rejected after a refresh is a
+ * `ResponseError` with reason `StatusCode` whose `cause` is a
+ * {@link TokenRejected}. Use {@link authenticate} to keep those errors typed.
+ *
+ * @since 0.1.0
+ * @category layers
+ * @example
+ * ```ts
+ * import { BearerAuth, TokenProvider } from "@grantflow/core"
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Layer } from "effect"
+ *
+ * declare const TokenLive: Layer.Layer<TokenProvider.TokenProvider>
+ * const ApiClientLive = BearerAuth.layer({ statuses: [401, 403] }).pipe(
+ *   Layer.provide(TokenLive),
+ *   Layer.provide(FetchHttpClient.layer)
+ * )
+ * ```
+ */
+export const layer = (
+  rules?: RejectionRules
+): Layer.Layer<HttpClient.HttpClient, never, HttpClient.HttpClient | TokenProvider.TokenProvider> =>
+  Layer.effect(
+    HttpClient.HttpClient,
+    Effect.gen(function*() {
+      const client = yield* HttpClient.HttpClient
+      const provider = yield* TokenProvider.TokenProvider
+      return internal.authenticate(client, provider, rules, {
+        noToken: (request, error) =>
+          new HttpClientError.RequestError({ request, reason: "Transport", cause: error, description: error.message }),
+        rejected: (request, response) => {
+          const cause = rejectedError(request, response)
+          return new HttpClientError.ResponseError({
+            request,
+            response,
+            reason: "StatusCode",
+            cause,
+            description: cause.message
+          })
+        }
+      })
+    })
+  )

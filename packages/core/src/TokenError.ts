@@ -1,0 +1,286 @@
+/**
+ * The typed failures of obtaining an access token from a token endpoint.
+ *
+ * Every error says what happened and what to do about it, keeps its `cause`,
+ * tells whether trying again can help (`retryable`), and never contains a
+ * client secret, an access token or a refresh token.
+ *
+ * @since 0.1.0
+ */
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Option from "effect/Option"
+import * as Predicate from "effect/Predicate"
+
+/**
+ * HTTP statuses after which a token request may be sent again:
+ * request timeout, too many requests, and every server error.
+ *
+ * @since 0.1.0
+ * @category predicates
+ * @example
+ * ```ts
+ * import { TokenError } from "@grantflow/core"
+ *
+ * TokenError.isRetryableStatus(503) // true
+ * TokenError.isRetryableStatus(400) // false
+ * ```
+ */
+export const isRetryableStatus = (status: number): boolean => status === 408 || status === 429 || status >= 500
+
+/**
+ * OAuth error codes (RFC 6749 §5.2 and extensions) that no retry can fix:
+ * the client or the grant must change first.
+ *
+ * @since 0.1.0
+ * @category constants
+ * @example
+ * ```ts
+ * import { TokenError } from "@grantflow/core"
+ *
+ * TokenError.terminalErrorCodes.has("invalid_grant") // true
+ * ```
+ */
+export const terminalErrorCodes: ReadonlySet<string> = new Set([
+  "invalid_request",
+  "invalid_client",
+  "invalid_grant",
+  "unauthorized_client",
+  "unsupported_grant_type",
+  "invalid_scope",
+  "access_denied",
+  "invalid_target"
+])
+
+/**
+ * The token endpoint answered with an OAuth error response (RFC 6749 §5.2),
+ * either with an error status or — as some servers do — with a 2xx status and
+ * an `error` field.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * ```ts
+ * import { TokenError } from "@grantflow/core"
+ * import { Option } from "effect"
+ *
+ * const error = new TokenError.OAuthError({
+ *   status: 400,
+ *   error: "invalid_client",
+ *   description: Option.some("unknown client"),
+ *   uri: Option.none(),
+ *   retryAfter: Option.none()
+ * })
+ * error.retryable // false
+ * ```
+ */
+export class OAuthError extends Data.TaggedError("OAuthError")<{
+  /** The HTTP status of the token response. */
+  readonly status: number
+  /** The OAuth `error` code, e.g. `invalid_client`. */
+  readonly error: string
+  /** The server's `error_description`, if any. */
+  readonly description: Option.Option<string>
+  /** The server's `error_uri`, if any. */
+  readonly uri: Option.Option<string>
+  /** How long the server asked us to wait (`Retry-After`), if it said. */
+  readonly retryAfter: Option.Option<Duration.Duration>
+  readonly cause?: unknown
+}> {
+  /**
+   * `true` when the same request may succeed later: a retryable status, or a
+   * `temporarily_unavailable` / `server_error` code, and never a code that
+   * needs the client or grant to change.
+   *
+   * @since 0.1.0
+   */
+  get retryable(): boolean {
+    if (terminalErrorCodes.has(this.error)) return false
+    return isRetryableStatus(this.status) || this.error === "temporarily_unavailable" || this.error === "server_error"
+  }
+
+  override get message(): string {
+    const description = Option.match(this.description, { onNone: () => "", onSome: (d) => `: ${d}` })
+    const advice = this.retryable
+      ? "the server may recover; the request can be retried"
+      : this.error === "invalid_grant"
+      ? "the grant (code or refresh token) is no longer valid; the user must authorize again"
+      : this.error === "invalid_client" || this.error === "unauthorized_client"
+      ? "check the client id, the client secret and the client authentication method"
+      : "check the token request parameters"
+    return `the token endpoint answered HTTP ${this.status} with OAuth error "${this.error}"${description} (${advice})`
+  }
+}
+
+/**
+ * The token endpoint could not be reached, timed out, or answered with an
+ * error status that carried no OAuth error body (a gateway page, say).
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * ```ts
+ * import { TokenError } from "@grantflow/core"
+ * import { Option } from "effect"
+ *
+ * const error = new TokenError.TokenEndpointUnavailable({
+ *   reason: "Status",
+ *   status: Option.some(503),
+ *   retryAfter: Option.none()
+ * })
+ * error.retryable // true
+ * ```
+ */
+export class TokenEndpointUnavailable extends Data.TaggedError("TokenEndpointUnavailable")<{
+  /** `Transport`: no response; `Timeout`: no response in time; `Status`: an error status without an OAuth body. */
+  readonly reason: "Transport" | "Timeout" | "Status"
+  readonly status: Option.Option<number>
+  readonly retryAfter: Option.Option<Duration.Duration>
+  readonly cause?: unknown
+}> {
+  /**
+   * `true` for transport failures and time-outs, and for the statuses of
+   * {@link isRetryableStatus}.
+   *
+   * @since 0.1.0
+   */
+  get retryable(): boolean {
+    return Option.match(this.status, { onNone: () => true, onSome: isRetryableStatus })
+  }
+
+  override get message(): string {
+    switch (this.reason) {
+      case "Transport":
+        return "the token endpoint could not be reached (check the token URL and the network); the request can be retried"
+      case "Timeout":
+        return "the token endpoint did not answer in time; the request can be retried"
+      case "Status": {
+        const status = Option.getOrElse(this.status, () => 0)
+        return `the token endpoint answered HTTP ${status} without an OAuth error body` +
+          (this.retryable ? "; the request can be retried" : "; check the token URL")
+      }
+    }
+  }
+}
+
+/**
+ * The token endpoint answered 2xx, but the body is not a usable token
+ * response. `field` names what failed (`body` when it is not JSON or form
+ * data at all); `excerpt` is a short, secret-free hint of what was received.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * ```ts
+ * import { TokenError } from "@grantflow/core"
+ *
+ * const error = new TokenError.MalformedTokenResponse({
+ *   status: 200,
+ *   field: "access_token",
+ *   reason: "is empty",
+ *   excerpt: ""
+ * })
+ * error.message // names the field, never the token
+ * ```
+ */
+export class MalformedTokenResponse extends Data.TaggedError("MalformedTokenResponse")<{
+  readonly status: number
+  readonly field: string
+  readonly reason: string
+  readonly excerpt: string
+  readonly cause?: unknown
+}> {
+  /**
+   * A malformed response is not retried automatically.
+   *
+   * @since 0.1.0
+   */
+  get retryable(): boolean {
+    return false
+  }
+
+  override get message(): string {
+    const excerpt = this.excerpt === "" ? "" : ` (received: ${this.excerpt})`
+    return `the token endpoint answered HTTP ${this.status}, but \`${this.field}\` ${this.reason}${excerpt}; ` +
+      "the server does not follow RFC 6749 §5.1 here — report it or describe the quirk to grantflow"
+  }
+}
+
+/**
+ * The token request was refused before it was sent because its configuration
+ * is unsafe or invalid, e.g. a plain `http:` token URL that is not loopback.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * ```ts
+ * import { TokenError } from "@grantflow/core"
+ *
+ * const error = new TokenError.InvalidTokenRequest({
+ *   reason: "the token URL must use https: (or be loopback)"
+ * })
+ * error.retryable // false
+ * ```
+ */
+export class InvalidTokenRequest extends Data.TaggedError("InvalidTokenRequest")<{
+  readonly reason: string
+  readonly cause?: unknown
+}> {
+  /**
+   * A configuration error is never retried.
+   *
+   * @since 0.1.0
+   */
+  get retryable(): boolean {
+    return false
+  }
+
+  override get message(): string {
+    return `the token request was not sent: ${this.reason}`
+  }
+}
+
+/**
+ * Every way obtaining a token can fail.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TokenError = OAuthError | TokenEndpointUnavailable | MalformedTokenResponse | InvalidTokenRequest
+
+/**
+ * Tells whether a value is a {@link TokenError}.
+ *
+ * @since 0.1.0
+ * @category predicates
+ * @example
+ * ```ts
+ * import { TokenError } from "@grantflow/core"
+ *
+ * TokenError.isTokenError(new Error("boom")) // false
+ * ```
+ */
+export const isTokenError = (u: unknown): u is TokenError =>
+  Predicate.isTagged(u, "OAuthError") || Predicate.isTagged(u, "TokenEndpointUnavailable") ||
+  Predicate.isTagged(u, "MalformedTokenResponse") || Predicate.isTagged(u, "InvalidTokenRequest")
+
+/**
+ * The server's requested wait before the next attempt, if the error carries one.
+ *
+ * @since 0.1.0
+ * @category getters
+ * @example
+ * ```ts
+ * import { TokenError } from "@grantflow/core"
+ * import { Duration, Option } from "effect"
+ *
+ * const error = new TokenError.TokenEndpointUnavailable({
+ *   reason: "Status",
+ *   status: Option.some(429),
+ *   retryAfter: Option.some(Duration.seconds(2))
+ * })
+ * TokenError.retryAfter(error) // Option.some(Duration.seconds(2))
+ * ```
+ */
+export const retryAfter = (error: TokenError): Option.Option<Duration.Duration> =>
+  error._tag === "OAuthError" || error._tag === "TokenEndpointUnavailable" ? error.retryAfter : Option.none()

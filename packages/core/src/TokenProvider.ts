@@ -1,0 +1,149 @@
+/**
+ * The token provider: one cached access token, kept fresh.
+ *
+ * A provider is built around a *fetch* — any `Effect` that obtains a token
+ * from a token endpoint, e.g. `Grant.clientCredentials(...)` — and a
+ * {@link RefreshPolicy.RefreshPolicy}. It
+ *
+ * - hands out the cached token while it is fresh;
+ * - inside the refresh window, still hands it out and refreshes it once in the
+ *   background (a fiber of the provider's scope);
+ * - once it expired, lets callers wait for one refresh: however many ask, one
+ *   token request runs, and all of them share its success or its failure;
+ * - retries a failing token endpoint with the policy's `Schedule`, keeps
+ *   serving a token that has not expired while refreshing fails, and after a
+ *   failed refresh waits for a cool-down before asking again;
+ * - discards the token when told it was rejected — only if it still holds
+ *   *that* token, so a burst of rejections causes one refresh.
+ *
+ * Time is read from Effect's `Clock`, so `TestClock` drives every expiry.
+ *
+ * @since 0.1.0
+ */
+import type * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
+import type * as AccessToken from "./AccessToken.js"
+import * as internal from "./internal/tokenProvider.js"
+import type * as RefreshPolicy from "./RefreshPolicy.js"
+import type * as TokenError from "./TokenError.js"
+
+/**
+ * The token provider service.
+ *
+ * @since 0.1.0
+ * @category tags
+ * @example
+ * ```ts
+ * import { TokenProvider } from "@grantflow/core"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const provider = yield* TokenProvider.TokenProvider
+ *   const token = yield* provider.get
+ *   return token.expiresAt
+ * })
+ * ```
+ */
+export class TokenProvider extends Context.Tag("@grantflow/core/TokenProvider")<TokenProvider, {
+  /** The current token: cached while fresh, refreshed when not. */
+  readonly get: Effect.Effect<AccessToken.AccessToken, TokenError.TokenError>
+  /**
+   * Tells the provider that `token` was rejected. The cache is cleared only if
+   * it still holds that token; the next `get` obtains a new one.
+   */
+  readonly invalidate: (token: AccessToken.AccessToken) => Effect.Effect<void>
+  /** Obtains a new token now (or joins the refresh already running). */
+  readonly refresh: Effect.Effect<AccessToken.AccessToken, TokenError.TokenError>
+}>() {}
+
+/**
+ * Options of a token provider: its refresh policy (default
+ * {@link RefreshPolicy.defaultPolicy}) and a name that tags its metrics, logs
+ * and spans (default `"default"`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  readonly policy?: RefreshPolicy.RefreshPolicy | undefined
+  readonly name?: string | undefined
+}
+
+/**
+ * Builds a provider in the current scope. Use it when an application needs
+ * several providers (one per API, say); otherwise use {@link layer}. Closing
+ * the scope stops any refresh still running.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * ```ts
+ * import { ClientAuth, Grant, TokenProvider } from "@grantflow/core"
+ * import { Effect, Redacted } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const crm = yield* TokenProvider.make(
+ *     Grant.clientCredentials({
+ *       tokenUrl: "https://auth.example.com/token",
+ *       auth: ClientAuth.clientSecretBasic("my-client", Redacted.make("s3cret"))
+ *     }),
+ *     { name: "crm" }
+ *   )
+ *   return yield* crm.get
+ * })
+ * ```
+ */
+export const make: <R>(
+  fetch: Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, R>,
+  options?: Options
+) => Effect.Effect<TokenProvider["Type"], never, Scope.Scope | R> = internal.make
+
+/**
+ * A scoped layer of the {@link TokenProvider} service.
+ *
+ * @since 0.1.0
+ * @category layers
+ * @example
+ * ```ts
+ * import { ClientAuth, Grant, RefreshPolicy, TokenProvider } from "@grantflow/core"
+ * import { Redacted } from "effect"
+ *
+ * const TokenLive = TokenProvider.layer(
+ *   Grant.clientCredentials({
+ *     tokenUrl: "https://auth.example.com/token",
+ *     auth: ClientAuth.clientSecretPost("my-client", Redacted.make("s3cret")),
+ *     scopes: ["crm.read"]
+ *   }),
+ *   { policy: RefreshPolicy.make({ skew: "2 minutes" }) }
+ * )
+ * ```
+ */
+export const layer = <R>(
+  fetch: Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, R>,
+  options?: Options
+): Layer.Layer<TokenProvider, never, R> => Layer.scoped(TokenProvider, make(fetch, options))
+
+/**
+ * A scoped layer of the {@link TokenProvider} service whose fetch is read
+ * from Effect `Config` (environment variables by default), e.g. with
+ * `Grant.clientCredentialsConfig()`.
+ *
+ * @since 0.1.0
+ * @category layers
+ * @example
+ * ```ts
+ * import { Grant, TokenProvider } from "@grantflow/core"
+ *
+ * // reads CRM_TOKEN_URL, CRM_CLIENT_ID, CRM_CLIENT_SECRET, CRM_SCOPES
+ * const TokenLive = TokenProvider.layerConfig(Grant.clientCredentialsConfig({ prefix: "CRM" }))
+ * ```
+ */
+export const layerConfig = <R>(
+  config: Config.Config<Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, R>>,
+  options?: Options
+): Layer.Layer<TokenProvider, ConfigError.ConfigError, R> =>
+  Layer.scoped(TokenProvider, Effect.flatMap(config, (fetch) => make(fetch, options)))

@@ -1,0 +1,92 @@
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as UrlParams from "@effect/platform/UrlParams"
+import * as Effect from "effect/Effect"
+import * as Metric from "effect/Metric"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as AccessToken from "../AccessToken.js"
+import type { RejectionRules } from "../BearerAuth.js"
+import type * as TokenError from "../TokenError.js"
+import type * as TokenProvider from "../TokenProvider.js"
+import * as metrics from "./metrics.js"
+
+const invalidTokenChallenge = /^\s*Bearer\b.*\berror\s*=\s*"?invalid_token\b/i
+
+/** @internal */
+export const isRejected = (
+  response: HttpClientResponse.HttpClientResponse,
+  rules: RejectionRules = {}
+): Effect.Effect<boolean> => {
+  if ((rules.statuses ?? [401]).includes(response.status)) return Effect.succeed(true)
+  if (rules.invalidTokenChallenge ?? true) {
+    const challenge = response.headers["www-authenticate"]
+    if (challenge !== undefined && invalidTokenChallenge.test(challenge)) return Effect.succeed(true)
+  }
+  const pattern = rules.bodyPattern
+  if (pattern === undefined) return Effect.succeed(false)
+  // `text` is cached by the response, so the caller can still read the body.
+  return response.text.pipe(
+    Effect.map((body) => {
+      pattern.lastIndex = 0
+      return pattern.test(body)
+    }),
+    Effect.orElseSucceed(() => false)
+  )
+}
+
+/** @internal */
+export const urlWithoutQuery = (request: HttpClientRequest.HttpClientRequest): string => {
+  const url = UrlParams.makeUrl(request.url, [], Option.none())
+  return url._tag === "Right" ? `${url.right.origin}${url.right.pathname}` : request.url.split(/[?#]/)[0] ?? ""
+}
+
+/** @internal */
+export interface Failures<E1, E2> {
+  readonly noToken: (request: HttpClientRequest.HttpClientRequest, error: TokenError.TokenError) => E1
+  readonly rejected: (
+    request: HttpClientRequest.HttpClientRequest,
+    response: HttpClientResponse.HttpClientResponse
+  ) => E2
+}
+
+const withToken = (request: HttpClientRequest.HttpClientRequest, token: AccessToken.AccessToken) =>
+  HttpClientRequest.setHeader(request, "authorization", Redacted.value(AccessToken.authorizationHeader(token)))
+
+// The first answer is dropped: drain its body so the connection can be reused.
+const discard = (response: HttpClientResponse.HttpClientResponse) => Effect.ignore(response.arrayBuffer)
+
+/** @internal */
+export const authenticate = <E, R, E1, E2>(
+  client: HttpClient.HttpClient.With<E, R>,
+  provider: TokenProvider.TokenProvider["Type"],
+  rules: RejectionRules | undefined,
+  failures: Failures<E1, E2>
+): HttpClient.HttpClient.With<E | E1 | E2, R> => {
+  const tokenFor = (request: HttpClientRequest.HttpClientRequest) =>
+    Effect.mapError(provider.get, (error) => failures.noToken(request, error))
+
+  const execute = (request: HttpClientRequest.HttpClientRequest) =>
+    Effect.gen(function*() {
+      const token = yield* tokenFor(request)
+      const response = yield* client.execute(withToken(request, token))
+      if (!(yield* isRejected(response, rules))) return response
+      yield* discard(response)
+      yield* provider.invalidate(token)
+      const renewed = yield* tokenFor(request)
+      yield* Metric.increment(metrics.requestReplays)
+      yield* Effect.logDebug("grantflow: the API rejected the token; request replayed with a new one").pipe(
+        Effect.annotateLogs({ method: request.method, status: response.status })
+      )
+      const replayed = yield* client.execute(withToken(request, renewed))
+      if (!(yield* isRejected(replayed, rules))) return replayed
+      yield* provider.invalidate(renewed)
+      return yield* Effect.fail(failures.rejected(request, replayed))
+    })
+
+  return HttpClient.makeWith(
+    (request: Effect.Effect<HttpClientRequest.HttpClientRequest, E | E1 | E2, R>) => Effect.flatMap(request, execute),
+    Effect.succeed
+  )
+}
