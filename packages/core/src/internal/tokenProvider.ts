@@ -1,11 +1,13 @@
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
-import type * as Context from "effect/Context"
+import * as Context from "effect/Context"
+import * as DefaultServices from "effect/DefaultServices"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
+import * as FiberRef from "effect/FiberRef"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
@@ -37,6 +39,8 @@ type Reason = "initial" | "expired" | "background" | "invalidated" | "forced"
  */
 interface State {
   token: AccessToken.AccessToken | undefined
+  /** When `token` enters its refresh window, computed once per token. */
+  staleAt: number
   /** The last token obtained, even if invalidated since: detects servers that re-issue the same expiry. */
   last: AccessToken.AccessToken | undefined
   inflight: Deferred.Deferred<AccessToken.AccessToken, TokenError.TokenError> | undefined
@@ -58,15 +62,15 @@ export const make = <R>(
     const name = options.name ?? "default"
     const schedule = RefreshPolicy.retrySchedule(policy)
 
-    const served = Metric.tagged(metrics.tokensServed, "provider", name)
-    const fetched = Metric.tagged(metrics.tokenFetches, "provider", name)
-    const failed = Metric.tagged(metrics.tokenFetchFailures, "provider", name)
-    const background = Metric.tagged(metrics.backgroundRefreshes, "provider", name)
-    const backgroundSucceeded = Metric.tagged(background, "outcome", "success")
-    const backgroundFailed = Metric.tagged(background, "outcome", "failure")
+    const served = metrics.labelled(metrics.tokensServed, { provider: name })
+    const fetched = metrics.labelled(metrics.tokenFetches, { provider: name })
+    const failed = metrics.labelled(metrics.tokenFetchFailures, { provider: name })
+    const backgroundSucceeded = metrics.labelled(metrics.backgroundRefreshes, { provider: name, outcome: "success" })
+    const backgroundFailed = metrics.labelled(metrics.backgroundRefreshes, { provider: name, outcome: "failure" })
 
     const state: State = {
       token: undefined,
+      staleAt: 0,
       last: undefined,
       inflight: undefined,
       failure: undefined,
@@ -97,6 +101,7 @@ export const make = <R>(
             ? token.expiresAt
             : 0
           state.token = token
+          state.staleAt = token.expiresAt - AccessToken.windowMillis(token, policy)
           state.last = token
           state.failure = undefined
           state.coolDownUntil = 0
@@ -165,20 +170,21 @@ export const make = <R>(
         return Effect.flatMap(startRefresh(reason), Deferred.await)
       }).pipe(Effect.tap(() => Metric.increment(served)))
 
-    const get = Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    // The warm path is one step: clock, cache check and counter read straight
+    // from the fiber, with the same services and metric labels the combinators
+    // would use. It runs on every API request, so it must cost next to nothing.
+    const get = Effect.withFiberRuntime<AccessToken.AccessToken, TokenError.TokenError>((fiber) => {
+      const now = Context.get(fiber.getFiberRef(DefaultServices.currentServices), Clock.Clock)
+        .unsafeCurrentTimeMillis()
       const token = state.token
       if (token === undefined) return awaitToken(now, state.last === undefined ? "initial" : "invalidated")
-      switch (AccessToken.freshness(token, now, policy)) {
-        case "Fresh":
-          return serve(token)
-        case "Stale": {
-          const refreshEarly = state.inflight === undefined && now >= state.coolDownUntil &&
-            now >= state.earlyRefreshFrom
-          return refreshEarly ? Effect.zipRight(startRefresh("background"), serve(token)) : serve(token)
-        }
-        case "Expired":
-          return awaitToken(now, "expired")
+      if (now < state.staleAt) {
+        served.unsafeUpdate(1, fiber.getFiberRef(FiberRef.currentMetricLabels))
+        return Effect.succeed(token)
       }
+      if (now >= token.expiresAt) return awaitToken(now, "expired")
+      const refreshEarly = state.inflight === undefined && now >= state.coolDownUntil && now >= state.earlyRefreshFrom
+      return refreshEarly ? Effect.zipRight(startRefresh("background"), serve(token)) : serve(token)
     })
 
     const invalidate = (token: AccessToken.AccessToken) =>
