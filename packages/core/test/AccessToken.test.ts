@@ -12,7 +12,7 @@ const make = (issuedAt: number, expiresAt: number, value = "secret-token-value")
     refreshToken: Option.some(Redacted.make("secret-refresh-value"))
   })
 
-const window = { skew: "60 seconds", maxWindowFraction: 0.5 }
+const window: AccessToken.RefreshWindow = { skew: "60 seconds", maxWindowFraction: 0.5 }
 
 describe("AccessToken", () => {
   it("freshness: fresh until the window, stale inside it, expired at expiry", () => {

@@ -1,0 +1,86 @@
+import type * as Headers from "@effect/platform/Headers"
+import type * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Either from "effect/Either"
+import * as Encoding from "effect/Encoding"
+import * as Option from "effect/Option"
+import type * as AuthServer from "../AuthServer.js"
+import type { Form } from "./form.js"
+import type { Note } from "./journal.js"
+import { oauthError, realm } from "./responses.js"
+import type { Client, State } from "./state.js"
+
+interface Credentials {
+  readonly method: AuthServer.AuthMethod
+  readonly clientId: string
+  readonly clientSecret: string
+}
+
+// RFC 6749 §2.3.1: id and secret are form-urlencoded before they are joined and base64-encoded.
+const formDecode = (s: string): string => decodeURIComponent(s.replace(/\+/g, " "))
+
+const decodeBasic = (encoded: string): Option.Option<Credentials> =>
+  Either.getRight(Encoding.decodeBase64String(encoded.trim())).pipe(
+    Option.flatMap((decoded) => {
+      const colon = decoded.indexOf(":")
+      if (colon === -1) return Option.none()
+      return Option.liftThrowable(() => ({
+        method: "client_secret_basic" as const,
+        clientId: formDecode(decoded.slice(0, colon)),
+        clientSecret: formDecode(decoded.slice(colon + 1))
+      }))()
+    })
+  )
+
+/**
+ * Authenticates the client of a token request by HTTP Basic or by
+ * `client_id` / `client_secret` in the body. The journal gets the client id
+ * the request claims, whether or not the claim holds.
+ *
+ * @internal
+ */
+export const authenticate = (
+  state: State,
+  headers: Headers.Headers,
+  form: Form,
+  note: Note
+): Either.Either<Client, HttpServerResponse.HttpServerResponse> => {
+  const authorization = headers.authorization
+  const bodyId = form.get("client_id")
+  const bodySecret = form.get("client_secret")
+  // a client that tried the Authorization header is told how to use it (RFC 6749 §5.2)
+  const invalidClient = (description: string) =>
+    Either.left(
+      oauthError(
+        401,
+        "invalid_client",
+        description,
+        authorization === undefined ? undefined : { "www-authenticate": `Basic realm="${realm}"` }
+      )
+    )
+
+  let credentials: Credentials
+  if (authorization !== undefined) {
+    const basic = /^basic\s+(.*)$/is.exec(authorization)
+    const decoded = basic === null ? Option.none() : decodeBasic(basic[1]!)
+    if (Option.isNone(decoded)) return invalidClient("The Authorization header is not valid Basic credentials")
+    if (bodySecret !== undefined || (bodyId !== undefined && bodyId !== decoded.value.clientId)) {
+      return Either.left(oauthError(400, "invalid_request", "The client used more than one authentication method"))
+    }
+    credentials = decoded.value
+  } else if (bodyId !== undefined) {
+    credentials = { method: "client_secret_post", clientId: bodyId, clientSecret: bodySecret ?? "" }
+  } else {
+    return invalidClient("Client authentication is required")
+  }
+
+  note.clientId = credentials.clientId
+  const client = state.client(credentials.clientId)
+  if (
+    Option.isNone(client) ||
+    client.value.clientSecret !== credentials.clientSecret ||
+    !client.value.authMethods.includes(credentials.method)
+  ) {
+    return invalidClient("Client authentication failed")
+  }
+  return Either.right(client.value)
+}

@@ -1,0 +1,39 @@
+import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import type * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Effect from "effect/Effect"
+import { oauthError } from "./responses.js"
+
+/**
+ * The parameters of a token request: each at most once, and a parameter sent
+ * without a value is absent (RFC 6749 §3.1, §3.2).
+ *
+ * @internal
+ */
+export type Form = ReadonlyMap<string, string>
+
+/** Reads an `application/x-www-form-urlencoded` body. @internal */
+export const read = (
+  request: HttpServerRequest.HttpServerRequest
+): Effect.Effect<Form, HttpServerResponse.HttpServerResponse> => {
+  const contentType = request.headers["content-type"] ?? ""
+  if (!/^application\/x-www-form-urlencoded\s*(;|$)/i.test(contentType)) {
+    return Effect.fail(
+      oauthError(400, "invalid_request", "The request body must be application/x-www-form-urlencoded")
+    )
+  }
+  return request.urlParamsBody.pipe(
+    Effect.mapError(() => oauthError(400, "invalid_request", "The request body could not be read")),
+    Effect.flatMap((params) => {
+      const form = new Map<string, string>()
+      const seen = new Set<string>()
+      for (const [name, value] of params) {
+        if (seen.has(name)) {
+          return Effect.fail(oauthError(400, "invalid_request", `The parameter ${name} was sent more than once`))
+        }
+        seen.add(name)
+        if (value !== "") form.set(name, value)
+      }
+      return Effect.succeed(form)
+    })
+  )
+}

@@ -1,0 +1,56 @@
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import type * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import type * as AuthServer from "../AuthServer.js"
+import type { State } from "./state.js"
+
+/**
+ * What an endpoint learns about a request while it handles it, for the
+ * journal. Filled in as the handler goes, so that a request answered early
+ * with an error is still recorded with all that was known.
+ *
+ * @internal
+ */
+export interface Note {
+  grantType?: string
+  clientId?: string
+  tokenId?: string
+  fault?: AuthServer.Fault["_tag"]
+}
+
+/**
+ * An endpoint handler, whose early answers (errors) come through the error
+ * channel, turned into an `HttpApp` that records each request in the journal.
+ *
+ * @internal
+ */
+export const journaled = <R>(
+  state: State,
+  endpoint: AuthServer.JournalEntry["endpoint"],
+  handler: (
+    request: HttpServerRequest.HttpServerRequest,
+    note: Note
+  ) => Effect.Effect<HttpServerResponse.HttpServerResponse, HttpServerResponse.HttpServerResponse, R>
+): Effect.Effect<HttpServerResponse.HttpServerResponse, never, R | HttpServerRequest.HttpServerRequest> =>
+  Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const at = yield* Clock.currentTimeMillis
+    const note: Note = {}
+    const response = yield* Effect.merge(handler(request, note))
+    yield* state.record({
+      at,
+      endpoint,
+      method: request.method,
+      path: pathOf(request.url),
+      ...note,
+      status: response.status
+    })
+    return response
+  })
+
+/** The path of a request URL, without its query string. @internal */
+export const pathOf = (url: string): string => {
+  const query = url.indexOf("?")
+  return query === -1 ? url : url.slice(0, query)
+}

@@ -1,0 +1,40 @@
+import type * as Headers from "@effect/platform/Headers"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import type { TokenRecord } from "./state.js"
+
+/** The realm named in every challenge the server sends. @internal */
+export const realm = "grantflow-sim"
+
+/** Token endpoint answers must not be cached (RFC 6749 §5.1). @internal */
+export const noStore = { "cache-control": "no-store", pragma: "no-cache" } as const
+
+/** @internal */
+export const json = (body: unknown, status = 200, headers?: Headers.Input): HttpServerResponse.HttpServerResponse =>
+  HttpServerResponse.unsafeJson(body, { status, headers })
+
+/** An error of the token endpoint, shaped as RFC 6749 §5.2 says. @internal */
+export const oauthError = (
+  status: number,
+  error: string,
+  description: string,
+  headers?: Headers.Input
+): HttpServerResponse.HttpServerResponse =>
+  json({ error, error_description: description }, status, { ...noStore, ...headers })
+
+/** A successful token response (RFC 6749 §5.1). @internal */
+export const tokenResponse = (token: TokenRecord): HttpServerResponse.HttpServerResponse =>
+  json(
+    {
+      access_token: token.value,
+      token_type: "Bearer",
+      // rounded down so that a client never believes a token lives longer than it does
+      expires_in: Math.floor((token.expiresAt - token.issuedAt) / 1000),
+      ...(token.scopes.length > 0 ? { scope: token.scopes.join(" ") } : {})
+    },
+    200,
+    noStore
+  )
+
+/** @internal */
+export const methodNotAllowed = (allowed: ReadonlyArray<string>): HttpServerResponse.HttpServerResponse =>
+  HttpServerResponse.empty({ status: 405, headers: { allow: allowed.join(", ") } })

@@ -1,0 +1,143 @@
+import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Encoding from "effect/Encoding"
+import * as HashMap from "effect/HashMap"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+import type * as AuthServer from "../AuthServer.js"
+
+/** @internal */
+export interface Client {
+  readonly clientId: string
+  readonly clientSecret: string
+  readonly authMethods: ReadonlyArray<AuthServer.AuthMethod>
+  readonly scopes: ReadonlyArray<string>
+}
+
+/** @internal */
+export interface TokenRecord extends AuthServer.IssuedToken {
+  readonly value: string
+  readonly seq: number
+}
+
+interface Tokens {
+  readonly count: number
+  readonly byValue: HashMap.HashMap<string, TokenRecord>
+}
+
+/** @internal */
+export type TokenStatus =
+  | { readonly _tag: "Valid" | "Expired" | "Revoked"; readonly token: TokenRecord }
+  | { readonly _tag: "Unknown" }
+
+/**
+ * Everything the endpoints share. Endpoints read and change it only through
+ * these operations, so a new grant or endpoint adds operations here rather
+ * than reaching into the `Ref`s.
+ *
+ * @internal
+ */
+export interface State {
+  readonly issuer: string
+  readonly client: (clientId: string) => Option.Option<Client>
+  readonly issue: (client: Client, scopes: ReadonlyArray<string>) => Effect.Effect<TokenRecord>
+  readonly check: (value: string) => Effect.Effect<TokenStatus>
+  readonly revoke: (value: string) => Effect.Effect<void>
+  readonly revokeAll: Effect.Effect<void>
+  readonly tokens: Effect.Effect<ReadonlyArray<AuthServer.IssuedToken>>
+  readonly issued: Effect.Effect<number>
+  readonly setTokenLifetime: (lifetime: Duration.DurationInput) => Effect.Effect<void>
+  readonly nextApiCall: Effect.Effect<number>
+  readonly takeFault: Effect.Effect<Option.Option<AuthServer.Fault>>
+  readonly fail: (fault: AuthServer.Fault, times: number) => Effect.Effect<void>
+  readonly record: (entry: AuthServer.JournalEntry) => Effect.Effect<void>
+  readonly journal: Effect.Effect<ReadonlyArray<AuthServer.JournalEntry>>
+  readonly clearJournal: Effect.Effect<void>
+}
+
+// 32 random bytes: opaque, unguessable and unique for any test run.
+const randomToken = (): string => Encoding.encodeBase64Url(globalThis.crypto.getRandomValues(new Uint8Array(32)))
+
+/** @internal */
+export const make = (options: AuthServer.Options): Effect.Effect<State> =>
+  Effect.gen(function*() {
+    const clients = new Map(options.clients.map((client): [string, Client] => [client.clientId, {
+      clientId: client.clientId,
+      clientSecret: client.clientSecret,
+      authMethods: client.authMethods ?? ["client_secret_basic", "client_secret_post"],
+      scopes: client.scopes ?? []
+    }]))
+    const lifetime = yield* Ref.make(Duration.decode(options.tokenLifetime ?? "1 hour"))
+    const tokens = yield* Ref.make<Tokens>({ count: 0, byValue: HashMap.empty() })
+    const apiCalls = yield* Ref.make(0)
+    const faults = yield* Ref.make(Chunk.empty<AuthServer.Fault>())
+    const journal = yield* Ref.make(Chunk.empty<AuthServer.JournalEntry>())
+
+    const issue = (client: Client, scopes: ReadonlyArray<string>) =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const millis = Duration.toMillis(yield* Ref.get(lifetime))
+        const value = randomToken()
+        return yield* Ref.modify(tokens, ({ byValue, count }): [TokenRecord, Tokens] => {
+          const token: TokenRecord = {
+            id: `t${count + 1}`,
+            seq: count + 1,
+            value,
+            clientId: client.clientId,
+            scopes,
+            issuedAt: now,
+            expiresAt: now + millis,
+            revoked: false
+          }
+          return [token, { count: count + 1, byValue: HashMap.set(byValue, value, token) }]
+        })
+      })
+
+    const check = (value: string) =>
+      Effect.gen(function*() {
+        const token = HashMap.get((yield* Ref.get(tokens)).byValue, value)
+        if (Option.isNone(token)) return { _tag: "Unknown" } as const
+        if (token.value.revoked) return { _tag: "Revoked", token: token.value } as const
+        const now = yield* Clock.currentTimeMillis
+        return { _tag: now >= token.value.expiresAt ? "Expired" : "Valid", token: token.value } as const
+      })
+
+    const revokeWhere = (predicate: (token: TokenRecord) => boolean) =>
+      Ref.update(tokens, (state) => ({
+        ...state,
+        byValue: HashMap.map(state.byValue, (token) => predicate(token) ? { ...token, revoked: true } : token)
+      }))
+
+    return {
+      issuer: (options.issuer ?? "http://127.0.0.1").replace(/\/+$/, ""),
+      client: (clientId) => Option.fromNullable(clients.get(clientId)),
+      issue,
+      check,
+      revoke: (value) => revokeWhere((token) => token.value === value),
+      revokeAll: revokeWhere(() => true),
+      tokens: Effect.map(Ref.get(tokens), ({ byValue }) =>
+        Array.from(HashMap.values(byValue))
+          .sort((a, b) => a.seq - b.seq)
+          .map(({ clientId, expiresAt, id, issuedAt, revoked, scopes }) => ({
+            id,
+            clientId,
+            scopes,
+            issuedAt,
+            expiresAt,
+            revoked
+          }))),
+      issued: Effect.map(Ref.get(tokens), (state) => state.count),
+      setTokenLifetime: (input) => Ref.set(lifetime, Duration.decode(input)),
+      nextApiCall: Ref.updateAndGet(apiCalls, (n) => n + 1),
+      takeFault: Ref.modify(faults, (queue) => [Chunk.head(queue), Chunk.drop(queue, 1)]),
+      fail: (fault, times) => {
+        const copies = Chunk.fromIterable(Array.from({ length: Math.max(0, times) }, () => fault))
+        return Ref.update(faults, Chunk.appendAll(copies))
+      },
+      record: (entry) => Ref.update(journal, Chunk.append(entry)),
+      journal: Effect.map(Ref.get(journal), Chunk.toReadonlyArray),
+      clearJournal: Ref.set(journal, Chunk.empty())
+    }
+  })
