@@ -191,7 +191,7 @@ export const layer = (
           const cause = rejectedError(request, response)
           return new HttpClientError.ResponseError({
             request,
-            response,
+            response: internal.withoutCredentials(response, request),
             reason: "StatusCode",
             cause,
             description: cause.message

@@ -42,6 +42,19 @@ export const urlWithoutQuery = (request: HttpClientRequest.HttpClientRequest): s
   return url._tag === "Right" ? `${url.right.origin}${url.right.pathname}` : request.url.split(/[?#]/)[0] ?? ""
 }
 
+/**
+ * The response as seen through the request *before* authentication: errors
+ * keep the response, and a response keeps its request, whose `Authorization`
+ * header would otherwise be printed by `JSON.stringify` outside a fiber,
+ * where Effect cannot redact it.
+ *
+ * @internal
+ */
+export const withoutCredentials = (
+  response: HttpClientResponse.HttpClientResponse,
+  request: HttpClientRequest.HttpClientRequest
+): HttpClientResponse.HttpClientResponse => Object.create(response, { request: { value: request } })
+
 /** @internal */
 export interface Failures<E1, E2> {
   readonly noToken: (request: HttpClientRequest.HttpClientRequest, error: TokenError.TokenError) => E1
