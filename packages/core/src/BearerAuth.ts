@@ -148,7 +148,7 @@ export const authenticate: {
   ): HttpClient.HttpClient.With<E | TokenError.TokenError | TokenRejected, R> =>
     internal.authenticate(self, provider, rules, {
       noToken: (_request, error) => error,
-      rejected: (request, response) => rejectedError(request, response)
+      rejected: (request, response) => Effect.succeed(rejectedError(request, response))
     })
 )
 
@@ -187,16 +187,17 @@ export const layer = (
       return internal.authenticate(client, provider, rules, {
         noToken: (request, error) =>
           new HttpClientError.RequestError({ request, reason: "Transport", cause: error, description: error.message }),
-        rejected: (request, response) => {
-          const cause = rejectedError(request, response)
-          return new HttpClientError.ResponseError({
-            request,
-            response: internal.withoutCredentials(response, request),
-            reason: "StatusCode",
-            cause,
-            description: cause.message
+        rejected: (request, response) =>
+          Effect.map(internal.withoutCredentials(response, request), (copy) => {
+            const cause = rejectedError(request, response)
+            return new HttpClientError.ResponseError({
+              request,
+              response: copy,
+              reason: "StatusCode",
+              cause,
+              description: cause.message
+            })
           })
-        }
       })
     })
   )

@@ -1,6 +1,6 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as UrlParams from "@effect/platform/UrlParams"
 import * as Effect from "effect/Effect"
 import * as Metric from "effect/Metric"
@@ -42,18 +42,28 @@ export const urlWithoutQuery = (request: HttpClientRequest.HttpClientRequest): s
   return url._tag === "Right" ? `${url.right.origin}${url.right.pathname}` : request.url.split(/[?#]/)[0] ?? ""
 }
 
+const nullBodyStatuses = new Set([101, 103, 204, 205, 304])
+
 /**
- * The response as seen through the request *before* authentication: errors
- * keep the response, and a response keeps its request, whose `Authorization`
- * header would otherwise be printed by `JSON.stringify` outside a fiber,
- * where Effect cannot redact it.
+ * A copy of a rejected response (status, headers, body) attached to the
+ * request as it was *before* authentication. Errors keep their response, and
+ * a response keeps its request, whose `Authorization` header `JSON.stringify`
+ * would print outside a fiber, where Effect cannot redact it.
  *
  * @internal
  */
 export const withoutCredentials = (
   response: HttpClientResponse.HttpClientResponse,
   request: HttpClientRequest.HttpClientRequest
-): HttpClientResponse.HttpClientResponse => Object.create(response, { request: { value: request } })
+): Effect.Effect<HttpClientResponse.HttpClientResponse> =>
+  Effect.map(Effect.orElseSucceed(response.text, () => ""), (body) =>
+    HttpClientResponse.fromWeb(
+      request,
+      new Response(body === "" || nullBodyStatuses.has(response.status) ? null : body, {
+        status: response.status,
+        headers: response.headers
+      })
+    ))
 
 /** @internal */
 export interface Failures<E1, E2> {
@@ -61,7 +71,7 @@ export interface Failures<E1, E2> {
   readonly rejected: (
     request: HttpClientRequest.HttpClientRequest,
     response: HttpClientResponse.HttpClientResponse
-  ) => E2
+  ) => Effect.Effect<E2>
 }
 
 const withToken = (request: HttpClientRequest.HttpClientRequest, token: AccessToken.AccessToken) =>
@@ -95,7 +105,7 @@ export const authenticate = <E, R, E1, E2>(
       const replayed = yield* client.execute(withToken(request, renewed))
       if (!(yield* isRejected(replayed, rules))) return replayed
       yield* provider.invalidate(renewed)
-      return yield* Effect.fail(failures.rejected(request, replayed))
+      return yield* Effect.flip(failures.rejected(request, replayed))
     })
 
   return HttpClient.makeWith(

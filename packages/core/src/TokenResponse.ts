@@ -1,0 +1,385 @@
+/**
+ * Token endpoint responses (RFC 6749 §5.1 and §5.2), decoded apart from the
+ * transport: a body and a status in, an {@link AccessToken.AccessToken} or a
+ * {@link TokenError.TokenError} out.
+ *
+ * Real servers bend the RFC in known ways — `expires_in` as a string or
+ * missing, `token_type` in any case, a 200 response carrying an `error`, form
+ * encoding instead of JSON — and this module accepts what is usable and
+ * rejects, with a secret-free explanation, what is not.
+ *
+ * @since 0.1.0
+ */
+import * as Duration from "effect/Duration"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Predicate from "effect/Predicate"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import * as AccessToken from "./AccessToken.js"
+import * as excerpt from "./internal/excerpt.js"
+import * as TokenError from "./TokenError.js"
+
+/**
+ * The lifetime given to a token whose response has no usable `expires_in`
+ * (missing, `null` or `0`): 5 minutes, short enough that a token that really
+ * lives shorter is not served long after it died.
+ *
+ * @since 0.1.0
+ * @category constants
+ * @example
+ * ```ts
+ * import { TokenResponse } from "@grantflow/core"
+ * import { Duration } from "effect"
+ *
+ * Duration.toMinutes(TokenResponse.defaultLifetime) // 5
+ * ```
+ */
+export const defaultLifetime: Duration.Duration = Duration.minutes(5)
+
+/**
+ * The longest lifetime a token is believed to have, 365 days; a larger
+ * `expires_in` is clamped to it.
+ *
+ * @since 0.1.0
+ * @category constants
+ * @example
+ * ```ts
+ * import { TokenResponse } from "@grantflow/core"
+ * import { Duration } from "effect"
+ *
+ * Duration.toDays(TokenResponse.defaultMaxLifetime) // 365
+ * ```
+ */
+export const defaultMaxLifetime: Duration.Duration = Duration.days(365)
+
+// Decoding failures carry fixed, secret-free messages: the default ones quote
+// the value received, which for `access_token` would be the token itself.
+const innerMessage = (issue: ParseResult.ParseIssue): string | undefined =>
+  issue._tag === "Transformation" && issue.issue._tag === "Type" ? issue.issue.message : undefined
+
+const fieldMessage = (fallback: string) => (issue: ParseResult.ParseIssue) => ({
+  message: innerMessage(issue) ?? fallback,
+  override: true
+})
+
+const AccessTokenValue = Schema.transformOrFail(Schema.String, Schema.RedactedFromSelf(Schema.String), {
+  strict: true,
+  decode: (value, _, ast) => {
+    const token = value.trim()
+    return token === ""
+      ? ParseResult.fail(new ParseResult.Type(ast, "", "is empty"))
+      : ParseResult.succeed(Redacted.make(token))
+  },
+  encode: (token) => ParseResult.succeed(Redacted.value(token))
+}).annotations({ message: fieldMessage("is not a string") })
+
+const numeric = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i
+
+const Seconds = Schema.transformOrFail(Schema.Union(Schema.Number, Schema.String), Schema.Number, {
+  strict: true,
+  decode: (value, _, ast) => {
+    const text = typeof value === "string" ? value.trim() : undefined
+    // A blank string is read like `null`: the server has no lifetime to state.
+    if (text === "") return ParseResult.succeed(0)
+    if (text !== undefined && !numeric.test(text)) {
+      return ParseResult.fail(new ParseResult.Type(ast, value, "is not a number of seconds"))
+    }
+    const seconds = Number(text ?? value)
+    if (Number.isNaN(seconds)) return ParseResult.fail(new ParseResult.Type(ast, value, "is not a number of seconds"))
+    if (seconds < 0) return ParseResult.fail(new ParseResult.Type(ast, value, "is negative"))
+    return ParseResult.succeed(seconds)
+  },
+  encode: ParseResult.succeed
+}).annotations({ message: fieldMessage("is not a number of seconds") })
+
+const Text = Schema.String.annotations({ message: fieldMessage("is not a string") })
+
+const ScopeValue = Schema.Union(Schema.String, Schema.Array(Schema.String)).annotations({
+  message: fieldMessage("is not a space-separated string")
+})
+
+const Wire = Schema.Struct({
+  access_token: AccessTokenValue,
+  token_type: Schema.optional(Schema.NullOr(Text)),
+  expires_in: Schema.optional(Schema.NullOr(Seconds)),
+  // Some servers send an array; it is unambiguous, so it is accepted.
+  scope: Schema.optional(Schema.NullOr(ScopeValue)),
+  refresh_token: Schema.optional(Schema.NullOr(Text))
+})
+
+/**
+ * A successful token response (RFC 6749 §5.1), decoded:
+ *
+ * - `access_token`: required, trimmed, not empty; `Redacted`;
+ * - `token_type`: any case of `bearer` becomes `Bearer`; missing, `null` or
+ *   blank means `Bearer`; other types are kept as sent;
+ * - `expires_in`: seconds as a number or a numeric string; missing, `null`,
+ *   blank or `0` becomes `Option.none()`; negative or non-numeric fails;
+ * - `scope`: split on whitespace; missing means `[]`;
+ * - `refresh_token`: optional, `Redacted`; an empty string means absent.
+ *
+ * Unknown fields (`id_token`, vendor extensions) are ignored.
+ *
+ * @since 0.1.0
+ * @category schemas
+ * @example
+ * ```ts
+ * import { TokenResponse } from "@grantflow/core"
+ * import { Schema } from "effect"
+ *
+ * const response = Schema.decodeUnknownSync(TokenResponse.Success)({
+ *   access_token: "abc", token_type: "bearer", expires_in: "3600", scope: "read write"
+ * })
+ * response.tokenType // "Bearer"
+ * response.scopes // ["read", "write"]
+ * ```
+ */
+export const Success = Schema.transform(
+  Wire,
+  Schema.Struct({
+    accessToken: Schema.RedactedFromSelf(Schema.String),
+    tokenType: Schema.String,
+    expiresIn: Schema.OptionFromSelf(Schema.Number),
+    scopes: Schema.Array(Schema.String),
+    refreshToken: Schema.OptionFromSelf(Schema.RedactedFromSelf(Schema.String))
+  }),
+  {
+    strict: true,
+    decode: (wire) => {
+      const tokenType = wire.token_type?.trim() ?? ""
+      const refreshToken = wire.refresh_token?.trim() ?? ""
+      const scope = wire.scope ?? []
+      return {
+        accessToken: wire.access_token,
+        tokenType: tokenType === "" || tokenType.toLowerCase() === "bearer" ? "Bearer" : tokenType,
+        expiresIn: Option.filter(Option.fromNullable(wire.expires_in), (seconds) => seconds > 0),
+        scopes: (typeof scope === "string" ? scope.split(/\s+/) : scope).filter((s) => s !== ""),
+        refreshToken: refreshToken === "" ? Option.none() : Option.some(Redacted.make(refreshToken))
+      }
+    },
+    encode: (response) => ({
+      access_token: response.accessToken,
+      token_type: response.tokenType,
+      expires_in: Option.getOrUndefined(response.expiresIn),
+      scope: response.scopes.join(" "),
+      refresh_token: Option.getOrUndefined(Option.map(response.refreshToken, Redacted.value))
+    })
+  }
+)
+
+/**
+ * The decoded form of {@link Success}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Success = typeof Success.Type
+
+/**
+ * How to read a token response: its HTTP status, when the request was sent
+ * (epoch milliseconds; it becomes `issuedAt`), the lifetime of a token without
+ * `expires_in` (default {@link defaultLifetime}), the longest lifetime believed
+ * (default {@link defaultMaxLifetime}), and the server's `Retry-After`, which
+ * error results carry.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DecodeOptions {
+  readonly status: number
+  readonly sentAt: number
+  readonly defaultLifetime?: Duration.DurationInput | undefined
+  readonly maxLifetime?: Duration.DurationInput | undefined
+  readonly retryAfter?: Option.Option<Duration.Duration> | undefined
+}
+
+const isSuccessStatus = (status: number): boolean => status >= 200 && status < 300
+
+const decodeSuccess = Schema.decodeUnknownEither(Success, { errors: "first", onExcessProperty: "ignore" })
+
+const malformed = (status: number, field: string, reason: string, excerpt: string) =>
+  new TokenError.MalformedTokenResponse({ status, field, reason, excerpt })
+
+const unavailable = (status: number, retryAfter: Option.Option<Duration.Duration>, cause?: unknown) =>
+  new TokenError.TokenEndpointUnavailable({
+    reason: "Status",
+    status: Option.some(status),
+    retryAfter,
+    ...(cause === undefined ? {} : { cause })
+  })
+
+const optionalText = (value: unknown): Option.Option<string> =>
+  typeof value === "string" && value.trim() !== "" ? Option.some(value) : Option.none()
+
+const describe = (body: unknown): string =>
+  body === null ? "null" : Array.isArray(body) ? "a JSON array" : `a JSON ${typeof body}`
+
+/**
+ * Turns a parsed token endpoint body into an access token or a typed error.
+ *
+ * - A body with an `error` field is an {@link TokenError.OAuthError}, whatever
+ *   the status (some servers answer errors with 200).
+ * - Otherwise a non-2xx status is a {@link TokenError.TokenEndpointUnavailable}
+ *   (`reason: "Status"`).
+ * - Otherwise the body is decoded with {@link Success}; the token is issued at
+ *   `sentAt` and expires `expires_in` later (or the default lifetime), clamped
+ *   to the maximum lifetime. A body that does not decode is a
+ *   {@link TokenError.MalformedTokenResponse} naming the field, with an excerpt
+ *   that lists the fields received and never shows a token.
+ *
+ * @since 0.1.0
+ * @category decoding
+ * @example
+ * ```ts
+ * import { TokenResponse } from "@grantflow/core"
+ * import { Either } from "effect"
+ *
+ * const result = TokenResponse.decode(
+ *   { access_token: "abc", token_type: "bearer", expires_in: 3600 },
+ *   { status: 200, sentAt: 1_000 }
+ * )
+ * if (Either.isRight(result)) result.right.expiresAt // 3_601_000
+ * ```
+ */
+export const decode = (
+  body: unknown,
+  options: DecodeOptions
+): Either.Either<AccessToken.AccessToken, TokenError.TokenError> => {
+  const { status } = options
+  const retryAfter = options.retryAfter ?? Option.none()
+  if (!Predicate.isRecord(body)) {
+    return Either.left(
+      isSuccessStatus(status)
+        ? malformed(status, "body", "is not a JSON object or form data", describe(body))
+        : unavailable(status, retryAfter)
+    )
+  }
+  const error = body["error"]
+  if (error !== undefined && error !== null && error !== "") {
+    if (typeof error === "string") {
+      return Either.left(
+        new TokenError.OAuthError({
+          status,
+          error,
+          description: optionalText(body["error_description"]),
+          uri: optionalText(body["error_uri"]),
+          retryAfter
+        })
+      )
+    }
+    return Either.left(
+      isSuccessStatus(status)
+        ? malformed(status, "error", "is not a string", excerpt.fields(body, "error"))
+        : unavailable(status, retryAfter)
+    )
+  }
+  if (!isSuccessStatus(status)) return Either.left(unavailable(status, retryAfter))
+  return Either.match(decodeSuccess(body), {
+    // The ParseError is not kept as the cause: its issues hold the values
+    // received, tokens included.
+    onLeft: (parseError) => {
+      const [issue] = ParseResult.ArrayFormatter.formatErrorSync(parseError)
+      const field = issue !== undefined && issue.path.length > 0 ? String(issue.path[0]) : "body"
+      return Either.left(malformed(status, field, issue?.message ?? "is invalid", excerpt.fields(body, field)))
+    },
+    onRight: (response) => Either.right(toAccessToken(response, options))
+  })
+}
+
+/**
+ * Builds the access token of a decoded response: issued at `sentAt`, expiring
+ * after `expires_in` (or the default lifetime), never later than the maximum
+ * lifetime.
+ *
+ * @since 0.1.0
+ * @category decoding
+ * @example
+ * ```ts
+ * import { TokenResponse } from "@grantflow/core"
+ * import { Option, Redacted } from "effect"
+ *
+ * const token = TokenResponse.toAccessToken(
+ *   {
+ *     accessToken: Redacted.make("abc"), tokenType: "Bearer", expiresIn: Option.none(),
+ *     scopes: [], refreshToken: Option.none()
+ *   },
+ *   { sentAt: 0 }
+ * )
+ * token.expiresAt // 300_000: the default 5 minutes
+ * ```
+ */
+export const toAccessToken = (
+  response: Success,
+  options: Pick<DecodeOptions, "sentAt" | "defaultLifetime" | "maxLifetime">
+): AccessToken.AccessToken => {
+  const maxMillis = Duration.toMillis(Duration.decode(options.maxLifetime ?? defaultMaxLifetime))
+  const lifetime = Option.match(response.expiresIn, {
+    onNone: () => Duration.toMillis(Duration.decode(options.defaultLifetime ?? defaultLifetime)),
+    onSome: (seconds) => Math.round(seconds * 1000)
+  })
+  return new AccessToken.AccessToken({
+    token: response.accessToken,
+    type: response.tokenType,
+    issuedAt: options.sentAt,
+    expiresAt: options.sentAt + Math.max(0, Math.min(lifetime, maxMillis)),
+    scopes: response.scopes,
+    refreshToken: response.refreshToken
+  })
+}
+
+const mediaType = (contentType: string | undefined): string =>
+  (contentType ?? "").split(";")[0]!.trim().toLowerCase()
+
+const isJsonType = (type: string): boolean => type === "application/json" || type.endsWith("+json")
+
+// `key=value&key=value` with nothing that suggests prose or markup.
+const looksLikeForm = /^[\w.~-]+=[^\s<>]*(?:&[\w.~-]+=[^\s<>]*)*$/
+
+const parseForm = (text: string): Record<string, string> => Object.fromEntries(new URLSearchParams(text))
+
+const parseJson = (text: string): Option.Option<unknown> => {
+  try {
+    return Option.some(JSON.parse(text) as unknown)
+  } catch {
+    return Option.none()
+  }
+}
+
+/**
+ * Parses the text of a token endpoint response. JSON is the standard; form
+ * encoding (`application/x-www-form-urlencoded`, as old GitHub sent) is read
+ * too, and so is a form-encoded or JSON body under another content type
+ * (`text/plain`, `text/html`). Anything else, an empty body included, is a
+ * {@link TokenError.MalformedTokenResponse} for the field `body`, with a short
+ * excerpt from which anything token-like has been removed.
+ *
+ * @since 0.1.0
+ * @category decoding
+ * @example
+ * ```ts
+ * import { TokenResponse } from "@grantflow/core"
+ *
+ * TokenResponse.parseBody("application/x-www-form-urlencoded", "access_token=abc&token_type=bearer")
+ * // Either.right({ access_token: "abc", token_type: "bearer" })
+ * ```
+ */
+export const parseBody = (
+  contentType: string | undefined,
+  text: string,
+  status = 200
+): Either.Either<unknown, TokenError.MalformedTokenResponse> => {
+  const trimmed = text.trim()
+  if (trimmed === "") return Either.left(malformed(status, "body", "is empty", ""))
+  const type = mediaType(contentType)
+  // The JSON parser's error is not kept as the cause: its message quotes the body.
+  const fail = (reason: string) => Either.left(malformed(status, "body", reason, excerpt.text(trimmed)))
+  if (type === "application/x-www-form-urlencoded" && !trimmed.startsWith("{")) {
+    return Either.right(parseForm(trimmed))
+  }
+  const json = parseJson(trimmed)
+  if (Option.isSome(json)) return Either.right(json.value)
+  if (!isJsonType(type) && looksLikeForm.test(trimmed)) return Either.right(parseForm(trimmed))
+  return fail(isJsonType(type) ? "is not valid JSON" : `is neither JSON nor form data (content type: ${type || "none"})`)
+}

@@ -1,0 +1,11 @@
+/**
+ * @since 0.1.0
+ */
+export * as AccessToken from "./AccessToken.js"
+export * as BearerAuth from "./BearerAuth.js"
+export * as ClientAuth from "./ClientAuth.js"
+export * as Grant from "./Grant.js"
+export * as RefreshPolicy from "./RefreshPolicy.js"
+export * as TokenError from "./TokenError.js"
+export * as TokenProvider from "./TokenProvider.js"
+export * as TokenResponse from "./TokenResponse.js"

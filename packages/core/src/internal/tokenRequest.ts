@@ -1,0 +1,253 @@
+import * as Headers from "@effect/platform/Headers"
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as UrlParams from "@effect/platform/UrlParams"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
+import type * as AccessToken from "../AccessToken.js"
+import * as ClientAuth from "../ClientAuth.js"
+import * as TokenError from "../TokenError.js"
+import * as TokenResponse from "../TokenResponse.js"
+import * as retryAfter from "./retryAfter.js"
+
+/**
+ * One token request, whatever the grant: the grant's own form parameters
+ * (secret ones `Redacted` until they are encoded), the client
+ * authentication, and the options every grant shares.
+ *
+ * @internal
+ */
+export interface TokenRequest {
+  readonly grantType: string
+  readonly tokenUrl: string | URL
+  readonly auth: ClientAuth.ClientAuth
+  readonly params: ReadonlyArray<readonly [string, string | Redacted.Redacted<string>]>
+  readonly timeout?: Duration.DurationInput | undefined
+  readonly allowInsecure?: boolean | undefined
+  readonly defaultLifetime?: Duration.DurationInput | undefined
+  readonly maxLifetime?: Duration.DurationInput | undefined
+}
+
+/** @internal */
+export const defaultTimeout: Duration.Duration = Duration.seconds(30)
+
+/**
+ * The largest token response read, 1 MiB: a token response is a few
+ * kilobytes, and a misconfigured URL can point at anything.
+ *
+ * @internal
+ */
+export const maxBodyBytes = 1024 * 1024
+
+const isLoopback = (hostname: string): boolean =>
+  hostname === "localhost" || hostname === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
+
+/**
+ * Checks a token URL before anything is sent: it must parse, use `https:`
+ * (plain `http:` only for a loopback host or with `allowInsecure`), and carry
+ * neither a fragment (RFC 6749 §3.2) nor credentials. The reasons never quote
+ * the URL, which may be a misplaced secret.
+ *
+ * @internal
+ */
+export const checkTokenUrl = (
+  tokenUrl: string | URL,
+  allowInsecure: boolean
+): Either.Either<URL, TokenError.InvalidTokenRequest> => {
+  const invalid = (reason: string, cause?: unknown) =>
+    Either.left(new TokenError.InvalidTokenRequest({ reason, ...(cause === undefined ? {} : { cause }) }))
+  let url: URL
+  try {
+    url = new URL(tokenUrl)
+  } catch {
+    return invalid("the token URL is not an absolute URL")
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    return invalid(`the token URL must use https: (it uses ${url.protocol})`)
+  }
+  if (url.protocol === "http:" && !allowInsecure && !isLoopback(url.hostname)) {
+    return invalid(
+      "the token URL must use https: — plain http: is allowed only for a loopback host " +
+        "(127.0.0.0/8, [::1], localhost) or with allowInsecure: true, because the request carries the client secret"
+    )
+  }
+  if (url.hash !== "") return invalid("the token URL must not contain a fragment (RFC 6749 §3.2)")
+  if (url.username !== "" || url.password !== "") {
+    return invalid("the token URL must not contain credentials; pass them as the client authentication")
+  }
+  return Either.right(url)
+}
+
+/**
+ * Reads a response body up to `max` bytes; `None` when it is larger. Stopping
+ * the stream early aborts the request.
+ */
+const readBody = (
+  response: HttpClientResponse.HttpClientResponse,
+  max: number
+): Effect.Effect<Option.Option<string>, HttpClientError.ResponseError> =>
+  Stream.runFoldWhile(
+    response.stream,
+    { chunks: [] as Array<Uint8Array>, size: 0 },
+    (state) => state.size <= max,
+    (state, chunk) => {
+      state.chunks.push(chunk)
+      state.size += chunk.length
+      return state
+    }
+  ).pipe(
+    Effect.map(({ chunks, size }) => {
+      if (size > max) return Option.none()
+      const bytes = new Uint8Array(size)
+      let offset = 0
+      for (const chunk of chunks) {
+        bytes.set(chunk, offset)
+        offset += chunk.length
+      }
+      return Option.some(new TextDecoder().decode(bytes))
+    })
+  )
+
+/**
+ * What a token endpoint answered, read in full.
+ *
+ * @internal
+ */
+export interface RawResponse {
+  readonly status: number
+  readonly contentType: string | undefined
+  /** `None` when the body was larger than {@link maxBodyBytes}. */
+  readonly body: Option.Option<string>
+  readonly retryAfter: Option.Option<Duration.Duration>
+}
+
+/**
+ * Interprets a token endpoint response. Pure: everything it needs is in the
+ * response and the options.
+ *
+ * - 2xx: the body must parse and decode as a token response;
+ * - otherwise an OAuth error body gives an `OAuthError`, and anything else
+ *   (a gateway's HTML page, an empty or oversized body) a
+ *   `TokenEndpointUnavailable` with the status.
+ *
+ * @internal
+ */
+export const interpret = (
+  response: RawResponse,
+  options: Pick<TokenResponse.DecodeOptions, "sentAt" | "defaultLifetime" | "maxLifetime">
+): Either.Either<AccessToken.AccessToken, TokenError.TokenError> => {
+  const { status } = response
+  const ok = status >= 200 && status < 300
+  if (Option.isNone(response.body)) {
+    return Either.left(
+      ok
+        ? new TokenError.MalformedTokenResponse({
+          status,
+          field: "body",
+          reason: `is larger than ${maxBodyBytes / 1024 / 1024} MiB`,
+          excerpt: ""
+        })
+        : new TokenError.TokenEndpointUnavailable({
+          reason: "Status",
+          status: Option.some(status),
+          retryAfter: response.retryAfter
+        })
+    )
+  }
+  const parsed = TokenResponse.parseBody(response.contentType, response.body.value, status)
+  if (Either.isLeft(parsed)) {
+    return Either.left(
+      ok
+        ? parsed.left
+        : new TokenError.TokenEndpointUnavailable({
+          reason: "Status",
+          status: Option.some(status),
+          retryAfter: response.retryAfter,
+          cause: parsed.left
+        })
+    )
+  }
+  return TokenResponse.decode(parsed.right, {
+    status,
+    sentAt: options.sentAt,
+    defaultLifetime: options.defaultLifetime,
+    maxLifetime: options.maxLifetime,
+    retryAfter: response.retryAfter
+  })
+}
+
+// The platform error holds the request, whose Authorization header (Basic
+// credentials) JSON.stringify would print outside a fiber, where Effect cannot
+// redact it: keep what went wrong underneath, not the request.
+const transportError = (error: HttpClientError.HttpClientError) =>
+  new TokenError.TokenEndpointUnavailable({
+    reason: "Transport",
+    status: Option.none(),
+    retryAfter: Option.none(),
+    cause: error.cause ?? error.reason
+  })
+
+/**
+ * Sends a token request and interprets the answer: a form POST asking for
+ * JSON, timed from `Clock` (the token is issued at the instant the request was
+ * sent), bounded by `timeout` (default 30 seconds) including the body, with
+ * the body capped at {@link maxBodyBytes}. It runs in a
+ * `grantflow.token_request` span whose attributes name the grant, the client
+ * authentication method, the token URL's host and path, and the status —
+ * never a secret, never the query.
+ *
+ * @internal
+ */
+export const execute = (
+  request: TokenRequest
+): Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, HttpClient.HttpClient> =>
+  Effect.flatMap(Effect.suspend(() => checkTokenUrl(request.tokenUrl, request.allowInsecure === true)), (url) => {
+    const timeout = Duration.decode(request.timeout ?? defaultTimeout)
+    const parts = ClientAuth.apply({
+      headers: Headers.fromInput({ accept: "application/json" }),
+      params: UrlParams.fromInput([
+        ["grant_type", request.grantType],
+        ...request.params.map(([key, value]) => [key, Redacted.isRedacted(value) ? Redacted.value(value) : value] as const)
+      ])
+    }, request.auth)
+    const httpRequest = HttpClientRequest.post(url).pipe(
+      HttpClientRequest.setHeaders(parts.headers),
+      HttpClientRequest.bodyUrlParams(parts.params)
+    )
+    return Effect.gen(function*() {
+      const sentAt = yield* Clock.currentTimeMillis
+      const response = yield* HttpClient.execute(httpRequest)
+      yield* Effect.annotateCurrentSpan("http.response.status_code", response.status)
+      const body = yield* readBody(response, maxBodyBytes)
+      const now = yield* Clock.currentTimeMillis
+      return yield* interpret({
+        status: response.status,
+        contentType: response.headers["content-type"],
+        body,
+        retryAfter: retryAfter.parse(response.headers["retry-after"], now)
+      }, { sentAt, defaultLifetime: request.defaultLifetime, maxLifetime: request.maxLifetime })
+    }).pipe(
+      Effect.catchTags({ RequestError: transportError, ResponseError: transportError }),
+      Effect.timeoutFail({
+        duration: timeout,
+        onTimeout: () =>
+          new TokenError.TokenEndpointUnavailable({ reason: "Timeout", status: Option.none(), retryAfter: Option.none() })
+      }),
+      Effect.withSpan("grantflow.token_request", {
+        kind: "client",
+        attributes: {
+          "grantflow.grant_type": request.grantType,
+          "grantflow.client_auth": ClientAuth.methodName(request.auth),
+          "server.address": url.host,
+          "url.path": url.pathname
+        }
+      })
+    )
+  })
