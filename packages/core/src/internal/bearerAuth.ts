@@ -14,16 +14,20 @@ import * as metrics from "./metrics.js"
 
 const invalidTokenChallenge = /^\s*Bearer\b.*\berror\s*=\s*"?invalid_token\b/i
 
+const rejectedByStatus = (response: HttpClientResponse.HttpClientResponse, rules: RejectionRules): boolean => {
+  if ((rules.statuses ?? [401]).includes(response.status)) return true
+  // RFC 6750 challenges come with error statuses; reading headers costs a copy
+  if (response.status < 400 || !(rules.invalidTokenChallenge ?? true)) return false
+  const challenge = response.headers["www-authenticate"]
+  return challenge !== undefined && invalidTokenChallenge.test(challenge)
+}
+
 /** @internal */
 export const isRejected = (
   response: HttpClientResponse.HttpClientResponse,
   rules: RejectionRules = {}
 ): Effect.Effect<boolean> => {
-  if ((rules.statuses ?? [401]).includes(response.status)) return Effect.succeed(true)
-  if (rules.invalidTokenChallenge ?? true) {
-    const challenge = response.headers["www-authenticate"]
-    if (challenge !== undefined && invalidTokenChallenge.test(challenge)) return Effect.succeed(true)
-  }
+  if (rejectedByStatus(response, rules)) return Effect.succeed(true)
   const pattern = rules.bodyPattern
   if (pattern === undefined) return Effect.succeed(false)
   // `text` is cached by the response, so the caller can still read the body.
@@ -90,11 +94,14 @@ export const authenticate = <E, R, E1, E2>(
   const tokenFor = (request: HttpClientRequest.HttpClientRequest) =>
     Effect.mapError(provider.get, (error) => failures.noToken(request, error))
 
-  const execute = (request: HttpClientRequest.HttpClientRequest) =>
+  const rejectionRules = rules ?? {}
+
+  const replay = (
+    request: HttpClientRequest.HttpClientRequest,
+    token: AccessToken.AccessToken,
+    response: HttpClientResponse.HttpClientResponse
+  ) =>
     Effect.gen(function*() {
-      const token = yield* tokenFor(request)
-      const response = yield* client.execute(withToken(request, token))
-      if (!(yield* isRejected(response, rules))) return response
       yield* discard(response)
       yield* provider.invalidate(token)
       const renewed = yield* tokenFor(request)
@@ -103,10 +110,23 @@ export const authenticate = <E, R, E1, E2>(
         Effect.annotateLogs({ method: request.method, status: response.status })
       )
       const replayed = yield* client.execute(withToken(request, renewed))
-      if (!(yield* isRejected(replayed, rules))) return replayed
+      if (!(yield* isRejected(replayed, rejectionRules))) return replayed
       yield* provider.invalidate(renewed)
       return yield* Effect.flip(failures.rejected(request, replayed))
     })
+
+  // Written as plain flatMaps: this runs on every API request, and the common
+  // answer (not rejected, no body pattern) is decided without another step.
+  const execute = (request: HttpClientRequest.HttpClientRequest) =>
+    Effect.flatMap(tokenFor(request), (token) =>
+      Effect.flatMap(client.execute(withToken(request, token)), (response) => {
+        if (rejectedByStatus(response, rejectionRules)) return replay(request, token, response)
+        if (rejectionRules.bodyPattern === undefined) return Effect.succeed(response)
+        return Effect.flatMap(
+          isRejected(response, rejectionRules),
+          (rejected) => rejected ? replay(request, token, response) : Effect.succeed(response)
+        )
+      }))
 
   return HttpClient.makeWith(
     (request: Effect.Effect<HttpClientRequest.HttpClientRequest, E | E1 | E2, R>) => Effect.flatMap(request, execute),

@@ -13,7 +13,7 @@ import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import * as AccessToken from "../AccessToken.js"
 import * as RefreshPolicy from "../RefreshPolicy.js"
-import type * as TokenError from "../TokenError.js"
+import * as TokenError from "../TokenError.js"
 import * as metrics from "./metrics.js"
 
 /** @internal */
@@ -80,7 +80,15 @@ export const make = <R>(
 
     const attempt = Effect.tapError(fetch, (error) =>
       Effect.logDebug("grantflow: token request failed").pipe(
-        Effect.annotateLogs({ provider: name, error: error.message, retryable: error.retryable })
+        Effect.annotateLogs({
+          provider: name,
+          error: error.message,
+          retryable: error.retryable,
+          ...Option.match(TokenError.retryAfter(error), {
+            onNone: () => ({}),
+            onSome: (wait) => ({ retryAfterMillis: Duration.toMillis(wait) })
+          })
+        })
       ))
 
     const fetchWithRetry = Effect.retry(attempt, schedule).pipe(Effect.provide(context))

@@ -1,0 +1,60 @@
+/**
+ * P1: requests per second of a BearerAuth client against the same client with
+ * a static Authorization header, both calling the simulated API on a loopback
+ * port with the same valid token. Goal: ≥ 0.97 of the baseline.
+ */
+import { HttpClient, HttpClientRequest, HttpServer } from "@effect/platform"
+import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
+import { AccessToken, BearerAuth, ClientAuth, Grant, TokenProvider } from "@grantflow/core"
+import { AuthServer } from "@grantflow/testing"
+import { Effect, Layer, Redacted } from "effect"
+import { createServer } from "node:http"
+import { compare, report } from "./lib.js"
+
+const REQUESTS = 2_000
+const CONCURRENCY = 8
+
+export const p1 = Effect.gen(function*() {
+  const base = yield* HttpServer.addressFormattedWith((address) => Effect.succeed(address))
+  const api = `${base}/api/orders`
+  const provider = yield* TokenProvider.make(Grant.clientCredentials({
+    tokenUrl: `${base}/token`,
+    auth: ClientAuth.clientSecretBasic("bench", Redacted.make("bench-secret"))
+  }))
+  const token = yield* provider.get
+  const http = yield* HttpClient.HttpClient
+  const staticClient = http.pipe(
+    HttpClient.mapRequest(HttpClientRequest.setHeader("authorization", Redacted.value(AccessToken.authorizationHeader(token))))
+  )
+  const bearerClient = http.pipe(BearerAuth.authenticate(provider))
+
+  const load = (client: HttpClient.HttpClient.With<unknown>) =>
+    Effect.as(
+      Effect.forEach(
+        Array.from({ length: REQUESTS }),
+        () => Effect.flatMap(client.get(api), (response) => response.text),
+        { concurrency: CONCURRENCY, discard: true }
+      ),
+      REQUESTS
+    )
+
+  const { baselineNs, subjectNs } = yield* compare({ baseline: load(staticClient), subject: load(bearerClient), rounds: 9 })
+  const ratio = baselineNs / subjectNs
+  return yield* report(
+    "P1",
+    "BearerAuth client throughput vs static header (loopback)",
+    `${ratio.toFixed(3)}`,
+    "≥ 0.97",
+    ratio >= 0.97,
+    `${(1e9 / subjectNs).toFixed(0)} req/s vs ${(1e9 / baselineNs).toFixed(0)} req/s`
+  )
+}).pipe(
+  Effect.scoped,
+  Effect.provide(
+    AuthServer.serve.pipe(
+      Layer.provideMerge(NodeHttpServer.layer(createServer, { port: 0, host: "127.0.0.1" })),
+      Layer.provideMerge(AuthServer.layer({ clients: [{ clientId: "bench", clientSecret: "bench-secret" }] })),
+      Layer.provideMerge(NodeHttpClient.layerUndici)
+    )
+  )
+)
