@@ -11,7 +11,7 @@ import {
   Layer,
   Logger,
   LogLevel,
-  Option,
+  type Option,
   Redacted,
   Schedule,
   Tracer
