@@ -56,3 +56,10 @@ export const report = (id: string, label: string, value: string, goal: string, p
   })
 
 export const formatNs = (ns: number) => ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : ns >= 1e3 ? `${(ns / 1e3).toFixed(1)} µs` : `${ns.toFixed(0)} ns`
+
+/** An informational line: a measure with no goal of its own. */
+export const info = (id: string, label: string, value: string, detail = "") =>
+  Effect.sync(() => {
+    console.log(`${id} ${label}: ${value}${detail === "" ? "" : ` — ${detail}`}`)
+    return true
+  })

@@ -8,8 +8,9 @@ import { p1 } from "./p1-bearer-throughput.js"
 import { p2 } from "./p2-warm-get.js"
 import { p3 } from "./p3-single-flight.js"
 import { p4 } from "./p4-simulated-hour.js"
+import { p7 } from "./p7-token-endpoint.js"
 
-const all: Record<string, Effect.Effect<boolean, unknown>> = { P1: p1, P2: p2, P3: p3, P4: p4 }
+const all: Record<string, Effect.Effect<boolean, unknown>> = { P1: p1, P2: p2, P3: p3, P4: p4, P7: p7 }
 
 const wanted = process.argv.slice(2).map((id) => id.toUpperCase())
 const selected = Object.entries(all).filter(([id]) => wanted.length === 0 || wanted.includes(id))
