@@ -8,7 +8,7 @@ import type * as UrlParams from "@effect/platform/UrlParams"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { ClientAuth, Grant, type TokenError } from "@grantflow/core"
-import { Cause, Clock, ConfigProvider, Duration, Effect, Exit, Inspectable, Option, Redacted, Ref, Tracer } from "effect"
+import { Cause, Clock, ConfigProvider, Duration, Effect, Exit, Inspectable, Option, Redacted, Ref, Stream, Tracer } from "effect"
 import { createServer } from "node:http"
 import { inspect } from "node:util"
 
@@ -147,6 +147,33 @@ describe("Grant.clientCredentials over HTTP", () => {
           assert.strictEqual(error.reason, "is larger than 1 MiB")
         }
       })))
+
+  it.live("a chunked body (no Content-Length) over 1 MiB is refused while it streams", () =>
+    withTokenEndpoint(
+      Effect.succeed(HttpServerResponse.stream(
+        Stream.repeatValue(new TextEncoder().encode("x".repeat(64 * 1024))).pipe(Stream.take(64)),
+        { contentType: "application/json" }
+      )),
+      (tokenUrl) =>
+        Effect.gen(function*() {
+          const error = yield* failure(Grant.clientCredentials({ tokenUrl, auth: ClientAuth.none("cli") }))
+          assert.strictEqual(error._tag, "MalformedTokenResponse")
+          if (error._tag === "MalformedTokenResponse") assert.strictEqual(error.reason, "is larger than 1 MiB")
+        })
+    ))
+
+  it.live("a chunked body under the cap is read", () =>
+    withTokenEndpoint(
+      Effect.succeed(HttpServerResponse.stream(
+        Stream.make(new TextEncoder().encode(`{"access_token":"at-chunked",`), new TextEncoder().encode(`"expires_in":60}`)),
+        { contentType: "application/json" }
+      )),
+      (tokenUrl) =>
+        Effect.gen(function*() {
+          const token = yield* Grant.clientCredentials({ tokenUrl, auth: ClientAuth.none("cli") })
+          assert.strictEqual(Redacted.value(token.token), "at-chunked")
+        })
+    ))
 
   it.live("a slow token endpoint times out", () =>
     withTokenEndpoint(

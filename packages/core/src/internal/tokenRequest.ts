@@ -92,6 +92,20 @@ export const checkTokenUrl = (
 const readBody = (
   response: HttpClientResponse.HttpClientResponse,
   max: number
+): Effect.Effect<Option.Option<string>, HttpClientError.ResponseError> => {
+  // With a declared length the HTTP client already holds the body to it, so the
+  // cap is a header check and the body is read in one go; streaming chunk by
+  // chunk costs several times a token request's own work.
+  const declared = Number(response.headers["content-length"] ?? Number.NaN)
+  if (Number.isInteger(declared) && declared >= 0) {
+    return declared > max ? Effect.succeed(Option.none()) : Effect.map(response.text, Option.some)
+  }
+  return readBodyCapped(response, max)
+}
+
+const readBodyCapped = (
+  response: HttpClientResponse.HttpClientResponse,
+  max: number
 ): Effect.Effect<Option.Option<string>, HttpClientError.ResponseError> =>
   Stream.runFoldWhile(
     response.stream,
