@@ -2,6 +2,7 @@
 # Makes sure a Redis server answers on 127.0.0.1:6379: starts redis-server if it
 # is installed, installs Debian's package first if it is not.
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 
 HOST=127.0.0.1
 PORT=6379
@@ -17,13 +18,6 @@ answers() {
   ) 2>/dev/null
 }
 
-as_root() {
-  if [[ "$(id -u)" == 0 ]]; then "$@"
-  elif command -v sudo >/dev/null; then sudo "$@"
-  else echo "ensure-redis: need root (or sudo) to run: $*" >&2; return 1
-  fi
-}
-
 if answers; then
   echo "ensure-redis: Redis answers on $HOST:$PORT"
   exit 0
@@ -31,8 +25,7 @@ fi
 
 if ! command -v redis-server >/dev/null; then
   echo "ensure-redis: installing Debian's redis-server"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+  apt_install redis-server
 fi
 
 echo "ensure-redis: starting redis-server on $HOST:$PORT"
