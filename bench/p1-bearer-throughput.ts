@@ -3,19 +3,19 @@
  * a static Authorization header, both calling the simulated API on a loopback
  * port with the same valid token. Goal: ≥ 0.97 of the baseline.
  */
-import { HttpClient, HttpClientRequest, HttpServer } from "@effect/platform"
-import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
+import { HttpClient, HttpClientRequest } from "@effect/platform"
+import { NodeHttpClient } from "@effect/platform-node"
 import { AccessToken, BearerAuth, ClientAuth, Grant, TokenProvider } from "@grantflow/core"
+import { Loopback } from "@grantflow/node"
 import { AuthServer } from "@grantflow/testing"
 import { Effect, Layer, Redacted } from "effect"
-import { createServer } from "node:http"
 import { compare, report } from "./lib.js"
 
 const REQUESTS = 2_000
 const CONCURRENCY = 8
 
 export const p1 = Effect.gen(function*() {
-  const base = yield* HttpServer.addressFormattedWith((address) => Effect.succeed(address))
+  const base = (yield* Loopback.Loopback).url.origin
   const api = `${base}/api/orders`
   const provider = yield* TokenProvider.make(Grant.clientCredentials({
     tokenUrl: `${base}/token`,
@@ -51,8 +51,7 @@ export const p1 = Effect.gen(function*() {
 }).pipe(
   Effect.scoped,
   Effect.provide(
-    AuthServer.serve.pipe(
-      Layer.provideMerge(NodeHttpServer.layer(createServer, { port: 0, host: "127.0.0.1" })),
+    Loopback.layer(Effect.flatMap(AuthServer.AuthServer, (server) => server.app)).pipe(
       Layer.provideMerge(AuthServer.layer({ clients: [{ clientId: "bench", clientSecret: "bench-secret" }] })),
       Layer.provideMerge(NodeHttpClient.layerUndici)
     )

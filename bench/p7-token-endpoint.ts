@@ -4,12 +4,11 @@
  * popular peer, npm) on a loopback port, all driven by the same grantflow
  * grant in the same run. Goal: ours ≥ 2× the peer on loopback.
  */
-import { HttpServer } from "@effect/platform"
-import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
+import { NodeHttpClient } from "@effect/platform-node"
 import { ClientAuth, Grant } from "@grantflow/core"
+import { Loopback } from "@grantflow/node"
 import { AuthServer } from "@grantflow/testing"
 import { Effect, Layer, Redacted } from "effect"
-import { createServer } from "node:http"
 import { OAuth2Server } from "oauth2-mock-server"
 import { compare, info, report } from "./lib.js"
 
@@ -40,7 +39,7 @@ const inMemory = Effect.gen(function*() {
 )
 
 export const p7 = Effect.gen(function*() {
-  const ours = yield* HttpServer.addressFormattedWith((address) => Effect.succeed(`${address}/token`))
+  const ours = `${(yield* Loopback.Loopback).url.origin}/token`
   const peer = yield* Effect.acquireRelease(
     Effect.promise(async () => {
       const server = new OAuth2Server()
@@ -72,8 +71,7 @@ export const p7 = Effect.gen(function*() {
 }).pipe(
   Effect.scoped,
   Effect.provide(
-    AuthServer.serve.pipe(
-      Layer.provideMerge(NodeHttpServer.layer(createServer, { port: 0, host: "127.0.0.1" })),
+    Loopback.layer(Effect.flatMap(AuthServer.AuthServer, (server) => server.app)).pipe(
       Layer.provideMerge(AuthServer.layer(ServerOptions)),
       Layer.provideMerge(NodeHttpClient.layerUndici)
     )

@@ -11,12 +11,12 @@
  *
  * Run it with `pnpm demo`.
  */
-import { HttpClient, HttpClientResponse, HttpServer } from "@effect/platform"
-import { NodeHttpClient, NodeHttpServer, NodeRuntime } from "@effect/platform-node"
+import { HttpClient, HttpClientResponse } from "@effect/platform"
+import { NodeHttpClient, NodeRuntime } from "@effect/platform-node"
 import { BearerAuth, ClientAuth, Grant, RefreshPolicy, TokenProvider } from "@grantflow/core"
+import { Loopback } from "@grantflow/node"
 import { AuthServer } from "@grantflow/testing"
 import { Duration, Effect, HashMap, Layer, Logger, LogLevel, Redacted, Ref, Schedule } from "effect"
-import { createServer } from "node:http"
 
 const DURATION = Duration.seconds(20)
 const CALL_EVERY = Duration.millis(100)
@@ -77,12 +77,12 @@ const TimelineLogger = Logger.replace(
 
 const scenario = Effect.gen(function*() {
   const server = yield* AuthServer.AuthServer
-  const address = yield* HttpServer.addressFormattedWith((address) => Effect.succeed(address))
-  const api = `${address}/api/orders`
+  const { url } = yield* Loopback.Loopback
+  const api = new URL("/api/orders", url).toString()
 
   const provider = yield* TokenProvider.make(
     Grant.clientCredentials({
-      tokenUrl: `${address}/token`,
+      tokenUrl: new URL("/token", url),
       auth: ClientAuth.clientSecretBasic(clientId, Redacted.make(clientSecret)),
       scopes: ["orders.read"]
     }),
@@ -122,7 +122,7 @@ const scenario = Effect.gen(function*() {
     yield* server.fail(AuthServer.Status({ status: 429, retryAfter: "1 second" }), { times: 1 })
   })
 
-  console.log(`grantflow demo — simulated authorization server and API on ${address}`)
+  console.log(`grantflow demo — simulated authorization server and API on ${url.origin}`)
   console.log(`calling GET /api/orders every ${Duration.format(CALL_EVERY)} for ${Duration.format(DURATION)}, tokens live ${Duration.format(TOKEN_LIFETIME)}\n`)
 
   yield* Effect.fork(script)
@@ -148,8 +148,7 @@ const ServerLive = AuthServer.layer({
 })
 
 // the simulated server on a loopback port, as a real integration would reach it
-const LoopbackLive = AuthServer.serve.pipe(
-  Layer.provideMerge(NodeHttpServer.layer(createServer, { port: 0, host: "127.0.0.1" })),
+const LoopbackLive = Loopback.layer(Effect.flatMap(AuthServer.AuthServer, (server) => server.app)).pipe(
   Layer.provideMerge(ServerLive)
 )
 
