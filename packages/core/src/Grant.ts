@@ -14,8 +14,12 @@ import * as ConfigError from "effect/ConfigError"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import type * as AccessToken from "./AccessToken.js"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Ref from "effect/Ref"
+import * as AccessToken from "./AccessToken.js"
 import * as ClientAuth from "./ClientAuth.js"
+import * as authorizationCodeInternal from "./internal/authorizationCode.js"
 import * as internal from "./internal/tokenRequest.js"
 import * as TokenError from "./TokenError.js"
 
@@ -204,3 +208,244 @@ export const clientCredentialsConfig = (
       })
   )
 }
+
+/**
+ * Options of the refresh token grant: the {@link CommonOptions}, the
+ * `refreshToken` to send, and `scopes`, sent space-separated as `scope` to ask
+ * for a narrower token (omitted when empty: the scopes originally granted).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RefreshTokenOptions extends CommonOptions {
+  readonly refreshToken: Redacted.Redacted<string>
+  readonly scopes?: ReadonlyArray<string> | undefined
+}
+
+/**
+ * The refresh token grant (RFC 6749 §6): one token request that trades a
+ * refresh token for a new access token. Each run sends one request.
+ *
+ * The token's `refreshToken` is always the one to use next: the new one when
+ * the server rotated it, otherwise the one that was sent. An `invalid_grant`
+ * answer is a {@link TokenError.ReauthorizationRequired}.
+ *
+ * To keep a token fresh, and a rotated refresh token saved, use
+ * {@link refreshTokenFlow}.
+ *
+ * @since 0.1.0
+ * @category grants
+ * @example
+ * ```ts
+ * import { ClientAuth, Grant } from "@grantflow/core"
+ * import { Redacted } from "effect"
+ *
+ * const fetchToken = Grant.refreshToken({
+ *   tokenUrl: "https://auth.example.com/oauth/token",
+ *   auth: ClientAuth.clientSecretPost("my-client", Redacted.make("s3cret")),
+ *   refreshToken: Redacted.make("stored-refresh-token")
+ * })
+ * ```
+ */
+export const refreshToken = (
+  options: RefreshTokenOptions
+): Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, HttpClient.HttpClient> => {
+  const scopes = (options.scopes ?? []).filter((scope) => scope !== "")
+  return internal.execute({
+    grantType: "refresh_token",
+    tokenUrl: options.tokenUrl,
+    auth: options.auth,
+    params: [
+      ["refresh_token", options.refreshToken],
+      ...(scopes.length > 0 ? [["scope", scopes.join(" ")] as const] : [])
+    ],
+    timeout: options.timeout,
+    allowInsecure: options.allowInsecure,
+    defaultLifetime: options.defaultLifetime,
+    maxLifetime: options.maxLifetime
+  }).pipe(
+    Effect.map((token) =>
+      Option.isSome(token.refreshToken)
+        ? token
+        : new AccessToken.AccessToken({ ...token, refreshToken: Option.some(options.refreshToken) })
+    ),
+    Effect.catchTag("OAuthError", (error) =>
+      Effect.fail(
+        error.error === "invalid_grant" ? new TokenError.ReauthorizationRequired({ cause: error }) : error
+      ))
+  )
+}
+
+/**
+ * Options of {@link refreshTokenFlow}: those of {@link refreshToken}, with
+ *
+ * - `initial`: the refresh token to start from (the stored one, or the one
+ *   the authorization code exchange returned);
+ * - `onRotate`: saves a rotated refresh token. It runs, and must succeed,
+ *   before the access token of that response is handed out.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RefreshTokenFlowOptions<E = never, R = never> extends Omit<RefreshTokenOptions, "refreshToken"> {
+  readonly initial: Redacted.Redacted<string>
+  readonly onRotate?: ((refreshToken: Redacted.Redacted<string>) => Effect.Effect<void, E, R>) | undefined
+}
+
+type Current =
+  | { readonly _tag: "Active"; readonly refreshToken: Redacted.Redacted<string> }
+  /** The server rotated to `refreshToken`, but saving it failed: it is the only valid one. */
+  | { readonly _tag: "Unsaved"; readonly refreshToken: Redacted.Redacted<string>; readonly token: AccessToken.AccessToken }
+  | { readonly _tag: "Refused"; readonly error: TokenError.ReauthorizationRequired }
+
+const sameSecret = (a: Redacted.Redacted<string>, b: Redacted.Redacted<string>): boolean =>
+  a === b || Redacted.value(a) === Redacted.value(b)
+
+/**
+ * A fetch for `TokenProvider.make` / `TokenProvider.layer` that keeps its
+ * refresh token: each run sends the current refresh token (RFC 6749 §6), and
+ *
+ * - when the response carries a new refresh token, `onRotate` saves it, and
+ *   only then does the new one become current and the access token get handed
+ *   out. If saving fails, the run fails with
+ *   {@link TokenError.RefreshTokenNotSaved} and no access token is handed
+ *   out; the new refresh token is kept in memory (the server has spent the old
+ *   one, so sending it again would look like reuse and could revoke the whole
+ *   chain), and the next run saves it before anything is sent, then hands out
+ *   the access token that came with it;
+ * - when it carries none, or the same one, the current one is kept;
+ * - when the server answers `invalid_grant`, the run fails with
+ *   {@link TokenError.ReauthorizationRequired} and the refresh token is
+ *   discarded — if it is still the current one — so that every later run
+ *   fails at once with the same error and sends nothing.
+ *
+ * The same refresh token must never be sent twice at the same time: run the
+ * fetch through one `TokenProvider`, whose single flight guarantees it.
+ *
+ * @since 0.1.0
+ * @category grants
+ * @example
+ * ```ts
+ * import { ClientAuth, Grant, TokenProvider } from "@grantflow/core"
+ * import { Effect, Redacted } from "effect"
+ *
+ * declare const save: (refreshToken: Redacted.Redacted<string>) => Effect.Effect<void, Error>
+ *
+ * const program = Effect.gen(function*() {
+ *   const fetch = yield* Grant.refreshTokenFlow({
+ *     tokenUrl: "https://auth.example.com/oauth/token",
+ *     auth: ClientAuth.clientSecretBasic("my-client", Redacted.make("s3cret")),
+ *     initial: Redacted.make("stored-refresh-token"),
+ *     onRotate: save
+ *   })
+ *   const provider = yield* TokenProvider.make(fetch, { name: "calendar" })
+ *   return yield* provider.get
+ * })
+ * ```
+ */
+export const refreshTokenFlow = <E = never, R = never>(
+  options: RefreshTokenFlowOptions<E, R>
+): Effect.Effect<Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, HttpClient.HttpClient | R>> =>
+  Effect.map(Ref.make<Current>({ _tag: "Active", refreshToken: options.initial }), (current) => {
+    const { initial: _initial, onRotate, ...grantOptions } = options
+
+    const refused = (used: Redacted.Redacted<string>, error: TokenError.ReauthorizationRequired) =>
+      Ref.update(current, (state): Current =>
+        state._tag === "Active" && sameSecret(state.refreshToken, used) ? { _tag: "Refused", error } : state).pipe(
+          Effect.zipRight(Effect.logWarning("grantflow: the refresh token was refused; the user must authorize again")),
+          Effect.zipRight(Effect.fail(error))
+        )
+
+    const save = (token: AccessToken.AccessToken, next: Redacted.Redacted<string>) =>
+      (onRotate === undefined ? Effect.void : onRotate(next)).pipe(
+        Effect.matchEffect({
+          onFailure: (cause) =>
+            Effect.zipRight(
+              Ref.set(current, { _tag: "Unsaved", refreshToken: next, token }),
+              Effect.fail(new TokenError.RefreshTokenNotSaved({ cause }))
+            ),
+          onSuccess: () =>
+            Ref.set(current, { _tag: "Active", refreshToken: next }).pipe(
+              Effect.zipRight(Effect.logDebug("grantflow: refresh token rotated")),
+              Effect.as(token)
+            )
+        })
+      )
+
+    const rotate = (token: AccessToken.AccessToken, used: Redacted.Redacted<string>) => {
+      const next = Option.getOrElse(token.refreshToken, () => used)
+      return sameSecret(next, used) ? Effect.succeed(token) : save(token, next)
+    }
+
+    return Effect.flatMap(Ref.get(current), (state) => {
+      if (state._tag === "Refused") return Effect.fail(state.error)
+      if (state._tag === "Unsaved") return Effect.uninterruptible(save(state.token, state.refreshToken))
+      const used = state.refreshToken
+      // Once the server has answered, saving the rotated refresh token and
+      // making it current finish even if the caller is interrupted: the old
+      // one may already be spent.
+      return Effect.uninterruptibleMask((restore) =>
+        restore(refreshToken({ ...grantOptions, refreshToken: used })).pipe(
+          Effect.matchEffect({
+            onFailure: (error): Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, R> =>
+              error._tag === "ReauthorizationRequired" ? refused(used, error) : Effect.fail(error),
+            onSuccess: (token) => rotate(token, used)
+          })
+        )
+      )
+    })
+  })
+
+/**
+ * Options of the authorization code grant: the {@link CommonOptions}, the
+ * `code` received on the redirect URI, the `redirectUri` sent in the
+ * authorization request, and the PKCE `verifier` when a challenge was sent.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AuthorizationCodeOptions extends CommonOptions {
+  readonly code: Redacted.Redacted<string>
+  readonly redirectUri: string
+  readonly verifier?: Redacted.Redacted<string> | undefined
+}
+
+/**
+ * The authorization code grant's token request (RFC 6749 §4.1.3, with
+ * RFC 7636's `code_verifier`): exchanges a code for the first token, usually
+ * with a refresh token for {@link refreshTokenFlow}.
+ *
+ * A code can be used once. The returned effect sends its request the first
+ * time it runs and never again: a later run fails with
+ * {@link TokenError.InvalidTokenRequest} without sending anything. Its
+ * failures are {@link TokenError.CodeExchangeFailed}, which is never
+ * retryable, so a `TokenProvider` never repeats it. Do not wrap it in a
+ * retry: when it fails, start the authorization again.
+ *
+ * `AuthorizationCode.exchange` does the same from the results of
+ * `AuthorizationCode.start` and `AuthorizationCode.callback`.
+ *
+ * @since 0.1.0
+ * @category grants
+ * @example
+ * ```ts
+ * import { ClientAuth, Grant } from "@grantflow/core"
+ * import { Redacted } from "effect"
+ *
+ * const firstToken = Grant.authorizationCode({
+ *   tokenUrl: "https://auth.example.com/oauth/token",
+ *   auth: ClientAuth.clientSecretBasic("my-client", Redacted.make("s3cret")),
+ *   code: Redacted.make("code-from-the-redirect"),
+ *   redirectUri: "https://app.example.com/callback",
+ *   verifier: Redacted.make("the-pkce-verifier-kept-since-the-start-of-the-flow")
+ * })
+ * ```
+ */
+export const authorizationCode = (
+  options: AuthorizationCodeOptions
+): Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, HttpClient.HttpClient> =>
+  authorizationCodeInternal.exchange({
+    ...options,
+    code: Option.some(options.code),
+    verifier: Option.fromNullable(options.verifier)
+  })

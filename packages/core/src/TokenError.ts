@@ -241,12 +241,152 @@ export class InvalidTokenRequest extends Data.TaggedError("InvalidTokenRequest")
 }
 
 /**
+ * The refresh token was refused with `invalid_grant`: it expired, was
+ * revoked, or was already used. No retry can fix that; the user must go
+ * through the authorization again. The server's {@link OAuthError} is the
+ * `cause`.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * ```ts
+ * import { TokenError } from "@grantflow/core"
+ * import { Option } from "effect"
+ *
+ * const error = new TokenError.ReauthorizationRequired({
+ *   cause: new TokenError.OAuthError({
+ *     status: 400, error: "invalid_grant", description: Option.none(), uri: Option.none(), retryAfter: Option.none()
+ *   })
+ * })
+ * error.retryable // false
+ * ```
+ */
+export class ReauthorizationRequired extends Data.TaggedError("ReauthorizationRequired")<{
+  readonly cause: OAuthError
+}> {
+  /**
+   * A refused refresh token stays refused.
+   *
+   * @since 0.1.0
+   */
+  get retryable(): boolean {
+    return false
+  }
+
+  override get message(): string {
+    const description = Option.match(this.cause.description, { onNone: () => "", onSome: (d) => ` (${d})` })
+    return `the refresh token was refused with "invalid_grant"${description}: it expired, was revoked or was ` +
+      "already used; the user must authorize again"
+  }
+}
+
+/**
+ * The token endpoint rotated the refresh token, but saving the new one
+ * failed. The access token of that response was not handed out, and the
+ * refresh token in use stays the previous one. The saving error is the
+ * `cause`.
+ *
+ * Not retried automatically: the server may already consider the previous
+ * refresh token used.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * ```ts
+ * import { TokenError } from "@grantflow/core"
+ *
+ * const error = new TokenError.RefreshTokenNotSaved({ cause: new Error("disk full") })
+ * error.retryable // false
+ * ```
+ */
+export class RefreshTokenNotSaved extends Data.TaggedError("RefreshTokenNotSaved")<{
+  readonly cause: unknown
+}> {
+  /**
+   * Not retried: see the class description.
+   *
+   * @since 0.1.0
+   */
+  get retryable(): boolean {
+    return false
+  }
+
+  override get message(): string {
+    return "the token endpoint issued a new refresh token, but saving it failed, so its access token was not used; " +
+      "check the token store (the error is the cause)"
+  }
+}
+
+// What went wrong, without the advice to retry that the cause's own message may give.
+const whatHappened = (error: OAuthError | TokenEndpointUnavailable | MalformedTokenResponse): string => {
+  switch (error._tag) {
+    case "OAuthError": {
+      const description = Option.match(error.description, { onNone: () => "", onSome: (d) => `: ${d}` })
+      return `the token endpoint answered HTTP ${error.status} with OAuth error "${error.error}"${description}`
+    }
+    case "TokenEndpointUnavailable":
+      return error.reason === "Transport"
+        ? "the token endpoint could not be reached"
+        : error.reason === "Timeout"
+        ? "the token endpoint did not answer in time"
+        : `the token endpoint answered HTTP ${Option.getOrElse(error.status, () => 0)} without an OAuth error body`
+    case "MalformedTokenResponse":
+      return `the token endpoint answered HTTP ${error.status}, but \`${error.field}\` ${error.reason}`
+  }
+}
+
+/**
+ * Exchanging an authorization code for a token failed. The failure of the
+ * token request is the `cause`. An authorization code can be used once, so
+ * this is never retried: start the authorization again.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * ```ts
+ * import { TokenError } from "@grantflow/core"
+ * import { Option } from "effect"
+ *
+ * const error = new TokenError.CodeExchangeFailed({
+ *   cause: new TokenError.TokenEndpointUnavailable({
+ *     reason: "Status", status: Option.some(503), retryAfter: Option.none()
+ *   })
+ * })
+ * error.retryable // false, although a 503 alone would be
+ * ```
+ */
+export class CodeExchangeFailed extends Data.TaggedError("CodeExchangeFailed")<{
+  readonly cause: OAuthError | TokenEndpointUnavailable | MalformedTokenResponse
+}> {
+  /**
+   * A code is used once: never retried.
+   *
+   * @since 0.1.0
+   */
+  get retryable(): boolean {
+    return false
+  }
+
+  override get message(): string {
+    return `exchanging the authorization code failed: ${whatHappened(this.cause)}; ` +
+      "an authorization code can be used only once, so this is not retried: start the authorization again"
+  }
+}
+
+/**
  * Every way obtaining a token can fail.
  *
  * @since 0.1.0
  * @category models
  */
-export type TokenError = OAuthError | TokenEndpointUnavailable | MalformedTokenResponse | InvalidTokenRequest
+export type TokenError =
+  | OAuthError
+  | TokenEndpointUnavailable
+  | MalformedTokenResponse
+  | InvalidTokenRequest
+  | ReauthorizationRequired
+  | RefreshTokenNotSaved
+  | CodeExchangeFailed
 
 /**
  * Tells whether a value is a {@link TokenError}.
@@ -262,7 +402,9 @@ export type TokenError = OAuthError | TokenEndpointUnavailable | MalformedTokenR
  */
 export const isTokenError = (u: unknown): u is TokenError =>
   Predicate.isTagged(u, "OAuthError") || Predicate.isTagged(u, "TokenEndpointUnavailable") ||
-  Predicate.isTagged(u, "MalformedTokenResponse") || Predicate.isTagged(u, "InvalidTokenRequest")
+  Predicate.isTagged(u, "MalformedTokenResponse") || Predicate.isTagged(u, "InvalidTokenRequest") ||
+  Predicate.isTagged(u, "ReauthorizationRequired") || Predicate.isTagged(u, "RefreshTokenNotSaved") ||
+  Predicate.isTagged(u, "CodeExchangeFailed")
 
 /**
  * The server's requested wait before the next attempt, if the error carries one.

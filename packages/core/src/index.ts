@@ -2,6 +2,7 @@
  * @since 0.1.0
  */
 export * as AccessToken from "./AccessToken.js"
+export * as AuthorizationCode from "./AuthorizationCode.js"
 export * as BearerAuth from "./BearerAuth.js"
 export * as ClientAuth from "./ClientAuth.js"
 export * as Grant from "./Grant.js"

@@ -1,0 +1,562 @@
+/**
+ * The authorization code flow (RFC 6749 §4.1) from the client's side, with
+ * PKCE (RFC 7636) and the `iss` check of RFC 9207:
+ *
+ * 1. {@link start} builds the URL to send the user to, and a {@link Pending}
+ *    to keep until the user comes back (its `state`, PKCE verifier, nonce);
+ * 2. {@link callback} checks what arrives on the redirect URI against it —
+ *    a pure function;
+ * 3. {@link exchange} trades the code for the first token, once.
+ *
+ * The first token's refresh token then starts a `Grant.refreshTokenFlow`,
+ * which a `TokenProvider` keeps fresh.
+ *
+ * @since 0.1.0
+ */
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import type * as AccessToken from "./AccessToken.js"
+import type * as Grant from "./Grant.js"
+import * as authorizationCode from "./internal/authorizationCode.js"
+import * as pkce from "./internal/pkce.js"
+import * as TokenError from "./TokenError.js"
+
+/**
+ * How the PKCE code challenge is derived from the verifier: `S256`
+ * (SHA-256, the one to use) or `plain` (the verifier itself, only for servers
+ * that support nothing else).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type PkceMethod = "S256" | "plain"
+
+/**
+ * A new PKCE code verifier: `length` characters (43 to 128, default 64) drawn
+ * uniformly from the unreserved set `A-Z a-z 0-9 - . _ ~` with
+ * `crypto.getRandomValues` (RFC 7636 §4.1). A length outside 43–128 is a
+ * defect.
+ *
+ * @since 0.1.0
+ * @category pkce
+ * @example
+ * ```ts
+ * import { AuthorizationCode } from "@grantflow/core"
+ * import { Effect, Redacted } from "effect"
+ *
+ * const program = Effect.map(AuthorizationCode.generateVerifier(), (verifier) => Redacted.value(verifier).length) // 64
+ * ```
+ */
+export const generateVerifier = (length: number = pkce.defaultVerifierLength): Effect.Effect<Redacted.Redacted<string>> =>
+  Effect.sync(() => pkce.unsafeVerifier(length))
+
+/**
+ * The code challenge of a verifier (RFC 7636 §4.2): for `S256` (the default)
+ * the unpadded base64url of its SHA-256 digest, computed with WebCrypto; for
+ * `plain` the verifier itself.
+ *
+ * @since 0.1.0
+ * @category pkce
+ * @example
+ * ```ts
+ * import { AuthorizationCode } from "@grantflow/core"
+ * import { Redacted } from "effect"
+ *
+ * // RFC 7636 Appendix B
+ * const challenge = AuthorizationCode.challenge(Redacted.make("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"))
+ * // Effect.succeed("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM")
+ * ```
+ */
+export const challenge = (verifier: Redacted.Redacted<string>, method: PkceMethod = "S256"): Effect.Effect<string> =>
+  pkce.challenge(verifier, method)
+
+/**
+ * Options of {@link start}:
+ *
+ * - `authorizeUrl`: the authorization endpoint; `https:` unless its host is
+ *   loopback or `allowInsecure` is `true`. Its own query is kept;
+ * - `clientId`, `redirectUri`: as registered with the server;
+ * - `scopes`: sent space-separated as `scope` (omitted when empty);
+ * - `state`: the `state` to send (default: 256 random bits, base64url);
+ * - `nonce`: `true` to send a random OpenID Connect `nonce`;
+ * - `pkce`: the challenge method, `S256` by default; `false` sends none;
+ * - `extraParams`: other parameters, e.g. `access_type: "offline"` and
+ *   `prompt: "consent"` for a Google refresh token. They cannot set a
+ *   parameter that `start` sets.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StartOptions {
+  readonly authorizeUrl: string | URL
+  readonly clientId: string
+  readonly redirectUri: string
+  readonly scopes?: ReadonlyArray<string> | undefined
+  readonly state?: string | undefined
+  readonly nonce?: boolean | undefined
+  readonly pkce?: PkceMethod | false | undefined
+  readonly extraParams?: Readonly<Record<string, string>> | undefined
+  readonly allowInsecure?: boolean | undefined
+}
+
+/**
+ * An authorization in progress: what {@link callback} and {@link exchange}
+ * need once the user comes back. Keep it server-side (a session), never in
+ * the browser: the verifier is what makes a stolen code useless.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class Pending extends Data.Class<{
+  readonly clientId: string
+  readonly redirectUri: string
+  /** The `state` sent, which the callback must carry back. */
+  readonly state: string
+  /** The PKCE code verifier, when a challenge was sent. */
+  readonly verifier: Option.Option<Redacted.Redacted<string>>
+  /** The OpenID Connect `nonce` sent, which the ID token must carry. */
+  readonly nonce: Option.Option<string>
+}> {}
+
+/**
+ * What {@link start} returns: the URL to send the user to, and the
+ * {@link Pending} authorization to keep until they come back.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Started {
+  readonly url: URL
+  readonly pending: Pending
+}
+
+/**
+ * {@link start} refused its options: an unusable authorization URL or
+ * redirect URI, or a parameter set twice.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * ```ts
+ * import { AuthorizationCode } from "@grantflow/core"
+ *
+ * const error = new AuthorizationCode.InvalidAuthorizationRequest({ reason: "the redirect URI is not an absolute URI" })
+ * error.message // "the authorization request was not built: the redirect URI is not an absolute URI"
+ * ```
+ */
+export class InvalidAuthorizationRequest extends Data.TaggedError("InvalidAuthorizationRequest")<{
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `the authorization request was not built: ${this.reason}`
+  }
+}
+
+// Set by `start`; an extra parameter that repeats one would be ambiguous (RFC 6749 §3.1).
+const reservedParams: ReadonlySet<string> = new Set([
+  "response_type",
+  "client_id",
+  "redirect_uri",
+  "scope",
+  "state",
+  "nonce",
+  "code_challenge",
+  "code_challenge_method"
+])
+
+const isLoopback = (hostname: string): boolean =>
+  hostname === "localhost" || hostname === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
+
+const parseUrl = (url: string | URL): URL | undefined => {
+  try {
+    return new URL(url)
+  } catch {
+    return undefined
+  }
+}
+
+const checkStart = (options: StartOptions): Either.Either<URL, InvalidAuthorizationRequest> => {
+  const invalid = (reason: string) => Either.left(new InvalidAuthorizationRequest({ reason }))
+  const url = parseUrl(options.authorizeUrl)
+  if (url === undefined) return invalid("the authorization URL is not an absolute URL")
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    return invalid(`the authorization URL must use https: (it uses ${url.protocol})`)
+  }
+  if (url.protocol === "http:" && options.allowInsecure !== true && !isLoopback(url.hostname)) {
+    return invalid("the authorization URL must use https: — plain http: only for a loopback host or with allowInsecure")
+  }
+  if (url.hash !== "") return invalid("the authorization URL must not contain a fragment (RFC 6749 §3.1)")
+  const redirect = parseUrl(options.redirectUri)
+  if (redirect === undefined) return invalid("the redirect URI is not an absolute URI (RFC 6749 §3.1.2)")
+  if (redirect.hash !== "") return invalid("the redirect URI must not contain a fragment (RFC 6749 §3.1.2)")
+  if (options.clientId === "") return invalid("the client id is empty")
+  if (options.state === "") return invalid("the state is empty; leave it out to get a random one")
+  const clash = [...reservedParams, ...Object.keys(options.extraParams ?? {})].find((key) => url.searchParams.has(key))
+  if (clash !== undefined) return invalid(`the authorization URL's query already has "${clash}"`)
+  const reserved = Object.keys(options.extraParams ?? {}).find((key) => reservedParams.has(key))
+  if (reserved !== undefined) return invalid(`extraParams cannot set "${reserved}": start sets it`)
+  return Either.right(url)
+}
+
+/**
+ * Starts an authorization (RFC 6749 §4.1.1): the URL to send the user to,
+ * with `response_type=code`, the client id, the redirect URI, the scopes, a
+ * `state`, an S256 PKCE challenge unless told otherwise, and a `nonce` when
+ * asked; and the {@link Pending} authorization to keep for the callback.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * ```ts
+ * import { AuthorizationCode } from "@grantflow/core"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const { url, pending } = yield* AuthorizationCode.start({
+ *     authorizeUrl: "https://accounts.example.com/o/oauth2/auth",
+ *     clientId: "my-client",
+ *     redirectUri: "https://app.example.com/callback",
+ *     scopes: ["openid", "calendar.readonly"],
+ *     extraParams: { access_type: "offline", prompt: "consent" }
+ *   })
+ *   // redirect the user to `url`; keep `pending` in the session
+ *   return url.href
+ * })
+ * ```
+ */
+export const start = (options: StartOptions): Effect.Effect<Started, InvalidAuthorizationRequest> =>
+  Effect.gen(function*() {
+    const url = yield* Effect.suspend(() => checkStart(options))
+    const state = options.state ?? pkce.unsafeRandomToken()
+    const method = options.pkce ?? "S256"
+    const verifier = method === false ? Option.none() : Option.some(pkce.unsafeVerifier(pkce.defaultVerifierLength))
+    const nonce = options.nonce === true ? Option.some(pkce.unsafeRandomToken()) : Option.none()
+    const scopes = (options.scopes ?? []).filter((scope) => scope !== "")
+    const query = url.searchParams
+    query.append("response_type", "code")
+    query.append("client_id", options.clientId)
+    query.append("redirect_uri", options.redirectUri)
+    if (scopes.length > 0) query.append("scope", scopes.join(" "))
+    query.append("state", state)
+    if (method !== false && Option.isSome(verifier)) {
+      query.append("code_challenge", yield* pkce.challenge(verifier.value, method))
+      query.append("code_challenge_method", method)
+    }
+    if (Option.isSome(nonce)) query.append("nonce", nonce.value)
+    for (const [key, value] of Object.entries(options.extraParams ?? {})) query.append(key, value)
+    return {
+      url,
+      pending: new Pending({ clientId: options.clientId, redirectUri: options.redirectUri, state, verifier, nonce })
+    }
+  })
+
+/**
+ * A callback that passed every check: the code (`None` only with
+ * `withoutCode`), the `state`, and the `iss` the server sent, if any.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class CallbackResult extends Data.Class<{
+  readonly code: Option.Option<Redacted.Redacted<string>>
+  readonly state: string
+  readonly issuer: Option.Option<string>
+}> {}
+
+// The server's text goes into a message that may be logged; it arrives in a
+// URL anyone can craft, so it is kept to printable ASCII and a few lines' length.
+const printable = (text: string): string => {
+  const clean = text.replace(/[^\x20-\x7e]/g, "?")
+  return clean.length > 200 ? `${clean.slice(0, 200)}…` : clean
+}
+
+/**
+ * The authorization server sent the user back with an error (RFC 6749
+ * §4.1.2.1), e.g. `access_denied` when the user declined.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * ```ts
+ * import { AuthorizationCode } from "@grantflow/core"
+ * import { Option } from "effect"
+ *
+ * const error = new AuthorizationCode.AuthorizationFailed({
+ *   error: "access_denied",
+ *   description: Option.some("The user denied access"),
+ *   uri: Option.none()
+ * })
+ * error.message // says the user declined
+ * ```
+ */
+export class AuthorizationFailed extends Data.TaggedError("AuthorizationFailed")<{
+  /** The OAuth `error` code, e.g. `access_denied`. */
+  readonly error: string
+  /** The server's `error_description`, if any. */
+  readonly description: Option.Option<string>
+  /** The server's `error_uri`, if any. */
+  readonly uri: Option.Option<string>
+}> {
+  override get message(): string {
+    const description = Option.match(this.description, { onNone: () => "", onSome: (d) => `: ${printable(d)}` })
+    const uri = Option.match(this.uri, { onNone: () => "", onSome: (u) => ` (see ${printable(u)})` })
+    const advice = this.error === "access_denied"
+      ? "the user or the server declined; ask the user to try again"
+      : this.error === "temporarily_unavailable" || this.error === "server_error"
+      ? "the server had a problem; ask the user to try again later"
+      : "check the authorization request (client id, redirect URI, scopes)"
+    return `the authorization failed with "${printable(this.error)}"${description}${uri}; ${advice}`
+  }
+}
+
+/**
+ * Why a callback was rejected:
+ *
+ * - `StateMissing`, `StateMismatch`: it does not carry the `state` of the
+ *   pending authorization: it may be forged (CSRF) or belong to another one;
+ * - `IssuerMissing`, `IssuerMismatch`: the RFC 9207 `iss` is absent though
+ *   required, or names another server (a mix-up attack);
+ * - `CodeMissing`: there is neither a code nor an error;
+ * - `DuplicateParameter`: a parameter appears more than once (RFC 6749 §3.1).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type InvalidCallbackReason =
+  | "StateMissing"
+  | "StateMismatch"
+  | "IssuerMissing"
+  | "IssuerMismatch"
+  | "CodeMissing"
+  | "DuplicateParameter"
+
+/**
+ * A callback that must not be used: see {@link InvalidCallbackReason}.
+ * `parameter` names the duplicated parameter. The message never quotes the
+ * code or the state.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * ```ts
+ * import { AuthorizationCode } from "@grantflow/core"
+ *
+ * const error = new AuthorizationCode.InvalidCallback({ reason: "StateMismatch" })
+ * error.message // explains the state check
+ * ```
+ */
+export class InvalidCallback extends Data.TaggedError("InvalidCallback")<{
+  readonly reason: InvalidCallbackReason
+  readonly parameter?: string | undefined
+}> {
+  override get message(): string {
+    const restart = "; start the authorization again"
+    switch (this.reason) {
+      case "StateMissing":
+        return "the callback has no state, so it cannot be matched to the authorization that was started" + restart
+      case "StateMismatch":
+        return "the callback's state is not the one sent: it belongs to another authorization or was forged" + restart
+      case "IssuerMissing":
+        return "the callback has no iss parameter, which this server always sends (RFC 9207)" + restart
+      case "IssuerMismatch":
+        return "the callback's iss names another authorization server than expected (RFC 9207 mix-up defence)" +
+          restart
+      case "CodeMissing":
+        return "the callback has neither a code nor an error" + restart
+      case "DuplicateParameter":
+        return `the callback has the parameter "${printable(this.parameter ?? "")}" more than once (RFC 6749 §3.1)` +
+          restart
+    }
+  }
+}
+
+/**
+ * The ways a callback can fail.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type AuthorizationError = AuthorizationFailed | InvalidCallback
+
+/**
+ * Options of {@link callback}:
+ *
+ * - `issuer`: the authorization server's issuer identifier. When set, an
+ *   `iss` in the callback must equal it;
+ * - `issuerRequired`: the server advertises
+ *   `authorization_response_iss_parameter_supported`, so `iss` must be there
+ *   (needs `issuer`);
+ * - `withoutCode`: accept a callback without a code, for the integrations
+ *   whose token endpoint is then called without one.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type CallbackOptions =
+  & { readonly withoutCode?: boolean | undefined }
+  & (
+    | { readonly issuer: string; readonly issuerRequired?: boolean | undefined }
+    | { readonly issuer?: undefined; readonly issuerRequired?: false | undefined }
+  )
+
+const callbackParams = ["state", "code", "error", "error_description", "error_uri", "iss"] as const
+
+type CallbackParam = (typeof callbackParams)[number]
+
+const readParams = (
+  received: URL | URLSearchParams | Readonly<Record<string, string>>
+): Either.Either<Partial<Record<CallbackParam, string>>, InvalidCallback> => {
+  const entries: ReadonlyArray<readonly [string, string]> = received instanceof URL
+    ? [...received.searchParams]
+    : received instanceof URLSearchParams
+    ? [...received]
+    : Object.entries(received)
+  const params: Partial<Record<CallbackParam, string>> = {}
+  for (const [key, value] of entries) {
+    // Unknown parameters are ignored: servers and proxies add their own.
+    if (!(callbackParams as ReadonlyArray<string>).includes(key)) continue
+    const name = key as CallbackParam
+    if (params[name] !== undefined) return Either.left(new InvalidCallback({ reason: "DuplicateParameter", parameter: name }))
+    params[name] = value
+  }
+  return Either.right(params)
+}
+
+const present = (value: string | undefined): Option.Option<string> =>
+  value === undefined || value === "" ? Option.none() : Option.some(value)
+
+/**
+ * Checks what arrived on the redirect URI (RFC 6749 §4.1.2) against the
+ * pending authorization — the query of a `URL`, a `URLSearchParams` (a
+ * `form_post` body, say) or a record — in this order:
+ *
+ * 1. no parameter of the response appears twice;
+ * 2. `state` is present and is the one sent;
+ * 3. `iss` (RFC 9207), when `issuer` is given: equal to it if present, and
+ *    present if `issuerRequired`;
+ * 4. an `error` becomes an {@link AuthorizationFailed};
+ * 5. `code` is present, unless `withoutCode`.
+ *
+ * Unknown parameters are ignored. Pure: nothing is sent.
+ *
+ * @since 0.1.0
+ * @category combinators
+ * @example
+ * ```ts
+ * import { AuthorizationCode } from "@grantflow/core"
+ * import { Either } from "effect"
+ *
+ * declare const pending: AuthorizationCode.Pending
+ * declare const requestUrl: URL // https://app.example.com/callback?code=…&state=…&iss=…
+ *
+ * const result = AuthorizationCode.callback(pending, requestUrl, { issuer: "https://accounts.example.com" })
+ * const problem = Either.isLeft(result) ? result.left.message : undefined // no code, no state in it
+ * ```
+ */
+export const callback = (
+  pending: Pending,
+  received: URL | URLSearchParams | Readonly<Record<string, string>>,
+  options: CallbackOptions = {}
+): Either.Either<CallbackResult, AuthorizationError> =>
+  Either.flatMap(readParams(received), (params): Either.Either<CallbackResult, AuthorizationError> => {
+    const state = present(params.state)
+    if (Option.isNone(state)) return Either.left(new InvalidCallback({ reason: "StateMissing" }))
+    if (state.value !== pending.state) return Either.left(new InvalidCallback({ reason: "StateMismatch" }))
+    const issuer = present(params.iss)
+    if (options.issuer !== undefined) {
+      if (Option.isSome(issuer) && issuer.value !== options.issuer) {
+        return Either.left(new InvalidCallback({ reason: "IssuerMismatch" }))
+      }
+      if (Option.isNone(issuer) && options.issuerRequired === true) {
+        return Either.left(new InvalidCallback({ reason: "IssuerMissing" }))
+      }
+    }
+    const error = present(params.error)
+    if (Option.isSome(error)) {
+      return Either.left(
+        new AuthorizationFailed({
+          error: error.value,
+          description: present(params.error_description),
+          uri: present(params.error_uri)
+        })
+      )
+    }
+    const code = present(params.code)
+    if (Option.isNone(code) && options.withoutCode !== true) {
+      return Either.left(new InvalidCallback({ reason: "CodeMissing" }))
+    }
+    return Either.right(
+      new CallbackResult({ code: Option.map(code, Redacted.make), state: state.value, issuer })
+    )
+  })
+
+/**
+ * Options of {@link exchange}: the token endpoint and the client
+ * authentication, with the other options every grant shares.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ExchangeOptions extends Grant.CommonOptions {}
+
+/**
+ * Exchanges the code of a checked callback for the first token (RFC 6749
+ * §4.1.3): the code, the pending authorization's redirect URI and PKCE
+ * verifier, and the client authentication, whose client id must be the one
+ * the authorization was started with. Without a code (`withoutCode`) the
+ * request is sent without one.
+ *
+ * It sends one request, once: see `Grant.authorizationCode`. Its failures
+ * are {@link TokenError.CodeExchangeFailed}; a response without an access
+ * token — even one with a refresh token — is one of them, and yields nothing
+ * to store. The token's `refreshToken`, when the server issued one, is the
+ * `initial` of a `Grant.refreshTokenFlow`.
+ *
+ * @since 0.1.0
+ * @category grants
+ * @example
+ * ```ts
+ * import { AuthorizationCode, ClientAuth } from "@grantflow/core"
+ * import { Effect, Redacted } from "effect"
+ *
+ * declare const pending: AuthorizationCode.Pending
+ * declare const requestUrl: URL
+ *
+ * const program = Effect.gen(function*() {
+ *   const result = yield* AuthorizationCode.callback(pending, requestUrl)
+ *   const token = yield* AuthorizationCode.exchange(pending, result, {
+ *     tokenUrl: "https://accounts.example.com/o/oauth2/token",
+ *     auth: ClientAuth.clientSecretPost("my-client", Redacted.make("s3cret"))
+ *   })
+ *   return token.refreshToken // the initial refresh token of Grant.refreshTokenFlow
+ * })
+ * ```
+ */
+export const exchange = (
+  pending: Pending,
+  result: CallbackResult,
+  options: ExchangeOptions
+): Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, HttpClient.HttpClient> => {
+  if (options.auth.clientId !== pending.clientId) {
+    return Effect.fail(
+      new TokenError.InvalidTokenRequest({
+        reason: "the client authentication's client id is not the one the authorization was started with"
+      })
+    )
+  }
+  if (result.state !== pending.state) {
+    return Effect.fail(
+      new TokenError.InvalidTokenRequest({ reason: "the callback result belongs to another pending authorization" })
+    )
+  }
+  return authorizationCode.exchange({
+    ...options,
+    code: result.code,
+    redirectUri: pending.redirectUri,
+    verifier: pending.verifier
+  })
+}

@@ -1,0 +1,237 @@
+import { assert, describe, it } from "@effect/vitest"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpRouter from "@effect/platform/HttpRouter"
+import * as HttpServer from "@effect/platform/HttpServer"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import { AuthorizationCode, ClientAuth, Grant, RefreshPolicy, TokenProvider } from "@grantflow/core"
+import { Cause, Effect, Option, Redacted, Ref, Schedule, type Scope } from "effect"
+import { createHash } from "node:crypto"
+import { createServer } from "node:http"
+
+/** What the token endpoint received. */
+interface Received {
+  readonly headers: Readonly<Record<string, string>>
+  readonly form: Readonly<Record<string, string>>
+}
+
+type Respond = (form: Readonly<Record<string, string>>, n: number) => Effect.Effect<HttpServerResponse.HttpServerResponse>
+
+/**
+ * Runs `use` against a token endpoint served on 127.0.0.1 (port 0) at
+ * `/oauth/token`, answering the n-th request (from 1) with `respond`, and a
+ * Node HTTP client. Closing the scope stops the server.
+ */
+const withTokenEndpoint = <A, E>(
+  respond: Respond,
+  use: (
+    tokenUrl: string,
+    received: Effect.Effect<ReadonlyArray<Received>>
+  ) => Effect.Effect<A, E, HttpClient.HttpClient | Scope.Scope>
+) =>
+  Effect.gen(function*() {
+    const received = yield* Ref.make<ReadonlyArray<Received>>([])
+    const endpoint = Effect.gen(function*() {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const form = Object.fromEntries(yield* request.urlParamsBody)
+      const n = yield* Ref.modify(received, (all) => [all.length + 1, [...all, { headers: request.headers, form }]])
+      return yield* respond(form, n)
+    })
+    yield* HttpRouter.empty.pipe(HttpRouter.post("/oauth/token", endpoint), HttpServer.serveEffect())
+    const port = yield* HttpServer.addressWith((address) =>
+      Effect.succeed(address._tag === "TcpAddress" ? address.port : assert.fail("expected a TCP address"))
+    )
+    return yield* use(`http://127.0.0.1:${port}/oauth/token`, Ref.get(received))
+  }).pipe(
+    Effect.scoped,
+    Effect.provide(NodeHttpServer.layer(() => createServer(), { port: 0, host: "127.0.0.1" })),
+    Effect.provide(NodeHttpClient.layerUndici)
+  )
+
+const json = (body: unknown, status = 200) => Effect.succeed(HttpServerResponse.unsafeJson(body, { status }))
+
+const issue: Respond = (form, n) =>
+  json({
+    access_token: `at-${n}`,
+    token_type: "Bearer",
+    expires_in: 3600,
+    ...(form["grant_type"] === "authorization_code" ? { refresh_token: "rt-1" } : {})
+  })
+
+const unavailable = Effect.succeed(
+  HttpServerResponse.text("<html>Service Unavailable</html>", { status: 503, contentType: "text/html" })
+)
+
+const secret = Redacted.make("s3cret")
+const code = "code-SplxlOBeZQQYbYS6WxSbIA"
+
+/** Starts an authorization and comes back from it with `code` (or none). */
+const authorize = (options: { readonly pkce?: AuthorizationCode.PkceMethod | false; readonly code?: boolean } = {}) =>
+  Effect.gen(function*() {
+    const { pending, url } = yield* AuthorizationCode.start({
+      authorizeUrl: "https://auth.example.com/authorize",
+      clientId: "cli",
+      redirectUri: "http://127.0.0.1:8765/callback?app=1",
+      scopes: ["calendar.read"],
+      pkce: options.pkce
+    })
+    const back = new URL(pending.redirectUri)
+    if (options.code !== false) back.searchParams.set("code", code)
+    back.searchParams.set("state", pending.state)
+    const result = yield* AuthorizationCode.callback(pending, back, { withoutCode: options.code === false })
+    return { pending, url, result }
+  })
+
+const policy = RefreshPolicy.make({ retry: Schedule.recurs(3) })
+
+describe("the authorization code exchange over HTTP", () => {
+  it.live("sends the code, the redirect URI, the PKCE verifier and the client authentication", () =>
+    withTokenEndpoint(issue, (tokenUrl, received) =>
+      Effect.gen(function*() {
+        const { pending, result, url } = yield* authorize()
+        const token = yield* AuthorizationCode.exchange(pending, result, {
+          tokenUrl,
+          auth: ClientAuth.clientSecretBasic("cli", secret)
+        })
+        assert.strictEqual(Redacted.value(token.token), "at-1")
+        assert.deepStrictEqual(Option.map(token.refreshToken, Redacted.value), Option.some("rt-1"))
+
+        const [request] = yield* received
+        const verifier = Redacted.value(Option.getOrThrow(pending.verifier))
+        assert.deepStrictEqual(request!.form, {
+          grant_type: "authorization_code",
+          code,
+          redirect_uri: "http://127.0.0.1:8765/callback?app=1",
+          code_verifier: verifier
+        })
+        assert.strictEqual(
+          request!.headers["authorization"],
+          `Basic ${Buffer.from(`cli:${Redacted.value(secret)}`).toString("base64")}`
+        )
+        // what a server checks (RFC 7636 §4.6), computed with Node's own crypto
+        assert.strictEqual(
+          createHash("sha256").update(request!.form["code_verifier"]!).digest("base64url"),
+          url.searchParams.get("code_challenge")
+        )
+      })))
+
+  it.live("a public client sends its client id; without PKCE no verifier is sent", () =>
+    withTokenEndpoint(issue, (tokenUrl, received) =>
+      Effect.gen(function*() {
+        const { pending, result } = yield* authorize({ pkce: false })
+        yield* AuthorizationCode.exchange(pending, result, { tokenUrl, auth: ClientAuth.none("cli") })
+        const [request] = yield* received
+        assert.deepStrictEqual(request!.form, {
+          grant_type: "authorization_code",
+          code,
+          redirect_uri: "http://127.0.0.1:8765/callback?app=1",
+          client_id: "cli"
+        })
+        assert.isUndefined(request!.headers["authorization"])
+      })))
+
+  it.live("withoutCode: the token endpoint is called without a code", () =>
+    withTokenEndpoint(issue, (tokenUrl, received) =>
+      Effect.gen(function*() {
+        const { pending, result } = yield* authorize({ code: false })
+        yield* AuthorizationCode.exchange(pending, result, { tokenUrl, auth: ClientAuth.clientSecretPost("cli", secret) })
+        const [request] = yield* received
+        assert.isUndefined(request!.form["code"])
+        assert.strictEqual(request!.form["grant_type"], "authorization_code")
+        assert.strictEqual(request!.form["client_secret"], Redacted.value(secret))
+      })))
+
+  it.live("Grant.authorizationCode: one attempt on a 503, even inside a retrying TokenProvider", () =>
+    withTokenEndpoint(() => unavailable, (tokenUrl, received) =>
+      Effect.gen(function*() {
+        const exchange = Grant.authorizationCode({
+          tokenUrl,
+          auth: ClientAuth.clientSecretBasic("cli", secret),
+          code: Redacted.make(code),
+          redirectUri: "http://127.0.0.1:8765/callback",
+          verifier: Redacted.make("v".repeat(43))
+        })
+        const provider = yield* TokenProvider.make(exchange, { policy })
+        const error = yield* Effect.flip(provider.get)
+        assert.strictEqual(error._tag, "CodeExchangeFailed")
+        assert.isFalse(error.retryable)
+        if (error._tag === "CodeExchangeFailed") {
+          assert.strictEqual(error.cause._tag, "TokenEndpointUnavailable")
+          assert.deepStrictEqual(
+            error.cause._tag === "TokenEndpointUnavailable" ? error.cause.status : Option.none(),
+            Option.some(503)
+          )
+        }
+        assert.include(error.message, "start the authorization again")
+        assert.strictEqual((yield* received).length, 1)
+      })))
+
+  it.live("Grant.authorizationCode: running the exchange again sends nothing", () =>
+    withTokenEndpoint(issue, (tokenUrl, received) =>
+      Effect.gen(function*() {
+        const exchange = Grant.authorizationCode({
+          tokenUrl,
+          auth: ClientAuth.clientSecretBasic("cli", secret),
+          code: Redacted.make(code),
+          redirectUri: "http://127.0.0.1:8765/callback"
+        })
+        const token = yield* exchange
+        assert.strictEqual(Redacted.value(token.token), "at-1")
+        const again = yield* Effect.flip(Effect.retry(exchange, Schedule.recurs(3)))
+        assert.strictEqual(again._tag, "InvalidTokenRequest")
+        assert.include(again.message, "can be exchanged only once")
+        assert.strictEqual((yield* received).length, 1)
+        assert.deepStrictEqual(Object.keys((yield* received)[0]!.form), ["grant_type", "code", "redirect_uri"])
+      })))
+
+  it.live("a response with a refresh token but no access token is a typed error that shows neither", () =>
+    withTokenEndpoint(() => json({ refresh_token: "rt-orphan", token_type: "Bearer" }), (tokenUrl) =>
+      Effect.gen(function*() {
+        const { pending, result } = yield* authorize()
+        const error = yield* Effect.flip(
+          AuthorizationCode.exchange(pending, result, { tokenUrl, auth: ClientAuth.clientSecretBasic("cli", secret) })
+        )
+        assert.strictEqual(error._tag, "CodeExchangeFailed")
+        if (error._tag === "CodeExchangeFailed") {
+          assert.strictEqual(error.cause._tag, "MalformedTokenResponse")
+          if (error.cause._tag === "MalformedTokenResponse") assert.strictEqual(error.cause.field, "access_token")
+        }
+        assert.include(error.message, "access_token")
+        for (const text of [error.message, JSON.stringify(error), Cause.pretty(Cause.fail(error))]) {
+          assert.notInclude(text, "rt-orphan")
+          assert.notInclude(text, code)
+        }
+      })))
+
+  it.live("an OAuth error of the exchange (an expired code) is CodeExchangeFailed, not retried", () =>
+    withTokenEndpoint(() => json({ error: "invalid_grant", error_description: "Code expired" }, 400), (tokenUrl) =>
+      Effect.gen(function*() {
+        const { pending, result } = yield* authorize()
+        const error = yield* Effect.flip(
+          AuthorizationCode.exchange(pending, result, { tokenUrl, auth: ClientAuth.none("cli") })
+        )
+        assert.strictEqual(error._tag, "CodeExchangeFailed")
+        if (error._tag === "CodeExchangeFailed") assert.strictEqual(error.cause._tag, "OAuthError")
+        assert.include(error.message, "Code expired")
+      })))
+
+  it.live("end to end: the first token's refresh token feeds Grant.refreshTokenFlow and a TokenProvider", () =>
+    withTokenEndpoint(issue, (tokenUrl, received) =>
+      Effect.gen(function*() {
+        const auth = ClientAuth.clientSecretBasic("cli", secret)
+        const { pending, result } = yield* authorize()
+        const first = yield* AuthorizationCode.exchange(pending, result, { tokenUrl, auth })
+        const fetch = yield* Grant.refreshTokenFlow({
+          tokenUrl,
+          auth,
+          initial: Option.getOrThrow(first.refreshToken)
+        })
+        const provider = yield* TokenProvider.make(fetch, { policy })
+        const token = yield* provider.get
+        assert.strictEqual(Redacted.value(token.token), "at-2")
+        const [, refresh] = yield* received
+        assert.deepStrictEqual(refresh!.form, { grant_type: "refresh_token", refresh_token: "rt-1" })
+      })))
+})
