@@ -62,8 +62,10 @@ export class TokenProvider extends Context.Tag("@grantflow/core/TokenProvider")<
 
 /**
  * Options of a token provider: its refresh policy (default
- * {@link RefreshPolicy.defaultPolicy}) and a name that tags its metrics, logs
- * and spans (default `"default"`).
+ * {@link RefreshPolicy.defaultPolicy}), a name that tags its metrics, logs
+ * and spans (default `"default"`), and an `initial` token to serve before the
+ * first fetch — e.g. the one an authorization-code exchange just returned, so
+ * that the first call does not spend a refresh (and a rotation) at once.
  *
  * @since 0.1.0
  * @category models
@@ -71,6 +73,7 @@ export class TokenProvider extends Context.Tag("@grantflow/core/TokenProvider")<
 export interface Options {
   readonly policy?: RefreshPolicy.RefreshPolicy | undefined
   readonly name?: string | undefined
+  readonly initial?: AccessToken.AccessToken | undefined
 }
 
 /**

@@ -315,6 +315,19 @@ describe("TokenProvider", () => {
       assert.strictEqual(yield* endpoint.calls, 1)
     }))
 
+  it.scoped("an initial token is served until its window opens, then refreshed as usual", () =>
+    Effect.gen(function*() {
+      const endpoint = yield* makeEndpoint({ lifetime: "10 minutes" })
+      const initial = yield* endpoint.fetch
+      const provider = yield* TokenProvider.make(endpoint.fetch, { policy, initial })
+      assert.strictEqual(tokenValue(yield* provider.get), "token-1")
+      yield* TestClock.adjust("540 seconds")
+      assert.strictEqual(tokenValue(yield* provider.get), "token-1")
+      yield* settle
+      assert.strictEqual(tokenValue(yield* provider.get), "token-2")
+      assert.strictEqual(yield* endpoint.calls, 2)
+    }))
+
   it("the policy rejects a window fraction outside [0, 1]", () => {
     assert.throws(() => RefreshPolicy.make({ maxWindowFraction: 1.5 }), /maxWindowFraction/)
     assert.deepStrictEqual(RefreshPolicy.defaultPolicy.coolDown, Duration.seconds(5))

@@ -27,6 +27,7 @@ export interface Service {
 export interface Options {
   readonly policy?: RefreshPolicy.RefreshPolicy | undefined
   readonly name?: string | undefined
+  readonly initial?: AccessToken.AccessToken | undefined
 }
 
 type Reason = "initial" | "expired" | "background" | "invalidated" | "forced"
@@ -68,10 +69,11 @@ export const make = <R>(
     const backgroundSucceeded = metrics.labelled(metrics.backgroundRefreshes, { provider: name, outcome: "success" })
     const backgroundFailed = metrics.labelled(metrics.backgroundRefreshes, { provider: name, outcome: "failure" })
 
+    const initial = options.initial
     const state: State = {
-      token: undefined,
-      staleAt: 0,
-      last: undefined,
+      token: initial,
+      staleAt: initial === undefined ? 0 : initial.expiresAt - AccessToken.windowMillis(initial, policy),
+      last: initial,
       inflight: undefined,
       failure: undefined,
       coolDownUntil: 0,
