@@ -4,8 +4,13 @@
  * One set of handlers (`app`, an `@effect/platform` `HttpApp`) serves
  *
  * - `POST /token`: the token endpoint (RFC 6749), with the
- *   `client_credentials` grant and `client_secret_basic` / `client_secret_post`
- *   client authentication;
+ *   `client_credentials`, `refresh_token` (rotation and reuse detection),
+ *   `authorization_code` (PKCE), device code, JWT bearer and token exchange
+ *   grants, and `client_secret_basic` / `client_secret_post` / `none` client
+ *   authentication;
+ * - `GET|POST /authorize`: the authorization endpoint, with a consent page;
+ * - `POST /device_authorization` and `GET|POST /device`: the device
+ *   authorization grant (RFC 8628) and its user page;
  * - `GET|POST|PUT|DELETE /api/*`: a protected API that accepts the tokens the
  *   endpoint issued (RFC 6750), until they expire or are revoked.
  *
@@ -31,27 +36,54 @@ import * as internal from "./internal/authServer.js"
 import * as inMemoryClient from "./internal/inMemoryClient.js"
 
 /**
- * How a client may authenticate at the token endpoint (RFC 6749 §2.3.1).
+ * How a client may authenticate at the token endpoint (RFC 6749 §2.3.1);
+ * `none` is a public client that only names itself with `client_id`.
  *
  * @since 0.1.0
  * @category models
  */
-export type AuthMethod = "client_secret_basic" | "client_secret_post"
+export type AuthMethod = "client_secret_basic" | "client_secret_post" | "none"
+
+/**
+ * The grant types the token endpoint knows (RFC 6749, RFC 8628, RFC 7523,
+ * RFC 8693).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type GrantType =
+  | "client_credentials"
+  | "refresh_token"
+  | "authorization_code"
+  | "urn:ietf:params:oauth:grant-type:device_code"
+  | "urn:ietf:params:oauth:grant-type:jwt-bearer"
+  | "urn:ietf:params:oauth:grant-type:token-exchange"
 
 /**
  * A client registered with the server. `authMethods` defaults to both
- * methods. When `scopes` is non-empty, a token request may ask only for a
- * subset of them and gets all of them when it asks for none; when it is empty
- * or absent, any requested scope is granted.
+ * secret methods. When `scopes` is non-empty, a token request may ask only for
+ * a subset of them and gets all of them when it asks for none; when it is
+ * empty or absent, any requested scope is granted.
+ *
+ * - `public: true`: a public client (RFC 6749 §2.1): it has no secret,
+ *   authenticates with `none` and must use PKCE;
+ * - `grants`: the grant types it may use, otherwise `unauthorized_client`
+ *   (default `["client_credentials"]`, or for a public client
+ *   `authorization_code`, `refresh_token` and the device code grant). A
+ *   refresh token is issued only to a client that may use `refresh_token`;
+ * - `redirectUris`: where `/authorize` may send it back, compared exactly.
  *
  * @since 0.1.0
  * @category models
  */
 export interface ClientOptions {
   readonly clientId: string
-  readonly clientSecret: string
+  readonly clientSecret?: string | undefined
   readonly authMethods?: ReadonlyArray<AuthMethod> | undefined
   readonly scopes?: ReadonlyArray<string> | undefined
+  readonly public?: boolean | undefined
+  readonly grants?: ReadonlyArray<GrantType> | undefined
+  readonly redirectUris?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -60,6 +92,31 @@ export interface ClientOptions {
  * `http://127.0.0.1`), the base URL that relative requests of the in-memory
  * client are sent to.
  *
+ * Refresh tokens (RFC 6749 §6, RFC 9700 §4.14.2):
+ *
+ * - `refreshRotation` (default `true`): each refresh answers with a new
+ *   refresh token and retires the one presented; when `false`, the refresh
+ *   token stays valid and responses carry none;
+ * - `refreshGrace`: how long after a rotation the retired token is still
+ *   accepted, `refreshGraceReuses` times (default 1), for clients that
+ *   refresh concurrently; it gets the current refresh token back. Any other
+ *   reuse of a retired token revokes its whole family, access tokens included;
+ * - `refreshTokenLifetime`: of each refresh token (default: no expiry);
+ * - `refreshTokenForClientCredentials` (default `false`): whether the client
+ *   credentials grant issues refresh tokens too.
+ *
+ * Authorization code (RFC 6749 §4.1, RFC 7636): `autoApprove` (default
+ * `false`) skips the consent page; codes live `codeLifetime` (default 60
+ * seconds).
+ *
+ * Device authorization (RFC 8628): codes live `deviceCodeLifetime` (default
+ * 10 minutes) and are polled every `deviceInterval` (default 5 seconds).
+ *
+ * Extension grants: `jwtBearerAssertions` are the accepted `assertion`s of
+ * the JWT bearer grant (RFC 7523), `tokenExchangeSubjects` the accepted
+ * `subject_token`s of token exchange (RFC 8693), each a list or a predicate;
+ * by default none is accepted. Signatures are not checked.
+ *
  * @since 0.1.0
  * @category models
  */
@@ -67,6 +124,20 @@ export interface Options {
   readonly clients: ReadonlyArray<ClientOptions>
   readonly tokenLifetime?: Duration.DurationInput | undefined
   readonly issuer?: string | undefined
+  readonly refreshRotation?: boolean | undefined
+  readonly refreshGrace?: Duration.DurationInput | undefined
+  readonly refreshGraceReuses?: number | undefined
+  readonly refreshTokenLifetime?: Duration.DurationInput | undefined
+  readonly refreshTokenForClientCredentials?: boolean | undefined
+  readonly autoApprove?: boolean | undefined
+  readonly codeLifetime?: Duration.DurationInput | undefined
+  readonly deviceCodeLifetime?: Duration.DurationInput | undefined
+  readonly deviceInterval?: Duration.DurationInput | undefined
+  readonly jwtBearerAssertions?: ReadonlyArray<string> | ((assertion: string) => boolean) | undefined
+  readonly tokenExchangeSubjects?:
+    | ReadonlyArray<string>
+    | ((subjectToken: string, subjectTokenType: string) => boolean)
+    | undefined
 }
 
 /**
@@ -160,18 +231,23 @@ export const BlankToken = Fault.BlankToken
  * concurrent requests appear in the order they were answered. `tokenId` is
  * the short id (`"t1"`, `"t2"`, …) of the token issued or presented, never
  * its value; `fault` is the tag of the fault injected into that request.
+ * `refreshTokenId` is the id (`"r1"`, …) of the refresh token a request
+ * presented, `issuedRefreshTokenId` that of the refresh token its answer
+ * carried.
  *
  * @since 0.1.0
  * @category models
  */
 export interface JournalEntry {
   readonly at: number
-  readonly endpoint: "token" | "api" | "other"
+  readonly endpoint: "token" | "api" | "authorize" | "device_authorization" | "device" | "other"
   readonly method: string
   readonly path: string
   readonly grantType?: string
   readonly clientId?: string
   readonly tokenId?: string
+  readonly refreshTokenId?: string
+  readonly issuedRefreshTokenId?: string
   readonly status: number
   readonly fault?: Fault["_tag"]
 }
@@ -191,6 +267,47 @@ export interface IssuedToken {
   readonly issuedAt: number
   readonly expiresAt: number
   readonly revoked: boolean
+}
+
+/**
+ * A refresh token family: the refresh tokens that descend, by rotation, from
+ * one grant, without their values. `refreshTokenIds` lists them oldest first
+ * (the last is the current one) and `generation` counts them;
+ * `accessTokenIds` are the access tokens issued with them. A revoked family
+ * accepts none of its refresh tokens, and its access tokens are revoked too.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RefreshFamily {
+  readonly id: string
+  readonly clientId: string
+  readonly grantType: GrantType
+  readonly scopes: ReadonlyArray<string>
+  readonly generation: number
+  readonly refreshTokenIds: ReadonlyArray<string>
+  readonly accessTokenIds: ReadonlyArray<string>
+  readonly revoked: boolean
+}
+
+/**
+ * An authorization code the server issued, without its value: to whom,
+ * where it was sent, with which scopes, `nonce` and PKCE method, when it
+ * expires (`Clock` epoch milliseconds) and whether it was redeemed.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface IssuedCode {
+  readonly id: string
+  readonly clientId: string
+  readonly redirectUri: string
+  readonly scopes: ReadonlyArray<string>
+  readonly nonce?: string
+  readonly codeChallengeMethod?: "S256" | "plain"
+  readonly issuedAt: number
+  readonly expiresAt: number
+  readonly used: boolean
 }
 
 /**
@@ -233,6 +350,18 @@ export class AuthServer extends Context.Tag("@grantflow/testing/AuthServer")<Aut
   readonly tokens: Effect.Effect<ReadonlyArray<IssuedToken>>
   /** Sets the lifetime of the tokens issued from now on. */
   readonly setTokenLifetime: (lifetime: Duration.DurationInput) => Effect.Effect<void>
+  /** The refresh token families so far, oldest first. */
+  readonly families: Effect.Effect<ReadonlyArray<RefreshFamily>>
+  /** Revokes a refresh token family and its access tokens; unknown ids are ignored. */
+  readonly revokeFamily: (familyId: string) => Effect.Effect<void>
+  /** The authorization codes issued so far, oldest first. */
+  readonly codes: Effect.Effect<ReadonlyArray<IssuedCode>>
+  /**
+   * The user approves (`true`) or denies the device authorization of this
+   * `user_code`, as on the `/device` page. Succeeds with `false` when no
+   * pending, unexpired authorization has that code.
+   */
+  readonly decideDevice: (userCode: string, approve: boolean) => Effect.Effect<boolean>
 }>() {}
 
 /**

@@ -16,5 +16,9 @@ export const make = (options: AuthServer.Options): Effect.Effect<AuthServer.Auth
     revokeAll: state.revokeAll,
     issued: state.issued,
     tokens: state.tokens,
-    setTokenLifetime: state.setTokenLifetime
+    setTokenLifetime: state.setTokenLifetime,
+    families: state.families.list,
+    revokeFamily: state.families.revoke,
+    codes: state.codes.list,
+    decideDevice: state.devices.decide
   }))

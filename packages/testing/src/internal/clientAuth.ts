@@ -12,7 +12,7 @@ import type { Client, State } from "./state.js"
 interface Credentials {
   readonly method: AuthServer.AuthMethod
   readonly clientId: string
-  readonly clientSecret: string
+  readonly clientSecret: string | undefined
 }
 
 // RFC 6749 §2.3.1: id and secret are form-urlencoded before they are joined and base64-encoded.
@@ -68,7 +68,12 @@ export const authenticate = (
     }
     credentials = decoded.value
   } else if (bodyId !== undefined) {
-    credentials = { method: "client_secret_post", clientId: bodyId, clientSecret: bodySecret ?? "" }
+    // without a secret, a public client names itself (RFC 6749 §2.1); a confidential one's secret is empty
+    const isPublic = bodySecret === undefined &&
+      Option.exists(state.client(bodyId), (client) => client.authMethods.includes("none"))
+    credentials = isPublic
+      ? { method: "none", clientId: bodyId, clientSecret: undefined }
+      : { method: "client_secret_post", clientId: bodyId, clientSecret: bodySecret ?? "" }
   } else {
     return invalidClient("Client authentication is required")
   }

@@ -16,6 +16,8 @@ export interface Note {
   grantType?: string
   clientId?: string
   tokenId?: string
+  refreshTokenId?: string
+  issuedRefreshTokenId?: string
   fault?: AuthServer.Fault["_tag"]
 }
 

@@ -21,15 +21,19 @@ export const oauthError = (
 ): HttpServerResponse.HttpServerResponse =>
   json({ error, error_description: description }, status, { ...noStore, ...headers })
 
-/** A successful token response (RFC 6749 §5.1). @internal */
-export const tokenResponse = (token: TokenRecord): HttpServerResponse.HttpServerResponse =>
+/** A successful token response (RFC 6749 §5.1), with the grant's `extra` fields (e.g. `refresh_token`). @internal */
+export const tokenResponse = (
+  token: TokenRecord,
+  extra: Readonly<Record<string, unknown>> = {}
+): HttpServerResponse.HttpServerResponse =>
   json(
     {
       access_token: token.value,
       token_type: "Bearer",
       // rounded down so that a client never believes a token lives longer than it does
       expires_in: Math.floor((token.expiresAt - token.issuedAt) / 1000),
-      ...(token.scopes.length > 0 ? { scope: token.scopes.join(" ") } : {})
+      ...(token.scopes.length > 0 ? { scope: token.scopes.join(" ") } : {}),
+      ...extra
     },
     200,
     noStore

@@ -7,13 +7,18 @@ import * as HashMap from "effect/HashMap"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import type * as AuthServer from "../AuthServer.js"
+import * as AuthorizationCodes from "./authorizationCodes.js"
+import * as DeviceCodes from "./deviceCodes.js"
+import * as RefreshFamilies from "./refreshFamilies.js"
 
 /** @internal */
 export interface Client {
   readonly clientId: string
-  readonly clientSecret: string
+  readonly clientSecret: string | undefined
   readonly authMethods: ReadonlyArray<AuthServer.AuthMethod>
   readonly scopes: ReadonlyArray<string>
+  readonly grants: ReadonlyArray<AuthServer.GrantType>
+  readonly redirectUris: ReadonlyArray<string>
 }
 
 /** @internal */
@@ -41,11 +46,16 @@ export type TokenStatus =
  */
 export interface State {
   readonly issuer: string
+  readonly options: AuthServer.Options
   readonly client: (clientId: string) => Option.Option<Client>
   readonly issue: (client: Client, scopes: ReadonlyArray<string>) => Effect.Effect<TokenRecord>
   readonly check: (value: string) => Effect.Effect<TokenStatus>
   readonly revoke: (value: string) => Effect.Effect<void>
   readonly revokeAll: Effect.Effect<void>
+  readonly revokeTokens: (ids: ReadonlyArray<string>) => Effect.Effect<void>
+  readonly families: RefreshFamilies.Families
+  readonly codes: AuthorizationCodes.AuthorizationCodes
+  readonly devices: DeviceCodes.DeviceCodes
   readonly tokens: Effect.Effect<ReadonlyArray<AuthServer.IssuedToken>>
   readonly issued: Effect.Effect<number>
   readonly setTokenLifetime: (lifetime: Duration.DurationInput) => Effect.Effect<void>
@@ -57,6 +67,12 @@ export interface State {
   readonly clearJournal: Effect.Effect<void>
 }
 
+const publicGrants: ReadonlyArray<AuthServer.GrantType> = [
+  "authorization_code",
+  "refresh_token",
+  "urn:ietf:params:oauth:grant-type:device_code"
+]
+
 // 32 random bytes: opaque, unguessable and unique for any test run.
 const randomToken = (): string => Encoding.encodeBase64Url(globalThis.crypto.getRandomValues(new Uint8Array(32)))
 
@@ -65,9 +81,13 @@ export const make = (options: AuthServer.Options): Effect.Effect<State> =>
   Effect.gen(function*() {
     const clients = new Map(options.clients.map((client): [string, Client] => [client.clientId, {
       clientId: client.clientId,
-      clientSecret: client.clientSecret,
-      authMethods: client.authMethods ?? ["client_secret_basic", "client_secret_post"],
-      scopes: client.scopes ?? []
+      clientSecret: client.public === true ? undefined : client.clientSecret,
+      authMethods: client.public === true
+        ? ["none"]
+        : client.authMethods ?? ["client_secret_basic", "client_secret_post"],
+      scopes: client.scopes ?? [],
+      grants: client.grants ?? (client.public === true ? publicGrants : ["client_credentials"]),
+      redirectUris: client.redirectUris ?? []
     }]))
     const lifetime = yield* Ref.make(Duration.decode(options.tokenLifetime ?? "1 hour"))
     const tokens = yield* Ref.make<Tokens>({ count: 0, byValue: HashMap.empty() })
@@ -110,13 +130,27 @@ export const make = (options: AuthServer.Options): Effect.Effect<State> =>
         byValue: HashMap.map(state.byValue, (token) => predicate(token) ? { ...token, revoked: true } : token)
       }))
 
+    const revokeTokens = (ids: ReadonlyArray<string>) => revokeWhere((token) => ids.includes(token.id))
+    const families = yield* RefreshFamilies.make(options, revokeTokens)
+    const codes = yield* AuthorizationCodes.make(options, (issued) =>
+      Effect.zipRight(
+        revokeTokens(issued.accessTokenIds),
+        Effect.forEach(issued.familyIds, families.revoke, { discard: true })
+      ))
+    const devices = yield* DeviceCodes.make(options)
+
     return {
       issuer: (options.issuer ?? "http://127.0.0.1").replace(/\/+$/, ""),
+      options,
       client: (clientId) => Option.fromNullable(clients.get(clientId)),
       issue,
       check,
       revoke: (value) => revokeWhere((token) => token.value === value),
       revokeAll: revokeWhere(() => true),
+      revokeTokens,
+      families,
+      codes,
+      devices,
       tokens: Effect.map(Ref.get(tokens), ({ byValue }) =>
         Array.from(HashMap.values(byValue))
           .sort((a, b) => a.seq - b.seq)

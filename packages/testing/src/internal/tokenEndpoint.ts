@@ -63,5 +63,8 @@ export const handle = (
     }
 
     const client = yield* ClientAuth.authenticate(state, request.headers, form, note)
+    if (!(client.grants as ReadonlyArray<string>).includes(grantType)) {
+      return yield* Effect.fail(oauthError(400, "unauthorized_client", "The client may not use this grant type"))
+    }
     return yield* grant({ state, client, form, note })
   })

@@ -1,0 +1,164 @@
+import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import type { AuthorizationRequest } from "./authorizationCodes.js"
+import * as Page from "./consentPage.js"
+import * as Form from "./form.js"
+import type { Note } from "./journal.js"
+import { methodNotAllowed } from "./responses.js"
+import * as Pkce from "./pkce.js"
+import * as Scopes from "./scopes.js"
+import type { State } from "./state.js"
+
+type Response = HttpServerResponse.HttpServerResponse
+
+/** Sends the user agent back to the client with `params` and the issuer (RFC 9207) in the query. */
+const redirectBack = (state: State, redirectUri: string, params: Record<string, string | undefined>): Response => {
+  const url = new URL(redirectUri)
+  for (const [name, value] of Object.entries(params)) {
+    if (value !== undefined) url.searchParams.append(name, value)
+  }
+  url.searchParams.append("iss", state.issuer)
+  return HttpServerResponse.redirect(url, { status: 302, headers: { "cache-control": "no-store" } })
+}
+
+/** The query parameters, each once; a parameter without a value is absent (RFC 6749 §3.1). */
+const readQuery = (url: string) => {
+  const values = new Map<string, string>()
+  const repeated: Array<string> = []
+  const seen = new Set<string>()
+  for (const [name, value] of new URL(url, "http://localhost").searchParams) {
+    if (seen.has(name)) repeated.push(name)
+    seen.add(name)
+    if (value !== "") values.set(name, value)
+  }
+  return { values, repeated }
+}
+
+/**
+ * Checks an authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3). Until
+ * the client and its redirect URI are known good, errors are pages for the
+ * user; after that they go back to the client (§4.1.2.1).
+ */
+const check = (
+  state: State,
+  url: string,
+  note: Note
+): Effect.Effect<AuthorizationRequest, Response> =>
+  Effect.gen(function*() {
+    const { repeated, values } = readQuery(url)
+    if (repeated.includes("client_id") || repeated.includes("redirect_uri")) {
+      return yield* Effect.fail(Page.error(400, "The client_id and redirect_uri parameters may be sent only once."))
+    }
+    const clientId = values.get("client_id")
+    if (clientId === undefined) return yield* Effect.fail(Page.error(400, "The request names no client (client_id)."))
+    note.clientId = clientId
+    const client = state.client(clientId)
+    if (Option.isNone(client)) return yield* Effect.fail(Page.error(400, "The client is not registered."))
+    const sent = values.get("redirect_uri")
+    const registered = client.value.redirectUris
+    if (sent !== undefined && !registered.includes(sent)) {
+      return yield* Effect.fail(Page.error(400, "The redirect_uri is not registered for this client."))
+    }
+    if (sent === undefined && registered.length !== 1) {
+      return yield* Effect.fail(
+        Page.error(400, "The request must name its redirect_uri: the client has none or several registered.")
+      )
+    }
+    const redirectUri = sent ?? registered[0]!
+    const clientState = repeated.includes("state") ? undefined : values.get("state")
+    const reject = (error: string, description: string) =>
+      Effect.fail(redirectBack(state, redirectUri, { error, error_description: description, state: clientState }))
+
+    if (repeated.length > 0) {
+      return yield* reject("invalid_request", `The parameter ${repeated[0]} was sent more than once`)
+    }
+    const responseType = values.get("response_type")
+    if (responseType === undefined) return yield* reject("invalid_request", "The response_type parameter is missing")
+    if (responseType !== "code") {
+      return yield* reject("unsupported_response_type", "The server supports only response_type=code")
+    }
+    if (!client.value.grants.includes("authorization_code")) {
+      return yield* reject("unauthorized_client", "The client may not use the authorization code grant")
+    }
+    const scopes = Scopes.forClient(client.value, values.get("scope"))
+    if (Either.isLeft(scopes)) {
+      return yield* reject("invalid_scope", `The client may not request: ${scopes.left.join(" ")}`)
+    }
+
+    const challenge = values.get("code_challenge")
+    const method = values.get("code_challenge_method")
+    if (challenge === undefined) {
+      if (method !== undefined) return yield* reject("invalid_request", "code_challenge_method needs a code_challenge")
+      if (client.value.authMethods.includes("none")) {
+        return yield* reject("invalid_request", "A public client must use PKCE (code_challenge)")
+      }
+    } else {
+      // RFC 7636 §4.3: a challenge without a method is plain
+      if (method !== undefined && !Pkce.isMethod(method)) {
+        return yield* reject("invalid_request", "The code_challenge_method must be S256 or plain")
+      }
+      if (!Pkce.isWellFormed(challenge)) {
+        return yield* reject("invalid_request", "The code_challenge must be 43-128 characters of A-Z a-z 0-9 - . _ ~")
+      }
+    }
+    return {
+      clientId,
+      redirectUri,
+      redirectUriSent: sent !== undefined,
+      scopes: scopes.right,
+      state: clientState,
+      nonce: values.get("nonce"),
+      codeChallenge: challenge,
+      codeChallengeMethod: challenge === undefined ? undefined : method === "S256" ? "S256" : "plain"
+    }
+  })
+
+const approve = (state: State, request: AuthorizationRequest) =>
+  Effect.map(
+    state.codes.issue(request),
+    (code) => redirectBack(state, request.redirectUri, { code, state: request.state })
+  )
+
+const deny = (state: State, request: AuthorizationRequest) =>
+  redirectBack(state, request.redirectUri, {
+    error: "access_denied",
+    error_description: "The user denied the request",
+    state: request.state
+  })
+
+/**
+ * `GET /authorize` checks the request and shows the consent page, or with
+ * `autoApprove` redirects at once; `POST /authorize` is the user's answer
+ * from that page.
+ *
+ * @internal
+ */
+export const handle = (
+  state: State,
+  request: HttpServerRequest.HttpServerRequest,
+  note: Note
+): Effect.Effect<Response, Response> =>
+  Effect.gen(function*() {
+    if (request.method === "GET") {
+      const checked = yield* check(state, request.url, note)
+      if (state.options.autoApprove === true) return yield* approve(state, checked)
+      const pendingId = yield* state.codes.hold(checked)
+      return Page.consent({ pendingId, clientId: checked.clientId, scopes: checked.scopes })
+    }
+    if (request.method !== "POST") return yield* Effect.fail(methodNotAllowed(["GET", "POST"]))
+
+    const form = yield* Effect.mapError(Form.read(request), () => Page.error(400, "The form could not be read."))
+    const decision = form.get("decision")
+    if (decision !== "approve" && decision !== "deny") {
+      return yield* Effect.fail(Page.error(400, "The answer must be approve or deny."))
+    }
+    const held = yield* state.codes.take(form.get("request_id") ?? "")
+    if (Option.isNone(held)) {
+      return yield* Effect.fail(Page.error(400, "This authorization request is unknown or was already answered."))
+    }
+    note.clientId = held.value.clientId
+    return decision === "approve" ? yield* approve(state, held.value) : deny(state, held.value)
+  })
