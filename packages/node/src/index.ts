@@ -2,3 +2,4 @@
  * @since 0.1.0
  */
 export * as Loopback from "./Loopback.js"
+export * as SimServer from "./SimServer.js"

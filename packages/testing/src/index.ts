@@ -2,3 +2,4 @@
  * @since 0.1.0
  */
 export * as AuthServer from "./AuthServer.js"
+export * as ServerConfig from "./ServerConfig.js"

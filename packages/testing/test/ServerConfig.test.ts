@@ -1,0 +1,54 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Duration, Either } from "effect"
+import * as ServerConfig from "../src/ServerConfig.js"
+
+const issues = (input: unknown) =>
+  Either.match(ServerConfig.decode(input), {
+    onLeft: (error) => error.issues.map(({ message, path }) => `${path}: ${message}`),
+    onRight: () => []
+  })
+
+describe("ServerConfig", () => {
+  it("decodes a document into server options", () => {
+    const options = Either.getOrThrow(ServerConfig.decode({
+      clients: [
+        { clientId: "app", clientSecret: "s3cret", scopes: ["read"], authMethods: ["client_secret_post"] },
+        { clientId: "spa", public: true, redirectUris: ["http://127.0.0.1:8080/callback"] }
+      ],
+      tokenLifetime: "5 minutes",
+      refreshGrace: 2,
+      autoApprove: true
+    }))
+    assert.strictEqual(options.clients.length, 2)
+    assert.deepStrictEqual(options.tokenLifetime, Duration.minutes(5))
+    assert.deepStrictEqual(options.refreshGrace, Duration.seconds(2))
+    assert.isTrue(options.autoApprove)
+  })
+
+  it("names every field in error by its JSON path", () => {
+    assert.deepStrictEqual(
+      issues({
+        clients: [{ clientSecret: "x" }, { clientId: "b", grants: ["password"], redirectUris: ["not a url"] }],
+        tokenLifetime: "soon",
+        refreshGraceReuses: -1,
+        autoAprove: true
+      }),
+      [
+        "autoAprove: is not a known option",
+        "clients[0].clientId: is missing",
+        `clients[1].grants[0]: expected one of "client_credentials", "refresh_token", "authorization_code", "urn:ietf:params:oauth:grant-type:device_code", "urn:ietf:params:oauth:grant-type:jwt-bearer", "urn:ietf:params:oauth:grant-type:token-exchange", got "password"`,
+        `clients[1].redirectUris[0]: expected an absolute URL, got "not a url"`,
+        `tokenLifetime: expected seconds (a number ≥ 0) or a duration such as "10 minutes"`,
+        "refreshGraceReuses: expected a whole number ≥ 0"
+      ]
+    )
+  })
+
+  it("reports text that is not JSON, and a document without clients", () => {
+    const notJson = ServerConfig.parse("{ clients: [")
+    assert.isTrue(Either.isLeft(notJson))
+    if (Either.isLeft(notJson)) assert.match(notJson.left.message, /^invalid simulated server configuration: the document is not JSON/)
+    assert.deepStrictEqual(issues({}), ["clients: is missing"])
+    assert.deepStrictEqual(issues([]), [": Expected ServerConfig, actual []"])
+  })
+})
