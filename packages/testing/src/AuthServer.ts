@@ -6,8 +6,12 @@
  * - `POST /token`: the token endpoint (RFC 6749), with the
  *   `client_credentials`, `refresh_token` (rotation and reuse detection),
  *   `authorization_code` (PKCE), device code, JWT bearer and token exchange
- *   grants, and `client_secret_basic` / `client_secret_post` / `none` client
- *   authentication;
+ *   grants, and `client_secret_basic` / `client_secret_post` /
+ *   `client_secret_jwt` / `private_key_jwt` / `none` client authentication;
+ * - `POST /revoke` (RFC 7009) and `POST /introspect` (RFC 7662);
+ * - `GET /.well-known/oauth-authorization-server` (RFC 8414), also at
+ *   `/.well-known/openid-configuration`, and `GET /jwks` when access tokens
+ *   are JWTs (RFC 9068);
  * - `GET|POST /authorize`: the authorization endpoint, with a consent page;
  * - `POST /device_authorization` and `GET|POST /device`: the device
  *   authorization grant (RFC 8628) and its user page;
@@ -18,8 +22,8 @@
  * that never opens a socket) or on a real port through {@link serve}. All
  * state lives in `Ref`s and all time is read from Effect's `Clock`, so
  * `TestClock.adjust` expires tokens and drives injected latency. Every request
- * is written to a journal, and the next token requests can be scripted to fail
- * with {@link Fault}s.
+ * is written to a journal, and the next requests to an endpoint can be
+ * scripted to fail with {@link Fault}s.
  *
  * @since 0.1.0
  */
@@ -32,6 +36,7 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
+import type * as Jose from "jose"
 import * as internal from "./internal/authServer.js"
 import * as inMemoryClient from "./internal/inMemoryClient.js"
 
@@ -42,7 +47,12 @@ import * as inMemoryClient from "./internal/inMemoryClient.js"
  * @since 0.1.0
  * @category models
  */
-export type AuthMethod = "client_secret_basic" | "client_secret_post" | "none"
+export type AuthMethod =
+  | "client_secret_basic"
+  | "client_secret_post"
+  | "client_secret_jwt"
+  | "private_key_jwt"
+  | "none"
 
 /**
  * The grant types the token endpoint knows (RFC 6749, RFC 8628, RFC 7523,
@@ -61,7 +71,9 @@ export type GrantType =
 
 /**
  * A client registered with the server. `authMethods` defaults to both
- * secret methods. When `scopes` is non-empty, a token request may ask only for
+ * secret methods (unless the client has `jwks` and no secret), plus
+ * `private_key_jwt` when it has `jwks`; `client_secret_jwt` is never a
+ * default. When `scopes` is non-empty, a token request may ask only for
  * a subset of them and gets all of them when it asks for none; when it is
  * empty or absent, any requested scope is granted.
  *
@@ -71,7 +83,10 @@ export type GrantType =
  *   (default `["client_credentials"]`, or for a public client
  *   `authorization_code`, `refresh_token` and the device code grant). A
  *   refresh token is issued only to a client that may use `refresh_token`;
- * - `redirectUris`: where `/authorize` may send it back, compared exactly.
+ * - `redirectUris`: where `/authorize` may send it back, compared exactly;
+ * - `jwks`: the public keys that verify its `private_key_jwt` assertions
+ *   (RFC 7523 §2.2); `client_secret_jwt` assertions are HMACs with
+ *   `clientSecret`.
  *
  * @since 0.1.0
  * @category models
@@ -84,6 +99,7 @@ export interface ClientOptions {
   readonly public?: boolean | undefined
   readonly grants?: ReadonlyArray<GrantType> | undefined
   readonly redirectUris?: ReadonlyArray<string> | undefined
+  readonly jwks?: Jose.JSONWebKeySet | undefined
 }
 
 /**
@@ -117,6 +133,19 @@ export interface ClientOptions {
  * `subject_token`s of token exchange (RFC 8693), each a list or a predicate;
  * by default none is accepted. Signatures are not checked.
  *
+ * Access tokens (RFC 9068): `accessTokenFormat` `"opaque"` (default) or
+ * `"jwt"`, signed with a key pair generated when the server starts
+ * (`signingAlgorithm`, default `RS256`) whose public key is served at
+ * `/jwks`; `audience` is their `aud` (default `<issuer>/api`).
+ *
+ * Protected API: `apiScopes` maps a route (`"/api/admin"`, covering the paths
+ * under it; the longest route wins) to the scopes a token needs there, else
+ * `403 insufficient_scope`. Provider quirks: `expiredTokenStatus` (default
+ * 401) answers an expired token with 403 instead, and
+ * `errorBodyOnInvalidToken` answers any unusable token with that status and
+ * JSON body (e.g. `{ status: 200, body: { ok: false, error: "invalid_auth" } }`)
+ * instead of a challenge.
+ *
  * @since 0.1.0
  * @category models
  */
@@ -138,17 +167,45 @@ export interface Options {
     | ReadonlyArray<string>
     | ((subjectToken: string, subjectTokenType: string) => boolean)
     | undefined
+  readonly accessTokenFormat?: "opaque" | "jwt" | undefined
+  readonly signingAlgorithm?: SigningAlgorithm | undefined
+  readonly audience?: string | undefined
+  readonly apiScopes?: Readonly<Record<string, ReadonlyArray<string>>> | undefined
+  readonly expiredTokenStatus?: 401 | 403 | undefined
+  readonly errorBodyOnInvalidToken?: { readonly status: number; readonly body: unknown } | undefined
 }
 
 /**
- * A failure injected into the token endpoint:
+ * The algorithm of the keys that sign JWT access tokens.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SigningAlgorithm = "RS256" | "ES256"
+
+/**
+ * A failure injected into an endpoint (by default the token endpoint):
  *
  * - `Status`: answer with `status`, a `Retry-After` header (whole seconds,
  *   rounded up) when `retryAfter` is set, and `body` as JSON when set (e.g. an
  *   OAuth error such as `{ error: "temporarily_unavailable" }`), else no body;
  * - `Latency`: wait `duration` (on Effect's `Clock`), then answer normally;
  * - `MalformedJson`: answer 200 with a JSON body cut short;
- * - `BlankToken`: answer 200 with `access_token: ""`.
+ * - `DropConnection`: close the connection without an answer (see
+ *   {@link DropConnection});
+ * - `ErrorBody`: answer 200 with an OAuth error body, `error` (default
+ *   `server_error`) and `error_description`;
+ * - `LostResponse`: handle the request in full (issue tokens, rotate the
+ *   refresh token, revoke…), then lose the answer: a 502, or with
+ *   `drop: true` a dropped connection;
+ *
+ * and into token responses only:
+ *
+ * - `BlankToken`: answer 200 with `access_token: ""`;
+ * - `ExpiresIn`: issue the token, but send `expires_in` as a numeric string
+ *   (`as: "string"`), not at all (`"missing"`), or as 2^31 seconds (`"huge"`,
+ *   past 32-bit integers and timers); the token still expires on time;
+ * - `MissingTokenType`: issue the token, but send no `token_type`.
  *
  * @since 0.1.0
  * @category models
@@ -162,7 +219,29 @@ export type Fault = Data.TaggedEnum<{
   Latency: { readonly duration: Duration.DurationInput }
   MalformedJson: {}
   BlankToken: {}
+  DropConnection: {}
+  ErrorBody: { readonly error?: string | undefined; readonly description?: string | undefined }
+  ExpiresIn: { readonly as: "string" | "missing" | "huge" }
+  MissingTokenType: {}
+  LostResponse: { readonly drop?: boolean | undefined }
 }>
+
+/**
+ * The faults that make sense on any endpoint; the others shape token
+ * responses.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type AnyEndpointFault = Exclude<Fault, { readonly _tag: "BlankToken" | "ExpiresIn" | "MissingTokenType" }>
+
+/**
+ * The endpoints whose requests can be scripted to meet a {@link Fault}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type FaultEndpoint = "token" | "revoke" | "introspect" | "api" | "metadata" | "jwks"
 
 const Fault = Data.taggedEnum<Fault>()
 
@@ -226,6 +305,97 @@ export const MalformedJson = Fault.MalformedJson
 export const BlankToken = Fault.BlankToken
 
 /**
+ * A fault that closes the connection without an answer. The in-memory client
+ * fails with a transport `RequestError`; a Node server destroys the socket.
+ * Platform servers that expose no socket (not Node) answer it with a 500.
+ *
+ * @since 0.1.0
+ * @category faults
+ * @example
+ * ```ts
+ * import { AuthServer } from "@grantflow/testing"
+ *
+ * const reset = AuthServer.DropConnection()
+ * ```
+ */
+export const DropConnection = Fault.DropConnection
+
+/**
+ * A fault that answers 200 with an OAuth error body, as some providers do.
+ *
+ * @since 0.1.0
+ * @category faults
+ * @example
+ * ```ts
+ * import { AuthServer } from "@grantflow/testing"
+ *
+ * const sneaky = AuthServer.ErrorBody({ error: "invalid_grant", description: "Token revoked" })
+ * const generic = AuthServer.ErrorBody() // { error: "server_error", … }
+ * ```
+ */
+export const ErrorBody = (options: {
+  readonly error?: string | undefined
+  readonly description?: string | undefined
+} = {}): Data.TaggedEnum.Value<Fault, "ErrorBody"> => Fault.ErrorBody(options)
+
+/**
+ * A fault that issues the token but sends `expires_in` as a string, not at
+ * all, or huge.
+ *
+ * @since 0.1.0
+ * @category faults
+ * @example
+ * ```ts
+ * import { AuthServer } from "@grantflow/testing"
+ *
+ * const asString = AuthServer.ExpiresIn({ as: "string" }) // "expires_in": "3600"
+ * ```
+ */
+export const ExpiresIn = Fault.ExpiresIn
+
+/**
+ * A fault that issues the token but leaves `token_type` out of the answer.
+ *
+ * @since 0.1.0
+ * @category faults
+ * @example
+ * ```ts
+ * import { AuthServer } from "@grantflow/testing"
+ *
+ * const untyped = AuthServer.MissingTokenType()
+ * ```
+ */
+export const MissingTokenType = Fault.MissingTokenType
+
+/**
+ * A fault that handles the request (the server's state changes: a refresh
+ * token is rotated, a token revoked) and then loses the answer: the client
+ * gets a 502, or with `drop: true` a dropped connection.
+ *
+ * @since 0.1.0
+ * @category faults
+ * @example
+ * ```ts
+ * import { AuthServer } from "@grantflow/testing"
+ *
+ * const rotatedButLost = AuthServer.LostResponse()
+ * const rotatedThenReset = AuthServer.LostResponse({ drop: true })
+ * ```
+ */
+export const LostResponse = (
+  options: { readonly drop?: boolean | undefined } = {}
+): Data.TaggedEnum.Value<Fault, "LostResponse"> => Fault.LostResponse(options)
+
+/**
+ * The state of the bearer token of an API request, as the server knew it when
+ * the request arrived.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TokenState = "valid" | "expired" | "revoked" | "unknown"
+
+/**
  * One request the server received. `at` is the `Clock` time (epoch millis) at
  * which it arrived; entries are appended when the answer is ready, so
  * concurrent requests appear in the order they were answered. `tokenId` is
@@ -233,14 +403,26 @@ export const BlankToken = Fault.BlankToken
  * its value; `fault` is the tag of the fault injected into that request.
  * `refreshTokenId` is the id (`"r1"`, …) of the refresh token a request
  * presented, `issuedRefreshTokenId` that of the refresh token its answer
- * carried.
+ * carried. `tokenState` is set for every API request that carried a bearer
+ * token. `status` is what the client received: `0` when the connection was
+ * dropped.
  *
  * @since 0.1.0
  * @category models
  */
 export interface JournalEntry {
   readonly at: number
-  readonly endpoint: "token" | "api" | "authorize" | "device_authorization" | "device" | "other"
+  readonly endpoint:
+    | "token"
+    | "api"
+    | "authorize"
+    | "device_authorization"
+    | "device"
+    | "revoke"
+    | "introspect"
+    | "metadata"
+    | "jwks"
+    | "other"
   readonly method: string
   readonly path: string
   readonly grantType?: string
@@ -248,6 +430,7 @@ export interface JournalEntry {
   readonly tokenId?: string
   readonly refreshTokenId?: string
   readonly issuedRefreshTokenId?: string
+  readonly tokenState?: TokenState
   readonly status: number
   readonly fault?: Fault["_tag"]
 }
@@ -336,10 +519,19 @@ export class AuthServer extends Context.Tag("@grantflow/testing/AuthServer")<Aut
   readonly journal: Effect.Effect<ReadonlyArray<JournalEntry>>
   readonly clearJournal: Effect.Effect<void>
   /**
-   * Makes the next `times` (default 1) token requests meet `fault`, after
-   * the faults already queued.
+   * Makes the next `times` (default 1) requests to `endpoint` (default
+   * `"token"`) meet `fault`, after the faults already queued for it.
    */
-  readonly fail: (fault: Fault, options?: { readonly times?: number | undefined }) => Effect.Effect<void>
+  readonly fail: {
+    (fault: Fault, options?: {
+      readonly times?: number | undefined
+      readonly endpoint?: "token" | undefined
+    }): Effect.Effect<void>
+    (fault: AnyEndpointFault, options: {
+      readonly times?: number | undefined
+      readonly endpoint: FaultEndpoint
+    }): Effect.Effect<void>
+  }
   /** Makes the API reject that token from now on; unknown values are ignored. */
   readonly revoke: (token: string | Redacted.Redacted<string>) => Effect.Effect<void>
   /** Makes the API reject every token issued so far. */
@@ -362,6 +554,19 @@ export class AuthServer extends Context.Tag("@grantflow/testing/AuthServer")<Aut
    * pending, unexpired authorization has that code.
    */
   readonly decideDevice: (userCode: string, approve: boolean) => Effect.Effect<boolean>
+  /** The keys that verify JWT access tokens, as `/jwks` serves them; none for opaque tokens. */
+  readonly jwks: Effect.Effect<Jose.JSONWebKeySet>
+  /**
+   * Signs the tokens issued from now on with a new key, and succeeds with its
+   * `kid`; the old keys stay in the JWKS until retired. A defect when the
+   * server issues opaque tokens.
+   */
+  readonly rotateSigningKey: Effect.Effect<string>
+  /**
+   * Takes a key out of the JWKS. Succeeds with `false` for the current key
+   * (which keeps signing) and for a key not published.
+   */
+  readonly retireSigningKey: (kid: string) => Effect.Effect<boolean>
 }>() {}
 
 /**

@@ -460,6 +460,7 @@ describe("AuthServer", () => {
             path: "/api/things",
             clientId: "crm",
             tokenId: "t1",
+            tokenState: "valid",
             status: 200
           },
           {

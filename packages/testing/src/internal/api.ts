@@ -1,9 +1,13 @@
 import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
+import type * as AuthServer from "../AuthServer.js"
+import * as Faults from "./faults.js"
 import { type Note, pathOf } from "./journal.js"
 import { json, methodNotAllowed, realm } from "./responses.js"
-import type { State } from "./state.js"
+import type { State, TokenStatus } from "./state.js"
+
+type Response = HttpServerResponse.HttpServerResponse
 
 const methods: ReadonlyArray<string> = ["GET", "POST", "PUT", "DELETE"]
 
@@ -13,20 +17,59 @@ const descriptions = {
   Revoked: "The access token was revoked"
 } as const
 
+const tokenStates = {
+  Valid: "valid",
+  Unknown: "unknown",
+  Expired: "expired",
+  Revoked: "revoked"
+} as const satisfies Record<TokenStatus["_tag"], AuthServer.TokenState>
+
 // RFC 6750 §3: a request without a token gets the bare challenge; one with a bad token, an error code too.
 const missingToken = HttpServerResponse.empty({
   status: 401,
   headers: { "www-authenticate": `Bearer realm="${realm}"` }
 })
 
-const invalidToken = (description: string) =>
-  json({ error: "invalid_token", error_description: description }, 401, {
+const invalidToken = (status: number, description: string) =>
+  json({ error: "invalid_token", error_description: description }, status, {
     "www-authenticate": `Bearer realm="${realm}", error="invalid_token", error_description="${description}"`
   })
 
+// RFC 6750 §3.1: the token is good, but not for this resource; the challenge names the scope it needs
+const insufficientScope = (required: ReadonlyArray<string>) => {
+  const description = "The access token lacks the scope this resource requires"
+  const scope = required.join(" ")
+  return json({ error: "insufficient_scope", error_description: description, scope }, 403, {
+    "www-authenticate":
+      `Bearer realm="${realm}", error="insufficient_scope", error_description="${description}", scope="${scope}"`
+  })
+}
+
+/** The scopes `path` requires: those of the longest route of `apiScopes` it lies under. */
+const requiredScopes = (options: AuthServer.Options, path: string): ReadonlyArray<string> => {
+  let best: [string, ReadonlyArray<string>] | undefined
+  for (const [route, scopes] of Object.entries(options.apiScopes ?? {})) {
+    const base = route.replace(/\/+$/, "")
+    const under = path === base || path.startsWith(`${base}/`)
+    if (under && (best === undefined || base.length > best[0].length)) best = [base, scopes]
+  }
+  return best?.[1] ?? []
+}
+
+const reject = (options: AuthServer.Options, tag: keyof typeof descriptions): Response => {
+  // some providers answer a bad token with a 200 (or other) and an error body instead of a challenge
+  if (options.errorBodyOnInvalidToken !== undefined) {
+    return json(options.errorBodyOnInvalidToken.body, options.errorBodyOnInvalidToken.status)
+  }
+  const httpStatus = tag === "Expired" ? options.expiredTokenStatus ?? 401 : 401
+  return invalidToken(httpStatus, descriptions[tag])
+}
+
 /**
  * `/api/*`: a protected resource that answers any path for a valid bearer
- * token (RFC 6750 §2.1), and counts the calls it served.
+ * token (RFC 6750 §2.1) that holds the scopes its route requires, and counts
+ * the calls it served. The journal gets the state of the token presented as
+ * the server knew it on arrival, even when a fault answers the request.
  *
  * @internal
  */
@@ -34,20 +77,31 @@ export const handle = (
   state: State,
   request: HttpServerRequest.HttpServerRequest,
   note: Note
-): Effect.Effect<HttpServerResponse.HttpServerResponse, HttpServerResponse.HttpServerResponse> =>
+): Effect.Effect<Response, Response> =>
   Effect.gen(function*() {
     if (!methods.includes(request.method)) return yield* Effect.fail(methodNotAllowed(methods))
     const bearer = /^bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? "")
-    if (bearer === null) return yield* Effect.fail(missingToken)
+    if (bearer === null) return yield* Faults.inject(state, "api", note, Effect.fail(missingToken))
 
     const status = yield* state.check(bearer[1]!)
+    note.tokenState = tokenStates[status._tag]
     if (status._tag !== "Unknown") {
       note.tokenId = status.token.id
       note.clientId = status.token.clientId
     }
-    if (status._tag !== "Valid") {
-      return yield* Effect.fail(invalidToken(descriptions[status._tag]))
-    }
-    const call = yield* state.nextApiCall
-    return json({ ok: true, path: pathOf(request.url), clientId: status.token.clientId, call })
+    return yield* Faults.inject(
+      state,
+      "api",
+      note,
+      Effect.gen(function*() {
+        if (status._tag !== "Valid") return yield* Effect.fail(reject(state.options, status._tag))
+        const path = pathOf(request.url)
+        const required = requiredScopes(state.options, path)
+        if (!required.every((scope) => status.token.scopes.includes(scope))) {
+          return yield* Effect.fail(insufficientScope(required))
+        }
+        const call = yield* state.nextApiCall
+        return json({ ok: true, path, clientId: status.token.clientId, call })
+      })
+    )
   })

@@ -5,7 +5,11 @@ import * as Effect from "effect/Effect"
 import * as Api from "./api.js"
 import * as Authorize from "./authorize.js"
 import * as DeviceFlow from "./deviceFlow.js"
+import { faulted } from "./faults.js"
+import * as Introspection from "./introspection.js"
 import { journaled } from "./journal.js"
+import * as Metadata from "./metadata.js"
+import * as Revocation from "./revocation.js"
 import type { State } from "./state.js"
 import * as TokenEndpoint from "./tokenEndpoint.js"
 
@@ -16,8 +20,27 @@ import * as TokenEndpoint from "./tokenEndpoint.js"
  * @internal
  */
 export const make = (state: State): HttpApp.Default => {
+  const metadata = journaled(state, "metadata", faulted(state, "metadata", (request) => Metadata.handle(state, request)))
   const router = HttpRouter.empty.pipe(
-    HttpRouter.all("/token", journaled(state, "token", (request, note) => TokenEndpoint.handle(state, request, note))),
+    HttpRouter.all(
+      "/token",
+      journaled(state, "token", faulted(state, "token", (request, note) => TokenEndpoint.handle(state, request, note)))
+    ),
+    HttpRouter.all(
+      "/revoke",
+      journaled(state, "revoke", faulted(state, "revoke", (request, note) => Revocation.handle(state, request, note)))
+    ),
+    HttpRouter.all(
+      "/introspect",
+      journaled(
+        state,
+        "introspect",
+        faulted(state, "introspect", (request, note) => Introspection.handle(state, request, note))
+      )
+    ),
+    HttpRouter.all("/.well-known/oauth-authorization-server", metadata),
+    HttpRouter.all("/.well-known/openid-configuration", metadata),
+    HttpRouter.all("/jwks", journaled(state, "jwks", faulted(state, "jwks", (request) => Metadata.jwks(state, request)))),
     HttpRouter.all("/api/*", journaled(state, "api", (request, note) => Api.handle(state, request, note))),
     HttpRouter.all(
       "/authorize",

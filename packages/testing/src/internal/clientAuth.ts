@@ -1,9 +1,11 @@
 import type * as Headers from "@effect/platform/Headers"
 import type * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import type * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Encoding from "effect/Encoding"
 import * as Option from "effect/Option"
 import type * as AuthServer from "../AuthServer.js"
+import * as ClientAssertion from "./clientAssertion.js"
 import type { Form } from "./form.js"
 import type { Note } from "./journal.js"
 import { oauthError, realm } from "./responses.js"
@@ -32,8 +34,9 @@ const decodeBasic = (encoded: string): Option.Option<Credentials> =>
   )
 
 /**
- * Authenticates the client of a token request by HTTP Basic or by
- * `client_id` / `client_secret` in the body. The journal gets the client id
+ * Authenticates the client of a token request by HTTP Basic, by
+ * `client_id` / `client_secret` in the body, or by a JWT assertion
+ * (`clientAssertion.ts`). The journal gets the client id
  * the request claims, whether or not the claim holds.
  *
  * @internal
@@ -43,7 +46,10 @@ export const authenticate = (
   headers: Headers.Headers,
   form: Form,
   note: Note
-): Either.Either<Client, HttpServerResponse.HttpServerResponse> => {
+): Effect.Effect<Client, HttpServerResponse.HttpServerResponse> => {
+  if (form.has("client_assertion") || form.has("client_assertion_type")) {
+    return ClientAssertion.authenticate(state, headers, form, note)
+  }
   const authorization = headers.authorization
   const bodyId = form.get("client_id")
   const bodySecret = form.get("client_secret")

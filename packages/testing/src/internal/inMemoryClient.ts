@@ -6,7 +6,9 @@ import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
+import { ConnectionDropped } from "./faults.js"
 
 const toWeb = (
   request: HttpClientRequest.HttpClientRequest,
@@ -49,6 +51,12 @@ export const make = (app: HttpApp.Default, base: string): HttpClient.HttpClient 
     Effect.flatMap(toWeb(request, url), (webRequest) =>
       app.pipe(
         Effect.provideService(HttpServerRequest.HttpServerRequest, HttpServerRequest.fromWeb(webRequest)),
+        // a dropped connection, as a client on a socket would see it
+        Effect.catchSomeDefect((defect) =>
+          defect instanceof ConnectionDropped
+            ? Option.some(new HttpClientError.RequestError({ request, reason: "Transport", cause: defect }))
+            : Option.none()
+        ),
         Effect.map((response) =>
           HttpClientResponse.fromWeb(
             request,

@@ -3,6 +3,7 @@ import type * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import type * as AuthServer from "../AuthServer.js"
+import * as Faults from "./faults.js"
 import type { State } from "./state.js"
 
 /**
@@ -18,6 +19,7 @@ export interface Note {
   tokenId?: string
   refreshTokenId?: string
   issuedRefreshTokenId?: string
+  tokenState?: AuthServer.TokenState
   fault?: AuthServer.Fault["_tag"]
 }
 
@@ -48,7 +50,8 @@ export const journaled = <R>(
       ...note,
       status: response.status
     })
-    return response
+    // recorded first: a dropped connection is still a request the server handled
+    return Faults.isDropped(response) ? yield* Faults.drop(request) : response
   })
 
 /** The path of a request URL, without its query string. @internal */

@@ -91,6 +91,19 @@ export interface Families {
   readonly attach: (familyId: string, accessTokenId: string) => Effect.Effect<boolean>
   readonly revoke: (familyId: string) => Effect.Effect<void>
   readonly list: Effect.Effect<ReadonlyArray<AuthServer.RefreshFamily>>
+  /** What the server knows of a refresh token value, without using it (revocation, introspection). */
+  readonly find: (value: string) => Effect.Effect<Option.Option<Found>>
+}
+
+/** A refresh token looked up by value: its family, and whether it is the family's current one. @internal */
+export interface Found {
+  readonly id: string
+  readonly familyId: string
+  readonly clientId: string
+  readonly scopes: ReadonlyArray<string>
+  readonly current: boolean
+  readonly expiresAt: number | undefined
+  readonly revoked: boolean
 }
 
 /** @internal */
@@ -266,5 +279,21 @@ export const make = (
           revoked: family.revoked
         })))
 
-    return { start, use, attach, revoke, list }
+    const find: Families["find"] = (value) =>
+      Effect.map(Ref.get(store), (s) =>
+        Option.map(HashMap.get(s.byValue, value), ({ familyId, id }): Found => {
+          const family = HashMap.unsafeGet(s.families, familyId)
+          const current = family.current.id === id
+          return {
+            id,
+            familyId,
+            clientId: family.clientId,
+            scopes: family.scopes,
+            current,
+            expiresAt: current ? family.current.expiresAt : undefined,
+            revoked: family.revoked
+          }
+        }))
+
+    return { start, use, attach, revoke, list, find }
   })

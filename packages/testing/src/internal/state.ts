@@ -2,13 +2,16 @@ import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Encoding from "effect/Encoding"
 import * as HashMap from "effect/HashMap"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
+import type * as Jose from "jose"
 import type * as AuthServer from "../AuthServer.js"
 import * as AuthorizationCodes from "./authorizationCodes.js"
+import * as ClientAssertion from "./clientAssertion.js"
 import * as DeviceCodes from "./deviceCodes.js"
+import * as Faults from "./faults.js"
+import * as Jwt from "./jwt.js"
 import * as RefreshFamilies from "./refreshFamilies.js"
 
 /** @internal */
@@ -19,6 +22,7 @@ export interface Client {
   readonly scopes: ReadonlyArray<string>
   readonly grants: ReadonlyArray<AuthServer.GrantType>
   readonly redirectUris: ReadonlyArray<string>
+  readonly jwks: Jose.JSONWebKeySet | undefined
 }
 
 /** @internal */
@@ -56,12 +60,14 @@ export interface State {
   readonly families: RefreshFamilies.Families
   readonly codes: AuthorizationCodes.AuthorizationCodes
   readonly devices: DeviceCodes.DeviceCodes
+  readonly accessTokens: Jwt.AccessTokens
+  readonly assertions: ClientAssertion.SeenAssertions
   readonly tokens: Effect.Effect<ReadonlyArray<AuthServer.IssuedToken>>
   readonly issued: Effect.Effect<number>
   readonly setTokenLifetime: (lifetime: Duration.DurationInput) => Effect.Effect<void>
   readonly nextApiCall: Effect.Effect<number>
-  readonly takeFault: Effect.Effect<Option.Option<AuthServer.Fault>>
-  readonly fail: (fault: AuthServer.Fault, times: number) => Effect.Effect<void>
+  readonly takeFault: Faults.Faults["take"]
+  readonly fail: Faults.Faults["push"]
   readonly record: (entry: AuthServer.JournalEntry) => Effect.Effect<void>
   readonly journal: Effect.Effect<ReadonlyArray<AuthServer.JournalEntry>>
   readonly clearJournal: Effect.Effect<void>
@@ -73,9 +79,6 @@ const publicGrants: ReadonlyArray<AuthServer.GrantType> = [
   "urn:ietf:params:oauth:grant-type:device_code"
 ]
 
-// 32 random bytes: opaque, unguessable and unique for any test run.
-const randomToken = (): string => Encoding.encodeBase64Url(globalThis.crypto.getRandomValues(new Uint8Array(32)))
-
 /** @internal */
 export const make = (options: AuthServer.Options): Effect.Effect<State> =>
   Effect.gen(function*() {
@@ -84,22 +87,36 @@ export const make = (options: AuthServer.Options): Effect.Effect<State> =>
       clientSecret: client.public === true ? undefined : client.clientSecret,
       authMethods: client.public === true
         ? ["none"]
-        : client.authMethods ?? ["client_secret_basic", "client_secret_post"],
+        : client.authMethods ?? [
+          ...(client.clientSecret !== undefined || client.jwks === undefined
+            ? ["client_secret_basic", "client_secret_post"] as const
+            : []),
+          ...(client.jwks === undefined ? [] : ["private_key_jwt"] as const)
+        ],
       scopes: client.scopes ?? [],
       grants: client.grants ?? (client.public === true ? publicGrants : ["client_credentials"]),
-      redirectUris: client.redirectUris ?? []
+      redirectUris: client.redirectUris ?? [],
+      jwks: client.jwks
     }]))
+    const issuer = (options.issuer ?? "http://127.0.0.1").replace(/\/+$/, "")
+    const accessTokens = yield* Jwt.make(options, issuer)
+    const assertions = yield* ClientAssertion.makeSeen
     const lifetime = yield* Ref.make(Duration.decode(options.tokenLifetime ?? "1 hour"))
     const tokens = yield* Ref.make<Tokens>({ count: 0, byValue: HashMap.empty() })
     const apiCalls = yield* Ref.make(0)
-    const faults = yield* Ref.make(Chunk.empty<AuthServer.Fault>())
+    const faults = yield* Faults.make
     const journal = yield* Ref.make(Chunk.empty<AuthServer.JournalEntry>())
 
     const issue = (client: Client, scopes: ReadonlyArray<string>) =>
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
         const millis = Duration.toMillis(yield* Ref.get(lifetime))
-        const value = randomToken()
+        const value = yield* accessTokens.mint({
+          clientId: client.clientId,
+          scopes,
+          issuedAt: now,
+          expiresAt: now + millis
+        })
         return yield* Ref.modify(tokens, ({ byValue, count }): [TokenRecord, Tokens] => {
           const token: TokenRecord = {
             id: `t${count + 1}`,
@@ -140,7 +157,7 @@ export const make = (options: AuthServer.Options): Effect.Effect<State> =>
     const devices = yield* DeviceCodes.make(options)
 
     return {
-      issuer: (options.issuer ?? "http://127.0.0.1").replace(/\/+$/, ""),
+      issuer,
       options,
       client: (clientId) => Option.fromNullable(clients.get(clientId)),
       issue,
@@ -151,6 +168,8 @@ export const make = (options: AuthServer.Options): Effect.Effect<State> =>
       families,
       codes,
       devices,
+      accessTokens,
+      assertions,
       tokens: Effect.map(Ref.get(tokens), ({ byValue }) =>
         Array.from(HashMap.values(byValue))
           .sort((a, b) => a.seq - b.seq)
@@ -165,11 +184,8 @@ export const make = (options: AuthServer.Options): Effect.Effect<State> =>
       issued: Effect.map(Ref.get(tokens), (state) => state.count),
       setTokenLifetime: (input) => Ref.set(lifetime, Duration.decode(input)),
       nextApiCall: Ref.updateAndGet(apiCalls, (n) => n + 1),
-      takeFault: Ref.modify(faults, (queue) => [Chunk.head(queue), Chunk.drop(queue, 1)]),
-      fail: (fault, times) => {
-        const copies = Chunk.fromIterable(Array.from({ length: Math.max(0, times) }, () => fault))
-        return Ref.update(faults, Chunk.appendAll(copies))
-      },
+      takeFault: faults.take,
+      fail: faults.push,
       record: (entry) => Ref.update(journal, Chunk.append(entry)),
       journal: Effect.map(Ref.get(journal), Chunk.toReadonlyArray),
       clearJournal: Ref.set(journal, Chunk.empty())
