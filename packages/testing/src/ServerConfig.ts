@@ -16,6 +16,7 @@ import { pipe } from "effect/Function"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import type * as Jose from "jose"
 import type * as AuthServer from "./AuthServer.js"
 
 const DurationFromConfig = Schema.transformOrFail(
@@ -56,6 +57,12 @@ const Url = Schema.String.pipe(
   Schema.filter((s) => URL.canParse(s) || `expected an absolute URL, got ${JSON.stringify(s)}`)
 )
 
+// The key material itself is checked by jose when the server imports it.
+const Jwk = Schema.declare(
+  (u): u is Jose.JWK => typeof u === "object" && u !== null && typeof (u as { kty?: unknown }).kty === "string",
+  { message: () => "expected a JSON Web Key with a \"kty\"" }
+)
+
 const GrantType = oneOf(
   "client_credentials",
   "refresh_token",
@@ -68,11 +75,15 @@ const GrantType = oneOf(
 const Client = Schema.Struct({
   clientId: Schema.NonEmptyTrimmedString,
   clientSecret: optional(Schema.String),
-  authMethods: optional(Schema.Array(oneOf("client_secret_basic", "client_secret_post", "none"))),
+  authMethods: optional(
+    Schema.Array(oneOf("client_secret_basic", "client_secret_post", "none", "client_secret_jwt", "private_key_jwt"))
+  ),
   scopes: optional(Schema.Array(Schema.String)),
   public: optional(Schema.Boolean),
   grants: optional(Schema.Array(GrantType)),
-  redirectUris: optional(Schema.Array(Url))
+  redirectUris: optional(Schema.Array(Url)),
+  /** The client's public keys, for private_key_jwt. */
+  jwks: optional(Schema.Struct({ keys: Schema.Array(Jwk) }))
 })
 
 /**
@@ -106,7 +117,13 @@ export const ServerConfig = Schema.Struct({
   deviceCodeLifetime: optional(DurationFromConfig),
   deviceInterval: optional(DurationFromConfig),
   jwtBearerAssertions: optional(Schema.Array(Schema.String)),
-  tokenExchangeSubjects: optional(Schema.Array(Schema.String))
+  tokenExchangeSubjects: optional(Schema.Array(Schema.String)),
+  accessTokenFormat: optional(oneOf("opaque", "jwt")),
+  signingAlgorithm: optional(oneOf("RS256", "ES256")),
+  audience: optional(Schema.String),
+  apiScopes: optional(Schema.Record({ key: Schema.String, value: Schema.Array(Schema.String) })),
+  expiredTokenStatus: optional(Schema.Literal(401, 403)),
+  errorBodyOnInvalidToken: optional(Schema.Struct({ status: Schema.Int, body: Schema.Unknown }))
 }).annotations({ identifier: "ServerConfig" })
 
 /**

@@ -17,8 +17,13 @@ describe("ServerConfig", () => {
       ],
       tokenLifetime: "5 minutes",
       refreshGrace: 2,
-      autoApprove: true
+      autoApprove: true,
+      accessTokenFormat: "jwt",
+      apiScopes: { "/api/admin": ["admin"] },
+      expiredTokenStatus: 403
     }))
+    assert.strictEqual(options.accessTokenFormat, "jwt")
+    assert.deepStrictEqual(options.apiScopes, { "/api/admin": ["admin"] })
     assert.strictEqual(options.clients.length, 2)
     assert.deepStrictEqual(options.tokenLifetime, Duration.minutes(5))
     assert.deepStrictEqual(options.refreshGrace, Duration.seconds(2))
