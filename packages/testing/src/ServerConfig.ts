@@ -83,7 +83,7 @@ const Client = Schema.Struct({
   grants: optional(Schema.Array(GrantType)),
   redirectUris: optional(Schema.Array(Url)),
   /** The client's public keys, for private_key_jwt. */
-  jwks: optional(Schema.Struct({ keys: Schema.Array(Jwk) }))
+  jwks: optional(Schema.Struct({ keys: Schema.mutable(Schema.Array(Jwk)) }))
 })
 
 /**
