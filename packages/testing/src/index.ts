@@ -4,3 +4,6 @@
 export * as AuthServer from "./AuthServer.js"
 export * as Journal from "./Journal.js"
 export * as ServerConfig from "./ServerConfig.js"
+export * as Arbitraries from "./Arbitraries.js"
+export * as Invariants from "./Invariants.js"
+export * as Scenario from "./Scenario.js"

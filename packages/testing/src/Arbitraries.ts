@@ -1,0 +1,315 @@
+/**
+ * fast-check arbitraries for property tests against the simulated server:
+ * token lifetimes, clock advances, token endpoint faults and fault schedules,
+ * and whole {@link Scenario.Timeline}s.
+ *
+ * Faults come from {@link faultCases}, one arbitrary per kind of
+ * {@link AuthServer.Fault}: a new kind of fault is one more entry there (or in
+ * a copy passed to {@link fault}).
+ *
+ * @since 0.1.0
+ */
+import { FastCheck } from "effect"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as AuthServer from "./AuthServer.js"
+import type * as Scenario from "./Scenario.js"
+
+/**
+ * Bounds of a generated duration, both included.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DurationRange {
+  readonly min?: Duration.DurationInput | undefined
+  readonly max?: Duration.DurationInput | undefined
+}
+
+const millisOf = (input: Duration.DurationInput | undefined, fallback: number): number =>
+  input === undefined ? fallback : Duration.toMillis(Duration.decode(input))
+
+/**
+ * Integers in `[min, max]` drawn from the bands that intersect it, each band
+ * as likely as the others: short, middling and long values all turn up, where
+ * a uniform draw over hours would almost never give milliseconds.
+ */
+const banded = (min: number, max: number, bands: ReadonlyArray<readonly [number, number]>) => {
+  const arbitraries = bands
+    .map(([low, high]) => [Math.max(low, min), Math.min(high, max)] as const)
+    // a band cut down to one value would make that value as likely as a whole band
+    .filter(([low, high]) => low < high)
+    .map(([low, high]) => FastCheck.integer({ min: low, max: high }))
+  return arbitraries.length === 0
+    ? FastCheck.integer({ min: Math.min(min, max), max: Math.max(min, max) })
+    : FastCheck.oneof(...arbitraries)
+}
+
+const second = 1_000
+const minute = 60 * second
+const hour = 60 * minute
+
+/**
+ * Token lifetimes in whole seconds, from seconds to hours (default 1 second
+ * to 4 hours), shrinking towards the shortest.
+ *
+ * @since 0.1.0
+ * @category time
+ * @example
+ * ```ts
+ * import { Arbitraries } from "@grantflow/testing"
+ * import { FastCheck } from "effect"
+ *
+ * const lifetimes = FastCheck.sample(Arbitraries.tokenLifetime({ max: "1 hour" }), 5)
+ * ```
+ */
+export const tokenLifetime = (range: DurationRange = {}): FastCheck.Arbitrary<Duration.Duration> => {
+  const min = Math.max(1, Math.ceil(millisOf(range.min, second) / second))
+  const max = Math.floor(millisOf(range.max, 4 * hour) / second)
+  return banded(min, max, [[1, 120], [120, 3600], [3600, Number.POSITIVE_INFINITY]]).map(Duration.seconds)
+}
+
+/**
+ * How far to move the clock: milliseconds, seconds or minutes to hours, each
+ * about as likely (default 1 millisecond to 2 hours).
+ *
+ * @since 0.1.0
+ * @category time
+ * @example
+ * ```ts
+ * import { Arbitraries } from "@grantflow/testing"
+ * import { FastCheck } from "effect"
+ *
+ * const advances = FastCheck.sample(Arbitraries.clockAdvance(), 5)
+ * ```
+ */
+export const clockAdvance = (range: DurationRange = {}): FastCheck.Arbitrary<Duration.Duration> =>
+  banded(
+    Math.max(1, millisOf(range.min, 1)),
+    millisOf(range.max, 2 * hour),
+    [[1, second], [second, 2 * minute], [2 * minute, Number.POSITIVE_INFINITY]]
+  ).map(Duration.millis)
+
+/**
+ * The faults of each kind, by tag. Absent kinds are never generated.
+ *
+ * @since 0.1.0
+ * @category faults
+ */
+export type FaultCases = {
+  readonly [Tag in AuthServer.Fault["_tag"]]?: FastCheck.Arbitrary<Extract<AuthServer.Fault, { readonly _tag: Tag }>>
+}
+
+const retryAfter = FastCheck.option(banded(1, 300, [[1, 30], [30, 300]]).map(Duration.seconds), { nil: undefined })
+
+/**
+ * `Status` faults: transient server errors (500, 502, 504), 429 and 503 with
+ * or without a `Retry-After` (up to 5 minutes, past the default 30-second
+ * limit of `RefreshPolicy`), and the permanent `400 invalid_client`.
+ *
+ * @since 0.1.0
+ * @category faults
+ */
+export const statusFault: FastCheck.Arbitrary<Extract<AuthServer.Fault, { readonly _tag: "Status" }>> = FastCheck
+  .oneof(
+    FastCheck.constantFrom(500, 502, 504).map((status) => AuthServer.Status({ status })),
+    FastCheck.record({ status: FastCheck.constantFrom(429, 503), retryAfter }).map(({ retryAfter, status }) =>
+      AuthServer.Status(
+        retryAfter === undefined
+          ? { status, body: { error: "temporarily_unavailable" } }
+          : { status, retryAfter, body: { error: "temporarily_unavailable" } }
+      )
+    ),
+    FastCheck.constant(AuthServer.Status({ status: 400, body: { error: "invalid_client" } }))
+  )
+
+/**
+ * One arbitrary per kind of fault the server can inject; spread it to
+ * change or add one:
+ * `Arbitraries.fault({ ...Arbitraries.faultCases, Latency: myLatencies })`.
+ *
+ * @since 0.1.0
+ * @category faults
+ */
+export const faultCases: FaultCases = {
+  Status: statusFault,
+  Latency: clockAdvance({ min: "1 millis", max: "2 minutes" }).map((duration) => AuthServer.Latency({ duration })),
+  MalformedJson: FastCheck.constant(AuthServer.MalformedJson()),
+  BlankToken: FastCheck.constant(AuthServer.BlankToken()),
+  DropConnection: FastCheck.constant(AuthServer.DropConnection()),
+  ErrorBody: FastCheck.constantFrom(AuthServer.ErrorBody(), AuthServer.ErrorBody({ error: "temporarily_unavailable" })),
+  ExpiresIn: FastCheck.constantFrom("string" as const, "missing" as const, "huge" as const).map((as) =>
+    AuthServer.ExpiresIn({ as })
+  ),
+  MissingTokenType: FastCheck.constant(AuthServer.MissingTokenType()),
+  LostResponse: FastCheck.boolean().map((drop) => AuthServer.LostResponse({ drop }))
+}
+
+/**
+ * Any one fault of the given kinds (default {@link faultCases}).
+ *
+ * @since 0.1.0
+ * @category faults
+ * @example
+ * ```ts
+ * import { Arbitraries } from "@grantflow/testing"
+ *
+ * // only outages
+ * const outages = Arbitraries.fault({ Status: Arbitraries.statusFault })
+ * ```
+ */
+export const fault = (cases: FaultCases = faultCases): FastCheck.Arbitrary<AuthServer.Fault> => {
+  const arbitraries = Object.values(cases).filter((arbitrary) => arbitrary !== undefined) as ReadonlyArray<
+    FastCheck.Arbitrary<AuthServer.Fault>
+  >
+  if (arbitraries.length === 0) throw new RangeError("Arbitraries.fault: no kind of fault to generate")
+  return FastCheck.oneof(...arbitraries)
+}
+
+/**
+ * Options of {@link faultPlan} and {@link faultSchedule}: the faults (default
+ * {@link fault}()), the most token requests in a row one fault meets (default
+ * 3) and, for a schedule, its longest length (default 5).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FaultScheduleOptions {
+  readonly fault?: FastCheck.Arbitrary<AuthServer.Fault> | undefined
+  readonly maxTimes?: number | undefined
+  readonly maxLength?: number | undefined
+}
+
+/**
+ * A fault and how many token requests in a row meet it.
+ *
+ * @since 0.1.0
+ * @category faults
+ * @example
+ * ```ts
+ * import { Arbitraries } from "@grantflow/testing"
+ *
+ * const plans = Arbitraries.faultPlan({ maxTimes: 10 })
+ * ```
+ */
+export const faultPlan = (options: FaultScheduleOptions = {}): FastCheck.Arbitrary<Scenario.FaultPlan> =>
+  FastCheck.record({
+    fault: options.fault ?? fault(),
+    times: FastCheck.integer({ min: 1, max: Math.max(1, options.maxTimes ?? 3) })
+  })
+
+/**
+ * A sequence of faults with counts, in the order the token endpoint meets
+ * them (`AuthServer.fail` each in turn).
+ *
+ * @since 0.1.0
+ * @category faults
+ * @example
+ * ```ts
+ * import { Arbitraries, AuthServer } from "@grantflow/testing"
+ * import { Effect, FastCheck } from "effect"
+ *
+ * const [schedule] = FastCheck.sample(Arbitraries.faultSchedule(), 1)
+ * const script = Effect.gen(function*() {
+ *   const server = yield* AuthServer.AuthServer
+ *   for (const { fault, times } of schedule!) yield* server.fail(fault, { times })
+ * })
+ * ```
+ */
+export const faultSchedule = (
+  options: FaultScheduleOptions = {}
+): FastCheck.Arbitrary<ReadonlyArray<Scenario.FaultPlan>> =>
+  FastCheck.array(faultPlan(options), { maxLength: Math.max(0, options.maxLength ?? 5) })
+
+/**
+ * Options of {@link step} and {@link timeline}:
+ *
+ * - `maxSteps`: the longest timeline (default 100);
+ * - `maxBurst`: the most concurrent calls in one step (default 8);
+ * - `tokenLifetime`, `advance`, `fault`: the arbitraries of lifetimes (for the
+ *   server and `SetTokenLifetime`), clock advances and faults;
+ * - `maxFaultTimes`: the most token requests one `Fail` step affects (default 3);
+ * - `weights`: how often each kind of step comes, relative to the others
+ *   (default `Call` 10, `Advance` 8, `Fail` 3, the others 1); 0 leaves a kind out.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TimelineOptions {
+  readonly maxSteps?: number | undefined
+  readonly maxBurst?: number | undefined
+  readonly tokenLifetime?: FastCheck.Arbitrary<Duration.Duration> | undefined
+  readonly advance?: FastCheck.Arbitrary<Duration.Duration> | undefined
+  readonly fault?: FastCheck.Arbitrary<AuthServer.Fault> | undefined
+  readonly maxFaultTimes?: number | undefined
+  readonly weights?: { readonly [Tag in Scenario.Step["_tag"]]?: number | undefined } | undefined
+}
+
+const Step = Data.taggedEnum<Scenario.Step>()
+
+const defaultWeights: { readonly [Tag in Scenario.Step["_tag"]]: number } = {
+  Call: 10,
+  Advance: 8,
+  Fail: 3,
+  Revoke: 1,
+  RevokeAll: 1,
+  SetTokenLifetime: 1,
+  Restart: 1
+}
+
+/**
+ * One step of a timeline.
+ *
+ * @since 0.1.0
+ * @category timelines
+ * @example
+ * ```ts
+ * import { Arbitraries } from "@grantflow/testing"
+ *
+ * // calls and clock moves only
+ * const quiet = Arbitraries.step({ weights: { Fail: 0, Revoke: 0, RevokeAll: 0, SetTokenLifetime: 0, Restart: 0 } })
+ * ```
+ */
+export const step = (options: TimelineOptions = {}): FastCheck.Arbitrary<Scenario.Step> => {
+  const lifetimes = options.tokenLifetime ?? tokenLifetime()
+  const cases: { readonly [Tag in Scenario.Step["_tag"]]: FastCheck.Arbitrary<Scenario.Step> } = {
+    Call: FastCheck.integer({ min: 1, max: Math.max(1, options.maxBurst ?? 8) }).map((requests) =>
+      Step.Call({ requests })
+    ),
+    Advance: (options.advance ?? clockAdvance()).map((duration) => Step.Advance({ duration })),
+    Fail: faultPlan({ fault: options.fault, maxTimes: options.maxFaultTimes }).map(Step.Fail),
+    Revoke: FastCheck.constant(Step.Revoke()),
+    RevokeAll: FastCheck.constant(Step.RevokeAll()),
+    SetTokenLifetime: lifetimes.map((lifetime) => Step.SetTokenLifetime({ lifetime })),
+    Restart: FastCheck.constant(Step.Restart())
+  }
+  const weighted = (Object.keys(cases) as Array<Scenario.Step["_tag"]>)
+    .map((tag) => ({ arbitrary: cases[tag], weight: options.weights?.[tag] ?? defaultWeights[tag] }))
+    .filter(({ weight }) => weight > 0)
+  if (weighted.length === 0) throw new RangeError("Arbitraries.step: every kind of step has weight 0")
+  return FastCheck.oneof(...weighted)
+}
+
+/**
+ * Whole timelines: the initial token lifetime, up to `maxSteps` steps (the
+ * lengths spread over the whole range) and the seed of the run's `Random`.
+ * Shrinking makes them shorter and their values smaller.
+ *
+ * @since 0.1.0
+ * @category timelines
+ * @example
+ * ```ts
+ * import { Arbitraries, Scenario } from "@grantflow/testing"
+ *
+ * const short = Arbitraries.timeline({ maxSteps: 20, maxBurst: 3 })
+ * // Scenario.check(Integration, { timelines: short })
+ * ```
+ */
+export const timeline = (options: TimelineOptions = {}): FastCheck.Arbitrary<Scenario.Timeline> => {
+  const maxSteps = Math.max(0, options.maxSteps ?? 100)
+  return FastCheck.record({
+    tokenLifetime: options.tokenLifetime ?? tokenLifetime(),
+    steps: FastCheck.array(step(options), { maxLength: maxSteps, size: "max" }),
+    seed: FastCheck.integer()
+  })
+}

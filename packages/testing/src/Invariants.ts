@@ -1,0 +1,242 @@
+/**
+ * Checks over a {@link Scenario.Run}: what an OAuth integration must never do,
+ * whatever the timeline. Each check returns its violations as data, with a
+ * message that says what happened, when (clock time since the run began) and
+ * to which call, and never prints a secret.
+ *
+ * @since 0.1.0
+ */
+import * as internal from "./internal/invariants.js"
+import type * as Scenario from "./Scenario.js"
+
+/**
+ * One broken rule: the invariant's name, a readable message, and the clock
+ * time (milliseconds since the run began) it happened at, when known.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Violation {
+  readonly invariant: string
+  readonly message: string
+  readonly at?: number | undefined
+}
+
+/**
+ * A named check over a run.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Invariant {
+  readonly name: string
+  readonly description: string
+  readonly check: (run: Scenario.Run) => ReadonlyArray<Violation>
+}
+
+/**
+ * An invariant of your own, e.g. about what the caller saw.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * ```ts
+ * import { Invariants } from "@grantflow/testing"
+ *
+ * const everyCallSucceeds = Invariants.make("everyCallSucceeds", "no call fails", (run) =>
+ *   run.calls
+ *     .filter((call) => call.outcome === "failure")
+ *     .map((call) => ({ invariant: "everyCallSucceeds", message: `call #${call.id} failed`, at: call.startedAt })))
+ * ```
+ */
+export const make = (
+  name: string,
+  description: string,
+  check: (run: Scenario.Run) => ReadonlyArray<Violation>
+): Invariant => ({ name, description, check })
+
+/**
+ * At most one token request in flight at a time per client: a client that
+ * needs a token while a request for one is out waits for that answer.
+ * Checked on the order in which token requests started and were answered,
+ * per client incarnation (a `Restart` begins a new one).
+ *
+ * @since 0.1.0
+ * @category invariants
+ * @example
+ * ```ts
+ * import { Invariants, type Scenario } from "@grantflow/testing"
+ *
+ * declare const run: Scenario.Run
+ * const violations = Invariants.singleFlight.check(run)
+ * ```
+ */
+export const singleFlight: Invariant = internal.singleFlight
+
+/**
+ * No expired token sent to the API while the token endpoint was healthy: an
+ * API request that arrived at or after its token's expiry (the server's
+ * `tokens`) is a violation unless a token request failed (an error status, a
+ * fault other than latency, a transport failure, an abandoned or unusable
+ * answer) between the token's issue and that request.
+ *
+ * @since 0.1.0
+ * @category invariants
+ * @example
+ * ```ts
+ * import { Invariants, type Scenario } from "@grantflow/testing"
+ *
+ * declare const run: Scenario.Run
+ * const violations = Invariants.noExpiredToken.check(run)
+ * ```
+ */
+export const noExpiredToken: Invariant = internal.noExpiredToken
+
+/**
+ * No rejected (revoked, expired, unknown) token sent again: once the API
+ * answered 401 to a token and the client acted on it (the call that got the
+ * answer made its next request or ended), a new API request with that token is
+ * a violation, unless a token request failed in between.
+ *
+ * @since 0.1.0
+ * @category invariants
+ * @example
+ * ```ts
+ * import { Invariants, type Scenario } from "@grantflow/testing"
+ *
+ * declare const run: Scenario.Run
+ * const violations = Invariants.noRejectedTokenReuse.check(run)
+ * ```
+ */
+export const noRejectedTokenReuse: Invariant = internal.noRejectedTokenReuse
+
+/**
+ * At most one replay per API call: a call sends its request once, and once
+ * more with a new token if the first was rejected.
+ *
+ * @since 0.1.0
+ * @category invariants
+ * @example
+ * ```ts
+ * import { Invariants, type Scenario } from "@grantflow/testing"
+ *
+ * declare const run: Scenario.Run
+ * const violations = Invariants.atMostOneReplay.check(run)
+ * ```
+ */
+export const atMostOneReplay: Invariant = internal.atMostOneReplay
+
+/**
+ * Every API request carries a bearer token.
+ *
+ * @since 0.1.0
+ * @category invariants
+ * @example
+ * ```ts
+ * import { Invariants, type Scenario } from "@grantflow/testing"
+ *
+ * declare const run: Scenario.Run
+ * const violations = Invariants.alwaysAuthenticated.check(run)
+ * ```
+ */
+export const alwaysAuthenticated: Invariant = internal.alwaysAuthenticated
+
+/**
+ * `Retry-After` honoured: after a token endpoint answer with `Retry-After`,
+ * the same client sends no token request before that time has passed.
+ *
+ * @since 0.1.0
+ * @category invariants
+ * @example
+ * ```ts
+ * import { Invariants, type Scenario } from "@grantflow/testing"
+ *
+ * declare const run: Scenario.Run
+ * const violations = Invariants.retryAfterHonoured.check(run)
+ * ```
+ */
+export const retryAfterHonoured: Invariant = internal.retryAfterHonoured
+
+/**
+ * No secret in any log line (any level) or in what a failed call reported:
+ * neither a client secret (nor its Basic or form encoding) nor any access or
+ * refresh token seen in the run. The violation shows the line with the
+ * secret cut out.
+ *
+ * @since 0.1.0
+ * @category invariants
+ * @example
+ * ```ts
+ * import { Invariants, type Scenario } from "@grantflow/testing"
+ *
+ * declare const run: Scenario.Run
+ * const violations = Invariants.noSecretInLogs.check(run)
+ * ```
+ */
+export const noSecretInLogs: Invariant = internal.noSecretInLogs
+
+/**
+ * Every call ends: with an answer or an error, before the run's drain time
+ * is up, rather than hanging.
+ *
+ * @since 0.1.0
+ * @category invariants
+ * @example
+ * ```ts
+ * import { Invariants, type Scenario } from "@grantflow/testing"
+ *
+ * declare const run: Scenario.Run
+ * const violations = Invariants.callsEnd.check(run)
+ * ```
+ */
+export const callsEnd: Invariant = internal.callsEnd
+
+/**
+ * The run itself went as scripted: the integration could be built at every
+ * (re)start.
+ *
+ * @since 0.1.0
+ * @category invariants
+ * @example
+ * ```ts
+ * import { Invariants, type Scenario } from "@grantflow/testing"
+ *
+ * declare const run: Scenario.Run
+ * const violations = Invariants.runCompleted.check(run)
+ * ```
+ */
+export const runCompleted: Invariant = internal.runCompleted
+
+/**
+ * Every invariant of this module.
+ *
+ * @since 0.1.0
+ * @category invariants
+ */
+export const all: ReadonlyArray<Invariant> = [
+  runCompleted,
+  singleFlight,
+  noExpiredToken,
+  noRejectedTokenReuse,
+  atMostOneReplay,
+  alwaysAuthenticated,
+  retryAfterHonoured,
+  noSecretInLogs,
+  callsEnd
+]
+
+/**
+ * The violations of `invariants` (default {@link all}) in a run.
+ *
+ * @since 0.1.0
+ * @category checking
+ * @example
+ * ```ts
+ * import { Invariants, type Scenario } from "@grantflow/testing"
+ *
+ * declare const run: Scenario.Run
+ * const broken = Invariants.check(run, [Invariants.singleFlight, Invariants.atMostOneReplay])
+ * ```
+ */
+export const check = (run: Scenario.Run, invariants: ReadonlyArray<Invariant> = all): ReadonlyArray<Violation> =>
+  invariants.flatMap((invariant) => invariant.check(run))

@@ -1,0 +1,509 @@
+/**
+ * Property tests of an OAuth integration against the simulated authorization
+ * server: timelines of API calls, clock advances, token endpoint faults,
+ * revocations, token lifetime changes and client restarts, each run against a
+ * fresh server on its own test clock, with the {@link Invariants} checked on
+ * what went over the wire, what was logged and what the caller saw.
+ *
+ * The three-line property test:
+ *
+ * ```ts
+ * import { it } from "@effect/vitest"
+ * import { BearerAuth, ClientAuth, Grant, TokenProvider } from "@grantflow/core"
+ * import { Scenario } from "@grantflow/testing"
+ * import { Layer, Redacted } from "effect"
+ *
+ * const Integration = BearerAuth.layer().pipe(Layer.provide(TokenProvider.layer(Grant.clientCredentials({
+ *   tokenUrl: "http://127.0.0.1/token",
+ *   auth: ClientAuth.clientSecretBasic(Scenario.clientId, Redacted.make(Scenario.clientSecret))
+ * }))))
+ *
+ * it.effect("the integration keeps every invariant", () => Scenario.check(Integration))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import type * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import type { FastCheck } from "effect"
+import * as Data from "effect/Data"
+import type * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
+import type * as Redacted from "effect/Redacted"
+import * as Arbitraries from "./Arbitraries.js"
+import type * as AuthServer from "./AuthServer.js"
+import * as internal from "./internal/scenario.js"
+import type * as Invariants from "./Invariants.js"
+
+/**
+ * A scripted fault and how many token requests in a row meet it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FaultPlan {
+  readonly fault: AuthServer.Fault
+  readonly times: number
+}
+
+/**
+ * One step of a timeline:
+ *
+ * - `Call`: `requests` concurrent API calls through the integration (1 is a
+ *   single call; more is a burst). The burst runs as far as it can without
+ *   the clock moving, then the next step comes: calls are not awaited;
+ * - `Advance`: moves the run's clock (`TestClock.adjust`), waking sleepers
+ *   such as injected latency, retries and timeouts on the way;
+ * - `Fail`: the next `times` token requests meet `fault`, after the faults
+ *   already queued;
+ * - `Revoke`: the server revokes the token the client last sent to the API;
+ * - `RevokeAll`: the server revokes every token issued so far;
+ * - `SetTokenLifetime`: tokens issued from now on live `lifetime`;
+ * - `Restart`: the client restarts: its calls in flight are interrupted, its
+ *   layer's scope is closed and the integration is built anew, with nothing
+ *   cached (the server keeps its state).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Step = Data.TaggedEnum<{
+  Call: { readonly requests: number }
+  Advance: { readonly duration: Duration.DurationInput }
+  Fail: FaultPlan
+  Revoke: {}
+  RevokeAll: {}
+  SetTokenLifetime: { readonly lifetime: Duration.DurationInput }
+  Restart: {}
+}>
+
+const Step = Data.taggedEnum<Step>()
+
+/**
+ * A step of `requests` concurrent API calls.
+ *
+ * @since 0.1.0
+ * @category steps
+ * @example
+ * ```ts
+ * import { Scenario } from "@grantflow/testing"
+ *
+ * const burst = Scenario.Call({ requests: 10 })
+ * ```
+ */
+export const Call = Step.Call
+
+/**
+ * A step that moves the run's clock.
+ *
+ * @since 0.1.0
+ * @category steps
+ * @example
+ * ```ts
+ * import { Scenario } from "@grantflow/testing"
+ *
+ * const later = Scenario.Advance({ duration: "55 minutes" })
+ * ```
+ */
+export const Advance = Step.Advance
+
+/**
+ * A step that scripts a fault for the next `times` token requests.
+ *
+ * @since 0.1.0
+ * @category steps
+ * @example
+ * ```ts
+ * import { AuthServer, Scenario } from "@grantflow/testing"
+ *
+ * const outage = Scenario.Fail({ fault: AuthServer.Status({ status: 503, retryAfter: "10 seconds" }), times: 3 })
+ * ```
+ */
+export const Fail = Step.Fail
+
+/**
+ * A step that revokes the token the client last sent to the API.
+ *
+ * @since 0.1.0
+ * @category steps
+ * @example
+ * ```ts
+ * import { Scenario } from "@grantflow/testing"
+ *
+ * const revoked = Scenario.Revoke()
+ * ```
+ */
+export const Revoke = Step.Revoke
+
+/**
+ * A step that revokes every token issued so far.
+ *
+ * @since 0.1.0
+ * @category steps
+ * @example
+ * ```ts
+ * import { Scenario } from "@grantflow/testing"
+ *
+ * const allRevoked = Scenario.RevokeAll()
+ * ```
+ */
+export const RevokeAll = Step.RevokeAll
+
+/**
+ * A step that changes the lifetime of the tokens issued from now on.
+ *
+ * @since 0.1.0
+ * @category steps
+ * @example
+ * ```ts
+ * import { Scenario } from "@grantflow/testing"
+ *
+ * const shortLived = Scenario.SetTokenLifetime({ lifetime: "30 seconds" })
+ * ```
+ */
+export const SetTokenLifetime = Step.SetTokenLifetime
+
+/**
+ * A step that restarts the client: a new scope, an empty cache.
+ *
+ * @since 0.1.0
+ * @category steps
+ * @example
+ * ```ts
+ * import { Scenario } from "@grantflow/testing"
+ *
+ * const restarted = Scenario.Restart()
+ * ```
+ */
+export const Restart = Step.Restart
+
+/**
+ * What one run does: the lifetime of the tokens the server issues at first,
+ * the steps, and the seed of the run's `Random` (retry jitter), so that a run
+ * replays exactly.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Timeline {
+  readonly tokenLifetime: Duration.DurationInput
+  readonly steps: ReadonlyArray<Step>
+  readonly seed: number
+}
+
+/**
+ * A timeline from its steps; the token lifetime defaults to 1 hour and the
+ * seed to 0.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * ```ts
+ * import { Scenario } from "@grantflow/testing"
+ *
+ * const expiry = Scenario.timeline([
+ *   Scenario.Call({ requests: 1 }),
+ *   Scenario.Advance({ duration: "2 minutes" }),
+ *   Scenario.Call({ requests: 5 })
+ * ], { tokenLifetime: "1 minute" })
+ * ```
+ */
+export const timeline = (
+  steps: ReadonlyArray<Step>,
+  options: { readonly tokenLifetime?: Duration.DurationInput | undefined; readonly seed?: number | undefined } = {}
+): Timeline => ({ tokenLifetime: options.tokenLifetime ?? "1 hour", steps, seed: options.seed ?? 0 })
+
+/**
+ * A timeline as numbered lines (`3. advance 1m 30s`), the way failures print
+ * it.
+ *
+ * @since 0.1.0
+ * @category formatting
+ * @example
+ * ```ts
+ * import { Scenario } from "@grantflow/testing"
+ *
+ * console.log(Scenario.format(Scenario.timeline([Scenario.Call({ requests: 3 })])))
+ * ```
+ */
+export const format: (timeline: Timeline) => string = internal.formatTimeline
+
+/**
+ * One HTTP exchange between the integration and the simulated server, as
+ * the client's transport saw it. `startSeq` and `endSeq` order every start
+ * and end of every exchange, call and step of the run (the clock alone cannot:
+ * much happens within one instant); `startedAt` and `endedAt` are clock
+ * milliseconds since the run began. `call` is the id of the API call it served
+ * (token requests made for a call included), `generation` the client
+ * incarnation (0, then one more per `Restart`). Token values are `Redacted`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Exchange {
+  readonly id: number
+  readonly generation: number
+  readonly call: number | undefined
+  readonly endpoint: "token" | "api" | "other"
+  readonly method: string
+  readonly path: string
+  readonly startSeq: number
+  readonly endSeq: number
+  readonly startedAt: number
+  readonly endedAt: number
+  /** The bearer token the request carried, if any. */
+  readonly bearer: Redacted.Redacted<string> | undefined
+  /** `response`: an answer arrived; `failure`: the transport failed; `interrupted`: the request was abandoned. */
+  readonly outcome: "response" | "failure" | "interrupted"
+  readonly status: number | undefined
+  /** The answer's `Retry-After`, in milliseconds. */
+  readonly retryAfter: number | undefined
+  /** For token requests: the access token of the answer, when it had a non-empty one. */
+  readonly accessToken: Redacted.Redacted<string> | undefined
+  readonly refreshToken: Redacted.Redacted<string> | undefined
+}
+
+/**
+ * One API call, as the caller saw it. `error` is what a failure reports
+ * (each error's message and fields), kept to be searched for secrets;
+ * `pending` means it never ended before the run did.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Call {
+  readonly id: number
+  readonly generation: number
+  readonly startSeq: number
+  readonly endSeq: number | undefined
+  readonly startedAt: number
+  readonly endedAt: number | undefined
+  readonly outcome: "success" | "failure" | "interrupted" | "pending"
+  readonly status: number | undefined
+  readonly error: string | undefined
+}
+
+/**
+ * Everything recorded by one run: its timeline and when each step ran, the
+ * server's journal and tokens, the exchanges, the calls, every log line (all
+ * levels, logfmt), the values that must never be printed (client secrets and
+ * their encodings, every token seen), and problems of the run itself (an
+ * integration that could not be built).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Run {
+  readonly timeline: Timeline
+  readonly steps: ReadonlyArray<{ readonly index: number; readonly step: Step; readonly seq: number; readonly at: number }>
+  readonly journal: ReadonlyArray<AuthServer.JournalEntry>
+  readonly tokens: ReadonlyArray<AuthServer.IssuedToken>
+  readonly exchanges: ReadonlyArray<Exchange>
+  readonly calls: ReadonlyArray<Call>
+  readonly logs: ReadonlyArray<string>
+  readonly secrets: ReadonlyArray<Redacted.Redacted<string>>
+  readonly problems: ReadonlyArray<string>
+}
+
+/**
+ * A run and the invariants it broke.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Report {
+  readonly run: Run
+  readonly violations: ReadonlyArray<Invariants.Violation>
+}
+
+/**
+ * The integration under test: a layer that provides an authenticated
+ * `HttpClient` and may use the `HttpClient` that reaches the simulated server
+ * (and the {@link AuthServer.AuthServer}, e.g. for its issuer).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Integration<E = unknown> = Layer.Layer<
+  HttpClient.HttpClient,
+  E,
+  HttpClient.HttpClient | AuthServer.AuthServer
+>
+
+/**
+ * The client id the default server registers.
+ *
+ * @since 0.1.0
+ * @category constants
+ * @example
+ * ```ts
+ * import { ClientAuth } from "@grantflow/core"
+ * import { Scenario } from "@grantflow/testing"
+ * import { Redacted } from "effect"
+ *
+ * const auth = ClientAuth.clientSecretPost(Scenario.clientId, Redacted.make(Scenario.clientSecret))
+ * ```
+ */
+export const clientId: string = internal.clientId
+
+/**
+ * The client secret the default server registers (a test value, checked to
+ * never appear in a log line).
+ *
+ * @since 0.1.0
+ * @category constants
+ * @example
+ * ```ts
+ * import { ClientAuth } from "@grantflow/core"
+ * import { Scenario } from "@grantflow/testing"
+ * import { Redacted } from "effect"
+ *
+ * const auth = ClientAuth.clientSecretBasic(Scenario.clientId, Redacted.make(Scenario.clientSecret))
+ * ```
+ */
+export const clientSecret: string = internal.clientSecret
+
+/**
+ * Options of a run:
+ *
+ * - `server`: the server's options but the token lifetime, which the
+ *   timeline sets (default: one client, {@link clientId} / {@link clientSecret},
+ *   issuer `http://127.0.0.1`);
+ * - `request`: what one API call does (default: `GET {issuer}/api/scenario/{id}`);
+ * - `invariants`: which to check (default {@link Invariants.all});
+ * - `secrets`: more values that must never be printed;
+ * - `drain`: after the last step, how long the clock may move on for the calls
+ *   still running to end (default 1 hour).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RunOptions {
+  readonly server?: Omit<AuthServer.Options, "tokenLifetime"> | undefined
+  readonly request?:
+    | ((
+      client: HttpClient.HttpClient,
+      call: { readonly id: number; readonly issuer: string }
+    ) => Effect.Effect<HttpClientResponse.HttpClientResponse, unknown>)
+    | undefined
+  readonly invariants?: ReadonlyArray<Invariants.Invariant> | undefined
+  readonly secrets?: ReadonlyArray<string | Redacted.Redacted<string>> | undefined
+  readonly drain?: Duration.DurationInput | undefined
+}
+
+/**
+ * Runs one timeline against a fresh simulated server and checks the
+ * invariants. The run has its own `TestClock`, starting at 0 (the caller's
+ * clock does not move), and its own seeded `Random`; its log lines are
+ * captured, not printed. It never fails: what went wrong is in the report.
+ *
+ * @since 0.1.0
+ * @category running
+ * @example
+ * ```ts
+ * import { BearerAuth, ClientAuth, Grant, TokenProvider } from "@grantflow/core"
+ * import { Scenario } from "@grantflow/testing"
+ * import { Effect, Layer, Redacted } from "effect"
+ *
+ * const Integration = BearerAuth.layer().pipe(Layer.provide(TokenProvider.layer(Grant.clientCredentials({
+ *   tokenUrl: "http://127.0.0.1/token",
+ *   auth: ClientAuth.clientSecretBasic(Scenario.clientId, Redacted.make(Scenario.clientSecret))
+ * }))))
+ *
+ * const program = Effect.gen(function*() {
+ *   const report = yield* Scenario.run(Integration, Scenario.timeline([
+ *     Scenario.Call({ requests: 3 }),
+ *     Scenario.RevokeAll(),
+ *     Scenario.Call({ requests: 3 })
+ *   ]))
+ *   return report.violations // []
+ * })
+ * ```
+ */
+export const run: <E, RIn extends HttpClient.HttpClient | AuthServer.AuthServer>(
+  integration: Layer.Layer<HttpClient.HttpClient, E, RIn>,
+  timeline: Timeline,
+  options?: RunOptions
+) => Effect.Effect<Report> = internal.run
+
+/**
+ * Options of {@link check}, besides those of a run:
+ *
+ * - `numRuns`: how many timelines (default 100);
+ * - `seed` and `path`: replay a failure, as its message says;
+ * - `timelines`: the timelines to try (default {@link Arbitraries.timeline});
+ * - `shrink`: look for a smaller failing timeline (default `true`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CheckOptions extends RunOptions {
+  readonly numRuns?: number | undefined
+  readonly seed?: number | undefined
+  readonly path?: string | undefined
+  readonly timelines?: FastCheck.Arbitrary<Timeline> | undefined
+  readonly shrink?: boolean | undefined
+}
+
+/**
+ * What a passing {@link check} did: how many timelines it ran, with which
+ * seed.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CheckReport {
+  readonly numRuns: number
+  readonly seed: number
+}
+
+/**
+ * A timeline broke an invariant. The message shows the (shrunk) timeline,
+ * the violations, and the `seed` and `path` that replay it:
+ * `Scenario.check(integration, { seed, path })`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ScenarioFailed extends Data.TaggedError("ScenarioFailed")<{
+  readonly seed: number
+  readonly path: string
+  /** Timelines run up to and including the first failing one. */
+  readonly numRuns: number
+  readonly numShrinks: number
+  readonly timeline: Timeline
+  readonly violations: ReadonlyArray<Invariants.Violation>
+}> {
+  override get message(): string {
+    return internal.failureMessage(this)
+  }
+}
+
+/**
+ * Checks the integration over generated timelines (fast-check), each on a
+ * fresh server and its own clock; fails with {@link ScenarioFailed} on the
+ * first timeline that breaks an invariant, shrunk to a small one.
+ *
+ * @since 0.1.0
+ * @category running
+ * @example
+ * ```ts
+ * import { it } from "@effect/vitest"
+ * import { BearerAuth, ClientAuth, Grant, TokenProvider } from "@grantflow/core"
+ * import { Scenario } from "@grantflow/testing"
+ * import { Layer, Redacted } from "effect"
+ *
+ * const Integration = BearerAuth.layer().pipe(Layer.provide(TokenProvider.layer(Grant.clientCredentials({
+ *   tokenUrl: "http://127.0.0.1/token",
+ *   auth: ClientAuth.clientSecretBasic(Scenario.clientId, Redacted.make(Scenario.clientSecret))
+ * }))))
+ *
+ * it.effect("keeps every invariant", () => Scenario.check(Integration, { numRuns: 200 }))
+ * // replay a failure: Scenario.check(Integration, { seed: 1234, path: "17:3:0" })
+ * ```
+ */
+export const check = <E, RIn extends HttpClient.HttpClient | AuthServer.AuthServer>(
+  integration: Layer.Layer<HttpClient.HttpClient, E, RIn>,
+  options: CheckOptions = {}
+): Effect.Effect<CheckReport, ScenarioFailed> =>
+  internal.check(integration, options.timelines ?? Arbitraries.timeline(), options, (failure) => new ScenarioFailed(failure))

@@ -1,0 +1,243 @@
+import * as Duration from "effect/Duration"
+import * as Redacted from "effect/Redacted"
+import type { Invariant, Violation } from "../Invariants.js"
+import type { Call, Exchange, Run } from "../Scenario.js"
+
+/** A clock time of the run, as violations print it. @internal */
+export const time = (millis: number): string => `t=${millis === 0 ? "0s" : Duration.format(Duration.millis(millis))}`
+
+const who = (exchange: Exchange): string =>
+  exchange.call === undefined ? "a request made outside any call" : `call #${exchange.call}`
+
+const byGeneration = (exchanges: ReadonlyArray<Exchange>): ReadonlyArray<ReadonlyArray<Exchange>> => {
+  const groups = new Map<number, Array<Exchange>>()
+  for (const exchange of exchanges) {
+    const group = groups.get(exchange.generation)
+    if (group === undefined) groups.set(exchange.generation, [exchange])
+    else group.push(exchange)
+  }
+  return Array.from(groups.values(), (group) => group.sort((a, b) => a.startSeq - b.startSeq))
+}
+
+/** A token request that gave the client a usable token. */
+const healthy = (exchange: Exchange): boolean =>
+  exchange.outcome === "response" && exchange.status === 200 && exchange.accessToken !== undefined
+
+/**
+ * When and in which order the token endpoint let the client down: unhealthy
+ * exchanges, and answers the server marked with a fault other than latency
+ * (such a fault may look healthy on the wire, e.g. a lying `expires_in`).
+ */
+const tokenFailures = (run: Run) => ({
+  at: [
+    ...run.exchanges.filter((exchange) => exchange.endpoint === "token" && !healthy(exchange)).map((e) => e.endedAt),
+    ...run.journal
+      .filter((entry) => entry.endpoint === "token" && entry.fault !== undefined && entry.fault !== "Latency")
+      .map((entry) => entry.at)
+  ],
+  seq: run.exchanges.filter((exchange) => exchange.endpoint === "token" && !healthy(exchange)).map((e) => e.endSeq)
+})
+
+const violation = (invariant: string, message: string, at?: number): Violation =>
+  at === undefined ? { invariant, message } : { invariant, message, at }
+
+/** @internal */
+export const singleFlight: Invariant = {
+  name: "singleFlight",
+  description: "at most one token request in flight at a time per client",
+  check: (run) =>
+    byGeneration(run.exchanges.filter((exchange) => exchange.endpoint === "token")).flatMap((requests) => {
+      const found: Array<Violation> = []
+      for (let i = 1; i < requests.length; i++) {
+        const request = requests[i]!
+        const overlapped = requests.slice(0, i).find((earlier) => earlier.endSeq > request.startSeq)
+        if (overlapped !== undefined) {
+          found.push(violation(
+            "singleFlight",
+            `${who(request)} started a token request at ${time(request.startedAt)} while ${who(overlapped)}'s ` +
+              `(started at ${time(overlapped.startedAt)}) was still waiting for its answer: ` +
+              "concurrent token requests must share one",
+            request.startedAt
+          ))
+        }
+      }
+      return found
+    })
+}
+
+/** @internal */
+export const noExpiredToken: Invariant = {
+  name: "noExpiredToken",
+  description: "no expired token sent to the API while the token endpoint was healthy",
+  check: (run) => {
+    const tokens = new Map(run.tokens.map((token) => [token.id, token]))
+    const failures = tokenFailures(run).at
+    return run.journal.flatMap((entry) => {
+      if (entry.endpoint !== "api" || entry.tokenId === undefined) return []
+      const token = tokens.get(entry.tokenId)
+      if (token === undefined || entry.at < token.expiresAt) return []
+      if (failures.some((at) => at >= token.issuedAt && at <= entry.at)) return []
+      return [violation(
+        "noExpiredToken",
+        `token ${token.id} (issued at ${time(token.issuedAt)}, expired at ${time(token.expiresAt)}) was sent to ` +
+          `the API at ${time(entry.at)} (answered ${entry.status}), though every token request since its issue ` +
+          "succeeded: refresh before expiry",
+        entry.at
+      )]
+    })
+  }
+}
+
+/** @internal */
+export const noRejectedTokenReuse: Invariant = {
+  name: "noRejectedTokenReuse",
+  description: "no token sent again after the API rejected it",
+  check: (run) => {
+    const calls = new Map(run.calls.map((call) => [call.id, call]))
+    const failures = tokenFailures(run).seq
+    return byGeneration(run.exchanges.filter((exchange) => exchange.endpoint === "api")).flatMap((requests) => {
+      // the client acted on a rejection once the call that got it made its next request or ended
+      const known = requests
+        .filter((request) => request.outcome === "response" && request.status === 401 && request.bearer !== undefined)
+        .map((rejected) => {
+          const next = run.exchanges.find((other) =>
+            rejected.call !== undefined && other.call === rejected.call && other.startSeq > rejected.endSeq
+          )
+          const call: Call | undefined = rejected.call === undefined ? undefined : calls.get(rejected.call)
+          const candidates = [next?.startSeq, call?.endSeq].filter((seq): seq is number => seq !== undefined)
+          return { rejected, from: candidates.length === 0 ? rejected.endSeq : Math.min(...candidates) }
+        })
+      return requests.flatMap((request) => {
+        if (request.bearer === undefined) return []
+        const value = Redacted.value(request.bearer)
+        const earlier = known.find(({ from, rejected }) =>
+          from < request.startSeq && Redacted.value(rejected.bearer!) === value &&
+          !failures.some((seq) => seq > from && seq < request.startSeq)
+        )
+        if (earlier === undefined) return []
+        return [violation(
+          "noRejectedTokenReuse",
+          `${who(request)} sent at ${time(request.startedAt)} the token the API had rejected (401) at ` +
+            `${time(earlier.rejected.endedAt)} in its answer to ${who(earlier.rejected)}, though no token request ` +
+            "had failed since: drop a rejected token and get a new one",
+          request.startedAt
+        )]
+      })
+    })
+  }
+}
+
+/** @internal */
+export const atMostOneReplay: Invariant = {
+  name: "atMostOneReplay",
+  description: "an API call sends its request at most twice: once, and once more with a new token",
+  check: (run) => {
+    const counts = new Map<number, Array<Exchange>>()
+    for (const exchange of run.exchanges) {
+      if (exchange.endpoint !== "api" || exchange.call === undefined) continue
+      const sent = counts.get(exchange.call)
+      if (sent === undefined) counts.set(exchange.call, [exchange])
+      else sent.push(exchange)
+    }
+    return Array.from(counts, ([call, sent]) => ({ call, sent })).filter(({ sent }) => sent.length > 2).map((
+      { call, sent }
+    ) =>
+      violation(
+        "atMostOneReplay",
+        `call #${call} sent its API request ${sent.length} times (${time(sent[0]!.startedAt)} to ` +
+          `${time(sent[sent.length - 1]!.startedAt)}, answers ${sent.map((e) => e.status ?? e.outcome).join(", ")}): ` +
+          "replay a rejected request once, then report the rejection",
+        sent[0]!.startedAt
+      )
+    )
+  }
+}
+
+/** @internal */
+export const alwaysAuthenticated: Invariant = {
+  name: "alwaysAuthenticated",
+  description: "every API request carries a bearer token",
+  check: (run) =>
+    run.exchanges
+      .filter((exchange) => exchange.endpoint === "api" && exchange.bearer === undefined)
+      .map((exchange) =>
+        violation(
+          "alwaysAuthenticated",
+          `${who(exchange)} sent ${exchange.method} ${exchange.path} at ${time(exchange.startedAt)} ` +
+            "without a bearer token",
+          exchange.startedAt
+        )
+      )
+}
+
+/** @internal */
+export const retryAfterHonoured: Invariant = {
+  name: "retryAfterHonoured",
+  description: "no token request before the Retry-After of the previous answer has passed",
+  check: (run) =>
+    byGeneration(run.exchanges.filter((exchange) => exchange.endpoint === "token")).flatMap((requests) =>
+      requests.flatMap((answered) => {
+        if (answered.retryAfter === undefined || answered.status === undefined || answered.status < 300) return []
+        const until = answered.endedAt + answered.retryAfter
+        const early = requests.find((request) => request.startSeq > answered.endSeq && request.startedAt < until)
+        if (early === undefined) return []
+        return [violation(
+          "retryAfterHonoured",
+          `${who(early)} sent a token request at ${time(early.startedAt)}, but the token endpoint had answered ` +
+            `${answered.status} with Retry-After ${Duration.format(Duration.millis(answered.retryAfter))} ` +
+            `at ${time(answered.endedAt)}: wait until ${time(until)}`,
+          early.startedAt
+        )]
+      })
+    )
+}
+
+/** @internal */
+export const redact = (text: string, secrets: ReadonlyArray<string>): string =>
+  secrets.reduce((redacted, secret) => redacted.split(secret).join("<redacted>"), text)
+
+/** @internal */
+export const noSecretInLogs: Invariant = {
+  name: "noSecretInLogs",
+  description: "no client secret or token in any log line or reported error",
+  check: (run) => {
+    const secrets = run.secrets.map(Redacted.value).filter((secret) => secret !== "")
+    const texts = [
+      ...run.logs.map((line, index) => ({ where: `log line ${index + 1}`, text: line, at: undefined })),
+      ...run.calls.flatMap((call) =>
+        call.error === undefined ? [] : [{ where: `the error of call #${call.id}`, text: call.error, at: call.endedAt }]
+      ),
+      ...run.problems.map((text, index) => ({ where: `run problem ${index + 1}`, text, at: undefined }))
+    ]
+    return texts.flatMap(({ at, text, where }) =>
+      secrets.some((secret) => text.includes(secret))
+        ? [violation("noSecretInLogs", `${where} shows a secret: ${redact(text, secrets)}`, at)]
+        : []
+    )
+  }
+}
+
+/** @internal */
+export const callsEnd: Invariant = {
+  name: "callsEnd",
+  description: "every call ends with an answer or an error",
+  check: (run) =>
+    run.calls.filter((call) => call.outcome === "pending").map((call) =>
+      violation(
+        "callsEnd",
+        `call #${call.id}, started at ${time(call.startedAt)}, had not ended when the run did: ` +
+          "bound every wait with a timeout",
+        call.startedAt
+      )
+    )
+}
+
+/** @internal */
+export const runCompleted: Invariant = {
+  name: "runCompleted",
+  description: "the integration could be built at every (re)start",
+  check: (run) =>
+    run.problems.map((problem) =>
+      violation("runCompleted", redact(problem, run.secrets.map(Redacted.value).filter((secret) => secret !== "")))
+    )
+}

@@ -1,0 +1,245 @@
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FiberRef from "effect/FiberRef"
+import { globalValue } from "effect/GlobalValue"
+import * as Redacted from "effect/Redacted"
+import type * as Scenario from "../Scenario.js"
+
+type Mutable<A> = { -readonly [K in keyof A]: A[K] }
+
+/**
+ * The id of the API call a fiber works for. Token requests a call triggers
+ * run in fibers forked from it, which inherit the id.
+ *
+ * @internal
+ */
+export const currentCall: FiberRef.FiberRef<number | undefined> = globalValue(
+  Symbol.for("@grantflow/testing/Scenario/currentCall"),
+  () => FiberRef.unsafeMake<number | undefined>(undefined)
+)
+
+/**
+ * The run's recording: exchanges seen by the client's transport, calls as the
+ * caller saw them, and the values that must never be printed.
+ *
+ * @internal
+ */
+export interface Recorder {
+  /** Wraps the transport the integration uses. */
+  readonly wrap: (client: HttpClient.HttpClient) => HttpClient.HttpClient
+  readonly exchanges: ReadonlyArray<Scenario.Exchange>
+  readonly calls: ReadonlyArray<Scenario.Call>
+  /** Every token value seen on the wire. */
+  readonly tokens: ReadonlySet<string>
+  /** The bearer token of the last API request sent. */
+  readonly lastBearer: () => string | undefined
+  readonly nextSeq: () => number
+  readonly setGeneration: (generation: number) => void
+  readonly startCall: (id: number) => void
+  readonly endCall: (id: number, exit: Exit.Exit<HttpClientResponse.HttpClientResponse, unknown>) => void
+  /** Marks the calls still running as never ended. */
+  readonly abandonCalls: () => ReadonlyArray<number>
+}
+
+const bearerOf = (request: HttpClientRequest.HttpClientRequest): string | undefined =>
+  /^bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? "")?.[1]
+
+/** The path of an absolute or relative URL, without its query or fragment. */
+const pathOf = (url: string): string => {
+  const start = url.startsWith("/") ? 0 : url.indexOf("/", url.indexOf("//") + 2)
+  if (start === -1) return "/"
+  const end = url.slice(start).search(/[?#]/)
+  return end === -1 ? url.slice(start) : url.slice(start, start + end)
+}
+
+const endpointOf = (path: string): Scenario.Exchange["endpoint"] =>
+  path === "/token" ? "token" : path.startsWith("/api/") ? "api" : "other"
+
+const nullBodyStatuses = new Set([101, 103, 204, 205, 304])
+
+/** `Retry-After` in milliseconds: delay-seconds or an HTTP-date (RFC 9110 §10.2.3). */
+const retryAfterOf = (header: string | undefined, now: number): number | undefined => {
+  if (header === undefined) return undefined
+  const text = header.trim()
+  if (/^\d+$/.test(text)) return Number(text) * 1000
+  const date = Date.parse(text)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now)
+}
+
+const stringField = (body: unknown, field: string): string | undefined => {
+  if (typeof body !== "object" || body === null) return undefined
+  const value = (body as Record<string, unknown>)[field]
+  return typeof value === "string" && value !== "" ? value : undefined
+}
+
+/**
+ * What a failure reports: each error's message and its fields (nested causes
+ * included), as `JSON.stringify` shows them. Not `Cause.pretty`: rendering
+ * stack traces would cost more than the rest of a run.
+ */
+const describe = (cause: Cause.Cause<unknown>): string =>
+  [...Cause.failures(cause), ...Cause.defects(cause)].map((error) => {
+    const message = error instanceof Error ? error.message : ""
+    let fields: string
+    try {
+      fields = JSON.stringify(error) ?? String(error)
+    } catch {
+      fields = String(error)
+    }
+    return `${message} ${fields}`
+  }).join("\n")
+
+/** @internal */
+export const make = (options: { readonly now: () => number }): Recorder => {
+  const exchanges: Array<Mutable<Scenario.Exchange>> = []
+  const calls: Array<Mutable<Scenario.Call>> = []
+  const tokens = new Set<string>()
+  let seq = 0
+  let generation = 0
+  let lastBearer: string | undefined = undefined
+  const abandoned = new Set<number>()
+
+  const nextSeq = () => seq++
+
+  // Reads a token answer in full (so its tokens can be checked for in logs) and
+  // hands the client an identical, unread copy.
+  const readTokenAnswer = (exchange: Mutable<Scenario.Exchange>, response: HttpClientResponse.HttpClientResponse) =>
+    Effect.uninterruptible(Effect.orElseSucceed(response.text, () => undefined)).pipe(
+      Effect.map((text) => {
+        if (text === undefined) return response
+        let body: unknown = undefined
+        try {
+          body = JSON.parse(text)
+        } catch {
+          // not JSON: no token in it
+        }
+        const access = stringField(body, "access_token")
+        const refresh = stringField(body, "refresh_token")
+        if (access !== undefined) {
+          tokens.add(access)
+          exchange.accessToken = Redacted.make(access)
+        }
+        if (refresh !== undefined) {
+          tokens.add(refresh)
+          exchange.refreshToken = Redacted.make(refresh)
+        }
+        try {
+          return HttpClientResponse.fromWeb(
+            response.request,
+            new Response(nullBodyStatuses.has(response.status) ? null : text, {
+              status: response.status,
+              headers: response.headers
+            })
+          )
+        } catch {
+          // a status `Response` cannot carry: the original, whose text is cached
+          return response
+        }
+      })
+    )
+
+  const finish = (
+    exchange: Mutable<Scenario.Exchange>,
+    exit: Exit.Exit<HttpClientResponse.HttpClientResponse, unknown>
+  ) => {
+    exchange.endSeq = nextSeq()
+    exchange.endedAt = options.now()
+    if (Exit.isSuccess(exit)) {
+      exchange.outcome = "response"
+      exchange.status = exit.value.status
+      exchange.retryAfter = retryAfterOf(exit.value.headers["retry-after"], exchange.endedAt)
+    } else {
+      exchange.outcome = Cause.isInterruptedOnly(exit.cause) ? "interrupted" : "failure"
+    }
+  }
+
+  const wrap = (client: HttpClient.HttpClient): HttpClient.HttpClient =>
+    HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
+      (effect) =>
+        Effect.flatMap(effect, (request) =>
+          Effect.withFiberRuntime((fiber) => {
+            const path = pathOf(request.url)
+            const endpoint = endpointOf(path)
+            const bearer = bearerOf(request)
+            if (bearer !== undefined) {
+              tokens.add(bearer)
+              if (endpoint === "api") lastBearer = bearer
+            }
+            const now = options.now()
+            const exchange: Mutable<Scenario.Exchange> = {
+              id: exchanges.length + 1,
+              generation,
+              call: fiber.getFiberRef(currentCall),
+              endpoint,
+              method: request.method,
+              path,
+              startSeq: nextSeq(),
+              endSeq: -1,
+              startedAt: now,
+              endedAt: now,
+              bearer: bearer === undefined ? undefined : Redacted.make(bearer),
+              outcome: "interrupted",
+              status: undefined,
+              retryAfter: undefined,
+              accessToken: undefined,
+              refreshToken: undefined
+            }
+            exchanges.push(exchange)
+            const sent = client.execute(request)
+            return (endpoint === "token" ? Effect.flatMap(sent, (response) => readTokenAnswer(exchange, response)) : sent)
+              .pipe(Effect.onExit((exit) => Effect.sync(() => finish(exchange, exit))))
+          })),
+      Effect.succeed
+    )
+
+  return {
+    wrap,
+    exchanges,
+    calls,
+    tokens,
+    lastBearer: () => lastBearer,
+    nextSeq,
+    setGeneration: (next) => {
+      generation = next
+    },
+    startCall: (id) => {
+      calls.push({
+        id,
+        generation,
+        startSeq: nextSeq(),
+        endSeq: undefined,
+        startedAt: options.now(),
+        endedAt: undefined,
+        outcome: "pending",
+        status: undefined,
+        error: undefined
+      })
+    },
+    endCall: (id, exit) => {
+      const call = calls[id - 1]
+      if (call === undefined || call.outcome !== "pending" || abandoned.has(id)) return
+      call.endSeq = nextSeq()
+      call.endedAt = options.now()
+      if (Exit.isSuccess(exit)) {
+        call.outcome = "success"
+        call.status = exit.value.status
+      } else if (Cause.isInterruptedOnly(exit.cause)) {
+        call.outcome = "interrupted"
+      } else {
+        call.outcome = "failure"
+        call.error = describe(exit.cause)
+      }
+    },
+    abandonCalls: () => {
+      // before they are interrupted, so that `endCall` leaves them pending
+      const pending = calls.filter((call) => call.outcome === "pending").map((call) => call.id)
+      for (const id of pending) abandoned.add(id)
+      return pending
+    }
+  }
+}

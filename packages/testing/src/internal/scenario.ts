@@ -1,0 +1,334 @@
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import { FastCheck } from "effect"
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Encoding from "effect/Encoding"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as FiberRef from "effect/FiberRef"
+import * as HashSet from "effect/HashSet"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
+import * as Random from "effect/Random"
+import * as Redacted from "effect/Redacted"
+import * as Scope from "effect/Scope"
+import * as TestClock from "effect/TestClock"
+import * as AuthServer from "../AuthServer.js"
+import * as Invariants from "../Invariants.js"
+import type * as Scenario from "../Scenario.js"
+import * as InMemoryClient from "./inMemoryClient.js"
+import { time } from "./invariants.js"
+import * as Recorder from "./recorder.js"
+import * as VirtualClock from "./virtualClock.js"
+
+/** @internal */
+export const clientId = "scenario-client"
+
+/** @internal */
+export const clientSecret = "scenario-secret-5f0c2a9e-never-printed"
+
+const defaultServer: Omit<AuthServer.Options, "tokenLifetime"> = { clients: [{ clientId, clientSecret }] }
+
+const defaultRequest = (
+  client: HttpClient.HttpClient,
+  call: { readonly id: number; readonly issuer: string }
+): Effect.Effect<HttpClientResponse.HttpClientResponse, unknown> => client.get(`${call.issuer}/api/scenario/${call.id}`)
+
+// Bounds the clock-driving loops: a client that polls every millisecond would
+// otherwise keep one busy for millions of rounds.
+const maxRounds = 10_000
+
+/** A client secret as it may leak: itself, form-encoded, and inside a Basic credential. */
+const encodings = (id: string, secret: string): ReadonlyArray<string> => {
+  const form = (text: string) => encodeURIComponent(text).replace(/%20/g, "+")
+  return [
+    secret,
+    encodeURIComponent(secret),
+    form(secret),
+    Encoding.encodeBase64(`${id}:${secret}`),
+    Encoding.encodeBase64(`${form(id)}:${form(secret)}`)
+  ]
+}
+
+const execute = (
+  integration: Layer.Layer<HttpClient.HttpClient, unknown, HttpClient.HttpClient | AuthServer.AuthServer>,
+  timeline: Scenario.Timeline,
+  options: Scenario.RunOptions,
+  clock: VirtualClock.VirtualClock,
+  logs: ReadonlyArray<string>
+): Effect.Effect<Scenario.Run> =>
+  Effect.gen(function*() {
+    const serverOptions = options.server ?? defaultServer
+    const server = yield* AuthServer.make({ ...serverOptions, tokenLifetime: timeline.tokenLifetime })
+    const recorder = Recorder.make({ now: () => clock.unsafeCurrentTimeMillis() })
+    const context = Context.make(HttpClient.HttpClient, recorder.wrap(InMemoryClient.make(server.app, server.issuer)))
+      .pipe(Context.add(AuthServer.AuthServer, server))
+    const request = options.request ?? defaultRequest
+    const problems: Array<string> = []
+    const steps: Array<Scenario.Run["steps"][number]> = []
+
+    /** Lets the clock run, one sleeper at a time, until `done` or `deadline`. */
+    const drive = (done: () => boolean, deadline: number) =>
+      Effect.gen(function*() {
+        for (let round = 0; round < maxRounds; round++) {
+          yield* clock.settle
+          if (done()) return true
+          const next = clock.nextWake()
+          if (next === undefined || next > deadline) return false
+          yield* clock.setTime(next)
+        }
+        return done()
+      })
+
+    /**
+     * Runs a lifecycle effect of the integration (building or closing its
+     * layer), moving the clock if it waits on it, for at most an hour.
+     */
+    const driven = <A>(what: string, effect: Effect.Effect<A>) =>
+      Effect.gen(function*() {
+        const fiber = yield* Effect.fork(effect)
+        const ended = yield* drive(() => fiber.unsafePoll() !== null, clock.unsafeCurrentTimeMillis() + 3_600_000)
+        if (ended) return yield* Fiber.join(fiber)
+        yield* Fiber.interruptFork(fiber)
+        problems.push(`${what} at ${time(clock.unsafeCurrentTimeMillis())} did not end within an hour`)
+        return undefined
+      })
+
+    let generation = 0
+    let scope: Scope.CloseableScope | undefined = undefined
+    let client: HttpClient.HttpClient | undefined = undefined
+    let fibers: Array<Fiber.RuntimeFiber<unknown>> = []
+    let calls = 0
+
+    const start = Effect.gen(function*() {
+      recorder.setGeneration(generation)
+      const opened = yield* Scope.make()
+      scope = opened
+      const built = yield* driven(
+        `building the integration (client ${generation})`,
+        Effect.exit(Layer.buildWithScope(integration, opened).pipe(Effect.provide(context)))
+      )
+      client = built !== undefined && Exit.isSuccess(built) ? Context.get(built.value, HttpClient.HttpClient) : undefined
+      if (built !== undefined && Exit.isFailure(built)) {
+        problems.push(
+          `the integration could not be built (client ${generation}, at ${time(clock.unsafeCurrentTimeMillis())}): ` +
+            Cause.pretty(built.cause)
+        )
+      }
+    })
+
+    const stop = Effect.gen(function*() {
+      const running = fibers
+      fibers = []
+      yield* driven(`interrupting the calls of client ${generation}`, Fiber.interruptAll(running))
+      if (scope !== undefined) {
+        yield* driven(`closing the integration's scope (client ${generation})`, Scope.close(scope, Exit.void))
+      }
+    })
+
+    yield* start
+    for (const [index, step] of timeline.steps.entries()) {
+      steps.push({ index, step, seq: recorder.nextSeq(), at: clock.unsafeCurrentTimeMillis() })
+      switch (step._tag) {
+        case "Call": {
+          if (client === undefined) break
+          for (let i = 0; i < step.requests; i++) {
+            const id = ++calls
+            recorder.startCall(id)
+            const fiber = yield* request(client, { id, issuer: server.issuer }).pipe(
+              Effect.onExit((exit) => Effect.sync(() => recorder.endCall(id, exit))),
+              // the outcome is recorded; an unjoined failure would only be logged
+              Effect.exit,
+              Effect.locally(Recorder.currentCall, id),
+              Effect.fork
+            )
+            fibers.push(fiber)
+          }
+          // the burst runs as far as it can before the next step
+          yield* clock.settle
+          break
+        }
+        case "Advance":
+          // the run's clock is the TestClock here
+          yield* TestClock.adjust(step.duration)
+          break
+        case "Fail":
+          yield* server.fail(step.fault, { times: step.times })
+          break
+        case "Revoke": {
+          const bearer = recorder.lastBearer()
+          if (bearer !== undefined) yield* server.revoke(bearer)
+          break
+        }
+        case "RevokeAll":
+          yield* server.revokeAll
+          break
+        case "SetTokenLifetime":
+          yield* server.setTokenLifetime(step.lifetime)
+          break
+        case "Restart":
+          yield* stop
+          generation++
+          yield* start
+          break
+      }
+    }
+
+    const drain = Duration.toMillis(Duration.decode(options.drain ?? "1 hour"))
+    yield* drive(
+      () => !recorder.calls.some((call) => call.outcome === "pending"),
+      clock.unsafeCurrentTimeMillis() + drain
+    )
+    recorder.abandonCalls()
+    yield* stop
+
+    const secrets = new Set<string>([
+      ...serverOptions.clients.flatMap((registered) =>
+        registered.clientSecret === undefined ? [] : encodings(registered.clientId, registered.clientSecret)
+      ),
+      ...recorder.tokens,
+      ...(options.secrets ?? []).map((secret) => Redacted.isRedacted(secret) ? Redacted.value(secret) : secret)
+    ])
+    return {
+      timeline,
+      steps,
+      journal: yield* server.journal,
+      tokens: yield* server.tokens,
+      exchanges: recorder.exchanges,
+      calls: recorder.calls,
+      logs,
+      secrets: Array.from(secrets, (secret) => Redacted.make(secret)),
+      problems
+    }
+  })
+
+/** @internal */
+export const run = <E, RIn extends HttpClient.HttpClient | AuthServer.AuthServer>(
+  integration: Layer.Layer<HttpClient.HttpClient, E, RIn>,
+  timeline: Scenario.Timeline,
+  options: Scenario.RunOptions = {}
+): Effect.Effect<Scenario.Report> =>
+  Effect.suspend(() => {
+    const clock = VirtualClock.make()
+    const logs: Array<string> = []
+    const capture = Logger.map(Logger.logfmtLogger, (line) => {
+      logs.push(line)
+    })
+    return execute(integration, timeline, options, clock, logs).pipe(
+      Effect.withClock(clock),
+      Effect.withRandom(Random.make(timeline.seed)),
+      Effect.locally(FiberRef.currentLoggers, HashSet.make(capture)),
+      Logger.withMinimumLogLevel(LogLevel.All),
+      Effect.map((run): Scenario.Report => ({ run, violations: Invariants.check(run, options.invariants) }))
+    )
+  })
+
+/** What a failing check found. @internal */
+export interface Failure {
+  readonly seed: number
+  readonly path: string
+  readonly numRuns: number
+  readonly numShrinks: number
+  readonly timeline: Scenario.Timeline
+  readonly violations: ReadonlyArray<Invariants.Violation>
+}
+
+/** @internal */
+export const check = <E, RIn extends HttpClient.HttpClient | AuthServer.AuthServer, F>(
+  integration: Layer.Layer<HttpClient.HttpClient, E, RIn>,
+  timelines: FastCheck.Arbitrary<Scenario.Timeline>,
+  options: Scenario.CheckOptions,
+  onFailure: (failure: Failure) => F
+): Effect.Effect<Scenario.CheckReport, F> =>
+  Effect.gen(function*() {
+    // the latest failing timeline: after shrinking, the counterexample
+    let last: { readonly timeline: Scenario.Timeline; readonly violations: ReadonlyArray<Invariants.Violation> } | undefined
+    const property = FastCheck.asyncProperty(timelines, async (timeline) => {
+      const exit = await Effect.runPromiseExit(run(integration, timeline, options))
+      const violations = Exit.isSuccess(exit)
+        ? exit.value.violations
+        : [{ invariant: "runCompleted", message: `the run died: ${Cause.pretty(exit.cause)}` }]
+      if (violations.length === 0) return true
+      last = { timeline, violations }
+      return false
+    })
+    const details = yield* Effect.promise(() =>
+      FastCheck.check(property, {
+        numRuns: options.numRuns ?? 100,
+        endOnFailure: options.shrink === false,
+        ...(options.seed === undefined ? {} : { seed: options.seed }),
+        ...(options.path === undefined ? {} : { path: options.path })
+      })
+    )
+    if (!details.failed || last === undefined) return { numRuns: details.numRuns, seed: details.seed }
+    return yield* Effect.fail(onFailure({
+      seed: details.seed,
+      path: details.counterexamplePath ?? "",
+      numRuns: details.numRuns,
+      numShrinks: details.numShrinks,
+      timeline: last.timeline,
+      violations: last.violations
+    }))
+  })
+
+const formatValue = (value: unknown): string => {
+  if (Duration.isDuration(value)) return Duration.format(value)
+  if (typeof value === "string") return value
+  return JSON.stringify(value) ?? String(value)
+}
+
+const formatFault = (fault: AuthServer.Fault): string => {
+  const fields = Object.entries(fault).filter(([key, value]) => key !== "_tag" && value !== undefined)
+  return fields.length === 0
+    ? fault._tag
+    : `${fault._tag}(${fields.map(([key, value]) => `${key}: ${formatValue(value)}`).join(", ")})`
+}
+
+const formatStep = (step: Scenario.Step): string => {
+  switch (step._tag) {
+    case "Call":
+      return step.requests === 1 ? "call" : `call ×${step.requests} (concurrently)`
+    case "Advance":
+      return `advance ${Duration.format(step.duration)}`
+    case "Fail":
+      return `fail the next ${step.times === 1 ? "token request" : `${step.times} token requests`}: ${
+        formatFault(step.fault)
+      }`
+    case "Revoke":
+      return "revoke the token last sent to the API"
+    case "RevokeAll":
+      return "revoke every token"
+    case "SetTokenLifetime":
+      return `tokens now live ${Duration.format(step.lifetime)}`
+    case "Restart":
+      return "restart the client"
+  }
+}
+
+/** @internal */
+export const formatTimeline = (timeline: Scenario.Timeline): string =>
+  [
+    `timeline: tokens live ${Duration.format(timeline.tokenLifetime)}, random seed ${timeline.seed}, ` +
+    `${timeline.steps.length} step(s)`,
+    ...timeline.steps.map((step, index) => `  ${String(index + 1).padStart(3)}. ${formatStep(step)}`)
+  ].join("\n")
+
+const shown = 10
+
+/** @internal */
+export const failureMessage = (failure: Failure): string => {
+  const names = Array.from(new Set(failure.violations.map((violation) => violation.invariant)))
+  return [
+    `Scenario.check: a timeline broke ${names.join(", ")} (run ${failure.numRuns}, shrunk ${failure.numShrinks} ` +
+    "time(s)).",
+    `Replay it with { seed: ${failure.seed}, path: "${failure.path}" } in the options of Scenario.check.`,
+    formatTimeline(failure.timeline),
+    `violations (${failure.violations.length}):`,
+    ...failure.violations.slice(0, shown).map((violation) => `  - ${violation.invariant}: ${violation.message}`),
+    ...(failure.violations.length > shown ? [`  … and ${failure.violations.length - shown} more`] : [])
+  ].join("\n")
+}

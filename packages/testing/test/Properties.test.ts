@@ -1,0 +1,149 @@
+/**
+ * Property tests of TokenProvider + BearerAuth with the Scenario kit: 1,000
+ * generated timelines per run in total (set GRANTFLOW_PROPERTY_RUNS for a
+ * nightly-size run, e.g. 20000), none may break an invariant. Then the kit
+ * itself: naive integrations must be caught.
+ */
+import { HttpClient, type HttpClientError, HttpClientRequest } from "@effect/platform"
+import { assert, describe, it } from "@effect/vitest"
+import { type AccessToken, BearerAuth, ClientAuth, Grant, RefreshPolicy, TokenProvider } from "@grantflow/core"
+import { Clock, Effect, Layer, Redacted, Schedule } from "effect"
+import * as Invariants from "../src/Invariants.js"
+import * as Scenario from "../src/Scenario.js"
+
+const totalRuns = Number(process.env.GRANTFLOW_PROPERTY_RUNS ?? 1000)
+const timeout = Math.max(120_000, totalRuns * 200)
+
+const tokenUrl = "http://127.0.0.1/token"
+const secret = Redacted.make(Scenario.clientSecret)
+const fetchToken = Grant.clientCredentials({ tokenUrl, auth: ClientAuth.clientSecretBasic(Scenario.clientId, secret) })
+
+/** grantflow as documented: the token provider and the decorator, as layers. */
+const Grantflow = BearerAuth.layer().pipe(Layer.provide(TokenProvider.layer(fetchToken)))
+
+/** client_secret_post, a tighter policy, and 403 also counted as a rejection. */
+const GrantflowTuned = BearerAuth.layer({ statuses: [401, 403] }).pipe(
+  Layer.provide(TokenProvider.layer(
+    Grant.clientCredentials({ tokenUrl, auth: ClientAuth.clientSecretPost(Scenario.clientId, secret), timeout: "5 seconds" }),
+    {
+      policy: RefreshPolicy.make({
+        skew: "5 seconds",
+        maxWindowFraction: 0.2,
+        retry: Schedule.spaced("2 seconds").pipe(Schedule.intersect(Schedule.recurs(2))),
+        coolDown: "1 second"
+      })
+    }
+  ))
+)
+
+describe("TokenProvider + BearerAuth keep every invariant over generated timelines", () => {
+  it.effect(`with the default layers (${Math.ceil(totalRuns * 0.7)} timelines)`, () =>
+    Effect.gen(function*() {
+      const report = yield* Scenario.check(Grantflow, { numRuns: Math.ceil(totalRuns * 0.7) })
+      assert.strictEqual(report.numRuns, Math.ceil(totalRuns * 0.7))
+    }), timeout)
+
+  it.effect(`with client_secret_post, a tuned policy and 403 rejections (${Math.ceil(totalRuns * 0.3)} timelines)`, () =>
+    Effect.gen(function*() {
+      const report = yield* Scenario.check(GrantflowTuned, { numRuns: Math.ceil(totalRuns * 0.3) })
+      assert.strictEqual(report.numRuns, Math.ceil(totalRuns * 0.3))
+    }), timeout)
+})
+
+// ---- naive integrations, each broken in one way ----
+
+const withBearer = (request: HttpClientRequest.HttpClientRequest, token: AccessToken.AccessToken) =>
+  HttpClientRequest.bearerToken(request, Redacted.value(token.token))
+
+/** Gets a token on first use and keeps it for ever. */
+const StaticToken = Layer.effect(
+  HttpClient.HttpClient,
+  Effect.gen(function*() {
+    const http = yield* HttpClient.HttpClient
+    // a failed fetch is a defect: the naive client has no error handling either
+    const token = yield* Effect.cached(Effect.orDie(Effect.provideService(fetchToken, HttpClient.HttpClient, http)))
+    return HttpClient.mapRequestEffect(http, (request) => Effect.map(token, (t) => withBearer(request, t)))
+  })
+)
+
+/** Sends a rejected request again and again with the same token. */
+const ReplayLoop = Layer.effect(
+  HttpClient.HttpClient,
+  Effect.gen(function*() {
+    const http = yield* HttpClient.HttpClient
+    const provider = yield* TokenProvider.TokenProvider
+    return HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
+      (request) =>
+        Effect.flatMap(request, (request) =>
+          Effect.flatMap(Effect.orDie(provider.get), (token) =>
+            http.execute(withBearer(request, token)).pipe(
+              Effect.repeat({ while: (response) => response.status === 401, times: 3 })
+            ))),
+      Effect.succeed
+    )
+  })
+).pipe(Layer.provide(TokenProvider.layer(fetchToken)))
+
+/** Caches the token, but every call that finds none fetches its own. */
+const NoSingleFlight = Layer.effect(
+  HttpClient.HttpClient,
+  Effect.gen(function*() {
+    const http = yield* HttpClient.HttpClient
+    let cached: AccessToken.AccessToken | undefined
+    const get = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      cached !== undefined && now < cached.expiresAt - 1000
+        ? Effect.succeed(cached)
+        : Effect.tap(Effect.orDie(Effect.provideService(fetchToken, HttpClient.HttpClient, http)), (token) => {
+          cached = token
+        }))
+    return HttpClient.mapRequestEffect(http, (request) => Effect.map(get, (token) => withBearer(request, token)))
+  })
+)
+
+/** Retries the token endpoint every second, whatever its Retry-After says. */
+const IgnoresRetryAfter = BearerAuth.layer().pipe(
+  Layer.provide(TokenProvider.layer(
+    Effect.retry(fetchToken, Schedule.spaced("1 second").pipe(Schedule.intersect(Schedule.recurs(3))))
+  ))
+)
+
+/** Logs each token it obtains. */
+const LeaksTokens = BearerAuth.layer().pipe(
+  Layer.provide(TokenProvider.layer(
+    Effect.tap(fetchToken, (token) => Effect.logDebug(`obtained ${Redacted.value(token.token)}`))
+  ))
+)
+
+/** Forgets the token altogether. */
+const Unauthenticated = Layer.effect(HttpClient.HttpClient, HttpClient.HttpClient)
+
+/** Checks `integration` for `invariant` alone, expecting a shrunk counterexample. */
+const caught = (integration: Scenario.Integration, invariant: Invariants.Invariant) =>
+  Effect.gen(function*() {
+    const failure = yield* Effect.flip(Scenario.check(integration, { numRuns: 200, invariants: [invariant] }))
+    assert.isAbove(failure.violations.length, 0)
+    for (const violation of failure.violations) assert.strictEqual(violation.invariant, invariant.name)
+    assert.include(failure.message, `seed: ${failure.seed}, path: "${failure.path}"`)
+    assert.include(failure.message, `${invariant.name}: `)
+    // shrunk to a handful of steps
+    assert.isAtMost(failure.timeline.steps.length, 8, failure.message)
+  })
+
+describe("the kit catches broken integrations", () => {
+  it.effect("a client that never refreshes sends expired and rejected tokens", () =>
+    Effect.gen(function*() {
+      yield* caught(StaticToken, Invariants.noExpiredToken)
+      yield* caught(StaticToken, Invariants.noRejectedTokenReuse)
+    }), timeout)
+
+  it.effect("a client that replays in a loop", () => caught(ReplayLoop, Invariants.atMostOneReplay), timeout)
+
+  it.effect("a client without single flight", () => caught(NoSingleFlight, Invariants.singleFlight), timeout)
+
+  it.effect("a client that ignores Retry-After", () => caught(IgnoresRetryAfter, Invariants.retryAfterHonoured), timeout)
+
+  it.effect("a client that logs its tokens", () => caught(LeaksTokens, Invariants.noSecretInLogs), timeout)
+
+  it.effect("a client that sends no token", () => caught(Unauthenticated, Invariants.alwaysAuthenticated), timeout)
+
+})
