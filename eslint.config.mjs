@@ -24,6 +24,13 @@ export default tseslint.config(
     rules: { "no-console": "error" }
   },
   {
+    // plain Node scripts (run without tsx)
+    files: ["**/*.mjs"],
+    languageOptions: {
+      globals: { process: "readonly", Buffer: "readonly", URL: "readonly", performance: "readonly", console: "readonly" }
+    }
+  },
+  {
     files: ["eslint.config.mjs", "vitest.config.ts"],
     rules: { "no-restricted-syntax": "off" }
   }
