@@ -3,3 +3,4 @@
  */
 export * as Loopback from "./Loopback.js"
 export * as SimServer from "./SimServer.js"
+export * as RedirectReceiver from "./RedirectReceiver.js"

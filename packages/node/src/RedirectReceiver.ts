@@ -1,0 +1,224 @@
+/**
+ * The loopback redirect receiver of a native app or command line tool
+ * (RFC 8252 §7.3): the authorization code flow for a program that has no web
+ * server of its own.
+ *
+ * {@link make} listens on `127.0.0.1` (a port the system picks, or a given
+ * one) and gives the redirect URI to send in `AuthorizationCode.start`. The
+ * program shows the user the authorization URL; the browser comes back to
+ * the receiver, which answers it with a small page ("You can close this
+ * tab", or what went wrong), closes the server and hands over the callback's
+ * parameters. Requests to other paths get a 404 and the wait goes on.
+ *
+ * {@link authorize} runs the whole flow — start, wait, check, exchange — and
+ * returns the first token.
+ *
+ * @since 0.1.0
+ */
+import type * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpServerError from "@effect/platform/HttpServerError"
+import type * as AccessToken from "@grantflow/core/AccessToken"
+import * as AuthorizationCode from "@grantflow/core/AuthorizationCode"
+import type * as ClientAuth from "@grantflow/core/ClientAuth"
+import type * as TokenError from "@grantflow/core/TokenError"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import * as internal from "./internal/redirectReceiver.js"
+
+/**
+ * Where to listen and how long to wait:
+ *
+ * - `port`: `0` (the default) lets the system pick a free port; give one
+ *   when the authorization server only accepts a registered port;
+ * - `path`: the path of the redirect URI, `/callback` by default;
+ * - `timeout`: how long a wait for the browser lasts, 5 minutes by default.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  readonly port?: number | undefined
+  readonly path?: string | undefined
+  readonly timeout?: Duration.DurationInput | undefined
+}
+
+/**
+ * A receiver listening on loopback. Wait with {@link RedirectReceiver.receive}
+ * or {@link RedirectReceiver.callback}, once: when the wait ends — a
+ * request on the redirect path, the timeout, an interruption — the server
+ * closes. It closes with the scope of {@link make} too.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RedirectReceiver {
+  /** The redirect URI to send in the authorization request: `http://127.0.0.1:<port><path>`. */
+  readonly redirectUri: string
+  /** The port the receiver listens on. */
+  readonly port: number
+  /**
+   * Waits for the first `GET` on the redirect path and succeeds with its
+   * query parameters, unchecked (give them to `AuthorizationCode.callback`).
+   * The browser is shown an error page when they carry an `error`.
+   */
+  readonly receive: Effect.Effect<URLSearchParams, RedirectTimeout>
+  /**
+   * Waits for the first `GET` on the redirect path and checks it with
+   * `AuthorizationCode.callback` against `pending`; the browser is shown
+   * whether it passed.
+   */
+  readonly callback: (
+    pending: AuthorizationCode.Pending,
+    options?: AuthorizationCode.CallbackOptions
+  ) => Effect.Effect<AuthorizationCode.CallbackResult, AuthorizationCode.AuthorizationError | RedirectTimeout>
+}
+
+/**
+ * No redirect came back within the timeout: the user did not finish in the
+ * browser (or never opened the URL). The server is closed by then.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * ```ts
+ * import { RedirectReceiver } from "@grantflow/node"
+ * import { Duration } from "effect"
+ *
+ * const error = new RedirectReceiver.RedirectTimeout({
+ *   redirectUri: "http://127.0.0.1:53123/callback",
+ *   timeout: Duration.minutes(5)
+ * })
+ * error.message // "no redirect arrived at http://127.0.0.1:53123/callback within 5m: …"
+ * ```
+ */
+export class RedirectTimeout extends Data.TaggedError("RedirectTimeout")<{
+  readonly redirectUri: string
+  readonly timeout: Duration.Duration
+}> {
+  override get message(): string {
+    return `no redirect arrived at ${this.redirectUri} within ${Duration.format(this.timeout)}: ` +
+      "the authorization was not completed in the browser; start it again"
+  }
+}
+
+/**
+ * Starts a receiver on `127.0.0.1` in the current scope. Fails with a
+ * `ServeError` when the port cannot be bound (e.g. a given port is in use).
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * ```ts
+ * import { AuthorizationCode, ClientAuth } from "@grantflow/core"
+ * import { RedirectReceiver } from "@grantflow/node"
+ * import { Console, Effect } from "effect"
+ *
+ * const program = Effect.scoped(Effect.gen(function*() {
+ *   const receiver = yield* RedirectReceiver.make({ timeout: "2 minutes" })
+ *   const { pending, url } = yield* AuthorizationCode.start({
+ *     authorizeUrl: "https://auth.example.com/authorize",
+ *     clientId: "my-cli",
+ *     redirectUri: receiver.redirectUri
+ *   })
+ *   yield* Console.log(`Open ${url.href} to sign in`)
+ *   const result = yield* receiver.callback(pending)
+ *   return yield* AuthorizationCode.exchange(pending, result, {
+ *     tokenUrl: "https://auth.example.com/token",
+ *     auth: ClientAuth.none("my-cli")
+ *   })
+ * }))
+ * ```
+ */
+export const make: (options?: Options) => Effect.Effect<RedirectReceiver, HttpServerError.ServeError, Scope.Scope> = internal.make
+
+/**
+ * Options of {@link authorize}:
+ *
+ * - `authorizeUrl`, `tokenUrl`: the server's endpoints;
+ * - `auth`: the client authentication, whose client id is the one sent in
+ *   the authorization request (`ClientAuth.none` for a public client);
+ * - `scopes`, `extraParams`: as in `AuthorizationCode.start`;
+ * - `issuer`, `issuerRequired`, `withoutCode`: as in
+ *   `AuthorizationCode.callback`;
+ * - `onAuthorizeUrl`: shows the user the authorization URL — prints it,
+ *   opens a browser. By default it is logged. The wait starts when it
+ *   returns;
+ * - `port`, `path`, `timeout`: of the receiver, see {@link Options};
+ * - `allowInsecure`: allow `http:` endpoints on other hosts than loopback.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type AuthorizeOptions<E = never, R = never> =
+  & Options
+  & AuthorizationCode.CallbackOptions
+  & {
+    readonly authorizeUrl: string | URL
+    readonly tokenUrl: string | URL
+    readonly auth: ClientAuth.ClientAuth
+    readonly scopes?: ReadonlyArray<string> | undefined
+    readonly extraParams?: Readonly<Record<string, string>> | undefined
+    readonly onAuthorizeUrl?: ((url: URL) => Effect.Effect<void, E, R>) | undefined
+    readonly allowInsecure?: boolean | undefined
+  }
+
+const logUrl = (url: URL) => Effect.logInfo(`grantflow: open this URL in a browser to authorize: ${url.href}`)
+
+/**
+ * The whole authorization code flow with a loopback redirect: starts a
+ * receiver, builds the authorization request (PKCE S256, `state`), hands its
+ * URL to `onAuthorizeUrl`, waits for the browser, checks the callback and
+ * exchanges the code. Succeeds with the first token — with its refresh
+ * token, when the server issued one, for `Grant.refreshTokenFlow`. The
+ * receiver is closed when it returns.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * ```ts
+ * import { ClientAuth } from "@grantflow/core"
+ * import { RedirectReceiver } from "@grantflow/node"
+ * import { NodeHttpClient } from "@effect/platform-node"
+ * import { Console, Effect } from "effect"
+ *
+ * const firstToken = RedirectReceiver.authorize({
+ *   authorizeUrl: "https://auth.example.com/authorize",
+ *   tokenUrl: "https://auth.example.com/token",
+ *   auth: ClientAuth.none("my-cli"),
+ *   scopes: ["orders.read", "offline_access"],
+ *   issuer: "https://auth.example.com",
+ *   onAuthorizeUrl: (url) => Console.log(`Open ${url.href} to sign in`)
+ * }).pipe(Effect.provide(NodeHttpClient.layerUndici))
+ * ```
+ */
+export const authorize = <E = never, R = never>(
+  options: AuthorizeOptions<E, R>
+): Effect.Effect<
+  AccessToken.AccessToken,
+  | HttpServerError.ServeError
+  | AuthorizationCode.InvalidAuthorizationRequest
+  | AuthorizationCode.AuthorizationError
+  | RedirectTimeout
+  | TokenError.TokenError
+  | E,
+  HttpClient.HttpClient | R
+> =>
+  Effect.scoped(Effect.gen(function*() {
+    const receiver = yield* internal.make({ port: options.port, path: options.path, timeout: options.timeout })
+    const { pending, url } = yield* AuthorizationCode.start({
+      authorizeUrl: options.authorizeUrl,
+      clientId: options.auth.clientId,
+      redirectUri: receiver.redirectUri,
+      scopes: options.scopes,
+      extraParams: options.extraParams,
+      allowInsecure: options.allowInsecure
+    })
+    const result = yield* receiver.callbackAfter(pending, options, (options.onAuthorizeUrl ?? logUrl)(url))
+    return yield* AuthorizationCode.exchange(pending, result, {
+      tokenUrl: options.tokenUrl,
+      auth: options.auth,
+      allowInsecure: options.allowInsecure
+    })
+  }))
