@@ -258,6 +258,21 @@ describe("authorization_code grant", () => {
       })
     ))
 
+  it.effect("a loopback redirect URI matches on any port (RFC 8252 §7.3), nothing else does", () =>
+    withServer(
+      options({
+        clients: [{ clientId: "cli", public: true, redirectUris: ["http://127.0.0.1/callback"] }]
+      }),
+      Effect.gen(function*() {
+        const native = (redirect_uri: string) => codeRequest({ client_id: "cli", redirect_uri })
+        const location = locationOf(yield* authorize(native("http://127.0.0.1:49152/callback")))
+        assert.strictEqual(`${location.origin}${location.pathname}`, "http://127.0.0.1:49152/callback")
+        yield* expectErrorPage(native("http://127.0.0.1:49152/other"), /redirect_uri/)
+        yield* expectErrorPage(native("http://localhost:49152/callback"), /redirect_uri/)
+        yield* expectErrorPage(native("https://127.0.0.1:49152/callback"), /redirect_uri/)
+      })
+    ))
+
   it.effect("redirects other errors back to the client with error, state and iss", () =>
     withServer(
       options(),

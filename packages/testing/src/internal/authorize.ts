@@ -15,6 +15,18 @@ import type { State } from "./state.js"
 type Response = HttpServerResponse.HttpServerResponse
 
 /** Sends the user agent back to the client with `params` and the issuer (RFC 9207) in the query. */
+/**
+ * Exact match, except that a loopback IP redirect URI matches on any port
+ * (RFC 8252 §7.3): a native app picks a free port when it starts listening.
+ */
+const redirectUriMatches = (registered: string, sent: string): boolean => {
+  if (registered === sent) return true
+  if (!URL.canParse(registered) || !URL.canParse(sent)) return false
+  const [a, b] = [new URL(registered), new URL(sent)]
+  const loopback = (url: URL) => url.protocol === "http:" && (url.hostname === "127.0.0.1" || url.hostname === "[::1]")
+  return loopback(a) && loopback(b) && a.hostname === b.hostname && a.pathname === b.pathname && a.search === b.search
+}
+
 const redirectBack = (state: State, redirectUri: string, params: Record<string, string | undefined>): Response => {
   const url = new URL(redirectUri)
   for (const [name, value] of Object.entries(params)) {
@@ -59,7 +71,7 @@ const check = (
     if (Option.isNone(client)) return yield* Effect.fail(Page.error(400, "The client is not registered."))
     const sent = values.get("redirect_uri")
     const registered = client.value.redirectUris
-    if (sent !== undefined && !registered.includes(sent)) {
+    if (sent !== undefined && !registered.some((uri) => redirectUriMatches(uri, sent))) {
       return yield* Effect.fail(Page.error(400, "The redirect_uri is not registered for this client."))
     }
     if (sent === undefined && registered.length !== 1) {
