@@ -1,55 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
-import type * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpRouter from "@effect/platform/HttpRouter"
-import * as HttpServer from "@effect/platform/HttpServer"
-import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { ClientAuth, Grant, RefreshPolicy, TokenProvider } from "@grantflow/core"
-import { Cause, Deferred, Effect, Fiber, Option, Redacted, Ref, Schedule, type Scope } from "effect"
-import { createServer } from "node:http"
-
-/** What the token endpoint received. */
-interface Received {
-  readonly headers: Readonly<Record<string, string>>
-  readonly form: Readonly<Record<string, string>>
-}
-
-type Respond = (form: Readonly<Record<string, string>>, n: number) => Effect.Effect<HttpServerResponse.HttpServerResponse>
-
-/**
- * Runs `use` against a token endpoint served on 127.0.0.1 (port 0) at
- * `/oauth/token`, answering the n-th request (from 1) with `respond`, and a
- * Node HTTP client. Closing the scope stops the server.
- */
-const withTokenEndpoint = <A, E>(
-  respond: Respond,
-  use: (
-    tokenUrl: string,
-    received: Effect.Effect<ReadonlyArray<Received>>
-  ) => Effect.Effect<A, E, HttpClient.HttpClient | Scope.Scope>
-) =>
-  Effect.gen(function*() {
-    const received = yield* Ref.make<ReadonlyArray<Received>>([])
-    const endpoint = Effect.gen(function*() {
-      const request = yield* HttpServerRequest.HttpServerRequest
-      const form = Object.fromEntries(yield* request.urlParamsBody)
-      const n = yield* Ref.modify(received, (all) => [all.length + 1, [...all, { headers: request.headers, form }]])
-      return yield* respond(form, n)
-    })
-    yield* HttpRouter.empty.pipe(HttpRouter.post("/oauth/token", endpoint), HttpServer.serveEffect())
-    const port = yield* HttpServer.addressWith((address) =>
-      Effect.succeed(address._tag === "TcpAddress" ? address.port : assert.fail("expected a TCP address"))
-    )
-    return yield* use(`http://127.0.0.1:${port}/oauth/token`, Ref.get(received))
-  }).pipe(
-    Effect.scoped,
-    Effect.provide(NodeHttpServer.layer(() => createServer(), { port: 0, host: "127.0.0.1" })),
-    Effect.provide(NodeHttpClient.layerUndici)
-  )
-
-const json = (body: unknown, status = 200) => Effect.succeed(HttpServerResponse.unsafeJson(body, { status }))
+import { Cause, Deferred, Effect, Fiber, Option, Redacted, Ref, Schedule } from "effect"
+import { json, type Respond, withTokenEndpoint } from "./tokenEndpoint.js"
 
 /** Issues `at-n`, and `rt-(n+1)` as the next refresh token. */
 const rotating: Respond = (_form, n) =>
