@@ -1,10 +1,12 @@
 /**
  * Client authentication at the token endpoint (RFC 6749 §2.3), as values.
  *
- * A `ClientAuth` says how the client proves who it is; {@link apply} turns it
- * into the headers and form parameters of a token request. Nothing is probed:
- * the server's documentation (or its metadata,
- * `token_endpoint_auth_methods_supported`) says which method to use.
+ * A `ClientAuth` says how the client proves who it is; {@link authenticate}
+ * turns it into the headers and form parameters of a request, signing a new
+ * JWT assertion for `private_key_jwt` and `client_secret_jwt` (RFC 7523
+ * §2.2) each time. Nothing is probed: the server's documentation (or its
+ * metadata, `token_endpoint_auth_methods_supported`; see
+ * `Discovery.chooseClientAuth`) says which method to use.
  *
  * Secrets are `Redacted`: printing, logging or serialising a `ClientAuth`
  * never shows them.
@@ -12,11 +14,16 @@
  * @since 0.1.0
  */
 import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Inspectable from "effect/Inspectable"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Headers from "@effect/platform/Headers"
 import * as UrlParams from "@effect/platform/UrlParams"
+import * as assertion from "./internal/assertion.js"
+import type * as TokenError from "./TokenError.js"
 
 /**
  * How the client id and secret are put into the `Authorization: Basic`
@@ -82,12 +89,81 @@ export class None extends Data.TaggedClass("None")<{
 }
 
 /**
+ * A private key for `private_key_jwt`: a WebCrypto `CryptoKey`, a JWK (as
+ * parsed from a JSON file), or a PKCS#8 PEM string
+ * (`-----BEGIN PRIVATE KEY-----`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type PrivateKey = assertion.PrivateKey
+
+/**
+ * The signature algorithms of `private_key_jwt`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type KeyAlgorithm = assertion.KeyAlgorithm
+
+/**
+ * The HMAC algorithms of `client_secret_jwt`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SecretAlgorithm = assertion.SecretAlgorithm
+
+/**
+ * `private_key_jwt` (RFC 7523 §2.2, OpenID Connect Core §9): a JWT signed
+ * with the client's private key, sent as `client_assertion`. A new assertion
+ * is signed for every request.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class PrivateKeyJwt extends Data.TaggedClass("PrivateKeyJwt")<{
+  readonly clientId: string
+  readonly key: Redacted.Redacted<PrivateKey>
+  readonly alg: KeyAlgorithm
+  readonly kid: Option.Option<string>
+  /** `None`: the URL of the endpoint the request goes to. */
+  readonly audience: Option.Option<string>
+  readonly lifetime: Duration.Duration
+}> {
+  override toString(): string {
+    return Inspectable.format(this)
+  }
+}
+
+/**
+ * `client_secret_jwt` (OpenID Connect Core §9): a JWT signed with an HMAC of
+ * the client secret, sent as `client_assertion`; the secret itself never goes
+ * on the wire. A new assertion is signed for every request.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class ClientSecretJwt extends Data.TaggedClass("ClientSecretJwt")<{
+  readonly clientId: string
+  readonly clientSecret: Redacted.Redacted<string>
+  readonly alg: SecretAlgorithm
+  /** `None`: the URL of the endpoint the request goes to. */
+  readonly audience: Option.Option<string>
+  readonly lifetime: Duration.Duration
+}> {
+  override toString(): string {
+    return Inspectable.format(this)
+  }
+}
+
+/**
  * A client authentication method.
  *
  * @since 0.1.0
  * @category models
  */
-export type ClientAuth = ClientSecretBasic | ClientSecretPost | None
+export type ClientAuth = ClientSecretBasic | ClientSecretPost | None | PrivateKeyJwt | ClientSecretJwt
 
 /**
  * Authenticates with HTTP Basic (`client_secret_basic`), the method every
@@ -141,6 +217,105 @@ export const clientSecretPost = (clientId: string, clientSecret: Redacted.Redact
 export const none = (clientId: string): ClientAuth => new None({ clientId })
 
 /**
+ * How long a client assertion is valid when no `lifetime` is given: 60
+ * seconds, enough for one request, and within what servers accept.
+ *
+ * @since 0.1.0
+ * @category constants
+ * @example
+ * ```ts
+ * import { ClientAuth } from "@grantflow/core"
+ * import { Duration } from "effect"
+ *
+ * Duration.toSeconds(ClientAuth.defaultAssertionLifetime) // 60
+ * ```
+ */
+export const defaultAssertionLifetime: Duration.Duration = Duration.seconds(60)
+
+/**
+ * Authenticates with a JWT signed by the client's private key
+ * (`private_key_jwt`, RFC 7523 §2.2). Every request carries a new assertion:
+ * `iss` and `sub` the client id, `aud` the `audience` (by default the URL of
+ * the endpoint the request goes to, e.g. the token endpoint), `iat` now and
+ * `exp` `lifetime` later (default {@link defaultAssertionLifetime}), both
+ * read from `Clock`, and a random `jti`.
+ *
+ * - `alg`: by default the JWK's `alg`, or what the key's type implies
+ *   (`RS256` for RSA and for a PEM, `PS256` for an RSA-PSS `CryptoKey`,
+ *   `ES256` for EC, `EdDSA` for Ed25519);
+ * - `kid`: by default the JWK's `kid`; the header carries it when there is one.
+ *
+ * The key stays `Redacted`: printing the value never shows it. A key that
+ * does not fit the algorithm fails each token request with a
+ * `TokenError.InvalidTokenRequest`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * ```ts
+ * import { ClientAuth } from "@grantflow/core"
+ * import { Redacted } from "effect"
+ *
+ * declare const pem: string // -----BEGIN PRIVATE KEY----- …
+ *
+ * const auth = ClientAuth.privateKeyJwt("my-client", Redacted.make(pem), { alg: "RS256", kid: "2024-01" })
+ * ```
+ */
+export const privateKeyJwt = (
+  clientId: string,
+  key: Redacted.Redacted<PrivateKey>,
+  options?: {
+    readonly alg?: KeyAlgorithm | undefined
+    readonly kid?: string | undefined
+    readonly audience?: string | undefined
+    readonly lifetime?: Duration.DurationInput | undefined
+  }
+): ClientAuth =>
+  new PrivateKeyJwt({
+    clientId,
+    key,
+    alg: options?.alg ?? assertion.inferAlgorithm(Redacted.value(key)),
+    kid: options?.kid === undefined ? assertion.jwkKid(Redacted.value(key)) : Option.some(options.kid),
+    audience: Option.fromNullable(options?.audience),
+    lifetime: Duration.decode(options?.lifetime ?? defaultAssertionLifetime)
+  })
+
+/**
+ * Authenticates with a JWT signed with an HMAC of the client secret
+ * (`client_secret_jwt`, OpenID Connect Core §9; `alg` default `HS256`). The
+ * claims are those of {@link privateKeyJwt}; the secret never goes on the
+ * wire.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * ```ts
+ * import { ClientAuth } from "@grantflow/core"
+ * import { Redacted } from "effect"
+ *
+ * const auth = ClientAuth.clientSecretJwt("my-client", Redacted.make("a-long-shared-secret"), {
+ *   audience: "https://auth.example.com"
+ * })
+ * ```
+ */
+export const clientSecretJwt = (
+  clientId: string,
+  clientSecret: Redacted.Redacted<string>,
+  options?: {
+    readonly alg?: SecretAlgorithm | undefined
+    readonly audience?: string | undefined
+    readonly lifetime?: Duration.DurationInput | undefined
+  }
+): ClientAuth =>
+  new ClientSecretJwt({
+    clientId,
+    clientSecret,
+    alg: options?.alg ?? "HS256",
+    audience: Option.fromNullable(options?.audience),
+    lifetime: Duration.decode(options?.lifetime ?? defaultAssertionLifetime)
+  })
+
+/**
  * The method's name as registered for `token_endpoint_auth_method`
  * (RFC 7591), e.g. `client_secret_basic`.
  *
@@ -161,6 +336,10 @@ export const methodName = (self: ClientAuth): string => {
       return "client_secret_post"
     case "None":
       return "none"
+    case "PrivateKeyJwt":
+      return "private_key_jwt"
+    case "ClientSecretJwt":
+      return "client_secret_jwt"
   }
 }
 
@@ -217,6 +396,10 @@ const basicCredentials = (self: ClientSecretBasic): string => {
  * parameters otherwise. This is the last step before the request is sent:
  * its result holds the secret in clear.
  *
+ * `private_key_jwt` and `client_secret_jwt` need an assertion signed at send
+ * time, which a pure function cannot do: given one of them, `apply` throws a
+ * `TypeError`. Use {@link authenticate}, which handles every method.
+ *
  * @since 0.1.0
  * @category combinators
  * @example
@@ -249,5 +432,70 @@ export const apply: {
       }
     case "None":
       return { headers: parts.headers, params: UrlParams.append(parts.params, "client_id", self.clientId) }
+    case "PrivateKeyJwt":
+    case "ClientSecretJwt":
+      throw new TypeError(`ClientAuth.apply cannot sign the assertion of ${methodName(self)}: use ClientAuth.authenticate`)
   }
+})
+
+/**
+ * RFC 7523 §2.2: the `client_assertion_type` of a JWT client assertion.
+ *
+ * @since 0.1.0
+ * @category constants
+ * @example
+ * ```ts
+ * import { ClientAuth } from "@grantflow/core"
+ *
+ * ClientAuth.jwtAssertionType // "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+ * ```
+ */
+export const jwtAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+/**
+ * Adds the client authentication to a request for `endpoint` (the token,
+ * device authorization or revocation endpoint), whatever the method: for
+ * `private_key_jwt` and `client_secret_jwt` it signs a new assertion — a fresh
+ * `jti`, `iat` and `exp` from `Clock` — and adds `client_id`,
+ * `client_assertion_type` and `client_assertion`; the other methods are
+ * {@link apply}. Run it when the request is sent, once per attempt. A key
+ * that cannot sign fails with `TokenError.InvalidTokenRequest`.
+ *
+ * @since 0.1.0
+ * @category combinators
+ * @example
+ * ```ts
+ * import { ClientAuth } from "@grantflow/core"
+ * import { Headers, UrlParams } from "@effect/platform"
+ * import { Effect, Redacted } from "effect"
+ *
+ * const parts = ClientAuth.authenticate(
+ *   { headers: Headers.empty, params: UrlParams.fromInput({ grant_type: "client_credentials" }) },
+ *   ClientAuth.clientSecretJwt("my-client", Redacted.make("a-long-shared-secret")),
+ *   new URL("https://auth.example.com/oauth/token")
+ * )
+ * // Effect<TokenRequestParts, TokenError.InvalidTokenRequest>
+ * ```
+ */
+export const authenticate: {
+  (self: ClientAuth, endpoint: URL): (parts: TokenRequestParts) => Effect.Effect<TokenRequestParts, TokenError.InvalidTokenRequest>
+  (parts: TokenRequestParts, self: ClientAuth, endpoint: URL): Effect.Effect<TokenRequestParts, TokenError.InvalidTokenRequest>
+} = dual(3, (parts: TokenRequestParts, self: ClientAuth, endpoint: URL) => {
+  if (self._tag !== "PrivateKeyJwt" && self._tag !== "ClientSecretJwt") return Effect.succeed(apply(parts, self))
+  const signer: assertion.Signer = self._tag === "PrivateKeyJwt"
+    ? { _tag: "Key", key: self.key, alg: self.alg, kid: self.kid }
+    : { _tag: "Secret", secret: self.clientSecret, alg: self.alg }
+  const claims = {
+    iss: self.clientId,
+    sub: self.clientId,
+    aud: Option.getOrElse(self.audience, () => endpoint.href)
+  }
+  return Effect.map(assertion.sign(signer, claims, self.lifetime, "client assertion"), (jwt) => ({
+    headers: parts.headers,
+    params: UrlParams.appendAll(parts.params, [
+      ["client_id", self.clientId],
+      ["client_assertion_type", jwtAssertionType],
+      ["client_assertion", Redacted.value(jwt)]
+    ])
+  }))
 })

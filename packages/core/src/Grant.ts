@@ -19,7 +19,9 @@ import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as AccessToken from "./AccessToken.js"
 import * as ClientAuth from "./ClientAuth.js"
+import * as assertionInternal from "./internal/assertion.js"
 import * as authorizationCodeInternal from "./internal/authorizationCode.js"
+import * as deviceCodeInternal from "./internal/deviceCode.js"
 import * as internal from "./internal/tokenRequest.js"
 import * as TokenError from "./TokenError.js"
 
@@ -449,3 +451,345 @@ export const authorizationCode = (
     code: Option.some(options.code),
     verifier: Option.fromNullable(options.verifier)
   })
+
+/**
+ * What the device flow hands to `onUserCode` (RFC 8628 §3.2): the code the
+ * user types, the page where they type it, that page with the code filled in
+ * when the server offers one (for a QR code, say), and how long the code
+ * lives.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface UserCode {
+  readonly userCode: string
+  readonly verificationUri: string
+  readonly verificationUriComplete?: string | undefined
+  readonly expiresIn: Duration.Duration
+}
+
+/**
+ * Options of {@link deviceCode}: the {@link CommonOptions}, and
+ *
+ * - `deviceAuthorizationUrl`: the device authorization endpoint, checked like
+ *   the token URL;
+ * - `scopes`: sent space-separated as `scope` (omitted when empty);
+ * - `onUserCode`: shows the user code to the user. Polling starts once it
+ *   has succeeded; its failure ends the flow.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DeviceCodeOptions<E = never, R = never> extends CommonOptions {
+  readonly deviceAuthorizationUrl: string | URL
+  readonly scopes?: ReadonlyArray<string> | undefined
+  readonly onUserCode: (info: UserCode) => Effect.Effect<void, E, R>
+}
+
+/**
+ * The device authorization grant (RFC 8628), for devices without a browser
+ * or keyboard, and command lines. Each run
+ *
+ * 1. requests a device code from `deviceAuthorizationUrl` (a failure is a
+ *    {@link TokenError.DeviceAuthorizationFailed});
+ * 2. hands the user code to `onUserCode`;
+ * 3. polls the token endpoint, first one interval after the code was shown,
+ *    at the server's `interval` (default 5 seconds): on
+ *    `authorization_pending` it goes on, on `slow_down` it waits 5 seconds
+ *    longer from then on, and when the endpoint is briefly unavailable it
+ *    doubles the wait;
+ * 4. ends with the token, or with {@link TokenError.DeviceAccessDenied} when
+ *    the user refuses, or {@link TokenError.DeviceCodeExpired} when the server
+ *    answers `expired_token` or the code's own `expires_in` has elapsed.
+ *
+ * Time is read from `Clock`, so `TestClock` drives the whole flow. The device
+ * code stays `Redacted`. Public clients authenticate with
+ * `ClientAuth.none(clientId)`.
+ *
+ * @since 0.1.0
+ * @category grants
+ * @example
+ * ```ts
+ * import { ClientAuth, Grant } from "@grantflow/core"
+ * import { Console } from "effect"
+ *
+ * const firstToken = Grant.deviceCode({
+ *   deviceAuthorizationUrl: "https://auth.example.com/oauth/device/code",
+ *   tokenUrl: "https://auth.example.com/oauth/token",
+ *   auth: ClientAuth.none("my-cli"),
+ *   scopes: ["openid", "offline_access"],
+ *   onUserCode: ({ userCode, verificationUri }) => Console.log(`Open ${verificationUri} and enter ${userCode}`)
+ * })
+ * ```
+ */
+export const deviceCode = <E = never, R = never>(
+  options: DeviceCodeOptions<E, R>
+): Effect.Effect<AccessToken.AccessToken, TokenError.TokenError | E, HttpClient.HttpClient | R> =>
+  deviceCodeInternal.run(options)
+
+/**
+ * RFC 7523 §2.1: the `grant_type` of the JWT bearer grant.
+ *
+ * @since 0.1.0
+ * @category constants
+ * @example
+ * ```ts
+ * import { Grant } from "@grantflow/core"
+ *
+ * Grant.jwtBearerGrantType // "urn:ietf:params:oauth:grant-type:jwt-bearer"
+ * ```
+ */
+export const jwtBearerGrantType = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+
+/**
+ * An assertion for {@link jwtBearer} signed at each run with `key` (`alg`
+ * and `kid` as in `ClientAuth.privateKeyJwt`): `iss` is `issuer`, `sub`
+ * `subject` (when given), `aud` `audience` (default: the token URL), with
+ * `iat` now and `exp` `lifetime` later (default 60 seconds) from `Clock`, a
+ * fresh `jti`, and any other `claims` (e.g. the `scope` claim of Google's
+ * service accounts). The registered claims cannot be overridden by `claims`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface JwtBearerAssertion {
+  readonly key: Redacted.Redacted<ClientAuth.PrivateKey>
+  readonly alg?: ClientAuth.KeyAlgorithm | undefined
+  readonly kid?: string | undefined
+  readonly issuer: string
+  readonly subject?: string | undefined
+  readonly audience?: string | ReadonlyArray<string> | undefined
+  readonly claims?: Readonly<Record<string, unknown>> | undefined
+  readonly lifetime?: Duration.DurationInput | undefined
+}
+
+/**
+ * Options of {@link jwtBearer}: the {@link CommonOptions} with `auth`
+ * optional (RFC 7523 §2.1 does not require client authentication), and
+ *
+ * - `assertion`: a JWT obtained elsewhere, sent as it is, or a
+ *   {@link JwtBearerAssertion} to sign at each run;
+ * - `scopes`: sent space-separated as `scope` (omitted when empty).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface JwtBearerOptions extends Omit<CommonOptions, "auth"> {
+  readonly auth?: ClientAuth.ClientAuth | undefined
+  readonly assertion: Redacted.Redacted<string> | JwtBearerAssertion
+  readonly scopes?: ReadonlyArray<string> | undefined
+}
+
+/**
+ * The JWT bearer grant (RFC 7523 §2.1): a JWT is the grant — a service
+ * account's signed statement, or a token from another issuer that the
+ * authorization server trusts. Each run sends one token request; a signed
+ * {@link JwtBearerAssertion} is signed anew for it (fresh `jti`, `iat`,
+ * `exp`), so a retry never repeats an assertion.
+ *
+ * @since 0.1.0
+ * @category grants
+ * @example
+ * ```ts
+ * import { Grant } from "@grantflow/core"
+ * import { Redacted } from "effect"
+ *
+ * declare const serviceAccountPem: string
+ *
+ * const fetchToken = Grant.jwtBearer({
+ *   tokenUrl: "https://oauth2.googleapis.com/token",
+ *   assertion: {
+ *     key: Redacted.make(serviceAccountPem),
+ *     issuer: "robot@project.iam.gserviceaccount.com",
+ *     claims: { scope: "https://www.googleapis.com/auth/cloud-platform" },
+ *     lifetime: "10 minutes"
+ *   }
+ * })
+ * ```
+ */
+export const jwtBearer = (
+  options: JwtBearerOptions
+): Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, HttpClient.HttpClient> => {
+  const scopes = (options.scopes ?? []).filter((scope) => scope !== "")
+  const send = (assertion: Redacted.Redacted<string>) =>
+    internal.execute({
+      grantType: jwtBearerGrantType,
+      tokenUrl: options.tokenUrl,
+      auth: options.auth,
+      params: [["assertion", assertion], ...(scopes.length > 0 ? [["scope", scopes.join(" ")] as const] : [])],
+      timeout: options.timeout,
+      allowInsecure: options.allowInsecure,
+      defaultLifetime: options.defaultLifetime,
+      maxLifetime: options.maxLifetime
+    })
+  const given = options.assertion
+  if (Redacted.isRedacted(given)) return send(given)
+  return Effect.flatMap(
+    Effect.suspend(() => internal.checkTokenUrl(options.tokenUrl, options.allowInsecure === true)),
+    (url) => {
+      const key = Redacted.value(given.key)
+      const claims = {
+        ...given.claims,
+        iss: given.issuer,
+        ...(given.subject === undefined ? {} : { sub: given.subject }),
+        aud: given.audience ?? url.href
+      }
+      const signer: assertionInternal.Signer = {
+        _tag: "Key",
+        key: given.key,
+        alg: given.alg ?? assertionInternal.inferAlgorithm(key),
+        kid: given.kid === undefined ? assertionInternal.jwkKid(key) : Option.some(given.kid)
+      }
+      return Effect.flatMap(
+        assertionInternal.sign(signer, claims, given.lifetime ?? ClientAuth.defaultAssertionLifetime, "assertion"),
+        send
+      )
+    }
+  )
+}
+
+/**
+ * RFC 7523 §2.1 and RFC 8693 §3: the registered token type identifiers, for
+ * `subjectTokenType`, `actorTokenType` and `requestedTokenType`.
+ *
+ * @since 0.1.0
+ * @category constants
+ * @example
+ * ```ts
+ * import { Grant } from "@grantflow/core"
+ *
+ * Grant.tokenTypes.accessToken // "urn:ietf:params:oauth:token-type:access_token"
+ * ```
+ */
+export const tokenTypes = {
+  accessToken: "urn:ietf:params:oauth:token-type:access_token",
+  refreshToken: "urn:ietf:params:oauth:token-type:refresh_token",
+  idToken: "urn:ietf:params:oauth:token-type:id_token",
+  jwt: "urn:ietf:params:oauth:token-type:jwt",
+  saml1: "urn:ietf:params:oauth:token-type:saml1",
+  saml2: "urn:ietf:params:oauth:token-type:saml2"
+} as const
+
+/**
+ * RFC 8693 §2.1: the `grant_type` of token exchange.
+ *
+ * @since 0.1.0
+ * @category constants
+ * @example
+ * ```ts
+ * import { Grant } from "@grantflow/core"
+ *
+ * Grant.tokenExchangeGrantType // "urn:ietf:params:oauth:grant-type:token-exchange"
+ * ```
+ */
+export const tokenExchangeGrantType = "urn:ietf:params:oauth:grant-type:token-exchange"
+
+/**
+ * Options of {@link tokenExchange} (RFC 8693 §2.1): the
+ * {@link CommonOptions} with `auth` optional, and
+ *
+ * - `subjectToken` and its `subjectTokenType` (see {@link tokenTypes}): whom
+ *   the new token is for;
+ * - `actorToken` and `actorTokenType`, both or neither: who acts for them
+ *   (delegation);
+ * - `requestedTokenType`, `audience` and `resource` (one or more each),
+ *   `scopes` (sent space-separated as `scope`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TokenExchangeOptions extends Omit<CommonOptions, "auth"> {
+  readonly auth?: ClientAuth.ClientAuth | undefined
+  readonly subjectToken: Redacted.Redacted<string>
+  readonly subjectTokenType: string
+  readonly actorToken?: Redacted.Redacted<string> | undefined
+  readonly actorTokenType?: string | undefined
+  readonly requestedTokenType?: string | undefined
+  readonly audience?: string | ReadonlyArray<string> | undefined
+  readonly resource?: string | ReadonlyArray<string> | undefined
+  readonly scopes?: ReadonlyArray<string> | undefined
+}
+
+/**
+ * The result of a token exchange: the issued token, and the response's
+ * `issued_token_type` (RFC 8693 §2.2.1; `None` when a server leaves it out).
+ * When the issued token is not an access token, its `type` is usually
+ * `N_A`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ExchangedToken {
+  readonly token: AccessToken.AccessToken
+  readonly issuedTokenType: Option.Option<string>
+}
+
+const many = (value: string | ReadonlyArray<string> | undefined): ReadonlyArray<string> =>
+  value === undefined ? [] : typeof value === "string" ? [value] : value
+
+/**
+ * Token exchange (RFC 8693): trades a token — a user's access token, an ID
+ * token, a workload's JWT — for another one, e.g. for a downstream API
+ * (`audience`) or with narrower scopes. Each run sends one token request.
+ *
+ * To keep an exchanged token fresh, give its `token` to a `TokenProvider`:
+ * `Effect.map(Grant.tokenExchange(options), (exchanged) => exchanged.token)`.
+ *
+ * @since 0.1.0
+ * @category grants
+ * @example
+ * ```ts
+ * import { ClientAuth, Grant } from "@grantflow/core"
+ * import { Effect, Redacted } from "effect"
+ *
+ * declare const userToken: Redacted.Redacted<string>
+ *
+ * const downstream = Grant.tokenExchange({
+ *   tokenUrl: "https://auth.example.com/oauth/token",
+ *   auth: ClientAuth.clientSecretBasic("gateway", Redacted.make("s3cret")),
+ *   subjectToken: userToken,
+ *   subjectTokenType: Grant.tokenTypes.accessToken,
+ *   audience: "https://orders.example.com"
+ * }).pipe(Effect.map((exchanged) => exchanged.token))
+ * ```
+ */
+export const tokenExchange = (
+  options: TokenExchangeOptions
+): Effect.Effect<ExchangedToken, TokenError.TokenError, HttpClient.HttpClient> => {
+  if ((options.actorToken === undefined) !== (options.actorTokenType === undefined)) {
+    return Effect.fail(
+      new TokenError.InvalidTokenRequest({
+        reason: "actorToken and actorTokenType go together: give both or neither (RFC 8693 §2.1)"
+      })
+    )
+  }
+  const scopes = (options.scopes ?? []).filter((scope) => scope !== "")
+  const optional = (name: string, value: string | Redacted.Redacted<string> | undefined) =>
+    value === undefined ? [] : [[name, value] as const]
+  return internal.executeIssued({
+    grantType: tokenExchangeGrantType,
+    tokenUrl: options.tokenUrl,
+    auth: options.auth,
+    params: [
+      ["subject_token", options.subjectToken],
+      ["subject_token_type", options.subjectTokenType],
+      ...optional("actor_token", options.actorToken),
+      ...optional("actor_token_type", options.actorTokenType),
+      ...optional("requested_token_type", options.requestedTokenType),
+      ...many(options.audience).map((audience) => ["audience", audience] as const),
+      ...many(options.resource).map((resource) => ["resource", resource] as const),
+      ...(scopes.length > 0 ? [["scope", scopes.join(" ")] as const] : [])
+    ],
+    timeout: options.timeout,
+    allowInsecure: options.allowInsecure,
+    defaultLifetime: options.defaultLifetime,
+    maxLifetime: options.maxLifetime
+  }).pipe(
+    Effect.map(({ fields, token }) => ({
+      token,
+      issuedTokenType: typeof fields["issued_token_type"] === "string" && fields["issued_token_type"] !== ""
+        ? Option.some(fields["issued_token_type"])
+        : Option.none()
+    }))
+  )
+}

@@ -318,20 +318,23 @@ export class RefreshTokenNotSaved extends Data.TaggedError("RefreshTokenNotSaved
 }
 
 // What went wrong, without the advice to retry that the cause's own message may give.
-const whatHappened = (error: OAuthError | TokenEndpointUnavailable | MalformedTokenResponse): string => {
+const whatHappened = (
+  error: OAuthError | TokenEndpointUnavailable | MalformedTokenResponse,
+  endpoint = "the token endpoint"
+): string => {
   switch (error._tag) {
     case "OAuthError": {
       const description = Option.match(error.description, { onNone: () => "", onSome: (d) => `: ${d}` })
-      return `the token endpoint answered HTTP ${error.status} with OAuth error "${error.error}"${description}`
+      return `${endpoint} answered HTTP ${error.status} with OAuth error "${error.error}"${description}`
     }
     case "TokenEndpointUnavailable":
       return error.reason === "Transport"
-        ? "the token endpoint could not be reached"
+        ? `${endpoint} could not be reached`
         : error.reason === "Timeout"
-        ? "the token endpoint did not answer in time"
-        : `the token endpoint answered HTTP ${Option.getOrElse(error.status, () => 0)} without an OAuth error body`
+        ? `${endpoint} did not answer in time`
+        : `${endpoint} answered HTTP ${Option.getOrElse(error.status, () => 0)} without an OAuth error body`
     case "MalformedTokenResponse":
-      return `the token endpoint answered HTTP ${error.status}, but \`${error.field}\` ${error.reason}`
+      return `${endpoint} answered HTTP ${error.status}, but \`${error.field}\` ${error.reason}`
   }
 }
 
@@ -374,6 +377,123 @@ export class CodeExchangeFailed extends Data.TaggedError("CodeExchangeFailed")<{
 }
 
 /**
+ * Requesting a device code from the device authorization endpoint
+ * (RFC 8628 §3.1) failed; the failure is the `cause` (its status, OAuth error
+ * or malformed field). The user was not asked anything yet. `retryable` is the
+ * cause's: a server that was down may answer later; a refused client will not.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * ```ts
+ * import { TokenError } from "@grantflow/core"
+ * import { Option } from "effect"
+ *
+ * const error = new TokenError.DeviceAuthorizationFailed({
+ *   cause: new TokenError.OAuthError({
+ *     status: 401, error: "invalid_client", description: Option.none(), uri: Option.none(), retryAfter: Option.none()
+ *   })
+ * })
+ * error.retryable // false
+ * ```
+ */
+export class DeviceAuthorizationFailed extends Data.TaggedError("DeviceAuthorizationFailed")<{
+  readonly cause: OAuthError | TokenEndpointUnavailable | MalformedTokenResponse
+}> {
+  /**
+   * The cause's `retryable`.
+   *
+   * @since 0.1.0
+   */
+  get retryable(): boolean {
+    return this.cause.retryable
+  }
+
+  override get message(): string {
+    return `requesting a device code failed: ${whatHappened(this.cause, "the device authorization endpoint")}; ` +
+      (this.retryable
+        ? "the request can be retried"
+        : "check the device authorization URL, the client id and its authentication, and the scopes")
+  }
+}
+
+/**
+ * The device code expired before the user completed the authorization
+ * (RFC 8628 §3.5): the token endpoint answered `expired_token` (`reason:
+ * "ExpiredToken"`), or the code's own `expires_in` elapsed while polling
+ * (`reason: "Elapsed"`; the last answer is the `cause`). Start the device flow
+ * again to show the user a new code.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * ```ts
+ * import { TokenError } from "@grantflow/core"
+ *
+ * const error = new TokenError.DeviceCodeExpired({ reason: "Elapsed" })
+ * error.retryable // false
+ * ```
+ */
+export class DeviceCodeExpired extends Data.TaggedError("DeviceCodeExpired")<{
+  readonly reason: "ExpiredToken" | "Elapsed"
+  readonly cause?: unknown
+}> {
+  /**
+   * Polling with the same code cannot succeed: never retried.
+   *
+   * @since 0.1.0
+   */
+  get retryable(): boolean {
+    return false
+  }
+
+  override get message(): string {
+    return (this.reason === "ExpiredToken"
+      ? "the device code expired (the token endpoint answered \"expired_token\")"
+      : "the device code expired while waiting for the user") +
+      " before the user completed the authorization; start the device flow again for a new code"
+  }
+}
+
+/**
+ * The user denied the authorization on the verification page: the token
+ * endpoint answered `access_denied` while the device flow polled
+ * (RFC 8628 §3.5). Its {@link OAuthError} is the `cause`.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * ```ts
+ * import { TokenError } from "@grantflow/core"
+ * import { Option } from "effect"
+ *
+ * const error = new TokenError.DeviceAccessDenied({
+ *   cause: new TokenError.OAuthError({
+ *     status: 400, error: "access_denied", description: Option.none(), uri: Option.none(), retryAfter: Option.none()
+ *   })
+ * })
+ * error.retryable // false
+ * ```
+ */
+export class DeviceAccessDenied extends Data.TaggedError("DeviceAccessDenied")<{
+  readonly cause: OAuthError
+}> {
+  /**
+   * The user said no: never retried.
+   *
+   * @since 0.1.0
+   */
+  get retryable(): boolean {
+    return false
+  }
+
+  override get message(): string {
+    return "the user denied the authorization on the verification page (the token endpoint answered " +
+      "\"access_denied\"); nothing was granted"
+  }
+}
+
+/**
  * Every way obtaining a token can fail.
  *
  * @since 0.1.0
@@ -387,6 +507,9 @@ export type TokenError =
   | ReauthorizationRequired
   | RefreshTokenNotSaved
   | CodeExchangeFailed
+  | DeviceAuthorizationFailed
+  | DeviceCodeExpired
+  | DeviceAccessDenied
 
 /**
  * Tells whether a value is a {@link TokenError}.
@@ -404,7 +527,8 @@ export const isTokenError = (u: unknown): u is TokenError =>
   Predicate.isTagged(u, "OAuthError") || Predicate.isTagged(u, "TokenEndpointUnavailable") ||
   Predicate.isTagged(u, "MalformedTokenResponse") || Predicate.isTagged(u, "InvalidTokenRequest") ||
   Predicate.isTagged(u, "ReauthorizationRequired") || Predicate.isTagged(u, "RefreshTokenNotSaved") ||
-  Predicate.isTagged(u, "CodeExchangeFailed")
+  Predicate.isTagged(u, "CodeExchangeFailed") || Predicate.isTagged(u, "DeviceAuthorizationFailed") ||
+  Predicate.isTagged(u, "DeviceCodeExpired") || Predicate.isTagged(u, "DeviceAccessDenied")
 
 /**
  * The server's requested wait before the next attempt, if the error carries one.

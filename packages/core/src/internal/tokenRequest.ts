@@ -9,6 +9,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
+import * as Predicate from "effect/Predicate"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import type * as AccessToken from "../AccessToken.js"
@@ -27,7 +28,8 @@ import * as retryAfter from "./retryAfter.js"
 export interface TokenRequest {
   readonly grantType: string
   readonly tokenUrl: string | URL
-  readonly auth: ClientAuth.ClientAuth
+  /** `undefined`: the grant authenticates the client, if at all, by its own parameters (RFC 7523 §2.1). */
+  readonly auth: ClientAuth.ClientAuth | undefined
   readonly params: ReadonlyArray<readonly [string, string | Redacted.Redacted<string>]>
   readonly timeout?: Duration.DurationInput | undefined
   readonly allowInsecure?: boolean | undefined
@@ -46,50 +48,69 @@ export const defaultTimeout: Duration.Duration = Duration.seconds(30)
  */
 export const maxBodyBytes = 1024 * 1024
 
-const isLoopback = (hostname: string): boolean =>
+/**
+ * `localhost`, `[::1]` and `127.0.0.0/8`: hosts on which plain `http:` cannot
+ * be overheard.
+ *
+ * @internal
+ */
+export const isLoopback = (hostname: string): boolean =>
   hostname === "localhost" || hostname === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
 
 /**
- * Checks a token URL before anything is sent: it must parse, use `https:`
+ * Checks an endpoint URL before anything is sent: it must parse, use `https:`
  * (plain `http:` only for a loopback host or with `allowInsecure`), and carry
- * neither a fragment (RFC 6749 §3.2) nor credentials. The reasons never quote
- * the URL, which may be a misplaced secret.
+ * neither a fragment (RFC 6749 §3.2) nor credentials. The reasons name the URL
+ * by `name` and never quote it: it may be a misplaced secret.
+ *
+ * @internal
+ */
+export const checkEndpointUrl = (
+  endpointUrl: string | URL,
+  allowInsecure: boolean,
+  name: string
+): Either.Either<URL, TokenError.InvalidTokenRequest> => {
+  const invalid = (reason: string, cause?: unknown) =>
+    Either.left(new TokenError.InvalidTokenRequest({ reason, ...(cause === undefined ? {} : { cause }) }))
+  let url: URL
+  try {
+    url = new URL(endpointUrl)
+  } catch {
+    return invalid(`the ${name} is not an absolute URL`)
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    return invalid(`the ${name} must use https: (it uses ${url.protocol})`)
+  }
+  if (url.protocol === "http:" && !allowInsecure && !isLoopback(url.hostname)) {
+    return invalid(
+      `the ${name} must use https: — plain http: is allowed only for a loopback host ` +
+        "(127.0.0.0/8, [::1], localhost) or with allowInsecure: true, because the request carries client credentials"
+    )
+  }
+  if (url.hash !== "") return invalid(`the ${name} must not contain a fragment (RFC 6749 §3.2)`)
+  if (url.username !== "" || url.password !== "") {
+    return invalid(`the ${name} must not contain credentials; pass them as the client authentication`)
+  }
+  return Either.right(url)
+}
+
+/**
+ * {@link checkEndpointUrl} for the token URL.
  *
  * @internal
  */
 export const checkTokenUrl = (
   tokenUrl: string | URL,
   allowInsecure: boolean
-): Either.Either<URL, TokenError.InvalidTokenRequest> => {
-  const invalid = (reason: string, cause?: unknown) =>
-    Either.left(new TokenError.InvalidTokenRequest({ reason, ...(cause === undefined ? {} : { cause }) }))
-  let url: URL
-  try {
-    url = new URL(tokenUrl)
-  } catch {
-    return invalid("the token URL is not an absolute URL")
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") {
-    return invalid(`the token URL must use https: (it uses ${url.protocol})`)
-  }
-  if (url.protocol === "http:" && !allowInsecure && !isLoopback(url.hostname)) {
-    return invalid(
-      "the token URL must use https: — plain http: is allowed only for a loopback host " +
-        "(127.0.0.0/8, [::1], localhost) or with allowInsecure: true, because the request carries the client secret"
-    )
-  }
-  if (url.hash !== "") return invalid("the token URL must not contain a fragment (RFC 6749 §3.2)")
-  if (url.username !== "" || url.password !== "") {
-    return invalid("the token URL must not contain credentials; pass them as the client authentication")
-  }
-  return Either.right(url)
-}
+): Either.Either<URL, TokenError.InvalidTokenRequest> => checkEndpointUrl(tokenUrl, allowInsecure, "token URL")
 
 /**
  * Reads a response body up to `max` bytes; `None` when it is larger. Stopping
  * the stream early aborts the request.
+ *
+ * @internal
  */
-const readBody = (
+export const readBody = (
   response: HttpClientResponse.HttpClientResponse,
   max: number
 ): Effect.Effect<Option.Option<string>, HttpClientError.ResponseError> => {
@@ -97,10 +118,11 @@ const readBody = (
   // cap is a header check and the body is read in one go; streaming chunk by
   // chunk costs several times a token request's own work.
   const declared = Number(response.headers["content-length"] ?? Number.NaN)
-  if (Number.isInteger(declared) && declared >= 0) {
-    return declared > max ? Effect.succeed(Option.none()) : Effect.map(response.text, Option.some)
-  }
-  return readBodyCapped(response, max)
+  const read = Number.isInteger(declared) && declared >= 0
+    ? declared > max ? Effect.succeed(Option.none()) : Effect.map(response.text, Option.some)
+    : readBodyCapped(response, max)
+  // a response without a body at all (a bare 200 from a revocation endpoint) reads as empty
+  return Effect.catchIf(read, (error) => error.reason === "EmptyBody", () => Effect.succeed(Option.some("")))
 }
 
 const readBodyCapped = (
@@ -143,6 +165,17 @@ export interface RawResponse {
 }
 
 /**
+ * A token and the token response's fields, for the grants whose response
+ * carries more than RFC 6749 §5.1 (RFC 8693's `issued_token_type`).
+ *
+ * @internal
+ */
+export interface Issued {
+  readonly token: AccessToken.AccessToken
+  readonly fields: Readonly<Record<string, unknown>>
+}
+
+/**
  * Interprets a token endpoint response. Pure: everything it needs is in the
  * response and the options.
  *
@@ -153,10 +186,10 @@ export interface RawResponse {
  *
  * @internal
  */
-export const interpret = (
+export const interpretIssued = (
   response: RawResponse,
   options: Pick<TokenResponse.DecodeOptions, "sentAt" | "defaultLifetime" | "maxLifetime">
-): Either.Either<AccessToken.AccessToken, TokenError.TokenError> => {
+): Either.Either<Issued, TokenError.TokenError> => {
   const { status } = response
   const ok = status >= 200 && status < 300
   if (Option.isNone(response.body)) {
@@ -188,13 +221,89 @@ export const interpret = (
         })
     )
   }
-  return TokenResponse.decode(parsed.right, {
-    status,
-    sentAt: options.sentAt,
-    defaultLifetime: options.defaultLifetime,
-    maxLifetime: options.maxLifetime,
-    retryAfter: response.retryAfter
-  })
+  return Either.map(
+    TokenResponse.decode(parsed.right, {
+      status,
+      sentAt: options.sentAt,
+      defaultLifetime: options.defaultLifetime,
+      maxLifetime: options.maxLifetime,
+      retryAfter: response.retryAfter
+    }),
+    // a decoded token means the body was an object
+    (token) => ({ token, fields: parsed.right as Readonly<Record<string, unknown>> })
+  )
+}
+
+/**
+ * {@link interpretIssued}, the token only.
+ *
+ * @internal
+ */
+export const interpret = (
+  response: RawResponse,
+  options: Pick<TokenResponse.DecodeOptions, "sentAt" | "defaultLifetime" | "maxLifetime">
+): Either.Either<AccessToken.AccessToken, TokenError.TokenError> =>
+  Either.map(interpretIssued(response, options), (issued) => issued.token)
+
+/**
+ * Interprets the JSON answer of an endpoint that does not issue tokens (the
+ * device authorization endpoint): a 2xx JSON object is returned as it is; an
+ * OAuth error body is an `OAuthError`, another error status a
+ * `TokenEndpointUnavailable`; a 2xx body that is not an object (or too large)
+ * a `MalformedTokenResponse`.
+ *
+ * @internal
+ */
+export const interpretJson = (
+  response: RawResponse
+): Either.Either<
+  Readonly<Record<string, unknown>>,
+  TokenError.OAuthError | TokenError.TokenEndpointUnavailable | TokenError.MalformedTokenResponse
+> => {
+  const { status } = response
+  const ok = status >= 200 && status < 300
+  const unavailable = (cause?: unknown) =>
+    new TokenError.TokenEndpointUnavailable({
+      reason: "Status",
+      status: Option.some(status),
+      retryAfter: response.retryAfter,
+      ...(cause === undefined ? {} : { cause })
+    })
+  if (Option.isNone(response.body)) {
+    return Either.left(
+      ok
+        ? new TokenError.MalformedTokenResponse({
+          status,
+          field: "body",
+          reason: `is larger than ${maxBodyBytes / 1024 / 1024} MiB`,
+          excerpt: ""
+        })
+        : unavailable()
+    )
+  }
+  const parsed = TokenResponse.parseBody(response.contentType, response.body.value, status)
+  if (Either.isLeft(parsed)) return Either.left(ok ? parsed.left : unavailable(parsed.left))
+  const body = parsed.right
+  if (Predicate.isRecord(body) && typeof body["error"] === "string" && body["error"] !== "") {
+    const text = (value: unknown) =>
+      typeof value === "string" && value.trim() !== "" ? Option.some(value) : Option.none<string>()
+    return Either.left(
+      new TokenError.OAuthError({
+        status,
+        error: body["error"],
+        description: text(body["error_description"]),
+        uri: text(body["error_uri"]),
+        retryAfter: response.retryAfter
+      })
+    )
+  }
+  if (!ok) return Either.left(unavailable())
+  if (!Predicate.isRecord(body)) {
+    return Either.left(
+      new TokenError.MalformedTokenResponse({ status, field: "body", reason: "is not a JSON object", excerpt: "" })
+    )
+  }
+  return Either.right(body)
 }
 
 // The platform error holds the request, whose Authorization header (Basic
@@ -209,59 +318,118 @@ const transportError = (error: HttpClientError.HttpClientError) =>
   })
 
 /**
- * Sends a token request and interprets the answer: a form POST asking for
- * JSON, timed from `Clock` (the token is issued at the instant the request was
- * sent), bounded by `timeout` (default 30 seconds) including the body, with
- * the body capped at {@link maxBodyBytes}. It runs in a
- * `grantflow.token_request` span whose attributes name the grant, the client
- * authentication method, the token URL's host and path, and the status —
- * never a secret, never the query.
+ * A form POST to an endpoint of the authorization server, with the client
+ * authentication.
+ *
+ * @internal
+ */
+export interface FormPost {
+  /** Already checked with {@link checkEndpointUrl}. */
+  readonly url: URL
+  readonly auth: ClientAuth.ClientAuth | undefined
+  readonly params: ReadonlyArray<readonly [string, string | Redacted.Redacted<string>]>
+  readonly timeout?: Duration.DurationInput | undefined
+}
+
+/**
+ * What an endpoint answered, and when the request was sent (epoch
+ * milliseconds, from `Clock`).
+ *
+ * @internal
+ */
+export interface Answer extends RawResponse {
+  readonly sentAt: number
+}
+
+/**
+ * Sends a form POST asking for JSON, and reads the answer in full: the client
+ * authentication is added at send time (a JWT assertion is signed for this
+ * very attempt), the whole exchange is bounded by `timeout` (default 30
+ * seconds) including the body, and the body is capped at {@link maxBodyBytes}.
+ * It annotates the current span with the status. A transport failure or a
+ * time-out is a `TokenEndpointUnavailable`, whatever the endpoint.
+ *
+ * @internal
+ */
+export const post = (
+  request: FormPost
+): Effect.Effect<Answer, TokenError.TokenEndpointUnavailable | TokenError.InvalidTokenRequest, HttpClient.HttpClient> =>
+  Effect.gen(function*() {
+    const base: ClientAuth.TokenRequestParts = {
+      headers: Headers.fromInput({ accept: "application/json" }),
+      params: UrlParams.fromInput(
+        request.params.map(([key, value]) => [key, Redacted.isRedacted(value) ? Redacted.value(value) : value] as const)
+      )
+    }
+    const parts = request.auth === undefined ? base : yield* ClientAuth.authenticate(base, request.auth, request.url)
+    const httpRequest = HttpClientRequest.post(request.url).pipe(
+      HttpClientRequest.setHeaders(parts.headers),
+      HttpClientRequest.bodyUrlParams(parts.params)
+    )
+    const sentAt = yield* Clock.currentTimeMillis
+    const response = yield* HttpClient.execute(httpRequest)
+    yield* Effect.annotateCurrentSpan("http.response.status_code", response.status)
+    const body = yield* readBody(response, maxBodyBytes)
+    const now = yield* Clock.currentTimeMillis
+    return {
+      sentAt,
+      status: response.status,
+      contentType: response.headers["content-type"],
+      body,
+      retryAfter: retryAfter.parse(response.headers["retry-after"], now)
+    }
+  }).pipe(
+    Effect.catchTags({ RequestError: transportError, ResponseError: transportError }),
+    Effect.timeoutFail({
+      duration: Duration.decode(request.timeout ?? defaultTimeout),
+      onTimeout: () =>
+        new TokenError.TokenEndpointUnavailable({ reason: "Timeout", status: Option.none(), retryAfter: Option.none() })
+    })
+  )
+
+/**
+ * Sends a token request and interprets the answer: a {@link post} to the
+ * checked token URL with `grant_type` first, the token issued at the instant
+ * the request was sent. It runs in a `grantflow.token_request` span whose
+ * attributes name the grant, the client authentication method, the token
+ * URL's host and path, and the status — never a secret, never the query.
+ *
+ * @internal
+ */
+export const executeIssued = (
+  request: TokenRequest
+): Effect.Effect<Issued, TokenError.TokenError, HttpClient.HttpClient> =>
+  Effect.flatMap(Effect.suspend(() => checkTokenUrl(request.tokenUrl, request.allowInsecure === true)), (url) =>
+    post({
+      url,
+      auth: request.auth,
+      params: [["grant_type", request.grantType], ...request.params],
+      timeout: request.timeout
+    }).pipe(
+      Effect.flatMap((answer) =>
+        interpretIssued(answer, {
+          sentAt: answer.sentAt,
+          defaultLifetime: request.defaultLifetime,
+          maxLifetime: request.maxLifetime
+        })
+      ),
+      Effect.withSpan("grantflow.token_request", {
+        kind: "client",
+        attributes: {
+          "grantflow.grant_type": request.grantType,
+          "grantflow.client_auth": request.auth === undefined ? "absent" : ClientAuth.methodName(request.auth),
+          "server.address": url.host,
+          "url.path": url.pathname
+        }
+      })
+    ))
+
+/**
+ * {@link executeIssued}, the token only.
  *
  * @internal
  */
 export const execute = (
   request: TokenRequest
 ): Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, HttpClient.HttpClient> =>
-  Effect.flatMap(Effect.suspend(() => checkTokenUrl(request.tokenUrl, request.allowInsecure === true)), (url) => {
-    const timeout = Duration.decode(request.timeout ?? defaultTimeout)
-    const parts = ClientAuth.apply({
-      headers: Headers.fromInput({ accept: "application/json" }),
-      params: UrlParams.fromInput([
-        ["grant_type", request.grantType],
-        ...request.params.map(([key, value]) => [key, Redacted.isRedacted(value) ? Redacted.value(value) : value] as const)
-      ])
-    }, request.auth)
-    const httpRequest = HttpClientRequest.post(url).pipe(
-      HttpClientRequest.setHeaders(parts.headers),
-      HttpClientRequest.bodyUrlParams(parts.params)
-    )
-    return Effect.gen(function*() {
-      const sentAt = yield* Clock.currentTimeMillis
-      const response = yield* HttpClient.execute(httpRequest)
-      yield* Effect.annotateCurrentSpan("http.response.status_code", response.status)
-      const body = yield* readBody(response, maxBodyBytes)
-      const now = yield* Clock.currentTimeMillis
-      return yield* interpret({
-        status: response.status,
-        contentType: response.headers["content-type"],
-        body,
-        retryAfter: retryAfter.parse(response.headers["retry-after"], now)
-      }, { sentAt, defaultLifetime: request.defaultLifetime, maxLifetime: request.maxLifetime })
-    }).pipe(
-      Effect.catchTags({ RequestError: transportError, ResponseError: transportError }),
-      Effect.timeoutFail({
-        duration: timeout,
-        onTimeout: () =>
-          new TokenError.TokenEndpointUnavailable({ reason: "Timeout", status: Option.none(), retryAfter: Option.none() })
-      }),
-      Effect.withSpan("grantflow.token_request", {
-        kind: "client",
-        attributes: {
-          "grantflow.grant_type": request.grantType,
-          "grantflow.client_auth": ClientAuth.methodName(request.auth),
-          "server.address": url.host,
-          "url.path": url.pathname
-        }
-      })
-    )
-  })
+  Effect.map(executeIssued(request), (issued) => issued.token)

@@ -1,0 +1,593 @@
+/**
+ * Authorization server metadata (RFC 8414, OpenID Connect Discovery 1.0):
+ * where a server's endpoints are and what it supports, read from its
+ * `/.well-known/` document instead of configured by hand.
+ *
+ * {@link fetch} reads and checks one document; the {@link Discovery} service
+ * caches documents per issuer so that many grants share one fetch;
+ * {@link chooseClientAuth} picks a client authentication method the server
+ * supports, from the metadata alone.
+ *
+ * @since 0.1.0
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as Cache from "effect/Cache"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import * as ClientAuth from "./ClientAuth.js"
+import * as assertion from "./internal/assertion.js"
+import * as tokenRequest from "./internal/tokenRequest.js"
+import * as TokenError from "./TokenError.js"
+
+const endpoint = (key: string) =>
+  Schema.optionalWith(Schema.String, { as: "Option", nullable: true }).pipe(Schema.fromKey(key))
+
+const list = (key: string, fallback: ReadonlyArray<string>) =>
+  Schema.optionalWith(Schema.Array(Schema.String), { default: () => fallback, nullable: true }).pipe(
+    Schema.fromKey(key)
+  )
+
+/**
+ * Authorization server metadata (RFC 8414 §2, with RFC 7009's revocation,
+ * RFC 8628's device authorization and RFC 9207's `iss` parameter, and OpenID
+ * Connect's `userinfo_endpoint`), decoded from the wire names. Endpoints the
+ * document leaves out are `None`; lists the document leaves out take the
+ * defaults RFC 8414 states (`grant_types_supported`:
+ * `authorization_code`, `implicit`; the auth methods: `client_secret_basic`;
+ * `code_challenge_methods_supported`: none, i.e. no PKCE). Unknown fields are
+ * ignored.
+ *
+ * @since 0.1.0
+ * @category schemas
+ * @example
+ * ```ts
+ * import { Discovery } from "@grantflow/core"
+ * import { Schema } from "effect"
+ *
+ * const metadata = Schema.decodeUnknownSync(Discovery.Metadata)({
+ *   issuer: "https://auth.example.com",
+ *   token_endpoint: "https://auth.example.com/oauth/token"
+ * })
+ * metadata.tokenEndpointAuthMethodsSupported // ["client_secret_basic"]
+ * ```
+ */
+export class Metadata extends Schema.Class<Metadata>("@grantflow/core/Discovery/Metadata")({
+  issuer: Schema.String,
+  authorizationEndpoint: endpoint("authorization_endpoint"),
+  tokenEndpoint: endpoint("token_endpoint"),
+  jwksUri: endpoint("jwks_uri"),
+  registrationEndpoint: endpoint("registration_endpoint"),
+  userinfoEndpoint: endpoint("userinfo_endpoint"),
+  revocationEndpoint: endpoint("revocation_endpoint"),
+  introspectionEndpoint: endpoint("introspection_endpoint"),
+  deviceAuthorizationEndpoint: endpoint("device_authorization_endpoint"),
+  pushedAuthorizationRequestEndpoint: endpoint("pushed_authorization_request_endpoint"),
+  scopesSupported: list("scopes_supported", []),
+  responseTypesSupported: list("response_types_supported", []),
+  grantTypesSupported: list("grant_types_supported", ["authorization_code", "implicit"]),
+  tokenEndpointAuthMethodsSupported: list("token_endpoint_auth_methods_supported", ["client_secret_basic"]),
+  tokenEndpointAuthSigningAlgValuesSupported: list("token_endpoint_auth_signing_alg_values_supported", []),
+  revocationEndpointAuthMethodsSupported: list("revocation_endpoint_auth_methods_supported", ["client_secret_basic"]),
+  codeChallengeMethodsSupported: list("code_challenge_methods_supported", []),
+  authorizationResponseIssParameterSupported: Schema.optionalWith(Schema.Boolean, { default: () => false, nullable: true })
+    .pipe(Schema.fromKey("authorization_response_iss_parameter_supported"))
+}) {}
+
+/**
+ * The issuer cannot be discovered as given: it is not an absolute URL, it
+ * uses plain `http:` on a host that is not loopback (without
+ * `allowInsecure`), or it has a query, a fragment or credentials, which an
+ * issuer identifier never has (RFC 8414 §2). Nothing was sent.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * ```ts
+ * import { Discovery } from "@grantflow/core"
+ *
+ * const error = new Discovery.InvalidIssuer({ reason: "the issuer must use https:" })
+ * error.retryable // false
+ * ```
+ */
+export class InvalidIssuer extends Data.TaggedError("InvalidIssuer")<{
+  readonly reason: string
+}> {
+  /**
+   * A configuration error: never retried.
+   *
+   * @since 0.1.0
+   */
+  get retryable(): boolean {
+    return false
+  }
+
+  override get message(): string {
+    return `the issuer cannot be discovered: ${this.reason}`
+  }
+}
+
+/**
+ * The metadata document could not be fetched: no answer (`Transport`), no
+ * answer in time (`Timeout`), or an error status (`Status`; a 404 means the
+ * server publishes neither `/.well-known/` document). `url` is the document
+ * that was asked for last.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * ```ts
+ * import { Discovery } from "@grantflow/core"
+ * import { Option } from "effect"
+ *
+ * const error = new Discovery.MetadataUnavailable({
+ *   reason: "Status",
+ *   status: Option.some(503),
+ *   url: "https://auth.example.com/.well-known/oauth-authorization-server"
+ * })
+ * error.retryable // true
+ * ```
+ */
+export class MetadataUnavailable extends Data.TaggedError("MetadataUnavailable")<{
+  readonly reason: "Transport" | "Timeout" | "Status"
+  readonly status: Option.Option<number>
+  readonly url: string
+  readonly cause?: unknown
+}> {
+  /**
+   * `true` for transport failures, time-outs and retryable statuses.
+   *
+   * @since 0.1.0
+   */
+  get retryable(): boolean {
+    return Option.match(this.status, { onNone: () => true, onSome: TokenError.isRetryableStatus })
+  }
+
+  override get message(): string {
+    switch (this.reason) {
+      case "Transport":
+        return `the metadata document ${this.url} could not be fetched (check the issuer and the network)`
+      case "Timeout":
+        return `the metadata document ${this.url} did not arrive in time; try again`
+      case "Status": {
+        const status = Option.getOrElse(this.status, () => 0)
+        return `the metadata document ${this.url} answered HTTP ${status}` +
+          (status === 404
+            ? "; the server publishes no discovery document: configure its endpoints by hand"
+            : this.retryable
+            ? "; try again"
+            : "; check the issuer")
+      }
+    }
+  }
+}
+
+/**
+ * The metadata document is not usable: it is not a JSON object, or `field`
+ * has the wrong type (`reason` says how).
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * ```ts
+ * import { Discovery } from "@grantflow/core"
+ *
+ * const error = new Discovery.MalformedMetadata({
+ *   url: "https://auth.example.com/.well-known/openid-configuration",
+ *   field: "token_endpoint",
+ *   reason: "Expected string, actual 42"
+ * })
+ * ```
+ */
+export class MalformedMetadata extends Data.TaggedError("MalformedMetadata")<{
+  readonly url: string
+  readonly field: string
+  readonly reason: string
+}> {
+  /**
+   * Not retried: the server must fix its document.
+   *
+   * @since 0.1.0
+   */
+  get retryable(): boolean {
+    return false
+  }
+
+  override get message(): string {
+    return `the metadata document ${this.url} is malformed: \`${this.field}\` ${this.reason}`
+  }
+}
+
+/**
+ * The document's `issuer` is not exactly the issuer that was asked for
+ * (RFC 8414 §3.3, OpenID Connect Discovery §4.3). Its endpoints must not be
+ * used: the document may come from another server impersonating this one
+ * (or the issuer is configured with a different spelling, e.g. a trailing
+ * `/`).
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * ```ts
+ * import { Discovery } from "@grantflow/core"
+ *
+ * const error = new Discovery.IssuerMismatch({
+ *   expected: "https://auth.example.com",
+ *   received: "https://evil.example.com"
+ * })
+ * error.retryable // false
+ * ```
+ */
+export class IssuerMismatch extends Data.TaggedError("IssuerMismatch")<{
+  readonly expected: string
+  readonly received: string
+}> {
+  /**
+   * Never retried: the same document would come back.
+   *
+   * @since 0.1.0
+   */
+  get retryable(): boolean {
+    return false
+  }
+
+  override get message(): string {
+    return `the metadata document names the issuer ${JSON.stringify(this.received)}, not ` +
+      `${JSON.stringify(this.expected)}; its endpoints were not used — check the configured issuer (exact spelling, ` +
+      "trailing slash included)"
+  }
+}
+
+/**
+ * Every way discovering an issuer can fail.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type DiscoveryError = InvalidIssuer | MetadataUnavailable | MalformedMetadata | IssuerMismatch
+
+/**
+ * Options of {@link fetch}: `allowInsecure` permits plain `http:` on any host
+ * (loopback hosts are always allowed), `timeout` bounds each document request
+ * (default 30 seconds).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FetchOptions {
+  readonly allowInsecure?: boolean | undefined
+  readonly timeout?: Duration.DurationInput | undefined
+}
+
+const checkIssuer = (issuer: string, allowInsecure: boolean): Either.Either<URL, InvalidIssuer> => {
+  const invalid = (reason: string) => Either.left(new InvalidIssuer({ reason }))
+  let url: URL
+  try {
+    url = new URL(issuer)
+  } catch {
+    return invalid("it is not an absolute URL")
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") return invalid(`it must use https: (it uses ${url.protocol})`)
+  if (url.protocol === "http:" && !allowInsecure && !tokenRequest.isLoopback(url.hostname)) {
+    return invalid(
+      "it must use https: — plain http: is allowed only for a loopback host (127.0.0.0/8, [::1], localhost) " +
+        "or with allowInsecure: true"
+    )
+  }
+  if (url.search !== "" || url.hash !== "") return invalid("an issuer has no query or fragment (RFC 8414 §2)")
+  if (url.username !== "" || url.password !== "") return invalid("an issuer has no credentials")
+  return Either.right(url)
+}
+
+/**
+ * The two places a document may be, in the order they are tried: RFC 8414
+ * §3.1 inserts the well-known path between the host and the issuer's path;
+ * OpenID Connect Discovery §4 appends it to the issuer.
+ */
+const documentUrls = (issuer: URL): readonly [string, string] => {
+  const path = issuer.pathname.replace(/\/+$/, "")
+  return [
+    `${issuer.origin}/.well-known/oauth-authorization-server${path}`,
+    `${issuer.origin}${path}/.well-known/openid-configuration`
+  ]
+}
+
+const decodeMetadata = Schema.decodeUnknownEither(Metadata, { errors: "first", onExcessProperty: "ignore" })
+
+const unavailable = (url: string) => (error: HttpClientError.HttpClientError) =>
+  new MetadataUnavailable({ reason: "Transport", status: Option.none(), url, cause: error.cause ?? error.reason })
+
+interface Document {
+  readonly status: number
+  readonly body: Option.Option<string>
+}
+
+const get = (url: string, timeout: Duration.Duration): Effect.Effect<Document, MetadataUnavailable, HttpClient.HttpClient> =>
+  HttpClient.execute(HttpClientRequest.get(url, { acceptJson: true })).pipe(
+    // read even when unused, so that the connection is free again
+    Effect.flatMap((response) =>
+      Effect.map(tokenRequest.readBody(response, tokenRequest.maxBodyBytes), (body) => ({ status: response.status, body }))
+    ),
+    Effect.catchTags({ RequestError: unavailable(url), ResponseError: unavailable(url) }),
+    Effect.timeoutFail({
+      duration: timeout,
+      onTimeout: () => new MetadataUnavailable({ reason: "Timeout", status: Option.none(), url })
+    })
+  )
+
+const parse = (url: string, document: Document): Either.Either<Metadata, MetadataUnavailable | MalformedMetadata> => {
+  if (document.status !== 200) {
+    return Either.left(new MetadataUnavailable({ reason: "Status", status: Option.some(document.status), url }))
+  }
+  if (Option.isNone(document.body)) {
+    return Either.left(
+      new MalformedMetadata({ url, field: "body", reason: `is larger than ${tokenRequest.maxBodyBytes / 1024 / 1024} MiB` })
+    )
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(document.body.value)
+  } catch {
+    return Either.left(new MalformedMetadata({ url, field: "body", reason: "is not JSON" }))
+  }
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    return Either.left(new MalformedMetadata({ url, field: "body", reason: "is not a JSON object" }))
+  }
+  return Either.mapLeft(decodeMetadata(json), (error) => {
+    const [issue] = ParseResult.ArrayFormatter.formatErrorSync(error)
+    return new MalformedMetadata({
+      url,
+      field: issue === undefined || issue.path.length === 0 ? "body" : String(issue.path[0]),
+      reason: issue?.message ?? "is invalid"
+    })
+  })
+}
+
+/**
+ * Fetches an issuer's metadata: `/.well-known/oauth-authorization-server`
+ * (RFC 8414), and `/.well-known/openid-configuration` when that is 404. The
+ * document's `issuer` must equal `issuer` exactly, or the result is an
+ * {@link IssuerMismatch}. The issuer must use `https:` unless it is loopback
+ * or `allowInsecure` is set. Each run fetches; share the result with the
+ * {@link Discovery} service.
+ *
+ * @since 0.1.0
+ * @category discovery
+ * @example
+ * ```ts
+ * import { Discovery } from "@grantflow/core"
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Effect, Option } from "effect"
+ *
+ * const tokenUrl = Discovery.fetch("https://auth.example.com").pipe(
+ *   Effect.map((metadata) => Option.getOrThrow(metadata.tokenEndpoint)),
+ *   Effect.provide(FetchHttpClient.layer)
+ * )
+ * ```
+ */
+export const fetch = (
+  issuer: string,
+  options: FetchOptions = {}
+): Effect.Effect<Metadata, DiscoveryError, HttpClient.HttpClient> =>
+  Effect.flatMap(Effect.suspend(() => checkIssuer(issuer, options.allowInsecure === true)), (url) => {
+    const timeout = Duration.decode(options.timeout ?? tokenRequest.defaultTimeout)
+    const [rfc8414, openid] = documentUrls(url)
+    return get(rfc8414, timeout).pipe(
+      Effect.flatMap((document) =>
+        document.status === 404
+          ? Effect.flatMap(get(openid, timeout), (fallback) => parse(openid, fallback))
+          : parse(rfc8414, document)
+      ),
+      Effect.filterOrFail(
+        (metadata) => metadata.issuer === issuer,
+        (metadata) => new IssuerMismatch({ expected: issuer, received: metadata.issuer })
+      ),
+      Effect.withSpan("grantflow.discovery", {
+        kind: "client",
+        attributes: { "server.address": url.host }
+      })
+    )
+  })
+
+/**
+ * The discovery service: metadata by issuer, fetched once and shared until
+ * its time to live has passed. A failed discovery (an issuer mismatch
+ * included) is never cached: the next `get` fetches again.
+ *
+ * @since 0.1.0
+ * @category tags
+ * @example
+ * ```ts
+ * import { Discovery } from "@grantflow/core"
+ * import { Effect } from "effect"
+ *
+ * const tokenEndpoint = Effect.gen(function*() {
+ *   const discovery = yield* Discovery.Discovery
+ *   const metadata = yield* discovery.get("https://auth.example.com")
+ *   return metadata.tokenEndpoint
+ * })
+ * ```
+ */
+export class Discovery extends Context.Tag("@grantflow/core/Discovery")<Discovery, {
+  /** The issuer's metadata, from the cache while it is fresh. */
+  readonly get: (issuer: string) => Effect.Effect<Metadata, DiscoveryError>
+  /** Forgets the issuer's metadata: the next `get` fetches it again. */
+  readonly invalidate: (issuer: string) => Effect.Effect<void>
+}>() {}
+
+/**
+ * Options of the {@link Discovery} service: how long a document is kept
+ * (`ttl`), how many issuers at most (`capacity`, default 64), and the
+ * {@link FetchOptions}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CacheOptions extends FetchOptions {
+  readonly ttl: Duration.DurationInput
+  readonly capacity?: number | undefined
+}
+
+/**
+ * Builds the {@link Discovery} service with the `HttpClient` of its context.
+ * Concurrent `get`s of one issuer share a single fetch.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * ```ts
+ * import { Discovery } from "@grantflow/core"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const discovery = yield* Discovery.make({ ttl: "1 hour" })
+ *   return yield* discovery.get("https://auth.example.com")
+ * })
+ * ```
+ */
+export const make = (options: CacheOptions): Effect.Effect<Discovery["Type"], never, HttpClient.HttpClient> =>
+  Effect.gen(function*() {
+    const client = yield* HttpClient.HttpClient
+    const ttl = Duration.decode(options.ttl)
+    const cache = yield* Cache.makeWith({
+      capacity: options.capacity ?? 64,
+      lookup: (issuer: string) => fetch(issuer, options).pipe(Effect.provideService(HttpClient.HttpClient, client)),
+      timeToLive: (exit) => Exit.isSuccess(exit) ? ttl : Duration.zero
+    })
+    return {
+      // the cache keeps a failure until the clock moves; dropping it at once means nothing failed is ever served
+      get: (issuer) => Effect.tapError(cache.get(issuer), () => cache.invalidate(issuer)),
+      invalidate: (issuer) => cache.invalidate(issuer)
+    }
+  })
+
+/**
+ * A layer of the {@link Discovery} service.
+ *
+ * @since 0.1.0
+ * @category layers
+ * @example
+ * ```ts
+ * import { Discovery } from "@grantflow/core"
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Layer } from "effect"
+ *
+ * const DiscoveryLive = Discovery.layer({ ttl: "1 hour" }).pipe(Layer.provide(FetchHttpClient.layer))
+ * ```
+ */
+export const layer = (options: CacheOptions): Layer.Layer<Discovery, never, HttpClient.HttpClient> =>
+  Layer.effect(Discovery, make(options))
+
+/**
+ * What a client has to authenticate with: its id, and a secret, a private
+ * key (with its `alg` and `kid` when they are not in the key), both, or
+ * neither (a public client).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ClientCredentials {
+  readonly clientId: string
+  readonly clientSecret?: Redacted.Redacted<string> | undefined
+  readonly privateKey?: Redacted.Redacted<ClientAuth.PrivateKey> | undefined
+  readonly alg?: ClientAuth.KeyAlgorithm | undefined
+  readonly kid?: string | undefined
+}
+
+/**
+ * No client authentication method fits both the server's list and what the
+ * client has. Both lists are in the error; neither holds a secret.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * ```ts
+ * import { Discovery } from "@grantflow/core"
+ *
+ * const error = new Discovery.NoSupportedAuthMethod({ supported: ["private_key_jwt"], usable: ["client_secret_basic"] })
+ * ```
+ */
+export class NoSupportedAuthMethod extends Data.TaggedError("NoSupportedAuthMethod")<{
+  readonly supported: ReadonlyArray<string>
+  readonly usable: ReadonlyArray<string>
+}> {
+  override get message(): string {
+    return `the server supports ${this.supported.join(", ") || "no method"} and the client can use ` +
+      `${this.usable.join(", ") || "no method"}: none in common — give the client the credential the server expects`
+  }
+}
+
+const secretAlgorithms: ReadonlyArray<ClientAuth.SecretAlgorithm> = ["HS256", "HS384", "HS512"]
+
+/**
+ * Picks the client authentication for an endpoint (`token`, the default, or
+ * `revocation`) from the methods the metadata lists and the credentials the
+ * client has; nothing is sent to find out. The order of preference is
+ * `private_key_jwt` (with a key whose algorithm the server accepts),
+ * `client_secret_basic`, `client_secret_post`, `client_secret_jwt` (with an
+ * HMAC the server accepts), and `none` for a client without credentials.
+ *
+ * @since 0.1.0
+ * @category discovery
+ * @example
+ * ```ts
+ * import { Discovery } from "@grantflow/core"
+ * import { Either, Redacted } from "effect"
+ *
+ * declare const metadata: Discovery.Metadata
+ *
+ * const auth = Discovery.chooseClientAuth(metadata, { clientId: "my-client", clientSecret: Redacted.make("s3cret") })
+ * // Either.right(ClientSecretBasic { ... }) when the server lists client_secret_basic
+ * ```
+ */
+export const chooseClientAuth = (
+  metadata: Metadata,
+  client: ClientCredentials,
+  endpoint: "token" | "revocation" = "token"
+): Either.Either<ClientAuth.ClientAuth, NoSupportedAuthMethod> => {
+  const supported = endpoint === "token"
+    ? metadata.tokenEndpointAuthMethodsSupported
+    : metadata.revocationEndpointAuthMethodsSupported
+  const algs = metadata.tokenEndpointAuthSigningAlgValuesSupported
+  // an empty list means the server did not say: any algorithm may do
+  const accepts = (alg: string) => algs.length === 0 || algs.includes(alg)
+  const candidates: Array<readonly [string, () => Option.Option<ClientAuth.ClientAuth>]> = []
+  const { clientId, clientSecret, privateKey } = client
+  if (privateKey !== undefined) {
+    const options = { alg: client.alg, kid: client.kid }
+    candidates.push(["private_key_jwt", () => {
+      const alg = client.alg ?? assertion.inferAlgorithm(Redacted.value(privateKey))
+      return accepts(alg) ? Option.some(ClientAuth.privateKeyJwt(clientId, privateKey, options)) : Option.none()
+    }])
+  }
+  if (clientSecret !== undefined) {
+    candidates.push(
+      ["client_secret_basic", () => Option.some(ClientAuth.clientSecretBasic(clientId, clientSecret))],
+      ["client_secret_post", () => Option.some(ClientAuth.clientSecretPost(clientId, clientSecret))],
+      ["client_secret_jwt", () =>
+        Option.map(
+          Option.fromNullable(secretAlgorithms.find(accepts)),
+          (alg) => ClientAuth.clientSecretJwt(clientId, clientSecret, { alg })
+        )]
+    )
+  }
+  if (privateKey === undefined && clientSecret === undefined) {
+    candidates.push(["none", () => Option.some(ClientAuth.none(clientId))])
+  }
+  for (const [method, make] of candidates) {
+    if (!supported.includes(method)) continue
+    const auth = make()
+    if (Option.isSome(auth)) return Either.right(auth.value)
+  }
+  return Either.left(new NoSupportedAuthMethod({ supported, usable: candidates.map(([method]) => method) }))
+}

@@ -1,0 +1,137 @@
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import type * as Jose from "jose"
+import { importPKCS8, SignJWT } from "jose"
+import * as TokenError from "../TokenError.js"
+
+/**
+ * A private key as it is usually at hand: a WebCrypto key, a JWK (as parsed
+ * from a JSON file), or a PKCS#8 PEM string (`-----BEGIN PRIVATE KEY-----`).
+ *
+ * @internal
+ */
+export type PrivateKey = CryptoKey | Jose.JWK | string
+
+/** @internal */
+export type KeyAlgorithm = "RS256" | "ES256" | "PS256" | "EdDSA"
+
+/** @internal */
+export type SecretAlgorithm = "HS256" | "HS384" | "HS512"
+
+/**
+ * What signs an assertion: an asymmetric key, or a shared secret whose UTF-8
+ * bytes are the HMAC key (OpenID Connect Core §9, `client_secret_jwt`).
+ *
+ * @internal
+ */
+export type Signer =
+  | {
+    readonly _tag: "Key"
+    readonly key: Redacted.Redacted<PrivateKey>
+    readonly alg: KeyAlgorithm
+    readonly kid: Option.Option<string>
+  }
+  | { readonly _tag: "Secret"; readonly secret: Redacted.Redacted<string>; readonly alg: SecretAlgorithm }
+
+const keyAlgorithms: ReadonlyArray<string> = ["RS256", "ES256", "PS256", "EdDSA"]
+
+const isJwk = (key: PrivateKey): key is Jose.JWK => typeof key === "object" && !("algorithm" in key)
+
+/**
+ * The algorithm a key is meant for when none is given: a JWK's `alg`, else
+ * what its key type or its WebCrypto algorithm implies; `RS256` for a PEM,
+ * whose type is only known once it is imported.
+ *
+ * @internal
+ */
+export const inferAlgorithm = (key: PrivateKey): KeyAlgorithm => {
+  if (typeof key === "string") return "RS256"
+  if (isJwk(key)) {
+    if (key.alg !== undefined && keyAlgorithms.includes(key.alg)) return key.alg as KeyAlgorithm
+    return key.kty === "EC" ? "ES256" : key.kty === "OKP" ? "EdDSA" : "RS256"
+  }
+  switch (key.algorithm.name) {
+    case "RSA-PSS":
+      return "PS256"
+    case "ECDSA":
+      return "ES256"
+    case "Ed25519":
+      return "EdDSA"
+    default:
+      return "RS256"
+  }
+}
+
+/**
+ * The `kid` of a JWK, if it has one: the header names it so that a server
+ * holding several keys of the client finds the right one.
+ *
+ * @internal
+ */
+export const jwkKid = (key: PrivateKey): Option.Option<string> =>
+  typeof key !== "string" && isJwk(key) && typeof key.kid === "string" ? Option.some(key.kid) : Option.none()
+
+const encoder = new TextEncoder()
+
+const importKey = (key: PrivateKey, alg: KeyAlgorithm): Promise<CryptoKey | Jose.JWK> =>
+  typeof key === "string" ? importPKCS8(key, alg) : Promise.resolve(key)
+
+const base64url = (bytes: Uint8Array): string => {
+  let binary = ""
+  for (const byte of bytes) binary += String.fromCharCode(byte)
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")
+}
+
+/**
+ * A fresh `jti`: 128 bits from `crypto.getRandomValues`, base64url-encoded,
+ * so that a server that remembers the `jti`s it accepted (RFC 7523 §3,
+ * item 7) never sees one twice.
+ *
+ * @internal
+ */
+export const freshJti = (): string => base64url(crypto.getRandomValues(new Uint8Array(16)))
+
+/**
+ * Signs a JWT with `claims`, adding `iat` and `exp` (`lifetime` later) from
+ * `Clock` and a fresh `jti`: every run makes a new assertion, so run it at
+ * send time, inside whatever is retried. A key that cannot be used (a PEM that
+ * is not PKCS#8, a key of another type than `alg`) fails with
+ * {@link TokenError.InvalidTokenRequest}; its reason never shows the key.
+ *
+ * @internal
+ */
+export const sign = (
+  signer: Signer,
+  claims: Readonly<Record<string, unknown>>,
+  lifetime: Duration.DurationInput,
+  what: string
+): Effect.Effect<Redacted.Redacted<string>, TokenError.InvalidTokenRequest> =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    const iat = Math.floor(now / 1000)
+    const exp = iat + Math.max(1, Math.ceil(Duration.toSeconds(Duration.decode(lifetime))))
+    const payload = { ...claims, jti: freshJti(), iat, exp }
+    return Effect.tryPromise({
+      try: async () => {
+        if (signer._tag === "Secret") {
+          return new SignJWT(payload).setProtectedHeader({ alg: signer.alg, typ: "JWT" })
+            .sign(encoder.encode(Redacted.value(signer.secret)))
+        }
+        const key = await importKey(Redacted.value(signer.key), signer.alg)
+        const kid = Option.getOrUndefined(signer.kid)
+        return new SignJWT(payload)
+          .setProtectedHeader({ alg: signer.alg, typ: "JWT", ...(kid === undefined ? {} : { kid }) })
+          .sign(key)
+      },
+      catch: (cause) =>
+        new TokenError.InvalidTokenRequest({
+          reason: signer._tag === "Secret"
+            ? `the ${what} could not be signed with ${signer.alg}`
+            : `the ${what} could not be signed: the key does not fit ${signer.alg} ` +
+              "(a PEM must be a PKCS#8 private key, a JWK or CryptoKey a private key of that algorithm)",
+          cause
+        })
+    }).pipe(Effect.map(Redacted.make))
+  })

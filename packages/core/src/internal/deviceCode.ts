@@ -1,0 +1,192 @@
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Ref from "effect/Ref"
+import * as Schedule from "effect/Schedule"
+import type * as AccessToken from "../AccessToken.js"
+import type * as Grant from "../Grant.js"
+import * as TokenError from "../TokenError.js"
+import * as excerpt from "./excerpt.js"
+import * as tokenRequest from "./tokenRequest.js"
+
+/** RFC 8628 §3.4. @internal */
+export const grantType = "urn:ietf:params:oauth:grant-type:device_code"
+
+/** The polling interval when the server states none (RFC 8628 §3.2). @internal */
+export const defaultInterval: Duration.Duration = Duration.seconds(5)
+
+/** What a `slow_down` answer adds to the interval (RFC 8628 §3.5). @internal */
+export const slowDownStep: Duration.Duration = Duration.seconds(5)
+
+interface Authorization {
+  readonly deviceCode: Redacted.Redacted<string>
+  readonly userCode: string
+  readonly verificationUri: string
+  readonly verificationUriComplete: string | undefined
+  readonly expiresIn: Duration.Duration
+  readonly interval: Duration.Duration
+}
+
+type AuthorizationFailure = TokenError.OAuthError | TokenError.TokenEndpointUnavailable | TokenError.MalformedTokenResponse
+
+const numeric = /^\d+(?:\.\d+)?$/
+
+const seconds = (value: unknown): Option.Option<number> => {
+  const n = typeof value === "number" ? value : typeof value === "string" && numeric.test(value.trim()) ? Number(value) : NaN
+  return Number.isFinite(n) && n > 0 ? Option.some(n) : Option.none()
+}
+
+const text = (value: unknown): Option.Option<string> =>
+  typeof value === "string" && value.trim() !== "" ? Option.some(value.trim()) : Option.none()
+
+/**
+ * Reads a device authorization response (RFC 8628 §3.2). Google names the
+ * verification URI `verification_url`; it is accepted too.
+ */
+const decodeAuthorization = (answer: tokenRequest.Answer): Either.Either<Authorization, AuthorizationFailure> =>
+  Either.flatMap(tokenRequest.interpretJson(answer), (body) => {
+    const malformed = (field: string, reason: string) =>
+      Either.left(
+        new TokenError.MalformedTokenResponse({
+          status: answer.status,
+          field,
+          reason,
+          excerpt: excerpt.fields(body, field)
+        })
+      )
+    const deviceCode = text(body["device_code"])
+    if (Option.isNone(deviceCode)) return malformed("device_code", "is missing or empty")
+    const userCode = text(body["user_code"])
+    if (Option.isNone(userCode)) return malformed("user_code", "is missing or empty")
+    const verificationUri = Option.orElse(text(body["verification_uri"]), () => text(body["verification_url"]))
+    if (Option.isNone(verificationUri)) return malformed("verification_uri", "is missing or empty")
+    const expiresIn = seconds(body["expires_in"])
+    if (Option.isNone(expiresIn)) return malformed("expires_in", "is not a positive number of seconds")
+    const interval = body["interval"] === undefined || body["interval"] === null
+      ? Option.some(Duration.toSeconds(defaultInterval))
+      : seconds(body["interval"])
+    if (Option.isNone(interval)) return malformed("interval", "is not a positive number of seconds")
+    return Either.right({
+      deviceCode: Redacted.make(deviceCode.value),
+      userCode: userCode.value,
+      verificationUri: verificationUri.value,
+      verificationUriComplete: Option.getOrUndefined(text(body["verification_uri_complete"])),
+      expiresIn: Duration.seconds(expiresIn.value),
+      interval: Duration.seconds(interval.value)
+    })
+  })
+
+const isOAuth = (error: TokenError.TokenError, code: string): boolean =>
+  error._tag === "OAuthError" && error.error === code
+
+/** Whether polling goes on after `error`: the user has not decided yet, or the server is briefly unavailable. */
+const keepPolling = (error: TokenError.TokenError): boolean =>
+  isOAuth(error, "authorization_pending") || isOAuth(error, "slow_down") ||
+  ((error._tag === "TokenEndpointUnavailable" || error._tag === "OAuthError") && error.retryable)
+
+/**
+ * The wait before the next poll: the same after `authorization_pending`, 5
+ * seconds more after `slow_down` (kept for every later poll), and doubled —
+ * or the server's `Retry-After`, if longer — when the endpoint was
+ * unavailable (RFC 8628 §3.5 asks for a backoff).
+ */
+const nextWait = (current: Duration.Duration, error: TokenError.TokenError): Duration.Duration => {
+  if (isOAuth(error, "authorization_pending")) return current
+  if (isOAuth(error, "slow_down")) return Duration.sum(current, slowDownStep)
+  return Option.match(TokenError.retryAfter(error), {
+    onNone: () => Duration.times(current, 2),
+    onSome: (wait) => Duration.max(Duration.times(current, 2), wait)
+  })
+}
+
+const finalError = (error: TokenError.TokenError): TokenError.TokenError => {
+  if (isOAuth(error, "expired_token")) return new TokenError.DeviceCodeExpired({ reason: "ExpiredToken", cause: error })
+  if (error._tag === "OAuthError" && error.error === "access_denied") {
+    return new TokenError.DeviceAccessDenied({ cause: error })
+  }
+  // polling stopped on an error it would have continued after: the code's lifetime ran out
+  if (keepPolling(error)) return new TokenError.DeviceCodeExpired({ reason: "Elapsed", cause: error })
+  return error
+}
+
+/**
+ * The device authorization grant (RFC 8628): requests a device code, hands
+ * the user code to `onUserCode`, then polls the token endpoint until the user
+ * decides or the code expires. All time is read from `Clock`.
+ *
+ * @internal
+ */
+export const run = <E, R>(
+  options: Grant.DeviceCodeOptions<E, R>
+): Effect.Effect<AccessToken.AccessToken, TokenError.TokenError | E, HttpClient.HttpClient | R> =>
+  Effect.gen(function*() {
+    const allowInsecure = options.allowInsecure === true
+    const deviceUrl = yield* tokenRequest.checkEndpointUrl(
+      options.deviceAuthorizationUrl,
+      allowInsecure,
+      "device authorization URL"
+    )
+    // checked before the user is shown a code that could never be redeemed
+    yield* tokenRequest.checkTokenUrl(options.tokenUrl, allowInsecure)
+    const scopes = (options.scopes ?? []).filter((scope) => scope !== "")
+
+    const answer = yield* tokenRequest.post({
+      url: deviceUrl,
+      auth: options.auth,
+      params: scopes.length > 0 ? [["scope", scopes.join(" ")]] : [],
+      timeout: options.timeout
+    }).pipe(
+      Effect.mapError((error) =>
+        error._tag === "TokenEndpointUnavailable" ? new TokenError.DeviceAuthorizationFailed({ cause: error }) : error
+      ),
+      Effect.withSpan("grantflow.device_authorization", {
+        kind: "client",
+        attributes: { "server.address": deviceUrl.host, "url.path": deviceUrl.pathname }
+      })
+    )
+    const authorization = yield* Either.mapLeft(
+      decodeAuthorization(answer),
+      (cause) => new TokenError.DeviceAuthorizationFailed({ cause })
+    )
+    const deadline = answer.sentAt + Duration.toMillis(authorization.expiresIn)
+
+    yield* options.onUserCode({
+      userCode: authorization.userCode,
+      verificationUri: authorization.verificationUri,
+      ...(authorization.verificationUriComplete === undefined
+        ? {}
+        : { verificationUriComplete: authorization.verificationUriComplete }),
+      expiresIn: authorization.expiresIn
+    })
+
+    const wait = yield* Ref.make(authorization.interval)
+    const fitsBeforeDeadline = Effect.zipWith(
+      Clock.currentTimeMillis,
+      Ref.get(wait),
+      (now, next) => now + Duration.toMillis(next) < deadline
+    )
+    const schedule = Schedule.identity<TokenError.TokenError>().pipe(
+      Schedule.whileInput(keepPolling),
+      Schedule.modifyDelayEffect((error) => Ref.updateAndGet(wait, (current) => nextWait(current, error))),
+      Schedule.checkEffect(() => fitsBeforeDeadline)
+    )
+    const poll = tokenRequest.execute({
+      grantType,
+      tokenUrl: options.tokenUrl,
+      auth: options.auth,
+      params: [["device_code", authorization.deviceCode]],
+      timeout: options.timeout,
+      allowInsecure: options.allowInsecure,
+      defaultLifetime: options.defaultLifetime,
+      maxLifetime: options.maxLifetime
+    })
+
+    // the user needs time to type the code: the first poll comes one interval in
+    if (!(yield* fitsBeforeDeadline)) return yield* new TokenError.DeviceCodeExpired({ reason: "Elapsed" })
+    yield* Effect.sleep(authorization.interval)
+    return yield* Effect.retry(poll, schedule).pipe(Effect.mapError(finalError))
+  })

@@ -1,0 +1,248 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as HttpRouter from "@effect/platform/HttpRouter"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import { Effect, Either, Option, Redacted, Ref, Schema, TestClock } from "effect"
+import { exportJWK, generateKeyPair } from "jose"
+import type * as ClientAuth from "../src/ClientAuth.js"
+import * as Discovery from "../src/Discovery.js"
+import { json, layerOf, makeRecorder } from "./routerClient.js"
+
+const issuer = "https://auth.example.com/tenant1"
+
+const document = (overrides: Record<string, unknown> = {}) => ({
+  issuer,
+  authorization_endpoint: `${issuer}/authorize`,
+  token_endpoint: `${issuer}/token`,
+  device_authorization_endpoint: `${issuer}/device`,
+  revocation_endpoint: `${issuer}/revoke`,
+  jwks_uri: `${issuer}/jwks`,
+  grant_types_supported: ["client_credentials", "urn:ietf:params:oauth:grant-type:device_code"],
+  token_endpoint_auth_methods_supported: ["private_key_jwt", "client_secret_basic"],
+  code_challenge_methods_supported: ["S256"],
+  authorization_response_iss_parameter_supported: true,
+  vendor_extension: { anything: 1 },
+  ...overrides
+})
+
+const rfc8414Path = "/.well-known/oauth-authorization-server/tenant1"
+const openidPath = "/tenant1/.well-known/openid-configuration"
+
+type Answer = Effect.Effect<HttpServerResponse.HttpServerResponse>
+const notFound: Answer = Effect.succeed(HttpServerResponse.empty({ status: 404 }))
+
+/** Serves the two well-known documents with `rfc8414` and `openid`, whose answers a Ref lets a test change. */
+const withServer = <A, E, R>(
+  answers: { readonly rfc8414: Answer; readonly openid?: Answer },
+  body: (server: {
+    readonly paths: Effect.Effect<ReadonlyArray<string>>
+    readonly setRfc8414: (answer: Answer) => Effect.Effect<void>
+  }) => Effect.Effect<A, E, R>
+) =>
+  Effect.gen(function*() {
+    const recorder = yield* makeRecorder
+    const rfc8414 = yield* Ref.make(answers.rfc8414)
+    const router = HttpRouter.empty.pipe(
+      HttpRouter.get(rfc8414Path, recorder.record(() => Effect.flatten(Ref.get(rfc8414)))),
+      HttpRouter.get(openidPath, recorder.record(() => answers.openid ?? notFound))
+    )
+    return yield* body({
+      paths: Effect.map(recorder.all, (all) => all.map((r) => r.path)),
+      setRfc8414: (answer) => Ref.set(rfc8414, answer)
+    }).pipe(Effect.provide(layerOf(router)))
+  })
+
+describe("Discovery.fetch", () => {
+  it.effect("reads the RFC 8414 document, with the issuer's path after the well-known one", () =>
+    withServer({ rfc8414: json(document()) }, ({ paths }) =>
+      Effect.gen(function*() {
+        const metadata = yield* Discovery.fetch(issuer)
+        assert.strictEqual(metadata.issuer, issuer)
+        assert.deepStrictEqual(metadata.tokenEndpoint, Option.some(`${issuer}/token`))
+        assert.deepStrictEqual(metadata.deviceAuthorizationEndpoint, Option.some(`${issuer}/device`))
+        assert.deepStrictEqual(metadata.revocationEndpoint, Option.some(`${issuer}/revoke`))
+        assert.deepStrictEqual(metadata.introspectionEndpoint, Option.none())
+        assert.deepStrictEqual(metadata.tokenEndpointAuthMethodsSupported, ["private_key_jwt", "client_secret_basic"])
+        assert.deepStrictEqual(metadata.codeChallengeMethodsSupported, ["S256"])
+        assert.isTrue(metadata.authorizationResponseIssParameterSupported)
+        // RFC 8414's default
+        assert.deepStrictEqual(metadata.revocationEndpointAuthMethodsSupported, ["client_secret_basic"])
+        assert.deepStrictEqual(yield* paths, [rfc8414Path])
+      })))
+
+  it.effect("falls back to openid-configuration when the RFC 8414 document is 404", () =>
+    withServer({ rfc8414: notFound, openid: json(document({ userinfo_endpoint: `${issuer}/userinfo` })) }, ({ paths }) =>
+      Effect.gen(function*() {
+        const metadata = yield* Discovery.fetch(issuer)
+        assert.deepStrictEqual(metadata.userinfoEndpoint, Option.some(`${issuer}/userinfo`))
+        assert.deepStrictEqual(yield* paths, [rfc8414Path, openidPath])
+      })))
+
+  it.effect("404 on both is MetadataUnavailable naming the last document", () =>
+    withServer({ rfc8414: notFound }, () =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(Discovery.fetch(issuer))
+        assert.strictEqual(error._tag, "MetadataUnavailable")
+        if (error._tag === "MetadataUnavailable") {
+          assert.deepStrictEqual(error.status, Option.some(404))
+          assert.strictEqual(error.url, `https://auth.example.com${openidPath}`)
+        }
+        assert.isFalse(error.retryable)
+        assert.include(error.message, "configure its endpoints by hand")
+      })))
+
+  it.effect("another error status does not fall back", () =>
+    withServer({ rfc8414: Effect.succeed(HttpServerResponse.empty({ status: 503 })) }, ({ paths }) =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(Discovery.fetch(issuer))
+        assert.strictEqual(error._tag, "MetadataUnavailable")
+        assert.isTrue(error.retryable)
+        assert.deepStrictEqual(yield* paths, [rfc8414Path])
+      })))
+
+  it.effect("a document for another issuer is IssuerMismatch", () =>
+    withServer({ rfc8414: json(document({ issuer: "https://evil.example.com/tenant1" })) }, () =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(Discovery.fetch(issuer))
+        assert.strictEqual(error._tag, "IssuerMismatch")
+        if (error._tag === "IssuerMismatch") {
+          assert.strictEqual(error.expected, issuer)
+          assert.strictEqual(error.received, "https://evil.example.com/tenant1")
+        }
+        assert.include(error.message, "its endpoints were not used")
+      })))
+
+  it.effect("the issuer is compared exactly: a trailing slash is a mismatch", () =>
+    withServer({ rfc8414: json(document({ issuer: `${issuer}/` })) }, () =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(Discovery.fetch(issuer))
+        assert.strictEqual(error._tag, "IssuerMismatch")
+      })))
+
+  it.effect("a field of the wrong type is MalformedMetadata naming it", () =>
+    withServer({ rfc8414: json(document({ token_endpoint: 42 })) }, () =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(Discovery.fetch(issuer))
+        assert.strictEqual(error._tag, "MalformedMetadata")
+        if (error._tag === "MalformedMetadata") assert.strictEqual(error.field, "token_endpoint")
+      })))
+
+  it.effect("a body that is not JSON is MalformedMetadata", () =>
+    withServer({ rfc8414: Effect.succeed(HttpServerResponse.text("<html>login</html>")) }, () =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(Discovery.fetch(issuer))
+        assert.strictEqual(error._tag, "MalformedMetadata")
+        assert.include(error.message, "is not JSON")
+      })))
+
+  it.effect("plain http: is refused off loopback, before anything is sent; loopback and allowInsecure are fine", () =>
+    withServer({ rfc8414: json(document()) }, ({ paths }) =>
+      Effect.gen(function*() {
+        const refused = yield* Effect.flip(Discovery.fetch("http://auth.example.com/tenant1"))
+        assert.strictEqual(refused._tag, "InvalidIssuer")
+        assert.include(refused.message, "must use https:")
+        for (const bad of ["not a url", "https://auth.example.com/?tenant=1", "https://auth.example.com/#x"]) {
+          assert.strictEqual((yield* Effect.flip(Discovery.fetch(bad)))._tag, "InvalidIssuer", bad)
+        }
+        assert.deepStrictEqual(yield* paths, [])
+        // the documents name another issuer than these, but they were fetched: the URL was allowed
+        const loopback = yield* Effect.flip(Discovery.fetch("http://127.0.0.1:8080/tenant1"))
+        const insecure = yield* Effect.flip(Discovery.fetch("http://auth.internal/tenant1", { allowInsecure: true }))
+        assert.deepStrictEqual([loopback._tag, insecure._tag], ["IssuerMismatch", "IssuerMismatch"])
+      })))
+})
+
+describe("Discovery service", () => {
+  it.effect("concurrent and later gets share one fetch until the TTL has passed", () =>
+    withServer({ rfc8414: json(document()) }, ({ paths }) =>
+      Effect.gen(function*() {
+        const discovery = yield* Discovery.make({ ttl: "1 hour" })
+        const all = yield* Effect.all(Array.from({ length: 20 }, () => discovery.get(issuer)), {
+          concurrency: "unbounded"
+        })
+        assert.lengthOf(all, 20)
+        yield* TestClock.adjust("59 minutes")
+        yield* discovery.get(issuer)
+        assert.lengthOf(yield* paths, 1)
+        yield* TestClock.adjust("2 minutes")
+        yield* discovery.get(issuer)
+        assert.lengthOf(yield* paths, 2)
+        yield* discovery.invalidate(issuer)
+        yield* discovery.get(issuer)
+        assert.lengthOf(yield* paths, 3)
+      })))
+
+  it.effect("an issuer mismatch is never cached: each get fetches again, and a fixed document is used", () =>
+    withServer({ rfc8414: json(document({ issuer: "https://evil.example.com" })) }, ({ paths, setRfc8414 }) =>
+      Effect.gen(function*() {
+        const discovery = yield* Discovery.make({ ttl: "1 hour" })
+        assert.strictEqual((yield* Effect.flip(discovery.get(issuer)))._tag, "IssuerMismatch")
+        assert.strictEqual((yield* Effect.flip(discovery.get(issuer)))._tag, "IssuerMismatch")
+        assert.lengthOf(yield* paths, 2)
+        yield* setRfc8414(json(document()))
+        const metadata = yield* discovery.get(issuer)
+        assert.strictEqual(metadata.issuer, issuer)
+        yield* discovery.get(issuer)
+        assert.lengthOf(yield* paths, 3)
+      })))
+
+  it.effect("the layer provides the service", () =>
+    withServer({ rfc8414: json(document()) }, () =>
+      Effect.gen(function*() {
+        const discovery = yield* Discovery.Discovery
+        assert.strictEqual((yield* discovery.get(issuer)).issuer, issuer)
+      }).pipe(Effect.provide(Discovery.layer({ ttl: "5 minutes" })))))
+})
+
+describe("Discovery.chooseClientAuth", () => {
+  const metadata = (methods?: ReadonlyArray<string>, algs?: ReadonlyArray<string>) =>
+    Schema.decodeUnknownSync(Discovery.Metadata)({
+      issuer,
+      ...(methods === undefined ? {} : { token_endpoint_auth_methods_supported: methods }),
+      ...(algs === undefined ? {} : { token_endpoint_auth_signing_alg_values_supported: algs })
+    })
+  const secret = Redacted.make("s3cret")
+  const method = (result: Either.Either<ClientAuth.ClientAuth, Discovery.NoSupportedAuthMethod>) =>
+    Either.match(result, { onLeft: (error) => error._tag, onRight: (auth) => auth._tag })
+
+  it("prefers private_key_jwt, then the secret in Basic, post, JWT, in that order", async () => {
+    const key = Redacted.make((await generateKeyPair("ES256")).privateKey)
+    const all = ["none", "client_secret_jwt", "client_secret_post", "client_secret_basic", "private_key_jwt"]
+    assert.strictEqual(method(Discovery.chooseClientAuth(metadata(all), { clientId: "c", privateKey: key, clientSecret: secret })), "PrivateKeyJwt")
+    assert.strictEqual(method(Discovery.chooseClientAuth(metadata(all), { clientId: "c", clientSecret: secret })), "ClientSecretBasic")
+    assert.strictEqual(method(Discovery.chooseClientAuth(metadata(["client_secret_post", "client_secret_jwt"]), { clientId: "c", clientSecret: secret })), "ClientSecretPost")
+    assert.strictEqual(method(Discovery.chooseClientAuth(metadata(["client_secret_jwt"]), { clientId: "c", clientSecret: secret })), "ClientSecretJwt")
+    assert.strictEqual(method(Discovery.chooseClientAuth(metadata(all), { clientId: "c" })), "None")
+  })
+
+  it("the server's signing algorithms decide whether a key or an HMAC fits", async () => {
+    const ec = Redacted.make({ ...(await exportJWK((await generateKeyPair("ES256", { extractable: true })).privateKey)) })
+    const onlyRs = metadata(["private_key_jwt", "client_secret_jwt"], ["RS256", "HS512"])
+    assert.strictEqual(method(Discovery.chooseClientAuth(onlyRs, { clientId: "c", privateKey: ec })), "NoSupportedAuthMethod")
+    assert.strictEqual(method(Discovery.chooseClientAuth(onlyRs, { clientId: "c", privateKey: ec, alg: "RS256" })), "PrivateKeyJwt")
+    const hmac = Discovery.chooseClientAuth(onlyRs, { clientId: "c", clientSecret: secret })
+    assert.isTrue(Either.isRight(hmac) && hmac.right._tag === "ClientSecretJwt" && hmac.right.alg === "HS512")
+  })
+
+  it("without token_endpoint_auth_methods_supported, client_secret_basic (RFC 8414's default)", () => {
+    assert.strictEqual(method(Discovery.chooseClientAuth(metadata(), { clientId: "c", clientSecret: secret })), "ClientSecretBasic")
+  })
+
+  it("the revocation endpoint has its own list", () => {
+    const meta = Schema.decodeUnknownSync(Discovery.Metadata)({
+      issuer,
+      token_endpoint_auth_methods_supported: ["client_secret_basic"],
+      revocation_endpoint_auth_methods_supported: ["client_secret_post"]
+    })
+    assert.strictEqual(method(Discovery.chooseClientAuth(meta, { clientId: "c", clientSecret: secret }, "revocation")), "ClientSecretPost")
+  })
+
+  it("nothing in common is NoSupportedAuthMethod listing both sides, without secrets", () => {
+    const result = Discovery.chooseClientAuth(metadata(["private_key_jwt"]), { clientId: "c", clientSecret: secret })
+    assert.isTrue(Either.isLeft(result))
+    if (Either.isLeft(result)) {
+      assert.deepStrictEqual(result.left.supported, ["private_key_jwt"])
+      assert.deepStrictEqual(result.left.usable, ["client_secret_basic", "client_secret_post", "client_secret_jwt"])
+      assert.notInclude(result.left.message, "s3cret")
+    }
+  })
+})

@@ -1,0 +1,189 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as HttpRouter from "@effect/platform/HttpRouter"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import { Cause, Duration, Effect, Exit, Logger, Option, Redacted, Scope, TestClock } from "effect"
+import { decodeJwt } from "jose"
+import * as AccessToken from "../src/AccessToken.js"
+import * as ClientAuth from "../src/ClientAuth.js"
+import * as Revocation from "../src/Revocation.js"
+import { json, layerOf, makeRecorder, type Received } from "./routerClient.js"
+
+const revocationUrl = "https://auth.example.com/oauth/revoke"
+const auth = ClientAuth.clientSecretBasic("cli", Redacted.make("s3cret"))
+const secret = Redacted.make("rt-secret-value")
+
+type Answer = Effect.Effect<HttpServerResponse.HttpServerResponse>
+
+/** Runs `body` against a revocation endpoint answering every request with `answer`. */
+const withEndpoint = <A, E, R>(
+  answer: Answer,
+  body: (received: Effect.Effect<ReadonlyArray<Received>>) => Effect.Effect<A, E, R>
+) =>
+  Effect.gen(function*() {
+    const recorder = yield* makeRecorder
+    const router = HttpRouter.empty.pipe(HttpRouter.post("/oauth/revoke", recorder.record(() => answer)))
+    return yield* body(recorder.all).pipe(Effect.provide(layerOf(router)))
+  })
+
+const ok = Effect.succeed(HttpServerResponse.empty({ status: 200 }))
+
+describe("Revocation.revoke", () => {
+  it.effect("posts the token and its hint, client-authenticated; 200 is success", () =>
+    withEndpoint(ok, (received) =>
+      Effect.gen(function*() {
+        yield* Revocation.revoke({ revocationUrl, auth, token: secret, tokenTypeHint: "refresh_token" })
+        const [request] = yield* received
+        assert.deepStrictEqual(request!.form, { token: "rt-secret-value", token_type_hint: "refresh_token" })
+        assert.match(request!.headers["authorization"]!, /^Basic /)
+        assert.strictEqual(request!.headers["content-type"], "application/x-www-form-urlencoded")
+      })))
+
+  it.effect("200 with a body (for a token the server did not know) is success too; no hint, no parameter", () =>
+    withEndpoint(json({}), (received) =>
+      Effect.gen(function*() {
+        yield* Revocation.revoke({ revocationUrl, auth, token: Redacted.make("unknown") })
+        const [request] = yield* received
+        assert.deepStrictEqual(request!.form, { token: "unknown" })
+      })))
+
+  it.effect("503 is a retryable RevocationUnavailable with the server's Retry-After", () =>
+    withEndpoint(
+      Effect.succeed(HttpServerResponse.empty({ status: 503, headers: { "retry-after": "7" } })),
+      () =>
+        Effect.gen(function*() {
+          const error = yield* Effect.flip(Revocation.revoke({ revocationUrl, auth, token: secret }))
+          assert.strictEqual(error._tag, "RevocationUnavailable")
+          assert.isTrue(error.retryable)
+          if (error._tag === "RevocationUnavailable") {
+            assert.deepStrictEqual(error.status, Option.some(503))
+            assert.deepStrictEqual(error.retryAfter, Option.some(Duration.seconds(7)))
+          }
+          assert.include(error.message, "retry the revocation later")
+          for (const text of [error.message, JSON.stringify(error), Cause.pretty(Cause.fail(error))]) {
+            assert.notInclude(text, "rt-secret-value")
+          }
+        })
+    ))
+
+  it.effect("unsupported_token_type is its own error", () =>
+    withEndpoint(json({ error: "unsupported_token_type", error_description: "refresh tokens only" }, 400), () =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(
+          Revocation.revoke({ revocationUrl, auth, token: secret, tokenTypeHint: "access_token" })
+        )
+        assert.strictEqual(error._tag, "UnsupportedTokenType")
+        assert.isFalse(error.retryable)
+        assert.include(error.message, "refresh tokens only")
+      })))
+
+  it.effect("invalid_client is RevocationRefused", () =>
+    withEndpoint(json({ error: "invalid_client" }, 401), () =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(Revocation.revoke({ revocationUrl, auth, token: secret }))
+        assert.strictEqual(error._tag, "RevocationRefused")
+        if (error._tag === "RevocationRefused") assert.deepStrictEqual(error.error, Option.some("invalid_client"))
+        assert.isFalse(error.retryable)
+      })))
+
+  it.effect("a 404 without an OAuth body is RevocationRefused", () =>
+    withEndpoint(Effect.succeed(HttpServerResponse.text("Not Found", { status: 404 })), () =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(Revocation.revoke({ revocationUrl, auth, token: secret }))
+        assert.strictEqual(error._tag, "RevocationRefused")
+        assert.include(error.message, "HTTP 404 without an OAuth error body")
+      })))
+
+  it.effect("plain http: off loopback is refused before anything is sent", () =>
+    withEndpoint(ok, (received) =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(
+          Revocation.revoke({ revocationUrl: "http://auth.example.com/oauth/revoke", auth, token: secret })
+        )
+        assert.strictEqual(error._tag, "InvalidTokenRequest")
+        assert.include(error.message, "revocation URL must use https:")
+        assert.lengthOf(yield* received, 0)
+      })))
+
+  it.effect("private_key_jwt: the assertion's audience is the revocation endpoint", () =>
+    withEndpoint(ok, (received) =>
+      Effect.gen(function*() {
+        yield* Revocation.revoke({
+          revocationUrl,
+          auth: ClientAuth.clientSecretJwt("cli", Redacted.make("shared-secret")),
+          token: secret
+        })
+        const [request] = yield* received
+        assert.strictEqual(decodeJwt(request!.form["client_assertion"]!).aud, revocationUrl)
+      })))
+})
+
+const tokenWith = (refreshToken: Option.Option<string>, expiresAt = 3_600_000) =>
+  new AccessToken.AccessToken({
+    token: Redacted.make("at-value"),
+    type: "Bearer",
+    issuedAt: 0,
+    expiresAt,
+    scopes: [],
+    refreshToken: Option.map(refreshToken, Redacted.make)
+  })
+
+/** Obtains `token` through a fetch wrapped by `onScopeClose`, then closes the scope. */
+const closeAfter = (token: AccessToken.AccessToken, advance: Duration.DurationInput = 0) =>
+  Effect.gen(function*() {
+    const scope = yield* Scope.make()
+    const fetch = yield* Revocation.onScopeClose(Effect.succeed(token), { revocationUrl, auth }).pipe(
+      Scope.extend(scope)
+    )
+    yield* fetch
+    yield* TestClock.adjust(advance)
+    yield* Scope.close(scope, Exit.void)
+  })
+
+describe("Revocation.onScopeClose", () => {
+  it.effect("revokes the refresh token of the last token when the scope closes", () =>
+    withEndpoint(ok, (received) =>
+      Effect.gen(function*() {
+        yield* closeAfter(tokenWith(Option.some("rt-last")))
+        assert.deepStrictEqual((yield* received).map((r) => r.form), [
+          { token: "rt-last", token_type_hint: "refresh_token" }
+        ])
+      })))
+
+  it.effect("without a refresh token, revokes the access token while it is valid", () =>
+    withEndpoint(ok, (received) =>
+      Effect.gen(function*() {
+        yield* closeAfter(tokenWith(Option.none()))
+        assert.deepStrictEqual((yield* received).map((r) => r.form), [
+          { token: "at-value", token_type_hint: "access_token" }
+        ])
+      })))
+
+  it.effect("an expired access token, or no token at all, is not sent", () =>
+    withEndpoint(ok, (received) =>
+      Effect.gen(function*() {
+        yield* closeAfter(tokenWith(Option.none(), 1_000), "2 seconds")
+        const scope = yield* Scope.make()
+        yield* Revocation.onScopeClose(Effect.succeed(tokenWith(Option.none())), { revocationUrl, auth }).pipe(
+          Scope.extend(scope)
+        )
+        yield* Scope.close(scope, Exit.void)
+        assert.lengthOf(yield* received, 0)
+      })))
+
+  it.effect("a failed revocation is logged without the token, and the scope still closes", () =>
+    withEndpoint(Effect.succeed(HttpServerResponse.empty({ status: 503 })), (received) =>
+      Effect.gen(function*() {
+        const lines: Array<string> = []
+        const logger = Logger.make(({ annotations, logLevel, message }) => {
+          lines.push(`${logLevel.label} ${String(message)} ${JSON.stringify(Object.fromEntries(annotations))}`)
+        })
+        yield* closeAfter(tokenWith(Option.some("rt-last"))).pipe(
+          Effect.provide(Logger.replace(Logger.defaultLogger, logger))
+        )
+        assert.lengthOf(yield* received, 1)
+        assert.lengthOf(lines, 1)
+        assert.include(lines[0], "WARN grantflow: revoking the token when its scope closed failed")
+        assert.include(lines[0], "HTTP 503")
+        assert.notInclude(lines[0], "rt-last")
+      })))
+})
