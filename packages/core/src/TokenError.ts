@@ -494,6 +494,40 @@ export class DeviceAccessDenied extends Data.TaggedError("DeviceAccessDenied")<{
 }
 
 /**
+ * The token store could not be read, and this process holds no token or
+ * refresh token of its own to go on with: a refresh-token connection cannot
+ * be refreshed without the stored refresh token. Retryable: the store may
+ * come back. The store's error is the `cause`.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * ```ts
+ * import { TokenError } from "@grantflow/core"
+ *
+ * const error = new TokenError.StoreUnavailable({ cause: new Error("ECONNREFUSED") })
+ * error.retryable // true
+ * ```
+ */
+export class StoreUnavailable extends Data.TaggedError("StoreUnavailable")<{
+  readonly cause: unknown
+}> {
+  /**
+   * The store may come back.
+   *
+   * @since 0.1.0
+   */
+  get retryable(): boolean {
+    return true
+  }
+
+  override get message(): string {
+    return "the token store could not be read and no refresh token is held in memory, so the token cannot be " +
+      "refreshed; check that the store is reachable (the error is the cause)"
+  }
+}
+
+/**
  * Every way obtaining a token can fail.
  *
  * @since 0.1.0
@@ -510,6 +544,7 @@ export type TokenError =
   | DeviceAuthorizationFailed
   | DeviceCodeExpired
   | DeviceAccessDenied
+  | StoreUnavailable
 
 /**
  * Tells whether a value is a {@link TokenError}.
@@ -528,7 +563,8 @@ export const isTokenError = (u: unknown): u is TokenError =>
   Predicate.isTagged(u, "MalformedTokenResponse") || Predicate.isTagged(u, "InvalidTokenRequest") ||
   Predicate.isTagged(u, "ReauthorizationRequired") || Predicate.isTagged(u, "RefreshTokenNotSaved") ||
   Predicate.isTagged(u, "CodeExchangeFailed") || Predicate.isTagged(u, "DeviceAuthorizationFailed") ||
-  Predicate.isTagged(u, "DeviceCodeExpired") || Predicate.isTagged(u, "DeviceAccessDenied")
+  Predicate.isTagged(u, "DeviceCodeExpired") || Predicate.isTagged(u, "DeviceAccessDenied") ||
+  Predicate.isTagged(u, "StoreUnavailable")
 
 /**
  * The server's requested wait before the next attempt, if the error carries one.

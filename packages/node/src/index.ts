@@ -4,3 +4,5 @@
 export * as Loopback from "./Loopback.js"
 export * as SimServer from "./SimServer.js"
 export * as RedirectReceiver from "./RedirectReceiver.js"
+export * as RedisTokenStore from "./RedisTokenStore.js"
+export * as FileTokenStore from "./FileTokenStore.js"

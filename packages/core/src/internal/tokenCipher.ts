@@ -1,0 +1,105 @@
+import * as ConfigError from "effect/ConfigError"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Encoding from "effect/Encoding"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as TokenCipher from "../TokenCipher.js"
+
+const VERSION = "gf1"
+const IV_BYTES = 12
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+
+const importKey = (key: TokenCipher.Key): Effect.Effect<CryptoKey, TokenCipher.InvalidKey> => {
+  if (key.id === "" || key.id.includes(".")) {
+    return Effect.fail(new TokenCipher.InvalidKey({ keyId: key.id, reason: "the id must be non-empty and without '.'" }))
+  }
+  const raw = Redacted.value(key.secret).trim()
+  const bytes = Encoding.decodeBase64(raw).pipe(Either.orElse(() => Encoding.decodeBase64Url(raw)))
+  if (Either.isLeft(bytes) || bytes.right.length !== 32) {
+    return Effect.fail(
+      new TokenCipher.InvalidKey({ keyId: key.id, reason: "it must be 32 bytes, base64 or base64url encoded" })
+    )
+  }
+  return Effect.promise(() =>
+    crypto.subtle.importKey("raw", new Uint8Array(bytes.right), { name: "AES-GCM" }, false, ["encrypt", "decrypt"])
+  )
+}
+
+/** @internal */
+export const aesGcm = (options: {
+  readonly current: TokenCipher.Key
+  readonly previous?: ReadonlyArray<TokenCipher.Key> | undefined
+}): Effect.Effect<TokenCipher.TokenCipher, TokenCipher.InvalidKey> =>
+  Effect.gen(function*() {
+    const all = [options.current, ...(options.previous ?? [])]
+    const keys = new Map<string, CryptoKey>()
+    for (const key of all) {
+      if (keys.has(key.id)) {
+        return yield* new TokenCipher.InvalidKey({ keyId: key.id, reason: "the id is given twice" })
+      }
+      keys.set(key.id, yield* importKey(key))
+    }
+    const currentId = options.current.id
+    const currentKey = keys.get(currentId)!
+
+    const seal = (plaintext: string, context: string) =>
+      Effect.promise(async () => {
+        const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES))
+        const sealed = await crypto.subtle.encrypt(
+          { name: "AES-GCM", iv, additionalData: encoder.encode(context) },
+          currentKey,
+          encoder.encode(plaintext)
+        )
+        return `${VERSION}.${currentId}.${Encoding.encodeBase64Url(iv)}.${
+          Encoding.encodeBase64Url(new Uint8Array(sealed))
+        }`
+      })
+
+    const open = (sealed: string, context: string) => {
+      const parts = sealed.split(".")
+      const malformed = new TokenCipher.DecryptionFailed({ keyId: undefined, reason: "Malformed" })
+      if (parts.length !== 4 || parts[0] !== VERSION) return Effect.fail(malformed)
+      const [, keyId, ivText, bodyText] = parts as [string, string, string, string]
+      const key = keys.get(keyId)
+      if (key === undefined) return Effect.fail(new TokenCipher.DecryptionFailed({ keyId, reason: "UnknownKey" }))
+      const iv = Encoding.decodeBase64Url(ivText)
+      const body = Encoding.decodeBase64Url(bodyText)
+      if (Either.isLeft(iv) || Either.isLeft(body) || iv.right.length !== IV_BYTES) return Effect.fail(malformed)
+      return Effect.tryPromise({
+        try: () =>
+          crypto.subtle.decrypt(
+            { name: "AES-GCM", iv: new Uint8Array(iv.right), additionalData: encoder.encode(context) },
+            key,
+            new Uint8Array(body.right)
+          ),
+        catch: (cause) => new TokenCipher.DecryptionFailed({ keyId, reason: "Tampered", cause })
+      }).pipe(Effect.map((plain) => decoder.decode(plain)))
+    }
+
+    return { seal, open } satisfies TokenCipher.TokenCipher
+  })
+
+const parseKey = (prefix: string, name: string) => (entry: string): Either.Either<TokenCipher.Key, ConfigError.ConfigError> => {
+  const colon = entry.indexOf(":")
+  return colon <= 0
+    ? Either.left(ConfigError.InvalidData([`${prefix}_${name}`], "expected <key id>:<base64 key>"))
+    : Either.right({ id: entry.slice(0, colon).trim(), secret: Redacted.make(entry.slice(colon + 1)) })
+}
+
+/** @internal */
+export const parseKeys = (prefix: string) =>
+(
+  config: { readonly current: Redacted.Redacted<string>; readonly previous: Option.Option<Redacted.Redacted<string>> }
+): Either.Either<{ readonly current: TokenCipher.Key; readonly previous: ReadonlyArray<TokenCipher.Key> }, ConfigError.ConfigError> =>
+  Either.all({
+    current: parseKey(prefix, "KEY")(Redacted.value(config.current)),
+    previous: Either.all(
+      Option.match(config.previous, {
+        onNone: () => [],
+        onSome: (list) => Redacted.value(list).split(",").filter((entry) => entry.trim() !== "")
+      }).map(parseKey(prefix, "PREVIOUS_KEYS"))
+    )
+  })

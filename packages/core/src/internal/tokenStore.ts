@@ -1,0 +1,499 @@
+import * as KeyValueStore from "@effect/platform/KeyValueStore"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Encoding from "effect/Encoding"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
+import * as AccessToken from "../AccessToken.js"
+import * as RefreshPolicy from "../RefreshPolicy.js"
+import * as TokenError from "../TokenError.js"
+import * as TokenStore from "../TokenStore.js"
+
+/** @internal */
+export const key = (parts: TokenStore.KeyParts): TokenStore.Key => {
+  const scopes = [...new Set((parts.scopes ?? []).filter((scope) => scope !== ""))].sort()
+  return [
+    parts.issuer,
+    parts.clientId,
+    parts.grant,
+    scopes.join(" "),
+    parts.resource ?? "",
+    parts.audience ?? "",
+    parts.subject ?? ""
+  ].map(encodeURIComponent).join("|") as TokenStore.Key
+}
+
+/** A random lease owner: 128 bits, so that no two processes ever share one. */
+const randomOwner = (): string => Encoding.encodeBase64Url(crypto.getRandomValues(new Uint8Array(16)))
+
+// ---------------------------------------------------------------------------
+// Records
+
+interface Encoded {
+  readonly v: 1
+  readonly t: string
+  readonly y: string
+  readonly i: number
+  readonly e: number
+  readonly s: ReadonlyArray<string>
+  readonly r?: string
+}
+
+/** @internal */
+export const encodeToken = (token: AccessToken.AccessToken): string =>
+  JSON.stringify(
+    {
+      v: 1,
+      t: Redacted.value(token.token),
+      y: token.type,
+      i: token.issuedAt,
+      e: token.expiresAt,
+      s: token.scopes,
+      ...Option.match(token.refreshToken, { onNone: () => ({}), onSome: (r) => ({ r: Redacted.value(r) }) })
+    } satisfies Encoded
+  )
+
+const isEncoded = (u: unknown): u is Encoded => {
+  if (typeof u !== "object" || u === null) return false
+  const o = u as Record<string, unknown>
+  return o.v === 1 && typeof o.t === "string" && o.t !== "" && typeof o.y === "string" &&
+    typeof o.i === "number" && typeof o.e === "number" && Array.isArray(o.s) &&
+    o.s.every((scope) => typeof scope === "string") && (o.r === undefined || typeof o.r === "string")
+}
+
+/** @internal */
+export const decodeToken = (text: string): Option.Option<AccessToken.AccessToken> => {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    return Option.none()
+  }
+  if (!isEncoded(parsed)) return Option.none()
+  return Option.some(
+    new AccessToken.AccessToken({
+      token: Redacted.make(parsed.t),
+      type: parsed.y,
+      issuedAt: parsed.i,
+      expiresAt: parsed.e,
+      scopes: parsed.s,
+      refreshToken: parsed.r === undefined ? Option.none() : Option.some(Redacted.make(parsed.r))
+    })
+  )
+}
+
+// ---------------------------------------------------------------------------
+// Leases held in this process
+
+interface HeldLease {
+  readonly owner: string
+  until: number
+}
+
+/**
+ * Leases kept in a map, with expiry read from `Clock`: the memory store's,
+ * and the `KeyValueStore` store's (which has no atomic primitive to build
+ * cross-process leases on).
+ */
+const localLeases = () => {
+  const leases = new Map<string, HeldLease>()
+
+  const holds = (key: string, owner: string, now: number): HeldLease | undefined => {
+    const held = leases.get(key)
+    return held !== undefined && held.owner === owner && held.until > now ? held : undefined
+  }
+
+  const acquire = (key: TokenStore.Key, ttl: Duration.Duration) =>
+    Effect.map(Clock.currentTimeMillis, (now): Option.Option<TokenStore.Lease> => {
+      const held = leases.get(key)
+      if (held !== undefined && held.until > now) return Option.none()
+      const owner = randomOwner()
+      const millis = Duration.toMillis(ttl)
+      leases.set(key, { owner, until: now + millis })
+      return Option.some({
+        owner,
+        extend: Effect.map(Clock.currentTimeMillis, (now) => {
+          const mine = holds(key, owner, now)
+          if (mine !== undefined) mine.until = now + millis
+          return mine !== undefined
+        }),
+        release: Effect.sync(() => {
+          if (leases.get(key)?.owner === owner) leases.delete(key)
+        })
+      })
+    })
+
+  const check = (key: TokenStore.Key, lease: TokenStore.Lease | undefined) =>
+    Effect.map(Clock.currentTimeMillis, (now) => lease === undefined || holds(key, lease.owner, now) !== undefined)
+
+  return { acquire, check }
+}
+
+const conflict = (reason: "Version" | "Lease"): TokenStore.WriteResult => ({ _tag: "Conflict", reason })
+
+// ---------------------------------------------------------------------------
+// Stores
+
+/** @internal */
+export const makeMemory: Effect.Effect<TokenStore.TokenStore["Type"]> = Effect.sync(() => {
+  const entries = new Map<string, TokenStore.Entry>()
+  const leases = localLeases()
+  return TokenStore.TokenStore.of({
+    get: (key) => Effect.sync(() => Option.fromNullable(entries.get(key))),
+    set: (key, token, options) =>
+      Effect.map(leases.check(key, options.lease), (held) => {
+        if (!held) return conflict("Lease")
+        const version = entries.get(key)?.version ?? 0
+        if (version !== options.expectedVersion) return conflict("Version")
+        entries.set(key, { token, version: version + 1 })
+        return { _tag: "Written", version: version + 1 }
+      }),
+    remove: (key, expectedVersion) =>
+      Effect.sync(() => entries.get(key)?.version === expectedVersion && entries.delete(key)),
+    acquireLease: leases.acquire
+  })
+})
+
+/** @internal */
+export const fromBackend = (
+  backend: TokenStore.Backend,
+  options: TokenStore.PersistentOptions
+): TokenStore.TokenStore["Type"] => {
+  const cipher = options.encryption
+  const open = (key: TokenStore.Key, data: string): Effect.Effect<string, TokenStore.TokenStoreError> =>
+    cipher === "none"
+      ? Effect.succeed(data)
+      : Effect.mapError(
+        cipher.open(data, key),
+        (cause) => new TokenStore.TokenStoreError({ reason: "Undecryptable", operation: "get", cause })
+      )
+  const seal = (key: TokenStore.Key, plaintext: string) =>
+    cipher === "none" ? Effect.succeed(plaintext) : cipher.seal(plaintext, key)
+
+  return TokenStore.TokenStore.of({
+    get: (key) =>
+      Effect.flatMap(backend.get(key), (record) => {
+        if (Option.isNone(record)) return Effect.succeedNone
+        const { data, version } = record.value
+        return open(key, data).pipe(
+          Effect.flatMap((plaintext) =>
+            Option.match(decodeToken(plaintext), {
+              onNone: () =>
+                Effect.fail(
+                  new TokenStore.TokenStoreError({
+                    reason: "Corrupt",
+                    operation: "get",
+                    cause: new Error(`the record of version ${version} is not a grantflow token record`)
+                  })
+                ),
+              onSome: (token) => Effect.succeedSome({ token, version })
+            })
+          ),
+          Effect.mapError((error) => new TokenStore.TokenStoreError({ ...error, version }))
+        )
+      }),
+    set: (key, token, options) =>
+      Effect.flatMap(
+        seal(key, encodeToken(token)),
+        (data) => backend.compareAndSet(key, options.expectedVersion, data, options.lease)
+      ),
+    remove: backend.remove,
+    acquireLease: backend.acquireLease
+  })
+}
+
+interface KeyValueRecord {
+  readonly version: number
+  readonly data: string
+}
+
+const decodeRecord = (text: string): Option.Option<KeyValueRecord> => {
+  try {
+    const parsed: unknown = JSON.parse(text)
+    if (typeof parsed === "object" && parsed !== null) {
+      const { data, version } = parsed as Record<string, unknown>
+      if (typeof version === "number" && Number.isInteger(version) && version > 0 && typeof data === "string") {
+        return Option.some({ version, data })
+      }
+    }
+  } catch {
+    // not JSON: reported as corrupt below
+  }
+  return Option.none()
+}
+
+/** @internal */
+export const fromKeyValueStore = (
+  store: KeyValueStore.KeyValueStore,
+  options: TokenStore.PersistentOptions
+): Effect.Effect<TokenStore.TokenStore["Type"]> =>
+  Effect.map(Effect.makeSemaphore(1), (lock) => {
+    const leases = localLeases()
+    const unavailable = (operation: string) => (cause: unknown) =>
+      new TokenStore.TokenStoreError({ reason: "Unavailable", operation, cause })
+
+    const read = (key: TokenStore.Key, operation: string) =>
+      store.get(key).pipe(
+        Effect.mapError(unavailable(operation)),
+        Effect.flatMap(Option.match({
+          onNone: () => Effect.succeedNone,
+          onSome: (text) =>
+            Option.match(decodeRecord(text), {
+              onNone: () =>
+                Effect.fail(
+                  new TokenStore.TokenStoreError({
+                    reason: "Corrupt",
+                    operation,
+                    cause: new Error("the stored value is not a {version, data} record")
+                  })
+                ),
+              onSome: Effect.succeedSome
+            })
+        }))
+      )
+
+    const versionOf = (key: TokenStore.Key, operation: string) =>
+      Effect.map(read(key, operation), Option.match({ onNone: () => 0, onSome: (record) => record.version }))
+
+    return fromBackend({
+      get: (key) => read(key, "get"),
+      // Read-compare-write under one lock: atomic for this process's writers.
+      compareAndSet: (key, expectedVersion, data, lease) =>
+        lock.withPermits(1)(Effect.gen(function*() {
+          if (!(yield* leases.check(key, lease))) return conflict("Lease")
+          const version = yield* versionOf(key, "set")
+          if (version !== expectedVersion) return conflict("Version")
+          yield* Effect.mapError(
+            store.set(key, JSON.stringify({ version: version + 1, data } satisfies KeyValueRecord)),
+            unavailable("set")
+          )
+          return { _tag: "Written", version: version + 1 } as const
+        })),
+      remove: (key, expectedVersion) =>
+        lock.withPermits(1)(Effect.gen(function*() {
+          if ((yield* versionOf(key, "remove")) !== expectedVersion) return false
+          yield* Effect.mapError(store.remove(key), unavailable("remove"))
+          return true
+        })),
+      acquireLease: leases.acquire
+    }, options)
+  })
+
+/** @internal */
+export const layerKeyValueStore = (options: TokenStore.PersistentOptions) =>
+  Layer.effect(
+    TokenStore.TokenStore,
+    Effect.flatMap(KeyValueStore.KeyValueStore, (kv) => fromKeyValueStore(kv, options))
+  )
+
+/**
+ * Writes `token` over whatever the record holds — a record that cannot be
+ * decoded too, since it is being replaced on purpose — retrying when another
+ * writer slips in between the read and the write.
+ *
+ * @internal
+ */
+export const save = (key: TokenStore.Key, token: AccessToken.AccessToken) =>
+  Effect.flatMap(TokenStore.TokenStore, (store) => {
+    const currentVersion = store.get(key).pipe(
+      Effect.map(Option.match({ onNone: () => 0, onSome: (entry) => entry.version })),
+      Effect.catchIf(
+        (error) => error.reason !== "Unavailable" && error.version !== undefined,
+        (error) => Effect.succeed(error.version!)
+      )
+    )
+    const attempt: Effect.Effect<number, TokenStore.TokenStoreError> = Effect.flatMap(
+      currentVersion,
+      (expectedVersion) =>
+        Effect.flatMap(store.set(key, token, { expectedVersion }), (result) =>
+          result._tag === "Written" ? Effect.succeed(result.version) : attempt)
+    )
+    return attempt
+  })
+
+// ---------------------------------------------------------------------------
+// The shared fetch
+
+const sameSecret = (a: Option.Option<Redacted.Redacted<string>>, b: Option.Option<Redacted.Redacted<string>>) =>
+  Option.isSome(a) && Option.isSome(b)
+    ? Redacted.value(a.value) === Redacted.value(b.value)
+    : Option.isNone(a) && Option.isNone(b)
+
+/** What the store told us: a record, no record, or nothing (it failed). */
+type Read =
+  | { readonly _tag: "Known"; readonly entry: Option.Option<TokenStore.Entry> }
+  | { readonly _tag: "Unknown"; readonly error: TokenStore.TokenStoreError }
+
+const ERROR_LOG_WINDOW_MILLIS = 60_000
+
+/** @internal */
+export const shared = <R>(options: TokenStore.SharedOptions<R>) =>
+  Effect.map(TokenStore.TokenStore, (store) => {
+    const { key } = options
+    const policy = options.policy ?? RefreshPolicy.defaultPolicy
+    const leaseTtl = Duration.decode(options.leaseTtl ?? "10 seconds")
+    const waitFor = Duration.decode(options.waitFor ?? "15 seconds")
+    const poll = options.poll ?? Schedule.spaced("100 millis")
+
+    /** The token this fetch returned last: the provider never wants it back. */
+    let lastReturned: AccessToken.AccessToken | undefined
+    /** A token whose rotated refresh token has not been written yet. */
+    let unsaved: AccessToken.AccessToken | undefined
+    let loggedAt = Number.NEGATIVE_INFINITY
+
+    const logOnce = (error: TokenStore.TokenStoreError) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        if (now - loggedAt < ERROR_LOG_WINDOW_MILLIS) return Effect.void
+        loggedAt = now
+        return Effect.logWarning("grantflow: token store error; going on without it").pipe(
+          Effect.annotateLogs({ key, reason: error.reason, operation: error.operation, error: error.message })
+        )
+      })
+
+    const read: Effect.Effect<Read> = store.get(key).pipe(
+      Effect.map((entry): Read => ({ _tag: "Known", entry })),
+      Effect.catchAll((error) => Effect.as(logOnce(error), { _tag: "Unknown", error } as Read))
+    )
+
+    /** A stored token this fetch may return: fresh, and not the one it returned last. */
+    const usable = (read: Read) =>
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        if (read._tag === "Unknown" || Option.isNone(read.entry)) return undefined
+        const token = read.entry.value.token
+        if (AccessToken.freshness(token, now, policy) !== "Fresh") return undefined
+        if (lastReturned !== undefined && AccessToken.sameToken(lastReturned, token)) return undefined
+        return token
+      })
+
+    const returning = (token: AccessToken.AccessToken) =>
+      Effect.sync(() => {
+        lastReturned = token
+        unsaved = undefined
+        return token
+      })
+
+    /** Writes a token whose refresh token rotated over whatever is stored: it is the newest the server issued. */
+    const saveUnsaved = (token: AccessToken.AccessToken): Effect.Effect<AccessToken.AccessToken, TokenError.TokenError> =>
+      save(key, token).pipe(
+        Effect.provideService(TokenStore.TokenStore, store),
+        Effect.matchEffect({
+          onFailure: (cause) =>
+            Effect.suspend(() => {
+              unsaved = token
+              return Effect.fail(new TokenError.RefreshTokenNotSaved({ cause }))
+            }),
+          onSuccess: () => returning(token)
+        })
+      )
+
+    const obtain = (base: Option.Option<AccessToken.AccessToken>) => {
+      const refreshToken = Option.flatMap(base, (token) => token.refreshToken)
+      return options.refresh !== undefined && Option.isSome(refreshToken)
+        ? options.refresh(refreshToken.value)
+        : options.acquire
+    }
+
+    /** Obtains a token from the server and writes it; `lease` fences the write when held. */
+    const renew = (state: Read, lease: TokenStore.Lease | undefined) =>
+      Effect.uninterruptibleMask((restore) => {
+        const entry = state._tag === "Known" ? state.entry : Option.none()
+        const base = state._tag === "Known"
+          ? Option.map(entry, (e) => e.token)
+          : Option.fromNullable(lastReturned)
+        if (state._tag === "Unknown" && options.refresh !== undefined && Option.isNone(base)) {
+          return Effect.fail(new TokenError.StoreUnavailable({ cause: state.error }))
+        }
+        const usedRefreshToken = Option.flatMap(base, (token) => token.refreshToken)
+        return restore(obtain(base)).pipe(
+          Effect.tapError((error) =>
+            error._tag === "ReauthorizationRequired" && Option.isSome(entry)
+              ? Effect.zipRight(
+                Effect.ignore(store.remove(key, entry.value.version)),
+                Effect.sync(() => {
+                  lastReturned = undefined
+                })
+              )
+              : Effect.void
+          ),
+          Effect.flatMap((token) => {
+            const rotated = Option.isSome(token.refreshToken) && !sameSecret(token.refreshToken, usedRefreshToken)
+            if (state._tag === "Unknown") return rotated ? saveUnsaved(token) : returning(token)
+            const expectedVersion = Option.match(entry, { onNone: () => 0, onSome: (e) => e.version })
+            return store.set(key, token, { expectedVersion, lease }).pipe(
+              Effect.matchEffect({
+                onFailure: (error) => rotated ? saveUnsaved(token) : Effect.zipRight(logOnce(error), returning(token)),
+                onSuccess: (result) =>
+                  result._tag === "Written"
+                    ? returning(token)
+                    // Another writer got there first: its record stays (it is newer than
+                    // what this run read); the token obtained is valid and is served.
+                    : Effect.logWarning("grantflow: token store changed during a refresh; keeping the stored record")
+                      .pipe(
+                        Effect.annotateLogs({ key, reason: result.reason }),
+                        Effect.zipRight(returning(token))
+                      )
+              })
+            )
+          })
+        )
+      })
+
+    /** Holds `lease` while the refresh runs: extended every third of its time to live, released at the end. */
+    const withLease = (lease: TokenStore.Lease) =>
+      Effect.gen(function*() {
+        const extending = Effect.ignore(lease.extend).pipe(
+          Effect.repeat(Schedule.spaced(Duration.divide(leaseTtl, 3).pipe(Option.getOrElse(() => leaseTtl)))),
+          Effect.delay(Duration.divide(leaseTtl, 3).pipe(Option.getOrElse(() => leaseTtl)))
+        )
+        yield* Effect.forkScoped(extending)
+        const again = yield* read
+        const theirs = yield* usable(again)
+        return theirs !== undefined ? yield* returning(theirs) : yield* renew(again, lease)
+      }).pipe(Effect.ensuring(lease.release), Effect.scoped)
+
+    type Waited =
+      | { readonly _tag: "Theirs"; readonly token: AccessToken.AccessToken }
+      | { readonly _tag: "Lease"; readonly lease: TokenStore.Lease }
+
+    /** Another process holds the lease: wait for its token, or for the lease to be free. */
+    const awaitOther: Effect.Effect<Option.Option<Waited>> = Effect.gen(function*() {
+      const theirs = yield* usable(yield* read)
+      if (theirs !== undefined) return { _tag: "Theirs", token: theirs } as const
+      const lease = yield* Effect.orElseSucceed(store.acquireLease(key, leaseTtl), Option.none)
+      return Option.isSome(lease) ? { _tag: "Lease", lease: lease.value } as const : yield* Effect.fail("held")
+    }).pipe(
+      Effect.retry(poll),
+      Effect.timeoutOption(waitFor),
+      Effect.orElseSucceed(() => Option.none<Waited>())
+    )
+
+    const run: Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, R> = Effect.gen(function*() {
+      if (unsaved !== undefined) return yield* saveUnsaved(unsaved)
+      const state = yield* read
+      const stored = yield* usable(state)
+      if (stored !== undefined) return yield* returning(stored)
+      if (state._tag === "Unknown") return yield* renew(state, undefined)
+      const lease = yield* Effect.either(store.acquireLease(key, leaseTtl))
+      if (Either.isLeft(lease)) {
+        // The store cannot grant leases right now: in-process single flight still holds.
+        yield* logOnce(lease.left)
+        return yield* renew(state, undefined)
+      }
+      if (Option.isSome(lease.right)) return yield* withLease(lease.right.value)
+      const waited = yield* awaitOther
+      if (Option.isNone(waited)) {
+        yield* Effect.logWarning("grantflow: waited too long for another process's refresh; refreshing here")
+          .pipe(Effect.annotateLogs({ key }))
+        return yield* renew(yield* read, undefined)
+      }
+      return waited.value._tag === "Theirs"
+        ? yield* returning(waited.value.token)
+        : yield* withLease(waited.value.lease)
+    })
+
+    return run
+  })

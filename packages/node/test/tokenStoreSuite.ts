@@ -1,0 +1,209 @@
+/**
+ * What every TokenStore must do, run against each implementation: the
+ * compare-and-set record, leases, and the shared fetch (two providers
+ * standing in for two processes) against the simulated server in memory.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { AccessToken, ClientAuth, Grant, RefreshPolicy, TokenProvider, TokenStore } from "@grantflow/core"
+import { AuthServer, Journal } from "@grantflow/testing"
+import { Duration, Effect, Layer, Option, Redacted, Schedule } from "effect"
+
+let counter = 0
+/** A key of its own for each test, so that stores shared between tests never mix records. */
+export const freshKey = (grant = "client_credentials") =>
+  TokenStore.key({ issuer: "http://127.0.0.1", clientId: "app", grant, subject: `test-${process.pid}-${++counter}-${Date.now()}` })
+
+export const tokenOf = (value: string, refresh?: string, expiresAt = Date.now() + 3_600_000) =>
+  new AccessToken.AccessToken({
+    token: Redacted.make(value),
+    type: "Bearer",
+    issuedAt: expiresAt - 3_600_000,
+    expiresAt,
+    scopes: ["b", "a"],
+    refreshToken: refresh === undefined ? Option.none() : Option.some(Redacted.make(refresh))
+  })
+
+const value = (token: AccessToken.AccessToken) => Redacted.value(token.token)
+
+const serverOptions = (extra: Partial<AuthServer.Options> = {}): AuthServer.Options => ({
+  clients: [{ clientId: "app", clientSecret: "app-secret", grants: ["client_credentials", "refresh_token"] }],
+  refreshTokenForClientCredentials: true,
+  ...extra
+})
+
+const auth = ClientAuth.clientSecretBasic("app", Redacted.make("app-secret"))
+const tokenUrl = "http://127.0.0.1/token"
+const policy = RefreshPolicy.make({ retry: Schedule.recurs(2) })
+
+/** One "process": a provider over the shared fetch, refreshing with the stored refresh token. */
+export const member = (key: TokenStore.Key, options: { readonly refresh?: boolean } = {}) =>
+  Effect.flatMap(
+    TokenStore.shared({
+      key,
+      policy,
+      acquire: Grant.clientCredentials({ tokenUrl, auth }),
+      refresh: options.refresh === false ? undefined : (refreshToken) => Grant.refreshToken({ tokenUrl, auth, refreshToken }),
+      leaseTtl: "1 second",
+      poll: Schedule.spaced("20 millis")
+    }),
+    (fetch) => TokenProvider.make(fetch, { policy })
+  )
+
+const tokenRequests = Effect.flatMap(AuthServer.AuthServer, (server) =>
+  Effect.map(server.journal, Journal.tokenRequests))
+
+export const storeSuite = (name: string, StoreLive: Layer.Layer<TokenStore.TokenStore, unknown>) => {
+  const withServer = (extra?: Partial<AuthServer.Options>) =>
+    AuthServer.layerClient.pipe(Layer.provideMerge(AuthServer.layer(serverOptions(extra))), Layer.merge(StoreLive))
+
+  describe(`${name}: records`, () => {
+    it.live("writes with compare-and-set on the version", () =>
+      Effect.gen(function*() {
+        const store = yield* TokenStore.TokenStore
+        const key = freshKey()
+        assert.isTrue(Option.isNone(yield* store.get(key)))
+        assert.deepStrictEqual(yield* store.set(key, tokenOf("one"), { expectedVersion: 0 }), { _tag: "Written", version: 1 })
+        assert.deepStrictEqual(yield* store.set(key, tokenOf("stale"), { expectedVersion: 0 }), {
+          _tag: "Conflict",
+          reason: "Version"
+        })
+        assert.deepStrictEqual(yield* store.set(key, tokenOf("two"), { expectedVersion: 1 }), { _tag: "Written", version: 2 })
+        const entry = Option.getOrThrow(yield* store.get(key))
+        assert.strictEqual(entry.version, 2)
+        assert.strictEqual(value(entry.token), "two")
+      }).pipe(Effect.provide(StoreLive)))
+
+    it.live("keeps every field of a token, the refresh token included", () =>
+      Effect.gen(function*() {
+        const store = yield* TokenStore.TokenStore
+        const key = freshKey()
+        const token = tokenOf("access", "refresh", 1_900_000_000_123)
+        yield* store.set(key, token, { expectedVersion: 0 })
+        const stored = Option.getOrThrow(yield* store.get(key)).token
+        assert.isTrue(AccessToken.sameToken(stored, token))
+        assert.strictEqual(stored.type, "Bearer")
+        assert.strictEqual(stored.issuedAt, token.issuedAt)
+        assert.strictEqual(stored.expiresAt, 1_900_000_000_123)
+        assert.deepStrictEqual(stored.scopes, ["b", "a"])
+        assert.deepStrictEqual(Option.map(stored.refreshToken, Redacted.value), Option.some("refresh"))
+      }).pipe(Effect.provide(StoreLive)))
+
+    it.live("removes a record only at the version it was read at", () =>
+      Effect.gen(function*() {
+        const store = yield* TokenStore.TokenStore
+        const key = freshKey()
+        yield* store.set(key, tokenOf("one"), { expectedVersion: 0 })
+        yield* store.set(key, tokenOf("two"), { expectedVersion: 1 })
+        assert.isFalse(yield* store.remove(key, 1))
+        assert.isTrue(Option.isSome(yield* store.get(key)))
+        assert.isTrue(yield* store.remove(key, 2))
+        assert.isTrue(Option.isNone(yield* store.get(key)))
+      }).pipe(Effect.provide(StoreLive)))
+
+    it.live("grants a lease to one owner at a time, and fences writes with it", () =>
+      Effect.gen(function*() {
+        const store = yield* TokenStore.TokenStore
+        const key = freshKey()
+        const ttl = Duration.millis(300)
+        const first = Option.getOrThrow(yield* store.acquireLease(key, ttl))
+        assert.isTrue(Option.isNone(yield* store.acquireLease(key, ttl)))
+        assert.deepStrictEqual(yield* store.set(key, tokenOf("one"), { expectedVersion: 0, lease: first }), {
+          _tag: "Written",
+          version: 1
+        })
+        assert.isTrue(yield* first.extend)
+        yield* first.release
+        const second = Option.getOrThrow(yield* store.acquireLease(key, ttl))
+        assert.notStrictEqual(second.owner, first.owner)
+        // The first owner's lease is gone: its write is refused, and it cannot release the second's.
+        assert.deepStrictEqual(yield* store.set(key, tokenOf("late"), { expectedVersion: 1, lease: first }), {
+          _tag: "Conflict",
+          reason: "Lease"
+        })
+        assert.isFalse(yield* first.extend)
+        yield* first.release
+        assert.isTrue(Option.isNone(yield* store.acquireLease(key, ttl)))
+        // An owner that stops extending loses the lease when it expires.
+        yield* Effect.sleep("450 millis")
+        assert.isFalse(yield* second.extend)
+        assert.isTrue(Option.isSome(yield* store.acquireLease(key, ttl)))
+      }).pipe(Effect.provide(StoreLive)))
+  })
+
+  describe(`${name}: shared by several processes`, () => {
+    it.live("two processes: one token request, and the second serves the first's token", () =>
+      Effect.gen(function*() {
+        const key = freshKey()
+        const a = yield* member(key)
+        const b = yield* member(key)
+        const [ta, tb] = yield* Effect.all([a.get, b.get], { concurrency: "unbounded" })
+        assert.isTrue(AccessToken.sameToken(ta, tb))
+        assert.strictEqual((yield* tokenRequests).length, 1)
+      }).pipe(Effect.scoped, Effect.provide(withServer())))
+
+    it.live("ten processes asking at once for an expired token: one token request", () =>
+      Effect.gen(function*() {
+        const key = freshKey()
+        const store = yield* TokenStore.TokenStore
+        yield* store.set(key, tokenOf("expired", undefined, Date.now() - 1), { expectedVersion: 0 })
+        const processes = yield* Effect.all(Array.from({ length: 10 }, () => member(key, { refresh: false })))
+        const tokens = yield* Effect.all(processes.map((p) => p.get), { concurrency: "unbounded" })
+        assert.strictEqual(new Set(tokens.map(value)).size, 1)
+        assert.strictEqual((yield* tokenRequests).length, 1)
+      }).pipe(Effect.scoped, Effect.provide(withServer())))
+
+    it.live("a rejected token is replaced, not served again from the store", () =>
+      Effect.gen(function*() {
+        const key = freshKey()
+        const a = yield* member(key)
+        const b = yield* member(key)
+        const first = yield* a.get
+        yield* a.invalidate(first)
+        const second = yield* a.get
+        assert.isFalse(AccessToken.sameToken(first, second))
+        // b has never seen a token: it takes the newest from the store.
+        assert.isTrue(AccessToken.sameToken(yield* b.get, second))
+        assert.strictEqual((yield* tokenRequests).length, 2)
+      }).pipe(Effect.scoped, Effect.provide(withServer())))
+
+    it.live("rotating refresh tokens pass from process to process: no refresh token is ever sent twice", () =>
+      Effect.gen(function*() {
+        const key = freshKey("refresh_token")
+        const processes = [yield* member(key), yield* member(key), yield* member(key)]
+        for (let round = 0; round < 9; round++) {
+          const p = processes[round % 3]!
+          const rejected = yield* p.get
+          yield* p.invalidate(rejected)
+          assert.isFalse(AccessToken.sameToken(yield* p.get, rejected))
+        }
+        const journal = yield* Effect.flatMap(AuthServer.AuthServer, (server) => server.journal)
+        yield* Journal.noRefreshTokenUsedTwice(journal)
+        const refreshes = Journal.tokenRequests(journal).filter((entry) => entry.grantType === "refresh_token")
+        // A process whose rejected token another process has already replaced takes the
+        // replacement from the store: rounds 3, 4, 6 and 7 send nothing.
+        assert.strictEqual(refreshes.length, 5)
+        assert.isTrue(refreshes.every((entry) => entry.status === 200))
+        const families = yield* Effect.flatMap(AuthServer.AuthServer, (server) => server.families)
+        assert.strictEqual(families.length, 1)
+        assert.isFalse(families[0]!.revoked)
+        assert.strictEqual(families[0]!.generation, 6)
+      }).pipe(Effect.scoped, Effect.provide(withServer({ refreshRotation: true }))))
+
+    it.live("invalid_grant fails with ReauthorizationRequired and removes the record that held the refused refresh token", () =>
+      Effect.gen(function*() {
+        const key = freshKey("refresh_token")
+        const server = yield* AuthServer.AuthServer
+        const store = yield* TokenStore.TokenStore
+        const p = yield* member(key)
+        const first = yield* p.get
+        const families = yield* server.families
+        yield* server.revokeFamily(families[0]!.id)
+        yield* p.invalidate(first)
+        const error = yield* Effect.flip(p.get)
+        assert.strictEqual(error._tag, "ReauthorizationRequired")
+        const grants = (yield* tokenRequests).map((entry) => [entry.grantType, entry.status])
+        assert.deepStrictEqual(grants, [["client_credentials", 200], ["refresh_token", 400]])
+        assert.isTrue(Option.isNone(yield* store.get(key)))
+      }).pipe(Effect.scoped, Effect.provide(withServer())))
+  })
+}
