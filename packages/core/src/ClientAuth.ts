@@ -390,35 +390,13 @@ const basicCredentials = (self: ClientSecretBasic): string => {
   return `Basic ${base64(encoder.encode(pair))}`
 }
 
-/**
- * Adds the client authentication to a token request: an `Authorization`
- * header for `client_secret_basic`, `client_id` (and `client_secret`) form
- * parameters otherwise. This is the last step before the request is sent:
- * its result holds the secret in clear.
- *
- * `private_key_jwt` and `client_secret_jwt` need an assertion signed at send
- * time, which a pure function cannot do: given one of them, `apply` throws a
- * `TypeError`. Use {@link authenticate}, which handles every method.
- *
- * @since 0.1.0
- * @category combinators
- * @example
- * ```ts
- * import { ClientAuth } from "@grantflow/core"
- * import { Headers, UrlParams } from "@effect/platform"
- * import { Redacted } from "effect"
- *
- * const parts = ClientAuth.apply(
- *   { headers: Headers.empty, params: UrlParams.fromInput({ grant_type: "client_credentials" }) },
- *   ClientAuth.clientSecretBasic("my client", Redacted.make("s3cret"))
- * )
- * Headers.get(parts.headers, "authorization") // Option.some("Basic bXkrY2xpZW50OnMzY3JldA==")
- * ```
- */
-export const apply: {
-  (self: ClientAuth): (parts: TokenRequestParts) => TokenRequestParts
-  (parts: TokenRequestParts, self: ClientAuth): TokenRequestParts
-} = dual(2, (parts: TokenRequestParts, self: ClientAuth): TokenRequestParts => {
+// The methods whose parts are fixed: an `Authorization` header for
+// client_secret_basic, form parameters otherwise. The JWT methods sign an
+// assertion at send time, in `authenticate`.
+const staticParts = (
+  parts: TokenRequestParts,
+  self: ClientSecretBasic | ClientSecretPost | None
+): TokenRequestParts => {
   switch (self._tag) {
     case "ClientSecretBasic":
       return { headers: Headers.set(parts.headers, "authorization", basicCredentials(self)), params: parts.params }
@@ -432,11 +410,8 @@ export const apply: {
       }
     case "None":
       return { headers: parts.headers, params: UrlParams.append(parts.params, "client_id", self.clientId) }
-    case "PrivateKeyJwt":
-    case "ClientSecretJwt":
-      throw new TypeError(`ClientAuth.apply cannot sign the assertion of ${methodName(self)}: use ClientAuth.authenticate`)
   }
-})
+}
 
 /**
  * RFC 7523 §2.2: the `client_assertion_type` of a JWT client assertion.
@@ -454,12 +429,18 @@ export const jwtAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt
 
 /**
  * Adds the client authentication to a request for `endpoint` (the token,
- * device authorization or revocation endpoint), whatever the method: for
- * `private_key_jwt` and `client_secret_jwt` it signs a new assertion — a fresh
- * `jti`, `iat` and `exp` from `Clock` — and adds `client_id`,
- * `client_assertion_type` and `client_assertion`; the other methods are
- * {@link apply}. Run it when the request is sent, once per attempt. A key
- * that cannot sign fails with `TokenError.InvalidTokenRequest`.
+ * device authorization or revocation endpoint), whatever the method:
+ *
+ * - `client_secret_basic`: an `Authorization: Basic` header;
+ * - `client_secret_post`: `client_id` and `client_secret` form parameters;
+ * - `none`: the `client_id` form parameter;
+ * - `private_key_jwt` and `client_secret_jwt`: a new assertion — a fresh
+ *   `jti`, `iat` and `exp` from `Clock` — as `client_assertion`, with
+ *   `client_id` and `client_assertion_type`.
+ *
+ * Run it when the request is sent, once per attempt: its result holds the
+ * secret (or a signed assertion) in clear. A key that cannot sign fails with
+ * `TokenError.InvalidTokenRequest`; the other methods always succeed.
  *
  * @since 0.1.0
  * @category combinators
@@ -469,19 +450,28 @@ export const jwtAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt
  * import { Headers, UrlParams } from "@effect/platform"
  * import { Effect, Redacted } from "effect"
  *
- * const parts = ClientAuth.authenticate(
- *   { headers: Headers.empty, params: UrlParams.fromInput({ grant_type: "client_credentials" }) },
- *   ClientAuth.clientSecretJwt("my-client", Redacted.make("a-long-shared-secret")),
- *   new URL("https://auth.example.com/oauth/token")
- * )
- * // Effect<TokenRequestParts, TokenError.InvalidTokenRequest>
+ * const tokenUrl = new URL("https://auth.example.com/oauth/token")
+ * const base = { headers: Headers.empty, params: UrlParams.fromInput({ grant_type: "client_credentials" }) }
+ *
+ * const program = Effect.gen(function*() {
+ *   const basic = yield* ClientAuth.authenticate(base, ClientAuth.clientSecretBasic("my client", Redacted.make("s3cret")), tokenUrl)
+ *   Headers.get(basic.headers, "authorization") // Option.some("Basic bXkrY2xpZW50OnMzY3JldA==")
+ *
+ *   // a new assertion, signed now, for this very request
+ *   const signed = yield* ClientAuth.authenticate(
+ *     base,
+ *     ClientAuth.clientSecretJwt("my-client", Redacted.make("a-long-shared-secret")),
+ *     tokenUrl
+ *   )
+ *   return UrlParams.getFirst(signed.params, "client_assertion_type")
+ * })
  * ```
  */
 export const authenticate: {
   (self: ClientAuth, endpoint: URL): (parts: TokenRequestParts) => Effect.Effect<TokenRequestParts, TokenError.InvalidTokenRequest>
   (parts: TokenRequestParts, self: ClientAuth, endpoint: URL): Effect.Effect<TokenRequestParts, TokenError.InvalidTokenRequest>
 } = dual(3, (parts: TokenRequestParts, self: ClientAuth, endpoint: URL) => {
-  if (self._tag !== "PrivateKeyJwt" && self._tag !== "ClientSecretJwt") return Effect.succeed(apply(parts, self))
+  if (self._tag !== "PrivateKeyJwt" && self._tag !== "ClientSecretJwt") return Effect.succeed(staticParts(parts, self))
   const signer: assertion.Signer = self._tag === "PrivateKeyJwt"
     ? { _tag: "Key", key: self.key, alg: self.alg, kid: self.kid }
     : { _tag: "Secret", secret: self.clientSecret, alg: self.alg }

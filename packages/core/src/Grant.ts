@@ -54,8 +54,9 @@ export interface CommonOptions {
  * - `scopes`: sent space-separated as `scope` (omitted when empty);
  * - `audience`: the `audience` parameter that Auth0, Okta and others expect;
  * - `resource`: one or more `resource` parameters (RFC 8707);
- * - `extraParams`: any other form parameters. They cannot set `grant_type` or
- *   the client authentication parameters.
+ * - `extraParams`: any other form parameters. They cannot set `grant_type`,
+ *   the client authentication parameters, or a parameter that the options
+ *   above already set.
  *
  * @since 0.1.0
  * @category models
@@ -67,15 +68,8 @@ export interface ClientCredentialsOptions extends CommonOptions {
   readonly extraParams?: Readonly<Record<string, string>> | undefined
 }
 
-// Set by the grant or by the client authentication; an extra parameter that
-// repeats one of them would make the request ambiguous.
-const reservedParams: ReadonlySet<string> = new Set([
-  "grant_type",
-  "client_id",
-  "client_secret",
-  "client_assertion",
-  "client_assertion_type"
-])
+const many = (value: string | ReadonlyArray<string> | undefined): ReadonlyArray<string> =>
+  value === undefined ? [] : typeof value === "string" ? [value] : value
 
 /**
  * The client credentials grant (RFC 6749 §4.4): the client obtains a token
@@ -102,31 +96,19 @@ const reservedParams: ReadonlySet<string> = new Set([
 export const clientCredentials = (
   options: ClientCredentialsOptions
 ): Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, HttpClient.HttpClient> => {
-  const extra = Object.entries(options.extraParams ?? {})
-  const reserved = extra.find(([key]) => reservedParams.has(key))
-  if (reserved !== undefined) {
-    return Effect.fail(
-      new TokenError.InvalidTokenRequest({
-        reason: `extraParams cannot set "${reserved[0]}": the grant or the client authentication sets it`
-      })
-    )
-  }
   const scopes = (options.scopes ?? []).filter((scope) => scope !== "")
-  const resources = options.resource === undefined
-    ? []
-    : typeof options.resource === "string"
-    ? [options.resource]
-    : options.resource
+  const params = [
+    ...(scopes.length > 0 ? [["scope", scopes.join(" ")] as const] : []),
+    ...(options.audience !== undefined ? [["audience", options.audience] as const] : []),
+    ...many(options.resource).map((resource) => ["resource", resource] as const)
+  ]
+  const extra = internal.checkExtraParams(options.extraParams, params.map(([key]) => key))
+  if (Either.isLeft(extra)) return Effect.fail(extra.left)
   return internal.execute({
     grantType: "client_credentials",
     tokenUrl: options.tokenUrl,
     auth: options.auth,
-    params: [
-      ...(scopes.length > 0 ? [["scope", scopes.join(" ")] as const] : []),
-      ...(options.audience !== undefined ? [["audience", options.audience] as const] : []),
-      ...resources.map((resource) => ["resource", resource] as const),
-      ...extra
-    ],
+    params: [...params, ...extra.right],
     timeout: options.timeout,
     allowInsecure: options.allowInsecure,
     defaultLifetime: options.defaultLifetime,
@@ -474,6 +456,12 @@ export interface UserCode {
  * - `deviceAuthorizationUrl`: the device authorization endpoint, checked like
  *   the token URL;
  * - `scopes`: sent space-separated as `scope` (omitted when empty);
+ * - `audience`: the `audience` parameter of the device authorization request,
+ *   which Auth0 and others use to choose the API the token is for;
+ * - `extraParams`: any other parameters of the device authorization request
+ *   (the token endpoint's polls carry only the device code). They cannot set
+ *   the client authentication parameters or a parameter the options above
+ *   already set;
  * - `onUserCode`: shows the user code to the user. Polling starts once it
  *   has succeeded; its failure ends the flow.
  *
@@ -483,6 +471,8 @@ export interface UserCode {
 export interface DeviceCodeOptions<E = never, R = never> extends CommonOptions {
   readonly deviceAuthorizationUrl: string | URL
   readonly scopes?: ReadonlyArray<string> | undefined
+  readonly audience?: string | undefined
+  readonly extraParams?: Readonly<Record<string, string>> | undefined
   readonly onUserCode: (info: UserCode) => Effect.Effect<void, E, R>
 }
 
@@ -490,7 +480,8 @@ export interface DeviceCodeOptions<E = never, R = never> extends CommonOptions {
  * The device authorization grant (RFC 8628), for devices without a browser
  * or keyboard, and command lines. Each run
  *
- * 1. requests a device code from `deviceAuthorizationUrl` (a failure is a
+ * 1. requests a device code from `deviceAuthorizationUrl`, with the scopes,
+ *    the audience and the extra parameters (a failure is a
  *    {@link TokenError.DeviceAuthorizationFailed});
  * 2. hands the user code to `onUserCode`;
  * 3. polls the token endpoint, first one interval after the code was shown,
@@ -518,6 +509,7 @@ export interface DeviceCodeOptions<E = never, R = never> extends CommonOptions {
  *   tokenUrl: "https://auth.example.com/oauth/token",
  *   auth: ClientAuth.none("my-cli"),
  *   scopes: ["openid", "offline_access"],
+ *   audience: "https://api.example.com",
  *   onUserCode: ({ userCode, verificationUri }) => Console.log(`Open ${verificationUri} and enter ${userCode}`)
  * })
  * ```
@@ -723,9 +715,6 @@ export interface ExchangedToken {
   readonly token: AccessToken.AccessToken
   readonly issuedTokenType: Option.Option<string>
 }
-
-const many = (value: string | ReadonlyArray<string> | undefined): ReadonlyArray<string> =>
-  value === undefined ? [] : typeof value === "string" ? [value] : value
 
 /**
  * Token exchange (RFC 8693): trades a token — a user's access token, an ID

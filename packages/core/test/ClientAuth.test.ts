@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Headers from "@effect/platform/Headers"
 import * as UrlParams from "@effect/platform/UrlParams"
-import { Equal, Inspectable, Option, Redacted } from "effect"
+import { Effect, Equal, Inspectable, Option, Redacted } from "effect"
 import { inspect } from "node:util"
 import * as ClientAuth from "../src/ClientAuth.js"
 
@@ -10,8 +10,12 @@ const base: ClientAuth.TokenRequestParts = {
   params: UrlParams.fromInput([["grant_type", "client_credentials"]])
 }
 
-const authorization = (auth: ClientAuth.ClientAuth) =>
-  Headers.get(ClientAuth.apply(base, auth).headers, "authorization")
+const tokenUrl = new URL("https://auth.example.com/oauth/token")
+
+// the methods without an assertion need neither a Clock nor any other service: they succeed at once
+const partsOf = (auth: ClientAuth.ClientAuth) => Effect.runSync(ClientAuth.authenticate(base, auth, tokenUrl))
+
+const authorization = (auth: ClientAuth.ClientAuth) => Headers.get(partsOf(auth).headers, "authorization")
 
 const basic = (id: string, secret: string, encoding?: ClientAuth.BasicEncoding) =>
   authorization(ClientAuth.clientSecretBasic(id, Redacted.make(secret), encoding ? { encoding } : undefined))
@@ -52,7 +56,7 @@ describe("ClientAuth", () => {
     })
 
     it("adds no form parameters and keeps the other headers", () => {
-      const parts = ClientAuth.apply(base, ClientAuth.clientSecretBasic("id", Redacted.make("secret")))
+      const parts = partsOf(ClientAuth.clientSecretBasic("id", Redacted.make("secret")))
       assert.deepStrictEqual(parts.params, base.params)
       assert.deepStrictEqual(Headers.get(parts.headers, "accept"), Option.some("application/json"))
     })
@@ -68,7 +72,7 @@ describe("ClientAuth", () => {
   })
 
   it("client_secret_post adds client_id and client_secret form parameters, no header", () => {
-    const parts = ClientAuth.apply(base, ClientAuth.clientSecretPost("my client", Redacted.make("pä ss")))
+    const parts = partsOf(ClientAuth.clientSecretPost("my client", Redacted.make("pä ss")))
     assert.deepStrictEqual(parts.params, [
       ["grant_type", "client_credentials"],
       ["client_id", "my client"],
@@ -78,14 +82,14 @@ describe("ClientAuth", () => {
   })
 
   it("none adds client_id only", () => {
-    const parts = ClientAuth.apply(base, ClientAuth.none("cli"))
+    const parts = partsOf(ClientAuth.none("cli"))
     assert.deepStrictEqual(parts.params, [["grant_type", "client_credentials"], ["client_id", "cli"]])
     assert.isTrue(Option.isNone(Headers.get(parts.headers, "authorization")))
   })
 
-  it("apply is pipeable", () => {
+  it("authenticate is pipeable", () => {
     const auth = ClientAuth.none("cli")
-    assert.deepStrictEqual(ClientAuth.apply(auth)(base), ClientAuth.apply(base, auth))
+    assert.deepStrictEqual(Effect.runSync(ClientAuth.authenticate(auth, tokenUrl)(base)), partsOf(auth))
   })
 
   it("methodName gives the registered method names", () => {

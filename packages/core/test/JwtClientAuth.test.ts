@@ -205,11 +205,11 @@ describe("ClientAuth.authenticate", () => {
     params: UrlParams.fromInput([["grant_type", "client_credentials"]])
   }
 
-  it.effect("is apply for the methods that need no signing", () =>
+  it.effect("the methods that need no signing add their parts, with no assertion", () =>
     Effect.gen(function*() {
-      const auth = ClientAuth.clientSecretPost("c", Redacted.make("s"))
-      const parts = yield* ClientAuth.authenticate(base, auth, new URL(tokenUrl))
-      assert.deepStrictEqual(parts, ClientAuth.apply(base, auth))
+      const parts = yield* ClientAuth.authenticate(base, ClientAuth.clientSecretPost("c", Redacted.make("s")), new URL(tokenUrl))
+      assert.deepStrictEqual(parts.params, [["grant_type", "client_credentials"], ["client_id", "c"], ["client_secret", "s"]])
+      assert.deepStrictEqual(parts.headers, Headers.empty)
     }))
 
   it.effect("is pipeable and reads the time from Clock", () =>
@@ -223,13 +223,23 @@ describe("ClientAuth.authenticate", () => {
       assert.strictEqual(yield* Clock.currentTimeMillis, 42_000)
     }))
 
-  it("apply refuses to handle a JWT method, which needs signing", () => {
-    assert.throws(
-      () => ClientAuth.apply(base, ClientAuth.clientSecretJwt("c", Redacted.make("s"))),
-      TypeError,
-      "ClientAuth.authenticate"
-    )
-  })
+  it.effect("is total: every method gives its parts, and the public module has no throwing apply", () =>
+    Effect.gen(function*() {
+      const methods = [
+        ClientAuth.clientSecretBasic("c", Redacted.make("s")),
+        ClientAuth.clientSecretPost("c", Redacted.make("s")),
+        ClientAuth.none("c"),
+        ClientAuth.privateKeyJwt("c", Redacted.make(pem)),
+        ClientAuth.clientSecretJwt("c", Redacted.make("s"))
+      ]
+      for (const auth of methods) {
+        const parts = yield* ClientAuth.authenticate(base, auth, new URL(tokenUrl))
+        const identified = Option.isSome(Headers.get(parts.headers, "authorization")) ||
+          Option.isSome(UrlParams.getFirst(parts.params, "client_id"))
+        assert.isTrue(identified, ClientAuth.methodName(auth))
+      }
+      assert.notProperty(ClientAuth, "apply")
+    }))
 
   it("methodName names the JWT methods", () => {
     assert.strictEqual(ClientAuth.methodName(ClientAuth.privateKeyJwt("c", Redacted.make(pem))), "private_key_jwt")

@@ -133,11 +133,16 @@ export const run = <E, R>(
     // checked before the user is shown a code that could never be redeemed
     yield* tokenRequest.checkTokenUrl(options.tokenUrl, allowInsecure)
     const scopes = (options.scopes ?? []).filter((scope) => scope !== "")
+    const params = [
+      ...(scopes.length > 0 ? [["scope", scopes.join(" ")] as const] : []),
+      ...(options.audience !== undefined ? [["audience", options.audience] as const] : [])
+    ]
+    const extra = yield* tokenRequest.checkExtraParams(options.extraParams, params.map(([key]) => key))
 
     const answer = yield* tokenRequest.post({
       url: deviceUrl,
       auth: options.auth,
-      params: scopes.length > 0 ? [["scope", scopes.join(" ")]] : [],
+      params: [...params, ...extra],
       timeout: options.timeout
     }).pipe(
       Effect.mapError((error) =>

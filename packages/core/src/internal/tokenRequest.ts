@@ -104,6 +104,41 @@ export const checkTokenUrl = (
   allowInsecure: boolean
 ): Either.Either<URL, TokenError.InvalidTokenRequest> => checkEndpointUrl(tokenUrl, allowInsecure, "token URL")
 
+// Set by the grant or by the client authentication: an extra parameter that
+// repeats one of them would make the request ambiguous.
+const reservedParams: ReadonlySet<string> = new Set([
+  "grant_type",
+  "client_id",
+  "client_secret",
+  "client_assertion",
+  "client_assertion_type"
+])
+
+/**
+ * Checks a grant's `extraParams` before anything is sent: they cannot set
+ * `grant_type`, a client authentication parameter, or a parameter in `set`
+ * (those the request already carries from its own options, e.g. `scope`).
+ *
+ * @internal
+ */
+export const checkExtraParams = (
+  extraParams: Readonly<Record<string, string>> | undefined,
+  set: ReadonlyArray<string>
+): Either.Either<ReadonlyArray<readonly [string, string]>, TokenError.InvalidTokenRequest> => {
+  const extra = Object.entries(extraParams ?? {})
+  const clash = extra.find(([key]) => reservedParams.has(key) || set.includes(key))
+  return clash === undefined
+    ? Either.right(extra)
+    : Either.left(
+      new TokenError.InvalidTokenRequest({
+        reason: `extraParams cannot set "${clash[0]}": ` +
+          (reservedParams.has(clash[0])
+            ? "the grant or the client authentication sets it"
+            : "the request already sets it from its own options")
+      })
+    )
+}
+
 /**
  * Reads a response body up to `max` bytes; `None` when it is larger. Stopping
  * the stream early aborts the request.
