@@ -1,0 +1,481 @@
+/**
+ * Protecting your own HTTP endpoints with access tokens (RFC 6750).
+ *
+ * {@link middleware} wraps an `@effect/platform` `HttpApp` (a router, or one
+ * route's handler): it extracts the bearer token of each request, verifies it
+ * with the `TokenVerifier` of the context (a static shared token, JWT access
+ * tokens, or introspection), and runs the handler with the
+ * {@link VerifiedToken} service — the caller's subject, client id and scopes.
+ * {@link requireScopes} asks for scopes inside a handler. For `HttpApi`
+ * users, {@link Authorization} is the same as an `HttpApiMiddleware`
+ * security, built by {@link layerAuthorization}.
+ *
+ * Failures answer as RFC 6750 §3 says:
+ *
+ * - no token: 401, `WWW-Authenticate: Bearer realm="…"`, no error code;
+ * - a malformed request (a bad `Authorization` header, two of them, or a
+ *   token sent two ways): 400 `error="invalid_request"`;
+ * - a token that does not verify: 401 `error="invalid_token"`;
+ * - a valid token without the scopes: 403 `error="insufficient_scope"` with
+ *   `scope="…"`;
+ * - a verifier that cannot reach the authorization server: 503, fail closed.
+ *
+ * The token value appears in no response, log line or span.
+ *
+ * @since 0.1.0
+ */
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import * as HttpApiMiddleware from "@effect/platform/HttpApiMiddleware"
+import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
+import * as HttpApiSecurity from "@effect/platform/HttpApiSecurity"
+import type * as HttpApp from "@effect/platform/HttpApp"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Predicate from "effect/Predicate"
+import * as Schema from "effect/Schema"
+import * as bearerToken from "./internal/bearerToken.js"
+import * as TokenVerifier from "./TokenVerifier.js"
+
+/**
+ * The verified token of the current request, provided to the handlers behind
+ * {@link middleware} (and {@link Authorization}).
+ *
+ * @since 0.1.0
+ * @category tags
+ * @example
+ * ```ts
+ * import { ResourceServer } from "@grantflow/core"
+ * import { HttpServerResponse } from "@effect/platform"
+ * import { Effect, Option } from "effect"
+ *
+ * const handler = Effect.gen(function*() {
+ *   const token = yield* ResourceServer.VerifiedToken
+ *   return yield* HttpServerResponse.json({ caller: Option.getOrNull(token.clientId) })
+ * })
+ * ```
+ */
+export class VerifiedToken extends Context.Tag("@grantflow/core/ResourceServer/VerifiedToken")<
+  VerifiedToken,
+  TokenVerifier.VerifiedToken
+>() {}
+
+/**
+ * The request carries no bearer token: 401 with a bare challenge.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * ```ts
+ * import { ResourceServer } from "@grantflow/core"
+ *
+ * ResourceServer.toResponse(new ResourceServer.MissingToken()).status // 401
+ * ```
+ */
+export class MissingToken extends Schema.TaggedError<MissingToken>()(
+  "MissingToken",
+  {},
+  HttpApiSchema.annotations({ status: 401 })
+) {
+  override get message(): string {
+    return "the request carries no bearer token; send one in the Authorization header"
+  }
+}
+
+/**
+ * The request is malformed (RFC 6750 §3.1 `invalid_request`): a bad
+ * `Authorization` header, more than one, or a token sent in more than one
+ * way. 400.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * ```ts
+ * import { ResourceServer } from "@grantflow/core"
+ *
+ * const error = new ResourceServer.InvalidRequest({ description: "The bearer token in the Authorization header is malformed" })
+ * ```
+ */
+export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()(
+  "InvalidRequest",
+  { description: Schema.String.pipe(Schema.propertySignature, Schema.fromKey("error_description")) },
+  HttpApiSchema.annotations({ status: 400 })
+) {
+  override get message(): string {
+    return `the request was refused as malformed: ${this.description}`
+  }
+}
+
+/**
+ * The token is expired, revoked, forged or not meant for this resource
+ * (RFC 6750 §3.1 `invalid_token`): 401. The verifier's reason is in the
+ * description; the details stay in the server's logs.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * ```ts
+ * import { ResourceServer } from "@grantflow/core"
+ *
+ * const error = new ResourceServer.InvalidToken({ description: "The access token expired" })
+ * ```
+ */
+export class InvalidToken extends Schema.TaggedError<InvalidToken>()(
+  "InvalidToken",
+  { description: Schema.String.pipe(Schema.propertySignature, Schema.fromKey("error_description")) },
+  HttpApiSchema.annotations({ status: 401 })
+) {
+  override get message(): string {
+    return `the access token was refused: ${this.description}`
+  }
+}
+
+/**
+ * The token is valid but lacks a scope the resource requires (RFC 6750
+ * §3.1 `insufficient_scope`): 403. `scope` lists the required scopes,
+ * space-separated.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * ```ts
+ * import { ResourceServer } from "@grantflow/core"
+ *
+ * ResourceServer.toResponse(new ResourceServer.InsufficientScope({ scope: "orders.write" })).status // 403
+ * ```
+ */
+export class InsufficientScope extends Schema.TaggedError<InsufficientScope>()(
+  "InsufficientScope",
+  { scope: Schema.String },
+  HttpApiSchema.annotations({ status: 403 })
+) {
+  override get message(): string {
+    return `the access token lacks the scope this resource requires (${this.scope})`
+  }
+}
+
+/**
+ * The token could not be verified because the authorization server could
+ * not be asked (introspection or JWKS down, or misconfigured): 503. The
+ * request fails closed; the cause is logged as a warning.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * ```ts
+ * import { ResourceServer } from "@grantflow/core"
+ *
+ * ResourceServer.toResponse(new ResourceServer.VerificationUnavailable()).status // 503
+ * ```
+ */
+export class VerificationUnavailable extends Schema.TaggedError<VerificationUnavailable>()(
+  "VerificationUnavailable",
+  {},
+  HttpApiSchema.annotations({ status: 503 })
+) {
+  override get message(): string {
+    return "the access token could not be verified now; try again later"
+  }
+}
+
+/**
+ * Every way the resource server refuses a request.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type AuthorizationError =
+  | MissingToken
+  | InvalidRequest
+  | InvalidToken
+  | InsufficientScope
+  | VerificationUnavailable
+
+/**
+ * The schema of {@link AuthorizationError}, e.g. for `HttpApi` error lists.
+ *
+ * @since 0.1.0
+ * @category schemas
+ * @example
+ * ```ts
+ * import { ResourceServer } from "@grantflow/core"
+ * import { Schema } from "effect"
+ *
+ * const body = Schema.encodeSync(ResourceServer.AuthorizationError)(new ResourceServer.InsufficientScope({ scope: "orders.write" }))
+ * // { _tag: "InsufficientScope", scope: "orders.write" }
+ * ```
+ */
+export const AuthorizationError = Schema.Union(
+  MissingToken,
+  InvalidRequest,
+  InvalidToken,
+  InsufficientScope,
+  VerificationUnavailable
+)
+
+const isAuthorizationError = (u: unknown): u is AuthorizationError =>
+  Predicate.isTagged(u, "MissingToken") || Predicate.isTagged(u, "InvalidRequest") ||
+  Predicate.isTagged(u, "InvalidToken") || Predicate.isTagged(u, "InsufficientScope") ||
+  Predicate.isTagged(u, "VerificationUnavailable")
+
+/**
+ * Options of the resource server:
+ *
+ * - `realm`: of the `WWW-Authenticate` challenges (default `"api"`);
+ * - `scopes`: required of every request (default none; see also
+ *   {@link requireScopes});
+ * - `allowForm`, `allowQuery`: also accept the token as the `access_token`
+ *   parameter of a form body (RFC 6750 §2.2) or of the query (§2.3). Both
+ *   are off: a token in a URL ends up in logs and histories.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  readonly realm?: string | undefined
+  readonly scopes?: ReadonlyArray<string> | undefined
+  readonly allowForm?: boolean | undefined
+  readonly allowQuery?: boolean | undefined
+}
+
+const encodeError = Schema.encodeSync(AuthorizationError)
+
+/**
+ * The RFC 6750 §3 answer to a refused request: its status, its
+ * `WWW-Authenticate` challenge (none for a 503), and a JSON body with the
+ * error's fields (`_tag`, `error_description`, `scope`), never the token.
+ *
+ * @since 0.1.0
+ * @category conversions
+ * @example
+ * ```ts
+ * import { ResourceServer } from "@grantflow/core"
+ *
+ * const response = ResourceServer.toResponse(new ResourceServer.InvalidToken({ description: "The access token expired" }), {
+ *   realm: "orders"
+ * })
+ * response.headers["www-authenticate"]
+ * // Bearer realm="orders", error="invalid_token", error_description="The access token expired"
+ * ```
+ */
+export const toResponse = (
+  error: AuthorizationError,
+  options: Pick<Options, "realm"> = {}
+): HttpServerResponse.HttpServerResponse => {
+  const realm = `realm=${bearerToken.quote(options.realm ?? "api")}`
+  const challenge = (code: string, description: string, extra = "") =>
+    `Bearer ${realm}, error="${code}", error_description=${bearerToken.quote(description)}${extra}`
+  const authenticate = error._tag === "MissingToken"
+    ? `Bearer ${realm}`
+    : error._tag === "InvalidRequest"
+    ? challenge("invalid_request", error.description)
+    : error._tag === "InvalidToken"
+    ? challenge("invalid_token", error.description)
+    : error._tag === "InsufficientScope"
+    ? challenge(
+      "insufficient_scope",
+      "The access token lacks the scope this resource requires",
+      `, scope=${bearerToken.quote(error.scope)}`
+    )
+    : undefined
+  const status = error._tag === "InvalidRequest"
+    ? 400
+    : error._tag === "InsufficientScope"
+    ? 403
+    : error._tag === "VerificationUnavailable"
+    ? 503
+    : 401
+  return HttpServerResponse.unsafeJson(encodeError(error), {
+    status,
+    headers: {
+      "cache-control": "no-store",
+      ...(authenticate === undefined ? {} : { "www-authenticate": authenticate })
+    }
+  })
+}
+
+const fromVerifier = (error: TokenVerifier.VerificationError): Effect.Effect<never, InvalidToken | VerificationUnavailable> =>
+  error._tag === "VerificationFailed"
+    ? Effect.logDebug("grantflow: access token refused").pipe(
+      Effect.annotateLogs({ reason: error.reason }),
+      Effect.zipRight(Effect.fail(new InvalidToken({ description: error.description })))
+    )
+    : Effect.logWarning("grantflow: access token could not be verified; the request is refused with 503").pipe(
+      Effect.annotateLogs({ error: error.message }),
+      Effect.zipRight(Effect.fail(new VerificationUnavailable()))
+    )
+
+/**
+ * Authenticates the current request: extracts its bearer token, verifies it
+ * with the context's `TokenVerifier`, and checks `options.scopes`. The
+ * building block of {@link middleware}, for servers that route by
+ * themselves.
+ *
+ * @since 0.1.0
+ * @category authentication
+ * @example
+ * ```ts
+ * import { ResourceServer } from "@grantflow/core"
+ * import { Effect } from "effect"
+ *
+ * const caller = ResourceServer.authenticate({ scopes: ["orders.read"] }).pipe(
+ *   Effect.map((token) => token.subject)
+ * )
+ * ```
+ */
+export const authenticate = (
+  options: Options = {}
+): Effect.Effect<
+  TokenVerifier.VerifiedToken,
+  AuthorizationError,
+  TokenVerifier.TokenVerifier | HttpServerRequest.HttpServerRequest
+> =>
+  Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const presented = yield* bearerToken.extract(request, options)
+    if (presented._tag === "None") return yield* Effect.fail(new MissingToken())
+    if (presented._tag === "Invalid") {
+      return yield* Effect.fail(new InvalidRequest({ description: presented.description }))
+    }
+    const verifier = yield* TokenVerifier.TokenVerifier
+    const token = yield* Effect.catchAll(verifier.verify(presented.token), fromVerifier)
+    const scopes = options.scopes ?? []
+    if (!TokenVerifier.hasScopes(token, scopes)) return yield* Effect.fail(new InsufficientScope({ scope: scopes.join(" ") }))
+    return token
+  })
+
+/**
+ * Protects an `HttpApp` (a whole router, or a single route's handler): each
+ * request is authenticated (see {@link authenticate}); the app runs with the
+ * {@link VerifiedToken} service; every refusal — the app's own
+ * {@link InsufficientScope} failures included — is answered with
+ * {@link toResponse}.
+ *
+ * @since 0.1.0
+ * @category middleware
+ * @example
+ * ```ts
+ * import { ResourceServer } from "@grantflow/core"
+ * import { HttpRouter, HttpServerResponse } from "@effect/platform"
+ * import { Effect } from "effect"
+ *
+ * const app = HttpRouter.empty.pipe(
+ *   HttpRouter.get("/orders", Effect.as(ResourceServer.requireScopes("orders.read"), HttpServerResponse.text("[]"))),
+ *   ResourceServer.middleware({ realm: "orders" })
+ * )
+ * // an HttpApp that needs a TokenVerifier.TokenVerifier
+ * ```
+ */
+export const middleware = (options: Options = {}) =>
+<E, R>(
+  app: HttpApp.Default<E, R>
+): HttpApp.Default<Exclude<E, AuthorizationError>, TokenVerifier.TokenVerifier | Exclude<R, VerifiedToken>> =>
+  authenticate(options).pipe(
+    Effect.flatMap((token) => Effect.provideService(app, VerifiedToken, token)),
+    Effect.catchIf(
+      (error): error is AuthorizationError => isAuthorizationError(error),
+      (error) => Effect.succeed(toResponse(error, options))
+    )
+  ) as HttpApp.Default<Exclude<E, AuthorizationError>, TokenVerifier.TokenVerifier | Exclude<R, VerifiedToken>>
+
+/**
+ * Requires scopes of the current request's token: succeeds with the token
+ * when it holds all of them, else fails with {@link InsufficientScope}
+ * (which {@link middleware} answers with a 403).
+ *
+ * @since 0.1.0
+ * @category authorization
+ * @example
+ * ```ts
+ * import { ResourceServer } from "@grantflow/core"
+ * import { HttpServerResponse } from "@effect/platform"
+ * import { Effect } from "effect"
+ *
+ * const deleteOrder = Effect.gen(function*() {
+ *   yield* ResourceServer.requireScopes("orders.write")
+ *   return HttpServerResponse.empty({ status: 204 })
+ * })
+ * ```
+ */
+export const requireScopes = (
+  ...scopes: ReadonlyArray<string>
+): Effect.Effect<TokenVerifier.VerifiedToken, InsufficientScope, VerifiedToken> =>
+  Effect.flatMap(VerifiedToken, (token) =>
+    TokenVerifier.hasScopes(token, scopes)
+      ? Effect.succeed(token)
+      : Effect.fail(new InsufficientScope({ scope: scopes.join(" ") })))
+
+/**
+ * The resource server as an `HttpApiMiddleware` security (a bearer scheme in
+ * the OpenAPI document) that provides {@link VerifiedToken}. Add it to an
+ * `HttpApiGroup` or `HttpApi` with `.middleware(ResourceServer.Authorization)`
+ * and provide {@link layerAuthorization}. The request is parsed as RFC 6750
+ * says, not by the platform's lenient bearer decoder. Endpoints that call
+ * {@link requireScopes} add `ResourceServer.InsufficientScope` to their
+ * errors.
+ *
+ * @since 0.1.0
+ * @category HttpApi
+ * @example
+ * ```ts
+ * import { ResourceServer } from "@grantflow/core"
+ * import { HttpApiEndpoint, HttpApiGroup } from "@effect/platform"
+ * import { Schema } from "effect"
+ *
+ * class Orders extends HttpApiGroup.make("orders")
+ *   .add(HttpApiEndpoint.get("list", "/orders").addSuccess(Schema.Array(Schema.String)))
+ *   .middleware(ResourceServer.Authorization) {}
+ * ```
+ */
+export class Authorization extends HttpApiMiddleware.Tag<Authorization>()("@grantflow/core/ResourceServer/Authorization", {
+  provides: VerifiedToken,
+  failure: AuthorizationError,
+  security: { bearer: HttpApiSecurity.bearer }
+}) {}
+
+/**
+ * Answers the resource server's refusals as {@link toResponse} does, with
+ * their challenges, before `HttpApi` encodes them as bare JSON errors.
+ */
+const challenges = (options: Options) => (app: HttpApp.Default): HttpApp.Default =>
+  Effect.catchAllCause(app, (cause) =>
+    Option.match(Cause.failureOption(cause as Cause.Cause<unknown>), {
+      onSome: (error) => isAuthorizationError(error) ? Effect.succeed(toResponse(error, options)) : Effect.failCause(cause),
+      onNone: () => Effect.failCause(cause)
+    }))
+
+/**
+ * The layer of {@link Authorization}, with the `TokenVerifier` of its
+ * context. It also installs an `HttpApi` middleware that answers every
+ * {@link AuthorizationError} with its RFC 6750 challenge header.
+ *
+ * @since 0.1.0
+ * @category HttpApi
+ * @example
+ * ```ts
+ * import { ResourceServer, TokenVerifier } from "@grantflow/core"
+ * import { Layer, Redacted } from "effect"
+ *
+ * const AuthorizationLive = ResourceServer.layerAuthorization({ realm: "orders" }).pipe(
+ *   Layer.provide(TokenVerifier.layer(TokenVerifier.staticToken({ current: Redacted.make("s3cret") })))
+ * )
+ * ```
+ */
+export const layerAuthorization = (
+  options: Options = {}
+): Layer.Layer<Authorization, never, TokenVerifier.TokenVerifier> =>
+  Layer.merge(
+    Layer.effect(
+      Authorization,
+      Effect.map(TokenVerifier.TokenVerifier, (verifier) =>
+        Authorization.of({
+          // the platform's decoded value is ignored: the request is read again, strictly
+          bearer: () => Effect.provideService(authenticate(options), TokenVerifier.TokenVerifier, verifier)
+        }))
+    ),
+    HttpApiBuilder.middleware(challenges(options))
+  )

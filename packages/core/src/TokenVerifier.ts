@@ -1,0 +1,516 @@
+/**
+ * Verifying the access tokens that callers present to your own endpoints.
+ *
+ * A {@link TokenVerifier} turns a bearer token into a {@link VerifiedToken}
+ * (who it was issued to, for which client, with which scopes) or a typed
+ * error. Three ways are built in:
+ *
+ * - {@link staticToken}: a shared secret, compared in constant time, with a
+ *   previous value still accepted while callers move to a new one;
+ * - {@link jwt}: JWT access tokens (RFC 9068), verified with the issuer's
+ *   keys (its JWKS, found through its metadata), an algorithm allowlist,
+ *   `typ`, `iss`, `aud`, `exp` and `nbf`;
+ * - {@link introspection}: opaque tokens checked at the issuer's
+ *   introspection endpoint (RFC 7662), with a short cache.
+ *
+ * Time is read from Effect's `Clock`, so `TestClock` drives every expiry. No
+ * token value ever appears in an error, a log line or a span.
+ * `ResourceServer` puts a verifier in front of HTTP handlers.
+ *
+ * @since 0.1.0
+ */
+import type * as HttpClient from "@effect/platform/HttpClient"
+import type * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
+import type * as ClientAuth from "./ClientAuth.js"
+import * as introspectionInternal from "./internal/introspection.js"
+import * as jwtInternal from "./internal/jwtAccessToken.js"
+import * as staticInternal from "./internal/staticToken.js"
+import type * as TokenProvider from "./TokenProvider.js"
+
+/**
+ * What a verified token says: its subject (`sub`), the client it was issued
+ * to (`client_id`), its scopes, issuer, audiences, expiry (`Clock` epoch
+ * milliseconds), and every claim as received (the JWT payload or the
+ * introspection answer; empty for a static token). It never holds the token
+ * itself.
+ *
+ * @since 0.1.0
+ * @category models
+ * @example
+ * ```ts
+ * import { TokenVerifier } from "@grantflow/core"
+ * import { Option } from "effect"
+ *
+ * const token = new TokenVerifier.VerifiedToken({
+ *   subject: Option.some("user-42"),
+ *   clientId: Option.some("orders-app"),
+ *   scopes: ["orders.read"],
+ *   issuer: Option.some("https://auth.example.com"),
+ *   audience: ["https://orders.example.com"],
+ *   expiresAt: Option.none(),
+ *   claims: {}
+ * })
+ * TokenVerifier.hasScopes(token, ["orders.read"]) // true
+ * ```
+ */
+export class VerifiedToken extends Data.Class<{
+  readonly subject: Option.Option<string>
+  readonly clientId: Option.Option<string>
+  readonly scopes: ReadonlyArray<string>
+  readonly issuer: Option.Option<string>
+  readonly audience: ReadonlyArray<string>
+  readonly expiresAt: Option.Option<number>
+  readonly claims: Readonly<Record<string, unknown>>
+}> {}
+
+/**
+ * Tells whether a verified token holds every one of `scopes`.
+ *
+ * @since 0.1.0
+ * @category predicates
+ * @example
+ * ```ts
+ * import { TokenVerifier } from "@grantflow/core"
+ *
+ * declare const token: TokenVerifier.VerifiedToken
+ * const canWrite = TokenVerifier.hasScopes(token, ["orders.write"])
+ * ```
+ */
+export const hasScopes = (token: VerifiedToken, scopes: ReadonlyArray<string>): boolean =>
+  scopes.every((scope) => token.scopes.includes(scope))
+
+/**
+ * Why a token was refused:
+ *
+ * - `Malformed`: not a token this verifier can read (not a JWS, bad JSON, a
+ *   claim of the wrong type);
+ * - `Algorithm`: signed with an algorithm outside the allowlist (`none` and
+ *   the HMACs always are);
+ * - `UnknownKey`: signed by a key the issuer does not publish (after the
+ *   JWKS was fetched again, cool-down permitting);
+ * - `Signature`: the signature does not verify: the token was altered;
+ * - `Type`: its `typ` header is not `at+jwt` (RFC 9068 §4);
+ * - `Expired`, `NotYetValid`: `exp` has passed, or `nbf` / `iat` lie in the
+ *   future, beyond the clock tolerance;
+ * - `Issuer`, `Audience`: issued by another issuer, or for another audience;
+ * - `Inactive`: the introspection endpoint says it is not active (revoked,
+ *   expired or unknown);
+ * - `Mismatch`: not the shared static token.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type FailureReason =
+  | "Malformed"
+  | "Algorithm"
+  | "UnknownKey"
+  | "Signature"
+  | "Type"
+  | "Expired"
+  | "NotYetValid"
+  | "Issuer"
+  | "Audience"
+  | "Inactive"
+  | "Mismatch"
+
+const descriptions: Record<FailureReason, string> = {
+  Malformed: "The access token is malformed",
+  Algorithm: "The access token is signed with an algorithm that is not accepted",
+  UnknownKey: "The access token is signed with an unknown key",
+  Signature: "The access token signature is invalid",
+  Type: "The access token is not a JWT access token (typ at+jwt)",
+  Expired: "The access token expired",
+  NotYetValid: "The access token is not valid yet",
+  Issuer: "The access token was issued by another issuer",
+  Audience: "The access token is not meant for this resource",
+  Inactive: "The access token is not active",
+  Mismatch: "The access token is not valid"
+}
+
+/**
+ * The token is not valid here: a 401 `invalid_token` for the caller.
+ * `reason` says why; `description` is what the caller may be told (it names
+ * no configuration and no token); the `cause`, when there is one, is the
+ * underlying JOSE error or introspection answer, for logs.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * ```ts
+ * import { TokenVerifier } from "@grantflow/core"
+ *
+ * const error = new TokenVerifier.VerificationFailed({ reason: "Expired" })
+ * error.description // "The access token expired"
+ * ```
+ */
+export class VerificationFailed extends Data.TaggedError("VerificationFailed")<{
+  readonly reason: FailureReason
+  readonly cause?: unknown
+}> {
+  /**
+   * A short, secret-free sentence for `error_description`.
+   *
+   * @since 0.1.0
+   */
+  get description(): string {
+    return descriptions[this.reason]
+  }
+
+  override get message(): string {
+    return `the access token was refused: ${this.description.replace(/^The access token /, "it ")}` +
+      (this.reason === "UnknownKey"
+        ? " (the issuer's keys were fetched again, unless they were fetched within the cool-down)"
+        : "")
+  }
+}
+
+/**
+ * The token could not be verified because the authorization server could
+ * not be asked: its metadata, its JWKS or its introspection endpoint did not
+ * answer (`Transport`, `Timeout`), answered an error status (`Status`; a 401
+ * from the introspection endpoint means grantflow's own client credentials
+ * were refused), or answered something unusable (`Malformed`); or the
+ * verifier is configured in a way that cannot work (`Misconfigured`, e.g. an
+ * issuer without a `jwks_uri`). Requests fail closed: a 503, never a 401.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * ```ts
+ * import { TokenVerifier } from "@grantflow/core"
+ * import { Option } from "effect"
+ *
+ * const error = new TokenVerifier.VerifierUnavailable({
+ *   endpoint: "introspection",
+ *   reason: "Status",
+ *   status: Option.some(503)
+ * })
+ * error.retryable // true
+ * ```
+ */
+export class VerifierUnavailable extends Data.TaggedError("VerifierUnavailable")<{
+  readonly endpoint: "metadata" | "jwks" | "introspection"
+  readonly reason: "Transport" | "Timeout" | "Status" | "Malformed" | "Misconfigured"
+  readonly status: Option.Option<number>
+  readonly detail?: string | undefined
+  readonly cause?: unknown
+}> {
+  /**
+   * `false` for a misconfiguration, `true` otherwise: the server may answer
+   * later.
+   *
+   * @since 0.1.0
+   */
+  get retryable(): boolean {
+    return this.reason !== "Misconfigured"
+  }
+
+  override get message(): string {
+    const endpoint = this.endpoint === "metadata"
+      ? "the issuer's metadata"
+      : this.endpoint === "jwks"
+      ? "the issuer's JWKS"
+      : "the introspection endpoint"
+    const what = this.reason === "Transport"
+      ? `${endpoint} could not be reached`
+      : this.reason === "Timeout"
+      ? `${endpoint} did not answer in time`
+      : this.reason === "Status"
+      ? `${endpoint} answered HTTP ${Option.getOrElse(this.status, () => 0)}`
+      : this.reason === "Malformed"
+      ? `${endpoint} answered something unusable`
+      : `${endpoint} cannot be used as configured`
+    const detail = this.detail === undefined ? "" : ` (${this.detail})`
+    const advice = this.reason === "Misconfigured"
+      ? "fix the verifier's configuration"
+      : this.endpoint === "introspection" && Option.getOrElse(this.status, () => 0) === 401
+      ? "check grantflow's client credentials for the introspection endpoint"
+      : "the request was refused with 503; it can be retried"
+    return `the access token could not be verified: ${what}${detail}; ${advice}`
+  }
+}
+
+/**
+ * Every way verifying a token can fail.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type VerificationError = VerificationFailed | VerifierUnavailable
+
+/**
+ * The token verifier service.
+ *
+ * @since 0.1.0
+ * @category tags
+ * @example
+ * ```ts
+ * import { TokenVerifier } from "@grantflow/core"
+ * import { Effect, Redacted } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const verifier = yield* TokenVerifier.TokenVerifier
+ *   const token = yield* verifier.verify(Redacted.make("eyJ…"))
+ *   return token.subject
+ * })
+ * ```
+ */
+export class TokenVerifier extends Context.Tag("@grantflow/core/TokenVerifier")<TokenVerifier, {
+  /** Verifies a bearer token; the value is never logged or put in an error. */
+  readonly verify: (token: Redacted.Redacted<string>) => Effect.Effect<VerifiedToken, VerificationError>
+}>() {}
+
+/**
+ * Options of {@link staticToken}: the `current` shared token, the
+ * `previous` one (accepted too, while callers move to `current`), and what a
+ * request that presents either is granted: its `scopes` (default none) and a
+ * `subject` (default none).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StaticTokenOptions {
+  readonly current: Redacted.Redacted<string>
+  readonly previous?: Redacted.Redacted<string> | undefined
+  readonly scopes?: ReadonlyArray<string> | undefined
+  readonly subject?: string | undefined
+}
+
+/**
+ * A verifier of one shared token (a webhook secret, say), with rotation:
+ * both `current` and `previous` are accepted. The comparison takes the same
+ * time whatever the presented token is (SHA-256 digests compared without an
+ * early exit, against both values every time), so timing tells an attacker
+ * nothing. An empty `current` is a defect.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * ```ts
+ * import { TokenVerifier } from "@grantflow/core"
+ * import { Redacted } from "effect"
+ *
+ * const verifier = TokenVerifier.staticToken({
+ *   current: Redacted.make("new-webhook-secret"),
+ *   previous: Redacted.make("old-webhook-secret"),
+ *   scopes: ["webhooks"]
+ * })
+ * ```
+ */
+export const staticToken: (options: StaticTokenOptions) => Effect.Effect<TokenVerifier["Type"]> = staticInternal.make
+
+/**
+ * Options of {@link staticTokenConfig}: a `prefix` for the configuration
+ * names, and the `scopes` and `subject` granted.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StaticTokenConfigOptions {
+  readonly prefix?: string | undefined
+  readonly scopes?: ReadonlyArray<string> | undefined
+  readonly subject?: string | undefined
+}
+
+/**
+ * A static token verifier read from Effect `Config` (environment variables
+ * by default): `TOKEN` (required, not empty) and `PREVIOUS_TOKEN`
+ * (optional), both with `Config.redacted`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * ```ts
+ * import { TokenVerifier } from "@grantflow/core"
+ *
+ * // reads WEBHOOK_TOKEN and WEBHOOK_PREVIOUS_TOKEN
+ * const VerifierLive = TokenVerifier.layerConfig(TokenVerifier.staticTokenConfig({ prefix: "WEBHOOK" }))
+ * ```
+ */
+export const staticTokenConfig: (
+  options?: StaticTokenConfigOptions
+) => Config.Config<Effect.Effect<TokenVerifier["Type"]>> = staticInternal.config
+
+/**
+ * The signature algorithms a JWT verifier may accept: asymmetric ones only,
+ * so that a public key can never serve as an HMAC secret.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Algorithm = jwtInternal.Algorithm
+
+/**
+ * Options of {@link jwt}:
+ *
+ * - `issuer`: the expected `iss`, exactly; its metadata (RFC 8414, read with
+ *   `Discovery.fetch`) gives the `jwks_uri` unless `jwksUri` is set;
+ * - `audience`: the identifier(s) of this resource server; a token's `aud`
+ *   must contain one (RFC 9068 §4);
+ * - `algorithms`: the allowlist (default `RS256`, `RS384`, `RS512`, `PS256`,
+ *   `PS384`, `PS512`, `ES256`, `ES384`, `ES512`, `EdDSA`);
+ * - `clockTolerance`: leeway for `exp`, `nbf` and `iat` (default 30 seconds);
+ * - `jwksCoolDown`: after a fetch, a token signed by an unknown key causes
+ *   no new fetch for this long (default 30 seconds), so that made-up `kid`s
+ *   cannot flood the issuer;
+ * - `jwksMaxAge`: keys older than this are fetched again before use
+ *   (default 10 minutes; if that fails the old keys are kept);
+ * - `requireAtJwtType`: reject tokens whose `typ` is not `at+jwt` (default
+ *   `true`; set `false` for issuers that sign access tokens with `typ: JWT`);
+ * - `timeout` of each fetch (default 30 seconds); `allowInsecure` permits
+ *   plain `http:` on a host that is not loopback.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface JwtOptions {
+  readonly issuer: string
+  readonly audience: string | ReadonlyArray<string>
+  readonly jwksUri?: string | undefined
+  readonly algorithms?: ReadonlyArray<Algorithm> | undefined
+  readonly clockTolerance?: Duration.DurationInput | undefined
+  readonly jwksCoolDown?: Duration.DurationInput | undefined
+  readonly jwksMaxAge?: Duration.DurationInput | undefined
+  readonly requireAtJwtType?: boolean | undefined
+  readonly timeout?: Duration.DurationInput | undefined
+  readonly allowInsecure?: boolean | undefined
+}
+
+/**
+ * A verifier of JWT access tokens (RFC 9068) signed by `issuer`. Its keys
+ * are fetched on first use (one fetch however many requests wait), kept,
+ * and fetched again when a token names a `kid` they lack — once per
+ * cool-down. A token is accepted only if its header `alg` is in the
+ * allowlist, its signature verifies with a published key of a matching type,
+ * its `typ` is `at+jwt`, `iss` is the issuer, `aud` contains the audience,
+ * `exp` is present and in the future, and neither `nbf` nor `iat` lies in the
+ * future (each with `clockTolerance`). The scopes come from `scope` (or a
+ * `scp` list).
+ *
+ * An algorithm outside the asymmetric ones is a defect.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * ```ts
+ * import { TokenVerifier } from "@grantflow/core"
+ *
+ * const verifier = TokenVerifier.jwt({
+ *   issuer: "https://auth.example.com",
+ *   audience: "https://orders.example.com"
+ * })
+ * ```
+ */
+export const jwt: (options: JwtOptions) => Effect.Effect<TokenVerifier["Type"], never, HttpClient.HttpClient> =
+  jwtInternal.make
+
+/**
+ * Options of {@link introspection}:
+ *
+ * - `introspectionUrl`, or an `issuer` whose metadata names its
+ *   `introspection_endpoint`; when `issuer` is set, an answer's `iss` must
+ *   be it;
+ * - `auth`: how grantflow authenticates at the endpoint: a client
+ *   authentication (RFC 7662 §2.1's usual way), or a `TokenProvider` whose
+ *   access token is sent as `Authorization: Bearer` (e.g. one around
+ *   `Grant.clientCredentials`), invalidated and replaced once if the endpoint
+ *   rejects it;
+ * - `audience`: when set, an answer must carry an `aud` that contains one;
+ * - `cacheTtl`: how long an active answer is reused (default 30 seconds,
+ *   never past the token's `exp`); `negativeCacheTtl`: an inactive one
+ *   (default 5 seconds); `cacheCapacity` (default 10 000 tokens);
+ * - `clockTolerance` for `exp` and `nbf` (default 30 seconds), `timeout`
+ *   (default 30 seconds), `allowInsecure` as for the grants.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface IntrospectionOptions {
+  readonly introspectionUrl?: string | undefined
+  readonly issuer?: string | undefined
+  readonly auth: ClientAuth.ClientAuth | TokenProvider.TokenProvider["Type"]
+  readonly audience?: string | ReadonlyArray<string> | undefined
+  readonly cacheTtl?: Duration.DurationInput | undefined
+  readonly negativeCacheTtl?: Duration.DurationInput | undefined
+  readonly cacheCapacity?: number | undefined
+  readonly clockTolerance?: Duration.DurationInput | undefined
+  readonly timeout?: Duration.DurationInput | undefined
+  readonly allowInsecure?: boolean | undefined
+}
+
+/**
+ * A verifier that asks the authorization server (RFC 7662): one form POST
+ * of `token` with `token_type_hint=access_token`, authenticated as `auth`
+ * says. `active: false` refuses the token; an active one is still checked
+ * against its `exp` and `nbf`, the issuer and the audience. Answers are
+ * cached by token (positive ones for `cacheTtl` but never past `exp`,
+ * negative ones for `negativeCacheTtl`); concurrent requests with one token
+ * share one introspection. An endpoint that cannot answer is a
+ * {@link VerifierUnavailable}, never cached: the request fails closed.
+ *
+ * Neither `introspectionUrl` nor `issuer` is a defect.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * ```ts
+ * import { ClientAuth, TokenVerifier } from "@grantflow/core"
+ * import { Redacted } from "effect"
+ *
+ * const verifier = TokenVerifier.introspection({
+ *   issuer: "https://auth.example.com",
+ *   auth: ClientAuth.clientSecretBasic("orders-api", Redacted.make("s3cret"))
+ * })
+ * ```
+ */
+export const introspection: (
+  options: IntrospectionOptions
+) => Effect.Effect<TokenVerifier["Type"], never, HttpClient.HttpClient> = introspectionInternal.make
+
+/**
+ * A layer of the {@link TokenVerifier} service built by one of the
+ * constructors.
+ *
+ * @since 0.1.0
+ * @category layers
+ * @example
+ * ```ts
+ * import { TokenVerifier } from "@grantflow/core"
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Layer } from "effect"
+ *
+ * const VerifierLive = TokenVerifier.layer(
+ *   TokenVerifier.jwt({ issuer: "https://auth.example.com", audience: "https://orders.example.com" })
+ * ).pipe(Layer.provide(FetchHttpClient.layer))
+ * ```
+ */
+export const layer = <E, R>(
+  make: Effect.Effect<TokenVerifier["Type"], E, R>
+): Layer.Layer<TokenVerifier, E, Exclude<R, Scope.Scope>> => Layer.scoped(TokenVerifier, make)
+
+/**
+ * A layer of the {@link TokenVerifier} service whose constructor is read from
+ * Effect `Config`, e.g. with {@link staticTokenConfig}.
+ *
+ * @since 0.1.0
+ * @category layers
+ * @example
+ * ```ts
+ * import { TokenVerifier } from "@grantflow/core"
+ *
+ * const VerifierLive = TokenVerifier.layerConfig(TokenVerifier.staticTokenConfig({ prefix: "WEBHOOK" }))
+ * ```
+ */
+export const layerConfig = <E, R>(
+  config: Config.Config<Effect.Effect<TokenVerifier["Type"], E, R>>
+): Layer.Layer<TokenVerifier, E | ConfigError.ConfigError, Exclude<R, Scope.Scope>> =>
+  Layer.scoped(TokenVerifier, Effect.flatten(config))

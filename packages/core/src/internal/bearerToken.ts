@@ -1,0 +1,115 @@
+import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+
+/**
+ * What a request carries: no bearer token, one, or something malformed
+ * (`description` says what, without the value).
+ *
+ * @internal
+ */
+export type Presented =
+  | { readonly _tag: "None" }
+  | { readonly _tag: "Token"; readonly token: Redacted.Redacted<string> }
+  | { readonly _tag: "Invalid"; readonly description: string }
+
+const none: Presented = { _tag: "None" }
+const invalid = (description: string): Presented => ({ _tag: "Invalid", description })
+
+// RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token
+const b64token = /^[A-Za-z0-9\-._~+/]+=*$/
+
+/**
+ * Reads an `Authorization` header value. Another scheme (`Basic …`) is no
+ * bearer token at all; `Bearer` without a well-formed b64token is malformed.
+ * The scheme is case-insensitive (RFC 9110 §11.1).
+ *
+ * @internal
+ */
+export const parseHeader = (value: string): Presented => {
+  // surrounding whitespace is not part of a field value (RFC 9110 §5.5)
+  const trimmed = value.replace(/^[ \t]+|[ \t]+$/g, "")
+  const scheme = /^[^ \t]*/.exec(trimmed)![0]
+  if (scheme.toLowerCase() !== "bearer") return none
+  const rest = trimmed.slice(scheme.length)
+  const token = rest.replace(/^ +/, "")
+  if (token === "") return invalid("The Authorization header carries no bearer token")
+  if (token === rest || !b64token.test(token)) return invalid("The bearer token in the Authorization header is malformed")
+  return { _tag: "Token", token: Redacted.make(token) }
+}
+
+/**
+ * How many `Authorization` header lines arrived. Node's HTTP server keeps
+ * only the first of them in its header record, so a platform that exposes
+ * Node's `headersDistinct` is asked; the fetch API joins repeated lines with
+ * `, `, which no single bearer credential contains, so those are malformed
+ * anyway.
+ */
+const headerLines = (request: HttpServerRequest.HttpServerRequest): number => {
+  const source = request.source as { readonly headersDistinct?: Readonly<Record<string, unknown>> } | undefined
+  const lines = source?.headersDistinct?.["authorization"]
+  return Array.isArray(lines) ? lines.length : request.headers.authorization === undefined ? 0 : 1
+}
+
+const formContentType = /^application\/x-www-form-urlencoded\s*(;|$)/i
+
+/**
+ * Where a request may carry its token: the `Authorization` header always,
+ * the form body (RFC 6750 §2.2) and the `access_token` query parameter
+ * (§2.3) only when enabled.
+ *
+ * @internal
+ */
+export interface Methods {
+  readonly allowForm?: boolean | undefined
+  readonly allowQuery?: boolean | undefined
+}
+
+/**
+ * Extracts the bearer token of a request (RFC 6750 §2). A request that uses
+ * more than one method, or repeats one, is malformed (§3.1
+ * `invalid_request`).
+ *
+ * @internal
+ */
+export const extract = (
+  request: HttpServerRequest.HttpServerRequest,
+  methods: Methods
+): Effect.Effect<Presented> =>
+  Effect.gen(function*() {
+    const found: Array<Presented> = []
+    const lines = headerLines(request)
+    if (lines > 1) return invalid("The request carries more than one Authorization header")
+    const header = request.headers.authorization
+    if (header !== undefined) {
+      const parsed = parseHeader(header)
+      if (parsed._tag === "Invalid") return parsed
+      if (parsed._tag === "Token") found.push(parsed)
+    }
+    if (methods.allowQuery === true) {
+      const values = new URL(request.url, "http://localhost").searchParams.getAll("access_token")
+      for (const value of values) found.push(fromParameter(value))
+    }
+    const contentType = request.headers["content-type"] ?? ""
+    if (methods.allowForm === true && request.method !== "GET" && formContentType.test(contentType)) {
+      const params = yield* Effect.option(request.urlParamsBody)
+      if (params._tag === "None") return invalid("The request body is not a readable form")
+      for (const [key, value] of params.value) if (key === "access_token") found.push(fromParameter(value))
+    }
+    const invalidParameter = found.find((presented) => presented._tag === "Invalid")
+    if (invalidParameter !== undefined) return invalidParameter
+    if (found.length > 1) return invalid("The request carries more than one access token")
+    return found[0] ?? none
+  })
+
+const fromParameter = (value: string): Presented =>
+  b64token.test(value)
+    ? { _tag: "Token", token: Redacted.make(value) }
+    : invalid("The access_token parameter is malformed")
+
+/**
+ * A quoted-string (RFC 9110 §5.6.4) for a challenge parameter.
+ *
+ * @internal
+ */
+export const quote = (value: string): string => `"${value.replace(/["\\]/g, "\\$&")}"`
