@@ -12,7 +12,6 @@
  * @since 0.1.0
  */
 import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Data from "effect/Data"
@@ -184,20 +183,6 @@ export const layer = (
     Effect.gen(function*() {
       const client = yield* HttpClient.HttpClient
       const provider = yield* TokenProvider.TokenProvider
-      return internal.authenticate(client, provider, rules, {
-        noToken: (request, error) =>
-          new HttpClientError.RequestError({ request, reason: "Transport", cause: error, description: error.message }),
-        rejected: (request, response) =>
-          Effect.map(internal.withoutCredentials(response, request), (copy) => {
-            const cause = rejectedError(request, response)
-            return new HttpClientError.ResponseError({
-              request,
-              response: copy,
-              reason: "StatusCode",
-              cause,
-              description: cause.message
-            })
-          })
-      })
+      return internal.authenticate(client, provider, rules, internal.platformFailures(rejectedError))
     })
   )

@@ -178,11 +178,53 @@ export const Success = Schema.transform(
 export type Success = typeof Success.Type
 
 /**
+ * How the expiry of a token is stated in a response that bends RFC 6749:
+ *
+ * - `seconds`: a lifetime in seconds, as the RFC says (the default);
+ * - `milliseconds`: a lifetime in milliseconds;
+ * - `epochSeconds`, `epochMilliseconds`: the instant the token expires, since
+ *   1970 (`expires_at: 1767225600`);
+ * - `iso8601`: the instant the token expires, as a date-time string
+ *   (`"2026-01-01T00:00:00Z"`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ExpiresAs = "seconds" | "milliseconds" | "epochSeconds" | "epochMilliseconds" | "iso8601"
+
+/**
+ * Where a non-standard token response keeps what RFC 6749 §5.1 names, as
+ * data. Each path is dotted from the top of the body (`"data.token"` reads
+ * `{ "data": { "token": "…" } }`) and defaults to the RFC name at the top:
+ *
+ * - `accessToken`, `tokenType`, `expiresIn`, `refreshToken`, `scope`: the
+ *   paths of the fields;
+ * - `expiresAs`: how the expiry is stated (default `seconds`);
+ * - `type`: a token type to use whatever the response says, e.g. `"Token"`
+ *   for a server that sends none but expects `Authorization: Token …`.
+ *
+ * An error body (a top-level `error`) is read as usual.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Shape {
+  readonly accessToken?: string | undefined
+  readonly tokenType?: string | undefined
+  readonly expiresIn?: string | undefined
+  readonly refreshToken?: string | undefined
+  readonly scope?: string | undefined
+  readonly expiresAs?: ExpiresAs | undefined
+  readonly type?: string | undefined
+}
+
+/**
  * How to read a token response: its HTTP status, when the request was sent
  * (epoch milliseconds; it becomes `issuedAt`), the lifetime of a token without
  * `expires_in` (default {@link defaultLifetime}), the longest lifetime believed
- * (default {@link defaultMaxLifetime}), and the server's `Retry-After`, which
- * error results carry.
+ * (default {@link defaultMaxLifetime}), the server's `Retry-After`, which
+ * error results carry, and the response's {@link Shape} when it is not the
+ * RFC's (default: none; the body is read as RFC 6749 §5.1 says).
  *
  * @since 0.1.0
  * @category models
@@ -193,6 +235,88 @@ export interface DecodeOptions {
   readonly defaultLifetime?: Duration.DurationInput | undefined
   readonly maxLifetime?: Duration.DurationInput | undefined
   readonly retryAfter?: Option.Option<Duration.Duration> | undefined
+  readonly shape?: Shape | undefined
+}
+
+const rfcFields = {
+  accessToken: "access_token",
+  tokenType: "token_type",
+  expiresIn: "expires_in",
+  refreshToken: "refresh_token",
+  scope: "scope"
+} as const
+
+const at = (body: unknown, path: string): unknown =>
+  path.split(".").reduce<unknown>((value, key) => Predicate.isRecord(value) ? value[key] : undefined, body)
+
+// The smallest lifetime, for an absolute expiry already past: the token is
+// expired, which a missing lifetime (the default 5 minutes) would hide.
+const alreadyExpired = 0.001
+
+const toSeconds = (value: unknown, as: ExpiresAs, now: number): unknown => {
+  if (as === "seconds" || value === null || value === undefined) return value
+  if (typeof value === "string" && value.trim() === "") return value
+  const instant = as === "iso8601"
+    ? typeof value === "string" ? Date.parse(value) : Number.NaN
+    : typeof value === "number" || typeof value === "string" ? Number(value) : Number.NaN
+  // not convertible: left as it is, so that decoding names the field
+  if (!Number.isFinite(instant)) return value
+  switch (as) {
+    case "milliseconds":
+      return instant / 1000
+    case "epochSeconds":
+      return Math.max(alreadyExpired, instant - now / 1000)
+    case "epochMilliseconds":
+    case "iso8601":
+      return Math.max(alreadyExpired, (instant - now) / 1000)
+  }
+}
+
+/**
+ * Rewrites a token response of the given {@link Shape} into the RFC 6749
+ * §5.1 form that {@link decode} reads: each field moved from its path to its
+ * RFC name, the expiry turned into seconds from `now` (epoch milliseconds;
+ * an expiry already past becomes one millisecond), and the fixed `type` set.
+ * Other fields stay as they are; a body that is not an object, or carries an
+ * `error`, is returned unchanged. A value that cannot be converted is left for
+ * decoding to reject. Pure.
+ *
+ * @since 0.1.0
+ * @category decoding
+ * @example
+ * ```ts
+ * import { TokenResponse } from "@grantflow/core"
+ *
+ * TokenResponse.normalize(
+ *   { data: { token: "abc", ttl: 3_600_000 } },
+ *   { accessToken: "data.token", expiresIn: "data.ttl", expiresAs: "milliseconds", type: "Token" },
+ *   0
+ * )
+ * // { data: …, access_token: "abc", expires_in: 3600, token_type: "Token" }
+ * ```
+ */
+export const normalize = (body: unknown, shape: Shape, now: number): unknown => {
+  if (!Predicate.isRecord(body)) return body
+  const error = body["error"]
+  if (error !== undefined && error !== null && error !== "") return body
+  const result: Record<string, unknown> = { ...body }
+  for (const key of Object.keys(rfcFields) as ReadonlyArray<keyof typeof rfcFields>) {
+    const name = rfcFields[key]
+    const path = shape[key] ?? name
+    const value = at(body, path)
+    delete result[name]
+    const converted = key === "expiresIn" ? toSeconds(value, shape.expiresAs ?? "seconds", now) : value
+    if (converted !== undefined) result[name] = converted
+  }
+  if (shape.type !== undefined) result["token_type"] = shape.type
+  return result
+}
+
+// The path a shaped response keeps an RFC field at, for error messages.
+const shapedField = (field: string, shape: Shape | undefined): string => {
+  if (shape === undefined) return field
+  const key = (Object.keys(rfcFields) as ReadonlyArray<keyof typeof rfcFields>).find((k) => rfcFields[k] === field)
+  return key === undefined ? field : shape[key] ?? field
 }
 
 const isSuccessStatus = (status: number): boolean => status >= 200 && status < 300
@@ -228,6 +352,8 @@ const describe = (body: unknown): string =>
  *   to the maximum lifetime. A body that does not decode is a
  *   {@link TokenError.MalformedTokenResponse} naming the field, with an excerpt
  *   that lists the fields received and never shows a token.
+ * - With a `shape`, a successful body is first {@link normalize}d, and a
+ *   malformed field is named by its path in the shape.
  *
  * @since 0.1.0
  * @category decoding
@@ -276,12 +402,13 @@ export const decode = (
     )
   }
   if (!isSuccessStatus(status)) return Either.left(unavailable(status, retryAfter))
-  return Either.match(decodeSuccess(body), {
+  const { shape } = options
+  return Either.match(decodeSuccess(shape === undefined ? body : normalize(body, shape, options.sentAt)), {
     // The ParseError is not kept as the cause: its issues hold the values
     // received, tokens included.
     onLeft: (parseError) => {
       const [issue] = ParseResult.ArrayFormatter.formatErrorSync(parseError)
-      const field = issue !== undefined && issue.path.length > 0 ? String(issue.path[0]) : "body"
+      const field = issue !== undefined && issue.path.length > 0 ? shapedField(String(issue.path[0]), shape) : "body"
       return Either.left(malformed(status, field, issue?.message ?? "is invalid", excerpt.fields(body, field)))
     },
     onRight: (response) => Either.right(toAccessToken(response, options))

@@ -1,4 +1,5 @@
 import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as UrlParams from "@effect/platform/UrlParams"
@@ -78,8 +79,45 @@ export interface Failures<E1, E2> {
   ) => Effect.Effect<E2>
 }
 
-const withToken = (request: HttpClientRequest.HttpClientRequest, token: AccessToken.AccessToken) =>
+/**
+ * Puts a token on a request; by default as `Authorization: <type> <token>`.
+ *
+ * @internal
+ */
+export type Apply = (
+  request: HttpClientRequest.HttpClientRequest,
+  token: AccessToken.AccessToken
+) => HttpClientRequest.HttpClientRequest
+
+/** @internal */
+export const withToken: Apply = (request, token) =>
   HttpClientRequest.setHeader(request, "authorization", Redacted.value(AccessToken.authorizationHeader(token)))
+
+/**
+ * The failures of a decorated client that keeps the plain `HttpClient` error
+ * type: no token is a `RequestError` whose cause is the `TokenError`; a token
+ * still rejected after a refresh a `StatusCode` `ResponseError`, on a copy of
+ * the response without credentials, whose cause is `rejected`'s error.
+ *
+ * @internal
+ */
+export const platformFailures = (
+  rejected: (request: HttpClientRequest.HttpClientRequest, response: HttpClientResponse.HttpClientResponse) => Error
+): Failures<HttpClientError.RequestError, HttpClientError.ResponseError> => ({
+  noToken: (request, error) =>
+    new HttpClientError.RequestError({ request, reason: "Transport", cause: error, description: error.message }),
+  rejected: (request, response) =>
+    Effect.map(withoutCredentials(response, request), (copy) => {
+      const cause = rejected(request, response)
+      return new HttpClientError.ResponseError({
+        request,
+        response: copy,
+        reason: "StatusCode",
+        cause,
+        description: cause.message
+      })
+    })
+})
 
 // The first answer is dropped: drain its body so the connection can be reused.
 const discard = (response: HttpClientResponse.HttpClientResponse) => Effect.ignore(response.arrayBuffer)
@@ -89,7 +127,8 @@ export const authenticate = <E, R, E1, E2>(
   client: HttpClient.HttpClient.With<E, R>,
   provider: TokenProvider.TokenProvider["Type"],
   rules: RejectionRules | undefined,
-  failures: Failures<E1, E2>
+  failures: Failures<E1, E2>,
+  apply: Apply = withToken
 ): HttpClient.HttpClient.With<E | E1 | E2, R> => {
   const tokenFor = (request: HttpClientRequest.HttpClientRequest) =>
     Effect.mapError(provider.get, (error) => failures.noToken(request, error))
@@ -109,7 +148,7 @@ export const authenticate = <E, R, E1, E2>(
       yield* Effect.logDebug("grantflow: the API rejected the token; request replayed with a new one").pipe(
         Effect.annotateLogs({ method: request.method, status: response.status })
       )
-      const replayed = yield* client.execute(withToken(request, renewed))
+      const replayed = yield* client.execute(apply(request, renewed))
       if (!(yield* isRejected(replayed, rejectionRules))) return replayed
       yield* provider.invalidate(renewed)
       return yield* Effect.flip(failures.rejected(request, replayed))
@@ -119,7 +158,7 @@ export const authenticate = <E, R, E1, E2>(
   // answer (not rejected, no body pattern) is decided without another step.
   const execute = (request: HttpClientRequest.HttpClientRequest) =>
     Effect.flatMap(tokenFor(request), (token) =>
-      Effect.flatMap(client.execute(withToken(request, token)), (response) => {
+      Effect.flatMap(client.execute(apply(request, token)), (response) => {
         if (rejectedByStatus(response, rejectionRules)) return replay(request, token, response)
         if (rejectionRules.bodyPattern === undefined) return Effect.succeed(response)
         return Effect.flatMap(

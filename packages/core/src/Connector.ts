@@ -1,0 +1,640 @@
+/**
+ * Connectors: one integration declared in one place.
+ *
+ * A {@link Definition} says everything grantflow needs to call one
+ * third-party API: the configuration a user fills in (a Schema whose secret
+ * fields are `Redacted`), how a token is obtained (any grant and client
+ * authentication, or a custom effect), how it is put on requests, when the
+ * API's answer means "refresh the token", the API's base URL (which may depend
+ * on the configuration, e.g. a customer subdomain), the token response's
+ * quirks and a connection test. {@link layer} turns a definition and its
+ * configuration into an authenticated `HttpClient` whose relative requests go
+ * to the base URL; {@link test} runs the connection test and says, without
+ * secrets, what is wrong.
+ *
+ * The same definition can come from a JSON file: see `ConnectorSpec`.
+ *
+ * @since 0.1.0
+ */
+import type * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import type * as HttpMethod from "@effect/platform/HttpMethod"
+import type * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Data from "effect/Data"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import type * as Redacted from "effect/Redacted"
+import type * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import type * as AccessToken from "./AccessToken.js"
+import type * as AuthorizationCode from "./AuthorizationCode.js"
+import type * as BearerAuth from "./BearerAuth.js"
+import type * as Grant from "./Grant.js"
+import * as internal from "./internal/connector.js"
+import type * as RefreshPolicy from "./RefreshPolicy.js"
+import type * as TokenError from "./TokenError.js"
+import type * as TokenProvider from "./TokenProvider.js"
+import type * as TokenResponse from "./TokenResponse.js"
+
+/**
+ * A fetch: one token request each time it runs, e.g.
+ * `Grant.clientCredentials(...)`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Fetch<R = never> = Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, HttpClient.HttpClient | R>
+
+/**
+ * How a connector obtains its tokens: an effect that builds the fetch once
+ * per connection (a refresh token flow keeps its refresh token between runs).
+ * Build it with {@link fetch}, {@link flow} or {@link refreshTokenFlow}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Auth<R = never> {
+  readonly make: Effect.Effect<Fetch<R>, never, R>
+}
+
+/**
+ * What a connection has beyond its configuration, for connectors whose user
+ * authorized them (the authorization code flow):
+ *
+ * - `token`: a token already obtained — the one {@link exchange} returned, or
+ *   one loaded from a store — served until it needs refreshing;
+ * - `refreshToken`: the refresh token to start from, when it is not the
+ *   `token`'s (the file form's `{{ oauth.refresh_token }}`);
+ * - `onRotate`: saves a rotated refresh token before its access token is
+ *   used (see `Grant.refreshTokenFlow`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Session {
+  readonly token?: AccessToken.AccessToken | undefined
+  readonly refreshToken?: Redacted.Redacted<string> | undefined
+  readonly onRotate?: ((refreshToken: Redacted.Redacted<string>) => Effect.Effect<void, unknown>) | undefined
+}
+
+/**
+ * Where the token goes on each request:
+ *
+ * - `Header`: in the header `name`, after `prefix` and a space. Without a
+ *   prefix, the `Authorization` header gets the token's type (`Bearer …`),
+ *   any other header the bare token. The header is redacted from spans;
+ * - `Query`: as the query parameter `name`. URLs get logged: the platform's
+ *   HTTP span is turned off for these requests and the parameter is taken
+ *   out of the request that errors and responses carry, but proxies and the
+ *   API's own logs still see it. Prefer a header when the API takes one.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Apply =
+  | { readonly _tag: "Header"; readonly name: string; readonly prefix?: string | undefined }
+  | { readonly _tag: "Query"; readonly name: string }
+
+/**
+ * `Authorization: Bearer <token>` (or the token's own type): the default.
+ *
+ * @since 0.1.0
+ * @category apply
+ */
+export const bearer: Apply = { _tag: "Header", name: "authorization" }
+
+/**
+ * The token in the header `name`, e.g. `header("X-Auth-Token")` or
+ * `header("Authorization", { prefix: "Token" })`.
+ *
+ * @since 0.1.0
+ * @category apply
+ * @example
+ * ```ts
+ * import { Connector } from "@grantflow/core"
+ *
+ * const apply = Connector.header("Authorization", { prefix: "Zoho-oauthtoken" })
+ * ```
+ */
+export const header = (name: string, options: { readonly prefix?: string | undefined } = {}): Apply => ({
+  _tag: "Header",
+  name: name.toLowerCase(),
+  ...(options.prefix === undefined ? {} : { prefix: options.prefix })
+})
+
+/**
+ * The token as the query parameter `name`; see {@link Apply} for why a
+ * header is better.
+ *
+ * @since 0.1.0
+ * @category apply
+ * @example
+ * ```ts
+ * import { Connector } from "@grantflow/core"
+ *
+ * const apply = Connector.query("access_token")
+ * ```
+ */
+export const query = (name: string): Apply => ({ _tag: "Query", name })
+
+/**
+ * The connection test: a request to `path` (relative to the base URL; default
+ * method `GET`) that must answer one of the `expect`ed statuses (default
+ * `[200]`) within `timeout` (default 30 seconds).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ConnectionTest {
+  readonly path: string
+  readonly method?: HttpMethod.HttpMethod | undefined
+  readonly expect?: ReadonlyArray<number> | undefined
+  readonly timeout?: Duration.DurationInput | undefined
+}
+
+/**
+ * What the authorization code flow of a connector needs: the authorization
+ * endpoint and the parameters of the authorization request (`extraParams`
+ * such as `access_type: "offline"`, `prompt: "consent"`), whether to send a
+ * PKCE challenge (default `S256`), whether the callback may come without a
+ * code (`withoutCode`), and the token endpoint and client authentication of
+ * the code exchange.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Authorization extends Grant.CommonOptions {
+  readonly authorizeUrl: string
+  readonly scopes?: ReadonlyArray<string> | undefined
+  readonly extraParams?: Readonly<Record<string, string>> | undefined
+  readonly pkce?: AuthorizationCode.PkceMethod | false | undefined
+  readonly withoutCode?: boolean | undefined
+}
+
+/**
+ * A connector:
+ *
+ * - `name`: tags the token provider's logs, metrics and spans;
+ * - `config`: the Schema of the configuration, secret fields as
+ *   `Schema.Redacted(…)`. Every `Redacted` value of the configuration is
+ *   checked never to appear in the base URL;
+ * - `auth`: how tokens are obtained, from the configuration and the
+ *   {@link Session};
+ * - `apply`: where the token goes (default {@link bearer});
+ * - `refreshOn`: when an answer means the token was rejected, so that it is
+ *   refreshed and the request sent once more: statuses, a body pattern, the
+ *   `invalid_token` challenge (see `BearerAuth.RejectionRules`; default 401);
+ * - `baseUrl`: the API's base URL, from the configuration; `https:` unless
+ *   loopback or `allowInsecure`;
+ * - `tokenResponse`: the token response's shape when it is not RFC 6749's
+ *   (see `TokenResponse.Shape`);
+ * - `policy`: the token provider's refresh policy;
+ * - `test`: the connection test;
+ * - `authorization`: the authorization code flow, for connectors a user
+ *   connects with their account.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Definition<C, I = C, R = never> {
+  readonly name: string
+  readonly config: Schema.Schema<C, I>
+  readonly auth: (config: C, session: Session) => Auth<R>
+  readonly apply?: Apply | undefined
+  readonly refreshOn?: BearerAuth.RejectionRules | undefined
+  readonly baseUrl: (config: C) => string
+  readonly allowInsecure?: boolean | undefined
+  readonly tokenResponse?: TokenResponse.Shape | undefined
+  readonly policy?: RefreshPolicy.RefreshPolicy | undefined
+  readonly test?: ConnectionTest | undefined
+  readonly authorization?: ((config: C) => Authorization) | undefined
+}
+
+/**
+ * Declares a connector; it only infers the types.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * ```ts
+ * import { ClientAuth, Connector, Grant } from "@grantflow/core"
+ * import { Schema } from "effect"
+ *
+ * const Helpdesk = Connector.define({
+ *   name: "helpdesk",
+ *   config: Schema.Struct({
+ *     SUBDOMAIN: Schema.String,
+ *     CLIENT_ID: Schema.String,
+ *     CLIENT_SECRET: Schema.Redacted(Schema.String)
+ *   }),
+ *   auth: (config) =>
+ *     Connector.fetch(Grant.clientCredentials({
+ *       tokenUrl: `https://${config.SUBDOMAIN}.helpdesk.example/oauth/token`,
+ *       auth: ClientAuth.clientSecretBasic(config.CLIENT_ID, config.CLIENT_SECRET)
+ *     })),
+ *   refreshOn: { statuses: [401, 403], bodyPattern: /token expired/i },
+ *   baseUrl: (config) => `https://${config.SUBDOMAIN}.helpdesk.example/api/v5`,
+ *   test: { path: "/me" }
+ * })
+ * ```
+ */
+export const define = <C, I, R = never>(definition: Definition<C, I, R>): Definition<C, I, R> => definition
+
+/**
+ * Tokens from a fetch that needs nothing between runs: a grant
+ * (`Grant.clientCredentials`, `Grant.jwtBearer`, …) or any custom effect
+ * that yields an `AccessToken`.
+ *
+ * @since 0.1.0
+ * @category auth
+ * @example
+ * ```ts
+ * import { ClientAuth, Connector, Grant } from "@grantflow/core"
+ * import { Redacted } from "effect"
+ *
+ * const auth = Connector.fetch(Grant.clientCredentials({
+ *   tokenUrl: "https://auth.example.com/token",
+ *   auth: ClientAuth.clientSecretPost("my-client", Redacted.make("s3cret"))
+ * }))
+ * ```
+ */
+export const fetch = <R = never>(
+  fetch: Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, R>
+): Auth<Exclude<R, HttpClient.HttpClient>> => ({ make: Effect.succeed(fetch as Fetch<Exclude<R, HttpClient.HttpClient>>) })
+
+/**
+ * Tokens from a fetch built by an effect, once per connection, e.g.
+ * `Grant.refreshTokenFlow(...)`, whose fetch keeps the current refresh token.
+ *
+ * @since 0.1.0
+ * @category auth
+ * @example
+ * ```ts
+ * import { ClientAuth, Connector, Grant } from "@grantflow/core"
+ * import { Redacted } from "effect"
+ *
+ * const auth = Connector.flow(Grant.refreshTokenFlow({
+ *   tokenUrl: "https://auth.example.com/token",
+ *   auth: ClientAuth.clientSecretPost("my-client", Redacted.make("s3cret")),
+ *   initial: Redacted.make("stored-refresh-token")
+ * }))
+ * ```
+ */
+export const flow = <R = never, R2 = never>(
+  make: Effect.Effect<Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, R>, never, R2>
+): Auth<Exclude<R, HttpClient.HttpClient> | R2> => ({
+  make: make as Effect.Effect<Fetch<Exclude<R, HttpClient.HttpClient> | R2>, never, R2>
+})
+
+/**
+ * Tokens from the session's refresh token (its `refreshToken`, else its
+ * `token`'s), kept and rotated by `Grant.refreshTokenFlow` with the session's
+ * `onRotate`. Without a refresh token every run fails with
+ * `TokenError.InvalidTokenRequest`: the account must be connected first.
+ *
+ * @since 0.1.0
+ * @category auth
+ * @example
+ * ```ts
+ * import { ClientAuth, Connector } from "@grantflow/core"
+ * import { Redacted } from "effect"
+ *
+ * declare const session: Connector.Session
+ * const auth = Connector.refreshTokenFlow({
+ *   tokenUrl: "https://auth.example.com/token",
+ *   auth: ClientAuth.clientSecretPost("my-client", Redacted.make("s3cret"))
+ * }, session)
+ * ```
+ */
+export const refreshTokenFlow: (
+  options: Omit<Grant.RefreshTokenFlowOptions, "initial" | "onRotate">,
+  session: Session
+) => Auth = internal.refreshTokenFlow
+
+/**
+ * The configuration or the base URL of a connector is unusable: a field is
+ * missing or malformed, the base URL is not an absolute `https:` URL, or it
+ * contains the value of a secret field. The reason never quotes a secret.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * ```ts
+ * import { Connector } from "@grantflow/core"
+ *
+ * const error = new Connector.ConnectorConfigError({ connector: "helpdesk", reason: "SUBDOMAIN is missing" })
+ * error.message
+ * ```
+ */
+export class ConnectorConfigError extends Data.TaggedError("ConnectorConfigError")<{
+  readonly connector: string
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `the connector "${this.connector}" cannot be used: ${this.reason}`
+  }
+}
+
+/**
+ * Decodes a configuration with the connector's Schema. Failures name the
+ * field and never quote the value of a secret one.
+ *
+ * @since 0.1.0
+ * @category config
+ * @example
+ * ```ts
+ * import { Connector } from "@grantflow/core"
+ *
+ * declare const Helpdesk: Connector.Definition<{ readonly SUBDOMAIN: string }>
+ * const config = Connector.decodeConfig(Helpdesk, { SUBDOMAIN: "acme" })
+ * ```
+ */
+export const decodeConfig: <C, I, R>(
+  definition: Definition<C, I, R>,
+  input: unknown
+) => Either.Either<C, ConnectorConfigError> = internal.decodeConfig
+
+/**
+ * The configuration of a connector read from Effect `Config` (environment
+ * variables by default): each top-level field of its Schema under its own
+ * name, optionally nested under `prefix` (`HELPDESK_CLIENT_ID`). Secret fields
+ * become `Redacted` as the Schema says.
+ *
+ * @since 0.1.0
+ * @category config
+ * @example
+ * ```ts
+ * import { Connector } from "@grantflow/core"
+ *
+ * declare const Helpdesk: Connector.Definition<{ readonly SUBDOMAIN: string }>
+ * const config = Connector.config(Helpdesk, { prefix: "HELPDESK" }) // reads HELPDESK_SUBDOMAIN
+ * ```
+ */
+export const config: <C, I, R>(
+  definition: Definition<C, I, R>,
+  options?: { readonly prefix?: string | undefined }
+) => Config.Config<C> = internal.config
+
+/**
+ * A live connection: its `client`, authenticated and sending relative
+ * requests to `baseUrl` — and refusing, with an `InvalidUrl` request error,
+ * absolute ones elsewhere, so the token never leaves the API — and the
+ * `provider` of its tokens. Its failures stay typed: the `TokenError` when no
+ * token could be had (nothing was sent), `BearerAuth.TokenRejected` when the
+ * API still rejects a freshly obtained token.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Connection {
+  readonly name: string
+  readonly baseUrl: URL
+  readonly client: HttpClient.HttpClient.With<
+    HttpClientError.HttpClientError | TokenError.TokenError | BearerAuth.TokenRejected
+  >
+  readonly provider: TokenProvider.TokenProvider["Type"]
+}
+
+/**
+ * Opens a connection in the current scope; closing the scope stops its
+ * token provider. Use it for several connectors in one program; otherwise
+ * {@link layer}.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * ```ts
+ * import { Connector } from "@grantflow/core"
+ * import { Effect } from "effect"
+ *
+ * declare const Helpdesk: Connector.Definition<{ readonly SUBDOMAIN: string }>
+ *
+ * const program = Effect.gen(function*() {
+ *   const helpdesk = yield* Connector.connect(Helpdesk, { SUBDOMAIN: "acme" })
+ *   return yield* helpdesk.client.get("/tickets")
+ * })
+ * ```
+ */
+export const connect: <C, I, R>(
+  definition: Definition<C, I, R>,
+  config: C,
+  session?: Session
+) => Effect.Effect<Connection, ConnectorConfigError, Scope.Scope | HttpClient.HttpClient | R> = internal.connect
+
+/**
+ * The connector as the `HttpClient` of the context: authenticated, relative
+ * requests sent to the base URL. Like `BearerAuth.layer`, it keeps the plain
+ * `HttpClient` error type: no token is a `RequestError` whose cause is the
+ * `TokenError`, a token still rejected after a refresh a `StatusCode`
+ * `ResponseError` whose cause is a `BearerAuth.TokenRejected`.
+ *
+ * @since 0.1.0
+ * @category layers
+ * @example
+ * ```ts
+ * import { Connector } from "@grantflow/core"
+ * import { FetchHttpClient, HttpClient } from "@effect/platform"
+ * import { Effect, Layer, Redacted } from "effect"
+ *
+ * declare const Helpdesk: Connector.Definition<{
+ *   readonly SUBDOMAIN: string
+ *   readonly CLIENT_ID: string
+ *   readonly CLIENT_SECRET: Redacted.Redacted<string>
+ * }>
+ *
+ * const HelpdeskLive = Connector.layer(Helpdesk, {
+ *   SUBDOMAIN: "acme",
+ *   CLIENT_ID: "my-client",
+ *   CLIENT_SECRET: Redacted.make("s3cret")
+ * }).pipe(Layer.provide(FetchHttpClient.layer))
+ *
+ * const tickets = HttpClient.get("/tickets").pipe(Effect.provide(HelpdeskLive))
+ * ```
+ */
+export const layer = <C, I, R>(
+  definition: Definition<C, I, R>,
+  config: C,
+  session?: Session
+): Layer.Layer<HttpClient.HttpClient, ConnectorConfigError, HttpClient.HttpClient | R> =>
+  internal.layer(definition, config, session)
+
+/**
+ * {@link layer}, its configuration read with {@link config}.
+ *
+ * @since 0.1.0
+ * @category layers
+ * @example
+ * ```ts
+ * import { Connector } from "@grantflow/core"
+ *
+ * declare const Helpdesk: Connector.Definition<{ readonly SUBDOMAIN: string }>
+ * const HelpdeskLive = Connector.layerConfig(Helpdesk, { prefix: "HELPDESK" })
+ * ```
+ */
+export const layerConfig = <C, I, R>(
+  definition: Definition<C, I, R>,
+  options: { readonly prefix?: string | undefined; readonly session?: Session | undefined } = {}
+): Layer.Layer<HttpClient.HttpClient, ConnectorConfigError | ConfigError.ConfigError, HttpClient.HttpClient | R> =>
+  Layer.unwrapEffect(
+    Effect.map(config(definition, options), (value) => internal.layer(definition, value, options.session))
+  )
+
+/**
+ * What a connection test found, with a `reason` that never holds a secret:
+ *
+ * - `Ok`: the test request answered an expected status;
+ * - `BadCredentials`: the token endpoint refused the client or the grant, or
+ *   the API refused the token (401 or 403) even after a refresh;
+ * - `Unreachable`: the token endpoint or the API could not be reached or did
+ *   not answer in time;
+ * - `UnexpectedResponse`: an answer that is none of the above, e.g. a 500,
+ *   a 404, or a token response that cannot be read;
+ * - `InvalidConfiguration`: nothing could be sent: the configuration, a URL
+ *   or the token request is unusable, or the connector has no test.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TestResult = Data.TaggedEnum<{
+  Ok: { readonly status: number; readonly reason: string }
+  BadCredentials: { readonly status?: number | undefined; readonly reason: string }
+  Unreachable: { readonly reason: string }
+  UnexpectedResponse: { readonly status?: number | undefined; readonly reason: string }
+  InvalidConfiguration: { readonly reason: string }
+}>
+
+/**
+ * Constructors and matchers of {@link TestResult}.
+ *
+ * @since 0.1.0
+ * @category models
+ * @example
+ * ```ts
+ * import { Connector } from "@grantflow/core"
+ *
+ * const result = Connector.TestResult.Ok({ status: 200, reason: "GET /me answered HTTP 200" })
+ * Connector.TestResult.$is("Ok")(result) // true
+ * ```
+ */
+export const TestResult = Data.taggedEnum<TestResult>()
+
+/**
+ * Runs the connection test: obtains a token (once, without retries: a test
+ * should answer quickly) and sends the test request with it, in a scope of
+ * its own. It never fails: every outcome is a {@link TestResult}.
+ *
+ * @since 0.1.0
+ * @category testing
+ * @example
+ * ```ts
+ * import { Connector } from "@grantflow/core"
+ * import { Console, Effect } from "effect"
+ *
+ * declare const Helpdesk: Connector.Definition<{ readonly SUBDOMAIN: string }>
+ *
+ * const check = Effect.gen(function*() {
+ *   const result = yield* Connector.test(Helpdesk, { SUBDOMAIN: "acme" })
+ *   yield* Console.log(`${result._tag}: ${result.reason}`)
+ * })
+ * ```
+ */
+export const test: <C, I, R>(
+  definition: Definition<C, I, R>,
+  config: C,
+  session?: Session
+) => Effect.Effect<TestResult, never, HttpClient.HttpClient | R> = internal.test
+
+/**
+ * Starts the authorization code flow of a connector: the URL to send the
+ * user to, with a fresh `state` (and PKCE challenge), and the pending
+ * authorization to keep until the callback.
+ *
+ * @since 0.1.0
+ * @category authorization
+ * @example
+ * ```ts
+ * import { Connector } from "@grantflow/core"
+ * import { Effect } from "effect"
+ *
+ * declare const Calendar: Connector.Definition<{ readonly CLIENT_ID: string }>
+ *
+ * const program = Effect.gen(function*() {
+ *   const { pending, url } = yield* Connector.authorize(Calendar, { CLIENT_ID: "my-client" }, {
+ *     redirectUri: "https://app.example.com/callback"
+ *   })
+ *   return url.href // send the user there; keep `pending` for the callback
+ * })
+ * ```
+ */
+export const authorize: <C, I, R>(
+  definition: Definition<C, I, R>,
+  config: C,
+  options: { readonly redirectUri: string; readonly state?: string | undefined }
+) => Effect.Effect<
+  AuthorizationCode.Started,
+  AuthorizationCode.InvalidAuthorizationRequest | ConnectorConfigError
+> = internal.authorize
+
+/**
+ * Completes the authorization code flow: checks the callback against the
+ * pending authorization (`AuthorizationCode.callback`, without a code when
+ * the connector says `withoutCode`) and exchanges the code for the first
+ * token, read with the connector's token response shape. The token is the
+ * `token` of the connection's {@link Session}.
+ *
+ * @since 0.1.0
+ * @category authorization
+ * @example
+ * ```ts
+ * import { Connector } from "@grantflow/core"
+ * import { Effect } from "effect"
+ *
+ * declare const Calendar: Connector.Definition<{ readonly CLIENT_ID: string }>
+ * declare const pending: import("@grantflow/core").AuthorizationCode.Pending
+ * declare const callbackUrl: URL
+ *
+ * const program = Effect.gen(function*() {
+ *   const token = yield* Connector.exchange(Calendar, { CLIENT_ID: "my-client" }, pending, callbackUrl)
+ *   return yield* Connector.connect(Calendar, { CLIENT_ID: "my-client" }, { token })
+ * })
+ * ```
+ */
+export const exchange: <C, I, R>(
+  definition: Definition<C, I, R>,
+  config: C,
+  pending: AuthorizationCode.Pending,
+  received: URL | URLSearchParams | Readonly<Record<string, string>>
+) => Effect.Effect<
+  AccessToken.AccessToken,
+  AuthorizationCode.AuthorizationError | TokenError.TokenError | ConnectorConfigError,
+  HttpClient.HttpClient
+> = internal.exchange
+
+/**
+ * A fetch whose token endpoint answers in a non-standard shape: its
+ * responses are read with `TokenResponse.normalize` before the grant decodes
+ * them. Connectors do this with their `tokenResponse`.
+ *
+ * @since 0.1.0
+ * @category auth
+ * @example
+ * ```ts
+ * import { ClientAuth, Connector, Grant } from "@grantflow/core"
+ * import { Redacted } from "effect"
+ *
+ * const fetchToken = Connector.withTokenResponse(
+ *   Grant.clientCredentials({
+ *     tokenUrl: "https://auth.example.com/token",
+ *     auth: ClientAuth.clientSecretBasic("my-client", Redacted.make("s3cret"))
+ *   }),
+ *   { accessToken: "data.token", expiresIn: "data.expires_at", expiresAs: "epochSeconds" }
+ * )
+ * ```
+ */
+export const withTokenResponse: <A, E, R>(
+  fetch: Effect.Effect<A, E, R>,
+  shape: TokenResponse.Shape
+) => Effect.Effect<A, E, R | HttpClient.HttpClient> = internal.withTokenResponse

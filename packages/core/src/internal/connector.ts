@@ -1,0 +1,508 @@
+import * as Headers from "@effect/platform/Headers"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as UrlParams from "@effect/platform/UrlParams"
+import * as Clock from "effect/Clock"
+import * as Config from "effect/Config"
+import * as ConfigError from "effect/ConfigError"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Predicate from "effect/Predicate"
+import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import * as SchemaAST from "effect/SchemaAST"
+import type * as Scope from "effect/Scope"
+import type * as AccessToken from "../AccessToken.js"
+import * as AuthorizationCode from "../AuthorizationCode.js"
+import * as BearerAuth from "../BearerAuth.js"
+import * as ClientAuth from "../ClientAuth.js"
+import * as Connector from "../Connector.js"
+import * as Grant from "../Grant.js"
+import * as RefreshPolicy from "../RefreshPolicy.js"
+import * as TokenError from "../TokenError.js"
+import * as TokenProvider from "../TokenProvider.js"
+import * as TokenResponse from "../TokenResponse.js"
+import * as bearerAuth from "./bearerAuth.js"
+import * as excerpt from "./excerpt.js"
+import * as tokenRequest from "./tokenRequest.js"
+
+type AnyDefinition<C> = Connector.Definition<C, any, any>
+
+const configError = (definition: { readonly name: string }, reason: string) =>
+  new Connector.ConnectorConfigError({ connector: definition.name, reason })
+
+// ── configuration ───────────────────────────────────────────────────────────
+
+const isRedactedType = (ast: SchemaAST.AST): boolean =>
+  ast._tag === "Union"
+    ? ast.types.some(isRedactedType)
+    : Option.exists(SchemaAST.getTypeConstructorAnnotation(ast), (a) => (a as { _tag?: unknown })._tag === "effect/Redacted")
+
+/** The top-level fields of a config Schema whose values are `Redacted`. */
+const secretFields = (schema: Schema.Schema.Any): ReadonlySet<string> => {
+  const ast = Schema.typeSchema(schema).ast
+  if (ast._tag !== "TypeLiteral") return new Set()
+  return new Set(ast.propertySignatures.filter((p) => isRedactedType(p.type)).map((p) => String(p.name)))
+}
+
+const formatPath = (path: ReadonlyArray<PropertyKey>): string =>
+  path.reduce<string>(
+    (text, key) => typeof key === "number" ? `${text}[${key}]` : text === "" ? String(key) : `${text}.${String(key)}`,
+    ""
+  )
+
+/** @internal */
+export const decodeConfig = <C, I, R>(
+  definition: Connector.Definition<C, I, R>,
+  input: unknown
+): Either.Either<C, Connector.ConnectorConfigError> =>
+  Either.mapLeft(
+    Schema.decodeUnknownEither(definition.config, { errors: "all", onExcessProperty: "ignore" })(input),
+    (error) => {
+      const secrets = secretFields(definition.config)
+      const issues = ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => {
+        const path = formatPath(issue.path)
+        // a secret's message may quote the value it rejected
+        const message = issue._tag === "Missing"
+          ? "is missing"
+          : secrets.has(String(issue.path[0]))
+          ? "is invalid (a secret: its value is not shown)"
+          : issue.message
+        return `${path === "" ? "the configuration" : path} ${message}`
+      })
+      return configError(definition, issues.join("; "))
+    }
+  )
+
+/** @internal */
+export const config = <C, I, R>(
+  definition: Connector.Definition<C, I, R>,
+  options: { readonly prefix?: string | undefined } = {}
+): Config.Config<C> => {
+  const ast = SchemaAST.encodedAST(definition.config.ast)
+  if (ast._tag !== "TypeLiteral") {
+    return Config.fail(`the config Schema of the connector "${definition.name}" is not a struct of fields`)
+  }
+  const fields = Config.all(
+    Object.fromEntries(ast.propertySignatures.map((p) => {
+      const name = String(p.name)
+      return [name, p.isOptional ? Config.option(Config.string(name)) : Config.map(Config.string(name), Option.some)]
+    }))
+  )
+  const present = Config.map(fields, (values) =>
+    Object.fromEntries(
+      Object.entries(values).flatMap(([name, value]) => Option.isSome(value) ? [[name, value.value]] : [])
+    ))
+  return Config.mapOrFail(
+    options.prefix === undefined ? present : Config.nested(present, options.prefix),
+    (input) => Either.mapLeft(decodeConfig(definition, input), (error) => ConfigError.InvalidData([], error.reason))
+  )
+}
+
+const secretValues = (config: unknown): ReadonlyArray<string> =>
+  Predicate.isRecord(config)
+    ? Object.values(config).flatMap((value) => Redacted.isRedacted(value) ? [String(Redacted.value(value))] : [])
+    : []
+
+// shorter values would match ordinary URL text by chance
+const minimumSecretLength = 4
+
+const checkBaseUrl = <C>(definition: AnyDefinition<C>, config: C): Either.Either<URL, Connector.ConnectorConfigError> => {
+  const text = definition.baseUrl(config)
+  const leaked = secretValues(config).some((secret) =>
+    secret.length >= minimumSecretLength && (text.includes(secret) || text.includes(encodeURIComponent(secret)))
+  )
+  if (leaked) {
+    return Either.left(
+      configError(definition, "the base URL contains the value of a secret field, and URLs get logged; send it in a header")
+    )
+  }
+  return Either.mapLeft(
+    tokenRequest.checkEndpointUrl(text, definition.allowInsecure === true, "base URL"),
+    (error) => configError(definition, error.reason)
+  )
+}
+
+// ── tokens ──────────────────────────────────────────────────────────────────
+
+const withoutHeaders = (headers: Headers.Headers, names: ReadonlyArray<string>): Record<string, string> =>
+  Object.fromEntries(Object.entries(headers).filter(([name]) => !names.includes(name)))
+
+const rebuilt = (
+  response: HttpClientResponse.HttpClientResponse,
+  body: string | null,
+  headers: Record<string, string>
+): HttpClientResponse.HttpClientResponse =>
+  HttpClientResponse.fromWeb(response.request, new Response(body, { status: response.status, headers }))
+
+const reshape = (shape: TokenResponse.Shape) => (response: HttpClientResponse.HttpClientResponse) => {
+  if (response.status < 200 || response.status >= 300) return Effect.succeed(response)
+  return Effect.gen(function*() {
+    const body = yield* tokenRequest.readBody(response, tokenRequest.maxBodyBytes)
+    const headers = withoutHeaders(response.headers, ["content-length"])
+    if (Option.isNone(body)) {
+      // still too large for the grant that reads it
+      return rebuilt(response, null, { ...headers, "content-length": String(tokenRequest.maxBodyBytes + 1) })
+    }
+    const parsed = TokenResponse.parseBody(response.headers["content-type"], body.value, response.status)
+    if (Either.isLeft(parsed)) return rebuilt(response, body.value, headers)
+    const normalized = TokenResponse.normalize(parsed.right, shape, yield* Clock.currentTimeMillis)
+    return rebuilt(response, JSON.stringify(normalized), {
+      ...withoutHeaders(response.headers, ["content-length", "content-type"]),
+      "content-type": "application/json"
+    })
+  })
+}
+
+/** @internal */
+export const withTokenResponse = <A, E, R>(
+  fetch: Effect.Effect<A, E, R>,
+  shape: TokenResponse.Shape
+): Effect.Effect<A, E, R | HttpClient.HttpClient> =>
+  Effect.updateService(
+    fetch,
+    HttpClient.HttpClient,
+    (client) => HttpClient.transformResponse(client, Effect.flatMap(reshape(shape)))
+  )
+
+/** @internal */
+export const refreshTokenFlow = (
+  options: Omit<Grant.RefreshTokenFlowOptions, "initial" | "onRotate">,
+  session: Connector.Session
+): Connector.Auth => ({
+  make: Effect.suspend(() => {
+    const initial = session.refreshToken ??
+      Option.getOrUndefined(session.token === undefined ? Option.none() : session.token.refreshToken)
+    if (initial === undefined) {
+      return Effect.succeed(Effect.fail(
+        new TokenError.InvalidTokenRequest({
+          reason: "the connection has no refresh token: connect the account first (Connector.authorize, then " +
+            "Connector.exchange), or pass the stored refresh token in the session"
+        })
+      ))
+    }
+    return Grant.refreshTokenFlow({ ...options, initial, onRotate: session.onRotate })
+  })
+})
+
+/** @internal */
+export const clientAuth = (
+  method: "client_secret_basic" | "client_secret_post",
+  clientId: string,
+  clientSecret: Redacted.Redacted<string> | undefined
+): ClientAuth.ClientAuth =>
+  clientSecret === undefined
+    ? ClientAuth.none(clientId)
+    : method === "client_secret_basic"
+    ? ClientAuth.clientSecretBasic(clientId, clientSecret)
+    : ClientAuth.clientSecretPost(clientId, clientSecret)
+
+// ── the client ──────────────────────────────────────────────────────────────
+
+const applyToken = (apply: Connector.Apply): bearerAuth.Apply => {
+  if (apply._tag === "Query") {
+    return (request, token) => HttpClientRequest.setUrlParam(request, apply.name, Redacted.value(token.token))
+  }
+  if (apply.name === "authorization" && apply.prefix === undefined) return bearerAuth.withToken
+  return (request, token) => {
+    const value = Redacted.value(token.token)
+    const prefix = apply.prefix ?? (apply.name === "authorization" ? token.type : "")
+    return HttpClientRequest.setHeader(request, apply.name, prefix === "" ? value : `${prefix} ${value}`)
+  }
+}
+
+// `setUrlParams` merges, and nothing removes a parameter: the request is rebuilt
+const withoutUrlParam = (request: HttpClientRequest.HttpClientRequest, name: string) => {
+  const rebuilt = HttpClientRequest.make(request.method)(request.url, {
+    headers: request.headers,
+    urlParams: UrlParams.remove(request.urlParams, name)
+  }).pipe(HttpClientRequest.setBody(request.body))
+  return Option.match(request.hash, {
+    onNone: () => rebuilt,
+    onSome: (hash) => HttpClientRequest.setHash(rebuilt, hash)
+  })
+}
+
+/**
+ * A client whose requests and responses never carry the query parameter
+ * `name` beyond the wire: errors and responses keep the request they were
+ * made for, and the token would be in its URL.
+ */
+const withoutQueryToken = (http: HttpClient.HttpClient, name: string): HttpClient.HttpClient =>
+  HttpClient.transform(http, (effect, request) => {
+    const clean = withoutUrlParam(request, name)
+    // the platform's span records the full URL, token included: none for this request
+    return Effect.locally(effect, HttpClient.currentTracerDisabledWhen, () => true).pipe(
+      Effect.mapError((error): HttpClientError.HttpClientError =>
+        error._tag === "RequestError"
+          ? new HttpClientError.RequestError({
+            request: clean,
+            reason: error.reason,
+            cause: error.cause,
+            ...(error.description === undefined ? {} : { description: error.description })
+          })
+          : new HttpClientError.ResponseError({
+            request: clean,
+            response: HttpClientResponse.fromWeb(
+              clean,
+              new Response(null, { status: error.response.status, headers: error.response.headers })
+            ),
+            reason: error.reason,
+            cause: error.cause,
+            ...(error.description === undefined ? {} : { description: error.description })
+          })
+      ),
+      Effect.flatMap((response) => bearerAuth.withoutCredentials(response, clean))
+    )
+  })
+
+const joinUrl = (base: URL, path: string): string =>
+  path === "" ? base.href : `${base.href.replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`
+
+const absoluteUrl = /^[a-z][a-z0-9+.-]*:/i
+
+const resolve = (name: string, baseUrl: URL) => (request: HttpClientRequest.HttpClientRequest) => {
+  if (!absoluteUrl.test(request.url)) return Effect.succeed(HttpClientRequest.setUrl(request, joinUrl(baseUrl, request.url)))
+  const url = URL.canParse(request.url) ? new URL(request.url) : undefined
+  if (url !== undefined && url.origin === baseUrl.origin) return Effect.succeed(request)
+  return Effect.fail(
+    new HttpClientError.RequestError({
+      request,
+      reason: "InvalidUrl",
+      description: `the connector "${name}" sends its token only to its base URL's origin (${baseUrl.origin}); ` +
+        "the request was not sent — use a path relative to the base URL"
+    })
+  )
+}
+
+const decorate = <E1, E2>(
+  definition: AnyDefinition<any>,
+  http: HttpClient.HttpClient,
+  provider: TokenProvider.TokenProvider["Type"],
+  baseUrl: URL,
+  failures: bearerAuth.Failures<E1, E2>
+): HttpClient.HttpClient.With<HttpClientError.HttpClientError | E1 | E2> => {
+  const apply = definition.apply ?? Connector.bearer
+  // Only around the API request itself: the token request keeps its span.
+  const inner = apply._tag === "Query"
+    ? withoutQueryToken(http, apply.name)
+    : apply.name === "authorization"
+    ? http
+    // spans record request headers, but redact only the well-known credential headers
+    : HttpClient.transform(
+      http,
+      (effect) => Effect.locallyWith(effect, Headers.currentRedactedNames, (names) => [...names, apply.name])
+    )
+  const authenticated = bearerAuth.authenticate(inner, provider, definition.refreshOn, failures, applyToken(apply))
+  return HttpClient.mapRequestEffect(authenticated, resolve(definition.name, baseUrl))
+}
+
+const open = <C, I, R>(
+  definition: Connector.Definition<C, I, R>,
+  config: C,
+  session: Connector.Session,
+  policy: RefreshPolicy.RefreshPolicy | undefined
+) =>
+  Effect.gen(function*() {
+    const baseUrl = yield* checkBaseUrl(definition, config)
+    const made = yield* definition.auth(config, session).make
+    const fetch = definition.tokenResponse === undefined ? made : withTokenResponse(made, definition.tokenResponse)
+    const provider = yield* TokenProvider.make(fetch, { policy, name: definition.name, initial: session.token })
+    const http = yield* HttpClient.HttpClient
+    return { baseUrl, provider, http }
+  })
+
+const typedFailures: bearerAuth.Failures<TokenError.TokenError, BearerAuth.TokenRejected> = {
+  noToken: (_request, error) => error,
+  rejected: (request, response) => Effect.succeed(rejectedError(request, response))
+}
+
+const rejectedError = (request: HttpClientRequest.HttpClientRequest, response: HttpClientResponse.HttpClientResponse) =>
+  new BearerAuth.TokenRejected({ method: request.method, url: bearerAuth.urlWithoutQuery(request), status: response.status })
+
+/** @internal */
+export const connect = <C, I, R>(
+  definition: Connector.Definition<C, I, R>,
+  config: C,
+  session: Connector.Session = {}
+): Effect.Effect<Connector.Connection, Connector.ConnectorConfigError, Scope.Scope | HttpClient.HttpClient | R> =>
+  Effect.map(open(definition, config, session, definition.policy), ({ baseUrl, http, provider }) => ({
+    name: definition.name,
+    baseUrl,
+    provider,
+    client: decorate(definition, http, provider, baseUrl, typedFailures)
+  }))
+
+/** @internal */
+export const layer = <C, I, R>(
+  definition: Connector.Definition<C, I, R>,
+  config: C,
+  session: Connector.Session = {}
+): Layer.Layer<HttpClient.HttpClient, Connector.ConnectorConfigError, HttpClient.HttpClient | R> =>
+  Layer.scoped(
+    HttpClient.HttpClient,
+    Effect.map(
+      open(definition, config, session, definition.policy),
+      ({ baseUrl, http, provider }) =>
+        decorate(definition, http, provider, baseUrl, bearerAuth.platformFailures(rejectedError))
+    )
+  )
+
+// ── the connection test ─────────────────────────────────────────────────────
+
+const defaultTestTimeout = Duration.seconds(30)
+
+// the token endpoint said no to the client or the grant: no retry will change that
+const refusalCodes: ReadonlySet<string> = new Set([
+  "invalid_client",
+  "unauthorized_client",
+  "invalid_grant",
+  "access_denied",
+  "invalid_scope"
+])
+
+const fromTokenError = (error: TokenError.TokenError): Connector.TestResult => {
+  const { BadCredentials, InvalidConfiguration, Unreachable, UnexpectedResponse } = Connector.TestResult
+  switch (error._tag) {
+    case "OAuthError":
+      return refusalCodes.has(error.error)
+        ? BadCredentials({ status: error.status, reason: error.message })
+        : UnexpectedResponse({ status: error.status, reason: error.message })
+    case "ReauthorizationRequired":
+      return BadCredentials({ status: error.cause.status, reason: error.message })
+    case "TokenEndpointUnavailable": {
+      if (Option.isNone(error.status)) return Unreachable({ reason: error.message })
+      const status = error.status.value
+      return status === 401 || status === 403
+        ? BadCredentials({ status, reason: error.message })
+        : UnexpectedResponse({ status, reason: error.message })
+    }
+    case "InvalidTokenRequest":
+      return InvalidConfiguration({ reason: error.message })
+    case "MalformedTokenResponse":
+      return UnexpectedResponse({ status: error.status, reason: error.message })
+    default:
+      return UnexpectedResponse({ reason: error.message })
+  }
+}
+
+/** @internal */
+export const test = <C, I, R>(
+  definition: Connector.Definition<C, I, R>,
+  config: C,
+  session: Connector.Session = {}
+): Effect.Effect<Connector.TestResult, never, HttpClient.HttpClient | R> => {
+  const { BadCredentials, InvalidConfiguration, Ok, Unreachable, UnexpectedResponse } = Connector.TestResult
+  const check = definition.test
+  if (check === undefined) {
+    return Effect.succeed(InvalidConfiguration({ reason: `the connector "${definition.name}" has no connection test` }))
+  }
+  const method = check.method ?? "GET"
+  const expected = check.expect ?? [200]
+  const label = `${method} ${check.path}`
+  const timeout = Duration.decode(check.timeout ?? defaultTestTimeout)
+  // a test answers once: a failing token endpoint is reported, not retried
+  const policy: RefreshPolicy.RefreshPolicy = {
+    ...(definition.policy ?? RefreshPolicy.defaultPolicy),
+    retry: Schedule.stop
+  }
+  const run = Effect.gen(function*() {
+    const { baseUrl, http, provider } = yield* open(definition, config, session, policy)
+    const client = decorate(definition, http, provider, baseUrl, typedFailures)
+    const response = yield* client.execute(HttpClientRequest.make(method)(check.path))
+    const answered = `${label} answered HTTP ${response.status}`
+    if (expected.includes(response.status)) return Ok({ status: response.status, reason: answered })
+    const body = excerpt.text(yield* Effect.orElseSucceed(response.text, () => ""))
+    const detail = `${answered}${body === "" ? "" : ` (${body})`}; expected ${expected.join(" or ")}`
+    return response.status === 401 || response.status === 403
+      ? BadCredentials({ status: response.status, reason: `${detail}: the API refused the token` })
+      : UnexpectedResponse({ status: response.status, reason: detail })
+  })
+  return run.pipe(
+    Effect.scoped,
+    Effect.timeoutFail({ duration: timeout, onTimeout: () => "timeout" as const }),
+    Effect.catchAll((error): Effect.Effect<Connector.TestResult> => {
+      if (error === "timeout") {
+        return Effect.succeed(Unreachable({ reason: `${label} did not complete within ${Duration.format(timeout)}` }))
+      }
+      switch (error._tag) {
+        case "ConnectorConfigError":
+          return Effect.succeed(InvalidConfiguration({ reason: error.reason }))
+        case "TokenRejected":
+          return Effect.succeed(BadCredentials({ status: error.status, reason: error.message }))
+        case "RequestError":
+          return Effect.succeed(
+            error.reason === "Transport"
+              ? Unreachable({ reason: `${label}: the API could not be reached` })
+              : InvalidConfiguration({ reason: `${label}: the request could not be built (${error.reason})` })
+          )
+        case "ResponseError":
+          return Effect.succeed(
+            UnexpectedResponse({ status: error.response.status, reason: `${label}: the answer could not be read` })
+          )
+        default:
+          return Effect.succeed(fromTokenError(error))
+      }
+    })
+  )
+}
+
+// ── the authorization code flow ─────────────────────────────────────────────
+
+const authorizationOf = <C, I, R>(definition: Connector.Definition<C, I, R>, config: C) =>
+  definition.authorization === undefined
+    ? Effect.fail(configError(definition, "it has no authorization code flow (its definition has no `authorization`)"))
+    : Effect.sync(() => definition.authorization!(config))
+
+/** @internal */
+export const authorize = <C, I, R>(
+  definition: Connector.Definition<C, I, R>,
+  config: C,
+  options: { readonly redirectUri: string; readonly state?: string | undefined }
+): Effect.Effect<
+  AuthorizationCode.Started,
+  AuthorizationCode.InvalidAuthorizationRequest | Connector.ConnectorConfigError
+> =>
+  Effect.flatMap(authorizationOf(definition, config), (authorization) =>
+    AuthorizationCode.start({
+      authorizeUrl: authorization.authorizeUrl,
+      clientId: authorization.auth.clientId,
+      redirectUri: options.redirectUri,
+      scopes: authorization.scopes,
+      state: options.state,
+      pkce: authorization.pkce,
+      extraParams: authorization.extraParams,
+      allowInsecure: authorization.allowInsecure
+    }))
+
+/** @internal */
+export const exchange = <C, I, R>(
+  definition: Connector.Definition<C, I, R>,
+  config: C,
+  pending: AuthorizationCode.Pending,
+  received: URL | URLSearchParams | Readonly<Record<string, string>>
+): Effect.Effect<
+  AccessToken.AccessToken,
+  AuthorizationCode.AuthorizationError | TokenError.TokenError | Connector.ConnectorConfigError,
+  HttpClient.HttpClient
+> =>
+  Effect.gen(function*() {
+    const authorization = yield* authorizationOf(definition, config)
+    const result = yield* AuthorizationCode.callback(pending, received, { withoutCode: authorization.withoutCode })
+    const fetch = AuthorizationCode.exchange(pending, result, {
+      tokenUrl: authorization.tokenUrl,
+      auth: authorization.auth,
+      timeout: authorization.timeout,
+      allowInsecure: authorization.allowInsecure,
+      defaultLifetime: authorization.defaultLifetime,
+      maxLifetime: authorization.maxLifetime
+    })
+    return yield* definition.tokenResponse === undefined ? fetch : withTokenResponse(fetch, definition.tokenResponse)
+  })

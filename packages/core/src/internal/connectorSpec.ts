@@ -1,0 +1,588 @@
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import * as Connector from "../Connector.js"
+import * as Grant from "../Grant.js"
+import * as TokenError from "../TokenError.js"
+import type * as TokenResponse from "../TokenResponse.js"
+import * as connector from "./connector.js"
+import * as Template from "./template.js"
+
+// ── the file's structure ────────────────────────────────────────────────────
+
+/** Absent or of type `S`: never an explicit `null`, so errors name one expectation. */
+const optional = <S extends Schema.Schema.All>(schema: S) => Schema.optionalWith(schema, { exact: true })
+
+// A refinement of string rather than a union of literals: one issue naming
+// every accepted value instead of one issue per value.
+const oneOf = <const L extends ReadonlyArray<string>>(...literals: L) =>
+  Schema.String.pipe(
+    Schema.filter((s): s is L[number] => literals.includes(s), {
+      message: (issue) =>
+        `expected one of ${literals.map((l) => JSON.stringify(l)).join(", ")}, got ${JSON.stringify(issue.actual)}`
+    })
+  )
+
+const Text = Schema.String.pipe(Schema.minLength(1, { message: () => "is empty" }))
+
+const fieldName = /^[A-Za-z_][A-Za-z0-9_]*$/
+
+const Status = Schema.Int.pipe(
+  Schema.between(100, 599, { message: () => "is not an HTTP status (a whole number from 100 to 599)" })
+)
+
+const Field = Schema.Struct({
+  label: optional(Schema.String),
+  description: optional(Schema.String),
+  secret: optional(Schema.Boolean),
+  optional: optional(Schema.Boolean),
+  default: optional(Schema.String),
+  pattern: optional(Text)
+})
+
+const TokenRequest = Schema.Struct({
+  url: Text,
+  method: optional(oneOf("POST")),
+  client_auth: optional(oneOf("client_secret_post", "client_secret_basic")),
+  data: Schema.Record({ key: Schema.String, value: Schema.String })
+})
+
+const Spec = Schema.Struct({
+  name: Schema.NonEmptyTrimmedString,
+  description: optional(Schema.String),
+  fields: optional(Schema.Record({ key: Schema.String, value: Field })),
+  base_url: Text,
+  allow_insecure: optional(Schema.Boolean),
+  oauth: Schema.Struct({
+    authenticate_url: optional(Text),
+    access_token: TokenRequest,
+    refresh: optional(TokenRequest),
+    without_code: optional(Schema.Boolean),
+    pkce: optional(Schema.Boolean)
+  }),
+  apply: optional(Schema.Struct({ header: optional(Text), prefix: optional(Schema.String), query: optional(Text) })),
+  refresh_on: optional(
+    Schema.Union(
+      Schema.Array(Status),
+      Schema.Struct({
+        statuses: optional(Schema.Array(Status)),
+        body_pattern: optional(Text),
+        invalid_token_challenge: optional(Schema.Boolean)
+      })
+    )
+  ),
+  token_response: optional(Schema.Struct({
+    access_token: optional(Text),
+    token_type: optional(Text),
+    expires_in: optional(Text),
+    refresh_token: optional(Text),
+    scope: optional(Text),
+    expires_as: optional(oneOf("seconds", "milliseconds", "epoch_seconds", "epoch_milliseconds", "iso8601")),
+    type: optional(Text)
+  })),
+  test: optional(Schema.Struct({
+    method: optional(oneOf("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")),
+    path: Text,
+    expect: optional(Schema.Array(Status)),
+    timeout_seconds: optional(Schema.Number.pipe(Schema.positive({ message: () => "is not a positive number" })))
+  }))
+})
+
+/** @internal */
+export type Spec = typeof Spec.Type
+
+type Request = typeof TokenRequest.Type
+
+// ── what the file means ─────────────────────────────────────────────────────
+
+/** @internal */
+export interface Issue {
+  readonly path: ReadonlyArray<string>
+  readonly message: string
+}
+
+// Keys whose values are credentials: they must come from a secret variable.
+const secretKey = /secret|password|passwd|token|assertion|api_?key|verifier|^code$/i
+
+const builtIns = {
+  redirectUrl: "redirect_url",
+  code: "code",
+  refreshToken: "oauth.refresh_token"
+} as const
+
+// What grantflow sends in each request itself; other keys cannot be honoured there.
+const codeExchangeKeys = ["grant_type", "code", "redirect_uri", "client_id", "client_secret"]
+const refreshKeys = ["grant_type", "refresh_token", "scope", "client_id", "client_secret"]
+// Set by `AuthorizationCode.start`: the file cannot set them in the authenticate URL.
+const authorizeReserved = ["state", "nonce", "code_challenge", "code_challenge_method"]
+
+interface Context {
+  readonly fields: Readonly<Record<string, typeof Field.Type>>
+  readonly issues: Array<Issue>
+}
+
+const isSecretVariable = (context: Context, name: string): boolean =>
+  name === builtIns.code || name === builtIns.refreshToken || context.fields[name]?.secret === true
+
+/**
+ * Parses the template at `path`, checks that it uses only the variables
+ * allowed there (declared fields plus `extra`), and — in a URL — none that is
+ * secret and no secret-looking query parameter.
+ */
+const checkTemplate = (
+  context: Context,
+  path: ReadonlyArray<string>,
+  source: string,
+  options: { readonly extra?: ReadonlyArray<string>; readonly url?: boolean } = {}
+): Template.Template | undefined => {
+  const parsed = Template.parse(source)
+  if (Either.isLeft(parsed)) {
+    context.issues.push({ path, message: parsed.left })
+    return undefined
+  }
+  const known = [...Object.keys(context.fields), ...(options.extra ?? [])]
+  for (const name of Template.variables(parsed.right)) {
+    if (!known.includes(name)) {
+      const list = known.length === 0 ? "none" : known.map((k) => `{{ ${k} }}`).join(", ")
+      context.issues.push({ path, message: `uses the unknown variable {{ ${name} }}; known here: ${list}` })
+    } else if (options.url === true && isSecretVariable(context, name)) {
+      context.issues.push({
+        path,
+        message: `puts the secret {{ ${name} }} into a URL, and URLs get logged; send it in the request body`
+      })
+    }
+  }
+  if (options.url === true) {
+    const query = source.split("?").slice(1).join("?")
+    for (const pair of query === "" ? [] : query.split("&")) {
+      const key = pair.split("=")[0] ?? ""
+      if (secretKey.test(key)) {
+        context.issues.push({ path, message: `puts the parameter "${key}" into a URL, and URLs get logged` })
+      }
+    }
+  }
+  return parsed.right
+}
+
+/** A value that must be exactly one secret variable: a literal secret in the file is refused. */
+const checkSecretValue = (context: Context, path: ReadonlyArray<string>, template: Template.Template) => {
+  const name = Template.single(template)
+  if (name === undefined) {
+    context.issues.push({
+      path,
+      message: "looks like a secret written into the file; declare a field with \"secret\": true and write " +
+        "{{ NAME }} here: its value comes from the environment"
+    })
+  } else if (!isSecretVariable(context, name)) {
+    context.issues.push({ path, message: `must come from a secret field, and {{ ${name} }} is not one` })
+  }
+}
+
+const expectExactly = (
+  context: Context,
+  path: ReadonlyArray<string>,
+  source: string | undefined,
+  variable: string,
+  why: string
+) => {
+  if (source === undefined) return
+  const parsed = Template.parse(source)
+  if (Either.isRight(parsed) && Template.single(parsed.right) === variable) return
+  context.issues.push({ path, message: `must be exactly {{ ${variable} }}: ${why}` })
+}
+
+const checkRequest = (
+  context: Context,
+  path: ReadonlyArray<string>,
+  request: Request,
+  grant: "client_credentials" | "authorization_code" | "refresh_token",
+  options: { readonly withoutCode: boolean }
+) => {
+  checkTemplate(context, [...path, "url"], request.url, { url: true })
+  const data = request.data
+  const at = (key: string) => [...path, "data", key]
+  if (data["grant_type"] !== grant) {
+    context.issues.push({ path: at("grant_type"), message: `must be "${grant}" here` })
+  }
+  if (data["client_id"] === undefined) {
+    context.issues.push({ path: at("client_id"), message: "is missing: the client id goes here" })
+  }
+  if (request.client_auth !== undefined && data["client_secret"] === undefined) {
+    context.issues.push({
+      path: [...path, "client_auth"],
+      message: "needs a client_secret in data: a client without a secret sends its client_id only"
+    })
+  }
+  const allowed = grant === "authorization_code" ? codeExchangeKeys : grant === "refresh_token" ? refreshKeys : undefined
+  const extra = grant === "authorization_code" ? [builtIns.redirectUrl, builtIns.code] : grant === "refresh_token"
+    ? [builtIns.refreshToken]
+    : []
+  for (const [key, value] of Object.entries(data)) {
+    if (allowed !== undefined && !allowed.includes(key)) {
+      context.issues.push({
+        path: at(key),
+        message: `is not sent in this request: grantflow sends ${allowed.join(", ")} (and a PKCE verifier)`
+      })
+      continue
+    }
+    const template = checkTemplate(context, at(key), value, { extra })
+    if (template === undefined || key === "grant_type") continue
+    if (key === "code" || key === "redirect_uri" || key === "refresh_token") continue
+    if (secretKey.test(key)) checkSecretValue(context, at(key), template)
+  }
+  if (grant === "authorization_code") {
+    if (options.withoutCode && data["code"] !== undefined) {
+      context.issues.push({ path: at("code"), message: "must be left out when without_code is true" })
+    }
+    if (!options.withoutCode) {
+      if (data["code"] === undefined) context.issues.push({ path: at("code"), message: "is missing: write {{ code }}" })
+      expectExactly(context, at("code"), data["code"], builtIns.code, "the code comes from the callback")
+    }
+    expectExactly(
+      context,
+      at("redirect_uri"),
+      data["redirect_uri"],
+      builtIns.redirectUrl,
+      "the exchange sends the redirect URI the authorization was started with"
+    )
+  }
+  if (grant === "refresh_token") {
+    if (data["refresh_token"] === undefined) {
+      context.issues.push({ path: at("refresh_token"), message: "is missing: write {{ oauth.refresh_token }}" })
+    }
+    expectExactly(
+      context,
+      at("refresh_token"),
+      data["refresh_token"],
+      builtIns.refreshToken,
+      "grantflow keeps the current refresh token and rotates it"
+    )
+  }
+}
+
+// `application/x-www-form-urlencoded` decoding, leaving a malformed escape as it is
+const decodeQuery = (text: string): string => {
+  const spaced = text.replace(/\+/g, " ")
+  return Either.getOrElse(Either.try(() => decodeURIComponent(spaced)), () => spaced)
+}
+
+/** The query parameters of a URL template, decoded; templates contain no `?`, `&` or `=`. */
+const queryOf = (source: string): ReadonlyArray<readonly [string, string]> => {
+  const query = source.split("?").slice(1).join("?")
+  return query === "" ? [] : query.split("&").map((pair) => {
+    const [key = "", ...rest] = pair.split("=")
+    return [decodeQuery(key), decodeQuery(rest.join("="))] as const
+  })
+}
+
+const checkAuthenticateUrl = (context: Context, spec: Spec, source: string) => {
+  const path = ["oauth", "authenticate_url"]
+  checkTemplate(context, path, source, { extra: [builtIns.redirectUrl], url: true })
+  const params = queryOf(source)
+  const get = (key: string) => params.find(([k]) => k === key)?.[1]
+  const clientId = get("client_id")
+  const expected = spec.oauth.access_token.data["client_id"]
+  if (clientId === undefined) {
+    context.issues.push({ path, message: "has no client_id parameter" })
+  } else if (expected !== undefined && clientId.trim() !== expected.trim()) {
+    context.issues.push({ path, message: "has a client_id other than oauth.access_token.data.client_id" })
+  }
+  const redirect = get("redirect_uri")
+  const redirectTemplate = redirect === undefined ? undefined : Template.parse(redirect)
+  if (
+    redirectTemplate === undefined || Either.isLeft(redirectTemplate) ||
+    Template.single(redirectTemplate.right) !== builtIns.redirectUrl
+  ) {
+    context.issues.push({ path, message: "must have redirect_uri={{ redirect_url }}" })
+  }
+  const responseType = get("response_type")
+  if (responseType !== undefined && responseType !== "code") {
+    context.issues.push({ path, message: "must ask for response_type=code (the authorization code flow)" })
+  }
+  for (const key of authorizeReserved) {
+    if (get(key) !== undefined) {
+      context.issues.push({ path, message: `must not set ${key}: grantflow adds a fresh one to every authorization` })
+    }
+  }
+}
+
+const validate = (spec: Spec): ReadonlyArray<Issue> => {
+  const context: Context = { fields: spec.fields ?? {}, issues: [] }
+  for (const [name, field] of Object.entries(context.fields)) {
+    if (!fieldName.test(name)) {
+      context.issues.push({
+        path: ["fields", name],
+        message: "is not a field name: letters, digits and _, not starting with a digit"
+      })
+    }
+    if (Object.values(builtIns).includes(name as never)) {
+      context.issues.push({ path: ["fields", name], message: "is the name of a built-in variable" })
+    }
+    if (field.secret === true && field.default !== undefined) {
+      context.issues.push({
+        path: ["fields", name, "default"],
+        message: "is a secret written into the file; a secret field's value comes from the environment"
+      })
+    }
+    if (field.pattern !== undefined && Either.isLeft(Either.try(() => new RegExp(field.pattern!)))) {
+      context.issues.push({ path: ["fields", name, "pattern"], message: "is not a valid regular expression" })
+    }
+  }
+  checkTemplate(context, ["base_url"], spec.base_url, { url: true })
+  const { oauth } = spec
+  const codeFlow = oauth.authenticate_url !== undefined
+  if (codeFlow) {
+    checkAuthenticateUrl(context, spec, oauth.authenticate_url!)
+    checkRequest(context, ["oauth", "access_token"], oauth.access_token, "authorization_code", {
+      withoutCode: oauth.without_code === true
+    })
+    if (oauth.refresh !== undefined) {
+      checkRequest(context, ["oauth", "refresh"], oauth.refresh, "refresh_token", { withoutCode: false })
+    }
+  } else {
+    checkRequest(context, ["oauth", "access_token"], oauth.access_token, "client_credentials", { withoutCode: false })
+    const needsCode = (key: "refresh" | "without_code" | "pkce") => {
+      if (oauth[key] !== undefined) {
+        context.issues.push({
+          path: ["oauth", key],
+          message: "needs oauth.authenticate_url (the authorization code flow); without it the connector uses " +
+            "client credentials and asks for a new token when it needs one"
+        })
+      }
+    }
+    needsCode("refresh")
+    needsCode("without_code")
+    needsCode("pkce")
+  }
+  const apply = spec.apply
+  if (apply !== undefined) {
+    if ((apply.header === undefined) === (apply.query === undefined)) {
+      context.issues.push({ path: ["apply"], message: "must have exactly one of header and query" })
+    } else if (apply.query !== undefined && apply.prefix !== undefined) {
+      context.issues.push({ path: ["apply", "prefix"], message: "goes with header, not query" })
+    }
+  }
+  const refreshOn = spec.refresh_on
+  if (refreshOn !== undefined && !Array.isArray(refreshOn)) {
+    const pattern = (refreshOn as { readonly body_pattern?: string }).body_pattern
+    if (pattern !== undefined && Either.isLeft(Either.try(() => new RegExp(pattern)))) {
+      context.issues.push({ path: ["refresh_on", "body_pattern"], message: "is not a valid regular expression" })
+    }
+  }
+  if (spec.test !== undefined) {
+    const path = spec.test.path
+    if (/^[a-z][a-z0-9+.-]*:/i.test(path) || path.startsWith("//")) {
+      context.issues.push({ path: ["test", "path"], message: "must be a path relative to base_url" })
+    } else if (path.includes("{{") || path.includes("}}")) {
+      context.issues.push({ path: ["test", "path"], message: "takes no variables: it is relative to base_url" })
+    }
+  }
+  return context.issues
+}
+
+/**
+ * The file form's Schema: its structure, then what it means (templates,
+ * secrets, grants), each problem an issue at its JSON path.
+ *
+ * @internal
+ */
+export const SpecSchema = Spec.pipe(
+  Schema.filter((spec) => validate(spec).map((issue) => ({ path: issue.path, message: issue.message }))),
+  Schema.annotations({ identifier: "ConnectorSpec" })
+)
+
+const formatPath = (path: ReadonlyArray<PropertyKey>): string =>
+  path.reduce<string>(
+    (text, key) => typeof key === "number" ? `${text}[${key}]` : text === "" ? String(key) : `${text}.${String(key)}`,
+    ""
+  )
+
+const describe = (issue: ParseResult.ArrayFormatterIssue): string =>
+  issue._tag === "Missing" ? "is missing" : issue._tag === "Unexpected" ? "is not a known key" : issue.message
+
+/** @internal */
+export const decodeSpec = (
+  input: unknown
+): Either.Either<Spec, ReadonlyArray<{ readonly path: string; readonly message: string }>> =>
+  Either.mapLeft(
+    Schema.decodeUnknownEither(SpecSchema, { errors: "all", onExcessProperty: "error" })(input),
+    (error) =>
+      ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
+        path: formatPath(issue.path),
+        message: describe(issue)
+      }))
+  )
+
+// ── the definition ──────────────────────────────────────────────────────────
+
+/** @internal */
+export type Config = Readonly<Record<string, string | Redacted.Redacted<string>>>
+
+/** @internal */
+export type Input = Readonly<Record<string, string>>
+
+const configSchema = (spec: Spec): Schema.Schema<Config, Input> => {
+  const fields = Object.fromEntries(
+    Object.entries(spec.fields ?? {}).map(([name, field]) => {
+      const pattern = field.pattern
+      const text = pattern === undefined
+        ? Schema.String
+        : Schema.String.pipe(Schema.pattern(new RegExp(pattern), { message: () => `does not match ${pattern}` }))
+      const value: Schema.Schema<any, string> = field.secret === true ? Schema.Redacted(text) : text
+      const schema = field.default !== undefined
+        ? Schema.optionalWith(value, { exact: true, default: () => field.default! })
+        : field.optional === true
+        ? Schema.optionalWith(value, { exact: true })
+        : value
+      return [name, schema] as const
+    })
+  )
+  return Schema.Struct(fields) as unknown as Schema.Schema<Config, Input>
+}
+
+const lookup = (config: Config) => (name: string): string | Redacted.Redacted<string> => config[name] ?? ""
+
+const plain = (value: string | Redacted.Redacted<string>): string =>
+  Redacted.isRedacted(value) ? Redacted.value(value) : value
+
+// Validated templates: parsing cannot fail any more.
+const template = (source: string): Template.Template =>
+  Either.getOrThrowWith(Template.parse(source), (reason) => new Error(`unchecked template ${reason}`))
+
+const renderUrl = (config: Config, source: string): string =>
+  plain(Template.render(template(source), lookup(config), Template.encodeInUrl))
+
+const renderValue = (config: Config, source: string | undefined): string | Redacted.Redacted<string> | undefined =>
+  source === undefined ? undefined : Template.render(template(source), lookup(config))
+
+const words = (value: string | undefined): ReadonlyArray<string> =>
+  (value ?? "").split(/\s+/).filter((word) => word !== "")
+
+const requestAuth = (config: Config, request: Request) => {
+  const secret = renderValue(config, request.data["client_secret"])
+  return connector.clientAuth(
+    request.client_auth ?? "client_secret_post",
+    plain(renderValue(config, request.data["client_id"]) ?? ""),
+    secret === undefined ? undefined : Redacted.isRedacted(secret) ? secret : Redacted.make(secret)
+  )
+}
+
+const expiresAs = {
+  seconds: "seconds",
+  milliseconds: "milliseconds",
+  epoch_seconds: "epochSeconds",
+  epoch_milliseconds: "epochMilliseconds",
+  iso8601: "iso8601"
+} as const
+
+const shapeOf = (spec: Spec): TokenResponse.Shape | undefined => {
+  const shape = spec.token_response
+  if (shape === undefined) return undefined
+  return {
+    accessToken: shape.access_token,
+    tokenType: shape.token_type,
+    expiresIn: shape.expires_in,
+    refreshToken: shape.refresh_token,
+    scope: shape.scope,
+    expiresAs: shape.expires_as === undefined ? undefined : expiresAs[shape.expires_as],
+    type: shape.type
+  }
+}
+
+const applyOf = (spec: Spec): Connector.Apply | undefined => {
+  const apply = spec.apply
+  if (apply === undefined) return undefined
+  return apply.query !== undefined ? Connector.query(apply.query) : Connector.header(apply.header!, { prefix: apply.prefix })
+}
+
+const refreshOnOf = (spec: Spec) => {
+  const rules = spec.refresh_on
+  if (rules === undefined) return undefined
+  if (Array.isArray(rules)) return { statuses: rules as ReadonlyArray<number> }
+  const object = rules as Exclude<typeof rules, ReadonlyArray<number>>
+  return {
+    statuses: object.statuses,
+    bodyPattern: object.body_pattern === undefined ? undefined : new RegExp(object.body_pattern),
+    invalidTokenChallenge: object.invalid_token_challenge
+  }
+}
+
+const clientCredentials = (spec: Spec, config: Config): Connector.Auth => {
+  const request = spec.oauth.access_token
+  const { audience, client_id: _id, client_secret: _secret, grant_type: _grant, resource, scope, ...rest } =
+    request.data
+  return Connector.fetch(Grant.clientCredentials({
+    tokenUrl: renderUrl(config, request.url),
+    auth: requestAuth(config, request),
+    scopes: words(scope === undefined ? undefined : plain(renderValue(config, scope)!)),
+    audience: audience === undefined ? undefined : plain(renderValue(config, audience)!),
+    resource: resource === undefined ? undefined : plain(renderValue(config, resource)!),
+    extraParams: Object.fromEntries(Object.entries(rest).map(([key, value]) => [key, plain(renderValue(config, value)!)])),
+    allowInsecure: spec.allow_insecure
+  }))
+}
+
+const noRefresh = (): Connector.Auth =>
+  Connector.fetch(Effect.fail(
+    new TokenError.InvalidTokenRequest({
+      reason: "the connector has no oauth.refresh request, so an expired token cannot be renewed: connect the account again"
+    })
+  ))
+
+const authorizationOf = (spec: Spec, config: Config): Connector.Authorization => {
+  const source = spec.oauth.authenticate_url!
+  const request = spec.oauth.access_token
+  const extraParams: Record<string, string> = {}
+  let scopes: ReadonlyArray<string> = []
+  for (const [key, value] of queryOf(source)) {
+    if (key === "client_id" || key === "redirect_uri" || key === "response_type") continue
+    const rendered = plain(Template.render(template(value), lookup(config)))
+    if (key === "scope") scopes = words(rendered)
+    else extraParams[key] = rendered
+  }
+  return {
+    authorizeUrl: renderUrl(config, source.split("?")[0]!),
+    scopes,
+    extraParams,
+    pkce: spec.oauth.pkce === false ? false : "S256",
+    withoutCode: spec.oauth.without_code === true,
+    tokenUrl: renderUrl(config, request.url),
+    auth: requestAuth(config, request),
+    allowInsecure: spec.allow_insecure
+  }
+}
+
+/** @internal */
+export const toDefinition = (spec: Spec): Connector.Definition<Config, Input> => {
+  const codeFlow = spec.oauth.authenticate_url !== undefined
+  const refresh = spec.oauth.refresh
+  return {
+    name: spec.name,
+    config: configSchema(spec),
+    baseUrl: (config) => renderUrl(config, spec.base_url),
+    allowInsecure: spec.allow_insecure,
+    auth: (config, session) =>
+      !codeFlow
+        ? clientCredentials(spec, config)
+        : refresh === undefined
+        ? noRefresh()
+        : Connector.refreshTokenFlow({
+          tokenUrl: renderUrl(config, refresh.url),
+          auth: requestAuth(config, refresh),
+          scopes: words(refresh.data["scope"] === undefined ? undefined : plain(renderValue(config, refresh.data["scope"])!)),
+          allowInsecure: spec.allow_insecure
+        }, session),
+    apply: applyOf(spec),
+    refreshOn: refreshOnOf(spec),
+    tokenResponse: shapeOf(spec),
+    test: spec.test === undefined ? undefined : {
+      path: spec.test.path,
+      method: spec.test.method,
+      expect: spec.test.expect,
+      timeout: spec.test.timeout_seconds === undefined ? undefined : `${spec.test.timeout_seconds} seconds`
+    },
+    authorization: codeFlow ? (config) => authorizationOf(spec, config) : undefined
+  }
+}

@@ -1,0 +1,334 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Either, Inspectable, Redacted } from "effect"
+import * as Connector from "../src/Connector.js"
+import * as ConnectorSpec from "../src/ConnectorSpec.js"
+
+// the authorization code spec of recipe 4, as a value to break one piece at a time
+const codeFlow = () => ({
+  name: "calendar",
+  fields: {
+    CLIENT_ID: { label: "Client ID" },
+    CLIENT_SECRET: { label: "Client secret", secret: true },
+    REGION: { pattern: "^[a-z]{2}$", default: "eu" }
+  },
+  base_url: "https://{{ REGION }}.calendar.example/api",
+  oauth: {
+    authenticate_url: "https://accounts.example/authorize?client_id={{ CLIENT_ID }}&redirect_uri={{ redirect_url }}" +
+      "&response_type=code&scope=calendar.read+calendar.write&access_type=offline&prompt=consent",
+    access_token: {
+      url: "https://accounts.example/token",
+      method: "POST",
+      data: {
+        grant_type: "authorization_code",
+        code: "{{ code }}",
+        redirect_uri: "{{ redirect_url }}",
+        client_id: "{{ CLIENT_ID }}",
+        client_secret: "{{ CLIENT_SECRET }}"
+      }
+    },
+    refresh: {
+      url: "https://accounts.example/token",
+      data: {
+        grant_type: "refresh_token",
+        refresh_token: "{{ oauth.refresh_token }}",
+        client_id: "{{ CLIENT_ID }}",
+        client_secret: "{{ CLIENT_SECRET }}"
+      }
+    }
+  },
+  refresh_on: [401, 403],
+  test: { path: "/me" }
+})
+
+// the client credentials spec of recipe 3
+const clientCredentials = () => ({
+  name: "helpdesk",
+  fields: { SUBDOMAIN: { pattern: "^[a-z0-9-]+$" }, CLIENT_ID: {}, CLIENT_SECRET: { secret: true } },
+  base_url: "https://{{ SUBDOMAIN }}.helpdesk.example/api/v5",
+  oauth: {
+    access_token: {
+      url: "https://{{ SUBDOMAIN }}.helpdesk.example/oauth/token",
+      client_auth: "client_secret_basic",
+      data: {
+        grant_type: "client_credentials",
+        client_id: "{{ CLIENT_ID }}",
+        client_secret: "{{ CLIENT_SECRET }}",
+        scope: "tickets.read"
+      }
+    }
+  },
+  apply: { header: "Authorization", prefix: "Bearer" },
+  refresh_on: { statuses: [401, 403], body_pattern: "invalid_auth" },
+  token_response: { access_token: "data.token", expires_in: "data.expires_at", expires_as: "epoch_seconds" },
+  test: { method: "GET", path: "/me", expect: [200] }
+})
+
+// JSON has no undefined: a key set to undefined here is a key left out
+const present = (data: Record<string, string | undefined>): Record<string, string> =>
+  Object.fromEntries(Object.entries(data).flatMap(([key, value]) => value === undefined ? [] : [[key, value]]))
+
+const issues = (input: unknown): ReadonlyArray<string> =>
+  Either.match(ConnectorSpec.decode(input), {
+    onLeft: (error) => error.issues.map((issue) => `${issue.path}: ${issue.message}`),
+    onRight: () => assert.fail("expected the spec to be refused")
+  })
+
+const definition = (input: unknown) =>
+  Either.getOrElse(ConnectorSpec.decode(input), (error) => assert.fail(error.message))
+
+const hasIssue = (input: unknown, path: string, message: RegExp) => {
+  const found = issues(input)
+  assert.isTrue(
+    found.some((issue) => issue.startsWith(`${path}: `) && message.test(issue)),
+    `expected an issue at ${path} matching ${message}, got:\n${found.join("\n")}`
+  )
+}
+
+describe("ConnectorSpec", () => {
+  it("decodes both recipe specs", () => {
+    assert.strictEqual(definition(codeFlow()).name, "calendar")
+    const helpdesk = definition(clientCredentials())
+    assert.strictEqual(helpdesk.name, "helpdesk")
+    assert.deepStrictEqual(helpdesk.apply, { _tag: "Header", name: "authorization", prefix: "Bearer" })
+    assert.deepStrictEqual(helpdesk.refreshOn?.statuses, [401, 403])
+    assert.isTrue(helpdesk.refreshOn?.bodyPattern?.test(`{"error":"invalid_auth"}`))
+    assert.deepStrictEqual(helpdesk.tokenResponse, {
+      accessToken: "data.token",
+      tokenType: undefined,
+      expiresIn: "data.expires_at",
+      refreshToken: undefined,
+      scope: undefined,
+      expiresAs: "epochSeconds",
+      type: undefined
+    })
+    assert.deepStrictEqual(helpdesk.test, { path: "/me", method: "GET", expect: [200], timeout: undefined })
+  })
+
+  it("the fields become the config Schema: secrets Redacted, defaults, patterns", () => {
+    const calendar = definition(codeFlow())
+    const config = Either.getOrElse(
+      Connector.decodeConfig(calendar, { CLIENT_ID: "cal", CLIENT_SECRET: "the-secret" }),
+      (error) => assert.fail(error.message)
+    )
+    assert.strictEqual(config["CLIENT_ID"], "cal")
+    assert.strictEqual(config["REGION"], "eu")
+    assert.isTrue(Redacted.isRedacted(config["CLIENT_SECRET"]))
+    assert.strictEqual(calendar.baseUrl(config), "https://eu.calendar.example/api")
+
+    const bad = Connector.decodeConfig(calendar, { CLIENT_ID: "cal", REGION: "europe" })
+    assert.isTrue(Either.isLeft(bad))
+    if (Either.isLeft(bad)) {
+      assert.include(bad.left.message, "REGION does not match ^[a-z]{2}$")
+      assert.include(bad.left.message, "CLIENT_SECRET is missing")
+    }
+  })
+
+  it("a secret's invalid value is never quoted", () => {
+    const spec = codeFlow()
+    const withPattern = { ...spec, fields: { ...spec.fields, CLIENT_SECRET: { secret: true, pattern: "^cs_" } } }
+    const result = Connector.decodeConfig(definition(withPattern), { CLIENT_ID: "cal", CLIENT_SECRET: "oops-leaked" })
+    assert.isTrue(Either.isLeft(result))
+    if (Either.isLeft(result)) {
+      const shown = [result.left.message, JSON.stringify(result.left), Inspectable.format(result.left)].join("\n")
+      assert.include(shown, "CLIENT_SECRET is invalid")
+      assert.notInclude(shown, "oops-leaked")
+    }
+  })
+
+  it("the authorization request is built from authenticate_url", () => {
+    const calendar = definition(codeFlow())
+    const config = { CLIENT_ID: "cal", CLIENT_SECRET: Redacted.make("s"), REGION: "eu" }
+    const authorization = calendar.authorization!(config)
+    assert.strictEqual(authorization.authorizeUrl, "https://accounts.example/authorize")
+    assert.deepStrictEqual(authorization.scopes, ["calendar.read", "calendar.write"])
+    assert.deepStrictEqual(authorization.extraParams, { access_type: "offline", prompt: "consent" })
+    assert.strictEqual(authorization.auth._tag, "ClientSecretPost")
+    assert.strictEqual(authorization.auth.clientId, "cal")
+    assert.strictEqual(authorization.withoutCode, false)
+  })
+
+  it("reports structural problems at their JSON path", () => {
+    const spec = codeFlow()
+    const { base_url: _baseUrl, ...withoutBaseUrl } = spec
+    hasIssue(withoutBaseUrl, "base_url", /is missing/)
+    hasIssue({ ...spec, base_uri: "https://x" }, "base_uri", /is not a known key/)
+    hasIssue({ ...spec, fields: { ...spec.fields, "2FA": {} } }, "fields.2FA", /is not a field name/)
+    hasIssue({ ...spec, refresh_on: [401, 4030] }, "refresh_on[1]", /not an HTTP status/)
+    hasIssue({ ...spec, test: { path: "/me", method: "FETCH" } }, "test.method", /expected one of "GET"/)
+    hasIssue(
+      { ...spec, oauth: { ...spec.oauth, refresh: { ...spec.oauth.refresh, method: "GET" } } },
+      "oauth.refresh.method",
+      /expected one of "POST"/
+    )
+  })
+
+  it("unknown template variables, with the variables known there", () => {
+    const spec = codeFlow()
+    hasIssue({ ...spec, base_url: "https://{{ REGOIN }}.calendar.example" }, "base_url", /unknown variable \{\{ REGOIN \}\}.*\{\{ REGION \}\}/)
+    // the refresh token is known in the refresh request only
+    hasIssue({ ...spec, base_url: "https://x.example/{{ oauth.refresh_token }}" }, "base_url", /unknown variable/)
+    hasIssue({ ...spec, base_url: "https://x.example/{{ code }}" }, "base_url", /unknown variable/)
+  })
+
+  it("malformed templates", () => {
+    const spec = codeFlow()
+    hasIssue({ ...spec, base_url: "https://{{ REGION .example" }, "base_url", /"\{\{" without a "\}\}"/)
+    hasIssue({ ...spec, base_url: "https://REGION }}.example" }, "base_url", /"\}\}" without a "\{\{"/)
+    hasIssue({ ...spec, base_url: "https://{{ REG-ION }}.example" }, "base_url", /malformed template/)
+    hasIssue({ ...spec, base_url: "https://{{ }}.example" }, "base_url", /malformed template/)
+  })
+
+  it("a template that would put a secret into a URL", () => {
+    const spec = codeFlow()
+    hasIssue({ ...spec, base_url: "https://x.example/{{ CLIENT_SECRET }}" }, "base_url", /secret \{\{ CLIENT_SECRET \}\} into a URL/)
+    hasIssue(
+      { ...spec, oauth: { ...spec.oauth, authenticate_url: spec.oauth.authenticate_url + "&secret={{ CLIENT_SECRET }}" } },
+      "oauth.authenticate_url",
+      /into a URL/
+    )
+    hasIssue(
+      {
+        ...spec,
+        oauth: { ...spec.oauth, access_token: { ...spec.oauth.access_token, url: "https://a.example/token?k={{ CLIENT_SECRET }}" } }
+      },
+      "oauth.access_token.url",
+      /into a URL/
+    )
+    // a literal credential in a URL's query is refused too
+    hasIssue({ ...spec, base_url: "https://x.example/api?api_key=abc123" }, "base_url", /parameter "api_key" into a URL/)
+  })
+
+  it("a literal secret in the file is refused, and so is a non-secret variable in a secret slot", () => {
+    const spec = clientCredentials()
+    const withData = (data: Record<string, string>) => ({
+      ...spec,
+      oauth: { access_token: { ...spec.oauth.access_token, data: { ...spec.oauth.access_token.data, ...data } } }
+    })
+    hasIssue(withData({ client_secret: "sk_live_123456" }), "oauth.access_token.data.client_secret", /secret written into the file/)
+    hasIssue(withData({ client_secret: "{{ CLIENT_ID }}" }), "oauth.access_token.data.client_secret", /not one/)
+    hasIssue(withData({ api_key: "abc" }), "oauth.access_token.data.api_key", /secret written into the file/)
+    const { client_secret: _secret, ...publicData } = spec.oauth.access_token.data
+    hasIssue(
+      { ...spec, oauth: { access_token: { ...spec.oauth.access_token, data: publicData } } },
+      "oauth.access_token.client_auth",
+      /needs a client_secret/
+    )
+    hasIssue(
+      { ...spec, fields: { ...spec.fields, CLIENT_SECRET: { secret: true, default: "hunter2" } } },
+      "fields.CLIENT_SECRET.default",
+      /secret written into the file/
+    )
+    // a secret variable in an ordinary body parameter is fine
+    assert.isTrue(Either.isRight(ConnectorSpec.decode(withData({ assertion: "{{ CLIENT_SECRET }}" }))))
+  })
+
+  it("the code exchange and the refresh request carry what grantflow sends, exactly", () => {
+    const spec = codeFlow()
+    const access = (data: Record<string, string | undefined>) => ({
+      ...spec,
+      oauth: {
+        ...spec.oauth,
+        access_token: { ...spec.oauth.access_token, data: present({ ...spec.oauth.access_token.data, ...data }) }
+      }
+    })
+    const refresh = (data: Record<string, string | undefined>) => ({
+      ...spec,
+      oauth: { ...spec.oauth, refresh: { ...spec.oauth.refresh, data: present({ ...spec.oauth.refresh.data, ...data }) } }
+    })
+    hasIssue(access({ grant_type: "client_credentials" }), "oauth.access_token.data.grant_type", /must be "authorization_code"/)
+    hasIssue(access({ code: "{{ CLIENT_ID }}" }), "oauth.access_token.data.code", /exactly \{\{ code \}\}/)
+    hasIssue(access({ redirect_uri: "https://app.example/cb" }), "oauth.access_token.data.redirect_uri", /exactly \{\{ redirect_url \}\}/)
+    hasIssue(access({ foo: "bar" }), "oauth.access_token.data.foo", /is not sent in this request/)
+    hasIssue(refresh({ refresh_token: "{{ CLIENT_SECRET }}" }), "oauth.refresh.data.refresh_token", /exactly \{\{ oauth\.refresh_token \}\}/)
+    hasIssue(refresh({ grant_type: "refresh" }), "oauth.refresh.data.grant_type", /must be "refresh_token"/)
+    hasIssue(refresh({ client_id: undefined }), "oauth.refresh.data.client_id", /is missing/)
+  })
+
+  it("without_code: the exchange is sent without a code, and a code in it is an error", () => {
+    const spec = codeFlow()
+    const { code: _code, ...data } = spec.oauth.access_token.data
+    const withoutCode = {
+      ...spec,
+      oauth: { ...spec.oauth, without_code: true, access_token: { ...spec.oauth.access_token, data } }
+    }
+    assert.isTrue(definition(withoutCode).authorization!({ CLIENT_ID: "c", REGION: "eu" }).withoutCode)
+    hasIssue({ ...spec, oauth: { ...spec.oauth, without_code: true } }, "oauth.access_token.data.code", /left out/)
+    hasIssue({ ...spec, oauth: { ...spec.oauth, access_token: { ...spec.oauth.access_token, data } } }, "oauth.access_token.data.code", /is missing/)
+  })
+
+  it("the authenticate URL: its client, its redirect URI, and nothing grantflow sets itself", () => {
+    const spec = codeFlow()
+    const url = (text: string) => ({ ...spec, oauth: { ...spec.oauth, authenticate_url: text } })
+    hasIssue(url("https://a.example/authorize?redirect_uri={{ redirect_url }}"), "oauth.authenticate_url", /no client_id/)
+    hasIssue(url("https://a.example/authorize?client_id=other&redirect_uri={{ redirect_url }}"), "oauth.authenticate_url", /client_id other than/)
+    hasIssue(url("https://a.example/authorize?client_id={{ CLIENT_ID }}"), "oauth.authenticate_url", /redirect_uri=\{\{ redirect_url \}\}/)
+    hasIssue(
+      url("https://a.example/authorize?client_id={{ CLIENT_ID }}&redirect_uri={{ redirect_url }}&state=fixed"),
+      "oauth.authenticate_url",
+      /must not set state/
+    )
+    hasIssue(
+      url("https://a.example/authorize?client_id={{ CLIENT_ID }}&redirect_uri={{ redirect_url }}&response_type=token"),
+      "oauth.authenticate_url",
+      /response_type=code/
+    )
+  })
+
+  it("client credentials specs cannot have the code flow's keys", () => {
+    const spec = clientCredentials()
+    hasIssue({ ...spec, oauth: { ...spec.oauth, refresh: codeFlow().oauth.refresh } }, "oauth.refresh", /needs oauth\.authenticate_url/)
+    hasIssue({ ...spec, oauth: { ...spec.oauth, without_code: true } }, "oauth.without_code", /needs oauth\.authenticate_url/)
+  })
+
+  it("apply, refresh_on and test are checked", () => {
+    const spec = clientCredentials()
+    hasIssue({ ...spec, apply: { header: "X-Token", query: "token" } }, "apply", /exactly one of header and query/)
+    hasIssue({ ...spec, apply: { query: "token", prefix: "Bearer" } }, "apply.prefix", /goes with header/)
+    hasIssue({ ...spec, refresh_on: { body_pattern: "(unclosed" } }, "refresh_on.body_pattern", /not a valid regular expression/)
+    hasIssue({ ...spec, test: { path: "https://other.example/me" } }, "test.path", /relative to base_url/)
+    hasIssue({ ...spec, fields: { ...spec.fields, SUBDOMAIN: { pattern: "[" } } }, "fields.SUBDOMAIN.pattern", /not a valid regular expression/)
+  })
+
+  it("reports every problem at once, and never quotes a value", () => {
+    const spec = clientCredentials()
+    const broken = {
+      ...spec,
+      base_url: "https://{{ NOPE }}.example",
+      oauth: {
+        access_token: {
+          ...spec.oauth.access_token,
+          data: { ...spec.oauth.access_token.data, client_secret: "sk_live_do_not_show" }
+        }
+      },
+      test: { path: "https://elsewhere.example" }
+    }
+    const result = ConnectorSpec.decode(broken)
+    assert.isTrue(Either.isLeft(result))
+    if (Either.isLeft(result)) {
+      assert.deepStrictEqual(result.left.issues.map((issue) => issue.path), [
+        "base_url",
+        "oauth.access_token.data.client_secret",
+        "test.path"
+      ])
+      assert.notInclude(result.left.message, "sk_live_do_not_show")
+    }
+  })
+
+  it("parse: text that is not JSON", () => {
+    const result = ConnectorSpec.parse("{ name: calendar")
+    assert.isTrue(Either.isLeft(result))
+    if (Either.isLeft(result)) assert.strictEqual(result.left.message, "invalid connector spec: the document is not JSON")
+    assert.isTrue(Either.isRight(ConnectorSpec.parse(JSON.stringify(codeFlow()))))
+  })
+
+  it("a field value cannot move the base URL to another host", () => {
+    const helpdesk = definition(clientCredentials())
+    const config = { CLIENT_ID: "c", CLIENT_SECRET: Redacted.make("s") }
+    for (const subdomain of ["evil.example/#", "evil.example?", "user@evil.example#"]) {
+      const url = helpdesk.baseUrl({ ...config, SUBDOMAIN: subdomain })
+      // unparseable (the connector refuses it) or still under the API's domain
+      assert.isTrue(!URL.canParse(url) || new URL(url).hostname.endsWith(".helpdesk.example"), url)
+    }
+    assert.strictEqual(helpdesk.baseUrl({ ...config, SUBDOMAIN: "acme" }), "https://acme.helpdesk.example/api/v5")
+  })
+})

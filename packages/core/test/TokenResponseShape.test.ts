@@ -1,0 +1,154 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Either, FastCheck, Inspectable, Option, Redacted } from "effect"
+import type * as AccessToken from "../src/AccessToken.js"
+import * as TokenError from "../src/TokenError.js"
+import * as TokenResponse from "../src/TokenResponse.js"
+
+const sentAt = 1_700_000_000_000
+
+const decode = (body: unknown, shape?: TokenResponse.Shape) =>
+  TokenResponse.decode(body, { status: 200, sentAt, shape })
+
+const token = (body: unknown, shape?: TokenResponse.Shape): AccessToken.AccessToken =>
+  Either.getOrElse(decode(body, shape), (error) => assert.fail(`expected a token, got ${error.message}`))
+
+const malformed = (body: unknown, shape: TokenResponse.Shape): TokenError.MalformedTokenResponse =>
+  Either.match(decode(body, shape), {
+    onLeft: (error) => {
+      assert.strictEqual(error._tag, "MalformedTokenResponse")
+      return error as TokenError.MalformedTokenResponse
+    },
+    onRight: () => assert.fail("expected an error, got a token")
+  })
+
+describe("TokenResponse shapes", () => {
+  it("without a shape, decoding is unchanged: a nested token is not found", () => {
+    const error = Either.flip(decode({ data: { access_token: "abc" } }))
+    assert.isTrue(Either.isRight(error))
+    if (Either.isRight(error)) {
+      assert.strictEqual(error.right._tag, "MalformedTokenResponse")
+      assert.strictEqual((error.right as TokenError.MalformedTokenResponse).field, "access_token")
+    }
+    assert.deepStrictEqual(TokenResponse.normalize({ access_token: "a", expires_in: 5 }, {}, 0), {
+      access_token: "a",
+      expires_in: 5
+    })
+  })
+
+  it("reads every field from its path", () => {
+    const t = token(
+      { ok: true, data: { token: "abc", kind: "bearer", ttl: 60, renew: "r-1", grants: "read write" } },
+      {
+        accessToken: "data.token",
+        tokenType: "data.kind",
+        expiresIn: "data.ttl",
+        refreshToken: "data.renew",
+        scope: "data.grants"
+      }
+    )
+    assert.strictEqual(Redacted.value(t.token), "abc")
+    assert.strictEqual(t.type, "Bearer")
+    assert.strictEqual(t.expiresAt, sentAt + 60_000)
+    assert.deepStrictEqual(t.scopes, ["read", "write"])
+    assert.strictEqual(Option.map(t.refreshToken, Redacted.value).pipe(Option.getOrUndefined), "r-1")
+  })
+
+  it("a path replaces the top-level field: a decoy at the RFC name is not used", () => {
+    const error = malformed({ access_token: "decoy", data: {} }, { accessToken: "data.token" })
+    assert.strictEqual(error.field, "data.token")
+    assert.strictEqual(error.reason, "is missing")
+  })
+
+  it("expiry in milliseconds", () => {
+    assert.strictEqual(token({ access_token: "a", expires_in: 90_000 }, { expiresAs: "milliseconds" }).expiresAt, sentAt + 90_000)
+    assert.strictEqual(token({ access_token: "a", expires_in: "1500" }, { expiresAs: "milliseconds" }).expiresAt, sentAt + 1_500)
+  })
+
+  it("expiry as an absolute instant: epoch seconds, epoch milliseconds, ISO 8601", () => {
+    const expiresAt = sentAt + 3_600_000
+    assert.strictEqual(
+      token({ access_token: "a", expires_at: expiresAt / 1000 }, { expiresIn: "expires_at", expiresAs: "epochSeconds" })
+        .expiresAt,
+      expiresAt
+    )
+    assert.strictEqual(
+      token({ access_token: "a", expires_in: expiresAt }, { expiresAs: "epochMilliseconds" }).expiresAt,
+      expiresAt
+    )
+    assert.strictEqual(
+      token({ access_token: "a", expiry: new Date(expiresAt).toISOString() }, {
+        expiresIn: "expiry",
+        expiresAs: "iso8601"
+      }).expiresAt,
+      expiresAt
+    )
+  })
+
+  it("an absolute expiry already past is an expired token, not one with the default lifetime", () => {
+    const t = token({ access_token: "a", expires_at: (sentAt - 60_000) / 1000 }, {
+      expiresIn: "expires_at",
+      expiresAs: "epochSeconds"
+    })
+    assert.strictEqual(t.expiresAt, sentAt + 1)
+  })
+
+  it("a missing expiry still gets the default lifetime", () => {
+    assert.strictEqual(
+      token({ access_token: "a" }, { expiresIn: "expires_at", expiresAs: "epochSeconds" }).expiresAt,
+      sentAt + 300_000
+    )
+  })
+
+  it("an expiry that cannot be converted is an error naming its path", () => {
+    const error = malformed({ access_token: "a", expiry: "next tuesday" }, { expiresIn: "expiry", expiresAs: "iso8601" })
+    assert.strictEqual(error.field, "expiry")
+    assert.strictEqual(error.reason, "is not a number of seconds")
+  })
+
+  it("a fixed token type wins over the response's", () => {
+    assert.strictEqual(token({ access_token: "a", token_type: "bearer" }, { type: "Token" }).type, "Token")
+    assert.strictEqual(token({ access_token: "a" }, { type: "Zoho-oauthtoken" }).type, "Zoho-oauthtoken")
+  })
+
+  it("a blank token at the path is rejected without showing anything secret", () => {
+    const error = malformed({ data: { token: "  ", refresh: "r-secret-value" } }, {
+      accessToken: "data.token",
+      refreshToken: "data.refresh"
+    })
+    assert.strictEqual(error.field, "data.token")
+    assert.strictEqual(error.reason, "is empty")
+    const shown = [error.message, JSON.stringify(error), Inspectable.format(error)].join("\n")
+    assert.notInclude(shown, "r-secret-value")
+  })
+
+  it("error bodies are read as usual, whatever the shape", () => {
+    const result = decode({ error: "invalid_client" }, { accessToken: "data.token" })
+    assert.isTrue(Either.isLeft(result) && result.left._tag === "OAuthError")
+    const unshaped = { error: "invalid_client", data: { token: "x" } }
+    assert.strictEqual(TokenResponse.normalize(unshaped, { accessToken: "data.token" }, 0), unshaped)
+  })
+
+  it("normalize leaves non-objects alone", () => {
+    assert.strictEqual(TokenResponse.normalize("text", { accessToken: "x" }, 0), "text")
+    assert.strictEqual(TokenResponse.normalize(null, {}, 0), null)
+  })
+
+  it("property: any lifetime in milliseconds gives the same token as that lifetime in seconds", () =>
+    FastCheck.assert(
+      FastCheck.property(FastCheck.integer({ min: 1, max: 10_000_000 }), (seconds) => {
+        const inSeconds = token({ access_token: "a", expires_in: seconds })
+        const inMillis = token({ access_token: "a", expires_in: seconds * 1000 }, { expiresAs: "milliseconds" })
+        const atInstant = token({ access_token: "a", exp: sentAt + seconds * 1000 }, {
+          expiresIn: "exp",
+          expiresAs: "epochMilliseconds"
+        })
+        return inSeconds.expiresAt === inMillis.expiresAt && inSeconds.expiresAt === atInstant.expiresAt
+      })
+    ))
+
+  it("a shaped error is a TokenError like any other", () => {
+    const error = malformed({ data: {} }, { accessToken: "data.token" })
+    assert.isTrue(TokenError.isTokenError(error))
+    assert.isFalse(error.retryable)
+  })
+})
