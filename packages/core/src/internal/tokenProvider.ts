@@ -33,12 +33,15 @@ export interface Options {
 type Reason = "initial" | "expired" | "background" | "invalidated" | "forced"
 
 /**
- * The provider's state. It is a plain mutable record rather than a `Ref`:
+ * One token's state. It is a plain mutable record rather than a `Ref`:
  * every transition below happens inside one synchronous step, which is atomic
  * on JavaScript's single thread, and it keeps the warm `get` path to a clock
- * read and a comparison.
+ * read and a comparison. It holds no closures, so that a pool can keep one
+ * per connection for 100,000 connections.
+ *
+ * @internal
  */
-interface State {
+export interface Cell {
   token: AccessToken.AccessToken | undefined
   /** When `token` enters its refresh window, computed once per token. */
   staleAt: number
@@ -49,41 +52,83 @@ interface State {
   coolDownUntil: number
   /** No background refresh before this instant. */
   earlyRefreshFrom: number
+  /** Token requests sent, retries included. */
+  attempts: number
+  lastSuccessAt: number | undefined
+  lastFailureAt: number | undefined
 }
 
 /** @internal */
-export const make = <R>(
-  fetch: Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, R>,
-  options: Options = {}
-): Effect.Effect<Service, never, Scope.Scope | R> =>
-  Effect.gen(function*() {
-    const scope = yield* Effect.scope
-    const context = (yield* Effect.context<R>()) as Context.Context<R>
+export const makeCell = (initial: AccessToken.AccessToken | undefined, policy: RefreshPolicy.RefreshPolicy): Cell => ({
+  token: initial,
+  staleAt: initial === undefined ? 0 : initial.expiresAt - AccessToken.windowMillis(initial, policy),
+  last: initial,
+  inflight: undefined,
+  failure: undefined,
+  coolDownUntil: 0,
+  earlyRefreshFrom: 0,
+  attempts: 0,
+  lastSuccessAt: undefined,
+  lastFailureAt: undefined
+})
+
+/**
+ * What the cells of one provider — or of one pool — share: the policy, the
+ * scope their refreshes run in, the context of their fetches, and metrics.
+ *
+ * @internal
+ */
+export interface Runtime<C extends Cell, R> {
+  readonly scope: Scope.Scope
+  readonly context: Context.Context<R>
+  readonly policy: RefreshPolicy.RefreshPolicy
+  readonly name: string
+  readonly schedule: ReturnType<typeof RefreshPolicy.retrySchedule>
+  readonly fetch: (cell: C) => Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, R>
+  /** Told of every refresh's outcome, after the cell was updated. */
+  readonly onOutcome: ((cell: C, previous: TokenError.TokenError | undefined) => void) | undefined
+  readonly served: Metric.Metric.Counter<number>
+  readonly fetched: Metric.Metric.Counter<number>
+  readonly failed: Metric.Metric.Counter<number>
+  readonly backgroundSucceeded: Metric.Metric.Counter<number>
+  readonly backgroundFailed: Metric.Metric.Counter<number>
+}
+
+/** @internal */
+export const makeRuntime = <C extends Cell, R>(options: {
+  readonly policy?: RefreshPolicy.RefreshPolicy | undefined
+  readonly name?: string | undefined
+  readonly fetch: (cell: C) => Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, R>
+  readonly onOutcome?: ((cell: C, previous: TokenError.TokenError | undefined) => void) | undefined
+}): Effect.Effect<Runtime<C, R>, never, Scope.Scope | R> =>
+  Effect.map(Effect.all([Effect.scope, Effect.context<R>()]), ([scope, context]) => {
     const policy = options.policy ?? RefreshPolicy.defaultPolicy
     const name = options.name ?? "default"
-    const schedule = RefreshPolicy.retrySchedule(policy)
-
-    const served = metrics.labelled(metrics.tokensServed, { provider: name })
-    const fetched = metrics.labelled(metrics.tokenFetches, { provider: name })
-    const failed = metrics.labelled(metrics.tokenFetchFailures, { provider: name })
-    const backgroundSucceeded = metrics.labelled(metrics.backgroundRefreshes, { provider: name, outcome: "success" })
-    const backgroundFailed = metrics.labelled(metrics.backgroundRefreshes, { provider: name, outcome: "failure" })
-
-    const initial = options.initial
-    const state: State = {
-      token: initial,
-      staleAt: initial === undefined ? 0 : initial.expiresAt - AccessToken.windowMillis(initial, policy),
-      last: initial,
-      inflight: undefined,
-      failure: undefined,
-      coolDownUntil: 0,
-      earlyRefreshFrom: 0
+    return {
+      scope,
+      context: context as Context.Context<R>,
+      policy,
+      name,
+      schedule: RefreshPolicy.retrySchedule(policy),
+      fetch: options.fetch,
+      onOutcome: options.onOutcome,
+      served: metrics.labelled(metrics.tokensServed, { provider: name }),
+      fetched: metrics.labelled(metrics.tokenFetches, { provider: name }),
+      failed: metrics.labelled(metrics.tokenFetchFailures, { provider: name }),
+      backgroundSucceeded: metrics.labelled(metrics.backgroundRefreshes, { provider: name, outcome: "success" }),
+      backgroundFailed: metrics.labelled(metrics.backgroundRefreshes, { provider: name, outcome: "failure" })
     }
+  })
 
-    const attempt = Effect.tapError(fetch, (error) =>
+const fetchWithRetry = <C extends Cell, R>(runtime: Runtime<C, R>, cell: C) =>
+  Effect.suspend(() => {
+    cell.attempts++
+    return runtime.fetch(cell)
+  }).pipe(
+    Effect.tapError((error) =>
       Effect.logDebug("grantflow: token request failed").pipe(
         Effect.annotateLogs({
-          provider: name,
+          provider: runtime.name,
           error: error.message,
           retryable: error.retryable,
           ...Option.match(TokenError.retryAfter(error), {
@@ -91,120 +136,146 @@ export const make = <R>(
             onSome: (wait) => ({ retryAfterMillis: Duration.toMillis(wait) })
           })
         })
-      ))
-
-    const fetchWithRetry = Effect.retry(attempt, schedule).pipe(Effect.provide(context))
-
-    const complete = (
-      deferred: Deferred.Deferred<AccessToken.AccessToken, TokenError.TokenError>,
-      reason: Reason,
-      exit: Exit.Exit<AccessToken.AccessToken, TokenError.TokenError>
-    ) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) => {
-        state.inflight = undefined
-        let report: Effect.Effect<void>
-        if (Exit.isSuccess(exit)) {
-          const token = exit.value
-          // A server that hands back a token expiring no later than the one we
-          // had would be asked again on every call of the window: wait for expiry.
-          state.earlyRefreshFrom = state.last !== undefined && token.expiresAt <= state.last.expiresAt
-            ? token.expiresAt
-            : 0
-          state.token = token
-          state.staleAt = token.expiresAt - AccessToken.windowMillis(token, policy)
-          state.last = token
-          state.failure = undefined
-          state.coolDownUntil = 0
-          report = Effect.zipRight(
-            Metric.increment(reason === "background" ? backgroundSucceeded : fetched),
-            Effect.logDebug("grantflow: token obtained").pipe(
-              Effect.annotateLogs({ provider: name, reason, expiresInMillis: token.expiresAt - now })
-            )
-          )
-          if (reason === "background") report = Effect.zipRight(Metric.increment(fetched), report)
-        } else {
-          const error = Cause.failureOption(exit.cause)
-          if (Option.isNone(error)) return Deferred.done(deferred, exit)
-          state.failure = error.value
-          state.coolDownUntil = now + Duration.toMillis(RefreshPolicy.coolDownAfter(policy, error.value))
-          const stillServing = state.token !== undefined && state.token.expiresAt > now
-          report = Effect.zipRight(
-            Metric.increment(reason === "background" ? backgroundFailed : failed),
-            Effect.logWarning(
-              stillServing
-                ? "grantflow: token refresh failed; serving the current token until it expires"
-                : "grantflow: token refresh failed"
-            ).pipe(
-              Effect.annotateLogs({
-                provider: name,
-                reason,
-                error: error.value.message,
-                coolDownMillis: state.coolDownUntil - now
-              })
-            )
-          )
-          if (reason === "background") report = Effect.zipRight(Metric.increment(failed), report)
-        }
-        return Effect.zipRight(report, Deferred.done(deferred, exit))
-      })
-
-    const runRefresh = (
-      deferred: Deferred.Deferred<AccessToken.AccessToken, TokenError.TokenError>,
-      reason: Reason
-    ) =>
-      fetchWithRetry.pipe(
-        Effect.withSpan(reason === "initial" ? "grantflow.token.acquire" : "grantflow.token.refresh", {
-          attributes: { "grantflow.provider": name, "grantflow.reason": reason }
-        }),
-        Effect.onExit((exit) => complete(deferred, reason, exit))
       )
+    ),
+    Effect.retry(runtime.schedule),
+    Effect.provide(runtime.context)
+  )
 
-    // Starting a refresh is uninterruptible so that a caller interrupted at the
-    // wrong moment can never leave an in-flight marker without a fiber behind it.
-    // The refresh itself runs in the provider's scope, not the caller's: an
-    // interrupted waiter never interrupts it, and closing the scope does.
-    const startRefresh = (reason: Reason) =>
-      Effect.uninterruptible(Effect.suspend(() => {
-        if (state.inflight !== undefined) return Effect.succeed(state.inflight)
-        const deferred = Deferred.unsafeMake<AccessToken.AccessToken, TokenError.TokenError>(FiberId.none)
-        state.inflight = deferred
-        return Effect.as(Effect.forkIn(Effect.interruptible(runRefresh(deferred, reason)), scope), deferred)
-      }))
+const complete = <C extends Cell, R>(
+  runtime: Runtime<C, R>,
+  cell: C,
+  deferred: Deferred.Deferred<AccessToken.AccessToken, TokenError.TokenError>,
+  reason: Reason,
+  exit: Exit.Exit<AccessToken.AccessToken, TokenError.TokenError>
+) =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    const { name, policy } = runtime
+    cell.inflight = undefined
+    const previous = cell.failure
+    let report: Effect.Effect<void>
+    if (Exit.isSuccess(exit)) {
+      const token = exit.value
+      // A server that hands back a token expiring no later than the one we
+      // had would be asked again on every call of the window: wait for expiry.
+      cell.earlyRefreshFrom = cell.last !== undefined && token.expiresAt <= cell.last.expiresAt
+        ? token.expiresAt
+        : 0
+      cell.token = token
+      cell.staleAt = token.expiresAt - AccessToken.windowMillis(token, policy)
+      cell.last = token
+      cell.failure = undefined
+      cell.coolDownUntil = 0
+      cell.lastSuccessAt = now
+      report = Effect.zipRight(
+        Metric.increment(reason === "background" ? runtime.backgroundSucceeded : runtime.fetched),
+        Effect.logDebug("grantflow: token obtained").pipe(
+          Effect.annotateLogs({ provider: name, reason, expiresInMillis: token.expiresAt - now })
+        )
+      )
+      if (reason === "background") report = Effect.zipRight(Metric.increment(runtime.fetched), report)
+    } else {
+      const error = Cause.failureOption(exit.cause)
+      if (Option.isNone(error)) return Deferred.done(deferred, exit)
+      cell.failure = error.value
+      cell.lastFailureAt = now
+      cell.coolDownUntil = now + Duration.toMillis(RefreshPolicy.coolDownAfter(policy, error.value))
+      const stillServing = cell.token !== undefined && cell.token.expiresAt > now
+      report = Effect.zipRight(
+        Metric.increment(reason === "background" ? runtime.backgroundFailed : runtime.failed),
+        Effect.logWarning(
+          stillServing
+            ? "grantflow: token refresh failed; serving the current token until it expires"
+            : "grantflow: token refresh failed"
+        ).pipe(
+          Effect.annotateLogs({
+            provider: name,
+            reason,
+            error: error.value.message,
+            coolDownMillis: cell.coolDownUntil - now
+          })
+        )
+      )
+      if (reason === "background") report = Effect.zipRight(Metric.increment(runtime.failed), report)
+    }
+    runtime.onOutcome?.(cell, previous)
+    return Effect.zipRight(report, Deferred.done(deferred, exit))
+  })
 
-    const serve = (token: AccessToken.AccessToken) => Effect.as(Metric.increment(served), token)
+// Starting a refresh is uninterruptible so that a caller interrupted at the
+// wrong moment can never leave an in-flight marker without a fiber behind it.
+// The refresh itself runs in the runtime's scope, not the caller's: an
+// interrupted waiter never interrupts it, and closing the scope does.
+const startRefresh = <C extends Cell, R>(runtime: Runtime<C, R>, cell: C, reason: Reason) =>
+  Effect.uninterruptible(Effect.suspend(() => {
+    if (cell.inflight !== undefined) return Effect.succeed(cell.inflight)
+    const deferred = Deferred.unsafeMake<AccessToken.AccessToken, TokenError.TokenError>(FiberId.none)
+    cell.inflight = deferred
+    const run = fetchWithRetry(runtime, cell).pipe(
+      Effect.withSpan(reason === "initial" ? "grantflow.token.acquire" : "grantflow.token.refresh", {
+        attributes: { "grantflow.provider": runtime.name, "grantflow.reason": reason }
+      }),
+      Effect.onExit((exit) => complete(runtime, cell, deferred, reason, exit))
+    )
+    return Effect.as(Effect.forkIn(Effect.interruptible(run), runtime.scope), deferred)
+  }))
 
-    const awaitToken = (now: number, reason: Reason) =>
-      Effect.suspend(() => {
-        if (state.inflight !== undefined) return Deferred.await(state.inflight)
-        if (state.failure !== undefined && now < state.coolDownUntil) return Effect.fail(state.failure)
-        return Effect.flatMap(startRefresh(reason), Deferred.await)
-      }).pipe(Effect.tap(() => Metric.increment(served)))
+const awaitToken = <C extends Cell, R>(runtime: Runtime<C, R>, cell: C, now: number, reason: Reason) =>
+  Effect.suspend(() => {
+    if (cell.inflight !== undefined) return Deferred.await(cell.inflight)
+    if (cell.failure !== undefined && now < cell.coolDownUntil) return Effect.fail(cell.failure)
+    return Effect.flatMap(startRefresh(runtime, cell, reason), Deferred.await)
+  }).pipe(Effect.tap(() => Metric.increment(runtime.served)))
 
-    // The warm path is one step: clock, cache check and counter read straight
-    // from the fiber, with the same services and metric labels the combinators
-    // would use. It runs on every API request, so it must cost next to nothing.
-    const get = Effect.withFiberRuntime<AccessToken.AccessToken, TokenError.TokenError>((fiber) => {
-      const now = Context.get(fiber.getFiberRef(DefaultServices.currentServices), Clock.Clock)
-        .unsafeCurrentTimeMillis()
-      const token = state.token
-      if (token === undefined) return awaitToken(now, state.last === undefined ? "initial" : "invalidated")
-      if (now < state.staleAt) {
-        served.unsafeUpdate(1, fiber.getFiberRef(FiberRef.currentMetricLabels))
-        return Effect.succeed(token)
-      }
-      if (now >= token.expiresAt) return awaitToken(now, "expired")
-      const refreshEarly = state.inflight === undefined && now >= state.coolDownUntil && now >= state.earlyRefreshFrom
-      return refreshEarly ? Effect.zipRight(startRefresh("background"), serve(token)) : serve(token)
-    })
+/**
+ * The token of `cell`. The warm path is one step: clock, cache check and
+ * counter read straight from the fiber, with the same services and metric
+ * labels the combinators would use. It runs on every API request, so it must
+ * cost next to nothing.
+ *
+ * @internal
+ */
+export const get = <C extends Cell, R>(
+  runtime: Runtime<C, R>,
+  cell: C
+): Effect.Effect<AccessToken.AccessToken, TokenError.TokenError> =>
+  Effect.withFiberRuntime<AccessToken.AccessToken, TokenError.TokenError>((fiber) => {
+    const now = Context.get(fiber.getFiberRef(DefaultServices.currentServices), Clock.Clock)
+      .unsafeCurrentTimeMillis()
+    const token = cell.token
+    if (token === undefined) return awaitToken(runtime, cell, now, cell.last === undefined ? "initial" : "invalidated")
+    if (now < cell.staleAt) {
+      runtime.served.unsafeUpdate(1, fiber.getFiberRef(FiberRef.currentMetricLabels))
+      return Effect.succeed(token)
+    }
+    if (now >= token.expiresAt) return awaitToken(runtime, cell, now, "expired")
+    const served = Effect.as(Metric.increment(runtime.served), token)
+    const refreshEarly = cell.inflight === undefined && now >= cell.coolDownUntil && now >= cell.earlyRefreshFrom
+    return refreshEarly ? Effect.zipRight(startRefresh(runtime, cell, "background"), served) : served
+  })
 
-    const invalidate = (token: AccessToken.AccessToken) =>
-      Effect.suspend(() => {
-        if (state.token === undefined || !AccessToken.sameToken(state.token, token)) return Effect.void
-        state.token = undefined
-        return Effect.logDebug("grantflow: token invalidated").pipe(Effect.annotateLogs({ provider: name }))
-      })
+/** @internal */
+export const invalidate = <C extends Cell, R>(runtime: Runtime<C, R>, cell: C, token: AccessToken.AccessToken) =>
+  Effect.suspend(() => {
+    if (cell.token === undefined || !AccessToken.sameToken(cell.token, token)) return Effect.void
+    cell.token = undefined
+    return Effect.logDebug("grantflow: token invalidated").pipe(Effect.annotateLogs({ provider: runtime.name }))
+  })
 
-    const refresh = Effect.flatMap(startRefresh("forced"), Deferred.await)
+/** @internal */
+export const refresh = <C extends Cell, R>(runtime: Runtime<C, R>, cell: C) =>
+  Effect.flatMap(startRefresh(runtime, cell, "forced"), Deferred.await)
 
-    return { get, invalidate, refresh } satisfies Service
+/** @internal */
+export const make = <R>(
+  fetch: Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, R>,
+  options: Options = {}
+): Effect.Effect<Service, never, Scope.Scope | R> =>
+  Effect.map(makeRuntime<Cell, R>({ policy: options.policy, name: options.name, fetch: () => fetch }), (runtime) => {
+    const cell = makeCell(options.initial, runtime.policy)
+    return {
+      get: get(runtime, cell),
+      invalidate: (token) => invalidate(runtime, cell, token),
+      refresh: refresh(runtime, cell)
+    } satisfies Service
   })

@@ -330,170 +330,230 @@ type Read =
 
 const ERROR_LOG_WINDOW_MILLIS = 60_000
 
+/**
+ * What the shared fetch remembers of one connection between runs. It is
+ * plain data so that a pool can keep it in each connection's record.
+ *
+ * @internal
+ */
+export interface SharedState {
+  /** The token this fetch returned last: the provider never wants it back. */
+  lastReturned: AccessToken.AccessToken | undefined
+  /** A token whose rotated refresh token has not been written yet. */
+  unsaved: AccessToken.AccessToken | undefined
+}
+
+/**
+ * The settings of shared fetches, common to every connection that uses them.
+ *
+ * @internal
+ */
+export interface SharedEnv {
+  readonly store: TokenStore.TokenStore["Type"]
+  readonly policy: RefreshPolicy.RefreshPolicy
+  readonly leaseTtl: Duration.Duration
+  readonly waitFor: Duration.Duration
+  readonly poll: Schedule.Schedule<unknown>
+  /** When a store error was last logged: at most one a minute. */
+  loggedAt: number
+}
+
 /** @internal */
-export const shared = <R>(options: TokenStore.SharedOptions<R>) =>
-  Effect.map(TokenStore.TokenStore, (store) => {
-    const { key } = options
-    const policy = options.policy ?? RefreshPolicy.defaultPolicy
-    const leaseTtl = Duration.decode(options.leaseTtl ?? "10 seconds")
-    const waitFor = Duration.decode(options.waitFor ?? "15 seconds")
-    const poll = options.poll ?? Schedule.spaced("100 millis")
+export const sharedEnv = (
+  store: TokenStore.TokenStore["Type"],
+  options: Omit<TokenStore.SharedOptions<never>, "key" | "acquire" | "refresh">
+): SharedEnv => ({
+  store,
+  policy: options.policy ?? RefreshPolicy.defaultPolicy,
+  leaseTtl: Duration.decode(options.leaseTtl ?? "10 seconds"),
+  waitFor: Duration.decode(options.waitFor ?? "15 seconds"),
+  poll: options.poll ?? Schedule.spaced("100 millis"),
+  loggedAt: Number.NEGATIVE_INFINITY
+})
 
-    /** The token this fetch returned last: the provider never wants it back. */
-    let lastReturned: AccessToken.AccessToken | undefined
-    /** A token whose rotated refresh token has not been written yet. */
-    let unsaved: AccessToken.AccessToken | undefined
-    let loggedAt = Number.NEGATIVE_INFINITY
+/** One connection's run: its key, how to obtain a token, and its state. */
+interface Connection<R> {
+  readonly key: TokenStore.Key
+  readonly state: SharedState
+  readonly acquire: Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, R>
+  readonly refresh:
+    | ((refreshToken: Redacted.Redacted<string>) => Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, R>)
+    | undefined
+}
 
-    const logOnce = (error: TokenStore.TokenStoreError) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) => {
-        if (now - loggedAt < ERROR_LOG_WINDOW_MILLIS) return Effect.void
-        loggedAt = now
-        return Effect.logWarning("grantflow: token store error; going on without it").pipe(
-          Effect.annotateLogs({ key, reason: error.reason, operation: error.operation, error: error.message })
-        )
-      })
-
-    const read: Effect.Effect<Read> = store.get(key).pipe(
-      Effect.map((entry): Read => ({ _tag: "Known", entry })),
-      Effect.catchAll((error) => Effect.as(logOnce(error), { _tag: "Unknown", error } as Read))
+const logOnce = (env: SharedEnv, key: TokenStore.Key, error: TokenStore.TokenStoreError) =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    if (now - env.loggedAt < ERROR_LOG_WINDOW_MILLIS) return Effect.void
+    env.loggedAt = now
+    return Effect.logWarning("grantflow: token store error; going on without it").pipe(
+      Effect.annotateLogs({ key, reason: error.reason, operation: error.operation, error: error.message })
     )
+  })
 
-    /** A stored token this fetch may return: fresh, and not the one it returned last. */
-    const usable = (read: Read) =>
-      Effect.map(Clock.currentTimeMillis, (now) => {
-        if (read._tag === "Unknown" || Option.isNone(read.entry)) return undefined
-        const token = read.entry.value.token
-        if (AccessToken.freshness(token, now, policy) !== "Fresh") return undefined
-        if (lastReturned !== undefined && AccessToken.sameToken(lastReturned, token)) return undefined
-        return token
-      })
+const read = (env: SharedEnv, key: TokenStore.Key): Effect.Effect<Read> =>
+  env.store.get(key).pipe(
+    Effect.map((entry): Read => ({ _tag: "Known", entry })),
+    Effect.catchAll((error) => Effect.as(logOnce(env, key, error), { _tag: "Unknown", error } as Read))
+  )
 
-    const returning = (token: AccessToken.AccessToken) =>
-      Effect.sync(() => {
-        lastReturned = token
-        unsaved = undefined
-        return token
-      })
+/** A stored token the connection may return: fresh, and not the one it returned last. */
+const usable = (env: SharedEnv, state: SharedState, read: Read) =>
+  Effect.map(Clock.currentTimeMillis, (now) => {
+    if (read._tag === "Unknown" || Option.isNone(read.entry)) return undefined
+    const token = read.entry.value.token
+    if (AccessToken.freshness(token, now, env.policy) !== "Fresh") return undefined
+    if (state.lastReturned !== undefined && AccessToken.sameToken(state.lastReturned, token)) return undefined
+    return token
+  })
 
-    /** Writes a token whose refresh token rotated over whatever is stored: it is the newest the server issued. */
-    const saveUnsaved = (token: AccessToken.AccessToken): Effect.Effect<AccessToken.AccessToken, TokenError.TokenError> =>
-      save(key, token).pipe(
-        Effect.provideService(TokenStore.TokenStore, store),
-        Effect.matchEffect({
-          onFailure: (cause) =>
-            Effect.suspend(() => {
-              unsaved = token
-              return Effect.fail(new TokenError.RefreshTokenNotSaved({ cause }))
-            }),
-          onSuccess: () => returning(token)
-        })
-      )
+const returning = (state: SharedState, token: AccessToken.AccessToken) =>
+  Effect.sync(() => {
+    state.lastReturned = token
+    state.unsaved = undefined
+    return token
+  })
 
-    const obtain = (base: Option.Option<AccessToken.AccessToken>) => {
-      const refreshToken = Option.flatMap(base, (token) => token.refreshToken)
-      return options.refresh !== undefined && Option.isSome(refreshToken)
-        ? options.refresh(refreshToken.value)
-        : options.acquire
+/** Writes a token whose refresh token rotated over whatever is stored: it is the newest the server issued. */
+const saveUnsaved = (
+  env: SharedEnv,
+  connection: Connection<unknown>,
+  token: AccessToken.AccessToken
+): Effect.Effect<AccessToken.AccessToken, TokenError.TokenError> =>
+  save(connection.key, token).pipe(
+    Effect.provideService(TokenStore.TokenStore, env.store),
+    Effect.matchEffect({
+      onFailure: (cause) =>
+        Effect.suspend(() => {
+          connection.state.unsaved = token
+          return Effect.fail(new TokenError.RefreshTokenNotSaved({ cause }))
+        }),
+      onSuccess: () => returning(connection.state, token)
+    })
+  )
+
+/** Obtains a token from the server and writes it; `lease` fences the write when held. */
+const renew = <R>(env: SharedEnv, connection: Connection<R>, read: Read, lease: TokenStore.Lease | undefined) =>
+  Effect.uninterruptibleMask((restore) => {
+    const { key, state } = connection
+    const entry = read._tag === "Known" ? read.entry : Option.none()
+    const base = read._tag === "Known"
+      ? Option.map(entry, (e) => e.token)
+      : Option.fromNullable(state.lastReturned)
+    if (read._tag === "Unknown" && connection.refresh !== undefined && Option.isNone(base)) {
+      return Effect.fail(new TokenError.StoreUnavailable({ cause: read.error }))
     }
-
-    /** Obtains a token from the server and writes it; `lease` fences the write when held. */
-    const renew = (state: Read, lease: TokenStore.Lease | undefined) =>
-      Effect.uninterruptibleMask((restore) => {
-        const entry = state._tag === "Known" ? state.entry : Option.none()
-        const base = state._tag === "Known"
-          ? Option.map(entry, (e) => e.token)
-          : Option.fromNullable(lastReturned)
-        if (state._tag === "Unknown" && options.refresh !== undefined && Option.isNone(base)) {
-          return Effect.fail(new TokenError.StoreUnavailable({ cause: state.error }))
-        }
-        const usedRefreshToken = Option.flatMap(base, (token) => token.refreshToken)
-        return restore(obtain(base)).pipe(
-          Effect.tapError((error) =>
-            error._tag === "ReauthorizationRequired" && Option.isSome(entry)
-              ? Effect.zipRight(
-                Effect.ignore(store.remove(key, entry.value.version)),
-                Effect.sync(() => {
-                  lastReturned = undefined
-                })
-              )
-              : Effect.void
-          ),
-          Effect.flatMap((token) => {
-            const rotated = Option.isSome(token.refreshToken) && !sameSecret(token.refreshToken, usedRefreshToken)
-            if (state._tag === "Unknown") return rotated ? saveUnsaved(token) : returning(token)
-            const expectedVersion = Option.match(entry, { onNone: () => 0, onSome: (e) => e.version })
-            return store.set(key, token, { expectedVersion, lease }).pipe(
-              Effect.matchEffect({
-                onFailure: (error) => rotated ? saveUnsaved(token) : Effect.zipRight(logOnce(error), returning(token)),
-                onSuccess: (result) =>
-                  result._tag === "Written"
-                    ? returning(token)
-                    // Another writer got there first: its record stays (it is newer than
-                    // what this run read); the token obtained is valid and is served.
-                    : Effect.logWarning("grantflow: token store changed during a refresh; keeping the stored record")
-                      .pipe(
-                        Effect.annotateLogs({ key, reason: result.reason }),
-                        Effect.zipRight(returning(token))
-                      )
-              })
-            )
+    const usedRefreshToken = Option.flatMap(base, (token) => token.refreshToken)
+    const obtain = connection.refresh !== undefined && Option.isSome(usedRefreshToken)
+      ? connection.refresh(usedRefreshToken.value)
+      : connection.acquire
+    return restore(obtain).pipe(
+      Effect.tapError((error) =>
+        error._tag === "ReauthorizationRequired" && Option.isSome(entry)
+          ? Effect.zipRight(
+            Effect.ignore(env.store.remove(key, entry.value.version)),
+            Effect.sync(() => {
+              state.lastReturned = undefined
+            })
+          )
+          : Effect.void
+      ),
+      Effect.flatMap((token) => {
+        const rotated = Option.isSome(token.refreshToken) && !sameSecret(token.refreshToken, usedRefreshToken)
+        if (read._tag === "Unknown") return rotated ? saveUnsaved(env, connection, token) : returning(state, token)
+        const expectedVersion = Option.match(entry, { onNone: () => 0, onSome: (e) => e.version })
+        return env.store.set(key, token, { expectedVersion, lease }).pipe(
+          Effect.matchEffect({
+            onFailure: (error) =>
+              rotated
+                ? saveUnsaved(env, connection, token)
+                : Effect.zipRight(logOnce(env, key, error), returning(state, token)),
+            onSuccess: (result) =>
+              result._tag === "Written"
+                ? returning(state, token)
+                // Another writer got there first: its record stays (it is newer than
+                // what this run read); the token obtained is valid and is served.
+                : Effect.logWarning("grantflow: token store changed during a refresh; keeping the stored record")
+                  .pipe(
+                    Effect.annotateLogs({ key, reason: result.reason }),
+                    Effect.zipRight(returning(state, token))
+                  )
           })
         )
       })
-
-    /** Holds `lease` while the refresh runs: extended every third of its time to live, released at the end. */
-    const withLease = (lease: TokenStore.Lease) =>
-      Effect.gen(function*() {
-        const extending = Effect.ignore(lease.extend).pipe(
-          Effect.repeat(Schedule.spaced(Duration.divide(leaseTtl, 3).pipe(Option.getOrElse(() => leaseTtl)))),
-          Effect.delay(Duration.divide(leaseTtl, 3).pipe(Option.getOrElse(() => leaseTtl)))
-        )
-        yield* Effect.forkScoped(extending)
-        const again = yield* read
-        const theirs = yield* usable(again)
-        return theirs !== undefined ? yield* returning(theirs) : yield* renew(again, lease)
-      }).pipe(Effect.ensuring(lease.release), Effect.scoped)
-
-    type Waited =
-      | { readonly _tag: "Theirs"; readonly token: AccessToken.AccessToken }
-      | { readonly _tag: "Lease"; readonly lease: TokenStore.Lease }
-
-    /** Another process holds the lease: wait for its token, or for the lease to be free. */
-    const awaitOther: Effect.Effect<Option.Option<Waited>> = Effect.gen(function*() {
-      const theirs = yield* usable(yield* read)
-      if (theirs !== undefined) return { _tag: "Theirs", token: theirs } as const
-      const lease = yield* Effect.orElseSucceed(store.acquireLease(key, leaseTtl), Option.none)
-      return Option.isSome(lease) ? { _tag: "Lease", lease: lease.value } as const : yield* Effect.fail("held")
-    }).pipe(
-      Effect.retry(poll),
-      Effect.timeoutOption(waitFor),
-      Effect.orElseSucceed(() => Option.none<Waited>())
     )
+  })
 
-    const run: Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, R> = Effect.gen(function*() {
-      if (unsaved !== undefined) return yield* saveUnsaved(unsaved)
-      const state = yield* read
-      const stored = yield* usable(state)
-      if (stored !== undefined) return yield* returning(stored)
-      if (state._tag === "Unknown") return yield* renew(state, undefined)
-      const lease = yield* Effect.either(store.acquireLease(key, leaseTtl))
-      if (Either.isLeft(lease)) {
-        // The store cannot grant leases right now: in-process single flight still holds.
-        yield* logOnce(lease.left)
-        return yield* renew(state, undefined)
-      }
-      if (Option.isSome(lease.right)) return yield* withLease(lease.right.value)
-      const waited = yield* awaitOther
-      if (Option.isNone(waited)) {
-        yield* Effect.logWarning("grantflow: waited too long for another process's refresh; refreshing here")
-          .pipe(Effect.annotateLogs({ key }))
-        return yield* renew(yield* read, undefined)
-      }
-      return waited.value._tag === "Theirs"
-        ? yield* returning(waited.value.token)
-        : yield* withLease(waited.value.lease)
-    })
+/** Holds `lease` while the refresh runs: extended every third of its time to live, released at the end. */
+const withLease = <R>(env: SharedEnv, connection: Connection<R>, lease: TokenStore.Lease) => {
+  const every = Option.getOrElse(Duration.divide(env.leaseTtl, 3), () => env.leaseTtl)
+  return Effect.gen(function*() {
+    yield* Effect.forkScoped(Effect.ignore(lease.extend).pipe(Effect.repeat(Schedule.spaced(every)), Effect.delay(every)))
+    const again = yield* read(env, connection.key)
+    const theirs = yield* usable(env, connection.state, again)
+    return theirs !== undefined ? yield* returning(connection.state, theirs) : yield* renew(env, connection, again, lease)
+  }).pipe(Effect.ensuring(lease.release), Effect.scoped)
+}
 
-    return run
+type Waited =
+  | { readonly _tag: "Theirs"; readonly token: AccessToken.AccessToken }
+  | { readonly _tag: "Lease"; readonly lease: TokenStore.Lease }
+
+/** Another process holds the lease: wait for its token, or for the lease to be free. */
+const awaitOther = (env: SharedEnv, connection: Connection<unknown>): Effect.Effect<Option.Option<Waited>> =>
+  Effect.gen(function*() {
+    const theirs = yield* usable(env, connection.state, yield* read(env, connection.key))
+    if (theirs !== undefined) return { _tag: "Theirs", token: theirs } as const
+    const lease = yield* Effect.orElseSucceed(env.store.acquireLease(connection.key, env.leaseTtl), Option.none)
+    return Option.isSome(lease) ? { _tag: "Lease", lease: lease.value } as const : yield* Effect.fail("held")
+  }).pipe(
+    Effect.retry(env.poll),
+    Effect.timeoutOption(env.waitFor),
+    Effect.orElseSucceed(() => Option.none<Waited>())
+  )
+
+/**
+ * One run of a shared fetch for one connection: see `TokenStore.shared`.
+ *
+ * @internal
+ */
+export const sharedRun = <R>(
+  env: SharedEnv,
+  connection: Connection<R>
+): Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, R> =>
+  Effect.gen(function*() {
+    const { key, state } = connection
+    if (state.unsaved !== undefined) return yield* saveUnsaved(env, connection, state.unsaved)
+    const current = yield* read(env, key)
+    const stored = yield* usable(env, state, current)
+    if (stored !== undefined) return yield* returning(state, stored)
+    if (current._tag === "Unknown") return yield* renew(env, connection, current, undefined)
+    const lease = yield* Effect.either(env.store.acquireLease(key, env.leaseTtl))
+    if (Either.isLeft(lease)) {
+      // The store cannot grant leases right now: in-process single flight still holds.
+      yield* logOnce(env, key, lease.left)
+      return yield* renew(env, connection, current, undefined)
+    }
+    if (Option.isSome(lease.right)) return yield* withLease(env, connection, lease.right.value)
+    const waited = yield* awaitOther(env, connection)
+    if (Option.isNone(waited)) {
+      yield* Effect.logWarning("grantflow: waited too long for another process's refresh; refreshing here")
+        .pipe(Effect.annotateLogs({ key }))
+      return yield* renew(env, connection, yield* read(env, key), undefined)
+    }
+    return waited.value._tag === "Theirs"
+      ? yield* returning(state, waited.value.token)
+      : yield* withLease(env, connection, waited.value.lease)
+  })
+
+/** @internal */
+export const shared = <R>(options: TokenStore.SharedOptions<R>) =>
+  Effect.map(TokenStore.TokenStore, (store) => {
+    const env = sharedEnv(store, options)
+    const connection: Connection<R> = {
+      key: options.key,
+      state: { lastReturned: undefined, unsaved: undefined },
+      acquire: options.acquire,
+      refresh: options.refresh
+    }
+    return sharedRun(env, connection)
   })
