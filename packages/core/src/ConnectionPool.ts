@@ -7,8 +7,9 @@
  * `refresh` with a stored refresh token). Tokens go through the
  * `TokenStore` in context, as with `TokenStore.shared`, so a fleet of
  * processes shares them and an evicted connection's token is still there
- * when it comes back. The pool is bounded: past `capacity`, the least
- * recently used connection is evicted, and connections idle for
+ * when it comes back. The pool is bounded: past `capacity`, a connection
+ * not used for longest is evicted (a "clock" approximation of least recently
+ * used, which keeps the warm path to one lookup), and connections idle for
  * `idleTimeToLive` are evicted too.
  *
  * Each connection's health is data — last success, last failure and its
@@ -71,7 +72,7 @@ export interface ConnectionPool<Id> {
   readonly provider: (id: Id) => TokenProvider.TokenProvider["Type"]
   /** The connection's health, if it is in the pool. */
   readonly health: (id: Id) => Effect.Effect<Option.Option<Health<Id>>>
-  /** The health of every connection in the pool, least recently used first. */
+  /** The health of every connection in the pool. */
   readonly connections: Effect.Effect<ReadonlyArray<Health<Id>>>
   /** How many connections the pool holds. */
   readonly size: Effect.Effect<number>
@@ -82,8 +83,9 @@ export interface ConnectionPool<Id> {
 /**
  * Options of a pool:
  *
- * - `key`: the connection's `TokenStore.Key`; two ids with one key are one
- *   connection;
+ * - `key`: the connection's `TokenStore.Key`, computed once when the
+ *   connection is created. Ids are compared with `===`: use strings or
+ *   numbers;
  * - `acquire`: obtains a connection's token when the store holds none to
  *   build on (for user connections, which only a login can start, fail with
  *   `TokenError.ReauthorizationRequired`);

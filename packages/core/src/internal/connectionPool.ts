@@ -1,6 +1,4 @@
 import * as Clock from "effect/Clock"
-import * as Context from "effect/Context"
-import * as DefaultServices from "effect/DefaultServices"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Metric from "effect/Metric"
@@ -10,15 +8,32 @@ import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import type * as AccessToken from "../AccessToken.js"
 import type * as ConnectionPool from "../ConnectionPool.js"
+import type * as RefreshPolicy from "../RefreshPolicy.js"
 import * as TokenStore from "../TokenStore.js"
 import * as provider from "./tokenProvider.js"
 import * as store from "./tokenStore.js"
 
 /** One connection: the provider's cell and the shared fetch's state, as plain fields. */
-interface Connection<Id> extends provider.Cell, store.SharedState {
-  readonly id: Id
-  readonly key: TokenStore.Key
-  lastUsed: number
+class Connection<Id> extends provider.CellState implements store.SharedState {
+  lastReturned: AccessToken.AccessToken | undefined = undefined
+  unsaved: AccessToken.AccessToken | undefined = undefined
+  /** Used since the capacity scan last passed it: it gets a second chance. */
+  used = false
+  /**
+   * Used since the idle sweep last passed it. Uses only set flags: a boolean
+   * written to a long-lived object costs the garbage collector nothing, where
+   * a fresh timestamp on every call would.
+   */
+  active = true
+  constructor(
+    readonly id: Id,
+    readonly key: TokenStore.Key,
+    /** When the idle sweep last found it active. */
+    public idleSince: number,
+    policy: RefreshPolicy.RefreshPolicy
+  ) {
+    super(undefined, policy)
+  }
 }
 
 const gauge = (name: string, description: string, pool: string) =>
@@ -49,8 +64,12 @@ export const make = <Id, R>(options: ConnectionPool.Options<Id, R>) =>
       )
     )
 
-    /** Least recently used first: a `Map` iterates in insertion order, and each use re-inserts. */
-    const connections = new Map<TokenStore.Key, Connection<Id>>()
+    /**
+     * By id, in "clock" order: a use only sets a flag, and the eviction scan
+     * gives a used connection a second chance (moving it to the end), so the
+     * warm path is one lookup while eviction stays close to least recently used.
+     */
+    const connections = new Map<Id, Connection<Id>>()
     let needingReauthorization = 0
     const needsReauthorization = (connection: Connection<Id>) =>
       connection.failure?._tag === "ReauthorizationRequired"
@@ -78,7 +97,7 @@ export const make = <Id, R>(options: ConnectionPool.Options<Id, R>) =>
     })
 
     const remove = (connection: Connection<Id>) => {
-      connections.delete(connection.key)
+      connections.delete(connection.id)
       if (needsReauthorization(connection)) {
         needingReauthorization--
         reauthorizationGauge.unsafeUpdate(needingReauthorization, [])
@@ -86,46 +105,53 @@ export const make = <Id, R>(options: ConnectionPool.Options<Id, R>) =>
       sizeGauge.unsafeUpdate(connections.size, [])
     }
 
-    /** Evicts least recently used connections that are not refreshing, while `shouldEvict` says so. */
-    const evictWhile = (shouldEvict: (connection: Connection<Id>) => boolean) => {
+    /** Evicts one connection for capacity: the first, in clock order, neither used since the last pass nor refreshing. */
+    const evictForCapacity = (added: Connection<Id>) => {
+      for (const connection of connections.values()) {
+        if (connection === added) continue
+        if (connection.used || connection.inflight !== undefined) {
+          connection.used = false
+          connections.delete(connection.id)
+          connections.set(connection.id, connection)
+          continue
+        }
+        remove(connection)
+        evictions.unsafeUpdate(1, [])
+        return
+      }
+    }
+
+    const evictIdle = (now: number) => {
       let evicted = 0
       for (const connection of connections.values()) {
-        if (!shouldEvict(connection)) break
-        if (connection.inflight !== undefined) continue
-        remove(connection)
-        evicted++
+        if (connection.active) {
+          connection.active = false
+          connection.idleSince = now
+        } else if (now - connection.idleSince >= idleMillis && connection.inflight === undefined) {
+          remove(connection)
+          evicted++
+        }
       }
       if (evicted > 0) evictions.unsafeUpdate(evicted, [])
     }
 
-    const touch = (id: Id, now: number): Connection<Id> => {
-      const key = options.key(id)
-      let connection = connections.get(key)
+    const touch = (id: Id): Connection<Id> => {
+      let connection = connections.get(id)
       if (connection === undefined) {
-        connection = {
-          ...provider.makeCell(undefined, env.policy),
-          id,
-          key,
-          lastReturned: undefined,
-          unsaved: undefined,
-          lastUsed: now
-        }
-        connections.set(key, connection)
-        const added = connection
-        if (connections.size > capacity) evictWhile((candidate) => candidate !== added && connections.size > capacity)
+        // Created active: the next sweep marks the start of its idleness.
+        connection = new Connection(id, options.key(id), 0, env.policy)
+        connections.set(id, connection)
+        if (connections.size > capacity) evictForCapacity(connection)
         sizeGauge.unsafeUpdate(connections.size, [])
       } else {
-        connections.delete(key)
-        connections.set(key, connection)
+        connection.used = true
+        connection.active = true
       }
-      connection.lastUsed = now
       return connection
     }
 
     const using = <A, E>(id: Id, f: (connection: Connection<Id>) => Effect.Effect<A, E>) =>
-      Effect.withFiberRuntime<A, E>((fiber) =>
-        f(touch(id, Context.get(fiber.getFiberRef(DefaultServices.currentServices), Clock.Clock).unsafeCurrentTimeMillis()))
-      )
+      Effect.suspend(() => f(touch(id)))
 
     const healthOf = (connection: Connection<Id>): ConnectionPool.Health<Id> => ({
       id: connection.id,
@@ -141,7 +167,7 @@ export const make = <Id, R>(options: ConnectionPool.Options<Id, R>) =>
 
     const sweepEvery = Duration.millis(Math.max(1_000, Math.min(idleMillis / 2, 60_000)))
     yield* Clock.currentTimeMillis.pipe(
-      Effect.map((now) => evictWhile((connection) => connection.lastUsed <= now - idleMillis)),
+      Effect.map(evictIdle),
       Effect.repeat(Schedule.spaced(sweepEvery)),
       Effect.delay(sweepEvery),
       Effect.forkScoped
@@ -157,12 +183,12 @@ export const make = <Id, R>(options: ConnectionPool.Options<Id, R>) =>
       invalidate,
       refresh,
       provider: (id) => ({ get: get(id), invalidate: (token) => invalidate(id, token), refresh: refresh(id) }),
-      health: (id) => Effect.sync(() => Option.map(Option.fromNullable(connections.get(options.key(id))), healthOf)),
+      health: (id) => Effect.sync(() => Option.map(Option.fromNullable(connections.get(id)), healthOf)),
       connections: Effect.sync(() => Array.from(connections.values(), healthOf)),
       size: Effect.sync(() => connections.size),
       evict: (id) =>
         Effect.sync(() => {
-          const connection = connections.get(options.key(id))
+          const connection = connections.get(id)
           if (connection !== undefined) remove(connection)
         })
     } satisfies ConnectionPool.ConnectionPool<Id>
