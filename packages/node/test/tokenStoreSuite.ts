@@ -36,17 +36,20 @@ const tokenUrl = "http://127.0.0.1/token"
 const policy = RefreshPolicy.make({ retry: Schedule.recurs(2) })
 
 /** One "process": a provider over the shared fetch, refreshing with the stored refresh token. */
-export const member = (key: TokenStore.Key, options: { readonly refresh?: boolean } = {}) =>
+export const member = (
+  key: TokenStore.Key,
+  options: { readonly refresh?: boolean; readonly policy?: RefreshPolicy.RefreshPolicy } = {}
+) =>
   Effect.flatMap(
     TokenStore.shared({
       key,
-      policy,
+      policy: options.policy ?? policy,
       acquire: Grant.clientCredentials({ tokenUrl, auth }),
       refresh: options.refresh === false ? undefined : (refreshToken) => Grant.refreshToken({ tokenUrl, auth, refreshToken }),
       leaseTtl: "1 second",
       poll: Schedule.spaced("20 millis")
     }),
-    (fetch) => TokenProvider.make(fetch, { policy })
+    (fetch) => TokenProvider.make(fetch, { policy: options.policy ?? policy })
   )
 
 const tokenRequests = Effect.flatMap(AuthServer.AuthServer, (server) =>

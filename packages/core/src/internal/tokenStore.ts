@@ -396,13 +396,18 @@ const read = (env: SharedEnv, key: TokenStore.Key): Effect.Effect<Read> =>
     Effect.catchAll((error) => Effect.as(logOnce(env, key, error), { _tag: "Unknown", error } as Read))
   )
 
-/** A stored token the connection may return: fresh, and not the one it returned last. */
+/**
+ * A stored token the connection may return: fresh, not the one it returned
+ * last, and not older than that one — a store that missed a write (it was
+ * down) still holds a token this process has already replaced.
+ */
 const usable = (env: SharedEnv, state: SharedState, read: Read) =>
   Effect.map(Clock.currentTimeMillis, (now) => {
     if (read._tag === "Unknown" || Option.isNone(read.entry)) return undefined
     const token = read.entry.value.token
     if (AccessToken.freshness(token, now, env.policy) !== "Fresh") return undefined
-    if (state.lastReturned !== undefined && AccessToken.sameToken(state.lastReturned, token)) return undefined
+    const last = state.lastReturned
+    if (last !== undefined && (AccessToken.sameToken(last, token) || token.issuedAt < last.issuedAt)) return undefined
     return token
   })
 
@@ -458,27 +463,36 @@ const renew = <R>(env: SharedEnv, connection: Connection<R>, read: Read, lease: 
           : Effect.void
       ),
       Effect.flatMap((token) => {
-        const rotated = Option.isSome(token.refreshToken) && !sameSecret(token.refreshToken, usedRefreshToken)
+        // A refresh token matters only to a connection that refreshes with it.
+        const rotated = connection.refresh !== undefined && Option.isSome(token.refreshToken) &&
+          !sameSecret(token.refreshToken, usedRefreshToken)
         if (read._tag === "Unknown") return rotated ? saveUnsaved(env, connection, token) : returning(state, token)
         const expectedVersion = Option.match(entry, { onNone: () => 0, onSome: (e) => e.version })
-        return env.store.set(key, token, { expectedVersion, lease }).pipe(
-          Effect.matchEffect({
-            onFailure: (error) =>
-              rotated
-                ? saveUnsaved(env, connection, token)
-                : Effect.zipRight(logOnce(env, key, error), returning(state, token)),
-            onSuccess: (result) =>
-              result._tag === "Written"
-                ? returning(state, token)
+        const write = (fence: TokenStore.Lease | undefined): Effect.Effect<AccessToken.AccessToken, TokenError.TokenError> =>
+          env.store.set(key, token, { expectedVersion, lease: fence }).pipe(
+            Effect.matchEffect({
+              onFailure: (error) =>
+                rotated
+                  ? saveUnsaved(env, connection, token)
+                  : Effect.zipRight(logOnce(env, key, error), returning(state, token)),
+              onSuccess: (result) => {
+                if (result._tag === "Written") return returning(state, token)
+                // The lease ran out while the request was in flight (a long pause, a
+                // stalled process), but nobody wrote since: the server has spent the
+                // refresh token this run used, so its successor must be stored. The
+                // version check still keeps any newer record.
+                if (result.reason === "Lease" && rotated) return write(undefined)
                 // Another writer got there first: its record stays (it is newer than
                 // what this run read); the token obtained is valid and is served.
-                : Effect.logWarning("grantflow: token store changed during a refresh; keeping the stored record")
+                return Effect.logWarning("grantflow: token store changed during a refresh; keeping the stored record")
                   .pipe(
                     Effect.annotateLogs({ key, reason: result.reason }),
                     Effect.zipRight(returning(state, token))
                   )
-          })
-        )
+              }
+            })
+          )
+        return write(lease)
       })
     )
   })
