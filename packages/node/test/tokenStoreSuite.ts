@@ -155,6 +155,21 @@ export const storeSuite = (name: string, StoreLive: Layer.Layer<TokenStore.Token
         assert.strictEqual((yield* tokenRequests).length, 1)
       }).pipe(Effect.scoped, Effect.provide(withServer())))
 
+    it.live("a refresh longer than the lease keeps it by extending it; another process waits for its token", () =>
+      Effect.gen(function*() {
+        const key = freshKey()
+        const server = yield* AuthServer.AuthServer
+        // leaseTtl is 1 second: the token request takes 1.6 seconds
+        yield* server.fail(AuthServer.Latency({ duration: "1600 millis" }))
+        const a = yield* member(key, { refresh: false })
+        const b = yield* member(key, { refresh: false })
+        const first = yield* Effect.fork(a.get)
+        yield* Effect.sleep("1200 millis")
+        const [ta, tb] = yield* Effect.all([Effect.flatten(first.await), b.get], { concurrency: "unbounded" })
+        assert.isTrue(AccessToken.sameToken(ta, tb))
+        assert.strictEqual((yield* tokenRequests).length, 1)
+      }).pipe(Effect.scoped, Effect.provide(withServer())))
+
     it.live("a rejected token is replaced, not served again from the store", () =>
       Effect.gen(function*() {
         const key = freshKey()
