@@ -143,7 +143,8 @@ export const make = <Id, R>(options: ConnectionPool.Options<Id, R>) =>
         connections.set(id, connection)
         if (connections.size > capacity) evictForCapacity(connection)
         sizeGauge.unsafeUpdate(connections.size, [])
-      } else {
+      } else if (!connection.used || !connection.active) {
+        // Written only when they change: a store to a long-lived record dirties its cache line.
         connection.used = true
         connection.active = true
       }
