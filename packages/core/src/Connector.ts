@@ -32,12 +32,14 @@ import type * as Scope from "effect/Scope"
 import type * as AccessToken from "./AccessToken.js"
 import type * as AuthorizationCode from "./AuthorizationCode.js"
 import type * as BearerAuth from "./BearerAuth.js"
+import type * as ConnectionPool from "./ConnectionPool.js"
 import type * as Grant from "./Grant.js"
 import * as internal from "./internal/connector.js"
 import type * as RefreshPolicy from "./RefreshPolicy.js"
 import type * as TokenError from "./TokenError.js"
 import type * as TokenProvider from "./TokenProvider.js"
 import type * as TokenResponse from "./TokenResponse.js"
+import type * as TokenStore from "./TokenStore.js"
 
 /**
  * A fetch: one token request each time it runs, e.g.
@@ -481,6 +483,100 @@ export const layerConfig = <C, I, R>(
   Layer.unwrapEffect(
     Effect.map(config(definition, options), (value) => internal.layer(definition, value, options.session))
   )
+
+/**
+ * Options of {@link pool}:
+ *
+ * - `config`: each connection's configuration, by id — its subdomain, its
+ *   credentials… — e.g. read from your database and decoded with
+ *   {@link decodeConfig}. It is read each time a connection is opened and
+ *   each time a token is requested, never kept: cache it yourself if reading
+ *   it is costly;
+ * - `key`: the connection's `TokenStore.Key` (default: the connector's name,
+ *   with the id as subject). Processes that share a store must compute the
+ *   same key for the same connection;
+ * - `capacity`, `idleTimeToLive`, `policy` (default the definition's),
+ *   `name` (default the connector's), `leaseTtl`, `waitFor`, `poll`: as for
+ *   `ConnectionPool.make`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PoolOptions<Id, C, E extends ConnectorConfigError | ConfigError.ConfigError = ConnectorConfigError, R = never>
+  extends Omit<ConnectionPool.Options<Id, never>, "key" | "acquire" | "refresh">
+{
+  readonly config: (id: Id) => Effect.Effect<C, E, R>
+  readonly key?: ((id: Id) => TokenStore.Key) | undefined
+}
+
+/**
+ * One connector serving many connections — customers, tenants, accounts —
+ * in one process:
+ *
+ * - `connection(id)`: that connection's {@link Connection}, its base URL from
+ *   its configuration and its tokens from `pool`;
+ * - `pool`: the `ConnectionPool` of their tokens: each connection's health,
+ *   the pool's size, eviction;
+ * - `key(id)`: the connection's `TokenStore.Key`;
+ * - `save(id, token)`: stores a connection's first token — the one
+ *   {@link exchange} returned when the user connected, or connected again —
+ *   and drops what the pool held of that connection.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Pool<Id, E = ConnectorConfigError> {
+  readonly connection: (id: Id) => Effect.Effect<Connection, ConnectorConfigError | E>
+  readonly pool: ConnectionPool.ConnectionPool<Id>
+  readonly key: (id: Id) => TokenStore.Key
+  readonly save: (id: Id, token: AccessToken.AccessToken) => Effect.Effect<void, TokenStore.TokenStoreError>
+}
+
+/**
+ * Builds a {@link Pool} of one connector in the current scope, over the
+ * `TokenStore` in context (`TokenStore.layerMemory` for one process).
+ *
+ * Each connection is a record of the pool, created on first use: its tokens
+ * go through the store, so every process of a fleet shares them and an
+ * evicted connection finds its token there when it comes back. A token is
+ * requested with the connector's `auth`, built for that connection's
+ * configuration; when the store holds a refresh token, the `auth` gets it
+ * as the session's `refreshToken` ({@link refreshTokenFlow} uses it), and a
+ * rotated refresh token is written to the store before its access token is
+ * served. A connection that cannot get a token fails alone, with its typed
+ * error; its health says why.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * ```ts
+ * import { Connector, TokenStore } from "@grantflow/core"
+ * import { Effect } from "effect"
+ *
+ * declare const Helpdesk: Connector.Definition<{ readonly SUBDOMAIN: string }, { readonly SUBDOMAIN: string }>
+ * declare const settingsOf: (tenant: string) => { readonly SUBDOMAIN: string }
+ *
+ * const program = Effect.gen(function*() {
+ *   const helpdesk = yield* Connector.pool(Helpdesk, {
+ *     config: (tenant: string) => Connector.decodeConfig(Helpdesk, settingsOf(tenant)),
+ *     capacity: 50_000,
+ *     idleTimeToLive: "30 minutes"
+ *   })
+ *   const acme = yield* helpdesk.connection("acme")
+ *   const tickets = yield* acme.client.get("/tickets")
+ *   const health = yield* helpdesk.pool.health("acme")
+ *   return { tickets, health }
+ * }).pipe(Effect.provide(TokenStore.layerMemory))
+ * ```
+ */
+export const pool: <C, I, R, Id, E extends ConnectorConfigError | ConfigError.ConfigError = never, R2 = never>(
+  definition: Definition<C, I, R>,
+  options: PoolOptions<Id, C, E, R2>
+) => Effect.Effect<
+  Pool<Id, E>,
+  never,
+  Scope.Scope | TokenStore.TokenStore | HttpClient.HttpClient | R | R2
+> = internal.pool
 
 /**
  * What a connection test found, with a `reason` that never holds a secret:

@@ -23,12 +23,14 @@ import type * as AccessToken from "../AccessToken.js"
 import * as AuthorizationCode from "../AuthorizationCode.js"
 import * as BearerAuth from "../BearerAuth.js"
 import * as ClientAuth from "../ClientAuth.js"
+import * as ConnectionPool from "../ConnectionPool.js"
 import * as Connector from "../Connector.js"
 import * as Grant from "../Grant.js"
 import * as RefreshPolicy from "../RefreshPolicy.js"
 import * as TokenError from "../TokenError.js"
 import * as TokenProvider from "../TokenProvider.js"
 import * as TokenResponse from "../TokenResponse.js"
+import * as TokenStore from "../TokenStore.js"
 import * as bearerAuth from "./bearerAuth.js"
 import * as excerpt from "./excerpt.js"
 import * as tokenRequest from "./tokenRequest.js"
@@ -304,6 +306,13 @@ const decorate = <E1, E2>(
   return HttpClient.mapRequestEffect(authenticated, resolve(definition.name, baseUrl))
 }
 
+/** The fetch of one configuration and session: the connector's auth, read with its token response shape. */
+const fetchOf = <C, I, R>(definition: Connector.Definition<C, I, R>, config: C, session: Connector.Session) =>
+  Effect.map(
+    definition.auth(config, session).make,
+    (made) => definition.tokenResponse === undefined ? made : withTokenResponse(made, definition.tokenResponse)
+  )
+
 const open = <C, I, R>(
   definition: Connector.Definition<C, I, R>,
   config: C,
@@ -312,8 +321,7 @@ const open = <C, I, R>(
 ) =>
   Effect.gen(function*() {
     const baseUrl = yield* checkBaseUrl(definition, config)
-    const made = yield* definition.auth(config, session).make
-    const fetch = definition.tokenResponse === undefined ? made : withTokenResponse(made, definition.tokenResponse)
+    const fetch = yield* fetchOf(definition, config, session)
     const provider = yield* TokenProvider.make(fetch, { policy, name: definition.name, initial: session.token })
     const http = yield* HttpClient.HttpClient
     return { baseUrl, provider, http }
@@ -327,18 +335,28 @@ const typedFailures: bearerAuth.Failures<TokenError.TokenError, BearerAuth.Token
 const rejectedError = (request: HttpClientRequest.HttpClientRequest, response: HttpClientResponse.HttpClientResponse) =>
   new BearerAuth.TokenRejected({ method: request.method, url: bearerAuth.urlWithoutQuery(request), status: response.status })
 
+const connectionOf = (
+  definition: AnyDefinition<any>,
+  http: HttpClient.HttpClient,
+  provider: TokenProvider.TokenProvider["Type"],
+  baseUrl: URL
+): Connector.Connection => ({
+  name: definition.name,
+  baseUrl,
+  provider,
+  client: decorate(definition, http, provider, baseUrl, typedFailures)
+})
+
 /** @internal */
 export const connect = <C, I, R>(
   definition: Connector.Definition<C, I, R>,
   config: C,
   session: Connector.Session = {}
 ): Effect.Effect<Connector.Connection, Connector.ConnectorConfigError, Scope.Scope | HttpClient.HttpClient | R> =>
-  Effect.map(open(definition, config, session, definition.policy), ({ baseUrl, http, provider }) => ({
-    name: definition.name,
-    baseUrl,
-    provider,
-    client: decorate(definition, http, provider, baseUrl, typedFailures)
-  }))
+  Effect.map(
+    open(definition, config, session, definition.policy),
+    ({ baseUrl, http, provider }) => connectionOf(definition, http, provider, baseUrl)
+  )
 
 /** @internal */
 export const layer = <C, I, R>(
@@ -354,6 +372,70 @@ export const layer = <C, I, R>(
         decorate(definition, http, provider, baseUrl, bearerAuth.platformFailures(rejectedError))
     )
   )
+
+// ── many connections ────────────────────────────────────────────────────────
+
+const poolKey = (definition: { readonly name: string }, id: unknown): TokenStore.Key =>
+  TokenStore.key({ issuer: `connector:${definition.name}`, clientId: "", grant: "connector", subject: String(id) })
+
+/** @internal */
+export const pool = <C, I, R, Id, E extends Connector.ConnectorConfigError | ConfigError.ConfigError, RC>(
+  definition: Connector.Definition<C, I, R>,
+  options: Connector.PoolOptions<Id, C, E, RC>
+): Effect.Effect<
+  Connector.Pool<Id, E>,
+  never,
+  Scope.Scope | TokenStore.TokenStore | HttpClient.HttpClient | R | RC
+> =>
+  Effect.gen(function*() {
+    const { config, key: keyOption, ...poolOptions } = options
+    const context = yield* Effect.context<RC>()
+    const http = yield* HttpClient.HttpClient
+    const store = yield* TokenStore.TokenStore
+    const key = keyOption ?? ((id: Id) => poolKey(definition, id))
+    // Read on each use rather than kept: the pool holds nothing per connection
+    // beyond its own record, so that 100,000 of them fit in one process.
+    const configOf = (id: Id) => Effect.provide(config(id), context)
+    // The auth is built for one token request and dropped: the pool keeps the
+    // token and the store the refresh token, rotated ones included (written
+    // before the access token is served, as with `TokenStore.shared`).
+    const tokenFor = (id: Id, session: Connector.Session) =>
+      configOf(id).pipe(
+        Effect.mapError((error) =>
+          new TokenError.InvalidTokenRequest({
+            reason: `the configuration of the connection cannot be used: ${error.message}`,
+            cause: error
+          })
+        ),
+        Effect.flatMap((value) => Effect.flatten(fetchOf(definition, value, session)))
+      )
+    const none: Connector.Session = {}
+    const connections = yield* ConnectionPool.make<Id, HttpClient.HttpClient | R>({
+      ...poolOptions,
+      name: poolOptions.name ?? definition.name,
+      policy: poolOptions.policy ?? definition.policy,
+      key,
+      acquire: (id) => tokenFor(id, none),
+      refresh: (id, refreshToken) => tokenFor(id, { refreshToken })
+    })
+    return {
+      pool: connections,
+      key,
+      connection: (id) =>
+        Effect.flatMap(configOf(id), (value) =>
+          Effect.map(
+            checkBaseUrl(definition, value),
+            (baseUrl) => connectionOf(definition, http, connections.provider(id), baseUrl)
+          )),
+      save: (id, token) =>
+        TokenStore.save(key(id), token).pipe(
+          Effect.provideService(TokenStore.TokenStore, store),
+          // the pool's record holds the previous chain's state — a refusal, or a rotated
+          // refresh token not yet saved that would be written over this token
+          Effect.zipRight(connections.evict(id))
+        )
+    } satisfies Connector.Pool<Id, E>
+  })
 
 // ── the connection test ─────────────────────────────────────────────────────
 
