@@ -144,7 +144,10 @@ export interface ClientOptions {
  * 401) answers an expired token with 403 instead, and
  * `errorBodyOnInvalidToken` answers any unusable token with that status and
  * JSON body (e.g. `{ status: 200, body: { ok: false, error: "invalid_auth" } }`)
- * instead of a challenge.
+ * instead of a challenge. `tokenResponseShape` answers every successful
+ * token response in another shape: it gets the RFC 6749 body and the current
+ * time (epoch milliseconds) and returns the body to send, e.g.
+ * `(token, now) => ({ data: { token: token.access_token, expires_at: … } })`.
  *
  * @since 0.1.0
  * @category models
@@ -173,6 +176,9 @@ export interface Options {
   readonly apiScopes?: Readonly<Record<string, ReadonlyArray<string>>> | undefined
   readonly expiredTokenStatus?: 401 | 403 | undefined
   readonly errorBodyOnInvalidToken?: { readonly status: number; readonly body: unknown } | undefined
+  readonly tokenResponseShape?:
+    | ((token: Readonly<Record<string, unknown>>, now: number) => unknown)
+    | undefined
 }
 
 /**

@@ -65,11 +65,19 @@ const reject = (options: AuthServer.Options, tag: keyof typeof descriptions): Re
   return invalidToken(httpStatus, descriptions[tag])
 }
 
+// RFC 6750 §2.3: the URI query parameter, for clients of APIs that take the token there
+const queryToken = (url: string): string | undefined => {
+  const query = url.indexOf("?")
+  const token = query === -1 ? null : new URLSearchParams(url.slice(query + 1)).get("access_token")
+  return token === null || token === "" ? undefined : token
+}
+
 /**
  * `/api/*`: a protected resource that answers any path for a valid bearer
- * token (RFC 6750 §2.1) that holds the scopes its route requires, and counts
- * the calls it served. The journal gets the state of the token presented as
- * the server knew it on arrival, even when a fault answers the request.
+ * token (RFC 6750 §2.1, or its §2.3 `access_token` query parameter) that
+ * holds the scopes its route requires, and counts the calls it served. The
+ * journal gets the state of the token presented as the server knew it on
+ * arrival, even when a fault answers the request.
  *
  * @internal
  */
@@ -80,10 +88,10 @@ export const handle = (
 ): Effect.Effect<Response, Response> =>
   Effect.gen(function*() {
     if (!methods.includes(request.method)) return yield* Effect.fail(methodNotAllowed(methods))
-    const bearer = /^bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? "")
-    if (bearer === null) return yield* Faults.inject(state, "api", note, Effect.fail(missingToken))
+    const bearer = /^bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? "")?.[1] ?? queryToken(request.url)
+    if (bearer === undefined) return yield* Faults.inject(state, "api", note, Effect.fail(missingToken))
 
-    const status = yield* state.check(bearer[1]!)
+    const status = yield* state.check(bearer)
     note.tokenState = tokenStates[status._tag]
     if (status._tag !== "Unknown") {
       note.tokenId = status.token.id

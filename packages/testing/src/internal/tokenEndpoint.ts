@@ -7,6 +7,7 @@ import { grants } from "./grants.js"
 import type { Note } from "./journal.js"
 import { methodNotAllowed, oauthError } from "./responses.js"
 import type { State } from "./state.js"
+import * as TokenShape from "./tokenShape.js"
 
 /**
  * `POST /token` (RFC 6749 §3.2): the form, the grant type, client
@@ -39,5 +40,5 @@ export const handle = (
     if (!(client.grants as ReadonlyArray<string>).includes(grantType)) {
       return yield* Effect.fail(oauthError(400, "unauthorized_client", "The client may not use this grant type"))
     }
-    return yield* grant({ state, client, form, note })
+    return yield* TokenShape.apply(state.options, yield* grant({ state, client, form, note }))
   })
