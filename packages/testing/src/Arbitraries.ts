@@ -224,7 +224,8 @@ export const faultSchedule = (
 /**
  * Options of {@link step} and {@link timeline}:
  *
- * - `maxSteps`: the longest timeline (default 100);
+ * - `minSteps`, `maxSteps`: the shortest and the longest timeline (default 0
+ *   and 100);
  * - `maxBurst`: the most concurrent calls in one step (default 8);
  * - `tokenLifetime`, `advance`, `fault`: the arbitraries of lifetimes (for the
  *   server and `SetTokenLifetime`), clock advances and faults;
@@ -236,6 +237,7 @@ export const faultSchedule = (
  * @category models
  */
 export interface TimelineOptions {
+  readonly minSteps?: number | undefined
   readonly maxSteps?: number | undefined
   readonly maxBurst?: number | undefined
   readonly tokenLifetime?: FastCheck.Arbitrary<Duration.Duration> | undefined
@@ -291,9 +293,10 @@ export const step = (options: TimelineOptions = {}): FastCheck.Arbitrary<Scenari
 }
 
 /**
- * Whole timelines: the initial token lifetime, up to `maxSteps` steps (the
- * lengths spread over the whole range) and the seed of the run's `Random`.
- * Shrinking makes them shorter and their values smaller.
+ * Whole timelines: the initial token lifetime, `minSteps` to `maxSteps`
+ * steps (the lengths spread over the whole range) and the seed of the run's
+ * `Random`. Shrinking makes them shorter (down to `minSteps`) and their
+ * values smaller.
  *
  * @since 0.1.0
  * @category timelines
@@ -302,14 +305,16 @@ export const step = (options: TimelineOptions = {}): FastCheck.Arbitrary<Scenari
  * import { Arbitraries, Scenario } from "@grantflow/testing"
  *
  * const short = Arbitraries.timeline({ maxSteps: 20, maxBurst: 3 })
+ * const long = Arbitraries.timeline({ minSteps: 100, maxSteps: 100 })
  * // Scenario.check(Integration, { timelines: short })
  * ```
  */
 export const timeline = (options: TimelineOptions = {}): FastCheck.Arbitrary<Scenario.Timeline> => {
-  const maxSteps = Math.max(0, options.maxSteps ?? 100)
+  const minSteps = Math.max(0, options.minSteps ?? 0)
+  const maxSteps = Math.max(minSteps, options.maxSteps ?? 100)
   return FastCheck.record({
     tokenLifetime: options.tokenLifetime ?? tokenLifetime(),
-    steps: FastCheck.array(step(options), { maxLength: maxSteps, size: "max" }),
+    steps: FastCheck.array(step(options), { minLength: minSteps, maxLength: maxSteps, size: "max" }),
     seed: FastCheck.integer()
   })
 }

@@ -264,6 +264,10 @@ describe("AuthServer", () => {
         // expires_in is whole seconds rounded down, never longer than the token lives
         yield* server.setTokenLifetime("1999 millis")
         assert.strictEqual((yield* body<TokenBody>(yield* basicToken("crm", "s3cret"))).expires_in, 1)
+        // issued at an instant with a fraction of a millisecond (retry jitter gives them), 1 second is still 1
+        yield* server.setTokenLifetime("1 second")
+        yield* TestClock.adjust("31768.702211 millis")
+        assert.strictEqual((yield* body<TokenBody>(yield* basicToken("crm", "s3cret"))).expires_in, 1)
       })))
   })
 

@@ -1,18 +1,21 @@
 /**
  * Property tests of TokenProvider + BearerAuth with the Scenario kit: 1,000
- * generated timelines per run in total (set GRANTFLOW_PROPERTY_RUNS for a
- * nightly-size run, e.g. 20000), none may break an invariant. Then the kit
- * itself: naive integrations must be caught.
+ * generated timelines of up to 100 steps per run in total (set
+ * GRANTFLOW_PROPERTY_RUNS for a nightly-size run, e.g. 20000, and
+ * GRANTFLOW_PROPERTY_MIN_STEPS for longer timelines, e.g. 100), none may break
+ * an invariant. Then the kit itself: naive integrations must be caught.
  */
 import { HttpClient, type HttpClientError, HttpClientRequest } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import { type AccessToken, BearerAuth, ClientAuth, Grant, RefreshPolicy, TokenProvider } from "@grantflow/core"
 import { Clock, Effect, Layer, Redacted, Schedule } from "effect"
+import * as Arbitraries from "../src/Arbitraries.js"
 import * as Invariants from "../src/Invariants.js"
 import * as Scenario from "../src/Scenario.js"
 
 const totalRuns = Number(process.env.GRANTFLOW_PROPERTY_RUNS ?? 1000)
 const timeout = Math.max(120_000, totalRuns * 200)
+const timelines = Arbitraries.timeline({ minSteps: Number(process.env.GRANTFLOW_PROPERTY_MIN_STEPS ?? 0) })
 
 const tokenUrl = "http://127.0.0.1/token"
 const secret = Redacted.make(Scenario.clientSecret)
@@ -39,13 +42,13 @@ const GrantflowTuned = BearerAuth.layer({ statuses: [401, 403] }).pipe(
 describe("TokenProvider + BearerAuth keep every invariant over generated timelines", () => {
   it.effect(`with the default layers (${Math.ceil(totalRuns * 0.7)} timelines)`, () =>
     Effect.gen(function*() {
-      const report = yield* Scenario.check(Grantflow, { numRuns: Math.ceil(totalRuns * 0.7) })
+      const report = yield* Scenario.check(Grantflow, { numRuns: Math.ceil(totalRuns * 0.7), timelines })
       assert.strictEqual(report.numRuns, Math.ceil(totalRuns * 0.7))
     }), timeout)
 
   it.effect(`with client_secret_post, a tuned policy and 403 rejections (${Math.ceil(totalRuns * 0.3)} timelines)`, () =>
     Effect.gen(function*() {
-      const report = yield* Scenario.check(GrantflowTuned, { numRuns: Math.ceil(totalRuns * 0.3) })
+      const report = yield* Scenario.check(GrantflowTuned, { numRuns: Math.ceil(totalRuns * 0.3), timelines })
       assert.strictEqual(report.numRuns, Math.ceil(totalRuns * 0.3))
     }), timeout)
 })

@@ -224,7 +224,8 @@ describe("Scenario.format", () => {
 describe("Arbitraries", () => {
   it("timelines stay within their bounds", () =>
     FastCheck.assert(
-      FastCheck.property(Arbitraries.timeline({ maxSteps: 30, maxBurst: 3 }), (timeline) => {
+      FastCheck.property(Arbitraries.timeline({ minSteps: 10, maxSteps: 30, maxBurst: 3 }), (timeline) => {
+        assert.isAtLeast(timeline.steps.length, 10)
         assert.isAtMost(timeline.steps.length, 30)
         for (const step of timeline.steps) {
           if (step._tag === "Call") assert.isAtMost(step.requests, 3)

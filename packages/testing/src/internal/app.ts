@@ -1,5 +1,5 @@
 import type * as HttpApp from "@effect/platform/HttpApp"
-import * as HttpRouter from "@effect/platform/HttpRouter"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
 import * as Api from "./api.js"
@@ -14,44 +14,81 @@ import type { State } from "./state.js"
 import * as TokenEndpoint from "./tokenEndpoint.js"
 
 /**
- * The server's handlers: one route per endpoint, each checking its own
- * methods so that a wrong method is journaled against the endpoint.
+ * Answers one request, whatever it is.
+ *
+ * @internal
+ */
+export type Handler = (
+  request: HttpServerRequest.HttpServerRequest
+) => Effect.Effect<HttpServerResponse.HttpServerResponse>
+
+/**
+ * The route of a request path as `HttpRouter` matches it: without query
+ * string (`?`, `;` or `#`), percent-decoded, duplicate and trailing slashes
+ * removed, in lower case.
+ */
+const routeOf = (url: string): string => {
+  const end = url.search(/[?;#]/)
+  let path = end === -1 ? url : url.slice(0, end)
+  if (path.includes("%")) {
+    try {
+      path = decodeURI(path)
+    } catch {
+      return ""
+    }
+  }
+  path = path.replace(/\/{2,}/g, "/")
+  if (path.length > 1 && path.endsWith("/")) path = path.slice(0, -1)
+  return path.toLowerCase()
+}
+
+// handlers, so that an app of `make` can be called without a context (see `handlerOf`)
+const handlers = new WeakMap<HttpApp.Default, Handler>()
+
+/**
+ * The handler behind an app of {@link make}, which the in-memory client
+ * calls directly: providing the request as a service costs more than most
+ * endpoints.
+ *
+ * @internal
+ */
+export const handlerOf = (app: HttpApp.Default): Handler | undefined => handlers.get(app)
+
+/**
+ * The server's handlers: one per endpoint, found by the path of the request
+ * (as `HttpRouter` would route them, but with a table: compiling a router,
+ * once per server, costs more than a typical property-test run's requests),
+ * each checking its own methods so that a wrong method is journaled against
+ * the endpoint.
  *
  * @internal
  */
 export const make = (state: State): HttpApp.Default => {
   const metadata = journaled(state, "metadata", faulted(state, "metadata", (request) => Metadata.handle(state, request)))
-  const router = HttpRouter.empty.pipe(
-    HttpRouter.all(
-      "/token",
-      journaled(state, "token", faulted(state, "token", (request, note) => TokenEndpoint.handle(state, request, note)))
-    ),
-    HttpRouter.all(
-      "/revoke",
-      journaled(state, "revoke", faulted(state, "revoke", (request, note) => Revocation.handle(state, request, note)))
-    ),
-    HttpRouter.all(
+  const endpoints = new Map<string, Handler>([
+    ["/token", journaled(state, "token", faulted(state, "token", (request, note) => TokenEndpoint.handle(state, request, note)))],
+    ["/revoke", journaled(state, "revoke", faulted(state, "revoke", (request, note) => Revocation.handle(state, request, note)))],
+    [
       "/introspect",
-      journaled(
-        state,
-        "introspect",
-        faulted(state, "introspect", (request, note) => Introspection.handle(state, request, note))
-      )
-    ),
-    HttpRouter.all("/.well-known/oauth-authorization-server", metadata),
-    HttpRouter.all("/.well-known/openid-configuration", metadata),
-    HttpRouter.all("/jwks", journaled(state, "jwks", faulted(state, "jwks", (request) => Metadata.jwks(state, request)))),
-    HttpRouter.all("/api/*", journaled(state, "api", (request, note) => Api.handle(state, request, note))),
-    HttpRouter.all(
-      "/authorize",
-      journaled(state, "authorize", (request, note) => Authorize.handle(state, request, note))
-    ),
-    HttpRouter.all(
+      journaled(state, "introspect", faulted(state, "introspect", (request, note) => Introspection.handle(state, request, note)))
+    ],
+    ["/.well-known/oauth-authorization-server", metadata],
+    ["/.well-known/openid-configuration", metadata],
+    ["/jwks", journaled(state, "jwks", faulted(state, "jwks", (request) => Metadata.jwks(state, request)))],
+    ["/authorize", journaled(state, "authorize", (request, note) => Authorize.handle(state, request, note))],
+    [
       "/device_authorization",
       journaled(state, "device_authorization", (request, note) => DeviceFlow.authorization(state, request, note))
-    ),
-    HttpRouter.all("/device", journaled(state, "device", (request) => DeviceFlow.page(state, request)))
-  )
+    ],
+    ["/device", journaled(state, "device", (request) => DeviceFlow.page(state, request))]
+  ])
+  const api = journaled(state, "api", (request, note) => Api.handle(state, request, note))
   const notFound = journaled(state, "other", () => Effect.fail(HttpServerResponse.empty({ status: 404 })))
-  return Effect.catchTag(router, "RouteNotFound", () => notFound)
+  const handle: Handler = (request) => {
+    const route = routeOf(request.url)
+    return (endpoints.get(route) ?? (route.startsWith("/api/") ? api : notFound))(request)
+  }
+  const app = Effect.flatMap(HttpServerRequest.HttpServerRequest, handle)
+  handlers.set(app, handle)
+  return app
 }

@@ -6,7 +6,7 @@ import * as ClientAuth from "./clientAuth.js"
 import * as Page from "./consentPage.js"
 import * as Form from "./form.js"
 import type { Note } from "./journal.js"
-import { json, methodNotAllowed, noStore, oauthError } from "./responses.js"
+import { json, methodNotAllowed, noStore, oauthError, secondsBetween } from "./responses.js"
 import * as Scopes from "./scopes.js"
 import type { State } from "./state.js"
 
@@ -47,7 +47,7 @@ export const authorization = (
         user_code: device.userCode,
         verification_uri: verificationUri,
         verification_uri_complete: `${verificationUri}?user_code=${encodeURIComponent(device.userCode)}`,
-        expires_in: Math.floor((device.expiresAt - device.issuedAt) / 1000),
+        expires_in: secondsBetween(device.issuedAt, device.expiresAt),
         interval: Math.ceil(device.intervalMillis / 1000)
       },
       200,

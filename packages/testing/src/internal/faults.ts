@@ -1,12 +1,9 @@
 import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import * as Chunk from "effect/Chunk"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as HashMap from "effect/HashMap"
 import * as Option from "effect/Option"
-import * as Ref from "effect/Ref"
 import type * as AuthServer from "../AuthServer.js"
 import type { Note } from "./journal.js"
 import { json, noStore } from "./responses.js"
@@ -24,21 +21,23 @@ export interface Faults {
 }
 
 /** @internal */
-export const make: Effect.Effect<Faults> = Effect.map(
-  Ref.make(HashMap.empty<AuthServer.FaultEndpoint, Chunk.Chunk<AuthServer.Fault>>()),
-  (queues) => ({
+export const make: Effect.Effect<Faults> = Effect.sync(() => {
+  // per endpoint, the faults still to meet, the next one first
+  const queues = new Map<AuthServer.FaultEndpoint, Array<AuthServer.Fault>>()
+  return {
     take: (endpoint) =>
-      Ref.modify(queues, (map) => {
-        const queue = Option.getOrElse(HashMap.get(map, endpoint), Chunk.empty)
-        return [Chunk.head(queue), HashMap.set(map, endpoint, Chunk.drop(queue, 1))]
+      Effect.sync(() => {
+        const queue = queues.get(endpoint)
+        return queue === undefined || queue.length === 0 ? Option.none() : Option.some(queue.shift()!)
       }),
-    push: (fault, times, endpoint) => {
-      const copies = Chunk.fromIterable(Array.from({ length: Math.max(0, times) }, () => fault))
-      return Ref.update(queues, (map) =>
-        HashMap.set(map, endpoint, Chunk.appendAll(Option.getOrElse(HashMap.get(map, endpoint), Chunk.empty), copies)))
-    }
-  })
-)
+    push: (fault, times, endpoint) =>
+      Effect.sync(() => {
+        const queue = queues.get(endpoint) ?? []
+        for (let i = 0; i < times; i++) queue.push(fault)
+        queues.set(endpoint, queue)
+      })
+  }
+})
 
 /**
  * The defect with which a dropped connection ends a request that has no

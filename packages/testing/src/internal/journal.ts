@@ -1,4 +1,4 @@
-import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import type * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
@@ -25,7 +25,8 @@ export interface Note {
 
 /**
  * An endpoint handler, whose early answers (errors) come through the error
- * channel, turned into an `HttpApp` that records each request in the journal.
+ * channel, turned into one that answers every request and records it in the
+ * journal.
  *
  * @internal
  */
@@ -36,22 +37,22 @@ export const journaled = <R>(
     request: HttpServerRequest.HttpServerRequest,
     note: Note
   ) => Effect.Effect<HttpServerResponse.HttpServerResponse, HttpServerResponse.HttpServerResponse, R>
-): Effect.Effect<HttpServerResponse.HttpServerResponse, never, R | HttpServerRequest.HttpServerRequest> =>
-  Effect.gen(function*() {
-    const request = yield* HttpServerRequest.HttpServerRequest
-    const at = yield* Clock.currentTimeMillis
+) =>
+(request: HttpServerRequest.HttpServerRequest): Effect.Effect<HttpServerResponse.HttpServerResponse, never, R> =>
+  Effect.flatMap(Clock.currentTimeMillis, (at) => {
     const note: Note = {}
-    const response = yield* Effect.merge(handler(request, note))
-    yield* state.record({
-      at,
-      endpoint,
-      method: request.method,
-      path: pathOf(request.url),
-      ...note,
-      status: response.status
+    return Effect.flatMap(Effect.merge(handler(request, note)), (response) => {
+      state.record({
+        at,
+        endpoint,
+        method: request.method,
+        path: pathOf(request.url),
+        ...note,
+        status: response.status
+      })
+      // recorded first: a dropped connection is still a request the server handled
+      return Faults.isDropped(response) ? Faults.drop(request) : Effect.succeed(response)
     })
-    // recorded first: a dropped connection is still a request the server handled
-    return Faults.isDropped(response) ? yield* Faults.drop(request) : response
   })
 
 /** The path of a request URL, without its query string. @internal */

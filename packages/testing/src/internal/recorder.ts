@@ -9,6 +9,7 @@ import * as FiberRef from "effect/FiberRef"
 import { globalValue } from "effect/GlobalValue"
 import * as Redacted from "effect/Redacted"
 import type * as Scenario from "../Scenario.js"
+import * as InMemoryClient from "./inMemoryClient.js"
 
 type Mutable<A> = { -readonly [K in keyof A]: A[K] }
 
@@ -107,7 +108,7 @@ export const make = (options: { readonly now: () => number }): Recorder => {
   const nextSeq = () => seq++
 
   // Reads a token answer in full (so its tokens can be checked for in logs) and
-  // hands the client an identical, unread copy.
+  // hands the client an identical, unread copy if reading used it up.
   const readTokenAnswer = (exchange: Mutable<Scenario.Exchange>, response: HttpClientResponse.HttpClientResponse) =>
     Effect.uninterruptible(Effect.orElseSucceed(response.text, () => undefined)).pipe(
       Effect.map((text) => {
@@ -128,6 +129,7 @@ export const make = (options: { readonly now: () => number }): Recorder => {
           tokens.add(refresh)
           exchange.refreshToken = Redacted.make(refresh)
         }
+        if (InMemoryClient.isRereadable(response)) return response
         try {
           return HttpClientResponse.fromWeb(
             response.request,

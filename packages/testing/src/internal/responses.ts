@@ -8,6 +8,16 @@ export const realm = "grantflow-sim"
 /** Token endpoint answers must not be cached (RFC 6749 §5.1). @internal */
 export const noStore = { "cache-control": "no-store", pragma: "no-cache" } as const
 
+/**
+ * The whole seconds from `from` to `to`, rounded down so that a client never
+ * believes something lives longer than it does. The difference of two clock
+ * readings with fractions of a millisecond (retry jitter makes them) is
+ * rounded to the microsecond first: 1 second is not `999.9999999` milliseconds.
+ *
+ * @internal
+ */
+export const secondsBetween = (from: number, to: number): number => Math.floor(Math.round((to - from) * 1000) / 1e6)
+
 /** @internal */
 export const json = (body: unknown, status = 200, headers?: Headers.Input): HttpServerResponse.HttpServerResponse =>
   HttpServerResponse.unsafeJson(body, { status, headers })
@@ -30,8 +40,7 @@ export const tokenResponse = (
     {
       access_token: token.value,
       token_type: "Bearer",
-      // rounded down so that a client never believes a token lives longer than it does
-      expires_in: Math.floor((token.expiresAt - token.issuedAt) / 1000),
+      expires_in: secondsBetween(token.issuedAt, token.expiresAt),
       ...(token.scopes.length > 0 ? { scope: token.scopes.join(" ") } : {}),
       ...extra
     },

@@ -1,8 +1,6 @@
-import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as HashMap from "effect/HashMap"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import type * as Jose from "jose"
@@ -29,11 +27,6 @@ export interface Client {
 export interface TokenRecord extends AuthServer.IssuedToken {
   readonly value: string
   readonly seq: number
-}
-
-interface Tokens {
-  readonly count: number
-  readonly byValue: HashMap.HashMap<string, TokenRecord>
 }
 
 /** @internal */
@@ -68,7 +61,8 @@ export interface State {
   readonly nextApiCall: Effect.Effect<number>
   readonly takeFault: Faults.Faults["take"]
   readonly fail: Faults.Faults["push"]
-  readonly record: (entry: AuthServer.JournalEntry) => Effect.Effect<void>
+  /** Appends to the journal at once. */
+  readonly record: (entry: AuthServer.JournalEntry) => void
   readonly journal: Effect.Effect<ReadonlyArray<AuthServer.JournalEntry>>
   readonly clearJournal: Effect.Effect<void>
 }
@@ -102,10 +96,12 @@ export const make = (options: AuthServer.Options): Effect.Effect<State> =>
     const accessTokens = yield* Jwt.make(options, issuer)
     const assertions = yield* ClientAssertion.makeSeen
     const lifetime = yield* Ref.make(Duration.decode(options.tokenLifetime ?? "1 hour"))
-    const tokens = yield* Ref.make<Tokens>({ count: 0, byValue: HashMap.empty() })
-    const apiCalls = yield* Ref.make(0)
+    // by value, in the order they were issued (a revoked record replaces the original in place)
+    const tokens = new Map<string, TokenRecord>()
+    let apiCalls = 0
     const faults = yield* Faults.make
-    const journal = yield* Ref.make(Chunk.empty<AuthServer.JournalEntry>())
+    // appended in place: the journal is read far less often than it grows
+    const journal: Array<AuthServer.JournalEntry> = []
 
     const issue = (client: Client, scopes: ReadonlyArray<string>) =>
       Effect.gen(function*() {
@@ -117,35 +113,35 @@ export const make = (options: AuthServer.Options): Effect.Effect<State> =>
           issuedAt: now,
           expiresAt: now + millis
         })
-        return yield* Ref.modify(tokens, ({ byValue, count }): [TokenRecord, Tokens] => {
-          const token: TokenRecord = {
-            id: `t${count + 1}`,
-            seq: count + 1,
-            value,
-            clientId: client.clientId,
-            scopes,
-            issuedAt: now,
-            expiresAt: now + millis,
-            revoked: false
-          }
-          return [token, { count: count + 1, byValue: HashMap.set(byValue, value, token) }]
-        })
+        const seq = tokens.size + 1
+        const token: TokenRecord = {
+          id: `t${seq}`,
+          seq,
+          value,
+          clientId: client.clientId,
+          scopes,
+          issuedAt: now,
+          expiresAt: now + millis,
+          revoked: false
+        }
+        tokens.set(value, token)
+        return token
       })
 
     const check = (value: string) =>
-      Effect.gen(function*() {
-        const token = HashMap.get((yield* Ref.get(tokens)).byValue, value)
-        if (Option.isNone(token)) return { _tag: "Unknown" } as const
-        if (token.value.revoked) return { _tag: "Revoked", token: token.value } as const
-        const now = yield* Clock.currentTimeMillis
-        return { _tag: now >= token.value.expiresAt ? "Expired" : "Valid", token: token.value } as const
+      Effect.map(Clock.currentTimeMillis, (now): TokenStatus => {
+        const token = tokens.get(value)
+        if (token === undefined) return { _tag: "Unknown" }
+        if (token.revoked) return { _tag: "Revoked", token }
+        return { _tag: now >= token.expiresAt ? "Expired" : "Valid", token }
       })
 
     const revokeWhere = (predicate: (token: TokenRecord) => boolean) =>
-      Ref.update(tokens, (state) => ({
-        ...state,
-        byValue: HashMap.map(state.byValue, (token) => predicate(token) ? { ...token, revoked: true } : token)
-      }))
+      Effect.sync(() => {
+        for (const token of tokens.values()) {
+          if (!token.revoked && predicate(token)) tokens.set(token.value, { ...token, revoked: true })
+        }
+      })
 
     const revokeTokens = (ids: ReadonlyArray<string>) => revokeWhere((token) => ids.includes(token.id))
     const families = yield* RefreshFamilies.make(options, revokeTokens)
@@ -170,24 +166,27 @@ export const make = (options: AuthServer.Options): Effect.Effect<State> =>
       devices,
       accessTokens,
       assertions,
-      tokens: Effect.map(Ref.get(tokens), ({ byValue }) =>
-        Array.from(HashMap.values(byValue))
-          .sort((a, b) => a.seq - b.seq)
-          .map(({ clientId, expiresAt, id, issuedAt, revoked, scopes }) => ({
-            id,
-            clientId,
-            scopes,
-            issuedAt,
-            expiresAt,
-            revoked
-          }))),
-      issued: Effect.map(Ref.get(tokens), (state) => state.count),
+      tokens: Effect.sync(() =>
+        Array.from(tokens.values(), ({ clientId, expiresAt, id, issuedAt, revoked, scopes }) => ({
+          id,
+          clientId,
+          scopes,
+          issuedAt,
+          expiresAt,
+          revoked
+        }))
+      ),
+      issued: Effect.sync(() => tokens.size),
       setTokenLifetime: (input) => Ref.set(lifetime, Duration.decode(input)),
-      nextApiCall: Ref.updateAndGet(apiCalls, (n) => n + 1),
+      nextApiCall: Effect.sync(() => ++apiCalls),
       takeFault: faults.take,
       fail: faults.push,
-      record: (entry) => Ref.update(journal, Chunk.append(entry)),
-      journal: Effect.map(Ref.get(journal), Chunk.toReadonlyArray),
-      clearJournal: Ref.set(journal, Chunk.empty())
+      record: (entry) => {
+        journal.push(entry)
+      },
+      journal: Effect.sync(() => journal.slice()),
+      clearJournal: Effect.sync(() => {
+        journal.length = 0
+      })
     }
   })
