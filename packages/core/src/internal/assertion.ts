@@ -6,6 +6,7 @@ import * as Redacted from "effect/Redacted"
 import type * as Jose from "jose"
 import { importPKCS8, SignJWT } from "jose"
 import * as TokenError from "../TokenError.js"
+import * as pkce from "./pkce.js"
 
 /**
  * A private key as it is usually at hand: a WebCrypto key, a JWK (as parsed
@@ -79,12 +80,6 @@ const encoder = new TextEncoder()
 const importKey = (key: PrivateKey, alg: KeyAlgorithm): Promise<CryptoKey | Jose.JWK> =>
   typeof key === "string" ? importPKCS8(key, alg) : Promise.resolve(key)
 
-const base64url = (bytes: Uint8Array): string => {
-  let binary = ""
-  for (const byte of bytes) binary += String.fromCharCode(byte)
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")
-}
-
 /**
  * A fresh `jti`: 128 bits from `crypto.getRandomValues`, base64url-encoded,
  * so that a server that remembers the `jti`s it accepted (RFC 7523 §3,
@@ -92,7 +87,7 @@ const base64url = (bytes: Uint8Array): string => {
  *
  * @internal
  */
-export const freshJti = (): string => base64url(crypto.getRandomValues(new Uint8Array(16)))
+export const freshJti = (): string => pkce.unsafeRandomToken(16)
 
 /**
  * Signs a JWT with `claims`, adding `iat` and `exp` (`lifetime` later) from

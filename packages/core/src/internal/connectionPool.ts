@@ -14,7 +14,7 @@ import * as provider from "./tokenProvider.js"
 import * as store from "./tokenStore.js"
 
 /** One connection: the provider's cell and the shared fetch's state, as plain fields. */
-class Connection<Id> extends provider.CellState implements store.SharedState {
+class Connection<Id> extends provider.Cell implements store.SharedState {
   lastReturned: AccessToken.AccessToken | undefined = undefined
   unsaved: AccessToken.AccessToken | undefined = undefined
   /** Used since the capacity scan last passed it: it gets a second chance. */

@@ -36,43 +36,24 @@ type Reason = "initial" | "expired" | "background" | "invalidated" | "forced"
  * One token's state. It is a plain mutable record rather than a `Ref`:
  * every transition below happens inside one synchronous step, which is atomic
  * on JavaScript's single thread, and it keeps the warm `get` path to a clock
- * read and a comparison. It holds no closures, so that a pool can keep one
- * per connection for 100,000 connections.
+ * read and a comparison. It holds no closures, and as a class every instance
+ * has one fixed shape (object literals built by spreading get a hidden class
+ * each), so that a pool can keep one per connection for 100,000 connections.
  *
  * @internal
  */
-export interface Cell {
+export class Cell {
   token: AccessToken.AccessToken | undefined
   /** When `token` enters its refresh window, computed once per token. */
   staleAt: number
   /** The last token obtained, even if invalidated since: detects servers that re-issue the same expiry. */
   last: AccessToken.AccessToken | undefined
-  inflight: Deferred.Deferred<AccessToken.AccessToken, TokenError.TokenError> | undefined
-  failure: TokenError.TokenError | undefined
-  coolDownUntil: number
-  /** No background refresh before this instant. */
-  earlyRefreshFrom: number
-  /** Token requests sent, retries included. */
-  attempts: number
-  lastSuccessAt: number | undefined
-  lastFailureAt: number | undefined
-}
-
-/**
- * A cell, as a class: every instance has one fixed shape, which keeps a pool
- * of 100,000 of them small (object literals built by spreading get a hidden
- * class each).
- *
- * @internal
- */
-export class CellState implements Cell {
-  token: AccessToken.AccessToken | undefined
-  staleAt: number
-  last: AccessToken.AccessToken | undefined
   inflight: Deferred.Deferred<AccessToken.AccessToken, TokenError.TokenError> | undefined = undefined
   failure: TokenError.TokenError | undefined = undefined
   coolDownUntil = 0
+  /** No background refresh before this instant. */
   earlyRefreshFrom = 0
+  /** Token requests sent, retries included. */
   attempts = 0
   lastSuccessAt: number | undefined = undefined
   lastFailureAt: number | undefined = undefined
@@ -283,7 +264,7 @@ export const make = <R>(
   options: Options = {}
 ): Effect.Effect<Service, never, Scope.Scope | R> =>
   Effect.map(makeRuntime<Cell, R>({ policy: options.policy, name: options.name, fetch: () => fetch }), (runtime) => {
-    const cell = new CellState(options.initial, runtime.policy)
+    const cell = new Cell(options.initial, runtime.policy)
     return {
       get: get(runtime, cell),
       invalidate: (token) => invalidate(runtime, cell, token),

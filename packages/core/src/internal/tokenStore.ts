@@ -2,8 +2,8 @@ import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Equivalence from "effect/Equivalence"
 import * as Either from "effect/Either"
-import * as Encoding from "effect/Encoding"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -12,6 +12,7 @@ import * as AccessToken from "../AccessToken.js"
 import * as RefreshPolicy from "../RefreshPolicy.js"
 import * as TokenError from "../TokenError.js"
 import * as TokenStore from "../TokenStore.js"
+import * as pkce from "./pkce.js"
 
 /** @internal */
 export const key = (parts: TokenStore.KeyParts): TokenStore.Key => {
@@ -28,7 +29,7 @@ export const key = (parts: TokenStore.KeyParts): TokenStore.Key => {
 }
 
 /** A random lease owner: 128 bits, so that no two processes ever share one. */
-const randomOwner = (): string => Encoding.encodeBase64Url(crypto.getRandomValues(new Uint8Array(16)))
+const randomOwner = (): string => pkce.unsafeRandomToken(16)
 
 // ---------------------------------------------------------------------------
 // Records
@@ -318,10 +319,7 @@ export const save = (key: TokenStore.Key, token: AccessToken.AccessToken) =>
 // ---------------------------------------------------------------------------
 // The shared fetch
 
-const sameSecret = (a: Option.Option<Redacted.Redacted<string>>, b: Option.Option<Redacted.Redacted<string>>) =>
-  Option.isSome(a) && Option.isSome(b)
-    ? Redacted.value(a.value) === Redacted.value(b.value)
-    : Option.isNone(a) && Option.isNone(b)
+const sameSecret = Option.getEquivalence(Redacted.getEquivalence(Equivalence.string))
 
 /** What the store told us: a record, no record, or nothing (it failed). */
 type Read =
