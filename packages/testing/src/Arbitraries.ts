@@ -1,11 +1,12 @@
 /**
  * fast-check arbitraries for property tests against the simulated server:
- * token lifetimes, clock advances, token endpoint faults and fault schedules,
- * and whole {@link Scenario.Timeline}s.
+ * token lifetimes, clock advances, token endpoint and API faults, fault
+ * schedules, provider quirks, and whole {@link Scenario.Timeline}s.
  *
- * Faults come from {@link faultCases}, one arbitrary per kind of
+ * Faults come from {@link faultCases} (token endpoint) and
+ * {@link apiFaultCases} (protected API), one arbitrary per kind of
  * {@link AuthServer.Fault}: a new kind of fault is one more entry there (or in
- * a copy passed to {@link fault}).
+ * a copy passed to {@link fault} or {@link apiFault}).
  *
  * @since 0.1.0
  */
@@ -96,8 +97,8 @@ export const clockAdvance = (range: DurationRange = {}): FastCheck.Arbitrary<Dur
  * @since 0.1.0
  * @category faults
  */
-export type FaultCases = {
-  readonly [Tag in AuthServer.Fault["_tag"]]?: FastCheck.Arbitrary<Extract<AuthServer.Fault, { readonly _tag: Tag }>>
+export type FaultCases<F extends AuthServer.Fault = AuthServer.Fault> = {
+  readonly [Tag in F["_tag"]]?: FastCheck.Arbitrary<Extract<F, { readonly _tag: Tag }>>
 }
 
 const retryAfter = FastCheck.option(banded(1, 300, [[1, 30], [30, 300]]).map(Duration.seconds), { nil: undefined })
@@ -124,7 +125,31 @@ export const statusFault: FastCheck.Arbitrary<Extract<AuthServer.Fault, { readon
   )
 
 /**
- * One arbitrary per kind of fault the server can inject; spread it to
+ * `Status` faults of the protected API: outages (500, 502, 504), 429 and 503
+ * with or without a `Retry-After`, and a spurious `401 invalid_token` for a
+ * token that is still good (a provider's glitch: the client must get a new
+ * token and may replay once).
+ *
+ * @since 0.1.0
+ * @category faults
+ */
+export const apiStatusFault: FastCheck.Arbitrary<Extract<AuthServer.Fault, { readonly _tag: "Status" }>> = FastCheck
+  .oneof(
+    FastCheck.constantFrom(500, 502, 504).map((status) => AuthServer.Status({ status })),
+    FastCheck.record({ status: FastCheck.constantFrom(429, 503), retryAfter }).map(({ retryAfter, status }) =>
+      AuthServer.Status(retryAfter === undefined ? { status } : { status, retryAfter })
+    ),
+    FastCheck.constant(AuthServer.Status({ status: 401, body: { error: "invalid_token" } }))
+  )
+
+const latency = clockAdvance({ min: "1 millis", max: "2 minutes" }).map((duration) => AuthServer.Latency({ duration }))
+const malformedJson = FastCheck.constant(AuthServer.MalformedJson())
+const dropConnection = FastCheck.constant(AuthServer.DropConnection())
+const errorBody = FastCheck.constantFrom(AuthServer.ErrorBody(), AuthServer.ErrorBody({ error: "temporarily_unavailable" }))
+const lostResponse = FastCheck.boolean().map((drop) => AuthServer.LostResponse({ drop }))
+
+/**
+ * One arbitrary per kind of fault the token endpoint can meet; spread it to
  * change or add one:
  * `Arbitraries.fault({ ...Arbitraries.faultCases, Latency: myLatencies })`.
  *
@@ -133,20 +158,46 @@ export const statusFault: FastCheck.Arbitrary<Extract<AuthServer.Fault, { readon
  */
 export const faultCases: FaultCases = {
   Status: statusFault,
-  Latency: clockAdvance({ min: "1 millis", max: "2 minutes" }).map((duration) => AuthServer.Latency({ duration })),
-  MalformedJson: FastCheck.constant(AuthServer.MalformedJson()),
+  Latency: latency,
+  MalformedJson: malformedJson,
   BlankToken: FastCheck.constant(AuthServer.BlankToken()),
-  DropConnection: FastCheck.constant(AuthServer.DropConnection()),
-  ErrorBody: FastCheck.constantFrom(AuthServer.ErrorBody(), AuthServer.ErrorBody({ error: "temporarily_unavailable" })),
+  DropConnection: dropConnection,
+  ErrorBody: errorBody,
   ExpiresIn: FastCheck.constantFrom("string" as const, "missing" as const, "huge" as const).map((as) =>
     AuthServer.ExpiresIn({ as })
   ),
   MissingTokenType: FastCheck.constant(AuthServer.MissingTokenType()),
-  LostResponse: FastCheck.boolean().map((drop) => AuthServer.LostResponse({ drop }))
+  LostResponse: lostResponse
 }
 
 /**
- * Any one fault of the given kinds (default {@link faultCases}).
+ * One arbitrary per kind of fault the protected API can meet (those of
+ * {@link AuthServer.AnyEndpointFault}): {@link apiStatusFault}, latency, a
+ * malformed body, a dropped connection, a 200 with an error body, and an
+ * answer lost after the call was served.
+ *
+ * @since 0.1.0
+ * @category faults
+ */
+export const apiFaultCases: FaultCases<AuthServer.AnyEndpointFault> = {
+  Status: apiStatusFault,
+  Latency: latency,
+  MalformedJson: malformedJson,
+  DropConnection: dropConnection,
+  ErrorBody: errorBody,
+  LostResponse: lostResponse
+}
+
+const oneOfCases = <F extends AuthServer.Fault>(name: string, cases: FaultCases<F>): FastCheck.Arbitrary<F> => {
+  const arbitraries = (Object.values(cases) as ReadonlyArray<FastCheck.Arbitrary<F> | undefined>).filter((
+    arbitrary
+  ): arbitrary is FastCheck.Arbitrary<F> => arbitrary !== undefined)
+  if (arbitraries.length === 0) throw new RangeError(`Arbitraries.${name}: no kind of fault to generate`)
+  return FastCheck.oneof(...arbitraries)
+}
+
+/**
+ * Any one token endpoint fault of the given kinds (default {@link faultCases}).
  *
  * @since 0.1.0
  * @category faults
@@ -158,12 +209,86 @@ export const faultCases: FaultCases = {
  * const outages = Arbitraries.fault({ Status: Arbitraries.statusFault })
  * ```
  */
-export const fault = (cases: FaultCases = faultCases): FastCheck.Arbitrary<AuthServer.Fault> => {
-  const arbitraries = Object.values(cases).filter((arbitrary) => arbitrary !== undefined) as ReadonlyArray<
-    FastCheck.Arbitrary<AuthServer.Fault>
-  >
-  if (arbitraries.length === 0) throw new RangeError("Arbitraries.fault: no kind of fault to generate")
-  return FastCheck.oneof(...arbitraries)
+export const fault = (cases: FaultCases = faultCases): FastCheck.Arbitrary<AuthServer.Fault> =>
+  oneOfCases("fault", cases)
+
+/**
+ * Any one API fault of the given kinds (default {@link apiFaultCases}).
+ *
+ * @since 0.1.0
+ * @category faults
+ * @example
+ * ```ts
+ * import { Arbitraries } from "@grantflow/testing"
+ *
+ * // a slow or flaky API, but never a spurious 401
+ * const flaky = Arbitraries.apiFault({ Latency: Arbitraries.apiFaultCases.Latency, DropConnection: Arbitraries.apiFaultCases.DropConnection })
+ * ```
+ */
+export const apiFault = (
+  cases: FaultCases<AuthServer.AnyEndpointFault> = apiFaultCases
+): FastCheck.Arbitrary<AuthServer.AnyEndpointFault> => oneOfCases("apiFault", cases)
+
+/**
+ * The error bodies {@link providerQuirks} picks from for APIs that answer an
+ * unusable token with a body instead of a challenge: `{ ok: false, error:
+ * "invalid_auth" }`, `{ ok: false, error: "token_expired" }` and `{ error: {
+ * code: "InvalidAuthenticationToken", … } }`. A client's rejection rule has to
+ * recognise each, e.g.
+ * `bodyPattern: /invalid_auth|token_expired|InvalidAuthenticationToken/`.
+ *
+ * @since 0.1.0
+ * @category quirks
+ */
+export const invalidTokenBodies: ReadonlyArray<unknown> = [
+  { ok: false, error: "invalid_auth" },
+  { ok: false, error: "token_expired" },
+  { error: { code: "InvalidAuthenticationToken", message: "Access token has expired or is not yet valid." } }
+]
+
+/**
+ * Options of {@link providerQuirks}: the error bodies (default
+ * {@link invalidTokenBodies}) and statuses (default 200, 400 and 403) of the
+ * `errorBodyOnInvalidToken` quirk.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ProviderQuirksOptions {
+  readonly bodies?: ReadonlyArray<unknown> | undefined
+  readonly statuses?: ReadonlyArray<number> | undefined
+}
+
+/**
+ * How a provider's API answers an unusable token, each about as likely:
+ * by RFC 6750 (no quirk), a 403 for an expired token, or a status and an
+ * error body for any unusable token ({@link AuthServer.ProviderQuirks}).
+ *
+ * @since 0.1.0
+ * @category quirks
+ * @example
+ * ```ts
+ * import { Arbitraries } from "@grantflow/testing"
+ *
+ * const timelines = Arbitraries.timeline({ quirks: Arbitraries.providerQuirks() })
+ * // Scenario.check(Integration, { timelines })
+ * ```
+ */
+export const providerQuirks = (options: ProviderQuirksOptions = {}): FastCheck.Arbitrary<AuthServer.ProviderQuirks> => {
+  const bodies = options.bodies ?? invalidTokenBodies
+  const statuses = options.statuses ?? [200, 400, 403]
+  const quirks: Array<FastCheck.Arbitrary<AuthServer.ProviderQuirks>> = [
+    FastCheck.constant({}),
+    FastCheck.constant({ expiredTokenStatus: 403 as const })
+  ]
+  if (bodies.length > 0 && statuses.length > 0) {
+    quirks.push(
+      FastCheck.record({ status: FastCheck.constantFrom(...statuses), body: FastCheck.constantFrom(...bodies) }).map((
+        errorBodyOnInvalidToken
+      ) => ({ errorBodyOnInvalidToken }))
+    )
+  }
+  return FastCheck.oneof(...quirks)
 }
 
 /**
@@ -193,10 +318,9 @@ export interface FaultScheduleOptions {
  * ```
  */
 export const faultPlan = (options: FaultScheduleOptions = {}): FastCheck.Arbitrary<Scenario.FaultPlan> =>
-  FastCheck.record({
-    fault: options.fault ?? fault(),
-    times: FastCheck.integer({ min: 1, max: Math.max(1, options.maxTimes ?? 3) })
-  })
+  FastCheck.record({ fault: options.fault ?? fault(), times: faultTimes(options.maxTimes) })
+
+const faultTimes = (max: number | undefined) => FastCheck.integer({ min: 1, max: Math.max(1, max ?? 3) })
 
 /**
  * A sequence of faults with counts, in the order the token endpoint meets
@@ -227,11 +351,16 @@ export const faultSchedule = (
  * - `minSteps`, `maxSteps`: the shortest and the longest timeline (default 0
  *   and 100);
  * - `maxBurst`: the most concurrent calls in one step (default 8);
- * - `tokenLifetime`, `advance`, `fault`: the arbitraries of lifetimes (for the
- *   server and `SetTokenLifetime`), clock advances and faults;
- * - `maxFaultTimes`: the most token requests one `Fail` step affects (default 3);
+ * - `tokenLifetime`, `advance`, `fault`, `apiFault`: the arbitraries of
+ *   lifetimes (for the server and `SetTokenLifetime`), clock advances, token
+ *   endpoint faults and API faults;
+ * - `maxFaultTimes`: the most requests one `Fail` or `FailApi` step affects
+ *   (default 3);
+ * - `quirks`: the provider quirks of each timeline's API (default: none
+ *   generated, so the run's server options decide), e.g. {@link providerQuirks};
  * - `weights`: how often each kind of step comes, relative to the others
- *   (default `Call` 10, `Advance` 8, `Fail` 3, the others 1); 0 leaves a kind out.
+ *   (default `Call` 10, `Advance` 8, `Fail` 3, `FailApi` 2, the others 1); 0
+ *   leaves a kind out.
  *
  * @since 0.1.0
  * @category models
@@ -243,7 +372,9 @@ export interface TimelineOptions {
   readonly tokenLifetime?: FastCheck.Arbitrary<Duration.Duration> | undefined
   readonly advance?: FastCheck.Arbitrary<Duration.Duration> | undefined
   readonly fault?: FastCheck.Arbitrary<AuthServer.Fault> | undefined
+  readonly apiFault?: FastCheck.Arbitrary<AuthServer.AnyEndpointFault> | undefined
   readonly maxFaultTimes?: number | undefined
+  readonly quirks?: FastCheck.Arbitrary<AuthServer.ProviderQuirks> | undefined
   readonly weights?: { readonly [Tag in Scenario.Step["_tag"]]?: number | undefined } | undefined
 }
 
@@ -253,6 +384,7 @@ const defaultWeights: { readonly [Tag in Scenario.Step["_tag"]]: number } = {
   Call: 10,
   Advance: 8,
   Fail: 3,
+  FailApi: 2,
   Revoke: 1,
   RevokeAll: 1,
   SetTokenLifetime: 1,
@@ -280,6 +412,9 @@ export const step = (options: TimelineOptions = {}): FastCheck.Arbitrary<Scenari
     ),
     Advance: (options.advance ?? clockAdvance()).map((duration) => Step.Advance({ duration })),
     Fail: faultPlan({ fault: options.fault, maxTimes: options.maxFaultTimes }).map(Step.Fail),
+    FailApi: FastCheck.record({ fault: options.apiFault ?? apiFault(), times: faultTimes(options.maxFaultTimes) }).map(
+      Step.FailApi
+    ),
     Revoke: FastCheck.constant(Step.Revoke()),
     RevokeAll: FastCheck.constant(Step.RevokeAll()),
     SetTokenLifetime: lifetimes.map((lifetime) => Step.SetTokenLifetime({ lifetime })),
@@ -294,8 +429,8 @@ export const step = (options: TimelineOptions = {}): FastCheck.Arbitrary<Scenari
 
 /**
  * Whole timelines: the initial token lifetime, `minSteps` to `maxSteps`
- * steps (the lengths spread over the whole range) and the seed of the run's
- * `Random`. Shrinking makes them shorter (down to `minSteps`) and their
+ * steps (the lengths spread over the whole range), the seed of the run's
+ * `Random` and, with the `quirks` option, the API's provider quirks. Shrinking makes them shorter (down to `minSteps`) and their
  * values smaller.
  *
  * @since 0.1.0
@@ -312,9 +447,13 @@ export const step = (options: TimelineOptions = {}): FastCheck.Arbitrary<Scenari
 export const timeline = (options: TimelineOptions = {}): FastCheck.Arbitrary<Scenario.Timeline> => {
   const minSteps = Math.max(0, options.minSteps ?? 0)
   const maxSteps = Math.max(minSteps, options.maxSteps ?? 100)
-  return FastCheck.record({
+  const timelines = FastCheck.record({
     tokenLifetime: options.tokenLifetime ?? tokenLifetime(),
     steps: FastCheck.array(step(options), { minLength: minSteps, maxLength: maxSteps, size: "max" }),
     seed: FastCheck.integer()
   })
+  const quirks = options.quirks
+  return quirks === undefined
+    ? timelines
+    : FastCheck.tuple(timelines, quirks).map(([timeline, quirks]) => ({ ...timeline, quirks }))
 }

@@ -140,11 +140,8 @@ export interface ClientOptions {
  *
  * Protected API: `apiScopes` maps a route (`"/api/admin"`, covering the paths
  * under it; the longest route wins) to the scopes a token needs there, else
- * `403 insufficient_scope`. Provider quirks: `expiredTokenStatus` (default
- * 401) answers an expired token with 403 instead, and
- * `errorBodyOnInvalidToken` answers any unusable token with that status and
- * JSON body (e.g. `{ status: 200, body: { ok: false, error: "invalid_auth" } }`)
- * instead of a challenge. `tokenResponseShape` answers every successful
+ * `403 insufficient_scope`, and {@link ProviderQuirks} change how it answers
+ * an unusable token. `tokenResponseShape` answers every successful
  * token response in another shape: it gets the RFC 6749 body and the current
  * time (epoch milliseconds) and returns the body to send, e.g.
  * `(token, now) => ({ data: { token: token.access_token, expires_at: … } })`.
@@ -152,7 +149,7 @@ export interface ClientOptions {
  * @since 0.1.0
  * @category models
  */
-export interface Options {
+export interface Options extends ProviderQuirks {
   readonly clients: ReadonlyArray<ClientOptions>
   readonly tokenLifetime?: Duration.DurationInput | undefined
   readonly issuer?: string | undefined
@@ -174,11 +171,30 @@ export interface Options {
   readonly signingAlgorithm?: SigningAlgorithm | undefined
   readonly audience?: string | undefined
   readonly apiScopes?: Readonly<Record<string, ReadonlyArray<string>>> | undefined
-  readonly expiredTokenStatus?: 401 | 403 | undefined
-  readonly errorBodyOnInvalidToken?: { readonly status: number; readonly body: unknown } | undefined
   readonly tokenResponseShape?:
     | ((token: Readonly<Record<string, unknown>>, now: number) => unknown)
     | undefined
+}
+
+/**
+ * How the protected API departs from RFC 6750 when a token is unusable, as
+ * some providers do:
+ *
+ * - `expiredTokenStatus` (default 401): the status of the `invalid_token`
+ *   answer to an expired token; 403 for providers that answer so (revoked and
+ *   unknown tokens still get 401);
+ * - `errorBodyOnInvalidToken`: answer any unusable token with this status and
+ *   JSON body, and no challenge, e.g.
+ *   `{ status: 200, body: { ok: false, error: "invalid_auth" } }`.
+ *
+ * A client that only refreshes on 401 keeps sending such a token.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ProviderQuirks {
+  readonly expiredTokenStatus?: 401 | 403 | undefined
+  readonly errorBodyOnInvalidToken?: { readonly status: number; readonly body: unknown } | undefined
 }
 
 /**

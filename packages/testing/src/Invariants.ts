@@ -94,9 +94,13 @@ export const noExpiredToken: Invariant = internal.noExpiredToken
 
 /**
  * No rejected (revoked, expired, unknown) token sent again: once the API
- * answered 401 to a token and the client acted on it (the call that got the
- * answer made its next request or ended), a new API request with that token is
- * a violation, unless a token request failed in between.
+ * refused a token (a 401, an `invalid_token` challenge, or the error body of
+ * the run's provider quirk: see {@link Scenario.Exchange}'s `rejected`) and
+ * the client acted on it (the call that got the answer made its next request
+ * or ended), an API request with that token is a violation — sent by that
+ * call or by a call started since — unless a token request failed in between.
+ * A call already under way by then may have been handed the token before
+ * the rejection: it is judged by the rejections of its own requests alone.
  *
  * @since 0.1.0
  * @category invariants

@@ -57,6 +57,8 @@ export interface FaultPlan {
  *   such as injected latency, retries and timeouts on the way;
  * - `Fail`: the next `times` token requests meet `fault`, after the faults
  *   already queued;
+ * - `FailApi`: the next `times` requests to the protected API meet `fault`
+ *   (an outage, latency, a dropped connection, a spurious 401…);
  * - `Revoke`: the server revokes the token the client last sent to the API;
  * - `RevokeAll`: the server revokes every token issued so far;
  * - `SetTokenLifetime`: tokens issued from now on live `lifetime`;
@@ -71,6 +73,7 @@ export type Step = Data.TaggedEnum<{
   Call: { readonly requests: number }
   Advance: { readonly duration: Duration.DurationInput }
   Fail: FaultPlan
+  FailApi: { readonly fault: AuthServer.AnyEndpointFault; readonly times: number }
   Revoke: {}
   RevokeAll: {}
   SetTokenLifetime: { readonly lifetime: Duration.DurationInput }
@@ -120,6 +123,21 @@ export const Advance = Step.Advance
  * ```
  */
 export const Fail = Step.Fail
+
+/**
+ * A step that scripts a fault for the next `times` requests to the protected
+ * API.
+ *
+ * @since 0.1.0
+ * @category steps
+ * @example
+ * ```ts
+ * import { AuthServer, Scenario } from "@grantflow/testing"
+ *
+ * const spurious401 = Scenario.FailApi({ fault: AuthServer.Status({ status: 401 }), times: 1 })
+ * ```
+ */
+export const FailApi = Step.FailApi
 
 /**
  * A step that revokes the token the client last sent to the API.
@@ -179,8 +197,9 @@ export const Restart = Step.Restart
 
 /**
  * What one run does: the lifetime of the tokens the server issues at first,
- * the steps, and the seed of the run's `Random` (retry jitter), so that a run
- * replays exactly.
+ * the steps, the seed of the run's `Random` (retry jitter), so that a run
+ * replays exactly, and the provider quirks of its API, if any (they take the
+ * place of those in the run's server options).
  *
  * @since 0.1.0
  * @category models
@@ -189,11 +208,12 @@ export interface Timeline {
   readonly tokenLifetime: Duration.DurationInput
   readonly steps: ReadonlyArray<Step>
   readonly seed: number
+  readonly quirks?: AuthServer.ProviderQuirks | undefined
 }
 
 /**
- * A timeline from its steps; the token lifetime defaults to 1 hour and the
- * seed to 0.
+ * A timeline from its steps; the token lifetime defaults to 1 hour, the
+ * seed to 0, and the API follows RFC 6750 unless `quirks` say otherwise.
  *
  * @since 0.1.0
  * @category constructors
@@ -205,13 +225,22 @@ export interface Timeline {
  *   Scenario.Call({ requests: 1 }),
  *   Scenario.Advance({ duration: "2 minutes" }),
  *   Scenario.Call({ requests: 5 })
- * ], { tokenLifetime: "1 minute" })
+ * ], { tokenLifetime: "1 minute", quirks: { expiredTokenStatus: 403 } })
  * ```
  */
 export const timeline = (
   steps: ReadonlyArray<Step>,
-  options: { readonly tokenLifetime?: Duration.DurationInput | undefined; readonly seed?: number | undefined } = {}
-): Timeline => ({ tokenLifetime: options.tokenLifetime ?? "1 hour", steps, seed: options.seed ?? 0 })
+  options: {
+    readonly tokenLifetime?: Duration.DurationInput | undefined
+    readonly seed?: number | undefined
+    readonly quirks?: AuthServer.ProviderQuirks | undefined
+  } = {}
+): Timeline => ({
+  tokenLifetime: options.tokenLifetime ?? "1 hour",
+  steps,
+  seed: options.seed ?? 0,
+  ...(options.quirks === undefined ? {} : { quirks: options.quirks })
+})
 
 /**
  * A timeline as numbered lines (`3. advance 1m 30s`), the way failures print
@@ -256,6 +285,12 @@ export interface Exchange {
   /** `response`: an answer arrived; `failure`: the transport failed; `interrupted`: the request was abandoned. */
   readonly outcome: "response" | "failure" | "interrupted"
   readonly status: number | undefined
+  /**
+   * For API requests: the answer refused the token presented — a 401, a
+   * `WWW-Authenticate` challenge with `error="invalid_token"` whatever its
+   * status, or the error body of the run's `errorBodyOnInvalidToken` quirk.
+   */
+  readonly rejected: boolean
   /** The answer's `Retry-After`, in milliseconds. */
   readonly retryAfter: number | undefined
   /** For token requests: the access token of the answer, when it had a non-empty one. */

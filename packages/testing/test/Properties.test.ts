@@ -8,14 +8,17 @@
 import { HttpClient, type HttpClientError, HttpClientRequest } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import { type AccessToken, BearerAuth, ClientAuth, Grant, RefreshPolicy, TokenProvider } from "@grantflow/core"
-import { Clock, Effect, Layer, Redacted, Schedule } from "effect"
+import { Clock, Effect, FastCheck, Layer, Redacted, Schedule } from "effect"
 import * as Arbitraries from "../src/Arbitraries.js"
 import * as Invariants from "../src/Invariants.js"
 import * as Scenario from "../src/Scenario.js"
 
 const totalRuns = Number(process.env.GRANTFLOW_PROPERTY_RUNS ?? 1000)
 const timeout = Math.max(120_000, totalRuns * 200)
-const timelines = Arbitraries.timeline({ minSteps: Number(process.env.GRANTFLOW_PROPERTY_MIN_STEPS ?? 0) })
+const minSteps = Number(process.env.GRANTFLOW_PROPERTY_MIN_STEPS ?? 0)
+const timelines = Arbitraries.timeline({ minSteps })
+/** APIs with a provider's quirks: 403 for an expired token, or an error body for any unusable one. */
+const quirky = Arbitraries.timeline({ minSteps, quirks: Arbitraries.providerQuirks() })
 
 const tokenUrl = "http://127.0.0.1/token"
 const secret = Redacted.make(Scenario.clientSecret)
@@ -24,8 +27,11 @@ const fetchToken = Grant.clientCredentials({ tokenUrl, auth: ClientAuth.clientSe
 /** grantflow as documented: the token provider and the decorator, as layers. */
 const Grantflow = BearerAuth.layer().pipe(Layer.provide(TokenProvider.layer(fetchToken)))
 
-/** client_secret_post, a tighter policy, and 403 also counted as a rejection. */
-const GrantflowTuned = BearerAuth.layer({ statuses: [401, 403] }).pipe(
+/** The error bodies of the generated provider quirks. */
+const invalidTokenBody = /invalid_auth|token_expired|InvalidAuthenticationToken/
+
+/** client_secret_post, a tighter policy, and rules for the quirks of any provider: 403s and error bodies. */
+const GrantflowTuned = BearerAuth.layer({ statuses: [401, 403], bodyPattern: invalidTokenBody }).pipe(
   Layer.provide(TokenProvider.layer(
     Grant.clientCredentials({ tokenUrl, auth: ClientAuth.clientSecretPost(Scenario.clientId, secret), timeout: "5 seconds" }),
     {
@@ -46,9 +52,9 @@ describe("TokenProvider + BearerAuth keep every invariant over generated timelin
       assert.strictEqual(report.numRuns, Math.ceil(totalRuns * 0.7))
     }), timeout)
 
-  it.effect(`with client_secret_post, a tuned policy and 403 rejections (${Math.ceil(totalRuns * 0.3)} timelines)`, () =>
+  it.effect(`with client_secret_post, a tuned policy and rules for provider quirks (${Math.ceil(totalRuns * 0.3)} timelines)`, () =>
     Effect.gen(function*() {
-      const report = yield* Scenario.check(GrantflowTuned, { numRuns: Math.ceil(totalRuns * 0.3), timelines })
+      const report = yield* Scenario.check(GrantflowTuned, { numRuns: Math.ceil(totalRuns * 0.3), timelines: quirky })
       assert.strictEqual(report.numRuns, Math.ceil(totalRuns * 0.3))
     }), timeout)
 })
@@ -120,10 +126,17 @@ const LeaksTokens = BearerAuth.layer().pipe(
 /** Forgets the token altogether. */
 const Unauthenticated = Layer.effect(HttpClient.HttpClient, HttpClient.HttpClient)
 
+/** grantflow told that only a 401 means rejection, for an API that answers an expired token 403. */
+const OnlyOn401 = BearerAuth.layer({ invalidTokenChallenge: false }).pipe(Layer.provide(TokenProvider.layer(fetchToken)))
+
 /** Checks `integration` for `invariant` alone, expecting a shrunk counterexample. */
-const caught = (integration: Scenario.Integration, invariant: Invariants.Invariant) =>
+const caught = (
+  integration: Scenario.Integration,
+  invariant: Invariants.Invariant,
+  timelines?: FastCheck.Arbitrary<Scenario.Timeline>
+) =>
   Effect.gen(function*() {
-    const failure = yield* Effect.flip(Scenario.check(integration, { numRuns: 200, invariants: [invariant] }))
+    const failure = yield* Effect.flip(Scenario.check(integration, { numRuns: 200, invariants: [invariant], timelines }))
     assert.isAbove(failure.violations.length, 0)
     for (const violation of failure.violations) assert.strictEqual(violation.invariant, invariant.name)
     assert.include(failure.message, `seed: ${failure.seed}, path: "${failure.path}"`)
@@ -148,5 +161,23 @@ describe("the kit catches broken integrations", () => {
   it.effect("a client that logs its tokens", () => caught(LeaksTokens, Invariants.noSecretInLogs), timeout)
 
   it.effect("a client that sends no token", () => caught(Unauthenticated, Invariants.alwaysAuthenticated), timeout)
+
+  it.effect("a client that refreshes only on 401, against an API that answers an expired token 403", () =>
+    caught(
+      OnlyOn401,
+      Invariants.noRejectedTokenReuse,
+      Arbitraries.timeline({ quirks: FastCheck.constant({ expiredTokenStatus: 403 as const }) })
+    ), timeout)
+
+  it.effect("a client without a body rule, against an API that answers an unusable token 200 with an error", () =>
+    caught(
+      Grantflow,
+      Invariants.noRejectedTokenReuse,
+      Arbitraries.timeline({
+        quirks: Arbitraries.providerQuirks({ statuses: [200] }).filter((quirks) =>
+          quirks.errorBodyOnInvalidToken !== undefined
+        )
+      })
+    ), timeout)
 
 })

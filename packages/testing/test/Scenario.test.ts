@@ -170,6 +170,92 @@ describe("Scenario.run", () => {
     }))
 })
 
+describe("Scenario.run: provider quirks and API faults", () => {
+  /** A token kept past its expiry: sent three times, the last two after it expired. */
+  const expiredTwice = (quirks: AuthServer.ProviderQuirks) =>
+    Scenario.timeline([
+      Scenario.Call({ requests: 1 }),
+      Scenario.Advance({ duration: "2 minutes" }),
+      Scenario.Call({ requests: 1 }),
+      Scenario.Call({ requests: 1 })
+    ], { tokenLifetime: "1 minute", quirks })
+
+  const answers = (run: Scenario.Run) =>
+    run.exchanges.filter((e) => e.endpoint === "api").map((e) => [e.status, e.rejected] as const)
+
+  it.effect("an expired token answered 403 with an invalid_token challenge is a rejection", () =>
+    Effect.gen(function*() {
+      const { run, violations } = yield* Scenario.run(StaticToken, expiredTwice({ expiredTokenStatus: 403 }))
+      assert.deepStrictEqual(answers(run), [[200, false], [403, true], [403, true]])
+      assert.deepStrictEqual(
+        violations.map((violation) => violation.invariant),
+        ["noExpiredToken", "noExpiredToken", "noRejectedTokenReuse"]
+      )
+      assert.include(violations[2]!.message, "the token the API had rejected (status 403)")
+    }))
+
+  it.effect("the quirk's error body is a rejection, whatever its status; another error body is not", () =>
+    Effect.gen(function*() {
+      const quirks = { errorBodyOnInvalidToken: { status: 200, body: { ok: false, error: "invalid_auth" } } }
+      const { run, violations } = yield* Scenario.run(StaticToken, expiredTwice(quirks))
+      assert.deepStrictEqual(answers(run), [[200, false], [200, true], [200, true]])
+      assert.include(violations.map((violation) => violation.invariant), "noRejectedTokenReuse")
+
+      const other = yield* Scenario.run(
+        StaticToken,
+        Scenario.timeline([
+          Scenario.FailApi({ fault: AuthServer.ErrorBody(), times: 1 }),
+          Scenario.Call({ requests: 1 }),
+          Scenario.Call({ requests: 1 })
+        ], { quirks })
+      )
+      assert.deepStrictEqual(answers(other.run), [[200, false], [200, false]])
+      assert.deepStrictEqual(other.violations, [])
+    }))
+
+  it.effect("the same timeline without quirks gets 401s", () =>
+    Effect.gen(function*() {
+      const { run } = yield* Scenario.run(StaticToken, expiredTwice({}))
+      assert.deepStrictEqual(answers(run), [[200, false], [401, true], [401, true]])
+    }))
+
+  it.effect("an API fault meets the next API requests, and grantflow answers a spurious 401 with a new token", () =>
+    Effect.gen(function*() {
+      const { run, violations } = yield* Scenario.run(
+        Grantflow,
+        Scenario.timeline([
+          Scenario.FailApi({ fault: AuthServer.Status({ status: 503, retryAfter: "5 seconds" }), times: 1 }),
+          Scenario.Call({ requests: 1 }),
+          Scenario.FailApi({ fault: AuthServer.Status({ status: 401, body: { error: "invalid_token" } }), times: 1 }),
+          Scenario.Call({ requests: 1 }),
+          Scenario.Call({ requests: 1 })
+        ])
+      )
+      assert.deepStrictEqual(
+        run.exchanges.map((e) => [e.endpoint, e.status, e.call] as const),
+        [["token", 200, 1], ["api", 503, 1], ["api", 401, 2], ["token", 200, 2], ["api", 200, 2], ["api", 200, 3]]
+      )
+      assert.deepStrictEqual(run.calls.map((call) => call.status), [503, 200, 200])
+      const bearers = run.exchanges.filter((e) => e.endpoint === "api").map((e) => Redacted.value(e.bearer!))
+      assert.strictEqual(bearers[0], bearers[1])
+      assert.notStrictEqual(bearers[2], bearers[1])
+      assert.strictEqual(bearers[3], bearers[2])
+      assert.deepStrictEqual(violations, [])
+    }))
+  it.effect("a call failed by a dropped API connection reports its error as a logger shows it, token redacted", () =>
+    Effect.gen(function*() {
+      const { run, violations } = yield* Scenario.run(
+        Grantflow,
+        Scenario.timeline([Scenario.FailApi({ fault: AuthServer.DropConnection(), times: 1 }), Scenario.Call({ requests: 1 })])
+      )
+      const [call] = run.calls
+      assert.strictEqual(call!.outcome, "failure")
+      assert.include(call!.error, "Transport error (GET http://127.0.0.1/api/scenario/1)")
+      assert.include(call!.error, `"authorization":"<redacted>"`)
+      assert.deepStrictEqual(violations, [])
+    }))
+})
+
 describe("Scenario.check", () => {
   it.effect("fails with the shrunk timeline, and its seed and path replay it", () =>
     Effect.gen(function*() {
@@ -198,6 +284,8 @@ describe("Scenario.format", () => {
       Scenario.Advance({ duration: "90 seconds" }),
       Scenario.Fail({ fault: AuthServer.Status({ status: 503, retryAfter: "10 seconds" }), times: 2 }),
       Scenario.Fail({ fault: AuthServer.MalformedJson(), times: 1 }),
+      Scenario.FailApi({ fault: AuthServer.Status({ status: 401 }), times: 1 }),
+      Scenario.FailApi({ fault: AuthServer.DropConnection(), times: 3 }),
       Scenario.Revoke(),
       Scenario.RevokeAll(),
       Scenario.SetTokenLifetime({ lifetime: "5 minutes" }),
@@ -206,18 +294,35 @@ describe("Scenario.format", () => {
     assert.strictEqual(
       text,
       [
-        "timeline: tokens live 1h, random seed 3, 9 step(s)",
+        "timeline: tokens live 1h, random seed 3, 11 step(s)",
         "    1. call",
         "    2. call ×4 (concurrently)",
         "    3. advance 1m 30s",
         "    4. fail the next 2 token requests: Status(status: 503, retryAfter: 10 seconds)",
         "    5. fail the next token request: MalformedJson",
-        "    6. revoke the token last sent to the API",
-        "    7. revoke every token",
-        "    8. tokens now live 5m",
-        "    9. restart the client"
+        "    6. fail the next API request: Status(status: 401)",
+        "    7. fail the next 3 API requests: DropConnection",
+        "    8. revoke the token last sent to the API",
+        "    9. revoke every token",
+        "   10. tokens now live 5m",
+        "   11. restart the client"
       ].join("\n")
     )
+  })
+
+  it("prints the provider quirks of a timeline", () => {
+    const header = (quirks: AuthServer.ProviderQuirks) =>
+      Scenario.format(Scenario.timeline([], { tokenLifetime: "1 minute", quirks }))
+    assert.strictEqual(
+      header({ expiredTokenStatus: 403 }),
+      "timeline: tokens live 1m, random seed 0, 0 step(s), provider quirks: expired tokens answered 403"
+    )
+    assert.strictEqual(
+      header({ errorBodyOnInvalidToken: { status: 200, body: { ok: false, error: "invalid_auth" } } }),
+      "timeline: tokens live 1m, random seed 0, 0 step(s), provider quirks: unusable tokens answered 200 " +
+        `{"ok":false,"error":"invalid_auth"}`
+    )
+    assert.strictEqual(header({}), "timeline: tokens live 1m, random seed 0, 0 step(s)")
   })
 })
 
@@ -229,7 +334,7 @@ describe("Arbitraries", () => {
         assert.isAtMost(timeline.steps.length, 30)
         for (const step of timeline.steps) {
           if (step._tag === "Call") assert.isAtMost(step.requests, 3)
-          if (step._tag === "Fail") assert.isAtMost(step.times, 3)
+          if (step._tag === "Fail" || step._tag === "FailApi") assert.isAtMost(step.times, 3)
         }
       })
     ))
@@ -237,7 +342,9 @@ describe("Arbitraries", () => {
   it("a weight of 0 leaves a kind of step out", () =>
     FastCheck.assert(
       FastCheck.property(
-        Arbitraries.step({ weights: { Call: 0, Fail: 0, Revoke: 0, RevokeAll: 0, SetTokenLifetime: 0, Restart: 0 } }),
+        Arbitraries.step({
+          weights: { Call: 0, Fail: 0, FailApi: 0, Revoke: 0, RevokeAll: 0, SetTokenLifetime: 0, Restart: 0 }
+        }),
         (step) => assert.strictEqual(step._tag, "Advance")
       )
     ))
@@ -255,6 +362,33 @@ describe("Arbitraries", () => {
   it("faults come in every kind of faultCases", () => {
     const tags = new Set(FastCheck.sample(Arbitraries.fault(), { numRuns: 300, seed: 1 }).map((fault) => fault._tag))
     assert.deepStrictEqual([...tags].sort(), Object.keys(Arbitraries.faultCases).sort())
+  })
+
+  it("API faults come in every kind of apiFaultCases, token-response faults never", () => {
+    const tags = new Set(FastCheck.sample(Arbitraries.apiFault(), { numRuns: 300, seed: 1 }).map((fault) => fault._tag))
+    assert.deepStrictEqual([...tags].sort(), Object.keys(Arbitraries.apiFaultCases).sort())
+  })
+
+  it("provider quirks: none, 403 for expired tokens, and each error body with each status", () => {
+    const quirks = FastCheck.sample(Arbitraries.providerQuirks({ statuses: [200, 400] }), { numRuns: 500, seed: 1 })
+    const seen = new Set(quirks.map((quirk) => JSON.stringify(quirk)))
+    const expected = [
+      {},
+      { expiredTokenStatus: 403 },
+      ...[200, 400].flatMap((status) =>
+        Arbitraries.invalidTokenBodies.map((body) => ({ errorBodyOnInvalidToken: { status, body } }))
+      )
+    ].map((quirk) => JSON.stringify(quirk))
+    assert.deepStrictEqual([...seen].sort(), expected.sort())
+  })
+
+  it("timelines carry quirks only when asked to", () => {
+    for (const timeline of FastCheck.sample(Arbitraries.timeline({ maxSteps: 3 }), { numRuns: 20, seed: 2 })) {
+      assert.notProperty(timeline, "quirks")
+    }
+    const quirks = { expiredTokenStatus: 403 as const }
+    const sampled = FastCheck.sample(Arbitraries.timeline({ maxSteps: 3, quirks: FastCheck.constant(quirks) }), 20)
+    for (const timeline of sampled) assert.deepStrictEqual(timeline.quirks, quirks)
   })
 
   it("a fault schedule is a bounded list of faults with counts", () =>

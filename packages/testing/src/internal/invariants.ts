@@ -98,7 +98,7 @@ export const noRejectedTokenReuse: Invariant = {
     return byGeneration(run.exchanges.filter((exchange) => exchange.endpoint === "api")).flatMap((requests) => {
       // the client acted on a rejection once the call that got it made its next request or ended
       const known = requests
-        .filter((request) => request.outcome === "response" && request.status === 401 && request.bearer !== undefined)
+        .filter((request) => request.rejected && request.bearer !== undefined)
         .map((rejected) => {
           const next = run.exchanges.find((other) =>
             rejected.call !== undefined && other.call === rejected.call && other.startSeq > rejected.endSeq
@@ -110,14 +110,18 @@ export const noRejectedTokenReuse: Invariant = {
       return requests.flatMap((request) => {
         if (request.bearer === undefined) return []
         const value = Redacted.value(request.bearer)
+        // a call already under way may have been handed the token before the rejection: it may send it
+        const startedAt = request.call === undefined ? request.startSeq : calls.get(request.call)?.startSeq
         const earlier = known.find(({ from, rejected }) =>
           from < request.startSeq && Redacted.value(rejected.bearer!) === value &&
+          (rejected.call === request.call || startedAt === undefined || from < startedAt) &&
           !failures.some((seq) => seq > from && seq < request.startSeq)
         )
         if (earlier === undefined) return []
         return [violation(
           "noRejectedTokenReuse",
-          `${who(request)} sent at ${time(request.startedAt)} the token the API had rejected (401) at ` +
+          `${who(request)} sent at ${time(request.startedAt)} the token the API had rejected ` +
+            `(status ${earlier.rejected.status}) at ` +
             `${time(earlier.rejected.endedAt)} in its answer to ${who(earlier.rejected)}, though no token request ` +
             "had failed since: drop a rejected token and get a new one",
           request.startedAt

@@ -6,7 +6,9 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberRef from "effect/FiberRef"
+import type * as FiberRefs from "effect/FiberRefs"
 import { globalValue } from "effect/GlobalValue"
+import * as Inspectable from "effect/Inspectable"
 import * as Redacted from "effect/Redacted"
 import type * as Scenario from "../Scenario.js"
 import * as InMemoryClient from "./inMemoryClient.js"
@@ -42,7 +44,12 @@ export interface Recorder {
   readonly nextSeq: () => number
   readonly setGeneration: (generation: number) => void
   readonly startCall: (id: number) => void
-  readonly endCall: (id: number, exit: Exit.Exit<HttpClientResponse.HttpClientResponse, unknown>) => void
+  /** Ends a call; `fiberRefs` are its fiber's, which decide what is redacted as a logger would. */
+  readonly endCall: (
+    id: number,
+    exit: Exit.Exit<HttpClientResponse.HttpClientResponse, unknown>,
+    fiberRefs: FiberRefs.FiberRefs
+  ) => void
   /** Marks the calls still running as never ended. */
   readonly abandonCalls: () => ReadonlyArray<number>
 }
@@ -72,6 +79,17 @@ const retryAfterOf = (header: string | undefined, now: number): number | undefin
   return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }
 
+const parseJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+// RFC 6750 §3: the error code of a Bearer challenge
+const invalidTokenChallenge = /\berror\s*=\s*"?invalid_token"?/i
+
 const stringField = (body: unknown, field: string): string | undefined => {
   if (typeof body !== "object" || body === null) return undefined
   const value = (body as Record<string, unknown>)[field]
@@ -96,7 +114,11 @@ const describe = (cause: Cause.Cause<unknown>): string =>
   }).join("\n")
 
 /** @internal */
-export const make = (options: { readonly now: () => number }): Recorder => {
+export const make = (options: {
+  readonly now: () => number
+  /** The provider quirk's answer to an unusable token, if the run has one. */
+  readonly invalidTokenAnswer?: { readonly status: number; readonly body: unknown } | undefined
+}): Recorder => {
   const exchanges: Array<Mutable<Scenario.Exchange>> = []
   const calls: Array<Mutable<Scenario.Call>> = []
   const tokens = new Set<string>()
@@ -107,28 +129,18 @@ export const make = (options: { readonly now: () => number }): Recorder => {
 
   const nextSeq = () => seq++
 
-  // Reads a token answer in full (so its tokens can be checked for in logs) and
-  // hands the client an identical, unread copy if reading used it up.
-  const readTokenAnswer = (exchange: Mutable<Scenario.Exchange>, response: HttpClientResponse.HttpClientResponse) =>
+  /**
+   * Reads an answer in full and hands it on: the same response when it can be
+   * read again, else an identical, unread copy.
+   */
+  const readAnswer = (
+    response: HttpClientResponse.HttpClientResponse,
+    inspect: (body: unknown) => void
+  ) =>
     Effect.uninterruptible(Effect.orElseSucceed(response.text, () => undefined)).pipe(
       Effect.map((text) => {
         if (text === undefined) return response
-        let body: unknown = undefined
-        try {
-          body = JSON.parse(text)
-        } catch {
-          // not JSON: no token in it
-        }
-        const access = stringField(body, "access_token")
-        const refresh = stringField(body, "refresh_token")
-        if (access !== undefined) {
-          tokens.add(access)
-          exchange.accessToken = Redacted.make(access)
-        }
-        if (refresh !== undefined) {
-          tokens.add(refresh)
-          exchange.refreshToken = Redacted.make(refresh)
-        }
+        inspect(parseJson(text))
         if (InMemoryClient.isRereadable(response)) return response
         try {
           return HttpClientResponse.fromWeb(
@@ -144,6 +156,33 @@ export const make = (options: { readonly now: () => number }): Recorder => {
         }
       })
     )
+
+  // token answers are read so that their tokens can be looked for in logs
+  const readTokenAnswer = (exchange: Mutable<Scenario.Exchange>, response: HttpClientResponse.HttpClientResponse) =>
+    readAnswer(response, (body) => {
+      const access = stringField(body, "access_token")
+      const refresh = stringField(body, "refresh_token")
+      if (access !== undefined) {
+        tokens.add(access)
+        exchange.accessToken = Redacted.make(access)
+      }
+      if (refresh !== undefined) {
+        tokens.add(refresh)
+        exchange.refreshToken = Redacted.make(refresh)
+      }
+    })
+
+  const quirk = options.invalidTokenAnswer
+  const quirkBody = quirk === undefined ? undefined : JSON.stringify(quirk.body)
+
+  // the body of an API answer is read only when it may be the quirk's error body
+  const readApiAnswer = (exchange: Mutable<Scenario.Exchange>, response: HttpClientResponse.HttpClientResponse) => {
+    exchange.rejected = response.status === 401 || invalidTokenChallenge.test(response.headers["www-authenticate"] ?? "")
+    if (exchange.rejected || quirk === undefined || response.status !== quirk.status) return Effect.succeed(response)
+    return readAnswer(response, (body) => {
+      exchange.rejected = body !== undefined && JSON.stringify(body) === quirkBody
+    })
+  }
 
   const finish = (
     exchange: Mutable<Scenario.Exchange>,
@@ -187,14 +226,19 @@ export const make = (options: { readonly now: () => number }): Recorder => {
               bearer: bearer === undefined ? undefined : Redacted.make(bearer),
               outcome: "interrupted",
               status: undefined,
+              rejected: false,
               retryAfter: undefined,
               accessToken: undefined,
               refreshToken: undefined
             }
             exchanges.push(exchange)
             const sent = client.execute(request)
-            return (endpoint === "token" ? Effect.flatMap(sent, (response) => readTokenAnswer(exchange, response)) : sent)
-              .pipe(Effect.onExit((exit) => Effect.sync(() => finish(exchange, exit))))
+            const read = endpoint === "token"
+              ? Effect.flatMap(sent, (response) => readTokenAnswer(exchange, response))
+              : endpoint === "api"
+              ? Effect.flatMap(sent, (response) => readApiAnswer(exchange, response))
+              : sent
+            return read.pipe(Effect.onExit((exit) => Effect.sync(() => finish(exchange, exit))))
           })),
       Effect.succeed
     )
@@ -222,7 +266,7 @@ export const make = (options: { readonly now: () => number }): Recorder => {
         error: undefined
       })
     },
-    endCall: (id, exit) => {
+    endCall: (id, exit, fiberRefs) => {
       const call = calls[id - 1]
       if (call === undefined || call.outcome !== "pending" || abandoned.has(id)) return
       call.endSeq = nextSeq()
@@ -234,7 +278,8 @@ export const make = (options: { readonly now: () => number }): Recorder => {
         call.outcome = "interrupted"
       } else {
         call.outcome = "failure"
-        call.error = describe(exit.cause)
+        // what a log line of the error would show: Effect's loggers redact headers such as Authorization
+        call.error = Inspectable.withRedactableContext(fiberRefs, () => describe(exit.cause))
       }
     },
     abandonCalls: () => {

@@ -62,9 +62,16 @@ const execute = (
   logs: ReadonlyArray<string>
 ): Effect.Effect<Scenario.Run> =>
   Effect.gen(function*() {
-    const serverOptions = options.server ?? defaultServer
-    const server = yield* AuthServer.make({ ...serverOptions, tokenLifetime: timeline.tokenLifetime })
-    const recorder = Recorder.make({ now: () => clock.unsafeCurrentTimeMillis() })
+    const serverOptions: AuthServer.Options = {
+      ...(options.server ?? defaultServer),
+      ...timeline.quirks,
+      tokenLifetime: timeline.tokenLifetime
+    }
+    const server = yield* AuthServer.make(serverOptions)
+    const recorder = Recorder.make({
+      now: () => clock.unsafeCurrentTimeMillis(),
+      invalidTokenAnswer: serverOptions.errorBodyOnInvalidToken
+    })
     const context = Context.make(HttpClient.HttpClient, recorder.wrap(InMemoryClient.make(server.app, server.issuer)))
       .pipe(Context.add(AuthServer.AuthServer, server))
     const request = options.request ?? defaultRequest
@@ -140,7 +147,9 @@ const execute = (
             const id = ++calls
             recorder.startCall(id)
             const fiber = yield* request(client, { id, issuer: server.issuer }).pipe(
-              Effect.onExit((exit) => Effect.sync(() => recorder.endCall(id, exit))),
+              Effect.onExit((exit) =>
+                Effect.withFiberRuntime((fiber) => Effect.sync(() => recorder.endCall(id, exit, fiber.getFiberRefs())))
+              ),
               // the outcome is recorded; an unjoined failure would only be logged
               Effect.exit,
               Effect.locally(Recorder.currentCall, id),
@@ -158,6 +167,9 @@ const execute = (
           break
         case "Fail":
           yield* server.fail(step.fault, { times: step.times })
+          break
+        case "FailApi":
+          yield* server.fail(step.fault, { times: step.times, endpoint: "api" })
           break
         case "Revoke": {
           const bearer = recorder.lastBearer()
@@ -298,6 +310,10 @@ const formatStep = (step: Scenario.Step): string => {
       return `fail the next ${step.times === 1 ? "token request" : `${step.times} token requests`}: ${
         formatFault(step.fault)
       }`
+    case "FailApi":
+      return `fail the next ${step.times === 1 ? "API request" : `${step.times} API requests`}: ${
+        formatFault(step.fault)
+      }`
     case "Revoke":
       return "revoke the token last sent to the API"
     case "RevokeAll":
@@ -309,11 +325,22 @@ const formatStep = (step: Scenario.Step): string => {
   }
 }
 
+const formatQuirks = (quirks: AuthServer.ProviderQuirks | undefined): string => {
+  const found = [
+    quirks?.expiredTokenStatus === undefined ? [] : [`expired tokens answered ${quirks.expiredTokenStatus}`],
+    quirks?.errorBodyOnInvalidToken === undefined ? [] : [
+      `unusable tokens answered ${quirks.errorBodyOnInvalidToken.status} ` +
+      formatValue(quirks.errorBodyOnInvalidToken.body)
+    ]
+  ].flat()
+  return found.length === 0 ? "" : `, provider quirks: ${found.join("; ")}`
+}
+
 /** @internal */
 export const formatTimeline = (timeline: Scenario.Timeline): string =>
   [
     `timeline: tokens live ${Duration.format(timeline.tokenLifetime)}, random seed ${timeline.seed}, ` +
-    `${timeline.steps.length} step(s)`,
+    `${timeline.steps.length} step(s)${formatQuirks(timeline.quirks)}`,
     ...timeline.steps.map((step, index) => `  ${String(index + 1).padStart(3)}. ${formatStep(step)}`)
   ].join("\n")
 
