@@ -475,6 +475,25 @@ export interface IssuedToken {
 }
 
 /**
+ * What {@link AuthServer.grant} issued: an access token (`issuedAt` and
+ * `expiresAt` in `Clock` epoch milliseconds, `tokenId` its short id) and, when
+ * the client may use the refresh token grant, a refresh token starting the
+ * family `familyId`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface GrantedTokens {
+  readonly accessToken: Redacted.Redacted<string>
+  readonly tokenId: string
+  readonly issuedAt: number
+  readonly expiresAt: number
+  readonly scopes: ReadonlyArray<string>
+  readonly refreshToken: Redacted.Redacted<string> | undefined
+  readonly familyId: string | undefined
+}
+
+/**
  * A refresh token family: the refresh tokens that descend, by rotation, from
  * one grant, without their values. `refreshTokenIds` lists them oldest first
  * (the last is the current one) and `generation` counts them;
@@ -564,6 +583,16 @@ export class AuthServer extends Context.Tag("@grantflow/testing/AuthServer")<Aut
   readonly tokens: Effect.Effect<ReadonlyArray<IssuedToken>>
   /** Sets the lifetime of the tokens issued from now on. */
   readonly setTokenLifetime: (lifetime: Duration.DurationInput) => Effect.Effect<void>
+  /**
+   * Issues tokens to a registered client as a user's completed authorization
+   * would, without a request (nothing is journaled): a connected account to
+   * start a test from. `scopes` default to all the client may ask for. A
+   * defect for an unknown client or scope.
+   */
+  readonly grant: (
+    clientId: string,
+    options?: { readonly scopes?: ReadonlyArray<string> | undefined }
+  ) => Effect.Effect<GrantedTokens>
   /** The refresh token families so far, oldest first. */
   readonly families: Effect.Effect<ReadonlyArray<RefreshFamily>>
   /** Revokes a refresh token family and its access tokens; unknown ids are ignored. */

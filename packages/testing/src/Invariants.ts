@@ -115,6 +115,26 @@ export const noExpiredToken: Invariant = internal.noExpiredToken
 export const noRejectedTokenReuse: Invariant = internal.noRejectedTokenReuse
 
 /**
+ * No refresh token sent again once it was replaced: when an answer the client
+ * received (status 200) carried a new refresh token for the one its request
+ * sent, a later token request with the old one is a violation — in any client
+ * incarnation, since a restart must find the rotated token where it was saved.
+ * An answer the client never got (lost, dropped, abandoned) replaced nothing
+ * as far as the client could know.
+ *
+ * @since 0.1.0
+ * @category invariants
+ * @example
+ * ```ts
+ * import { Invariants, type Scenario } from "@grantflow/testing"
+ *
+ * declare const run: Scenario.Run
+ * const violations = Invariants.noRefreshTokenReuse.check(run)
+ * ```
+ */
+export const noRefreshTokenReuse: Invariant = internal.noRefreshTokenReuse
+
+/**
  * At most one replay per API call: a call sends its request once, and once
  * more with a new token if the first was rejected.
  *
@@ -222,6 +242,7 @@ export const all: ReadonlyArray<Invariant> = [
   singleFlight,
   noExpiredToken,
   noRejectedTokenReuse,
+  noRefreshTokenReuse,
   atMostOneReplay,
   alwaysAuthenticated,
   retryAfterHonoured,

@@ -25,6 +25,7 @@
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import type * as KeyValueStore from "@effect/platform/KeyValueStore"
 import type { FastCheck } from "effect"
 import * as Data from "effect/Data"
 import type * as Duration from "effect/Duration"
@@ -293,6 +294,8 @@ export interface Exchange {
   readonly rejected: boolean
   /** The answer's `Retry-After`, in milliseconds. */
   readonly retryAfter: number | undefined
+  /** For token requests: the refresh token the request presented (the refresh token grant). */
+  readonly sentRefreshToken: Redacted.Redacted<string> | undefined
   /** For token requests: the access token of the answer, when it had a non-empty one. */
   readonly accessToken: Redacted.Redacted<string> | undefined
   readonly refreshToken: Redacted.Redacted<string> | undefined
@@ -352,18 +355,25 @@ export interface Report {
 }
 
 /**
- * The integration under test: a layer that provides an authenticated
- * `HttpClient` and may use the `HttpClient` that reaches the simulated server
- * (and the {@link AuthServer.AuthServer}, e.g. for its issuer).
+ * What a run provides to the integration: the `HttpClient` that reaches the
+ * simulated server, the {@link AuthServer.AuthServer} (its issuer; `grant`
+ * for a connected account to start from) and a `KeyValueStore` of the run's
+ * own, which outlives `Restart`s as a disk would (e.g. for a
+ * `TokenStore.layerKeyValueStore` that keeps a rotated refresh token).
  *
  * @since 0.1.0
  * @category models
  */
-export type Integration<E = unknown> = Layer.Layer<
-  HttpClient.HttpClient,
-  E,
-  HttpClient.HttpClient | AuthServer.AuthServer
->
+export type Services = HttpClient.HttpClient | AuthServer.AuthServer | KeyValueStore.KeyValueStore
+
+/**
+ * The integration under test: a layer that provides an authenticated
+ * `HttpClient` and may use the run's {@link Services}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Integration<E = unknown> = Layer.Layer<HttpClient.HttpClient, E, Services>
 
 /**
  * The client id the default server registers.
@@ -455,7 +465,7 @@ export interface RunOptions {
  * })
  * ```
  */
-export const run: <E, RIn extends HttpClient.HttpClient | AuthServer.AuthServer>(
+export const run: <E, RIn extends Services>(
   integration: Layer.Layer<HttpClient.HttpClient, E, RIn>,
   timeline: Timeline,
   options?: RunOptions
@@ -517,7 +527,9 @@ export class ScenarioFailed extends Data.TaggedError("ScenarioFailed")<{
 /**
  * Checks the integration over generated timelines (fast-check), each on a
  * fresh server and its own clock; fails with {@link ScenarioFailed} on the
- * first timeline that breaks an invariant, shrunk to a small one.
+ * first timeline that breaks an invariant, shrunk to a small one: by
+ * fast-check, then by merging adjacent clock advances and dropping each step
+ * that the failure does not need.
  *
  * @since 0.1.0
  * @category running
@@ -537,7 +549,7 @@ export class ScenarioFailed extends Data.TaggedError("ScenarioFailed")<{
  * // replay a failure: Scenario.check(Integration, { seed: 1234, path: "17:3:0" })
  * ```
  */
-export const check = <E, RIn extends HttpClient.HttpClient | AuthServer.AuthServer>(
+export const check = <E, RIn extends Services>(
   integration: Layer.Layer<HttpClient.HttpClient, E, RIn>,
   options: CheckOptions = {}
 ): Effect.Effect<CheckReport, ScenarioFailed> =>

@@ -6,6 +6,7 @@ import * as Arbitraries from "../src/Arbitraries.js"
 import * as AuthServer from "../src/AuthServer.js"
 import * as Invariants from "../src/Invariants.js"
 import * as Scenario from "../src/Scenario.js"
+import { GrantflowUser, KeepsFirstRefreshToken, userServer } from "./userConnection.js"
 
 const fetchToken = Grant.clientCredentials({
   tokenUrl: "http://127.0.0.1/token",
@@ -252,6 +253,67 @@ describe("Scenario.run: provider quirks and API faults", () => {
       assert.strictEqual(call!.outcome, "failure")
       assert.include(call!.error, "Transport error (GET http://127.0.0.1/api/scenario/1)")
       assert.include(call!.error, `"authorization":"<redacted>"`)
+      assert.deepStrictEqual(violations, [])
+    }))
+})
+
+describe("Scenario.run: a user's connection", () => {
+  it.effect("the run's KeyValueStore outlives restarts: a restarted client refreshes with the rotated token", () =>
+    Effect.gen(function*() {
+      const { run, violations } = yield* Scenario.run(
+        GrantflowUser,
+        Scenario.timeline([
+          Scenario.Call({ requests: 1 }),
+          Scenario.Advance({ duration: "2 hours" }),
+          Scenario.Call({ requests: 1 }),
+          Scenario.Restart(),
+          Scenario.Advance({ duration: "2 hours" }),
+          Scenario.Call({ requests: 2 })
+        ]),
+        { server: userServer }
+      )
+      assert.deepStrictEqual(violations, [])
+      const refreshes = run.exchanges.filter((e) => e.endpoint === "token")
+      assert.deepStrictEqual(refreshes.map((e) => [e.generation, e.status]), [[0, 200], [1, 200]])
+      // the second refresh sent what the first received
+      assert.strictEqual(Redacted.value(refreshes[1]!.sentRefreshToken!), Redacted.value(refreshes[0]!.refreshToken!))
+      assert.deepStrictEqual(run.journal.filter((e) => e.endpoint === "token").map((e) => e.refreshTokenId), ["r1", "r2"])
+    }))
+
+  it.effect("a client that refreshes again with a replaced refresh token breaks noRefreshTokenReuse", () =>
+    Effect.gen(function*() {
+      const { violations } = yield* Scenario.run(
+        KeepsFirstRefreshToken,
+        Scenario.timeline([
+          Scenario.Call({ requests: 1 }),
+          Scenario.Advance({ duration: "2 hours" }),
+          Scenario.Call({ requests: 1 })
+        ]),
+        { server: userServer, invariants: [Invariants.noRefreshTokenReuse] }
+      )
+      assert.strictEqual(violations.length, 1)
+      assert.include(
+        violations[0]!.message,
+        "call #2 sent at t=2h (client 0) a refresh token that the answer to call #1 (client 0) had replaced"
+      )
+    }))
+
+  it.effect("a refresh whose answer was lost may be sent again", () =>
+    Effect.gen(function*() {
+      const { run, violations } = yield* Scenario.run(
+        GrantflowUser,
+        Scenario.timeline([
+          Scenario.Call({ requests: 1 }),
+          Scenario.Advance({ duration: "2 hours" }),
+          Scenario.Fail({ fault: AuthServer.LostResponse({ drop: true }), times: 1 }),
+          Scenario.Call({ requests: 1 })
+        ]),
+        { server: { ...userServer, refreshGrace: "1 minute" } }
+      )
+      assert.deepStrictEqual(run.exchanges.filter((e) => e.endpoint === "token").map((e) => e.outcome), [
+        "failure",
+        "response"
+      ])
       assert.deepStrictEqual(violations, [])
     }))
 })

@@ -1,9 +1,11 @@
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as AuthServer from "../AuthServer.js"
 import * as App from "./app.js"
 import type * as Jwt from "./jwt.js"
+import * as Scopes from "./scopes.js"
 import * as State from "./state.js"
 
 /** @internal */
@@ -22,12 +24,42 @@ export const make = (options: AuthServer.Options): Effect.Effect<AuthServer.Auth
     issued: state.issued,
     tokens: state.tokens,
     setTokenLifetime: state.setTokenLifetime,
+    grant: (clientId, options) => grant(state, clientId, options?.scopes),
     families: state.families.list,
     revokeFamily: state.families.revoke,
     codes: state.codes.list,
     decideDevice: state.devices.decide,
     ...signingControls(state.accessTokens)
   }))
+
+const grant = (
+  state: State.State,
+  clientId: string,
+  scopes: ReadonlyArray<string> | undefined
+): Effect.Effect<AuthServer.GrantedTokens> =>
+  Effect.gen(function*() {
+    const client = yield* Option.match(state.client(clientId), {
+      onNone: () => Effect.dieMessage(`AuthServer.grant: no client ${clientId} is registered`),
+      onSome: Effect.succeed
+    })
+    const granted = yield* Either.match(Scopes.forClient(client, scopes?.join(" ")), {
+      onLeft: (unknown) => Effect.dieMessage(`AuthServer.grant: client ${clientId} may not ask for ${unknown.join(" ")}`),
+      onRight: Effect.succeed
+    })
+    const token = yield* state.issue(client, granted)
+    const refresh = client.grants.includes("refresh_token")
+      ? yield* state.families.start(clientId, "authorization_code", granted, token.id)
+      : undefined
+    return {
+      accessToken: Redacted.make(token.value),
+      tokenId: token.id,
+      issuedAt: token.issuedAt,
+      expiresAt: token.expiresAt,
+      scopes: token.scopes,
+      refreshToken: refresh === undefined ? undefined : Redacted.make(refresh.value),
+      familyId: refresh?.familyId
+    }
+  })
 
 const opaque = "The server issues opaque access tokens: set accessTokenFormat: \"jwt\" to sign them"
 

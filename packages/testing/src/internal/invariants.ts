@@ -132,6 +132,36 @@ export const noRejectedTokenReuse: Invariant = {
 }
 
 /** @internal */
+export const noRefreshTokenReuse: Invariant = {
+  name: "noRefreshTokenReuse",
+  description: "no refresh token sent again once an answer the client received had replaced it",
+  check: (run) => {
+    const refreshes = run.exchanges.filter((exchange) =>
+      exchange.endpoint === "token" && exchange.sentRefreshToken !== undefined
+    )
+    const rotations = refreshes.filter((exchange) =>
+      exchange.outcome === "response" && exchange.status === 200 && exchange.refreshToken !== undefined &&
+      Redacted.value(exchange.refreshToken) !== Redacted.value(exchange.sentRefreshToken!)
+    )
+    return refreshes.flatMap((request) => {
+      const sent = Redacted.value(request.sentRefreshToken!)
+      const rotation = rotations.find((rotation) =>
+        rotation.endSeq < request.startSeq && Redacted.value(rotation.sentRefreshToken!) === sent
+      )
+      if (rotation === undefined) return []
+      return [violation(
+        "noRefreshTokenReuse",
+        `${who(request)} sent at ${time(request.startedAt)} (client ${request.generation}) a refresh token that the ` +
+          `answer to ${who(rotation)} (client ${rotation.generation}) had replaced with a new one at ` +
+          `${time(rotation.endedAt)}: keep the rotated refresh token, saved before the access token is used, ` +
+          "and send only it",
+        request.startedAt
+      )]
+    })
+  }
+}
+
+/** @internal */
 export const atMostOneReplay: Invariant = {
   name: "atMostOneReplay",
   description: "an API call sends its request at most twice: once, and once more with a new token",

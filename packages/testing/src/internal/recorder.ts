@@ -79,6 +79,13 @@ const retryAfterOf = (header: string | undefined, now: number): number | undefin
   return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }
 
+/** A field of a form-encoded request body (RFC 6749 token requests). */
+const formField = (request: HttpClientRequest.HttpClientRequest, name: string): string | undefined => {
+  if (request.body._tag !== "Uint8Array") return undefined
+  const value = new URLSearchParams(new TextDecoder().decode(request.body.body)).get(name)
+  return value === null || value === "" ? undefined : value
+}
+
 const parseJson = (text: string): unknown => {
   try {
     return JSON.parse(text)
@@ -211,6 +218,8 @@ export const make = (options: {
               tokens.add(bearer)
               if (endpoint === "api") lastBearer = bearer
             }
+            const sentRefreshToken = endpoint === "token" ? formField(request, "refresh_token") : undefined
+            if (sentRefreshToken !== undefined) tokens.add(sentRefreshToken)
             const now = options.now()
             const exchange: Mutable<Scenario.Exchange> = {
               id: exchanges.length + 1,
@@ -228,6 +237,7 @@ export const make = (options: {
               status: undefined,
               rejected: false,
               retryAfter: undefined,
+              sentRefreshToken: sentRefreshToken === undefined ? undefined : Redacted.make(sentRefreshToken),
               accessToken: undefined,
               refreshToken: undefined
             }

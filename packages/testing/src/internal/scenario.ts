@@ -1,8 +1,10 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import { FastCheck } from "effect"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
+import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Encoding from "effect/Encoding"
@@ -55,7 +57,7 @@ const encodings = (id: string, secret: string): ReadonlyArray<string> => {
 }
 
 const execute = (
-  integration: Layer.Layer<HttpClient.HttpClient, unknown, HttpClient.HttpClient | AuthServer.AuthServer>,
+  integration: Layer.Layer<HttpClient.HttpClient, unknown, Scenario.Services>,
   timeline: Scenario.Timeline,
   options: Scenario.RunOptions,
   clock: VirtualClock.VirtualClock,
@@ -72,8 +74,10 @@ const execute = (
       now: () => clock.unsafeCurrentTimeMillis(),
       invalidTokenAnswer: serverOptions.errorBodyOnInvalidToken
     })
+    // the run's disk: it outlives restarts of the client
+    const storage = yield* Effect.provide(KeyValueStore.KeyValueStore, KeyValueStore.layerMemory)
     const context = Context.make(HttpClient.HttpClient, recorder.wrap(InMemoryClient.make(server.app, server.issuer)))
-      .pipe(Context.add(AuthServer.AuthServer, server))
+      .pipe(Context.add(AuthServer.AuthServer, server), Context.add(KeyValueStore.KeyValueStore, storage))
     const request = options.request ?? defaultRequest
     const problems: Array<string> = []
     const steps: Array<Scenario.Run["steps"][number]> = []
@@ -219,7 +223,7 @@ const execute = (
   })
 
 /** @internal */
-export const run = <E, RIn extends HttpClient.HttpClient | AuthServer.AuthServer>(
+export const run = <E, RIn extends Scenario.Services>(
   integration: Layer.Layer<HttpClient.HttpClient, E, RIn>,
   timeline: Scenario.Timeline,
   options: Scenario.RunOptions = {}
@@ -250,7 +254,7 @@ export interface Failure {
 }
 
 /** @internal */
-export const check = <E, RIn extends HttpClient.HttpClient | AuthServer.AuthServer, F>(
+export const check = <E, RIn extends Scenario.Services, F>(
   integration: Layer.Layer<HttpClient.HttpClient, E, RIn>,
   timelines: FastCheck.Arbitrary<Scenario.Timeline>,
   options: Scenario.CheckOptions,
@@ -277,14 +281,65 @@ export const check = <E, RIn extends HttpClient.HttpClient | AuthServer.AuthServ
       })
     )
     if (!details.failed || last === undefined) return { numRuns: details.numRuns, seed: details.seed }
+    const failure = options.shrink === false ? last : yield* simplify(integration, last, options)
     return yield* Effect.fail(onFailure({
       seed: details.seed,
       path: details.counterexamplePath ?? "",
       numRuns: details.numRuns,
       numShrinks: details.numShrinks,
-      timeline: last.timeline,
-      violations: last.violations
+      timeline: failure.timeline,
+      violations: failure.violations
     }))
+  })
+
+const Step = Data.taggedEnum<Scenario.Step>()
+
+/** Adjacent clock advances as one: the same instants reached, fewer steps. */
+const mergeAdvances = (steps: ReadonlyArray<Scenario.Step>): ReadonlyArray<Scenario.Step> =>
+  steps.reduce<Array<Scenario.Step>>((merged, step) => {
+    const previous = merged[merged.length - 1]
+    if (step._tag === "Advance" && previous?._tag === "Advance") {
+      merged[merged.length - 1] = Step.Advance({
+        duration: Duration.sum(Duration.decode(previous.duration), Duration.decode(step.duration))
+      })
+    } else {
+      merged.push(step)
+    }
+    return merged
+  }, [])
+
+/**
+ * After fast-check's shrinking, which can stop at a timeline some of whose
+ * steps are not needed: merges adjacent clock advances, then drops steps one
+ * at a time, as long as the timeline still breaks one of the invariants the
+ * counterexample broke. Deterministic, so a replay ends at the same timeline.
+ */
+const simplify = <E, RIn extends Scenario.Services>(
+  integration: Layer.Layer<HttpClient.HttpClient, E, RIn>,
+  counterexample: { readonly timeline: Scenario.Timeline; readonly violations: ReadonlyArray<Invariants.Violation> },
+  options: Scenario.RunOptions
+) =>
+  Effect.gen(function*() {
+    const broken = new Set(counterexample.violations.map((violation) => violation.invariant))
+    let failure = counterexample
+    const attempt = (steps: ReadonlyArray<Scenario.Step>) =>
+      Effect.map(run(integration, { ...failure.timeline, steps }, options), (report) => {
+        if (!report.violations.some((violation) => broken.has(violation.invariant))) return false
+        failure = { timeline: report.run.timeline, violations: report.violations }
+        return true
+      })
+
+    const merged = mergeAdvances(failure.timeline.steps)
+    if (merged.length < failure.timeline.steps.length) yield* attempt(merged)
+    let removed = true
+    while (removed) {
+      removed = false
+      for (let index = failure.timeline.steps.length - 1; index >= 0; index--) {
+        const steps = failure.timeline.steps
+        if (yield* attempt([...steps.slice(0, index), ...steps.slice(index + 1)])) removed = true
+      }
+    }
+    return failure
   })
 
 const formatValue = (value: unknown): string => {

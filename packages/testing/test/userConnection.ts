@@ -1,0 +1,61 @@
+/**
+ * A user's connection for scenario runs: a client that may refresh, the
+ * user's (re-)login as the server's `grant`, and grantflow keeping the
+ * rotated refresh token in a TokenStore on the run's disk.
+ */
+import type { HttpClient } from "@effect/platform"
+import { AccessToken, BearerAuth, ClientAuth, Grant, TokenProvider, TokenStore } from "@grantflow/core"
+import { Effect, Layer, Option, Redacted } from "effect"
+import * as AuthServer from "../src/AuthServer.js"
+import * as Scenario from "../src/Scenario.js"
+
+const tokenUrl = "http://127.0.0.1/token"
+
+/** A user's connection: refresh tokens rotate, and reuse revokes the whole family. */
+export const userServer = {
+  clients: [{
+    clientId: Scenario.clientId,
+    clientSecret: Scenario.clientSecret,
+    grants: ["authorization_code", "refresh_token"] as const
+  }]
+}
+
+export const userAuth = ClientAuth.clientSecretBasic(Scenario.clientId, Redacted.make(Scenario.clientSecret))
+
+/** The user logs in (again): the tokens a completed authorization gives. */
+export const login = Effect.flatMap(AuthServer.AuthServer, (server) => server.grant(Scenario.clientId)).pipe(
+  Effect.map((granted) =>
+    new AccessToken.AccessToken({
+      token: granted.accessToken,
+      type: "Bearer",
+      issuedAt: granted.issuedAt,
+      expiresAt: granted.expiresAt,
+      scopes: granted.scopes,
+      refreshToken: Option.fromNullable(granted.refreshToken)
+    })
+  )
+)
+
+/**
+ * grantflow on a user's connection: the token and the rotated refresh token
+ * in a TokenStore on the run's disk, which a restarted client reads back.
+ */
+export const GrantflowUser = BearerAuth.layer().pipe(
+  Layer.provide(Layer.unwrapEffect(Effect.map(
+    TokenStore.shared<HttpClient.HttpClient | AuthServer.AuthServer>({
+      key: TokenStore.key({ issuer: tokenUrl, clientId: Scenario.clientId, grant: "refresh_token", subject: "user" }),
+      acquire: login,
+      refresh: (refreshToken) => Grant.refreshToken({ tokenUrl, auth: userAuth, refreshToken })
+    }),
+    (fetch) => TokenProvider.layer(fetch)
+  ))),
+  Layer.provide(TokenStore.layerKeyValueStore({ encryption: "none" }))
+)
+
+/** Refreshes with the refresh token it was first given, whatever the server rotated it to. */
+export const KeepsFirstRefreshToken = BearerAuth.layer().pipe(
+  Layer.provide(Layer.unwrapEffect(Effect.map(login, (first) =>
+    TokenProvider.layer(
+      Grant.refreshToken({ tokenUrl, auth: userAuth, refreshToken: Option.getOrThrow(first.refreshToken) })
+    )))),
+)
