@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, FastCheck, TestClock } from "effect"
+import { Effect, FastCheck, Redacted, TestClock } from "effect"
 import * as AuthServer from "../src/AuthServer.js"
 import { apiStatus, expectError, tokenRequest, tokens, withServer } from "./grantFixtures.js"
 
@@ -270,4 +270,49 @@ describe("refresh_token grant", () => {
       ),
     { fastCheck: { numRuns: 50 } }
   )
+})
+
+describe("AuthServer.grant", () => {
+  it.effect("issues what a completed authorization would: a token the API takes, a refresh token that rotates", () =>
+    withServer(
+      options(),
+      Effect.gen(function*() {
+        const server = yield* AuthServer.AuthServer
+        const granted = yield* server.grant("app", { scopes: ["a"] })
+        assert.deepStrictEqual(granted.scopes, ["a"])
+        assert.strictEqual(granted.familyId, "f1")
+        assert.strictEqual(yield* apiStatus(Redacted.value(granted.accessToken)), 200)
+        const refreshed = yield* tokens(refresh(Redacted.value(granted.refreshToken!)))
+        assert.strictEqual(refreshed.scope, "a")
+        const [family] = yield* server.families
+        assert.strictEqual(family!.grantType, "authorization_code")
+        assert.deepStrictEqual(family!.refreshTokenIds, ["r1", "r2"])
+        // the grant itself sent nothing: the journal has the API call and the refresh
+        assert.deepStrictEqual((yield* server.journal).map((entry) => entry.endpoint), ["api", "token"])
+      })
+    ))
+
+  it.effect("gives no refresh token to a client without the refresh token grant, all its scopes by default", () =>
+    withServer(
+      options(),
+      Effect.gen(function*() {
+        const server = yield* AuthServer.AuthServer
+        const granted = yield* server.grant("no-refresh")
+        assert.isUndefined(granted.refreshToken)
+        assert.isUndefined(granted.familyId)
+        assert.deepStrictEqual((yield* server.grant("app")).scopes, ["a", "b"])
+      })
+    ))
+
+  it.effect("an unknown client or scope is a defect that names it", () =>
+    withServer(
+      options(),
+      Effect.gen(function*() {
+        const server = yield* AuthServer.AuthServer
+        const unknown = yield* Effect.exit(server.grant("nobody"))
+        assert.include(String(unknown), "no client nobody is registered")
+        const scope = yield* Effect.exit(server.grant("app", { scopes: ["c"] }))
+        assert.include(String(scope), "client app may not ask for c")
+      })
+    ))
 })
