@@ -4,7 +4,8 @@
  * oauth2-mock-server (a popular peer, npm), both loopback servers driven by
  * the same plain `fetch` load so that the servers, not the client, are
  * measured. Ours runs twice: with opaque tokens, and with signed JWTs like
- * the peer's. Goal: ours ≥ 2× the peer on loopback.
+ * the peer's, each as the standalone server (`SimServer`) runs it, without
+ * per-request spans. Goal: ours ≥ 2× the peer on loopback.
  */
 import { ClientAuth, Grant } from "@grantflow/core"
 import { Loopback } from "@grantflow/node"
@@ -72,10 +73,10 @@ const inMemory = Effect.gen(function*() {
   Effect.provide(AuthServer.layerClient.pipe(Layer.provideMerge(AuthServer.layer(ServerOptions))))
 )
 
-/** Serves a simulated server on loopback for the rest of the enclosing scope. */
+/** Serves a simulated server on loopback, as the standalone server does, for the rest of the enclosing scope. */
 const onLoopback = (options: AuthServer.Options) =>
   Layer.build(
-    Loopback.layer(Effect.flatMap(AuthServer.AuthServer, (server) => server.app)).pipe(
+    Loopback.layer(Effect.flatMap(AuthServer.AuthServer, (server) => server.app), { traced: false }).pipe(
       Layer.provide(AuthServer.layer(options))
     )
   ).pipe(Effect.map((context) => `${Context.get(context, Loopback.Loopback).url.origin}/token`))

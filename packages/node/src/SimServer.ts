@@ -16,7 +16,9 @@ import * as Loopback from "./Loopback.js"
 
 /**
  * Where and with what to run the server. Without `configPath`, one
- * confidential client `demo-client` / `demo-secret` is registered.
+ * confidential client `demo-client` / `demo-secret` is registered. `traced`
+ * (default `false`: the journal is the standalone server's record) gives
+ * every request its `http.server` span.
  *
  * @since 0.1.0
  * @category models
@@ -25,6 +27,7 @@ export interface Options {
   readonly configPath?: string | undefined
   readonly port?: number | undefined
   readonly host?: string | undefined
+  readonly traced?: boolean | undefined
 }
 
 /**
@@ -87,7 +90,8 @@ export const start = (
     })
     const { url } = yield* Loopback.make(server.app, {
       ...(options.port === undefined ? {} : { port: options.port }),
-      ...(options.host === undefined ? {} : { host: options.host })
+      ...(options.host === undefined ? {} : { host: options.host }),
+      traced: options.traced ?? false
     })
     yield* Effect.logInfo(`grantflow simulated authorization server listening on ${url.origin}`).pipe(
       Effect.annotateLogs({

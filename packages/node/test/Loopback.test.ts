@@ -2,7 +2,7 @@ import { HttpClient, HttpClientRequest, HttpRouter, HttpServerRequest, HttpServe
 import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Loopback } from "@grantflow/node"
-import { Context, Effect, Exit, Scope } from "effect"
+import { Context, Effect, Exit, Scope, Tracer } from "effect"
 import { connect } from "node:net"
 
 class Greeting extends Context.Tag("test/Greeting")<Greeting, string>() {}
@@ -90,4 +90,28 @@ describe("Loopback", () => {
       )
       assert.strictEqual(yield* probe(port), "ECONNREFUSED")
     }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
+
+  it.live("each request runs in an http.server span, unless traced is false", () =>
+    Effect.gen(function*() {
+      const base = yield* Effect.tracer
+      const spans: Array<string> = []
+      const recording = Tracer.make({
+        context: base.context,
+        span: (...args) => {
+          spans.push(args[0])
+          return base.span(...args)
+        }
+      })
+      const hello = (options?: Loopback.Options) =>
+        Effect.scoped(Effect.gen(function*() {
+          const { url } = yield* served(options)
+          yield* call(HttpClientRequest.get(new URL("/hello", url)))
+        })).pipe(Effect.withTracer(recording), Effect.provide(NodeHttpClient.layerUndici))
+
+      yield* hello()
+      assert.deepStrictEqual(spans.filter((name) => name.startsWith("http.server")), ["http.server GET"])
+      spans.length = 0
+      yield* hello({ traced: false })
+      assert.deepStrictEqual(spans.filter((name) => name.startsWith("http.server")), [])
+    }))
 })
