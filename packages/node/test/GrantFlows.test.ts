@@ -7,7 +7,15 @@
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import { assert, describe, it } from "@effect/vitest"
-import { AuthorizationCode, ClientAuth, Discovery, Grant, type TokenError, TokenProvider } from "@grantflow/core"
+import {
+  AuthorizationCode,
+  ClientAuth,
+  Discovery,
+  Grant,
+  Revocation,
+  type TokenError,
+  TokenProvider
+} from "@grantflow/core"
 import { AuthServer } from "@grantflow/testing"
 import { Effect, Either, Fiber, Option, Redacted, Ref, TestClock } from "effect"
 import {
@@ -117,6 +125,16 @@ describe("client authentication with reserved characters in ids and secrets", ()
           assert.isFalse(error.retryable)
           assertShowsNone(error, [clientSecret])
         }
+      })))
+
+  it.effect("a JWT assertion's default audience, the endpoint it is sent to, is accepted at revocation too", () =>
+    withClients((key) =>
+      Effect.gen(function*() {
+        const server = yield* AuthServer.AuthServer
+        const auth = ClientAuth.privateKeyJwt(keyClient, Redacted.make<CryptoKey>(key.privateKey))
+        const token = yield* Grant.clientCredentials({ tokenUrl, auth })
+        yield* Revocation.revoke({ revocationUrl: `${issuer}/revoke`, auth, token: token.token })
+        assert.isTrue((yield* server.tokens)[0]!.revoked)
       })))
 })
 

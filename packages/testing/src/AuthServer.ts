@@ -86,7 +86,8 @@ export type GrantType =
  * - `redirectUris`: where `/authorize` may send it back, compared exactly;
  * - `jwks`: the public keys that verify its `private_key_jwt` assertions
  *   (RFC 7523 §2.2); `client_secret_jwt` assertions are HMACs with
- *   `clientSecret`.
+ *   `clientSecret`. An assertion's `aud` may be the issuer, the token
+ *   endpoint or the endpoint it is sent to.
  *
  * @since 0.1.0
  * @category models

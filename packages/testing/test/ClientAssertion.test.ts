@@ -201,6 +201,32 @@ describe("private_key_jwt", () => {
         assert.isTrue((yield* server.tokens)[0]!.revoked)
       })
     ))
+
+  it.effect("accepts as aud the endpoint the assertion is sent to, and not another one", () =>
+    withServer(
+      options,
+      Effect.gen(function*() {
+        const issued = yield* tokens(tokenRequest(yield* assertion("signer")))
+        const introspect = (aud: string) =>
+          Effect.flatMap(assertion("signer", { aud }), (jwt) =>
+            send(
+              HttpClientRequest.post("/introspect").pipe(
+                HttpClientRequest.bodyUrlParams({
+                  token: issued.access_token,
+                  client_assertion_type: assertionType,
+                  client_assertion: jwt
+                })
+              )
+            ))
+        assert.deepInclude(yield* Effect.flatMap(introspect(`${issuer}/introspect`), body), { active: true })
+        const elsewhere = yield* introspect(`${issuer}/revoke`)
+        assert.strictEqual(elsewhere.status, 401)
+        assert.match(
+          yield* expectError(tokenRequest(yield* assertion("signer", { aud: `${issuer}/introspect` })), "invalid_client", 401),
+          /aud is neither the issuer, the token endpoint nor the endpoint it was sent to/
+        )
+      })
+    ))
 })
 
 describe("client_secret_jwt", () => {

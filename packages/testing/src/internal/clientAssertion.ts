@@ -1,4 +1,4 @@
-import type * as Headers from "@effect/platform/Headers"
+import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import type * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
@@ -7,7 +7,7 @@ import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Jose from "jose"
 import type { Form } from "./form.js"
-import type { Note } from "./journal.js"
+import { type Note, pathOf } from "./journal.js"
 import { oauthError } from "./responses.js"
 import type { Client, State } from "./state.js"
 
@@ -54,7 +54,7 @@ const describe = (error: unknown): string => {
   if (error instanceof Jose.errors.JWTClaimValidationFailed) {
     switch (error.claim) {
       case "aud":
-        return "The client_assertion's aud is neither the issuer nor the token endpoint"
+        return "The client_assertion's aud is neither the issuer, the token endpoint nor the endpoint it was sent to"
       case "iss":
       case "sub":
         return "The client_assertion's iss and sub must both be the client_id"
@@ -70,19 +70,21 @@ const describe = (error: unknown): string => {
  * Authenticates a client by a JWT assertion (RFC 7523 §2.2, RFC 7521 §4.2,
  * OpenID Connect Core §9): `private_key_jwt` when it is signed with a key of
  * the client's registered JWKS, `client_secret_jwt` when it is an HMAC with
- * the client's secret. `iss` and `sub` are the client id, `aud` the issuer or
- * the token endpoint, `exp` is checked on the `Clock` and a `jti` is accepted
- * once.
+ * the client's secret. `iss` and `sub` are the client id, `aud` the issuer,
+ * the token endpoint or the endpoint the assertion was sent to (each
+ * identifies this server, RFC 7523 §3), `exp` is checked on the `Clock` and a
+ * `jti` is accepted once.
  *
  * @internal
  */
 export const authenticate = (
   state: State,
-  headers: Headers.Headers,
+  request: HttpServerRequest.HttpServerRequest,
   form: Form,
   note: Note
 ): Effect.Effect<Client, Response> =>
   Effect.gen(function*() {
+    const headers = request.headers
     if (form.get("client_assertion_type") !== assertionType) {
       return yield* invalidRequest(`The client_assertion_type must be ${assertionType}`)
     }
@@ -119,7 +121,7 @@ export const authenticate = (
       algorithms: bySecret ? secretAlgorithms : keyAlgorithms,
       issuer: clientId,
       subject: clientId,
-      audience: [state.issuer, `${state.issuer}/token`],
+      audience: [state.issuer, `${state.issuer}/token`, `${state.issuer}${pathOf(request.url)}`],
       requiredClaims: ["exp", "jti"],
       currentDate: new Date(now)
     }

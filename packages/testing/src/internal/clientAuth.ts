@@ -1,4 +1,4 @@
-import type * as Headers from "@effect/platform/Headers"
+import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import type * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import type * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -43,14 +43,14 @@ const decodeBasic = (encoded: string): Option.Option<Credentials> =>
  */
 export const authenticate = (
   state: State,
-  headers: Headers.Headers,
+  request: HttpServerRequest.HttpServerRequest,
   form: Form,
   note: Note
 ): Effect.Effect<Client, HttpServerResponse.HttpServerResponse> => {
   if (form.has("client_assertion") || form.has("client_assertion_type")) {
-    return ClientAssertion.authenticate(state, headers, form, note)
+    return ClientAssertion.authenticate(state, request, form, note)
   }
-  const authorization = headers.authorization
+  const authorization = request.headers.authorization
   const bodyId = form.get("client_id")
   const bodySecret = form.get("client_secret")
   // a client that tried the Authorization header is told how to use it (RFC 6749 §5.2)

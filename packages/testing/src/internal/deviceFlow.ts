@@ -27,7 +27,7 @@ export const authorization = (
   Effect.gen(function*() {
     if (request.method !== "POST") return yield* Effect.fail(methodNotAllowed(["POST"]))
     const form = yield* Form.read(request)
-    const client = yield* ClientAuth.authenticate(state, request.headers, form, note)
+    const client = yield* ClientAuth.authenticate(state, request, form, note)
     if (!client.grants.includes("urn:ietf:params:oauth:grant-type:device_code")) {
       return yield* Effect.fail(
         oauthError(400, "unauthorized_client", "The client may not use the device authorization grant")

@@ -30,7 +30,7 @@ export const handle = (
   Effect.gen(function*() {
     if (request.method !== "POST") return yield* Effect.fail(methodNotAllowed(["POST"]))
     const form = yield* Form.read(request)
-    const client = yield* ClientAuth.authenticate(state, request.headers, form, note)
+    const client = yield* ClientAuth.authenticate(state, request, form, note)
     // RFC 7662 §4: only a client that can keep a credential may probe tokens
     if (client.authMethods.includes("none")) {
       return yield* Effect.fail(oauthError(401, "invalid_client", "A public client may not introspect tokens"))

@@ -27,7 +27,7 @@ export const handle = (
   Effect.gen(function*() {
     if (request.method !== "POST") return yield* Effect.fail(methodNotAllowed(["POST"]))
     const form = yield* Form.read(request)
-    const client = yield* ClientAuth.authenticate(state, request.headers, form, note)
+    const client = yield* ClientAuth.authenticate(state, request, form, note)
     const value = form.get("token")
     if (value === undefined) return yield* Effect.fail(oauthError(400, "invalid_request", "The token parameter is missing"))
     const revoked = HttpServerResponse.empty({ status: 200, headers: noStore })

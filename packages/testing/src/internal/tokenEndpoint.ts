@@ -36,7 +36,7 @@ export const handle = (
       )
     }
 
-    const client = yield* ClientAuth.authenticate(state, request.headers, form, note)
+    const client = yield* ClientAuth.authenticate(state, request, form, note)
     if (!(client.grants as ReadonlyArray<string>).includes(grantType)) {
       return yield* Effect.fail(oauthError(400, "unauthorized_client", "The client may not use this grant type"))
     }
