@@ -6,7 +6,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as AuthServer from "../AuthServer.js"
 import type { Note } from "./journal.js"
-import { json, noStore } from "./responses.js"
+import { json, noStore, tokenBody } from "./responses.js"
 
 type Response = HttpServerResponse.HttpServerResponse
 
@@ -88,15 +88,11 @@ const hugeExpiresIn = 2 ** 31
 const rewriteTokenResponse = (
   response: Response,
   rewrite: (body: Record<string, unknown>) => Record<string, unknown>
-): Response => {
-  if (response.body._tag !== "Uint8Array") return response
-  const { body } = response.body
-  const parsed = Option.liftThrowable(() => JSON.parse(new TextDecoder().decode(body)) as unknown)()
-  if (Option.isNone(parsed)) return response
-  const token = parsed.value
-  if (typeof token !== "object" || token === null || !("access_token" in token)) return response
-  return json(rewrite(token as Record<string, unknown>), response.status, response.headers)
-}
+): Response =>
+  Option.match(tokenBody(response), {
+    onNone: () => response,
+    onSome: (token) => json(rewrite(token), response.status, response.headers)
+  })
 
 const expiresIn = (as: "string" | "missing" | "huge") => (body: Record<string, unknown>) => {
   const { expires_in, ...rest } = body

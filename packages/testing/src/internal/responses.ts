@@ -1,5 +1,7 @@
 import type * as Headers from "@effect/platform/Headers"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Option from "effect/Option"
+import * as Predicate from "effect/Predicate"
 import type { TokenRecord } from "./state.js"
 
 /** The realm named in every challenge the server sends. @internal */
@@ -21,6 +23,23 @@ export const secondsBetween = (from: number, to: number): number => Math.floor(M
 /** @internal */
 export const json = (body: unknown, status = 200, headers?: Headers.Input): HttpServerResponse.HttpServerResponse =>
   HttpServerResponse.unsafeJson(body, { status, headers })
+
+const decoder = new TextDecoder()
+
+/**
+ * The JSON body of an answer that carries an `access_token` (a token
+ * response), for the options and faults that rewrite it; `None` for any other
+ * answer.
+ *
+ * @internal
+ */
+export const tokenBody = (response: HttpServerResponse.HttpServerResponse): Option.Option<Record<string, unknown>> => {
+  if (response.body._tag !== "Uint8Array") return Option.none()
+  const { body } = response.body
+  return Option.liftThrowable(() => JSON.parse(decoder.decode(body)) as unknown)().pipe(
+    Option.filter((parsed): parsed is Record<string, unknown> => Predicate.isRecord(parsed) && "access_token" in parsed)
+  )
+}
 
 /** An error of the token endpoint, shaped as RFC 6749 §5.2 says. @internal */
 export const oauthError = (
