@@ -101,7 +101,24 @@ export type FaultCases<F extends AuthServer.Fault = AuthServer.Fault> = {
   readonly [Tag in F["_tag"]]?: FastCheck.Arbitrary<Extract<F, { readonly _tag: Tag }>>
 }
 
+type StatusFault = Extract<AuthServer.Fault, { readonly _tag: "Status" }>
+
 const retryAfter = FastCheck.option(banded(1, 300, [[1, 30], [30, 300]]).map(Duration.seconds), { nil: undefined })
+
+/** 500, 502, 504; 429 and 503 (with `body`, if any) with or without a `Retry-After`; and `permanent`. */
+const statusFaults = (
+  unavailableBody: unknown,
+  permanent: StatusFault
+): FastCheck.Arbitrary<StatusFault> => {
+  const body = unavailableBody === undefined ? {} : { body: unavailableBody }
+  return FastCheck.oneof(
+    FastCheck.constantFrom(500, 502, 504).map((status) => AuthServer.Status({ status })),
+    FastCheck.record({ status: FastCheck.constantFrom(429, 503), retryAfter }).map(({ retryAfter, status }) =>
+      AuthServer.Status(retryAfter === undefined ? { status, ...body } : { status, retryAfter, ...body })
+    ),
+    FastCheck.constant(permanent)
+  )
+}
 
 /**
  * `Status` faults: transient server errors (500, 502, 504), 429 and 503 with
@@ -111,18 +128,10 @@ const retryAfter = FastCheck.option(banded(1, 300, [[1, 30], [30, 300]]).map(Dur
  * @since 0.1.0
  * @category faults
  */
-export const statusFault: FastCheck.Arbitrary<Extract<AuthServer.Fault, { readonly _tag: "Status" }>> = FastCheck
-  .oneof(
-    FastCheck.constantFrom(500, 502, 504).map((status) => AuthServer.Status({ status })),
-    FastCheck.record({ status: FastCheck.constantFrom(429, 503), retryAfter }).map(({ retryAfter, status }) =>
-      AuthServer.Status(
-        retryAfter === undefined
-          ? { status, body: { error: "temporarily_unavailable" } }
-          : { status, retryAfter, body: { error: "temporarily_unavailable" } }
-      )
-    ),
-    FastCheck.constant(AuthServer.Status({ status: 400, body: { error: "invalid_client" } }))
-  )
+export const statusFault: FastCheck.Arbitrary<StatusFault> = statusFaults(
+  { error: "temporarily_unavailable" },
+  AuthServer.Status({ status: 400, body: { error: "invalid_client" } })
+)
 
 /**
  * `Status` faults of the protected API: outages (500, 502, 504), 429 and 503
@@ -133,14 +142,10 @@ export const statusFault: FastCheck.Arbitrary<Extract<AuthServer.Fault, { readon
  * @since 0.1.0
  * @category faults
  */
-export const apiStatusFault: FastCheck.Arbitrary<Extract<AuthServer.Fault, { readonly _tag: "Status" }>> = FastCheck
-  .oneof(
-    FastCheck.constantFrom(500, 502, 504).map((status) => AuthServer.Status({ status })),
-    FastCheck.record({ status: FastCheck.constantFrom(429, 503), retryAfter }).map(({ retryAfter, status }) =>
-      AuthServer.Status(retryAfter === undefined ? { status } : { status, retryAfter })
-    ),
-    FastCheck.constant(AuthServer.Status({ status: 401, body: { error: "invalid_token" } }))
-  )
+export const apiStatusFault: FastCheck.Arbitrary<StatusFault> = statusFaults(
+  undefined,
+  AuthServer.Status({ status: 401, body: { error: "invalid_token" } })
+)
 
 const latency = clockAdvance({ min: "1 millis", max: "2 minutes" }).map((duration) => AuthServer.Latency({ duration }))
 const malformedJson = FastCheck.constant(AuthServer.MalformedJson())
