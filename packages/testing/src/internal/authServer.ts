@@ -4,6 +4,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as AuthServer from "../AuthServer.js"
 import * as App from "./app.js"
+import * as Grants from "./grants.js"
 import type * as Jwt from "./jwt.js"
 import * as Scopes from "./scopes.js"
 import * as State from "./state.js"
@@ -46,18 +47,15 @@ const grant = (
       onLeft: (unknown) => Effect.dieMessage(`AuthServer.grant: client ${clientId} may not ask for ${unknown.join(" ")}`),
       onRight: Effect.succeed
     })
-    const token = yield* state.issue(client, granted)
-    const refresh = client.grants.includes("refresh_token")
-      ? yield* state.families.start(clientId, "authorization_code", granted, token.id)
-      : undefined
+    const { refreshToken, token } = yield* Grants.issueTokens(state, client, "authorization_code", granted, true)
     return {
       accessToken: Redacted.make(token.value),
       tokenId: token.id,
       issuedAt: token.issuedAt,
       expiresAt: token.expiresAt,
       scopes: token.scopes,
-      refreshToken: refresh === undefined ? undefined : Redacted.make(refresh.value),
-      familyId: refresh?.familyId
+      refreshToken: Option.getOrUndefined(Option.map(refreshToken, (refresh) => Redacted.make(refresh.value))),
+      familyId: Option.getOrUndefined(Option.map(refreshToken, (refresh) => refresh.familyId))
     }
   })
 

@@ -53,20 +53,33 @@ const accepts = <A extends ReadonlyArray<string>>(
 
 /**
  * Issues an access token, and with `refresh` (and a client that may use the
- * refresh token grant) a refresh token starting a new family.
+ * refresh token grant) a refresh token starting a new family: what a grant
+ * gives, and what `AuthServer.grant` gives without a request.
+ *
+ * @internal
  */
-const issue = (
-  { client, note, state }: Context,
+export const issueTokens = (
+  state: State,
+  client: Client,
   grantType: AuthServer.GrantType,
   scopes: ReadonlyArray<string>,
   refresh: boolean
 ) =>
   Effect.gen(function*() {
     const token = yield* state.issue(client, scopes)
-    note.tokenId = token.id
     if (!refresh || !client.grants.includes("refresh_token")) return { token, refreshToken: Option.none() }
     const refreshToken = yield* state.families.start(client.clientId, grantType, scopes, token.id)
     return { token, refreshToken: Option.some<RefreshToken & { readonly familyId: string }>(refreshToken) }
+  })
+
+const issue = (
+  { client, note, state }: Context,
+  grantType: AuthServer.GrantType,
+  scopes: ReadonlyArray<string>,
+  refresh: boolean
+) =>
+  Effect.tap(issueTokens(state, client, grantType, scopes, refresh), ({ token }) => {
+    note.tokenId = token.id
   })
 
 const respond = (
