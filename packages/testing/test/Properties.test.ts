@@ -8,14 +8,24 @@
  * none may break an invariant. Then the kit itself: naive integrations must be
  * caught.
  */
-import { HttpClient, type HttpClientError, HttpClientRequest } from "@effect/platform"
+import { HttpClient, type HttpClientError } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import { type AccessToken, BearerAuth, ClientAuth, Grant, RefreshPolicy, TokenProvider } from "@grantflow/core"
 import { Clock, Effect, FastCheck, Layer, Redacted, Schedule } from "effect"
 import * as Arbitraries from "../src/Arbitraries.js"
 import * as Invariants from "../src/Invariants.js"
 import * as Scenario from "../src/Scenario.js"
-import { GrantflowUser, KeepsFirstRefreshToken, userServer } from "./userConnection.js"
+import {
+  fetchToken,
+  Grantflow,
+  GrantflowUser,
+  KeepsFirstRefreshToken,
+  secret,
+  StaticToken,
+  tokenUrl,
+  userServer,
+  withBearer
+} from "./integrations.js"
 
 const totalRuns = Number(process.env.GRANTFLOW_PROPERTY_RUNS ?? 1000)
 const timeout = Math.max(120_000, totalRuns * 200)
@@ -23,13 +33,6 @@ const minSteps = Number(process.env.GRANTFLOW_PROPERTY_MIN_STEPS ?? 0)
 const timelines = Arbitraries.timeline({ minSteps })
 /** APIs with a provider's quirks: 403 for an expired token, or an error body for any unusable one. */
 const quirky = Arbitraries.timeline({ minSteps, quirks: Arbitraries.providerQuirks() })
-
-const tokenUrl = "http://127.0.0.1/token"
-const secret = Redacted.make(Scenario.clientSecret)
-const fetchToken = Grant.clientCredentials({ tokenUrl, auth: ClientAuth.clientSecretBasic(Scenario.clientId, secret) })
-
-/** grantflow as documented: the token provider and the decorator, as layers. */
-const Grantflow = BearerAuth.layer().pipe(Layer.provide(TokenProvider.layer(fetchToken)))
 
 /** The error bodies of the generated provider quirks. */
 const invalidTokenBody = /invalid_auth|token_expired|InvalidAuthenticationToken/
@@ -70,20 +73,6 @@ describe("TokenProvider + BearerAuth keep every invariant over generated timelin
 })
 
 // ---- naive integrations, each broken in one way ----
-
-const withBearer = (request: HttpClientRequest.HttpClientRequest, token: AccessToken.AccessToken) =>
-  HttpClientRequest.bearerToken(request, Redacted.value(token.token))
-
-/** Gets a token on first use and keeps it for ever. */
-const StaticToken = Layer.effect(
-  HttpClient.HttpClient,
-  Effect.gen(function*() {
-    const http = yield* HttpClient.HttpClient
-    // a failed fetch is a defect: the naive client has no error handling either
-    const token = yield* Effect.cached(Effect.orDie(Effect.provideService(fetchToken, HttpClient.HttpClient, http)))
-    return HttpClient.mapRequestEffect(http, (request) => Effect.map(token, (t) => withBearer(request, t)))
-  })
-)
 
 /** Sends a rejected request again and again with the same token. */
 const ReplayLoop = Layer.effect(

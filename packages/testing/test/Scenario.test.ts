@@ -1,33 +1,11 @@
-import { HttpClient, HttpClientRequest } from "@effect/platform"
+import { HttpClient } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { BearerAuth, ClientAuth, Grant, TokenProvider } from "@grantflow/core"
 import { Clock, Duration, Effect, FastCheck, Layer, Redacted } from "effect"
 import * as Arbitraries from "../src/Arbitraries.js"
 import * as AuthServer from "../src/AuthServer.js"
 import * as Invariants from "../src/Invariants.js"
 import * as Scenario from "../src/Scenario.js"
-import { GrantflowUser, KeepsFirstRefreshToken, userServer } from "./userConnection.js"
-
-const fetchToken = Grant.clientCredentials({
-  tokenUrl: "http://127.0.0.1/token",
-  auth: ClientAuth.clientSecretBasic(Scenario.clientId, Redacted.make(Scenario.clientSecret))
-})
-
-const Grantflow = BearerAuth.layer().pipe(Layer.provide(TokenProvider.layer(fetchToken)))
-
-/** Gets a token on first use and keeps it for ever. */
-const StaticToken = Layer.effect(
-  HttpClient.HttpClient,
-  Effect.gen(function*() {
-    const http = yield* HttpClient.HttpClient
-    // a failed fetch is a defect: the naive client has no error handling either
-    const token = yield* Effect.cached(Effect.orDie(Effect.provideService(fetchToken, HttpClient.HttpClient, http)))
-    return HttpClient.mapRequestEffect(
-      http,
-      (request) => Effect.map(token, (t) => HttpClientRequest.bearerToken(request, Redacted.value(t.token)))
-    )
-  })
-)
+import { Grantflow, GrantflowUser, KeepsFirstRefreshToken, StaticToken, userServer } from "./integrations.js"
 
 /** What went over the wire, each token value replaced by its order of appearance: what a replay must reproduce. */
 const wire = (run: Scenario.Run) => {

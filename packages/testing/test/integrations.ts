@@ -1,15 +1,38 @@
 /**
- * A user's connection for scenario runs: a client that may refresh, the
- * user's (re-)login as the server's `grant`, and grantflow keeping the
- * rotated refresh token in a TokenStore on the run's disk.
+ * Integrations the scenario tests run: grantflow on client credentials, a
+ * client that never refreshes, and a user's connection (a client that may
+ * refresh, the user's (re-)login as the server's `grant`, and grantflow
+ * keeping the rotated refresh token in a TokenStore on the run's disk).
  */
-import type { HttpClient } from "@effect/platform"
+import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { AccessToken, BearerAuth, ClientAuth, Grant, TokenProvider, TokenStore } from "@grantflow/core"
 import { Effect, Layer, Option, Redacted } from "effect"
 import * as AuthServer from "../src/AuthServer.js"
 import * as Scenario from "../src/Scenario.js"
 
-const tokenUrl = "http://127.0.0.1/token"
+export const tokenUrl = "http://127.0.0.1/token"
+export const secret = Redacted.make(Scenario.clientSecret)
+export const fetchToken = Grant.clientCredentials({
+  tokenUrl,
+  auth: ClientAuth.clientSecretBasic(Scenario.clientId, secret)
+})
+
+/** grantflow as documented: the token provider and the decorator, as layers. */
+export const Grantflow = BearerAuth.layer().pipe(Layer.provide(TokenProvider.layer(fetchToken)))
+
+export const withBearer = (request: HttpClientRequest.HttpClientRequest, token: AccessToken.AccessToken) =>
+  HttpClientRequest.bearerToken(request, Redacted.value(token.token))
+
+/** Gets a token on first use and keeps it for ever. */
+export const StaticToken = Layer.effect(
+  HttpClient.HttpClient,
+  Effect.gen(function*() {
+    const http = yield* HttpClient.HttpClient
+    // a failed fetch is a defect: the naive client has no error handling either
+    const token = yield* Effect.cached(Effect.orDie(Effect.provideService(fetchToken, HttpClient.HttpClient, http)))
+    return HttpClient.mapRequestEffect(http, (request) => Effect.map(token, (t) => withBearer(request, t)))
+  })
+)
 
 /** A user's connection: refresh tokens rotate, and reuse revokes the whole family. */
 export const userServer = {
@@ -20,7 +43,7 @@ export const userServer = {
   }]
 }
 
-export const userAuth = ClientAuth.clientSecretBasic(Scenario.clientId, Redacted.make(Scenario.clientSecret))
+export const userAuth = ClientAuth.clientSecretBasic(Scenario.clientId, secret)
 
 /** The user logs in (again): the tokens a completed authorization gives. */
 export const login = Effect.flatMap(AuthServer.AuthServer, (server) => server.grant(Scenario.clientId)).pipe(
