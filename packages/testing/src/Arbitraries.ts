@@ -11,9 +11,9 @@
  * @since 0.1.0
  */
 import { FastCheck } from "effect"
-import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as AuthServer from "./AuthServer.js"
+import { Step } from "./internal/steps.js"
 import type * as Scenario from "./Scenario.js"
 
 /**
@@ -383,7 +383,6 @@ export interface TimelineOptions {
   readonly weights?: { readonly [Tag in Scenario.Step["_tag"]]?: number | undefined } | undefined
 }
 
-const Step = Data.taggedEnum<Scenario.Step>()
 
 const defaultWeights: { readonly [Tag in Scenario.Step["_tag"]]: number } = {
   Call: 10,

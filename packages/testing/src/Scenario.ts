@@ -35,6 +35,7 @@ import type * as Redacted from "effect/Redacted"
 import * as Arbitraries from "./Arbitraries.js"
 import type * as AuthServer from "./AuthServer.js"
 import * as internal from "./internal/scenario.js"
+import * as Steps from "./internal/steps.js"
 import type * as Invariants from "./Invariants.js"
 
 /**
@@ -81,7 +82,6 @@ export type Step = Data.TaggedEnum<{
   Restart: {}
 }>
 
-const Step = Data.taggedEnum<Step>()
 
 /**
  * A step of `requests` concurrent API calls.
@@ -95,7 +95,7 @@ const Step = Data.taggedEnum<Step>()
  * const burst = Scenario.Call({ requests: 10 })
  * ```
  */
-export const Call = Step.Call
+export const Call = Steps.Step.Call
 
 /**
  * A step that moves the run's clock.
@@ -109,7 +109,7 @@ export const Call = Step.Call
  * const later = Scenario.Advance({ duration: "55 minutes" })
  * ```
  */
-export const Advance = Step.Advance
+export const Advance = Steps.Step.Advance
 
 /**
  * A step that scripts a fault for the next `times` token requests.
@@ -123,7 +123,7 @@ export const Advance = Step.Advance
  * const outage = Scenario.Fail({ fault: AuthServer.Status({ status: 503, retryAfter: "10 seconds" }), times: 3 })
  * ```
  */
-export const Fail = Step.Fail
+export const Fail = Steps.Step.Fail
 
 /**
  * A step that scripts a fault for the next `times` requests to the protected
@@ -138,7 +138,7 @@ export const Fail = Step.Fail
  * const spurious401 = Scenario.FailApi({ fault: AuthServer.Status({ status: 401 }), times: 1 })
  * ```
  */
-export const FailApi = Step.FailApi
+export const FailApi = Steps.Step.FailApi
 
 /**
  * A step that revokes the token the client last sent to the API.
@@ -152,7 +152,7 @@ export const FailApi = Step.FailApi
  * const revoked = Scenario.Revoke()
  * ```
  */
-export const Revoke = Step.Revoke
+export const Revoke = Steps.Step.Revoke
 
 /**
  * A step that revokes every token issued so far.
@@ -166,7 +166,7 @@ export const Revoke = Step.Revoke
  * const allRevoked = Scenario.RevokeAll()
  * ```
  */
-export const RevokeAll = Step.RevokeAll
+export const RevokeAll = Steps.Step.RevokeAll
 
 /**
  * A step that changes the lifetime of the tokens issued from now on.
@@ -180,7 +180,7 @@ export const RevokeAll = Step.RevokeAll
  * const shortLived = Scenario.SetTokenLifetime({ lifetime: "30 seconds" })
  * ```
  */
-export const SetTokenLifetime = Step.SetTokenLifetime
+export const SetTokenLifetime = Steps.Step.SetTokenLifetime
 
 /**
  * A step that restarts the client: a new scope, an empty cache.
@@ -194,7 +194,7 @@ export const SetTokenLifetime = Step.SetTokenLifetime
  * const restarted = Scenario.Restart()
  * ```
  */
-export const Restart = Step.Restart
+export const Restart = Steps.Step.Restart
 
 /**
  * What one run does: the lifetime of the tokens the server issues at first,

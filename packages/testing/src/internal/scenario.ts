@@ -4,7 +4,6 @@ import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import { FastCheck } from "effect"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
-import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Encoding from "effect/Encoding"
@@ -25,6 +24,7 @@ import type * as Scenario from "../Scenario.js"
 import * as InMemoryClient from "./inMemoryClient.js"
 import { time } from "./invariants.js"
 import * as Recorder from "./recorder.js"
+import { Step } from "./steps.js"
 import * as VirtualClock from "./virtualClock.js"
 
 /** @internal */
@@ -291,8 +291,6 @@ export const check = <E, RIn extends Scenario.Services, F>(
       violations: failure.violations
     }))
   })
-
-const Step = Data.taggedEnum<Scenario.Step>()
 
 /** Adjacent clock advances as one: the same instants reached, fewer steps. */
 const mergeAdvances = (steps: ReadonlyArray<Scenario.Step>): ReadonlyArray<Scenario.Step> =>
