@@ -1,11 +1,20 @@
 // @ts-check
 import js from "@eslint/js"
+import regexp from "eslint-plugin-regexp"
 import tseslint from "typescript-eslint"
 
 export default tseslint.config(
   { ignores: ["**/dist/**", "**/.tsbuild/**", "**/node_modules/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  regexp.configs["flat/recommended"],
+  {
+    // Every pattern runs on bytes from servers, headers and files: none may backtrack super-linearly.
+    rules: {
+      "regexp/no-super-linear-backtracking": "error",
+      "regexp/no-super-linear-move": "error"
+    }
+  },
   {
     rules: {
       // Effect code yields from generators that may not yield, and uses namespaces and `{}` in type-level code

@@ -38,7 +38,7 @@ for (const pkg of readdirSync("packages")) {
       if (!doc.includes("@since")) problems.push(`${path}:${i + 1}: ${name} has no @since`)
       if (!doc.includes("@category")) problems.push(`${path}:${i + 1}: ${name} has no @category`)
       const callable = kind === "function" ||
-        (kind === "const" && /=\s*(?:<[^>]*>)?\s*\(|: \{?\s*\(|=\s*\w+\.\w+\(|= internal\./.test(line + (lines[i + 1] ?? "")))
+        (kind === "const" && /=\s*(?:<[^>]*>\s*)?\(|: \{?\s*\(|=\s*\w+\.\w+\(|= internal\./.test(line + (lines[i + 1] ?? "")))
       if (callable && !doc.includes("@example")) problems.push(`${path}:${i + 1}: ${name} has no @example`)
     })
   }

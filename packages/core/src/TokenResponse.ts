@@ -75,7 +75,7 @@ const AccessTokenValue = Schema.transformOrFail(Schema.String, Schema.RedactedFr
   encode: (token) => ParseResult.succeed(Redacted.value(token))
 }).annotations({ message: fieldMessage("is not a string") })
 
-const numeric = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i
+const numeric = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i
 
 const Seconds = Schema.transformOrFail(Schema.Union(Schema.Number, Schema.String), Schema.Number, {
   strict: true,
@@ -462,7 +462,7 @@ const mediaType = (contentType: string | undefined): string =>
 const isJsonType = (type: string): boolean => type === "application/json" || type.endsWith("+json")
 
 // `key=value&key=value` with nothing that suggests prose or markup.
-const looksLikeForm = /^[\w.~-]+=[^\s<>]*(?:&[\w.~-]+=[^\s<>]*)*$/
+const looksLikeForm = /^[\w.~-]+=[^\s<>]*$/
 
 const parseForm = (text: string): Record<string, string> => Object.fromEntries(new URLSearchParams(text))
 

@@ -4,8 +4,8 @@ import { Effect, Either, Exit, Inspectable, Option, Redacted } from "effect"
 import * as AuthorizationCode from "../src/AuthorizationCode.js"
 import * as ClientAuth from "../src/ClientAuth.js"
 
-const unreserved = /^[A-Za-z0-9\-._~]+$/
-const base64Url = /^[A-Za-z0-9_-]+$/
+const unreserved = /^[\w\-.~]+$/
+const base64Url = /^[\w-]+$/
 
 const startOptions: AuthorizationCode.StartOptions = {
   authorizeUrl: "https://auth.example.com/authorize",

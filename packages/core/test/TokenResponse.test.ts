@@ -272,7 +272,7 @@ describe("TokenResponse.decode", () => {
   })
 
   it("never shows the access token in an error, whatever else is wrong (property)", () => {
-    const secret = FastCheck.stringMatching(/^[A-Za-z0-9._~+/-]{1,40}$/).map((s) => `tok_${s}`)
+    const secret = FastCheck.stringMatching(/^[\w.~+/-]{1,40}$/).map((s) => `tok_${s}`)
     const bad = FastCheck.constantFrom<Record<string, unknown>>(
       { expires_in: -5 },
       { expires_in: "soon" },
@@ -374,7 +374,7 @@ describe("TokenResponse.parseBody", () => {
   })
 
   it("no body excerpt ever contains a token assigned in it (property)", () => {
-    const secret = FastCheck.stringMatching(/^[A-Za-z0-9_-]{1,60}$/).map((s) => `tk${s}`)
+    const secret = FastCheck.stringMatching(/^[\w-]{1,60}$/).map((s) => `tk${s}`)
     const layout = FastCheck.constantFrom(
       (v: string) => `{"access_token": "${v}", oops`,
       (v: string) => `<p>refresh_token=${v}</p> failed`,

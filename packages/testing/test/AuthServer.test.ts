@@ -81,7 +81,7 @@ describe("AuthServer", () => {
         assert.strictEqual(response.headers["cache-control"], "no-store")
         assert.match(response.headers["content-type"] ?? "", /^application\/json/)
         const json = yield* body<TokenBody>(response)
-        assert.match(json.access_token, /^[A-Za-z0-9_-]{43}$/)
+        assert.match(json.access_token, /^[\w-]{43}$/)
         assert.strictEqual(json.token_type, "Bearer")
         assert.strictEqual(json.expires_in, 600)
         assert.strictEqual(json.scope, "crm.read crm.write")

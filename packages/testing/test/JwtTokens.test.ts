@@ -60,7 +60,7 @@ describe("JWT access tokens (RFC 9068)", () => {
           client_id: "crm",
           scope: "crm.read"
         })
-        assert.match(jti ?? "", /^[A-Za-z0-9_-]{43}$/)
+        assert.match(jti ?? "", /^[\w-]{43}$/)
         assert.notStrictEqual((yield* verify(yield* issue())).payload.jti, jti)
 
         assert.strictEqual(yield* apiStatus(token), 200)
@@ -135,7 +135,7 @@ describe("JWT access tokens (RFC 9068)", () => {
         assert.deepStrictEqual(yield* server.jwks, { keys: [] })
         const exit = yield* Effect.exit(server.rotateSigningKey)
         assert.isTrue(Exit.isFailure(exit) && exit.cause._tag === "Die")
-        assert.match(yield* issue(), /^[A-Za-z0-9_-]{43}$/)
+        assert.match(yield* issue(), /^[\w-]{43}$/)
       })
     ))
 })

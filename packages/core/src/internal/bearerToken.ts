@@ -17,7 +17,7 @@ const none: Presented = { _tag: "None" }
 const invalid = (description: string): Presented => ({ _tag: "Invalid", description })
 
 // RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token
-const b64token = /^[A-Za-z0-9\-._~+/]+=*$/
+const b64token = /^[\w\-.~+/]+=*$/
 
 /**
  * Reads an `Authorization` header value. Another scheme (`Basic …`) is no

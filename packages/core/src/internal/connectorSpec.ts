@@ -27,7 +27,7 @@ const oneOf = <const L extends ReadonlyArray<string>>(...literals: L) =>
 
 const Text = Schema.String.pipe(Schema.minLength(1, { message: () => "is empty" }))
 
-const fieldName = /^[A-Za-z_][A-Za-z0-9_]*$/
+const fieldName = /^[A-Z_]\w*$/i
 
 const Status = Schema.Int.pipe(
   Schema.between(100, 599, { message: () => "is not an HTTP status (a whole number from 100 to 599)" })

@@ -15,7 +15,7 @@ const secretAssignment =
 
 // Opaque tokens, JWTs and base64 blobs; ordinary words and URLs are shorter or
 // broken up by other characters.
-const tokenLike = /[A-Za-z0-9\-._~+/]{16,}=*/g
+const tokenLike = /[\w\-.~+/]{16,}=*/g
 
 const truncate = (text: string, max: number): string => text.length <= max ? text : `${text.slice(0, max - 1)}…`
 

@@ -154,7 +154,7 @@ const joseVerify = async (token: string, getKey: Jose.JWTVerifyGetKey, options: 
   }
 }
 
-const base64Url = /^[A-Za-z0-9_-]*$/
+const base64Url = /^[\w-]*$/
 
 /**
  * A compact JWS whose three parts are base64url exactly as an encoder

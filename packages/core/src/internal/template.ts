@@ -22,7 +22,7 @@ export interface Template {
 }
 
 // a config field (`CLIENT_ID`), a built-in (`redirect_url`) or a dotted one (`oauth.refresh_token`)
-const variableName = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/
+const variableName = /^[A-Z_]\w*(?:\.[A-Z_]\w*)*$/i
 
 /**
  * Parses `{{ name }}` variables out of a string (spaces inside the braces are

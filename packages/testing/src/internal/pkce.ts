@@ -8,7 +8,7 @@ export type Method = "S256" | "plain"
 export const isMethod = (method: string): method is Method => method === "S256" || method === "plain"
 
 /** A verifier, or a challenge: 43 to 128 unreserved characters (RFC 7636 §4.1, §4.2). @internal */
-export const isWellFormed = (value: string): boolean => /^[A-Za-z0-9._~-]{43,128}$/.test(value)
+export const isWellFormed = (value: string): boolean => /^[\w.~-]{43,128}$/.test(value)
 
 /** The challenge of `verifier` under `method`. @internal */
 export const challengeOf = (verifier: string, method: Method): Effect.Effect<string> =>
