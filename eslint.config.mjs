@@ -3,14 +3,38 @@ import js from "@eslint/js"
 import regexp from "eslint-plugin-regexp"
 import tseslint from "typescript-eslint"
 
+// A disable comment must say why: `// eslint-disable-next-line rule -- the reason`.
+const directivesWithReasons = {
+  rules: {
+    "require-reason": {
+      meta: { type: "problem", schema: [] },
+      create: (context) => ({
+        Program: () => {
+          for (const comment of context.sourceCode.getAllComments()) {
+            const text = comment.value.trim()
+            if (!/^eslint-(?:disable|enable)/.test(text)) continue
+            const reason = text.split(" -- ")[1]
+            if (reason === undefined || reason.trim() === "") {
+              context.report({ loc: comment.loc, message: "An eslint directive needs a reason after ' -- '." })
+            }
+          }
+        }
+      })
+    }
+  }
+}
+
 export default tseslint.config(
   { ignores: ["**/dist/**", "**/.tsbuild/**", "**/node_modules/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   regexp.configs["flat/recommended"],
   {
+    linterOptions: { reportUnusedDisableDirectives: "error" },
+    plugins: { directives: directivesWithReasons },
     // Every pattern runs on bytes from servers, headers and files: none may backtrack super-linearly.
     rules: {
+      "directives/require-reason": "error",
       "regexp/no-super-linear-backtracking": "error",
       "regexp/no-super-linear-move": "error"
     }

@@ -52,7 +52,7 @@ export const unsafeRandomToken = (bytes = 32): string => base64Url(crypto.getRan
 export const base64Url = (bytes: Uint8Array): string => {
   let binary = ""
   for (const byte of bytes) binary += String.fromCharCode(byte)
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/={1,2}$/, "")
 }
 
 /**

@@ -6,6 +6,7 @@ import * as Faults from "./faults.js"
 import { type Note, pathOf } from "./journal.js"
 import { json, methodNotAllowed, realm } from "./responses.js"
 import type { State, TokenStatus } from "./state.js"
+import { withoutTrailingSlashes } from "./text.js"
 
 type Response = HttpServerResponse.HttpServerResponse
 
@@ -49,7 +50,7 @@ const insufficientScope = (required: ReadonlyArray<string>) => {
 const requiredScopes = (options: AuthServer.Options, path: string): ReadonlyArray<string> => {
   let best: [string, ReadonlyArray<string>] | undefined
   for (const [route, scopes] of Object.entries(options.apiScopes ?? {})) {
-    const base = route.replace(/\/+$/, "")
+    const base = withoutTrailingSlashes(route)
     const under = path === base || path.startsWith(`${base}/`)
     if (under && (best === undefined || base.length > best[0].length)) best = [base, scopes]
   }

@@ -66,8 +66,8 @@ export const authenticate = (
 
   let credentials: Credentials
   if (authorization !== undefined) {
-    const basic = /^basic\s+(.*)$/is.exec(authorization)
-    const decoded = basic === null ? Option.none() : decodeBasic(basic[1]!)
+    // the scheme, then whitespace; decodeBasic trims the rest
+    const decoded = /^basic\s/i.test(authorization) ? decodeBasic(authorization.slice(6)) : Option.none()
     if (Option.isNone(decoded)) return invalidClient("The Authorization header is not valid Basic credentials")
     if (bodySecret !== undefined || (bodyId !== undefined && bodyId !== decoded.value.clientId)) {
       return Either.left(oauthError(400, "invalid_request", "The client used more than one authentication method"))

@@ -16,7 +16,7 @@ export const read = (
   request: HttpServerRequest.HttpServerRequest
 ): Effect.Effect<Form, HttpServerResponse.HttpServerResponse> => {
   const contentType = request.headers["content-type"] ?? ""
-  if (!/^application\/x-www-form-urlencoded\s*(;|$)/i.test(contentType)) {
+  if (!/^application\/x-www-form-urlencoded\s*(?:;|$)/i.test(contentType)) {
     return Effect.fail(
       oauthError(400, "invalid_request", "The request body must be application/x-www-form-urlencoded")
     )

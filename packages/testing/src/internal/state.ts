@@ -11,6 +11,7 @@ import * as DeviceCodes from "./deviceCodes.js"
 import * as Faults from "./faults.js"
 import * as Jwt from "./jwt.js"
 import * as RefreshFamilies from "./refreshFamilies.js"
+import { withoutTrailingSlashes } from "./text.js"
 
 /** @internal */
 export interface Client {
@@ -92,7 +93,7 @@ export const make = (options: AuthServer.Options): Effect.Effect<State> =>
       redirectUris: client.redirectUris ?? [],
       jwks: client.jwks
     }]))
-    const issuer = (options.issuer ?? "http://127.0.0.1").replace(/\/+$/, "")
+    const issuer = withoutTrailingSlashes(options.issuer ?? "http://127.0.0.1")
     const accessTokens = yield* Jwt.make(options, issuer)
     const assertions = yield* ClientAssertion.makeSeen
     const lifetime = yield* Ref.make(Duration.decode(options.tokenLifetime ?? "1 hour"))
