@@ -22,21 +22,35 @@ import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as ParseResult from "effect/ParseResult"
+import * as Predicate from "effect/Predicate"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as ClientAuth from "./ClientAuth.js"
 import * as assertion from "./internal/assertion.js"
+import * as json from "./internal/json.js"
+import * as parseIssue from "./internal/parseIssue.js"
+import * as printable from "./internal/printable.js"
 import * as tokenRequest from "./internal/tokenRequest.js"
+import * as valueCount from "./internal/valueCount.js"
 import * as TokenError from "./TokenError.js"
 
+// Fixed messages: Schema's own quote the value received, which is the
+// server's text, of any size.
+const Text = Schema.String.annotations({ message: () => ({ message: "is not a string", override: true }) })
+
+// A declaration, not `Schema.Array`: one loop instead of a schema step per element.
+const Texts = Schema.declare(
+  (value): value is ReadonlyArray<string> => Array.isArray(value) && value.every(Predicate.isString),
+  { message: () => ({ message: "is not an array of strings", override: true }) }
+)
+
+const Flag = Schema.Boolean.annotations({ message: () => ({ message: "is not a boolean", override: true }) })
+
 const endpoint = (key: string) =>
-  Schema.optionalWith(Schema.String, { as: "Option", nullable: true }).pipe(Schema.fromKey(key))
+  Schema.optionalWith(Text, { as: "Option", nullable: true }).pipe(Schema.fromKey(key))
 
 const list = (key: string, fallback: ReadonlyArray<string>) =>
-  Schema.optionalWith(Schema.Array(Schema.String), { default: () => fallback, nullable: true }).pipe(
-    Schema.fromKey(key)
-  )
+  Schema.optionalWith(Texts, { default: () => fallback, nullable: true }).pipe(Schema.fromKey(key))
 
 /**
  * Authorization server metadata (RFC 8414 §2, with RFC 7009's revocation,
@@ -46,7 +60,8 @@ const list = (key: string, fallback: ReadonlyArray<string>) =>
  * defaults RFC 8414 states (`grant_types_supported`:
  * `authorization_code`, `implicit`; the auth methods: `client_secret_basic`;
  * `code_challenge_methods_supported`: none, i.e. no PKCE). Unknown fields are
- * ignored.
+ * ignored. A field of the wrong type fails with a message that names the
+ * expected type and never quotes the value.
  *
  * @since 0.1.0
  * @category schemas
@@ -63,7 +78,7 @@ const list = (key: string, fallback: ReadonlyArray<string>) =>
  * ```
  */
 export class Metadata extends Schema.Class<Metadata>("@grantflow/core/Discovery/Metadata")({
-  issuer: Schema.String,
+  issuer: Text,
   authorizationEndpoint: endpoint("authorization_endpoint"),
   tokenEndpoint: endpoint("token_endpoint"),
   jwksUri: endpoint("jwks_uri"),
@@ -80,7 +95,7 @@ export class Metadata extends Schema.Class<Metadata>("@grantflow/core/Discovery/
   tokenEndpointAuthSigningAlgValuesSupported: list("token_endpoint_auth_signing_alg_values_supported", []),
   revocationEndpointAuthMethodsSupported: list("revocation_endpoint_auth_methods_supported", ["client_secret_basic"]),
   codeChallengeMethodsSupported: list("code_challenge_methods_supported", []),
-  authorizationResponseIssParameterSupported: Schema.optionalWith(Schema.Boolean, { default: () => false, nullable: true })
+  authorizationResponseIssParameterSupported: Schema.optionalWith(Flag, { default: () => false, nullable: true })
     .pipe(Schema.fromKey("authorization_response_iss_parameter_supported"))
 }) {}
 
@@ -173,8 +188,10 @@ export class MetadataUnavailable extends Data.TaggedError("MetadataUnavailable")
 }
 
 /**
- * The metadata document is not usable: it is not a JSON object, or `field`
- * has the wrong type (`reason` says how).
+ * The metadata document is not usable: it is not a JSON object (or nests
+ * deeper than 64 levels, or holds more than 20,000 values), or `field` has
+ * the wrong type (`reason` says how;
+ * it never quotes the document).
  *
  * @since 0.1.0
  * @category errors
@@ -185,7 +202,7 @@ export class MetadataUnavailable extends Data.TaggedError("MetadataUnavailable")
  * const error = new Discovery.MalformedMetadata({
  *   url: "https://auth.example.com/.well-known/openid-configuration",
  *   field: "token_endpoint",
- *   reason: "Expected string, actual 42"
+ *   reason: "is not a string"
  * })
  * ```
  */
@@ -242,8 +259,8 @@ export class IssuerMismatch extends Data.TaggedError("IssuerMismatch")<{
   }
 
   override get message(): string {
-    return `the metadata document names the issuer ${JSON.stringify(this.received)}, not ` +
-      `${JSON.stringify(this.expected)}; its endpoints were not used — check the configured issuer (exact spelling, ` +
+    return `the metadata document names the issuer "${printable.text(this.received)}", not ` +
+      `"${printable.text(this.expected)}"; its endpoints were not used — check the configured issuer (exact spelling, ` +
       "trailing slash included)"
   }
 }
@@ -295,12 +312,18 @@ const checkIssuer = (issuer: string, allowInsecure: boolean): Either.Either<URL,
  * OpenID Connect Discovery §4 appends it to the issuer.
  */
 const documentUrls = (issuer: URL): readonly [string, string] => {
-  const path = issuer.pathname.replace(/\/+$/, "")
+  // a backwards scan: `/\/+$/` is quadratic on a long run of slashes followed by anything else
+  let end = issuer.pathname.length
+  while (end > 0 && issuer.pathname.charCodeAt(end - 1) === 0x2f) end--
+  const path = issuer.pathname.slice(0, end)
   return [
     `${issuer.origin}/.well-known/oauth-authorization-server${path}`,
     `${issuer.origin}${path}/.well-known/openid-configuration`
   ]
 }
+
+// A large provider's document holds a few hundred values.
+const maxValues = 20_000
 
 const decodeMetadata = Schema.decodeUnknownEither(Metadata, { errors: "first", onExcessProperty: "ignore" })
 
@@ -334,21 +357,25 @@ const parse = (url: string, document: Document): Either.Either<Metadata, Metadat
       new MalformedMetadata({ url, field: "body", reason: `is larger than ${tokenRequest.maxBodyBytes / 1024 / 1024} MiB` })
     )
   }
-  let json: unknown
-  try {
-    json = JSON.parse(document.body.value)
-  } catch {
-    return Either.left(new MalformedMetadata({ url, field: "body", reason: "is not JSON" }))
+  if (valueCount.textExceeds(document.body.value, maxValues)) {
+    return Either.left(new MalformedMetadata({ url, field: "body", reason: `holds more than ${maxValues} values` }))
   }
-  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+  // bounded depth: decoding recurses into the document
+  const parsed = json.parse(document.body.value)
+  if (Either.isLeft(parsed)) {
+    return Either.left(new MalformedMetadata({ url, field: "body", reason: json.describeFailure(parsed.left) }))
+  }
+  const body = parsed.right
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
     return Either.left(new MalformedMetadata({ url, field: "body", reason: "is not a JSON object" }))
   }
-  return Either.mapLeft(decodeMetadata(json), (error) => {
-    const [issue] = ParseResult.ArrayFormatter.formatErrorSync(error)
+  return Either.mapLeft(decodeMetadata(body), (error) => {
+    // not Schema's formatters: they render the value received
+    const problem = parseIssue.first(error.issue)
     return new MalformedMetadata({
       url,
-      field: issue === undefined || issue.path.length === 0 ? "body" : String(issue.path[0]),
-      reason: issue?.message ?? "is invalid"
+      field: problem.path.length === 0 ? "body" : String(problem.path[0]),
+      reason: problem.message ?? "is invalid"
     })
   })
 }

@@ -482,10 +482,13 @@ export interface DeviceCodeOptions<E = never, R = never> extends CommonOptions {
  *
  * 1. requests a device code from `deviceAuthorizationUrl`, with the scopes,
  *    the audience and the extra parameters (a failure is a
- *    {@link TokenError.DeviceAuthorizationFailed});
+ *    {@link TokenError.DeviceAuthorizationFailed}, and so is a user code or
+ *    verification URI that holds a control character: they are shown to the
+ *    user);
  * 2. hands the user code to `onUserCode`;
  * 3. polls the token endpoint, first one interval after the code was shown,
- *    at the server's `interval` (default 5 seconds): on
+ *    at the server's `interval` (default 5 seconds; never less than 1
+ *    second, whatever the server says, `0` included): on
  *    `authorization_pending` it goes on, on `slow_down` it waits 5 seconds
  *    longer from then on, and when the endpoint is briefly unavailable it
  *    doubles the wait;

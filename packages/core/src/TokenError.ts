@@ -3,7 +3,10 @@
  *
  * Every error says what happened and what to do about it, keeps its `cause`,
  * tells whether trying again can help (`retryable`), and never contains a
- * client secret, an access token or a refresh token.
+ * client secret, an access token or a refresh token. Text from the server
+ * (an OAuth `error`, its description, a field name) appears in a message with
+ * its control characters escaped (`\n`, `\u001b`) and cut to 200 characters;
+ * the fields themselves keep it as it was received.
  *
  * @since 0.1.0
  */
@@ -11,6 +14,7 @@ import * as Data from "effect/Data"
 import type * as Duration from "effect/Duration"
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
+import * as printable from "./internal/printable.js"
 
 /**
  * HTTP statuses after which a token request may be sent again:
@@ -100,7 +104,6 @@ export class OAuthError extends Data.TaggedError("OAuthError")<{
   }
 
   override get message(): string {
-    const description = Option.match(this.description, { onNone: () => "", onSome: (d) => `: ${d}` })
     const advice = this.retryable
       ? "the server may recover; the request can be retried"
       : this.error === "invalid_grant"
@@ -108,7 +111,7 @@ export class OAuthError extends Data.TaggedError("OAuthError")<{
       : this.error === "invalid_client" || this.error === "unauthorized_client"
       ? "check the client id, the client secret and the client authentication method"
       : "check the token request parameters"
-    return `the token endpoint answered HTTP ${this.status} with OAuth error "${this.error}"${description} (${advice})`
+    return `${whatHappened(this)} (${advice})`
   }
 }
 
@@ -156,6 +159,9 @@ export class TokenEndpointUnavailable extends Data.TaggedError("TokenEndpointUna
         return "the token endpoint did not answer in time; the request can be retried"
       case "Status": {
         const status = Option.getOrElse(this.status, () => 0)
+        if (isRedirect(this.status)) {
+          return `${redirected("the token endpoint", status)}; set the URL to the endpoint's final address`
+        }
         return `the token endpoint answered HTTP ${status} without an OAuth error body` +
           (this.retryable ? "; the request can be retried" : "; check the token URL")
       }
@@ -200,8 +206,8 @@ export class MalformedTokenResponse extends Data.TaggedError("MalformedTokenResp
   }
 
   override get message(): string {
-    const excerpt = this.excerpt === "" ? "" : ` (received: ${this.excerpt})`
-    return `the token endpoint answered HTTP ${this.status}, but \`${this.field}\` ${this.reason}${excerpt}; ` +
+    const excerpt = this.excerpt === "" ? "" : ` (received: ${printable.text(this.excerpt)})`
+    return `${whatHappened(this)}${excerpt}; ` +
       "the server does not follow RFC 6749 §5.1 here — report it or describe the quirk to grantflow"
   }
 }
@@ -274,7 +280,10 @@ export class ReauthorizationRequired extends Data.TaggedError("ReauthorizationRe
   }
 
   override get message(): string {
-    const description = Option.match(this.cause.description, { onNone: () => "", onSome: (d) => ` (${d})` })
+    const description = Option.match(this.cause.description, {
+      onNone: () => "",
+      onSome: (d) => ` (${printable.text(d)})`
+    })
     return `the refresh token was refused with "invalid_grant"${description}: it expired, was revoked or was ` +
       "already used; the user must authorize again"
   }
@@ -317,24 +326,36 @@ export class RefreshTokenNotSaved extends Data.TaggedError("RefreshTokenNotSaved
   }
 }
 
-// What went wrong, without the advice to retry that the cause's own message may give.
+// What went wrong, without the advice to retry that the cause's own message
+// may give. Every piece of text that may come from the server goes through
+// `printable.text`: a raw newline or escape sequence would forge log lines.
+// 0: a browser's fetch hides a redirect's status
+const isRedirect = (status: Option.Option<number>): boolean =>
+  Option.exists(status, (code) => code === 0 || (code >= 300 && code < 400))
+
+const redirected = (endpoint: string, status: number): string =>
+  `${endpoint} answered with a redirect (HTTP ${status}), which is not followed: the request carries client credentials`
+
 const whatHappened = (
   error: OAuthError | TokenEndpointUnavailable | MalformedTokenResponse,
   endpoint = "the token endpoint"
 ): string => {
   switch (error._tag) {
     case "OAuthError": {
-      const description = Option.match(error.description, { onNone: () => "", onSome: (d) => `: ${d}` })
-      return `${endpoint} answered HTTP ${error.status} with OAuth error "${error.error}"${description}`
+      const description = Option.match(error.description, { onNone: () => "", onSome: (d) => `: ${printable.text(d)}` })
+      return `${endpoint} answered HTTP ${error.status} with OAuth error "${printable.text(error.error)}"${description}`
     }
     case "TokenEndpointUnavailable":
       return error.reason === "Transport"
         ? `${endpoint} could not be reached`
         : error.reason === "Timeout"
         ? `${endpoint} did not answer in time`
+        : isRedirect(error.status)
+        ? redirected(endpoint, Option.getOrElse(error.status, () => 0))
         : `${endpoint} answered HTTP ${Option.getOrElse(error.status, () => 0)} without an OAuth error body`
     case "MalformedTokenResponse":
-      return `${endpoint} answered HTTP ${error.status}, but \`${error.field}\` ${error.reason}`
+      return `${endpoint} answered HTTP ${error.status}, but \`${printable.text(error.field)}\` ` +
+        printable.text(error.reason)
   }
 }
 

@@ -17,8 +17,13 @@ import * as ParseResult from "effect/ParseResult"
 import * as Predicate from "effect/Predicate"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import type * as AST from "effect/SchemaAST"
 import * as AccessToken from "./AccessToken.js"
 import * as excerpt from "./internal/excerpt.js"
+import * as json from "./internal/json.js"
+import * as parseIssue from "./internal/parseIssue.js"
+import * as printable from "./internal/printable.js"
+import * as valueCount from "./internal/valueCount.js"
 import * as TokenError from "./TokenError.js"
 
 /**
@@ -54,6 +59,52 @@ export const defaultLifetime: Duration.Duration = Duration.minutes(5)
  */
 export const defaultMaxLifetime: Duration.Duration = Duration.days(365)
 
+/**
+ * The shortest lifetime a token is believed to have, 1 second: a positive
+ * `expires_in` below it (`0.0004`), or an absolute expiry already past, is
+ * read as 1 second. Taken at its word, such a lifetime would make every API
+ * call wait for a new token; one second bounds the token requests to about
+ * one a second, and a token that really died sooner is refused by the API and
+ * replaced as usual. (`0` is not floored: it means "no lifetime stated", and
+ * the default lifetime applies.)
+ *
+ * @since 0.1.0
+ * @category constants
+ * @example
+ * ```ts
+ * import { TokenResponse } from "@grantflow/core"
+ * import { Duration } from "effect"
+ *
+ * Duration.toMillis(TokenResponse.minLifetime) // 1000
+ * ```
+ */
+export const minLifetime: Duration.Duration = Duration.seconds(1)
+
+/**
+ * The longest `access_token` or `refresh_token` accepted, 16 KiB: a JWT with
+ * many claims is a few kilobytes, and a longer value does not fit in the
+ * request headers of most servers anyway.
+ *
+ * @since 0.1.0
+ * @category constants
+ * @example
+ * ```ts
+ * import { TokenResponse } from "@grantflow/core"
+ *
+ * TokenResponse.maxTokenLength // 16384
+ * ```
+ */
+export const maxTokenLength = 16 * 1024
+
+// The other fields' caps: every string is measured before it is matched.
+const maxTokenTypeLength = 128
+const maxSecondsLength = 32
+const maxScopeLength = 16 * 1024
+
+// A token response has a dozen fields; a body with more values than this is
+// refused before anything walks over them.
+const maxValues = 10_000
+
 // Decoding failures carry fixed, secret-free messages: the default ones quote
 // the value received, which for `access_token` would be the token itself.
 const innerMessage = (issue: ParseResult.ParseIssue): string | undefined =>
@@ -64,17 +115,75 @@ const fieldMessage = (fallback: string) => (issue: ParseResult.ParseIssue) => ({
   override: true
 })
 
+const tooLong = (max: number) => `is longer than ${max} characters`
+
+// RFC 6749 Appendix A: VSCHAR = %x20-7E.
+const isVisible = (text: string): boolean => {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0x20 || c > 0x7e) return false
+  }
+  return true
+}
+
+// RFC 6749 Appendix A: name-char = "-" / "." / "_" / DIGIT / ALPHA.
+const isTypeName = (text: string): boolean => {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    const ok = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x2d ||
+      c === 0x2e || c === 0x5f
+    if (!ok) return false
+  }
+  return true
+}
+
+const notVisible = "contains a character other than printable ASCII (RFC 6749 Appendix A: VSCHAR)"
+
+/**
+ * A string field, trimmed, at most `max` characters, each allowed: checked in
+ * that order, so that no scan ever runs on a long value.
+ */
+const checked = (
+  ast: AST.AST,
+  value: string,
+  max: number,
+  allowed: (text: string) => boolean,
+  notAllowed: string
+): Either.Either<string, ParseResult.ParseIssue> => {
+  const text = value.trim()
+  if (text.length > max) return ParseResult.fail(new ParseResult.Type(ast, value, tooLong(max)))
+  if (!allowed(text)) return ParseResult.fail(new ParseResult.Type(ast, value, notAllowed))
+  return ParseResult.succeed(text)
+}
+
+const checkedText = (max: number, allowed: (text: string) => boolean, notAllowed: string) =>
+  Schema.transformOrFail(Schema.String, Schema.String, {
+    strict: true,
+    decode: (value, _, ast) => checked(ast, value, max, allowed, notAllowed),
+    encode: ParseResult.succeed
+  }).annotations({ message: fieldMessage("is not a string") })
+
 const AccessTokenValue = Schema.transformOrFail(Schema.String, Schema.RedactedFromSelf(Schema.String), {
   strict: true,
-  decode: (value, _, ast) => {
-    const token = value.trim()
-    return token === ""
-      ? ParseResult.fail(new ParseResult.Type(ast, "", "is empty"))
-      : ParseResult.succeed(Redacted.make(token))
-  },
+  decode: (value, _, ast) =>
+    Either.flatMap(
+      checked(ast, value, maxTokenLength, isVisible, notVisible),
+      (token) =>
+        token === "" ? ParseResult.fail(new ParseResult.Type(ast, "", "is empty")) : ParseResult.succeed(Redacted.make(token))
+    ),
   encode: (token) => ParseResult.succeed(Redacted.value(token))
 }).annotations({ message: fieldMessage("is not a string") })
 
+const TokenType = checkedText(
+  maxTokenTypeLength,
+  isTypeName,
+  "contains a character other than letters, digits, \"-\", \".\" and \"_\" (RFC 6749 Appendix A)"
+)
+
+const RefreshTokenValue = checkedText(maxTokenLength, isVisible, notVisible)
+
+// A decimal number, unsigned or signed, with an optional fraction and
+// exponent: each part is delimited by the next, so no input backtracks.
 const numeric = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i
 
 const Seconds = Schema.transformOrFail(Schema.Union(Schema.Number, Schema.String), Schema.Number, {
@@ -83,6 +192,9 @@ const Seconds = Schema.transformOrFail(Schema.Union(Schema.Number, Schema.String
     const text = typeof value === "string" ? value.trim() : undefined
     // A blank string is read like `null`: the server has no lifetime to state.
     if (text === "") return ParseResult.succeed(0)
+    if (text !== undefined && text.length > maxSecondsLength) {
+      return ParseResult.fail(new ParseResult.Type(ast, value, tooLong(maxSecondsLength)))
+    }
     if (text !== undefined && !numeric.test(text)) {
       return ParseResult.fail(new ParseResult.Type(ast, value, "is not a number of seconds"))
     }
@@ -94,33 +206,62 @@ const Seconds = Schema.transformOrFail(Schema.Union(Schema.Number, Schema.String
   encode: ParseResult.succeed
 }).annotations({ message: fieldMessage("is not a number of seconds") })
 
-const Text = Schema.String.annotations({ message: fieldMessage("is not a string") })
+// The length of a scope string, or of an array of strings joined; `undefined`
+// for anything else. One pass that stops at the cap.
+const scopeLength = (value: unknown): number | undefined => {
+  if (typeof value === "string") return value.length
+  if (!Array.isArray(value)) return undefined
+  let length = 0
+  for (const scope of value) {
+    if (typeof scope !== "string") return undefined
+    length += scope.length + 1
+    if (length > maxScopeLength) break
+  }
+  return length
+}
 
-const ScopeValue = Schema.Union(Schema.String, Schema.Array(Schema.String)).annotations({
-  message: fieldMessage("is not a space-separated string")
-})
+// Checked by hand rather than as a union of schemas: a schema walks every
+// element of an array, however long, before the cap could apply.
+const ScopeValue = Schema.transformOrFail(Schema.Unknown, Schema.Array(Schema.String), {
+  strict: true,
+  decode: (value, _, ast) => {
+    const length = scopeLength(value)
+    if (length === undefined) return ParseResult.fail(new ParseResult.Type(ast, value, "is not a space-separated string"))
+    if (length > maxScopeLength) return ParseResult.fail(new ParseResult.Type(ast, value, tooLong(maxScopeLength)))
+    const scopes = typeof value === "string" ? value.split(/\s+/) : value as ReadonlyArray<string>
+    return ParseResult.succeed(scopes.filter((scope) => scope !== ""))
+  },
+  encode: (scopes) => ParseResult.succeed(scopes.join(" "))
+}).annotations({ message: fieldMessage("is not a space-separated string") })
 
 const Wire = Schema.Struct({
   access_token: AccessTokenValue,
-  token_type: Schema.optional(Schema.NullOr(Text)),
+  token_type: Schema.optional(Schema.NullOr(TokenType)),
   expires_in: Schema.optional(Schema.NullOr(Seconds)),
   // Some servers send an array; it is unambiguous, so it is accepted.
   scope: Schema.optional(Schema.NullOr(ScopeValue)),
-  refresh_token: Schema.optional(Schema.NullOr(Text))
+  refresh_token: Schema.optional(Schema.NullOr(RefreshTokenValue))
 })
 
 /**
  * A successful token response (RFC 6749 §5.1), decoded:
  *
- * - `access_token`: required, trimmed, not empty; `Redacted`;
+ * - `access_token`: required, trimmed, not empty, printable ASCII only
+ *   (RFC 6749's VSCHAR), at most {@link maxTokenLength} characters;
+ *   `Redacted`;
  * - `token_type`: any case of `bearer` becomes `Bearer`; missing, `null` or
- *   blank means `Bearer`; other types are kept as sent;
- * - `expires_in`: seconds as a number or a numeric string; missing, `null`,
- *   blank or `0` becomes `Option.none()`; negative or non-numeric fails;
- * - `scope`: split on whitespace; missing means `[]`;
- * - `refresh_token`: optional, `Redacted`; an empty string means absent.
+ *   blank means `Bearer`; other types are kept as sent; letters, digits,
+ *   `-`, `.` and `_` only (RFC 6749's name-char), at most 128 characters;
+ * - `expires_in`: seconds as a number or a numeric string (at most 32
+ *   characters); missing, `null`, blank or `0` becomes `Option.none()`;
+ *   negative or non-numeric fails; a tiny lifetime is kept here and floored
+ *   to {@link minLifetime} by {@link toAccessToken};
+ * - `scope`: split on whitespace, at most 16 KiB; missing means `[]`;
+ * - `refresh_token`: optional, `Redacted`; an empty string means absent;
+ *   otherwise like `access_token`.
  *
- * Unknown fields (`id_token`, vendor extensions) are ignored.
+ * Unknown fields (`id_token`, vendor extensions) are ignored. A failure names
+ * the field and never quotes its value.
  *
  * @since 0.1.0
  * @category schemas
@@ -148,14 +289,13 @@ export const Success = Schema.transform(
   {
     strict: true,
     decode: (wire) => {
-      const tokenType = wire.token_type?.trim() ?? ""
-      const refreshToken = wire.refresh_token?.trim() ?? ""
-      const scope = wire.scope ?? []
+      const tokenType = wire.token_type ?? ""
+      const refreshToken = wire.refresh_token ?? ""
       return {
         accessToken: wire.access_token,
         tokenType: tokenType === "" || tokenType.toLowerCase() === "bearer" ? "Bearer" : tokenType,
         expiresIn: Option.filter(Option.fromNullable(wire.expires_in), (seconds) => seconds > 0),
-        scopes: (typeof scope === "string" ? scope.split(/\s+/) : scope).filter((s) => s !== ""),
+        scopes: wire.scope ?? [],
         refreshToken: refreshToken === "" ? Option.none() : Option.some(Redacted.make(refreshToken))
       }
     },
@@ -163,7 +303,7 @@ export const Success = Schema.transform(
       access_token: response.accessToken,
       token_type: response.tokenType,
       expires_in: Option.getOrUndefined(response.expiresIn),
-      scope: response.scopes.join(" "),
+      scope: response.scopes,
       refresh_token: Option.getOrUndefined(Option.map(response.refreshToken, Redacted.value))
     })
   }
@@ -249,8 +389,8 @@ const rfcFields = {
 const at = (body: unknown, path: string): unknown =>
   path.split(".").reduce<unknown>((value, key) => Predicate.isRecord(value) ? value[key] : undefined, body)
 
-// The smallest lifetime, for an absolute expiry already past: the token is
-// expired, which a missing lifetime (the default 5 minutes) would hide.
+// A positive lifetime for an absolute expiry already past: a missing one would
+// get the default 5 minutes. `toAccessToken` raises it to `minLifetime`.
 const alreadyExpired = 0.001
 
 const toSeconds = (value: unknown, as: ExpiresAs, now: number): unknown => {
@@ -276,7 +416,8 @@ const toSeconds = (value: unknown, as: ExpiresAs, now: number): unknown => {
  * Rewrites a token response of the given {@link Shape} into the RFC 6749
  * §5.1 form that {@link decode} reads: each field moved from its path to its
  * RFC name, the expiry turned into seconds from `now` (epoch milliseconds;
- * an expiry already past becomes one millisecond), and the fixed `type` set.
+ * an expiry already past becomes one millisecond, which {@link toAccessToken}
+ * raises to {@link minLifetime}), and the fixed `type` set.
  * Other fields stay as they are; a body that is not an object, or carries an
  * `error`, is returned unchanged. A value that cannot be converted is left for
  * decoding to reject. Pure.
@@ -337,6 +478,8 @@ const unavailable = (status: number, retryAfter: Option.Option<Duration.Duration
 const optionalText = (value: unknown): Option.Option<string> =>
   typeof value === "string" && value.trim() !== "" ? Option.some(value) : Option.none()
 
+const tooManyValues = `holds more than ${maxValues} values`
+
 const describe = (body: unknown): string =>
   body === null ? "null" : Array.isArray(body) ? "a JSON array" : `a JSON ${typeof body}`
 
@@ -348,12 +491,18 @@ const describe = (body: unknown): string =>
  * - Otherwise a non-2xx status is a {@link TokenError.TokenEndpointUnavailable}
  *   (`reason: "Status"`).
  * - Otherwise the body is decoded with {@link Success}; the token is issued at
- *   `sentAt` and expires `expires_in` later (or the default lifetime), clamped
- *   to the maximum lifetime. A body that does not decode is a
+ *   `sentAt` and expires `expires_in` later (at least {@link minLifetime}, or
+ *   the default lifetime), clamped to the maximum lifetime. A body that does
+ *   not decode, holds more than 10,000 values or nests arrays and objects
+ *   deeper than 64 levels, is a
  *   {@link TokenError.MalformedTokenResponse} naming the field, with an excerpt
- *   that lists the fields received and never shows a token.
+ *   that lists the fields received and never shows a token: no string value
+ *   of the body appears in it.
  * - With a `shape`, a successful body is first {@link normalize}d, and a
  *   malformed field is named by its path in the shape.
+ *
+ * It never throws, whatever `body` is (it may come from a user, not from
+ * {@link parseBody}), and its work is bounded by the limits above.
  *
  * @since 0.1.0
  * @category decoding
@@ -382,6 +531,11 @@ export const decode = (
         : unavailable(status, retryAfter)
     )
   }
+  if (valueCount.valueExceeds(body, maxValues)) {
+    return Either.left(
+      isSuccessStatus(status) ? malformed(status, "body", tooManyValues, "") : unavailable(status, retryAfter)
+    )
+  }
   const error = body["error"]
   if (error !== undefined && error !== null && error !== "") {
     if (typeof error === "string") {
@@ -402,14 +556,24 @@ export const decode = (
     )
   }
   if (!isSuccessStatus(status)) return Either.left(unavailable(status, retryAfter))
+  // Decoding recurses into the body: a deep one would overflow the stack.
+  if (json.valueTooDeep(body)) {
+    return Either.left(
+      malformed(status, "body", json.describeFailure({ _tag: "TooDeep", maxDepth: json.defaultMaxDepth }), "")
+    )
+  }
   const { shape } = options
+  // where a shaped response keeps its tokens: never shown, whatever the names
+  const secretFields = shape === undefined ? [] : [shape.accessToken, shape.refreshToken].filter(Predicate.isString)
   return Either.match(decodeSuccess(shape === undefined ? body : normalize(body, shape, options.sentAt)), {
     // The ParseError is not kept as the cause: its issues hold the values
     // received, tokens included.
     onLeft: (parseError) => {
-      const [issue] = ParseResult.ArrayFormatter.formatErrorSync(parseError)
-      const field = issue !== undefined && issue.path.length > 0 ? shapedField(String(issue.path[0]), shape) : "body"
-      return Either.left(malformed(status, field, issue?.message ?? "is invalid", excerpt.fields(body, field)))
+      const problem = parseIssue.first(parseError.issue)
+      const field = problem.path.length > 0 ? shapedField(String(problem.path[0]), shape) : "body"
+      return Either.left(
+        malformed(status, field, problem.message ?? "is invalid", excerpt.fields(body, field, secretFields))
+      )
     },
     onRight: (response) => Either.right(toAccessToken(response, options))
   })
@@ -417,8 +581,8 @@ export const decode = (
 
 /**
  * Builds the access token of a decoded response: issued at `sentAt`, expiring
- * after `expires_in` (or the default lifetime), never later than the maximum
- * lifetime.
+ * after `expires_in` but not sooner than {@link minLifetime} (or after the
+ * default lifetime), never later than the maximum lifetime.
  *
  * @since 0.1.0
  * @category decoding
@@ -444,7 +608,7 @@ export const toAccessToken = (
   const maxMillis = Duration.toMillis(Duration.decode(options.maxLifetime ?? defaultMaxLifetime))
   const lifetime = Option.match(response.expiresIn, {
     onNone: () => Duration.toMillis(Duration.decode(options.defaultLifetime ?? defaultLifetime)),
-    onSome: (seconds) => Math.round(seconds * 1000)
+    onSome: (seconds) => Math.max(Duration.toMillis(minLifetime), Math.round(seconds * 1000))
   })
   return new AccessToken.AccessToken({
     token: response.accessToken,
@@ -461,18 +625,45 @@ const mediaType = (contentType: string | undefined): string =>
 
 const isJsonType = (type: string): boolean => type === "application/json" || type.endsWith("+json")
 
-// `key=value&key=value` with nothing that suggests prose or markup.
-const looksLikeForm = /^[\w.~-]+=[^\s<>]*$/
+// The classes of the form scan, by ASCII code: a lookup per character keeps
+// the scan of a megabyte as cheap as reading it.
+const formName = 1
+const formValue = 2
+const formClasses = (() => {
+  const classes = new Uint8Array(128)
+  // printable ASCII but for the markup brackets: what a form value sent as it
+  // should be (percent-encoded) is made of
+  for (let c = 0x21; c < 0x7f; c++) if (c !== 0x3c && c !== 0x3e) classes[c] = formValue
+  for (const c of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.~-") {
+    classes[c.charCodeAt(0)] = formName | formValue
+  }
+  return classes
+})()
+
+/**
+ * Whether `text` is `name=value&name=value…`, names of `[A-Za-z0-9_.~-]`,
+ * values of printable ASCII without `<` and `>` (so that prose and markup are
+ * not read as a form): one scan, no pattern.
+ */
+const looksLikeForm = (text: string): boolean => {
+  // the index where the current pair's name starts, or -1 once its `=` is passed
+  let nameStart = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    const kind = c < 128 ? formClasses[c]! : 0
+    if (nameStart >= 0) {
+      if (c === 0x3d && i > nameStart) nameStart = -1
+      else if ((kind & formName) === 0) return false
+    } else if (c === 0x26) {
+      nameStart = i + 1
+    } else if ((kind & formValue) === 0) {
+      return false
+    }
+  }
+  return nameStart < 0
+}
 
 const parseForm = (text: string): Record<string, string> => Object.fromEntries(new URLSearchParams(text))
-
-const parseJson = (text: string): Option.Option<unknown> => {
-  try {
-    return Option.some(JSON.parse(text) as unknown)
-  } catch {
-    return Option.none()
-  }
-}
 
 /**
  * Parses the text of a token endpoint response. JSON is the standard; form
@@ -480,7 +671,10 @@ const parseJson = (text: string): Option.Option<unknown> => {
  * too, and so is a form-encoded or JSON body under another content type
  * (`text/plain`, `text/html`). Anything else, an empty body included, is a
  * {@link TokenError.MalformedTokenResponse} for the field `body`, with a short
- * excerpt from which anything token-like has been removed.
+ * excerpt from which every value and anything token-like has been removed. So
+ * is JSON nesting deeper than 64 levels, and a body of more than 10,000
+ * values or form parameters. Every step is linear in the length of the text,
+ * which the caller has capped (1 MiB for a token endpoint).
  *
  * @since 0.1.0
  * @category decoding
@@ -500,13 +694,15 @@ export const parseBody = (
   const trimmed = text.trim()
   if (trimmed === "") return Either.left(malformed(status, "body", "is empty", ""))
   const type = mediaType(contentType)
-  // The JSON parser's error is not kept as the cause: its message quotes the body.
-  const fail = (reason: string) => Either.left(malformed(status, "body", reason, excerpt.text(trimmed)))
-  if (type === "application/x-www-form-urlencoded" && !trimmed.startsWith("{")) {
-    return Either.right(parseForm(trimmed))
-  }
-  const json = parseJson(trimmed)
-  if (Option.isSome(json)) return Either.right(json.value)
-  if (!isJsonType(type) && looksLikeForm.test(trimmed)) return Either.right(parseForm(trimmed))
-  return fail(isJsonType(type) ? "is not valid JSON" : `is neither JSON nor form data (content type: ${type || "none"})`)
+  const fail = (reason: string) => Either.left(malformed(status, "body", reason, excerpt.body(trimmed)))
+  const form = () => valueCount.formExceeds(trimmed, maxValues) ? fail(tooManyValues) : Either.right(parseForm(trimmed))
+  const isObject = trimmed.startsWith("{")
+  if (type === "application/x-www-form-urlencoded" && !isObject) return form()
+  if ((isObject || trimmed.startsWith("[")) && valueCount.textExceeds(trimmed, maxValues)) return fail(tooManyValues)
+  const parsed = json.parse(trimmed)
+  if (Either.isRight(parsed)) return Either.right(parsed.right)
+  if (parsed.left._tag !== "Syntax" || isJsonType(type)) return fail(json.describeFailure(parsed.left))
+  if (looksLikeForm(trimmed)) return form()
+  // the content type is the server's text too
+  return fail(`is neither JSON nor form data (content type: ${printable.text(type, 80) || "none"})`)
 }

@@ -218,3 +218,68 @@ describe("Grant.deviceCode", () => {
       assert.include(error.message, "device authorization URL must use https:")
     }))
 })
+
+describe("Grant.deviceCode with a hostile device authorization response", () => {
+  it.effect("an interval of 0.001 s is floored to 1 s: two polls in two seconds, not two thousand", () =>
+    Effect.gen(function*() {
+      const { exit, polls } = yield* runFlow({
+        deviceAnswer: json({ ...authorization, expires_in: 3, interval: 0.001 }),
+        polls: [pending],
+        advance: "10 seconds"
+      })
+      assert.strictEqual(failure(exit)._tag, "DeviceCodeExpired")
+      assert.deepStrictEqual(polls.map((p) => p.at), [1, 2])
+    }))
+
+  it.effect("an interval of 0 means as often as allowed: every second", () =>
+    Effect.gen(function*() {
+      const { exit, polls } = yield* runFlow({
+        deviceAnswer: json({ ...authorization, interval: "0" }),
+        polls: [pending, pending, issued],
+        advance: "1 minute"
+      })
+      assert.isTrue(exit._tag === "Success")
+      assert.deepStrictEqual(polls.map((p) => p.at), [1, 2, 3])
+    }))
+
+  it.effect("a negative or non-numeric interval is malformed", () =>
+    Effect.gen(function*() {
+      for (const interval of [-1, "soon", "1".repeat(100_000)]) {
+        const { exit, shown } = yield* runFlow({
+          deviceAnswer: json({ ...authorization, interval }),
+          polls: [issued],
+          advance: "1 minute"
+        })
+        const error = failure(exit)
+        assert.strictEqual(error._tag, "DeviceAuthorizationFailed")
+        assert.include(error.message, "`interval` is not a number of seconds")
+        assert.lengthOf(shown, 0)
+      }
+    }))
+
+  it.effect("a user code or verification URI that would rewrite the user's screen is refused before it is shown", () =>
+    Effect.gen(function*() {
+      const cases: ReadonlyArray<readonly [Record<string, unknown>, string]> = [
+        [{ user_code: "WDJB\u001b[2J-MJHT" }, "`user_code` contains a control character"],
+        [{ verification_uri: "https://auth.example.com/device\nPaste your password at https://evil.example" }, "`verification_uri` contains a control character"],
+        [{ verification_uri: undefined, verification_url: "https://x/\u202egnp.exe" }, "`verification_url` contains a control character"],
+        [{ verification_uri_complete: "https://x/?c=\u0007" }, "`verification_uri_complete` contains a control character"],
+        [{ user_code: "A".repeat(129) }, "`user_code` is longer than 128 characters"],
+        [{ verification_uri: `https://x/${"a".repeat(2048)}` }, "`verification_uri` is longer than 2048 characters"],
+        [{ device_code: "d".repeat(16 * 1024 + 1) }, "`device_code` is longer than 16384 characters"]
+      ]
+      for (const [overrides, expected] of cases) {
+        const { exit, polls, shown } = yield* runFlow({
+          deviceAnswer: json({ ...authorization, ...overrides }),
+          polls: [issued],
+          advance: "1 minute"
+        })
+        const error = failure(exit)
+        assert.strictEqual(error._tag, "DeviceAuthorizationFailed")
+        assert.include(error.message, expected)
+        assert.notInclude(error.message, "\u001b")
+        assert.lengthOf(shown, 0)
+        assert.lengthOf(polls, 0)
+      }
+    }))
+})

@@ -131,7 +131,7 @@ describe("Discovery.fetch", () => {
       Effect.gen(function*() {
         const error = yield* Effect.flip(Discovery.fetch(issuer))
         assert.strictEqual(error._tag, "MalformedMetadata")
-        assert.include(error.message, "is not JSON")
+        assert.include(error.message, "is not valid JSON")
       })))
 
   it.effect("plain http: is refused off loopback, before anything is sent; loopback and allowInsecure are fine", () =>
@@ -245,4 +245,89 @@ describe("Discovery.chooseClientAuth", () => {
       assert.notInclude(result.left.message, "s3cret")
     }
   })
+})
+
+describe("hostile metadata documents", () => {
+  const serve = (text: string): Answer => Effect.succeed(HttpServerResponse.text(text, { contentType: "application/json" }))
+
+  const malformed = (text: string) =>
+    withServer({ rfc8414: serve(text) }, () =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(Discovery.fetch(issuer))
+        assert.strictEqual(error._tag, "MalformedMetadata")
+        return error as Discovery.MalformedMetadata
+      }))
+
+  it.effect("a document nesting deeper than 64 levels is MalformedMetadata, never a RangeError", () =>
+    Effect.gen(function*() {
+      const deep = "[".repeat(2200) + "]".repeat(2200)
+      for (const text of [deep, JSON.stringify(document()).replace(/\}$/, `,"vendor":${deep}}`)]) {
+        const error = yield* malformed(text)
+        assert.strictEqual(error.field, "body")
+        assert.strictEqual(error.reason, "nests deeper than 64 levels")
+      }
+    }))
+
+  it.effect("a document of more than 20,000 values is refused before it is parsed", () =>
+    Effect.gen(function*() {
+      const error = yield* malformed(JSON.stringify(document({ scopes_supported: Array.from({ length: 20_000 }, () => "s") })))
+      assert.strictEqual(error.reason, "holds more than 20000 values")
+    }))
+
+  it.effect("a field of the wrong type is named, and the value is never quoted", () =>
+    Effect.gen(function*() {
+      const cases: ReadonlyArray<readonly [Record<string, unknown>, string, string]> = [
+        [{ token_endpoint: { url: "Qsecret-1" } }, "token_endpoint", "is not a string"],
+        [{ scopes_supported: ["openid", { x: "Qsecret-2" }] }, "scopes_supported", "is not an array of strings"],
+        [{ grant_types_supported: "Qsecret-3" }, "grant_types_supported", "is not an array of strings"],
+        [{ authorization_response_iss_parameter_supported: "Qsecret-4" }, "authorization_response_iss_parameter_supported", "is not a boolean"],
+        [{ issuer: ["Qsecret-5"] }, "issuer", "is not a string"]
+      ]
+      for (const [overrides, field, reason] of cases) {
+        const error = yield* malformed(JSON.stringify(document(overrides)))
+        assert.deepStrictEqual([error.field, error.reason], [field, reason])
+        assert.notMatch(error.message, /Qsecret/)
+      }
+    }))
+
+  const evil = `https://evil.example\n[INFO] ok\u001b[2K${"x".repeat(5000)}`
+
+  it.effect("the received issuer is escaped and cut in IssuerMismatch's message", () =>
+    withServer({ rfc8414: json(document({ issuer: evil })) }, () =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(Discovery.fetch(issuer))
+        assert.strictEqual(error._tag, "IssuerMismatch")
+        assert.include(error.message, `"https://evil.example\\n[INFO] ok\\u001b[2K`)
+        assert.notInclude(error.message, "\n")
+        assert.notInclude(error.message, "\u001b")
+        assert.isBelow(error.message.length, 500)
+        if (error._tag === "IssuerMismatch") assert.strictEqual(error.received, evil)
+      })))
+
+  it("validation answers a 1 MiB document within the bound (50 ms)", () => {
+    const decodeMetadata = Schema.decodeUnknownEither(Discovery.Metadata, { errors: "first", onExcessProperty: "ignore" })
+    const inputs = [
+      document({ scopes_supported: Array.from({ length: 19_000 }, (_, i) => `scope-${i}`) }),
+      document({ scopes_supported: [...Array.from({ length: 19_000 }, () => "s"), 1] }),
+      document({ token_endpoint: "t".repeat(1024 * 1024) }),
+      document({ token_endpoint: ["t".repeat(1024 * 1024)] })
+    ]
+    for (const input of inputs) {
+      let best = Infinity
+      for (let attempt = 0; attempt < 5 && best > 50; attempt++) {
+        const start = performance.now()
+        decodeMetadata(input)
+        best = Math.min(best, performance.now() - start)
+      }
+      assert.isAtMost(best, 50)
+    }
+    assert.isTrue(Either.isLeft(decodeMetadata(inputs[1])))
+  })
+
+  it.effect("a trailing run of slashes in the issuer is dropped in one scan", () =>
+    withServer({ rfc8414: notFound }, ({ paths }) =>
+      Effect.gen(function*() {
+        yield* Effect.flip(Discovery.fetch(`https://auth.example.com/tenant1${"/".repeat(50_000)}`))
+        assert.deepStrictEqual(yield* paths, [rfc8414Path, openidPath])
+      })))
 })

@@ -1,8 +1,13 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Either, FastCheck, Inspectable, Option, Redacted, Schema } from "effect"
+import * as HttpRouter from "@effect/platform/HttpRouter"
+import { Duration, Effect, Either, FastCheck, Inspectable, Option, Redacted, Schema, TestClock } from "effect"
 import type * as AccessToken from "../src/AccessToken.js"
+import * as ClientAuth from "../src/ClientAuth.js"
+import * as Grant from "../src/Grant.js"
 import type * as TokenError from "../src/TokenError.js"
+import * as TokenProvider from "../src/TokenProvider.js"
 import * as TokenResponse from "../src/TokenResponse.js"
+import { json, layerOf, makeRecorder } from "./routerClient.js"
 
 const sentAt = 1_000_000
 
@@ -385,6 +390,394 @@ describe("TokenResponse.parseBody", () => {
         const result = TokenResponse.parseBody(type, make(v))
         if (Either.isLeft(result)) assert.notInclude(result.left.excerpt, v)
       })
+    )
+  })
+})
+
+// ── hostile inputs (issue 12) ──────────────────────────────────────────────
+
+const MiB = 1024 * 1024
+
+/**
+ * The result of `f`, asserting that the best of up to three runs took at most
+ * `bound` milliseconds: the one place a time bound is asked for (every parser
+ * answers any input up to its cap in well under 50 ms). Five tries keep a
+ * busy machine from failing a linear parser; a super-linear one misses the
+ * bound by orders of magnitude.
+ */
+const answersWithin = <A>(bound: number, f: () => A): A => {
+  let best = Infinity
+  let result!: A
+  for (let attempt = 0; attempt < 5 && best > bound; attempt++) {
+    const start = performance.now()
+    result = f()
+    best = Math.min(best, performance.now() - start)
+  }
+  assert.isAtMost(best, bound)
+  return result
+}
+
+const timeBound = 50
+
+const notVisibleReason = "contains a character other than printable ASCII (RFC 6749 Appendix A: VSCHAR)"
+const typeReason = `contains a character other than letters, digits, "-", "." and "_" (RFC 6749 Appendix A)`
+
+const parseAndDecode = (contentType: string, text: string) =>
+  Either.flatMap(TokenResponse.parseBody(contentType, text), (body) => decode(body))
+
+const malformedOf = (result: Either.Either<unknown, TokenError.TokenError>): TokenError.MalformedTokenResponse => {
+  assert.isTrue(Either.isLeft(result), "expected an error")
+  const error = (result as Either.Left<TokenError.TokenError, unknown>).left
+  assert.strictEqual(error._tag, "MalformedTokenResponse")
+  return error as TokenError.MalformedTokenResponse
+}
+
+describe("hostile token responses", () => {
+  describe("form-body sniffing is a linear scan", () => {
+    const worst = "a=" + "&a=".repeat(28) + "<"
+    const worse = "a=" + "&a=".repeat(32) + "<"
+
+    it("the 87-byte and 99-byte bodies, and their 1 MiB variants, answer within the bound", () => {
+      assert.deepStrictEqual([worst.length, worse.length], [87, 99])
+      const huge = "a=" + "&a=".repeat(Math.floor((MiB - 3) / 3)) + "<"
+      for (const body of [worst, worse, huge, "a".repeat(MiB) + "=<", "a=" + "b".repeat(MiB) + " c"]) {
+        for (const type of ["text/plain", "text/html", undefined]) {
+          const error = malformedOf(answersWithin(timeBound, () => TokenResponse.parseBody(type, body)))
+          assert.strictEqual(error.field, "body")
+          assert.include(error.reason, "is neither JSON nor form data")
+        }
+      }
+    })
+
+    it("still reads form data under a wrong content type, and only form data", () => {
+      assert.deepStrictEqual(Either.getOrThrow(TokenResponse.parseBody("text/plain", "access_token=x&a.b~c-d_e=%20+")), {
+        access_token: "x",
+        "a.b~c-d_e": "  "
+      })
+      for (const text of ["=x", "a=b&", "a=b&&c=d", "a b=c", "a=b c", "a=<b>", "a=b\u0000", "ä=b", "a=é"]) {
+        assert.isTrue(Either.isLeft(TokenResponse.parseBody("text/plain", text)), text)
+      }
+    })
+
+    it("a form of more than 10,000 parameters is refused before it is read, within the bound", () => {
+      const many = "a=" + "&a=".repeat(10_000)
+      for (const type of ["application/x-www-form-urlencoded", "text/plain"]) {
+        const error = malformedOf(answersWithin(timeBound, () => TokenResponse.parseBody(type, many)))
+        assert.strictEqual(error.reason, "holds more than 10000 values")
+      }
+      const huge = "a=" + "&a=".repeat(MiB / 3)
+      answersWithin(timeBound, () => TokenResponse.parseBody("application/x-www-form-urlencoded", huge))
+      assert.isTrue(Either.isRight(TokenResponse.parseBody("text/plain", "a=1" + "&a=1".repeat(9_999))))
+    })
+  })
+
+  describe("every string field is measured before it is matched", () => {
+    it("expires_in: the 78 KiB body and 1 MiB variants are refused within the bound", () => {
+      const digits = (n: number) => "1".repeat(n)
+      const hostile = [
+        `${digits(78 * 1024)}x`,
+        `${digits(MiB)}x`,
+        `${".1".repeat(MiB / 2)}x`,
+        `1e${digits(MiB)}x`,
+        `${digits(MiB / 2)}.${digits(MiB / 2)}e`
+      ]
+      for (const value of hostile) {
+        const text = JSON.stringify({ access_token: "t", expires_in: value })
+        const error = malformedOf(answersWithin(timeBound, () => parseAndDecode("application/json", text)))
+        assert.strictEqual(error.field, "expires_in")
+        assert.strictEqual(error.reason, "is longer than 32 characters")
+        assert.isAtMost(error.message.length, 400)
+      }
+    })
+
+    it("expires_in: a numeric string of 32 characters is still read", () => {
+      assert.strictEqual(lifetime(token({ access_token: "t", expires_in: "0".repeat(28) + "3600" })), 3_600_000)
+      malformed({ access_token: "t", expires_in: "0".repeat(29) + "3600" }, "expires_in", "is longer than 32 characters")
+    })
+
+    it("access_token and refresh_token: up to 16 KiB, a longer one is refused without being shown", () => {
+      const longest = "t".repeat(TokenResponse.maxTokenLength)
+      assert.strictEqual(Redacted.value(token({ access_token: longest }).token).length, 16 * 1024)
+      const refreshed = token({ access_token: "t", refresh_token: longest })
+      assert.strictEqual(Option.map(refreshed.refreshToken, (r) => Redacted.value(r).length).pipe(Option.getOrThrow), 16_384)
+      const tooLong = `${longest}x`
+      malformed({ access_token: tooLong }, "access_token", "is longer than 16384 characters", ["tttttttt"])
+      malformed({ access_token: "t", refresh_token: tooLong }, "refresh_token", "is longer than 16384 characters", [
+        "tttttttt"
+      ])
+      for (const field of ["access_token", "refresh_token"]) {
+        const text = JSON.stringify({ access_token: "t", [field]: "k".repeat(MiB) })
+        const error = malformedOf(answersWithin(timeBound, () => parseAndDecode("application/json", text)))
+        assert.strictEqual(error.field, field)
+      }
+    })
+
+    it("token_type and scope have caps too", () => {
+      assert.strictEqual(token({ access_token: "t", token_type: "x".repeat(128) }).type, "x".repeat(128))
+      malformed({ access_token: "t", token_type: "x".repeat(129) }, "token_type", "is longer than 128 characters")
+      assert.lengthOf(token({ access_token: "t", scope: "abc ".repeat(4096) }).scopes, 4096)
+      malformed({ access_token: "t", scope: "abc ".repeat(4096) + "d" }, "scope", "is longer than 16384 characters")
+      malformed({ access_token: "t", scope: Array.from({ length: 9000 }, () => "ab") }, "scope", "is longer than 16384 characters")
+      for (const scope of [" a".repeat(MiB / 2), Array.from({ length: 9_000 }, () => "a")]) {
+        const text = JSON.stringify({ access_token: "t", scope })
+        assert.strictEqual(malformedOf(answersWithin(timeBound, () => parseAndDecode("application/json", text))).field, "scope")
+      }
+    })
+  })
+
+  describe("deep or huge JSON is a typed error, never a throw", () => {
+    const nested = (depth: number, leaf: unknown, wrap: (inner: unknown) => unknown): unknown => {
+      let value = leaf
+      for (let i = 0; i < depth; i++) value = wrap(value)
+      return value
+    }
+
+    it("the 4.4 KB body of nested arrays or objects, as text", () => {
+      const arrays = "[".repeat(2200) + "]".repeat(2200)
+      const objects = `{"a":`.repeat(900) + "1" + "}".repeat(900)
+      for (const text of [arrays, objects, `{"access_token":"t","scope":${arrays}}`, `{"access_token":"t","x":${objects}}`]) {
+        for (const type of ["application/json", "text/plain", undefined]) {
+          const error = malformedOf(answersWithin(timeBound, () => parseAndDecode(type ?? "", text)))
+          assert.strictEqual(error.reason, "nests deeper than 64 levels")
+        }
+      }
+    })
+
+    it("an already-parsed deep value passed to decode", () => {
+      for (const wrap of [(v: unknown) => [v], (v: unknown) => ({ a: v })]) {
+        for (const field of ["scope", "access_token", "expires_in", "vendor"]) {
+          const error = malformed({ access_token: "t", [field]: nested(5_000, "x", wrap) }, "body", "nests deeper than 64 levels")
+          assert.strictEqual(error.excerpt, "")
+          malformed({ access_token: "t", [field]: nested(100_000, "x", wrap) }, "body", "holds more than 10000 values")
+        }
+      }
+      // 64 levels are fine
+      assert.strictEqual(token({ access_token: "t", vendor: nested(62, 1, (v) => [v]) }).type, "Bearer")
+    })
+
+    it("a body of more than 10,000 values, parsed or not, within the bound", () => {
+      const keys = Object.fromEntries(Array.from({ length: 65_536 }, (_, i) => [`k${i}`, i]))
+      const bodies = [
+        JSON.stringify({ access_token: "t", ...keys }),
+        JSON.stringify({ access_token: "t", list: Array.from({ length: MiB / 4 }, () => 1) }),
+        "[" + "{},".repeat(MiB / 3 - 1) + "{}]"
+      ]
+      for (const text of bodies) {
+        const error = malformedOf(answersWithin(timeBound, () => parseAndDecode("application/json", text)))
+        assert.strictEqual(error.reason, "holds more than 10000 values")
+      }
+      const parsed = { access_token: "t", ...keys }
+      malformedOf(answersWithin(timeBound, () => decode(parsed)))
+      // an error status says the endpoint failed, as for any body it cannot read
+      assert.strictEqual(failure(parsed, { status: 503 })._tag, "TokenEndpointUnavailable")
+    })
+
+    it("a cyclic value from a user is read or refused, never a stack overflow", () => {
+      const cyclic: Record<string, unknown> = { access_token: "t" }
+      cyclic["self"] = cyclic
+      assert.strictEqual(Redacted.value(token(cyclic).token), "t")
+      const broken: Record<string, unknown> = { access_token: "Q-cyc-tok", expires_in: "soon" }
+      broken["self"] = { again: broken }
+      malformed(broken, "expires_in", "is not a number of seconds", ["Q-cyc-tok"])
+    })
+
+    it("any 1 MiB JSON string body answers within the bound", () => {
+      const text = JSON.stringify({ access_token: "t", vendor: "v".repeat(MiB) })
+      assert.isTrue(Either.isRight(answersWithin(timeBound, () => parseAndDecode("application/json", text))))
+      const broken = `{"access_token":"${"t".repeat(MiB)}`
+      assert.strictEqual(malformedOf(answersWithin(timeBound, () => parseAndDecode("application/json", broken))).reason, "is not valid JSON")
+    })
+  })
+
+  describe("tokens and types are made of RFC 6749's characters", () => {
+    const controls = ["\u0000", "\n", "\r", "\t", "\u001b[31m", "\u007f", "\u0085", "\u2028", "é", "\u{1F511}"]
+
+    it("a control or non-ASCII character inside access_token or refresh_token is refused, naming the field", () => {
+      for (const bad of controls) {
+        for (const field of ["access_token", "refresh_token"]) {
+          const value = `Qsecret${bad}tok`
+          const error = malformed({ access_token: "t", [field]: value }, field, notVisibleReason, ["Qsecret"])
+          assert.notInclude(error.excerpt, "Qsecret")
+        }
+      }
+    })
+
+    it("a space is a VSCHAR; whitespace around the value is trimmed as before", () => {
+      assert.strictEqual(Redacted.value(token({ access_token: "a b" }).token), "a b")
+      assert.strictEqual(Redacted.value(token({ access_token: "\t ab \n" }).token), "ab")
+    })
+
+    it("token_type is letters, digits, '-', '.' and '_'", () => {
+      for (const type of ["DPoP", "N_A", "Zoho-oauthtoken", "mac.v1", "Bearer"]) {
+        assert.strictEqual(token({ access_token: "t", token_type: type }).type, type)
+      }
+      for (const type of ["Bea rer", "Bearer;", "Bearer\u0000", "Bearer\r\nX-Injected: 1", "Bearér"]) {
+        malformed({ access_token: "t", token_type: type }, "token_type", typeReason)
+      }
+    })
+
+    it("property: exactly the VSCHAR tokens are accepted, and a refused one is never shown", () => {
+      const vschar = FastCheck.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c))
+      const other = FastCheck.oneof(
+        FastCheck.integer({ min: 0, max: 0x1f }),
+        FastCheck.integer({ min: 0x7f, max: 0xffff })
+      ).map((c) => String.fromCharCode(c))
+      const visible = FastCheck.array(vschar, { minLength: 1, maxLength: 30 }).map((cs) => `Q${cs.join("")}Q`)
+      FastCheck.assert(
+        FastCheck.property(visible, other, FastCheck.nat(31), (text, bad, at) => {
+          assert.strictEqual(Redacted.value(token({ access_token: text }).token), text)
+          // inside the token: whitespace around it is trimmed, not refused
+          const cut = 1 + (at % (text.length - 1))
+          const tainted = `${text.slice(0, cut)}${bad}${text.slice(cut)}`
+          const error = failure({ access_token: tainted, expires_in: 60 })
+          assert.strictEqual(error._tag, "MalformedTokenResponse")
+          assert.notInclude(rendered(error), tainted)
+        })
+      )
+    })
+  })
+
+  describe("a token has a lifetime of at least one second", () => {
+    it("a positive expires_in below it is raised to it; 0 still means the default", () => {
+      for (const seconds of [0.0004, 0.001, "0.5", 1e-300]) {
+        assert.strictEqual(lifetime(token({ access_token: "t", expires_in: seconds })), 1_000)
+      }
+      assert.strictEqual(lifetime(token({ access_token: "t", expires_in: 1.5 })), 1_500)
+      assert.strictEqual(lifetime(token({ access_token: "t", expires_in: 0 })), 300_000)
+      assert.strictEqual(Duration.toMillis(TokenResponse.minLifetime), 1_000)
+    })
+
+    it("a configured maximum below it still wins: it is the user's, not the server's", () => {
+      assert.strictEqual(lifetime(token({ access_token: "t", expires_in: 0.0004 }, { maxLifetime: "500 millis" })), 500)
+    })
+
+    it.scoped("a provider served expires_in 0.0004 sends a few token requests a second, not one per call", () =>
+      Effect.gen(function*() {
+        const recorder = yield* makeRecorder
+        const router = HttpRouter.empty.pipe(
+          HttpRouter.post("/token", recorder.record((_, n) => json({ access_token: `at-${n}`, expires_in: 0.0004 })))
+        )
+        const provider = yield* TokenProvider.make(
+          Grant.clientCredentials({ tokenUrl: "https://auth.example.com/token", auth: ClientAuth.none("c") })
+        ).pipe(Effect.provide(layerOf(router)))
+        // 200 API calls over 2 seconds
+        for (let call = 0; call < 200; call++) {
+          yield* provider.get
+          yield* TestClock.adjust("10 millis")
+        }
+        const requests = (yield* recorder.all).length
+        // one token a second at most, each refreshed once in its window: before the floor, 200
+        assert.isAtLeast(requests, 2)
+        assert.isAtMost(requests, 6)
+      }))
+  })
+})
+
+describe("excerpts hide every string value of the response", () => {
+  // upper-case Q: it occurs in no field name and no fixed text of a message
+  const secret = FastCheck.stringMatching(/^[\dA-Z]{1,14}$/).map((s) => `Q${s}`)
+  const name = FastCheck.stringMatching(/^[a-z][a-z_]{0,11}$/)
+
+  it("a short token is hidden wherever it appears, by value, not by name", () => {
+    // the failing field's value holds the token
+    const inValue = malformed({ access_token: "Qk9", expires_in: "Qk9-soon" }, "expires_in", "is not a number of seconds", [
+      "Qk9"
+    ])
+    assert.include(inValue.excerpt, `expires_in: "…-soon"`)
+    // a key equal to a value
+    assert.include(malformed({ access_token: "Qk8", expires_in: "x", Qk8: 1 }, "expires_in", "is not a number of seconds", ["Qk8"]).excerpt, "fields: access_token, expires_in, …")
+    // an object or array is described, not shown
+    const nested = malformed({ access_token: "t", scope: { grant: "Qk7" } }, "scope", "is not a space-separated string", ["Qk7"])
+    assert.include(nested.excerpt, "scope: an object")
+  })
+
+  it("a shaped response: the token's path is never shown, and its value is hidden elsewhere", () => {
+    const shaped = (body: unknown, shape: TokenResponse.Shape) =>
+      malformedOf(TokenResponse.decode(body, { status: 200, sentAt, shape }))
+    // a numeric token at a path whose name does not look secret
+    const numeric = shaped({ result: 31415926 }, { accessToken: "result" })
+    assert.strictEqual(numeric.field, "result")
+    assert.notInclude(rendered(numeric), "31415926")
+    const short = shaped({ data: { t: "Qsh0rt" }, ttl: "Qsh0rt" }, { accessToken: "data.t", expiresIn: "ttl" })
+    assert.strictEqual(short.excerpt, `ttl: "…"; fields: data, ttl`)
+    const refresh = shaped({ token: "t", renew: 42 }, { accessToken: "token", refreshToken: "renew" })
+    assert.strictEqual(refresh.excerpt, "fields: token, renew")
+  })
+
+  it("a body that could not be parsed: every JSON string value and form value is hidden", () => {
+    const cases = [
+      `{"token": "Qtr1", "expires`,
+      `{"data":{"t":"Qtr2"}, "x": 1,`,
+      `{"a": "Qtr3`,
+      `token=Qtr4 and more`,
+      `{"key": "Qtr5\\" still", "n": 1`
+    ]
+    for (const text of cases) {
+      const result = TokenResponse.parseBody("application/json", text)
+      const error = malformedOf(result)
+      assert.notMatch(error.excerpt, /Qtr/, text)
+    }
+    assert.strictEqual(malformedOf(TokenResponse.parseBody("application/json", `{"token": "Qtr1", "n": 1`)).excerpt, `{"token": "…", "n": 1`)
+  })
+
+  it("only the first kilobyte is read, and a word cut there is dropped whole", () => {
+    const text = `{"x":1,${" ".repeat(1015)}Qcut0123456789 rest`
+    const error = malformedOf(TokenResponse.parseBody("application/json", text))
+    assert.notInclude(error.excerpt, "Qcut")
+  })
+
+  it("control characters in an excerpt are escaped", () => {
+    const error = malformedOf(TokenResponse.parseBody("text/html", "<p>\u001b[31mred\u0007</p>"))
+    assert.include(error.excerpt, "\\u001b[31mred\\u0007")
+    assert.notInclude(error.message, "\u001b")
+  })
+
+  it("property: no short token shows in the excerpt of a decoded body, at any depth", () => {
+    const value = (token: string) =>
+      FastCheck.oneof(
+        FastCheck.constant(token),
+        FastCheck.dictionary(name, FastCheck.constant(token), { maxKeys: 2 }),
+        FastCheck.array(FastCheck.constant(token), { maxLength: 2 })
+      )
+    const body = secret.chain((token) =>
+      FastCheck.tuple(
+        FastCheck.constant(token),
+        FastCheck.dictionary(name, value(token), { maxKeys: 4 }),
+        FastCheck.constantFrom<Record<string, unknown>>(
+          { expires_in: "soon" },
+          { expires_in: `${token}s` },
+          { token_type: 7 },
+          { scope: [token, 1] },
+          { refresh_token: 1 },
+          { error: { code: token } }
+        )
+      )
+    )
+    FastCheck.assert(
+      FastCheck.property(body, FastCheck.boolean(), ([token, extra, bad], asAccess) => {
+        const response = { ...extra, ...(asAccess ? { access_token: token } : { access_token: "t", other: token }), ...bad }
+        const result = decode(response)
+        if (Either.isLeft(result)) assert.notInclude(rendered(result.left), token)
+      })
+    )
+  })
+
+  it("property: no short token shows in the excerpt of a body cut anywhere", () => {
+    FastCheck.assert(
+      FastCheck.property(
+        secret,
+        FastCheck.dictionary(name, FastCheck.oneof(FastCheck.integer(), FastCheck.constant("x")), { maxKeys: 3 }),
+        name,
+        FastCheck.nat(),
+        (token, extra, key, at) => {
+          const text = JSON.stringify({ ...extra, [key]: token, ...extra })
+          const cut = text.slice(0, 1 + (at % text.length))
+          for (const type of ["application/json", "text/plain"]) {
+            const result = TokenResponse.parseBody(type, cut)
+            if (Either.isLeft(result)) assert.notInclude(rendered(result.left), token)
+          }
+        }
+      )
     )
   })
 })

@@ -10,7 +10,9 @@ import * as Schedule from "effect/Schedule"
 import type * as AccessToken from "../AccessToken.js"
 import type * as Grant from "../Grant.js"
 import * as TokenError from "../TokenError.js"
+import * as TokenResponse from "../TokenResponse.js"
 import * as excerpt from "./excerpt.js"
+import * as printable from "./printable.js"
 import * as tokenRequest from "./tokenRequest.js"
 
 /** RFC 8628 §3.4. @internal */
@@ -18,6 +20,14 @@ export const grantType = "urn:ietf:params:oauth:grant-type:device_code"
 
 /** The polling interval when the server states none (RFC 8628 §3.2). @internal */
 export const defaultInterval: Duration.Duration = Duration.seconds(5)
+
+/**
+ * The shortest polling interval, 1 second, whatever the server states: an
+ * interval of `0.001` would otherwise poll a thousand times a second.
+ *
+ * @internal
+ */
+export const minInterval: Duration.Duration = Duration.seconds(1)
 
 /** What a `slow_down` answer adds to the interval (RFC 8628 §3.5). @internal */
 export const slowDownStep: Duration.Duration = Duration.seconds(5)
@@ -35,17 +45,39 @@ type AuthorizationFailure = TokenError.OAuthError | TokenError.TokenEndpointUnav
 
 const numeric = /^\d+(?:\.\d+)?$/
 
+// A number of seconds needs far fewer characters; the cap comes before the pattern.
+const maxSecondsLength = 32
+
+const number = (value: unknown): number => {
+  if (typeof value === "number") return value
+  if (typeof value !== "string") return NaN
+  const text = value.trim()
+  return text.length <= maxSecondsLength && numeric.test(text) ? Number(text) : NaN
+}
+
 const seconds = (value: unknown): Option.Option<number> => {
-  const n = typeof value === "number" ? value : typeof value === "string" && numeric.test(value.trim()) ? Number(value) : NaN
+  const n = number(value)
   return Number.isFinite(n) && n > 0 ? Option.some(n) : Option.none()
+}
+
+// `0` is a valid minimum wait (RFC 8628 §3.2); the floor makes it usable.
+const interval = (value: unknown): Option.Option<Duration.Duration> => {
+  if (value === undefined || value === null) return Option.some(defaultInterval)
+  const n = number(value)
+  return Number.isFinite(n) && n >= 0 ? Option.some(Duration.max(Duration.seconds(n), minInterval)) : Option.none()
 }
 
 const text = (value: unknown): Option.Option<string> =>
   typeof value === "string" && value.trim() !== "" ? Option.some(value.trim()) : Option.none()
 
+// The user code and the URIs are shown to the user, often on a terminal.
+const maxUserCodeLength = 128
+const maxUriLength = 2048
+
 /**
  * Reads a device authorization response (RFC 8628 §3.2). Google names the
- * verification URI `verification_url`; it is accepted too.
+ * verification URI `verification_url`; it is accepted too. The interval is
+ * at least {@link minInterval}, 5 seconds when absent.
  */
 const decodeAuthorization = (answer: tokenRequest.Answer): Either.Either<Authorization, AuthorizationFailure> =>
   Either.flatMap(tokenRequest.interpretJson(answer), (body) => {
@@ -58,25 +90,41 @@ const decodeAuthorization = (answer: tokenRequest.Answer): Either.Either<Authori
           excerpt: excerpt.fields(body, field)
         })
       )
+    // a value shown to the user: bounded, and without characters that would rewrite the screen
+    const unfit = (value: string, max: number): string | undefined =>
+      value.length > max
+        ? `is longer than ${max} characters`
+        : printable.hasControl(value)
+        ? "contains a control character"
+        : undefined
     const deviceCode = text(body["device_code"])
     if (Option.isNone(deviceCode)) return malformed("device_code", "is missing or empty")
+    if (deviceCode.value.length > TokenResponse.maxTokenLength) {
+      return malformed("device_code", `is longer than ${TokenResponse.maxTokenLength} characters`)
+    }
     const userCode = text(body["user_code"])
     if (Option.isNone(userCode)) return malformed("user_code", "is missing or empty")
-    const verificationUri = Option.orElse(text(body["verification_uri"]), () => text(body["verification_url"]))
+    const badUserCode = unfit(userCode.value, maxUserCodeLength)
+    if (badUserCode !== undefined) return malformed("user_code", badUserCode)
+    const uriField = Option.isSome(text(body["verification_uri"])) ? "verification_uri" : "verification_url"
+    const verificationUri = text(body[uriField])
     if (Option.isNone(verificationUri)) return malformed("verification_uri", "is missing or empty")
+    const badUri = unfit(verificationUri.value, maxUriLength)
+    if (badUri !== undefined) return malformed(uriField, badUri)
+    const verificationUriComplete = Option.getOrUndefined(text(body["verification_uri_complete"]))
+    const badComplete = verificationUriComplete === undefined ? undefined : unfit(verificationUriComplete, maxUriLength)
+    if (badComplete !== undefined) return malformed("verification_uri_complete", badComplete)
     const expiresIn = seconds(body["expires_in"])
     if (Option.isNone(expiresIn)) return malformed("expires_in", "is not a positive number of seconds")
-    const interval = body["interval"] === undefined || body["interval"] === null
-      ? Option.some(Duration.toSeconds(defaultInterval))
-      : seconds(body["interval"])
-    if (Option.isNone(interval)) return malformed("interval", "is not a positive number of seconds")
+    const wait = interval(body["interval"])
+    if (Option.isNone(wait)) return malformed("interval", "is not a number of seconds")
     return Either.right({
       deviceCode: Redacted.make(deviceCode.value),
       userCode: userCode.value,
       verificationUri: verificationUri.value,
-      verificationUriComplete: Option.getOrUndefined(text(body["verification_uri_complete"])),
+      verificationUriComplete,
       expiresIn: Duration.seconds(expiresIn.value),
-      interval: Duration.seconds(interval.value)
+      interval: wait.value
     })
   })
 
