@@ -13,8 +13,9 @@
  * Failures answer as RFC 6750 §3 says:
  *
  * - no token: 401, `WWW-Authenticate: Bearer realm="…"`, no error code;
- * - a malformed request (a bad `Authorization` header, two of them, or a
- *   token sent two ways): 400 `error="invalid_request"`;
+ * - a malformed request (a bad `Authorization` header, two of them, one
+ *   longer than {@link defaultMaxCredentialLength}, or a token sent two ways):
+ *   400 `error="invalid_request"`;
  * - a token that does not verify: 401 `error="invalid_token"`;
  * - a valid token without the scopes: 403 `error="insufficient_scope"` with
  *   `scope="…"`;
@@ -88,8 +89,9 @@ export class MissingToken extends Schema.TaggedError<MissingToken>()(
 
 /**
  * The request is malformed (RFC 6750 §3.1 `invalid_request`): a bad
- * `Authorization` header, more than one, or a token sent in more than one
- * way. 400.
+ * `Authorization` header, more than one, one longer than
+ * {@link defaultMaxCredentialLength}, or a token sent in more than one way.
+ * 400.
  *
  * @since 0.1.0
  * @category errors
@@ -223,6 +225,24 @@ const isAuthorizationError = (u: unknown): u is AuthorizationError =>
   Predicate.isTagged(u, "VerificationUnavailable")
 
 /**
+ * The longest `Authorization` header value, and the longest `access_token`
+ * parameter, the resource server reads: 8 KiB (8192 characters). A longer one
+ * is refused with 400 `invalid_request` before it is parsed, so that no
+ * request costs more than a short scan. Raise it with the
+ * `maxCredentialLength` option if your issuer's tokens are longer.
+ *
+ * @since 0.1.0
+ * @category constants
+ * @example
+ * ```ts
+ * import { ResourceServer } from "@grantflow/core"
+ *
+ * ResourceServer.defaultMaxCredentialLength // 8192
+ * ```
+ */
+export const defaultMaxCredentialLength: number = bearerToken.defaultMaxLength
+
+/**
  * Options of the resource server:
  *
  * - `realm`: of the `WWW-Authenticate` challenges (default `"api"`);
@@ -230,7 +250,10 @@ const isAuthorizationError = (u: unknown): u is AuthorizationError =>
  *   {@link requireScopes});
  * - `allowForm`, `allowQuery`: also accept the token as the `access_token`
  *   parameter of a form body (RFC 6750 §2.2) or of the query (§2.3). Both
- *   are off: a token in a URL ends up in logs and histories.
+ *   are off: a token in a URL ends up in logs and histories;
+ * - `maxCredentialLength`: the longest `Authorization` header value or
+ *   `access_token` parameter read (default
+ *   {@link defaultMaxCredentialLength}, 8 KiB); a longer one is a 400.
  *
  * @since 0.1.0
  * @category models
@@ -240,6 +263,7 @@ export interface Options {
   readonly scopes?: ReadonlyArray<string> | undefined
   readonly allowForm?: boolean | undefined
   readonly allowQuery?: boolean | undefined
+  readonly maxCredentialLength?: number | undefined
 }
 
 const encodeError = Schema.encodeSync(AuthorizationError)

@@ -341,6 +341,56 @@ export const staticTokenConfig: (
 ) => Config.Config<Effect.Effect<TokenVerifier["Type"]>> = staticInternal.config
 
 /**
+ * The longest token the JWT and introspection verifiers read: 8 KiB (8192
+ * characters), as `ResourceServer` bounds the `Authorization` header. A
+ * longer token is refused as `Malformed` before it is decoded or sent
+ * anywhere. Raise it with the verifiers' `maxTokenLength` option.
+ *
+ * @since 0.1.0
+ * @category constants
+ * @example
+ * ```ts
+ * import { TokenVerifier } from "@grantflow/core"
+ *
+ * TokenVerifier.defaultMaxTokenLength // 8192
+ * ```
+ */
+export const defaultMaxTokenLength: number = jwtInternal.defaultMaxTokenLength
+
+/**
+ * The largest JWKS document the JWT verifier reads: 256 KiB (262 144 bytes,
+ * counted as received). A larger one is a {@link VerifierUnavailable}
+ * (`Malformed`): the request fails closed. Raise it with `maxJwksBytes`.
+ *
+ * @since 0.1.0
+ * @category constants
+ * @example
+ * ```ts
+ * import { TokenVerifier } from "@grantflow/core"
+ *
+ * TokenVerifier.defaultMaxJwksBytes // 262144
+ * ```
+ */
+export const defaultMaxJwksBytes: number = jwtInternal.defaultMaxJwksBytes
+
+/**
+ * The longest introspection answer the introspection verifier reads: 64 Ki
+ * characters (65 536) of JSON, nesting at most 64 levels. A longer or deeper
+ * one is a {@link VerifierUnavailable} (`Malformed`): the request fails
+ * closed. Raise it with `maxResponseLength`.
+ *
+ * @since 0.1.0
+ * @category constants
+ * @example
+ * ```ts
+ * import { TokenVerifier } from "@grantflow/core"
+ *
+ * TokenVerifier.defaultMaxIntrospectionLength // 65536
+ * ```
+ */
+export const defaultMaxIntrospectionLength: number = introspectionInternal.defaultMaxResponseLength
+
+/**
  * The signature algorithms a JWT verifier may accept: asymmetric ones only,
  * so that a public key can never serve as an HMAC secret.
  *
@@ -362,8 +412,15 @@ export type Algorithm = jwtInternal.Algorithm
  * - `jwksCoolDown`: after a fetch, a token signed by an unknown key causes
  *   no new fetch for this long (default 30 seconds), so that made-up `kid`s
  *   cannot flood the issuer;
+ * - `jwksFailureCoolDown`: after a fetch of the first keys failed, requests
+ *   fail at once with the same {@link VerifierUnavailable} for this long
+ *   (default 5 seconds) instead of each waiting for a fetch of its own;
  * - `jwksMaxAge`: keys older than this are fetched again before use
  *   (default 10 minutes; if that fails the old keys are kept);
+ * - `maxTokenLength`: longer tokens are `Malformed` before anything is
+ *   decoded (default {@link defaultMaxTokenLength}, 8 KiB); `maxJwksBytes`:
+ *   a larger JWKS is a `Malformed` answer (default
+ *   {@link defaultMaxJwksBytes}, 256 KiB);
  * - `requireAtJwtType`: reject tokens whose `typ` is not `at+jwt` (default
  *   `true`; set `false` for issuers that sign access tokens with `typ: JWT`);
  * - `timeout` of each fetch (default 30 seconds); `allowInsecure` permits
@@ -379,7 +436,10 @@ export interface JwtOptions {
   readonly algorithms?: ReadonlyArray<Algorithm> | undefined
   readonly clockTolerance?: Duration.DurationInput | undefined
   readonly jwksCoolDown?: Duration.DurationInput | undefined
+  readonly jwksFailureCoolDown?: Duration.DurationInput | undefined
   readonly jwksMaxAge?: Duration.DurationInput | undefined
+  readonly maxTokenLength?: number | undefined
+  readonly maxJwksBytes?: number | undefined
   readonly requireAtJwtType?: boolean | undefined
   readonly timeout?: Duration.DurationInput | undefined
   readonly allowInsecure?: boolean | undefined
@@ -387,9 +447,12 @@ export interface JwtOptions {
 
 /**
  * A verifier of JWT access tokens (RFC 9068) signed by `issuer`. Its keys
- * are fetched on first use (one fetch however many requests wait), kept,
- * and fetched again when a token names a `kid` they lack — once per
- * cool-down. A token is accepted only if its header `alg` is in the
+ * are fetched on first use (one fetch however many requests wait: they all
+ * share its outcome), kept, and fetched again when a token names a `kid` they
+ * lack — once per cool-down. A failed first fetch is not repeated for
+ * `jwksFailureCoolDown`: meanwhile requests fail at once, closed. The token,
+ * its header and payload (base64url and JSON) and the JWKS are read with
+ * bounds: a size cap and at most 64 levels of nesting. A token is accepted only if its header `alg` is in the
  * allowlist, its signature verifies with a published key of a matching type,
  * its `typ` is `at+jwt`, `iss` is the issuer, `aud` contains the audience,
  * `exp` is present and in the future, and neither `nbf` nor `iat` lies in the
@@ -427,7 +490,14 @@ export const jwt: (options: JwtOptions) => Effect.Effect<TokenVerifier["Type"], 
  * - `audience`: when set, an answer must carry an `aud` that contains one;
  * - `cacheTtl`: how long an active answer is reused (default 30 seconds,
  *   never past the token's `exp`); `negativeCacheTtl`: an inactive one
- *   (default 5 seconds); `cacheCapacity` (default 10 000 tokens);
+ *   (default 5 seconds); `cacheCapacity` (default 10 000 tokens; the least
+ *   recently used answer makes room): with the two bounds below, the cache
+ *   holds at most `cacheCapacity × (maxTokenLength + maxResponseLength)`
+ *   characters, whatever tokens callers make up;
+ * - `maxTokenLength`: longer tokens are `Malformed`, never sent nor cached
+ *   (default {@link defaultMaxTokenLength}, 8 KiB); `maxResponseLength`: a
+ *   longer answer is a `Malformed` one (default
+ *   {@link defaultMaxIntrospectionLength}, 64 Ki characters);
  * - `clockTolerance` for `exp` and `nbf` (default 30 seconds), `timeout`
  *   (default 30 seconds), `allowInsecure` as for the grants.
  *
@@ -442,6 +512,8 @@ export interface IntrospectionOptions {
   readonly cacheTtl?: Duration.DurationInput | undefined
   readonly negativeCacheTtl?: Duration.DurationInput | undefined
   readonly cacheCapacity?: number | undefined
+  readonly maxTokenLength?: number | undefined
+  readonly maxResponseLength?: number | undefined
   readonly clockTolerance?: Duration.DurationInput | undefined
   readonly timeout?: Duration.DurationInput | undefined
   readonly allowInsecure?: boolean | undefined
@@ -453,8 +525,9 @@ export interface IntrospectionOptions {
  * says. `active: false` refuses the token; an active one is still checked
  * against its `exp` and `nbf`, the issuer and the audience. Answers are
  * cached by token (positive ones for `cacheTtl` but never past `exp`,
- * negative ones for `negativeCacheTtl`); concurrent requests with one token
- * share one introspection. An endpoint that cannot answer is a
+ * negative ones for `negativeCacheTtl`), in a cache of bounded size;
+ * concurrent requests with one token share one introspection. The answer is
+ * read with bounds: `maxResponseLength` and at most 64 levels of nesting. An endpoint that cannot answer is a
  * {@link VerifierUnavailable}, never cached: the request fails closed.
  *
  * Neither `introspectionUrl` nor `issuer` is a defect.

@@ -8,10 +8,12 @@ import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServer from "@effect/platform/HttpServer"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import { Effect, Layer, Logger, Option, Redacted, Ref, Schema } from "effect"
+import { Effect, FastCheck, Layer, Logger, Option, Redacted, Ref, Schema } from "effect"
 import * as ClientAuth from "../src/ClientAuth.js"
+import * as bearerToken from "../src/internal/bearerToken.js"
 import * as ResourceServer from "../src/ResourceServer.js"
 import * as TokenVerifier from "../src/TokenVerifier.js"
+import { timeBoundMs, timed } from "./hostile.js"
 import { json, layerOf } from "./routerClient.js"
 
 const token = "good-token.v1"
@@ -136,6 +138,40 @@ describe("ResourceServer.middleware", () => {
       assert.strictEqual(repeated.status, 400)
     }).pipe(Effect.provide(StaticLive)))
 
+  it.effect("refuses an Authorization header or access_token parameter over the bound with 400, before verifying", () =>
+    Effect.gen(function*() {
+      const bound = ResourceServer.defaultMaxCredentialLength
+      const description = (what: string) => `The ${what} is longer than ${bound} characters`
+      const over = yield* call(orders, { headers: bearer("a".repeat(bound)) })
+      assert.strictEqual(over.status, 400)
+      assert.strictEqual(
+        over.challenge,
+        `Bearer realm="orders", error="invalid_request", error_description="${description("Authorization header")}"`
+      )
+      // at the bound, the token is read and verified (and refused: it is not the shared token)
+      assert.strictEqual((yield* call(orders, { headers: bearer("a".repeat(bound - "Bearer ".length)) })).status, 401)
+
+      const form = { "content-type": "application/x-www-form-urlencoded" }
+      const lenient = HttpRouter.empty.pipe(
+        HttpRouter.get("/orders", HttpServerResponse.text("ok")),
+        HttpRouter.post("/orders", HttpServerResponse.text("ok")),
+        ResourceServer.middleware({ allowQuery: true, allowForm: true })
+      )
+      const long = "a".repeat(bound + 1)
+      const query = yield* call(lenient, { path: `/orders?access_token=${long}` })
+      assert.strictEqual(query.status, 400)
+      assert.include(query.challenge ?? "", description("access_token parameter"))
+      const posted = yield* call(lenient, { method: "POST", headers: form, body: `access_token=${long}` })
+      assert.strictEqual(posted.status, 400)
+
+      // the bound is an option, for issuers whose tokens are longer
+      const raised = HttpRouter.empty.pipe(
+        HttpRouter.get("/orders", HttpServerResponse.text("ok")),
+        ResourceServer.middleware({ maxCredentialLength: 2 * bound })
+      )
+      assert.strictEqual((yield* call(raised, { headers: bearer(long) })).status, 401)
+    }).pipe(Effect.provide(StaticLive)))
+
   it.effect("fails closed with 503 when the verifier cannot reach the authorization server, logging no token", () =>
     Effect.gen(function*() {
       const logs = yield* Ref.make<ReadonlyArray<string>>([])
@@ -159,6 +195,45 @@ describe("ResourceServer.middleware", () => {
       assert.isTrue(lines.some((line) => line.includes("503")))
       assert.isTrue(lines.every((line) => !line.includes("opaque-token-123") && !line.includes("rs-secret")))
     }))
+})
+
+describe("the Authorization header parser", () => {
+  const spaces = " ".repeat(16 * 1024)
+
+  it("answers 16 KB of spaces within the time bound: refused over the bound, and a linear scan without it", () => {
+    const refused = timed(() => bearerToken.parseHeader(spaces))
+    assert.strictEqual(refused.result._tag, "Invalid")
+    assert.isBelow(refused.ms, timeBoundMs)
+    const unbounded: ReadonlyArray<readonly [string, bearerToken.Presented["_tag"]]> = [
+      [spaces, "None"],
+      [`Bearer ${spaces}`, "Invalid"],
+      [`Bearer${spaces}token`, "Token"],
+      [`${spaces}Bearer${spaces}token${spaces}`, "Token"],
+      [`Bearer ${spaces}token!`, "Invalid"]
+    ]
+    for (const [value, expected] of unbounded) {
+      const { ms, result } = timed(() => bearerToken.parseHeader(value, Number.POSITIVE_INFINITY))
+      assert.strictEqual(result._tag, expected)
+      assert.isBelow(ms, timeBoundMs)
+    }
+  })
+
+  // pieces that make trims, scheme scans and the b64token pattern work hardest, repeated up to the bound
+  const piece = FastCheck.constantFrom(" ", "\t", "Bearer", "bearer ", "Basic ", "a", "Z9", "-._~+/", "=", "==", ",", "!", "\u00ff")
+  const header = FastCheck.tuple(
+    FastCheck.array(piece, { maxLength: 6 }),
+    FastCheck.array(piece, { minLength: 1, maxLength: 3 }),
+    FastCheck.integer({ min: 0, max: bearerToken.defaultMaxLength }),
+    FastCheck.array(piece, { maxLength: 6 })
+  ).map(([prefix, unit, count, suffix]) =>
+    (prefix.join("") + unit.join("").repeat(count) + suffix.join("")).slice(0, bearerToken.defaultMaxLength)
+  )
+
+  it.prop("answers any header up to the bound within the time bound", [header], ([value]) => {
+    const { ms, result } = timed(() => bearerToken.parseHeader(value))
+    assert.include(["None", "Token", "Invalid"], result._tag)
+    assert.isBelow(ms, timeBoundMs, `a header of ${value.length} characters`)
+  }, { fastCheck: { numRuns: 300 } })
 })
 
 class Orders extends HttpApiGroup.make("orders")

@@ -7,6 +7,7 @@ import {
   Effect,
   Exit,
   FastCheck,
+  Fiber,
   Layer,
   Option,
   Redacted,
@@ -255,10 +256,10 @@ describe("TokenVerifier.jwt", () => {
         assert.strictEqual(yield* jwksFetches, 3)
       })))
 
-  it.effect("fails closed when the keys cannot be fetched, and fetches again on the next request", () =>
+  it.effect("fails closed when the keys cannot be fetched, and fetches again after the failure cool-down", () =>
     withIssuer(({ jwksFetches, jwksStatus }) =>
       Effect.gen(function*() {
-        const verifier = yield* jwtVerifier()
+        const verifier = yield* jwtVerifier({ jwksFailureCoolDown: "5 seconds" })
         yield* Ref.set(jwksStatus, 503)
         const error = yield* Effect.flip(verifier.verify(yield* sign()))
         assert.strictEqual(error._tag, "VerifierUnavailable")
@@ -268,8 +269,106 @@ describe("TokenVerifier.jwt", () => {
           assert.isTrue(error.retryable)
         }
         yield* Ref.set(jwksStatus, 200)
+        yield* TestClock.adjust("4 seconds")
+        assert.strictEqual(yield* Effect.flip(verifier.verify(yield* sign())), error)
+        assert.strictEqual(yield* jwksFetches, 1)
+        yield* TestClock.adjust("1 second")
         yield* verifier.verify(yield* sign())
         assert.strictEqual(yield* jwksFetches, 2)
+      })))
+
+  it.effect("shares one JWKS fetch among concurrent verifications, and fails at once during the cool-down", () =>
+    Effect.gen(function*() {
+      const recorder = yield* makeRecorder
+      // a JWKS endpoint that never answers
+      const router = HttpRouter.empty.pipe(HttpRouter.get("/jwks", recorder.record(() => Effect.never)))
+      const fetches = Effect.map(recorder.at("/jwks"), (all) => all.length)
+      const verifier = yield* jwtVerifier({
+        jwksUri: `${issuer}/jwks`,
+        timeout: "1 second",
+        jwksFailureCoolDown: "10 seconds"
+      }).pipe(Effect.provide(layerOf(router)))
+      const token = yield* sign()
+      const waiting = yield* Effect.forEach(
+        Array.from({ length: 5 }, () => Effect.fork(Effect.flip(verifier.verify(token)))),
+        (fork) => fork
+      )
+      yield* TestClock.adjust("999 millis")
+      for (const fiber of waiting) assert.isTrue(Option.isNone(yield* Fiber.poll(fiber)))
+      yield* TestClock.adjust("1 milli")
+      const errors = yield* Effect.forEach(waiting, Fiber.join)
+      const [timedOut] = errors
+      assert.isTrue(timedOut?._tag === "VerifierUnavailable" && timedOut.reason === "Timeout")
+      for (const error of errors) assert.strictEqual(error, timedOut)
+      assert.strictEqual(yield* fetches, 1)
+
+      // within the cool-down: the same error at once, no fetch
+      yield* TestClock.adjust("9 seconds")
+      assert.strictEqual(yield* Effect.flip(verifier.verify(token)), timedOut)
+      assert.strictEqual(yield* fetches, 1)
+
+      // after it: one fetch again
+      yield* TestClock.adjust("1 second")
+      const seventh = yield* Effect.fork(Effect.flip(verifier.verify(token)))
+      yield* TestClock.adjust("1 second")
+      assert.strictEqual((yield* Fiber.join(seventh))._tag, "VerifierUnavailable")
+      assert.strictEqual(yield* fetches, 2)
+    }))
+
+  it.effect("refuses a JWKS that is too large, too deep or not a key set, with no received value in the error", () =>
+    Effect.gen(function*() {
+      const body = yield* Ref.make("")
+      const router = HttpRouter.empty.pipe(
+        HttpRouter.get("/jwks", Effect.flatMap(Ref.get(body), (text) => HttpServerResponse.text(text, { contentType: "application/json" })))
+      )
+      const verify = (text: string, options: Partial<TokenVerifier.JwtOptions> = {}) =>
+        Effect.gen(function*() {
+          yield* Ref.set(body, text)
+          const verifier = yield* jwtVerifier({ jwksUri: `${issuer}/jwks`, ...options })
+          return yield* Effect.flip(verifier.verify(yield* sign()))
+        }).pipe(Effect.provide(layerOf(router)))
+      const planted = "PLANTED-JWKS-VALUE"
+      const large = JSON.stringify({ keys: [firstJwk], padding: planted.repeat(TokenVerifier.defaultMaxJwksBytes / 16) })
+      const cases: ReadonlyArray<readonly [string, string]> = [
+        [large, `larger than ${TokenVerifier.defaultMaxJwksBytes} bytes`],
+        [`{"keys":[${"[".repeat(100)}"${planted}"${"]".repeat(100)}]}`, "nests deeper than 64 levels"],
+        [`{"keys":"${planted}"}`, "not a JSON Web Key Set"],
+        [`{"keys":[1],"x":"${planted}"}`, "not a JSON Web Key Set"],
+        [`{"keys":[${planted}`, "not valid JSON"]
+      ]
+      for (const [text, detail] of cases) {
+        const error = yield* verify(text)
+        assert.isTrue(error._tag === "VerifierUnavailable" && error.reason === "Malformed", detail)
+        assert.include(error.message, detail)
+        assert.notInclude(error.message, planted)
+      }
+      // a larger cap lets a larger key set through
+      yield* Ref.set(body, large)
+      const verifier = yield* jwtVerifier({ jwksUri: `${issuer}/jwks`, maxJwksBytes: 2 * large.length }).pipe(
+        Effect.provide(layerOf(router))
+      )
+      yield* verifier.verify(yield* sign())
+    }))
+
+  it.effect("refuses an overlong token and a deep header or payload as Malformed, before fetching keys", () =>
+    withIssuer(({ jwksFetches }) =>
+      Effect.gen(function*() {
+        const verifier = yield* jwtVerifier()
+        const padded = yield* sign({ padding: "x".repeat(TokenVerifier.defaultMaxTokenLength) })
+        assert.strictEqual(yield* reason(verifier.verify(padded)), "Malformed")
+        const nested = (depth: number): unknown => depth === 0 ? 1 : [nested(depth - 1)]
+        const [header, payload, signature] = Redacted.value(yield* sign()).split(".")
+        const deepHeader = b64({ alg: "RS256", typ: "at+jwt", kid: "k1", x: nested(100) })
+        const deepPayload = b64({ iss: issuer, aud: audience, exp: 600, x: nested(100) })
+        for (const token of [`${deepHeader}.${payload}.${signature}`, `${header}.${deepPayload}.${signature}`]) {
+          assert.strictEqual(yield* reason(verifier.verify(Redacted.make(token))), "Malformed")
+        }
+        assert.strictEqual(yield* jwksFetches, 0)
+        // a signed deep payload is refused just the same
+        assert.strictEqual(yield* reason(verifier.verify(yield* sign({ x: nested(100) }))), "Malformed")
+        // where tokens are longer, the bound is raised
+        const lenient = yield* jwtVerifier({ maxTokenLength: 2 * TokenVerifier.defaultMaxTokenLength })
+        yield* lenient.verify(padded)
       })))
 
   it.effect("keeps using its keys when refreshing stale ones fails", () =>
@@ -457,6 +556,52 @@ describe("TokenVerifier.introspection", () => {
         yield* Ref.set(answers, { "opaque-1": active() })
         yield* verifier.verify(Redacted.make("opaque-1"))
         assert.strictEqual((yield* calls).length, 3)
+      })))
+
+  it.effect("refuses an overlong token without asking, and an overlong or deep answer as unusable (503)", () =>
+    withIntrospection(({ answers, calls }) =>
+      Effect.gen(function*() {
+        const planted = "PLANTED-CLAIM"
+        const nested = `${"[".repeat(100)}"${planted}"${"]".repeat(100)}`
+        yield* Ref.set(answers, {
+          "long-answer": active({ padding: planted.repeat(TokenVerifier.defaultMaxIntrospectionLength / 8) }),
+          "deep-answer": active({ x: JSON.parse(nested) })
+        })
+        const verifier = yield* TokenVerifier.introspection({ issuer, auth: basic })
+        const overlong = Redacted.make("t".repeat(TokenVerifier.defaultMaxTokenLength + 1))
+        assert.strictEqual(yield* reason(verifier.verify(overlong)), "Malformed")
+        assert.strictEqual((yield* calls).length, 0)
+        for (const token of ["long-answer", "deep-answer"]) {
+          const error = yield* Effect.flip(verifier.verify(Redacted.make(token)))
+          assert.isTrue(error._tag === "VerifierUnavailable" && error.reason === "Malformed", token)
+          assert.notInclude(error.message, planted)
+        }
+        const lenient = yield* TokenVerifier.introspection({
+          issuer,
+          auth: basic,
+          maxResponseLength: 2 * TokenVerifier.defaultMaxIntrospectionLength
+        })
+        yield* lenient.verify(Redacted.make("long-answer"))
+      })))
+
+  it.effect("keeps at most cacheCapacity answers, however many tokens callers make up", () =>
+    withIntrospection(({ answers, calls }) =>
+      Effect.gen(function*() {
+        yield* Ref.set(answers, { "a": active(), "b": active(), "c": active() })
+        const verifier = yield* TokenVerifier.introspection({ issuer, auth: basic, cacheCapacity: 2 })
+        for (const token of ["a", "b", "a", "c", "made-up-1", "made-up-2"]) yield* Effect.either(verifier.verify(Redacted.make(token)))
+        assert.strictEqual((yield* calls).length, 5)
+        // "a" made room for the made-up tokens: asked again
+        yield* verifier.verify(Redacted.make("a"))
+        assert.strictEqual((yield* calls).length, 6)
+      })))
+
+  it.effect("an exp too large for milliseconds means no expiry, not an infinite one", () =>
+    withIntrospection(({ answers }) =>
+      Effect.gen(function*() {
+        yield* Ref.set(answers, { "far": active({ exp: 1e306 }) })
+        const verifier = yield* TokenVerifier.introspection({ issuer, auth: basic })
+        assert.deepStrictEqual((yield* verifier.verify(Redacted.make("far"))).expiresAt, Option.none())
       })))
 
   it.scoped("authenticates with a TokenProvider's access token", () =>

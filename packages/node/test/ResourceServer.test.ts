@@ -356,4 +356,24 @@ describe("a static shared token over loopback", () => {
       invalidToken(yield* send(rotated, v1), "The access token is not valid")
       assert.strictEqual((yield* send(rotated)).status, 401)
     }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
+
+  it.scopedLive("an Authorization header over the bound is refused with 400 before it is parsed", () =>
+    Effect.gen(function*() {
+      const secret = "webhook-secret-v1"
+      const url = yield* serveOrders(yield* TokenVerifier.staticToken({ current: Redacted.make(secret) }))
+      const bound = ResourceServer.defaultMaxCredentialLength
+      const spaces = " ".repeat(bound)
+      for (const line of [`Authorization: Bearer${spaces}x`, `Authorization: Bearer ${"a".repeat(bound)}`]) {
+        const answer = yield* sendRaw(url, [line])
+        assert.strictEqual(answer.status, 400)
+        assert.strictEqual(
+          answer.challenge,
+          `Bearer realm="orders", error="invalid_request", ` +
+            `error_description="The Authorization header is longer than ${bound} characters"`
+        )
+      }
+      // under the bound, any run of spaces between the scheme and the token is still read
+      const padded = `Authorization: Bearer${" ".repeat(bound - 100)}${secret}`
+      assert.strictEqual((yield* sendRaw(url, [padded])).status, 200)
+    }))
 })

@@ -20,21 +20,43 @@ const invalid = (description: string): Presented => ({ _tag: "Invalid", descript
 const b64token = /^[\w\-.~+/]+=*$/
 
 /**
- * Reads an `Authorization` header value. Another scheme (`Basic …`) is no
- * bearer token at all; `Bearer` without a well-formed b64token is malformed.
- * The scheme is case-insensitive (RFC 9110 §11.1).
+ * The longest `Authorization` header value, or `access_token` parameter, read:
+ * 8 KiB. Bearer tokens, JWTs included, are far shorter; anything longer is
+ * refused before it is scanned.
  *
  * @internal
  */
-export const parseHeader = (value: string): Presented => {
+export const defaultMaxLength = 8 * 1024
+
+const space = 0x20
+const tab = 0x09
+const isWhitespace = (c: number) => c === space || c === tab
+
+/**
+ * Reads an `Authorization` header value of at most `maxLength` characters.
+ * Another scheme (`Basic …`) is no bearer token at all; `Bearer` without a
+ * well-formed b64token is malformed. The scheme is case-insensitive
+ * (RFC 9110 §11.1). Every step is a single scan: the value is hostile.
+ *
+ * @internal
+ */
+export const parseHeader = (value: string, maxLength: number = defaultMaxLength): Presented => {
+  if (value.length > maxLength) return invalid(`The Authorization header is longer than ${maxLength} characters`)
   // surrounding whitespace is not part of a field value (RFC 9110 §5.5)
-  const trimmed = value.replace(/^[ \t]+|[ \t]+$/g, "")
-  const scheme = /^[^ \t]*/.exec(trimmed)![0]
-  if (scheme.toLowerCase() !== "bearer") return none
-  const rest = trimmed.slice(scheme.length)
-  const token = rest.replace(/^ +/, "")
+  let start = 0
+  let end = value.length
+  while (start < end && isWhitespace(value.charCodeAt(start))) start++
+  while (end > start && isWhitespace(value.charCodeAt(end - 1))) end--
+  let schemeEnd = start
+  while (schemeEnd < end && !isWhitespace(value.charCodeAt(schemeEnd))) schemeEnd++
+  if (value.slice(start, schemeEnd).toLowerCase() !== "bearer") return none
+  let tokenStart = schemeEnd
+  while (tokenStart < end && value.charCodeAt(tokenStart) === space) tokenStart++
+  const token = value.slice(tokenStart, end)
   if (token === "") return invalid("The Authorization header carries no bearer token")
-  if (token === rest || !b64token.test(token)) return invalid("The bearer token in the Authorization header is malformed")
+  if (tokenStart === schemeEnd || !b64token.test(token)) {
+    return invalid("The bearer token in the Authorization header is malformed")
+  }
   return { _tag: "Token", token: Redacted.make(token) }
 }
 
@@ -51,7 +73,7 @@ const headerLines = (request: HttpServerRequest.HttpServerRequest): number => {
   return Array.isArray(lines) ? lines.length : request.headers.authorization === undefined ? 0 : 1
 }
 
-const formContentType = /^application\/x-www-form-urlencoded\s*(;|$)/i
+const formContentType = /^application\/x-www-form-urlencoded\s*(?:;|$)/i
 
 /**
  * Where a request may carry its token: the `Authorization` header always,
@@ -63,6 +85,8 @@ const formContentType = /^application\/x-www-form-urlencoded\s*(;|$)/i
 export interface Methods {
   readonly allowForm?: boolean | undefined
   readonly allowQuery?: boolean | undefined
+  /** The bound of every credential read, default {@link defaultMaxLength}. */
+  readonly maxCredentialLength?: number | undefined
 }
 
 /**
@@ -77,24 +101,25 @@ export const extract = (
   methods: Methods
 ): Effect.Effect<Presented> =>
   Effect.gen(function*() {
+    const maxLength = methods.maxCredentialLength ?? defaultMaxLength
     const found: Array<Presented> = []
     const lines = headerLines(request)
     if (lines > 1) return invalid("The request carries more than one Authorization header")
     const header = request.headers.authorization
     if (header !== undefined) {
-      const parsed = parseHeader(header)
+      const parsed = parseHeader(header, maxLength)
       if (parsed._tag === "Invalid") return parsed
       if (parsed._tag === "Token") found.push(parsed)
     }
     if (methods.allowQuery === true) {
       const values = new URL(request.url, "http://localhost").searchParams.getAll("access_token")
-      for (const value of values) found.push(fromParameter(value))
+      for (const value of values) found.push(fromParameter(value, maxLength))
     }
     const contentType = request.headers["content-type"] ?? ""
     if (methods.allowForm === true && request.method !== "GET" && formContentType.test(contentType)) {
       const params = yield* Effect.option(request.urlParamsBody)
       if (params._tag === "None") return invalid("The request body is not a readable form")
-      for (const [key, value] of params.value) if (key === "access_token") found.push(fromParameter(value))
+      for (const [key, value] of params.value) if (key === "access_token") found.push(fromParameter(value, maxLength))
     }
     const invalidParameter = found.find((presented) => presented._tag === "Invalid")
     if (invalidParameter !== undefined) return invalidParameter
@@ -102,8 +127,10 @@ export const extract = (
     return found[0] ?? none
   })
 
-const fromParameter = (value: string): Presented =>
-  b64token.test(value)
+const fromParameter = (value: string, maxLength: number): Presented =>
+  value.length > maxLength
+    ? invalid(`The access_token parameter is longer than ${maxLength} characters`)
+    : b64token.test(value)
     ? { _tag: "Token", token: Redacted.make(value) }
     : invalid("The access_token parameter is malformed")
 

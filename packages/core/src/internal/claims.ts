@@ -31,6 +31,10 @@ export const scopes = (claims: Readonly<Record<string, unknown>>): ReadonlyArray
  */
 export const audiences = (claims: Readonly<Record<string, unknown>>): ReadonlyArray<string> => strings(claims["aud"])
 
+// an `exp` of 1e306 seconds is a valid JSON number whose milliseconds are Infinity: no expiry to speak of
+const expiresAt = (exp: unknown): Option.Option<number> =>
+  typeof exp === "number" && Number.isFinite(exp * 1000) ? Option.some(exp * 1000) : Option.none()
+
 /**
  * A verified token from the claims of a JWT or an introspection answer,
  * which share their names (RFC 7662 §2.2, RFC 9068 §2.2).
@@ -44,6 +48,6 @@ export const verifiedToken = (claims: Readonly<Record<string, unknown>>): TokenV
     scopes: scopes(claims),
     issuer: text(claims["iss"]),
     audience: audiences(claims),
-    expiresAt: typeof claims["exp"] === "number" ? Option.some(claims["exp"] * 1000) : Option.none(),
+    expiresAt: expiresAt(claims["exp"]),
     claims
   })

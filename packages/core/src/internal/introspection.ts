@@ -8,7 +8,7 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
-import type * as Redacted from "effect/Redacted"
+import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as BearerAuth from "../BearerAuth.js"
 import type * as ClientAuth from "../ClientAuth.js"
@@ -16,19 +16,29 @@ import * as TokenProvider from "../TokenProvider.js"
 import * as TokenVerifier from "../TokenVerifier.js"
 import * as claims from "./claims.js"
 import * as issuerEndpoint from "./issuerEndpoint.js"
-import { failureName } from "./jwtAccessToken.js"
+import * as jwtAccessToken from "./jwtAccessToken.js"
 import * as tokenRequest from "./tokenRequest.js"
+
+/**
+ * The longest introspection answer read, 64 Ki characters: an answer is a
+ * token's claims, a few hundred bytes to a few kilobytes. With the token
+ * length bound it also bounds what each cache entry holds.
+ *
+ * @internal
+ */
+export const defaultMaxResponseLength = 64 * 1024
 
 const unavailable = (
   reason: TokenVerifier.VerifierUnavailable["reason"],
   status: Option.Option<number>,
-  cause?: unknown
+  extra: { readonly detail?: string; readonly cause?: unknown } = {}
 ) =>
   new TokenVerifier.VerifierUnavailable({
     endpoint: "introspection",
     reason,
     status,
-    ...(cause === undefined ? {} : { cause })
+    ...(extra.detail === undefined ? {} : { detail: extra.detail }),
+    ...(extra.cause === undefined ? {} : { cause: extra.cause })
   })
 
 const failed = (reason: TokenVerifier.FailureReason) => new TokenVerifier.VerificationFailed({ reason })
@@ -98,6 +108,8 @@ export const make = (
     const timeout = Duration.decode(options.timeout ?? tokenRequest.defaultTimeout)
     const positiveTtl = Duration.decode(options.cacheTtl ?? "30 seconds")
     const negativeTtl = Duration.decode(options.negativeCacheTtl ?? "5 seconds")
+    const maxTokenLength = options.maxTokenLength ?? jwtAccessToken.defaultMaxTokenLength
+    const maxResponseLength = options.maxResponseLength ?? defaultMaxResponseLength
     const checks: Checks = {
       issuer: options.issuer,
       audience: options.audience === undefined
@@ -134,14 +146,24 @@ export const make = (
         }).pipe(
           Effect.mapError((error) =>
             error._tag === "TokenEndpointUnavailable"
-              ? unavailable(error.reason, error.status, error.cause ?? error)
+              ? unavailable(error.reason, error.status, { cause: error.cause ?? error })
               : issuerEndpoint.misconfigured("introspection", error.reason, error)
           )
         )
+        if (Option.isSome(answer.body) && answer.body.value.length > maxResponseLength) {
+          return yield* Effect.fail(
+            unavailable("Malformed", Option.some(answer.status), {
+              detail: `the answer is longer than ${maxResponseLength} characters`
+            })
+          )
+        }
+        // the JSON is read by the token endpoint's parser, which bounds its nesting
         const body = yield* Effect.mapError(tokenRequest.interpretJson(answer), (error) =>
           error._tag === "MalformedTokenResponse"
-            ? unavailable("Malformed", Option.some(error.status), error)
-            : unavailable("Status", error._tag === "OAuthError" ? Option.some(error.status) : error.status, error))
+            ? unavailable("Malformed", Option.some(error.status), { cause: error })
+            : unavailable("Status", error._tag === "OAuthError" ? Option.some(error.status) : error.status, {
+              cause: error
+            }))
         const now = yield* Clock.currentTimeMillis
         const verified = yield* interpret(body, checks, now)
         const untilExpiry = Option.match(verified.expiresAt, {
@@ -170,7 +192,8 @@ export const make = (
 
     return {
       verify: (token) =>
-        cache.get(token).pipe(
+        // an overlong token is neither sent nor cached: the cache's keys stay small
+        (Redacted.value(token).length > maxTokenLength ? Effect.fail(failed("Malformed")) : cache.get(token)).pipe(
           Effect.tapError((error) =>
             error._tag === "VerifierUnavailable" ? cache.invalidate(token) : Effect.void
           ),
@@ -181,7 +204,7 @@ export const make = (
                 ? Effect.fail(failed("Expired"))
                 : Effect.succeed(entry.token))
           ),
-          Effect.tapError((error) => Effect.annotateCurrentSpan("grantflow.verification.outcome", failureName(error))),
+          Effect.tapError((error) => Effect.annotateCurrentSpan("grantflow.verification.outcome", jwtAccessToken.failureName(error))),
           Effect.withSpan("grantflow.token_verification", { attributes: { "grantflow.verifier": "introspection" } })
         )
     }

@@ -2,17 +2,20 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Clock from "effect/Clock"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Encoding from "effect/Encoding"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
+import * as Predicate from "effect/Predicate"
 import * as Redacted from "effect/Redacted"
-import * as SynchronizedRef from "effect/SynchronizedRef"
+import * as Ref from "effect/Ref"
 import * as Jose from "jose"
 import * as TokenVerifier from "../TokenVerifier.js"
 import * as claims from "./claims.js"
 import * as issuerEndpoint from "./issuerEndpoint.js"
+import * as json from "./json.js"
 import * as tokenRequest from "./tokenRequest.js"
 
 /** @internal */
@@ -41,19 +44,37 @@ const asymmetric: ReadonlyArray<Algorithm> = [
   "EdDSA"
 ]
 
+/**
+ * The longest token read, 8 KiB: a JWT access token is a few hundred bytes to
+ * a few kilobytes; the bound keeps decoding it a short, linear job.
+ *
+ * @internal
+ */
+export const defaultMaxTokenLength = 8 * 1024
+
+/**
+ * The largest JWKS read, 256 KiB: a key set holds a handful of keys, a few
+ * kilobytes even with certificate chains.
+ *
+ * @internal
+ */
+export const defaultMaxJwksBytes = 256 * 1024
+
 interface Keys {
   readonly getKey: Jose.JWTVerifyGetKey
   readonly kids: ReadonlySet<string>
   readonly fetchedAt: number
 }
 
-type Step = readonly [Either.Either<Keys, TokenVerifier.VerifierUnavailable>, State]
-
 interface State {
   readonly jwksUri: Option.Option<URL>
   readonly keys: Option.Option<Keys>
-  /** When the JWKS was last asked for, successfully or not. */
+  /** When the JWKS was last asked for, successfully or not (when the answer came). */
   readonly lastAttempt: number
+  /** Why the last fetch failed, if it did. */
+  readonly failure: Option.Option<TokenVerifier.VerifierUnavailable>
+  /** The fetch under way, which every verification that needs keys waits for. */
+  readonly inFlight: Option.Option<Deferred.Deferred<Keys, TokenVerifier.VerifierUnavailable>>
 }
 
 const unavailable = (
@@ -71,34 +92,50 @@ const unavailable = (
 const transport = (error: HttpClientError.HttpClientError) =>
   unavailable("Transport", { cause: error.cause ?? error.reason })
 
+const notAKeySet = "the JWKS is not a JSON Web Key Set"
+
+/**
+ * Reads a JWKS document (its size already capped), nesting at most
+ * {@link json.defaultMaxDepth} levels. The errors name what is wrong, never
+ * what was received.
+ */
+const readKeys = (text: string, now: number): Either.Either<Keys, TokenVerifier.VerifierUnavailable> => {
+  const parsed = json.parse(text)
+  if (Either.isLeft(parsed)) {
+    return Either.left(unavailable("Malformed", { detail: `the JWKS ${json.describeFailure(parsed.left)}` }))
+  }
+  const jwks = parsed.right
+  if (!Predicate.isRecord(jwks) || !Array.isArray(jwks["keys"])) {
+    return Either.left(unavailable("Malformed", { detail: notAKeySet }))
+  }
+  const keys: ReadonlyArray<unknown> = jwks["keys"]
+  return Either.try({
+    try: (): Keys => ({
+      getKey: Jose.createLocalJWKSet(jwks as unknown as Jose.JSONWebKeySet),
+      kids: new Set(keys.flatMap((key) => Predicate.isRecord(key) && typeof key["kid"] === "string" ? [key["kid"]] : [])),
+      fetchedAt: now
+    }),
+    catch: (cause) => unavailable("Malformed", { detail: notAKeySet, cause })
+  })
+}
+
 const fetchKeys = (
   url: URL,
-  timeout: Duration.Duration
+  timeout: Duration.Duration,
+  maxBytes: number
 ): Effect.Effect<Keys, TokenVerifier.VerifierUnavailable, HttpClient.HttpClient> =>
   HttpClient.execute(HttpClientRequest.get(url, { acceptJson: true })).pipe(
     Effect.flatMap((response) =>
-      Effect.map(tokenRequest.readBody(response, tokenRequest.maxBodyBytes), (body) => ({ status: response.status, body }))
+      Effect.map(tokenRequest.readBody(response, maxBytes), (body) => ({ status: response.status, body }))
     ),
     Effect.catchTags({ RequestError: transport, ResponseError: transport }),
     Effect.timeoutFail({ duration: timeout, onTimeout: () => unavailable("Timeout") }),
     Effect.flatMap(({ body, status }) => {
       if (status !== 200) return Effect.fail(unavailable("Status", { status }))
-      if (Option.isNone(body)) return Effect.fail(unavailable("Malformed", { detail: "the JWKS is too large" }))
-      let jwks: Jose.JSONWebKeySet
-      try {
-        jwks = JSON.parse(body.value)
-      } catch (cause) {
-        return Effect.fail(unavailable("Malformed", { detail: "the JWKS is not JSON", cause }))
+      if (Option.isNone(body)) {
+        return Effect.fail(unavailable("Malformed", { detail: `the JWKS is larger than ${maxBytes} bytes` }))
       }
-      return Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        Effect.try({
-          try: (): Keys => ({
-            getKey: Jose.createLocalJWKSet(jwks),
-            kids: new Set(jwks.keys.flatMap((key) => typeof key.kid === "string" ? [key.kid] : [])),
-            fetchedAt: now
-          }),
-          catch: (cause) => unavailable("Malformed", { detail: "the JWKS is not a JSON Web Key Set", cause })
-        }))
+      return Effect.flatMap(Clock.currentTimeMillis, (now) => readKeys(body.value, now))
     }),
     Effect.withSpan("grantflow.jwks", { kind: "client", attributes: { "server.address": url.host, "url.path": url.pathname } })
   )
@@ -156,21 +193,42 @@ const joseVerify = async (token: string, getKey: Jose.JWTVerifyGetKey, options: 
 
 const base64Url = /^[\w-]*$/
 
-/**
- * A compact JWS whose three parts are base64url exactly as an encoder
- * writes them. Decoders ignore the spare low bits of a last character, so
- * without this check a token with another last character (`…A` for `…B`)
- * would verify as the same token: any change to a token must be refused.
- */
-const isCanonicalJws = (value: string): boolean => {
-  const parts = value.split(".")
-  return parts.length === 3 && parts.every((part) =>
-    base64Url.test(part) &&
-    Either.match(Encoding.decodeBase64Url(part), {
-      onLeft: () => false,
-      onRight: (bytes) => Encoding.encodeBase64Url(bytes) === part
+/** The bytes of a base64url part, if it is written exactly as an encoder writes it. */
+const canonicalBytes = (part: string): Option.Option<Uint8Array> =>
+  base64Url.test(part)
+    ? Either.match(Encoding.decodeBase64Url(part), {
+      onLeft: () => Option.none(),
+      onRight: (bytes) => Encoding.encodeBase64Url(bytes) === part ? Option.some(bytes) : Option.none()
     })
-  )
+    : Option.none()
+
+const decoder = new TextDecoder()
+
+const jsonObject = (bytes: Uint8Array): Option.Option<Readonly<Record<string, unknown>>> =>
+  Either.match(json.parse(decoder.decode(bytes)), {
+    onLeft: () => Option.none(),
+    onRight: (value) => Predicate.isRecord(value) ? Option.some(value) : Option.none()
+  })
+
+/**
+ * The protected header of a compact JWS of at most `maxLength` characters,
+ * whose three parts are base64url exactly as an encoder writes them and
+ * whose header and payload are JSON objects nesting at most
+ * {@link json.defaultMaxDepth} levels; `None` for anything else. Decoders
+ * ignore the spare low bits of a last character, so without the canonical
+ * check a token with another last character (`…A` for `…B`) would verify as
+ * the same token: any change to a token must be refused. jose decodes the
+ * parts again, by then known to be bounded.
+ */
+const readJws = (value: string, maxLength: number): Option.Option<Readonly<Record<string, unknown>>> => {
+  if (value.length > maxLength) return Option.none()
+  const parts = value.split(".", 4)
+  if (parts.length !== 3) return Option.none()
+  const [header, payload, signature] = parts.map(canonicalBytes)
+  if (Option.isNone(signature!) || Option.isNone(payload!) || Option.isNone(jsonObject(payload.value))) {
+    return Option.none()
+  }
+  return Option.flatMap(header!, jsonObject)
 }
 
 /** @internal */
@@ -190,12 +248,17 @@ export const make = (
     const timeout = Duration.decode(options.timeout ?? tokenRequest.defaultTimeout)
     const tolerance = Duration.toMillis(options.clockTolerance ?? "30 seconds")
     const coolDown = Duration.toMillis(options.jwksCoolDown ?? "30 seconds")
+    const failureCoolDown = Duration.toMillis(options.jwksFailureCoolDown ?? "5 seconds")
     const maxAge = Duration.toMillis(options.jwksMaxAge ?? "10 minutes")
+    const maxTokenLength = options.maxTokenLength ?? defaultMaxTokenLength
+    const maxJwksBytes = options.maxJwksBytes ?? defaultMaxJwksBytes
     const audience = typeof options.audience === "string" ? [options.audience] : [...options.audience]
-    const state = yield* SynchronizedRef.make<State>({
+    const state = yield* Ref.make<State>({
       jwksUri: Option.none(),
       keys: Option.none(),
-      lastAttempt: Number.NEGATIVE_INFINITY
+      lastAttempt: Number.NEGATIVE_INFINITY,
+      failure: Option.none(),
+      inFlight: Option.none()
     })
 
     const jwksUri = (current: State) =>
@@ -213,9 +276,14 @@ export const make = (
           })
       })
 
-    // What, if anything, calls for a fetch: no keys yet, keys past their age, or a kid they lack.
-    const due = (current: State, kid: Option.Option<string>, now: number): "none" | "stale" | "unknownKid" | "first" => {
-      if (Option.isNone(current.keys)) return "first"
+    type Due = "none" | "coolingDown" | "first" | "unknownKid" | "stale"
+
+    // What, if anything, calls for a fetch: no keys yet, keys past their age, or a kid they lack;
+    // with no keys, a fetch that failed within the failure cool-down stands for a new one.
+    const due = (current: State, kid: Option.Option<string>, now: number): Due => {
+      if (Option.isNone(current.keys)) {
+        return Option.isSome(current.failure) && now - current.lastAttempt < failureCoolDown ? "coolingDown" : "first"
+      }
       const keys = current.keys.value
       const coolingDown = now - current.lastAttempt < coolDown
       if (Option.isSome(kid) && !keys.kids.has(kid.value) && !coolingDown) return "unknownKid"
@@ -223,36 +291,87 @@ export const make = (
       return "none"
     }
 
-    // Runs under the state's lock: one fetch at a time; whoever waited looks again, as the keys may have just arrived.
-    const refresh = (kid: Option.Option<string>) => (latest: State): Effect.Effect<Step, never, HttpClient.HttpClient> =>
+    // One fetch, whose outcome every waiter shares. It runs in a fiber of its own, bounded by the
+    // timeout, so that a caller that goes away does not take it from the others.
+    const fetchFor = (reason: Due, deferred: Deferred.Deferred<Keys, TokenVerifier.VerifierUnavailable>) =>
       Effect.gen(function*() {
-        const at = yield* Clock.currentTimeMillis
-        const reason = due(latest, kid, at)
-        if (reason === "none") return [Either.right(Option.getOrThrow(latest.keys)), latest] as Step
         const fetched = yield* Effect.either(
-          Effect.flatMap(jwksUri(latest), (url) => Effect.map(fetchKeys(url, timeout), (keys) => ({ url, keys })))
+          Effect.flatMap(
+            Effect.flatMap(Ref.get(state), jwksUri),
+            (url) => Effect.map(fetchKeys(url, timeout, maxJwksBytes), (keys) => ({ url, keys }))
+          )
         )
+        const at = yield* Clock.currentTimeMillis
         if (Either.isRight(fetched)) {
           const { keys, url } = fetched.right
-          return [Either.right(keys), { jwksUri: Option.some(url), keys: Option.some(keys), lastAttempt: at }] as Step
+          yield* Ref.update(state, (current) => ({
+            ...current,
+            jwksUri: Option.some(url),
+            keys: Option.some(keys),
+            lastAttempt: at,
+            failure: Option.none()
+          }))
+          return keys
         }
-        const next: State = { ...latest, lastAttempt: at }
+        const previous = yield* Ref.modify(state, (current) => [
+          current.keys,
+          { ...current, lastAttempt: at, failure: Option.some(fetched.left) }
+        ])
         // stale keys still verify: better than refusing every request while the issuer is down
-        if (reason === "stale") {
+        if (reason === "stale" && Option.isSome(previous)) {
           yield* Effect.logWarning("grantflow: refreshing the issuer's keys failed; the cached keys are still used")
             .pipe(Effect.annotateLogs({ error: fetched.left.message }))
-          return [Either.right(Option.getOrThrow(latest.keys)), next] as Step
+          return previous.value
         }
-        return [Either.left(fetched.left), next] as Step
-      })
+        return yield* Effect.fail(fetched.left)
+      }).pipe(
+        Effect.onExit((exit) =>
+          Effect.zipRight(
+            Ref.update(state, (current) => ({ ...current, inFlight: Option.none() })),
+            Deferred.done(deferred, exit)
+          )
+        ),
+        Effect.provideService(HttpClient.HttpClient, client)
+      )
+
+    type Waiting = Deferred.Deferred<Keys, TokenVerifier.VerifierUnavailable>
+    type Step =
+      | { readonly _tag: "Use"; readonly keys: Keys }
+      | { readonly _tag: "Fail"; readonly error: TokenVerifier.VerifierUnavailable }
+      | { readonly _tag: "Await"; readonly fetch: Waiting }
+      | { readonly _tag: "Start"; readonly reason: Due }
+
+    // Decided in one atomic step, so that two callers never both start a fetch.
+    const step = (kid: Option.Option<string>, now: number, mine: Waiting) => (latest: State): readonly [Step, State] => {
+      const reason = due(latest, kid, now)
+      if (reason === "none") return [{ _tag: "Use", keys: Option.getOrThrow(latest.keys) }, latest]
+      if (reason === "coolingDown") return [{ _tag: "Fail", error: Option.getOrThrow(latest.failure) }, latest]
+      if (Option.isNone(latest.inFlight)) return [{ _tag: "Start", reason }, { ...latest, inFlight: Option.some(mine) }]
+      // keys past their age serve while the fetch under way replaces them
+      return reason === "stale"
+        ? [{ _tag: "Use", keys: Option.getOrThrow(latest.keys) }, latest]
+        : [{ _tag: "Await", fetch: latest.inFlight.value }, latest]
+    }
 
     const keysFor = (kid: Option.Option<string>): Effect.Effect<Keys, TokenVerifier.VerifierUnavailable> =>
-      Effect.flatMap(Effect.zip(SynchronizedRef.get(state), Clock.currentTimeMillis), ([current, now]) =>
-        due(current, kid, now) === "none"
-          ? Effect.succeed(Option.getOrThrow(current.keys))
-          : Effect.flatMap(SynchronizedRef.modifyEffect(state, refresh(kid)), (either) => either)).pipe(
-          Effect.provideService(HttpClient.HttpClient, client)
-        )
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const current = yield* Ref.get(state)
+        if (Option.isSome(current.keys) && due(current, kid, now) === "none") return current.keys.value
+        const mine = yield* Deferred.make<Keys, TokenVerifier.VerifierUnavailable>()
+        const next = yield* Ref.modify(state, step(kid, now, mine))
+        switch (next._tag) {
+          case "Use":
+            return next.keys
+          case "Fail":
+            return yield* Effect.fail(next.error)
+          case "Await":
+            return yield* Deferred.await(next.fetch)
+          case "Start":
+            yield* Effect.forkDaemon(fetchFor(next.reason, mine))
+            return yield* Deferred.await(mine)
+        }
+      })
 
     const verifyOptions = (now: number): Jose.JWTVerifyOptions => ({
       issuer: options.issuer,
@@ -268,16 +387,14 @@ export const make = (
       verify: (token) =>
         Effect.gen(function*() {
           const value = Redacted.value(token)
-          if (!isCanonicalJws(value)) return yield* Effect.fail(failed("Malformed"))
-          const header = yield* Effect.try({
-            try: () => Jose.decodeProtectedHeader(value),
-            catch: (cause) => failed("Malformed", cause)
-          })
+          const read = readJws(value, maxTokenLength)
+          if (Option.isNone(read)) return yield* Effect.fail(failed("Malformed"))
+          const header = read.value
           // refused before any key is looked up, so a forged header never causes a fetch
-          if (typeof header.alg !== "string" || !(algorithms as ReadonlyArray<string>).includes(header.alg)) {
+          if (typeof header["alg"] !== "string" || !(algorithms as ReadonlyArray<string>).includes(header["alg"])) {
             return yield* Effect.fail(failed("Algorithm"))
           }
-          const keys = yield* keysFor(typeof header.kid === "string" ? Option.some(header.kid) : Option.none())
+          const keys = yield* keysFor(typeof header["kid"] === "string" ? Option.some(header["kid"]) : Option.none())
           const now = yield* Clock.currentTimeMillis
           const { payload } = yield* Effect.tryPromise({
             try: () => joseVerify(value, keys.getKey, verifyOptions(now)),
