@@ -181,8 +181,15 @@ export interface Authorization extends Grant.CommonOptions {
  *
  * - `name`: tags the token provider's logs, metrics and spans;
  * - `config`: the Schema of the configuration, secret fields as
- *   `Schema.Redacted(…)`. Every `Redacted` value of the configuration is
- *   checked never to appear in the base URL;
+ *   `Schema.Redacted(…)`. The value of every `Redacted` field is refused in
+ *   the base URL, the token requests' URLs and headers and the authorization
+ *   URL, since they get logged;
+ * - `publicFields`: the fields whose values may be seen there. When given,
+ *   every other string field's value is refused there too (a value that a
+ *   public field also holds excepted); a `Redacted` field is never public.
+ *   The file form lists its `"public": true` fields;
+ * - `configPrefix`: the prefix {@link config} reads the fields under when it
+ *   is given none; the file form's is `GRANTFLOW_<NAME>`;
  * - `auth`: how tokens are obtained, from the configuration and the
  *   {@link Session};
  * - `apply`: where the token goes (default {@link bearer});
@@ -204,6 +211,8 @@ export interface Authorization extends Grant.CommonOptions {
 export interface Definition<C, I = C, R = never> {
   readonly name: string
   readonly config: Schema.Schema<C, I>
+  readonly publicFields?: ReadonlyArray<string> | undefined
+  readonly configPrefix?: string | undefined
   readonly auth: (config: C, session: Session) => Auth<R>
   readonly apply?: Apply | undefined
   readonly refreshOn?: BearerAuth.RejectionRules | undefined
@@ -319,7 +328,8 @@ export const refreshTokenFlow: (
 /**
  * The configuration or the base URL of a connector is unusable: a field is
  * missing or malformed, the base URL is not an absolute `https:` URL, or it
- * contains the value of a secret field. The reason never quotes a secret.
+ * (or the authorization URL) contains the value of a secret field or of a
+ * field that is not public. The reason never quotes a secret.
  *
  * @since 0.1.0
  * @category errors
@@ -362,8 +372,10 @@ export const decodeConfig: <C, I, R>(
 /**
  * The configuration of a connector read from Effect `Config` (environment
  * variables by default): each top-level field of its Schema under its own
- * name, optionally nested under `prefix` (`HELPDESK_CLIENT_ID`). Secret fields
- * become `Redacted` as the Schema says.
+ * name, nested under `prefix` (`HELPDESK_CLIENT_ID`), else under the
+ * definition's `configPrefix` (a file's connector always has one), else
+ * under none. An empty prefix is refused. Secret fields become `Redacted` as
+ * the Schema says.
  *
  * @since 0.1.0
  * @category config

@@ -6,7 +6,7 @@
  * {
  *   "name": "helpdesk",
  *   "fields": {
- *     "SUBDOMAIN": { "label": "Your subdomain", "pattern": "^[a-z0-9-]+$" },
+ *     "SUBDOMAIN": { "label": "Your subdomain", "pattern": "^[a-z0-9-]+$", "public": true },
  *     "CLIENT_ID": {},
  *     "CLIENT_SECRET": { "secret": true }
  *   },
@@ -31,9 +31,13 @@
  * authorization code flow adds `{{ redirect_url }}` and `{{ code }}` (in the
  * code exchange) and `{{ oauth.refresh_token }}` (in the refresh request).
  * Secrets never sit in the file: a secret field's value comes from the
- * environment (see `Connector.config`), a credential in the file is refused,
- * and so is a secret in a URL, because URLs get logged. Every problem is
- * reported at its JSON path. docs/connectors.md lists every key.
+ * environment (see `Connector.config`: under the prefix given, else
+ * `GRANTFLOW_<NAME>`, never a bare variable), a credential in the file is
+ * refused, and so is a secret in a URL, because URLs get logged; any other
+ * field goes into a URL only when declared `"public": true`. Every problem is
+ * reported at its JSON path, without the value found there. The file is
+ * read as hostile: at most 1 MiB, 64 levels deep, nothing thrown.
+ * docs/connectors.md lists every key.
  *
  * @since 0.1.0
  */
@@ -89,8 +93,10 @@ export type Input = internal.Input
 
 /**
  * A spec file that cannot be used: each issue has the JSON path of the
- * problem (`oauth.refresh.data.refresh_token`) and what is wrong there. No
- * message quotes a value.
+ * problem (`oauth.refresh.data.refresh_token`) and what is wrong there or
+ * what was expected. No message quotes a value, and the error stays small
+ * whatever the file: it keeps the first 20 issues (`omitted` counts the
+ * others), and cuts long paths and messages short.
  *
  * @since 0.1.0
  * @category errors
@@ -106,16 +112,26 @@ export type Input = internal.Input
  */
 export class ConnectorSpecError extends Data.TaggedError("ConnectorSpecError")<{
   readonly issues: ReadonlyArray<{ readonly path: string; readonly message: string }>
+  readonly omitted?: number | undefined
 }> {
   override get message(): string {
-    return `invalid connector spec: ${
-      this.issues.map(({ message, path }) => `${path === "" ? "the document" : path} ${message}`).join("; ")
-    }`
+    const listed = this.issues.slice(0, internal.maxIssues)
+    const more = this.issues.length - listed.length + (this.omitted ?? 0)
+    const issues = listed.map(({ message, path }) =>
+      `${path === "" ? "the document" : internal.cut(path, internal.maxPathLength)} ${
+        internal.cut(message, internal.maxMessageLength)
+      }`
+    )
+    return `invalid connector spec: ${issues.join("; ")}${more === 0 ? "" : `; and ${more} more`}`
   }
 }
 
+const specError = (failure: internal.Failure): ConnectorSpecError =>
+  new ConnectorSpecError(failure.omitted === 0 ? { issues: failure.issues } : failure)
+
 /**
- * Decodes a parsed spec (a JSON value) into a connector definition.
+ * Decodes a parsed spec (a JSON value) into a connector definition. A value
+ * nested deeper than 64 levels is refused before it is decoded.
  *
  * @since 0.1.0
  * @category decoding
@@ -140,13 +156,14 @@ export class ConnectorSpecError extends Data.TaggedError("ConnectorSpecError")<{
  */
 export const decode = (input: unknown): Either.Either<Connector.Definition<Config, Input>, ConnectorSpecError> =>
   Either.match(internal.decodeSpec(input), {
-    onLeft: (issues) => Either.left(new ConnectorSpecError({ issues })),
+    onLeft: (failure) => Either.left(specError(failure)),
     onRight: (spec) => Either.right(internal.toDefinition(spec))
   })
 
 /**
- * {@link decode} from the text of a JSON file; text that is not JSON is an
- * issue of the whole document.
+ * {@link decode} from the text of a JSON file. Text that is not JSON, is
+ * longer than 1 MiB (1,048,576 characters) or nests deeper than 64 levels is
+ * an issue of the whole document; nothing is thrown.
  *
  * @since 0.1.0
  * @category decoding
@@ -159,10 +176,4 @@ export const decode = (input: unknown): Either.Either<Connector.Definition<Confi
  * ```
  */
 export const parse = (text: string): Either.Either<Connector.Definition<Config, Input>, ConnectorSpecError> =>
-  Either.flatMap(
-    Either.try({
-      try: () => JSON.parse(text) as unknown,
-      catch: () => new ConnectorSpecError({ issues: [{ path: "", message: "is not JSON" }] })
-    }),
-    decode
-  )
+  Either.flatMap(Either.mapLeft(internal.parseText(text), specError), decode)

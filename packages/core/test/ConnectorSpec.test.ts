@@ -1,15 +1,16 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Either, Inspectable, Redacted } from "effect"
+import { ConfigProvider, Effect, Either, FastCheck, Inspectable, Redacted, Schema } from "effect"
 import * as Connector from "../src/Connector.js"
 import * as ConnectorSpec from "../src/ConnectorSpec.js"
+import * as internal from "../src/internal/connectorSpec.js"
 
 // the authorization code spec of recipe 4, as a value to break one piece at a time
 const codeFlow = () => ({
   name: "calendar",
   fields: {
-    CLIENT_ID: { label: "Client ID" },
+    CLIENT_ID: { label: "Client ID", public: true },
     CLIENT_SECRET: { label: "Client secret", secret: true },
-    REGION: { pattern: "^[a-z]{2}$", default: "eu" }
+    REGION: { pattern: "^[a-z]{2}$", default: "eu", public: true }
   },
   base_url: "https://{{ REGION }}.calendar.example/api",
   oauth: {
@@ -43,7 +44,7 @@ const codeFlow = () => ({
 // the client credentials spec of recipe 3
 const clientCredentials = () => ({
   name: "helpdesk",
-  fields: { SUBDOMAIN: { pattern: "^[a-z0-9-]+$" }, CLIENT_ID: {}, CLIENT_SECRET: { secret: true } },
+  fields: { SUBDOMAIN: { pattern: "^[a-z0-9-]+$", public: true }, CLIENT_ID: {}, CLIENT_SECRET: { secret: true } },
   base_url: "https://{{ SUBDOMAIN }}.helpdesk.example/api/v5",
   oauth: {
     access_token: {
@@ -62,6 +63,10 @@ const clientCredentials = () => ({
   token_response: { access_token: "data.token", expires_in: "data.expires_at", expires_as: "epoch_seconds" },
   test: { method: "GET", path: "/me", expect: [200] }
 })
+
+// the longest message a ConnectorSpecError can have: 20 issues, each path and message cut short, and the count of the rest
+const maxMessageLength = "invalid connector spec: ".length +
+  internal.maxIssues * (internal.maxPathLength + internal.maxMessageLength + 6) + "; and 9999999 more".length
 
 // JSON has no undefined: a key set to undefined here is a key left out
 const present = (data: Record<string, string | undefined>): Record<string, string> =>
@@ -154,11 +159,11 @@ describe("ConnectorSpec", () => {
     hasIssue({ ...spec, base_uri: "https://x" }, "base_uri", /is not a known key/)
     hasIssue({ ...spec, fields: { ...spec.fields, "2FA": {} } }, "fields.2FA", /is not a field name/)
     hasIssue({ ...spec, refresh_on: [401, 4030] }, "refresh_on[1]", /not an HTTP status/)
-    hasIssue({ ...spec, test: { path: "/me", method: "FETCH" } }, "test.method", /expected one of "GET"/)
+    hasIssue({ ...spec, test: { path: "/me", method: "FETCH" } }, "test.method", /must be one of "GET"/)
     hasIssue(
       { ...spec, oauth: { ...spec.oauth, refresh: { ...spec.oauth.refresh, method: "GET" } } },
       "oauth.refresh.method",
-      /expected one of "POST"/
+      /must be one of "POST"/
     )
   })
 
@@ -314,11 +319,47 @@ describe("ConnectorSpec", () => {
     }
   })
 
-  it("parse: text that is not JSON", () => {
-    const result = ConnectorSpec.parse("{ name: calendar")
+  it("parse: text that is not JSON, without the parser's message (it quotes the text)", () => {
+    const result = ConnectorSpec.parse(`{ "name": "calendar", "client_secret": sk_live_not_json`)
     assert.isTrue(Either.isLeft(result))
-    if (Either.isLeft(result)) assert.strictEqual(result.left.message, "invalid connector spec: the document is not JSON")
+    if (Either.isLeft(result)) {
+      assert.strictEqual(result.left.message, "invalid connector spec: the document is not valid JSON")
+      assert.notInclude(JSON.stringify(result.left), "sk_live")
+    }
     assert.isTrue(Either.isRight(ConnectorSpec.parse(JSON.stringify(codeFlow()))))
+  })
+
+  it("parse: deep JSON is an issue of the document, not a RangeError", () => {
+    // 20 KB of nested arrays overflowed the stack of Schema's decoding
+    const nested = (depth: number) => `${"[".repeat(depth)}${"]".repeat(depth)}`
+    const inAField = JSON.stringify(clientCredentials()).replace(`"name":`, `"description":${nested(10_000)},"name":`)
+    for (const text of [nested(10_000), inAField]) {
+      const result = ConnectorSpec.parse(text)
+      assert.isTrue(Either.isLeft(result))
+      if (Either.isLeft(result)) {
+        assert.deepStrictEqual(result.left.issues, [{ path: "", message: "nests deeper than 64 levels" }])
+      }
+    }
+    // 64 levels are read; then the spec's structure decides
+    assert.deepStrictEqual(issues(JSON.parse(nested(64))), [": must be an object"])
+  })
+
+  it("decode: a deep value built in code is refused before it is decoded", () => {
+    let deep: unknown = "bottom"
+    for (let i = 0; i < 10_000; i++) deep = { nested: deep }
+    const result = ConnectorSpec.decode({ ...clientCredentials(), description: deep })
+    assert.isTrue(Either.isLeft(result))
+    if (Either.isLeft(result)) assert.include(result.left.message, "the document nests deeper than 64 levels")
+  })
+
+  it("parse: text longer than 1 MiB is refused unread; up to it, it is read", () => {
+    const text = JSON.stringify(clientCredentials())
+    const tooLong = ConnectorSpec.parse(text.padEnd(internal.maxTextLength + 1, " "))
+    assert.isTrue(Either.isLeft(tooLong))
+    if (Either.isLeft(tooLong)) {
+      assert.strictEqual(tooLong.left.message, "invalid connector spec: the document is longer than 1048576 characters")
+    }
+    assert.isTrue(Either.isRight(ConnectorSpec.parse(text.padEnd(internal.maxTextLength, " "))))
   })
 
   it("a field value cannot move the base URL to another host", () => {
@@ -331,4 +372,239 @@ describe("ConnectorSpec", () => {
     }
     assert.strictEqual(helpdesk.baseUrl({ ...config, SUBDOMAIN: "acme" }), "https://acme.helpdesk.example/api/v5")
   })
+})
+
+describe("ConnectorSpec: fields reach URLs only when public", () => {
+  it("a field that is not public cannot be templated into a URL", () => {
+    const spec = clientCredentials()
+    const withFields = (fields: Record<string, object>) => ({ ...spec, fields: { ...spec.fields, ...fields } })
+    hasIssue(withFields({ SUBDOMAIN: { pattern: "^[a-z0-9-]+$" } }), "base_url", /field \{\{ SUBDOMAIN \}\} into a URL.*"public": true/)
+    hasIssue(withFields({ SUBDOMAIN: {} }), "oauth.access_token.url", /field \{\{ SUBDOMAIN \}\} into a URL/)
+    const code = codeFlow()
+    hasIssue(
+      { ...code, fields: { ...code.fields, CLIENT_ID: { label: "Client ID" } } },
+      "oauth.authenticate_url",
+      /field \{\{ CLIENT_ID \}\} into a URL/
+    )
+    hasIssue(withFields({ CLIENT_SECRET: { secret: true, public: true } }), "fields.CLIENT_SECRET.public", /secret field/)
+    // in a request body a field need not be public
+    assert.isTrue(Either.isRight(ConnectorSpec.decode(spec)))
+  })
+
+  it("the definition lists the public fields and reads its configuration under GRANTFLOW_<NAME>", () => {
+    const helpdesk = definition(clientCredentials())
+    assert.deepStrictEqual(helpdesk.publicFields, ["SUBDOMAIN"])
+    assert.strictEqual(helpdesk.configPrefix, "GRANTFLOW_HELPDESK")
+    assert.strictEqual(definition({ ...clientCredentials(), name: "Help desk-2" }).configPrefix, "GRANTFLOW_HELP_DESK_2")
+  })
+
+  // a spec that declares a field named like a variable of the process, and sends it to its own server
+  const greedy = () => {
+    const spec = clientCredentials()
+    return definition({
+      ...spec,
+      fields: { ...spec.fields, DATABASE_URL: {} },
+      oauth: {
+        access_token: { ...spec.oauth.access_token, data: { ...spec.oauth.access_token.data, audience: "{{ DATABASE_URL }}" } }
+      }
+    })
+  }
+  const process = {
+    DATABASE_URL: "postgres://app:db-password@db.internal/prod",
+    SUBDOMAIN: "acme",
+    CLIENT_ID: "helpdesk-app",
+    CLIENT_SECRET: "process-secret"
+  }
+  const env = (variables: Record<string, string>) =>
+    ConfigProvider.fromMap(new Map(Object.entries(variables)), { pathDelim: "_" })
+  // values that say where they were read: HELPDESK_SUBDOMAIN is "helpdesk-subdomain"
+  const prefixed = (prefix: string) =>
+    Object.fromEntries(
+      Object.keys(process).map((name) => [`${prefix}_${name}`, `${prefix}_${name}`.toLowerCase().replaceAll("_", "-")])
+    )
+
+  it.effect("a file's fields are never read from the bare environment: only under the prefix", () =>
+    Effect.gen(function*() {
+      const bare = yield* Effect.flip(Effect.withConfigProvider(Connector.config(greedy()), env(process)))
+      assert.include(String(bare), "GRANTFLOW_HELPDESK_")
+      assert.notInclude(String(bare), "db-password")
+
+      const environment = env({ ...process, ...prefixed("GRANTFLOW_HELPDESK"), ...prefixed("HELPDESK") })
+      const byName = yield* Effect.withConfigProvider(Connector.config(greedy()), environment)
+      assert.strictEqual(byName["DATABASE_URL"], "grantflow-helpdesk-database-url")
+      const given = yield* Effect.withConfigProvider(Connector.config(greedy(), { prefix: "HELPDESK" }), environment)
+      assert.strictEqual(given["DATABASE_URL"], "helpdesk-database-url")
+
+      const empty = yield* Effect.flip(Effect.withConfigProvider(Connector.config(greedy(), { prefix: " " }), environment))
+      assert.include(String(empty), "prefix of the connector \"helpdesk\" is empty")
+    }))
+})
+
+describe("ConnectorSpec: errors name the path and the expected shape, never the value, and stay small", () => {
+  const secret = "sk_live_4f9a8b7c6d5e"
+
+  it("Schema's own messages, which quote the value, are replaced", () => {
+    const spec = codeFlow()
+    const broken = {
+      ...spec,
+      fields: { ...spec.fields, CLIENT_SECRET: { secret, label: 31415926535 } },
+      oauth: { ...spec.oauth, access_token: { ...spec.oauth.access_token, client_auth: secret } },
+      refresh_on: { statuses: [secret], body_pattern: { value: secret } },
+      test: { path: "/me", method: secret, timeout_seconds: -27182818284 }
+    }
+    const result = ConnectorSpec.decode(broken)
+    assert.isTrue(Either.isLeft(result))
+    if (Either.isLeft(result)) {
+      assert.deepStrictEqual(result.left.issues, [
+        { path: "fields.CLIENT_SECRET.label", message: "must be a string" },
+        { path: "fields.CLIENT_SECRET.secret", message: "must be a boolean" },
+        { path: "oauth.access_token.client_auth", message: "must be one of \"client_secret_post\", \"client_secret_basic\"" },
+        { path: "refresh_on.statuses[0]", message: "must be a number" },
+        { path: "refresh_on.body_pattern", message: "must be a string" },
+        { path: "test.method", message: "must be one of \"GET\", \"HEAD\", \"POST\", \"PUT\", \"PATCH\", \"DELETE\", \"OPTIONS\"" },
+        { path: "test.timeout_seconds", message: "is not a positive number" }
+      ])
+      const shown = [result.left.message, JSON.stringify(result.left), Inspectable.format(result.left)].join("\n")
+      for (const value of [secret, "31415926535", "27182818284"]) assert.notInclude(shown, value)
+    }
+    assert.deepStrictEqual(issues({ ...spec, refresh_on: secret }), ["refresh_on: must be an array of statuses or an object"])
+    assert.deepStrictEqual(issues(secret), [": must be an object"])
+  })
+
+  it("a large hostile spec gives a small error: 20 issues, the rest counted", () => {
+    // every unknown variable listed every field: messages of megabytes
+    const spec = clientCredentials()
+    const fields = Object.fromEntries(Array.from({ length: 5_000 }, (_, i) => [`FIELD_${i}`, {}]))
+    const data = Object.fromEntries(Array.from({ length: 5_000 }, (_, i) => [`param_${i}`, `{{ UNKNOWN_${i} }}`]))
+    const result = ConnectorSpec.decode({
+      ...spec,
+      fields: { ...spec.fields, ...fields },
+      oauth: { access_token: { ...spec.oauth.access_token, data: { ...spec.oauth.access_token.data, ...data } } }
+    })
+    assert.isTrue(Either.isLeft(result))
+    if (Either.isLeft(result)) {
+      assert.strictEqual(result.left.issues.length, internal.maxIssues)
+      assert.strictEqual(result.left.omitted, 5_000 - internal.maxIssues)
+      assert.match(result.left.message, /; and 4980 more$/)
+      assert.include(result.left.issues[0]!.message, "{{ SUBDOMAIN }}, {{ CLIENT_ID }}, {{ CLIENT_SECRET }}, {{ FIELD_0 }}")
+      assert.include(result.left.issues[0]!.message, "and 4993 more")
+      assert.isAtMost(result.left.message.length, maxMessageLength)
+    }
+  })
+
+  it("long names from the file are cut short in paths and messages", () => {
+    const long = "A".repeat(100_000)
+    const spec = clientCredentials()
+    const result = ConnectorSpec.decode({ ...spec, [long]: true, base_url: `https://x.example/{{ ${long} }}` })
+    assert.isTrue(Either.isLeft(result))
+    if (Either.isLeft(result)) assert.isAtMost(result.left.message.length, maxMessageLength)
+    const constructed = new ConnectorSpec.ConnectorSpecError({
+      issues: Array.from({ length: 1_000 }, () => ({ path: long, message: long }))
+    })
+    assert.isAtMost(constructed.message.length, maxMessageLength)
+    assert.match(constructed.message, /; and 980 more$/)
+  })
+
+  // ── generated: valid specs, mutated ───────────────────────────────────────
+
+  const secrets = FastCheck.oneof(
+    FastCheck.stringMatching(/^[\w-]{12,40}$/).map((text) => `sk_${text}`),
+    FastCheck.integer({ min: 10 ** 9, max: Number.MAX_SAFE_INTEGER })
+  )
+  const hostile = FastCheck.letrec<{ value: unknown }>((tie) => ({
+    value: FastCheck.oneof(
+      { depthSize: "small", withCrossShrink: true },
+      secrets,
+      FastCheck.constantFrom(true, null, "", "{{", "}}"),
+      FastCheck.array(tie("value"), { maxLength: 3 }),
+      FastCheck.dictionary(FastCheck.constantFrom("secret", "url", "data", "x"), tie("value"), { maxKeys: 3 }),
+      FastCheck.tuple(FastCheck.integer({ min: 60, max: 300 }), secrets).map(([depth, value]) => {
+        let deep: unknown = value
+        for (let i = 0; i < depth; i++) deep = [deep]
+        return deep
+      })
+    )
+  })).value
+
+  type Json = null | boolean | number | string | ReadonlyArray<Json> | { readonly [key: string]: Json }
+
+  /** Every path of a JSON value, the root included. */
+  const pathsOf = (value: Json, path: ReadonlyArray<string | number> = []): ReadonlyArray<ReadonlyArray<string | number>> =>
+    typeof value !== "object" || value === null
+      ? [path]
+      : [
+        path,
+        ...(Array.isArray(value)
+          ? (value as ReadonlyArray<Json>).flatMap((item, i) => pathsOf(item, [...path, i]))
+          : Object.entries(value).flatMap(([key, item]) => pathsOf(item, [...path, key])))
+      ]
+
+  type Mutation = { readonly at: number; readonly kind: "replace" | "remove" | "add"; readonly value: unknown }
+
+  const mutate = (value: Json, path: ReadonlyArray<string | number>, mutation: Mutation): unknown => {
+    if (path.length === 0) {
+      if (mutation.kind === "replace") return mutation.value
+      if (mutation.kind === "add" && typeof value === "object" && value !== null && !Array.isArray(value)) {
+        return { ...value, unknown_key: mutation.value }
+      }
+      return mutation.kind === "remove" ? undefined : value
+    }
+    const [head, ...rest] = path
+    if (Array.isArray(value)) {
+      const copy: Array<unknown> = [...value]
+      copy[head as number] = mutate(value[head as number], rest, mutation)
+      return copy
+    }
+    const object = value as { readonly [key: string]: Json }
+    const inner = mutate(object[head as string]!, rest, mutation)
+    const { [head as string]: _, ...others } = object
+    return inner === undefined ? others : { ...others, [head as string]: inner }
+  }
+
+  const mutations = FastCheck.array(
+    FastCheck.record({
+      at: FastCheck.nat(),
+      kind: FastCheck.constantFrom<Mutation["kind"]>("replace", "remove", "add"),
+      value: hostile
+    }),
+    { minLength: 1, maxLength: 4 }
+  )
+
+  /** The secrets a mutated spec holds: strings starting `sk_` and large numbers, wherever they are. */
+  const secretsIn = (value: unknown): ReadonlyArray<string> => {
+    const found: Array<string> = []
+    const stack: Array<unknown> = [value]
+    while (stack.length > 0) {
+      const current = stack.pop()
+      if (typeof current === "string" && current.startsWith("sk_")) found.push(current)
+      else if (typeof current === "number" && current >= 10 ** 9) found.push(String(current))
+      else if (typeof current === "object" && current !== null) stack.push(...Object.values(current))
+    }
+    return found
+  }
+
+  it.prop(
+    "mutated specs: a typed result, a bounded message, no value quoted",
+    [FastCheck.constantFrom(codeFlow, clientCredentials), mutations, FastCheck.boolean()],
+    ([make, changes, asText]) => {
+      const mutated = changes.reduce<unknown>((spec, change) => {
+        const paths = pathsOf(spec as Json)
+        return mutate(spec as Json, paths[change.at % paths.length]!, change) ?? {}
+      }, make())
+      const result = asText ? ConnectorSpec.parse(JSON.stringify(mutated)) : ConnectorSpec.decode(mutated)
+      if (Either.isRight(result)) return
+      const error = result.left
+      assert.strictEqual(error._tag, "ConnectorSpecError")
+      assert.isAtMost(error.issues.length, internal.maxIssues)
+      assert.isAtMost(error.message.length, maxMessageLength)
+      const shown = [error.message, JSON.stringify(error), Inspectable.format(error)].join("\n")
+      for (const value of secretsIn(mutated)) assert.notInclude(shown, value)
+      // the public Schema, read with Schema's own formatter, quotes no value either
+      if (error.message.includes("nests deeper")) return
+      const direct = Schema.decodeUnknownEither(ConnectorSpec.Spec, { errors: "all", onExcessProperty: "error" })(mutated)
+      assert.isTrue(Either.isLeft(direct))
+      if (Either.isLeft(direct)) for (const value of secretsIn(mutated)) assert.notInclude(direct.left.message, value)
+    },
+    { fastCheck: { numRuns: 300 } }
+  )
 })

@@ -257,6 +257,65 @@ describe("Connector against the simulated server", () => {
       assert.notInclude(shown(leaking), secret)
     }).pipe(Effect.provide(serverWith())))
 
+  it.scoped("with publicFields, every other field's value is refused where it would be sent, before anything is", () =>
+    Effect.gen(function*() {
+      const guarded = (overrides: Partial<Connector.Definition<typeof Config.Type, typeof Config.Encoded>>) =>
+        helpdesk({ publicFields: ["SUBDOMAIN"], ...overrides })
+      const clientId = config.CLIENT_ID
+
+      const inBaseUrl = yield* Effect.flip(
+        Connector.connect(guarded({ baseUrl: (c) => `https://api.example/${c.CLIENT_ID}/v5` }), config)
+      )
+      assert.include(inBaseUrl.message, "the base URL contains the value of the field CLIENT_ID, which is not public")
+      assert.notInclude(shown(inBaseUrl), clientId)
+
+      // in the token request's URL: refused as a request that was not sent, not retried as a transport failure
+      const leakyToken = guarded({
+        auth: (c) =>
+          Connector.fetch(Grant.clientCredentials({
+            tokenUrl: `https://${c.SUBDOMAIN}.helpdesk.example/token?client=${c.CLIENT_ID}`,
+            auth: ClientAuth.clientSecretBasic(c.CLIENT_ID, c.CLIENT_SECRET)
+          }))
+      })
+      const connection = yield* Connector.connect(leakyToken, config)
+      const refused = yield* Effect.flip(connection.client.get("/me"))
+      assert.strictEqual(refused._tag, "InvalidTokenRequest")
+      assert.include(refused.message, "a token request contains the value of the field CLIENT_ID")
+      assert.notInclude(shown(refused), clientId)
+      const tested = yield* Connector.test(leakyToken, config)
+      assert.strictEqual(tested._tag, "InvalidConfiguration")
+
+      // in the authorization URL: the client id goes there, so it must be public; a secret never may
+      const authorizing = (publicFields: ReadonlyArray<string>, hint: (c: typeof Config.Type) => string) =>
+        guarded({
+          publicFields,
+          authorization: (c) => ({
+            authorizeUrl: "https://acme.helpdesk.example/authorize",
+            extraParams: { login_hint: hint(c) },
+            tokenUrl: "https://acme.helpdesk.example/token",
+            auth: ClientAuth.clientSecretBasic(c.CLIENT_ID, c.CLIENT_SECRET)
+          })
+        })
+      const authorize = (definition: ReturnType<typeof authorizing>) =>
+        Connector.authorize(definition, config, { redirectUri: "https://app.example/callback" })
+      const privateClient = yield* Effect.flip(authorize(authorizing(["SUBDOMAIN"], () => "someone")))
+      assert.include(privateClient.message, "the authorization URL contains the value of the field CLIENT_ID")
+      const withSecret = yield* Effect.flip(
+        authorize(authorizing(["SUBDOMAIN", "CLIENT_ID"], (c) => Redacted.value(c.CLIENT_SECRET)))
+      )
+      assert.include(withSecret.message, "the authorization URL contains the value of a secret field (CLIENT_SECRET)")
+      assert.notInclude(shown(withSecret), secret)
+      const started = yield* authorize(authorizing(["SUBDOMAIN", "CLIENT_ID"], () => "someone"))
+      assert.strictEqual(started.url.searchParams.get("client_id"), clientId)
+      assert.deepStrictEqual(yield* journal, { api: [], token: [] })
+
+      // a value a public field holds too is published anyway; without publicFields only secrets are checked
+      const same = yield* Connector.connect(guarded({}), { ...config, CLIENT_ID: "acme" })
+      assert.strictEqual(same.baseUrl.hostname, "acme.helpdesk.example")
+      const open = yield* Connector.connect(helpdesk(), config)
+      assert.strictEqual((yield* open.client.get("/me")).status, 200)
+    }).pipe(Effect.provide(serverWith())))
+
   it.scoped("a token response in another shape, read with tokenResponse; its absolute expiry is honoured", () =>
     Effect.gen(function*() {
       const connection = yield* Connector.connect(

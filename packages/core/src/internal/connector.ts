@@ -92,6 +92,14 @@ export const config = <C, I, R>(
   if (ast._tag !== "TypeLiteral") {
     return Config.fail(`the config Schema of the connector "${definition.name}" is not a struct of fields`)
   }
+  const prefix = options.prefix ?? definition.configPrefix
+  // an empty prefix would read the bare names: any variable of the process
+  if (prefix !== undefined && prefix.trim() === "") {
+    return Config.fail(
+      `the configuration prefix of the connector "${definition.name}" is empty: give one such as "HELPDESK" ` +
+        "(HELPDESK_CLIENT_ID, …)"
+    )
+  }
   const fields = Config.all(
     Object.fromEntries(ast.propertySignatures.map((p) => {
       const name = String(p.name)
@@ -103,33 +111,99 @@ export const config = <C, I, R>(
       Object.entries(values).flatMap(([name, value]) => Option.isSome(value) ? [[name, value.value]] : [])
     ))
   return Config.mapOrFail(
-    options.prefix === undefined ? present : Config.nested(present, options.prefix),
+    prefix === undefined ? present : Config.nested(present, prefix),
     (input) => Either.mapLeft(decodeConfig(definition, input), (error) => ConfigError.InvalidData([], error.reason))
   )
 }
 
-const secretValues = (config: unknown): ReadonlyArray<string> =>
-  Predicate.isRecord(config)
-    ? Object.values(config).flatMap((value) => Redacted.isRedacted(value) ? [String(Redacted.value(value))] : [])
-    : []
+/** The value of a field that must not be seen in URLs and headers, in the forms it takes there (lower case). */
+interface PrivateValue {
+  readonly field: string
+  readonly secret: boolean
+  readonly forms: ReadonlyArray<string>
+}
 
 // shorter values would match ordinary URL text by chance
-const minimumSecretLength = 4
+const minimumPrivateLength = 4
+
+/**
+ * The values of the configuration that must not be seen in URLs and headers:
+ * every `Redacted` one and, when the definition lists its `publicFields`,
+ * every other string field's — unless a public field holds it too, which
+ * publishes it anyway.
+ */
+const privateValues = <C>(definition: AnyDefinition<C>, config: C): ReadonlyArray<PrivateValue> => {
+  if (!Predicate.isRecord(config)) return []
+  const publicFields = definition.publicFields
+  const isPublic = (field: string) => publicFields === undefined || publicFields.includes(field)
+  const entries = Object.entries(config)
+  const published = entries.flatMap(([field, value]) =>
+    isPublic(field) && typeof value === "string" ? [value.toLowerCase()] : []
+  )
+  return entries.flatMap(([field, value]): ReadonlyArray<PrivateValue> => {
+    const secret = Redacted.isRedacted(value)
+    const text = secret ? String(Redacted.value(value)) : typeof value === "string" && !isPublic(field) ? value : ""
+    if (text.length < minimumPrivateLength) return []
+    const lower = text.toLowerCase()
+    if (!secret && published.some((shown) => shown.includes(lower))) return []
+    const encoded = encodeURIComponent(text).toLowerCase()
+    return [{ field, secret, forms: [lower, encoded, encoded.replaceAll("%20", "+")] }]
+  })
+}
+
+const privateValueIn = (values: ReadonlyArray<PrivateValue>, texts: ReadonlyArray<string>): PrivateValue | undefined => {
+  const lower = texts.map((text) => text.toLowerCase())
+  return values.find(({ forms }) => forms.some((form) => lower.some((text) => text.includes(form))))
+}
+
+const privateValueReason = (where: string, value: PrivateValue): string =>
+  value.secret
+    ? `${where} contains the value of a secret field (${value.field}), and it would get logged`
+    : `${where} contains the value of the field ${value.field}, which is not public, and it would get logged; ` +
+      "declare the field public (\"public\": true in a spec file, publicFields in a definition) if its value may be seen"
 
 const checkBaseUrl = <C>(definition: AnyDefinition<C>, config: C): Either.Either<URL, Connector.ConnectorConfigError> => {
   const text = definition.baseUrl(config)
-  const leaked = secretValues(config).some((secret) =>
-    secret.length >= minimumSecretLength && (text.includes(secret) || text.includes(encodeURIComponent(secret)))
-  )
-  if (leaked) {
-    return Either.left(
-      configError(definition, "the base URL contains the value of a secret field, and URLs get logged; send it in a header")
-    )
+  const leaked = privateValueIn(privateValues(definition, config), [text])
+  if (leaked !== undefined) {
+    const reason = privateValueReason("the base URL", leaked)
+    return Either.left(configError(definition, leaked.secret ? `${reason}; send it in a header` : reason))
   }
   return Either.mapLeft(
     tokenRequest.checkEndpointUrl(text, definition.allowInsecure === true, "base URL"),
     (error) => configError(definition, error.reason)
   )
+}
+
+/**
+ * A fetch whose token requests are refused, before anything is sent, when
+ * their URL or a header holds a private value of the configuration: it fails
+ * with `InvalidTokenRequest`, whatever the fetch makes of the refused request.
+ */
+const withoutPrivateValues = <C, A, E, R>(
+  definition: AnyDefinition<C>,
+  config: C,
+  fetch: Effect.Effect<A, E, R>
+): Effect.Effect<A, E | TokenError.InvalidTokenRequest, R | HttpClient.HttpClient> => {
+  const values = privateValues(definition, config)
+  if (values.length === 0) return fetch
+  return Effect.suspend(() => {
+    let refused: string | undefined
+    const check = (request: HttpClientRequest.HttpClientRequest) => {
+      const leaked = privateValueIn(values, [request.url, UrlParams.toString(request.urlParams)]) ??
+        privateValueIn(values, Object.values(request.headers))
+      if (leaked === undefined) return Effect.succeed(request)
+      // the URL itself is not shown: it holds the value
+      refused = privateValueReason("a token request", leaked)
+      return Effect.fail(new HttpClientError.RequestError({ request, reason: "InvalidUrl", description: refused }))
+    }
+    return fetch.pipe(
+      Effect.updateService(HttpClient.HttpClient, (client) => HttpClient.mapRequestEffect(client, check)),
+      Effect.catchAll((error) =>
+        Effect.fail(refused === undefined ? error : new TokenError.InvalidTokenRequest({ reason: refused }))
+      )
+    )
+  })
 }
 
 // ── tokens ──────────────────────────────────────────────────────────────────
@@ -265,8 +339,17 @@ const withoutQueryToken = (http: HttpClient.HttpClient, name: string): HttpClien
     )
   })
 
+// plain scans rather than `/\/+$/`, which backtracks on a long run of slashes
+const trimSlashes = (text: string, side: "start" | "end"): string => {
+  let start = 0
+  let end = text.length
+  if (side === "start") while (start < end && text[start] === "/") start++
+  else while (end > start && text[end - 1] === "/") end--
+  return text.slice(start, end)
+}
+
 const joinUrl = (base: URL, path: string): string =>
-  path === "" ? base.href : `${base.href.replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`
+  path === "" ? base.href : `${trimSlashes(base.href, "end")}/${trimSlashes(path, "start")}`
 
 const absoluteUrl = /^[a-z][a-z0-9+.-]*:/i
 
@@ -310,7 +393,19 @@ const decorate = <E1, E2>(
 const fetchOf = <C, I, R>(definition: Connector.Definition<C, I, R>, config: C, session: Connector.Session) =>
   Effect.map(
     definition.auth(config, session).make,
-    (made) => definition.tokenResponse === undefined ? made : withTokenResponse(made, definition.tokenResponse)
+    (made) => readFetch(definition, config, made)
+  )
+
+/** A fetch of the connector, read with its token response shape and refusing its private values. */
+const readFetch = <C, I, R, A, E, R2>(
+  definition: Connector.Definition<C, I, R>,
+  config: C,
+  fetch: Effect.Effect<A, E, R2>
+) =>
+  withoutPrivateValues(
+    definition,
+    config,
+    definition.tokenResponse === undefined ? fetch : withTokenResponse(fetch, definition.tokenResponse)
   )
 
 const open = <C, I, R>(
@@ -541,7 +636,18 @@ export const test = <C, I, R>(
 const authorizationOf = <C, I, R>(definition: Connector.Definition<C, I, R>, config: C) =>
   definition.authorization === undefined
     ? Effect.fail(configError(definition, "it has no authorization code flow (its definition has no `authorization`)"))
-    : Effect.sync(() => definition.authorization!(config))
+    : Effect.suspend(() => {
+      const authorization = definition.authorization!(config)
+      const leaked = privateValueIn(privateValues(definition, config), [
+        authorization.authorizeUrl,
+        authorization.auth.clientId,
+        ...Object.entries(authorization.extraParams ?? {}).flat(),
+        ...(authorization.scopes ?? [])
+      ])
+      return leaked === undefined
+        ? Effect.succeed(authorization)
+        : Effect.fail(configError(definition, privateValueReason("the authorization URL", leaked)))
+    })
 
 /** @internal */
 export const authorize = <C, I, R>(
@@ -586,5 +692,5 @@ export const exchange = <C, I, R>(
       defaultLifetime: authorization.defaultLifetime,
       maxLifetime: authorization.maxLifetime
     })
-    return yield* definition.tokenResponse === undefined ? fetch : withTokenResponse(fetch, definition.tokenResponse)
+    return yield* readFetch(definition, config, fetch)
   })

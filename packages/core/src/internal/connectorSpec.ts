@@ -1,13 +1,16 @@
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as ParseResult from "effect/ParseResult"
+import * as Option from "effect/Option"
+import type * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import * as SchemaAST from "effect/SchemaAST"
 import * as Connector from "../Connector.js"
 import * as Grant from "../Grant.js"
 import * as TokenError from "../TokenError.js"
 import type * as TokenResponse from "../TokenResponse.js"
 import * as connector from "./connector.js"
+import * as json from "./json.js"
 import * as Template from "./template.js"
 
 // ── the file's structure ────────────────────────────────────────────────────
@@ -15,65 +18,84 @@ import * as Template from "./template.js"
 /** Absent or of type `S`: never an explicit `null`, so errors name one expectation. */
 const optional = <S extends Schema.Schema.All>(schema: S) => Schema.optionalWith(schema, { exact: true })
 
+// Every schema of the file carries its own message: Schema's default ones
+// quote the value they rejected ("Expected boolean, actual …"), and a value in
+// the wrong place may be a secret.
+const expecting = (expected: string) => ({ message: () => `must be ${expected}` })
+
+const Str = Schema.String.annotations(expecting("a string"))
+const Bool = Schema.Boolean.annotations(expecting("a boolean"))
+const Num = Schema.Number.annotations(expecting("a number"))
+const struct = <F extends Schema.Struct.Fields>(fields: F) => Schema.Struct(fields).annotations(expecting("an object"))
+const arrayOf = <S extends Schema.Schema.Any>(item: S) => Schema.Array(item).annotations(expecting("an array"))
+const recordOf = <S extends Schema.Schema.Any>(value: S) =>
+  Schema.Record({ key: Str, value }).annotations(expecting("an object"))
+
 // A refinement of string rather than a union of literals: one issue naming
 // every accepted value instead of one issue per value.
 const oneOf = <const L extends ReadonlyArray<string>>(...literals: L) =>
-  Schema.String.pipe(
+  Str.pipe(
     Schema.filter((s): s is L[number] => literals.includes(s), {
-      message: (issue) =>
-        `expected one of ${literals.map((l) => JSON.stringify(l)).join(", ")}, got ${JSON.stringify(issue.actual)}`
+      message: () => `must be one of ${literals.map((l) => JSON.stringify(l)).join(", ")}`
     })
   )
 
-const Text = Schema.String.pipe(Schema.minLength(1, { message: () => "is empty" }))
+const Text = Str.pipe(Schema.minLength(1, { message: () => "is empty" }))
+
+const Name = Str.pipe(
+  Schema.filter((s) => s !== "" && s.trim() === s, { message: () => "must be a non-empty name without surrounding spaces" })
+)
 
 const fieldName = /^[A-Z_]\w*$/i
 
-const Status = Schema.Int.pipe(
-  Schema.between(100, 599, { message: () => "is not an HTTP status (a whole number from 100 to 599)" })
+const Status = Num.pipe(
+  Schema.filter((n) => Number.isInteger(n) && n >= 100 && n <= 599, {
+    message: () => "is not an HTTP status (a whole number from 100 to 599)"
+  })
 )
 
-const Field = Schema.Struct({
-  label: optional(Schema.String),
-  description: optional(Schema.String),
-  secret: optional(Schema.Boolean),
-  optional: optional(Schema.Boolean),
-  default: optional(Schema.String),
+const Field = struct({
+  label: optional(Str),
+  description: optional(Str),
+  secret: optional(Bool),
+  public: optional(Bool),
+  optional: optional(Bool),
+  default: optional(Str),
   pattern: optional(Text)
 })
 
-const TokenRequest = Schema.Struct({
+const TokenRequest = struct({
   url: Text,
   method: optional(oneOf("POST")),
   client_auth: optional(oneOf("client_secret_post", "client_secret_basic")),
-  data: Schema.Record({ key: Schema.String, value: Schema.String })
+  data: recordOf(Str)
 })
 
-const Spec = Schema.Struct({
-  name: Schema.NonEmptyTrimmedString,
-  description: optional(Schema.String),
-  fields: optional(Schema.Record({ key: Schema.String, value: Field })),
+const Spec = struct({
+  name: Name,
+  description: optional(Str),
+  fields: optional(recordOf(Field)),
   base_url: Text,
-  allow_insecure: optional(Schema.Boolean),
-  oauth: Schema.Struct({
+  allow_insecure: optional(Bool),
+  oauth: struct({
     authenticate_url: optional(Text),
     access_token: TokenRequest,
     refresh: optional(TokenRequest),
-    without_code: optional(Schema.Boolean),
-    pkce: optional(Schema.Boolean)
+    without_code: optional(Bool),
+    pkce: optional(Bool)
   }),
-  apply: optional(Schema.Struct({ header: optional(Text), prefix: optional(Schema.String), query: optional(Text) })),
+  apply: optional(struct({ header: optional(Text), prefix: optional(Str), query: optional(Text) })),
   refresh_on: optional(
     Schema.Union(
-      Schema.Array(Status),
-      Schema.Struct({
-        statuses: optional(Schema.Array(Status)),
+      arrayOf(Status),
+      struct({
+        statuses: optional(arrayOf(Status)),
         body_pattern: optional(Text),
-        invalid_token_challenge: optional(Schema.Boolean)
+        invalid_token_challenge: optional(Bool)
       })
-    )
+    ).annotations(expecting("an array of statuses or an object"))
   ),
-  token_response: optional(Schema.Struct({
+  token_response: optional(struct({
     access_token: optional(Text),
     token_type: optional(Text),
     expires_in: optional(Text),
@@ -82,11 +104,11 @@ const Spec = Schema.Struct({
     expires_as: optional(oneOf("seconds", "milliseconds", "epoch_seconds", "epoch_milliseconds", "iso8601")),
     type: optional(Text)
   })),
-  test: optional(Schema.Struct({
+  test: optional(struct({
     method: optional(oneOf("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")),
     path: Text,
-    expect: optional(Schema.Array(Status)),
-    timeout_seconds: optional(Schema.Number.pipe(Schema.positive({ message: () => "is not a positive number" })))
+    expect: optional(arrayOf(Status)),
+    timeout_seconds: optional(Num.pipe(Schema.positive({ message: () => "is not a positive number" })))
   }))
 })
 
@@ -120,11 +142,47 @@ const authorizeReserved = ["state", "nonce", "code_challenge", "code_challenge_m
 
 interface Context {
   readonly fields: Readonly<Record<string, typeof Field.Type>>
+  readonly fieldNames: ReadonlySet<string>
+  /** The first few field names, for messages. */
+  readonly someFieldNames: ReadonlyArray<string>
+  /** The first {@link maxIssues} issues found, and how many more. */
   readonly issues: Array<Issue>
+  omitted: number
+}
+
+/**
+ * The most issues kept and listed: a hostile file can have a problem every
+ * few bytes.
+ *
+ * @internal
+ */
+export const maxIssues = 20
+
+const report = (context: Context, issue: Issue): void => {
+  if (context.issues.length < maxIssues) context.issues.push(issue)
+  else context.omitted++
 }
 
 const isSecretVariable = (context: Context, name: string): boolean =>
   name === builtIns.code || name === builtIns.refreshToken || context.fields[name]?.secret === true
+
+// A name from the file goes into a message cut short: a hostile file makes them long.
+const maxNameLength = 64
+
+/** A name from the file (a variable, a parameter) as a message shows it. */
+const shown = (name: string): string => name.length <= maxNameLength ? name : `${name.slice(0, maxNameLength)}…`
+
+// Listing every known variable in every issue made messages grow with the square of the file.
+const maxListed = 10
+
+/** The variables known at a place, the first few of them: the fields, then `extra`. */
+const listed = (context: Context, extra: ReadonlyArray<string>): string => {
+  const total = context.fieldNames.size + extra.length
+  if (total === 0) return "none"
+  const names = [...context.someFieldNames, ...extra].slice(0, maxListed)
+  return names.map((name) => `{{ ${shown(name)} }}`).join(", ") +
+    (total > names.length ? ` and ${total - names.length} more` : "")
+}
 
 /**
  * Parses the template at `path`, checks that it uses only the variables
@@ -139,18 +197,26 @@ const checkTemplate = (
 ): Template.Template | undefined => {
   const parsed = Template.parse(source)
   if (Either.isLeft(parsed)) {
-    context.issues.push({ path, message: parsed.left })
+    report(context, { path, message: parsed.left })
     return undefined
   }
-  const known = [...Object.keys(context.fields), ...(options.extra ?? [])]
+  const extra = options.extra ?? []
   for (const name of Template.variables(parsed.right)) {
-    if (!known.includes(name)) {
-      const list = known.length === 0 ? "none" : known.map((k) => `{{ ${k} }}`).join(", ")
-      context.issues.push({ path, message: `uses the unknown variable {{ ${name} }}; known here: ${list}` })
-    } else if (options.url === true && isSecretVariable(context, name)) {
-      context.issues.push({
+    if (!context.fieldNames.has(name) && !extra.includes(name)) {
+      report(context, {
         path,
-        message: `puts the secret {{ ${name} }} into a URL, and URLs get logged; send it in the request body`
+        message: `uses the unknown variable {{ ${shown(name)} }}; known here: ${listed(context, extra)}`
+      })
+    } else if (options.url === true && isSecretVariable(context, name)) {
+      report(context, {
+        path,
+        message: `puts the secret {{ ${shown(name)} }} into a URL, and URLs get logged; send it in the request body`
+      })
+    } else if (options.url === true && context.fieldNames.has(name) && context.fields[name]!.public !== true) {
+      report(context, {
+        path,
+        message: `puts the field {{ ${shown(name)} }} into a URL, and URLs get logged; declare it with "public": true ` +
+          "if its value may be seen"
       })
     }
   }
@@ -159,7 +225,7 @@ const checkTemplate = (
     for (const pair of query === "" ? [] : query.split("&")) {
       const key = pair.split("=")[0] ?? ""
       if (secretKey.test(key)) {
-        context.issues.push({ path, message: `puts the parameter "${key}" into a URL, and URLs get logged` })
+        report(context, { path, message: `puts the parameter "${shown(key)}" into a URL, and URLs get logged` })
       }
     }
   }
@@ -170,13 +236,13 @@ const checkTemplate = (
 const checkSecretValue = (context: Context, path: ReadonlyArray<string>, template: Template.Template) => {
   const name = Template.single(template)
   if (name === undefined) {
-    context.issues.push({
+    report(context, {
       path,
       message: "looks like a secret written into the file; declare a field with \"secret\": true and write " +
         "{{ NAME }} here: its value comes from the environment"
     })
   } else if (!isSecretVariable(context, name)) {
-    context.issues.push({ path, message: `must come from a secret field, and {{ ${name} }} is not one` })
+    report(context, { path, message: `must come from a secret field, and {{ ${shown(name)} }} is not one` })
   }
 }
 
@@ -190,7 +256,7 @@ const expectExactly = (
   if (source === undefined) return
   const parsed = Template.parse(source)
   if (Either.isRight(parsed) && Template.single(parsed.right) === variable) return
-  context.issues.push({ path, message: `must be exactly {{ ${variable} }}: ${why}` })
+  report(context, { path, message: `must be exactly {{ ${variable} }}: ${why}` })
 }
 
 const checkRequest = (
@@ -204,13 +270,13 @@ const checkRequest = (
   const data = request.data
   const at = (key: string) => [...path, "data", key]
   if (data["grant_type"] !== grant) {
-    context.issues.push({ path: at("grant_type"), message: `must be "${grant}" here` })
+    report(context, { path: at("grant_type"), message: `must be "${grant}" here` })
   }
   if (data["client_id"] === undefined) {
-    context.issues.push({ path: at("client_id"), message: "is missing: the client id goes here" })
+    report(context, { path: at("client_id"), message: "is missing: the client id goes here" })
   }
   if (request.client_auth !== undefined && data["client_secret"] === undefined) {
-    context.issues.push({
+    report(context, {
       path: [...path, "client_auth"],
       message: "needs a client_secret in data: a client without a secret sends its client_id only"
     })
@@ -221,7 +287,7 @@ const checkRequest = (
     : []
   for (const [key, value] of Object.entries(data)) {
     if (allowed !== undefined && !allowed.includes(key)) {
-      context.issues.push({
+      report(context, {
         path: at(key),
         message: `is not sent in this request: grantflow sends ${allowed.join(", ")} (and a PKCE verifier)`
       })
@@ -234,10 +300,10 @@ const checkRequest = (
   }
   if (grant === "authorization_code") {
     if (options.withoutCode && data["code"] !== undefined) {
-      context.issues.push({ path: at("code"), message: "must be left out when without_code is true" })
+      report(context, { path: at("code"), message: "must be left out when without_code is true" })
     }
     if (!options.withoutCode) {
-      if (data["code"] === undefined) context.issues.push({ path: at("code"), message: "is missing: write {{ code }}" })
+      if (data["code"] === undefined) report(context, { path: at("code"), message: "is missing: write {{ code }}" })
       expectExactly(context, at("code"), data["code"], builtIns.code, "the code comes from the callback")
     }
     expectExactly(
@@ -250,7 +316,7 @@ const checkRequest = (
   }
   if (grant === "refresh_token") {
     if (data["refresh_token"] === undefined) {
-      context.issues.push({ path: at("refresh_token"), message: "is missing: write {{ oauth.refresh_token }}" })
+      report(context, { path: at("refresh_token"), message: "is missing: write {{ oauth.refresh_token }}" })
     }
     expectExactly(
       context,
@@ -285,9 +351,9 @@ const checkAuthenticateUrl = (context: Context, spec: Spec, source: string) => {
   const clientId = get("client_id")
   const expected = spec.oauth.access_token.data["client_id"]
   if (clientId === undefined) {
-    context.issues.push({ path, message: "has no client_id parameter" })
+    report(context, { path, message: "has no client_id parameter" })
   } else if (expected !== undefined && clientId.trim() !== expected.trim()) {
-    context.issues.push({ path, message: "has a client_id other than oauth.access_token.data.client_id" })
+    report(context, { path, message: "has a client_id other than oauth.access_token.data.client_id" })
   }
   const redirect = get("redirect_uri")
   const redirectTemplate = redirect === undefined ? undefined : Template.parse(redirect)
@@ -295,39 +361,50 @@ const checkAuthenticateUrl = (context: Context, spec: Spec, source: string) => {
     redirectTemplate === undefined || Either.isLeft(redirectTemplate) ||
     Template.single(redirectTemplate.right) !== builtIns.redirectUrl
   ) {
-    context.issues.push({ path, message: "must have redirect_uri={{ redirect_url }}" })
+    report(context, { path, message: "must have redirect_uri={{ redirect_url }}" })
   }
   const responseType = get("response_type")
   if (responseType !== undefined && responseType !== "code") {
-    context.issues.push({ path, message: "must ask for response_type=code (the authorization code flow)" })
+    report(context, { path, message: "must ask for response_type=code (the authorization code flow)" })
   }
   for (const key of authorizeReserved) {
     if (get(key) !== undefined) {
-      context.issues.push({ path, message: `must not set ${key}: grantflow adds a fresh one to every authorization` })
+      report(context, { path, message: `must not set ${key}: grantflow adds a fresh one to every authorization` })
     }
   }
 }
 
-const validate = (spec: Spec): ReadonlyArray<Issue> => {
-  const context: Context = { fields: spec.fields ?? {}, issues: [] }
+const validate = (spec: Spec): { readonly issues: ReadonlyArray<Issue>; readonly omitted: number } => {
+  const fields = spec.fields ?? {}
+  const names = Object.keys(fields)
+  const context: Context = {
+    fields,
+    fieldNames: new Set(names),
+    someFieldNames: names.slice(0, maxListed),
+    issues: [],
+    omitted: 0
+  }
   for (const [name, field] of Object.entries(context.fields)) {
     if (!fieldName.test(name)) {
-      context.issues.push({
+      report(context, {
         path: ["fields", name],
         message: "is not a field name: letters, digits and _, not starting with a digit"
       })
     }
     if (Object.values(builtIns).includes(name as never)) {
-      context.issues.push({ path: ["fields", name], message: "is the name of a built-in variable" })
+      report(context, { path: ["fields", name], message: "is the name of a built-in variable" })
+    }
+    if (field.secret === true && field.public === true) {
+      report(context, { path: ["fields", name, "public"], message: "cannot be true for a secret field" })
     }
     if (field.secret === true && field.default !== undefined) {
-      context.issues.push({
+      report(context, {
         path: ["fields", name, "default"],
         message: "is a secret written into the file; a secret field's value comes from the environment"
       })
     }
     if (field.pattern !== undefined && Either.isLeft(Either.try(() => new RegExp(field.pattern!)))) {
-      context.issues.push({ path: ["fields", name, "pattern"], message: "is not a valid regular expression" })
+      report(context, { path: ["fields", name, "pattern"], message: "is not a valid regular expression" })
     }
   }
   checkTemplate(context, ["base_url"], spec.base_url, { url: true })
@@ -345,7 +422,7 @@ const validate = (spec: Spec): ReadonlyArray<Issue> => {
     checkRequest(context, ["oauth", "access_token"], oauth.access_token, "client_credentials", { withoutCode: false })
     const needsCode = (key: "refresh" | "without_code" | "pkce") => {
       if (oauth[key] !== undefined) {
-        context.issues.push({
+        report(context, {
           path: ["oauth", key],
           message: "needs oauth.authenticate_url (the authorization code flow); without it the connector uses " +
             "client credentials and asks for a new token when it needs one"
@@ -359,27 +436,27 @@ const validate = (spec: Spec): ReadonlyArray<Issue> => {
   const apply = spec.apply
   if (apply !== undefined) {
     if ((apply.header === undefined) === (apply.query === undefined)) {
-      context.issues.push({ path: ["apply"], message: "must have exactly one of header and query" })
+      report(context, { path: ["apply"], message: "must have exactly one of header and query" })
     } else if (apply.query !== undefined && apply.prefix !== undefined) {
-      context.issues.push({ path: ["apply", "prefix"], message: "goes with header, not query" })
+      report(context, { path: ["apply", "prefix"], message: "goes with header, not query" })
     }
   }
   const refreshOn = spec.refresh_on
   if (refreshOn !== undefined && !Array.isArray(refreshOn)) {
     const pattern = (refreshOn as { readonly body_pattern?: string }).body_pattern
     if (pattern !== undefined && Either.isLeft(Either.try(() => new RegExp(pattern)))) {
-      context.issues.push({ path: ["refresh_on", "body_pattern"], message: "is not a valid regular expression" })
+      report(context, { path: ["refresh_on", "body_pattern"], message: "is not a valid regular expression" })
     }
   }
   if (spec.test !== undefined) {
     const path = spec.test.path
     if (/^[a-z][a-z0-9+.-]*:/i.test(path) || path.startsWith("//")) {
-      context.issues.push({ path: ["test", "path"], message: "must be a path relative to base_url" })
+      report(context, { path: ["test", "path"], message: "must be a path relative to base_url" })
     } else if (path.includes("{{") || path.includes("}}")) {
-      context.issues.push({ path: ["test", "path"], message: "takes no variables: it is relative to base_url" })
+      report(context, { path: ["test", "path"], message: "takes no variables: it is relative to base_url" })
     }
   }
-  return context.issues
+  return context
 }
 
 /**
@@ -389,31 +466,171 @@ const validate = (spec: Spec): ReadonlyArray<Issue> => {
  * @internal
  */
 export const SpecSchema = Spec.pipe(
-  Schema.filter((spec) => validate(spec).map((issue) => ({ path: issue.path, message: issue.message }))),
+  Schema.filter((spec) => {
+    const { issues, omitted } = validate(spec)
+    return [...issues, ...(omitted === 0 ? [] : [{ path: [], message: `has ${omitted} more problems` }])]
+  }),
   Schema.annotations({ identifier: "ConnectorSpec" })
 )
 
-const formatPath = (path: ReadonlyArray<PropertyKey>): string =>
-  path.reduce<string>(
-    (text, key) => typeof key === "number" ? `${text}[${key}]` : text === "" ? String(key) : `${text}.${String(key)}`,
-    ""
-  )
-
-const describe = (issue: ParseResult.ArrayFormatterIssue): string =>
-  issue._tag === "Missing" ? "is missing" : issue._tag === "Unexpected" ? "is not a known key" : issue.message
+// Paths and messages hold names from the file: cut short, so that a message stays small.
+/** @internal */
+export const maxPathLength = 160
+/** @internal */
+export const maxMessageLength = 240
 
 /** @internal */
-export const decodeSpec = (
-  input: unknown
-): Either.Either<Spec, ReadonlyArray<{ readonly path: string; readonly message: string }>> =>
-  Either.mapLeft(
-    Schema.decodeUnknownEither(SpecSchema, { errors: "all", onExcessProperty: "error" })(input),
-    (error) =>
-      ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
-        path: formatPath(issue.path),
-        message: describe(issue)
-      }))
+export const cut = (text: string, max: number): string => text.length <= max ? text : `${text.slice(0, max)}…`
+
+/**
+ * A JSON path as issues show it, `oauth.refresh.data[0]`, each key and the
+ * whole cut short.
+ *
+ * @internal
+ */
+export const formatPath = (path: ReadonlyArray<PropertyKey>): string =>
+  cut(
+    path.reduce<string>((text, key) => {
+      const name = typeof key === "number" ? `[${key}]` : shown(String(key))
+      return typeof key === "number" ? `${text}${name}` : text === "" ? name : `${text}.${name}`
+    }, ""),
+    maxPathLength
   )
+
+/** An issue as a {@link ConnectorSpecError} lists it. */
+interface Reported {
+  readonly path: string
+  readonly message: string
+}
+
+const reported = (path: ReadonlyArray<PropertyKey>, message: string): Reported => ({
+  path: formatPath(path),
+  message: cut(message, maxMessageLength)
+})
+
+/** What a Schema expected, in words: never the value it got, which may be a secret. */
+const expected = (ast: SchemaAST.AST): string => {
+  const description = SchemaAST.getDescriptionAnnotation(ast)
+  if (Option.isSome(description)) return description.value
+  switch (ast._tag) {
+    case "TypeLiteral":
+      return "an object"
+    case "TupleType":
+      return "an array"
+    case "Union":
+      return ast.types.map(expected).join(" or ")
+    case "Refinement":
+      return expected(ast.from)
+    case "Transformation":
+      return expected(ast.to)
+    default:
+      return "of another type"
+  }
+}
+
+/**
+ * The message of a failed check. Schema's own messages quote the value they
+ * rejected ("Expected boolean, actual …"): only this file's messages, set on
+ * the checks it declares, are kept; any other says what was expected.
+ */
+const messageOf = (ast: SchemaAST.AST, issue: ParseResult.ParseIssue): string => {
+  const annotation = SchemaAST.getMessageAnnotation(ast)
+  const message = Option.isSome(annotation) ? annotation.value(issue) : undefined
+  return typeof message === "string" ? message : `must be ${expected(ast)}`
+}
+
+const toArray = <A>(value: A | ReadonlyArray<A>): ReadonlyArray<A> =>
+  Array.isArray(value) ? value as ReadonlyArray<A> : [value as A]
+
+/**
+ * The leaves of a decoding failure, at their paths: the first
+ * {@link maxIssues} and how many more. Recursive: the input is at most
+ * `json.defaultMaxDepth` deep.
+ */
+const collect = (
+  issue: ParseResult.ParseIssue,
+  path: ReadonlyArray<PropertyKey>,
+  out: { readonly issues: Array<Reported>; omitted: number }
+): void => {
+  const leaf = (message: string) => {
+    if (out.issues.length < maxIssues) out.issues.push(reported(path, message))
+    else out.omitted++
+  }
+  switch (issue._tag) {
+    case "Pointer":
+      return collect(issue.issue, [...path, ...toArray(issue.path)], out)
+    case "Composite": {
+      const inner = toArray(issue.issues)
+      if (issue.ast._tag === "Union") {
+        // a member that got further than its type explains the failure; else the value is none of the types
+        const deeper = inner.filter((member) => member._tag !== "Type")
+        if (deeper.length === 0) return leaf(messageOf(issue.ast, issue))
+        for (const member of deeper) collect(member, path, out)
+        return
+      }
+      for (const member of inner) collect(member, path, out)
+      return
+    }
+    case "Refinement":
+    case "Transformation":
+      return collect(issue.issue, path, out)
+    case "Missing":
+      return leaf("is missing")
+    case "Unexpected":
+      return leaf("is not a known key")
+    case "Forbidden":
+      return leaf("cannot be checked")
+    case "Type":
+      return leaf(issue.message ?? messageOf(issue.ast, issue))
+  }
+}
+
+/**
+ * Why a spec cannot be used: the first {@link maxIssues} problems, each at
+ * its JSON path and quoting no value, and how many more there are.
+ *
+ * @internal
+ */
+export interface Failure {
+  readonly issues: ReadonlyArray<Reported>
+  readonly omitted: number
+}
+
+/** @internal */
+export const decodeSpec = (input: unknown): Either.Either<Spec, Failure> => {
+  // Schema's decoding and its messages recurse: a deep value overflows the stack
+  if (json.valueTooDeep(input)) {
+    return Either.left({
+      issues: [{ path: "", message: json.describeFailure({ _tag: "TooDeep", maxDepth: json.defaultMaxDepth }) }],
+      omitted: 0
+    })
+  }
+  const structure = Schema.decodeUnknownEither(Spec, { errors: "all", onExcessProperty: "error" })(input)
+  if (Either.isLeft(structure)) {
+    const out = { issues: [] as Array<Reported>, omitted: 0 }
+    collect(structure.left.issue, [], out)
+    return Either.left(out)
+  }
+  const { issues, omitted } = validate(structure.right)
+  return issues.length === 0
+    ? Either.right(structure.right)
+    : Either.left({ issues: issues.map((issue) => reported(issue.path, issue.message)), omitted })
+}
+
+/**
+ * The longest spec text {@link parse} reads, in characters: 1 MiB. A spec
+ * is a few kilobytes.
+ *
+ * @internal
+ */
+export const maxTextLength = 1_048_576
+
+/** @internal */
+export const parseText = (text: string): Either.Either<unknown, Failure> =>
+  Either.mapLeft(json.parse(text, { maxLength: maxTextLength }), (failure) => ({
+    issues: [{ path: "", message: json.describeFailure(failure) }],
+    omitted: 0
+  }))
 
 // ── the definition ──────────────────────────────────────────────────────────
 
@@ -429,7 +646,7 @@ const configSchema = (spec: Spec): Schema.Schema<Config, Input> => {
       const pattern = field.pattern
       const text = pattern === undefined
         ? Schema.String
-        : Schema.String.pipe(Schema.pattern(new RegExp(pattern), { message: () => `does not match ${pattern}` }))
+        : Schema.String.pipe(Schema.pattern(new RegExp(pattern), { message: () => `does not match ${shown(pattern)}` }))
       const value: Schema.Schema<any, string> = field.secret === true ? Schema.Redacted(text) : text
       const schema = field.default !== undefined
         ? Schema.optionalWith(value, { exact: true, default: () => field.default! })
@@ -554,6 +771,15 @@ const authorizationOf = (spec: Spec, config: Config): Connector.Authorization =>
   }
 }
 
+/**
+ * The prefix a file's fields are read under when the caller gives none:
+ * `GRANTFLOW_` and the name in upper case, other characters as `_`. Never
+ * from the file: a file that chose it could read any variable.
+ *
+ * @internal
+ */
+export const configPrefix = (name: string): string => `GRANTFLOW_${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`
+
 /** @internal */
 export const toDefinition = (spec: Spec): Connector.Definition<Config, Input> => {
   const codeFlow = spec.oauth.authenticate_url !== undefined
@@ -561,6 +787,8 @@ export const toDefinition = (spec: Spec): Connector.Definition<Config, Input> =>
   return {
     name: spec.name,
     config: configSchema(spec),
+    publicFields: Object.entries(spec.fields ?? {}).flatMap(([name, field]) => field.public === true ? [name] : []),
+    configPrefix: configPrefix(spec.name),
     baseUrl: (config) => renderUrl(config, spec.base_url),
     allowInsecure: spec.allow_insecure,
     auth: (config, session) =>
