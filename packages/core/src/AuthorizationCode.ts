@@ -267,16 +267,62 @@ export class CallbackResult extends Data.Class<{
   readonly issuer: Option.Option<string>
 }> {}
 
-// The server's text goes into a message that may be logged; it arrives in a
-// URL anyone can craft, so it is kept to printable ASCII and a few lines' length.
-const printable = (text: string): string => {
-  const clean = text.replace(/[^\x20-\x7e]/g, "?")
-  return clean.length > 200 ? `${clean.slice(0, 200)}…` : clean
-}
+/**
+ * The `error` codes an authorization response may carry: those of RFC 6749
+ * §4.1.2.1 and OpenID Connect Core §3.1.2.6. A message or a page names a
+ * code only when it is one of these: the callback arrives in a URL anyone can
+ * craft, and nothing it carries is repeated to a user or a log.
+ *
+ * @since 0.1.0
+ * @category models
+ * @example
+ * ```ts
+ * import { AuthorizationCode } from "@grantflow/core"
+ *
+ * AuthorizationCode.registeredErrors.has("access_denied") // true
+ * ```
+ */
+export const registeredErrors: ReadonlySet<string> = new Set([
+  "invalid_request",
+  "unauthorized_client",
+  "access_denied",
+  "unsupported_response_type",
+  "invalid_scope",
+  "server_error",
+  "temporarily_unavailable",
+  "interaction_required",
+  "login_required",
+  "account_selection_required",
+  "consent_required",
+  "invalid_request_uri",
+  "invalid_request_object",
+  "request_not_supported",
+  "request_uri_not_supported",
+  "registration_not_supported"
+])
+
+/**
+ * The longest callback query {@link callback} reads, 8 KiB (8192
+ * characters): an authorization response is a few hundred characters. A
+ * longer one is an {@link InvalidCallback} (`TooLong`), refused before it is
+ * parsed.
+ *
+ * @since 0.1.0
+ * @category models
+ * @example
+ * ```ts
+ * import { AuthorizationCode } from "@grantflow/core"
+ *
+ * const fits = (url: URL) => url.search.length <= AuthorizationCode.maxCallbackLength
+ * ```
+ */
+export const maxCallbackLength = 8192
 
 /**
  * The authorization server sent the user back with an error (RFC 6749
- * §4.1.2.1), e.g. `access_denied` when the user declined.
+ * §4.1.2.1), e.g. `access_denied` when the user declined. The fields hold
+ * what the server sent; the message names the code only when it is one of
+ * {@link registeredErrors}, and quotes neither the description nor the URI.
  *
  * @since 0.1.0
  * @category errors
@@ -302,14 +348,16 @@ export class AuthorizationFailed extends Data.TaggedError("AuthorizationFailed")
   readonly uri: Option.Option<string>
 }> {
   override get message(): string {
-    const description = Option.match(this.description, { onNone: () => "", onSome: (d) => `: ${printable(d)}` })
-    const uri = Option.match(this.uri, { onNone: () => "", onSome: (u) => ` (see ${printable(u)})` })
+    const code = registeredErrors.has(this.error) ? `"${this.error}"` : "an error code that is not a registered one"
+    const details = Option.isSome(this.description) || Option.isSome(this.uri)
+      ? " (the server's description is in the error's description and uri fields)"
+      : ""
     const advice = this.error === "access_denied"
       ? "the user or the server declined; ask the user to try again"
       : this.error === "temporarily_unavailable" || this.error === "server_error"
       ? "the server had a problem; ask the user to try again later"
       : "check the authorization request (client id, redirect URI, scopes)"
-    return `the authorization failed with "${printable(this.error)}"${description}${uri}; ${advice}`
+    return `the authorization failed with ${code}${details}; ${advice}`
   }
 }
 
@@ -321,7 +369,8 @@ export class AuthorizationFailed extends Data.TaggedError("AuthorizationFailed")
  * - `IssuerMissing`, `IssuerMismatch`: the RFC 9207 `iss` is absent though
  *   required, or names another server (a mix-up attack);
  * - `CodeMissing`: there is neither a code nor an error;
- * - `DuplicateParameter`: a parameter appears more than once (RFC 6749 §3.1).
+ * - `DuplicateParameter`: a parameter appears more than once (RFC 6749 §3.1);
+ * - `TooLong`: the query is longer than {@link maxCallbackLength}.
  *
  * @since 0.1.0
  * @category models
@@ -333,11 +382,12 @@ export type InvalidCallbackReason =
   | "IssuerMismatch"
   | "CodeMissing"
   | "DuplicateParameter"
+  | "TooLong"
 
 /**
  * A callback that must not be used: see {@link InvalidCallbackReason}.
- * `parameter` names the duplicated parameter. The message never quotes the
- * code or the state.
+ * `parameter` names the duplicated parameter (one of the response's own).
+ * The message quotes nothing the callback carried.
  *
  * @since 0.1.0
  * @category errors
@@ -368,8 +418,10 @@ export class InvalidCallback extends Data.TaggedError("InvalidCallback")<{
       case "CodeMissing":
         return "the callback has neither a code nor an error" + restart
       case "DuplicateParameter":
-        return `the callback has the parameter "${printable(this.parameter ?? "")}" more than once (RFC 6749 §3.1)` +
-          restart
+        return `the callback has the parameter "${this.parameter ?? ""}" more than once (RFC 6749 §3.1)` + restart
+      case "TooLong":
+        return `the callback's query is longer than ${maxCallbackLength} characters, far more than an ` +
+          "authorization response needs" + restart
     }
   }
 }
@@ -407,16 +459,24 @@ const callbackParams = ["state", "code", "error", "error_description", "error_ur
 
 type CallbackParam = (typeof callbackParams)[number]
 
+const tooLong = () => Either.left(new InvalidCallback({ reason: "TooLong" }))
+
 const readParams = (
   received: URL | URLSearchParams | Readonly<Record<string, string>>
 ): Either.Either<Partial<Record<CallbackParam, string>>, InvalidCallback> => {
-  const entries: ReadonlyArray<readonly [string, string]> = received instanceof URL
-    ? [...received.searchParams]
+  // the URL's query is measured before it is parsed; the other forms as they are read
+  if (received instanceof URL && received.search.length > maxCallbackLength + 1) return tooLong()
+  const entries: Iterable<readonly [string, string]> = received instanceof URL
+    ? received.searchParams
     : received instanceof URLSearchParams
-    ? [...received]
+    ? received
     : Object.entries(received)
   const params: Partial<Record<CallbackParam, string>> = {}
+  let length = 0
   for (const [key, value] of entries) {
+    // as in a query: `key=value`, `&` between
+    length += key.length + value.length + 2
+    if (length > maxCallbackLength + 1) return tooLong()
     // Unknown parameters are ignored: servers and proxies add their own.
     if (!(callbackParams as ReadonlyArray<string>).includes(key)) continue
     const name = key as CallbackParam
@@ -434,14 +494,17 @@ const present = (value: string | undefined): Option.Option<string> =>
  * pending authorization — the query of a `URL`, a `URLSearchParams` (a
  * `form_post` body, say) or a record — in this order:
  *
- * 1. no parameter of the response appears twice;
- * 2. `state` is present and is the one sent;
- * 3. `iss` (RFC 9207), when `issuer` is given: equal to it if present, and
+ * 1. the query is at most {@link maxCallbackLength} characters long;
+ * 2. no parameter of the response appears twice;
+ * 3. `state` is present and is the one sent;
+ * 4. `iss` (RFC 9207), when `issuer` is given: equal to it if present, and
  *    present if `issuerRequired`;
- * 4. an `error` becomes an {@link AuthorizationFailed};
- * 5. `code` is present, unless `withoutCode`.
+ * 5. an `error` becomes an {@link AuthorizationFailed};
+ * 6. `code` is present, unless `withoutCode`.
  *
- * Unknown parameters are ignored. Pure: nothing is sent.
+ * Unknown parameters are ignored (they may repeat). Linear in the length of
+ * the query, and pure: nothing is sent. No error quotes what the callback
+ * carried.
  *
  * @since 0.1.0
  * @category combinators

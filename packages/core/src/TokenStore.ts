@@ -141,7 +141,11 @@ export class TokenStoreError extends Data.TaggedError("TokenStoreError")<{
   readonly reason: "Unavailable" | "Corrupt" | "Undecryptable"
   readonly operation: string
   readonly cause: unknown
-  /** The version of the record that could not be decoded, when it was read. */
+  /**
+   * The version of the record that could not be decoded, when it was read: 0
+   * when the record is too damaged to carry one (an empty or truncated file).
+   * {@link save} writes at this version to replace the record.
+   */
   readonly version?: number | undefined
 }> {
   override get message(): string {
@@ -177,7 +181,8 @@ export class TokenStore extends Context.Tag("@grantflow/core/TokenStore")<TokenS
   readonly get: (key: Key) => Effect.Effect<Option.Option<Entry>, TokenStoreError>
   /**
    * Writes `token` if the record's version is still `expectedVersion` (0: no
-   * record) and, when a lease is given, the lease is still held.
+   * record, or one too damaged to carry a version) and, when a lease is
+   * given, the lease is still held.
    */
   readonly set: (
     key: Key,
@@ -193,7 +198,10 @@ export class TokenStore extends Context.Tag("@grantflow/core/TokenStore")<TokenS
 /**
  * A persistent store's view of a record: its version and an opaque string
  * (the encoded, usually encrypted, token). Implement it to put tokens
- * anywhere; {@link fromBackend} adds encoding and encryption.
+ * anywhere; {@link fromBackend} adds encoding and encryption. A record too
+ * damaged to carry a version is a `Corrupt` error with `version` 0 on `get`,
+ * and counts as version 0 for `compareAndSet` and `remove`, so that
+ * {@link save} can replace it.
  *
  * @since 0.1.0
  * @category models
@@ -399,9 +407,11 @@ export const shared: <R>(
   internal.shared
 
 /**
- * Writes `token` as the record of `key`, whatever the record holds: e.g. the
- * first token of a user's connection, just returned by the authorization-code
- * exchange, before a provider is built on it with {@link shared}.
+ * Writes `token` as the record of `key`, whatever the record holds — one
+ * that cannot be decrypted or decoded too, even an empty or truncated one:
+ * e.g. the first token of a user's connection, just returned by the
+ * authorization-code exchange, before a provider is built on it with
+ * {@link shared}. Fails only with an `Unavailable` store error.
  *
  * @since 0.1.0
  * @category combinators

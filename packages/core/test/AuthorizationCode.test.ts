@@ -1,8 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import { Effect, Either, Exit, Inspectable, Option, Redacted } from "effect"
+import { Effect, Either, Exit, FastCheck, Inspectable, Option, Redacted } from "effect"
 import * as AuthorizationCode from "../src/AuthorizationCode.js"
 import * as ClientAuth from "../src/ClientAuth.js"
+import { adversarial, timeBoundMs, timed } from "./hostile.js"
 
 const unreserved = /^[\w\-.~]+$/
 const base64Url = /^[\w-]+$/
@@ -248,7 +249,7 @@ describe("AuthorizationCode.callback", () => {
     assert.strictEqual(reason(rejected({ error: "access_denied", state: "forged" })), "StateMismatch")
   })
 
-  it("surfaces the server's error, description and URI", () => {
+  it("keeps the server's error, description and URI in the error's fields", () => {
     const error = rejected({
       error: "access_denied",
       error_description: "The user denied access",
@@ -260,7 +261,7 @@ describe("AuthorizationCode.callback", () => {
       assert.strictEqual(error.error, "access_denied")
       assert.deepStrictEqual(error.description, Option.some("The user denied access"))
       assert.deepStrictEqual(error.uri, Option.some("https://auth.example.com/errors/denied"))
-      assert.include(error.message, `"access_denied": The user denied access`)
+      assert.include(error.message, `"access_denied"`)
       assert.include(error.message, "declined")
     }
     const other = rejected({ error: "invalid_scope", state: "state-123" })
@@ -268,15 +269,62 @@ describe("AuthorizationCode.callback", () => {
     assert.include(other.message, "check the authorization request")
   })
 
-  it("keeps the server's text printable and short in the message", () => {
-    const error = rejected({
-      error: "server_error",
-      error_description: `line\r\nfake log line${"x".repeat(500)}`,
-      state: "state-123"
-    })
-    assert.notInclude(error.message, "\n")
-    assert.isBelow(error.message.length, 400)
+  it("the message names a registered error code only, and quotes no description or URI", () => {
+    const hostile = "line\r\nfake log line \u001b[31m<script>"
+    const errors = [
+      rejected({ error: "server_error", error_description: hostile, error_uri: hostile, state: "state-123" }),
+      rejected({ error: hostile, error_description: "call +1 555 0100", state: "state-123" }),
+      rejected({ error: "x".repeat(5000), state: "state-123" })
+    ]
+    for (const error of errors) {
+      assert.strictEqual(error._tag, "AuthorizationFailed")
+      for (const echoed of ["fake log line", "<script", "555", "xxx"]) assert.notInclude(error.message, echoed)
+      assert.isBelow(error.message.length, 300)
+    }
+    assert.include(errors[0]!.message, `"server_error"`)
+    assert.include(errors[1]!.message, "an error code that is not a registered one")
   })
+
+  it("refuses a query longer than maxCallbackLength, before reading it, in every form", () => {
+    const head = "state=state-123&code="
+    const filler = (length: number) => `${head}${"c".repeat(length - head.length)}`
+    const atCap = filler(AuthorizationCode.maxCallbackLength)
+    const overCap = filler(AuthorizationCode.maxCallbackLength + 1)
+    const forms = (query: string) => [
+      new URL(`https://app.example.com/callback?${query}`),
+      new URLSearchParams(query),
+      Object.fromEntries(new URLSearchParams(query))
+    ]
+    for (const input of forms(atCap)) assert.strictEqual(Redacted.value(Option.getOrThrow(accepted(input).code)).length, atCap.length - head.length)
+    for (const input of forms(overCap)) {
+      const error = rejected(input)
+      assert.strictEqual(reason(error), "TooLong")
+      assert.include(error.message, `${AuthorizationCode.maxCallbackLength} characters`)
+      assert.notInclude(error.message, "ccc")
+    }
+    // many parameters, none of them known, count too
+    assert.strictEqual(reason(rejected(new URLSearchParams(`${"a=&".repeat(3000)}state=state-123&code=c`))), "TooLong")
+  })
+
+  it.prop(
+    "answers any query up to the cap within the time bound, quoting nothing of it",
+    [FastCheck.oneof(adversarial(AuthorizationCode.maxCallbackLength - 16), FastCheck.string({ maxLength: 2000 }))],
+    ([text]) => {
+      for (const query of [text, `state=state-123&${text}`, `code=${text}&state=state-123`]) {
+        const { ms, result } = timed(() => [
+          AuthorizationCode.callback(pending, new URL(`https://app.example.com/callback?${query}`), { issuer: "https://a" }),
+          AuthorizationCode.callback(pending, new URLSearchParams(query))
+        ])
+        assert.isAtMost(ms, timeBoundMs, `${ms.toFixed(1)} ms on ${query.length} chars`)
+        for (const answer of result) {
+          if (Either.isLeft(answer) && answer.left._tag === "InvalidCallback" && text.length > 24) {
+            assert.notInclude(answer.left.message, text)
+          }
+        }
+      }
+    },
+    { fastCheck: { numRuns: 100, seed: 6 } }
+  )
 
   it("an error wins over a code that comes with it", () => {
     assert.strictEqual(reason(rejected({ error: "access_denied", code, state: "state-123" })), "AuthorizationFailed")

@@ -5,6 +5,11 @@
  * either the old record or the new one, never half of one — and the
  * `TokenStore` over it.
  *
+ * Each file is named by the SHA-256 of its key, in hex: any key fits in a
+ * file name, and a listing of the directory shows none. Records written
+ * under the former names (the key, URL-encoded) are still read, and move to
+ * the new name when they are next written.
+ *
  * One process at a time per directory: compare-and-set and leases are atomic
  * within a process. For a fleet, use `RedisTokenStore`.
  *
@@ -12,13 +17,62 @@
  */
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import * as TokenStore from "@grantflow/core/TokenStore"
+import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as internal from "./internal/fileTokenStore.js"
 
 /**
- * A `KeyValueStore` over `directory` (created if missing): one file per key,
- * written atomically, readable by the owner only.
+ * The store's directory cannot be trusted with tokens, so the store was not
+ * made:
+ *
+ * - `WritableByOthers`: its group or other users may write to it (`mode`),
+ *   and could replace or remove records;
+ * - `NotOwned`: it belongs to another user (`owner`, a uid);
+ * - `NotADirectory`: the path is something else;
+ * - `Inaccessible`: it could not be created or examined (see `cause`).
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * ```ts
+ * import { FileTokenStore } from "@grantflow/node"
+ *
+ * const error = new FileTokenStore.StoreDirectoryError({ directory: "/tmp/tokens", reason: "WritableByOthers", mode: 0o777 })
+ * error.message // "… run `chmod 700 /tmp/tokens` …"
+ * ```
+ */
+export class StoreDirectoryError extends Data.TaggedError("StoreDirectoryError")<{
+  readonly directory: string
+  readonly reason: "WritableByOthers" | "NotOwned" | "NotADirectory" | "Inaccessible"
+  /** The directory's permission bits, when it was examined. */
+  readonly mode?: number | undefined
+  /** The uid of the directory's owner, when it was examined. */
+  readonly owner?: number | undefined
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    const where = `the token store directory ${this.directory}`
+    switch (this.reason) {
+      case "WritableByOthers":
+        return `${where} can be written by other users (mode ${(this.mode ?? 0).toString(8).padStart(3, "0")}), ` +
+          `who could replace its tokens; run \`chmod 700 ${this.directory}\` or choose another directory`
+      case "NotOwned":
+        return `${where} belongs to another user (uid ${this.owner}); give it to the user this process runs as ` +
+          `(chown) and run \`chmod 700 ${this.directory}\`, or choose another directory`
+      case "NotADirectory":
+        return `${where} is not a directory; choose a directory path`
+      case "Inaccessible":
+        return `${where} could not be created or examined (the cause says why); check the path and its permissions`
+    }
+  }
+}
+
+/**
+ * A `KeyValueStore` over `directory`: one file per key, written atomically,
+ * readable by the owner only. The directory is created (mode 0700) if it is
+ * missing; one that other users may write to, or that belongs to another
+ * user, is refused with a {@link StoreDirectoryError}.
  *
  * @since 0.1.0
  * @category constructors
@@ -29,8 +83,8 @@ import * as internal from "./internal/fileTokenStore.js"
  * const kv = FileTokenStore.makeKeyValueStore("/var/lib/my-integration/tokens")
  * ```
  */
-export const makeKeyValueStore: (directory: string) => Effect.Effect<KeyValueStore.KeyValueStore> =
-  internal.makeKeyValueStore
+export const makeKeyValueStore = (directory: string): Effect.Effect<KeyValueStore.KeyValueStore, StoreDirectoryError> =>
+  Effect.mapError(internal.makeKeyValueStore(directory), (refusal) => new StoreDirectoryError({ directory, ...refusal }))
 
 /**
  * The atomic file `KeyValueStore` as a layer.
@@ -44,12 +98,13 @@ export const makeKeyValueStore: (directory: string) => Effect.Effect<KeyValueSto
  * const KeyValueLive = FileTokenStore.layerKeyValueStore("/var/lib/my-integration/tokens")
  * ```
  */
-export const layerKeyValueStore = (directory: string): Layer.Layer<KeyValueStore.KeyValueStore> =>
+export const layerKeyValueStore = (directory: string): Layer.Layer<KeyValueStore.KeyValueStore, StoreDirectoryError> =>
   Layer.effect(KeyValueStore.KeyValueStore, makeKeyValueStore(directory))
 
 /**
  * A `TokenStore` in `directory`, its records encoded and, unless `encryption`
- * is `"none"`, sealed with the cipher.
+ * is `"none"`, sealed with the cipher. Fails with a {@link StoreDirectoryError}
+ * when the directory cannot be trusted (see {@link makeKeyValueStore}).
  *
  * @since 0.1.0
  * @category layers
@@ -65,7 +120,10 @@ export const layerKeyValueStore = (directory: string): Layer.Layer<KeyValueStore
  * )
  * ```
  */
-export const layer = (directory: string, options: TokenStore.PersistentOptions): Layer.Layer<TokenStore.TokenStore> =>
+export const layer = (
+  directory: string,
+  options: TokenStore.PersistentOptions
+): Layer.Layer<TokenStore.TokenStore, StoreDirectoryError> =>
   Layer.effect(
     TokenStore.TokenStore,
     Effect.flatMap(makeKeyValueStore(directory), (kv) => TokenStore.fromKeyValueStore(kv, options))

@@ -8,7 +8,14 @@
  * program shows the user the authorization URL; the browser comes back to
  * the receiver, which answers it with a small page ("You can close this
  * tab", or what went wrong), closes the server and hands over the callback's
- * parameters. Requests to other paths get a 404 and the wait goes on.
+ * parameters.
+ *
+ * Only that callback ends the wait: a `GET` on the redirect path whose
+ * `Host` is the redirect URI's (`127.0.0.1:<port>`) and whose one `state` is
+ * the awaited one. Anything else is answered — 400 for another host name (a
+ * DNS rebinding page) or another state (a forged callback), 404 for another
+ * path, 414 for a query longer than `AuthorizationCode.maxCallbackLength` —
+ * and the wait goes on. No page shows anything the request carried.
  *
  * {@link authorize} runs the whole flow — start, wait, check, exchange — and
  * returns the first token.
@@ -46,9 +53,10 @@ export interface Options {
 
 /**
  * A receiver listening on loopback. Wait with {@link RedirectReceiver.receive}
- * or {@link RedirectReceiver.callback}, once: when the wait ends — a
- * request on the redirect path, the timeout, an interruption — the server
- * closes. It closes with the scope of {@link make} too.
+ * or {@link RedirectReceiver.callback}, once: when the wait ends — the
+ * awaited callback, the timeout, an interruption — the server closes. It
+ * closes with the scope of {@link make} too. A callback that arrives before
+ * the wait starts does not belong to it, and is answered so.
  *
  * @since 0.1.0
  * @category models
@@ -59,15 +67,16 @@ export interface RedirectReceiver {
   /** The port the receiver listens on. */
   readonly port: number
   /**
-   * Waits for the first `GET` on the redirect path and succeeds with its
-   * query parameters, unchecked (give them to `AuthorizationCode.callback`).
-   * The browser is shown an error page when they carry an `error`.
+   * Waits for the first `GET` on the redirect path that carries `state`
+   * (the pending authorization's) and succeeds with its query parameters,
+   * otherwise unchecked (give them to `AuthorizationCode.callback`). The
+   * browser is shown an error page when they carry an `error`.
    */
-  readonly receive: Effect.Effect<URLSearchParams, RedirectTimeout>
+  readonly receive: (state: string) => Effect.Effect<URLSearchParams, RedirectTimeout>
   /**
-   * Waits for the first `GET` on the redirect path and checks it with
-   * `AuthorizationCode.callback` against `pending`; the browser is shown
-   * whether it passed.
+   * Waits for the first `GET` on the redirect path that carries the state of
+   * `pending`, and checks it with `AuthorizationCode.callback`; the browser
+   * is shown whether it passed.
    */
   readonly callback: (
     pending: AuthorizationCode.Pending,

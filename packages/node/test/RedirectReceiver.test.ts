@@ -5,6 +5,7 @@ import { AuthorizationCode, ClientAuth } from "@grantflow/core"
 import { Loopback, RedirectReceiver } from "@grantflow/node"
 import { AuthServer } from "@grantflow/testing"
 import { Effect, Fiber, Option, Redacted, Ref } from "effect"
+import { request as httpRequest } from "node:http"
 import { connect, createServer } from "node:net"
 
 const clientId = "cli-app"
@@ -68,6 +69,36 @@ const visit = (url: string | URL, form?: URLSearchParams) =>
 
 const title = (html: string) => /<title>(.*)<\/title>/.exec(html)?.[1]
 
+interface RawRequest {
+  readonly target: string
+  readonly host?: string
+  readonly method?: string
+}
+
+/** One request with the Host header and request target as given, which an HTTP client would not send as they are. */
+const rawGet = (port: number, request: RawRequest) =>
+  Effect.async<{ readonly status: number; readonly text: string }>((resume) => {
+    const sent = httpRequest(
+      {
+        host: "127.0.0.1",
+        port,
+        method: request.method ?? "GET",
+        path: request.target,
+        headers: request.host === undefined ? {} : { host: request.host },
+        setHost: request.host === undefined
+      },
+      (response) => {
+        let text = ""
+        response.setEncoding("utf8")
+        response.on("data", (chunk: string) => text += chunk)
+        response.on("end", () => resume(Effect.succeed({ status: response.statusCode ?? 0, text })))
+      }
+    )
+    sent.on("error", (error) => resume(Effect.die(error)))
+    sent.end()
+    return Effect.sync(() => sent.destroy())
+  })
+
 describe("RedirectReceiver", () => {
   it.scopedLive("authorize: the whole flow against the simulated server returns a token with a refresh token", () =>
     Effect.gen(function*() {
@@ -112,7 +143,7 @@ describe("RedirectReceiver", () => {
     Effect.gen(function*() {
       const receiver = yield* RedirectReceiver.make({ path: "/oauth/done" })
       assert.strictEqual(receiver.redirectUri, `http://127.0.0.1:${receiver.port}/oauth/done`)
-      const waiting = yield* Effect.fork(receiver.receive)
+      const waiting = yield* Effect.fork(receiver.receive("s-1"))
       const page = yield* visit(`${receiver.redirectUri}?code=c-1&state=s-1&extra=x`)
       assert.strictEqual(title(page.text), "Signed in")
       const params = yield* Fiber.join(waiting)
@@ -120,7 +151,7 @@ describe("RedirectReceiver", () => {
       assert.strictEqual(yield* probe(receiver.port), "ECONNREFUSED")
     }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
 
-  it.scopedLive("a forged request with another state ends the wait with StateMismatch and an error page", () =>
+  it.scopedLive("a forged callback with another state gets an error page and the wait goes on; the right one ends it", () =>
     Effect.gen(function*() {
       const receiver = yield* RedirectReceiver.make()
       const { pending } = yield* AuthorizationCode.start({
@@ -129,17 +160,62 @@ describe("RedirectReceiver", () => {
         redirectUri: receiver.redirectUri
       })
       const waiting = yield* Effect.fork(receiver.callback(pending))
-      const page = yield* visit(`${receiver.redirectUri}?code=stolen-code&state=forged`)
-      assert.strictEqual(page.status, 400)
-      assert.strictEqual(title(page.text), "Authorization failed")
-      assert.include(page.text, "does not belong to the sign-in the application started")
-      assert.notInclude(page.text, "stolen-code")
+      const forged = yield* visit(`${receiver.redirectUri}?code=stolen-code&state=forged`)
+      assert.strictEqual(forged.status, 400)
+      assert.strictEqual(title(forged.text), "Authorization failed")
+      assert.include(forged.text, "does not belong to the sign-in the application started")
+      assert.notInclude(forged.text, "stolen-code")
+      assert.isNull(waiting.unsafePoll())
+      assert.strictEqual(yield* probe(receiver.port), "connected")
 
-      const error = yield* Effect.flip(Fiber.join(waiting))
-      assert.strictEqual(error._tag, "InvalidCallback")
-      if (error._tag === "InvalidCallback") assert.strictEqual(error.reason, "StateMismatch")
+      const page = yield* visit(`${receiver.redirectUri}?code=the-code&state=${pending.state}`)
+      assert.strictEqual(title(page.text), "Signed in")
+      const result = yield* Fiber.join(waiting)
+      assert.deepStrictEqual(Option.map(result.code, Redacted.value), Option.some("the-code"))
       assert.strictEqual(yield* probe(receiver.port), "ECONNREFUSED")
     }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
+
+  it.scopedLive("stray requests never end the wait: other paths, methods, hosts, states, an oversized query", () =>
+    Effect.gen(function*() {
+      const receiver = yield* RedirectReceiver.make()
+      const waiting = yield* Effect.fork(receiver.receive("s-1"))
+      const port = receiver.port
+      const target = (query: string) => `/callback?${query}`
+      const host = `127.0.0.1:${port}`
+      const strays: ReadonlyArray<readonly [string, RawRequest, number]> = [
+        ["a favicon", { target: "/favicon.ico" }, 404],
+        ["a POST with the right state", { target: target("code=c&state=s-1"), method: "POST" }, 405],
+        ["a DNS rebinding page's Host", { target: target("code=c&state=s-1"), host: `evil.example:${port}` }, 400],
+        ["another name of loopback", { target: target("code=c&state=s-1"), host: `localhost:${port}` }, 400],
+        ["another port", { target: target("code=c&state=s-1"), host: `127.0.0.1:${port + 1}` }, 400],
+        ["no state", { target: target("code=c") }, 400],
+        ["another state", { target: target("code=c&state=s-2") }, 400],
+        ["the state twice", { target: target("code=c&state=s-1&state=s-1") }, 400],
+        ["the state and another", { target: target("code=c&state=s-2&state=s-1") }, 400],
+        ["a query over the cap", { target: target(`state=s-1&code=${"c".repeat(AuthorizationCode.maxCallbackLength)}`) }, 414]
+      ]
+      for (const [what, request, status] of strays) {
+        const answer = yield* rawGet(port, { host, ...request })
+        assert.strictEqual(answer.status, status, what)
+        assert.notInclude(answer.text, "s-1", what)
+        assert.notInclude(answer.text, "evil", what)
+        assert.isNull(waiting.unsafePoll(), what)
+      }
+      const page = yield* rawGet(port, { host, target: target("code=c-1&state=s-1") })
+      assert.strictEqual(title(page.text), "Signed in")
+      assert.strictEqual((yield* Fiber.join(waiting)).get("code"), "c-1")
+    }))
+
+  it.scopedLive("a callback up to the cap is read: the wait ends with it", () =>
+    Effect.gen(function*() {
+      const receiver = yield* RedirectReceiver.make()
+      const waiting = yield* Effect.fork(receiver.receive("s-1"))
+      const query = `state=s-1&code=${"c".repeat(AuthorizationCode.maxCallbackLength - "state=s-1&code=".length)}`
+      assert.strictEqual(query.length, AuthorizationCode.maxCallbackLength)
+      const page = yield* rawGet(receiver.port, { host: `127.0.0.1:${receiver.port}`, target: `/callback?${query}` })
+      assert.strictEqual(page.status, 200)
+      assert.strictEqual((yield* Fiber.join(waiting)).get("state"), "s-1")
+    }))
 
   it.scopedLive("the user denies on the consent page: AuthorizationFailed with access_denied, and the error page", () =>
     Effect.gen(function*() {
@@ -161,43 +237,52 @@ describe("RedirectReceiver", () => {
       const page = yield* visit(new URL("/authorize", url), form)
       assert.strictEqual(page.status, 400)
       assert.strictEqual(title(page.text), "Authorization failed")
-      assert.include(page.text, "answered &quot;access_denied&quot;: The user denied the request.")
+      assert.include(page.text, `answered "access_denied".`)
+      // the server's description arrives in the URL, which anyone can craft: it is not shown
+      assert.include(page.url, "error_description=")
+      assert.notInclude(page.text, "denied the request")
 
       const error = yield* Effect.flip(Fiber.join(waiting))
       assert.strictEqual(error._tag, "AuthorizationFailed")
       if (error._tag === "AuthorizationFailed") assert.strictEqual(error.error, "access_denied")
     }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
 
-  it.scopedLive("receive shows an error page when the callback carries an error", () =>
+  it.scopedLive("receive shows an error page when the callback carries an error, naming only a registered code", () =>
     Effect.gen(function*() {
-      const receiver = yield* RedirectReceiver.make()
-      const waiting = yield* Effect.fork(receiver.receive)
-      const page = yield* visit(`${receiver.redirectUri}?error=access_denied&error_description=%3Cb%3Eno%3C%2Fb%3E`)
-      assert.strictEqual(page.status, 400)
-      assert.include(page.text, "answered &quot;access_denied&quot;: &lt;b&gt;no&lt;/b&gt;.")
-      assert.strictEqual((yield* Fiber.join(waiting)).get("error"), "access_denied")
+      for (
+        const [query, shown] of [
+          ["error=access_denied&error_description=%3Cb%3Eno%3C%2Fb%3E", `answered "access_denied".`],
+          ["error=%3Cscript%3Ealert(1)%3C%2Fscript%3E&error_description=call%20us", "refused the sign-in."]
+        ] as const
+      ) {
+        const receiver = yield* RedirectReceiver.make()
+        const waiting = yield* Effect.fork(receiver.receive("s-1"))
+        const page = yield* visit(`${receiver.redirectUri}?${query}&state=s-1`)
+        assert.strictEqual(page.status, 400)
+        assert.include(page.text, shown)
+        for (const echoed of ["<b>", "&lt;b", "script", "alert", "call us"]) assert.notInclude(page.text, echoed)
+        assert.isString((yield* Fiber.join(waiting)).get("error"))
+      }
     }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
 
   it.scopedLive("no redirect within the timeout: RedirectTimeout, and the port is closed", () =>
     Effect.gen(function*() {
       const receiver = yield* RedirectReceiver.make({ timeout: "200 millis" })
       assert.strictEqual(yield* probe(receiver.port), "connected")
-      const error = yield* Effect.flip(receiver.receive)
+      const error = yield* Effect.flip(receiver.receive("s-1"))
       assert.strictEqual(error._tag, "RedirectTimeout")
       assert.strictEqual(error.redirectUri, receiver.redirectUri)
       assert.include(error.message, `no redirect arrived at ${receiver.redirectUri} within 200ms`)
       assert.strictEqual(yield* probe(receiver.port), "ECONNREFUSED")
     }))
 
-  it.scopedLive("other paths get a 404 and the wait goes on; interrupting the wait closes the port", () =>
+  it.scopedLive("a callback before the wait starts does not end it; interrupting the wait closes the port", () =>
     Effect.gen(function*() {
       const receiver = yield* RedirectReceiver.make()
-      const waiting = yield* Effect.fork(receiver.receive)
-      const base = new URL(receiver.redirectUri)
-      const other = yield* visit(new URL("/favicon.ico", base))
-      assert.strictEqual(other.status, 404)
-      const posted = yield* visit(receiver.redirectUri, new URLSearchParams({ code: "c", state: "s" }))
-      assert.strictEqual(posted.status, 405)
+      const early = yield* visit(`${receiver.redirectUri}?code=c&state=s-1`)
+      assert.strictEqual(early.status, 400)
+      const waiting = yield* Effect.fork(receiver.receive("s-1"))
+      yield* Effect.sleep("50 millis")
       assert.isNull(waiting.unsafePoll())
 
       yield* Fiber.interrupt(waiting)

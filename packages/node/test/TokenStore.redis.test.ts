@@ -2,9 +2,10 @@ import { assert, describe, it } from "@effect/vitest"
 import { AccessToken, RefreshPolicy, TokenCipher, TokenStore } from "@grantflow/core"
 import { RedisTokenStore } from "@grantflow/node"
 import { AuthServer, Journal } from "@grantflow/testing"
-import { Effect, Layer, Option, Redacted, Schedule } from "effect"
+import { Cause, Effect, Layer, Option, Redacted, Schedule } from "effect"
 import { Redis } from "ioredis"
 import * as net from "node:net"
+import * as util from "node:util"
 import { freshKey, member, storeSuite, tokenOf } from "./tokenStoreSuite.js"
 
 const REDIS = process.env.GRANTFLOW_TEST_REDIS_URL ?? "redis://127.0.0.1:6379"
@@ -17,13 +18,20 @@ const StoreLive = Layer.unwrapEffect(
   Effect.map(cipher, (encryption) => RedisTokenStore.layer({ redis: REDIS, prefix, encryption }))
 )
 
-storeSuite("Redis store", StoreLive)
-
 /** Reads Redis directly, beside the store. */
 const raw = Effect.acquireRelease(
   Effect.sync(() => new Redis(REDIS, { maxRetriesPerRequest: 1 })),
   (client) => Effect.promise(() => client.quit())
 )
+
+storeSuite("Redis store", StoreLive, (key, how) =>
+  Effect.scoped(Effect.flatMap(raw, (client) => {
+    const record = `${prefix}token:${key}`
+    return Effect.promise(async () => {
+      if (how === "Empty") await client.hset(record, "v", "", "d", "")
+      else await client.hset(record, "d", (await client.hget(record, "d"))!.slice(0, 20))
+    })
+  })))
 
 describe("Redis store specifics", () => {
   it.scoped("records are sealed: neither the access token nor the refresh token is in Redis in clear", () =>
@@ -61,6 +69,30 @@ describe("Redis store specifics", () => {
       )
       const entry = yield* Effect.flatMap(TokenStore.TokenStore, (store) => store.get(key)).pipe(Effect.provide(rotated))
       assert.strictEqual(Redacted.value(Option.getOrThrow(entry).token.token), "old")
+    }))
+
+  it.scoped("a reply error keeps no argument of the command: the record never shows in the error", () =>
+    Effect.gen(function*() {
+      const store = yield* RedisTokenStore.make({ redis: REDIS, prefix, encryption: "none" })
+      const key = freshKey()
+      const client = yield* raw
+      // a key of the wrong type where the record hash should be: the write script fails
+      yield* Effect.promise(() => client.set(`${prefix}token:${key}`, "not a hash"))
+      const error = yield* Effect.flip(store.set(key, tokenOf("access-in-clear", "refresh-in-clear"), { expectedVersion: 0 }))
+      assert.strictEqual(error.reason, "Unavailable")
+      assert.include(String(error.cause), "WRONGTYPE")
+      assert.strictEqual((error.cause as { readonly command?: string }).command, "eval")
+      for (
+        const text of [
+          String(error),
+          JSON.stringify(error),
+          util.inspect(error, { depth: null, showHidden: true }),
+          Cause.pretty(Cause.fail(error))
+        ]
+      ) {
+        assert.notInclude(text, "in-clear")
+        assert.notInclude(text, "HSET")
+      }
     }))
 
   it.scoped("Redis unreachable: every operation fails fast with an Unavailable store error", () =>

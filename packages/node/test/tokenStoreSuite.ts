@@ -55,9 +55,26 @@ export const member = (
 const tokenRequests = Effect.flatMap(AuthServer.AuthServer, (server) =>
   Effect.map(server.journal, Journal.tokenRequests))
 
-export const storeSuite = (name: string, StoreLive: Layer.Layer<TokenStore.TokenStore, unknown>) => {
-  const withServer = (extra?: Partial<AuthServer.Options>) =>
-    AuthServer.layerClient.pipe(Layer.provideMerge(AuthServer.layer(serverOptions(extra))), Layer.merge(StoreLive))
+/** The simulated server in memory, with the client `member` uses. */
+export const simulatedServer = (extra?: Partial<AuthServer.Options>) =>
+  AuthServer.layerClient.pipe(Layer.provideMerge(AuthServer.layer(serverOptions(extra))))
+
+/**
+ * Damages the stored record of a key behind the store's back, as a full disk
+ * or a crashed editor would: empties it, or cuts it in half.
+ */
+export type Damage<R> = (key: TokenStore.Key, how: "Empty" | "Truncated") => Effect.Effect<void, unknown, R>
+
+/**
+ * The contract, run against `StoreLive`. `damage` reaches the bytes under the
+ * store; a store that keeps no bytes (the memory store) has none to damage.
+ */
+export const storeSuite = <R = never>(
+  name: string,
+  StoreLive: Layer.Layer<TokenStore.TokenStore | R, unknown>,
+  damage?: Damage<R>
+) => {
+  const withServer = (extra?: Partial<AuthServer.Options>) => simulatedServer(extra).pipe(Layer.merge(StoreLive))
 
   describe(`${name}: records`, () => {
     it.live("writes with compare-and-set on the version", () =>
@@ -131,6 +148,28 @@ export const storeSuite = (name: string, StoreLive: Layer.Layer<TokenStore.Token
         assert.isFalse(yield* second.extend)
         assert.isTrue(Option.isSome(yield* store.acquireLease(key, ttl)))
       }).pipe(Effect.provide(StoreLive)))
+
+    if (damage !== undefined) {
+      for (const how of ["Empty", "Truncated"] as const) {
+        it.live(`a record damaged (${how}) is a typed error, left as it is, and TokenStore.save replaces it`, () =>
+          Effect.gen(function*() {
+            const store = yield* TokenStore.TokenStore
+            const key = freshKey()
+            yield* store.set(key, tokenOf("one"), { expectedVersion: 0 })
+            yield* store.set(key, tokenOf("two"), { expectedVersion: 1 })
+            yield* damage(key, how)
+            const error = yield* Effect.flip(store.get(key))
+            assert.strictEqual(error._tag, "TokenStoreError")
+            assert.include(["Corrupt", "Undecryptable"], error.reason)
+            assert.isNumber(error.version)
+            assert.strictEqual((yield* Effect.flip(store.get(key))).reason, error.reason, "still there, unchanged")
+            const version = yield* TokenStore.save(key, tokenOf("fresh"))
+            const entry = Option.getOrThrow(yield* store.get(key))
+            assert.strictEqual(value(entry.token), "fresh")
+            assert.strictEqual(entry.version, version)
+          }).pipe(Effect.provide(StoreLive)))
+      }
+    }
   })
 
   describe(`${name}: shared by several processes`, () => {

@@ -4,6 +4,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Equivalence from "effect/Equivalence"
 import * as Either from "effect/Either"
+import * as FiberRef from "effect/FiberRef"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -12,7 +13,9 @@ import * as AccessToken from "../AccessToken.js"
 import * as RefreshPolicy from "../RefreshPolicy.js"
 import * as TokenError from "../TokenError.js"
 import * as TokenStore from "../TokenStore.js"
+import * as json from "./json.js"
 import * as pkce from "./pkce.js"
+import * as provider from "./tokenProvider.js"
 
 /** @internal */
 export const key = (parts: TokenStore.KeyParts): TokenStore.Key => {
@@ -66,14 +69,15 @@ const isEncoded = (u: unknown): u is Encoded => {
     o.s.every((scope) => typeof scope === "string") && (o.r === undefined || typeof o.r === "string")
 }
 
+/**
+ * The longest record text read, 1 MiB: a token record is a few kilobytes, and
+ * what comes from a file or a server is not trusted to be one.
+ */
+const maxRecordLength = 1_048_576
+
 /** @internal */
 export const decodeToken = (text: string): Option.Option<AccessToken.AccessToken> => {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(text)
-  } catch {
-    return Option.none()
-  }
+  const parsed = Either.getOrUndefined(json.parse(text, { maxLength: maxRecordLength }))
   if (!isEncoded(parsed)) return Option.none()
   return Option.some(
     new AccessToken.AccessToken({
@@ -212,20 +216,21 @@ interface KeyValueRecord {
   readonly data: string
 }
 
-const decodeRecord = (text: string): Option.Option<KeyValueRecord> => {
-  try {
-    const parsed: unknown = JSON.parse(text)
-    if (typeof parsed === "object" && parsed !== null) {
-      const { data, version } = parsed as Record<string, unknown>
-      if (typeof version === "number" && Number.isInteger(version) && version > 0 && typeof data === "string") {
-        return Option.some({ version, data })
+/** A stored value read as a record, or why it is not one (without any of its content). */
+const decodeRecord = (text: string): Either.Either<KeyValueRecord, string> =>
+  Either.flatMap(
+    Either.mapLeft(json.parse(text, { maxLength: maxRecordLength }), (failure) =>
+      `the stored value ${json.describeFailure(failure)}`),
+    (parsed) => {
+      if (typeof parsed === "object" && parsed !== null) {
+        const { data, version } = parsed as Record<string, unknown>
+        if (typeof version === "number" && Number.isSafeInteger(version) && version > 0 && typeof data === "string") {
+          return Either.right({ version, data })
+        }
       }
+      return Either.left("the stored value is not a {version, data} record")
     }
-  } catch {
-    // not JSON: reported as corrupt below
-  }
-  return Option.none()
-}
+  )
 
 /** @internal */
 export const fromKeyValueStore = (
@@ -243,22 +248,23 @@ export const fromKeyValueStore = (
         Effect.flatMap(Option.match({
           onNone: () => Effect.succeedNone,
           onSome: (text) =>
-            Option.match(decodeRecord(text), {
-              onNone: () =>
+            Either.match(decodeRecord(text), {
+              // A value too damaged to carry a version (empty, truncated) counts as
+              // version 0, so that a deliberate write at 0 (`TokenStore.save`) replaces it.
+              onLeft: (why) =>
                 Effect.fail(
-                  new TokenStore.TokenStoreError({
-                    reason: "Corrupt",
-                    operation,
-                    cause: new Error("the stored value is not a {version, data} record")
-                  })
+                  new TokenStore.TokenStoreError({ reason: "Corrupt", operation, cause: new Error(why), version: 0 })
                 ),
-              onSome: Effect.succeedSome
+              onRight: Effect.succeedSome
             })
         }))
       )
 
     const versionOf = (key: TokenStore.Key, operation: string) =>
-      Effect.map(read(key, operation), Option.match({ onNone: () => 0, onSome: (record) => record.version }))
+      read(key, operation).pipe(
+        Effect.map(Option.match({ onNone: () => 0, onSome: (record) => record.version })),
+        Effect.catchIf((error) => error.reason === "Corrupt", () => Effect.succeed(0))
+      )
 
     return fromBackend({
       get: (key) => read(key, "get"),
@@ -397,13 +403,16 @@ const read = (env: SharedEnv, key: TokenStore.Key): Effect.Effect<Read> =>
 /**
  * A stored token the connection may return: fresh, not the one it returned
  * last, and not older than that one — a store that missed a write (it was
- * down) still holds a token this process has already replaced.
+ * down) still holds a token this process has already replaced — nor issued
+ * at or before the provider last asked for a new one (`Cell.renewedAt`).
  */
 const usable = (env: SharedEnv, state: SharedState, read: Read) =>
-  Effect.map(Clock.currentTimeMillis, (now) => {
+  Effect.zipWith(Clock.currentTimeMillis, FiberRef.get(provider.currentCell), (now, cell) => {
     if (read._tag === "Unknown" || Option.isNone(read.entry)) return undefined
     const token = read.entry.value.token
     if (AccessToken.freshness(token, now, env.policy) !== "Fresh") return undefined
+    // the provider wants a token requested after a rejection: one issued before may be rejected too
+    if (cell !== undefined && token.issuedAt <= cell.renewedAt) return undefined
     const last = state.lastReturned
     if (last !== undefined && (AccessToken.sameToken(last, token) || token.issuedAt < last.issuedAt)) return undefined
     return token

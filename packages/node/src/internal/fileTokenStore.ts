@@ -2,9 +2,10 @@ import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import * as PlatformError from "@effect/platform/Error"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { randomBytes } from "node:crypto"
+import { createHash, randomBytes } from "node:crypto"
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
+import type * as FileTokenStore from "../FileTokenStore.js"
 
 const failure = (method: string, pathOrDescription: string) => (cause: unknown) =>
   new PlatformError.SystemError({
@@ -15,29 +16,101 @@ const failure = (method: string, pathOrDescription: string) => (cause: unknown) 
     cause
   })
 
-const isMissing = (cause: unknown) => (cause as NodeJS.ErrnoException)?.code === "ENOENT"
+const errorCode = (cause: unknown) => (cause as NodeJS.ErrnoException)?.code
+
+const isMissing = (cause: unknown) => errorCode(cause) === "ENOENT"
+
+/**
+ * The file name of a key: its SHA-256, in hex. A name derived from the key
+ * itself outgrows the 255 bytes a file name may have (a Google client id and
+ * three scope URLs make 322), and would show the key to anyone who can list
+ * the directory.
+ */
+const fileName = (key: string): string => createHash("sha256").update(key, "utf8").digest("hex")
+
+/**
+ * The name records had before they were named by hash, the key URL-encoded:
+ * still read when a key has no record under its hash, and removed when the
+ * key is next written or removed. Such a name may be too long to exist at
+ * all: then there is nothing to read. `""`, `.` and `..` never named a record
+ * (they name directories).
+ */
+const legacyName = (key: string): string | undefined => {
+  const name = encodeURIComponent(key)
+  return name === "" || name === "." || name === ".." ? undefined : name
+}
+
+const isAbsentLegacy = (cause: unknown) => isMissing(cause) || errorCode(cause) === "ENAMETOOLONG"
+
+/**
+ * Why a directory is refused, for `FileTokenStore.StoreDirectoryError`.
+ *
+ * @internal
+ */
+export type DirectoryRefusal = Omit<ConstructorParameters<typeof FileTokenStore.StoreDirectoryError>[0], "directory">
+
+/**
+ * Creates `directory` (mode 0700) if it is missing, and refuses one that
+ * other users could write to or that belongs to another user: they could
+ * replace records or plant files under the names of records. Mode bits and
+ * owners mean nothing on Windows, where only the directory itself is checked.
+ */
+const checkDirectory = (directory: string): Effect.Effect<void, DirectoryRefusal> =>
+  Effect.flatMap(
+    Effect.tryPromise({
+      try: async () => {
+        // a file in the way is EEXIST even with `recursive`: it is named as such below
+        await fs.mkdir(directory, { recursive: true, mode: 0o700 }).catch((cause) =>
+          errorCode(cause) === "EEXIST" ? undefined : Promise.reject(cause)
+        )
+        return fs.stat(directory)
+      },
+      catch: (cause): DirectoryRefusal => ({ reason: "Inaccessible", cause })
+    }),
+    (stats) => {
+      const refuse = (reason: DirectoryRefusal["reason"]) =>
+        Effect.fail<DirectoryRefusal>({ reason, mode: stats.mode & 0o777, owner: stats.uid })
+      if (!stats.isDirectory()) return refuse("NotADirectory")
+      if (process.platform === "win32") return Effect.void
+      if ((stats.mode & 0o022) !== 0) return refuse("WritableByOthers")
+      if (process.getuid !== undefined && stats.uid !== process.getuid()) return refuse("NotOwned")
+      return Effect.void
+    }
+  )
 
 /** @internal */
-export const makeKeyValueStore = (directory: string): Effect.Effect<KeyValueStore.KeyValueStore> =>
-  Effect.sync(() => {
-    let ready: Promise<unknown> | undefined
-    const ensureDirectory = () => (ready ??= fs.mkdir(directory, { recursive: true, mode: 0o700 }))
-    const fileOf = (key: string) => path.join(directory, encodeURIComponent(key))
+export const makeKeyValueStore = (directory: string): Effect.Effect<KeyValueStore.KeyValueStore, DirectoryRefusal> =>
+  Effect.map(checkDirectory(directory), () => {
+    const fileOf = (key: string) => path.join(directory, fileName(key))
+
+    const readFile = (file: string, absent: (cause: unknown) => boolean) =>
+      fs.readFile(file).then(Option.some, (cause) => absent(cause) ? Option.none<Buffer>() : Promise.reject(cause))
+
+    const readLegacy = (key: string) => {
+      const name = legacyName(key)
+      return name === undefined ? Promise.resolve(Option.none<Buffer>()) : readFile(path.join(directory, name), isAbsentLegacy)
+    }
 
     const read = <A>(method: string, key: string, decode: (buffer: Buffer) => A) =>
       Effect.tryPromise({
-        try: () =>
-          fs.readFile(fileOf(key)).then(
-            (buffer) => Option.some(decode(buffer)),
-            (cause) => isMissing(cause) ? Option.none() : Promise.reject(cause)
-          ),
+        try: async () => {
+          const current = await readFile(fileOf(key), isMissing)
+          return Option.map(Option.isSome(current) ? current : await readLegacy(key), decode)
+        },
         catch: failure(method, fileOf(key))
       })
+
+    const removeLegacy = async (key: string) => {
+      const name = legacyName(key)
+      if (name === undefined) return
+      await fs.rm(path.join(directory, name), { force: true }).catch((cause) =>
+        isAbsentLegacy(cause) ? undefined : Promise.reject(cause)
+      )
+    }
 
     const set = (key: string, value: string | Uint8Array) =>
       Effect.tryPromise({
         try: async () => {
-          await ensureDirectory()
           const target = fileOf(key)
           // Written beside the target and renamed over it: rename is atomic, so a
           // reader or a crash sees the old record or the new one, never a part.
@@ -49,6 +122,8 @@ export const makeKeyValueStore = (directory: string): Effect.Effect<KeyValueStor
             await fs.rm(temporary, { force: true })
             throw cause
           }
+          // only once the record is under its new name: a crash before leaves the old one readable
+          await removeLegacy(key)
         },
         catch: failure("set", fileOf(key))
       })
@@ -64,7 +139,13 @@ export const makeKeyValueStore = (directory: string): Effect.Effect<KeyValueStor
       getUint8Array: (key) => read("getUint8Array", key, (buffer) => new Uint8Array(buffer)),
       set,
       remove: (key) =>
-        Effect.tryPromise({ try: () => fs.rm(fileOf(key), { force: true }), catch: failure("remove", fileOf(key)) }),
+        Effect.tryPromise({
+          try: async () => {
+            await fs.rm(fileOf(key), { force: true })
+            await removeLegacy(key)
+          },
+          catch: failure("remove", fileOf(key))
+        }),
       clear: Effect.tryPromise({
         try: async () => {
           for (const name of await listRecords()) await fs.rm(path.join(directory, name), { force: true })

@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Scope from "effect/Scope"
 import * as Loopback from "../Loopback.js"
@@ -15,9 +16,6 @@ import * as Loopback from "../Loopback.js"
 import * as RedirectReceiver from "../RedirectReceiver.js"
 
 type Response = HttpServerResponse.HttpServerResponse
-
-const escape = (text: string): string =>
-  text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;" })[c]!)
 
 // no-store and no-referrer: the URL of the page carries the code;
 // `connection: close` lets the server close as soon as the page is sent
@@ -28,15 +26,17 @@ const pageHeaders = {
   "connection": "close"
 } as const
 
+// Every text of a page is the receiver's own (a registered error code at
+// most): a callback arrives in a URL anyone can craft, and none of it is shown.
 const page = (status: number, title: string, text: string): Response =>
   HttpServerResponse.text(
     `<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><title>${escape(title)}</title>
+<head><meta charset="utf-8"><title>${title}</title>
 <style>body{font-family:sans-serif;max-width:32rem;margin:3rem auto}</style></head>
 <body>
-<h1>${escape(title)}</h1>
-<p id="message">${escape(text)}</p>
+<h1>${title}</h1>
+<p id="message">${text}</p>
 </body>
 </html>
 `,
@@ -47,23 +47,19 @@ const signedIn = page(200, "Signed in", "You can close this tab and return to th
 
 const failed = (text: string) => page(400, "Authorization failed", `${text} Return to the application to try again.`)
 
-// the server's words arrive in a URL anyone can craft: a line of printable text at most
-const printable = (text: string): string => {
-  const clean = text.replace(/[^\x20-\x7e]/g, "?")
-  return clean.length > 200 ? `${clean.slice(0, 200)}…` : clean
-}
-
-const refused = (error: string, description: string | null) =>
+const refused = (error: string) =>
   failed(
-    `The authorization server answered "${printable(error)}"${
-      description === null || description === "" ? "." : `: ${printable(description)}.`
-    }`
+    AuthorizationCode.registeredErrors.has(error)
+      ? `The authorization server answered "${error}".`
+      : "The authorization server refused the sign-in."
   )
+
+const notOurs = failed("This answer does not belong to the sign-in the application started.")
 
 /** The page for a callback taken as it is: an error page when it carries an `error`. */
 const rawPage = (params: URLSearchParams): Response => {
   const error = params.get("error")
-  return error === null || error === "" ? signedIn : refused(error, params.get("error_description"))
+  return error === null || error === "" ? signedIn : refused(error)
 }
 
 /** The page for a callback checked against the pending authorization. */
@@ -72,14 +68,22 @@ const checkedPage = (
 ): Response => {
   if (Either.isRight(checked)) return signedIn
   const error = checked.left
-  return error._tag === "AuthorizationFailed"
-    ? refused(error.error, error.description._tag === "Some" ? error.description.value : null)
-    : failed("This answer does not belong to the sign-in the application started.")
+  return error._tag === "AuthorizationFailed" ? refused(error.error) : failed("This answer cannot be used to sign in.")
 }
 
 const notFound = HttpServerResponse.text("Not found", { status: 404 })
 
 const methodNotAllowed = HttpServerResponse.text("Method not allowed", { status: 405, headers: { allow: "GET" } })
+
+const wrongHost = HttpServerResponse.text("Unknown host", { status: 400 })
+
+const tooLong = HttpServerResponse.text("URI too long", { status: 414 })
+
+/** What the receiver waits for: a callback carrying `state`, and the page to answer it with. */
+interface Expected {
+  readonly state: string
+  readonly page: (params: URLSearchParams) => Response
+}
 
 const defaultTimeout: Duration.DurationInput = "5 minutes"
 
@@ -110,26 +114,39 @@ export const make = (
     const serverScope = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
     const path = new URL(options.path ?? "/callback", "http://127.0.0.1").pathname
     const arrived = yield* Deferred.make<URLSearchParams>()
-    const pageFor = yield* Ref.make<(params: URLSearchParams) => Response>(rawPage)
+    const expected = yield* Ref.make(Option.none<Expected>())
+    // the redirect URI's host, set once the port is known
+    let host = ""
 
+    // Only the awaited callback ends the wait: anything else — another host
+    // name (a DNS rebinding page), another path, another state (a forged
+    // callback, or one before the wait starts) — is answered and the wait goes on.
     const handler = Effect.gen(function*() {
       const request = yield* HttpServerRequest.HttpServerRequest
+      if (host === "" || request.headers["host"]?.toLowerCase() !== host) return wrongHost
+      if (request.url.length > path.length + 1 + AuthorizationCode.maxCallbackLength) return tooLong
       const query = request.url.indexOf("?")
       if ((query === -1 ? request.url : request.url.slice(0, query)) !== path) return notFound
       if (request.method !== "GET") return methodNotAllowed
       const params = new URLSearchParams(query === -1 ? "" : request.url.slice(query + 1))
+      const states = params.getAll("state")
+      const awaited = yield* Ref.get(expected)
+      if (Option.isNone(awaited) || states.length !== 1 || states[0] === "" || states[0] !== awaited.value.state) {
+        return notOurs
+      }
       // the request's scope closes once the page is handed to the socket:
       // only then may the waiting fiber close the server
       yield* Effect.addFinalizer(() => Deferred.succeed(arrived, params))
-      return (yield* Ref.get(pageFor))(params)
+      return awaited.value.page(params)
     })
 
     const { port, url } = yield* Scope.extend(Loopback.make(handler, { port: options.port ?? 0 }), serverScope)
     const redirectUri = new URL(path, url).href
+    host = new URL(redirectUri).host
     const timeout = Duration.decode(options.timeout ?? defaultTimeout)
 
-    const wait = <E, R>(page: (params: URLSearchParams) => Response, before: Effect.Effect<void, E, R>) =>
-      Ref.set(pageFor, page).pipe(
+    const wait = <E, R>(state: string, page: (params: URLSearchParams) => Response, before: Effect.Effect<void, E, R>) =>
+      Ref.set(expected, Option.some({ state, page })).pipe(
         Effect.zipRight(before),
         Effect.zipRight(
           Deferred.await(arrived).pipe(
@@ -148,13 +165,13 @@ export const make = (
       before: Effect.Effect<void, E, R>
     ) => {
       const check = (params: URLSearchParams) => AuthorizationCode.callback(pending, params, callbackOptions)
-      return Effect.flatMap(wait((params) => checkedPage(check(params)), before), check)
+      return Effect.flatMap(wait(pending.state, (params) => checkedPage(check(params)), before), check)
     }
 
     return {
       redirectUri,
       port,
-      receive: wait(rawPage, Effect.void),
+      receive: (state) => wait(state, rawPage, Effect.void),
       callback: (pending, callbackOptions = {}) => callbackAfter(pending, callbackOptions, Effect.void),
       callbackAfter
     }

@@ -8,19 +8,49 @@ import type * as Scope from "effect/Scope"
 import { Redis, type RedisOptions } from "ioredis"
 import type * as RedisTokenStore from "../RedisTokenStore.js"
 
+// A record's version as the scripts read it, and as `get` does (see
+// `versionOf`): 1 to 14 digits without a leading zero — Lua writes larger
+// numbers in exponent form — else 0, so that a damaged record is replaced by
+// a write at 0 (TokenStore.save) instead of blocking every write.
+const versionOfScript = `
+local function version_of(key)
+  local v = redis.call('HGET', key, 'v')
+  if not v or #v > 14 or not string.match(v, '^[1-9]%d*$') then return 0 end
+  return tonumber(v)
+end`
+
 // Every write checks, in one script, the lease (the fencing value) and the
 // record's version: no other client can slip in between.
-const compareAndSetScript = `
+const compareAndSetScript = `${versionOfScript}
 if ARGV[3] ~= '' and redis.call('GET', KEYS[2]) ~= ARGV[3] then return -1 end
-local version = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
+local version = version_of(KEYS[1])
 if version ~= tonumber(ARGV[1]) then return -2 end
 redis.call('HSET', KEYS[1], 'v', version + 1, 'd', ARGV[2])
 return version + 1`
 
-const removeScript = `
-local version = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
+const removeScript = `${versionOfScript}
+local version = version_of(KEYS[1])
 if version > 0 and version == tonumber(ARGV[1]) then redis.call('DEL', KEYS[1]) return 1 end
 return 0`
+
+/** The version field as the scripts read it; 0 when it is not one. */
+const versionOf = (field: string): number => field.length <= 14 && /^[1-9]\d*$/.test(field) ? Number(field) : 0
+
+/**
+ * What is kept of a client failure in a store error: its name, its message
+ * (Redis's reply, capped) and the command's name. ioredis hangs the whole
+ * command on its reply errors, arguments included — the record, in clear
+ * with encryption "none" — where any log of the error would print them.
+ */
+class RedisFailure extends Error {
+  readonly command: string | undefined
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message.slice(0, 500) : "the Redis client failed with a value that is not an Error")
+    this.name = cause instanceof Error ? cause.name : "RedisFailure"
+    const command = (cause as { readonly command?: { readonly name?: unknown } } | null)?.command?.name
+    this.command = typeof command === "string" ? command : undefined
+  }
+}
 
 const extendScript = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
@@ -74,7 +104,7 @@ export const make = (
     const call = <A>(operation: string, run: () => Promise<A>) =>
       Effect.tryPromise({
         try: run,
-        catch: (cause) => new TokenStore.TokenStoreError({ reason: "Unavailable", operation, cause })
+        catch: (cause) => new TokenStore.TokenStoreError({ reason: "Unavailable", operation, cause: new RedisFailure(cause) })
       })
 
     const acquireLease = (key: TokenStore.Key, ttl: Duration.Duration) => {
@@ -98,16 +128,17 @@ export const make = (
 
     return TokenStore.fromBackend({
       get: (key) =>
-        Effect.flatMap(call("get", () => redis.hmget(recordKey(key), "v", "d")), ([version, data]) => {
-          if (version === null || version === undefined) return Effect.succeedNone
-          const parsed = Number(version)
-          return Number.isInteger(parsed) && parsed > 0 && typeof data === "string"
-            ? Effect.succeedSome({ version: parsed, data })
+        Effect.flatMap(call("get", () => redis.hmget(recordKey(key), "v", "d")), ([field, data]) => {
+          if (field === null || field === undefined) return Effect.succeedNone
+          const version = versionOf(field)
+          return version > 0 && typeof data === "string"
+            ? Effect.succeedSome({ version, data })
             : Effect.fail(
               new TokenStore.TokenStoreError({
                 reason: "Corrupt",
                 operation: "get",
-                cause: new Error("the record hash lacks a version or data field")
+                cause: new Error("the record hash lacks a valid version or a data field"),
+                version
               })
             )
         }),
