@@ -22,7 +22,7 @@
  *       }
  *     }
  *   },
- *   "refresh_on": { "statuses": [401, 403], "body_pattern": "token expired" },
+ *   "refresh_on": { "statuses": [401, 403], "body_contains": "token expired" },
  *   "test": { "path": "/me" }
  * }
  * ```

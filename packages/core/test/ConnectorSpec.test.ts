@@ -59,7 +59,7 @@ const clientCredentials = () => ({
     }
   },
   apply: { header: "Authorization", prefix: "Bearer" },
-  refresh_on: { statuses: [401, 403], body_pattern: "invalid_auth" },
+  refresh_on: { statuses: [401, 403], body_contains: "invalid_auth" },
   token_response: { access_token: "data.token", expires_in: "data.expires_at", expires_as: "epoch_seconds" },
   test: { method: "GET", path: "/me", expect: [200] }
 })
@@ -289,7 +289,7 @@ describe("ConnectorSpec", () => {
     const spec = clientCredentials()
     hasIssue({ ...spec, apply: { header: "X-Token", query: "token" } }, "apply", /exactly one of header and query/)
     hasIssue({ ...spec, apply: { query: "token", prefix: "Bearer" } }, "apply.prefix", /goes with header/)
-    hasIssue({ ...spec, refresh_on: { body_pattern: "(unclosed" } }, "refresh_on.body_pattern", /not a valid regular expression/)
+    hasIssue({ ...spec, refresh_on: { body_contains: 42 } }, "refresh_on.body_contains", /must be a string/)
     hasIssue({ ...spec, test: { path: "https://other.example/me" } }, "test.path", /relative to base_url/)
     hasIssue({ ...spec, fields: { ...spec.fields, SUBDOMAIN: { pattern: "[" } } }, "fields.SUBDOMAIN.pattern", /not a valid regular expression/)
   })
@@ -449,7 +449,7 @@ describe("ConnectorSpec: errors name the path and the expected shape, never the 
       ...spec,
       fields: { ...spec.fields, CLIENT_SECRET: { secret, label: 31415926535 } },
       oauth: { ...spec.oauth, access_token: { ...spec.oauth.access_token, client_auth: secret } },
-      refresh_on: { statuses: [secret], body_pattern: { value: secret } },
+      refresh_on: { statuses: [secret], body_contains: { value: secret } },
       test: { path: "/me", method: secret, timeout_seconds: -27182818284 }
     }
     const result = ConnectorSpec.decode(broken)
@@ -460,7 +460,7 @@ describe("ConnectorSpec: errors name the path and the expected shape, never the 
         { path: "fields.CLIENT_SECRET.secret", message: "must be a boolean" },
         { path: "oauth.access_token.client_auth", message: "must be one of \"client_secret_post\", \"client_secret_basic\"" },
         { path: "refresh_on.statuses[0]", message: "must be a number" },
-        { path: "refresh_on.body_pattern", message: "must be a string" },
+        { path: "refresh_on.body_contains", message: "must be a string" },
         { path: "test.method", message: "must be one of \"GET\", \"HEAD\", \"POST\", \"PUT\", \"PATCH\", \"DELETE\", \"OPTIONS\"" },
         { path: "test.timeout_seconds", message: "is not a positive number" }
       ])
@@ -607,4 +607,51 @@ describe("ConnectorSpec: errors name the path and the expected shape, never the 
     },
     { fastCheck: { numRuns: 300 } }
   )
+})
+
+describe("ConnectorSpec: nothing in a file can make grantflow backtrack", () => {
+  // 3 s and more each with the patterns taken as written
+  const exponential = ["^(a+)+$", "^(a|aa)*$", "^((ab?)c?)+$", "(\\w+\\s?)*$"]
+  const polynomial = ["\\s*\\s*\\s*x", "a*b*c*d", "a{0,20}a{0,20}a{0,20}a{0,20}b"]
+
+  it("a field pattern must be simple: no repeated group holding a repetition or an alternation, few repetitions", () => {
+    const spec = clientCredentials()
+    for (const pattern of [...exponential, ...polynomial, "(\\w)\\1", "x".repeat(257)]) {
+      hasIssue(
+        { ...spec, fields: { ...spec.fields, SUBDOMAIN: { pattern, public: true } } },
+        "fields.SUBDOMAIN.pattern",
+        /must be simple/
+      )
+    }
+    for (const pattern of ["^[a-z0-9-]+$", "^(?:eu|us)$", "^\\d{1,14}(?:\\.\\d{0,6})?$", "^[a-z]+\\.[a-z]+$", "^(ab)+$"]) {
+      assert.isTrue(
+        Either.isRight(ConnectorSpec.decode({ ...spec, fields: { ...spec.fields, SUBDOMAIN: { pattern, public: true } } })),
+        pattern
+      )
+    }
+  })
+
+  it("a value checked against a pattern is at most 256 characters, and is checked in time", () => {
+    const spec = clientCredentials()
+    const helpdesk = definition({ ...spec, fields: { ...spec.fields, SUBDOMAIN: { pattern: "^[a-z]+[a-z0-9]*$", public: true } } })
+    const config = { CLIENT_ID: "id", CLIENT_SECRET: "secret" }
+    const long = Connector.decodeConfig(helpdesk, { ...config, SUBDOMAIN: "a".repeat(257) })
+    assert.isTrue(Either.isLeft(long) && long.left.message.includes("SUBDOMAIN is longer than 256 characters"))
+    const started = performance.now()
+    const hostile = Connector.decodeConfig(helpdesk, { ...config, SUBDOMAIN: `${"a".repeat(255)}!` })
+    assert.isTrue(Either.isLeft(hostile))
+    assert.isBelow(performance.now() - started, 50)
+  })
+
+  it("refresh_on names texts, searched literally", () => {
+    const spec = clientCredentials()
+    const rules = definition({ ...spec, refresh_on: { body_contains: ["(a+)+$", "token.expired"] } }).refreshOn!
+    assert.isTrue(rules.bodyPattern!.test(`{"error":"(a+)+$"}`))
+    assert.isTrue(rules.bodyPattern!.test("token.expired"))
+    assert.isFalse(rules.bodyPattern!.test("token expired"))
+    const started = performance.now()
+    assert.isFalse(rules.bodyPattern!.test(`${"a".repeat(64 * 1024)}!`))
+    assert.isBelow(performance.now() - started, 50)
+    hasIssue({ ...spec, refresh_on: { body_pattern: "token expired" } }, "refresh_on.body_pattern", /is not a known key/)
+  })
 })

@@ -11,6 +11,7 @@ import * as TokenError from "../TokenError.js"
 import type * as TokenResponse from "../TokenResponse.js"
 import * as connector from "./connector.js"
 import * as json from "./json.js"
+import * as safePattern from "./safePattern.js"
 import * as Template from "./template.js"
 
 // ── the file's structure ────────────────────────────────────────────────────
@@ -90,7 +91,7 @@ const Spec = struct({
       arrayOf(Status),
       struct({
         statuses: optional(arrayOf(Status)),
-        body_pattern: optional(Text),
+        body_contains: optional(Schema.Union(Text, arrayOf(Text))),
         invalid_token_challenge: optional(Bool)
       })
     ).annotations(expecting("an array of statuses or an object"))
@@ -403,8 +404,16 @@ const validate = (spec: Spec): { readonly issues: ReadonlyArray<Issue>; readonly
         message: "is a secret written into the file; a secret field's value comes from the environment"
       })
     }
-    if (field.pattern !== undefined && Either.isLeft(Either.try(() => new RegExp(field.pattern!)))) {
-      report(context, { path: ["fields", name, "pattern"], message: "is not a valid regular expression" })
+    if (field.pattern !== undefined) {
+      const unsafe = safePattern.problem(field.pattern)
+      if (unsafe !== undefined) {
+        report(context, {
+          path: ["fields", name, "pattern"],
+          message: `${unsafe}: a pattern from a file must be simple, see docs/connectors.md`
+        })
+      } else if (Either.isLeft(Either.try(() => new RegExp(field.pattern!)))) {
+        report(context, { path: ["fields", name, "pattern"], message: "is not a valid regular expression" })
+      }
     }
   }
   checkTemplate(context, ["base_url"], spec.base_url, { url: true })
@@ -439,13 +448,6 @@ const validate = (spec: Spec): { readonly issues: ReadonlyArray<Issue>; readonly
       report(context, { path: ["apply"], message: "must have exactly one of header and query" })
     } else if (apply.query !== undefined && apply.prefix !== undefined) {
       report(context, { path: ["apply", "prefix"], message: "goes with header, not query" })
-    }
-  }
-  const refreshOn = spec.refresh_on
-  if (refreshOn !== undefined && !Array.isArray(refreshOn)) {
-    const pattern = (refreshOn as { readonly body_pattern?: string }).body_pattern
-    if (pattern !== undefined && Either.isLeft(Either.try(() => new RegExp(pattern)))) {
-      report(context, { path: ["refresh_on", "body_pattern"], message: "is not a valid regular expression" })
     }
   }
   if (spec.test !== undefined) {
@@ -640,13 +642,22 @@ export type Config = Readonly<Record<string, string | Redacted.Redacted<string>>
 /** @internal */
 export type Input = Readonly<Record<string, string>>
 
+// The longest value a field with a `pattern` may have.
+const maxPatternedValueLength = 256
+
 const configSchema = (spec: Spec): Schema.Schema<Config, Input> => {
   const fields = Object.fromEntries(
     Object.entries(spec.fields ?? {}).map(([name, field]) => {
       const pattern = field.pattern
       const text = pattern === undefined
         ? Schema.String
-        : Schema.String.pipe(Schema.pattern(new RegExp(pattern), { message: () => `does not match ${shown(pattern)}` }))
+        : Schema.String.pipe(
+          // the pattern is of the safe subset, and values are short: matching stays cheap
+          Schema.maxLength(maxPatternedValueLength, {
+            message: () => `is longer than ${maxPatternedValueLength} characters`
+          }),
+          Schema.pattern(new RegExp(pattern), { message: () => `does not match ${shown(pattern)}` })
+        )
       const value: Schema.Schema<any, string> = field.secret === true ? Schema.Redacted(text) : text
       const schema = field.default !== undefined
         ? Schema.optionalWith(value, { exact: true, default: () => field.default! })
@@ -714,6 +725,11 @@ const applyOf = (spec: Spec): Connector.Apply | undefined => {
   return apply.query !== undefined ? Connector.query(apply.query) : Connector.header(apply.header!, { prefix: apply.prefix })
 }
 
+// A file names texts, not a pattern: any pattern searched in every response
+// body could be made to backtrack for seconds on a large one.
+const literalPattern = (texts: string | ReadonlyArray<string>): RegExp =>
+  new RegExp((typeof texts === "string" ? [texts] : texts).map((text) => text.replace(/[$()*+.?[\\\]^{|}]/g, "\\$&")).join("|"))
+
 const refreshOnOf = (spec: Spec) => {
   const rules = spec.refresh_on
   if (rules === undefined) return undefined
@@ -721,7 +737,7 @@ const refreshOnOf = (spec: Spec) => {
   const object = rules as Exclude<typeof rules, ReadonlyArray<number>>
   return {
     statuses: object.statuses,
-    bodyPattern: object.body_pattern === undefined ? undefined : new RegExp(object.body_pattern),
+    bodyPattern: object.body_contains === undefined ? undefined : literalPattern(object.body_contains),
     invalidTokenChallenge: object.invalid_token_challenge
   }
 }
