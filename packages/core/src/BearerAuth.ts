@@ -9,6 +9,11 @@
  * token it sent and sends the request once more with a new one: never twice,
  * never in a loop. If no token can be had, the request is not sent at all.
  *
+ * The token goes on the wire only: every response and every `HttpClientError`
+ * the decorated client hands back carries the request with the headers that
+ * held the token set to `<redacted>` and without the query parameters that
+ * held it, so no printer can show it.
+ *
  * @since 0.1.0
  */
 import * as HttpClient from "@effect/platform/HttpClient"
@@ -30,10 +35,12 @@ import * as TokenProvider from "./TokenProvider.js"
  *   APIs need `[401, 403]`);
  * - `bodyPattern`: a pattern that, found in the response body, means
  *   rejection whatever the status (for APIs that answer 200 with an error
- *   body). Setting it makes the decorator read the body of every response;
- *   the body stays readable afterwards;
+ *   body). Setting it makes the decorator read the first 64 KiB of the body
+ *   of every response (the pattern is tested on those only); the response it
+ *   hands on still has the whole body;
  * - `invalidTokenChallenge`: treat `WWW-Authenticate: Bearer
- *   error="invalid_token"` as rejection whatever the status (default `true`).
+ *   error="invalid_token"` as rejection whatever the status (default `true`);
+ *   only the first 8 KiB of the header are looked at.
  *
  * @since 0.1.0
  * @category models
@@ -86,7 +93,10 @@ const rejectedError = (request: HttpClientRequest.HttpClientRequest, response: H
 
 /**
  * Tells whether a response means that the API rejected the token, under the
- * given rules.
+ * given rules. For `bodyPattern` it reads at most the first 64 KiB of the
+ * body: a body of declared length up to 64 KiB (and no content-encoding)
+ * through `text`, so it stays readable; any other body by streaming it, which
+ * consumes it.
  *
  * @since 0.1.0
  * @category predicates

@@ -105,8 +105,9 @@ export class UnsupportedTokenType extends Data.TaggedError("UnsupportedTokenType
 
 /**
  * The revocation endpoint refused the request: an OAuth error such as
- * `invalid_client` or `invalid_request` (`error`), or another client error
- * status without an OAuth body (a wrong URL, say).
+ * `invalid_client` or `invalid_request` (`error`), another client error
+ * status without an OAuth body (a wrong URL, say), or a redirect (3xx), which
+ * is never followed.
  *
  * @since 0.1.0
  * @category errors
@@ -136,6 +137,10 @@ export class RevocationRefused extends Data.TaggedError("RevocationRefused")<{
   }
 
   override get message(): string {
+    if (tokenRequest.isRedirect(this.status)) {
+      return `the revocation endpoint answered with a redirect (HTTP ${this.status}), which is not followed: ` +
+        "the request carries client credentials and the token; set the revocation URL to the endpoint's final address"
+    }
     const error = Option.match(this.error, {
       onNone: () => " without an OAuth error body",
       onSome: (code) => ` with OAuth error "${code}"`
@@ -245,14 +250,16 @@ export const revoke = (options: RevokeOptions): Effect.Effect<void, RevocationEr
         timeout: options.timeout
       }).pipe(
         Effect.mapError((error): RevocationError =>
-          error._tag === "TokenEndpointUnavailable"
-            ? new RevocationUnavailable({
+          error._tag !== "TokenEndpointUnavailable"
+            ? error
+            : Option.exists(error.status, tokenRequest.isRedirect)
+            ? refused(Option.getOrElse(error.status, () => 0), undefined)
+            : new RevocationUnavailable({
               reason: error.reason,
               status: error.status,
               retryAfter: error.retryAfter,
               cause: error.cause
             })
-            : error
         ),
         Effect.flatMap(interpret),
         Effect.withSpan("grantflow.revocation", {

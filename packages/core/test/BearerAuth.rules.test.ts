@@ -2,6 +2,7 @@ import { HttpClientRequest, HttpClientResponse } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as BearerAuth from "../src/BearerAuth.js"
+import * as bearerAuth from "../src/internal/bearerAuth.js"
 
 const request = HttpClientRequest.get("https://api.example.com/v1/orders?page=2&api_key=hidden")
 
@@ -36,16 +37,52 @@ describe("BearerAuth.isRejected", () => {
       )
     }))
 
-  it.effect("a body pattern is a rejection whatever the status, and the body stays readable", () =>
+  it.effect("a body pattern is a rejection whatever the status; a small body of declared length stays readable", () =>
     Effect.gen(function*() {
       const rules = { bodyPattern: /"code"\s*:\s*"TOKEN_EXPIRED"/g }
-      const expired = response(200, `{"ok":false,"code":"TOKEN_EXPIRED"}`)
+      const body = `{"ok":false,"code":"TOKEN_EXPIRED"}`
+      const expired = response(200, body, { "content-length": String(body.length) })
       assert.isTrue(yield* BearerAuth.isRejected(expired, rules))
       // a global pattern keeps state between calls; it must not flip the answer
       assert.isTrue(yield* BearerAuth.isRejected(expired, rules))
-      assert.strictEqual(yield* expired.text, `{"ok":false,"code":"TOKEN_EXPIRED"}`)
+      assert.strictEqual(yield* expired.text, body)
       assert.isFalse(yield* BearerAuth.isRejected(response(200, `{"ok":true}`), rules))
     }))
+
+  it.effect("the body pattern is looked for in the first 64 KiB only, whatever the declared length", () =>
+    Effect.gen(function*() {
+      const rules = { bodyPattern: /TOKEN_EXPIRED/ }
+      const padding = "a".repeat(bearerAuth.maxRuleBodyBytes)
+      assert.isTrue(yield* BearerAuth.isRejected(response(200, `TOKEN_EXPIRED${padding}`), rules))
+      assert.isFalse(yield* BearerAuth.isRejected(response(200, `${padding}TOKEN_EXPIRED`), rules))
+      const declared = `${padding}TOKEN_EXPIRED`
+      assert.isFalse(
+        yield* BearerAuth.isRejected(response(200, declared, { "content-length": String(declared.length) }), rules)
+      )
+    }))
+
+  it("a challenge is found in one scan of at most 8 KiB, whatever the header", () => {
+    const hostile = [
+      `Bearer ${"error ".repeat(200_000)}`,
+      `Bearer error${" ".repeat(1_000_000)}`,
+      `Bearer ${"error= ".repeat(150_000)}`,
+      `Bearer ${"error=\"invalid_toke".repeat(60_000)}`,
+      `${" ".repeat(1_000_000)}Bearer error="invalid_token"`,
+      `Bearer ${"a".repeat(1_000_000)} error="invalid_token"`
+    ]
+    for (const value of hostile) {
+      const started = performance.now()
+      assert.isFalse(bearerAuth.isInvalidTokenChallenge(value))
+      // generous: a linear scan of 8 KiB takes microseconds
+      assert.isBelow(performance.now() - started, 50)
+    }
+    assert.isTrue(bearerAuth.isInvalidTokenChallenge(`Bearer realm="${"r".repeat(7000)}", error="invalid_token"`))
+    assert.isTrue(bearerAuth.isInvalidTokenChallenge(`  BEARER error = invalid_token`))
+    assert.isTrue(bearerAuth.isInvalidTokenChallenge(`Bearer error_uri="x", error="invalid_token"`))
+    assert.isFalse(bearerAuth.isInvalidTokenChallenge(`Bearer myerror="invalid_token"`))
+    assert.isFalse(bearerAuth.isInvalidTokenChallenge(`Bearer error="invalid_tokens"`))
+    assert.isFalse(bearerAuth.isInvalidTokenChallenge(`Bearers error="invalid_token"`))
+  })
 
   it("TokenRejected names the request without its query and without any token", () => {
     const error = new BearerAuth.TokenRejected({ method: "GET", url: "https://api.example.com/v1/orders", status: 401 })

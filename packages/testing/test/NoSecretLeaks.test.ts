@@ -1,86 +1,15 @@
 import { HttpClient } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import { AccessToken, BearerAuth, ClientAuth, Grant, RefreshPolicy, TokenProvider } from "@grantflow/core"
-import {
-  Cause,
-  Effect,
-  Encoding,
-  Exit,
-  Fiber,
-  Inspectable,
-  Layer,
-  Logger,
-  LogLevel,
-  type Option,
-  Redacted,
-  Schedule,
-  Tracer
-} from "effect"
-import type * as Context from "effect/Context"
+import { Cause, Effect, Encoding, Exit, Fiber, Layer, Logger, LogLevel, Redacted, Schedule } from "effect"
 import * as TestClock from "effect/TestClock"
 import * as AuthServer from "../src/AuthServer.js"
+import { makeCapture } from "./leakCapture.js"
 
 const clientId = "leak-client"
 const clientSecret = "s3cr3t:%+ ü-never-printed"
 
-/** Everything grantflow said or recorded while the test ran, as text. */
-const captured: Array<string> = []
-
-class RecordingSpan implements Tracer.Span {
-  readonly _tag = "Span"
-  readonly spanId = Math.random().toString(16).slice(2)
-  readonly traceId = "trace"
-  readonly sampled = true
-  readonly attributes = new Map<string, unknown>()
-  readonly links: Array<Tracer.SpanLink> = []
-  status: Tracer.SpanStatus
-  constructor(
-    readonly name: string,
-    readonly parent: Option.Option<Tracer.AnySpan>,
-    readonly context: Context.Context<never>,
-    readonly kind: Tracer.SpanKind,
-    startTime: bigint
-  ) {
-    this.status = { _tag: "Started", startTime }
-  }
-  end(endTime: bigint, exit: Exit.Exit<unknown, unknown>) {
-    this.status = { _tag: "Ended", startTime: this.status.startTime, endTime, exit }
-    captured.push(`span ${this.name} ${JSON.stringify([...this.attributes])}`)
-    if (Exit.isFailure(exit)) captured.push(`span ${this.name} failed: ${Cause.pretty(exit.cause)}`)
-  }
-  attribute(key: string, value: unknown) {
-    this.attributes.set(key, value)
-  }
-  event(name: string, _startTime: bigint, attributes?: Record<string, unknown>) {
-    captured.push(`span event ${name} ${JSON.stringify(attributes ?? {})}`)
-  }
-  addLinks(links: ReadonlyArray<Tracer.SpanLink>) {
-    this.links.push(...links)
-  }
-}
-
-const RecordingTracer = Tracer.make({
-  span: (name, parent, context, _links, startTime, kind) => new RecordingSpan(name, parent, context, kind, startTime),
-  context: (f) => f()
-})
-
-const RecordingLogger = Logger.replace(
-  Logger.defaultLogger,
-  Logger.map(Logger.logfmtLogger, (line) => {
-    captured.push(line)
-  })
-)
-
-const recordError = (error: unknown) => {
-  captured.push(
-    error instanceof Error ? error.message : "",
-    String(error),
-    JSON.stringify(error),
-    Inspectable.format(error),
-    Cause.pretty(Cause.fail(error))
-  )
-  return error
-}
+const capture = makeCapture()
 
 const ServerLive = AuthServer.layerClient.pipe(
   Layer.provideMerge(AuthServer.layer({ clients: [{ clientId, clientSecret }], tokenLifetime: "10 minutes" }))
@@ -119,7 +48,7 @@ describe("no secret in any log line, error message or span", () => {
           assert.isTrue(Exit.isFailure(exit), `expected ${tag}`)
           if (Exit.isFailure(exit)) {
             const error = Cause.squash(exit.cause)
-            recordError(error)
+            capture.print(error)
             assert.strictEqual((error as { _tag?: string })._tag, tag)
           }
         })
@@ -186,9 +115,10 @@ describe("no secret in any log line, error message or span", () => {
 
       // a token printed on its own
       const token = yield* working.get
-      captured.push(String(token), JSON.stringify(token), Inspectable.format(token), String(AccessToken.authorizationHeader(token)))
+      capture.print(token)
+      capture.print(AccessToken.authorizationHeader(token))
 
-      const text = captured.join("\n")
+      const text = capture.text()
       // the capture works: it saw the errors, the logs and the spans
       assert.include(text, "invalid_client")
       assert.include(text, "grantflow: token obtained")
@@ -205,8 +135,8 @@ describe("no secret in any log line, error message or span", () => {
       for (const secret of secrets) assert.notInclude(text, secret)
     }).pipe(
       Effect.provide(ServerLive),
-      Effect.provide(RecordingLogger),
+      Effect.provide(capture.logger),
       Logger.withMinimumLogLevel(LogLevel.All),
-      Effect.withTracer(RecordingTracer)
+      Effect.withTracer(capture.tracer)
     ))
 })

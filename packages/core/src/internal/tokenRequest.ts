@@ -1,3 +1,4 @@
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
@@ -140,8 +141,8 @@ export const checkExtraParams = (
 }
 
 /**
- * Reads a response body up to `max` bytes; `None` when it is larger. Stopping
- * the stream early aborts the request.
+ * Reads a response body up to `max` bytes, counted after any content decoding;
+ * `None` when it is larger. Stopping the stream early aborts the request.
  *
  * @internal
  */
@@ -151,9 +152,13 @@ export const readBody = (
 ): Effect.Effect<Option.Option<string>, HttpClientError.ResponseError> => {
   // With a declared length the HTTP client already holds the body to it, so the
   // cap is a header check and the body is read in one go; streaming chunk by
-  // chunk costs several times a token request's own work.
+  // chunk costs several times a token request's own work. Not with a
+  // content-encoding: the length counts encoded bytes, the fetch client decodes
+  // them, and 64 KiB of gzip unpack to 64 MiB — the decoded bytes are counted.
   const declared = Number(response.headers["content-length"] ?? Number.NaN)
-  const read = Number.isInteger(declared) && declared >= 0
+  const encoding = response.headers["content-encoding"]
+  const read = Number.isInteger(declared) && declared >= 0 &&
+      (encoding === undefined || encoding.trim().toLowerCase() === "identity")
     ? declared > max ? Effect.succeed(Option.none()) : Effect.map(response.text, Option.some)
     : readBodyCapped(response, max)
   // a response without a body at all (a bare 200 from a revocation endpoint) reads as empty
@@ -341,6 +346,30 @@ export const interpretJson = (
   return Either.right(body)
 }
 
+/**
+ * Whether a status is a redirect: a 3xx, or the `opaqueredirect` response
+ * (status 0) of a browser's fetch under `redirect: "manual"`.
+ *
+ * @internal
+ */
+export const isRedirect = (status: number): boolean => status === 0 || (status >= 300 && status < 400)
+
+/**
+ * Runs an HTTP exchange that must not follow redirects: the fetch client
+ * follows them unless told not to (Node's clients never do), and the request
+ * would carry the client's credentials to wherever the server points, whose
+ * answer would then be taken for the endpoint's. Other `RequestInit` options
+ * set by the caller are kept.
+ *
+ * @internal
+ */
+export const withoutRedirects = <A, E, R>(exchange: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.flatMap(Effect.serviceOption(FetchHttpClient.RequestInit), (init) =>
+    Effect.provideService(exchange, FetchHttpClient.RequestInit, {
+      ...Option.getOrElse(init, () => ({})),
+      redirect: "manual"
+    }))
+
 // The platform error holds the request, whose Authorization header (Basic
 // credentials) JSON.stringify would print outside a fiber, where Effect cannot
 // redact it: keep what went wrong underneath, not the request.
@@ -382,7 +411,10 @@ export interface Answer extends RawResponse {
  * very attempt), the whole exchange is bounded by `timeout` (default 30
  * seconds) including the body, and the body is capped at {@link maxBodyBytes}.
  * It annotates the current span with the status. A transport failure or a
- * time-out is a `TokenEndpointUnavailable`, whatever the endpoint.
+ * time-out is a `TokenEndpointUnavailable`, whatever the endpoint; so is a
+ * redirect (status 3xx), which is never followed: see {@link withoutRedirects}.
+ * Every request of grantflow to an endpoint of the authorization server that
+ * carries credentials or a token goes through here.
  *
  * @internal
  */
@@ -402,8 +434,15 @@ export const post = (
       HttpClientRequest.bodyUrlParams(parts.params)
     )
     const sentAt = yield* Clock.currentTimeMillis
-    const response = yield* HttpClient.execute(httpRequest)
+    const response = yield* withoutRedirects(HttpClient.execute(httpRequest))
     yield* Effect.annotateCurrentSpan("http.response.status_code", response.status)
+    if (isRedirect(response.status)) {
+      return yield* new TokenError.TokenEndpointUnavailable({
+        reason: "Status",
+        status: Option.some(response.status),
+        retryAfter: Option.none()
+      })
+    }
     const body = yield* readBody(response, maxBodyBytes)
     const now = yield* Clock.currentTimeMillis
     return {
