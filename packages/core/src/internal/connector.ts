@@ -294,50 +294,13 @@ const applyToken = (apply: Connector.Apply): bearerAuth.Apply => {
   }
 }
 
-// `setUrlParams` merges, and nothing removes a parameter: the request is rebuilt
-const withoutUrlParam = (request: HttpClientRequest.HttpClientRequest, name: string) => {
-  const rebuilt = HttpClientRequest.make(request.method)(request.url, {
-    headers: request.headers,
-    urlParams: UrlParams.remove(request.urlParams, name)
-  }).pipe(HttpClientRequest.setBody(request.body))
-  return Option.match(request.hash, {
-    onNone: () => rebuilt,
-    onSome: (hash) => HttpClientRequest.setHash(rebuilt, hash)
-  })
-}
-
 /**
- * A client whose requests and responses never carry the query parameter
- * `name` beyond the wire: errors and responses keep the request they were
- * made for, and the token would be in its URL.
+ * A client that records no span for its requests: the platform's span records
+ * the full URL, which for a token placed in the query holds the token. (What
+ * leaves the client is made credential-free by BearerAuth itself.)
  */
-const withoutQueryToken = (http: HttpClient.HttpClient, name: string): HttpClient.HttpClient =>
-  HttpClient.transform(http, (effect, request) => {
-    const clean = withoutUrlParam(request, name)
-    // the platform's span records the full URL, token included: none for this request
-    return Effect.locally(effect, HttpClient.currentTracerDisabledWhen, () => true).pipe(
-      Effect.mapError((error): HttpClientError.HttpClientError =>
-        error._tag === "RequestError"
-          ? new HttpClientError.RequestError({
-            request: clean,
-            reason: error.reason,
-            cause: error.cause,
-            ...(error.description === undefined ? {} : { description: error.description })
-          })
-          : new HttpClientError.ResponseError({
-            request: clean,
-            response: HttpClientResponse.fromWeb(
-              clean,
-              new Response(null, { status: error.response.status, headers: error.response.headers })
-            ),
-            reason: error.reason,
-            cause: error.cause,
-            ...(error.description === undefined ? {} : { description: error.description })
-          })
-      ),
-      Effect.flatMap((response) => bearerAuth.withoutCredentials(response, clean))
-    )
-  })
+const untraced = (http: HttpClient.HttpClient): HttpClient.HttpClient =>
+  HttpClient.transform(http, (effect) => Effect.locally(effect, HttpClient.currentTracerDisabledWhen, () => true))
 
 // plain scans rather than `/\/+$/`, which backtracks on a long run of slashes
 const trimSlashes = (text: string, side: "start" | "end"): string => {
@@ -377,7 +340,7 @@ const decorate = <E1, E2>(
   const apply = definition.apply ?? Connector.bearer
   // Only around the API request itself: the token request keeps its span.
   const inner = apply._tag === "Query"
-    ? withoutQueryToken(http, apply.name)
+    ? untraced(http)
     : apply.name === "authorization"
     ? http
     // spans record request headers, but redact only the well-known credential headers
