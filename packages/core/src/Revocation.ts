@@ -20,6 +20,7 @@ import * as Ref from "effect/Ref"
 import type * as Scope from "effect/Scope"
 import type * as AccessToken from "./AccessToken.js"
 import * as ClientAuth from "./ClientAuth.js"
+import * as redirect from "./internal/redirect.js"
 import * as tokenRequest from "./internal/tokenRequest.js"
 import type * as TokenError from "./TokenError.js"
 
@@ -137,7 +138,7 @@ export class RevocationRefused extends Data.TaggedError("RevocationRefused")<{
   }
 
   override get message(): string {
-    if (tokenRequest.isRedirect(this.status)) {
+    if (redirect.isRedirect(this.status)) {
       return `the revocation endpoint answered with a redirect (HTTP ${this.status}), which is not followed: ` +
         "the request carries client credentials and the token; set the revocation URL to the endpoint's final address"
     }
@@ -252,7 +253,7 @@ export const revoke = (options: RevokeOptions): Effect.Effect<void, RevocationEr
         Effect.mapError((error): RevocationError =>
           error._tag !== "TokenEndpointUnavailable"
             ? error
-            : Option.exists(error.status, tokenRequest.isRedirect)
+            : Option.exists(error.status, redirect.isRedirect)
             ? refused(Option.getOrElse(error.status, () => 0), undefined)
             : new RevocationUnavailable({
               reason: error.reason,

@@ -15,6 +15,7 @@ import type * as Duration from "effect/Duration"
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import * as printable from "./internal/printable.js"
+import * as redirect from "./internal/redirect.js"
 
 /**
  * HTTP statuses after which a token request may be sent again:
@@ -329,9 +330,7 @@ export class RefreshTokenNotSaved extends Data.TaggedError("RefreshTokenNotSaved
 // What went wrong, without the advice to retry that the cause's own message
 // may give. Every piece of text that may come from the server goes through
 // `printable.text`: a raw newline or escape sequence would forge log lines.
-// 0: a browser's fetch hides a redirect's status
-const isRedirect = (status: Option.Option<number>): boolean =>
-  Option.exists(status, (code) => code === 0 || (code >= 300 && code < 400))
+const isRedirect = (status: Option.Option<number>): boolean => Option.exists(status, redirect.isRedirect)
 
 const redirected = (endpoint: string, status: number): string =>
   `${endpoint} answered with a redirect (HTTP ${status}), which is not followed: the request carries client credentials`

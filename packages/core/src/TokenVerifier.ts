@@ -33,6 +33,7 @@ import type * as Scope from "effect/Scope"
 import type * as ClientAuth from "./ClientAuth.js"
 import * as introspectionInternal from "./internal/introspection.js"
 import * as jwtInternal from "./internal/jwtAccessToken.js"
+import * as redirect from "./internal/redirect.js"
 import * as staticInternal from "./internal/staticToken.js"
 import type * as TokenProvider from "./TokenProvider.js"
 
@@ -234,6 +235,8 @@ export class VerifierUnavailable extends Data.TaggedError("VerifierUnavailable")
       ? "fix the verifier's configuration"
       : this.endpoint === "introspection" && Option.getOrElse(this.status, () => 0) === 401
       ? "check grantflow's client credentials for the introspection endpoint"
+      : this.reason === "Status" && Option.exists(this.status, redirect.isRedirect)
+      ? "redirects are not followed: set the endpoint's URL to its final address; the request was refused with 503"
       : "the request was refused with 503; it can be retried"
     return `the access token could not be verified: ${what}${detail}; ${advice}`
   }

@@ -126,7 +126,10 @@ describe("no redirect is followed on a request that carries credentials", () => 
           const verifier = yield* TokenVerifier.introspection({ introspectionUrl: `${base}/introspect`, auth })
           const introspection = yield* Effect.flip(verifier.verify(Redacted.make("a-token")))
           assert.strictEqual(introspection._tag, "VerifierUnavailable")
-          if (introspection._tag === "VerifierUnavailable") assert.deepStrictEqual(introspection.status, Option.some(status))
+          if (introspection._tag === "VerifierUnavailable") {
+            assert.deepStrictEqual(introspection.status, Option.some(status))
+            assert.include(introspection.message, "redirects are not followed")
+          }
 
           const device = yield* Effect.flip(Grant.deviceCode({
             deviceAuthorizationUrl: `${base}/device`,

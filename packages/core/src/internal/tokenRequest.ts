@@ -17,6 +17,7 @@ import type * as AccessToken from "../AccessToken.js"
 import * as ClientAuth from "../ClientAuth.js"
 import * as TokenError from "../TokenError.js"
 import * as TokenResponse from "../TokenResponse.js"
+import * as redirect from "./redirect.js"
 import * as retryAfter from "./retryAfter.js"
 
 /**
@@ -346,13 +347,6 @@ export const interpretJson = (
   return Either.right(body)
 }
 
-/**
- * Whether a status is a redirect: a 3xx, or the `opaqueredirect` response
- * (status 0) of a browser's fetch under `redirect: "manual"`.
- *
- * @internal
- */
-export const isRedirect = (status: number): boolean => status === 0 || (status >= 300 && status < 400)
 
 /**
  * Runs an HTTP exchange that must not follow redirects: the fetch client
@@ -436,7 +430,7 @@ export const post = (
     const sentAt = yield* Clock.currentTimeMillis
     const response = yield* withoutRedirects(HttpClient.execute(httpRequest))
     yield* Effect.annotateCurrentSpan("http.response.status_code", response.status)
-    if (isRedirect(response.status)) {
+    if (redirect.isRedirect(response.status)) {
       return yield* new TokenError.TokenEndpointUnavailable({
         reason: "Status",
         status: Option.some(response.status),
