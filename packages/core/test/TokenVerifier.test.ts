@@ -334,7 +334,8 @@ describe("TokenVerifier.jwt", () => {
         [`{"keys":[${"[".repeat(100)}"${planted}"${"]".repeat(100)}]}`, "nests deeper than 64 levels"],
         [`{"keys":"${planted}"}`, "not a JSON Web Key Set"],
         [`{"keys":[1],"x":"${planted}"}`, "not a JSON Web Key Set"],
-        [`{"keys":[${planted}`, "not valid JSON"]
+        [`{"keys":[${planted}`, "not valid JSON"],
+        [JSON.stringify({ keys: Array.from({ length: 101 }, (_, i) => ({ ...firstJwk, kid: `${planted}-${i}` })) }), "more than 100 keys"]
       ]
       for (const [text, detail] of cases) {
         const error = yield* verify(text)

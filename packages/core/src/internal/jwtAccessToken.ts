@@ -60,6 +60,16 @@ export const defaultMaxTokenLength = 8 * 1024
  */
 export const defaultMaxJwksBytes = 256 * 1024
 
+/**
+ * The most keys a JWKS may hold, 100: issuers publish a handful, and a token
+ * without a `kid` is checked against every key that fits its algorithm, so a
+ * set of thousands would make each such request cost thousands of signature
+ * checks.
+ *
+ * @internal
+ */
+export const maxJwksKeys = 100
+
 interface Keys {
   readonly getKey: Jose.JWTVerifyGetKey
   readonly kids: ReadonlySet<string>
@@ -109,6 +119,9 @@ const readKeys = (text: string, now: number): Either.Either<Keys, TokenVerifier.
     return Either.left(unavailable("Malformed", { detail: notAKeySet }))
   }
   const keys: ReadonlyArray<unknown> = jwks["keys"]
+  if (keys.length > maxJwksKeys) {
+    return Either.left(unavailable("Malformed", { detail: `the JWKS holds more than ${maxJwksKeys} keys` }))
+  }
   return Either.try({
     try: (): Keys => ({
       getKey: Jose.createLocalJWKSet(jwks as unknown as Jose.JSONWebKeySet),
