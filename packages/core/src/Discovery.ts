@@ -31,7 +31,6 @@ import * as json from "./internal/json.js"
 import * as parseIssue from "./internal/parseIssue.js"
 import * as printable from "./internal/printable.js"
 import * as tokenRequest from "./internal/tokenRequest.js"
-import * as valueCount from "./internal/valueCount.js"
 import * as TokenError from "./TokenError.js"
 
 // Fixed messages: Schema's own quote the value received, which is the
@@ -357,11 +356,8 @@ const parse = (url: string, document: Document): Either.Either<Metadata, Metadat
       new MalformedMetadata({ url, field: "body", reason: `is larger than ${tokenRequest.maxBodyBytes / 1024 / 1024} MiB` })
     )
   }
-  if (valueCount.textExceeds(document.body.value, maxValues)) {
-    return Either.left(new MalformedMetadata({ url, field: "body", reason: `holds more than ${maxValues} values` }))
-  }
   // bounded depth: decoding recurses into the document
-  const parsed = json.parse(document.body.value)
+  const parsed = json.parse(document.body.value, { maxValues })
   if (Either.isLeft(parsed)) {
     return Either.left(new MalformedMetadata({ url, field: "body", reason: json.describeFailure(parsed.left) }))
   }

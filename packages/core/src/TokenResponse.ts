@@ -23,7 +23,6 @@ import * as excerpt from "./internal/excerpt.js"
 import * as json from "./internal/json.js"
 import * as parseIssue from "./internal/parseIssue.js"
 import * as printable from "./internal/printable.js"
-import * as valueCount from "./internal/valueCount.js"
 import * as TokenError from "./TokenError.js"
 
 /**
@@ -531,7 +530,7 @@ export const decode = (
         : unavailable(status, retryAfter)
     )
   }
-  if (valueCount.valueExceeds(body, maxValues)) {
+  if (json.valueFailure(body, { maxValues, maxDepth: Infinity }) !== undefined) {
     return Either.left(
       isSuccessStatus(status) ? malformed(status, "body", tooManyValues, "") : unavailable(status, retryAfter)
     )
@@ -557,11 +556,8 @@ export const decode = (
   }
   if (!isSuccessStatus(status)) return Either.left(unavailable(status, retryAfter))
   // Decoding recurses into the body: a deep one would overflow the stack.
-  if (json.valueTooDeep(body)) {
-    return Either.left(
-      malformed(status, "body", json.describeFailure({ _tag: "TooDeep", maxDepth: json.defaultMaxDepth }), "")
-    )
-  }
+  const tooDeep = json.valueFailure(body)
+  if (tooDeep !== undefined) return Either.left(malformed(status, "body", json.describeFailure(tooDeep), ""))
   const { shape } = options
   // where a shaped response keeps its tokens: never shown, whatever the names
   const secretFields = shape === undefined ? [] : [shape.accessToken, shape.refreshToken].filter(Predicate.isString)
@@ -665,6 +661,12 @@ const looksLikeForm = (text: string): boolean => {
 
 const parseForm = (text: string): Record<string, string> => Object.fromEntries(new URLSearchParams(text))
 
+const formExceeds = (text: string, max: number): boolean => {
+  let count = 1
+  for (let i = text.indexOf("&"); i >= 0; i = text.indexOf("&", i + 1)) if (++count > max) return true
+  return false
+}
+
 /**
  * Parses the text of a token endpoint response. JSON is the standard; form
  * encoding (`application/x-www-form-urlencoded`, as old GitHub sent) is read
@@ -695,11 +697,11 @@ export const parseBody = (
   if (trimmed === "") return Either.left(malformed(status, "body", "is empty", ""))
   const type = mediaType(contentType)
   const fail = (reason: string) => Either.left(malformed(status, "body", reason, excerpt.body(trimmed)))
-  const form = () => valueCount.formExceeds(trimmed, maxValues) ? fail(tooManyValues) : Either.right(parseForm(trimmed))
-  const isObject = trimmed.startsWith("{")
-  if (type === "application/x-www-form-urlencoded" && !isObject) return form()
-  if ((isObject || trimmed.startsWith("[")) && valueCount.textExceeds(trimmed, maxValues)) return fail(tooManyValues)
-  const parsed = json.parse(trimmed)
+  const form = () => formExceeds(trimmed, maxValues) ? fail(tooManyValues) : Either.right(parseForm(trimmed))
+  if (type === "application/x-www-form-urlencoded" && !trimmed.startsWith("{")) return form()
+  // only a structure can hold many values; a form body's commas are no values
+  const structured = trimmed.startsWith("{") || trimmed.startsWith("[")
+  const parsed = json.parse(trimmed, { maxValues: structured ? maxValues : undefined })
   if (Either.isRight(parsed)) return Either.right(parsed.right)
   if (parsed.left._tag !== "Syntax" || isJsonType(type)) return fail(json.describeFailure(parsed.left))
   if (looksLikeForm(trimmed)) return form()

@@ -8,6 +8,8 @@ const nested = (depth: number, kind: "array" | "object"): unknown => {
   return value
 }
 
+const tooDeep = (failure: json.Failure | undefined): boolean => failure?._tag === "TooDeep"
+
 const failureOf = (result: Either.Either<unknown, json.Failure>): json.Failure => {
   assert.isTrue(Either.isLeft(result), "expected a failure")
   return (result as Either.Left<json.Failure, unknown>).left
@@ -70,21 +72,21 @@ describe("json.parse", () => {
   })
 })
 
-describe("json.valueTooDeep", () => {
+describe("json.valueFailure", () => {
   it("checks an already-parsed value without recursion, however deep", () => {
     for (const kind of ["array", "object"] as const) {
-      assert.isFalse(json.valueTooDeep(nested(64, kind)))
-      assert.isTrue(json.valueTooDeep(nested(65, kind)))
-      assert.isTrue(json.valueTooDeep(nested(1_000_000, kind)))
+      assert.isFalse(tooDeep(json.valueFailure(nested(64, kind))))
+      assert.isTrue(tooDeep(json.valueFailure(nested(65, kind))))
+      assert.isTrue(tooDeep(json.valueFailure(nested(1_000_000, kind))))
     }
-    assert.isFalse(json.valueTooDeep("text"))
-    assert.isFalse(json.valueTooDeep(null))
+    assert.isFalse(tooDeep(json.valueFailure("text")))
+    assert.isFalse(tooDeep(json.valueFailure(null)))
   })
 
   it("a cycle is not followed twice", () => {
     const cyclic: Record<string, unknown> = {}
     cyclic["self"] = cyclic
-    assert.isFalse(json.valueTooDeep(cyclic))
+    assert.isFalse(tooDeep(json.valueFailure(cyclic)))
   })
 
   it("property: the text check and the value check agree on every depth and bound", () => {
@@ -96,11 +98,31 @@ describe("json.valueTooDeep", () => {
         (depth, maxDepth, kind) => {
           const value = nested(depth, kind)
           const deep = depth > maxDepth
-          assert.strictEqual(json.valueTooDeep(value, maxDepth), deep)
-          assert.strictEqual(json.textTooDeep(JSON.stringify(value), maxDepth), deep)
+          assert.strictEqual(tooDeep(json.valueFailure(value, { maxDepth })), deep)
+          assert.strictEqual(tooDeep(json.textFailure(JSON.stringify(value), { maxDepth })), deep)
           assert.strictEqual(Either.isLeft(json.parse(JSON.stringify(value), { maxDepth })), deep)
         }
       )
     )
+  })
+})
+
+describe("json: value bounds", () => {
+  it("counts values in the text and in a parsed value alike, and stops at the bound", () => {
+    // (the text check counts an empty array or object as holding one value: a bound may overcount)
+    const texts = ["[1,2,3]", `{"a":1,"b":[true,null]}`, `{"a":"x,y,[z]"}`, `[[1],[{"a":2}]]`, `"a,b"`]
+    for (const text of texts) {
+      const value = JSON.parse(text) as unknown
+      for (let maxValues = 1; maxValues <= 8; maxValues++) {
+        const overText = json.textFailure(text, { maxValues })?._tag === "TooMany"
+        const overValue = json.valueFailure(value, { maxValues })?._tag === "TooMany"
+        assert.strictEqual(overText, overValue, `${text} with at most ${maxValues}`)
+      }
+    }
+    assert.deepStrictEqual(failureOf(json.parse(`[${"0,".repeat(100)}0]`, { maxValues: 100 })), {
+      _tag: "TooMany",
+      maxValues: 100
+    })
+    assert.strictEqual(json.describeFailure({ _tag: "TooMany", maxValues: 100 }), "holds more than 100 values")
   })
 })

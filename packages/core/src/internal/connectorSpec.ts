@@ -601,12 +601,8 @@ export interface Failure {
 /** @internal */
 export const decodeSpec = (input: unknown): Either.Either<Spec, Failure> => {
   // Schema's decoding and its messages recurse: a deep value overflows the stack
-  if (json.valueTooDeep(input)) {
-    return Either.left({
-      issues: [{ path: "", message: json.describeFailure({ _tag: "TooDeep", maxDepth: json.defaultMaxDepth }) }],
-      omitted: 0
-    })
-  }
+  const tooDeep = json.valueFailure(input)
+  if (tooDeep !== undefined) return Either.left({ issues: [{ path: "", message: json.describeFailure(tooDeep) }], omitted: 0 })
   const structure = Schema.decodeUnknownEither(Spec, { errors: "all", onExcessProperty: "error" })(input)
   if (Either.isLeft(structure)) {
     const out = { issues: [] as Array<Reported>, omitted: 0 }
