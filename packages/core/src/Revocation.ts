@@ -20,6 +20,7 @@ import * as Ref from "effect/Ref"
 import type * as Scope from "effect/Scope"
 import type * as AccessToken from "./AccessToken.js"
 import * as ClientAuth from "./ClientAuth.js"
+import * as printable from "./internal/printable.js"
 import * as redirect from "./internal/redirect.js"
 import * as tokenRequest from "./internal/tokenRequest.js"
 import type * as TokenError from "./TokenError.js"
@@ -98,7 +99,7 @@ export class UnsupportedTokenType extends Data.TaggedError("UnsupportedTokenType
   }
 
   override get message(): string {
-    const description = Option.match(this.description, { onNone: () => "", onSome: (d) => `: ${d}` })
+    const description = Option.match(this.description, { onNone: () => "", onSome: (d) => `: ${printable.text(d)}` })
     return `the revocation endpoint does not revoke this type of token ("unsupported_token_type"${description}); ` +
       "it stays valid until it expires — revoke the refresh token instead, if there is one"
   }
@@ -144,9 +145,9 @@ export class RevocationRefused extends Data.TaggedError("RevocationRefused")<{
     }
     const error = Option.match(this.error, {
       onNone: () => " without an OAuth error body",
-      onSome: (code) => ` with OAuth error "${code}"`
+      onSome: (code) => ` with OAuth error "${printable.text(code)}"`
     })
-    const description = Option.match(this.description, { onNone: () => "", onSome: (d) => `: ${d}` })
+    const description = Option.match(this.description, { onNone: () => "", onSome: (d) => `: ${printable.text(d)}` })
     return `the revocation endpoint answered HTTP ${this.status}${error}${description}; ` +
       "check the revocation URL, the client id and its authentication"
   }

@@ -187,3 +187,19 @@ describe("Revocation.onScopeClose", () => {
         assert.notInclude(lines[0], "rt-last")
       })))
 })
+
+describe("Revocation errors", () => {
+  it("escape and bound the server's text in their messages", () => {
+    const forged = "bad\n2026-12-03 INFO forged line\u001b[2J" + "x".repeat(500)
+    const errors = [
+      new Revocation.RevocationRefused({ status: 400, error: Option.some(forged), description: Option.some(forged) }),
+      new Revocation.UnsupportedTokenType({ status: 400, description: Option.some(forged) })
+    ]
+    for (const error of errors) {
+      assert.notInclude(error.message, "\n")
+      assert.notInclude(error.message, "\u001b")
+      assert.include(error.message, "\\n2026-12-03 INFO forged line\\u001b[2J")
+      assert.isBelow(error.message.length, 700)
+    }
+  })
+})

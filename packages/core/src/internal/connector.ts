@@ -499,6 +499,9 @@ export const pool = <C, I, R, Id, E extends Connector.ConnectorConfigError | Con
 
 const defaultTestTimeout = Duration.seconds(30)
 
+// A connection test quotes an unexpected answer of at most 4 KiB (excerpted); a larger one is not read whole.
+const maxExcerptBytes = 4096
+
 // the token endpoint said no to the client or the grant: no retry will change that
 const refusalCodes: ReadonlySet<string> = new Set([
   "invalid_client",
@@ -559,7 +562,10 @@ export const test = <C, I, R>(
     const response = yield* client.execute(HttpClientRequest.make(method)(check.path))
     const answered = `${label} answered HTTP ${response.status}`
     if (expected.includes(response.status)) return Ok({ status: response.status, reason: answered })
-    const body = excerpt.text(yield* Effect.orElseSucceed(response.text, () => ""))
+    // an endpoint that answers a huge body is not read whole
+    const body = excerpt.text(
+      Option.getOrElse(yield* Effect.orElseSucceed(tokenRequest.readBody(response, maxExcerptBytes), Option.none), () => "")
+    )
     const detail = `${answered}${body === "" ? "" : ` (${body})`}; expected ${expected.join(" or ")}`
     return response.status === 401 || response.status === 403
       ? BadCredentials({ status: response.status, reason: `${detail}: the API refused the token` })
