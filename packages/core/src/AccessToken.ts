@@ -57,7 +57,8 @@ export class AccessToken extends Data.Class<{
  *
  * - `Fresh`: serve it as it is;
  * - `Stale`: inside the refresh window: serve it, and refresh it in the background;
- * - `Expired`: do not send it; wait for a new one.
+ * - `Expired`: expired, or within the safety margin before expiry: do not
+ *   send it; wait for a new one.
  *
  * @since 0.1.0
  * @category models
@@ -67,7 +68,9 @@ export type Freshness = "Fresh" | "Stale" | "Expired"
 /**
  * How early before expiry a token is refreshed: `skew`, bounded by
  * `maxWindowFraction` of the token's lifetime so that a short-lived token is not
- * refreshed on every call.
+ * refreshed on every call; and how early it stops being served at all:
+ * `safetyMargin` (none when absent), bounded by the window (see
+ * {@link marginMillis}).
  *
  * @since 0.1.0
  * @category models
@@ -75,6 +78,7 @@ export type Freshness = "Fresh" | "Stale" | "Expired"
 export interface RefreshWindow {
   readonly skew: Duration.DurationInput
   readonly maxWindowFraction: number
+  readonly safetyMargin?: Duration.DurationInput | undefined
 }
 
 /**
@@ -103,9 +107,37 @@ export const windowMillis = (self: AccessToken, window: RefreshWindow): number =
 }
 
 /**
+ * The safety margin of a token, in milliseconds: how long before `expiresAt`
+ * it is no longer handed out, because the server may already consider it
+ * expired (servers round issue times down; a starved process uses a token
+ * late). The window's `safetyMargin`, never longer than the refresh window
+ * ({@link windowMillis}) — so never more than `maxWindowFraction` of the
+ * lifetime — and never negative.
+ *
+ * @since 0.1.0
+ * @category getters
+ * @example
+ * ```ts
+ * import { AccessToken } from "@grantflow/core"
+ * import { Option, Redacted } from "effect"
+ *
+ * const token = new AccessToken.AccessToken({
+ *   token: Redacted.make("abc"), type: "Bearer", issuedAt: 0, expiresAt: 3_000,
+ *   scopes: [], refreshToken: Option.none()
+ * })
+ * // the 2-second margin is bounded by the 1.5-second window of a 3-second token
+ * AccessToken.marginMillis(token, { skew: "60 seconds", maxWindowFraction: 0.5, safetyMargin: "2 seconds" }) // 1500
+ * ```
+ */
+export const marginMillis = (self: AccessToken, window: RefreshWindow): number =>
+  window.safetyMargin === undefined
+    ? 0
+    : Math.min(windowMillis(self, window), Math.max(0, Duration.toMillis(Duration.decode(window.safetyMargin))))
+
+/**
  * The freshness of a token at `now` (epoch milliseconds). The window starts at
  * `expiresAt - windowMillis`: one millisecond before it the token is fresh, at
- * it stale; at `expiresAt` it is expired.
+ * it stale; at `expiresAt - marginMillis` it is expired.
  *
  * @since 0.1.0
  * @category getters
@@ -118,14 +150,18 @@ export const windowMillis = (self: AccessToken, window: RefreshWindow): number =
  *   token: Redacted.make("abc"), type: "Bearer", issuedAt: 0, expiresAt: 600_000,
  *   scopes: [], refreshToken: Option.none()
  * })
- * const window = { skew: "60 seconds", maxWindowFraction: 0.5 }
+ * const window = { skew: "60 seconds", maxWindowFraction: 0.5, safetyMargin: "2 seconds" }
  * AccessToken.freshness(token, 539_999, window) // "Fresh"
  * AccessToken.freshness(token, 540_000, window) // "Stale"
- * AccessToken.freshness(token, 600_000, window) // "Expired"
+ * AccessToken.freshness(token, 598_000, window) // "Expired"
  * ```
  */
 export const freshness = (self: AccessToken, now: number, window: RefreshWindow): Freshness =>
-  now >= self.expiresAt ? "Expired" : now >= self.expiresAt - windowMillis(self, window) ? "Stale" : "Fresh"
+  now >= self.expiresAt - marginMillis(self, window)
+    ? "Expired"
+    : now >= self.expiresAt - windowMillis(self, window)
+    ? "Stale"
+    : "Fresh"
 
 /**
  * The value of the `Authorization` header that presents this token, e.g.

@@ -66,7 +66,7 @@ export interface ConnectionPool<Id> {
   readonly get: (id: Id) => Effect.Effect<AccessToken.AccessToken, TokenError.TokenError>
   /** Tells the connection that `token` was rejected (see `TokenProvider`). */
   readonly invalidate: (id: Id, token: AccessToken.AccessToken) => Effect.Effect<void>
-  /** Obtains a new token for the connection now. */
+  /** Obtains a token for the connection by a token request that starts after this call (see `TokenProvider`). */
   readonly refresh: (id: Id) => Effect.Effect<AccessToken.AccessToken, TokenError.TokenError>
   /** The connection as a `TokenProvider`, e.g. for `BearerAuth.authenticate`. */
   readonly provider: (id: Id) => TokenProvider.TokenProvider["Type"]

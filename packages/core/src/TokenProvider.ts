@@ -8,13 +8,20 @@
  * - hands out the cached token while it is fresh;
  * - inside the refresh window, still hands it out and refreshes it once in the
  *   background (a fiber of the provider's scope);
- * - once it expired, lets callers wait for one refresh: however many ask, one
- *   token request runs, and all of them share its success or its failure;
+ * - within the policy's safety margin before expiry, and once it expired, no
+ *   longer hands it out — the server may round its issue time down, and a
+ *   starved process may refresh late — but lets callers wait for one refresh:
+ *   however many ask, one token request runs, and all of them share its
+ *   success or its failure;
  * - retries a failing token endpoint with the policy's `Schedule`, keeps
  *   serving a token that has not expired while refreshing fails, and after a
  *   failed refresh waits for a cool-down before asking again;
  * - discards the token when told it was rejected — only if it still holds
- *   *that* token, so a burst of rejections causes one refresh.
+ *   *that* token, so a burst of rejections causes one refresh; `BearerAuth`
+ *   then replays the request only with a token obtained by a request that
+ *   started after the rejection was seen — never one the rejection may also
+ *   concern — honouring the cool-down (with a provider of its own making,
+ *   `BearerAuth` uses its `refresh`).
  *
  * Time is read from Effect's `Clock`, so `TestClock` drives every expiry.
  *
@@ -56,7 +63,12 @@ export class TokenProvider extends Context.Tag("@grantflow/core/TokenProvider")<
    * it still holds that token; the next `get` obtains a new one.
    */
   readonly invalidate: (token: AccessToken.AccessToken) => Effect.Effect<void>
-  /** Obtains a new token now (or joins the refresh already running). */
+  /**
+   * Obtains a token by a token request that starts after this call: joins a
+   * refresh whose request has not started yet, else waits for the one under
+   * way and starts another. A deliberate refresh: the cool-down after a failed
+   * one does not hold it back.
+   */
   readonly refresh: Effect.Effect<AccessToken.AccessToken, TokenError.TokenError>
 }>() {}
 

@@ -1,10 +1,18 @@
+import * as HttpRouter from "@effect/platform/HttpRouter"
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Exit, Fiber, Option, Schedule, Scope } from "effect"
+import { Duration, Effect, Exit, Fiber, Option, Redacted, Schedule, Scope } from "effect"
 import * as TestClock from "effect/TestClock"
+import * as AccessToken from "../src/AccessToken.js"
+import * as ClientAuth from "../src/ClientAuth.js"
+import * as Grant from "../src/Grant.js"
 import * as RefreshPolicy from "../src/RefreshPolicy.js"
+import * as retryAfter from "../src/internal/retryAfter.js"
+import * as tokenProvider from "../src/internal/tokenProvider.js"
 import * as TokenError from "../src/TokenError.js"
 import * as TokenProvider from "../src/TokenProvider.js"
+import * as TokenStore from "../src/TokenStore.js"
 import { fail, issue, issueUntil, makeEndpoint, oauthError, tokenValue, unavailable } from "./fixtures.js"
+import { json, layerOf, makeRecorder } from "./routerClient.js"
 
 // Deterministic backoff (no jitter) so TestClock steps line up with attempts.
 const policy = RefreshPolicy.make({
@@ -332,4 +340,166 @@ describe("TokenProvider", () => {
     assert.throws(() => RefreshPolicy.make({ maxWindowFraction: 1.5 }), /maxWindowFraction/)
     assert.deepStrictEqual(RefreshPolicy.defaultPolicy.coolDown, Duration.seconds(5))
   })
+
+  it("the policy bounds the cool-down: 5 minutes by default, never shorter than coolDown, always finite", () => {
+    assert.deepStrictEqual(RefreshPolicy.defaultPolicy.maxCoolDown, Duration.minutes(5))
+    assert.deepStrictEqual(RefreshPolicy.make({ coolDown: "10 minutes" }).maxCoolDown, Duration.minutes(10))
+    assert.throws(() => RefreshPolicy.make({ coolDown: "1 minute", maxCoolDown: "30 seconds" }), /maxCoolDown/)
+    assert.throws(() => RefreshPolicy.make({ maxCoolDown: Duration.infinity }), /maxCoolDown must be a finite/)
+    assert.throws(() => RefreshPolicy.make({ safetyMargin: Duration.infinity }), /safetyMargin must be a finite/)
+  })
+
+  describe("a server's Retry-After cannot stop the provider for longer than maxCoolDown", () => {
+    const tokenUrl = "https://auth.example.com/oauth/token"
+    const fetch = Grant.clientCredentials({ tokenUrl, auth: ClientAuth.clientSecretBasic("id", Redacted.make("s3cret")) })
+    const bounded = RefreshPolicy.make({ retry: Schedule.stop, maxCoolDown: "2 minutes" })
+
+    /** The token endpoint answers 429 with `retryAfter` once, then tokens; the provider must ask again after 2 minutes. */
+    const coolDownAfter = (retryAfter: string) =>
+      Effect.gen(function*() {
+        yield* TestClock.setTime(Date.parse("2026-12-03T12:00:00Z"))
+        const recorder = yield* makeRecorder
+        const router = HttpRouter.empty.pipe(HttpRouter.post(
+          "/oauth/token",
+          recorder.record((_, n) =>
+            n === 1
+              ? json({ error: "slow_down" }, 429, { "retry-after": retryAfter })
+              : json({ access_token: `at-${n}`, token_type: "Bearer", expires_in: 600 })
+          )
+        ))
+        return yield* Effect.gen(function*() {
+          const provider = yield* TokenProvider.make(fetch, { policy: bounded })
+          const error = yield* Effect.flip(provider.get)
+          assert.isTrue(Option.isSome(TokenError.retryAfter(error)), retryAfter)
+          yield* TestClock.adjust(Duration.toMillis("2 minutes") - 1)
+          assert.strictEqual(yield* Effect.flip(provider.get), error)
+          assert.strictEqual((yield* recorder.all).length, 1, retryAfter)
+          yield* TestClock.adjust(1)
+          assert.strictEqual(Redacted.value((yield* provider.get).token), "at-2", retryAfter)
+        }).pipe(Effect.provide(layerOf(router)), Effect.scoped)
+      })
+
+    it.effect("an hour (3600) gives the maximum", () => coolDownAfter("3600"))
+
+    it.effect("a number of seconds too large for a finite delay gives the maximum", () =>
+      coolDownAfter(`1${"0".repeat(60)}`))
+
+    it.effect("a date in the year 9999 gives the maximum", () => coolDownAfter("Fri, 31 Dec 9999 23:59:59 GMT"))
+
+    it("the header is read as finite, bounded and only up to a length", () => {
+      const now = 0
+      for (const value of ["3600", `1${"0".repeat(60)}`, "Fri, 31 Dec 9999 23:59:59 GMT"]) {
+        const wait = retryAfter.parse(value, now)
+        assert.isTrue(Option.isSome(wait) && Duration.isFinite(wait.value), value)
+        const error = new TokenError.TokenEndpointUnavailable({ reason: "Status", status: Option.some(429), retryAfter: wait })
+        assert.isTrue(Duration.lessThanOrEqualTo(RefreshPolicy.coolDownAfter(bounded, error), Duration.minutes(2)), value)
+      }
+      // longer than any Retry-After can be: not read at all
+      assert.isTrue(Option.isNone(retryAfter.parse("9".repeat(400), now)))
+      assert.isTrue(Option.isNone(retryAfter.parse(`Fri, 31 Dec 9999 23:59:59 GMT${" ".repeat(100_000)}`, now)))
+    })
+  })
+
+  describe("safety margin and renewal after a rejection", () => {
+    // 10-second tokens: window min(60 s, 5 s) = 5 s, margin min(2 s, 5 s) = 2 s
+    const margin = RefreshPolicy.make({ retry: Schedule.stop, safetyMargin: "2 seconds" })
+
+    it.scoped("inside the safety margin the token is no longer served: callers wait for the refresh", () =>
+      Effect.gen(function*() {
+        const endpoint = yield* makeEndpoint({ lifetime: "10 seconds", latency: "1 second" })
+        // no get in the window, so no background refresh: as if the process had been starved
+        const first = yield* Effect.fork(warmProvider(endpoint, margin))
+        yield* TestClock.adjust("1 second")
+        const get = yield* Fiber.join(first)
+        assert.strictEqual(tokenValue(yield* get), "token-1")
+        // token-1 was sent at 0: it expires at 10 s, its margin starts at 8 s
+        yield* TestClock.adjust(6_999)
+        assert.strictEqual(tokenValue(yield* get), "token-1")
+        yield* TestClock.adjust(1)
+        const waiting = yield* Effect.fork(get)
+        yield* settle
+        assert.isTrue(Option.isNone(yield* Fiber.poll(waiting)))
+        yield* TestClock.adjust("1 second")
+        assert.strictEqual(tokenValue(yield* Fiber.join(waiting)), "token-2")
+      }))
+
+    it("the margin never exceeds the refresh window, so it is bounded by the token's lifetime", () => {
+      const token = (lifetime: number) =>
+        new AccessToken.AccessToken({
+          token: Redacted.make("t"),
+          type: "Bearer",
+          issuedAt: 0,
+          expiresAt: lifetime,
+          scopes: [],
+          refreshToken: Option.none()
+        })
+      assert.strictEqual(AccessToken.marginMillis(token(600_000), margin), 2_000)
+      assert.strictEqual(AccessToken.marginMillis(token(3_000), margin), 1_500)
+      assert.strictEqual(AccessToken.freshness(token(3_000), 1_499, margin), "Fresh")
+      assert.strictEqual(AccessToken.freshness(token(3_000), 1_500, margin), "Expired")
+      assert.strictEqual(AccessToken.marginMillis(token(600_000), { skew: "60 seconds", maxWindowFraction: 0.5 }), 0)
+    })
+
+    it.scoped("refresh never hands out a token whose request had started before it was called", () =>
+      Effect.gen(function*() {
+        const endpoint = yield* makeEndpoint({ lifetime: "10 minutes", latency: "1 second" })
+        const provider = yield* TokenProvider.make(endpoint.fetch, { policy })
+        const before = yield* Effect.fork(provider.get)
+        yield* settle
+        // token request 1 is on the wire; a rejection seen now must not be answered with its token
+        const renewed = yield* Effect.fork(provider.refresh)
+        yield* TestClock.adjust("1 second")
+        assert.strictEqual(tokenValue(yield* Fiber.join(before)), "token-1")
+        yield* settle
+        assert.isTrue(Option.isNone(yield* Fiber.poll(renewed)))
+        yield* TestClock.adjust("1 second")
+        assert.strictEqual(tokenValue(yield* Fiber.join(renewed)), "token-2")
+        assert.strictEqual(yield* endpoint.calls, 2)
+      }))
+
+    it.scoped("a renewal after a rejection honours the cool-down of a failed refresh; a deliberate refresh does not", () =>
+      Effect.gen(function*() {
+        const endpoint = yield* makeEndpoint()
+        yield* endpoint.script(fail(unavailable(503)))
+        const provider = yield* TokenProvider.make(endpoint.fetch, { policy: margin })
+        const error = yield* Effect.flip(provider.get)
+        // what BearerAuth replays with
+        assert.strictEqual(yield* Effect.flip(tokenProvider.renewOf(provider)), error)
+        assert.strictEqual(yield* endpoint.calls, 1)
+        assert.strictEqual(tokenValue(yield* provider.refresh), "token-2")
+        assert.strictEqual(tokenValue(yield* tokenProvider.renewOf(provider)), "token-3")
+      }))
+
+    it.scoped("a shared fetch renewing after a rejection skips a stored token issued before it", () =>
+      Effect.gen(function*() {
+        const endpoint = yield* makeEndpoint({ lifetime: "10 minutes" })
+        const store = yield* TokenStore.TokenStore
+        const key = TokenStore.key({ issuer: "https://auth.example.com", clientId: "id", grant: "client_credentials" })
+        const fetch = yield* TokenStore.shared({ key, acquire: endpoint.fetch })
+        const provider = yield* TokenProvider.make(fetch, { policy })
+        const mine = yield* provider.get
+        // another process stores the token it obtained at 500 ms
+        yield* TestClock.adjust(500)
+        const theirs = yield* endpoint.fetch
+        const version = Option.getOrThrow(yield* store.get(key)).version
+        assert.strictEqual((yield* store.set(key, theirs, { expectedVersion: version }))._tag, "Written")
+        // at 1 s the API rejects ours: theirs was issued before that, so it may be rejected as well
+        yield* TestClock.adjust(500)
+        yield* provider.invalidate(mine)
+        const renewed = yield* provider.refresh
+        assert.deepStrictEqual([tokenValue(mine), tokenValue(theirs), tokenValue(renewed)], ["token-1", "token-2", "token-3"])
+        assert.strictEqual(yield* endpoint.calls, 3)
+      }).pipe(Effect.provide(TokenStore.layerMemory)))
+  })
 })
+
+/** A provider whose `get` is handed out once built (its first token obtained). */
+const warmProvider = (
+  endpoint: Effect.Effect.Success<ReturnType<typeof makeEndpoint>>,
+  policy: RefreshPolicy.RefreshPolicy
+) =>
+  Effect.gen(function*() {
+    const built = yield* TokenProvider.make(endpoint.fetch, { policy })
+    yield* built.get
+    return built.get
+  })

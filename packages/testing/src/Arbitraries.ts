@@ -92,6 +92,55 @@ export const clockAdvance = (range: DurationRange = {}): FastCheck.Arbitrary<Dur
   ).map(Duration.millis)
 
 /**
+ * How coarsely a server keeps issue times, for `Timeline.issueTimeRounding`:
+ * none, `max` (default 1 second, as for `iat` in whole seconds) or anything
+ * between, each band about as likely. A server that rounds issue times down
+ * by up to this much issues tokens that really live that much less than
+ * `expires_in` says.
+ *
+ * @since 0.1.0
+ * @category time
+ * @example
+ * ```ts
+ * import { Arbitraries } from "@grantflow/testing"
+ * import { FastCheck } from "effect"
+ *
+ * const roundings = FastCheck.sample(Arbitraries.issueTimeRounding(), 5)
+ * ```
+ */
+export const issueTimeRounding = (range: Pick<DurationRange, "max"> = {}): FastCheck.Arbitrary<Duration.Duration> =>
+  zeroMaxOrBetween(millisOf(range.max, second))
+
+/**
+ * How far behind a starved client's event loop runs, for
+ * `Timeline.eventLoopLag`: none, `max` (default 1 second) or anything
+ * between, each band about as likely. Keep it well below the shortest token
+ * lifetime less the issue-time rounding: a process that gets a token only
+ * after it has expired cannot succeed, whatever its client does (a 3-second
+ * token from a server that rounds issue times down by 1 second may live 2
+ * seconds: 1 second of lag leaves it 1 second of use).
+ *
+ * @since 0.1.0
+ * @category time
+ * @example
+ * ```ts
+ * import { Arbitraries } from "@grantflow/testing"
+ * import { FastCheck } from "effect"
+ *
+ * const lags = FastCheck.sample(Arbitraries.eventLoopLag({ max: "100 millis" }), 5)
+ * ```
+ */
+export const eventLoopLag = (range: Pick<DurationRange, "max"> = {}): FastCheck.Arbitrary<Duration.Duration> =>
+  zeroMaxOrBetween(millisOf(range.max, second))
+
+/** 0, `max`, or a whole number of milliseconds between: the edges as likely as the values between them. */
+const zeroMaxOrBetween = (max: number) =>
+  (max < 1
+    ? FastCheck.constant(0)
+    : FastCheck.oneof(FastCheck.constant(0), FastCheck.constant(Math.floor(max)), FastCheck.integer({ min: 1, max: Math.floor(max) })))
+    .map(Duration.millis)
+
+/**
  * The faults of each kind, by tag. Absent kinds are never generated.
  *
  * @since 0.1.0
@@ -363,6 +412,9 @@ export const faultSchedule = (
  *   (default 3);
  * - `quirks`: the provider quirks of each timeline's API (default: none
  *   generated, so the run's server options decide), e.g. {@link providerQuirks};
+ * - `issueTimeRounding`, `eventLoopLag`: the timing of each timeline (default:
+ *   none generated: exact issue times, no lag), e.g. {@link issueTimeRounding}
+ *   and {@link eventLoopLag};
  * - `weights`: how often each kind of step comes, relative to the others
  *   (default `Call` 10, `Advance` 8, `Fail` 3, `FailApi` 2, the others 1); 0
  *   leaves a kind out.
@@ -380,6 +432,8 @@ export interface TimelineOptions {
   readonly apiFault?: FastCheck.Arbitrary<AuthServer.AnyEndpointFault> | undefined
   readonly maxFaultTimes?: number | undefined
   readonly quirks?: FastCheck.Arbitrary<AuthServer.ProviderQuirks> | undefined
+  readonly issueTimeRounding?: FastCheck.Arbitrary<Duration.Duration> | undefined
+  readonly eventLoopLag?: FastCheck.Arbitrary<Duration.Duration> | undefined
   readonly weights?: { readonly [Tag in Scenario.Step["_tag"]]?: number | undefined } | undefined
 }
 
@@ -434,8 +488,9 @@ export const step = (options: TimelineOptions = {}): FastCheck.Arbitrary<Scenari
 /**
  * Whole timelines: the initial token lifetime, `minSteps` to `maxSteps`
  * steps (the lengths spread over the whole range), the seed of the run's
- * `Random` and, with the `quirks` option, the API's provider quirks. Shrinking makes them shorter (down to `minSteps`) and their
- * values smaller.
+ * `Random` and, with the `quirks`, `issueTimeRounding` and `eventLoopLag`
+ * options, the API's provider quirks and the timeline's timing. Shrinking
+ * makes them shorter (down to `minSteps`) and their values smaller.
  *
  * @since 0.1.0
  * @category timelines
@@ -456,8 +511,57 @@ export const timeline = (options: TimelineOptions = {}): FastCheck.Arbitrary<Sce
     steps: FastCheck.array(step(options), { minLength: minSteps, maxLength: maxSteps, size: "max" }),
     seed: FastCheck.integer()
   })
-  const quirks = options.quirks
-  return quirks === undefined
-    ? timelines
-    : FastCheck.tuple(timelines, quirks).map(([timeline, quirks]) => ({ ...timeline, quirks }))
+  const none = FastCheck.constant(undefined)
+  const { eventLoopLag, issueTimeRounding, quirks } = options
+  if (quirks === undefined && issueTimeRounding === undefined && eventLoopLag === undefined) return timelines
+  return FastCheck.tuple(timelines, quirks ?? none, issueTimeRounding ?? none, eventLoopLag ?? none).map((
+    [timeline, quirks, issueTimeRounding, eventLoopLag]
+  ) => ({
+    ...timeline,
+    ...(quirks === undefined ? {} : { quirks }),
+    ...(issueTimeRounding === undefined ? {} : { issueTimeRounding }),
+    ...(eventLoopLag === undefined ? {} : { eventLoopLag })
+  }))
+}
+
+/**
+ * Timelines of timing alone, where a good client never fails a call: bursts
+ * of calls, clock moves, token lifetime changes and restarts (no faults, no
+ * revocations), tokens living 3 seconds to 10 minutes, a server that rounds
+ * issue times down by up to 1 second ({@link issueTimeRounding}) and a client
+ * whose event loop runs up to 1 second behind ({@link eventLoopLag}),
+ * each drawn per timeline. Any option of {@link timeline} overrides these.
+ * Check them with `Invariants.noCallerFailure` on top of the others.
+ *
+ * @since 0.1.0
+ * @category timelines
+ * @example
+ * ```ts
+ * import { Arbitraries, Invariants } from "@grantflow/testing"
+ *
+ * const timelines = Arbitraries.timingTimeline({ maxSteps: 40 })
+ * const invariants = [...Invariants.all, Invariants.noCallerFailure]
+ * // Scenario.check(Integration, { timelines, invariants, numRuns: 1000 })
+ * ```
+ */
+export const timingTimeline = (options: TimelineOptions = {}): FastCheck.Arbitrary<Scenario.Timeline> => {
+  const lifetimes = tokenLifetime({ min: "3 seconds", max: "10 minutes" })
+  return timeline({
+    tokenLifetime: lifetimes,
+    advance: clockAdvance({ max: "15 minutes" }),
+    issueTimeRounding: issueTimeRounding(),
+    eventLoopLag: eventLoopLag(),
+    ...options,
+    weights: {
+      Call: 10,
+      Advance: 8,
+      SetTokenLifetime: 1,
+      Restart: 1,
+      Fail: 0,
+      FailApi: 0,
+      Revoke: 0,
+      RevokeAll: 0,
+      ...options.weights
+    }
+  })
 }

@@ -109,6 +109,13 @@ export interface ClientOptions {
  * `http://127.0.0.1`), the base URL that relative requests of the in-memory
  * client are sent to.
  *
+ * `issueTimeRounding` (default none): the server rounds the issue time of each
+ * access token down to a multiple of it, as servers that keep `iat` in whole
+ * seconds do with `"1 second"`, and the token expires `tokenLifetime` after
+ * that: it really lives up to that much less than `expires_in` says (a
+ * 3-second token issued at 2.7 s expires at 5 s). Its issue and expiry in
+ * `tokens`, and its `iat` and `exp` as a JWT, are the rounded ones.
+ *
  * Refresh tokens (RFC 6749 §6, RFC 9700 §4.14.2):
  *
  * - `refreshRotation` (default `true`): each refresh answers with a new
@@ -153,6 +160,7 @@ export interface ClientOptions {
 export interface Options extends ProviderQuirks {
   readonly clients: ReadonlyArray<ClientOptions>
   readonly tokenLifetime?: Duration.DurationInput | undefined
+  readonly issueTimeRounding?: Duration.DurationInput | undefined
   readonly issuer?: string | undefined
   readonly refreshRotation?: boolean | undefined
   readonly refreshGrace?: Duration.DurationInput | undefined

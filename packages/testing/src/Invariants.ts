@@ -151,6 +151,50 @@ export const noRefreshTokenReuse: Invariant = internal.noRefreshTokenReuse
 export const atMostOneReplay: Invariant = internal.atMostOneReplay
 
 /**
+ * No replay with a rejected or older token: when a call's API request was
+ * rejected and the call sends it again, the token it sends must come from a
+ * token request that started after that rejection was answered. A token the
+ * API had rejected (in that answer or an earlier one), or one requested
+ * before that answer — it may share the cause of the rejection, e.g. a
+ * revocation, or expire as early — is a violation. A token that came by
+ * another way than the token endpoint (e.g. the server's `grant`) must not
+ * have been sent to the API before the rejection.
+ *
+ * @since 0.1.0
+ * @category invariants
+ * @example
+ * ```ts
+ * import { Invariants, type Scenario } from "@grantflow/testing"
+ *
+ * declare const run: Scenario.Run
+ * const violations = Invariants.noStaleReplay.check(run)
+ * ```
+ */
+export const noStaleReplay: Invariant = internal.noStaleReplay
+
+/**
+ * No call fails: every call that ends, ends with an answer. Not in
+ * {@link all}: a token endpoint or an API that fails, or a token revoked
+ * while it is on its way, fails calls whatever the client does. Check it on
+ * timelines without such steps, e.g. those of timing only (clock moves,
+ * bursts, token lifetimes, restarts) with a server that rounds issue times
+ * and a starved process (`Arbitraries.timingTimeline`). The message shows
+ * what the call reported, secrets cut out.
+ *
+ * @since 0.1.0
+ * @category invariants
+ * @example
+ * ```ts
+ * import { Arbitraries, Invariants } from "@grantflow/testing"
+ *
+ * const invariants = [...Invariants.all, Invariants.noCallerFailure]
+ * const timelines = Arbitraries.timingTimeline()
+ * // Scenario.check(Integration, { invariants, timelines })
+ * ```
+ */
+export const noCallerFailure: Invariant = internal.noCallerFailure
+
+/**
  * Every API request carries a bearer token.
  *
  * @since 0.1.0
@@ -232,7 +276,8 @@ export const callsEnd: Invariant = internal.callsEnd
 export const runCompleted: Invariant = internal.runCompleted
 
 /**
- * Every invariant of this module.
+ * Every invariant of this module but {@link noCallerFailure}, which holds
+ * only on timelines without faults.
  *
  * @since 0.1.0
  * @category invariants
@@ -244,6 +289,7 @@ export const all: ReadonlyArray<Invariant> = [
   noRejectedTokenReuse,
   noRefreshTokenReuse,
   atMostOneReplay,
+  noStaleReplay,
   alwaysAuthenticated,
   retryAfterHonoured,
   noSecretInLogs,

@@ -199,8 +199,20 @@ export const Restart = Steps.Step.Restart
 /**
  * What one run does: the lifetime of the tokens the server issues at first,
  * the steps, the seed of the run's `Random` (retry jitter), so that a run
- * replays exactly, and the provider quirks of its API, if any (they take the
- * place of those in the run's server options).
+ * replays exactly, the provider quirks of its API, if any (they take the
+ * place of those in the run's server options), and its timing:
+ *
+ * - `issueTimeRounding`: the server rounds issue times down to a multiple of
+ *   it, so its tokens really expire up to that much earlier than `expires_in`
+ *   says (`AuthServer.Options`; it takes the place of the run's server option);
+ * - `eventLoopLag`: the client process is starved: it handles the answer to
+ *   each of its requests that much later on the run's clock than the server
+ *   gave it, as an event loop running that far behind gets to each I/O
+ *   completion late. A refresh (in the background or awaited) obtains its
+ *   token that late — the server issued it, and its lifetime started, when
+ *   the request arrived — and a rejection is seen that late. What the client
+ *   does without waiting for I/O — serve a cached token, put it on a request
+ *   and send it — is not delayed.
  *
  * @since 0.1.0
  * @category models
@@ -210,11 +222,15 @@ export interface Timeline {
   readonly steps: ReadonlyArray<Step>
   readonly seed: number
   readonly quirks?: AuthServer.ProviderQuirks | undefined
+  readonly issueTimeRounding?: Duration.DurationInput | undefined
+  readonly eventLoopLag?: Duration.DurationInput | undefined
 }
 
 /**
  * A timeline from its steps; the token lifetime defaults to 1 hour, the
- * seed to 0, and the API follows RFC 6750 unless `quirks` say otherwise.
+ * seed to 0, the API follows RFC 6750 unless `quirks` say otherwise, and
+ * issue times are exact and the process never lags unless
+ * `issueTimeRounding` and `eventLoopLag` say otherwise.
  *
  * @since 0.1.0
  * @category constructors
@@ -227,6 +243,13 @@ export interface Timeline {
  *   Scenario.Advance({ duration: "2 minutes" }),
  *   Scenario.Call({ requests: 5 })
  * ], { tokenLifetime: "1 minute", quirks: { expiredTokenStatus: 403 } })
+ *
+ * // 3-second tokens from a server that keeps whole seconds, used by a process 300 ms behind
+ * const starved = Scenario.timeline([Scenario.Call({ requests: 1 }), Scenario.Advance({ duration: "2 seconds" })], {
+ *   tokenLifetime: "3 seconds",
+ *   issueTimeRounding: "1 second",
+ *   eventLoopLag: "300 millis"
+ * })
  * ```
  */
 export const timeline = (
@@ -235,12 +258,16 @@ export const timeline = (
     readonly tokenLifetime?: Duration.DurationInput | undefined
     readonly seed?: number | undefined
     readonly quirks?: AuthServer.ProviderQuirks | undefined
+    readonly issueTimeRounding?: Duration.DurationInput | undefined
+    readonly eventLoopLag?: Duration.DurationInput | undefined
   } = {}
 ): Timeline => ({
   tokenLifetime: options.tokenLifetime ?? "1 hour",
   steps,
   seed: options.seed ?? 0,
-  ...(options.quirks === undefined ? {} : { quirks: options.quirks })
+  ...(options.quirks === undefined ? {} : { quirks: options.quirks }),
+  ...(options.issueTimeRounding === undefined ? {} : { issueTimeRounding: options.issueTimeRounding }),
+  ...(options.eventLoopLag === undefined ? {} : { eventLoopLag: options.eventLoopLag })
 })
 
 /**

@@ -104,6 +104,7 @@ const Client = Schema.Struct({
 export const ServerConfig = Schema.Struct({
   clients: Schema.Array(Client),
   tokenLifetime: optional(DurationFromConfig),
+  issueTimeRounding: optional(DurationFromConfig),
   issuer: optional(Url),
   refreshRotation: optional(Schema.Boolean),
   refreshGrace: optional(DurationFromConfig),

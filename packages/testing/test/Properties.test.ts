@@ -5,14 +5,29 @@
  * generated provider quirks, and 30% more on a user's connection with rotating
  * refresh tokens (set GRANTFLOW_PROPERTY_RUNS for a nightly-size run, e.g.
  * 20000, and GRANTFLOW_PROPERTY_MIN_STEPS for longer timelines, e.g. 100);
- * none may break an invariant. Then the kit itself: naive integrations must be
- * caught.
+ * none may break an invariant. Then timing: GRANTFLOW_TIMING_RUNS (default
+ * 1,000) timelines of up to 40 steps against a server that rounds issue times
+ * down by up to 1 second, with a client process up to 1 second behind, and
+ * 20% more each on a user's connection (refresh tokens that do not rotate)
+ * through a TokenStore and through a ConnectionPool: no call may fail and no
+ * replay may reuse a rejected or older token. Then the kit itself: naive
+ * integrations must be caught.
  */
 import { HttpClient, type HttpClientError } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { type AccessToken, BearerAuth, ClientAuth, Grant, RefreshPolicy, TokenProvider } from "@grantflow/core"
+import {
+  type AccessToken,
+  BearerAuth,
+  ClientAuth,
+  ConnectionPool,
+  Grant,
+  RefreshPolicy,
+  TokenProvider,
+  TokenStore
+} from "@grantflow/core"
 import { Clock, Effect, FastCheck, Layer, Redacted, Schedule } from "effect"
 import * as Arbitraries from "../src/Arbitraries.js"
+import type * as AuthServer from "../src/AuthServer.js"
 import * as Invariants from "../src/Invariants.js"
 import * as Scenario from "../src/Scenario.js"
 import {
@@ -20,9 +35,11 @@ import {
   Grantflow,
   GrantflowUser,
   KeepsFirstRefreshToken,
+  login,
   secret,
   StaticToken,
   tokenUrl,
+  userAuth,
   userServer,
   withBearer
 } from "./integrations.js"
@@ -70,6 +87,66 @@ describe("TokenProvider + BearerAuth keep every invariant over generated timelin
       const report = yield* Scenario.check(GrantflowUser, { numRuns: Math.ceil(totalRuns * 0.3), timelines, server: userServer })
       assert.strictEqual(report.numRuns, Math.ceil(totalRuns * 0.3))
     }), timeout)
+})
+
+// ---- timing: a server that rounds issue times, a starved client ----
+
+const timingRuns = Number(process.env.GRANTFLOW_TIMING_RUNS ?? 1000)
+const timingTimeout = Math.max(120_000, timingRuns * 200)
+/** Bursts, clock moves, lifetimes of 3 s to 10 min and restarts; issue times rounded by up to 1 s, up to 1 s of lag. */
+const timing = Arbitraries.timingTimeline({ minSteps, maxSteps: Math.max(minSteps, 40) })
+const noFailure = [...Invariants.all, Invariants.noCallerFailure]
+/**
+ * Refresh tokens that do not rotate: a restart while the answer to a refresh is on its way (the lag)
+ * would lose a rotated one, and the server revoke the family, whatever the client does — a crash, not
+ * timing. Rotation is the subject of the properties above.
+ */
+const steadyUserServer = { ...userServer, refreshRotation: false }
+
+/** A user's connection kept by a ConnectionPool (one connection), on the run's disk. */
+const GrantflowPool = BearerAuth.layer().pipe(
+  Layer.provide(Layer.scoped(
+    TokenProvider.TokenProvider,
+    Effect.map(
+      ConnectionPool.make<string, HttpClient.HttpClient | AuthServer.AuthServer>({
+        key: (user) => TokenStore.key({ issuer: tokenUrl, clientId: Scenario.clientId, grant: "refresh_token", subject: user }),
+        acquire: () => login,
+        refresh: (_, refreshToken) => Grant.refreshToken({ tokenUrl, auth: userAuth, refreshToken })
+      }),
+      (pool) => pool.provider("user")
+    )
+  )),
+  Layer.provide(TokenStore.layerKeyValueStore({ encryption: "none" }))
+)
+
+describe("no caller failure when the server rounds issue times down and the client process is starved", () => {
+  it.effect(`TokenProvider + BearerAuth on client credentials (${timingRuns} timelines)`, () =>
+    Effect.gen(function*() {
+      const report = yield* Scenario.check(Grantflow, { numRuns: timingRuns, timelines: timing, invariants: noFailure })
+      assert.strictEqual(report.numRuns, timingRuns)
+    }), timingTimeout)
+
+  it.effect(`on a user's connection through a TokenStore (${Math.ceil(timingRuns * 0.2)} timelines)`, () =>
+    Effect.gen(function*() {
+      const report = yield* Scenario.check(GrantflowUser, {
+        numRuns: Math.ceil(timingRuns * 0.2),
+        timelines: timing,
+        invariants: noFailure,
+        server: steadyUserServer
+      })
+      assert.strictEqual(report.numRuns, Math.ceil(timingRuns * 0.2))
+    }), timingTimeout)
+
+  it.effect(`on a user's connection through a ConnectionPool (${Math.ceil(timingRuns * 0.2)} timelines)`, () =>
+    Effect.gen(function*() {
+      const report = yield* Scenario.check(GrantflowPool, {
+        numRuns: Math.ceil(timingRuns * 0.2),
+        timelines: timing,
+        invariants: noFailure,
+        server: steadyUserServer
+      })
+      assert.strictEqual(report.numRuns, Math.ceil(timingRuns * 0.2))
+    }), timingTimeout)
 })
 
 // ---- naive integrations, each broken in one way ----
@@ -120,6 +197,31 @@ const LeaksTokens = BearerAuth.layer().pipe(
   Layer.provide(TokenProvider.layer(
     Effect.tap(fetchToken, (token) => Effect.logDebug(`obtained ${Redacted.value(token.token)}`))
   ))
+)
+
+/** On a rejection, replays with whatever its provider hands out next: a cached token, or one already on its way. */
+const ReplaysWithCached = Layer.effect(
+  HttpClient.HttpClient,
+  Effect.gen(function*() {
+    const http = yield* HttpClient.HttpClient
+    const provider = yield* TokenProvider.TokenProvider
+    return HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
+      (request) =>
+        Effect.flatMap(request, (request) =>
+          Effect.flatMap(Effect.orDie(provider.get), (token) =>
+            Effect.flatMap(http.execute(withBearer(request, token)), (response) =>
+              response.status !== 401 ? Effect.succeed(response) : Effect.zipRight(
+                provider.invalidate(token),
+                Effect.flatMap(Effect.orDie(provider.get), (cached) => http.execute(withBearer(request, cached)))
+              )))),
+      Effect.succeed
+    )
+  })
+).pipe(Layer.provide(TokenProvider.layer(fetchToken)))
+
+/** grantflow with no safety margin: it sends a token until the instant it computed for its expiry. */
+const NoSafetyMargin = BearerAuth.layer().pipe(
+  Layer.provide(TokenProvider.layer(fetchToken, { policy: RefreshPolicy.make({ safetyMargin: 0 }) }))
 )
 
 /** Forgets the token altogether. */
@@ -184,5 +286,19 @@ describe("the kit catches broken integrations", () => {
 
   it.effect("a client that keeps refreshing with its first refresh token", () =>
     caught(KeepsFirstRefreshToken, Invariants.noRefreshTokenReuse, { server: userServer }), timeout)
+
+  it.effect("a client without a safety margin, against a server that rounds issue times down", () =>
+    caught(NoSafetyMargin, Invariants.noExpiredToken, {
+      // short tokens and short clock moves: calls often come in a token's last second
+      timelines: Arbitraries.timingTimeline({
+        tokenLifetime: Arbitraries.tokenLifetime({ min: "3 seconds", max: "10 seconds" }),
+        advance: Arbitraries.clockAdvance({ max: "5 seconds" })
+      })
+    }), timeout)
+
+  it.effect("a client that replays a rejected request with the token its provider has at hand", () =>
+    caught(ReplaysWithCached, Invariants.noStaleReplay, {
+      timelines: Arbitraries.timeline({ eventLoopLag: Arbitraries.eventLoopLag() })
+    }), timeout)
 
 })

@@ -1,10 +1,11 @@
-import { HttpClient } from "@effect/platform"
+import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { Clock, Duration, Effect, FastCheck, Layer, Redacted } from "effect"
+import { Clock, Duration, Effect, Either, FastCheck, Layer, Redacted } from "effect"
 import * as Arbitraries from "../src/Arbitraries.js"
 import * as AuthServer from "../src/AuthServer.js"
 import * as Invariants from "../src/Invariants.js"
 import * as Scenario from "../src/Scenario.js"
+import * as ServerConfig from "../src/ServerConfig.js"
 import { Grantflow, GrantflowUser, KeepsFirstRefreshToken, StaticToken, userServer } from "./integrations.js"
 
 /** What went over the wire, each token value replaced by its order of appearance: what a replay must reproduce. */
@@ -296,6 +297,90 @@ describe("Scenario.run: a user's connection", () => {
     }))
 })
 
+describe("Scenario.run: timing", () => {
+  it.effect("a server that rounds issue times down issues tokens that really expire earlier than expires_in says", () =>
+    Effect.gen(function*() {
+      const { run, violations } = yield* Scenario.run(
+        Grantflow,
+        Scenario.timeline([
+          Scenario.Advance({ duration: "700 millis" }),
+          Scenario.Call({ requests: 1 }),
+          // 3-second tokens: grantflow stops serving t1 1.5 s before the 3.7 s it computes, at 2.2 s
+          Scenario.Advance({ duration: "1499 millis" }),
+          Scenario.Call({ requests: 1 }),
+          Scenario.Advance({ duration: "1 millis" }),
+          Scenario.Call({ requests: 1 })
+        ], { tokenLifetime: "3 seconds", issueTimeRounding: "1 second" })
+      )
+      const [first] = run.tokens
+      // requested at 0.7 s, issued as of 0 s: it dies at 3 s, 0.7 s before `expires_in` says
+      assert.deepStrictEqual([first!.issuedAt, first!.expiresAt], [0, 3_000])
+      assert.deepStrictEqual(run.exchanges.filter((e) => e.endpoint === "token").map((e) => e.startedAt), [700, 2_200])
+      assert.deepStrictEqual(run.calls.map((call) => call.outcome), ["success", "success", "success"])
+      assert.deepStrictEqual(violations, [])
+    }))
+
+  it("the server's issue-time rounding is a field of its configuration document too", () => {
+    const options = Either.getOrThrow(ServerConfig.decode({ clients: [{ clientId: "app" }], issueTimeRounding: 1 }))
+    assert.deepStrictEqual(options.issueTimeRounding, Duration.seconds(1))
+  })
+
+  it.effect("a starved client handles each answer lag late: its refresh obtains the token that late", () =>
+    Effect.gen(function*() {
+      const { run, violations } = yield* Scenario.run(
+        Grantflow,
+        Scenario.timeline([Scenario.Call({ requests: 1 }), Scenario.Advance({ duration: "1 second" })], {
+          eventLoopLag: "300 millis"
+        })
+      )
+      const [token, api] = run.exchanges
+      assert.deepStrictEqual([token!.endpoint, token!.startedAt, token!.endedAt], ["token", 0, 300])
+      // the server issued it when the request arrived
+      assert.strictEqual(run.tokens[0]!.issuedAt, 0)
+      assert.deepStrictEqual([api!.endpoint, api!.startedAt, api!.endedAt], ["api", 300, 600])
+      assert.deepStrictEqual([run.calls[0]!.outcome, run.calls[0]!.endedAt], ["success", 600])
+      assert.deepStrictEqual(violations, [])
+    }))
+
+  it.effect("noCallerFailure reports each failed call with what it reported, secrets cut out", () =>
+    Effect.gen(function*() {
+      const { violations } = yield* Scenario.run(
+        Grantflow,
+        Scenario.timeline([
+          Scenario.FailApi({ fault: AuthServer.Status({ status: 401, body: { error: "invalid_token" } }), times: 2 }),
+          Scenario.Call({ requests: 1 }),
+          Scenario.Call({ requests: 1 })
+        ]),
+        { invariants: [Invariants.noCallerFailure, Invariants.noStaleReplay] }
+      )
+      assert.deepStrictEqual(violations.map((violation) => violation.invariant), ["noCallerFailure"])
+      assert.include(violations[0]!.message, "call #1, started at t=0s, failed at t=0s: ")
+      assert.include(violations[0]!.message, "with a freshly obtained token too")
+      assert.notInclude(violations[0]!.message, Scenario.clientSecret)
+    }))
+
+  it.effect("noStaleReplay: a replay must carry a token requested after the rejection", () =>
+    Effect.gen(function*() {
+      // a client that replays a rejected request with the very token that was rejected
+      const SameToken = Layer.effect(
+        HttpClient.HttpClient,
+        Effect.map(HttpClient.HttpClient, (http) =>
+          HttpClient.mapRequest(http, (request) => request.pipe(HttpClientRequest.bearerToken("fixed")))
+            .pipe(HttpClient.transformResponse((response) =>
+              Effect.flatMap(response, (first) =>
+                first.status === 401 ? http.execute(HttpClientRequest.bearerToken(first.request, "fixed")) : Effect.succeed(first)
+              )
+            )))
+      )
+      const { violations } = yield* Scenario.run(SameToken, Scenario.timeline([Scenario.Call({ requests: 1 })]), {
+        invariants: [Invariants.noStaleReplay]
+      })
+      assert.strictEqual(violations.length, 1)
+      assert.include(violations[0]!.message, "call #1 replayed its request at t=0s, after the API rejected its token")
+      assert.include(violations[0]!.message, "with a token the API had rejected (status 401")
+    }))
+})
+
 describe("Scenario.check", () => {
   it.effect("fails with the shrunk timeline, and its seed and path replay it", () =>
     Effect.gen(function*() {
@@ -364,6 +449,14 @@ describe("Scenario.format", () => {
     )
     assert.strictEqual(header({}), "timeline: tokens live 1m, random seed 0, 0 step(s)")
   })
+
+  it("prints the timing of a timeline", () => {
+    assert.strictEqual(
+      Scenario.format(Scenario.timeline([], { tokenLifetime: "3 seconds", issueTimeRounding: "1 second", eventLoopLag: "250 millis" })),
+      "timeline: tokens live 3s, random seed 0, 0 step(s), issue times rounded down to 1s, the client's event loop " +
+        "250ms behind"
+    )
+  })
 })
 
 describe("Arbitraries", () => {
@@ -422,9 +515,33 @@ describe("Arbitraries", () => {
     assert.deepStrictEqual([...seen].sort(), expected.sort())
   })
 
+  it("timing timelines: no faults nor revocations, tokens of 3 s or more, up to 1 s of rounding and of lag", () =>
+    FastCheck.assert(
+      FastCheck.property(Arbitraries.timingTimeline({ maxSteps: 30 }), (timeline) => {
+        assert.isAtLeast(Duration.toMillis(timeline.tokenLifetime), 3_000)
+        assert.isAtMost(Duration.toMillis(timeline.issueTimeRounding!), 1_000)
+        assert.isAtMost(Duration.toMillis(timeline.eventLoopLag!), 1_000)
+        for (const step of timeline.steps) {
+          assert.include(["Call", "Advance", "SetTokenLifetime", "Restart"], step._tag)
+          if (step._tag === "SetTokenLifetime") assert.isAtLeast(Duration.toMillis(step.lifetime), 3_000)
+        }
+      }),
+      { numRuns: 200 }
+    ))
+
+  it("issue-time rounding and event-loop lag: none, the maximum, and values between", () => {
+    const rounding = new Set(FastCheck.sample(Arbitraries.issueTimeRounding(), { numRuns: 300, seed: 3 }).map(Duration.toMillis))
+    assert.isTrue(rounding.has(0) && rounding.has(1_000) && rounding.size > 10)
+    for (const lag of FastCheck.sample(Arbitraries.eventLoopLag({ max: "100 millis" }), 100)) {
+      assert.isAtMost(Duration.toMillis(lag), 100)
+    }
+  })
+
   it("timelines carry quirks only when asked to", () => {
     for (const timeline of FastCheck.sample(Arbitraries.timeline({ maxSteps: 3 }), { numRuns: 20, seed: 2 })) {
       assert.notProperty(timeline, "quirks")
+      assert.notProperty(timeline, "issueTimeRounding")
+      assert.notProperty(timeline, "eventLoopLag")
     }
     const quirks = { expiredTokenStatus: 403 as const }
     const sampled = FastCheck.sample(Arbitraries.timeline({ maxSteps: 3, quirks: FastCheck.constant(quirks) }), 20)

@@ -7,39 +7,165 @@ import * as Effect from "effect/Effect"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
 import * as AccessToken from "../AccessToken.js"
 import type { RejectionRules } from "../BearerAuth.js"
 import type * as TokenError from "../TokenError.js"
 import type * as TokenProvider from "../TokenProvider.js"
+import * as credentialFree from "./credentialFree.js"
 import * as metrics from "./metrics.js"
+import { renewOf } from "./tokenProvider.js"
 
-const invalidTokenChallenge = /^\s*Bearer\b.*\berror\s*=\s*"?invalid_token\b/i
+/**
+ * The longest part of a `WWW-Authenticate` header looked at, 8 KiB: an RFC
+ * 6750 challenge is a few hundred bytes, and the header comes from the API.
+ */
+const maxChallengeLength = 8 * 1024
+
+const isWordChar = (text: string, index: number): boolean => {
+  const code = text.charCodeAt(index) // NaN out of range: not a word character
+  return (code >= 48 && code <= 57) || (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || code === 95
+}
+
+const skipSpaces = (text: string, index: number): number => {
+  let i = index
+  while (text[i] === " " || text[i] === "\t") i++
+  return i
+}
+
+/**
+ * Whether a `WWW-Authenticate` header is a Bearer challenge with
+ * `error="invalid_token"` (RFC 6750 §3.1): the first 8 KiB of it, in one
+ * linear scan — each `error` is looked at once, and the spaces after one end
+ * before the next begins.
+ *
+ * @internal
+ */
+export const isInvalidTokenChallenge = (header: string): boolean => {
+  const value = header.slice(0, maxChallengeLength).toLowerCase()
+  const scheme = skipSpaces(value, 0)
+  if (!value.startsWith("bearer", scheme) || isWordChar(value, scheme + 6)) return false
+  for (let at = value.indexOf("error", scheme + 6); at !== -1; at = value.indexOf("error", at + 5)) {
+    if (isWordChar(value, at - 1)) continue
+    let i = skipSpaces(value, at + 5)
+    if (value[i] !== "=") continue
+    i = skipSpaces(value, i + 1)
+    if (value[i] === "\"") i++
+    if (value.startsWith("invalid_token", i) && !isWordChar(value, i + 13)) return true
+  }
+  return false
+}
 
 const rejectedByStatus = (response: HttpClientResponse.HttpClientResponse, rules: RejectionRules): boolean => {
   if ((rules.statuses ?? [401]).includes(response.status)) return true
   // RFC 6750 challenges come with error statuses; reading headers costs a copy
   if (response.status < 400 || !(rules.invalidTokenChallenge ?? true)) return false
   const challenge = response.headers["www-authenticate"]
-  return challenge !== undefined && invalidTokenChallenge.test(challenge)
+  return challenge !== undefined && isInvalidTokenChallenge(challenge)
+}
+
+/**
+ * The most of a body that the `bodyPattern` rule reads, 64 KiB: an error
+ * body is small, and the body comes from the API.
+ *
+ * @internal
+ */
+export const maxRuleBodyBytes = 64 * 1024
+
+const nullBodyStatuses = new Set([101, 103, 204, 205, 304])
+
+const concat = (chunks: ReadonlyArray<Uint8Array>, size: number): Uint8Array<ArrayBuffer> => {
+  const bytes = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset)
+    offset += chunk.length
+  }
+  return bytes
+}
+
+/** `response`, answering the same request, with `body` (a status that may have one). */
+const copy = (response: HttpClientResponse.HttpClientResponse, body: BodyInit) =>
+  HttpClientResponse.fromWeb(response.request, new Response(body, { status: response.status, headers: response.headers }))
+
+/**
+ * The first {@link maxRuleBodyBytes} of a body as text, and a response that
+ * still has the whole body: the bytes read are put back in front of the ones
+ * not read yet, which are read only when the new response is.
+ */
+const peek = (
+  response: HttpClientResponse.HttpClientResponse
+): Effect.Effect<readonly [string, HttpClientResponse.HttpClientResponse]> =>
+  Effect.flatMap(Stream.toReadableStreamEffect(response.stream), (body) =>
+    Effect.tryPromise(async () => {
+      const reader = body.getReader()
+      const chunks: Array<Uint8Array> = []
+      let size = 0
+      let done = false
+      while (!done && size <= maxRuleBodyBytes) {
+        const next = await reader.read()
+        if (next.done) done = true
+        else {
+          chunks.push(next.value)
+          size += next.value.length
+        }
+      }
+      const read = concat(chunks, size)
+      const whole: BodyInit = done ? read : new ReadableStream<Uint8Array>({
+        start: (controller) => controller.enqueue(read),
+        pull: async (controller) => {
+          const next = await reader.read()
+          if (next.done) controller.close()
+          else controller.enqueue(next.value)
+        },
+        cancel: (reason) => reader.cancel(reason)
+      })
+      return [new TextDecoder().decode(read.subarray(0, maxRuleBodyBytes)), copy(response, whole)] as const
+    })).pipe(Effect.orElseSucceed(() => ["", response] as const))
+
+/**
+ * The rules' answer, and the response to hand on: the same one, or — when
+ * the body rule read the body — a copy that still has the whole body.
+ *
+ * @internal
+ */
+export const rejection = (
+  response: HttpClientResponse.HttpClientResponse,
+  rules: RejectionRules
+): Effect.Effect<readonly [boolean, HttpClientResponse.HttpClientResponse]> => {
+  if (rejectedByStatus(response, rules)) return Effect.succeed([true, response])
+  const pattern = rules.bodyPattern
+  // `new Response` refuses a body for these statuses, and they have none
+  if (pattern === undefined || nullBodyStatuses.has(response.status) || response.status < 200 || response.status > 599) {
+    return Effect.succeed([false, response])
+  }
+  const test = (body: string) => {
+    pattern.lastIndex = 0
+    return pattern.test(body)
+  }
+  // A small body of declared length is read whole by `text`, which the
+  // response caches: the caller can still read it. Any other body is streamed
+  // (a declared length counts encoded bytes; an absent one bounds nothing).
+  const declared = Number(response.headers["content-length"] ?? Number.NaN)
+  const encoding = response.headers["content-encoding"]
+  if (
+    Number.isInteger(declared) && declared <= maxRuleBodyBytes &&
+    (encoding === undefined || encoding.toLowerCase() === "identity")
+  ) {
+    // handed on: a copy with that text, whose body every client can read again in any form
+    return response.text.pipe(
+      Effect.map((body) => [test(body), copy(response, body)] as const),
+      Effect.orElseSucceed(() => [false, response] as const)
+    )
+  }
+  return Effect.map(peek(response), ([body, copy]) => [test(body), copy] as const)
 }
 
 /** @internal */
 export const isRejected = (
   response: HttpClientResponse.HttpClientResponse,
   rules: RejectionRules = {}
-): Effect.Effect<boolean> => {
-  if (rejectedByStatus(response, rules)) return Effect.succeed(true)
-  const pattern = rules.bodyPattern
-  if (pattern === undefined) return Effect.succeed(false)
-  // `text` is cached by the response, so the caller can still read the body.
-  return response.text.pipe(
-    Effect.map((body) => {
-      pattern.lastIndex = 0
-      return pattern.test(body)
-    }),
-    Effect.orElseSucceed(() => false)
-  )
-}
+): Effect.Effect<boolean> => Effect.map(rejection(response, rules), ([rejected]) => rejected)
 
 /** @internal */
 export const urlWithoutQuery = (request: HttpClientRequest.HttpClientRequest): string => {
@@ -47,28 +173,18 @@ export const urlWithoutQuery = (request: HttpClientRequest.HttpClientRequest): s
   return url._tag === "Right" ? `${url.right.origin}${url.right.pathname}` : request.url.split(/[?#]/)[0] ?? ""
 }
 
-const nullBodyStatuses = new Set([101, 103, 204, 205, 304])
-
 /**
- * A copy of a rejected response (status, headers, body) attached to the
- * request as it was *before* authentication. Errors keep their response, and
- * a response keeps its request, whose `Authorization` header `JSON.stringify`
- * would print outside a fiber, where Effect cannot redact it.
+ * A rejected response attached to the request as it was *before*
+ * authentication, its body unread. Errors keep their response, and a response
+ * keeps its request, whose `Authorization` header `JSON.stringify` would print
+ * outside a fiber, where Effect cannot redact it.
  *
  * @internal
  */
 export const withoutCredentials = (
   response: HttpClientResponse.HttpClientResponse,
   request: HttpClientRequest.HttpClientRequest
-): Effect.Effect<HttpClientResponse.HttpClientResponse> =>
-  Effect.map(Effect.orElseSucceed(response.text, () => ""), (body) =>
-    HttpClientResponse.fromWeb(
-      request,
-      new Response(body === "" || nullBodyStatuses.has(response.status) ? null : body, {
-        status: response.status,
-        headers: response.headers
-      })
-    ))
+): Effect.Effect<HttpClientResponse.HttpClientResponse> => Effect.succeed(credentialFree.responseFor(response, request))
 
 /** @internal */
 export interface Failures<E1, E2> {
@@ -96,8 +212,8 @@ export const withToken: Apply = (request, token) =>
 /**
  * The failures of a decorated client that keeps the plain `HttpClient` error
  * type: no token is a `RequestError` whose cause is the `TokenError`; a token
- * still rejected after a refresh a `StatusCode` `ResponseError`, on a copy of
- * the response without credentials, whose cause is `rejected`'s error.
+ * still rejected after a refresh a `StatusCode` `ResponseError`, on the
+ * response without credentials, whose cause is `rejected`'s error.
  *
  * @internal
  */
@@ -119,8 +235,12 @@ export const platformFailures = (
     })
 })
 
-// The first answer is dropped: drain its body so the connection can be reused.
-const discard = (response: HttpClientResponse.HttpClientResponse) => Effect.ignore(response.arrayBuffer)
+// The first answer is dropped: drain its body so the connection can be reused —
+// up to 64 KiB; a longer one is cut off (the connection with it), not buffered.
+const discard = (response: HttpClientResponse.HttpClientResponse) =>
+  Effect.ignore(
+    Stream.runFoldWhile(response.stream, 0, (size) => size <= maxRuleBodyBytes, (size, chunk) => size + chunk.length)
+  )
 
 /** @internal */
 export const authenticate = <E, R, E1, E2>(
@@ -135,6 +255,13 @@ export const authenticate = <E, R, E1, E2>(
 
   const rejectionRules = rules ?? {}
 
+  // The one exit: the response and the client's errors carry the request
+  // with whatever `apply` put on it redacted, wherever it put it.
+  const send = (request: HttpClientRequest.HttpClientRequest, token: AccessToken.AccessToken) => {
+    const sent = apply(request, token)
+    return credentialFree.execute(client, sent, credentialFree.credentialsOf(request, sent))
+  }
+
   const replay = (
     request: HttpClientRequest.HttpClientRequest,
     token: AccessToken.AccessToken,
@@ -143,13 +270,15 @@ export const authenticate = <E, R, E1, E2>(
     Effect.gen(function*() {
       yield* discard(response)
       yield* provider.invalidate(token)
-      const renewed = yield* tokenFor(request)
+      // not `get`: a cached token, or one whose request was under way, may predate the rejection (and share
+      // its cause); only a token requested from now on makes "rejected with a freshly obtained token" true
+      const renewed = yield* Effect.mapError(renewOf(provider), (error) => failures.noToken(request, error))
       yield* Metric.increment(metrics.requestReplays)
       yield* Effect.logDebug("grantflow: the API rejected the token; request replayed with a new one").pipe(
         Effect.annotateLogs({ method: request.method, status: response.status })
       )
-      const replayed = yield* client.execute(apply(request, renewed))
-      if (!(yield* isRejected(replayed, rejectionRules))) return replayed
+      const [rejected, replayed] = yield* rejection(yield* send(request, renewed), rejectionRules)
+      if (!rejected) return replayed
       yield* provider.invalidate(renewed)
       return yield* Effect.flip(failures.rejected(request, replayed))
     })
@@ -158,12 +287,12 @@ export const authenticate = <E, R, E1, E2>(
   // answer (not rejected, no body pattern) is decided without another step.
   const execute = (request: HttpClientRequest.HttpClientRequest) =>
     Effect.flatMap(tokenFor(request), (token) =>
-      Effect.flatMap(client.execute(apply(request, token)), (response) => {
+      Effect.flatMap(send(request, token), (response) => {
         if (rejectedByStatus(response, rejectionRules)) return replay(request, token, response)
         if (rejectionRules.bodyPattern === undefined) return Effect.succeed(response)
         return Effect.flatMap(
-          isRejected(response, rejectionRules),
-          (rejected) => rejected ? replay(request, token, response) : Effect.succeed(response)
+          rejection(response, rejectionRules),
+          ([rejected, read]) => rejected ? replay(request, token, read) : Effect.succeed(read)
         )
       }))
 

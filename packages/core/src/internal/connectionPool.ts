@@ -183,7 +183,12 @@ export const make = <Id, R>(options: ConnectionPool.Options<Id, R>) =>
       get,
       invalidate,
       refresh,
-      provider: (id) => ({ get: get(id), invalidate: (token) => invalidate(id, token), refresh: refresh(id) }),
+      provider: (id) => ({
+        get: get(id),
+        invalidate: (token) => invalidate(id, token),
+        refresh: refresh(id),
+        [provider.RenewId]: using(id, (connection) => provider.renew(runtime, connection))
+      }),
       health: (id) => Effect.sync(() => Option.map(Option.fromNullable(connections.get(id)), healthOf)),
       connections: Effect.sync(() => Array.from(connections.values(), healthOf)),
       size: Effect.sync(() => connections.size),

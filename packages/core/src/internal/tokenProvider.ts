@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
 import * as FiberRef from "effect/FiberRef"
+import { globalValue } from "effect/GlobalValue"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
@@ -46,6 +47,17 @@ export class Cell {
   token: AccessToken.AccessToken | undefined
   /** When `token` enters its refresh window, computed once per token. */
   staleAt: number
+  /** When `token` enters its safety margin and is no longer handed out, computed once per token. */
+  usableUntil: number
+  /** The number (counted by `attempts`) of the token request that obtained `token`; 0 for an initial token. */
+  tokenAttempt = 0
+  /** `attempts` when the refresh in flight started: a request numbered above it is its own. */
+  inflightFrom = 0
+  /**
+   * When a token from a new request was last demanded (`refresh`, e.g. after a
+   * rejection): a shared fetch takes no stored token issued at or before it.
+   */
+  renewedAt = Number.NEGATIVE_INFINITY
   /** The last token obtained, even if invalidated since: detects servers that re-issue the same expiry. */
   last: AccessToken.AccessToken | undefined
   inflight: Deferred.Deferred<AccessToken.AccessToken, TokenError.TokenError> | undefined = undefined
@@ -60,9 +72,21 @@ export class Cell {
   constructor(initial: AccessToken.AccessToken | undefined, policy: RefreshPolicy.RefreshPolicy) {
     this.token = initial
     this.staleAt = initial === undefined ? 0 : initial.expiresAt - AccessToken.windowMillis(initial, policy)
+    this.usableUntil = initial === undefined ? 0 : initial.expiresAt - AccessToken.marginMillis(initial, policy)
     this.last = initial
   }
 }
+
+/**
+ * The cell a fetch runs for, so that a shared fetch can read `renewedAt`
+ * when it looks at a stored token.
+ *
+ * @internal
+ */
+export const currentCell: FiberRef.FiberRef<Pick<Cell, "renewedAt"> | undefined> = globalValue(
+  Symbol.for("@grantflow/core/TokenProvider/currentCell"),
+  () => FiberRef.unsafeMake<Pick<Cell, "renewedAt"> | undefined>(undefined)
+)
 
 /**
  * What the cells of one provider — or of one pool — share: the policy, the
@@ -155,6 +179,9 @@ const complete = <C extends Cell, R>(
         : 0
       cell.token = token
       cell.staleAt = token.expiresAt - AccessToken.windowMillis(token, policy)
+      cell.usableUntil = token.expiresAt - AccessToken.marginMillis(token, policy)
+      // single flight: the last request started is the one that obtained it
+      cell.tokenAttempt = cell.attempts
       cell.last = token
       cell.failure = undefined
       cell.coolDownUntil = 0
@@ -172,7 +199,7 @@ const complete = <C extends Cell, R>(
       cell.failure = error.value
       cell.lastFailureAt = now
       cell.coolDownUntil = now + Duration.toMillis(RefreshPolicy.coolDownAfter(policy, error.value))
-      const stillServing = cell.token !== undefined && cell.token.expiresAt > now
+      const stillServing = cell.token !== undefined && cell.usableUntil > now
       report = Effect.zipRight(
         Metric.increment(reason === "background" ? runtime.backgroundFailed : runtime.failed),
         Effect.logWarning(
@@ -203,7 +230,9 @@ const startRefresh = <C extends Cell, R>(runtime: Runtime<C, R>, cell: C, reason
     if (cell.inflight !== undefined) return Effect.succeed(cell.inflight)
     const deferred = Deferred.unsafeMake<AccessToken.AccessToken, TokenError.TokenError>(FiberId.none)
     cell.inflight = deferred
+    cell.inflightFrom = cell.attempts
     const run = fetchWithRetry(runtime, cell).pipe(
+      Effect.locally(currentCell, cell),
       Effect.withSpan(reason === "initial" ? "grantflow.token.acquire" : "grantflow.token.refresh", {
         attributes: { "grantflow.provider": runtime.name, "grantflow.reason": reason }
       }),
@@ -240,7 +269,8 @@ export const get = <C extends Cell, R>(
       runtime.served.unsafeUpdate(1, fiber.getFiberRef(FiberRef.currentMetricLabels))
       return Effect.succeed(token)
     }
-    if (now >= token.expiresAt) return awaitToken(runtime, cell, now, "expired")
+    // within the safety margin the server may already reject it: wait for a new one
+    if (now >= cell.usableUntil) return awaitToken(runtime, cell, now, "expired")
     const served = Effect.as(Metric.increment(runtime.served), token)
     const refreshEarly = cell.inflight === undefined && now >= cell.coolDownUntil && now >= cell.earlyRefreshFrom
     return refreshEarly ? Effect.zipRight(startRefresh(runtime, cell, "background"), served) : served
@@ -254,9 +284,79 @@ export const invalidate = <C extends Cell, R>(runtime: Runtime<C, R>, cell: C, t
     return Effect.logDebug("grantflow: token invalidated").pipe(Effect.annotateLogs({ provider: runtime.name }))
   })
 
-/** @internal */
-export const refresh = <C extends Cell, R>(runtime: Runtime<C, R>, cell: C) =>
-  Effect.flatMap(startRefresh(runtime, cell, "forced"), Deferred.await)
+/**
+ * A token obtained by a token request numbered above `mark`, i.e. started
+ * after the caller's `mark` was read: one already cached, a refresh in flight
+ * whose first request had not started by then (joined), or a new refresh —
+ * after the one in flight, if that one had. With `coolDown`, during the
+ * cool-down after a failed refresh, that failure instead of a new request.
+ */
+const renewed = <C extends Cell, R>(
+  runtime: Runtime<C, R>,
+  cell: C,
+  mark: number,
+  coolDown: boolean
+): Effect.Effect<AccessToken.AccessToken, TokenError.TokenError> =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    const token = cell.token
+    if (token !== undefined && cell.tokenAttempt > mark && now < cell.usableUntil) return Effect.succeed(token)
+    const inflight = cell.inflight
+    if (inflight !== undefined) {
+      if (cell.inflightFrom >= mark) return Deferred.await(inflight)
+      // its request may have been answered before the mark: its token is not new enough
+      return Effect.zipRight(Effect.exit(Deferred.await(inflight)), renewed(runtime, cell, mark, coolDown))
+    }
+    if (coolDown && cell.failure !== undefined && now < cell.coolDownUntil) return Effect.fail(cell.failure)
+    return Effect.flatMap(startRefresh(runtime, cell, "forced"), Deferred.await)
+  })
+
+const renewing = <C extends Cell, R>(runtime: Runtime<C, R>, cell: C, coolDown: boolean) =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    cell.renewedAt = now
+    return renewed(runtime, cell, cell.attempts, coolDown)
+  })
+
+/**
+ * A token obtained by a token request that starts after this call (see
+ * `renewed`), cool-down or not: a deliberate refresh.
+ *
+ * @internal
+ */
+export const refresh = <C extends Cell, R>(runtime: Runtime<C, R>, cell: C) => renewing(runtime, cell, false)
+
+/**
+ * The same, honouring the cool-down: what a replay after a rejection needs —
+ * a token that cannot have been issued before the rejection was seen — without
+ * a token request per rejected call while the token endpoint is failing.
+ *
+ * @internal
+ */
+export const renew = <C extends Cell, R>(runtime: Runtime<C, R>, cell: C) => renewing(runtime, cell, true)
+
+/**
+ * Where the providers built here keep `renew`: not part of the
+ * `TokenProvider` service, which other implementations provide too.
+ *
+ * @internal
+ */
+export const RenewId: unique symbol = Symbol.for("@grantflow/core/TokenProvider/renew")
+
+/**
+ * A provider built here.
+ *
+ * @internal
+ */
+export interface Renewing extends Service {
+  readonly [RenewId]: Effect.Effect<AccessToken.AccessToken, TokenError.TokenError>
+}
+
+/**
+ * `renew` of a provider built here; for any other, its `refresh`.
+ *
+ * @internal
+ */
+export const renewOf = (provider: Service): Effect.Effect<AccessToken.AccessToken, TokenError.TokenError> =>
+  RenewId in provider ? (provider as Renewing)[RenewId] : provider.refresh
 
 /** @internal */
 export const make = <R>(
@@ -268,6 +368,7 @@ export const make = <R>(
     return {
       get: get(runtime, cell),
       invalidate: (token) => invalidate(runtime, cell, token),
-      refresh: refresh(runtime, cell)
-    } satisfies Service
+      refresh: refresh(runtime, cell),
+      [RenewId]: renew(runtime, cell)
+    } satisfies Renewing
   })

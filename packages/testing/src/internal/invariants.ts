@@ -188,6 +188,76 @@ export const atMostOneReplay: Invariant = {
 }
 
 /** @internal */
+export const noStaleReplay: Invariant = {
+  name: "noStaleReplay",
+  description: "a request replayed after a rejection carries a token requested after the rejection",
+  check: (run) => {
+    const api = run.exchanges.filter((exchange) => exchange.endpoint === "api")
+    const tokenRequests = run.exchanges.filter((exchange) => exchange.endpoint === "token")
+    const byCall = new Map<number, Array<Exchange>>()
+    for (const exchange of api) {
+      if (exchange.call === undefined) continue
+      const sent = byCall.get(exchange.call)
+      if (sent === undefined) byCall.set(exchange.call, [exchange])
+      else sent.push(exchange)
+    }
+    return Array.from(byCall.values()).flatMap((sent) =>
+      sent.slice(1).flatMap((replay, index) => {
+        const rejected = sent[index]!
+        if (!rejected.rejected || replay.bearer === undefined || replay.startSeq < rejected.endSeq) return []
+        const value = Redacted.value(replay.bearer)
+        const carries = (exchange: Exchange, token: Redacted.Redacted<string> | undefined) =>
+          token !== undefined && Redacted.value(token) === value && exchange !== replay
+        // refused, to this call or another, by this call's rejection at the latest: the client knew it was no
+        // good. (One refused later, e.g. in another call's replay, may have been handed to this call already.)
+        const refused = api.find((other) =>
+          other.rejected && carries(other, other.bearer) && other.endSeq <= rejected.endSeq
+        )
+        // requested (or, for a token that came by another way, first sent) before the rejection was seen
+        const requested = tokenRequests.find((request) => carries(request, request.accessToken))
+        const older = requested !== undefined
+          ? (requested.startSeq < rejected.endSeq ? requested : undefined)
+          : api.find((other) => carries(other, other.bearer) && other.startSeq < rejected.endSeq)
+        if (refused === undefined && older === undefined) return []
+        const why = refused !== undefined
+          ? `a token the API had rejected (status ${refused.status}, at ${time(refused.endedAt)})`
+          : requested !== undefined
+          ? `a token requested at ${time(older!.startedAt)}, before the rejection was seen`
+          : `a token already in use at ${time(older!.startedAt)}, before the rejection was seen`
+        return [violation(
+          "noStaleReplay",
+          `${who(replay)} replayed its request at ${time(replay.startedAt)}, after the API rejected its token ` +
+            `(status ${rejected.status}, at ${time(rejected.endedAt)}), with ${why}: replay only with a token ` +
+            "obtained by a request that started after the rejection",
+          replay.startedAt
+        )]
+      })
+    )
+  }
+}
+
+/** @internal */
+export const noCallerFailure: Invariant = {
+  name: "noCallerFailure",
+  description: "no call fails",
+  check: (run) => {
+    const secrets = run.secrets.map(Redacted.value).filter((secret) => secret !== "")
+    return run.calls.filter((call) => call.outcome === "failure").map((call) => {
+      const error = redact(call.error ?? "", secrets).trim()
+      const shown = error.length > maxErrorShown ? `${error.slice(0, maxErrorShown)}…` : error
+      return violation(
+        "noCallerFailure",
+        `call #${call.id}, started at ${time(call.startedAt)}, failed at ${time(call.endedAt ?? call.startedAt)}` +
+          `${shown === "" ? "" : `: ${shown}`}`,
+        call.endedAt ?? call.startedAt
+      )
+    })
+  }
+}
+
+const maxErrorShown = 300
+
+/** @internal */
 export const alwaysAuthenticated: Invariant = {
   name: "alwaysAuthenticated",
   description: "every API request carries a bearer token",

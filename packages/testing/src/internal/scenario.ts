@@ -56,6 +56,18 @@ const encodings = (id: string, secret: string): ReadonlyArray<string> => {
   ]
 }
 
+/**
+ * The transport of a starved client process: the server handles each request
+ * when it is sent, and the client handles the answer (or the failure) `lag`
+ * later on the run's clock, as an event loop that far behind gets to each
+ * I/O completion late. What the client does without waiting for I/O — serve
+ * a cached token, put it on a request and send it — is not delayed.
+ */
+const starved = (client: HttpClient.HttpClient, lag: Duration.DurationInput | undefined): HttpClient.HttpClient =>
+  lag === undefined || !Duration.greaterThan(Duration.decode(lag), Duration.zero)
+    ? client
+    : HttpClient.transformResponse(client, (answer) => Effect.flatten(Effect.zipLeft(Effect.exit(answer), Effect.sleep(lag))))
+
 const execute = (
   integration: Layer.Layer<HttpClient.HttpClient, unknown, Scenario.Services>,
   timeline: Scenario.Timeline,
@@ -67,8 +79,10 @@ const execute = (
     const serverOptions: AuthServer.Options = {
       ...(options.server ?? defaultServer),
       ...timeline.quirks,
+      ...(timeline.issueTimeRounding === undefined ? {} : { issueTimeRounding: timeline.issueTimeRounding }),
       tokenLifetime: timeline.tokenLifetime
     }
+
     const server = yield* AuthServer.make(serverOptions)
     const recorder = Recorder.make({
       now: () => clock.unsafeCurrentTimeMillis(),
@@ -76,7 +90,8 @@ const execute = (
     })
     // the run's disk: it outlives restarts of the client
     const storage = yield* Effect.provide(KeyValueStore.KeyValueStore, KeyValueStore.layerMemory)
-    const context = Context.make(HttpClient.HttpClient, recorder.wrap(InMemoryClient.make(server.app, server.issuer)))
+    const transport = starved(InMemoryClient.make(server.app, server.issuer), timeline.eventLoopLag)
+    const context = Context.make(HttpClient.HttpClient, recorder.wrap(transport))
       .pipe(Context.add(AuthServer.AuthServer, server), Context.add(KeyValueStore.KeyValueStore, storage))
     const request = options.request ?? defaultRequest
     const problems: Array<string> = []
@@ -389,11 +404,19 @@ const formatQuirks = (quirks: AuthServer.ProviderQuirks | undefined): string => 
   return found.length === 0 ? "" : `, provider quirks: ${found.join("; ")}`
 }
 
+const formatTiming = (timeline: Scenario.Timeline): string =>
+  [
+    timeline.issueTimeRounding === undefined
+      ? []
+      : [`, issue times rounded down to ${Duration.format(timeline.issueTimeRounding)}`],
+    timeline.eventLoopLag === undefined ? [] : [`, the client's event loop ${Duration.format(timeline.eventLoopLag)} behind`]
+  ].flat().join("")
+
 /** @internal */
 export const formatTimeline = (timeline: Scenario.Timeline): string =>
   [
     `timeline: tokens live ${Duration.format(timeline.tokenLifetime)}, random seed ${timeline.seed}, ` +
-    `${timeline.steps.length} step(s)${formatQuirks(timeline.quirks)}`,
+    `${timeline.steps.length} step(s)${formatQuirks(timeline.quirks)}${formatTiming(timeline)}`,
     ...timeline.steps.map((step, index) => `  ${String(index + 1).padStart(3)}. ${formatStep(step)}`)
   ].join("\n")
 

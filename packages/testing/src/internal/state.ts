@@ -97,6 +97,11 @@ export const make = (options: AuthServer.Options): Effect.Effect<State> =>
     const accessTokens = yield* Jwt.make(options, issuer)
     const assertions = yield* ClientAssertion.makeSeen
     const lifetime = yield* Ref.make(Duration.decode(options.tokenLifetime ?? "1 hour"))
+    const rounding = options.issueTimeRounding === undefined
+      ? 0
+      : Duration.toMillis(Duration.decode(options.issueTimeRounding))
+    // a server that keeps issue times coarser than its clock: its tokens die earlier than `expires_in` says
+    const issueTime = (now: number) => rounding > 0 && Number.isFinite(rounding) ? now - (now % rounding) : now
     // by value, in the order they were issued (a revoked record replaces the original in place)
     const tokens = new Map<string, TokenRecord>()
     let apiCalls = 0
@@ -106,7 +111,7 @@ export const make = (options: AuthServer.Options): Effect.Effect<State> =>
 
     const issue = (client: Client, scopes: ReadonlyArray<string>) =>
       Effect.gen(function*() {
-        const now = yield* Clock.currentTimeMillis
+        const now = issueTime(yield* Clock.currentTimeMillis)
         const millis = Duration.toMillis(yield* Ref.get(lifetime))
         const value = yield* accessTokens.mint({
           clientId: client.clientId,
