@@ -126,27 +126,19 @@ describe("no caller failure when the server rounds issue times down and the clie
       assert.strictEqual(report.numRuns, timingRuns)
     }), timingTimeout)
 
-  it.effect(`on a user's connection through a TokenStore (${Math.ceil(timingRuns * 0.2)} timelines)`, () =>
-    Effect.gen(function*() {
-      const report = yield* Scenario.check(GrantflowUser, {
-        numRuns: Math.ceil(timingRuns * 0.2),
-        timelines: timing,
-        invariants: noFailure,
-        server: steadyUserServer
-      })
-      assert.strictEqual(report.numRuns, Math.ceil(timingRuns * 0.2))
-    }), timingTimeout)
-
-  it.effect(`on a user's connection through a ConnectionPool (${Math.ceil(timingRuns * 0.2)} timelines)`, () =>
-    Effect.gen(function*() {
-      const report = yield* Scenario.check(GrantflowPool, {
-        numRuns: Math.ceil(timingRuns * 0.2),
-        timelines: timing,
-        invariants: noFailure,
-        server: steadyUserServer
-      })
-      assert.strictEqual(report.numRuns, Math.ceil(timingRuns * 0.2))
-    }), timingTimeout)
+  const userRuns = Math.ceil(timingRuns * 0.2)
+  for (const [through, integration] of [["a TokenStore", GrantflowUser], ["a ConnectionPool", GrantflowPool]] as const) {
+    it.effect(`on a user's connection through ${through} (${userRuns} timelines)`, () =>
+      Effect.gen(function*() {
+        const report = yield* Scenario.check(integration, {
+          numRuns: userRuns,
+          timelines: timing,
+          invariants: noFailure,
+          server: steadyUserServer
+        })
+        assert.strictEqual(report.numRuns, userRuns)
+      }), timingTimeout)
+  }
 })
 
 // ---- naive integrations, each broken in one way ----
