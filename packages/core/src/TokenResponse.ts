@@ -21,6 +21,7 @@ import type * as AST from "effect/SchemaAST"
 import * as AccessToken from "./AccessToken.js"
 import * as excerpt from "./internal/excerpt.js"
 import * as json from "./internal/json.js"
+import * as oauthError from "./internal/oauthError.js"
 import * as parseIssue from "./internal/parseIssue.js"
 import * as printable from "./internal/printable.js"
 import * as TokenError from "./TokenError.js"
@@ -474,9 +475,6 @@ const unavailable = (status: number, retryAfter: Option.Option<Duration.Duration
     ...(cause === undefined ? {} : { cause })
   })
 
-const optionalText = (value: unknown): Option.Option<string> =>
-  typeof value === "string" && value.trim() !== "" ? Option.some(value) : Option.none()
-
 const tooManyValues = `holds more than ${maxValues} values`
 
 const describe = (body: unknown): string =>
@@ -535,25 +533,15 @@ export const decode = (
       isSuccessStatus(status) ? malformed(status, "body", tooManyValues, "") : unavailable(status, retryAfter)
     )
   }
-  const error = body["error"]
-  if (error !== undefined && error !== null && error !== "") {
-    if (typeof error === "string") {
-      return Either.left(
-        new TokenError.OAuthError({
-          status,
-          error,
-          description: optionalText(body["error_description"]),
-          uri: optionalText(body["error_uri"]),
-          retryAfter
-        })
-      )
-    }
+  const error = oauthError.read(body, status, retryAfter)
+  if (error === "Unusable") {
     return Either.left(
       isSuccessStatus(status)
-        ? malformed(status, "error", "is not a string", excerpt.fields(body, "error"))
+        ? malformed(status, "error", oauthError.unusableReason, excerpt.fields(body, "error"))
         : unavailable(status, retryAfter)
     )
   }
+  if (error !== undefined) return Either.left(error)
   if (!isSuccessStatus(status)) return Either.left(unavailable(status, retryAfter))
   // Decoding recurses into the body: a deep one would overflow the stack.
   const tooDeep = json.valueFailure(body)

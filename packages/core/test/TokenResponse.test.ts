@@ -251,7 +251,23 @@ describe("TokenResponse.decode", () => {
     })
 
     it("a non-string error in a 2xx response is malformed", () => {
-      malformed({ error: { code: 5 } }, "error", "is not a string")
+      malformed({ error: { code: 5 } }, "error", "is not an error code (RFC 6749 §5.2: printable ASCII without quotes or backslashes)")
+    })
+
+    it("an error that is not of RFC 6749 §5.2's characters is no error code: a mangled body is not an OAuthError", () => {
+      // a form body read from prose runs `error` into the fields after it, token included
+      const body = Either.getOrThrow(
+        TokenResponse.parseBody("text/html", `error="invalid_token"access_token=at_9f8e7d6c5b4a&scope=read`)
+      )
+      const error = failure(body)
+      assert.strictEqual(error._tag, "MalformedTokenResponse")
+      assert.notInclude(error.message, "at_9f8e7d6c5b4a")
+      assert.notInclude(JSON.stringify(error), "at_9f8e7d6c5b4a")
+      for (const code of ["bad\\code", "tab\tcode", "ünicode"]) {
+        assert.strictEqual(failure({ error: code })._tag, "MalformedTokenResponse", code)
+        assert.strictEqual(failure({ error: code }, { status: 400 })._tag, "TokenEndpointUnavailable", code)
+      }
+      assert.strictEqual(failure({ error: "invalid_grant", error_description: "any \"text\" here" })._tag, "OAuthError")
     })
 
     it("an error status with an OAuth error body is an OAuthError with the Retry-After", () => {

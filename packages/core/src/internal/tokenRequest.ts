@@ -17,6 +17,7 @@ import type * as AccessToken from "../AccessToken.js"
 import * as ClientAuth from "../ClientAuth.js"
 import * as TokenError from "../TokenError.js"
 import * as TokenResponse from "../TokenResponse.js"
+import * as oauthError from "./oauthError.js"
 import * as redirect from "./redirect.js"
 import * as retryAfter from "./retryAfter.js"
 
@@ -325,25 +326,13 @@ export const interpretJson = (
   const parsed = TokenResponse.parseBody(response.contentType, response.body.value, status)
   if (Either.isLeft(parsed)) return Either.left(ok ? parsed.left : unavailable(parsed.left))
   const body = parsed.right
-  if (Predicate.isRecord(body) && typeof body["error"] === "string" && body["error"] !== "") {
-    const text = (value: unknown) =>
-      typeof value === "string" && value.trim() !== "" ? Option.some(value) : Option.none<string>()
-    return Either.left(
-      new TokenError.OAuthError({
-        status,
-        error: body["error"],
-        description: text(body["error_description"]),
-        uri: text(body["error_uri"]),
-        retryAfter: response.retryAfter
-      })
-    )
-  }
+  const malformed = (field: string, reason: string) =>
+    new TokenError.MalformedTokenResponse({ status, field, reason, excerpt: "" })
+  const error = Predicate.isRecord(body) ? oauthError.read(body, status, response.retryAfter) : undefined
+  if (error !== undefined && error !== "Unusable") return Either.left(error)
   if (!ok) return Either.left(unavailable())
-  if (!Predicate.isRecord(body)) {
-    return Either.left(
-      new TokenError.MalformedTokenResponse({ status, field: "body", reason: "is not a JSON object", excerpt: "" })
-    )
-  }
+  if (error === "Unusable") return Either.left(malformed("error", oauthError.unusableReason))
+  if (!Predicate.isRecord(body)) return Either.left(malformed("body", "is not a JSON object"))
   return Either.right(body)
 }
 
