@@ -83,7 +83,7 @@ describe("server text in error messages", () => {
 
   it("from the wire: a token endpoint's error body reaches the message escaped", () => {
     const result = TokenResponse.decode(
-      { error: hostile, error_description: "\u001b[31mall good\u001b[0m" },
+      { error: "invalid_request", error_description: "\u001b[31mall good\u001b[0m" },
       { status: 400, sentAt: 0 }
     )
     assert.isTrue(Either.isLeft(result))
@@ -92,5 +92,9 @@ describe("server text in error messages", () => {
       assert.isFalse(forges(result.left.message))
       assert.include(result.left.message, "\\u001b[31mall good\\u001b[0m")
     }
+    // an error code outside RFC 6749 §5.2's characters is no OAuth error at all
+    const forged = TokenResponse.decode({ error: hostile }, { status: 400, sentAt: 0 })
+    assert.isTrue(Either.isLeft(forged) && forged.left._tag === "TokenEndpointUnavailable")
+    if (Either.isLeft(forged)) assert.isFalse(forges(forged.left.message))
   })
 })
