@@ -3,6 +3,7 @@ import { ConfigProvider, Effect, Either, FastCheck, Inspectable, Redacted, Schem
 import * as Connector from "../src/Connector.js"
 import * as ConnectorSpec from "../src/ConnectorSpec.js"
 import * as internal from "../src/internal/connectorSpec.js"
+import { clientCredentials } from "./connectorSpecs.js"
 
 // the authorization code spec of recipe 4, as a value to break one piece at a time
 const codeFlow = () => ({
@@ -39,29 +40,6 @@ const codeFlow = () => ({
   },
   refresh_on: [401, 403],
   test: { path: "/me" }
-})
-
-// the client credentials spec of recipe 3
-const clientCredentials = () => ({
-  name: "helpdesk",
-  fields: { SUBDOMAIN: { pattern: "^[a-z0-9-]+$", public: true }, CLIENT_ID: {}, CLIENT_SECRET: { secret: true } },
-  base_url: "https://{{ SUBDOMAIN }}.helpdesk.example/api/v5",
-  oauth: {
-    access_token: {
-      url: "https://{{ SUBDOMAIN }}.helpdesk.example/oauth/token",
-      client_auth: "client_secret_basic",
-      data: {
-        grant_type: "client_credentials",
-        client_id: "{{ CLIENT_ID }}",
-        client_secret: "{{ CLIENT_SECRET }}",
-        scope: "tickets.read"
-      }
-    }
-  },
-  apply: { header: "Authorization", prefix: "Bearer" },
-  refresh_on: { statuses: [401, 403], body_contains: "invalid_auth" },
-  token_response: { access_token: "data.token", expires_in: "data.expires_at", expires_as: "epoch_seconds" },
-  test: { method: "GET", path: "/me", expect: [200] }
 })
 
 // the longest message a ConnectorSpecError can have: 20 issues, each path and message cut short, and the count of the rest

@@ -12,6 +12,7 @@ import * as ConnectorSpec from "../src/ConnectorSpec.js"
 import * as TokenError from "../src/TokenError.js"
 import * as TokenResponse from "../src/TokenResponse.js"
 import * as entry from "./entryPoints.js"
+import { clientCredentials } from "./connectorSpecs.js"
 import {
   adversarial,
   encoded,
@@ -424,31 +425,11 @@ export const checkAuthorizationHeader = (value: string): Problems => {
 // ── connector specs ─────────────────────────────────────────────────────────
 
 // a valid spec (recipe 3's shape); the secrets come in through the replacements
-const baseSpec = () => ({
-  name: "helpdesk",
-  fields: {
-    SUBDOMAIN: { pattern: "^[a-z0-9-]+$", public: true },
-    CLIENT_ID: { description: "the client id" },
-    CLIENT_SECRET: { secret: true }
-  },
-  base_url: "https://{{ SUBDOMAIN }}.helpdesk.example/api/v5",
-  oauth: {
-    access_token: {
-      url: "https://{{ SUBDOMAIN }}.helpdesk.example/oauth/token",
-      client_auth: "client_secret_basic",
-      data: {
-        grant_type: "client_credentials",
-        client_id: "{{ CLIENT_ID }}",
-        client_secret: "{{ CLIENT_SECRET }}",
-        scope: "tickets.read"
-      }
-    }
-  },
-  apply: { header: "Authorization", prefix: "Bearer" },
-  refresh_on: { statuses: [401, 403], body_contains: "invalid_auth" },
-  token_response: { access_token: "data.token", expires_in: "data.expires_at", expires_as: "epoch_seconds" },
-  test: { method: "GET", path: "/me", expect: [200] }
-})
+const baseSpec = () => {
+  const spec = clientCredentials()
+  // one more text to replace
+  return { ...spec, fields: { ...spec.fields, CLIENT_ID: { description: "the client id" } } }
+}
 
 // every path to a value of the base spec, to replace one at a time
 const leafPaths = (value: unknown, path: ReadonlyArray<string> = []): ReadonlyArray<ReadonlyArray<string>> =>
