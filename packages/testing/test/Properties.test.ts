@@ -13,7 +13,7 @@
  * replay may reuse a rejected or older token. Then the kit itself: naive
  * integrations must be caught.
  */
-import { HttpClient, type HttpClientError } from "@effect/platform"
+import { HttpClient, type HttpClientError, type HttpClientRequest, type HttpClientResponse } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import {
   type AccessToken,
@@ -143,22 +143,32 @@ describe("no caller failure when the server rounds issue times down and the clie
 
 // ---- naive integrations, each broken in one way ----
 
+/** A hand-written authenticated client: `send` decides what to do with the provider's tokens. */
+const naiveClient = (
+  send: (
+    http: HttpClient.HttpClient,
+    provider: TokenProvider.TokenProvider["Type"],
+    request: HttpClientRequest.HttpClientRequest
+  ) => Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>
+) =>
+  Layer.effect(
+    HttpClient.HttpClient,
+    Effect.gen(function*() {
+      const http = yield* HttpClient.HttpClient
+      const provider = yield* TokenProvider.TokenProvider
+      return HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
+        (request) => Effect.flatMap(request, (request) => send(http, provider, request)),
+        Effect.succeed
+      )
+    })
+  )
+
 /** Sends a rejected request again and again with the same token. */
-const ReplayLoop = Layer.effect(
-  HttpClient.HttpClient,
-  Effect.gen(function*() {
-    const http = yield* HttpClient.HttpClient
-    const provider = yield* TokenProvider.TokenProvider
-    return HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
-      (request) =>
-        Effect.flatMap(request, (request) =>
-          Effect.flatMap(Effect.orDie(provider.get), (token) =>
-            http.execute(withBearer(request, token)).pipe(
-              Effect.repeat({ while: (response) => response.status === 401, times: 3 })
-            ))),
-      Effect.succeed
-    )
-  })
+const ReplayLoop = naiveClient((http, provider, request) =>
+  Effect.flatMap(Effect.orDie(provider.get), (token) =>
+    http.execute(withBearer(request, token)).pipe(
+      Effect.repeat({ while: (response) => response.status === 401, times: 3 })
+    ))
 ).pipe(Layer.provide(TokenProvider.layer(fetchToken)))
 
 /** Caches the token, but every call that finds none fetches its own. */
@@ -192,23 +202,13 @@ const LeaksTokens = BearerAuth.layer().pipe(
 )
 
 /** On a rejection, replays with whatever its provider hands out next: a cached token, or one already on its way. */
-const ReplaysWithCached = Layer.effect(
-  HttpClient.HttpClient,
-  Effect.gen(function*() {
-    const http = yield* HttpClient.HttpClient
-    const provider = yield* TokenProvider.TokenProvider
-    return HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
-      (request) =>
-        Effect.flatMap(request, (request) =>
-          Effect.flatMap(Effect.orDie(provider.get), (token) =>
-            Effect.flatMap(http.execute(withBearer(request, token)), (response) =>
-              response.status !== 401 ? Effect.succeed(response) : Effect.zipRight(
-                provider.invalidate(token),
-                Effect.flatMap(Effect.orDie(provider.get), (cached) => http.execute(withBearer(request, cached)))
-              )))),
-      Effect.succeed
-    )
-  })
+const ReplaysWithCached = naiveClient((http, provider, request) =>
+  Effect.flatMap(Effect.orDie(provider.get), (token) =>
+    Effect.flatMap(http.execute(withBearer(request, token)), (response) =>
+      response.status !== 401 ? Effect.succeed(response) : Effect.zipRight(
+        provider.invalidate(token),
+        Effect.flatMap(Effect.orDie(provider.get), (cached) => http.execute(withBearer(request, cached)))
+      )))
 ).pipe(Layer.provide(TokenProvider.layer(fetchToken)))
 
 /** grantflow with no safety margin: it sends a token until the instant it computed for its expiry. */
