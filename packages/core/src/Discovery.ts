@@ -30,6 +30,7 @@ import * as assertion from "./internal/assertion.js"
 import * as json from "./internal/json.js"
 import * as parseIssue from "./internal/parseIssue.js"
 import * as printable from "./internal/printable.js"
+import { trimSlashes } from "./internal/text.js"
 import * as tokenRequest from "./internal/tokenRequest.js"
 import * as TokenError from "./TokenError.js"
 
@@ -311,10 +312,7 @@ const checkIssuer = (issuer: string, allowInsecure: boolean): Either.Either<URL,
  * OpenID Connect Discovery §4 appends it to the issuer.
  */
 const documentUrls = (issuer: URL): readonly [string, string] => {
-  // a backwards scan: `/\/+$/` is quadratic on a long run of slashes followed by anything else
-  let end = issuer.pathname.length
-  while (end > 0 && issuer.pathname.charCodeAt(end - 1) === 0x2f) end--
-  const path = issuer.pathname.slice(0, end)
+  const path = trimSlashes(issuer.pathname, "end")
   return [
     `${issuer.origin}/.well-known/oauth-authorization-server${path}`,
     `${issuer.origin}${path}/.well-known/openid-configuration`

@@ -12,6 +12,7 @@ import * as AccessToken from "../AccessToken.js"
 import type { RejectionRules } from "../BearerAuth.js"
 import type * as TokenError from "../TokenError.js"
 import type * as TokenProvider from "../TokenProvider.js"
+import * as bytes from "./bytes.js"
 import * as credentialFree from "./credentialFree.js"
 import * as metrics from "./metrics.js"
 import { renewOf } from "./tokenProvider.js"
@@ -74,16 +75,6 @@ export const maxRuleBodyBytes = 64 * 1024
 
 const nullBodyStatuses = new Set([101, 103, 204, 205, 304])
 
-const concat = (chunks: ReadonlyArray<Uint8Array>, size: number): Uint8Array<ArrayBuffer> => {
-  const bytes = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset)
-    offset += chunk.length
-  }
-  return bytes
-}
-
 /** `response`, answering the same request, with `body` (a status that may have one). */
 const copy = (response: HttpClientResponse.HttpClientResponse, body: BodyInit) =>
   HttpClientResponse.fromWeb(response.request, new Response(body, { status: response.status, headers: response.headers }))
@@ -110,7 +101,7 @@ const peek = (
           size += next.value.length
         }
       }
-      const read = concat(chunks, size)
+      const read = bytes.concat(chunks, size)
       const whole: BodyInit = done ? read : new ReadableStream<Uint8Array>({
         start: (controller) => controller.enqueue(read),
         pull: async (controller) => {

@@ -33,6 +33,7 @@ import * as TokenResponse from "../TokenResponse.js"
 import * as TokenStore from "../TokenStore.js"
 import * as bearerAuth from "./bearerAuth.js"
 import * as excerpt from "./excerpt.js"
+import { trimSlashes } from "./text.js"
 import * as tokenRequest from "./tokenRequest.js"
 
 type AnyDefinition<C> = Connector.Definition<C, any, any>
@@ -301,15 +302,6 @@ const applyToken = (apply: Connector.Apply): bearerAuth.Apply => {
  */
 const untraced = (http: HttpClient.HttpClient): HttpClient.HttpClient =>
   HttpClient.transform(http, (effect) => Effect.locally(effect, HttpClient.currentTracerDisabledWhen, () => true))
-
-// plain scans rather than `/\/+$/`, which backtracks on a long run of slashes
-const trimSlashes = (text: string, side: "start" | "end"): string => {
-  let start = 0
-  let end = text.length
-  if (side === "start") while (start < end && text[start] === "/") start++
-  else while (end > start && text[end - 1] === "/") end--
-  return text.slice(start, end)
-}
 
 const joinUrl = (base: URL, path: string): string =>
   path === "" ? base.href : `${trimSlashes(base.href, "end")}/${trimSlashes(path, "start")}`

@@ -17,6 +17,7 @@ import type * as AccessToken from "../AccessToken.js"
 import * as ClientAuth from "../ClientAuth.js"
 import * as TokenError from "../TokenError.js"
 import * as TokenResponse from "../TokenResponse.js"
+import * as bytes from "./bytes.js"
 import * as oauthError from "./oauthError.js"
 import * as redirect from "./redirect.js"
 import * as retryAfter from "./retryAfter.js"
@@ -183,13 +184,7 @@ const readBodyCapped = (
   ).pipe(
     Effect.map(({ chunks, size }) => {
       if (size > max) return Option.none()
-      const bytes = new Uint8Array(size)
-      let offset = 0
-      for (const chunk of chunks) {
-        bytes.set(chunk, offset)
-        offset += chunk.length
-      }
-      return Option.some(new TextDecoder().decode(bytes))
+      return Option.some(new TextDecoder().decode(bytes.concat(chunks, size)))
     })
   )
 
