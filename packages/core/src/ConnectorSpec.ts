@@ -46,6 +46,7 @@ import * as Either from "effect/Either"
 import type * as Schema from "effect/Schema"
 import type * as Connector from "./Connector.js"
 import * as internal from "./internal/connectorSpec.js"
+import * as printable from "./internal/printable.js"
 
 /**
  * The Schema of the file form, with every check that does not need the
@@ -118,8 +119,8 @@ export class ConnectorSpecError extends Data.TaggedError("ConnectorSpecError")<{
     const listed = this.issues.slice(0, internal.maxIssues)
     const more = this.issues.length - listed.length + (this.omitted ?? 0)
     const issues = listed.map(({ message, path }) =>
-      `${path === "" ? "the document" : internal.cut(path, internal.maxPathLength)} ${
-        internal.cut(message, internal.maxMessageLength)
+      `${path === "" ? "the document" : printable.text(path, internal.maxPathLength)} ${
+        printable.text(message, internal.maxMessageLength)
       }`
     )
     return `invalid connector spec: ${issues.join("; ")}${more === 0 ? "" : `; and ${more} more`}`

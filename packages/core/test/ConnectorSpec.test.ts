@@ -633,3 +633,15 @@ describe("ConnectorSpec: nothing in a file can make grantflow backtrack", () => 
     hasIssue({ ...spec, refresh_on: { body_pattern: "token expired" } }, "refresh_on.body_pattern", /is not a known key/)
   })
 })
+
+describe("ConnectorSpec: names from the file are escaped in messages", () => {
+  it("a key holding a newline or an escape sequence cannot forge a log line", () => {
+    const result = ConnectorSpec.decode({ ...clientCredentials(), "x\nINFO forged\u001b[2J": 1 })
+    assert.isTrue(Either.isLeft(result))
+    if (Either.isLeft(result)) {
+      assert.notInclude(result.left.message, "\n")
+      assert.notInclude(result.left.message, "\u001b")
+      assert.include(result.left.message, "x\\nINFO forged\\u001b[2J")
+    }
+  })
+})

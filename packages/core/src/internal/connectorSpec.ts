@@ -11,6 +11,7 @@ import * as TokenError from "../TokenError.js"
 import type * as TokenResponse from "../TokenResponse.js"
 import * as connector from "./connector.js"
 import * as json from "./json.js"
+import * as printable from "./printable.js"
 import * as safePattern from "./safePattern.js"
 import * as Template from "./template.js"
 
@@ -170,8 +171,8 @@ const isSecretVariable = (context: Context, name: string): boolean =>
 // A name from the file goes into a message cut short: a hostile file makes them long.
 const maxNameLength = 64
 
-/** A name from the file (a variable, a parameter) as a message shows it. */
-const shown = (name: string): string => name.length <= maxNameLength ? name : `${name.slice(0, maxNameLength)}…`
+/** A name from the file (a variable, a parameter) as a message shows it: escaped and cut short. */
+const shown = (name: string): string => printable.text(name, maxNameLength)
 
 // Listing every known variable in every issue made messages grow with the square of the file.
 const maxListed = 10
@@ -481,9 +482,6 @@ export const maxPathLength = 160
 /** @internal */
 export const maxMessageLength = 240
 
-/** @internal */
-export const cut = (text: string, max: number): string => text.length <= max ? text : `${text.slice(0, max)}…`
-
 /**
  * A JSON path as issues show it, `oauth.refresh.data[0]`, each key and the
  * whole cut short.
@@ -491,7 +489,7 @@ export const cut = (text: string, max: number): string => text.length <= max ? t
  * @internal
  */
 export const formatPath = (path: ReadonlyArray<PropertyKey>): string =>
-  cut(
+  printable.text(
     path.reduce<string>((text, key) => {
       const name = typeof key === "number" ? `[${key}]` : shown(String(key))
       return typeof key === "number" ? `${text}${name}` : text === "" ? name : `${text}.${name}`
@@ -507,7 +505,7 @@ interface Reported {
 
 const reported = (path: ReadonlyArray<PropertyKey>, message: string): Reported => ({
   path: formatPath(path),
-  message: cut(message, maxMessageLength)
+  message: printable.text(message, maxMessageLength)
 })
 
 /** What a Schema expected, in words: never the value it got, which may be a secret. */
