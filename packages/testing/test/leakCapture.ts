@@ -4,7 +4,7 @@
  * every printing of the values the test hands to `print` — so that a test
  * can look for a secret in all of it.
  */
-import { Cause, Exit, HashMap, Inspectable, Logger, type Option, Tracer } from "effect"
+import { Cause, Encoding, Exit, HashMap, Inspectable, Logger, type Option, Tracer } from "effect"
 import type * as Context from "effect/Context"
 import { inspect } from "node:util"
 
@@ -92,3 +92,15 @@ export const makeCapture = () => {
     text: () => captured.join("\n")
   }
 }
+
+/**
+ * Every form a client secret travels in: as it is, form-encoded, and in both
+ * encodings of Basic credentials (RFC 7617 raw, RFC 6749 §2.3.1 form-encoded
+ * first).
+ */
+export const clientSecretForms = (clientId: string, clientSecret: string): ReadonlyArray<string> => [
+  clientSecret,
+  encodeURIComponent(clientSecret),
+  Encoding.encodeBase64(`${clientId}:${clientSecret}`),
+  Encoding.encodeBase64(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret).replace(/%20/g, "+")}`)
+]
