@@ -24,6 +24,30 @@ const directivesWithReasons = {
   }
 }
 
+const grantflowPackages = ["core", "testing", "node", "cli"]
+
+/** One `no-restricted-imports` block per package, from the grantflow packages it may import. */
+const packageEdges = (allowed) =>
+  Object.entries(allowed).map(([name, { grantflow, node }]) => ({
+    files: [`packages/${name}/src/**/*.ts`],
+    rules: {
+      "no-restricted-imports": ["error", {
+        patterns: [
+          ...grantflowPackages
+            .filter((other) => !grantflow.includes(other))
+            .map((other) => ({
+              group: [`@grantflow/${other}`, `@grantflow/${other}/*`],
+              message: `@grantflow/${name} may not depend on @grantflow/${other} at run time (see the README's architecture section).`
+            })),
+          ...(node ? [] : [{
+            group: ["node:*", "@effect/platform-node", "@effect/platform-node/*", "ioredis"],
+            message: `@grantflow/${name} runs on any JavaScript runtime: platform-specific code belongs in @grantflow/node.`
+          }])
+        ]
+      }]
+    }
+  }))
+
 export default tseslint.config(
   { ignores: ["**/dist/**", "**/.tsbuild/**", "**/node_modules/**"] },
   js.configs.recommended,
@@ -51,6 +75,14 @@ export default tseslint.config(
       "no-restricted-syntax": ["error", { selector: "ExportDefaultDeclaration", message: "Use named exports." }]
     }
   },
+  // The allowed edges between packages at run time (README, "Architecture"): a source file may import
+  // only the grantflow packages its package depends on; core runs on any JavaScript runtime.
+  ...packageEdges({
+    core: { grantflow: [], node: false },
+    testing: { grantflow: [], node: true },
+    node: { grantflow: ["core"], node: true },
+    cli: { grantflow: ["core", "node", "testing"], node: true }
+  }),
   {
     // libraries never print: they log through Effect
     files: ["packages/*/src/**/*.ts"],

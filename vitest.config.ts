@@ -1,15 +1,15 @@
 import { defineConfig } from "vitest/config"
 
-const project = (name: string) => ({
+const project = (name: string, root = `packages/${name}`) => ({
   extends: true as const,
-  test: { name, root: `packages/${name}`, include: ["test/**/*.test.ts"] }
+  test: { name, root, include: ["test/**/*.test.ts"] }
 })
 
 export default defineConfig({
   ssr: { resolve: { conditions: ["source"] } },
   resolve: { conditions: ["source"] },
   test: {
-    projects: [project("core"), project("testing"), project("node")],
+    projects: [project("core"), project("testing"), project("node"), project("cli"), project("examples", "examples")],
     testTimeout: 60_000
   }
 })

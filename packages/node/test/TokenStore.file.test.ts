@@ -6,7 +6,7 @@ import { createHash } from "node:crypto"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { freshKey, member, simulatedServer, storeSuite, tokenOf } from "./tokenStoreSuite.js"
+import { freshKey, member, simulatedServer, storeSuite, tokenOf } from "../../core/test/tokenStoreSuite.js"
 
 const directory = fs.mkdtempSync(path.join(os.tmpdir(), "grantflow-file-store-"))
 const cipher = TokenCipher.aesGcm({ current: { id: "k1", secret: Redacted.make(Buffer.alloc(32, 7).toString("base64")) } })

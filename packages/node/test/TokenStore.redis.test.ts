@@ -6,7 +6,7 @@ import { Cause, Effect, Layer, Option, Redacted, Schedule } from "effect"
 import { Redis } from "ioredis"
 import * as net from "node:net"
 import * as util from "node:util"
-import { freshKey, member, storeSuite, tokenOf } from "./tokenStoreSuite.js"
+import { freshKey, member, storeSuite, tokenOf } from "../../core/test/tokenStoreSuite.js"
 
 const REDIS = process.env.GRANTFLOW_TEST_REDIS_URL ?? "redis://127.0.0.1:6379"
 const prefix = `grantflow-test:${process.pid}:${Date.now()}:`

@@ -6,7 +6,7 @@ import * as AuthServer from "../src/AuthServer.js"
 import * as Invariants from "../src/Invariants.js"
 import * as Scenario from "../src/Scenario.js"
 import * as ServerConfig from "../src/ServerConfig.js"
-import { Grantflow, GrantflowUser, KeepsFirstRefreshToken, StaticToken, userServer } from "./integrations.js"
+import { Grantflow, GrantflowUser, KeepsFirstRefreshToken, StaticToken, userServer } from "../../core/test/integrations.js"
 
 /** What went over the wire, each token value replaced by its order of appearance: what a replay must reproduce. */
 const wire = (run: Scenario.Run) => {

@@ -3,12 +3,12 @@ import { assert, describe, it } from "@effect/vitest"
 import { Connector, TokenStore } from "@grantflow/core"
 import { AuthServer } from "@grantflow/testing"
 import { Effect, Layer, Option, Redacted, Ref, TestClock } from "effect"
-import * as RoundTrip from "../../../examples/recipes/1-round-trip.js"
-import * as SettingsStore from "../../../examples/recipes/2-settings-store.js"
-import * as CustomAuth from "../../../examples/recipes/3-custom-auth.js"
-import * as IntegrationSpec from "../../../examples/recipes/4-integration-spec.js"
-import * as Loopback from "../src/Loopback.js"
-import { json, withTokenEndpoint } from "./tokenEndpoint.js"
+import * as RoundTrip from "../recipes/1-round-trip.js"
+import * as SettingsStore from "../recipes/2-settings-store.js"
+import * as CustomAuth from "../recipes/3-custom-auth.js"
+import * as IntegrationSpec from "../recipes/4-integration-spec.js"
+import { Loopback } from "@grantflow/node"
+import { json, withTokenEndpoint } from "../../packages/core/test/tokenEndpoint.js"
 
 const journal = Effect.flatMap(AuthServer.AuthServer, (server) => server.journal)
 

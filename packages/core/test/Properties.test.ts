@@ -26,10 +26,10 @@ import {
   TokenStore
 } from "@grantflow/core"
 import { Clock, Effect, FastCheck, Layer, Redacted, Schedule } from "effect"
-import * as Arbitraries from "../src/Arbitraries.js"
-import type * as AuthServer from "../src/AuthServer.js"
-import * as Invariants from "../src/Invariants.js"
-import * as Scenario from "../src/Scenario.js"
+import { Arbitraries } from "@grantflow/testing"
+import type { AuthServer } from "@grantflow/testing"
+import { Invariants } from "@grantflow/testing"
+import { Scenario } from "@grantflow/testing"
 import {
   fetchToken,
   Grantflow,

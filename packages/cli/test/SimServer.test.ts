@@ -50,7 +50,7 @@ describe("SimServer", () => {
         Effect.sync(() =>
           spawn(join(root, "node_modules/.bin/tsx"), [
             "--conditions=source",
-            join(root, "packages/node/src/bin/grantflow-sim.ts"),
+            join(root, "packages/cli/src/bin/grantflow-sim.ts"),
             "--config",
             config,
             "--port",
@@ -81,7 +81,7 @@ describe("SimServer", () => {
       const result = yield* Effect.async<{ code: number | null; stderr: string }>((resume) => {
         const child = spawn(join(root, "node_modules/.bin/tsx"), [
           "--conditions=source",
-          join(root, "packages/node/src/bin/grantflow-sim.ts"),
+          join(root, "packages/cli/src/bin/grantflow-sim.ts"),
           "--port",
           "70000"
         ])

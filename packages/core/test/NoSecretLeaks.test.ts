@@ -3,7 +3,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { AccessToken, BearerAuth, ClientAuth, Grant, RefreshPolicy, TokenProvider } from "@grantflow/core"
 import { Cause, Effect, Exit, Fiber, Layer, Logger, LogLevel, Redacted, Schedule } from "effect"
 import * as TestClock from "effect/TestClock"
-import * as AuthServer from "../src/AuthServer.js"
+import { AuthServer } from "@grantflow/testing"
 import { clientSecretForms, makeCapture } from "./leakCapture.js"
 
 const clientId = "leak-client"

@@ -3,7 +3,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { BearerAuth, ClientAuth, Grant, RefreshPolicy, TokenProvider } from "@grantflow/core"
 import { Effect, Fiber, Layer, Redacted, Schedule } from "effect"
 import * as TestClock from "effect/TestClock"
-import * as AuthServer from "../src/AuthServer.js"
+import { AuthServer } from "@grantflow/testing"
 
 const ServerLive = AuthServer.layerClient.pipe(
   Layer.provideMerge(AuthServer.layer({

@@ -7,8 +7,8 @@
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { AccessToken, BearerAuth, ClientAuth, Grant, TokenProvider, TokenStore } from "@grantflow/core"
 import { Effect, Layer, Option, Redacted } from "effect"
-import * as AuthServer from "../src/AuthServer.js"
-import * as Scenario from "../src/Scenario.js"
+import { AuthServer } from "@grantflow/testing"
+import { Scenario } from "@grantflow/testing"
 
 export const tokenUrl = "http://127.0.0.1/token"
 export const secret = Redacted.make(Scenario.clientSecret)

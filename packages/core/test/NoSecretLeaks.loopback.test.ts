@@ -18,7 +18,7 @@ import { BearerAuth, ClientAuth, Grant, RefreshPolicy, Revocation, TokenProvider
 import type { AccessToken, TokenError } from "@grantflow/core"
 import { Cause, type Duration, Effect, Exit, Layer, Logger, LogLevel, Option, Redacted, Schedule } from "effect"
 import { createServer } from "node:http"
-import * as AuthServer from "../src/AuthServer.js"
+import { AuthServer } from "@grantflow/testing"
 import { clientSecretForms, makeCapture } from "./leakCapture.js"
 
 const clientId = "leak-client"

@@ -1,7 +1,7 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect } from "effect"
-import * as ProtectedServices from "../../../examples/protected-services/app.js"
+import * as ProtectedServices from "../protected-services/app.js"
 
 describe("the protected-services example", () => {
   it.scopedLive("billing reaches orders with its token; the others are refused as RFC 6750 says", () =>

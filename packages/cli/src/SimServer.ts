@@ -9,10 +9,10 @@
 import * as FileSystem from "@effect/platform/FileSystem"
 import type * as HttpServerError from "@effect/platform/HttpServerError"
 import type * as PlatformError from "@effect/platform/Error"
+import { Loopback } from "@grantflow/node"
 import { AuthServer, ServerConfig } from "@grantflow/testing"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import * as Loopback from "./Loopback.js"
 
 /**
  * Where and with what to run the server. Without `configPath`, one
@@ -56,7 +56,7 @@ const defaultOptions: AuthServer.Options = {
  * @category constructors
  * @example
  * ```ts
- * import { SimServer } from "@grantflow/node"
+ * import { SimServer } from "@grantflow/cli"
  * import { NodeContext } from "@effect/platform-node"
  * import { Effect } from "effect"
  *

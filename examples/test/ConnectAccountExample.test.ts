@@ -2,7 +2,7 @@ import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { chromium } from "playwright-core"
-import * as ConnectAccount from "../../../examples/connect-account/app.js"
+import * as ConnectAccount from "../connect-account/app.js"
 
 // Debian's chromium, as CI installs it
 const launchBrowser = Effect.acquireRelease(

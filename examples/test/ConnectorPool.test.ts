@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { ClientAuth, Connector, Grant, TokenStore } from "@grantflow/core"
 import { AuthServer } from "@grantflow/testing"
 import { Effect, Inspectable, Layer, Option, Redacted, Schema, TestClock } from "effect"
-import * as IntegrationSpec from "../../../examples/recipes/4-integration-spec.js"
+import * as IntegrationSpec from "../recipes/4-integration-spec.js"
 
 // One helpdesk connector, many customers: each has its own subdomain and its
 // own OAuth client. The in-memory server answers whatever the host, so each

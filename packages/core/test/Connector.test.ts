@@ -1,10 +1,10 @@
-import { HttpClient, type HttpClientRequest } from "@effect/platform"
-import { NodeHttpClient } from "@effect/platform-node"
+import { HttpClient, type HttpClientRequest, HttpServer } from "@effect/platform"
+import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { ClientAuth, Connector, Grant } from "@grantflow/core"
 import { AuthServer, Scenario } from "@grantflow/testing"
 import { ConfigProvider, Effect, Either, Inspectable, Layer, Redacted, Ref, Schema, TestClock, Tracer } from "effect"
-import * as Loopback from "../src/Loopback.js"
+import { createServer } from "node:http"
 
 // In memory: the simulated server answers by path whatever the host, so the
 // connector can use the customer-subdomain URLs a real API would have.
@@ -183,7 +183,7 @@ describe("Connector against the simulated server", () => {
   // over a loopback socket: the platform's own client records HTTP spans, the in-memory one does not
   it.scopedLive("spans never carry the token: a custom header is redacted, a query-parameter request has no HTTP span", () =>
     Effect.gen(function*() {
-      const { url } = yield* Loopback.Loopback
+      const url = yield* HttpServer.addressFormattedWith((address) => Effect.succeed(new URL(address)))
       const spans: Array<{ readonly name: string; readonly attributes: Map<string, unknown> }> = []
       const call = (apply: Connector.Apply) =>
         Effect.scoped(Effect.gen(function*() {
@@ -222,7 +222,8 @@ describe("Connector against the simulated server", () => {
       }
     }).pipe(
       Effect.provide(
-        Loopback.layer(Effect.flatMap(AuthServer.AuthServer, (server) => server.app)).pipe(
+        AuthServer.serve.pipe(
+          Layer.provideMerge(NodeHttpServer.layer(createServer, { port: 0, host: "127.0.0.1" })),
           Layer.provideMerge(AuthServer.layer({ clients: [{ clientId: "helpdesk-app", clientSecret: secret }] })),
           Layer.provideMerge(NodeHttpClient.layerUndici)
         )

@@ -4,10 +4,9 @@ import type { AuthServer } from "@grantflow/testing"
 import { Effect, Either } from "effect"
 import { execFile } from "node:child_process"
 import { fileURLToPath } from "node:url"
-import * as CliLogin from "../../../examples/cli-login/login.js"
-import { deviceGrant } from "./simServer.js"
+import * as CliLogin from "../cli-login/login.js"
 
-const root = fileURLToPath(new URL("../../../", import.meta.url))
+const root = fileURLToPath(new URL("../../", import.meta.url))
 
 /** Runs the example as `pnpm example:cli` does, with `args`: its exit code and output. */
 const runProgram = (args: ReadonlyArray<string>) =>
@@ -83,7 +82,7 @@ describe("the cli-login example", () => {
         ["POST", 200]
       ])
       // polls until the user has approved: "authorization_pending" (400), then the token
-      const polls = requests(journal, "token").filter((entry) => entry.grantType === deviceGrant)
+      const polls = requests(journal, "token").filter((entry) => entry.grantType === "urn:ietf:params:oauth:grant-type:device_code")
       assert.isAbove(polls.length, 1)
       assert.deepStrictEqual(polls.map((entry) => entry.status), [...Array(polls.length - 1).fill(400), 200])
       assertCallsTheApi(journal, lines)
