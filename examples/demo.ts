@@ -6,17 +6,18 @@
  * server and protected API from `@grantflow/testing`, and a grantflow client
  * that calls the API every 100 ms for 20 seconds with 3-second tokens. A
  * script revokes the token once and makes the token endpoint fail a few
- * times; the timeline shows what grantflow did about it, and the summary
- * shows that the caller never saw a failure.
+ * times; the timeline — the token provider's event stream, printed as it
+ * comes — shows what grantflow did about it, and the summary shows that the
+ * caller never saw a failure.
  *
  * Run it with `pnpm demo`.
  */
 import { HttpClient, HttpClientResponse } from "@effect/platform"
 import { NodeHttpClient, NodeRuntime } from "@effect/platform-node"
-import { BearerAuth, ClientAuth, Grant, RefreshPolicy, TokenProvider } from "@grantflow/core"
+import { BearerAuth, ClientAuth, Grant, RefreshPolicy, TokenEvent, TokenProvider } from "@grantflow/core"
 import { Loopback } from "@grantflow/node"
 import { AuthServer } from "@grantflow/testing"
-import { Duration, Effect, HashMap, Layer, Logger, LogLevel, Redacted, Ref, Schedule } from "effect"
+import { Duration, Effect, Layer, Logger, LogLevel, Option, Redacted, Ref, Schedule, Stream } from "effect"
 
 const DURATION = Duration.seconds(20)
 const CALL_EVERY = Duration.millis(100)
@@ -25,55 +26,50 @@ const TOKEN_LIFETIME = Duration.seconds(3)
 const clientId = "demo-client"
 const clientSecret = "demo-secret: never printed"
 
-// ── the timeline ────────────────────────────────────────────────────────────
+// ── the timeline, built from the provider's events ──────────────────────────
 
 const startedAt = Date.now()
 const elapsed = () => `${((Date.now() - startedAt) / 1000).toFixed(2).padStart(6)}s`
+const print = (line: string) => console.log(`${elapsed()}  ${line}`)
 
-const describeEvent = (message: string, annotations: HashMap.HashMap<string, unknown>): string | undefined => {
-  const get = (key: string) => HashMap.get(annotations, key).pipe((o) => (o._tag === "Some" ? String(o.value) : ""))
-  switch (message) {
-    case "grantflow: token obtained": {
-      const expiresIn = (Number(get("expiresInMillis")) / 1000).toFixed(1)
-      const reason = get("reason")
-      const what = reason === "initial"
-        ? "first token fetched"
-        : reason === "background"
-        ? "background refresh before expiry: new token"
-        : reason === "invalidated"
-        ? "token refreshed after the API rejected the old one"
-        : reason === "expired"
-        ? "token refreshed while callers waited (it was within its safety margin)"
-        : `token refreshed (${reason})`
-      return `🔑 ${what}, valid ${expiresIn}s`
-    }
-    case "grantflow: token request failed":
-      return `✗  token request failed: ${get("error").split(";")[0]}` +
-        (get("retryable") !== "true"
-          ? " → not retryable"
-          : get("retryAfterMillis") !== ""
-          ? ` → retry after the server's Retry-After (${Number(get("retryAfterMillis")) / 1000}s)`
-          : " → retry with backoff")
-    case "grantflow: token invalidated":
-      return `🚫 API answered 401 → the rejected token is invalidated`
-    case "grantflow: the API rejected the token; request replayed with a new one":
-      return `↺  request replayed once with the new token (${get("method")})`
-    case "grantflow: token refresh failed; serving the current token until it expires":
-      return `⚠  refresh failed; the current token is still valid and still served`
-    case "grantflow: token refresh failed":
-      return `⚠  refresh failed: ${get("error")}`
-    default:
-      return message.startsWith("demo: ") ? `⚡ ${message.slice(6)}` : undefined
-  }
-}
+const validFor = (expiresAt: number) => `valid ${((expiresAt - Date.now()) / 1000).toFixed(1)}s`
+const replacing = (previous: Option.Option<number>) =>
+  Option.match(previous, { onNone: () => "", onSome: (id) => ` (replaces #${id})` })
 
-const TimelineLogger = Logger.replace(
-  Logger.defaultLogger,
-  Logger.make(({ annotations, message }) => {
-    const text = describeEvent(String(Array.isArray(message) ? message[0] : message), annotations)
-    if (text !== undefined) console.log(`${elapsed()}  ${text}`)
-  })
-)
+const describeEvent = TokenEvent.$match({
+  Fetched: ({ expiresAt, previousTokenId, reason, tokenId }) => {
+    const what = reason === "initial"
+      ? "first token fetched"
+      : reason === "invalidated"
+      ? "token fetched after the API rejected the old one"
+      : reason === "expired"
+      ? "token fetched while callers waited (the old one was within its safety margin)"
+      : "token fetched for the replay, requested after the rejection"
+    return `🔑 ${what}: #${tokenId}${replacing(previousTokenId)}, ${validFor(expiresAt)}`
+  },
+  BackgroundRefresh: ({ expiresAt, previousTokenId, tokenId }) =>
+    `🔑 background refresh before expiry: #${tokenId}${replacing(previousTokenId)}, ${validFor(expiresAt)}`,
+  RefreshFailed: ({ error, retryAfter }) =>
+    `✗  token request failed: ${error.message.split(";")[0]}` +
+    (!error.retryable
+      ? " → not retryable"
+      : Option.match(retryAfter, {
+        onNone: () => " → retry with backoff",
+        onSome: (wait) => ` → retry after the server's Retry-After (${Duration.format(wait)})`
+      })),
+  CoolingDown: ({ error, serving }) =>
+    Option.match(serving, {
+      onNone: () => `⚠  refresh failed: ${error.message}`,
+      onSome: (id) => `⚠  refresh failed; token #${id} is still valid and still served`
+    }),
+  Reauthorize: () => "🔒 the refresh token was refused: the user must authorize again",
+  Rejected: ({ invalidated, request, tokenId }) =>
+    Option.match(request, {
+      onNone: () => `🚫 token #${tokenId} reported rejected`,
+      onSome: ({ method, status, url }) => `🚫 API answered ${status} to ${method} ${new URL(url).pathname}`
+    }) + (invalidated ? ` → token #${tokenId} is invalidated` : ` → token #${tokenId} was replaced already`),
+  Replayed: ({ request, tokenId }) => `↺  request replayed once with token #${tokenId} (${request.method})`
+})
 
 // ── the scenario ────────────────────────────────────────────────────────────
 
@@ -99,6 +95,9 @@ const scenario = Effect.gen(function*() {
       })
     }
   )
+  // subscribed before the first call: the timeline has every event from the first token on
+  const events = yield* provider.subscribe
+  yield* Effect.forkScoped(Stream.runForEach(events, (event) => Effect.sync(() => print(describeEvent(event)))))
   const client = (yield* HttpClient.HttpClient).pipe(BearerAuth.authenticate(provider))
 
   const calls = yield* Ref.make({ ok: 0, failed: 0 })
@@ -110,20 +109,20 @@ const scenario = Effect.gen(function*() {
       onFailure: (error) =>
         Effect.zipRight(
           Ref.update(calls, (c) => ({ ...c, failed: c.failed + 1 })),
-          Effect.sync(() => console.log(`${elapsed()}  ❌ the caller saw a failure: ${error.message}`))
+          Effect.sync(() => print(`❌ the caller saw a failure: ${error.message}`))
         )
     })
   )
 
   const script = Effect.gen(function*() {
     yield* Effect.sleep("6500 millis")
-    yield* Effect.logInfo("demo: the server revokes every token it issued")
+    print("⚡ the server revokes every token it issued")
     yield* server.revokeAll
     yield* Effect.sleep("4 seconds")
-    yield* Effect.logInfo("demo: the token endpoint will answer 503 to the next 3 token requests")
+    print("⚡ the token endpoint will answer 503 to the next 3 token requests")
     yield* server.fail(AuthServer.Status({ status: 503 }), { times: 3 })
     yield* Effect.sleep("4 seconds")
-    yield* Effect.logInfo("demo: the token endpoint will answer 429 with Retry-After: 1 once")
+    print("⚡ the token endpoint will answer 429 with Retry-After: 1 once")
     yield* server.fail(AuthServer.Status({ status: 429, retryAfter: "1 second" }), { times: 1 })
   })
 
@@ -161,7 +160,7 @@ scenario.pipe(
   Effect.scoped,
   Effect.provide(LoopbackLive),
   Effect.provide(NodeHttpClient.layerUndici),
-  Effect.provide(TimelineLogger),
-  Logger.withMinimumLogLevel(LogLevel.Debug),
+  // the timeline is the events; grantflow's log lines say the same in prose
+  Logger.withMinimumLogLevel(LogLevel.None),
   NodeRuntime.runMain({ disablePrettyLogger: true })
 )

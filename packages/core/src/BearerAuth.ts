@@ -8,6 +8,10 @@
  * configurable as statuses and a body pattern), it invalidates exactly the
  * token it sent and sends the request once more with a new one: never twice,
  * never in a loop. If no token can be had, the request is not sent at all.
+ * Each rejection and each replay is published on the provider's `events`
+ * (`Rejected`, `Replayed`: see `TokenEvent`) with the request's method, URL
+ * without its query, and status; replays are counted in
+ * `grantflow.http.replays`.
  *
  * The token goes on the wire only: every response and every `HttpClientError`
  * the decorated client hands back carries the request with the headers that

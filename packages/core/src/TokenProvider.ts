@@ -25,6 +25,14 @@
  *
  * Time is read from Effect's `Clock`, so `TestClock` drives every expiry.
  *
+ * What it does is observable as data: `events` is a stream of
+ * {@link TokenEvent.TokenEvent}s (fetched, refreshed in the background,
+ * retried, cooling down, rejected, replayed), each naming the provider and
+ * identifying tokens by number, never by value. Publishing never waits for a
+ * subscriber: each subscriber has a buffer of 1,024 events, and one that
+ * falls further behind loses the oldest. Metrics and spans carry the
+ * provider's name as `grantflow.provider` (see docs/observability.md).
+ *
  * @since 0.1.0
  */
 import type * as Config from "effect/Config"
@@ -33,10 +41,12 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
+import type * as Stream from "effect/Stream"
 import type * as AccessToken from "./AccessToken.js"
 import * as internal from "./internal/tokenProvider.js"
 import type * as RefreshPolicy from "./RefreshPolicy.js"
 import type * as TokenError from "./TokenError.js"
+import type * as TokenEvent from "./TokenEvent.js"
 
 /**
  * The token provider service.
@@ -46,12 +56,19 @@ import type * as TokenError from "./TokenError.js"
  * @example
  * ```ts
  * import { TokenProvider } from "@grantflow/core"
- * import { Effect } from "effect"
+ * import { Effect, Stream } from "effect"
  *
  * const program = Effect.gen(function*() {
  *   const provider = yield* TokenProvider.TokenProvider
  *   const token = yield* provider.get
  *   return token.expiresAt
+ * })
+ *
+ * // every event from now on, logged by a fiber of the current scope
+ * const logEvents = Effect.gen(function*() {
+ *   const provider = yield* TokenProvider.TokenProvider
+ *   const events = yield* provider.subscribe
+ *   yield* Effect.forkScoped(Stream.runForEach(events, (event) => Effect.logInfo(event._tag)))
  * })
  * ```
  */
@@ -70,12 +87,25 @@ export class TokenProvider extends Context.Tag("@grantflow/core/TokenProvider")<
    * one does not hold it back.
    */
   readonly refresh: Effect.Effect<AccessToken.AccessToken, TokenError.TokenError>
+  /**
+   * What the provider does with its tokens, and what `BearerAuth` reports on
+   * it: see {@link TokenEvent.TokenEvent}. The stream subscribes when it
+   * starts running and sees the events published from then on; it ends when
+   * the provider's scope closes. (A pool's providers share the pool's
+   * events.)
+   */
+  readonly events: Stream.Stream<TokenEvent.TokenEvent>
+  /**
+   * Subscribes now, in the current scope, and returns the events published
+   * from now on: subscribe before the calls whose events must all be seen.
+   */
+  readonly subscribe: Effect.Effect<Stream.Stream<TokenEvent.TokenEvent>, never, Scope.Scope>
 }>() {}
 
 /**
  * Options of a token provider: its refresh policy (default
- * {@link RefreshPolicy.defaultPolicy}), a name that tags its metrics, logs
- * and spans (default `"default"`), and an `initial` token to serve before the
+ * {@link RefreshPolicy.defaultPolicy}), a name that tags its metrics, logs,
+ * spans and events (default `"default"`), and an `initial` token to serve before the
  * first fetch — e.g. the one an authorization-code exchange just returned, so
  * that the first call does not spend a refresh (and a rotation) at once.
  *

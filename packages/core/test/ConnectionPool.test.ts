@@ -35,7 +35,7 @@ const pool = (options: Partial<ConnectionPool.Options<string, HttpClient.HttpCli
 const metricOf = (name: string, pool: string) =>
   Effect.map(Metric.snapshot, (pairs) => {
     const pair = pairs.find((p) =>
-      p.metricKey.name === name && p.metricKey.tags.some((tag) => tag.key === "pool" && tag.value === pool)
+      p.metricKey.name === name && p.metricKey.tags.some((tag) => tag.key === "grantflow.pool" && tag.value === pool)
     )
     const state = pair?.metricState as { readonly count?: number; readonly value?: number } | undefined
     return state?.count ?? state?.value
@@ -79,8 +79,8 @@ describe("ConnectionPool", () => {
       yield* connections.get("t2")
       yield* TestClock.adjust("6 minutes")
       assert.deepStrictEqual((yield* connections.connections).map((health) => health.id), ["t2"])
-      assert.strictEqual(yield* metricOf("grantflow_pool_evictions_total", "idle-pool"), 1)
-      assert.strictEqual(yield* metricOf("grantflow_pool_connections", "idle-pool"), 1)
+      assert.strictEqual(yield* metricOf("grantflow.pool.evictions", "idle-pool"), 1)
+      assert.strictEqual(yield* metricOf("grantflow.pool.size", "idle-pool"), 1)
     }).pipe(Effect.provide(ServerLive)))
 
   it.scoped("health is data: success, failure with its error, attempts, and re-authorization", () =>
@@ -107,7 +107,7 @@ describe("ConnectionPool", () => {
       yield* connections.invalidate("t1", token)
       assert.strictEqual((yield* Effect.flip(connections.get("t1")))._tag, "ReauthorizationRequired")
       assert.isTrue(Option.getOrThrow(yield* connections.health("t1")).needsReauthorization)
-      assert.strictEqual(yield* metricOf("grantflow_pool_reauthorization_required", "health-pool"), 1)
+      assert.strictEqual(yield* metricOf("grantflow.pool.reauthorization_required", "health-pool"), 1)
     }).pipe(Effect.provide(ServerLive)))
 
   it.scoped("a connection is a TokenProvider for BearerAuth: each tenant's API calls carry its own token", () =>

@@ -342,8 +342,10 @@ describe("Grant.clientCredentials over HTTP", () => {
         assert.deepStrictEqual(Object.fromEntries(span!.attributes), {
           "grantflow.grant_type": "client_credentials",
           "grantflow.client_auth": "client_secret_basic",
-          "server.address": url.host,
-          "url.path": "/oauth/token",
+          "http.request.method": "POST",
+          "server.address": url.hostname,
+          "server.port": Number(url.port),
+          "url.full": `${url.origin}/oauth/token`,
           "http.response.status_code": 200
         })
         assert.isTrue(span!.exit !== undefined && Exit.isSuccess(span!.exit))

@@ -464,10 +464,10 @@ describe("TokenProvider", () => {
         const provider = yield* TokenProvider.make(endpoint.fetch, { policy: margin })
         const error = yield* Effect.flip(provider.get)
         // what BearerAuth replays with
-        assert.strictEqual(yield* Effect.flip(tokenProvider.renewOf(provider)), error)
+        assert.strictEqual(yield* Effect.flip(tokenProvider.internalOf(provider).renew), error)
         assert.strictEqual(yield* endpoint.calls, 1)
         assert.strictEqual(tokenValue(yield* provider.refresh), "token-2")
-        assert.strictEqual(tokenValue(yield* tokenProvider.renewOf(provider)), "token-3")
+        assert.strictEqual(tokenValue(yield* tokenProvider.internalOf(provider).renew), "token-3")
       }))
 
     it.scoped("a shared fetch renewing after a rejection skips a stored token issued before it", () =>

@@ -4,7 +4,6 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as UrlParams from "@effect/platform/UrlParams"
 import * as Effect from "effect/Effect"
-import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
@@ -14,8 +13,7 @@ import type * as TokenError from "../TokenError.js"
 import type * as TokenProvider from "../TokenProvider.js"
 import * as bytes from "./bytes.js"
 import * as credentialFree from "./credentialFree.js"
-import * as metrics from "./metrics.js"
-import { renewOf } from "./tokenProvider.js"
+import { internalOf } from "./tokenProvider.js"
 
 /**
  * The longest part of a `WWW-Authenticate` header looked at, 8 KiB: an RFC
@@ -253,6 +251,9 @@ export const authenticate = <E, R, E1, E2>(
     return credentialFree.execute(client, sent, credentialFree.credentialsOf(request, sent))
   }
 
+  // what becomes of the provider's tokens goes on the provider's events
+  const reports = internalOf(provider)
+
   const replay = (
     request: HttpClientRequest.HttpClientRequest,
     token: AccessToken.AccessToken,
@@ -260,17 +261,18 @@ export const authenticate = <E, R, E1, E2>(
   ) =>
     Effect.gen(function*() {
       yield* discard(response)
-      yield* provider.invalidate(token)
+      const seen = { method: request.method, url: urlWithoutQuery(request), status: response.status }
+      yield* reports.rejected(token, seen)
       // not `get`: a cached token, or one whose request was under way, may predate the rejection (and share
       // its cause); only a token requested from now on makes "rejected with a freshly obtained token" true
-      const renewed = yield* Effect.mapError(renewOf(provider), (error) => failures.noToken(request, error))
-      yield* Metric.increment(metrics.requestReplays)
+      const renewed = yield* Effect.mapError(reports.renew, (error) => failures.noToken(request, error))
+      yield* reports.replayed(token, renewed, seen)
       yield* Effect.logDebug("grantflow: the API rejected the token; request replayed with a new one").pipe(
         Effect.annotateLogs({ method: request.method, status: response.status })
       )
       const [rejected, replayed] = yield* rejection(yield* send(request, renewed), rejectionRules)
       if (!rejected) return replayed
-      yield* provider.invalidate(renewed)
+      yield* reports.rejected(renewed, { ...seen, status: replayed.status })
       return yield* Effect.flip(failures.rejected(request, replayed))
     })
 

@@ -1,15 +1,13 @@
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Metric from "effect/Metric"
-import * as MetricKey from "effect/MetricKey"
-import * as MetricLabel from "effect/MetricLabel"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import type * as AccessToken from "../AccessToken.js"
 import type * as ConnectionPool from "../ConnectionPool.js"
 import type * as RefreshPolicy from "../RefreshPolicy.js"
 import * as TokenStore from "../TokenStore.js"
+import * as metrics from "./metrics.js"
 import * as provider from "./tokenProvider.js"
 import * as store from "./tokenStore.js"
 
@@ -36,11 +34,6 @@ class Connection<Id> extends provider.Cell implements store.SharedState {
   }
 }
 
-const gauge = (name: string, description: string, pool: string) =>
-  Metric.fromMetricKey(
-    MetricKey.taggedWithLabels(MetricKey.gauge(name, { description }), [MetricLabel.make("pool", pool)])
-  )
-
 /** @internal */
 export const make = <Id, R>(options: ConnectionPool.Options<Id, R>) =>
   Effect.gen(function*() {
@@ -48,21 +41,10 @@ export const make = <Id, R>(options: ConnectionPool.Options<Id, R>) =>
     const capacity = Math.max(1, options.capacity ?? 10_000)
     const idleMillis = Duration.toMillis(Duration.decode(options.idleTimeToLive ?? "1 hour"))
     const name = options.name ?? "pool"
-    const sizeGauge = gauge("grantflow_pool_connections", "Connections held by a connection pool", name)
-    const reauthorizationGauge = gauge(
-      "grantflow_pool_reauthorization_required",
-      "Connections of a pool whose user must authorize again",
-      name
-    )
-    const evictions = Metric.fromMetricKey(
-      MetricKey.taggedWithLabels(
-        MetricKey.counter("grantflow_pool_evictions_total", {
-          description: "Connections evicted from a pool, for capacity or idleness",
-          incremental: true
-        }),
-        [MetricLabel.make("pool", name)]
-      )
-    )
+    const pool = { [metrics.poolLabel]: name }
+    const sizeGauge = metrics.labelled(metrics.poolSize, pool)
+    const reauthorizationGauge = metrics.labelled(metrics.poolReauthorizationRequired, pool)
+    const evictions = metrics.labelled(metrics.poolEvictions, pool)
 
     /**
      * By id, in "clock" order: a use only sets a flag, and the eviction scan
@@ -176,19 +158,14 @@ export const make = <Id, R>(options: ConnectionPool.Options<Id, R>) =>
 
     const get = (id: Id) => using(id, (connection) => provider.get(runtime, connection))
     const invalidate = (id: Id, token: AccessToken.AccessToken) =>
-      using(id, (connection) => provider.invalidate(runtime, connection, token))
+      using(id, (connection) => provider.invalidate(runtime, connection, token, Option.none()))
     const refresh = (id: Id) => using(id, (connection) => provider.refresh(runtime, connection))
 
     return {
       get,
       invalidate,
       refresh,
-      provider: (id) => ({
-        get: get(id),
-        invalidate: (token) => invalidate(id, token),
-        refresh: refresh(id),
-        [provider.RenewId]: using(id, (connection) => provider.renew(runtime, connection))
-      }),
+      provider: (id) => provider.service(runtime, (f) => using(id, f)),
       health: (id) => Effect.sync(() => Option.map(Option.fromNullable(connections.get(id)), healthOf)),
       connections: Effect.sync(() => Array.from(connections.values(), healthOf)),
       size: Effect.sync(() => connections.size),

@@ -11,27 +11,17 @@ import * as FiberRef from "effect/FiberRef"
 import { globalValue } from "effect/GlobalValue"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
+import * as PubSub from "effect/PubSub"
 import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import * as AccessToken from "../AccessToken.js"
 import * as RefreshPolicy from "../RefreshPolicy.js"
 import * as TokenError from "../TokenError.js"
+import * as TokenEvent from "../TokenEvent.js"
+import type * as TokenProvider from "../TokenProvider.js"
 import * as metrics from "./metrics.js"
 
-/** @internal */
-export interface Service {
-  readonly get: Effect.Effect<AccessToken.AccessToken, TokenError.TokenError>
-  readonly invalidate: (token: AccessToken.AccessToken) => Effect.Effect<void>
-  readonly refresh: Effect.Effect<AccessToken.AccessToken, TokenError.TokenError>
-}
-
-/** @internal */
-export interface Options {
-  readonly policy?: RefreshPolicy.RefreshPolicy | undefined
-  readonly name?: string | undefined
-  readonly initial?: AccessToken.AccessToken | undefined
-}
-
-type Reason = "initial" | "expired" | "background" | "invalidated" | "forced"
+type Service = TokenProvider.TokenProvider["Type"]
 
 /**
  * One token's state. It is a plain mutable record rather than a `Ref`:
@@ -89,8 +79,41 @@ export const currentCell: FiberRef.FiberRef<Pick<Cell, "renewedAt"> | undefined>
 )
 
 /**
+ * Numbers the tokens of a provider (or a pool): 1 for the first, then
+ * counting — an id for events that is neither the token nor derived from it.
+ * By identity, so that every token handed out keeps its number; weakly, so
+ * that numbering keeps no token alive.
+ *
+ * @internal
+ */
+export class TokenIds {
+  private readonly ids = new WeakMap<AccessToken.AccessToken, number>()
+  private last = 0
+  of(token: AccessToken.AccessToken): number {
+    let id = this.ids.get(token)
+    if (id === undefined) {
+      id = ++this.last
+      this.ids.set(token, id)
+    }
+    return id
+  }
+  /** `token` is `known` again (the same value): it keeps its number. */
+  same(token: AccessToken.AccessToken, known: AccessToken.AccessToken): void {
+    this.ids.set(token, this.of(known))
+  }
+}
+
+/**
+ * Each subscriber's buffer of events. Publishing never waits: a subscriber
+ * that falls this far behind loses the oldest events, not the token path its
+ * time, and memory stays bounded.
+ */
+const eventCapacity = 1024
+
+/**
  * What the cells of one provider — or of one pool — share: the policy, the
- * scope their refreshes run in, the context of their fetches, and metrics.
+ * scope their refreshes run in, the context of their fetches, their events
+ * and metrics.
  *
  * @internal
  */
@@ -103,11 +126,17 @@ export interface Runtime<C extends Cell, R> {
   readonly fetch: (cell: C) => Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, R>
   /** Told of every refresh's outcome, after the cell was updated. */
   readonly onOutcome: ((cell: C, previous: TokenError.TokenError | undefined) => void) | undefined
+  readonly ids: TokenIds
+  readonly pubsub: PubSub.PubSub<TokenEvent.TokenEvent>
+  readonly events: Stream.Stream<TokenEvent.TokenEvent>
+  readonly subscribe: Effect.Effect<Stream.Stream<TokenEvent.TokenEvent>, never, Scope.Scope>
   readonly served: Metric.Metric.Counter<number>
   readonly fetched: Metric.Metric.Counter<number>
   readonly failed: Metric.Metric.Counter<number>
   readonly backgroundSucceeded: Metric.Metric.Counter<number>
   readonly backgroundFailed: Metric.Metric.Counter<number>
+  readonly replays: Metric.Metric.Counter<number>
+  readonly fetchDuration: Metric.Metric.Histogram<number>
 }
 
 /** @internal */
@@ -117,43 +146,79 @@ export const makeRuntime = <C extends Cell, R>(options: {
   readonly fetch: (cell: C) => Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, R>
   readonly onOutcome?: ((cell: C, previous: TokenError.TokenError | undefined) => void) | undefined
 }): Effect.Effect<Runtime<C, R>, never, Scope.Scope | R> =>
-  Effect.map(Effect.all([Effect.scope, Effect.context<R>()]), ([scope, context]) => {
-    const policy = options.policy ?? RefreshPolicy.defaultPolicy
-    const name = options.name ?? "default"
-    return {
-      scope,
-      context: context as Context.Context<R>,
-      policy,
-      name,
-      schedule: RefreshPolicy.retrySchedule(policy),
-      fetch: options.fetch,
-      onOutcome: options.onOutcome,
-      served: metrics.labelled(metrics.tokensServed, { provider: name }),
-      fetched: metrics.labelled(metrics.tokenFetches, { provider: name }),
-      failed: metrics.labelled(metrics.tokenFetchFailures, { provider: name }),
-      backgroundSucceeded: metrics.labelled(metrics.backgroundRefreshes, { provider: name, outcome: "success" }),
-      backgroundFailed: metrics.labelled(metrics.backgroundRefreshes, { provider: name, outcome: "failure" })
+  Effect.map(
+    Effect.all([
+      Effect.scope,
+      Effect.context<R>(),
+      Effect.acquireRelease(PubSub.sliding<TokenEvent.TokenEvent>(eventCapacity), PubSub.shutdown)
+    ]),
+    ([scope, context, pubsub]) => {
+      const policy = options.policy ?? RefreshPolicy.defaultPolicy
+      const name = options.name ?? "default"
+      const provider = { [metrics.providerLabel]: name }
+      return {
+        scope,
+        context: context as Context.Context<R>,
+        policy,
+        name,
+        schedule: RefreshPolicy.retrySchedule(policy),
+        fetch: options.fetch,
+        onOutcome: options.onOutcome,
+        ids: new TokenIds(),
+        pubsub,
+        events: Stream.fromPubSub(pubsub),
+        subscribe: Stream.fromPubSub(pubsub, { scoped: true }),
+        served: metrics.labelled(metrics.tokensServed, provider),
+        fetched: metrics.labelled(metrics.tokenFetches, provider),
+        failed: metrics.labelled(metrics.tokenFetchFailures, provider),
+        backgroundSucceeded: metrics.labelled(metrics.backgroundRefreshes, { ...provider, "grantflow.outcome": "success" }),
+        backgroundFailed: metrics.labelled(metrics.backgroundRefreshes, { ...provider, "grantflow.outcome": "failure" }),
+        replays: metrics.labelled(metrics.requestReplays, provider),
+        fetchDuration: metrics.labelled(metrics.fetchDuration, provider)
+      }
     }
-  })
+  )
 
-const fetchWithRetry = <C extends Cell, R>(runtime: Runtime<C, R>, cell: C) =>
+/**
+ * Publishes an event; never waits (see {@link eventCapacity}). Once the
+ * provider's scope closed, the event goes nowhere: a caller that reports a
+ * rejection late is not interrupted for it.
+ */
+const publish = <C extends Cell, R>(runtime: Runtime<C, R>, event: TokenEvent.TokenEvent): Effect.Effect<void> =>
+  Effect.catchAllCause(PubSub.publish(runtime.pubsub, event), () => Effect.void)
+
+const fetchWithRetry = <C extends Cell, R>(runtime: Runtime<C, R>, cell: C, reason: TokenEvent.Reason) =>
   Effect.suspend(() => {
     cell.attempts++
     return runtime.fetch(cell)
   }).pipe(
-    Effect.tapError((error) =>
-      Effect.logDebug("grantflow: token request failed").pipe(
-        Effect.annotateLogs({
-          provider: runtime.name,
-          error: error.message,
-          retryable: error.retryable,
-          ...Option.match(TokenError.retryAfter(error), {
-            onNone: () => ({}),
-            onSome: (wait) => ({ retryAfterMillis: Duration.toMillis(wait) })
+    Effect.tapError((error) => {
+      const retryAfter = TokenError.retryAfter(error)
+      return Effect.zipRight(
+        Effect.logDebug("grantflow: token request failed").pipe(
+          Effect.annotateLogs({
+            provider: runtime.name,
+            error: error.message,
+            retryable: error.retryable,
+            ...Option.match(retryAfter, {
+              onNone: () => ({}),
+              onSome: (wait) => ({ retryAfterMillis: Duration.toMillis(wait) })
+            })
           })
-        })
+        ),
+        publish(
+          runtime,
+          TokenEvent.RefreshFailed({
+            provider: runtime.name,
+            reason,
+            attempt: cell.attempts - cell.inflightFrom,
+            // the error itself, not the span-carrying proxy that a failure inside a span becomes
+            error: Cause.originalError(error),
+            retryAfter
+          })
+        )
       )
-    ),
+    }),
     Effect.retry(runtime.schedule),
     Effect.provide(runtime.context)
   )
@@ -162,19 +227,31 @@ const complete = <C extends Cell, R>(
   runtime: Runtime<C, R>,
   cell: C,
   deferred: Deferred.Deferred<AccessToken.AccessToken, TokenError.TokenError>,
-  reason: Reason,
+  reason: TokenEvent.Reason,
+  startedAt: number,
   exit: Exit.Exit<AccessToken.AccessToken, TokenError.TokenError>
 ) =>
   Effect.flatMap(Clock.currentTimeMillis, (now) => {
-    const { name, policy } = runtime
+    const { ids, name, policy } = runtime
     cell.inflight = undefined
     const previous = cell.failure
+    const attempts = cell.attempts - cell.inflightFrom
+    const seconds = (now - startedAt) / 1000
     let report: Effect.Effect<void>
     if (Exit.isSuccess(exit)) {
       const token = exit.value
+      const last = cell.last
+      if (last !== undefined && AccessToken.sameToken(last, token)) ids.same(token, last)
+      const event = {
+        provider: name,
+        tokenId: ids.of(token),
+        previousTokenId: last === undefined ? Option.none() : Option.some(ids.of(last)),
+        expiresAt: token.expiresAt,
+        attempts
+      }
       // A server that hands back a token expiring no later than the one we
       // had would be asked again on every call of the window: wait for expiry.
-      cell.earlyRefreshFrom = cell.last !== undefined && token.expiresAt <= cell.last.expiresAt
+      cell.earlyRefreshFrom = last !== undefined && token.expiresAt <= last.expiresAt
         ? token.expiresAt
         : 0
       cell.token = token
@@ -186,36 +263,45 @@ const complete = <C extends Cell, R>(
       cell.failure = undefined
       cell.coolDownUntil = 0
       cell.lastSuccessAt = now
-      report = Effect.zipRight(
-        Metric.increment(reason === "background" ? runtime.backgroundSucceeded : runtime.fetched),
+      report = Effect.all([
+        Metric.increment(runtime.fetched),
+        reason === "background" ? Metric.increment(runtime.backgroundSucceeded) : Effect.void,
+        Metric.update(runtime.fetchDuration, seconds),
         Effect.logDebug("grantflow: token obtained").pipe(
           Effect.annotateLogs({ provider: name, reason, expiresInMillis: token.expiresAt - now })
+        ),
+        publish(
+          runtime,
+          reason === "background" ? TokenEvent.BackgroundRefresh(event) : TokenEvent.Fetched({ ...event, reason })
         )
-      )
-      if (reason === "background") report = Effect.zipRight(Metric.increment(runtime.fetched), report)
+      ], { discard: true })
     } else {
-      const error = Cause.failureOption(exit.cause)
-      if (Option.isNone(error)) return Deferred.done(deferred, exit)
-      cell.failure = error.value
+      const failure = Cause.failureOption(exit.cause)
+      if (Option.isNone(failure)) return Deferred.done(deferred, exit)
+      const error = Cause.originalError(failure.value)
+      cell.failure = failure.value
       cell.lastFailureAt = now
-      cell.coolDownUntil = now + Duration.toMillis(RefreshPolicy.coolDownAfter(policy, error.value))
-      const stillServing = cell.token !== undefined && cell.usableUntil > now
-      report = Effect.zipRight(
-        Metric.increment(reason === "background" ? runtime.backgroundFailed : runtime.failed),
+      cell.coolDownUntil = now + Duration.toMillis(RefreshPolicy.coolDownAfter(policy, error))
+      const serving = cell.token !== undefined && cell.usableUntil > now ? Option.some(ids.of(cell.token)) : Option.none()
+      report = Effect.all([
+        Metric.increment(runtime.failed),
+        reason === "background" ? Metric.increment(runtime.backgroundFailed) : Effect.void,
+        Metric.update(Metric.tagged(runtime.fetchDuration, "error.type", error._tag), seconds),
         Effect.logWarning(
-          stillServing
+          Option.isSome(serving)
             ? "grantflow: token refresh failed; serving the current token until it expires"
             : "grantflow: token refresh failed"
         ).pipe(
-          Effect.annotateLogs({
-            provider: name,
-            reason,
-            error: error.value.message,
-            coolDownMillis: cell.coolDownUntil - now
-          })
-        )
-      )
-      if (reason === "background") report = Effect.zipRight(Metric.increment(runtime.failed), report)
+          Effect.annotateLogs({ provider: name, reason, error: error.message, coolDownMillis: cell.coolDownUntil - now })
+        ),
+        publish(
+          runtime,
+          TokenEvent.CoolingDown({ provider: name, reason, attempts, error, until: cell.coolDownUntil, serving })
+        ),
+        error._tag === "ReauthorizationRequired"
+          ? publish(runtime, TokenEvent.Reauthorize({ provider: name, error }))
+          : Effect.void
+      ], { discard: true })
     }
     runtime.onOutcome?.(cell, previous)
     return Effect.zipRight(report, Deferred.done(deferred, exit))
@@ -225,23 +311,26 @@ const complete = <C extends Cell, R>(
 // wrong moment can never leave an in-flight marker without a fiber behind it.
 // The refresh itself runs in the runtime's scope, not the caller's: an
 // interrupted waiter never interrupts it, and closing the scope does.
-const startRefresh = <C extends Cell, R>(runtime: Runtime<C, R>, cell: C, reason: Reason) =>
-  Effect.uninterruptible(Effect.suspend(() => {
+const startRefresh = <C extends Cell, R>(runtime: Runtime<C, R>, cell: C, reason: TokenEvent.Reason) =>
+  Effect.uninterruptible(Effect.clockWith((clock) => {
     if (cell.inflight !== undefined) return Effect.succeed(cell.inflight)
     const deferred = Deferred.unsafeMake<AccessToken.AccessToken, TokenError.TokenError>(FiberId.none)
     cell.inflight = deferred
     cell.inflightFrom = cell.attempts
-    const run = fetchWithRetry(runtime, cell).pipe(
+    const startedAt = clock.unsafeCurrentTimeMillis()
+    const run = fetchWithRetry(runtime, cell, reason).pipe(
       Effect.locally(currentCell, cell),
       Effect.withSpan(reason === "initial" ? "grantflow.token.acquire" : "grantflow.token.refresh", {
-        attributes: { "grantflow.provider": runtime.name, "grantflow.reason": reason }
+        attributes: { "grantflow.reason": reason }
       }),
-      Effect.onExit((exit) => complete(runtime, cell, deferred, reason, exit))
+      // on this span and every span of the fetch: the token request's, the HTTP client's
+      Effect.annotateSpans(metrics.providerLabel, runtime.name),
+      Effect.onExit((exit) => complete(runtime, cell, deferred, reason, startedAt, exit))
     )
     return Effect.as(Effect.forkIn(Effect.interruptible(run), runtime.scope), deferred)
   }))
 
-const awaitToken = <C extends Cell, R>(runtime: Runtime<C, R>, cell: C, now: number, reason: Reason) =>
+const awaitToken = <C extends Cell, R>(runtime: Runtime<C, R>, cell: C, now: number, reason: TokenEvent.Reason) =>
   Effect.suspend(() => {
     if (cell.inflight !== undefined) return Deferred.await(cell.inflight)
     if (cell.failure !== undefined && now < cell.coolDownUntil) return Effect.fail(cell.failure)
@@ -276,12 +365,30 @@ export const get = <C extends Cell, R>(
     return refreshEarly ? Effect.zipRight(startRefresh(runtime, cell, "background"), served) : served
   })
 
-/** @internal */
-export const invalidate = <C extends Cell, R>(runtime: Runtime<C, R>, cell: C, token: AccessToken.AccessToken) =>
+/**
+ * Discards `token` if the cell still holds it, and publishes the rejection
+ * either way: with the API request that saw it, when `BearerAuth` reports it.
+ *
+ * @internal
+ */
+export const invalidate = <C extends Cell, R>(
+  runtime: Runtime<C, R>,
+  cell: C,
+  token: AccessToken.AccessToken,
+  request: Option.Option<TokenEvent.ApiRequest>
+): Effect.Effect<void> =>
   Effect.suspend(() => {
-    if (cell.token === undefined || !AccessToken.sameToken(cell.token, token)) return Effect.void
+    const invalidated = cell.token !== undefined && AccessToken.sameToken(cell.token, token)
+    const rejected = publish(
+      runtime,
+      TokenEvent.Rejected({ provider: runtime.name, tokenId: runtime.ids.of(token), invalidated, request })
+    )
+    if (!invalidated) return rejected
     cell.token = undefined
-    return Effect.logDebug("grantflow: token invalidated").pipe(Effect.annotateLogs({ provider: runtime.name }))
+    return Effect.zipRight(
+      Effect.logDebug("grantflow: token invalidated").pipe(Effect.annotateLogs({ provider: runtime.name })),
+      rejected
+    )
   })
 
 /**
@@ -334,41 +441,98 @@ export const refresh = <C extends Cell, R>(runtime: Runtime<C, R>, cell: C) => r
 export const renew = <C extends Cell, R>(runtime: Runtime<C, R>, cell: C) => renewing(runtime, cell, true)
 
 /**
- * Where the providers built here keep `renew`: not part of the
+ * What `BearerAuth` asks of a provider beyond the `TokenProvider` service:
+ * `renew`, and reporting on the provider what became of its tokens.
+ *
+ * @internal
+ */
+export interface Internal {
+  readonly renew: Effect.Effect<AccessToken.AccessToken, TokenError.TokenError>
+  /** `invalidate`, with the API request whose response rejected the token. */
+  readonly rejected: (token: AccessToken.AccessToken, request: TokenEvent.ApiRequest) => Effect.Effect<void>
+  /** The request rejected for `rejected` is sent again with `token`. */
+  readonly replayed: (
+    rejected: AccessToken.AccessToken,
+    token: AccessToken.AccessToken,
+    request: TokenEvent.ApiRequest
+  ) => Effect.Effect<void>
+}
+
+/**
+ * Where the providers built here keep their {@link Internal}: not part of the
  * `TokenProvider` service, which other implementations provide too.
  *
  * @internal
  */
-export const RenewId: unique symbol = Symbol.for("@grantflow/core/TokenProvider/renew")
+export const InternalId: unique symbol = Symbol.for("@grantflow/core/TokenProvider/internal")
 
 /**
  * A provider built here.
  *
  * @internal
  */
-export interface Renewing extends Service {
-  readonly [RenewId]: Effect.Effect<AccessToken.AccessToken, TokenError.TokenError>
+export interface Internals extends Service {
+  readonly [InternalId]: Internal
 }
 
+/** Replays through a provider not built here, which has no name to label them with. */
+const externalReplays = metrics.labelled(metrics.requestReplays, { [metrics.providerLabel]: "external" })
+
 /**
- * `renew` of a provider built here; for any other, its `refresh`.
+ * The {@link Internal} of a provider built here; for any other, its
+ * `refresh` and `invalidate`, and no events.
  *
  * @internal
  */
-export const renewOf = (provider: Service): Effect.Effect<AccessToken.AccessToken, TokenError.TokenError> =>
-  RenewId in provider ? (provider as Renewing)[RenewId] : provider.refresh
+export const internalOf = (provider: Service): Internal =>
+  InternalId in provider ? (provider as Internals)[InternalId] : {
+    renew: provider.refresh,
+    rejected: (token) => provider.invalidate(token),
+    replayed: () => Metric.increment(externalReplays)
+  }
+
+/**
+ * The service of one cell of `runtime`: `withCell` hands the cell to each
+ * operation (a pool finds the connection's, and marks it used).
+ *
+ * @internal
+ */
+export const service = <C extends Cell, R>(
+  runtime: Runtime<C, R>,
+  withCell: <A, E>(f: (cell: C) => Effect.Effect<A, E>) => Effect.Effect<A, E>
+): Internals => ({
+  get: withCell((cell) => get(runtime, cell)),
+  invalidate: (token) => withCell((cell) => invalidate(runtime, cell, token, Option.none())),
+  refresh: withCell((cell) => refresh(runtime, cell)),
+  events: runtime.events,
+  subscribe: runtime.subscribe,
+  [InternalId]: {
+    renew: withCell((cell) => renew(runtime, cell)),
+    rejected: (token, request) => withCell((cell) => invalidate(runtime, cell, token, Option.some(request))),
+    replayed: (rejected, token, request) =>
+      Effect.zipRight(
+        Metric.increment(runtime.replays),
+        publish(
+          runtime,
+          TokenEvent.Replayed({
+            provider: runtime.name,
+            tokenId: runtime.ids.of(token),
+            rejectedTokenId: runtime.ids.of(rejected),
+            request
+          })
+        )
+      )
+  }
+})
 
 /** @internal */
 export const make = <R>(
   fetch: Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, R>,
-  options: Options = {}
+  options: TokenProvider.Options = {}
 ): Effect.Effect<Service, never, Scope.Scope | R> =>
   Effect.map(makeRuntime<Cell, R>({ policy: options.policy, name: options.name, fetch: () => fetch }), (runtime) => {
     const cell = new Cell(options.initial, runtime.policy)
-    return {
-      get: get(runtime, cell),
-      invalidate: (token) => invalidate(runtime, cell, token),
-      refresh: refresh(runtime, cell),
-      [RenewId]: renew(runtime, cell)
-    } satisfies Renewing
+    // the initial token is the provider's first
+    if (options.initial !== undefined) runtime.ids.of(options.initial)
+    return service(runtime, (f) => f(cell))
   })

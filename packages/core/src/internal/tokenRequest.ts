@@ -443,8 +443,9 @@ export const post = (
  * Sends a token request and interprets the answer: a {@link post} to the
  * checked token URL with `grant_type` first, the token issued at the instant
  * the request was sent. It runs in a `grantflow.token_request` span whose
- * attributes name the grant, the client authentication method, the token
- * URL's host and path, and the status — never a secret, never the query.
+ * attributes name the grant, the client authentication method and, after
+ * OpenTelemetry's HTTP conventions, the method, the token URL's host, port
+ * and address without its query, and the status: never a secret.
  *
  * @internal
  */
@@ -470,8 +471,10 @@ export const executeIssued = (
         attributes: {
           "grantflow.grant_type": request.grantType,
           "grantflow.client_auth": request.auth === undefined ? "absent" : ClientAuth.methodName(request.auth),
-          "server.address": url.host,
-          "url.path": url.pathname
+          "http.request.method": "POST",
+          "server.address": url.hostname,
+          "server.port": Number(url.port || (url.protocol === "https:" ? 443 : 80)),
+          "url.full": `${url.origin}${url.pathname}`
         }
       })
     ))
