@@ -8,9 +8,10 @@
  * @since 0.1.0
  */
 import * as Data from "effect/Data"
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import type * as Option from "effect/Option"
-import * as Redacted from "effect/Redacted"
+import type * as Redacted from "effect/Redacted"
+import * as internal from "./internal/accessToken.js"
 
 /**
  * An access token obtained from a token endpoint.
@@ -99,12 +100,7 @@ export interface RefreshWindow {
  * AccessToken.windowMillis(token, { skew: "60 seconds", maxWindowFraction: 0.5 }) // 15000
  * ```
  */
-export const windowMillis = (self: AccessToken, window: RefreshWindow): number => {
-  const lifetime = Math.max(0, self.expiresAt - self.issuedAt)
-  const skew = Math.max(0, Duration.toMillis(Duration.decode(window.skew)))
-  const fraction = Math.min(1, Math.max(0, window.maxWindowFraction))
-  return Math.min(skew, Math.floor(lifetime * fraction))
-}
+export const windowMillis: (self: AccessToken, window: RefreshWindow) => number = internal.windowMillis
 
 /**
  * The safety margin of a token, in milliseconds: how long before `expiresAt`
@@ -129,10 +125,7 @@ export const windowMillis = (self: AccessToken, window: RefreshWindow): number =
  * AccessToken.marginMillis(token, { skew: "60 seconds", maxWindowFraction: 0.5, safetyMargin: "2 seconds" }) // 1500
  * ```
  */
-export const marginMillis = (self: AccessToken, window: RefreshWindow): number =>
-  window.safetyMargin === undefined
-    ? 0
-    : Math.min(windowMillis(self, window), Math.max(0, Duration.toMillis(Duration.decode(window.safetyMargin))))
+export const marginMillis: (self: AccessToken, window: RefreshWindow) => number = internal.marginMillis
 
 /**
  * The freshness of a token at `now` (epoch milliseconds). The window starts at
@@ -156,12 +149,7 @@ export const marginMillis = (self: AccessToken, window: RefreshWindow): number =
  * AccessToken.freshness(token, 598_000, window) // "Expired"
  * ```
  */
-export const freshness = (self: AccessToken, now: number, window: RefreshWindow): Freshness =>
-  now >= self.expiresAt - marginMillis(self, window)
-    ? "Expired"
-    : now >= self.expiresAt - windowMillis(self, window)
-    ? "Stale"
-    : "Fresh"
+export const freshness: (self: AccessToken, now: number, window: RefreshWindow) => Freshness = internal.freshness
 
 /**
  * The value of the `Authorization` header that presents this token, e.g.
@@ -182,8 +170,7 @@ export const freshness = (self: AccessToken, now: number, window: RefreshWindow)
  * Redacted.value(AccessToken.authorizationHeader(token)) // "Bearer abc"
  * ```
  */
-export const authorizationHeader = (self: AccessToken): Redacted.Redacted<string> =>
-  Redacted.make(`${self.type} ${Redacted.value(self.token)}`)
+export const authorizationHeader: (self: AccessToken) => Redacted.Redacted<string> = internal.authorizationHeader
 
 /**
  * Tells whether two tokens carry the same access token value. Used to
@@ -203,5 +190,4 @@ export const authorizationHeader = (self: AccessToken): Redacted.Redacted<string
  * AccessToken.sameToken(make("a"), make("a")) // true
  * ```
  */
-export const sameToken = (self: AccessToken, that: AccessToken): boolean =>
-  self === that || Redacted.value(self.token) === Redacted.value(that.token)
+export const sameToken: (self: AccessToken, that: AccessToken) => boolean = internal.sameToken

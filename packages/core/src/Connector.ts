@@ -21,11 +21,11 @@ import type * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpMethod from "@effect/platform/HttpMethod"
 import type * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
-import * as Data from "effect/Data"
+import type * as Data from "effect/Data"
 import type * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
+import type * as Effect from "effect/Effect"
 import type * as Either from "effect/Either"
-import * as Layer from "effect/Layer"
+import type * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
 import type * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
@@ -105,8 +105,14 @@ export type Apply =
  *
  * @since 0.1.0
  * @category apply
+ * @example
+ * ```ts
+ * import { Connector } from "@grantflow/core"
+ *
+ * Connector.bearer // { _tag: "Header", name: "authorization" }
+ * ```
  */
-export const bearer: Apply = { _tag: "Header", name: "authorization" }
+export const bearer: Apply = internal.bearer
 
 /**
  * The token in the header `name`, e.g. `header("X-Auth-Token")` or
@@ -121,11 +127,7 @@ export const bearer: Apply = { _tag: "Header", name: "authorization" }
  * const apply = Connector.header("Authorization", { prefix: "Zoho-oauthtoken" })
  * ```
  */
-export const header = (name: string, options: { readonly prefix?: string | undefined } = {}): Apply => ({
-  _tag: "Header",
-  name: name.toLowerCase(),
-  ...(options.prefix === undefined ? {} : { prefix: options.prefix })
-})
+export const header: (name: string, options?: { readonly prefix?: string | undefined }) => Apply = internal.header
 
 /**
  * The token as the query parameter `name`; see {@link Apply} for why a
@@ -140,7 +142,7 @@ export const header = (name: string, options: { readonly prefix?: string | undef
  * const apply = Connector.query("access_token")
  * ```
  */
-export const query = (name: string): Apply => ({ _tag: "Query", name })
+export const query: (name: string) => Apply = internal.query
 
 /**
  * The connection test: a request to `path` (relative to the base URL; default
@@ -252,7 +254,7 @@ export interface Definition<C, I = C, R = never> {
  * })
  * ```
  */
-export const define = <C, I, R = never>(definition: Definition<C, I, R>): Definition<C, I, R> => definition
+export const define: <C, I, R = never>(definition: Definition<C, I, R>) => Definition<C, I, R> = internal.define
 
 /**
  * Tokens from a fetch that needs nothing between runs: a grant
@@ -272,9 +274,9 @@ export const define = <C, I, R = never>(definition: Definition<C, I, R>): Defini
  * }))
  * ```
  */
-export const fetch = <R = never>(
+export const fetch: <R = never>(
   fetch: Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, R>
-): Auth<Exclude<R, HttpClient.HttpClient>> => ({ make: Effect.succeed(fetch as Fetch<Exclude<R, HttpClient.HttpClient>>) })
+) => Auth<Exclude<R, HttpClient.HttpClient>> = internal.fetch
 
 /**
  * Tokens from a fetch built by an effect, once per connection, e.g.
@@ -294,11 +296,9 @@ export const fetch = <R = never>(
  * }))
  * ```
  */
-export const flow = <R = never, R2 = never>(
+export const flow: <R = never, R2 = never>(
   make: Effect.Effect<Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, R>, never, R2>
-): Auth<Exclude<R, HttpClient.HttpClient> | R2> => ({
-  make: make as Effect.Effect<Fetch<Exclude<R, HttpClient.HttpClient> | R2>, never, R2>
-})
+) => Auth<Exclude<R, HttpClient.HttpClient> | R2> = internal.flow
 
 /**
  * Tokens from the session's refresh token (its `refreshToken`, else its
@@ -341,14 +341,16 @@ export const refreshTokenFlow: (
  * error.message
  * ```
  */
-export class ConnectorConfigError extends Data.TaggedError("ConnectorConfigError")<{
-  readonly connector: string
-  readonly reason: string
-}> {
-  override get message(): string {
-    return `the connector "${this.connector}" cannot be used: ${this.reason}`
-  }
-}
+export const ConnectorConfigError: typeof internal.ConnectorConfigError = internal.ConnectorConfigError
+
+/**
+ * An unusable configuration or base URL: see the {@link ConnectorConfigError}
+ * constructor.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type ConnectorConfigError = internal.ConnectorConfigError
 
 /**
  * Decodes a configuration with the connector's Schema. Failures name the
@@ -468,12 +470,11 @@ export const connect: <C, I, R>(
  * const tickets = HttpClient.get("/tickets").pipe(Effect.provide(HelpdeskLive))
  * ```
  */
-export const layer = <C, I, R>(
+export const layer: <C, I, R>(
   definition: Definition<C, I, R>,
   config: C,
   session?: Session
-): Layer.Layer<HttpClient.HttpClient, ConnectorConfigError, HttpClient.HttpClient | R> =>
-  internal.layer(definition, config, session)
+) => Layer.Layer<HttpClient.HttpClient, ConnectorConfigError, HttpClient.HttpClient | R> = internal.layer
 
 /**
  * {@link layer}, its configuration read with {@link config}.
@@ -488,13 +489,11 @@ export const layer = <C, I, R>(
  * const HelpdeskLive = Connector.layerConfig(Helpdesk, { prefix: "HELPDESK" })
  * ```
  */
-export const layerConfig = <C, I, R>(
+export const layerConfig: <C, I, R>(
   definition: Definition<C, I, R>,
-  options: { readonly prefix?: string | undefined; readonly session?: Session | undefined } = {}
-): Layer.Layer<HttpClient.HttpClient, ConnectorConfigError | ConfigError.ConfigError, HttpClient.HttpClient | R> =>
-  Layer.unwrapEffect(
-    Effect.map(config(definition, options), (value) => internal.layer(definition, value, options.session))
-  )
+  options?: { readonly prefix?: string | undefined; readonly session?: Session | undefined }
+) => Layer.Layer<HttpClient.HttpClient, ConnectorConfigError | ConfigError.ConfigError, HttpClient.HttpClient | R> =
+  internal.layerConfig
 
 /**
  * Options of {@link pool}:
@@ -627,7 +626,7 @@ export type TestResult = Data.TaggedEnum<{
  * Connector.TestResult.$is("Ok")(result) // true
  * ```
  */
-export const TestResult = Data.taggedEnum<TestResult>()
+export const TestResult: Data.TaggedEnum.Constructor<TestResult> = internal.TestResult
 
 /**
  * Runs the connection test: obtains a token (once, without retries: a test

@@ -41,12 +41,11 @@
  *
  * @since 0.1.0
  */
-import * as Data from "effect/Data"
-import * as Either from "effect/Either"
+import type * as Either from "effect/Either"
+import type * as Redacted from "effect/Redacted"
 import type * as Schema from "effect/Schema"
 import type * as Connector from "./Connector.js"
 import * as internal from "./internal/connectorSpec.js"
-import * as printable from "./internal/printable.js"
 
 /**
  * The Schema of the file form, with every check that does not need the
@@ -64,15 +63,107 @@ import * as printable from "./internal/printable.js"
  * const spec = Schema.decodeUnknownEither(ConnectorSpec.Spec)(json)
  * ```
  */
-export const Spec: Schema.Schema<internal.Spec, typeof internal.SpecSchema.Encoded> = internal.SpecSchema
+export const Spec: Schema.Schema<Spec, typeof internal.SpecSchema.Encoded> = internal.SpecSchema
 
 /**
- * A decoded spec file.
+ * A decoded spec file: its keys as the file writes them (docs/connectors.md
+ * describes each one). Every string may be a template.
  *
  * @since 0.1.0
  * @category models
  */
-export type Spec = internal.Spec
+export interface Spec {
+  readonly name: string
+  readonly description?: string
+  /** The configuration's fields, by name. */
+  readonly fields?: { readonly [name: string]: Spec.Field }
+  readonly base_url: string
+  readonly allow_insecure?: boolean
+  readonly oauth: {
+    /** The authorization URL, with its query: its presence makes the connector use the authorization code flow. */
+    readonly authenticate_url?: string
+    /** The token request: the client credentials grant, or the code exchange of the authorization code flow. */
+    readonly access_token: Spec.TokenRequest
+    /** The refresh request of the authorization code flow. */
+    readonly refresh?: Spec.TokenRequest
+    readonly without_code?: boolean
+    readonly pkce?: boolean
+  }
+  /** Where the token goes: a `header` (after `prefix`) or a `query` parameter. */
+  readonly apply?: {
+    readonly header?: string
+    readonly prefix?: string
+    readonly query?: string
+  }
+  /**
+   * When an answer means "refresh the token": a list of statuses, or
+   * statuses, texts and the `invalid_token` challenge.
+   */
+  readonly refresh_on?:
+    | ReadonlyArray<number>
+    | {
+      readonly statuses?: ReadonlyArray<number>
+      readonly body_contains?: string | ReadonlyArray<string>
+      readonly invalid_token_challenge?: boolean
+    }
+  /** Where a non-standard token response holds each value (see `TokenResponse.Shape`). */
+  readonly token_response?: {
+    readonly access_token?: string
+    readonly token_type?: string
+    readonly expires_in?: string
+    readonly refresh_token?: string
+    readonly scope?: string
+    readonly expires_as?: "seconds" | "milliseconds" | "epoch_seconds" | "epoch_milliseconds" | "iso8601"
+    readonly type?: string
+  }
+  /** The connection test. */
+  readonly test?: {
+    readonly method?: "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS"
+    readonly path: string
+    readonly expect?: ReadonlyArray<number>
+    readonly timeout_seconds?: number
+  }
+}
+
+/**
+ * The parts of a {@link Spec}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export declare namespace Spec {
+  /**
+   * A field of the configuration: `secret` ones come from the environment,
+   * only `public` ones may go into URLs; `pattern` is of a safe subset of
+   * regular expressions.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export interface Field {
+    readonly label?: string
+    readonly description?: string
+    readonly secret?: boolean
+    readonly public?: boolean
+    readonly optional?: boolean
+    readonly default?: string
+    readonly pattern?: string
+  }
+
+  /**
+   * A token request: its URL, how the client authenticates, and its form
+   * `data`.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export interface TokenRequest {
+    readonly url: string
+    readonly method?: "POST"
+    readonly client_auth?: "client_secret_post" | "client_secret_basic"
+    readonly data: { readonly [key: string]: string }
+  }
+}
 
 /**
  * The configuration of a connector declared by a file: a value per declared
@@ -82,7 +173,7 @@ export type Spec = internal.Spec
  * @since 0.1.0
  * @category models
  */
-export type Config = internal.Config
+export type Config = Readonly<Record<string, string | Redacted.Redacted<string>>>
 
 /**
  * The configuration of a file's connector as read: a string per field.
@@ -90,7 +181,7 @@ export type Config = internal.Config
  * @since 0.1.0
  * @category models
  */
-export type Input = internal.Input
+export type Input = Readonly<Record<string, string>>
 
 /**
  * A spec file that cannot be used: each issue has the JSON path of the
@@ -111,24 +202,15 @@ export type Input = internal.Input
  * error.message // "invalid connector spec: base_url is missing"
  * ```
  */
-export class ConnectorSpecError extends Data.TaggedError("ConnectorSpecError")<{
-  readonly issues: ReadonlyArray<{ readonly path: string; readonly message: string }>
-  readonly omitted?: number | undefined
-}> {
-  override get message(): string {
-    const listed = this.issues.slice(0, internal.maxIssues)
-    const more = this.issues.length - listed.length + (this.omitted ?? 0)
-    const issues = listed.map(({ message, path }) =>
-      `${path === "" ? "the document" : printable.text(path, internal.maxPathLength)} ${
-        printable.text(message, internal.maxMessageLength)
-      }`
-    )
-    return `invalid connector spec: ${issues.join("; ")}${more === 0 ? "" : `; and ${more} more`}`
-  }
-}
+export const ConnectorSpecError: typeof internal.ConnectorSpecError = internal.ConnectorSpecError
 
-const specError = (failure: internal.Failure): ConnectorSpecError =>
-  new ConnectorSpecError(failure.omitted === 0 ? { issues: failure.issues } : failure)
+/**
+ * An unusable spec file: see the {@link ConnectorSpecError} constructor.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type ConnectorSpecError = internal.ConnectorSpecError
 
 /**
  * Decodes a parsed spec (a JSON value) into a connector definition. A value
@@ -155,11 +237,8 @@ const specError = (failure: internal.Failure): ConnectorSpecError =>
  * if (Either.isLeft(result)) console.error(result.left.message)
  * ```
  */
-export const decode = (input: unknown): Either.Either<Connector.Definition<Config, Input>, ConnectorSpecError> =>
-  Either.match(internal.decodeSpec(input), {
-    onLeft: (failure) => Either.left(specError(failure)),
-    onRight: (spec) => Either.right(internal.toDefinition(spec))
-  })
+export const decode: (input: unknown) => Either.Either<Connector.Definition<Config, Input>, ConnectorSpecError> =
+  internal.decode
 
 /**
  * {@link decode} from the text of a JSON file. Text that is not JSON, is
@@ -176,5 +255,5 @@ export const decode = (input: unknown): Either.Either<Connector.Definition<Confi
  * const definition = ConnectorSpec.parse(readFileSync("helpdesk.json", "utf8"))
  * ```
  */
-export const parse = (text: string): Either.Either<Connector.Definition<Config, Input>, ConnectorSpecError> =>
-  Either.flatMap(Either.mapLeft(internal.parseText(text), specError), decode)
+export const parse: (text: string) => Either.Either<Connector.Definition<Config, Input>, ConnectorSpecError> =
+  internal.parse

@@ -4,11 +4,11 @@
  *
  * @since 0.1.0
  */
-import * as Duration from "effect/Duration"
-import * as Option from "effect/Option"
-import * as Schedule from "effect/Schedule"
+import type * as Duration from "effect/Duration"
+import type * as Schedule from "effect/Schedule"
 import type * as AccessToken from "./AccessToken.js"
-import * as TokenError from "./TokenError.js"
+import * as internal from "./internal/refreshPolicy.js"
+import type * as TokenError from "./TokenError.js"
 
 /**
  * A refresh policy.
@@ -58,11 +58,7 @@ export interface RefreshPolicy extends AccessToken.RefreshWindow {
  * const policy = RefreshPolicy.make({ retry: RefreshPolicy.defaultRetry })
  * ```
  */
-export const defaultRetry: Schedule.Schedule<unknown, TokenError.TokenError> = Schedule.exponential("250 millis", 2)
-  .pipe(
-    Schedule.jittered,
-    Schedule.intersect(Schedule.recurs(4))
-  )
+export const defaultRetry: Schedule.Schedule<unknown, TokenError.TokenError> = internal.defaultRetry
 
 /**
  * Builds a refresh policy; every option has a default: `skew` 60 seconds,
@@ -85,7 +81,7 @@ export const defaultRetry: Schedule.Schedule<unknown, TokenError.TokenError> = S
  * })
  * ```
  */
-export const make = (options: {
+export const make: (options?: {
   readonly skew?: Duration.DurationInput | undefined
   readonly maxWindowFraction?: number | undefined
   readonly safetyMargin?: Duration.DurationInput | undefined
@@ -93,40 +89,7 @@ export const make = (options: {
   readonly maxRetryAfter?: Duration.DurationInput | undefined
   readonly coolDown?: Duration.DurationInput | undefined
   readonly maxCoolDown?: Duration.DurationInput | undefined
-} = {}): RefreshPolicy => {
-  const maxWindowFraction = options.maxWindowFraction ?? 0.5
-  if (!(maxWindowFraction >= 0 && maxWindowFraction <= 1)) {
-    throw new RangeError(`RefreshPolicy: maxWindowFraction must be between 0 and 1, got ${maxWindowFraction}`)
-  }
-  const coolDown = finite("coolDown", options.coolDown ?? "5 seconds")
-  const maxCoolDown = options.maxCoolDown === undefined
-    ? Duration.max(coolDown, Duration.minutes(5))
-    : finite("maxCoolDown", options.maxCoolDown)
-  if (Duration.lessThan(maxCoolDown, coolDown)) {
-    throw new RangeError(
-      `RefreshPolicy: maxCoolDown (${Duration.format(maxCoolDown)}) must not be shorter than coolDown ` +
-        `(${Duration.format(coolDown)})`
-    )
-  }
-  return {
-    skew: Duration.decode(options.skew ?? "60 seconds"),
-    maxWindowFraction,
-    safetyMargin: finite("safetyMargin", options.safetyMargin ?? "2 seconds"),
-    retry: options.retry ?? defaultRetry,
-    maxRetryAfter: Duration.decode(options.maxRetryAfter ?? "30 seconds"),
-    coolDown,
-    maxCoolDown
-  }
-}
-
-/** A duration option that bounds a wait: it must be finite. */
-const finite = (name: string, input: Duration.DurationInput): Duration.Duration => {
-  const duration = Duration.decodeUnknown(input)
-  if (Option.isNone(duration) || !Duration.isFinite(duration.value)) {
-    throw new RangeError(`RefreshPolicy: ${name} must be a finite duration, got ${String(input)}`)
-  }
-  return duration.value
-}
+}) => RefreshPolicy = internal.make
 
 /**
  * The default policy, {@link make} with no options.
@@ -140,7 +103,7 @@ const finite = (name: string, input: Duration.DurationInput): Duration.Duration 
  * RefreshPolicy.defaultPolicy.coolDown // 5 seconds
  * ```
  */
-export const defaultPolicy: RefreshPolicy = make()
+export const defaultPolicy: RefreshPolicy = internal.defaultPolicy
 
 /**
  * The schedule a provider really retries with: the policy's `retry`, only
@@ -158,25 +121,9 @@ export const defaultPolicy: RefreshPolicy = make()
  * const retried = Effect.retry(fetch, RefreshPolicy.retrySchedule(RefreshPolicy.defaultPolicy))
  * ```
  */
-export const retrySchedule = (
+export const retrySchedule: (
   policy: RefreshPolicy
-): Schedule.Schedule<readonly [unknown, TokenError.TokenError], TokenError.TokenError> =>
-  policy.retry.pipe(
-    Schedule.intersect(Schedule.identity<TokenError.TokenError>()),
-    Schedule.whileInput((error: TokenError.TokenError) =>
-      error.retryable &&
-      Option.match(TokenError.retryAfter(error), {
-        onNone: () => true,
-        onSome: (wait) => Duration.lessThanOrEqualTo(wait, policy.maxRetryAfter)
-      })
-    ),
-    Schedule.modifyDelay(([, error], delay) =>
-      Option.match(TokenError.retryAfter(error), {
-        onNone: () => delay,
-        onSome: (wait) => Duration.max(delay, wait)
-      })
-    )
-  )
+) => Schedule.Schedule<readonly [unknown, TokenError.TokenError], TokenError.TokenError> = internal.retrySchedule
 
 /**
  * How long a provider refrains from a new token request after a refresh
@@ -197,8 +144,5 @@ export const retrySchedule = (
  * RefreshPolicy.coolDownAfter(RefreshPolicy.defaultPolicy, error) // 2 minutes
  * ```
  */
-export const coolDownAfter = (policy: RefreshPolicy, error: TokenError.TokenError): Duration.Duration =>
-  Option.match(TokenError.retryAfter(error), {
-    onNone: () => policy.coolDown,
-    onSome: (wait) => Duration.min(Duration.max(policy.coolDown, wait), policy.maxCoolDown)
-  })
+export const coolDownAfter: (policy: RefreshPolicy, error: TokenError.TokenError) => Duration.Duration =
+  internal.coolDownAfter

@@ -25,22 +25,14 @@
  *
  * @since 0.1.0
  */
-import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
-import * as HttpApiMiddleware from "@effect/platform/HttpApiMiddleware"
-import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
-import * as HttpApiSecurity from "@effect/platform/HttpApiSecurity"
 import type * as HttpApp from "@effect/platform/HttpApp"
-import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import * as Cause from "effect/Cause"
-import * as Context from "effect/Context"
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
-import * as Predicate from "effect/Predicate"
-import * as Schema from "effect/Schema"
+import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import type * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import type * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
 import * as bearerToken from "./internal/bearerToken.js"
-import * as TokenVerifier from "./TokenVerifier.js"
+import * as internal from "./internal/resourceServer.js"
+import type * as TokenVerifier from "./TokenVerifier.js"
 
 /**
  * The verified token of the current request, provided to the handlers behind
@@ -60,10 +52,16 @@ import * as TokenVerifier from "./TokenVerifier.js"
  * })
  * ```
  */
-export class VerifiedToken extends Context.Tag("@grantflow/core/ResourceServer/VerifiedToken")<
-  VerifiedToken,
-  TokenVerifier.VerifiedToken
->() {}
+export const VerifiedToken: typeof internal.VerifiedToken = internal.VerifiedToken
+
+/**
+ * The tag type of {@link VerifiedToken}: a requirement of the handlers that
+ * read it; its service is a `TokenVerifier.VerifiedToken`.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export type VerifiedToken = internal.VerifiedToken
 
 /**
  * The request carries no bearer token: 401 with a bare challenge.
@@ -77,15 +75,15 @@ export class VerifiedToken extends Context.Tag("@grantflow/core/ResourceServer/V
  * ResourceServer.toResponse(new ResourceServer.MissingToken()).status // 401
  * ```
  */
-export class MissingToken extends Schema.TaggedError<MissingToken>()(
-  "MissingToken",
-  {},
-  HttpApiSchema.annotations({ status: 401 })
-) {
-  override get message(): string {
-    return "the request carries no bearer token; send one in the Authorization header"
-  }
-}
+export const MissingToken: typeof internal.MissingToken = internal.MissingToken
+
+/**
+ * A request without a bearer token: see the {@link MissingToken} constructor.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type MissingToken = internal.MissingToken
 
 /**
  * The request is malformed (RFC 6750 §3.1 `invalid_request`): a bad
@@ -102,15 +100,15 @@ export class MissingToken extends Schema.TaggedError<MissingToken>()(
  * const error = new ResourceServer.InvalidRequest({ description: "The bearer token in the Authorization header is malformed" })
  * ```
  */
-export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()(
-  "InvalidRequest",
-  { description: Schema.String.pipe(Schema.propertySignature, Schema.fromKey("error_description")) },
-  HttpApiSchema.annotations({ status: 400 })
-) {
-  override get message(): string {
-    return `the request was refused as malformed: ${this.description}`
-  }
-}
+export const InvalidRequest: typeof internal.InvalidRequest = internal.InvalidRequest
+
+/**
+ * A malformed request: see the {@link InvalidRequest} constructor.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type InvalidRequest = internal.InvalidRequest
 
 /**
  * The token is expired, revoked, forged or not meant for this resource
@@ -126,15 +124,15 @@ export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()(
  * const error = new ResourceServer.InvalidToken({ description: "The access token expired" })
  * ```
  */
-export class InvalidToken extends Schema.TaggedError<InvalidToken>()(
-  "InvalidToken",
-  { description: Schema.String.pipe(Schema.propertySignature, Schema.fromKey("error_description")) },
-  HttpApiSchema.annotations({ status: 401 })
-) {
-  override get message(): string {
-    return `the access token was refused: ${this.description}`
-  }
-}
+export const InvalidToken: typeof internal.InvalidToken = internal.InvalidToken
+
+/**
+ * A token that does not verify: see the {@link InvalidToken} constructor.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type InvalidToken = internal.InvalidToken
 
 /**
  * The token is valid but lacks a scope the resource requires (RFC 6750
@@ -150,15 +148,16 @@ export class InvalidToken extends Schema.TaggedError<InvalidToken>()(
  * ResourceServer.toResponse(new ResourceServer.InsufficientScope({ scope: "orders.write" })).status // 403
  * ```
  */
-export class InsufficientScope extends Schema.TaggedError<InsufficientScope>()(
-  "InsufficientScope",
-  { scope: Schema.String },
-  HttpApiSchema.annotations({ status: 403 })
-) {
-  override get message(): string {
-    return `the access token lacks the scope this resource requires (${this.scope})`
-  }
-}
+export const InsufficientScope: typeof internal.InsufficientScope = internal.InsufficientScope
+
+/**
+ * A token without the required scopes: see the {@link InsufficientScope}
+ * constructor.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type InsufficientScope = internal.InsufficientScope
 
 /**
  * The token could not be verified because the authorization server could
@@ -174,15 +173,16 @@ export class InsufficientScope extends Schema.TaggedError<InsufficientScope>()(
  * ResourceServer.toResponse(new ResourceServer.VerificationUnavailable()).status // 503
  * ```
  */
-export class VerificationUnavailable extends Schema.TaggedError<VerificationUnavailable>()(
-  "VerificationUnavailable",
-  {},
-  HttpApiSchema.annotations({ status: 503 })
-) {
-  override get message(): string {
-    return "the access token could not be verified now; try again later"
-  }
-}
+export const VerificationUnavailable: typeof internal.VerificationUnavailable = internal.VerificationUnavailable
+
+/**
+ * A token that could not be verified now: see the
+ * {@link VerificationUnavailable} constructor.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type VerificationUnavailable = internal.VerificationUnavailable
 
 /**
  * Every way the resource server refuses a request.
@@ -211,18 +211,7 @@ export type AuthorizationError =
  * // { _tag: "InsufficientScope", scope: "orders.write" }
  * ```
  */
-export const AuthorizationError = Schema.Union(
-  MissingToken,
-  InvalidRequest,
-  InvalidToken,
-  InsufficientScope,
-  VerificationUnavailable
-)
-
-const isAuthorizationError = (u: unknown): u is AuthorizationError =>
-  Predicate.isTagged(u, "MissingToken") || Predicate.isTagged(u, "InvalidRequest") ||
-  Predicate.isTagged(u, "InvalidToken") || Predicate.isTagged(u, "InsufficientScope") ||
-  Predicate.isTagged(u, "VerificationUnavailable")
+export const AuthorizationError: typeof internal.AuthorizationError = internal.AuthorizationError
 
 /**
  * The longest `Authorization` header value, and the longest `access_token`
@@ -266,7 +255,6 @@ export interface Options {
   readonly maxCredentialLength?: number | undefined
 }
 
-const encodeError = Schema.encodeSync(AuthorizationError)
 
 /**
  * The RFC 6750 §3 answer to a refused request: its status, its
@@ -286,52 +274,10 @@ const encodeError = Schema.encodeSync(AuthorizationError)
  * // Bearer realm="orders", error="invalid_token", error_description="The access token expired"
  * ```
  */
-export const toResponse = (
+export const toResponse: (
   error: AuthorizationError,
-  options: Pick<Options, "realm"> = {}
-): HttpServerResponse.HttpServerResponse => {
-  const realm = `realm=${bearerToken.quote(options.realm ?? "api")}`
-  const challenge = (code: string, description: string, extra = "") =>
-    `Bearer ${realm}, error="${code}", error_description=${bearerToken.quote(description)}${extra}`
-  const authenticate = error._tag === "MissingToken"
-    ? `Bearer ${realm}`
-    : error._tag === "InvalidRequest"
-    ? challenge("invalid_request", error.description)
-    : error._tag === "InvalidToken"
-    ? challenge("invalid_token", error.description)
-    : error._tag === "InsufficientScope"
-    ? challenge(
-      "insufficient_scope",
-      "The access token lacks the scope this resource requires",
-      `, scope=${bearerToken.quote(error.scope)}`
-    )
-    : undefined
-  const status = error._tag === "InvalidRequest"
-    ? 400
-    : error._tag === "InsufficientScope"
-    ? 403
-    : error._tag === "VerificationUnavailable"
-    ? 503
-    : 401
-  return HttpServerResponse.unsafeJson(encodeError(error), {
-    status,
-    headers: {
-      "cache-control": "no-store",
-      ...(authenticate === undefined ? {} : { "www-authenticate": authenticate })
-    }
-  })
-}
-
-const fromVerifier = (error: TokenVerifier.VerificationError): Effect.Effect<never, InvalidToken | VerificationUnavailable> =>
-  error._tag === "VerificationFailed"
-    ? Effect.logDebug("grantflow: access token refused").pipe(
-      Effect.annotateLogs({ reason: error.reason }),
-      Effect.zipRight(Effect.fail(new InvalidToken({ description: error.description })))
-    )
-    : Effect.logWarning("grantflow: access token could not be verified; the request is refused with 503").pipe(
-      Effect.annotateLogs({ error: error.message }),
-      Effect.zipRight(Effect.fail(new VerificationUnavailable()))
-    )
+  options?: Pick<Options, "realm">
+) => HttpServerResponse.HttpServerResponse = internal.toResponse
 
 /**
  * Authenticates the current request: extracts its bearer token, verifies it
@@ -351,26 +297,13 @@ const fromVerifier = (error: TokenVerifier.VerificationError): Effect.Effect<nev
  * )
  * ```
  */
-export const authenticate = (
-  options: Options = {}
-): Effect.Effect<
+export const authenticate: (
+  options?: Options
+) => Effect.Effect<
   TokenVerifier.VerifiedToken,
   AuthorizationError,
   TokenVerifier.TokenVerifier | HttpServerRequest.HttpServerRequest
-> =>
-  Effect.gen(function*() {
-    const request = yield* HttpServerRequest.HttpServerRequest
-    const presented = yield* bearerToken.extract(request, options)
-    if (presented._tag === "None") return yield* Effect.fail(new MissingToken())
-    if (presented._tag === "Invalid") {
-      return yield* Effect.fail(new InvalidRequest({ description: presented.description }))
-    }
-    const verifier = yield* TokenVerifier.TokenVerifier
-    const token = yield* Effect.catchAll(verifier.verify(presented.token), fromVerifier)
-    const scopes = options.scopes ?? []
-    if (!TokenVerifier.hasScopes(token, scopes)) return yield* Effect.fail(new InsufficientScope({ scope: scopes.join(" ") }))
-    return token
-  })
+> = internal.authenticate
 
 /**
  * Protects an `HttpApp` (a whole router, or a single route's handler): each
@@ -394,17 +327,12 @@ export const authenticate = (
  * // an HttpApp that needs a TokenVerifier.TokenVerifier
  * ```
  */
-export const middleware = (options: Options = {}) =>
-<E, R>(
+export const middleware: (
+  options?: Options
+) => <E, R>(
   app: HttpApp.Default<E, R>
-): HttpApp.Default<Exclude<E, AuthorizationError>, TokenVerifier.TokenVerifier | Exclude<R, VerifiedToken>> =>
-  authenticate(options).pipe(
-    Effect.flatMap((token) => Effect.provideService(app, VerifiedToken, token)),
-    Effect.catchIf(
-      (error): error is AuthorizationError => isAuthorizationError(error),
-      (error) => Effect.succeed(toResponse(error, options))
-    )
-  ) as HttpApp.Default<Exclude<E, AuthorizationError>, TokenVerifier.TokenVerifier | Exclude<R, VerifiedToken>>
+) => HttpApp.Default<Exclude<E, AuthorizationError>, TokenVerifier.TokenVerifier | Exclude<R, VerifiedToken>> =
+  internal.middleware
 
 /**
  * Requires scopes of the current request's token: succeeds with the token
@@ -425,13 +353,9 @@ export const middleware = (options: Options = {}) =>
  * })
  * ```
  */
-export const requireScopes = (
+export const requireScopes: (
   ...scopes: ReadonlyArray<string>
-): Effect.Effect<TokenVerifier.VerifiedToken, InsufficientScope, VerifiedToken> =>
-  Effect.flatMap(VerifiedToken, (token) =>
-    TokenVerifier.hasScopes(token, scopes)
-      ? Effect.succeed(token)
-      : Effect.fail(new InsufficientScope({ scope: scopes.join(" ") })))
+) => Effect.Effect<TokenVerifier.VerifiedToken, InsufficientScope, VerifiedToken> = internal.requireScopes
 
 /**
  * The resource server as an `HttpApiMiddleware` security (a bearer scheme in
@@ -455,22 +379,15 @@ export const requireScopes = (
  *   .middleware(ResourceServer.Authorization) {}
  * ```
  */
-export class Authorization extends HttpApiMiddleware.Tag<Authorization>()("@grantflow/core/ResourceServer/Authorization", {
-  provides: VerifiedToken,
-  failure: AuthorizationError,
-  security: { bearer: HttpApiSecurity.bearer }
-}) {}
+export const Authorization: typeof internal.Authorization = internal.Authorization
 
 /**
- * Answers the resource server's refusals as {@link toResponse} does, with
- * their challenges, before `HttpApi` encodes them as bare JSON errors.
+ * The tag type of {@link Authorization}.
+ *
+ * @since 0.1.0
+ * @category HttpApi
  */
-const challenges = (options: Options) => (app: HttpApp.Default): HttpApp.Default =>
-  Effect.catchAllCause(app, (cause) =>
-    Option.match(Cause.failureOption(cause as Cause.Cause<unknown>), {
-      onSome: (error) => isAuthorizationError(error) ? Effect.succeed(toResponse(error, options)) : Effect.failCause(cause),
-      onNone: () => Effect.failCause(cause)
-    }))
+export type Authorization = internal.Authorization
 
 /**
  * The layer of {@link Authorization}, with the `TokenVerifier` of its
@@ -489,17 +406,6 @@ const challenges = (options: Options) => (app: HttpApp.Default): HttpApp.Default
  * )
  * ```
  */
-export const layerAuthorization = (
-  options: Options = {}
-): Layer.Layer<Authorization, never, TokenVerifier.TokenVerifier> =>
-  Layer.merge(
-    Layer.effect(
-      Authorization,
-      Effect.map(TokenVerifier.TokenVerifier, (verifier) =>
-        Authorization.of({
-          // the platform's decoded value is ignored: the request is read again, strictly
-          bearer: () => Effect.provideService(authenticate(options), TokenVerifier.TokenVerifier, verifier)
-        }))
-    ),
-    HttpApiBuilder.middleware(challenges(options))
-  )
+export const layerAuthorization: (
+  options?: Options
+) => Layer.Layer<Authorization, never, TokenVerifier.TokenVerifier> = internal.layerAuthorization

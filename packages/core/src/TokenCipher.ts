@@ -9,8 +9,7 @@
  *
  * @since 0.1.0
  */
-import * as Config from "effect/Config"
-import * as Data from "effect/Data"
+import type * as Config from "effect/Config"
 import type * as Effect from "effect/Effect"
 import type * as Redacted from "effect/Redacted"
 import * as internal from "./internal/tokenCipher.js"
@@ -43,24 +42,16 @@ export interface TokenCipher {
  * error.message // names key id k1, never the key
  * ```
  */
-export class DecryptionFailed extends Data.TaggedError("DecryptionFailed")<{
-  readonly keyId: string | undefined
-  readonly reason: "UnknownKey" | "Tampered" | "Malformed"
-  readonly cause?: unknown
-}> {
-  override get message(): string {
-    switch (this.reason) {
-      case "UnknownKey":
-        return `a stored token record was sealed with key id "${this.keyId}", which this cipher does not hold; ` +
-          "add that key to the previous keys until every record has been rewritten"
-      case "Tampered":
-        return `a stored token record (key id "${this.keyId}") failed authentication: it was altered, ` +
-          "copied from another entry, or the key with that id is not the one that sealed it"
-      case "Malformed":
-        return "a stored token record is not a sealed record (expected gf1.<key id>.<iv>.<ciphertext>)"
-    }
-  }
-}
+export const DecryptionFailed: typeof internal.DecryptionFailed = internal.DecryptionFailed
+
+/**
+ * A record that could not be opened: see the {@link DecryptionFailed}
+ * constructor.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type DecryptionFailed = internal.DecryptionFailed
 
 /**
  * A key given to {@link aesGcm}: an id stored with every record it seals, and
@@ -87,14 +78,15 @@ export interface Key {
  * const error = new TokenCipher.InvalidKey({ keyId: "k1", reason: "must decode to 32 bytes" })
  * ```
  */
-export class InvalidKey extends Data.TaggedError("InvalidKey")<{
-  readonly keyId: string
-  readonly reason: string
-}> {
-  override get message(): string {
-    return `token store key "${this.keyId}" is unusable: ${this.reason}`
-  }
-}
+export const InvalidKey: typeof internal.InvalidKey = internal.InvalidKey
+
+/**
+ * An unusable key: see the {@link InvalidKey} constructor.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type InvalidKey = internal.InvalidKey
 
 /**
  * An AES-256-GCM cipher sealing with `current` and opening records of
@@ -137,11 +129,7 @@ export const aesGcm: (options: {
  * const cipher = Effect.flatMap(TokenCipher.keysConfig(), TokenCipher.aesGcm)
  * ```
  */
-export const keysConfig = (prefix = "GRANTFLOW_STORE"): Config.Config<{
+export const keysConfig: (prefix?: string) => Config.Config<{
   readonly current: Key
   readonly previous: ReadonlyArray<Key>
-}> =>
-  Config.all({
-    current: Config.redacted(`${prefix}_KEY`),
-    previous: Config.option(Config.redacted(`${prefix}_PREVIOUS_KEYS`))
-  }).pipe(Config.mapOrFail(internal.parseKeys(prefix)))
+}> = internal.keysConfig

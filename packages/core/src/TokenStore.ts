@@ -17,11 +17,9 @@
  *
  * @since 0.1.0
  */
-import * as Context from "effect/Context"
-import * as Data from "effect/Data"
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
+import type * as Layer from "effect/Layer"
 import type * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import type * as Schedule from "effect/Schedule"
@@ -137,29 +135,18 @@ export type WriteResult =
  * const error = new TokenStore.TokenStoreError({ reason: "Unavailable", operation: "get", cause: new Error("ECONNREFUSED") })
  * ```
  */
-export class TokenStoreError extends Data.TaggedError("TokenStoreError")<{
-  readonly reason: "Unavailable" | "Corrupt" | "Undecryptable"
-  readonly operation: string
-  readonly cause: unknown
-  /**
-   * The version of the record that could not be decoded, when it was read: 0
-   * when the record is too damaged to carry one (an empty or truncated file).
-   * {@link save} writes at this version to replace the record.
-   */
-  readonly version?: number | undefined
-}> {
-  override get message(): string {
-    switch (this.reason) {
-      case "Unavailable":
-        return `the token store failed on ${this.operation}; check that it is reachable (the error is the cause)`
-      case "Corrupt":
-        return `a token record read on ${this.operation} is not a valid record; it was left as it is`
-      case "Undecryptable":
-        return `a token record read on ${this.operation} could not be decrypted; it was left as it is ` +
-          "(the cause says why: usually a key missing from the previous keys)"
-    }
-  }
-}
+export const TokenStoreError: typeof internal.TokenStoreError = internal.TokenStoreError
+
+/**
+ * A store that could not be read or written: see the {@link TokenStoreError}
+ * constructor. `version`, when the record was read, is the version of a
+ * record that could not be decoded (0 when it is too damaged to carry one);
+ * {@link save} writes at it to replace the record.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type TokenStoreError = internal.TokenStoreError
 
 /**
  * The token store service.
@@ -176,24 +163,18 @@ export class TokenStoreError extends Data.TaggedError("TokenStoreError")<{
  * const stored = Effect.flatMap(TokenStore.TokenStore, (store) => store.get(key))
  * ```
  */
-export class TokenStore extends Context.Tag("@grantflow/core/TokenStore")<TokenStore, {
-  /** The record of `key`, if any. */
-  readonly get: (key: Key) => Effect.Effect<Option.Option<Entry>, TokenStoreError>
-  /**
-   * Writes `token` if the record's version is still `expectedVersion` (0: no
-   * record, or one too damaged to carry a version) and, when a lease is
-   * given, the lease is still held.
-   */
-  readonly set: (
-    key: Key,
-    token: AccessToken.AccessToken,
-    options: { readonly expectedVersion: number; readonly lease?: Lease | undefined }
-  ) => Effect.Effect<WriteResult, TokenStoreError>
-  /** Deletes the record if its version is still `expectedVersion`; `true` if it did. */
-  readonly remove: (key: Key, expectedVersion: number) => Effect.Effect<boolean, TokenStoreError>
-  /** Takes the refresh lease of `key` for `ttl`, unless another owner holds it. */
-  readonly acquireLease: (key: Key, ttl: Duration.Duration) => Effect.Effect<Option.Option<Lease>, TokenStoreError>
-}>() {}
+export const TokenStore: typeof internal.TokenStore = internal.TokenStore
+
+/**
+ * The tag type of {@link TokenStore}; `TokenStore["Type"]` is the service:
+ * `get` a key's record, `set` it with compare-and-set on its version (and
+ * the lease, when one is given), `remove` it at a version, and
+ * `acquireLease` to refresh it for the fleet.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export type TokenStore = internal.TokenStore
 
 /**
  * A persistent store's view of a record: its version and an opaque string
@@ -261,7 +242,7 @@ export const makeMemory: Effect.Effect<TokenStore["Type"]> = internal.makeMemory
  * const StoreLive = TokenStore.layerMemory
  * ```
  */
-export const layerMemory: Layer.Layer<TokenStore> = Layer.effect(TokenStore, makeMemory)
+export const layerMemory: Layer.Layer<TokenStore> = internal.layerMemory
 
 /**
  * A store over a {@link Backend}: tokens are encoded as JSON and, unless
@@ -320,9 +301,9 @@ export const fromKeyValueStore: (
  * ).pipe(Layer.provide(KeyValueStore.layerMemory))
  * ```
  */
-export const layerKeyValueStore = (
+export const layerKeyValueStore: (
   options: PersistentOptions
-): Layer.Layer<TokenStore, never, KeyValueStore.KeyValueStore> => internal.layerKeyValueStore(options)
+) => Layer.Layer<TokenStore, never, KeyValueStore.KeyValueStore> = internal.layerKeyValueStore
 
 /**
  * Options of {@link shared}.

@@ -22,19 +22,16 @@
 import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
-import * as Context from "effect/Context"
-import * as Data from "effect/Data"
 import type * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
+import type * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import type * as ClientAuth from "./ClientAuth.js"
 import * as introspectionInternal from "./internal/introspection.js"
 import * as jwtInternal from "./internal/jwtAccessToken.js"
-import * as redirect from "./internal/redirect.js"
 import * as staticInternal from "./internal/staticToken.js"
+import * as internal from "./internal/tokenVerifier.js"
 import type * as TokenProvider from "./TokenProvider.js"
 
 /**
@@ -63,15 +60,15 @@ import type * as TokenProvider from "./TokenProvider.js"
  * TokenVerifier.hasScopes(token, ["orders.read"]) // true
  * ```
  */
-export class VerifiedToken extends Data.Class<{
-  readonly subject: Option.Option<string>
-  readonly clientId: Option.Option<string>
-  readonly scopes: ReadonlyArray<string>
-  readonly issuer: Option.Option<string>
-  readonly audience: ReadonlyArray<string>
-  readonly expiresAt: Option.Option<number>
-  readonly claims: Readonly<Record<string, unknown>>
-}> {}
+export const VerifiedToken: typeof internal.VerifiedToken = internal.VerifiedToken
+
+/**
+ * A verified token: see the {@link VerifiedToken} constructor.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type VerifiedToken = internal.VerifiedToken
 
 /**
  * Tells whether a verified token holds every one of `scopes`.
@@ -86,8 +83,7 @@ export class VerifiedToken extends Data.Class<{
  * const canWrite = TokenVerifier.hasScopes(token, ["orders.write"])
  * ```
  */
-export const hasScopes = (token: VerifiedToken, scopes: ReadonlyArray<string>): boolean =>
-  scopes.every((scope) => token.scopes.includes(scope))
+export const hasScopes: (token: VerifiedToken, scopes: ReadonlyArray<string>) => boolean = internal.hasScopes
 
 /**
  * Why a token was refused:
@@ -123,20 +119,6 @@ export type FailureReason =
   | "Inactive"
   | "Mismatch"
 
-const descriptions: Record<FailureReason, string> = {
-  Malformed: "The access token is malformed",
-  Algorithm: "The access token is signed with an algorithm that is not accepted",
-  UnknownKey: "The access token is signed with an unknown key",
-  Signature: "The access token signature is invalid",
-  Type: "The access token is not a JWT access token (typ at+jwt)",
-  Expired: "The access token expired",
-  NotYetValid: "The access token is not valid yet",
-  Issuer: "The access token was issued by another issuer",
-  Audience: "The access token is not meant for this resource",
-  Inactive: "The access token is not active",
-  Mismatch: "The access token is not valid"
-}
-
 /**
  * The token is not valid here: a 401 `invalid_token` for the caller.
  * `reason` says why; `description` is what the caller may be told (it names
@@ -153,26 +135,15 @@ const descriptions: Record<FailureReason, string> = {
  * error.description // "The access token expired"
  * ```
  */
-export class VerificationFailed extends Data.TaggedError("VerificationFailed")<{
-  readonly reason: FailureReason
-  readonly cause?: unknown
-}> {
-  /**
-   * A short, secret-free sentence for `error_description`.
-   *
-   * @since 0.1.0
-   */
-  get description(): string {
-    return descriptions[this.reason]
-  }
+export const VerificationFailed: typeof internal.VerificationFailed = internal.VerificationFailed
 
-  override get message(): string {
-    return `the access token was refused: ${this.description.replace(/^The access token /, "it ")}` +
-      (this.reason === "UnknownKey"
-        ? " (the issuer's keys were fetched again, unless they were fetched within the cool-down)"
-        : "")
-  }
-}
+/**
+ * A refused token: see the {@link VerificationFailed} constructor.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type VerificationFailed = internal.VerificationFailed
 
 /**
  * The token could not be verified because the authorization server could
@@ -198,49 +169,16 @@ export class VerificationFailed extends Data.TaggedError("VerificationFailed")<{
  * error.retryable // true
  * ```
  */
-export class VerifierUnavailable extends Data.TaggedError("VerifierUnavailable")<{
-  readonly endpoint: "metadata" | "jwks" | "introspection"
-  readonly reason: "Transport" | "Timeout" | "Status" | "Malformed" | "Misconfigured"
-  readonly status: Option.Option<number>
-  readonly detail?: string | undefined
-  readonly cause?: unknown
-}> {
-  /**
-   * `false` for a misconfiguration, `true` otherwise: the server may answer
-   * later.
-   *
-   * @since 0.1.0
-   */
-  get retryable(): boolean {
-    return this.reason !== "Misconfigured"
-  }
+export const VerifierUnavailable: typeof internal.VerifierUnavailable = internal.VerifierUnavailable
 
-  override get message(): string {
-    const endpoint = this.endpoint === "metadata"
-      ? "the issuer's metadata"
-      : this.endpoint === "jwks"
-      ? "the issuer's JWKS"
-      : "the introspection endpoint"
-    const what = this.reason === "Transport"
-      ? `${endpoint} could not be reached`
-      : this.reason === "Timeout"
-      ? `${endpoint} did not answer in time`
-      : this.reason === "Status"
-      ? `${endpoint} answered HTTP ${Option.getOrElse(this.status, () => 0)}`
-      : this.reason === "Malformed"
-      ? `${endpoint} answered something unusable`
-      : `${endpoint} cannot be used as configured`
-    const detail = this.detail === undefined ? "" : ` (${this.detail})`
-    const advice = this.reason === "Misconfigured"
-      ? "fix the verifier's configuration"
-      : this.endpoint === "introspection" && Option.getOrElse(this.status, () => 0) === 401
-      ? "check grantflow's client credentials for the introspection endpoint"
-      : this.reason === "Status" && Option.exists(this.status, redirect.isRedirect)
-      ? "redirects are not followed: set the endpoint's URL to its final address; the request was refused with 503"
-      : "the request was refused with 503; it can be retried"
-    return `the access token could not be verified: ${what}${detail}; ${advice}`
-  }
-}
+/**
+ * An authorization server that could not be asked: see the
+ * {@link VerifierUnavailable} constructor.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type VerifierUnavailable = internal.VerifierUnavailable
 
 /**
  * Every way verifying a token can fail.
@@ -267,10 +205,17 @@ export type VerificationError = VerificationFailed | VerifierUnavailable
  * })
  * ```
  */
-export class TokenVerifier extends Context.Tag("@grantflow/core/TokenVerifier")<TokenVerifier, {
-  /** Verifies a bearer token; the value is never logged or put in an error. */
-  readonly verify: (token: Redacted.Redacted<string>) => Effect.Effect<VerifiedToken, VerificationError>
-}>() {}
+export const TokenVerifier: typeof internal.TokenVerifier = internal.TokenVerifier
+
+/**
+ * The token verifier service's tag type: `TokenVerifier["Type"]` is the
+ * service, whose `verify` turns a bearer token into a {@link VerifiedToken}
+ * or a {@link VerificationError}.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export type TokenVerifier = internal.TokenVerifier
 
 /**
  * Options of {@link staticToken}: the `current` shared token, the
@@ -400,7 +345,17 @@ export const defaultMaxIntrospectionLength: number = introspectionInternal.defau
  * @since 0.1.0
  * @category models
  */
-export type Algorithm = jwtInternal.Algorithm
+export type Algorithm =
+  | "RS256"
+  | "RS384"
+  | "RS512"
+  | "PS256"
+  | "PS384"
+  | "PS512"
+  | "ES256"
+  | "ES384"
+  | "ES512"
+  | "EdDSA"
 
 /**
  * Options of {@link jwt}:
@@ -569,9 +524,9 @@ export const introspection: (
  * ).pipe(Layer.provide(FetchHttpClient.layer))
  * ```
  */
-export const layer = <E, R>(
+export const layer: <E, R>(
   make: Effect.Effect<TokenVerifier["Type"], E, R>
-): Layer.Layer<TokenVerifier, E, Exclude<R, Scope.Scope>> => Layer.scoped(TokenVerifier, make)
+) => Layer.Layer<TokenVerifier, E, Exclude<R, Scope.Scope>> = internal.layer
 
 /**
  * A layer of the {@link TokenVerifier} service whose constructor is read from
@@ -586,7 +541,6 @@ export const layer = <E, R>(
  * const VerifierLive = TokenVerifier.layerConfig(TokenVerifier.staticTokenConfig({ prefix: "WEBHOOK" }))
  * ```
  */
-export const layerConfig = <E, R>(
+export const layerConfig: <E, R>(
   config: Config.Config<Effect.Effect<TokenVerifier["Type"], E, R>>
-): Layer.Layer<TokenVerifier, E | ConfigError.ConfigError, Exclude<R, Scope.Scope>> =>
-  Layer.scoped(TokenVerifier, Effect.flatten(config))
+) => Layer.Layer<TokenVerifier, E | ConfigError.ConfigError, Exclude<R, Scope.Scope>> = internal.layerConfig

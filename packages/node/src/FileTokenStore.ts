@@ -15,11 +15,10 @@
  *
  * @since 0.1.0
  */
-import * as KeyValueStore from "@effect/platform/KeyValueStore"
-import * as TokenStore from "@grantflow/core/TokenStore"
-import * as Data from "effect/Data"
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
+import type * as KeyValueStore from "@effect/platform/KeyValueStore"
+import type * as TokenStore from "@grantflow/core/TokenStore"
+import type * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
 import * as internal from "./internal/fileTokenStore.js"
 
 /**
@@ -42,31 +41,16 @@ import * as internal from "./internal/fileTokenStore.js"
  * error.message // "… run `chmod 700 /tmp/tokens` …"
  * ```
  */
-export class StoreDirectoryError extends Data.TaggedError("StoreDirectoryError")<{
-  readonly directory: string
-  readonly reason: "WritableByOthers" | "NotOwned" | "NotADirectory" | "Inaccessible"
-  /** The directory's permission bits, when it was examined. */
-  readonly mode?: number | undefined
-  /** The uid of the directory's owner, when it was examined. */
-  readonly owner?: number | undefined
-  readonly cause?: unknown
-}> {
-  override get message(): string {
-    const where = `the token store directory ${this.directory}`
-    switch (this.reason) {
-      case "WritableByOthers":
-        return `${where} can be written by other users (mode ${(this.mode ?? 0).toString(8).padStart(3, "0")}), ` +
-          `who could replace its tokens; run \`chmod 700 ${this.directory}\` or choose another directory`
-      case "NotOwned":
-        return `${where} belongs to another user (uid ${this.owner}); give it to the user this process runs as ` +
-          `(chown) and run \`chmod 700 ${this.directory}\`, or choose another directory`
-      case "NotADirectory":
-        return `${where} is not a directory; choose a directory path`
-      case "Inaccessible":
-        return `${where} could not be created or examined (the cause says why); check the path and its permissions`
-    }
-  }
-}
+export const StoreDirectoryError: typeof internal.StoreDirectoryError = internal.StoreDirectoryError
+
+/**
+ * A directory that cannot be trusted with tokens: see the
+ * {@link StoreDirectoryError} constructor.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type StoreDirectoryError = internal.StoreDirectoryError
 
 /**
  * A `KeyValueStore` over `directory`: one file per key, written atomically,
@@ -83,8 +67,8 @@ export class StoreDirectoryError extends Data.TaggedError("StoreDirectoryError")
  * const kv = FileTokenStore.makeKeyValueStore("/var/lib/my-integration/tokens")
  * ```
  */
-export const makeKeyValueStore = (directory: string): Effect.Effect<KeyValueStore.KeyValueStore, StoreDirectoryError> =>
-  Effect.mapError(internal.makeKeyValueStore(directory), (refusal) => new StoreDirectoryError({ directory, ...refusal }))
+export const makeKeyValueStore: (directory: string) => Effect.Effect<KeyValueStore.KeyValueStore, StoreDirectoryError> =
+  internal.makeKeyValueStore
 
 /**
  * The atomic file `KeyValueStore` as a layer.
@@ -98,8 +82,8 @@ export const makeKeyValueStore = (directory: string): Effect.Effect<KeyValueStor
  * const KeyValueLive = FileTokenStore.layerKeyValueStore("/var/lib/my-integration/tokens")
  * ```
  */
-export const layerKeyValueStore = (directory: string): Layer.Layer<KeyValueStore.KeyValueStore, StoreDirectoryError> =>
-  Layer.effect(KeyValueStore.KeyValueStore, makeKeyValueStore(directory))
+export const layerKeyValueStore: (directory: string) => Layer.Layer<KeyValueStore.KeyValueStore, StoreDirectoryError> =
+  internal.layerKeyValueStore
 
 /**
  * A `TokenStore` in `directory`, its records encoded and, unless `encryption`
@@ -120,11 +104,7 @@ export const layerKeyValueStore = (directory: string): Layer.Layer<KeyValueStore
  * )
  * ```
  */
-export const layer = (
+export const layer: (
   directory: string,
   options: TokenStore.PersistentOptions
-): Layer.Layer<TokenStore.TokenStore, StoreDirectoryError> =>
-  Layer.effect(
-    TokenStore.TokenStore,
-    Effect.flatMap(makeKeyValueStore(directory), (kv) => TokenStore.fromKeyValueStore(kv, options))
-  )
+) => Layer.Layer<TokenStore.TokenStore, StoreDirectoryError> = internal.layer

@@ -25,12 +25,11 @@
 import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpServerError from "@effect/platform/HttpServerError"
 import type * as AccessToken from "@grantflow/core/AccessToken"
-import * as AuthorizationCode from "@grantflow/core/AuthorizationCode"
+import type * as AuthorizationCode from "@grantflow/core/AuthorizationCode"
 import type * as ClientAuth from "@grantflow/core/ClientAuth"
 import type * as TokenError from "@grantflow/core/TokenError"
-import * as Data from "effect/Data"
-import * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
+import type * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import * as internal from "./internal/redirectReceiver.js"
 
@@ -102,15 +101,15 @@ export interface RedirectReceiver {
  * error.message // "no redirect arrived at http://127.0.0.1:53123/callback within 5m: …"
  * ```
  */
-export class RedirectTimeout extends Data.TaggedError("RedirectTimeout")<{
-  readonly redirectUri: string
-  readonly timeout: Duration.Duration
-}> {
-  override get message(): string {
-    return `no redirect arrived at ${this.redirectUri} within ${Duration.format(this.timeout)}: ` +
-      "the authorization was not completed in the browser; start it again"
-  }
-}
+export const RedirectTimeout: typeof internal.RedirectTimeout = internal.RedirectTimeout
+
+/**
+ * No redirect arrived in time: see the {@link RedirectTimeout} constructor.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type RedirectTimeout = internal.RedirectTimeout
 
 /**
  * Starts a receiver on `127.0.0.1` in the current scope. Fails with a
@@ -173,8 +172,6 @@ export type AuthorizeOptions<E = never, R = never> =
     readonly allowInsecure?: boolean | undefined
   }
 
-const logUrl = (url: URL) => Effect.logInfo(`grantflow: open this URL in a browser to authorize: ${url.href}`)
-
 /**
  * The whole authorization code flow with a loopback redirect: starts a
  * receiver, builds the authorization request (PKCE S256, `state`), hands its
@@ -202,9 +199,9 @@ const logUrl = (url: URL) => Effect.logInfo(`grantflow: open this URL in a brows
  * }).pipe(Effect.provide(NodeHttpClient.layerUndici))
  * ```
  */
-export const authorize = <E = never, R = never>(
+export const authorize: <E = never, R = never>(
   options: AuthorizeOptions<E, R>
-): Effect.Effect<
+) => Effect.Effect<
   AccessToken.AccessToken,
   | HttpServerError.ServeError
   | AuthorizationCode.InvalidAuthorizationRequest
@@ -213,21 +210,4 @@ export const authorize = <E = never, R = never>(
   | TokenError.TokenError
   | E,
   HttpClient.HttpClient | R
-> =>
-  Effect.scoped(Effect.gen(function*() {
-    const receiver = yield* internal.make({ port: options.port, path: options.path, timeout: options.timeout })
-    const { pending, url } = yield* AuthorizationCode.start({
-      authorizeUrl: options.authorizeUrl,
-      clientId: options.auth.clientId,
-      redirectUri: receiver.redirectUri,
-      scopes: options.scopes,
-      extraParams: options.extraParams,
-      allowInsecure: options.allowInsecure
-    })
-    const result = yield* receiver.callbackAfter(pending, options, (options.onAuthorizeUrl ?? logUrl)(url))
-    return yield* AuthorizationCode.exchange(pending, result, {
-      tokenUrl: options.tokenUrl,
-      auth: options.auth,
-      allowInsecure: options.allowInsecure
-    })
-  }))
+> = internal.authorize

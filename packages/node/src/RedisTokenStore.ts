@@ -11,11 +11,11 @@
  *
  * @since 0.1.0
  */
-import * as TokenStore from "@grantflow/core/TokenStore"
-import * as TokenCipher from "@grantflow/core/TokenCipher"
+import type * as TokenCipher from "@grantflow/core/TokenCipher"
+import type * as TokenStore from "@grantflow/core/TokenStore"
 import type * as ConfigError from "effect/ConfigError"
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
+import type * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type { RedisOptions } from "ioredis"
 import * as internal from "./internal/redisTokenStore.js"
@@ -75,8 +75,7 @@ export const make: (options: Options) => Effect.Effect<TokenStore.TokenStore["Ty
  * )
  * ```
  */
-export const layer = (options: Options): Layer.Layer<TokenStore.TokenStore> =>
-  Layer.scoped(TokenStore.TokenStore, make(options))
+export const layer: (options: Options) => Layer.Layer<TokenStore.TokenStore> = internal.layer
 
 /**
  * A layer of the Redis store configured from `Config`: `<PREFIX>_REDIS_URL`
@@ -95,13 +94,6 @@ export const layer = (options: Options): Layer.Layer<TokenStore.TokenStore> =>
  * const StoreLive = RedisTokenStore.layerConfig()
  * ```
  */
-export const layerConfig = (
-  prefix = "GRANTFLOW_STORE"
-): Layer.Layer<TokenStore.TokenStore, ConfigError.ConfigError | TokenCipher.InvalidKey> =>
-  Layer.scoped(
-    TokenStore.TokenStore,
-    Effect.flatMap(
-      Effect.all([internal.optionsConfig(prefix), Effect.flatMap(TokenCipher.keysConfig(prefix), TokenCipher.aesGcm)]),
-      ([options, encryption]) => make({ ...options, encryption })
-    )
-  )
+export const layerConfig: (
+  prefix?: string
+) => Layer.Layer<TokenStore.TokenStore, ConfigError.ConfigError | TokenCipher.InvalidKey> = internal.layerConfig

@@ -10,10 +10,10 @@
  *
  * @since 0.1.0
  */
-import { FastCheck } from "effect"
-import * as Duration from "effect/Duration"
-import * as AuthServer from "./AuthServer.js"
-import { Step } from "./internal/steps.js"
+import type { FastCheck } from "effect"
+import type * as Duration from "effect/Duration"
+import type * as AuthServer from "./AuthServer.js"
+import * as internal from "./internal/arbitraries.js"
 import type * as Scenario from "./Scenario.js"
 
 /**
@@ -26,29 +26,6 @@ export interface DurationRange {
   readonly min?: Duration.DurationInput | undefined
   readonly max?: Duration.DurationInput | undefined
 }
-
-const millisOf = (input: Duration.DurationInput | undefined, fallback: number): number =>
-  input === undefined ? fallback : Duration.toMillis(Duration.decode(input))
-
-/**
- * Integers in `[min, max]` drawn from the bands that intersect it, each band
- * as likely as the others: short, middling and long values all turn up, where
- * a uniform draw over hours would almost never give milliseconds.
- */
-const banded = (min: number, max: number, bands: ReadonlyArray<readonly [number, number]>) => {
-  const arbitraries = bands
-    .map(([low, high]) => [Math.max(low, min), Math.min(high, max)] as const)
-    // a band cut down to one value would make that value as likely as a whole band
-    .filter(([low, high]) => low < high)
-    .map(([low, high]) => FastCheck.integer({ min: low, max: high }))
-  return arbitraries.length === 0
-    ? FastCheck.integer({ min: Math.min(min, max), max: Math.max(min, max) })
-    : FastCheck.oneof(...arbitraries)
-}
-
-const second = 1_000
-const minute = 60 * second
-const hour = 60 * minute
 
 /**
  * Token lifetimes in whole seconds, from seconds to hours (default 1 second
@@ -64,11 +41,7 @@ const hour = 60 * minute
  * const lifetimes = FastCheck.sample(Arbitraries.tokenLifetime({ max: "1 hour" }), 5)
  * ```
  */
-export const tokenLifetime = (range: DurationRange = {}): FastCheck.Arbitrary<Duration.Duration> => {
-  const min = Math.max(1, Math.ceil(millisOf(range.min, second) / second))
-  const max = Math.floor(millisOf(range.max, 4 * hour) / second)
-  return banded(min, max, [[1, 120], [120, 3600], [3600, Number.POSITIVE_INFINITY]]).map(Duration.seconds)
-}
+export const tokenLifetime: (range?: DurationRange) => FastCheck.Arbitrary<Duration.Duration> = internal.tokenLifetime
 
 /**
  * How far to move the clock: milliseconds, seconds or minutes to hours, each
@@ -84,12 +57,7 @@ export const tokenLifetime = (range: DurationRange = {}): FastCheck.Arbitrary<Du
  * const advances = FastCheck.sample(Arbitraries.clockAdvance(), 5)
  * ```
  */
-export const clockAdvance = (range: DurationRange = {}): FastCheck.Arbitrary<Duration.Duration> =>
-  banded(
-    Math.max(1, millisOf(range.min, 1)),
-    millisOf(range.max, 2 * hour),
-    [[1, second], [second, 2 * minute], [2 * minute, Number.POSITIVE_INFINITY]]
-  ).map(Duration.millis)
+export const clockAdvance: (range?: DurationRange) => FastCheck.Arbitrary<Duration.Duration> = internal.clockAdvance
 
 /**
  * How coarsely a server keeps issue times, for `Timeline.issueTimeRounding`:
@@ -108,8 +76,8 @@ export const clockAdvance = (range: DurationRange = {}): FastCheck.Arbitrary<Dur
  * const roundings = FastCheck.sample(Arbitraries.issueTimeRounding(), 5)
  * ```
  */
-export const issueTimeRounding = (range: Pick<DurationRange, "max"> = {}): FastCheck.Arbitrary<Duration.Duration> =>
-  zeroMaxOrBetween(millisOf(range.max, second))
+export const issueTimeRounding: (range?: Pick<DurationRange, "max">) => FastCheck.Arbitrary<Duration.Duration> =
+  internal.issueTimeRounding
 
 /**
  * How far behind a starved client's event loop runs, for
@@ -130,15 +98,8 @@ export const issueTimeRounding = (range: Pick<DurationRange, "max"> = {}): FastC
  * const lags = FastCheck.sample(Arbitraries.eventLoopLag({ max: "100 millis" }), 5)
  * ```
  */
-export const eventLoopLag = (range: Pick<DurationRange, "max"> = {}): FastCheck.Arbitrary<Duration.Duration> =>
-  zeroMaxOrBetween(millisOf(range.max, second))
-
-/** 0, `max`, or a whole number of milliseconds between: the edges as likely as the values between them. */
-const zeroMaxOrBetween = (max: number) =>
-  (max < 1
-    ? FastCheck.constant(0)
-    : FastCheck.oneof(FastCheck.constant(0), FastCheck.constant(Math.floor(max)), FastCheck.integer({ min: 1, max: Math.floor(max) })))
-    .map(Duration.millis)
+export const eventLoopLag: (range?: Pick<DurationRange, "max">) => FastCheck.Arbitrary<Duration.Duration> =
+  internal.eventLoopLag
 
 /**
  * The faults of each kind, by tag. Absent kinds are never generated.
@@ -150,25 +111,6 @@ export type FaultCases<F extends AuthServer.Fault = AuthServer.Fault> = {
   readonly [Tag in F["_tag"]]?: FastCheck.Arbitrary<Extract<F, { readonly _tag: Tag }>>
 }
 
-type StatusFault = Extract<AuthServer.Fault, { readonly _tag: "Status" }>
-
-const retryAfter = FastCheck.option(banded(1, 300, [[1, 30], [30, 300]]).map(Duration.seconds), { nil: undefined })
-
-/** 500, 502, 504; 429 and 503 (with `body`, if any) with or without a `Retry-After`; and `permanent`. */
-const statusFaults = (
-  unavailableBody: unknown,
-  permanent: StatusFault
-): FastCheck.Arbitrary<StatusFault> => {
-  const body = unavailableBody === undefined ? {} : { body: unavailableBody }
-  return FastCheck.oneof(
-    FastCheck.constantFrom(500, 502, 504).map((status) => AuthServer.Status({ status })),
-    FastCheck.record({ status: FastCheck.constantFrom(429, 503), retryAfter }).map(({ retryAfter, status }) =>
-      AuthServer.Status(retryAfter === undefined ? { status, ...body } : { status, retryAfter, ...body })
-    ),
-    FastCheck.constant(permanent)
-  )
-}
-
 /**
  * `Status` faults: transient server errors (500, 502, 504), 429 and 503 with
  * or without a `Retry-After` (up to 5 minutes, past the default 30-second
@@ -176,11 +118,16 @@ const statusFaults = (
  *
  * @since 0.1.0
  * @category faults
+ * @example
+ * ```ts
+ * import { Arbitraries } from "@grantflow/testing"
+ *
+ * // only outages of the token endpoint
+ * const outages = Arbitraries.fault({ Status: Arbitraries.statusFault })
+ * ```
  */
-export const statusFault: FastCheck.Arbitrary<StatusFault> = statusFaults(
-  { error: "temporarily_unavailable" },
-  AuthServer.Status({ status: 400, body: { error: "invalid_client" } })
-)
+export const statusFault: FastCheck.Arbitrary<Extract<AuthServer.Fault, { readonly _tag: "Status" }>> =
+  internal.statusFault
 
 /**
  * `Status` faults of the protected API: outages (500, 502, 504), 429 and 503
@@ -190,17 +137,15 @@ export const statusFault: FastCheck.Arbitrary<StatusFault> = statusFaults(
  *
  * @since 0.1.0
  * @category faults
+ * @example
+ * ```ts
+ * import { Arbitraries } from "@grantflow/testing"
+ *
+ * const apiOutages = Arbitraries.apiFault({ Status: Arbitraries.apiStatusFault })
+ * ```
  */
-export const apiStatusFault: FastCheck.Arbitrary<StatusFault> = statusFaults(
-  undefined,
-  AuthServer.Status({ status: 401, body: { error: "invalid_token" } })
-)
-
-const latency = clockAdvance({ min: "1 millis", max: "2 minutes" }).map((duration) => AuthServer.Latency({ duration }))
-const malformedJson = FastCheck.constant(AuthServer.MalformedJson())
-const dropConnection = FastCheck.constant(AuthServer.DropConnection())
-const errorBody = FastCheck.constantFrom(AuthServer.ErrorBody(), AuthServer.ErrorBody({ error: "temporarily_unavailable" }))
-const lostResponse = FastCheck.boolean().map((drop) => AuthServer.LostResponse({ drop }))
+export const apiStatusFault: FastCheck.Arbitrary<Extract<AuthServer.Fault, { readonly _tag: "Status" }>> =
+  internal.apiStatusFault
 
 /**
  * One arbitrary per kind of fault the token endpoint can meet; spread it to
@@ -209,20 +154,15 @@ const lostResponse = FastCheck.boolean().map((drop) => AuthServer.LostResponse({
  *
  * @since 0.1.0
  * @category faults
+ * @example
+ * ```ts
+ * import { Arbitraries } from "@grantflow/testing"
+ *
+ * // outages and slow answers only
+ * const faults = Arbitraries.fault({ Status: Arbitraries.faultCases.Status, Latency: Arbitraries.faultCases.Latency })
+ * ```
  */
-export const faultCases: FaultCases = {
-  Status: statusFault,
-  Latency: latency,
-  MalformedJson: malformedJson,
-  BlankToken: FastCheck.constant(AuthServer.BlankToken()),
-  DropConnection: dropConnection,
-  ErrorBody: errorBody,
-  ExpiresIn: FastCheck.constantFrom("string" as const, "missing" as const, "huge" as const).map((as) =>
-    AuthServer.ExpiresIn({ as })
-  ),
-  MissingTokenType: FastCheck.constant(AuthServer.MissingTokenType()),
-  LostResponse: lostResponse
-}
+export const faultCases: FaultCases = internal.faultCases
 
 /**
  * One arbitrary per kind of fault the protected API can meet (those of
@@ -232,23 +172,15 @@ export const faultCases: FaultCases = {
  *
  * @since 0.1.0
  * @category faults
+ * @example
+ * ```ts
+ * import { Arbitraries } from "@grantflow/testing"
+ *
+ * // a slow API only
+ * const faults = Arbitraries.apiFault({ Latency: Arbitraries.apiFaultCases.Latency })
+ * ```
  */
-export const apiFaultCases: FaultCases<AuthServer.AnyEndpointFault> = {
-  Status: apiStatusFault,
-  Latency: latency,
-  MalformedJson: malformedJson,
-  DropConnection: dropConnection,
-  ErrorBody: errorBody,
-  LostResponse: lostResponse
-}
-
-const oneOfCases = <F extends AuthServer.Fault>(name: string, cases: FaultCases<F>): FastCheck.Arbitrary<F> => {
-  const arbitraries = (Object.values(cases) as ReadonlyArray<FastCheck.Arbitrary<F> | undefined>).filter((
-    arbitrary
-  ): arbitrary is FastCheck.Arbitrary<F> => arbitrary !== undefined)
-  if (arbitraries.length === 0) throw new RangeError(`Arbitraries.${name}: no kind of fault to generate`)
-  return FastCheck.oneof(...arbitraries)
-}
+export const apiFaultCases: FaultCases<AuthServer.AnyEndpointFault> = internal.apiFaultCases
 
 /**
  * Any one token endpoint fault of the given kinds (default {@link faultCases}).
@@ -263,8 +195,7 @@ const oneOfCases = <F extends AuthServer.Fault>(name: string, cases: FaultCases<
  * const outages = Arbitraries.fault({ Status: Arbitraries.statusFault })
  * ```
  */
-export const fault = (cases: FaultCases = faultCases): FastCheck.Arbitrary<AuthServer.Fault> =>
-  oneOfCases("fault", cases)
+export const fault: (cases?: FaultCases) => FastCheck.Arbitrary<AuthServer.Fault> = internal.fault
 
 /**
  * Any one API fault of the given kinds (default {@link apiFaultCases}).
@@ -279,9 +210,9 @@ export const fault = (cases: FaultCases = faultCases): FastCheck.Arbitrary<AuthS
  * const flaky = Arbitraries.apiFault({ Latency: Arbitraries.apiFaultCases.Latency, DropConnection: Arbitraries.apiFaultCases.DropConnection })
  * ```
  */
-export const apiFault = (
-  cases: FaultCases<AuthServer.AnyEndpointFault> = apiFaultCases
-): FastCheck.Arbitrary<AuthServer.AnyEndpointFault> => oneOfCases("apiFault", cases)
+export const apiFault: (
+  cases?: FaultCases<AuthServer.AnyEndpointFault>
+) => FastCheck.Arbitrary<AuthServer.AnyEndpointFault> = internal.apiFault
 
 /**
  * The error bodies {@link providerQuirks} picks from for APIs that answer an
@@ -293,12 +224,14 @@ export const apiFault = (
  *
  * @since 0.1.0
  * @category quirks
+ * @example
+ * ```ts
+ * import { Arbitraries } from "@grantflow/testing"
+ *
+ * const quirks = Arbitraries.providerQuirks({ bodies: Arbitraries.invalidTokenBodies.slice(0, 1) })
+ * ```
  */
-export const invalidTokenBodies: ReadonlyArray<unknown> = [
-  { ok: false, error: "invalid_auth" },
-  { ok: false, error: "token_expired" },
-  { error: { code: "InvalidAuthenticationToken", message: "Access token has expired or is not yet valid." } }
-]
+export const invalidTokenBodies: ReadonlyArray<unknown> = internal.invalidTokenBodies
 
 /**
  * Options of {@link providerQuirks}: the error bodies (default
@@ -328,22 +261,8 @@ export interface ProviderQuirksOptions {
  * // Scenario.check(Integration, { timelines })
  * ```
  */
-export const providerQuirks = (options: ProviderQuirksOptions = {}): FastCheck.Arbitrary<AuthServer.ProviderQuirks> => {
-  const bodies = options.bodies ?? invalidTokenBodies
-  const statuses = options.statuses ?? [200, 400, 403]
-  const quirks: Array<FastCheck.Arbitrary<AuthServer.ProviderQuirks>> = [
-    FastCheck.constant({}),
-    FastCheck.constant({ expiredTokenStatus: 403 as const })
-  ]
-  if (bodies.length > 0 && statuses.length > 0) {
-    quirks.push(
-      FastCheck.record({ status: FastCheck.constantFrom(...statuses), body: FastCheck.constantFrom(...bodies) }).map((
-        errorBodyOnInvalidToken
-      ) => ({ errorBodyOnInvalidToken }))
-    )
-  }
-  return FastCheck.oneof(...quirks)
-}
+export const providerQuirks: (options?: ProviderQuirksOptions) => FastCheck.Arbitrary<AuthServer.ProviderQuirks> =
+  internal.providerQuirks
 
 /**
  * Options of {@link faultPlan} and {@link faultSchedule}: the faults (default
@@ -371,10 +290,7 @@ export interface FaultScheduleOptions {
  * const plans = Arbitraries.faultPlan({ maxTimes: 10 })
  * ```
  */
-export const faultPlan = (options: FaultScheduleOptions = {}): FastCheck.Arbitrary<Scenario.FaultPlan> =>
-  FastCheck.record({ fault: options.fault ?? fault(), times: faultTimes(options.maxTimes) })
-
-const faultTimes = (max: number | undefined) => FastCheck.integer({ min: 1, max: Math.max(1, max ?? 3) })
+export const faultPlan: (options?: FaultScheduleOptions) => FastCheck.Arbitrary<Scenario.FaultPlan> = internal.faultPlan
 
 /**
  * A sequence of faults with counts, in the order the token endpoint meets
@@ -394,10 +310,9 @@ const faultTimes = (max: number | undefined) => FastCheck.integer({ min: 1, max:
  * })
  * ```
  */
-export const faultSchedule = (
-  options: FaultScheduleOptions = {}
-): FastCheck.Arbitrary<ReadonlyArray<Scenario.FaultPlan>> =>
-  FastCheck.array(faultPlan(options), { maxLength: Math.max(0, options.maxLength ?? 5) })
+export const faultSchedule: (
+  options?: FaultScheduleOptions
+) => FastCheck.Arbitrary<ReadonlyArray<Scenario.FaultPlan>> = internal.faultSchedule
 
 /**
  * Options of {@link step} and {@link timeline}:
@@ -438,17 +353,6 @@ export interface TimelineOptions {
 }
 
 
-const defaultWeights: { readonly [Tag in Scenario.Step["_tag"]]: number } = {
-  Call: 10,
-  Advance: 8,
-  Fail: 3,
-  FailApi: 2,
-  Revoke: 1,
-  RevokeAll: 1,
-  SetTokenLifetime: 1,
-  Restart: 1
-}
-
 /**
  * One step of a timeline.
  *
@@ -462,28 +366,7 @@ const defaultWeights: { readonly [Tag in Scenario.Step["_tag"]]: number } = {
  * const quiet = Arbitraries.step({ weights: { Fail: 0, Revoke: 0, RevokeAll: 0, SetTokenLifetime: 0, Restart: 0 } })
  * ```
  */
-export const step = (options: TimelineOptions = {}): FastCheck.Arbitrary<Scenario.Step> => {
-  const lifetimes = options.tokenLifetime ?? tokenLifetime()
-  const cases: { readonly [Tag in Scenario.Step["_tag"]]: FastCheck.Arbitrary<Scenario.Step> } = {
-    Call: FastCheck.integer({ min: 1, max: Math.max(1, options.maxBurst ?? 8) }).map((requests) =>
-      Step.Call({ requests })
-    ),
-    Advance: (options.advance ?? clockAdvance()).map((duration) => Step.Advance({ duration })),
-    Fail: faultPlan({ fault: options.fault, maxTimes: options.maxFaultTimes }).map(Step.Fail),
-    FailApi: FastCheck.record({ fault: options.apiFault ?? apiFault(), times: faultTimes(options.maxFaultTimes) }).map(
-      Step.FailApi
-    ),
-    Revoke: FastCheck.constant(Step.Revoke()),
-    RevokeAll: FastCheck.constant(Step.RevokeAll()),
-    SetTokenLifetime: lifetimes.map((lifetime) => Step.SetTokenLifetime({ lifetime })),
-    Restart: FastCheck.constant(Step.Restart())
-  }
-  const weighted = (Object.keys(cases) as Array<Scenario.Step["_tag"]>)
-    .map((tag) => ({ arbitrary: cases[tag], weight: options.weights?.[tag] ?? defaultWeights[tag] }))
-    .filter(({ weight }) => weight > 0)
-  if (weighted.length === 0) throw new RangeError("Arbitraries.step: every kind of step has weight 0")
-  return FastCheck.oneof(...weighted)
-}
+export const step: (options?: TimelineOptions) => FastCheck.Arbitrary<Scenario.Step> = internal.step
 
 /**
  * Whole timelines: the initial token lifetime, `minSteps` to `maxSteps`
@@ -503,26 +386,7 @@ export const step = (options: TimelineOptions = {}): FastCheck.Arbitrary<Scenari
  * // Scenario.check(Integration, { timelines: short })
  * ```
  */
-export const timeline = (options: TimelineOptions = {}): FastCheck.Arbitrary<Scenario.Timeline> => {
-  const minSteps = Math.max(0, options.minSteps ?? 0)
-  const maxSteps = Math.max(minSteps, options.maxSteps ?? 100)
-  const timelines = FastCheck.record({
-    tokenLifetime: options.tokenLifetime ?? tokenLifetime(),
-    steps: FastCheck.array(step(options), { minLength: minSteps, maxLength: maxSteps, size: "max" }),
-    seed: FastCheck.integer()
-  })
-  const none = FastCheck.constant(undefined)
-  const { eventLoopLag, issueTimeRounding, quirks } = options
-  if (quirks === undefined && issueTimeRounding === undefined && eventLoopLag === undefined) return timelines
-  return FastCheck.tuple(timelines, quirks ?? none, issueTimeRounding ?? none, eventLoopLag ?? none).map((
-    [timeline, quirks, issueTimeRounding, eventLoopLag]
-  ) => ({
-    ...timeline,
-    ...(quirks === undefined ? {} : { quirks }),
-    ...(issueTimeRounding === undefined ? {} : { issueTimeRounding }),
-    ...(eventLoopLag === undefined ? {} : { eventLoopLag })
-  }))
-}
+export const timeline: (options?: TimelineOptions) => FastCheck.Arbitrary<Scenario.Timeline> = internal.timeline
 
 /**
  * Timelines of timing alone, where a good client never fails a call: bursts
@@ -544,24 +408,5 @@ export const timeline = (options: TimelineOptions = {}): FastCheck.Arbitrary<Sce
  * // Scenario.check(Integration, { timelines, invariants, numRuns: 1000 })
  * ```
  */
-export const timingTimeline = (options: TimelineOptions = {}): FastCheck.Arbitrary<Scenario.Timeline> => {
-  const lifetimes = tokenLifetime({ min: "3 seconds", max: "10 minutes" })
-  return timeline({
-    tokenLifetime: lifetimes,
-    advance: clockAdvance({ max: "15 minutes" }),
-    issueTimeRounding: issueTimeRounding(),
-    eventLoopLag: eventLoopLag(),
-    ...options,
-    weights: {
-      Call: 10,
-      Advance: 8,
-      SetTokenLifetime: 1,
-      Restart: 1,
-      Fail: 0,
-      FailApi: 0,
-      Revoke: 0,
-      RevokeAll: 0,
-      ...options.weights
-    }
-  })
-}
+export const timingTimeline: (options?: TimelineOptions) => FastCheck.Arbitrary<Scenario.Timeline> =
+  internal.timingTimeline

@@ -10,9 +10,9 @@
  *
  * @since 0.1.0
  */
-import * as Data from "effect/Data"
-import * as Either from "effect/Either"
+import type * as Either from "effect/Either"
 import type * as AuthServer from "./AuthServer.js"
+import * as internal from "./internal/journalAssertions.js"
 
 /**
  * A journal assertion that did not hold. `message` says what was expected
@@ -20,17 +20,24 @@ import type * as AuthServer from "./AuthServer.js"
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * ```ts
+ * import { Journal } from "@grantflow/testing"
+ *
+ * const error = new Journal.JournalAssertionError({ expectation: "Expected no token request", entries: [] })
+ * error.message // "Expected no token request"
+ * ```
  */
-export class JournalAssertionError extends Data.TaggedError("JournalAssertionError")<{
-  readonly expectation: string
-  readonly entries: ReadonlyArray<AuthServer.JournalEntry>
-}> {
-  override get message(): string {
-    const shown = this.entries.slice(0, 20).map((entry) => `  ${describe(entry)}`)
-    const more = this.entries.length > shown.length ? [`  … and ${this.entries.length - shown.length} more`] : []
-    return [this.expectation, ...shown, ...more].join("\n")
-  }
-}
+export const JournalAssertionError: typeof internal.JournalAssertionError = internal.JournalAssertionError
+
+/**
+ * A journal that did not meet an expectation: see the {@link JournalAssertionError}
+ * constructor.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type JournalAssertionError = internal.JournalAssertionError
 
 /**
  * One journal entry on one line, for messages: when it arrived, the request,
@@ -46,27 +53,7 @@ export class JournalAssertionError extends Data.TaggedError("JournalAssertionErr
  * // "@1500ms POST /token → 200 token=t1"
  * ```
  */
-export const describe = (entry: AuthServer.JournalEntry): string => {
-  const notes = [
-    entry.grantType === undefined ? undefined : `grant=${entry.grantType}`,
-    entry.clientId === undefined ? undefined : `client=${entry.clientId}`,
-    entry.tokenId === undefined ? undefined : `token=${entry.tokenId}`,
-    entry.tokenState === undefined ? undefined : `tokenState=${entry.tokenState}`,
-    entry.refreshTokenId === undefined ? undefined : `refreshToken=${entry.refreshTokenId}`,
-    entry.issuedRefreshTokenId === undefined ? undefined : `issuedRefreshToken=${entry.issuedRefreshTokenId}`,
-    entry.fault === undefined ? undefined : `fault=${entry.fault}`
-  ].filter((note) => note !== undefined)
-  const status = entry.status === 0 ? "no answer" : String(entry.status)
-  return [`@${entry.at}ms ${entry.method} ${entry.path} → ${status}`, ...notes].join(" ")
-}
-
-const check = <A>(
-  holds: boolean,
-  value: A,
-  expectation: string,
-  entries: ReadonlyArray<AuthServer.JournalEntry>
-): Either.Either<A, JournalAssertionError> =>
-  holds ? Either.right(value) : Either.left(new JournalAssertionError({ expectation, entries }))
+export const describe: (entry: AuthServer.JournalEntry) => string = internal.describe
 
 /**
  * The requests to the token endpoint, oldest first.
@@ -85,8 +72,9 @@ const check = <A>(
  * })
  * ```
  */
-export const tokenRequests = (journal: ReadonlyArray<AuthServer.JournalEntry>): ReadonlyArray<AuthServer.JournalEntry> =>
-  journal.filter((entry) => entry.endpoint === "token")
+export const tokenRequests: (
+  journal: ReadonlyArray<AuthServer.JournalEntry>
+) => ReadonlyArray<AuthServer.JournalEntry> = internal.tokenRequests
 
 /**
  * The one request to the token endpoint, or a failure listing all of them
@@ -107,17 +95,9 @@ export const tokenRequests = (journal: ReadonlyArray<AuthServer.JournalEntry>): 
  * })
  * ```
  */
-export const exactlyOneTokenRequest = (
+export const exactlyOneTokenRequest: (
   journal: ReadonlyArray<AuthServer.JournalEntry>
-): Either.Either<AuthServer.JournalEntry, JournalAssertionError> => {
-  const requests = tokenRequests(journal)
-  return check(
-    requests.length === 1,
-    requests[0]!,
-    `Expected exactly one token request, found ${requests.length}`,
-    requests
-  )
-}
+) => Either.Either<AuthServer.JournalEntry, JournalAssertionError> = internal.exactlyOneTokenRequest
 
 /**
  * Checks that no refresh token was presented twice (RFC 9700 §4.14.2: a
@@ -139,20 +119,9 @@ export const exactlyOneTokenRequest = (
  * })
  * ```
  */
-export const noRefreshTokenUsedTwice = (
+export const noRefreshTokenUsedTwice: (
   journal: ReadonlyArray<AuthServer.JournalEntry>
-): Either.Either<ReadonlyArray<string>, JournalAssertionError> => {
-  const presenting = tokenRequests(journal).filter((entry) => entry.refreshTokenId !== undefined)
-  const counts = new Map<string, number>()
-  for (const entry of presenting) counts.set(entry.refreshTokenId!, (counts.get(entry.refreshTokenId!) ?? 0) + 1)
-  const reused = Array.from(counts).filter(([, count]) => count > 1).map(([id]) => id)
-  return check(
-    reused.length === 0,
-    presenting.map((entry) => entry.refreshTokenId!),
-    `Expected every refresh token to be presented once, but ${reused.join(", ")} came back`,
-    presenting.filter((entry) => reused.includes(entry.refreshTokenId!))
-  )
-}
+) => Either.Either<ReadonlyArray<string>, JournalAssertionError> = internal.noRefreshTokenUsedTwice
 
 /**
  * Checks that every request to the protected API carried a bearer token.
@@ -171,19 +140,9 @@ export const noRefreshTokenUsedTwice = (
  * })
  * ```
  */
-export const everyApiRequestCarriedAuth = (
+export const everyApiRequestCarriedAuth: (
   journal: ReadonlyArray<AuthServer.JournalEntry>
-): Either.Either<ReadonlyArray<AuthServer.JournalEntry>, JournalAssertionError> => {
-  const api = journal.filter((entry) => entry.endpoint === "api")
-  // the API notes a token state for every bearer token it is shown, recognised or not
-  const bare = api.filter((entry) => entry.tokenState === undefined)
-  return check(
-    bare.length === 0,
-    api,
-    `Expected every API request to carry a bearer token, but ${bare.length} of ${api.length} did not`,
-    bare
-  )
-}
+) => Either.Either<ReadonlyArray<AuthServer.JournalEntry>, JournalAssertionError> = internal.everyApiRequestCarriedAuth
 
 /**
  * Checks that no request to the protected API carried a token that had
@@ -204,15 +163,6 @@ export const everyApiRequestCarriedAuth = (
  * })
  * ```
  */
-export const noExpiredTokenSent = (
+export const noExpiredTokenSent: (
   journal: ReadonlyArray<AuthServer.JournalEntry>
-): Either.Either<ReadonlyArray<AuthServer.JournalEntry>, JournalAssertionError> => {
-  const api = journal.filter((entry) => entry.endpoint === "api")
-  const expired = api.filter((entry) => entry.tokenState === "expired")
-  return check(
-    expired.length === 0,
-    api,
-    `Expected no API request to carry an expired token, but ${expired.length} did`,
-    expired
-  )
-}
+) => Either.Either<ReadonlyArray<AuthServer.JournalEntry>, JournalAssertionError> = internal.noExpiredTokenSent

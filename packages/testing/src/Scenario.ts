@@ -27,12 +27,11 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import type * as KeyValueStore from "@effect/platform/KeyValueStore"
 import type { FastCheck } from "effect"
-import * as Data from "effect/Data"
+import type * as Data from "effect/Data"
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
-import * as Arbitraries from "./Arbitraries.js"
 import type * as AuthServer from "./AuthServer.js"
 import * as internal from "./internal/scenario.js"
 import * as Steps from "./internal/steps.js"
@@ -252,23 +251,16 @@ export interface Timeline {
  * })
  * ```
  */
-export const timeline = (
+export const timeline: (
   steps: ReadonlyArray<Step>,
-  options: {
+  options?: {
     readonly tokenLifetime?: Duration.DurationInput | undefined
     readonly seed?: number | undefined
     readonly quirks?: AuthServer.ProviderQuirks | undefined
     readonly issueTimeRounding?: Duration.DurationInput | undefined
     readonly eventLoopLag?: Duration.DurationInput | undefined
-  } = {}
-): Timeline => ({
-  tokenLifetime: options.tokenLifetime ?? "1 hour",
-  steps,
-  seed: options.seed ?? 0,
-  ...(options.quirks === undefined ? {} : { quirks: options.quirks }),
-  ...(options.issueTimeRounding === undefined ? {} : { issueTimeRounding: options.issueTimeRounding }),
-  ...(options.eventLoopLag === undefined ? {} : { eventLoopLag: options.eventLoopLag })
-})
+  }
+) => Timeline = internal.timeline
 
 /**
  * A timeline as numbered lines (`3. advance 1m 30s`), the way failures print
@@ -536,20 +528,25 @@ export interface CheckReport {
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * ```ts
+ * import { Scenario } from "@grantflow/testing"
+ * import { Effect } from "effect"
+ *
+ * declare const check: Effect.Effect<Scenario.CheckReport, Scenario.ScenarioFailed>
+ * const seedOfFailure = check.pipe(Effect.catchTag("ScenarioFailed", (failure) => Effect.succeed(failure.seed)))
+ * ```
  */
-export class ScenarioFailed extends Data.TaggedError("ScenarioFailed")<{
-  readonly seed: number
-  readonly path: string
-  /** Timelines run up to and including the first failing one. */
-  readonly numRuns: number
-  readonly numShrinks: number
-  readonly timeline: Timeline
-  readonly violations: ReadonlyArray<Invariants.Violation>
-}> {
-  override get message(): string {
-    return internal.failureMessage(this)
-  }
-}
+export const ScenarioFailed: typeof internal.ScenarioFailed = internal.ScenarioFailed
+
+/**
+ * A broken invariant: see the {@link ScenarioFailed} constructor. `numRuns`
+ * counts the timelines run up to and including the first failing one.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type ScenarioFailed = internal.ScenarioFailed
 
 /**
  * Checks the integration over generated timelines (fast-check), each on a
@@ -576,8 +573,7 @@ export class ScenarioFailed extends Data.TaggedError("ScenarioFailed")<{
  * // replay a failure: Scenario.check(Integration, { seed: 1234, path: "17:3:0" })
  * ```
  */
-export const check = <E, RIn extends Services>(
+export const check: <E, RIn extends Services>(
   integration: Layer.Layer<HttpClient.HttpClient, E, RIn>,
-  options: CheckOptions = {}
-): Effect.Effect<CheckReport, ScenarioFailed> =>
-  internal.check(integration, options.timelines ?? Arbitraries.timeline(), options, (failure) => new ScenarioFailed(failure))
+  options?: CheckOptions
+) => Effect.Effect<CheckReport, ScenarioFailed> = internal.check

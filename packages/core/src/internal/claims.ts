@@ -1,5 +1,6 @@
 import * as Option from "effect/Option"
-import * as TokenVerifier from "../TokenVerifier.js"
+import type * as TokenVerifier from "../TokenVerifier.js"
+import * as tokenVerifier from "./tokenVerifier.js"
 
 const text = (value: unknown): Option.Option<string> =>
   typeof value === "string" && value !== "" ? Option.some(value) : Option.none()
@@ -42,7 +43,7 @@ const expiresAt = (exp: unknown): Option.Option<number> =>
  * @internal
  */
 export const verifiedToken = (claims: Readonly<Record<string, unknown>>): TokenVerifier.VerifiedToken =>
-  new TokenVerifier.VerifiedToken({
+  new tokenVerifier.VerifiedToken({
     subject: text(claims["sub"]),
     clientId: Option.orElse(text(claims["client_id"]), () => text(claims["azp"])),
     scopes: scopes(claims),

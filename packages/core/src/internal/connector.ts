@@ -7,6 +7,7 @@ import * as UrlParams from "@effect/platform/UrlParams"
 import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import * as ConfigError from "effect/ConfigError"
+import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -24,7 +25,7 @@ import * as AuthorizationCode from "../AuthorizationCode.js"
 import * as BearerAuth from "../BearerAuth.js"
 import * as ClientAuth from "../ClientAuth.js"
 import * as ConnectionPool from "../ConnectionPool.js"
-import * as Connector from "../Connector.js"
+import type * as Connector from "../Connector.js"
 import * as Grant from "../Grant.js"
 import * as RefreshPolicy from "../RefreshPolicy.js"
 import * as TokenError from "../TokenError.js"
@@ -38,8 +39,54 @@ import * as tokenRequest from "./tokenRequest.js"
 
 type AnyDefinition<C> = Connector.Definition<C, any, any>
 
+/** @internal */
+export class ConnectorConfigError extends Data.TaggedError("ConnectorConfigError")<{
+  readonly connector: string
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `the connector "${this.connector}" cannot be used: ${this.reason}`
+  }
+}
+
+/** @internal */
+export const TestResult = Data.taggedEnum<Connector.TestResult>()
+
+/** @internal */
+export const define = <C, I, R = never>(definition: Connector.Definition<C, I, R>): Connector.Definition<C, I, R> =>
+  definition
+
+// ── how tokens are obtained and applied ─────────────────────────────────────
+
+/** @internal */
+export const bearer: Connector.Apply = { _tag: "Header", name: "authorization" }
+
+/** @internal */
+export const header = (name: string, options: { readonly prefix?: string | undefined } = {}): Connector.Apply => ({
+  _tag: "Header",
+  name: name.toLowerCase(),
+  ...(options.prefix === undefined ? {} : { prefix: options.prefix })
+})
+
+/** @internal */
+export const query = (name: string): Connector.Apply => ({ _tag: "Query", name })
+
+/** @internal */
+export const fetch = <R = never>(
+  fetch: Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, R>
+): Connector.Auth<Exclude<R, HttpClient.HttpClient>> => ({
+  make: Effect.succeed(fetch as Connector.Fetch<Exclude<R, HttpClient.HttpClient>>)
+})
+
+/** @internal */
+export const flow = <R = never, R2 = never>(
+  make: Effect.Effect<Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, R>, never, R2>
+): Connector.Auth<Exclude<R, HttpClient.HttpClient> | R2> => ({
+  make: make as Effect.Effect<Connector.Fetch<Exclude<R, HttpClient.HttpClient> | R2>, never, R2>
+})
+
 const configError = (definition: { readonly name: string }, reason: string) =>
-  new Connector.ConnectorConfigError({ connector: definition.name, reason })
+  new ConnectorConfigError({ connector: definition.name, reason })
 
 // ── configuration ───────────────────────────────────────────────────────────
 
@@ -65,7 +112,7 @@ const formatPath = (path: ReadonlyArray<PropertyKey>): string =>
 export const decodeConfig = <C, I, R>(
   definition: Connector.Definition<C, I, R>,
   input: unknown
-): Either.Either<C, Connector.ConnectorConfigError> =>
+): Either.Either<C, ConnectorConfigError> =>
   Either.mapLeft(
     Schema.decodeUnknownEither(definition.config, { errors: "all", onExcessProperty: "ignore" })(input),
     (error) => {
@@ -163,7 +210,7 @@ const privateValueReason = (where: string, value: PrivateValue): string =>
     : `${where} contains the value of the field ${value.field}, which is not public, and it would get logged; ` +
       "declare the field public (\"public\": true in a spec file, publicFields in a definition) if its value may be seen"
 
-const checkBaseUrl = <C>(definition: AnyDefinition<C>, config: C): Either.Either<URL, Connector.ConnectorConfigError> => {
+const checkBaseUrl = <C>(definition: AnyDefinition<C>, config: C): Either.Either<URL, ConnectorConfigError> => {
   const text = definition.baseUrl(config)
   const leaked = privateValueIn(privateValues(definition, config), [text])
   if (leaked !== undefined) {
@@ -329,7 +376,7 @@ const decorate = <E1, E2>(
   baseUrl: URL,
   failures: bearerAuth.Failures<E1, E2>
 ): HttpClient.HttpClient.With<HttpClientError.HttpClientError | E1 | E2> => {
-  const apply = definition.apply ?? Connector.bearer
+  const apply = definition.apply ?? bearer
   // Only around the API request itself: the token request keeps its span.
   const inner = apply._tag === "Query"
     ? untraced(http)
@@ -402,7 +449,7 @@ export const connect = <C, I, R>(
   definition: Connector.Definition<C, I, R>,
   config: C,
   session: Connector.Session = {}
-): Effect.Effect<Connector.Connection, Connector.ConnectorConfigError, Scope.Scope | HttpClient.HttpClient | R> =>
+): Effect.Effect<Connector.Connection, ConnectorConfigError, Scope.Scope | HttpClient.HttpClient | R> =>
   Effect.map(
     open(definition, config, session, definition.policy),
     ({ baseUrl, http, provider }) => connectionOf(definition, http, provider, baseUrl)
@@ -413,7 +460,7 @@ export const layer = <C, I, R>(
   definition: Connector.Definition<C, I, R>,
   config: C,
   session: Connector.Session = {}
-): Layer.Layer<HttpClient.HttpClient, Connector.ConnectorConfigError, HttpClient.HttpClient | R> =>
+): Layer.Layer<HttpClient.HttpClient, ConnectorConfigError, HttpClient.HttpClient | R> =>
   Layer.scoped(
     HttpClient.HttpClient,
     Effect.map(
@@ -423,13 +470,22 @@ export const layer = <C, I, R>(
     )
   )
 
+/** @internal */
+export const layerConfig = <C, I, R>(
+  definition: Connector.Definition<C, I, R>,
+  options: { readonly prefix?: string | undefined; readonly session?: Connector.Session | undefined } = {}
+): Layer.Layer<HttpClient.HttpClient, ConnectorConfigError | ConfigError.ConfigError, HttpClient.HttpClient | R> =>
+  Layer.unwrapEffect(
+    Effect.map(config(definition, options), (value) => layer(definition, value, options.session))
+  )
+
 // ── many connections ────────────────────────────────────────────────────────
 
 const poolKey = (definition: { readonly name: string }, id: unknown): TokenStore.Key =>
   TokenStore.key({ issuer: `connector:${definition.name}`, clientId: "", grant: "connector", subject: String(id) })
 
 /** @internal */
-export const pool = <C, I, R, Id, E extends Connector.ConnectorConfigError | ConfigError.ConfigError, RC>(
+export const pool = <C, I, R, Id, E extends ConnectorConfigError | ConfigError.ConfigError, RC>(
   definition: Connector.Definition<C, I, R>,
   options: Connector.PoolOptions<Id, C, E, RC>
 ): Effect.Effect<
@@ -504,7 +560,7 @@ const refusalCodes: ReadonlySet<string> = new Set([
 ])
 
 const fromTokenError = (error: TokenError.TokenError): Connector.TestResult => {
-  const { BadCredentials, InvalidConfiguration, Unreachable, UnexpectedResponse } = Connector.TestResult
+  const { BadCredentials, InvalidConfiguration, Unreachable, UnexpectedResponse } = TestResult
   switch (error._tag) {
     case "OAuthError":
       return refusalCodes.has(error.error)
@@ -534,7 +590,7 @@ export const test = <C, I, R>(
   config: C,
   session: Connector.Session = {}
 ): Effect.Effect<Connector.TestResult, never, HttpClient.HttpClient | R> => {
-  const { BadCredentials, InvalidConfiguration, Ok, Unreachable, UnexpectedResponse } = Connector.TestResult
+  const { BadCredentials, InvalidConfiguration, Ok, Unreachable, UnexpectedResponse } = TestResult
   const check = definition.test
   if (check === undefined) {
     return Effect.succeed(InvalidConfiguration({ reason: `the connector "${definition.name}" has no connection test` }))
@@ -617,7 +673,7 @@ export const authorize = <C, I, R>(
   options: { readonly redirectUri: string; readonly state?: string | undefined }
 ): Effect.Effect<
   AuthorizationCode.Started,
-  AuthorizationCode.InvalidAuthorizationRequest | Connector.ConnectorConfigError
+  AuthorizationCode.InvalidAuthorizationRequest | ConnectorConfigError
 > =>
   Effect.flatMap(authorizationOf(definition, config), (authorization) =>
     AuthorizationCode.start({
@@ -639,7 +695,7 @@ export const exchange = <C, I, R>(
   received: URL | URLSearchParams | Readonly<Record<string, string>>
 ): Effect.Effect<
   AccessToken.AccessToken,
-  AuthorizationCode.AuthorizationError | TokenError.TokenError | Connector.ConnectorConfigError,
+  AuthorizationCode.AuthorizationError | TokenError.TokenError | ConnectorConfigError,
   HttpClient.HttpClient
 > =>
   Effect.gen(function*() {

@@ -1,3 +1,4 @@
+import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
@@ -6,6 +7,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as SchemaAST from "effect/SchemaAST"
 import * as Connector from "../Connector.js"
+import type * as ConnectorSpec from "../ConnectorSpec.js"
 import * as Grant from "../Grant.js"
 import * as TokenError from "../TokenError.js"
 import type * as TokenResponse from "../TokenResponse.js"
@@ -114,10 +116,9 @@ const Spec = struct({
   }))
 })
 
-/** @internal */
-export type Spec = typeof Spec.Type
+type Spec = ConnectorSpec.Spec
 
-type Request = typeof TokenRequest.Type
+type Request = ConnectorSpec.Spec.TokenRequest
 
 // ── what the file means ─────────────────────────────────────────────────────
 
@@ -143,7 +144,7 @@ const refreshKeys = ["grant_type", "refresh_token", "scope", "client_id", "clien
 const authorizeReserved = ["state", "nonce", "code_challenge", "code_challenge_method"]
 
 interface Context {
-  readonly fields: Readonly<Record<string, typeof Field.Type>>
+  readonly fields: Readonly<Record<string, ConnectorSpec.Spec.Field>>
   readonly fieldNames: ReadonlySet<string>
   /** The first few field names, for messages. */
   readonly someFieldNames: ReadonlyArray<string>
@@ -468,7 +469,7 @@ const validate = (spec: Spec): { readonly issues: ReadonlyArray<Issue>; readonly
  *
  * @internal
  */
-export const SpecSchema = Spec.pipe(
+export const SpecSchema: Schema.Schema<Spec, typeof Spec.Encoded> = Spec.pipe(
   Schema.filter((spec) => {
     const { issues, omitted } = validate(spec)
     return [...issues, ...(omitted === 0 ? [] : [{ path: [], message: `has ${omitted} more problems` }])]
@@ -630,11 +631,9 @@ export const parseText = (text: string): Either.Either<unknown, Failure> =>
 
 // ── the definition ──────────────────────────────────────────────────────────
 
-/** @internal */
-export type Config = Readonly<Record<string, string | Redacted.Redacted<string>>>
+type Config = ConnectorSpec.Config
 
-/** @internal */
-export type Input = Readonly<Record<string, string>>
+type Input = ConnectorSpec.Input
 
 // The longest value a field with a `pattern` may have.
 const maxPatternedValueLength = 256
@@ -824,3 +823,36 @@ export const toDefinition = (spec: Spec): Connector.Definition<Config, Input> =>
     authorization: codeFlow ? (config) => authorizationOf(spec, config) : undefined
   }
 }
+
+// ── the public functions ────────────────────────────────────────────────────
+
+/** @internal */
+export class ConnectorSpecError extends Data.TaggedError("ConnectorSpecError")<{
+  readonly issues: ReadonlyArray<{ readonly path: string; readonly message: string }>
+  readonly omitted?: number | undefined
+}> {
+  override get message(): string {
+    const listed = this.issues.slice(0, maxIssues)
+    const more = this.issues.length - listed.length + (this.omitted ?? 0)
+    const issues = listed.map(({ message, path }) =>
+      `${path === "" ? "the document" : printable.text(path, maxPathLength)} ${
+        printable.text(message, maxMessageLength)
+      }`
+    )
+    return `invalid connector spec: ${issues.join("; ")}${more === 0 ? "" : `; and ${more} more`}`
+  }
+}
+
+const specError = (failure: Failure): ConnectorSpecError =>
+  new ConnectorSpecError(failure.omitted === 0 ? { issues: failure.issues } : failure)
+
+/** @internal */
+export const decode = (input: unknown): Either.Either<Connector.Definition<Config, Input>, ConnectorSpecError> =>
+  Either.match(decodeSpec(input), {
+    onLeft: (failure) => Either.left(specError(failure)),
+    onRight: (spec) => Either.right(toDefinition(spec))
+  })
+
+/** @internal */
+export const parse = (text: string): Either.Either<Connector.Definition<Config, Input>, ConnectorSpecError> =>
+  Either.flatMap(Either.mapLeft(parseText(text), specError), decode)

@@ -13,11 +13,12 @@ import * as Ref from "effect/Ref"
 import * as BearerAuth from "../BearerAuth.js"
 import type * as ClientAuth from "../ClientAuth.js"
 import * as TokenProvider from "../TokenProvider.js"
-import * as TokenVerifier from "../TokenVerifier.js"
+import type * as TokenVerifier from "../TokenVerifier.js"
 import * as claims from "./claims.js"
 import * as issuerEndpoint from "./issuerEndpoint.js"
 import * as jwtAccessToken from "./jwtAccessToken.js"
 import * as tokenRequest from "./tokenRequest.js"
+import * as tokenVerifier from "./tokenVerifier.js"
 
 /**
  * The longest introspection answer read, 64 Ki characters: an answer is a
@@ -33,7 +34,7 @@ const unavailable = (
   status: Option.Option<number>,
   extra: { readonly detail?: string; readonly cause?: unknown } = {}
 ) =>
-  new TokenVerifier.VerifierUnavailable({
+  new tokenVerifier.VerifierUnavailable({
     endpoint: "introspection",
     reason,
     status,
@@ -41,7 +42,7 @@ const unavailable = (
     ...(extra.cause === undefined ? {} : { cause: extra.cause })
   })
 
-const failed = (reason: TokenVerifier.FailureReason) => new TokenVerifier.VerificationFailed({ reason })
+const failed = (reason: TokenVerifier.FailureReason) => new tokenVerifier.VerificationFailed({ reason })
 
 interface Checks {
   readonly issuer: string | undefined

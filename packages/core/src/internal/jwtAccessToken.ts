@@ -12,26 +12,14 @@ import * as Predicate from "effect/Predicate"
 import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as Jose from "jose"
-import * as TokenVerifier from "../TokenVerifier.js"
+import type * as TokenVerifier from "../TokenVerifier.js"
 import * as claims from "./claims.js"
 import * as issuerEndpoint from "./issuerEndpoint.js"
 import * as json from "./json.js"
 import * as tokenRequest from "./tokenRequest.js"
+import * as tokenVerifier from "./tokenVerifier.js"
 
-/** @internal */
-export type Algorithm =
-  | "RS256"
-  | "RS384"
-  | "RS512"
-  | "PS256"
-  | "PS384"
-  | "PS512"
-  | "ES256"
-  | "ES384"
-  | "ES512"
-  | "EdDSA"
-
-const asymmetric: ReadonlyArray<Algorithm> = [
+const asymmetric: ReadonlyArray<TokenVerifier.Algorithm> = [
   "RS256",
   "RS384",
   "RS512",
@@ -91,7 +79,7 @@ const unavailable = (
   reason: TokenVerifier.VerifierUnavailable["reason"],
   extra: { readonly status?: number; readonly detail?: string; readonly cause?: unknown } = {}
 ) =>
-  new TokenVerifier.VerifierUnavailable({
+  new tokenVerifier.VerifierUnavailable({
     endpoint: "jwks",
     reason,
     status: Option.fromNullable(extra.status),
@@ -154,7 +142,7 @@ const fetchKeys = (
   )
 
 const failed = (reason: TokenVerifier.FailureReason, cause?: unknown) =>
-  new TokenVerifier.VerificationFailed({ reason, ...(cause === undefined ? {} : { cause }) })
+  new tokenVerifier.VerificationFailed({ reason, ...(cause === undefined ? {} : { cause }) })
 
 const classify = (error: unknown): TokenVerifier.VerificationFailed => {
   const code = (error as { readonly code?: unknown } | null)?.code

@@ -2,7 +2,8 @@ import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import * as TokenVerifier from "../TokenVerifier.js"
+import type * as TokenVerifier from "../TokenVerifier.js"
+import * as tokenVerifier from "./tokenVerifier.js"
 
 const encoder = new TextEncoder()
 
@@ -39,7 +40,7 @@ export const make = (options: TokenVerifier.StaticTokenOptions): Effect.Effect<T
     if (options.previous !== undefined && Redacted.value(options.previous) !== "") {
       accepted.push(yield* digest(options.previous))
     }
-    const verified = new TokenVerifier.VerifiedToken({
+    const verified = new tokenVerifier.VerifiedToken({
       subject: Option.fromNullable(options.subject),
       clientId: Option.none(),
       scopes: options.scopes ?? [],
@@ -48,7 +49,7 @@ export const make = (options: TokenVerifier.StaticTokenOptions): Effect.Effect<T
       expiresAt: Option.none(),
       claims: {}
     })
-    const mismatch = new TokenVerifier.VerificationFailed({ reason: "Mismatch" })
+    const mismatch = new tokenVerifier.VerificationFailed({ reason: "Mismatch" })
     return {
       verify: (token) =>
         Effect.flatMap(digest(token), (presented) => {

@@ -1,5 +1,7 @@
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Equivalence from "effect/Equivalence"
@@ -12,13 +14,67 @@ import * as Schedule from "effect/Schedule"
 import * as AccessToken from "../AccessToken.js"
 import * as RefreshPolicy from "../RefreshPolicy.js"
 import * as TokenError from "../TokenError.js"
-import * as TokenStore from "../TokenStore.js"
+import type {
+  Backend,
+  Entry,
+  Key,
+  KeyParts,
+  Lease,
+  PersistentOptions,
+  SharedOptions,
+  WriteResult
+} from "../TokenStore.js"
 import * as json from "./json.js"
 import * as pkce from "./pkce.js"
 import * as provider from "./tokenProvider.js"
 
 /** @internal */
-export const key = (parts: TokenStore.KeyParts): TokenStore.Key => {
+export class TokenStoreError extends Data.TaggedError("TokenStoreError")<{
+  readonly reason: "Unavailable" | "Corrupt" | "Undecryptable"
+  readonly operation: string
+  readonly cause: unknown
+  /**
+   * The version of the record that could not be decoded, when it was read: 0
+   * when the record is too damaged to carry one (an empty or truncated file).
+   * `TokenStore.save` writes at this version to replace the record.
+   */
+  readonly version?: number | undefined
+}> {
+  override get message(): string {
+    switch (this.reason) {
+      case "Unavailable":
+        return `the token store failed on ${this.operation}; check that it is reachable (the error is the cause)`
+      case "Corrupt":
+        return `a token record read on ${this.operation} is not a valid record; it was left as it is`
+      case "Undecryptable":
+        return `a token record read on ${this.operation} could not be decrypted; it was left as it is ` +
+          "(the cause says why: usually a key missing from the previous keys)"
+    }
+  }
+}
+
+/** @internal */
+export class TokenStore extends Context.Tag("@grantflow/core/TokenStore")<TokenStore, {
+  /** The record of `key`, if any. */
+  readonly get: (key: Key) => Effect.Effect<Option.Option<Entry>, TokenStoreError>
+  /**
+   * Writes `token` if the record's version is still `expectedVersion` (0: no
+   * record, or one too damaged to carry a version) and, when a lease is
+   * given, the lease is still held.
+   */
+  readonly set: (
+    key: Key,
+    token: AccessToken.AccessToken,
+    options: { readonly expectedVersion: number; readonly lease?: Lease | undefined }
+  ) => Effect.Effect<WriteResult, TokenStoreError>
+  /** Deletes the record if its version is still `expectedVersion`; `true` if it did. */
+  readonly remove: (key: Key, expectedVersion: number) => Effect.Effect<boolean, TokenStoreError>
+  /** Takes the refresh lease of `key` for `ttl`, unless another owner holds it. */
+  readonly acquireLease: (key: Key, ttl: Duration.Duration) => Effect.Effect<Option.Option<Lease>, TokenStoreError>
+}>() {}
+
+/** @internal */
+export const key = (parts: KeyParts): Key => {
   const scopes = [...new Set((parts.scopes ?? []).filter((scope) => scope !== ""))].sort()
   return [
     parts.issuer,
@@ -28,7 +84,7 @@ export const key = (parts: TokenStore.KeyParts): TokenStore.Key => {
     parts.resource ?? "",
     parts.audience ?? "",
     parts.subject ?? ""
-  ].map(encodeURIComponent).join("|") as TokenStore.Key
+  ].map(encodeURIComponent).join("|") as Key
 }
 
 /** A random lease owner: 128 bits, so that no two processes ever share one. */
@@ -112,8 +168,8 @@ const localLeases = () => {
     return held !== undefined && held.owner === owner && held.until > now ? held : undefined
   }
 
-  const acquire = (key: TokenStore.Key, ttl: Duration.Duration) =>
-    Effect.map(Clock.currentTimeMillis, (now): Option.Option<TokenStore.Lease> => {
+  const acquire = (key: Key, ttl: Duration.Duration) =>
+    Effect.map(Clock.currentTimeMillis, (now): Option.Option<Lease> => {
       const held = leases.get(key)
       if (held !== undefined && held.until > now) return Option.none()
       const owner = randomOwner()
@@ -132,22 +188,22 @@ const localLeases = () => {
       })
     })
 
-  const check = (key: TokenStore.Key, lease: TokenStore.Lease | undefined) =>
+  const check = (key: Key, lease: Lease | undefined) =>
     Effect.map(Clock.currentTimeMillis, (now) => lease === undefined || holds(key, lease.owner, now) !== undefined)
 
   return { acquire, check }
 }
 
-const conflict = (reason: "Version" | "Lease"): TokenStore.WriteResult => ({ _tag: "Conflict", reason })
+const conflict = (reason: "Version" | "Lease"): WriteResult => ({ _tag: "Conflict", reason })
 
 // ---------------------------------------------------------------------------
 // Stores
 
 /** @internal */
-export const makeMemory: Effect.Effect<TokenStore.TokenStore["Type"]> = Effect.sync(() => {
-  const entries = new Map<string, TokenStore.Entry>()
+export const makeMemory: Effect.Effect<TokenStore["Type"]> = Effect.sync(() => {
+  const entries = new Map<string, Entry>()
   const leases = localLeases()
-  return TokenStore.TokenStore.of({
+  return TokenStore.of({
     get: (key) => Effect.sync(() => Option.fromNullable(entries.get(key))),
     set: (key, token, options) =>
       Effect.map(leases.check(key, options.lease), (held) => {
@@ -165,21 +221,21 @@ export const makeMemory: Effect.Effect<TokenStore.TokenStore["Type"]> = Effect.s
 
 /** @internal */
 export const fromBackend = (
-  backend: TokenStore.Backend,
-  options: TokenStore.PersistentOptions
-): TokenStore.TokenStore["Type"] => {
+  backend: Backend,
+  options: PersistentOptions
+): TokenStore["Type"] => {
   const cipher = options.encryption
-  const open = (key: TokenStore.Key, data: string): Effect.Effect<string, TokenStore.TokenStoreError> =>
+  const open = (key: Key, data: string): Effect.Effect<string, TokenStoreError> =>
     cipher === "none"
       ? Effect.succeed(data)
       : Effect.mapError(
         cipher.open(data, key),
-        (cause) => new TokenStore.TokenStoreError({ reason: "Undecryptable", operation: "get", cause })
+        (cause) => new TokenStoreError({ reason: "Undecryptable", operation: "get", cause })
       )
-  const seal = (key: TokenStore.Key, plaintext: string) =>
+  const seal = (key: Key, plaintext: string) =>
     cipher === "none" ? Effect.succeed(plaintext) : cipher.seal(plaintext, key)
 
-  return TokenStore.TokenStore.of({
+  return TokenStore.of({
     get: (key) =>
       Effect.flatMap(backend.get(key), (record) => {
         if (Option.isNone(record)) return Effect.succeedNone
@@ -189,7 +245,7 @@ export const fromBackend = (
             Option.match(decodeToken(plaintext), {
               onNone: () =>
                 Effect.fail(
-                  new TokenStore.TokenStoreError({
+                  new TokenStoreError({
                     reason: "Corrupt",
                     operation: "get",
                     cause: new Error(`the record of version ${version} is not a grantflow token record`)
@@ -198,7 +254,7 @@ export const fromBackend = (
               onSome: (token) => Effect.succeedSome({ token, version })
             })
           ),
-          Effect.mapError((error) => new TokenStore.TokenStoreError({ ...error, version }))
+          Effect.mapError((error) => new TokenStoreError({ ...error, version }))
         )
       }),
     set: (key, token, options) =>
@@ -235,14 +291,14 @@ const decodeRecord = (text: string): Either.Either<KeyValueRecord, string> =>
 /** @internal */
 export const fromKeyValueStore = (
   store: KeyValueStore.KeyValueStore,
-  options: TokenStore.PersistentOptions
-): Effect.Effect<TokenStore.TokenStore["Type"]> =>
+  options: PersistentOptions
+): Effect.Effect<TokenStore["Type"]> =>
   Effect.map(Effect.makeSemaphore(1), (lock) => {
     const leases = localLeases()
     const unavailable = (operation: string) => (cause: unknown) =>
-      new TokenStore.TokenStoreError({ reason: "Unavailable", operation, cause })
+      new TokenStoreError({ reason: "Unavailable", operation, cause })
 
-    const read = (key: TokenStore.Key, operation: string) =>
+    const read = (key: Key, operation: string) =>
       store.get(key).pipe(
         Effect.mapError(unavailable(operation)),
         Effect.flatMap(Option.match({
@@ -253,14 +309,14 @@ export const fromKeyValueStore = (
               // version 0, so that a deliberate write at 0 (`TokenStore.save`) replaces it.
               onLeft: (why) =>
                 Effect.fail(
-                  new TokenStore.TokenStoreError({ reason: "Corrupt", operation, cause: new Error(why), version: 0 })
+                  new TokenStoreError({ reason: "Corrupt", operation, cause: new Error(why), version: 0 })
                 ),
               onRight: Effect.succeedSome
             })
         }))
       )
 
-    const versionOf = (key: TokenStore.Key, operation: string) =>
+    const versionOf = (key: Key, operation: string) =>
       read(key, operation).pipe(
         Effect.map(Option.match({ onNone: () => 0, onSome: (record) => record.version })),
         Effect.catchIf((error) => error.reason === "Corrupt", () => Effect.succeed(0))
@@ -291,9 +347,14 @@ export const fromKeyValueStore = (
   })
 
 /** @internal */
-export const layerKeyValueStore = (options: TokenStore.PersistentOptions) =>
+export const layerMemory: Layer.Layer<TokenStore> = Layer.effect(TokenStore, makeMemory)
+
+/** @internal */
+export const layerKeyValueStore = (
+  options: PersistentOptions
+): Layer.Layer<TokenStore, never, KeyValueStore.KeyValueStore> =>
   Layer.effect(
-    TokenStore.TokenStore,
+    TokenStore,
     Effect.flatMap(KeyValueStore.KeyValueStore, (kv) => fromKeyValueStore(kv, options))
   )
 
@@ -304,8 +365,8 @@ export const layerKeyValueStore = (options: TokenStore.PersistentOptions) =>
  *
  * @internal
  */
-export const save = (key: TokenStore.Key, token: AccessToken.AccessToken) =>
-  Effect.flatMap(TokenStore.TokenStore, (store) => {
+export const save = (key: Key, token: AccessToken.AccessToken) =>
+  Effect.flatMap(TokenStore, (store) => {
     const currentVersion = store.get(key).pipe(
       Effect.map(Option.match({ onNone: () => 0, onSome: (entry) => entry.version })),
       Effect.catchIf(
@@ -313,7 +374,7 @@ export const save = (key: TokenStore.Key, token: AccessToken.AccessToken) =>
         (error) => Effect.succeed(error.version!)
       )
     )
-    const attempt: Effect.Effect<number, TokenStore.TokenStoreError> = Effect.flatMap(
+    const attempt: Effect.Effect<number, TokenStoreError> = Effect.flatMap(
       currentVersion,
       (expectedVersion) =>
         Effect.flatMap(store.set(key, token, { expectedVersion }), (result) =>
@@ -329,8 +390,8 @@ const sameSecret = Option.getEquivalence(Redacted.getEquivalence(Equivalence.str
 
 /** What the store told us: a record, no record, or nothing (it failed). */
 type Read =
-  | { readonly _tag: "Known"; readonly entry: Option.Option<TokenStore.Entry> }
-  | { readonly _tag: "Unknown"; readonly error: TokenStore.TokenStoreError }
+  | { readonly _tag: "Known"; readonly entry: Option.Option<Entry> }
+  | { readonly _tag: "Unknown"; readonly error: TokenStoreError }
 
 const ERROR_LOG_WINDOW_MILLIS = 60_000
 
@@ -353,7 +414,7 @@ export interface SharedState {
  * @internal
  */
 export interface SharedEnv {
-  readonly store: TokenStore.TokenStore["Type"]
+  readonly store: TokenStore["Type"]
   readonly policy: RefreshPolicy.RefreshPolicy
   readonly leaseTtl: Duration.Duration
   readonly waitFor: Duration.Duration
@@ -364,8 +425,8 @@ export interface SharedEnv {
 
 /** @internal */
 export const sharedEnv = (
-  store: TokenStore.TokenStore["Type"],
-  options: Omit<TokenStore.SharedOptions<never>, "key" | "acquire" | "refresh">
+  store: TokenStore["Type"],
+  options: Omit<SharedOptions<never>, "key" | "acquire" | "refresh">
 ): SharedEnv => ({
   store,
   policy: options.policy ?? RefreshPolicy.defaultPolicy,
@@ -377,7 +438,7 @@ export const sharedEnv = (
 
 /** One connection's run: its key, how to obtain a token, and its state. */
 interface Connection<R> {
-  readonly key: TokenStore.Key
+  readonly key: Key
   readonly state: SharedState
   readonly acquire: Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, R>
   readonly refresh:
@@ -385,7 +446,7 @@ interface Connection<R> {
     | undefined
 }
 
-const logOnce = (env: SharedEnv, key: TokenStore.Key, error: TokenStore.TokenStoreError) =>
+const logOnce = (env: SharedEnv, key: Key, error: TokenStoreError) =>
   Effect.flatMap(Clock.currentTimeMillis, (now) => {
     if (now - env.loggedAt < ERROR_LOG_WINDOW_MILLIS) return Effect.void
     env.loggedAt = now
@@ -394,7 +455,7 @@ const logOnce = (env: SharedEnv, key: TokenStore.Key, error: TokenStore.TokenSto
     )
   })
 
-const read = (env: SharedEnv, key: TokenStore.Key): Effect.Effect<Read> =>
+const read = (env: SharedEnv, key: Key): Effect.Effect<Read> =>
   env.store.get(key).pipe(
     Effect.map((entry): Read => ({ _tag: "Known", entry })),
     Effect.catchAll((error) => Effect.as(logOnce(env, key, error), { _tag: "Unknown", error } as Read))
@@ -432,7 +493,7 @@ const saveUnsaved = (
   token: AccessToken.AccessToken
 ): Effect.Effect<AccessToken.AccessToken, TokenError.TokenError> =>
   save(connection.key, token).pipe(
-    Effect.provideService(TokenStore.TokenStore, env.store),
+    Effect.provideService(TokenStore, env.store),
     Effect.matchEffect({
       onFailure: (cause) =>
         Effect.suspend(() => {
@@ -444,7 +505,7 @@ const saveUnsaved = (
   )
 
 /** Obtains a token from the server and writes it; `lease` fences the write when held. */
-const renew = <R>(env: SharedEnv, connection: Connection<R>, read: Read, lease: TokenStore.Lease | undefined) =>
+const renew = <R>(env: SharedEnv, connection: Connection<R>, read: Read, lease: Lease | undefined) =>
   Effect.uninterruptibleMask((restore) => {
     const { key, state } = connection
     const entry = read._tag === "Known" ? read.entry : Option.none()
@@ -475,7 +536,7 @@ const renew = <R>(env: SharedEnv, connection: Connection<R>, read: Read, lease: 
           !sameSecret(token.refreshToken, usedRefreshToken)
         if (read._tag === "Unknown") return rotated ? saveUnsaved(env, connection, token) : returning(state, token)
         const expectedVersion = Option.match(entry, { onNone: () => 0, onSome: (e) => e.version })
-        const write = (fence: TokenStore.Lease | undefined): Effect.Effect<AccessToken.AccessToken, TokenError.TokenError> =>
+        const write = (fence: Lease | undefined): Effect.Effect<AccessToken.AccessToken, TokenError.TokenError> =>
           env.store.set(key, token, { expectedVersion, lease: fence }).pipe(
             Effect.matchEffect({
               onFailure: (error) =>
@@ -505,7 +566,7 @@ const renew = <R>(env: SharedEnv, connection: Connection<R>, read: Read, lease: 
   })
 
 /** Holds `lease` while the refresh runs: extended every third of its time to live, released at the end. */
-const withLease = <R>(env: SharedEnv, connection: Connection<R>, lease: TokenStore.Lease) => {
+const withLease = <R>(env: SharedEnv, connection: Connection<R>, lease: Lease) => {
   const every = Option.getOrElse(Duration.divide(env.leaseTtl, 3), () => env.leaseTtl)
   return Effect.gen(function*() {
     yield* Effect.forkScoped(Effect.ignore(lease.extend).pipe(Effect.repeat(Schedule.spaced(every)), Effect.delay(every)))
@@ -517,7 +578,7 @@ const withLease = <R>(env: SharedEnv, connection: Connection<R>, lease: TokenSto
 
 type Waited =
   | { readonly _tag: "Theirs"; readonly token: AccessToken.AccessToken }
-  | { readonly _tag: "Lease"; readonly lease: TokenStore.Lease }
+  | { readonly _tag: "Lease"; readonly lease: Lease }
 
 /** Another process holds the lease: wait for its token, or for the lease to be free. */
 const awaitOther = (env: SharedEnv, connection: Connection<unknown>): Effect.Effect<Option.Option<Waited>> =>
@@ -567,8 +628,8 @@ export const sharedRun = <R>(
   })
 
 /** @internal */
-export const shared = <R>(options: TokenStore.SharedOptions<R>) =>
-  Effect.map(TokenStore.TokenStore, (store) => {
+export const shared = <R>(options: SharedOptions<R>) =>
+  Effect.map(TokenStore, (store) => {
     const env = sharedEnv(store, options)
     const connection: Connection<R> = {
       key: options.key,

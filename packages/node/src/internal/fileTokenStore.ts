@@ -1,11 +1,13 @@
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import * as PlatformError from "@effect/platform/Error"
+import * as TokenStore from "@grantflow/core/TokenStore"
+import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { createHash, randomBytes } from "node:crypto"
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
-import type * as FileTokenStore from "../FileTokenStore.js"
 
 const failure = (method: string, pathOrDescription: string) => (cause: unknown) =>
   new PlatformError.SystemError({
@@ -42,12 +44,32 @@ const legacyName = (key: string): string | undefined => {
 
 const isAbsentLegacy = (cause: unknown) => isMissing(cause) || errorCode(cause) === "ENAMETOOLONG"
 
-/**
- * Why a directory is refused, for `FileTokenStore.StoreDirectoryError`.
- *
- * @internal
- */
-export type DirectoryRefusal = Omit<ConstructorParameters<typeof FileTokenStore.StoreDirectoryError>[0], "directory">
+/** @internal */
+export class StoreDirectoryError extends Data.TaggedError("StoreDirectoryError")<{
+  readonly directory: string
+  readonly reason: "WritableByOthers" | "NotOwned" | "NotADirectory" | "Inaccessible"
+  /** The directory's permission bits, when it was examined. */
+  readonly mode?: number | undefined
+  /** The uid of the directory's owner, when it was examined. */
+  readonly owner?: number | undefined
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    const where = `the token store directory ${this.directory}`
+    switch (this.reason) {
+      case "WritableByOthers":
+        return `${where} can be written by other users (mode ${(this.mode ?? 0).toString(8).padStart(3, "0")}), ` +
+          `who could replace its tokens; run \`chmod 700 ${this.directory}\` or choose another directory`
+      case "NotOwned":
+        return `${where} belongs to another user (uid ${this.owner}); give it to the user this process runs as ` +
+          `(chown) and run \`chmod 700 ${this.directory}\`, or choose another directory`
+      case "NotADirectory":
+        return `${where} is not a directory; choose a directory path`
+      case "Inaccessible":
+        return `${where} could not be created or examined (the cause says why); check the path and its permissions`
+    }
+  }
+}
 
 /**
  * Creates `directory` (mode 0700) if it is missing, and refuses one that
@@ -55,7 +77,7 @@ export type DirectoryRefusal = Omit<ConstructorParameters<typeof FileTokenStore.
  * replace records or plant files under the names of records. Mode bits and
  * owners mean nothing on Windows, where only the directory itself is checked.
  */
-const checkDirectory = (directory: string): Effect.Effect<void, DirectoryRefusal> =>
+const checkDirectory = (directory: string): Effect.Effect<void, StoreDirectoryError> =>
   Effect.flatMap(
     Effect.tryPromise({
       try: async () => {
@@ -65,11 +87,11 @@ const checkDirectory = (directory: string): Effect.Effect<void, DirectoryRefusal
         )
         return fs.stat(directory)
       },
-      catch: (cause): DirectoryRefusal => ({ reason: "Inaccessible", cause })
+      catch: (cause) => new StoreDirectoryError({ directory, reason: "Inaccessible", cause })
     }),
     (stats) => {
-      const refuse = (reason: DirectoryRefusal["reason"]) =>
-        Effect.fail<DirectoryRefusal>({ reason, mode: stats.mode & 0o777, owner: stats.uid })
+      const refuse = (reason: StoreDirectoryError["reason"]) =>
+        Effect.fail(new StoreDirectoryError({ directory, reason, mode: stats.mode & 0o777, owner: stats.uid }))
       if (!stats.isDirectory()) return refuse("NotADirectory")
       if (process.platform === "win32") return Effect.void
       if ((stats.mode & 0o022) !== 0) return refuse("WritableByOthers")
@@ -79,7 +101,7 @@ const checkDirectory = (directory: string): Effect.Effect<void, DirectoryRefusal
   )
 
 /** @internal */
-export const makeKeyValueStore = (directory: string): Effect.Effect<KeyValueStore.KeyValueStore, DirectoryRefusal> =>
+export const makeKeyValueStore = (directory: string): Effect.Effect<KeyValueStore.KeyValueStore, StoreDirectoryError> =>
   Effect.map(checkDirectory(directory), () => {
     const fileOf = (key: string) => path.join(directory, fileName(key))
 
@@ -155,3 +177,17 @@ export const makeKeyValueStore = (directory: string): Effect.Effect<KeyValueStor
       size: Effect.tryPromise({ try: async () => (await listRecords()).length, catch: failure("size", directory) })
     })
   })
+
+/** @internal */
+export const layerKeyValueStore = (directory: string): Layer.Layer<KeyValueStore.KeyValueStore, StoreDirectoryError> =>
+  Layer.effect(KeyValueStore.KeyValueStore, makeKeyValueStore(directory))
+
+/** @internal */
+export const layer = (
+  directory: string,
+  options: TokenStore.PersistentOptions
+): Layer.Layer<TokenStore.TokenStore, StoreDirectoryError> =>
+  Layer.effect(
+    TokenStore.TokenStore,
+    Effect.flatMap(makeKeyValueStore(directory), (kv) => TokenStore.fromKeyValueStore(kv, options))
+  )

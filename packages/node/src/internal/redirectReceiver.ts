@@ -1,7 +1,11 @@
+import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpServerError from "@effect/platform/HttpServerError"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import type * as AccessToken from "@grantflow/core/AccessToken"
 import * as AuthorizationCode from "@grantflow/core/AuthorizationCode"
+import type * as TokenError from "@grantflow/core/TokenError"
+import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -12,8 +16,7 @@ import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Scope from "effect/Scope"
 import * as Loopback from "../Loopback.js"
-// a cycle, but the error class is only used once a wait times out
-import * as RedirectReceiver from "../RedirectReceiver.js"
+import type * as RedirectReceiver from "../RedirectReceiver.js"
 
 type Response = HttpServerResponse.HttpServerResponse
 
@@ -88,6 +91,17 @@ interface Expected {
 const defaultTimeout: Duration.DurationInput = "5 minutes"
 
 /** @internal */
+export class RedirectTimeout extends Data.TaggedError("RedirectTimeout")<{
+  readonly redirectUri: string
+  readonly timeout: Duration.Duration
+}> {
+  override get message(): string {
+    return `no redirect arrived at ${this.redirectUri} within ${Duration.format(this.timeout)}: ` +
+      "the authorization was not completed in the browser; start it again"
+  }
+}
+
+/** @internal */
 export interface Receiver extends RedirectReceiver.RedirectReceiver {
   /**
    * `callback`, running `before` once the receiver knows what to expect (so
@@ -99,7 +113,7 @@ export interface Receiver extends RedirectReceiver.RedirectReceiver {
     before: Effect.Effect<void, E, R>
   ) => Effect.Effect<
     AuthorizationCode.CallbackResult,
-    AuthorizationCode.AuthorizationError | RedirectReceiver.RedirectTimeout | E,
+    AuthorizationCode.AuthorizationError | RedirectTimeout | E,
     R
   >
 }
@@ -152,7 +166,7 @@ export const make = (
           Deferred.await(arrived).pipe(
             Effect.timeoutFail({
               duration: timeout,
-              onTimeout: () => new RedirectReceiver.RedirectTimeout({ redirectUri, timeout })
+              onTimeout: () => new RedirectTimeout({ redirectUri, timeout })
             })
           )
         ),
@@ -176,3 +190,36 @@ export const make = (
       callbackAfter
     }
   })
+
+const logUrl = (url: URL) => Effect.logInfo(`grantflow: open this URL in a browser to authorize: ${url.href}`)
+
+/** @internal */
+export const authorize = <E = never, R = never>(
+  options: RedirectReceiver.AuthorizeOptions<E, R>
+): Effect.Effect<
+  AccessToken.AccessToken,
+  | HttpServerError.ServeError
+  | AuthorizationCode.InvalidAuthorizationRequest
+  | AuthorizationCode.AuthorizationError
+  | RedirectTimeout
+  | TokenError.TokenError
+  | E,
+  HttpClient.HttpClient | R
+> =>
+  Effect.scoped(Effect.gen(function*() {
+    const receiver = yield* make({ port: options.port, path: options.path, timeout: options.timeout })
+    const { pending, url } = yield* AuthorizationCode.start({
+      authorizeUrl: options.authorizeUrl,
+      clientId: options.auth.clientId,
+      redirectUri: receiver.redirectUri,
+      scopes: options.scopes,
+      extraParams: options.extraParams,
+      allowInsecure: options.allowInsecure
+    })
+    const result = yield* receiver.callbackAfter(pending, options, (options.onAuthorizeUrl ?? logUrl)(url))
+    return yield* AuthorizationCode.exchange(pending, result, {
+      tokenUrl: options.tokenUrl,
+      auth: options.auth,
+      allowInsecure: options.allowInsecure
+    })
+  }))

@@ -1,8 +1,11 @@
+import * as TokenCipher from "@grantflow/core/TokenCipher"
 import * as TokenStore from "@grantflow/core/TokenStore"
 import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Encoding from "effect/Encoding"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import { Redis, type RedisOptions } from "ioredis"
@@ -169,9 +172,24 @@ export const make = (
     }, options)
   })
 
-/** @internal */
-export const optionsConfig = (prefix: string) =>
+const optionsConfig = (prefix: string) =>
   Config.all({
     redis: Config.string(`${prefix}_REDIS_URL`).pipe(Config.withDefault("redis://127.0.0.1:6379")),
     prefix: Config.string(`${prefix}_REDIS_PREFIX`).pipe(Config.withDefault("grantflow:"))
   })
+
+/** @internal */
+export const layer = (options: RedisTokenStore.Options): Layer.Layer<TokenStore.TokenStore> =>
+  Layer.scoped(TokenStore.TokenStore, make(options))
+
+/** @internal */
+export const layerConfig = (
+  prefix = "GRANTFLOW_STORE"
+): Layer.Layer<TokenStore.TokenStore, ConfigError.ConfigError | TokenCipher.InvalidKey> =>
+  Layer.scoped(
+    TokenStore.TokenStore,
+    Effect.flatMap(
+      Effect.all([optionsConfig(prefix), Effect.flatMap(TokenCipher.keysConfig(prefix), TokenCipher.aesGcm)]),
+      ([options, encryption]) => make({ ...options, encryption })
+    )
+  )

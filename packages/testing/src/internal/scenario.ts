@@ -4,6 +4,7 @@ import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import { FastCheck } from "effect"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
+import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Encoding from "effect/Encoding"
@@ -21,6 +22,7 @@ import * as TestClock from "effect/TestClock"
 import * as AuthServer from "../AuthServer.js"
 import * as Invariants from "../Invariants.js"
 import type * as Scenario from "../Scenario.js"
+import * as arbitraries from "./arbitraries.js"
 import * as InMemoryClient from "./inMemoryClient.js"
 import { time } from "./invariants.js"
 import * as Recorder from "./recorder.js"
@@ -258,24 +260,47 @@ export const run = <E, RIn extends Scenario.Services>(
     )
   })
 
-/** What a failing check found. @internal */
-export interface Failure {
+/** @internal */
+export const timeline = (
+  steps: ReadonlyArray<Scenario.Step>,
+  options: {
+    readonly tokenLifetime?: Duration.DurationInput | undefined
+    readonly seed?: number | undefined
+    readonly quirks?: AuthServer.ProviderQuirks | undefined
+    readonly issueTimeRounding?: Duration.DurationInput | undefined
+    readonly eventLoopLag?: Duration.DurationInput | undefined
+  } = {}
+): Scenario.Timeline => ({
+  tokenLifetime: options.tokenLifetime ?? "1 hour",
+  steps,
+  seed: options.seed ?? 0,
+  ...(options.quirks === undefined ? {} : { quirks: options.quirks }),
+  ...(options.issueTimeRounding === undefined ? {} : { issueTimeRounding: options.issueTimeRounding }),
+  ...(options.eventLoopLag === undefined ? {} : { eventLoopLag: options.eventLoopLag })
+})
+
+/** @internal */
+export class ScenarioFailed extends Data.TaggedError("ScenarioFailed")<{
   readonly seed: number
   readonly path: string
+  /** Timelines run up to and including the first failing one. */
   readonly numRuns: number
   readonly numShrinks: number
   readonly timeline: Scenario.Timeline
   readonly violations: ReadonlyArray<Invariants.Violation>
+}> {
+  override get message(): string {
+    return failureMessage(this)
+  }
 }
 
 /** @internal */
-export const check = <E, RIn extends Scenario.Services, F>(
+export const check = <E, RIn extends Scenario.Services>(
   integration: Layer.Layer<HttpClient.HttpClient, E, RIn>,
-  timelines: FastCheck.Arbitrary<Scenario.Timeline>,
-  options: Scenario.CheckOptions,
-  onFailure: (failure: Failure) => F
-): Effect.Effect<Scenario.CheckReport, F> =>
+  options: Scenario.CheckOptions = {}
+): Effect.Effect<Scenario.CheckReport, ScenarioFailed> =>
   Effect.gen(function*() {
+    const timelines = options.timelines ?? arbitraries.timeline()
     // the latest failing timeline: after shrinking, the counterexample
     let last: { readonly timeline: Scenario.Timeline; readonly violations: ReadonlyArray<Invariants.Violation> } | undefined
     const property = FastCheck.asyncProperty(timelines, async (timeline) => {
@@ -297,7 +322,7 @@ export const check = <E, RIn extends Scenario.Services, F>(
     )
     if (!details.failed || last === undefined) return { numRuns: details.numRuns, seed: details.seed }
     const failure = options.shrink === false ? last : yield* simplify(integration, last, options)
-    return yield* Effect.fail(onFailure({
+    return yield* Effect.fail(new ScenarioFailed({
       seed: details.seed,
       path: details.counterexamplePath ?? "",
       numRuns: details.numRuns,
@@ -422,8 +447,7 @@ export const formatTimeline = (timeline: Scenario.Timeline): string =>
 
 const shown = 10
 
-/** @internal */
-export const failureMessage = (failure: Failure): string => {
+const failureMessage = (failure: ScenarioFailed): string => {
   const names = Array.from(new Set(failure.violations.map((violation) => violation.invariant)))
   return [
     `Scenario.check: a timeline broke ${names.join(", ")} (run ${failure.numRuns}, shrunk ${failure.numShrinks} ` +

@@ -1,0 +1,223 @@
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import * as HttpApiMiddleware from "@effect/platform/HttpApiMiddleware"
+import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
+import * as HttpApiSecurity from "@effect/platform/HttpApiSecurity"
+import type * as HttpApp from "@effect/platform/HttpApp"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Predicate from "effect/Predicate"
+import * as Schema from "effect/Schema"
+import type * as ResourceServer from "../ResourceServer.js"
+import * as TokenVerifier from "../TokenVerifier.js"
+import * as bearerToken from "./bearerToken.js"
+
+/** @internal */
+export class VerifiedToken extends Context.Tag("@grantflow/core/ResourceServer/VerifiedToken")<
+  VerifiedToken,
+  TokenVerifier.VerifiedToken
+>() {}
+
+/** @internal */
+export class MissingToken extends Schema.TaggedError<MissingToken>()(
+  "MissingToken",
+  {},
+  HttpApiSchema.annotations({ status: 401 })
+) {
+  override get message(): string {
+    return "the request carries no bearer token; send one in the Authorization header"
+  }
+}
+
+/** @internal */
+export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()(
+  "InvalidRequest",
+  { description: Schema.String.pipe(Schema.propertySignature, Schema.fromKey("error_description")) },
+  HttpApiSchema.annotations({ status: 400 })
+) {
+  override get message(): string {
+    return `the request was refused as malformed: ${this.description}`
+  }
+}
+
+/** @internal */
+export class InvalidToken extends Schema.TaggedError<InvalidToken>()(
+  "InvalidToken",
+  { description: Schema.String.pipe(Schema.propertySignature, Schema.fromKey("error_description")) },
+  HttpApiSchema.annotations({ status: 401 })
+) {
+  override get message(): string {
+    return `the access token was refused: ${this.description}`
+  }
+}
+
+/** @internal */
+export class InsufficientScope extends Schema.TaggedError<InsufficientScope>()(
+  "InsufficientScope",
+  { scope: Schema.String },
+  HttpApiSchema.annotations({ status: 403 })
+) {
+  override get message(): string {
+    return `the access token lacks the scope this resource requires (${this.scope})`
+  }
+}
+
+/** @internal */
+export class VerificationUnavailable extends Schema.TaggedError<VerificationUnavailable>()(
+  "VerificationUnavailable",
+  {},
+  HttpApiSchema.annotations({ status: 503 })
+) {
+  override get message(): string {
+    return "the access token could not be verified now; try again later"
+  }
+}
+
+/** @internal */
+export const AuthorizationError = Schema.Union(
+  MissingToken,
+  InvalidRequest,
+  InvalidToken,
+  InsufficientScope,
+  VerificationUnavailable
+)
+
+const isAuthorizationError = (u: unknown): u is ResourceServer.AuthorizationError =>
+  Predicate.isTagged(u, "MissingToken") || Predicate.isTagged(u, "InvalidRequest") ||
+  Predicate.isTagged(u, "InvalidToken") || Predicate.isTagged(u, "InsufficientScope") ||
+  Predicate.isTagged(u, "VerificationUnavailable")
+
+const encodeError = Schema.encodeSync(AuthorizationError)
+
+/** @internal */
+export const toResponse = (
+  error: ResourceServer.AuthorizationError,
+  options: Pick<ResourceServer.Options, "realm"> = {}
+): HttpServerResponse.HttpServerResponse => {
+  const realm = `realm=${bearerToken.quote(options.realm ?? "api")}`
+  const challenge = (code: string, description: string, extra = "") =>
+    `Bearer ${realm}, error="${code}", error_description=${bearerToken.quote(description)}${extra}`
+  const authenticate = error._tag === "MissingToken"
+    ? `Bearer ${realm}`
+    : error._tag === "InvalidRequest"
+    ? challenge("invalid_request", error.description)
+    : error._tag === "InvalidToken"
+    ? challenge("invalid_token", error.description)
+    : error._tag === "InsufficientScope"
+    ? challenge(
+      "insufficient_scope",
+      "The access token lacks the scope this resource requires",
+      `, scope=${bearerToken.quote(error.scope)}`
+    )
+    : undefined
+  const status = error._tag === "InvalidRequest"
+    ? 400
+    : error._tag === "InsufficientScope"
+    ? 403
+    : error._tag === "VerificationUnavailable"
+    ? 503
+    : 401
+  return HttpServerResponse.unsafeJson(encodeError(error), {
+    status,
+    headers: {
+      "cache-control": "no-store",
+      ...(authenticate === undefined ? {} : { "www-authenticate": authenticate })
+    }
+  })
+}
+
+const fromVerifier = (error: TokenVerifier.VerificationError): Effect.Effect<never, InvalidToken | VerificationUnavailable> =>
+  error._tag === "VerificationFailed"
+    ? Effect.logDebug("grantflow: access token refused").pipe(
+      Effect.annotateLogs({ reason: error.reason }),
+      Effect.zipRight(Effect.fail(new InvalidToken({ description: error.description })))
+    )
+    : Effect.logWarning("grantflow: access token could not be verified; the request is refused with 503").pipe(
+      Effect.annotateLogs({ error: error.message }),
+      Effect.zipRight(Effect.fail(new VerificationUnavailable()))
+    )
+
+/** @internal */
+export const authenticate = (
+  options: ResourceServer.Options = {}
+): Effect.Effect<
+  TokenVerifier.VerifiedToken,
+  ResourceServer.AuthorizationError,
+  TokenVerifier.TokenVerifier | HttpServerRequest.HttpServerRequest
+> =>
+  Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const presented = yield* bearerToken.extract(request, options)
+    if (presented._tag === "None") return yield* Effect.fail(new MissingToken())
+    if (presented._tag === "Invalid") {
+      return yield* Effect.fail(new InvalidRequest({ description: presented.description }))
+    }
+    const verifier = yield* TokenVerifier.TokenVerifier
+    const token = yield* Effect.catchAll(verifier.verify(presented.token), fromVerifier)
+    const scopes = options.scopes ?? []
+    if (!TokenVerifier.hasScopes(token, scopes)) return yield* Effect.fail(new InsufficientScope({ scope: scopes.join(" ") }))
+    return token
+  })
+
+/** An app behind {@link middleware}: its refusals answered, the verified token provided. */
+type Protected<E, R> = HttpApp.Default<
+  Exclude<E, ResourceServer.AuthorizationError>,
+  TokenVerifier.TokenVerifier | Exclude<R, VerifiedToken>
+>
+
+/** @internal */
+export const middleware = (options: ResourceServer.Options = {}) => <E, R>(app: HttpApp.Default<E, R>): Protected<E, R> =>
+  authenticate(options).pipe(
+    Effect.flatMap((token) => Effect.provideService(app, VerifiedToken, token)),
+    Effect.catchIf(
+      (error): error is ResourceServer.AuthorizationError => isAuthorizationError(error),
+      (error) => Effect.succeed(toResponse(error, options))
+    )
+  ) as Protected<E, R>
+
+/** @internal */
+export const requireScopes = (
+  ...scopes: ReadonlyArray<string>
+): Effect.Effect<TokenVerifier.VerifiedToken, InsufficientScope, VerifiedToken> =>
+  Effect.flatMap(VerifiedToken, (token) =>
+    TokenVerifier.hasScopes(token, scopes)
+      ? Effect.succeed(token)
+      : Effect.fail(new InsufficientScope({ scope: scopes.join(" ") })))
+
+/** @internal */
+export class Authorization extends HttpApiMiddleware.Tag<Authorization>()("@grantflow/core/ResourceServer/Authorization", {
+  provides: VerifiedToken,
+  failure: AuthorizationError,
+  security: { bearer: HttpApiSecurity.bearer }
+}) {}
+
+/**
+ * Answers the resource server's refusals as {@link toResponse} does, with
+ * their challenges, before `HttpApi` encodes them as bare JSON errors.
+ */
+const challenges = (options: ResourceServer.Options) => (app: HttpApp.Default): HttpApp.Default =>
+  Effect.catchAllCause(app, (cause) =>
+    Option.match(Cause.failureOption(cause as Cause.Cause<unknown>), {
+      onSome: (error) => isAuthorizationError(error) ? Effect.succeed(toResponse(error, options)) : Effect.failCause(cause),
+      onNone: () => Effect.failCause(cause)
+    }))
+
+/** @internal */
+export const layerAuthorization = (
+  options: ResourceServer.Options = {}
+): Layer.Layer<Authorization, never, TokenVerifier.TokenVerifier> =>
+  Layer.merge(
+    Layer.effect(
+      Authorization,
+      Effect.map(TokenVerifier.TokenVerifier, (verifier) =>
+        Authorization.of({
+          // the platform's decoded value is ignored: the request is read again, strictly
+          bearer: () => Effect.provideService(authenticate(options), TokenVerifier.TokenVerifier, verifier)
+        }))
+    ),
+    HttpApiBuilder.middleware(challenges(options))
+  )

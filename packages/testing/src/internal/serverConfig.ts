@@ -1,0 +1,150 @@
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Either from "effect/Either"
+import { pipe } from "effect/Function"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import type * as Jose from "jose"
+import type * as AuthServer from "../AuthServer.js"
+
+const DurationFromConfig = Schema.transformOrFail(
+  Schema.Union(Schema.Number, Schema.String),
+  Schema.DurationFromSelf,
+  {
+    strict: true,
+    decode: (input, _options, ast) => {
+      const duration = typeof input === "number"
+        ? (input >= 0 && Number.isFinite(input) ? Option.some(Duration.seconds(input)) : Option.none())
+        : Duration.decodeUnknown(input)
+      return Option.match(duration, {
+        onNone: () =>
+          ParseResult.fail(
+            new ParseResult.Type(ast, input, `expected seconds (a number ≥ 0) or a duration such as "10 minutes"`)
+          ),
+        onSome: ParseResult.succeed
+      })
+    },
+    encode: (duration) => ParseResult.succeed(Duration.toSeconds(duration))
+  }
+)
+
+/** Absent or of type `S`: never an explicit `undefined`, so errors name one expectation. */
+const optional = <S extends Schema.Schema.All>(schema: S) => Schema.optionalWith(schema, { exact: true })
+
+// A refinement of string rather than a union of literals: one issue naming
+// every accepted value instead of one issue per value.
+const oneOf = <const L extends ReadonlyArray<string>>(...literals: L) =>
+  Schema.String.pipe(
+    Schema.filter((s): s is L[number] => literals.includes(s), {
+      message: (issue) =>
+        `expected one of ${literals.map((l) => JSON.stringify(l)).join(", ")}, got ${JSON.stringify(issue.actual)}`
+    })
+  )
+
+const Url = Schema.String.pipe(
+  Schema.filter((s) => URL.canParse(s) || `expected an absolute URL, got ${JSON.stringify(s)}`)
+)
+
+// The key material itself is checked by jose when the server imports it.
+const Jwk = Schema.declare(
+  (u): u is Jose.JWK => typeof u === "object" && u !== null && typeof (u as { kty?: unknown }).kty === "string",
+  { message: () => "expected a JSON Web Key with a \"kty\"" }
+)
+
+const GrantType = oneOf(
+  "client_credentials",
+  "refresh_token",
+  "authorization_code",
+  "urn:ietf:params:oauth:grant-type:device_code",
+  "urn:ietf:params:oauth:grant-type:jwt-bearer",
+  "urn:ietf:params:oauth:grant-type:token-exchange"
+)
+
+const Client = Schema.Struct({
+  clientId: Schema.NonEmptyTrimmedString,
+  clientSecret: optional(Schema.String),
+  authMethods: optional(
+    Schema.Array(oneOf("client_secret_basic", "client_secret_post", "none", "client_secret_jwt", "private_key_jwt"))
+  ),
+  scopes: optional(Schema.Array(Schema.String)),
+  public: optional(Schema.Boolean),
+  grants: optional(Schema.Array(GrantType)),
+  redirectUris: optional(Schema.Array(Url)),
+  /** The client's public keys, for private_key_jwt. */
+  jwks: optional(Schema.Struct({ keys: Schema.mutable(Schema.Array(Jwk)) }))
+})
+
+/** @internal */
+export const ServerConfig = Schema.Struct({
+  clients: Schema.Array(Client),
+  tokenLifetime: optional(DurationFromConfig),
+  issueTimeRounding: optional(DurationFromConfig),
+  issuer: optional(Url),
+  refreshRotation: optional(Schema.Boolean),
+  refreshGrace: optional(DurationFromConfig),
+  refreshGraceReuses: optional(
+    Schema.Int.pipe(Schema.nonNegative()).annotations({ message: () => "expected a whole number ≥ 0" })
+  ),
+  refreshTokenLifetime: optional(DurationFromConfig),
+  refreshTokenForClientCredentials: optional(Schema.Boolean),
+  autoApprove: optional(Schema.Boolean),
+  codeLifetime: optional(DurationFromConfig),
+  deviceCodeLifetime: optional(DurationFromConfig),
+  deviceInterval: optional(DurationFromConfig),
+  jwtBearerAssertions: optional(Schema.Array(Schema.String)),
+  tokenExchangeSubjects: optional(Schema.Array(Schema.String)),
+  accessTokenFormat: optional(oneOf("opaque", "jwt")),
+  signingAlgorithm: optional(oneOf("RS256", "ES256")),
+  audience: optional(Schema.String),
+  apiScopes: optional(Schema.Record({ key: Schema.String, value: Schema.Array(Schema.String) })),
+  expiredTokenStatus: optional(Schema.Literal(401, 403)),
+  errorBodyOnInvalidToken: optional(Schema.Struct({ status: Schema.Int, body: Schema.Unknown }))
+}).annotations({ identifier: "ServerConfig" })
+
+/** @internal */
+export class ServerConfigError extends Data.TaggedError("ServerConfigError")<{
+  readonly issues: ReadonlyArray<{ readonly path: string; readonly message: string }>
+}> {
+  override get message(): string {
+    return `invalid simulated server configuration: ${
+      this.issues.map(({ message, path }) => `${path === "" ? "the document" : path} ${message}`).join("; ")
+    }`
+  }
+}
+
+const formatPath = (path: ReadonlyArray<PropertyKey>): string =>
+  path.reduce<string>(
+    (text, key) => typeof key === "number" ? `${text}[${key}]` : text === "" ? String(key) : `${text}.${String(key)}`,
+    ""
+  )
+
+const describe = (issue: ParseResult.ArrayFormatterIssue): string =>
+  issue._tag === "Missing" ? "is missing" : issue._tag === "Unexpected" ? "is not a known option" : issue.message
+
+/** @internal */
+export const decode = (input: unknown): Either.Either<AuthServer.Options, ServerConfigError> =>
+  pipe(
+    Schema.decodeUnknownEither(ServerConfig, { errors: "all", onExcessProperty: "error" })(input),
+    Either.mapLeft((error) =>
+      new ServerConfigError({
+        issues: ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
+          path: formatPath(issue.path),
+          message: describe(issue)
+        }))
+      })
+    )
+  )
+
+/** @internal */
+export const parse = (text: string): Either.Either<AuthServer.Options, ServerConfigError> =>
+  Either.flatMap(
+    Either.try({
+      try: () => JSON.parse(text) as unknown,
+      catch: (cause) =>
+        new ServerConfigError({
+          issues: [{ path: "", message: `is not JSON (${cause instanceof Error ? cause.message : String(cause)})` }]
+        })
+    }),
+    decode
+  )
