@@ -33,6 +33,7 @@ import type * as AccessToken from "./AccessToken.js"
 import type * as AuthorizationCode from "./AuthorizationCode.js"
 import type * as BearerAuth from "./BearerAuth.js"
 import type * as ConnectionPool from "./ConnectionPool.js"
+import type * as Endpoint from "./Endpoint.js"
 import type * as Grant from "./Grant.js"
 import * as internal from "./internal/connector.js"
 import type * as RefreshPolicy from "./RefreshPolicy.js"
@@ -162,13 +163,14 @@ export interface ConnectionTest {
  * endpoint and the parameters of the authorization request (`extraParams`
  * such as `access_type: "offline"`, `prompt: "consent"`), whether to send a
  * PKCE challenge (default `S256`), whether the callback may come without a
- * code (`withoutCode`), and the token endpoint and client authentication of
- * the code exchange.
+ * code (`withoutCode`), and the `endpoint` of the code exchange, whose client
+ * authentication names the client id.
  *
  * @since 0.1.0
  * @category models
  */
-export interface Authorization extends Grant.CommonOptions {
+export interface Authorization {
+  readonly endpoint: Endpoint.Endpoint
   readonly authorizeUrl: string
   readonly scopes?: ReadonlyArray<string> | undefined
   readonly extraParams?: Readonly<Record<string, string>> | undefined
@@ -321,6 +323,7 @@ export const flow = <R = never, R2 = never>(
  * ```
  */
 export const refreshTokenFlow: (
+  endpoint: Endpoint.Endpoint,
   options: Omit<Grant.RefreshTokenFlowOptions, "initial" | "onRotate">,
   session: Session
 ) => Auth = internal.refreshTokenFlow

@@ -5,7 +5,7 @@ import * as Option from "effect/Option"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Discovery from "../Discovery.js"
 import * as TokenVerifier from "../TokenVerifier.js"
-import * as tokenRequest from "./tokenRequest.js"
+import * as endpoint from "./endpoint.js"
 
 type Endpoint = TokenVerifier.VerifierUnavailable["endpoint"]
 
@@ -60,7 +60,7 @@ export const resolve = (options: {
 }): Effect.Effect<URL, TokenVerifier.VerifierUnavailable, HttpClient.HttpClient> => {
   const check = (url: string) =>
     Either.mapLeft(
-      tokenRequest.checkEndpointUrl(url, options.allowInsecure, options.name),
+      endpoint.checkEndpointUrl(url, options.allowInsecure, options.name),
       (error) => misconfigured(options.endpoint, error.reason, error)
     )
   if (options.configured !== undefined) return Effect.suspend(() => check(options.configured!))
