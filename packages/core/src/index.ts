@@ -11,10 +11,6 @@ export * as TokenError from "./TokenError.js"
 export * as TokenProvider from "./TokenProvider.js"
 export * as TokenResponse from "./TokenResponse.js"
 export * as Discovery from "./Discovery.js"
-
-/**
- * @since 0.1.0
- */
 export * as Endpoint from "./Endpoint.js"
 export * as Revocation from "./Revocation.js"
 export * as TokenCipher from "./TokenCipher.js"
