@@ -233,7 +233,7 @@ export interface Definition<C, I = C, R = never> {
  * @category constructors
  * @example
  * ```ts
- * import { ClientAuth, Connector, Grant } from "@grantflow/core"
+ * import { ClientAuth, Connector, Endpoint, Grant } from "@grantflow/core"
  * import { Schema } from "effect"
  *
  * const Helpdesk = Connector.define({
@@ -244,10 +244,10 @@ export interface Definition<C, I = C, R = never> {
  *     CLIENT_SECRET: Schema.Redacted(Schema.String)
  *   }),
  *   auth: (config) =>
- *     Connector.fetch(Grant.clientCredentials({
+ *     Connector.fetch(Grant.clientCredentials(Endpoint.make({
  *       tokenUrl: `https://${config.SUBDOMAIN}.helpdesk.example/oauth/token`,
  *       auth: ClientAuth.clientSecretBasic(config.CLIENT_ID, config.CLIENT_SECRET)
- *     })),
+ *     }))),
  *   refreshOn: { statuses: [401, 403], bodyPattern: /token expired/i },
  *   baseUrl: (config) => `https://${config.SUBDOMAIN}.helpdesk.example/api/v5`,
  *   test: { path: "/me" }
@@ -265,13 +265,13 @@ export const define = <C, I, R = never>(definition: Definition<C, I, R>): Defini
  * @category auth
  * @example
  * ```ts
- * import { ClientAuth, Connector, Grant } from "@grantflow/core"
+ * import { ClientAuth, Connector, Endpoint, Grant } from "@grantflow/core"
  * import { Redacted } from "effect"
  *
- * const auth = Connector.fetch(Grant.clientCredentials({
+ * const auth = Connector.fetch(Grant.clientCredentials(Endpoint.make({
  *   tokenUrl: "https://auth.example.com/token",
  *   auth: ClientAuth.clientSecretPost("my-client", Redacted.make("s3cret"))
- * }))
+ * })))
  * ```
  */
 export const fetch = <R = never>(
@@ -286,14 +286,14 @@ export const fetch = <R = never>(
  * @category auth
  * @example
  * ```ts
- * import { ClientAuth, Connector, Grant } from "@grantflow/core"
+ * import { ClientAuth, Connector, Endpoint, Grant } from "@grantflow/core"
  * import { Redacted } from "effect"
  *
- * const auth = Connector.flow(Grant.refreshTokenFlow({
+ * const endpoint = Endpoint.make({
  *   tokenUrl: "https://auth.example.com/token",
- *   auth: ClientAuth.clientSecretPost("my-client", Redacted.make("s3cret")),
- *   initial: Redacted.make("stored-refresh-token")
- * }))
+ *   auth: ClientAuth.clientSecretPost("my-client", Redacted.make("s3cret"))
+ * })
+ * const auth = Connector.flow(Grant.refreshTokenFlow(endpoint, { initial: Redacted.make("stored-refresh-token") }))
  * ```
  */
 export const flow = <R = never, R2 = never>(
@@ -304,22 +304,23 @@ export const flow = <R = never, R2 = never>(
 
 /**
  * Tokens from the session's refresh token (its `refreshToken`, else its
- * `token`'s), kept and rotated by `Grant.refreshTokenFlow` with the session's
- * `onRotate`. Without a refresh token every run fails with
+ * `token`'s), kept and rotated by `Grant.refreshTokenFlow` at the endpoint,
+ * with the session's `onRotate`. Without a refresh token every run fails with
  * `TokenError.InvalidTokenRequest`: the account must be connected first.
  *
  * @since 0.1.0
  * @category auth
  * @example
  * ```ts
- * import { ClientAuth, Connector } from "@grantflow/core"
+ * import { ClientAuth, Connector, Endpoint } from "@grantflow/core"
  * import { Redacted } from "effect"
  *
  * declare const session: Connector.Session
- * const auth = Connector.refreshTokenFlow({
+ * const endpoint = Endpoint.make({
  *   tokenUrl: "https://auth.example.com/token",
  *   auth: ClientAuth.clientSecretPost("my-client", Redacted.make("s3cret"))
- * }, session)
+ * })
+ * const auth = Connector.refreshTokenFlow(endpoint, { scopes: ["calendar.read"] }, session)
  * ```
  */
 export const refreshTokenFlow: (
@@ -733,14 +734,14 @@ export const exchange: <C, I, R>(
  * @category auth
  * @example
  * ```ts
- * import { ClientAuth, Connector, Grant } from "@grantflow/core"
+ * import { ClientAuth, Connector, Endpoint, Grant } from "@grantflow/core"
  * import { Redacted } from "effect"
  *
  * const fetchToken = Connector.withTokenResponse(
- *   Grant.clientCredentials({
+ *   Grant.clientCredentials(Endpoint.make({
  *     tokenUrl: "https://auth.example.com/token",
  *     auth: ClientAuth.clientSecretBasic("my-client", Redacted.make("s3cret"))
- *   }),
+ *   })),
  *   { accessToken: "data.token", expiresIn: "data.expires_at", expiresAs: "epochSeconds" }
  * )
  * ```

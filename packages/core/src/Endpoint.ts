@@ -21,8 +21,17 @@ import * as internal from "./internal/endpoint.js"
 import type * as TokenError from "./TokenError.js"
 
 /**
+ * Marks an {@link Endpoint}.
+ *
  * @since 0.1.0
  * @category type ids
+ * @example
+ * ```ts
+ * import { ClientAuth, Endpoint } from "@grantflow/core"
+ *
+ * const endpoint = Endpoint.make({ tokenUrl: "https://auth.example.com/token", auth: ClientAuth.none("cli") })
+ * Endpoint.TypeId in endpoint // true
+ * ```
  */
 export const TypeId: unique symbol = internal.TypeId
 
