@@ -101,8 +101,8 @@ interface Settings {
 
 const Proto = {
   [TypeId]: TypeId,
-  pipe() {
-    return pipeArguments(this, arguments)
+  pipe(...args: ReadonlyArray<unknown>) {
+    return pipeArguments(this, args as unknown as IArguments)
   },
   toJSON(this: Endpoint.Endpoint) {
     // the URLs' host and path, never the client authentication
