@@ -101,8 +101,9 @@ interface Settings {
 
 const Proto = {
   [TypeId]: TypeId,
-  pipe(...args: ReadonlyArray<unknown>) {
-    return pipeArguments(this, args as unknown as IArguments)
+  pipe() {
+    // eslint-disable-next-line prefer-rest-params -- pipeArguments takes the arguments object, as in Effect's own data types
+    return pipeArguments(this, arguments)
   },
   toJSON(this: Endpoint.Endpoint) {
     // the URLs' host and path, never the client authentication
