@@ -14,7 +14,7 @@
  */
 import { HttpClient, HttpClientResponse } from "@effect/platform"
 import { NodeHttpClient, NodeRuntime } from "@effect/platform-node"
-import { BearerAuth, ClientAuth, Grant, RefreshPolicy, TokenEvent, TokenProvider } from "@grantflow/core"
+import { BearerAuth, ClientAuth, Endpoint, Grant, RefreshPolicy, TokenEvent, TokenProvider } from "@grantflow/core"
 import { Loopback } from "@grantflow/node"
 import { AuthServer } from "@grantflow/testing"
 import { Duration, Effect, Layer, Logger, LogLevel, Option, Redacted, Ref, Schedule, Stream } from "effect"
@@ -79,11 +79,13 @@ const scenario = Effect.gen(function*() {
   const api = new URL("/api/orders", url).toString()
 
   const provider = yield* TokenProvider.make(
-    Grant.clientCredentials({
-      tokenUrl: new URL("/token", url),
-      auth: ClientAuth.clientSecretBasic(clientId, Redacted.make(clientSecret)),
-      scopes: ["orders.read"]
-    }),
+    Grant.clientCredentials(
+      Endpoint.make({
+        tokenUrl: new URL("/token", url),
+        auth: ClientAuth.clientSecretBasic(clientId, Redacted.make(clientSecret))
+      }),
+      { scopes: ["orders.read"] }
+    ),
     {
       name: "demo",
       policy: RefreshPolicy.make({

@@ -21,7 +21,7 @@
  */
 import { HttpClient, HttpClientRequest, HttpClientResponse, type HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
-import { BearerAuth, ClientAuth, Discovery, Grant, TokenProvider } from "@grantflow/core"
+import { BearerAuth, ClientAuth, Discovery, Endpoint, Grant, TokenProvider } from "@grantflow/core"
 import { RedirectReceiver } from "@grantflow/node"
 import { AuthServer } from "@grantflow/testing"
 import { Console, Data, Duration, Effect, Either, Option, type Redacted, Ref } from "effect"
@@ -42,7 +42,7 @@ export const parseArgs = (args: ReadonlyArray<string>): Either.Either<Mode, stri
   return Either.right(args[0] === "--device" ? "device" : "browser")
 }
 
-/** The server's metadata leaves out an endpoint the login needs. */
+/** The server's metadata leaves out its authorization endpoint, which the browser login needs. */
 export class MissingEndpoint extends Data.TaggedError("MissingEndpoint")<{ readonly name: string }> {
   override get message() {
     return `the authorization server does not advertise its ${this.name}`
@@ -64,7 +64,7 @@ export interface Options {
   readonly print?: ((line: string) => Effect.Effect<void>) | undefined
 }
 
-const endpoint = (name: string, value: Option.Option<string>) =>
+const advertised = (name: string, value: Option.Option<string>) =>
   Option.match(value, { onNone: () => Effect.fail(new MissingEndpoint({ name })), onSome: Effect.succeed })
 
 const title = (html: string) => /<title>([^<]*)<\/title>/.exec(html)?.[1] ?? "(no title)"
@@ -113,15 +113,14 @@ export const run = (mode: Mode, options: Options = {}) =>
     yield* http.serve(server.app)
     yield* print(`the simulated authorization server runs on ${issuer}`)
 
+    // the token and device authorization endpoints, for a public client: one
+    // the metadata leaves out fails the request that needs it, saying so
     const metadata = yield* Discovery.fetch(issuer)
-    const tokenUrl = yield* endpoint("token endpoint", metadata.tokenEndpoint)
-    const auth = ClientAuth.none(clientId)
+    const endpoint = Endpoint.fromMetadata(metadata, { auth: ClientAuth.none(clientId) })
 
     const first = mode === "browser"
-      ? yield* RedirectReceiver.authorize({
-        authorizeUrl: yield* endpoint("authorization endpoint", metadata.authorizationEndpoint),
-        tokenUrl,
-        auth,
+      ? yield* RedirectReceiver.authorize(endpoint, {
+        authorizeUrl: yield* advertised("authorization endpoint", metadata.authorizationEndpoint),
         scopes,
         issuer: metadata.issuer,
         issuerRequired: metadata.authorizationResponseIssParameterSupported,
@@ -132,10 +131,7 @@ export const run = (mode: Mode, options: Options = {}) =>
             simulatedBrowser(url, print)
           )
       })
-      : yield* Grant.deviceCode({
-        deviceAuthorizationUrl: yield* endpoint("device authorization endpoint", metadata.deviceAuthorizationEndpoint),
-        tokenUrl,
-        auth,
+      : yield* Grant.deviceCode(endpoint, {
         scopes,
         onUserCode: (info) =>
           Effect.zipRight(
@@ -157,9 +153,7 @@ export const run = (mode: Mode, options: Options = {}) =>
     // 0600 file, the system keychain); this one keeps it in memory.
     const saved = yield* Ref.make<Redacted.Redacted<string>>(refreshToken)
     const rotations = yield* Ref.make(0)
-    const fetch = yield* Grant.refreshTokenFlow({
-      tokenUrl,
-      auth,
+    const fetch = yield* Grant.refreshTokenFlow(endpoint, {
       initial: refreshToken,
       onRotate: (next) =>
         Ref.set(saved, next).pipe(

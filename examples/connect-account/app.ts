@@ -29,7 +29,7 @@ import {
   HttpServerResponse
 } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
-import { AuthorizationCode, BearerAuth, ClientAuth, Grant, type TokenError, TokenProvider } from "@grantflow/core"
+import { AuthorizationCode, BearerAuth, ClientAuth, Endpoint, Grant, type TokenError, TokenProvider } from "@grantflow/core"
 import { Loopback } from "@grantflow/node"
 import { AuthServer } from "@grantflow/testing"
 import { Deferred, type Duration, Effect, Either, HashMap, Option, Redacted, Ref, Scope } from "effect"
@@ -83,9 +83,12 @@ export const start = (options: Options = {}) =>
     const providerHttp = yield* NodeHttpServer.make(() => createServer(), { port: 0, host: "127.0.0.1" })
     const providerUrl = new URL(`http://127.0.0.1:${(providerHttp.address as HttpServer.TcpAddress).port}/`)
     const issuer = providerUrl.origin
-    const tokenUrl = new URL("/token", providerUrl)
     const apiUrl = new URL("/api/orders", providerUrl)
-    const auth = ClientAuth.clientSecretBasic(clientId, clientSecret)
+    // the provider's token endpoint and the app's credentials: for the code exchange and every refresh
+    const endpoint = Endpoint.make({
+      tokenUrl: new URL("/token", providerUrl),
+      auth: ClientAuth.clientSecretBasic(clientId, clientSecret)
+    })
 
     const appScope = yield* Effect.scope
     const appUrl = yield* Deferred.make<URL>()
@@ -144,7 +147,7 @@ export const start = (options: Options = {}) =>
       })
       if (Either.isLeft(checked)) return Pages.problem(400, checked.left.message)
 
-      const first = yield* AuthorizationCode.exchange(pending.value, checked.right, { tokenUrl, auth })
+      const first = yield* AuthorizationCode.exchange(endpoint, pending.value, checked.right)
       if (Option.isNone(first.refreshToken)) {
         return Pages.problem(502, "The provider issued no refresh token, so the account cannot stay connected.")
       }
@@ -152,9 +155,7 @@ export const start = (options: Options = {}) =>
         Ref.update(refreshTokens, HashMap.set(id.value, refreshToken))
       yield* save(first.refreshToken.value)
       const rotations = yield* Ref.make(0)
-      const fetch = yield* Grant.refreshTokenFlow({
-        tokenUrl,
-        auth,
+      const fetch = yield* Grant.refreshTokenFlow(endpoint, {
         initial: first.refreshToken.value,
         onRotate: (refreshToken) => Effect.zipRight(save(refreshToken), Ref.update(rotations, (n) => n + 1))
       })

@@ -13,7 +13,7 @@
  */
 import { HttpClient, HttpClientRequest, HttpRouter, type HttpServer, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
-import { BearerAuth, ClientAuth, Grant, ResourceServer, TokenProvider, TokenVerifier } from "@grantflow/core"
+import { BearerAuth, ClientAuth, Endpoint, Grant, ResourceServer, TokenProvider, TokenVerifier } from "@grantflow/core"
 import { Loopback } from "@grantflow/node"
 import { AuthServer } from "@grantflow/testing"
 import { Config, Effect, Option, Redacted } from "effect"
@@ -70,11 +70,10 @@ export const run = Effect.gen(function*() {
 
   // billing: a grantflow client with its own client credentials
   const provider = yield* TokenProvider.make(
-    Grant.clientCredentials({
-      tokenUrl: `${issuer}/token`,
-      auth: ClientAuth.clientSecretBasic("billing", billingSecret),
-      scopes: ["orders.read"]
-    })
+    Grant.clientCredentials(
+      Endpoint.make({ tokenUrl: `${issuer}/token`, auth: ClientAuth.clientSecretBasic("billing", billingSecret) }),
+      { scopes: ["orders.read"] }
+    )
   )
   const ordersClient = (yield* HttpClient.HttpClient).pipe(BearerAuth.authenticate(provider))
   const billingApp = HttpRouter.empty.pipe(

@@ -12,7 +12,7 @@
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { NodeHttpClient, NodeRuntime } from "@effect/platform-node"
-import { AccessToken, BearerAuth, ClientAuth, Grant, TokenProvider, TokenStore } from "@grantflow/core"
+import { AccessToken, BearerAuth, ClientAuth, Endpoint, Grant, TokenProvider, TokenStore } from "@grantflow/core"
 import { Loopback } from "@grantflow/node"
 import { AuthServer } from "@grantflow/testing"
 import { Console, Effect, Layer, Option, Redacted } from "effect"
@@ -27,16 +27,19 @@ export interface Settings {
   readonly scopes: ReadonlyArray<string>
 }
 
+/** The token endpoint and how the client authenticates to it: `Authorization: Basic base64(id:secret)`. */
+const endpointFor = (settings: Settings) =>
+  Endpoint.make({
+    tokenUrl: settings.tokenUrl,
+    auth: ClientAuth.clientSecretBasic(settings.clientId, settings.clientSecret)
+  })
+
 /** The two calls, spelled out. Needs an `HttpClient` and a `TokenStore`. */
 export const twoCalls = (settings: Settings) =>
   Effect.gen(function*() {
-    // call 1: POST to the token URL with `Authorization: Basic base64(id:secret)` and
+    // call 1: POST to the token URL with the client's credentials and
     // the form body `grant_type=client_credentials&scope=…`
-    const token = yield* Grant.clientCredentials({
-      tokenUrl: settings.tokenUrl,
-      auth: ClientAuth.clientSecretBasic(settings.clientId, settings.clientSecret),
-      scopes: settings.scopes
-    })
+    const token = yield* Grant.clientCredentials(endpointFor(settings), { scopes: settings.scopes })
 
     // store it, under a key that says whose token it is
     const store = yield* TokenStore.TokenStore
@@ -61,11 +64,7 @@ export const twoCalls = (settings: Settings) =>
 export const keptFresh = (settings: Settings) =>
   Effect.gen(function*() {
     const provider = yield* TokenProvider.make(
-      Grant.clientCredentials({
-        tokenUrl: settings.tokenUrl,
-        auth: ClientAuth.clientSecretBasic(settings.clientId, settings.clientSecret),
-        scopes: settings.scopes
-      }),
+      Grant.clientCredentials(endpointFor(settings), { scopes: settings.scopes }),
       { name: "orders" }
     )
     const api = (yield* HttpClient.HttpClient).pipe(BearerAuth.authenticate(provider), HttpClient.filterStatusOk)

@@ -27,7 +27,7 @@
  */
 import { HttpClient, type HttpClientResponse, KeyValueStore } from "@effect/platform"
 import { NodeRuntime } from "@effect/platform-node"
-import { BearerAuth, ClientAuth, Grant, TokenProvider, TokenStore } from "@grantflow/core"
+import { BearerAuth, ClientAuth, Endpoint, Grant, TokenProvider, TokenStore } from "@grantflow/core"
 import { AuthServer } from "@grantflow/testing"
 import { Console, Data, Effect, Layer, Option, Redacted } from "effect"
 import { pathToFileURL } from "node:url"
@@ -82,10 +82,12 @@ export const makeReports = (settings: Settings) =>
     const key = TokenStore.key({ issuer: settings.tokenUrl, clientId: settings.clientId, grant: "client_credentials" })
     const fetch = yield* TokenStore.shared({
       key,
-      acquire: Grant.clientCredentials({
-        tokenUrl: settings.tokenUrl,
-        auth: ClientAuth.clientSecretPost(settings.clientId, settings.clientSecret)
-      })
+      acquire: Grant.clientCredentials(
+        Endpoint.make({
+          tokenUrl: settings.tokenUrl,
+          auth: ClientAuth.clientSecretPost(settings.clientId, settings.clientSecret)
+        })
+      )
     })
     const provider = yield* TokenProvider.make(fetch, { name: "reports" })
     const client = (yield* HttpClient.HttpClient).pipe(BearerAuth.authenticate(provider))

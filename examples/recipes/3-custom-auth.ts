@@ -17,7 +17,7 @@
  * as they are). Its API answers an expired token with 403, as many do.
  */
 import { NodeRuntime } from "@effect/platform-node"
-import { ClientAuth, Connector, ConnectorSpec, Grant } from "@grantflow/core"
+import { ClientAuth, Connector, ConnectorSpec, Endpoint, Grant } from "@grantflow/core"
 import { AuthServer } from "@grantflow/testing"
 import { ConfigProvider, Console, Effect, Either, Layer, Schema } from "effect"
 import { readFileSync } from "node:fs"
@@ -36,10 +36,10 @@ export const Helpdesk = Connector.define({
   config: HelpdeskConfig,
   // POST <token URL>, Authorization: Basic base64(id:secret), body grant_type=client_credentials
   auth: (config) =>
-    Connector.fetch(Grant.clientCredentials({
+    Connector.fetch(Grant.clientCredentials(Endpoint.make({
       tokenUrl: `https://${config.SUBDOMAIN}.helpdesk.example/token`,
       auth: ClientAuth.clientSecretBasic(config.CLIENT_ID, config.CLIENT_SECRET)
-    })),
+    }))),
   // Authorization: Bearer <token> on every request (the default, written out)
   apply: Connector.bearer,
   // a 401, a 403, or a 200 whose body says invalid_auth: refresh the token, send the request once more

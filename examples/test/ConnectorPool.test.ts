@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { ClientAuth, Connector, Grant, TokenStore } from "@grantflow/core"
+import { ClientAuth, Connector, Endpoint, Grant, TokenStore } from "@grantflow/core"
 import { AuthServer } from "@grantflow/testing"
 import { Effect, Inspectable, Layer, Option, Redacted, Schema, TestClock } from "effect"
 import * as IntegrationSpec from "../recipes/4-integration-spec.js"
@@ -15,10 +15,10 @@ const Helpdesk = Connector.define({
     CLIENT_SECRET: Schema.Redacted(Schema.String)
   }),
   auth: (config) =>
-    Connector.fetch(Grant.clientCredentials({
+    Connector.fetch(Grant.clientCredentials(Endpoint.make({
       tokenUrl: `https://${config.SUBDOMAIN}.helpdesk.example/token`,
       auth: ClientAuth.clientSecretBasic(config.CLIENT_ID, config.CLIENT_SECRET)
-    })),
+    }))),
   baseUrl: (config) => `https://${config.SUBDOMAIN}.helpdesk.example/api/v5`
 })
 

@@ -13,15 +13,15 @@
  *
  * @since 0.1.0
  */
-import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import type * as AccessToken from "./AccessToken.js"
+import type * as Endpoint from "./Endpoint.js"
 import type * as Grant from "./Grant.js"
 import * as authorizationCode from "./internal/authorizationCode.js"
+import * as endpoint from "./internal/endpoint.js"
 import * as pkce from "./internal/pkce.js"
 import * as TokenError from "./TokenError.js"
 
@@ -168,9 +168,6 @@ const reservedParams: ReadonlySet<string> = new Set([
   "code_challenge_method"
 ])
 
-const isLoopback = (hostname: string): boolean =>
-  hostname === "localhost" || hostname === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
-
 const parseUrl = (url: string | URL): URL | undefined => {
   try {
     return new URL(url)
@@ -181,15 +178,9 @@ const parseUrl = (url: string | URL): URL | undefined => {
 
 const checkStart = (options: StartOptions): Either.Either<URL, InvalidAuthorizationRequest> => {
   const invalid = (reason: string) => Either.left(new InvalidAuthorizationRequest({ reason }))
-  const url = parseUrl(options.authorizeUrl)
-  if (url === undefined) return invalid("the authorization URL is not an absolute URL")
-  if (url.protocol !== "https:" && url.protocol !== "http:") {
-    return invalid(`the authorization URL must use https: (it uses ${url.protocol})`)
-  }
-  if (url.protocol === "http:" && options.allowInsecure !== true && !isLoopback(url.hostname)) {
-    return invalid("the authorization URL must use https: — plain http: only for a loopback host or with allowInsecure")
-  }
-  if (url.hash !== "") return invalid("the authorization URL must not contain a fragment (RFC 6749 §3.1)")
+  const checked = endpoint.checkUrl(options.authorizeUrl, options.allowInsecure === true, "authorization URL")
+  if (Either.isLeft(checked)) return invalid(checked.left)
+  const url = checked.right
   const redirect = parseUrl(options.redirectUri)
   if (redirect === undefined) return invalid("the redirect URI is not an absolute URI (RFC 6749 §3.1.2)")
   if (redirect.hash !== "") return invalid("the redirect URI must not contain a fragment (RFC 6749 §3.1.2)")
@@ -558,23 +549,18 @@ export const callback = (
   })
 
 /**
- * Options of {@link exchange}: the token endpoint and the client
- * authentication, with the other options every grant shares.
- *
- * @since 0.1.0
- * @category models
- */
-export interface ExchangeOptions extends Grant.CommonOptions {}
-
-/**
  * Exchanges the code of a checked callback for the first token (RFC 6749
  * §4.1.3): the code, the pending authorization's redirect URI and PKCE
- * verifier, and the client authentication, whose client id must be the one
- * the authorization was started with. Without a code (`withoutCode`) the
- * request is sent without one.
+ * verifier, at the endpoint, whose client authentication's client id must be
+ * the one the authorization was started with. Without a code (`withoutCode`)
+ * the request is sent without one. This is grantflow's one code exchange.
  *
- * It sends one request, once: see `Grant.authorizationCode`. Its failures
- * are {@link TokenError.CodeExchangeFailed}; a response without an access
+ * A code can be used once. The returned effect sends its request the first
+ * time it runs and never again: a later run fails with
+ * `TokenError.InvalidTokenRequest` without sending anything. Its failures
+ * are {@link TokenError.CodeExchangeFailed}, which is never retryable, so a
+ * `TokenProvider` never repeats it; do not wrap it in a retry, start the
+ * authorization again. A response without an access
  * token — even one with a refresh token — is one of them, and yields nothing
  * to store. The token's `refreshToken`, when the server issued one, is the
  * `initial` of a `Grant.refreshTokenFlow`.
@@ -583,31 +569,34 @@ export interface ExchangeOptions extends Grant.CommonOptions {}
  * @category grants
  * @example
  * ```ts
- * import { AuthorizationCode, ClientAuth } from "@grantflow/core"
+ * import { AuthorizationCode, ClientAuth, Endpoint } from "@grantflow/core"
  * import { Effect, Redacted } from "effect"
  *
  * declare const pending: AuthorizationCode.Pending
  * declare const requestUrl: URL
  *
+ * const endpoint = Endpoint.make({
+ *   tokenUrl: "https://accounts.example.com/o/oauth2/token",
+ *   auth: ClientAuth.clientSecretPost("my-client", Redacted.make("s3cret"))
+ * })
+ *
  * const program = Effect.gen(function*() {
  *   const result = yield* AuthorizationCode.callback(pending, requestUrl)
- *   const token = yield* AuthorizationCode.exchange(pending, result, {
- *     tokenUrl: "https://accounts.example.com/o/oauth2/token",
- *     auth: ClientAuth.clientSecretPost("my-client", Redacted.make("s3cret"))
- *   })
+ *   const token = yield* AuthorizationCode.exchange(endpoint, pending, result)
  *   return token.refreshToken // the initial refresh token of Grant.refreshTokenFlow
  * })
  * ```
  */
 export const exchange = (
+  endpoint: Endpoint.Endpoint,
   pending: Pending,
-  result: CallbackResult,
-  options: ExchangeOptions
-): Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, HttpClient.HttpClient> => {
-  if (options.auth.clientId !== pending.clientId) {
+  result: CallbackResult
+): Grant.TokenSource => {
+  if (endpoint.auth?.clientId !== pending.clientId) {
     return Effect.fail(
       new TokenError.InvalidTokenRequest({
-        reason: "the client authentication's client id is not the one the authorization was started with"
+        reason: "the endpoint's client authentication is not for the client id the authorization was started with" +
+          " (a public client authenticates with ClientAuth.none(clientId))"
       })
     )
   }
@@ -617,7 +606,7 @@ export const exchange = (
     )
   }
   return authorizationCode.exchange({
-    ...options,
+    endpoint,
     code: result.code,
     redirectUri: pending.redirectUri,
     verifier: pending.verifier

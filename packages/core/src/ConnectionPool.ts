@@ -122,7 +122,7 @@ export interface Options<Id, R> {
  * @category constructors
  * @example
  * ```ts
- * import { ClientAuth, ConnectionPool, Grant, TokenStore } from "@grantflow/core"
+ * import { ClientAuth, ConnectionPool, Endpoint, Grant, TokenStore } from "@grantflow/core"
  * import { Effect, Redacted } from "effect"
  *
  * const tokenUrl = "https://auth.example.com/oauth/token"
@@ -132,7 +132,9 @@ export interface Options<Id, R> {
  *     key: (tenant: string) =>
  *       TokenStore.key({ issuer: tokenUrl, clientId: tenant, grant: "client_credentials" }),
  *     acquire: (tenant) =>
- *       Grant.clientCredentials({ tokenUrl, auth: ClientAuth.clientSecretBasic(tenant, Redacted.make("s3cret")) }),
+ *       Grant.clientCredentials(
+ *         Endpoint.make({ tokenUrl, auth: ClientAuth.clientSecretBasic(tenant, Redacted.make("s3cret")) })
+ *       ),
  *     capacity: 50_000,
  *     idleTimeToLive: "30 minutes"
  *   })

@@ -33,6 +33,7 @@ import type * as AccessToken from "./AccessToken.js"
 import type * as AuthorizationCode from "./AuthorizationCode.js"
 import type * as BearerAuth from "./BearerAuth.js"
 import type * as ConnectionPool from "./ConnectionPool.js"
+import type * as Endpoint from "./Endpoint.js"
 import type * as Grant from "./Grant.js"
 import * as internal from "./internal/connector.js"
 import type * as RefreshPolicy from "./RefreshPolicy.js"
@@ -164,13 +165,14 @@ export interface ConnectionTest {
  * endpoint and the parameters of the authorization request (`extraParams`
  * such as `access_type: "offline"`, `prompt: "consent"`), whether to send a
  * PKCE challenge (default `S256`), whether the callback may come without a
- * code (`withoutCode`), and the token endpoint and client authentication of
- * the code exchange.
+ * code (`withoutCode`), and the `endpoint` of the code exchange, whose client
+ * authentication names the client id.
  *
  * @since 0.1.0
  * @category models
  */
-export interface Authorization extends Grant.CommonOptions {
+export interface Authorization {
+  readonly endpoint: Endpoint.Endpoint
   readonly authorizeUrl: string
   readonly scopes?: ReadonlyArray<string> | undefined
   readonly extraParams?: Readonly<Record<string, string>> | undefined
@@ -233,7 +235,7 @@ export interface Definition<C, I = C, R = never> {
  * @category constructors
  * @example
  * ```ts
- * import { ClientAuth, Connector, Grant } from "@grantflow/core"
+ * import { ClientAuth, Connector, Endpoint, Grant } from "@grantflow/core"
  * import { Schema } from "effect"
  *
  * const Helpdesk = Connector.define({
@@ -244,10 +246,10 @@ export interface Definition<C, I = C, R = never> {
  *     CLIENT_SECRET: Schema.Redacted(Schema.String)
  *   }),
  *   auth: (config) =>
- *     Connector.fetch(Grant.clientCredentials({
+ *     Connector.fetch(Grant.clientCredentials(Endpoint.make({
  *       tokenUrl: `https://${config.SUBDOMAIN}.helpdesk.example/oauth/token`,
  *       auth: ClientAuth.clientSecretBasic(config.CLIENT_ID, config.CLIENT_SECRET)
- *     })),
+ *     }))),
  *   refreshOn: { statuses: [401, 403], bodyPattern: /token expired/i },
  *   baseUrl: (config) => `https://${config.SUBDOMAIN}.helpdesk.example/api/v5`,
  *   test: { path: "/me" }
@@ -265,13 +267,13 @@ export const define: <C, I, R = never>(definition: Definition<C, I, R>) => Defin
  * @category auth
  * @example
  * ```ts
- * import { ClientAuth, Connector, Grant } from "@grantflow/core"
+ * import { ClientAuth, Connector, Endpoint, Grant } from "@grantflow/core"
  * import { Redacted } from "effect"
  *
- * const auth = Connector.fetch(Grant.clientCredentials({
+ * const auth = Connector.fetch(Grant.clientCredentials(Endpoint.make({
  *   tokenUrl: "https://auth.example.com/token",
  *   auth: ClientAuth.clientSecretPost("my-client", Redacted.make("s3cret"))
- * }))
+ * })))
  * ```
  */
 export const fetch: <R = never>(
@@ -286,14 +288,14 @@ export const fetch: <R = never>(
  * @category auth
  * @example
  * ```ts
- * import { ClientAuth, Connector, Grant } from "@grantflow/core"
+ * import { ClientAuth, Connector, Endpoint, Grant } from "@grantflow/core"
  * import { Redacted } from "effect"
  *
- * const auth = Connector.flow(Grant.refreshTokenFlow({
+ * const endpoint = Endpoint.make({
  *   tokenUrl: "https://auth.example.com/token",
- *   auth: ClientAuth.clientSecretPost("my-client", Redacted.make("s3cret")),
- *   initial: Redacted.make("stored-refresh-token")
- * }))
+ *   auth: ClientAuth.clientSecretPost("my-client", Redacted.make("s3cret"))
+ * })
+ * const auth = Connector.flow(Grant.refreshTokenFlow(endpoint, { initial: Redacted.make("stored-refresh-token") }))
  * ```
  */
 export const flow: <R = never, R2 = never>(
@@ -302,25 +304,27 @@ export const flow: <R = never, R2 = never>(
 
 /**
  * Tokens from the session's refresh token (its `refreshToken`, else its
- * `token`'s), kept and rotated by `Grant.refreshTokenFlow` with the session's
- * `onRotate`. Without a refresh token every run fails with
+ * `token`'s), kept and rotated by `Grant.refreshTokenFlow` at the endpoint,
+ * with the session's `onRotate`. Without a refresh token every run fails with
  * `TokenError.InvalidTokenRequest`: the account must be connected first.
  *
  * @since 0.1.0
  * @category auth
  * @example
  * ```ts
- * import { ClientAuth, Connector } from "@grantflow/core"
+ * import { ClientAuth, Connector, Endpoint } from "@grantflow/core"
  * import { Redacted } from "effect"
  *
  * declare const session: Connector.Session
- * const auth = Connector.refreshTokenFlow({
+ * const endpoint = Endpoint.make({
  *   tokenUrl: "https://auth.example.com/token",
  *   auth: ClientAuth.clientSecretPost("my-client", Redacted.make("s3cret"))
- * }, session)
+ * })
+ * const auth = Connector.refreshTokenFlow(endpoint, { scopes: ["calendar.read"] }, session)
  * ```
  */
 export const refreshTokenFlow: (
+  endpoint: Endpoint.Endpoint,
   options: Omit<Grant.RefreshTokenFlowOptions, "initial" | "onRotate">,
   session: Session
 ) => Auth = internal.refreshTokenFlow
@@ -729,14 +733,14 @@ export const exchange: <C, I, R>(
  * @category auth
  * @example
  * ```ts
- * import { ClientAuth, Connector, Grant } from "@grantflow/core"
+ * import { ClientAuth, Connector, Endpoint, Grant } from "@grantflow/core"
  * import { Redacted } from "effect"
  *
  * const fetchToken = Connector.withTokenResponse(
- *   Grant.clientCredentials({
+ *   Grant.clientCredentials(Endpoint.make({
  *     tokenUrl: "https://auth.example.com/token",
  *     auth: ClientAuth.clientSecretBasic("my-client", Redacted.make("s3cret"))
- *   }),
+ *   })),
  *   { accessToken: "data.token", expiresIn: "data.expires_at", expiresAs: "epochSeconds" }
  * )
  * ```

@@ -27,6 +27,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as ClientAuth from "./ClientAuth.js"
 import * as assertion from "./internal/assertion.js"
+import * as endpointInternal from "./internal/endpoint.js"
 import * as json from "./internal/json.js"
 import * as parseIssue from "./internal/parseIssue.js"
 import * as printable from "./internal/printable.js"
@@ -286,25 +287,14 @@ export interface FetchOptions {
   readonly timeout?: Duration.DurationInput | undefined
 }
 
-const checkIssuer = (issuer: string, allowInsecure: boolean): Either.Either<URL, InvalidIssuer> => {
-  const invalid = (reason: string) => Either.left(new InvalidIssuer({ reason }))
-  let url: URL
-  try {
-    url = new URL(issuer)
-  } catch {
-    return invalid("it is not an absolute URL")
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") return invalid(`it must use https: (it uses ${url.protocol})`)
-  if (url.protocol === "http:" && !allowInsecure && !tokenRequest.isLoopback(url.hostname)) {
-    return invalid(
-      "it must use https: — plain http: is allowed only for a loopback host (127.0.0.0/8, [::1], localhost) " +
-        "or with allowInsecure: true"
-    )
-  }
-  if (url.search !== "" || url.hash !== "") return invalid("an issuer has no query or fragment (RFC 8414 §2)")
-  if (url.username !== "" || url.password !== "") return invalid("an issuer has no credentials")
-  return Either.right(url)
-}
+const checkIssuer = (issuer: string, allowInsecure: boolean): Either.Either<URL, InvalidIssuer> =>
+  Either.flatMap(
+    Either.mapLeft(endpointInternal.checkUrl(issuer, allowInsecure, "issuer"), (reason) => new InvalidIssuer({ reason })),
+    (url) =>
+      url.search !== "" || url.hash !== ""
+        ? Either.left(new InvalidIssuer({ reason: "an issuer has no query or fragment (RFC 8414 §2)" }))
+        : Either.right(url)
+  )
 
 /**
  * The two places a document may be, in the order they are tried: RFC 8414
@@ -401,7 +391,7 @@ export const fetch = (
   options: FetchOptions = {}
 ): Effect.Effect<Metadata, DiscoveryError, HttpClient.HttpClient> =>
   Effect.flatMap(Effect.suspend(() => checkIssuer(issuer, options.allowInsecure === true)), (url) => {
-    const timeout = Duration.decode(options.timeout ?? tokenRequest.defaultTimeout)
+    const timeout = Duration.decode(options.timeout ?? endpointInternal.defaultTimeout)
     const [rfc8414, openid] = documentUrls(url)
     return get(rfc8414, timeout).pipe(
       Effect.flatMap((document) =>

@@ -1,10 +1,10 @@
 /**
  * Grants: how an access token is obtained from a token endpoint.
  *
- * A grant with its client authentication is a *fetch*, an
- * `Effect<AccessToken, TokenError, HttpClient>` that sends one token request
- * each time it runs; give it to `TokenProvider.layer` to cache and refresh
- * the token.
+ * A grant at an `Endpoint` (the token URL, the client authentication and
+ * the settings every request shares) is a *token source*: a
+ * {@link TokenSource}, which sends one token request each time it runs. Give
+ * it to `TokenProvider.layer` to cache and refresh the token.
  *
  * @since 0.1.0
  */
@@ -19,37 +19,40 @@ import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as AccessToken from "./AccessToken.js"
 import * as ClientAuth from "./ClientAuth.js"
+import * as Endpoint from "./Endpoint.js"
 import * as assertionInternal from "./internal/assertion.js"
-import * as authorizationCodeInternal from "./internal/authorizationCode.js"
 import * as deviceCodeInternal from "./internal/deviceCode.js"
 import * as internal from "./internal/tokenRequest.js"
 import * as TokenError from "./TokenError.js"
 
 /**
- * Options shared by every grant:
- *
- * - `tokenUrl`: the token endpoint; `https:` unless its host is loopback
- *   (`127.0.0.0/8`, `[::1]`, `localhost`) or `allowInsecure` is `true`;
- * - `auth`: the client authentication;
- * - `timeout`: for the whole exchange, body included (default 30 seconds);
- * - `defaultLifetime`: of a token whose response has no `expires_in`
- *   (default 5 minutes);
- * - `maxLifetime`: a larger `expires_in` is clamped to it (default 365 days).
+ * An effect that obtains a token: each run asks the authorization server for
+ * one (Go's `TokenSource`). Every grant is one; `TokenProvider`,
+ * `TokenStore.shared` and `Connector.fetch` take one.
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * ```ts
+ * import { ClientAuth, Endpoint, Grant } from "@grantflow/core"
+ * import { Redacted } from "effect"
+ *
+ * const source: Grant.TokenSource = Grant.clientCredentials(
+ *   Endpoint.make({
+ *     tokenUrl: "https://auth.example.com/oauth/token",
+ *     auth: ClientAuth.clientSecretBasic("my-client", Redacted.make("s3cret"))
+ *   })
+ * )
+ * ```
  */
-export interface CommonOptions {
-  readonly tokenUrl: string | URL
-  readonly auth: ClientAuth.ClientAuth
-  readonly timeout?: Duration.DurationInput | undefined
-  readonly allowInsecure?: boolean | undefined
-  readonly defaultLifetime?: Duration.DurationInput | undefined
-  readonly maxLifetime?: Duration.DurationInput | undefined
-}
+export type TokenSource<E = TokenError.TokenError, R = HttpClient.HttpClient> = Effect.Effect<
+  AccessToken.AccessToken,
+  E,
+  R
+>
 
 /**
- * Options of the client credentials grant: the {@link CommonOptions}, and
+ * Options of the client credentials grant:
  *
  * - `scopes`: sent space-separated as `scope` (omitted when empty);
  * - `audience`: the `audience` parameter that Auth0, Okta and others expect;
@@ -61,7 +64,7 @@ export interface CommonOptions {
  * @since 0.1.0
  * @category models
  */
-export interface ClientCredentialsOptions extends CommonOptions {
+export interface ClientCredentialsOptions {
   readonly scopes?: ReadonlyArray<string> | undefined
   readonly audience?: string | undefined
   readonly resource?: string | ReadonlyArray<string> | undefined
@@ -73,19 +76,22 @@ const many = (value: string | ReadonlyArray<string> | undefined): ReadonlyArray<
 
 /**
  * The client credentials grant (RFC 6749 §4.4): the client obtains a token
- * for itself, with its own credentials. Each run sends one token request.
+ * for itself, with the endpoint's client authentication. Each run sends one
+ * token request.
  *
  * @since 0.1.0
  * @category grants
  * @example
  * ```ts
- * import { ClientAuth, Grant } from "@grantflow/core"
+ * import { ClientAuth, Endpoint, Grant } from "@grantflow/core"
  * import { FetchHttpClient } from "@effect/platform"
  * import { Effect, Redacted } from "effect"
  *
- * const fetchToken = Grant.clientCredentials({
+ * const endpoint = Endpoint.make({
  *   tokenUrl: "https://auth.example.com/oauth/token",
- *   auth: ClientAuth.clientSecretBasic("my-client", Redacted.make("s3cret")),
+ *   auth: ClientAuth.clientSecretBasic("my-client", Redacted.make("s3cret"))
+ * })
+ * const fetchToken = Grant.clientCredentials(endpoint, {
  *   scopes: ["orders.read"],
  *   audience: "https://api.example.com"
  * })
@@ -94,8 +100,9 @@ const many = (value: string | ReadonlyArray<string> | undefined): ReadonlyArray<
  * ```
  */
 export const clientCredentials = (
-  options: ClientCredentialsOptions
-): Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, HttpClient.HttpClient> => {
+  endpoint: Endpoint.Endpoint,
+  options: ClientCredentialsOptions = {}
+): TokenSource => {
   const scopes = (options.scopes ?? []).filter((scope) => scope !== "")
   const params = [
     ...(scopes.length > 0 ? [["scope", scopes.join(" ")] as const] : []),
@@ -104,28 +111,20 @@ export const clientCredentials = (
   ]
   const extra = internal.checkExtraParams(options.extraParams, params.map(([key]) => key))
   if (Either.isLeft(extra)) return Effect.fail(extra.left)
-  return internal.execute({
-    grantType: "client_credentials",
-    tokenUrl: options.tokenUrl,
-    auth: options.auth,
-    params: [...params, ...extra.right],
-    timeout: options.timeout,
-    allowInsecure: options.allowInsecure,
-    defaultLifetime: options.defaultLifetime,
-    maxLifetime: options.maxLifetime
-  })
+  return internal.execute({ endpoint, grantType: "client_credentials", params: [...params, ...extra.right] })
 }
 
 /**
  * Options of {@link clientCredentialsConfig}: a `prefix` for the
  * configuration names (`CRM` reads `CRM_TOKEN_URL` from the environment),
- * and the grant options that are set in code rather than configured.
+ * and the endpoint settings and grant options that are set in code rather
+ * than configured.
  *
  * @since 0.1.0
  * @category models
  */
 export interface ClientCredentialsConfigOptions
-  extends Omit<ClientCredentialsOptions, "tokenUrl" | "auth" | "scopes">
+  extends Omit<Endpoint.Settings, "auth">, Omit<ClientCredentialsOptions, "scopes">
 {
   readonly prefix?: string | undefined
 }
@@ -136,8 +135,8 @@ const splitScopes = (text: string): ReadonlyArray<string> => text.split(/[\s,]+/
  * The client credentials grant, configured from Effect `Config`
  * (environment variables by default):
  *
- * - `TOKEN_URL`: the token endpoint (checked as in {@link clientCredentials},
- *   so an unsafe URL fails when the configuration is read);
+ * - `TOKEN_URL`: the token endpoint (checked as in `Endpoint.make`, so an
+ *   unsafe URL fails when the configuration is read);
  * - `CLIENT_ID`, `CLIENT_SECRET` (read with `Config.redacted`);
  * - `SCOPES` (optional): separated by spaces or commas;
  * - `AUTH_METHOD` (optional): `client_secret_basic` (the default) or
@@ -160,13 +159,13 @@ const splitScopes = (text: string): ReadonlyArray<string> => text.split(/[\s,]+/
  */
 export const clientCredentialsConfig = (
   options: ClientCredentialsConfigOptions = {}
-): Config.Config<Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, HttpClient.HttpClient>> => {
-  const { prefix, ...grantOptions } = options
+): Config.Config<TokenSource> => {
+  const { allowInsecure, audience, defaultLifetime, extraParams, maxLifetime, prefix, resource, timeout } = options
   const tokenUrl = Config.mapOrFail(
     Config.string("TOKEN_URL"),
     (url) =>
       Either.mapLeft(
-        internal.checkTokenUrl(url, options.allowInsecure === true),
+        Endpoint.url(Endpoint.make({ tokenUrl: url, allowInsecure }), "token"),
         (error) => ConfigError.InvalidData([], error.reason)
       )
   )
@@ -182,26 +181,31 @@ export const clientCredentialsConfig = (
   return Config.map(
     prefix === undefined ? config : Config.nested(config, prefix),
     ({ authMethod, clientId, clientSecret, scopes, tokenUrl }) =>
-      clientCredentials({
-        ...grantOptions,
-        tokenUrl,
-        scopes,
-        auth: authMethod === "client_secret_post"
-          ? ClientAuth.clientSecretPost(clientId, clientSecret)
-          : ClientAuth.clientSecretBasic(clientId, clientSecret)
-      })
+      clientCredentials(
+        Endpoint.make({
+          tokenUrl,
+          auth: authMethod === "client_secret_post"
+            ? ClientAuth.clientSecretPost(clientId, clientSecret)
+            : ClientAuth.clientSecretBasic(clientId, clientSecret),
+          allowInsecure,
+          timeout,
+          defaultLifetime,
+          maxLifetime
+        }),
+        { scopes, audience, resource, extraParams }
+      )
   )
 }
 
 /**
- * Options of the refresh token grant: the {@link CommonOptions}, the
- * `refreshToken` to send, and `scopes`, sent space-separated as `scope` to ask
+ * Options of the refresh token grant: the `refreshToken` to send, and
+ * `scopes`, sent space-separated as `scope` to ask
  * for a narrower token (omitted when empty: the scopes originally granted).
  *
  * @since 0.1.0
  * @category models
  */
-export interface RefreshTokenOptions extends CommonOptions {
+export interface RefreshTokenOptions {
   readonly refreshToken: Redacted.Redacted<string>
   readonly scopes?: ReadonlyArray<string> | undefined
 }
@@ -221,32 +225,25 @@ export interface RefreshTokenOptions extends CommonOptions {
  * @category grants
  * @example
  * ```ts
- * import { ClientAuth, Grant } from "@grantflow/core"
+ * import { ClientAuth, Endpoint, Grant } from "@grantflow/core"
  * import { Redacted } from "effect"
  *
- * const fetchToken = Grant.refreshToken({
+ * const endpoint = Endpoint.make({
  *   tokenUrl: "https://auth.example.com/oauth/token",
- *   auth: ClientAuth.clientSecretPost("my-client", Redacted.make("s3cret")),
- *   refreshToken: Redacted.make("stored-refresh-token")
+ *   auth: ClientAuth.clientSecretPost("my-client", Redacted.make("s3cret"))
  * })
+ * const fetchToken = Grant.refreshToken(endpoint, { refreshToken: Redacted.make("stored-refresh-token") })
  * ```
  */
-export const refreshToken = (
-  options: RefreshTokenOptions
-): Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, HttpClient.HttpClient> => {
+export const refreshToken = (endpoint: Endpoint.Endpoint, options: RefreshTokenOptions): TokenSource => {
   const scopes = (options.scopes ?? []).filter((scope) => scope !== "")
   return internal.execute({
+    endpoint,
     grantType: "refresh_token",
-    tokenUrl: options.tokenUrl,
-    auth: options.auth,
     params: [
       ["refresh_token", options.refreshToken],
       ...(scopes.length > 0 ? [["scope", scopes.join(" ")] as const] : [])
-    ],
-    timeout: options.timeout,
-    allowInsecure: options.allowInsecure,
-    defaultLifetime: options.defaultLifetime,
-    maxLifetime: options.maxLifetime
+    ]
   }).pipe(
     Effect.map((token) =>
       Option.isSome(token.refreshToken)
@@ -310,15 +307,17 @@ const sameSecret = (a: Redacted.Redacted<string>, b: Redacted.Redacted<string>):
  * @category grants
  * @example
  * ```ts
- * import { ClientAuth, Grant, TokenProvider } from "@grantflow/core"
+ * import { ClientAuth, Endpoint, Grant, TokenProvider } from "@grantflow/core"
  * import { Effect, Redacted } from "effect"
  *
  * declare const save: (refreshToken: Redacted.Redacted<string>) => Effect.Effect<void, Error>
  *
  * const program = Effect.gen(function*() {
- *   const fetch = yield* Grant.refreshTokenFlow({
+ *   const endpoint = Endpoint.make({
  *     tokenUrl: "https://auth.example.com/oauth/token",
- *     auth: ClientAuth.clientSecretBasic("my-client", Redacted.make("s3cret")),
+ *     auth: ClientAuth.clientSecretBasic("my-client", Redacted.make("s3cret"))
+ *   })
+ *   const fetch = yield* Grant.refreshTokenFlow(endpoint, {
  *     initial: Redacted.make("stored-refresh-token"),
  *     onRotate: save
  *   })
@@ -328,8 +327,9 @@ const sameSecret = (a: Redacted.Redacted<string>, b: Redacted.Redacted<string>):
  * ```
  */
 export const refreshTokenFlow = <E = never, R = never>(
+  endpoint: Endpoint.Endpoint,
   options: RefreshTokenFlowOptions<E, R>
-): Effect.Effect<Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, HttpClient.HttpClient | R>> =>
+): Effect.Effect<TokenSource<TokenError.TokenError, HttpClient.HttpClient | R>> =>
   Effect.map(Ref.make<Current>({ _tag: "Active", refreshToken: options.initial }), (current) => {
     const { initial: _initial, onRotate, ...grantOptions } = options
 
@@ -369,7 +369,7 @@ export const refreshTokenFlow = <E = never, R = never>(
       // making it current finish even if the caller is interrupted: the old
       // one may already be spent.
       return Effect.uninterruptibleMask((restore) =>
-        restore(refreshToken({ ...grantOptions, refreshToken: used })).pipe(
+        restore(refreshToken(endpoint, { ...grantOptions, refreshToken: used })).pipe(
           Effect.matchEffect({
             onFailure: (error): Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, R> =>
               error._tag === "ReauthorizationRequired" ? refused(used, error) : Effect.fail(error),
@@ -378,60 +378,6 @@ export const refreshTokenFlow = <E = never, R = never>(
         )
       )
     })
-  })
-
-/**
- * Options of the authorization code grant: the {@link CommonOptions}, the
- * `code` received on the redirect URI, the `redirectUri` sent in the
- * authorization request, and the PKCE `verifier` when a challenge was sent.
- *
- * @since 0.1.0
- * @category models
- */
-export interface AuthorizationCodeOptions extends CommonOptions {
-  readonly code: Redacted.Redacted<string>
-  readonly redirectUri: string
-  readonly verifier?: Redacted.Redacted<string> | undefined
-}
-
-/**
- * The authorization code grant's token request (RFC 6749 §4.1.3, with
- * RFC 7636's `code_verifier`): exchanges a code for the first token, usually
- * with a refresh token for {@link refreshTokenFlow}.
- *
- * A code can be used once. The returned effect sends its request the first
- * time it runs and never again: a later run fails with
- * {@link TokenError.InvalidTokenRequest} without sending anything. Its
- * failures are {@link TokenError.CodeExchangeFailed}, which is never
- * retryable, so a `TokenProvider` never repeats it. Do not wrap it in a
- * retry: when it fails, start the authorization again.
- *
- * `AuthorizationCode.exchange` does the same from the results of
- * `AuthorizationCode.start` and `AuthorizationCode.callback`.
- *
- * @since 0.1.0
- * @category grants
- * @example
- * ```ts
- * import { ClientAuth, Grant } from "@grantflow/core"
- * import { Redacted } from "effect"
- *
- * const firstToken = Grant.authorizationCode({
- *   tokenUrl: "https://auth.example.com/oauth/token",
- *   auth: ClientAuth.clientSecretBasic("my-client", Redacted.make("s3cret")),
- *   code: Redacted.make("code-from-the-redirect"),
- *   redirectUri: "https://app.example.com/callback",
- *   verifier: Redacted.make("the-pkce-verifier-kept-since-the-start-of-the-flow")
- * })
- * ```
- */
-export const authorizationCode = (
-  options: AuthorizationCodeOptions
-): Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, HttpClient.HttpClient> =>
-  authorizationCodeInternal.exchange({
-    ...options,
-    code: Option.some(options.code),
-    verifier: Option.fromNullable(options.verifier)
   })
 
 /**
@@ -451,10 +397,8 @@ export interface UserCode {
 }
 
 /**
- * Options of {@link deviceCode}: the {@link CommonOptions}, and
+ * Options of {@link deviceCode}:
  *
- * - `deviceAuthorizationUrl`: the device authorization endpoint, checked like
- *   the token URL;
  * - `scopes`: sent space-separated as `scope` (omitted when empty);
  * - `audience`: the `audience` parameter of the device authorization request,
  *   which Auth0 and others use to choose the API the token is for;
@@ -468,8 +412,7 @@ export interface UserCode {
  * @since 0.1.0
  * @category models
  */
-export interface DeviceCodeOptions<E = never, R = never> extends CommonOptions {
-  readonly deviceAuthorizationUrl: string | URL
+export interface DeviceCodeOptions<E = never, R = never> {
   readonly scopes?: ReadonlyArray<string> | undefined
   readonly audience?: string | undefined
   readonly extraParams?: Readonly<Record<string, string>> | undefined
@@ -480,7 +423,8 @@ export interface DeviceCodeOptions<E = never, R = never> extends CommonOptions {
  * The device authorization grant (RFC 8628), for devices without a browser
  * or keyboard, and command lines. Each run
  *
- * 1. requests a device code from `deviceAuthorizationUrl`, with the scopes,
+ * 1. requests a device code from the endpoint's device authorization URL
+ *    (set with `Endpoint.make`'s `deviceAuthorizationUrl`, or discovered), with the scopes,
  *    the audience and the extra parameters (a failure is a
  *    {@link TokenError.DeviceAuthorizationFailed}, and so is a user code or
  *    verification URI that holds a control character: they are shown to the
@@ -504,13 +448,15 @@ export interface DeviceCodeOptions<E = never, R = never> extends CommonOptions {
  * @category grants
  * @example
  * ```ts
- * import { ClientAuth, Grant } from "@grantflow/core"
+ * import { ClientAuth, Endpoint, Grant } from "@grantflow/core"
  * import { Console } from "effect"
  *
- * const firstToken = Grant.deviceCode({
- *   deviceAuthorizationUrl: "https://auth.example.com/oauth/device/code",
+ * const endpoint = Endpoint.make({
  *   tokenUrl: "https://auth.example.com/oauth/token",
- *   auth: ClientAuth.none("my-cli"),
+ *   deviceAuthorizationUrl: "https://auth.example.com/oauth/device/code",
+ *   auth: ClientAuth.none("my-cli")
+ * })
+ * const firstToken = Grant.deviceCode(endpoint, {
  *   scopes: ["openid", "offline_access"],
  *   audience: "https://api.example.com",
  *   onUserCode: ({ userCode, verificationUri }) => Console.log(`Open ${verificationUri} and enter ${userCode}`)
@@ -518,9 +464,9 @@ export interface DeviceCodeOptions<E = never, R = never> extends CommonOptions {
  * ```
  */
 export const deviceCode = <E = never, R = never>(
+  endpoint: Endpoint.Endpoint,
   options: DeviceCodeOptions<E, R>
-): Effect.Effect<AccessToken.AccessToken, TokenError.TokenError | E, HttpClient.HttpClient | R> =>
-  deviceCodeInternal.run(options)
+): TokenSource<TokenError.TokenError | E, HttpClient.HttpClient | R> => deviceCodeInternal.run(endpoint, options)
 
 /**
  * RFC 7523 §2.1: the `grant_type` of the JWT bearer grant.
@@ -559,8 +505,8 @@ export interface JwtBearerAssertion {
 }
 
 /**
- * Options of {@link jwtBearer}: the {@link CommonOptions} with `auth`
- * optional (RFC 7523 §2.1 does not require client authentication), and
+ * Options of {@link jwtBearer} (RFC 7523 §2.1 does not require client
+ * authentication: the endpoint's `auth` may be left out):
  *
  * - `assertion`: a JWT obtained elsewhere, sent as it is, or a
  *   {@link JwtBearerAssertion} to sign at each run;
@@ -569,8 +515,7 @@ export interface JwtBearerAssertion {
  * @since 0.1.0
  * @category models
  */
-export interface JwtBearerOptions extends Omit<CommonOptions, "auth"> {
-  readonly auth?: ClientAuth.ClientAuth | undefined
+export interface JwtBearerOptions {
   readonly assertion: Redacted.Redacted<string> | JwtBearerAssertion
   readonly scopes?: ReadonlyArray<string> | undefined
 }
@@ -586,13 +531,12 @@ export interface JwtBearerOptions extends Omit<CommonOptions, "auth"> {
  * @category grants
  * @example
  * ```ts
- * import { Grant } from "@grantflow/core"
+ * import { Endpoint, Grant } from "@grantflow/core"
  * import { Redacted } from "effect"
  *
  * declare const serviceAccountPem: string
  *
- * const fetchToken = Grant.jwtBearer({
- *   tokenUrl: "https://oauth2.googleapis.com/token",
+ * const fetchToken = Grant.jwtBearer(Endpoint.make({ tokenUrl: "https://oauth2.googleapis.com/token" }), {
  *   assertion: {
  *     key: Redacted.make(serviceAccountPem),
  *     issuer: "robot@project.iam.gserviceaccount.com",
@@ -602,25 +546,18 @@ export interface JwtBearerOptions extends Omit<CommonOptions, "auth"> {
  * })
  * ```
  */
-export const jwtBearer = (
-  options: JwtBearerOptions
-): Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, HttpClient.HttpClient> => {
+export const jwtBearer = (endpoint: Endpoint.Endpoint, options: JwtBearerOptions): TokenSource => {
   const scopes = (options.scopes ?? []).filter((scope) => scope !== "")
   const send = (assertion: Redacted.Redacted<string>) =>
     internal.execute({
+      endpoint,
       grantType: jwtBearerGrantType,
-      tokenUrl: options.tokenUrl,
-      auth: options.auth,
-      params: [["assertion", assertion], ...(scopes.length > 0 ? [["scope", scopes.join(" ")] as const] : [])],
-      timeout: options.timeout,
-      allowInsecure: options.allowInsecure,
-      defaultLifetime: options.defaultLifetime,
-      maxLifetime: options.maxLifetime
+      params: [["assertion", assertion], ...(scopes.length > 0 ? [["scope", scopes.join(" ")] as const] : [])]
     })
   const given = options.assertion
   if (Redacted.isRedacted(given)) return send(given)
   return Effect.flatMap(
-    Effect.suspend(() => internal.checkTokenUrl(options.tokenUrl, options.allowInsecure === true)),
+    Endpoint.url(endpoint, "token"),
     (url) => {
       const key = Redacted.value(given.key)
       const claims = {
@@ -680,8 +617,8 @@ export const tokenTypes = {
 export const tokenExchangeGrantType = "urn:ietf:params:oauth:grant-type:token-exchange"
 
 /**
- * Options of {@link tokenExchange} (RFC 8693 §2.1): the
- * {@link CommonOptions} with `auth` optional, and
+ * Options of {@link tokenExchange} (RFC 8693 §2.1; the endpoint's `auth` may
+ * be left out):
  *
  * - `subjectToken` and its `subjectTokenType` (see {@link tokenTypes}): whom
  *   the new token is for;
@@ -693,8 +630,7 @@ export const tokenExchangeGrantType = "urn:ietf:params:oauth:grant-type:token-ex
  * @since 0.1.0
  * @category models
  */
-export interface TokenExchangeOptions extends Omit<CommonOptions, "auth"> {
-  readonly auth?: ClientAuth.ClientAuth | undefined
+export interface TokenExchangeOptions {
   readonly subjectToken: Redacted.Redacted<string>
   readonly subjectTokenType: string
   readonly actorToken?: Redacted.Redacted<string> | undefined
@@ -725,20 +661,22 @@ export interface ExchangedToken {
  * (`audience`) or with narrower scopes. Each run sends one token request.
  *
  * To keep an exchanged token fresh, give its `token` to a `TokenProvider`:
- * `Effect.map(Grant.tokenExchange(options), (exchanged) => exchanged.token)`.
+ * `Effect.map(Grant.tokenExchange(endpoint, options), (exchanged) => exchanged.token)`.
  *
  * @since 0.1.0
  * @category grants
  * @example
  * ```ts
- * import { ClientAuth, Grant } from "@grantflow/core"
+ * import { ClientAuth, Endpoint, Grant } from "@grantflow/core"
  * import { Effect, Redacted } from "effect"
  *
  * declare const userToken: Redacted.Redacted<string>
  *
- * const downstream = Grant.tokenExchange({
+ * const endpoint = Endpoint.make({
  *   tokenUrl: "https://auth.example.com/oauth/token",
- *   auth: ClientAuth.clientSecretBasic("gateway", Redacted.make("s3cret")),
+ *   auth: ClientAuth.clientSecretBasic("gateway", Redacted.make("s3cret"))
+ * })
+ * const downstream = Grant.tokenExchange(endpoint, {
  *   subjectToken: userToken,
  *   subjectTokenType: Grant.tokenTypes.accessToken,
  *   audience: "https://orders.example.com"
@@ -746,6 +684,7 @@ export interface ExchangedToken {
  * ```
  */
 export const tokenExchange = (
+  endpoint: Endpoint.Endpoint,
   options: TokenExchangeOptions
 ): Effect.Effect<ExchangedToken, TokenError.TokenError, HttpClient.HttpClient> => {
   if ((options.actorToken === undefined) !== (options.actorTokenType === undefined)) {
@@ -759,9 +698,8 @@ export const tokenExchange = (
   const optional = (name: string, value: string | Redacted.Redacted<string> | undefined) =>
     value === undefined ? [] : [[name, value] as const]
   return internal.executeIssued({
+    endpoint,
     grantType: tokenExchangeGrantType,
-    tokenUrl: options.tokenUrl,
-    auth: options.auth,
     params: [
       ["subject_token", options.subjectToken],
       ["subject_token_type", options.subjectTokenType],
@@ -771,11 +709,7 @@ export const tokenExchange = (
       ...many(options.audience).map((audience) => ["audience", audience] as const),
       ...many(options.resource).map((resource) => ["resource", resource] as const),
       ...(scopes.length > 0 ? [["scope", scopes.join(" ")] as const] : [])
-    ],
-    timeout: options.timeout,
-    allowInsecure: options.allowInsecure,
-    defaultLifetime: options.defaultLifetime,
-    maxLifetime: options.maxLifetime
+    ]
   }).pipe(
     Effect.map(({ fields, token }) => ({
       token,

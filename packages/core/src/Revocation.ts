@@ -20,6 +20,8 @@ import * as Ref from "effect/Ref"
 import type * as Scope from "effect/Scope"
 import type * as AccessToken from "./AccessToken.js"
 import * as ClientAuth from "./ClientAuth.js"
+import type * as Endpoint from "./Endpoint.js"
+import * as endpointInternal from "./internal/endpoint.js"
 import * as printable from "./internal/printable.js"
 import * as redirect from "./internal/redirect.js"
 import * as tokenRequest from "./internal/tokenRequest.js"
@@ -171,20 +173,14 @@ export type RevocationError = RevocationUnavailable | UnsupportedTokenType | Rev
 export type TokenTypeHint = "access_token" | "refresh_token"
 
 /**
- * Options of {@link revoke}: the endpoint (`https:` unless loopback or
- * `allowInsecure`), the client authentication, the `token` and its
- * `tokenTypeHint`, and a `timeout` (default 30 seconds).
+ * Options of {@link revoke}: the `token` and its `tokenTypeHint`.
  *
  * @since 0.1.0
  * @category models
  */
 export interface RevokeOptions {
-  readonly revocationUrl: string | URL
-  readonly auth: ClientAuth.ClientAuth
   readonly token: Redacted.Redacted<string>
   readonly tokenTypeHint?: TokenTypeHint | undefined
-  readonly timeout?: Duration.DurationInput | undefined
-  readonly allowInsecure?: boolean | undefined
 }
 
 const refused = (status: number, error: TokenError.OAuthError | undefined) =>
@@ -214,7 +210,9 @@ const interpret = (answer: tokenRequest.Answer): Either.Either<void, RevocationE
 
 /**
  * Revokes a token (RFC 7009): one form POST of `token` (and
- * `token_type_hint`) with the client authentication. It succeeds on 200 —
+ * `token_type_hint`) to the endpoint's revocation URL (set with
+ * `Endpoint.make`'s `revocationUrl`, or discovered), with its client
+ * authentication and time-out. It succeeds on 200 —
  * also when the server did not know the token, which the RFC asks it to
  * treat alike. It runs in a `grantflow.revocation` span that never shows the
  * token.
@@ -223,33 +221,35 @@ const interpret = (answer: tokenRequest.Answer): Either.Either<void, RevocationE
  * @category revocation
  * @example
  * ```ts
- * import { ClientAuth, Revocation } from "@grantflow/core"
+ * import { ClientAuth, Endpoint, Revocation } from "@grantflow/core"
  * import { Effect, Redacted, Schedule } from "effect"
  *
  * declare const refreshToken: Redacted.Redacted<string>
  *
- * const disconnect = Revocation.revoke({
+ * const endpoint = Endpoint.make({
+ *   tokenUrl: "https://auth.example.com/oauth/token",
  *   revocationUrl: "https://auth.example.com/oauth/revoke",
- *   auth: ClientAuth.clientSecretBasic("my-client", Redacted.make("s3cret")),
- *   token: refreshToken,
- *   tokenTypeHint: "refresh_token"
- * }).pipe(Effect.retry({ schedule: Schedule.exponential("1 second"), times: 3, while: (e) => e.retryable }))
+ *   auth: ClientAuth.clientSecretBasic("my-client", Redacted.make("s3cret"))
+ * })
+ *
+ * const disconnect = Revocation.revoke(endpoint, { token: refreshToken, tokenTypeHint: "refresh_token" }).pipe(Effect.retry({ schedule: Schedule.exponential("1 second"), times: 3, while: (e) => e.retryable }))
  * ```
  */
-export const revoke = (options: RevokeOptions): Effect.Effect<void, RevocationError, HttpClient.HttpClient> =>
+export const revoke = (
+  endpoint: Endpoint.Endpoint,
+  options: RevokeOptions
+): Effect.Effect<void, RevocationError, HttpClient.HttpClient> =>
   Effect.flatMap(
-    Effect.suspend(() =>
-      tokenRequest.checkEndpointUrl(options.revocationUrl, options.allowInsecure === true, "revocation URL")
-    ),
+    endpointInternal.url(endpoint, "revocation"),
     (url) =>
       tokenRequest.post({
         url,
-        auth: options.auth,
+        auth: endpoint.auth,
         params: [
           ["token", options.token],
           ...(options.tokenTypeHint === undefined ? [] : [["token_type_hint", options.tokenTypeHint] as const])
         ],
-        timeout: options.timeout
+        timeout: endpoint.timeout
       }).pipe(
         Effect.mapError((error): RevocationError =>
           error._tag !== "TokenEndpointUnavailable"
@@ -267,7 +267,7 @@ export const revoke = (options: RevokeOptions): Effect.Effect<void, RevocationEr
         Effect.withSpan("grantflow.revocation", {
           kind: "client",
           attributes: {
-            "grantflow.client_auth": ClientAuth.methodName(options.auth),
+            "grantflow.client_auth": endpoint.auth === undefined ? "absent" : ClientAuth.methodName(endpoint.auth),
             "grantflow.token_type_hint": options.tokenTypeHint ?? "none",
             "server.address": url.host,
             "url.path": url.pathname
@@ -275,14 +275,6 @@ export const revoke = (options: RevokeOptions): Effect.Effect<void, RevocationEr
         })
       )
   )
-
-/**
- * Options of {@link onScopeClose}: those of {@link revoke} but the token.
- *
- * @since 0.1.0
- * @category models
- */
-export interface OnScopeCloseOptions extends Omit<RevokeOptions, "token" | "tokenTypeHint"> {}
 
 /**
  * Wraps a fetch so that the last token it obtained is revoked when the
@@ -299,16 +291,17 @@ export interface OnScopeCloseOptions extends Omit<RevokeOptions, "token" | "toke
  * @category revocation
  * @example
  * ```ts
- * import { ClientAuth, Grant, Revocation, TokenProvider } from "@grantflow/core"
+ * import { ClientAuth, Endpoint, Grant, Revocation, TokenProvider } from "@grantflow/core"
  * import { Effect, Redacted } from "effect"
  *
- * const auth = ClientAuth.clientSecretBasic("batch-job", Redacted.make("s3cret"))
+ * const endpoint = Endpoint.make({
+ *   tokenUrl: "https://auth.example.com/oauth/token",
+ *   revocationUrl: "https://auth.example.com/oauth/revoke",
+ *   auth: ClientAuth.clientSecretBasic("batch-job", Redacted.make("s3cret"))
+ * })
  *
  * const program = Effect.gen(function*() {
- *   const fetch = yield* Revocation.onScopeClose(
- *     Grant.clientCredentials({ tokenUrl: "https://auth.example.com/oauth/token", auth }),
- *     { revocationUrl: "https://auth.example.com/oauth/revoke", auth }
- *   )
+ *   const fetch = yield* Revocation.onScopeClose(Grant.clientCredentials(endpoint), endpoint)
  *   const provider = yield* TokenProvider.make(fetch)
  *   return yield* provider.get
  * }).pipe(Effect.scoped) // the token is revoked here
@@ -316,18 +309,18 @@ export interface OnScopeCloseOptions extends Omit<RevokeOptions, "token" | "toke
  */
 export const onScopeClose = <E, R>(
   fetch: Effect.Effect<AccessToken.AccessToken, E, R>,
-  options: OnScopeCloseOptions
+  endpoint: Endpoint.Endpoint
 ): Effect.Effect<Effect.Effect<AccessToken.AccessToken, E, R>, never, Scope.Scope | HttpClient.HttpClient> =>
   Effect.gen(function*() {
     const client = yield* HttpClient.HttpClient
     const last = yield* Ref.make(Option.none<AccessToken.AccessToken>())
     const revokeLast = (token: AccessToken.AccessToken) =>
       Option.match(token.refreshToken, {
-        onSome: (refreshToken) => revoke({ ...options, token: refreshToken, tokenTypeHint: "refresh_token" }),
+        onSome: (refreshToken) => revoke(endpoint, { token: refreshToken, tokenTypeHint: "refresh_token" }),
         onNone: () =>
           Effect.flatMap(Clock.currentTimeMillis, (now) =>
             token.expiresAt > now
-              ? revoke({ ...options, token: token.token, tokenTypeHint: "access_token" })
+              ? revoke(endpoint, { token: token.token, tokenTypeHint: "access_token" })
               : Effect.void)
       }).pipe(
         Effect.provideService(HttpClient.HttpClient, client),

@@ -127,15 +127,15 @@ export interface Options {
  * @category constructors
  * @example
  * ```ts
- * import { ClientAuth, Grant, TokenProvider } from "@grantflow/core"
+ * import { ClientAuth, Endpoint, Grant, TokenProvider } from "@grantflow/core"
  * import { Effect, Redacted } from "effect"
  *
  * const program = Effect.gen(function*() {
  *   const crm = yield* TokenProvider.make(
- *     Grant.clientCredentials({
+ *     Grant.clientCredentials(Endpoint.make({
  *       tokenUrl: "https://auth.example.com/token",
  *       auth: ClientAuth.clientSecretBasic("my-client", Redacted.make("s3cret"))
- *     }),
+ *     })),
  *     { name: "crm" }
  *   )
  *   return yield* crm.get
@@ -154,15 +154,16 @@ export const make: <R>(
  * @category layers
  * @example
  * ```ts
- * import { ClientAuth, Grant, RefreshPolicy, TokenProvider } from "@grantflow/core"
+ * import { ClientAuth, Endpoint, Grant, RefreshPolicy, TokenProvider } from "@grantflow/core"
  * import { Redacted } from "effect"
  *
+ * const endpoint = Endpoint.make({
+ *   tokenUrl: "https://auth.example.com/token",
+ *   auth: ClientAuth.clientSecretPost("my-client", Redacted.make("s3cret"))
+ * })
+ *
  * const TokenLive = TokenProvider.layer(
- *   Grant.clientCredentials({
- *     tokenUrl: "https://auth.example.com/token",
- *     auth: ClientAuth.clientSecretPost("my-client", Redacted.make("s3cret")),
- *     scopes: ["crm.read"]
- *   }),
+ *   Grant.clientCredentials(endpoint, { scopes: ["crm.read"] }),
  *   { policy: RefreshPolicy.make({ skew: "2 minutes" }) }
  * )
  * ```

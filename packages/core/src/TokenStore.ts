@@ -313,7 +313,7 @@ export const layerKeyValueStore: (
  *   `Grant.clientCredentials(…)`; for a user's connection, which only a login
  *   can start, fail with `TokenError.ReauthorizationRequired`.
  * - `refresh`: obtains a token from the stored refresh token, e.g.
- *   `(refreshToken) => Grant.refreshToken({ …, refreshToken })`.
+ *   `(refreshToken) => Grant.refreshToken(endpoint, { refreshToken })`.
  * - `policy`: decides when a stored token is too close to expiry to reuse
  *   (default `RefreshPolicy.defaultPolicy`; give the provider's).
  * - `leaseTtl` (default 10 s): how long a refresh lease lasts; it is extended
@@ -366,16 +366,16 @@ export interface SharedOptions<R> {
  * @category constructors
  * @example
  * ```ts
- * import { ClientAuth, Grant, TokenProvider, TokenStore } from "@grantflow/core"
+ * import { ClientAuth, Endpoint, Grant, TokenProvider, TokenStore } from "@grantflow/core"
  * import { Effect, Redacted } from "effect"
  *
- * const auth = ClientAuth.clientSecretBasic("crm-sync", Redacted.make("s3cret"))
  * const tokenUrl = "https://auth.example.com/oauth/token"
+ * const endpoint = Endpoint.make({ tokenUrl, auth: ClientAuth.clientSecretBasic("crm-sync", Redacted.make("s3cret")) })
  *
  * const program = Effect.gen(function*() {
  *   const fetch = yield* TokenStore.shared({
  *     key: TokenStore.key({ issuer: tokenUrl, clientId: "crm-sync", grant: "client_credentials" }),
- *     acquire: Grant.clientCredentials({ tokenUrl, auth })
+ *     acquire: Grant.clientCredentials(endpoint)
  *   })
  *   const provider = yield* TokenProvider.make(fetch, { name: "crm" })
  *   return yield* provider.get

@@ -457,7 +457,7 @@ export const jwt: (options: JwtOptions) => Effect.Effect<TokenVerifier["Type"], 
  *   longer answer is a `Malformed` one (default
  *   {@link defaultMaxIntrospectionLength}, 64 Ki characters);
  * - `clockTolerance` for `exp` and `nbf` (default 30 seconds), `timeout`
- *   (default 30 seconds), `allowInsecure` as for the grants.
+ *   (default 30 seconds), `allowInsecure` as in `Endpoint.make`.
  *
  * @since 0.1.0
  * @category models

@@ -3,6 +3,7 @@ import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { Effect, Either, Exit, FastCheck, Inspectable, Option, Redacted } from "effect"
 import * as AuthorizationCode from "../src/AuthorizationCode.js"
 import * as ClientAuth from "../src/ClientAuth.js"
+import * as Endpoint from "../src/Endpoint.js"
 import { adversarial, timeBoundMs, timed } from "./hostile.js"
 
 const unreserved = /^[\w\-.~]+$/
@@ -192,6 +193,7 @@ describe("AuthorizationCode.start", () => {
         [{ authorizeUrl: "/authorize" }, "not an absolute URL"],
         [{ authorizeUrl: "ftp://auth.example.com/authorize" }, "it uses ftp:"],
         [{ authorizeUrl: "https://auth.example.com/authorize#x" }, "fragment"],
+        [{ authorizeUrl: "https://me:pw@auth.example.com/authorize" }, "must not contain credentials"],
         [{ redirectUri: "/callback" }, "redirect URI is not an absolute URI"],
         [{ redirectUri: "https://app.example.com/callback#x" }, "redirect URI must not contain a fragment"],
         [{ clientId: "" }, "client id is empty"],
@@ -394,33 +396,39 @@ describe("AuthorizationCode.exchange", () => {
     state: "state-123",
     issuer: Option.none()
   })
-  const tokenUrl = "https://auth.example.com/token"
+  const endpointFor = (clientId: string) =>
+    Endpoint.make({ tokenUrl: "https://auth.example.com/token", auth: ClientAuth.none(clientId) })
 
   it.effect("refuses a client authentication for another client", () =>
     Effect.gen(function*() {
-      const error = yield* Effect.flip(
-        AuthorizationCode.exchange(pending, result, { tokenUrl, auth: ClientAuth.none("other-client") })
-      )
+      const error = yield* Effect.flip(AuthorizationCode.exchange(endpointFor("other-client"), pending, result))
       assert.strictEqual(error._tag, "InvalidTokenRequest")
       assert.include(error.message, "client id")
+    }).pipe(Effect.provide(FetchHttpClient.layer)))
+
+  it.effect("refuses an endpoint without client authentication", () =>
+    Effect.gen(function*() {
+      const endpoint = Endpoint.make({ tokenUrl: "https://auth.example.com/token" })
+      const error = yield* Effect.flip(AuthorizationCode.exchange(endpoint, pending, result))
+      assert.strictEqual(error._tag, "InvalidTokenRequest")
+      assert.include(error.message, "ClientAuth.none(clientId)")
     }).pipe(Effect.provide(FetchHttpClient.layer)))
 
   it.effect("refuses the result of another pending authorization", () =>
     Effect.gen(function*() {
       const other = new AuthorizationCode.CallbackResult({ ...result, state: "state-999" })
-      const error = yield* Effect.flip(
-        AuthorizationCode.exchange(pending, other, { tokenUrl, auth: ClientAuth.none("my-client") })
-      )
+      const error = yield* Effect.flip(AuthorizationCode.exchange(endpointFor("my-client"), pending, other))
       assert.strictEqual(error._tag, "InvalidTokenRequest")
       assert.include(error.message, "another pending authorization")
     }).pipe(Effect.provide(FetchHttpClient.layer)))
 
   it.effect("refuses an insecure token URL without using the code up", () =>
     Effect.gen(function*() {
-      const exchange = AuthorizationCode.exchange(pending, result, {
-        tokenUrl: "http://auth.example.com/token",
-        auth: ClientAuth.none("my-client")
-      })
+      const exchange = AuthorizationCode.exchange(
+        Endpoint.make({ tokenUrl: "http://auth.example.com/token", auth: ClientAuth.none("my-client") }),
+        pending,
+        result
+      )
       for (let i = 0; i < 2; i++) {
         const error = yield* Effect.flip(exchange)
         assert.strictEqual(error._tag, "InvalidTokenRequest")

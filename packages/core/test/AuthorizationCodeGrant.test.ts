@@ -1,9 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import { AuthorizationCode, ClientAuth, Grant, RefreshPolicy, TokenProvider } from "@grantflow/core"
+import { AuthorizationCode, ClientAuth, Endpoint, Grant, RefreshPolicy, TokenProvider } from "@grantflow/core"
 import { Cause, Effect, Option, Redacted, Schedule } from "effect"
 import { createHash } from "node:crypto"
-import { json, type Respond, withTokenEndpoint } from "./tokenEndpoint.js"
+import { json, type Respond, withEndpoint, withTokenEndpoint } from "./tokenEndpoint.js"
 
 const issue: Respond = (form, n) =>
   json({
@@ -18,6 +18,7 @@ const unavailable = Effect.succeed(
 )
 
 const secret = Redacted.make("s3cret")
+const basic = ClientAuth.clientSecretBasic("cli", secret)
 const code = "code-SplxlOBeZQQYbYS6WxSbIA"
 
 /** Starts an authorization and comes back from it with `code` (or none). */
@@ -41,13 +42,10 @@ const policy = RefreshPolicy.make({ retry: Schedule.recurs(3) })
 
 describe("the authorization code exchange over HTTP", () => {
   it.live("sends the code, the redirect URI, the PKCE verifier and the client authentication", () =>
-    withTokenEndpoint(issue, (tokenUrl, received) =>
+    withEndpoint(issue, { auth: basic }, (endpoint, received) =>
       Effect.gen(function*() {
         const { pending, result, url } = yield* authorize()
-        const token = yield* AuthorizationCode.exchange(pending, result, {
-          tokenUrl,
-          auth: ClientAuth.clientSecretBasic("cli", secret)
-        })
+        const token = yield* AuthorizationCode.exchange(endpoint, pending, result)
         assert.strictEqual(Redacted.value(token.token), "at-1")
         assert.deepStrictEqual(Option.map(token.refreshToken, Redacted.value), Option.some("rt-1"))
 
@@ -71,10 +69,10 @@ describe("the authorization code exchange over HTTP", () => {
       })))
 
   it.live("a public client sends its client id; without PKCE no verifier is sent", () =>
-    withTokenEndpoint(issue, (tokenUrl, received) =>
+    withEndpoint(issue, { auth: ClientAuth.none("cli") }, (endpoint, received) =>
       Effect.gen(function*() {
         const { pending, result } = yield* authorize({ pkce: false })
-        yield* AuthorizationCode.exchange(pending, result, { tokenUrl, auth: ClientAuth.none("cli") })
+        yield* AuthorizationCode.exchange(endpoint, pending, result)
         const [request] = yield* received
         assert.deepStrictEqual(request!.form, {
           grant_type: "authorization_code",
@@ -86,26 +84,21 @@ describe("the authorization code exchange over HTTP", () => {
       })))
 
   it.live("withoutCode: the token endpoint is called without a code", () =>
-    withTokenEndpoint(issue, (tokenUrl, received) =>
+    withEndpoint(issue, { auth: ClientAuth.clientSecretPost("cli", secret) }, (endpoint, received) =>
       Effect.gen(function*() {
         const { pending, result } = yield* authorize({ code: false })
-        yield* AuthorizationCode.exchange(pending, result, { tokenUrl, auth: ClientAuth.clientSecretPost("cli", secret) })
+        yield* AuthorizationCode.exchange(endpoint, pending, result)
         const [request] = yield* received
         assert.isUndefined(request!.form["code"])
         assert.strictEqual(request!.form["grant_type"], "authorization_code")
         assert.strictEqual(request!.form["client_secret"], Redacted.value(secret))
       })))
 
-  it.live("Grant.authorizationCode: one attempt on a 503, even inside a retrying TokenProvider", () =>
-    withTokenEndpoint(() => unavailable, (tokenUrl, received) =>
+  it.live("one attempt on a 503, even inside a retrying TokenProvider", () =>
+    withEndpoint(() => unavailable, { auth: basic }, (endpoint, received) =>
       Effect.gen(function*() {
-        const exchange = Grant.authorizationCode({
-          tokenUrl,
-          auth: ClientAuth.clientSecretBasic("cli", secret),
-          code: Redacted.make(code),
-          redirectUri: "http://127.0.0.1:8765/callback",
-          verifier: Redacted.make("v".repeat(43))
-        })
+        const { pending, result } = yield* authorize()
+        const exchange = AuthorizationCode.exchange(endpoint, pending, result)
         const provider = yield* TokenProvider.make(exchange, { policy })
         const error = yield* Effect.flip(provider.get)
         assert.strictEqual(error._tag, "CodeExchangeFailed")
@@ -121,15 +114,11 @@ describe("the authorization code exchange over HTTP", () => {
         assert.strictEqual((yield* received).length, 1)
       })))
 
-  it.live("Grant.authorizationCode: running the exchange again sends nothing", () =>
-    withTokenEndpoint(issue, (tokenUrl, received) =>
+  it.live("running the exchange again sends nothing", () =>
+    withEndpoint(issue, { auth: basic }, (endpoint, received) =>
       Effect.gen(function*() {
-        const exchange = Grant.authorizationCode({
-          tokenUrl,
-          auth: ClientAuth.clientSecretBasic("cli", secret),
-          code: Redacted.make(code),
-          redirectUri: "http://127.0.0.1:8765/callback"
-        })
+        const { pending, result } = yield* authorize({ pkce: false })
+        const exchange = AuthorizationCode.exchange(endpoint, pending, result)
         const token = yield* exchange
         assert.strictEqual(Redacted.value(token.token), "at-1")
         const again = yield* Effect.flip(Effect.retry(exchange, Schedule.recurs(3)))
@@ -139,13 +128,25 @@ describe("the authorization code exchange over HTTP", () => {
         assert.deepStrictEqual(Object.keys((yield* received)[0]!.form), ["grant_type", "code", "redirect_uri"])
       })))
 
-  it.live("a response with a refresh token but no access token is a typed error that shows neither", () =>
-    withTokenEndpoint(() => json({ refresh_token: "rt-orphan", token_type: "Bearer" }), (tokenUrl) =>
+  it.live("an endpoint authenticating another client id is refused before anything is sent; the code stays unused", () =>
+    withTokenEndpoint(issue, (tokenUrl, received) =>
       Effect.gen(function*() {
         const { pending, result } = yield* authorize()
-        const error = yield* Effect.flip(
-          AuthorizationCode.exchange(pending, result, { tokenUrl, auth: ClientAuth.clientSecretBasic("cli", secret) })
-        )
+        const other = Endpoint.make({ tokenUrl, auth: ClientAuth.clientSecretBasic("other", secret) })
+        const error = yield* Effect.flip(AuthorizationCode.exchange(other, pending, result))
+        assert.strictEqual(error._tag, "InvalidTokenRequest")
+        assert.include(error.message, "not for the client id the authorization was started with")
+        assert.lengthOf(yield* received, 0)
+
+        const token = yield* AuthorizationCode.exchange(Endpoint.make({ tokenUrl, auth: basic }), pending, result)
+        assert.strictEqual(Redacted.value(token.token), "at-1")
+      })))
+
+  it.live("a response with a refresh token but no access token is a typed error that shows neither", () =>
+    withEndpoint(() => json({ refresh_token: "rt-orphan", token_type: "Bearer" }), { auth: basic }, (endpoint) =>
+      Effect.gen(function*() {
+        const { pending, result } = yield* authorize()
+        const error = yield* Effect.flip(AuthorizationCode.exchange(endpoint, pending, result))
         assert.strictEqual(error._tag, "CodeExchangeFailed")
         if (error._tag === "CodeExchangeFailed") {
           assert.strictEqual(error.cause._tag, "MalformedTokenResponse")
@@ -159,28 +160,25 @@ describe("the authorization code exchange over HTTP", () => {
       })))
 
   it.live("an OAuth error of the exchange (an expired code) is CodeExchangeFailed, not retried", () =>
-    withTokenEndpoint(() => json({ error: "invalid_grant", error_description: "Code expired" }, 400), (tokenUrl) =>
-      Effect.gen(function*() {
-        const { pending, result } = yield* authorize()
-        const error = yield* Effect.flip(
-          AuthorizationCode.exchange(pending, result, { tokenUrl, auth: ClientAuth.none("cli") })
-        )
-        assert.strictEqual(error._tag, "CodeExchangeFailed")
-        if (error._tag === "CodeExchangeFailed") assert.strictEqual(error.cause._tag, "OAuthError")
-        assert.include(error.message, "Code expired")
-      })))
+    withEndpoint(
+      () => json({ error: "invalid_grant", error_description: "Code expired" }, 400),
+      { auth: ClientAuth.none("cli") },
+      (endpoint) =>
+        Effect.gen(function*() {
+          const { pending, result } = yield* authorize()
+          const error = yield* Effect.flip(AuthorizationCode.exchange(endpoint, pending, result))
+          assert.strictEqual(error._tag, "CodeExchangeFailed")
+          if (error._tag === "CodeExchangeFailed") assert.strictEqual(error.cause._tag, "OAuthError")
+          assert.include(error.message, "Code expired")
+        })
+    ))
 
   it.live("end to end: the first token's refresh token feeds Grant.refreshTokenFlow and a TokenProvider", () =>
-    withTokenEndpoint(issue, (tokenUrl, received) =>
+    withEndpoint(issue, { auth: basic }, (endpoint, received) =>
       Effect.gen(function*() {
-        const auth = ClientAuth.clientSecretBasic("cli", secret)
         const { pending, result } = yield* authorize()
-        const first = yield* AuthorizationCode.exchange(pending, result, { tokenUrl, auth })
-        const fetch = yield* Grant.refreshTokenFlow({
-          tokenUrl,
-          auth,
-          initial: Option.getOrThrow(first.refreshToken)
-        })
+        const first = yield* AuthorizationCode.exchange(endpoint, pending, result)
+        const fetch = yield* Grant.refreshTokenFlow(endpoint, { initial: Option.getOrThrow(first.refreshToken) })
         const provider = yield* TokenProvider.make(fetch, { policy })
         const token = yield* provider.get
         assert.strictEqual(Redacted.value(token.token), "at-2")

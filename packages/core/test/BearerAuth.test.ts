@@ -1,6 +1,6 @@
 import { HttpClient, HttpClientError } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { BearerAuth, ClientAuth, Grant, RefreshPolicy, TokenProvider } from "@grantflow/core"
+import { BearerAuth, ClientAuth, Endpoint, Grant, RefreshPolicy, TokenProvider } from "@grantflow/core"
 import { Effect, Fiber, Layer, Redacted, Schedule } from "effect"
 import * as TestClock from "effect/TestClock"
 import { AuthServer } from "@grantflow/testing"
@@ -16,10 +16,9 @@ const policy = RefreshPolicy.make({ retry: Schedule.spaced("1 second").pipe(Sche
 
 const providerFor = (secret = "app-secret") =>
   TokenProvider.make(
-    Grant.clientCredentials({
-      tokenUrl: "http://127.0.0.1/token",
-      auth: ClientAuth.clientSecretBasic("app", Redacted.make(secret))
-    }),
+    Grant.clientCredentials(
+      Endpoint.make({ tokenUrl: "http://127.0.0.1/token", auth: ClientAuth.clientSecretBasic("app", Redacted.make(secret)) })
+    ),
     { policy }
   )
 
@@ -122,10 +121,10 @@ describe("BearerAuth against the simulated server", () => {
   it.scoped("BearerAuth.layer replaces the HttpClient and keeps the typed error as the cause", () =>
     Effect.gen(function*() {
       const server = yield* AuthServer.AuthServer
-      const TokenLive = TokenProvider.layer(Grant.clientCredentials({
+      const TokenLive = TokenProvider.layer(Grant.clientCredentials(Endpoint.make({
         tokenUrl: "http://127.0.0.1/token",
         auth: ClientAuth.clientSecretPost("app", Redacted.make("wrong-secret"))
-      }))
+      })))
       const error = yield* HttpClient.get("http://127.0.0.1/api/orders").pipe(
         Effect.flip,
         Effect.provide(BearerAuth.layer().pipe(Layer.provide(TokenLive)))

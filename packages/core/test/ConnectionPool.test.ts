@@ -1,6 +1,6 @@
 import { HttpClient } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { AccessToken, BearerAuth, ClientAuth, ConnectionPool, Grant, RefreshPolicy, TokenStore } from "@grantflow/core"
+import { AccessToken, BearerAuth, ClientAuth, ConnectionPool, Endpoint, Grant, RefreshPolicy, TokenStore } from "@grantflow/core"
 import { AuthServer, Journal } from "@grantflow/testing"
 import { Effect, Layer, Metric, Option, Redacted, Schedule, TestClock } from "effect"
 
@@ -20,13 +20,14 @@ const ServerLive = AuthServer.layerClient.pipe(
 )
 
 const secretOf = (tenant: string) => (tenant === "locked-out" ? "wrong-secret" : `${tenant}-secret`)
-const authOf = (tenant: string) => ClientAuth.clientSecretBasic(tenant, Redacted.make(secretOf(tenant)))
+const endpointOf = (tenant: string) =>
+  Endpoint.make({ tokenUrl, auth: ClientAuth.clientSecretBasic(tenant, Redacted.make(secretOf(tenant))) })
 
 const pool = (options: Partial<ConnectionPool.Options<string, HttpClient.HttpClient>> = {}) =>
   ConnectionPool.make({
     key: (tenant: string) => TokenStore.key({ issuer: tokenUrl, clientId: tenant, grant: "client_credentials" }),
-    acquire: (tenant) => Grant.clientCredentials({ tokenUrl, auth: authOf(tenant) }),
-    refresh: (tenant, refreshToken) => Grant.refreshToken({ tokenUrl, auth: authOf(tenant), refreshToken }),
+    acquire: (tenant) => Grant.clientCredentials(endpointOf(tenant)),
+    refresh: (tenant, refreshToken) => Grant.refreshToken(endpointOf(tenant), { refreshToken }),
     policy: RefreshPolicy.make({ retry: Schedule.recurs(1) }),
     ...options
   })

@@ -1,7 +1,7 @@
 import { HttpClient, type HttpClientRequest, HttpServer } from "@effect/platform"
 import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { ClientAuth, Connector, Grant } from "@grantflow/core"
+import { ClientAuth, Connector, Endpoint, Grant } from "@grantflow/core"
 import { AuthServer, Scenario } from "@grantflow/testing"
 import { ConfigProvider, Effect, Either, Inspectable, Layer, Redacted, Ref, Schema, TestClock, Tracer } from "effect"
 import { createServer } from "node:http"
@@ -28,10 +28,10 @@ const helpdesk = (overrides: Partial<Connector.Definition<typeof Config.Type, ty
     name: "helpdesk",
     config: Config,
     auth: (config) =>
-      Connector.fetch(Grant.clientCredentials({
+      Connector.fetch(Grant.clientCredentials(Endpoint.make({
         tokenUrl: `https://${config.SUBDOMAIN}.helpdesk.example/token`,
         auth: ClientAuth.clientSecretBasic(config.CLIENT_ID, config.CLIENT_SECRET)
-      })),
+      }))),
     baseUrl: (config) => `https://${config.SUBDOMAIN}.helpdesk.example/api/v5`,
     test: { path: "/me" },
     ...overrides
@@ -192,10 +192,10 @@ describe("Connector against the simulated server", () => {
               apply,
               refreshOn: { statuses: [] },
               auth: (config) =>
-                Connector.fetch(Grant.clientCredentials({
+                Connector.fetch(Grant.clientCredentials(Endpoint.make({
                   tokenUrl: new URL("/token", url).href,
                   auth: ClientAuth.clientSecretBasic(config.CLIENT_ID, config.CLIENT_SECRET)
-                })),
+                }))),
               baseUrl: () => new URL("/api/v5", url).href
             }),
             config
@@ -273,10 +273,10 @@ describe("Connector against the simulated server", () => {
       // in the token request's URL: refused as a request that was not sent, not retried as a transport failure
       const leakyToken = guarded({
         auth: (c) =>
-          Connector.fetch(Grant.clientCredentials({
+          Connector.fetch(Grant.clientCredentials(Endpoint.make({
             tokenUrl: `https://${c.SUBDOMAIN}.helpdesk.example/token?client=${c.CLIENT_ID}`,
             auth: ClientAuth.clientSecretBasic(c.CLIENT_ID, c.CLIENT_SECRET)
-          }))
+          })))
       })
       const connection = yield* Connector.connect(leakyToken, config)
       const refused = yield* Effect.flip(connection.client.get("/me"))
@@ -293,8 +293,10 @@ describe("Connector against the simulated server", () => {
           authorization: (c) => ({
             authorizeUrl: "https://acme.helpdesk.example/authorize",
             extraParams: { login_hint: hint(c) },
-            tokenUrl: "https://acme.helpdesk.example/token",
-            auth: ClientAuth.clientSecretBasic(c.CLIENT_ID, c.CLIENT_SECRET)
+            endpoint: Endpoint.make({
+              tokenUrl: "https://acme.helpdesk.example/token",
+              auth: ClientAuth.clientSecretBasic(c.CLIENT_ID, c.CLIENT_SECRET)
+            })
           })
         })
       const authorize = (definition: ReturnType<typeof authorizing>) =>
@@ -379,10 +381,10 @@ describe("Connector under generated timelines", () => {
     name: "scenarios",
     config: Schema.Struct({ CLIENT_SECRET: Schema.Redacted(Schema.String) }),
     auth: (config) =>
-      Connector.fetch(Grant.clientCredentials({
+      Connector.fetch(Grant.clientCredentials(Endpoint.make({
         tokenUrl: "http://127.0.0.1/token",
         auth: ClientAuth.clientSecretBasic(Scenario.clientId, config.CLIENT_SECRET)
-      })),
+      }))),
     baseUrl: () => "http://127.0.0.1/api"
   })
 

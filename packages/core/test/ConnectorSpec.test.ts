@@ -125,8 +125,8 @@ describe("ConnectorSpec", () => {
     assert.strictEqual(authorization.authorizeUrl, "https://accounts.example/authorize")
     assert.deepStrictEqual(authorization.scopes, ["calendar.read", "calendar.write"])
     assert.deepStrictEqual(authorization.extraParams, { access_type: "offline", prompt: "consent" })
-    assert.strictEqual(authorization.auth._tag, "ClientSecretPost")
-    assert.strictEqual(authorization.auth.clientId, "cal")
+    assert.strictEqual(authorization.endpoint.auth?._tag, "ClientSecretPost")
+    assert.strictEqual(authorization.endpoint.auth?.clientId, "cal")
     assert.strictEqual(authorization.withoutCode, false)
   })
 

@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as HttpRouter from "@effect/platform/HttpRouter"
 import { Duration, Effect, type Exit, Fiber, Redacted, Ref, TestClock } from "effect"
 import * as ClientAuth from "../src/ClientAuth.js"
+import * as Endpoint from "../src/Endpoint.js"
 import * as Grant from "../src/Grant.js"
 import type * as TokenError from "../src/TokenError.js"
 import { json, layerOf, makeRecorder } from "./routerClient.js"
@@ -48,10 +49,12 @@ const runFlow = (options: {
         recorder.record((_, n) => options.polls[Math.min(n, options.polls.length) - 1]!)
       )
     )
-    const fiber = yield* Grant.deviceCode({
+    const endpoint = Endpoint.make({
       deviceAuthorizationUrl: `${issuer}/device/code`,
       tokenUrl: `${issuer}/token`,
-      auth: options.auth ?? ClientAuth.none("tv-app"),
+      auth: options.auth ?? ClientAuth.none("tv-app")
+    })
+    const fiber = yield* Grant.deviceCode(endpoint, {
       scopes: options.scopes,
       onUserCode: (info) => Ref.update(shown, (all) => [...all, info])
     }).pipe(Effect.provide(layerOf(router)), Effect.exit, Effect.fork)
@@ -207,15 +210,28 @@ describe("Grant.deviceCode", () => {
   it.effect("an unsafe device authorization URL is refused before anything is sent", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(
-        Grant.deviceCode({
-          deviceAuthorizationUrl: "http://auth.example.com/device/code",
-          tokenUrl: `${issuer}/token`,
-          auth: ClientAuth.none("tv"),
+        Grant.deviceCode(
+          Endpoint.make({
+            deviceAuthorizationUrl: "http://auth.example.com/device/code",
+            tokenUrl: `${issuer}/token`,
+            auth: ClientAuth.none("tv")
+          }),
+          { onUserCode: () => Effect.void }
+        ).pipe(Effect.provide(layerOf(HttpRouter.empty)))
+      )
+      assert.strictEqual(error._tag, "InvalidTokenRequest")
+      assert.include(error.message, "device authorization URL must use https:")
+    }))
+
+  it.effect("an endpoint without a device authorization URL is refused before anything is sent", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(
+        Grant.deviceCode(Endpoint.make({ tokenUrl: `${issuer}/token`, auth: ClientAuth.none("tv") }), {
           onUserCode: () => Effect.void
         }).pipe(Effect.provide(layerOf(HttpRouter.empty)))
       )
       assert.strictEqual(error._tag, "InvalidTokenRequest")
-      assert.include(error.message, "device authorization URL must use https:")
+      assert.include(error.message, "the endpoint has no device authorization URL: set deviceAuthorizationUrl")
     }))
 })
 

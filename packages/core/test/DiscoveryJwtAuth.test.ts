@@ -11,7 +11,7 @@ import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { Discovery, Grant, Revocation, TokenProvider } from "@grantflow/core"
+import { Discovery, Endpoint, Grant, Revocation, TokenProvider } from "@grantflow/core"
 import { Effect, Option, Redacted, Ref, type Scope } from "effect"
 import { createServer } from "node:http"
 
@@ -141,8 +141,8 @@ describe("discovery, private_key_jwt and revocation over a loopback socket", () 
 
         yield* Effect.gen(function*() {
           const fetch = yield* Revocation.onScopeClose(
-            Grant.clientCredentials({ tokenUrl: Option.getOrThrow(metadata.tokenEndpoint), auth }),
-            { revocationUrl: Option.getOrThrow(metadata.revocationEndpoint), auth: revocationAuth }
+            Grant.clientCredentials(Endpoint.fromMetadata(metadata, { auth })),
+            Endpoint.fromMetadata(metadata, { auth: revocationAuth })
           )
           const provider = yield* TokenProvider.make(fetch)
           assert.strictEqual(Redacted.value((yield* provider.get).token), "at-client_credentials")
@@ -168,10 +168,7 @@ describe("discovery, private_key_jwt and revocation over a loopback socket", () 
           privateKey: Redacted.make<CryptoKey>(keys.privateKey)
         })
         const shown: Array<string> = []
-        const token = yield* Grant.deviceCode({
-          deviceAuthorizationUrl: Option.getOrThrow(metadata.deviceAuthorizationEndpoint),
-          tokenUrl: Option.getOrThrow(metadata.tokenEndpoint),
-          auth,
+        const token = yield* Grant.deviceCode(Endpoint.fromMetadata(metadata, { auth }), {
           onUserCode: ({ userCode }) => Effect.sync(() => shown.push(userCode))
         })
         assert.strictEqual(Redacted.value(token.token), "at-urn:ietf:params:oauth:grant-type:device_code")

@@ -1,7 +1,7 @@
 import { HttpClient, HttpServer } from "@effect/platform"
 import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { AccessToken, BearerAuth, ClientAuth, Grant, RefreshPolicy, TokenProvider } from "@grantflow/core"
+import { AccessToken, BearerAuth, ClientAuth, Endpoint, Grant, RefreshPolicy, TokenProvider } from "@grantflow/core"
 import { AuthServer } from "@grantflow/testing"
 import { Effect, Layer, Redacted, Schedule } from "effect"
 import { createServer } from "node:http"
@@ -28,7 +28,7 @@ const setup = (auth: (secret: Redacted.Redacted<string>) => ClientAuth.ClientAut
     assert.strictEqual(address._tag, "TcpAddress")
     const base = address._tag === "TcpAddress" ? `http://127.0.0.1:${address.port}` : ""
     const provider = yield* TokenProvider.make(
-      Grant.clientCredentials({ tokenUrl: `${base}/token`, auth: auth(Redacted.make("e2e secret:%+ü")) }),
+      Grant.clientCredentials(Endpoint.make({ tokenUrl: `${base}/token`, auth: auth(Redacted.make("e2e secret:%+ü")) })),
       { policy }
     )
     const client = (yield* HttpClient.HttpClient).pipe(BearerAuth.authenticate(provider))
@@ -75,10 +75,10 @@ describe("over a real loopback socket", () => {
       const { base, client } = yield* setup((secret) => ClientAuth.clientSecretPost("e2e", secret))
       assert.strictEqual((yield* client.get(`${base}/api/me`)).status, 200)
 
-      const wrong = yield* TokenProvider.make(Grant.clientCredentials({
+      const wrong = yield* TokenProvider.make(Grant.clientCredentials(Endpoint.make({
         tokenUrl: `${base}/token`,
         auth: ClientAuth.clientSecretBasic("e2e", Redacted.make("not the secret"))
-      }))
+      })))
       const error = yield* Effect.flip(wrong.get)
       assert.strictEqual(error._tag, "OAuthError")
       if (error._tag === "OAuthError") assert.strictEqual(error.error, "invalid_client")

@@ -3,10 +3,13 @@ import * as HttpRouter from "@effect/platform/HttpRouter"
 import { Cause, Effect, Option, Redacted, TestClock } from "effect"
 import { decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify } from "jose"
 import * as ClientAuth from "../src/ClientAuth.js"
+import * as Endpoint from "../src/Endpoint.js"
 import * as Grant from "../src/Grant.js"
 import { json, layerOf, makeRecorder, type Received } from "./routerClient.js"
 
 const tokenUrl = "https://auth.example.com/oauth/token"
+/** The token endpoint without client authentication: these grants may carry their own (RFC 7523 §2.1). */
+const endpoint = Endpoint.make({ tokenUrl })
 const start = 1_700_000_000_000
 const rsa = await generateKeyPair("RS256", { extractable: true })
 const jwk = { ...(await exportJWK(rsa.privateKey)), kid: "sa-key-7" }
@@ -29,8 +32,7 @@ describe("Grant.jwtBearer", () => {
   it.effect("sends a given assertion as it is, without client authentication", () =>
     withEndpoint(issued, (received) =>
       Effect.gen(function*() {
-        const token = yield* Grant.jwtBearer({
-          tokenUrl,
+        const token = yield* Grant.jwtBearer(endpoint, {
           assertion: Redacted.make("eyJ.given.assertion"),
           scopes: ["read", "write"]
         })
@@ -47,11 +49,10 @@ describe("Grant.jwtBearer", () => {
   it.effect("authenticates the client when asked to", () =>
     withEndpoint(issued, (received) =>
       Effect.gen(function*() {
-        yield* Grant.jwtBearer({
-          tokenUrl,
-          auth: ClientAuth.clientSecretBasic("cli", Redacted.make("s3cret")),
-          assertion: Redacted.make("eyJ.a.b")
-        })
+        yield* Grant.jwtBearer(
+          Endpoint.make({ tokenUrl, auth: ClientAuth.clientSecretBasic("cli", Redacted.make("s3cret")) }),
+          { assertion: Redacted.make("eyJ.a.b") }
+        )
         const [request] = yield* received
         assert.match(request!.headers["authorization"]!, /^Basic /)
         assert.strictEqual(request!.form["assertion"], "eyJ.a.b")
@@ -60,8 +61,7 @@ describe("Grant.jwtBearer", () => {
   it.effect("signs the assertion at each run: registered claims, extra claims, fresh jti, iat from Clock", () =>
     withEndpoint(issued, (received) =>
       Effect.gen(function*() {
-        const fetch = Grant.jwtBearer({
-          tokenUrl,
+        const fetch = Grant.jwtBearer(endpoint, {
           assertion: {
             key: Redacted.make(jwk),
             issuer: "robot@project.iam.example.com",
@@ -91,8 +91,7 @@ describe("Grant.jwtBearer", () => {
   it.effect("an explicit audience replaces the token URL", () =>
     withEndpoint(issued, (received) =>
       Effect.gen(function*() {
-        yield* Grant.jwtBearer({
-          tokenUrl,
+        yield* Grant.jwtBearer(endpoint, {
           assertion: { key: Redacted.make(rsa.privateKey), issuer: "svc", audience: ["https://a", "https://b"] }
         })
         const [request] = yield* received
@@ -115,18 +114,19 @@ describe("Grant.tokenExchange", () => {
       }),
       (received) =>
         Effect.gen(function*() {
-          const exchanged = yield* Grant.tokenExchange({
-            tokenUrl,
-            auth: ClientAuth.clientSecretPost("gateway", Redacted.make("s3cret")),
-            subjectToken: Redacted.make("user-token&x=1"),
-            subjectTokenType: Grant.tokenTypes.accessToken,
-            actorToken: Redacted.make("actor-token"),
-            actorTokenType: Grant.tokenTypes.jwt,
-            requestedTokenType: Grant.tokenTypes.jwt,
-            audience: ["orders", "billing"],
-            resource: "https://orders.example.com/api",
-            scopes: ["orders.read"]
-          })
+          const exchanged = yield* Grant.tokenExchange(
+            Endpoint.make({ tokenUrl, auth: ClientAuth.clientSecretPost("gateway", Redacted.make("s3cret")) }),
+            {
+              subjectToken: Redacted.make("user-token&x=1"),
+              subjectTokenType: Grant.tokenTypes.accessToken,
+              actorToken: Redacted.make("actor-token"),
+              actorTokenType: Grant.tokenTypes.jwt,
+              requestedTokenType: Grant.tokenTypes.jwt,
+              audience: ["orders", "billing"],
+              resource: "https://orders.example.com/api",
+              scopes: ["orders.read"]
+            }
+          )
           assert.deepStrictEqual(exchanged.issuedTokenType, Option.some("urn:ietf:params:oauth:token-type:jwt"))
           assert.strictEqual(Redacted.value(exchanged.token.token), "exchanged")
           assert.strictEqual(exchanged.token.type, "N_A")
@@ -155,8 +155,7 @@ describe("Grant.tokenExchange", () => {
   it.effect("repeats audience and resource once per value, in order", () =>
     withEndpoint(issued, (received) =>
       Effect.gen(function*() {
-        yield* Grant.tokenExchange({
-          tokenUrl,
+        yield* Grant.tokenExchange(endpoint, {
           subjectToken: Redacted.make("t"),
           subjectTokenType: Grant.tokenTypes.idToken,
           audience: ["a", "b", "c"],
@@ -175,8 +174,7 @@ describe("Grant.tokenExchange", () => {
   it.effect("a missing issued_token_type is None", () =>
     withEndpoint(issued, () =>
       Effect.gen(function*() {
-        const exchanged = yield* Grant.tokenExchange({
-          tokenUrl,
+        const exchanged = yield* Grant.tokenExchange(endpoint, {
           subjectToken: Redacted.make("t"),
           subjectTokenType: Grant.tokenTypes.accessToken
         })
@@ -187,8 +185,7 @@ describe("Grant.tokenExchange", () => {
     withEndpoint(issued, (received) =>
       Effect.gen(function*() {
         const error = yield* Effect.flip(
-          Grant.tokenExchange({
-            tokenUrl,
+          Grant.tokenExchange(endpoint, {
             subjectToken: Redacted.make("t"),
             subjectTokenType: Grant.tokenTypes.accessToken,
             actorToken: Redacted.make("actor")
@@ -203,8 +200,7 @@ describe("Grant.tokenExchange", () => {
     withEndpoint(json({ error: "invalid_target", error_description: "unknown audience" }, 400), () =>
       Effect.gen(function*() {
         const error = yield* Effect.flip(
-          Grant.tokenExchange({
-            tokenUrl,
+          Grant.tokenExchange(endpoint, {
             subjectToken: Redacted.make("subject-secret-42"),
             subjectTokenType: Grant.tokenTypes.accessToken,
             audience: "nowhere"

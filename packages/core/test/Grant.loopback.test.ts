@@ -7,7 +7,7 @@ import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import type * as UrlParams from "@effect/platform/UrlParams"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { ClientAuth, Grant, type TokenError } from "@grantflow/core"
+import { ClientAuth, Endpoint, Grant, type TokenError } from "@grantflow/core"
 import { Cause, Clock, ConfigProvider, Duration, Effect, Exit, Inspectable, Option, Redacted, Ref, Stream, Tracer } from "effect"
 import { createServer } from "node:http"
 import { inspect } from "node:util"
@@ -53,6 +53,10 @@ const secret = Redacted.make("pä ss:w%rd+1")
 
 const formOf = (received: Received) => Object.fromEntries(received.form)
 
+/** The endpoint at `tokenUrl`, by default for the public client `cli`. */
+const endpointAt = (tokenUrl: string, settings: Endpoint.Settings = { auth: ClientAuth.none("cli") }) =>
+  Endpoint.make({ ...settings, tokenUrl })
+
 const failure = <A>(effect: Effect.Effect<A, TokenError.TokenError, HttpClient.HttpClient>) => Effect.flip(effect)
 
 describe("Grant.clientCredentials over HTTP", () => {
@@ -68,9 +72,8 @@ describe("Grant.clientCredentials over HTTP", () => {
       (tokenUrl, received) =>
         Effect.gen(function*() {
           const before = yield* Clock.currentTimeMillis
-          const token = yield* Grant.clientCredentials({
-            tokenUrl,
-            auth: ClientAuth.clientSecretBasic("my client", secret),
+          const endpoint = endpointAt(tokenUrl, { auth: ClientAuth.clientSecretBasic("my client", secret) })
+          const token = yield* Grant.clientCredentials(endpoint, {
             scopes: ["read", "write"],
             audience: "https://api.example.com",
             resource: ["https://a.example.com", "https://b.example.com"],
@@ -104,7 +107,7 @@ describe("Grant.clientCredentials over HTTP", () => {
   it.live("client_secret_post: sends the credentials in the form, without an Authorization header", () =>
     withTokenEndpoint(json({ access_token: "at-2", expires_in: 60 }), (tokenUrl, received) =>
       Effect.gen(function*() {
-        const token = yield* Grant.clientCredentials({ tokenUrl, auth: ClientAuth.clientSecretPost("cli", secret) })
+        const token = yield* Grant.clientCredentials(endpointAt(tokenUrl, { auth: ClientAuth.clientSecretPost("cli", secret) }))
         assert.strictEqual(token.expiresAt - token.issuedAt, 60_000)
         const [request] = yield* received
         assert.isUndefined(request!.headers["authorization"])
@@ -122,7 +125,7 @@ describe("Grant.clientCredentials over HTTP", () => {
       })),
       (tokenUrl) =>
         Effect.gen(function*() {
-          const token = yield* Grant.clientCredentials({ tokenUrl, auth: ClientAuth.none("cli") })
+          const token = yield* Grant.clientCredentials(endpointAt(tokenUrl))
           assert.strictEqual(Redacted.value(token.token), "gho_abc")
           assert.deepStrictEqual(token.scopes, ["repo"])
           // no expires_in: the default lifetime
@@ -133,14 +136,14 @@ describe("Grant.clientCredentials over HTTP", () => {
   it.live("a body just under 1 MiB is read", () =>
     withTokenEndpoint(json({ access_token: "at-big", padding: "x".repeat(1024 * 1024 - 100) }), (tokenUrl) =>
       Effect.gen(function*() {
-        const token = yield* Grant.clientCredentials({ tokenUrl, auth: ClientAuth.none("cli") })
+        const token = yield* Grant.clientCredentials(endpointAt(tokenUrl))
         assert.strictEqual(Redacted.value(token.token), "at-big")
       })))
 
   it.live("a body over 1 MiB is refused", () =>
     withTokenEndpoint(json({ access_token: "at-huge", padding: "x".repeat(2 * 1024 * 1024) }), (tokenUrl) =>
       Effect.gen(function*() {
-        const error = yield* failure(Grant.clientCredentials({ tokenUrl, auth: ClientAuth.none("cli") }))
+        const error = yield* failure(Grant.clientCredentials(endpointAt(tokenUrl)))
         assert.strictEqual(error._tag, "MalformedTokenResponse")
         if (error._tag === "MalformedTokenResponse") {
           assert.strictEqual(error.field, "body")
@@ -156,7 +159,7 @@ describe("Grant.clientCredentials over HTTP", () => {
       )),
       (tokenUrl) =>
         Effect.gen(function*() {
-          const error = yield* failure(Grant.clientCredentials({ tokenUrl, auth: ClientAuth.none("cli") }))
+          const error = yield* failure(Grant.clientCredentials(endpointAt(tokenUrl)))
           assert.strictEqual(error._tag, "MalformedTokenResponse")
           if (error._tag === "MalformedTokenResponse") assert.strictEqual(error.reason, "is larger than 1 MiB")
         })
@@ -170,7 +173,7 @@ describe("Grant.clientCredentials over HTTP", () => {
       )),
       (tokenUrl) =>
         Effect.gen(function*() {
-          const token = yield* Grant.clientCredentials({ tokenUrl, auth: ClientAuth.none("cli") })
+          const token = yield* Grant.clientCredentials(endpointAt(tokenUrl))
           assert.strictEqual(Redacted.value(token.token), "at-chunked")
         })
     ))
@@ -181,7 +184,7 @@ describe("Grant.clientCredentials over HTTP", () => {
       (tokenUrl) =>
         Effect.gen(function*() {
           const error = yield* failure(
-            Grant.clientCredentials({ tokenUrl, auth: ClientAuth.none("cli"), timeout: "200 millis" })
+            Grant.clientCredentials(endpointAt(tokenUrl, { auth: ClientAuth.none("cli"), timeout: "200 millis" }))
           )
           assert.strictEqual(error._tag, "TokenEndpointUnavailable")
           if (error._tag === "TokenEndpointUnavailable") {
@@ -200,7 +203,7 @@ describe("Grant.clientCredentials over HTTP", () => {
       })),
       (tokenUrl) =>
         Effect.gen(function*() {
-          const error = yield* failure(Grant.clientCredentials({ tokenUrl, auth: ClientAuth.none("cli") }))
+          const error = yield* failure(Grant.clientCredentials(endpointAt(tokenUrl)))
           assert.strictEqual(error._tag, "TokenEndpointUnavailable")
           if (error._tag === "TokenEndpointUnavailable") {
             assert.strictEqual(error.reason, "Status")
@@ -219,7 +222,7 @@ describe("Grant.clientCredentials over HTTP", () => {
         })),
       (tokenUrl) =>
         Effect.gen(function*() {
-          const error = yield* failure(Grant.clientCredentials({ tokenUrl, auth: ClientAuth.none("cli") }))
+          const error = yield* failure(Grant.clientCredentials(endpointAt(tokenUrl)))
           assert.strictEqual(error._tag, "OAuthError")
           if (error._tag === "OAuthError") {
             assert.strictEqual(error.status, 429)
@@ -237,7 +240,7 @@ describe("Grant.clientCredentials over HTTP", () => {
       (tokenUrl) =>
         Effect.gen(function*() {
           const error = yield* failure(
-            Grant.clientCredentials({ tokenUrl, auth: ClientAuth.clientSecretBasic("cli", secret) })
+            Grant.clientCredentials(endpointAt(tokenUrl, { auth: ClientAuth.clientSecretBasic("cli", secret) }))
           )
           assert.strictEqual(error._tag, "OAuthError")
           if (error._tag === "OAuthError") {
@@ -252,10 +255,9 @@ describe("Grant.clientCredentials over HTTP", () => {
   it.live("an endpoint nobody listens on is a transport failure that does not show the secret", () =>
     Effect.gen(function*() {
       const error = yield* failure(
-        Grant.clientCredentials({
-          tokenUrl: "http://127.0.0.1:1/oauth/token",
-          auth: ClientAuth.clientSecretPost("cli", secret)
-        })
+        Grant.clientCredentials(
+          endpointAt("http://127.0.0.1:1/oauth/token", { auth: ClientAuth.clientSecretPost("cli", secret) })
+        )
       )
       assert.strictEqual(error._tag, "TokenEndpointUnavailable")
       if (error._tag === "TokenEndpointUnavailable") assert.strictEqual(error.reason, "Transport")
@@ -332,10 +334,9 @@ describe("Grant.clientCredentials over HTTP", () => {
     })
     return withTokenEndpoint(json({ access_token: "at-span-secret", expires_in: 60 }), (tokenUrl) =>
       Effect.gen(function*() {
-        yield* Grant.clientCredentials({
-          tokenUrl: `${tokenUrl}?tenant=q-secret`,
-          auth: ClientAuth.clientSecretBasic("cli", secret)
-        })
+        yield* Grant.clientCredentials(
+          endpointAt(`${tokenUrl}?tenant=q-secret`, { auth: ClientAuth.clientSecretBasic("cli", secret) })
+        )
         const span = spans.find((s) => s.name === "grantflow.token_request")
         assert.isDefined(span)
         const url = new URL(tokenUrl)

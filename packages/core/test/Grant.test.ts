@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { ConfigProvider, Duration, Effect, Either, Exit, Option, Redacted } from "effect"
 import * as ClientAuth from "../src/ClientAuth.js"
+import * as Endpoint from "../src/Endpoint.js"
 import * as Grant from "../src/Grant.js"
 import * as retryAfter from "../src/internal/retryAfter.js"
 import * as tokenRequest from "../src/internal/tokenRequest.js"
@@ -10,7 +11,7 @@ import type * as TokenError from "../src/TokenError.js"
 const auth = ClientAuth.clientSecretBasic("id", Redacted.make("secret"))
 
 const urlError = (url: string | URL, allowInsecure = false) =>
-  Either.match(tokenRequest.checkTokenUrl(url, allowInsecure), {
+  Either.match(Endpoint.url(Endpoint.make({ tokenUrl: url, allowInsecure }), "token"), {
     onLeft: (error) => error.reason,
     onRight: () => undefined
   })
@@ -46,12 +47,12 @@ describe("token URL checks", () => {
 })
 
 describe("Grant.clientCredentials", () => {
-  const failure = (options: Grant.ClientCredentialsOptions) =>
-    Grant.clientCredentials(options).pipe(Effect.flip, Effect.provide(FetchHttpClient.layer))
+  const failure = (endpoint: Endpoint.Endpoint, options?: Grant.ClientCredentialsOptions) =>
+    Grant.clientCredentials(endpoint, options).pipe(Effect.flip, Effect.provide(FetchHttpClient.layer))
 
   it.effect("refuses an insecure token URL before sending anything", () =>
     Effect.gen(function*() {
-      const error = yield* failure({ tokenUrl: "http://auth.example.com/token", auth })
+      const error = yield* failure(Endpoint.make({ tokenUrl: "http://auth.example.com/token", auth }))
       assert.strictEqual(error._tag, "InvalidTokenRequest")
       assert.isFalse(error.retryable)
       assert.include(error.message, "https:")
@@ -59,12 +60,9 @@ describe("Grant.clientCredentials", () => {
 
   it.effect("extraParams cannot override the grant type or the client authentication", () =>
     Effect.gen(function*() {
+      const endpoint = Endpoint.make({ tokenUrl: "https://auth.example.com/token", auth })
       for (const key of ["grant_type", "client_id", "client_secret", "client_assertion"]) {
-        const error = yield* failure({
-          tokenUrl: "https://auth.example.com/token",
-          auth,
-          extraParams: { [key]: "x" }
-        })
+        const error = yield* failure(endpoint, { extraParams: { [key]: "x" } })
         assert.strictEqual(error._tag, "InvalidTokenRequest")
         assert.include(error.message, `"${key}"`)
       }

@@ -15,7 +15,15 @@
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import { assert, describe, it } from "@effect/vitest"
-import { type AccessToken, type ClientAuth, Grant, Revocation, type TokenError, TokenProvider } from "@grantflow/core"
+import {
+  type AccessToken,
+  AuthorizationCode,
+  type ClientAuth,
+  Grant,
+  Revocation,
+  type TokenError,
+  TokenProvider
+} from "@grantflow/core"
 import { AuthServer } from "@grantflow/testing"
 import { type Duration, Effect, Fiber, Option, Redacted, Ref, TestClock } from "effect"
 import {
@@ -23,7 +31,8 @@ import {
   auth,
   authorized,
   browser,
-  deviceAuthorizationUrl,
+  endpoint,
+  endpointOf,
   type Env,
   firstToken,
   issuer,
@@ -32,15 +41,12 @@ import {
   policy,
   refreshTokenOf,
   secrets,
-  tokenUrl,
   withServer,
   wrongSecret
 } from "./simServer.js"
 
-type Fetch = Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, HttpClient.HttpClient>
-
 interface Prepared {
-  readonly fetch: Fetch
+  readonly fetch: Grant.TokenSource
   /** What the grant stored or showed on its way (rotated refresh tokens, user codes): must stay empty. */
   readonly stored?: Effect.Effect<ReadonlyArray<unknown>> | undefined
 }
@@ -131,7 +137,7 @@ const scripted = (
 const clientCredentials = (
   client: ClientAuth.ClientAuth,
   scopes?: ReadonlyArray<string>
-): Refusal["prepare"] => Effect.succeed({ fetch: Grant.clientCredentials({ tokenUrl, auth: client, scopes }) })
+): Refusal["prepare"] => Effect.succeed({ fetch: Grant.clientCredentials(endpointOf(client), { scopes }) })
 
 run("client credentials", [
   { title: "a wrong client secret", code: "invalid_client", tag: "OAuthError", prepare: clientCredentials(wrongSecret) },
@@ -173,9 +179,7 @@ const refreshFlow = (options: {
     }
     if (options.wait !== undefined) yield* TestClock.adjust(options.wait)
     const stored = yield* Ref.make<ReadonlyArray<string>>([])
-    const fetch = yield* Grant.refreshTokenFlow({
-      tokenUrl,
-      auth: options.client ?? auth,
+    const fetch = yield* Grant.refreshTokenFlow(endpointOf(options.client ?? auth), {
       initial,
       scopes: options.scopes,
       onRotate: (refreshToken) => Ref.update(stored, (all) => [...all, Redacted.value(refreshToken)])
@@ -221,7 +225,12 @@ run("refresh token", [
 
 // ── authorization code ───────────────────────────────────────────────────────
 
-/** The code of an authorization (by `app`, or `authorizedBy`), exchanged as told. */
+/**
+ * The code of an authorization (by `app`, or `authorizedBy`), exchanged as
+ * told: the pending authorization is presented with the client's id, and the
+ * verifier or redirect URI given, so that the request carries what the server
+ * must refuse.
+ */
 const codeExchange = (options: {
   readonly client?: ClientAuth.ClientAuth
   readonly authorizedBy?: string
@@ -232,20 +241,18 @@ const codeExchange = (options: {
   Effect.gen(function*() {
     const { pending, result } = yield* authorized({ clientId: options.authorizedBy })
     if (options.wait !== undefined) yield* TestClock.adjust(options.wait)
-    const verifier = options.verifier === "omitted"
-      ? undefined
-      : options.verifier === "wrong"
-      ? Redacted.make("w".repeat(64))
-      : Option.getOrUndefined(pending.verifier)
-    return {
-      fetch: Grant.authorizationCode({
-        tokenUrl,
-        auth: options.client ?? auth,
-        code: Option.getOrElse(result.code, () => assert.fail("no code")),
-        redirectUri: options.redirectUri ?? pending.redirectUri,
-        verifier
-      })
-    }
+    const client = options.client ?? auth
+    const presented = new AuthorizationCode.Pending({
+      ...pending,
+      clientId: client.clientId,
+      redirectUri: options.redirectUri ?? pending.redirectUri,
+      verifier: options.verifier === "omitted"
+        ? Option.none()
+        : options.verifier === "wrong"
+        ? Option.some(Redacted.make("w".repeat(64)))
+        : pending.verifier
+    })
+    return { fetch: AuthorizationCode.exchange(endpointOf(client), presented, result) }
   })
 
 run("authorization code", [
@@ -300,10 +307,7 @@ const deviceFlow = (options: {
   Effect.gen(function*() {
     const server = yield* AuthServer.AuthServer
     const shown = yield* Ref.make<ReadonlyArray<string>>([])
-    const fetch = Grant.deviceCode({
-      deviceAuthorizationUrl,
-      tokenUrl,
-      auth: options.client ?? auth,
+    const fetch = Grant.deviceCode(endpointOf(options.client ?? auth), {
       scopes: options.scopes,
       onUserCode: ({ userCode }) =>
         Effect.zipRight(
@@ -383,9 +387,7 @@ const jwtBearer = (options: {
   readonly scopes?: ReadonlyArray<string>
 } = {}): Refusal["prepare"] =>
   Effect.succeed({
-    fetch: Grant.jwtBearer({
-      tokenUrl,
-      auth: options.client === "none" ? undefined : options.client ?? auth,
+    fetch: Grant.jwtBearer(endpointOf(options.client === "none" ? undefined : options.client ?? auth), {
       assertion: Redacted.make(options.assertion ?? "accepted-assertion"),
       scopes: options.scopes
     })
@@ -429,9 +431,7 @@ const tokenExchange = (options: {
   readonly scopes?: ReadonlyArray<string>
 } = {}): Refusal["prepare"] =>
   Effect.succeed({
-    fetch: Grant.tokenExchange({
-      tokenUrl,
-      auth: options.client === "none" ? undefined : options.client ?? auth,
+    fetch: Grant.tokenExchange(endpointOf(options.client === "none" ? undefined : options.client ?? auth), {
       subjectToken: Redacted.make(options.subject ?? "accepted-subject"),
       subjectTokenType: Grant.tokenTypes.accessToken,
       requestedTokenType: options.requestedTokenType,
@@ -522,7 +522,6 @@ describe("a retryable answer (503 temporarily_unavailable, scripted)", () => {
 // ── revocation (RFC 7009) ────────────────────────────────────────────────────
 
 describe("revocation", () => {
-  const revocationUrl = `${issuer}/revoke`
   const apiStatus = (token: AccessToken.AccessToken) =>
     Effect.map(
       HttpClient.get(`${issuer}/api/orders`, { headers: { authorization: `Bearer ${Redacted.value(token.token)}` } }),
@@ -534,7 +533,7 @@ describe("revocation", () => {
       const server = yield* AuthServer.AuthServer
       const first = yield* firstToken()
       const revoke = (client: ClientAuth.ClientAuth) =>
-        Revocation.revoke({ revocationUrl, auth: client, token: refreshTokenOf(first), tokenTypeHint: "refresh_token" })
+        Revocation.revoke(endpointOf(client), { token: refreshTokenOf(first), tokenTypeHint: "refresh_token" })
 
       const wrong = yield* Effect.flip(revoke(wrongSecret))
       assert.strictEqual(wrong._tag, "RevocationRefused")
@@ -563,7 +562,7 @@ describe("revocation", () => {
     withServer(Effect.gen(function*() {
       const server = yield* AuthServer.AuthServer
       const first = yield* firstToken()
-      const revoke = Revocation.revoke({ revocationUrl, auth, token: first.token, tokenTypeHint: "access_token" })
+      const revoke = Revocation.revoke(endpoint, { token: first.token, tokenTypeHint: "access_token" })
       yield* server.fail(AuthServer.Status({ status: 400, body: { error: "unsupported_token_type" } }), { endpoint: "revoke" })
       yield* server.fail(AuthServer.Status({ status: 503, retryAfter: "2 seconds" }), { endpoint: "revoke" })
       const unsupported = yield* Effect.flip(revoke)

@@ -20,11 +20,12 @@ import { AuthServer } from "@grantflow/testing"
 import { Effect, Either, Fiber, Option, Redacted, Ref, TestClock } from "effect"
 import {
   assertShowsNone,
-  auth,
   authorize,
   authorized,
   deviceAuthorizationUrl,
   deviceGrant,
+  endpoint,
+  endpointOf,
   firstToken,
   issuer,
   oauthCause,
@@ -62,7 +63,7 @@ describe("client authentication with reserved characters in ids and secrets", ()
     Effect.gen(function*() {
       const server = yield* AuthServer.AuthServer
       yield* server.clearJournal
-      const outcome = yield* Effect.either(Grant.clientCredentials({ tokenUrl, auth: client }))
+      const outcome = yield* Effect.either(Grant.clientCredentials(endpointOf(client)))
       const [entry] = yield* server.journal
       return { outcome, entry: entry! }
     })
@@ -131,9 +132,9 @@ describe("client authentication with reserved characters in ids and secrets", ()
     withClients((key) =>
       Effect.gen(function*() {
         const server = yield* AuthServer.AuthServer
-        const auth = ClientAuth.privateKeyJwt(keyClient, Redacted.make<CryptoKey>(key.privateKey))
-        const token = yield* Grant.clientCredentials({ tokenUrl, auth })
-        yield* Revocation.revoke({ revocationUrl: `${issuer}/revoke`, auth, token: token.token })
+        const keyEndpoint = endpointOf(ClientAuth.privateKeyJwt(keyClient, Redacted.make<CryptoKey>(key.privateKey)))
+        const token = yield* Grant.clientCredentials(keyEndpoint)
+        yield* Revocation.revoke(keyEndpoint, { token: token.token })
         assert.isTrue((yield* server.tokens)[0]!.revoked)
       })))
 })
@@ -183,7 +184,7 @@ describe("the callback of the simulated server's redirect", () => {
         params.append("authuser", "0")
       })
       assert.isTrue(Either.isRight(extra))
-      if (Either.isRight(extra)) yield* AuthorizationCode.exchange(pending, extra.right, { tokenUrl, auth })
+      if (Either.isRight(extra)) yield* AuthorizationCode.exchange(endpoint, pending, extra.right)
       assert.deepStrictEqual(tokenRequests(yield* server.journal).map((entry) => entry.status), [200])
     })))
 
@@ -203,10 +204,10 @@ describe("a replayed authorization code", () => {
   it.effect("the second exchange is refused with invalid_grant, and the server revokes what the first one issued", () =>
     withServer(Effect.gen(function*() {
       const { pending, result } = yield* authorized()
-      const first = yield* AuthorizationCode.exchange(pending, result, { tokenUrl, auth })
+      const first = yield* AuthorizationCode.exchange(endpoint, pending, result)
       assert.strictEqual(yield* apiStatus(first.token), 200)
 
-      const error = yield* Effect.flip(AuthorizationCode.exchange(pending, result, { tokenUrl, auth }))
+      const error = yield* Effect.flip(AuthorizationCode.exchange(endpoint, pending, result))
       assert.strictEqual(error._tag, "CodeExchangeFailed")
       assert.isFalse(error.retryable)
       assert.strictEqual(oauthCause(error)?.error, "invalid_grant")
@@ -214,21 +215,15 @@ describe("a replayed authorization code", () => {
 
       // RFC 6749 §4.1.2: the tokens issued for a code that comes back are revoked
       assert.strictEqual(yield* apiStatus(first.token), 401)
-      const refreshed = yield* Effect.flip(Grant.refreshToken({ tokenUrl, auth, refreshToken: refreshTokenOf(first) }))
+      const refreshed = yield* Effect.flip(Grant.refreshToken(endpoint, { refreshToken: refreshTokenOf(first) }))
       assert.strictEqual(refreshed._tag, "ReauthorizationRequired")
     })))
 
-  it.effect("Grant.authorizationCode sends its code once: running it again sends nothing", () =>
+  it.effect("an exchange sends its code once: running it again sends nothing", () =>
     withServer(Effect.gen(function*() {
       const server = yield* AuthServer.AuthServer
       const { pending, result } = yield* authorized()
-      const exchange = Grant.authorizationCode({
-        tokenUrl,
-        auth,
-        code: Option.getOrThrow(result.code),
-        redirectUri: pending.redirectUri,
-        verifier: Option.getOrUndefined(pending.verifier)
-      })
+      const exchange = AuthorizationCode.exchange(endpoint, pending, result)
       const token = yield* exchange
       const again = yield* Effect.flip(exchange)
       assert.strictEqual(again._tag, "InvalidTokenRequest")
@@ -241,9 +236,7 @@ describe("a replayed authorization code", () => {
 const refreshFlow = Effect.gen(function*() {
   const first = yield* firstToken()
   const saved = yield* Ref.make<ReadonlyArray<string>>([])
-  const fetch = yield* Grant.refreshTokenFlow({
-    tokenUrl,
-    auth,
+  const fetch = yield* Grant.refreshTokenFlow(endpoint, {
     initial: refreshTokenOf(first),
     onRotate: (refreshToken) => Ref.update(saved, (all) => [...all, Redacted.value(refreshToken)])
   })
@@ -306,7 +299,7 @@ describe("refresh token reuse detection", () => {
       const server = yield* AuthServer.AuthServer
       const first = yield* firstToken()
       // no single flight: two raw refreshes race with the same refresh token
-      const refresh = Grant.refreshToken({ tokenUrl, auth, refreshToken: refreshTokenOf(first) })
+      const refresh = Grant.refreshToken(endpoint, { refreshToken: refreshTokenOf(first) })
       const outcomes = yield* Effect.all([Effect.either(refresh), Effect.either(refresh)], { concurrency: 2 })
       const won = outcomes.filter(Either.isRight).map((either) => either.right)
       const lost = outcomes.filter(Either.isLeft).map((either) => either.left)
@@ -318,7 +311,7 @@ describe("refresh token reuse detection", () => {
       const [family] = yield* server.families
       assert.isTrue(family!.revoked)
       assert.strictEqual(yield* apiStatus(won[0]!.token), 401)
-      const next = yield* Effect.flip(Grant.refreshToken({ tokenUrl, auth, refreshToken: refreshTokenOf(won[0]!) }))
+      const next = yield* Effect.flip(Grant.refreshToken(endpoint, { refreshToken: refreshTokenOf(won[0]!) }))
       assert.strictEqual(next._tag, "ReauthorizationRequired")
     }), { refreshRotation: true }))
 
@@ -356,10 +349,7 @@ describe("the device flow against the simulated server", () => {
       const server = yield* AuthServer.AuthServer
       const shown = yield* Ref.make<ReadonlyArray<Grant.UserCode>>([])
       yield* server.fail(AuthServer.Status({ status: 400, body: { error: "slow_down", error_description: "slow down" } }))
-      const flow = yield* Effect.fork(Grant.deviceCode({
-        deviceAuthorizationUrl,
-        tokenUrl,
-        auth,
+      const flow = yield* Effect.fork(Grant.deviceCode(endpoint, {
         scopes: ["orders.read"],
         onUserCode: (info) => Ref.update(shown, (all) => [...all, info])
       }))
@@ -385,12 +375,7 @@ describe("the device flow against the simulated server", () => {
   it.effect("a code the user never answers: pending polls until it expires, then DeviceCodeExpired (Elapsed)", () =>
     withServer(Effect.gen(function*() {
       const server = yield* AuthServer.AuthServer
-      const flow = yield* Effect.fork(Effect.flip(Grant.deviceCode({
-        deviceAuthorizationUrl,
-        tokenUrl,
-        auth,
-        onUserCode: () => Effect.void
-      })))
+      const flow = yield* Effect.fork(Effect.flip(Grant.deviceCode(endpoint, { onUserCode: () => Effect.void })))
       yield* TestClock.adjust("1 minute")
       const error = yield* Fiber.join(flow)
       assert.strictEqual(error._tag, "DeviceCodeExpired")
@@ -419,10 +404,7 @@ describe("the device flow against the simulated server", () => {
     withServer(Effect.gen(function*() {
       const server = yield* AuthServer.AuthServer
       const { client, forms } = yield* recordingClient
-      const flow = yield* Grant.deviceCode({
-        deviceAuthorizationUrl,
-        tokenUrl,
-        auth: ClientAuth.clientSecretPost("app", Redacted.make(secret)),
+      const flow = yield* Grant.deviceCode(endpointOf(ClientAuth.clientSecretPost("app", Redacted.make(secret))), {
         scopes: ["orders.read"],
         audience: "https://orders.example.com",
         extraParams: { organization: "acme & co", prompt: "login" },
@@ -451,10 +433,7 @@ describe("the device flow against the simulated server", () => {
       const server = yield* AuthServer.AuthServer
       const shown = yield* Ref.make(0)
       const attempt = (options: Pick<Grant.DeviceCodeOptions, "scopes" | "audience" | "extraParams">) =>
-        Effect.flip(Grant.deviceCode({
-          deviceAuthorizationUrl,
-          tokenUrl,
-          auth,
+        Effect.flip(Grant.deviceCode(endpoint, {
           ...options,
           onUserCode: () => Ref.update(shown, (n) => n + 1)
         }))
@@ -486,14 +465,14 @@ describe("extraParams of the client credentials grant", () => {
         [{ extraParams: { grant_type: "password" } }, "grant_type"]
       ]
       for (const [options, parameter] of refusals) {
-        const error = yield* Effect.flip(Grant.clientCredentials({ tokenUrl, auth, ...options }))
+        const error = yield* Effect.flip(Grant.clientCredentials(endpoint, options))
         assert.strictEqual(error._tag, "InvalidTokenRequest")
         assert.include(error.message, `"${parameter}"`)
       }
       assert.deepStrictEqual(yield* server.journal, [])
 
       // without `scopes`, a scope among the extra parameters is the scope
-      const token = yield* Grant.clientCredentials({ tokenUrl, auth, extraParams: { scope: "orders.write" } })
+      const token = yield* Grant.clientCredentials(endpoint, { extraParams: { scope: "orders.write" } })
       assert.deepStrictEqual(token.scopes, ["orders.write"])
     })))
 })
@@ -560,7 +539,7 @@ describe("a token response with a refresh token but no access token", () => {
       const server = yield* AuthServer.AuthServer
       const { pending, result } = yield* authorized()
       yield* server.fail(orphan)
-      const error = yield* Effect.flip(AuthorizationCode.exchange(pending, result, { tokenUrl, auth }))
+      const error = yield* Effect.flip(AuthorizationCode.exchange(endpoint, pending, result))
       assert.strictEqual(error._tag, "CodeExchangeFailed")
       if (error._tag === "CodeExchangeFailed") {
         assert.strictEqual(error.cause._tag, "MalformedTokenResponse")

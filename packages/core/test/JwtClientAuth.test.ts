@@ -6,6 +6,7 @@ import { Cause, Clock, Effect, Inspectable, Option, Redacted, Schedule, TestCloc
 import { decodeJwt, decodeProtectedHeader, exportJWK, exportPKCS8, generateKeyPair, jwtVerify } from "jose"
 import { inspect } from "node:util"
 import * as ClientAuth from "../src/ClientAuth.js"
+import * as Endpoint from "../src/Endpoint.js"
 import * as Grant from "../src/Grant.js"
 import * as RefreshPolicy from "../src/RefreshPolicy.js"
 import * as TokenProvider from "../src/TokenProvider.js"
@@ -39,7 +40,7 @@ const withEndpoint = <A, E, R>(
     )
   })
 
-const fetchWith = (auth: ClientAuth.ClientAuth) => Grant.clientCredentials({ tokenUrl, auth })
+const fetchWith = (auth: ClientAuth.ClientAuth) => Grant.clientCredentials(Endpoint.make({ tokenUrl, auth }))
 
 const verify = (jwt: string, key: Parameters<typeof jwtVerify>[1], now: number) =>
   Effect.promise(() => jwtVerify(jwt, key, { currentDate: new Date(now) }))

@@ -14,8 +14,8 @@
 import { FetchHttpClient, HttpClient, type HttpClientResponse, HttpServer } from "@effect/platform"
 import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { BearerAuth, ClientAuth, Grant, RefreshPolicy, Revocation, TokenProvider } from "@grantflow/core"
-import type { AccessToken, TokenError } from "@grantflow/core"
+import { BearerAuth, ClientAuth, Endpoint, Grant, RefreshPolicy, Revocation, TokenProvider } from "@grantflow/core"
+import type { AccessToken } from "@grantflow/core"
 import { Cause, type Duration, Effect, Exit, Layer, Logger, LogLevel, Option, Redacted, Schedule } from "effect"
 import { createServer } from "node:http"
 import { AuthServer } from "@grantflow/testing"
@@ -63,13 +63,17 @@ describe("no secret or token in any printed response or error, log line or span,
           post
             ? ClientAuth.clientSecretPost(clientId, Redacted.make(secret))
             : ClientAuth.clientSecretBasic(clientId, Redacted.make(secret))
-        const grant = (options: { secret?: string; post?: boolean; timeout?: Duration.DurationInput } = {}) =>
-          Grant.clientCredentials({
+        type Settings = { secret?: string; post?: boolean; timeout?: Duration.DurationInput }
+        const endpointFor = (settings: Settings = {}) =>
+          Endpoint.make({
             tokenUrl: `${base}/token`,
-            auth: authFor(options.secret ?? clientSecret, options.post),
-            timeout: options.timeout ?? "5 seconds"
-          }).pipe(Effect.tap(record))
-        const providerOf = (fetch: Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, HttpClient.HttpClient>) =>
+            revocationUrl: `${base}/revoke`,
+            auth: authFor(settings.secret ?? clientSecret, settings.post),
+            timeout: settings.timeout
+          })
+        const grant = (settings: Settings = {}) =>
+          Grant.clientCredentials(endpointFor({ timeout: "5 seconds", ...settings })).pipe(Effect.tap(record))
+        const providerOf = (fetch: Grant.TokenSource) =>
           TokenProvider.make(Effect.provideService(fetch, HttpClient.HttpClient, http), { policy })
 
         /** Prints a response, logs it, and reads its body. */
@@ -159,7 +163,7 @@ describe("no secret or token in any printed response or error, log line or span,
         const granted = yield* server.grant(clientId)
         const refreshToken = Option.getOrThrow(Option.fromNullable(granted.refreshToken))
         seen.push(Redacted.value(granted.accessToken), Redacted.value(refreshToken))
-        const flow = yield* Grant.refreshTokenFlow({ tokenUrl: `${base}/token`, auth: authFor(clientSecret), initial: refreshToken })
+        const flow = yield* Grant.refreshTokenFlow(endpointFor(), { initial: refreshToken })
         const refreshing = yield* providerOf(Effect.tap(flow, record))
         const refreshed = http.pipe(BearerAuth.authenticate(refreshing))
         assert.strictEqual(yield* Effect.flatMap(refreshed.get(`${base}/api/orders`), shown), 200)
@@ -170,10 +174,10 @@ describe("no secret or token in any printed response or error, log line or span,
         // revocation: refused, then done
         const token = yield* working.get
         yield* failsWith(
-          Revocation.revoke({ revocationUrl: `${base}/revoke`, auth: authFor("wrong"), token: token.token }),
+          Revocation.revoke(endpointFor({ secret: "wrong" }), { token: token.token }),
           "RevocationRefused"
         )
-        yield* Revocation.revoke({ revocationUrl: `${base}/revoke`, auth: authFor(clientSecret), token: token.token })
+        yield* Revocation.revoke(endpointFor(), { token: token.token })
         capture.print(token)
 
         const text = capture.text()

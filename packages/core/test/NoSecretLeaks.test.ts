@@ -1,6 +1,6 @@
 import { HttpClient } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { AccessToken, BearerAuth, ClientAuth, Grant, RefreshPolicy, TokenProvider } from "@grantflow/core"
+import { AccessToken, BearerAuth, ClientAuth, Endpoint, Grant, RefreshPolicy, TokenProvider } from "@grantflow/core"
 import { Cause, Effect, Exit, Fiber, Layer, Logger, LogLevel, Redacted, Schedule } from "effect"
 import * as TestClock from "effect/TestClock"
 import { AuthServer } from "@grantflow/testing"
@@ -27,11 +27,11 @@ describe("no secret in any log line, error message or span", () => {
       const provider = (options: { secret?: string; tokenUrl?: string; post?: boolean } = {}) => {
         const secret = Redacted.make(options.secret ?? clientSecret)
         return TokenProvider.make(
-          Grant.clientCredentials({
+          Grant.clientCredentials(Endpoint.make({
             tokenUrl: options.tokenUrl ?? "http://127.0.0.1/token",
             auth: options.post ? ClientAuth.clientSecretPost(clientId, secret) : ClientAuth.clientSecretBasic(clientId, secret),
             timeout: "1 second"
-          }).pipe(Effect.tap((token) => seenTokens.push(Redacted.value(token.token)))),
+          })).pipe(Effect.tap((token) => seenTokens.push(Redacted.value(token.token)))),
           { policy }
         )
       }
@@ -93,10 +93,10 @@ describe("no secret in any log line, error message or span", () => {
       )
 
       // the drop-in layer's errors carry the typed error as their cause
-      const TokenLive = TokenProvider.layer(Grant.clientCredentials({
+      const TokenLive = TokenProvider.layer(Grant.clientCredentials(Endpoint.make({
         tokenUrl: "http://127.0.0.1/token",
         auth: ClientAuth.clientSecretBasic(clientId, Redacted.make("wrong"))
-      }))
+      })))
       yield* expectFailure(
         HttpClient.get("http://127.0.0.1/api/orders").pipe(
           Effect.provide(BearerAuth.layer().pipe(Layer.provide(TokenLive), Layer.provide(Layer.succeed(HttpClient.HttpClient, http))))

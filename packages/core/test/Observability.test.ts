@@ -12,7 +12,7 @@ import {
   BearerAuth,
   ClientAuth,
   ConnectionPool,
-  Grant,
+  Endpoint, Grant,
   RefreshPolicy,
   TokenEvent,
   TokenProvider,
@@ -83,7 +83,7 @@ describe("Observability", () => {
     return Effect.gen(function*() {
       const server = yield* AuthServer.AuthServer
       const obtained = yield* Ref.make<ReadonlyArray<string>>([])
-      const fetch = Grant.clientCredentials({ tokenUrl, auth }).pipe(
+      const fetch = Grant.clientCredentials(Endpoint.make({ tokenUrl, auth })).pipe(
         Effect.tap((token) => Ref.update(obtained, (values) => [...values, tokenValue(token)]))
       )
       const provider = yield* TokenProvider.make(fetch, {

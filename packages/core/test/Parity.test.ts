@@ -1,7 +1,7 @@
 import { HttpClient, HttpServer } from "@effect/platform"
 import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { BearerAuth, ClientAuth, Grant, RefreshPolicy, TokenProvider } from "@grantflow/core"
+import { BearerAuth, ClientAuth, Endpoint, Grant, RefreshPolicy, TokenProvider } from "@grantflow/core"
 import { AuthServer } from "@grantflow/testing"
 import { Effect, Layer, Redacted, Schedule } from "effect"
 import { createServer } from "node:http"
@@ -19,15 +19,17 @@ const scenario = (base: string) =>
     const server = yield* AuthServer.AuthServer
     const http = yield* HttpClient.HttpClient
     const policy = RefreshPolicy.make({ retry: Schedule.recurs(2) })
-    const basic = yield* TokenProvider.make(Grant.clientCredentials({
-      tokenUrl: `${base}/token`,
-      auth: ClientAuth.clientSecretBasic("basic-client", Redacted.make("basic secret:%")),
-      scopes: ["read"]
-    }), { policy })
-    const post = yield* TokenProvider.make(Grant.clientCredentials({
-      tokenUrl: `${base}/token`,
-      auth: ClientAuth.clientSecretPost("post-client", Redacted.make("post+secret"))
-    }), { policy })
+    const endpoint = (auth: ClientAuth.ClientAuth) => Endpoint.make({ tokenUrl: `${base}/token`, auth })
+    const basic = yield* TokenProvider.make(
+      Grant.clientCredentials(endpoint(ClientAuth.clientSecretBasic("basic-client", Redacted.make("basic secret:%"))), {
+        scopes: ["read"]
+      }),
+      { policy }
+    )
+    const post = yield* TokenProvider.make(
+      Grant.clientCredentials(endpoint(ClientAuth.clientSecretPost("post-client", Redacted.make("post+secret")))),
+      { policy }
+    )
     const api = http.pipe(BearerAuth.authenticate(basic))
 
     for (const path of ["/api/a", "/api/b", "/nowhere"]) yield* api.get(`${base}${path}`)
@@ -39,10 +41,9 @@ const scenario = (base: string) =>
     yield* server.revokeAll
     yield* Effect.either(api.post(`${base}/api/d`))
     yield* Effect.either(
-      TokenProvider.make(Grant.clientCredentials({
-        tokenUrl: `${base}/token`,
-        auth: ClientAuth.clientSecretBasic("post-client", Redacted.make("post+secret"))
-      })).pipe(Effect.flatMap((p) => p.get))
+      TokenProvider.make(
+        Grant.clientCredentials(endpoint(ClientAuth.clientSecretBasic("post-client", Redacted.make("post+secret"))))
+      ).pipe(Effect.flatMap((p) => p.get))
     )
     return (yield* server.journal).map(({ at: _at, ...entry }) => entry)
   })

@@ -20,6 +20,7 @@ import {
   BearerAuth,
   ClientAuth,
   ConnectionPool,
+  Endpoint,
   Grant,
   RefreshPolicy,
   TokenProvider,
@@ -39,7 +40,7 @@ import {
   secret,
   StaticToken,
   tokenUrl,
-  userAuth,
+  userEndpoint,
   userServer,
   withBearer
 } from "./integrations.js"
@@ -57,7 +58,9 @@ const invalidTokenBody = /invalid_auth|token_expired|InvalidAuthenticationToken/
 /** client_secret_post, a tighter policy, and rules for the quirks of any provider: 403s and error bodies. */
 const GrantflowTuned = BearerAuth.layer({ statuses: [401, 403], bodyPattern: invalidTokenBody }).pipe(
   Layer.provide(TokenProvider.layer(
-    Grant.clientCredentials({ tokenUrl, auth: ClientAuth.clientSecretPost(Scenario.clientId, secret), timeout: "5 seconds" }),
+    Grant.clientCredentials(
+      Endpoint.make({ tokenUrl, auth: ClientAuth.clientSecretPost(Scenario.clientId, secret), timeout: "5 seconds" })
+    ),
     {
       policy: RefreshPolicy.make({
         skew: "5 seconds",
@@ -111,7 +114,7 @@ const GrantflowPool = BearerAuth.layer().pipe(
       ConnectionPool.make<string, HttpClient.HttpClient | AuthServer.AuthServer>({
         key: (user) => TokenStore.key({ issuer: tokenUrl, clientId: Scenario.clientId, grant: "refresh_token", subject: user }),
         acquire: () => login,
-        refresh: (_, refreshToken) => Grant.refreshToken({ tokenUrl, auth: userAuth, refreshToken })
+        refresh: (_, refreshToken) => Grant.refreshToken(userEndpoint, { refreshToken })
       }),
       (pool) => pool.provider("user")
     )

@@ -3,6 +3,7 @@ import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { Cause, Effect, Option, Redacted, Schedule } from "effect"
 import * as TestClock from "effect/TestClock"
 import * as ClientAuth from "../src/ClientAuth.js"
+import * as Endpoint from "../src/Endpoint.js"
 import * as Grant from "../src/Grant.js"
 import * as RefreshPolicy from "../src/RefreshPolicy.js"
 import * as TokenError from "../src/TokenError.js"
@@ -84,14 +85,17 @@ describe("the errors of refresh tokens and code exchanges", () => {
 })
 
 describe("Grant.refreshToken and Grant.refreshTokenFlow", () => {
-  const auth = ClientAuth.clientSecretBasic("id", Redacted.make("secret"))
+  const insecure = Endpoint.make({
+    tokenUrl: "http://auth.example.com/token",
+    auth: ClientAuth.clientSecretBasic("id", Redacted.make("secret"))
+  })
 
   it.effect("refuse an insecure token URL before sending the refresh token", () =>
     Effect.gen(function*() {
       const refreshToken = Redacted.make("rt-secret")
-      const error = yield* Effect.flip(Grant.refreshToken({ tokenUrl: "http://auth.example.com/token", auth, refreshToken }))
+      const error = yield* Effect.flip(Grant.refreshToken(insecure, { refreshToken }))
       assert.strictEqual(error._tag, "InvalidTokenRequest")
-      const fetch = yield* Grant.refreshTokenFlow({ tokenUrl: "http://auth.example.com/token", auth, initial: refreshToken })
+      const fetch = yield* Grant.refreshTokenFlow(insecure, { initial: refreshToken })
       // a configuration error does not discard the refresh token: it is not a refusal
       for (let i = 0; i < 2; i++) {
         const flowError = yield* Effect.flip(fetch)

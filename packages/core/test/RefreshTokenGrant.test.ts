@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { ClientAuth, Grant, RefreshPolicy, TokenProvider } from "@grantflow/core"
 import { Cause, Deferred, Effect, Fiber, Option, Redacted, Ref, Schedule } from "effect"
-import { json, type Respond, withTokenEndpoint } from "./tokenEndpoint.js"
+import { json, type Respond, withEndpoint } from "./tokenEndpoint.js"
 
 /** Issues `at-n`, and `rt-(n+1)` as the next refresh token. */
 const rotating: Respond = (_form, n) =>
@@ -23,11 +23,9 @@ const policy = RefreshPolicy.make({ retry: Schedule.recurs(3) })
 
 describe("Grant.refreshToken over HTTP", () => {
   it.live("sends grant_type=refresh_token, the refresh token, the scopes and the client authentication", () =>
-    withTokenEndpoint(rotating, (tokenUrl, received) =>
+    withEndpoint(rotating, { auth }, (endpoint, received) =>
       Effect.gen(function*() {
-        const token = yield* Grant.refreshToken({
-          tokenUrl,
-          auth,
+        const token = yield* Grant.refreshToken(endpoint, {
           refreshToken: Redacted.make("rt-1"),
           scopes: ["read", "write"]
         })
@@ -39,18 +37,18 @@ describe("Grant.refreshToken over HTTP", () => {
       })))
 
   it.live("without a new refresh token, the token keeps the one that was sent", () =>
-    withTokenEndpoint(notRotating, (tokenUrl) =>
+    withEndpoint(notRotating, { auth }, (endpoint) =>
       Effect.gen(function*() {
-        const token = yield* Grant.refreshToken({ tokenUrl, auth, refreshToken: Redacted.make("rt-1") })
+        const token = yield* Grant.refreshToken(endpoint, { refreshToken: Redacted.make("rt-1") })
         assert.strictEqual(value(token.token), "at-1")
         assert.deepStrictEqual(refreshOf(token), Option.some("rt-1"))
       })))
 
   it.live("invalid_grant is ReauthorizationRequired, with the OAuthError as its cause and no token in it", () =>
-    withTokenEndpoint(() => invalidGrant, (tokenUrl) =>
+    withEndpoint(() => invalidGrant, { auth }, (endpoint) =>
       Effect.gen(function*() {
         const error = yield* Effect.flip(
-          Grant.refreshToken({ tokenUrl, auth, refreshToken: Redacted.make("rt-secret-1") })
+          Grant.refreshToken(endpoint, { refreshToken: Redacted.make("rt-secret-1") })
         )
         assert.strictEqual(error._tag, "ReauthorizationRequired")
         assert.isFalse(error.retryable)
@@ -65,21 +63,19 @@ describe("Grant.refreshToken over HTTP", () => {
       })))
 
   it.live("other OAuth errors stay OAuthErrors", () =>
-    withTokenEndpoint(() => json({ error: "invalid_client" }, 401), (tokenUrl) =>
+    withEndpoint(() => json({ error: "invalid_client" }, 401), { auth }, (endpoint) =>
       Effect.gen(function*() {
-        const error = yield* Effect.flip(Grant.refreshToken({ tokenUrl, auth, refreshToken: Redacted.make("rt-1") }))
+        const error = yield* Effect.flip(Grant.refreshToken(endpoint, { refreshToken: Redacted.make("rt-1") }))
         assert.strictEqual(error._tag, "OAuthError")
       })))
 })
 
 describe("Grant.refreshTokenFlow over HTTP", () => {
   it.live("rotation: each new refresh token is saved, then used for the next refresh", () =>
-    withTokenEndpoint(rotating, (tokenUrl, received) =>
+    withEndpoint(rotating, { auth }, (endpoint, received) =>
       Effect.gen(function*() {
         const saved = yield* Ref.make<ReadonlyArray<string>>([])
-        const fetch = yield* Grant.refreshTokenFlow({
-          tokenUrl,
-          auth,
+        const fetch = yield* Grant.refreshTokenFlow(endpoint, {
           initial: Redacted.make("rt-1"),
           onRotate: (refreshToken) => Ref.update(saved, (all) => [...all, value(refreshToken)])
         })
@@ -91,18 +87,17 @@ describe("Grant.refreshTokenFlow over HTTP", () => {
       })))
 
   it.live("no rotation: the refresh token is kept and onRotate does not run", () =>
-    withTokenEndpoint(
+    withEndpoint(
       (form, n) =>
         n === 2
           // the same refresh token sent back is no rotation either
           ? json({ access_token: `at-${n}`, refresh_token: form["refresh_token"] })
           : notRotating(form, n),
-      (tokenUrl, received) =>
+      { auth },
+      (endpoint, received) =>
         Effect.gen(function*() {
           const rotations = yield* Ref.make(0)
-          const fetch = yield* Grant.refreshTokenFlow({
-            tokenUrl,
-            auth,
+          const fetch = yield* Grant.refreshTokenFlow(endpoint, {
             initial: Redacted.make("rt-1"),
             onRotate: () => Ref.update(rotations, (n) => n + 1)
           })
@@ -114,15 +109,13 @@ describe("Grant.refreshTokenFlow over HTTP", () => {
     ))
 
   it.live("the new access token is not handed out before onRotate has completed", () =>
-    withTokenEndpoint(rotating, (tokenUrl) =>
+    withEndpoint(rotating, { auth }, (endpoint) =>
       Effect.gen(function*() {
         const started = yield* Deferred.make<string>()
         const release = yield* Deferred.make<void>()
         const events = yield* Ref.make<ReadonlyArray<string>>([])
         const log = (event: string) => Ref.update(events, (all) => [...all, event])
-        const fetch = yield* Grant.refreshTokenFlow({
-          tokenUrl,
-          auth,
+        const fetch = yield* Grant.refreshTokenFlow(endpoint, {
           initial: Redacted.make("rt-1"),
           onRotate: (refreshToken) =>
             Effect.gen(function*() {
@@ -144,14 +137,12 @@ describe("Grant.refreshTokenFlow over HTTP", () => {
       })))
 
   it.live("when onRotate fails, no token is handed out; the next run saves the rotated refresh token before sending anything", () =>
-    withTokenEndpoint(rotating, (tokenUrl, received) =>
+    withEndpoint(rotating, { auth }, (endpoint, received) =>
       Effect.gen(function*() {
         const attempts = yield* Ref.make(0)
         const saved = yield* Ref.make<ReadonlyArray<string>>([])
         const storeError = new Error("the store is down")
-        const fetch = yield* Grant.refreshTokenFlow({
-          tokenUrl,
-          auth,
+        const fetch = yield* Grant.refreshTokenFlow(endpoint, {
           initial: Redacted.make("rt-1"),
           onRotate: (refreshToken) =>
             Effect.flatMap(
@@ -178,9 +169,9 @@ describe("Grant.refreshTokenFlow over HTTP", () => {
       })))
 
   it.live("invalid_grant: ReauthorizationRequired, then later runs fail at once without sending the refresh token", () =>
-    withTokenEndpoint(() => invalidGrant, (tokenUrl, received) =>
+    withEndpoint(() => invalidGrant, { auth }, (endpoint, received) =>
       Effect.gen(function*() {
-        const fetch = yield* Grant.refreshTokenFlow({ tokenUrl, auth, initial: Redacted.make("rt-1") })
+        const fetch = yield* Grant.refreshTokenFlow(endpoint, { initial: Redacted.make("rt-1") })
         const provider = yield* TokenProvider.make(fetch, { policy })
         const first = yield* Effect.flip(provider.get)
         assert.strictEqual(first._tag, "ReauthorizationRequired")
@@ -207,11 +198,9 @@ describe("Grant.refreshTokenFlow over HTTP", () => {
             return notRotating(form, n)
         }
       }
-      yield* withTokenEndpoint(respond, (tokenUrl, received) =>
+      yield* withEndpoint(respond, { auth }, (endpoint, received) =>
         Effect.gen(function*() {
-          const fetch = yield* Grant.refreshTokenFlow({
-            tokenUrl,
-            auth,
+          const fetch = yield* Grant.refreshTokenFlow(endpoint, {
             initial: Redacted.make("rt-1"),
             onRotate: () => Deferred.succeed(rotated, undefined)
           })
@@ -236,9 +225,9 @@ describe("Grant.refreshTokenFlow over HTTP", () => {
           Ref.modify(current, (rt) => form["refresh_token"] === rt ? [true, `rt-${n + 1}`] : [false, rt]),
           (valid) => valid ? Effect.zipRight(Effect.sleep("50 millis"), rotating(form, n)) : invalidGrant
         )
-      yield* withTokenEndpoint(respond, (tokenUrl, received) =>
+      yield* withEndpoint(respond, { auth }, (endpoint, received) =>
         Effect.gen(function*() {
-          const fetch = yield* Grant.refreshTokenFlow({ tokenUrl, auth, initial: Redacted.make("rt-1") })
+          const fetch = yield* Grant.refreshTokenFlow(endpoint, { initial: Redacted.make("rt-1") })
           const provider = yield* TokenProvider.make(fetch, { policy })
           const tokens = yield* Effect.all(Array.from({ length: 100 }, () => provider.get), { concurrency: "unbounded" })
           assert.deepStrictEqual([...new Set(tokens.map((token) => value(token.token)))], ["at-1"])
@@ -249,7 +238,7 @@ describe("Grant.refreshTokenFlow over HTTP", () => {
           assert.strictEqual(value(next.token), "at-2")
           assert.deepStrictEqual((yield* received).map((request) => request.form["refresh_token"]), ["rt-1", "rt-2"])
           // the endpoint does refuse a reused refresh token
-          const reused = yield* Effect.flip(Grant.refreshToken({ tokenUrl, auth, refreshToken: Redacted.make("rt-1") }))
+          const reused = yield* Effect.flip(Grant.refreshToken(endpoint, { refreshToken: Redacted.make("rt-1") }))
           assert.strictEqual(reused._tag, "ReauthorizationRequired")
         }))
     }))

@@ -5,11 +5,14 @@ import { Cause, Duration, Effect, Exit, Logger, Option, Redacted, Scope, TestClo
 import { decodeJwt } from "jose"
 import * as AccessToken from "../src/AccessToken.js"
 import * as ClientAuth from "../src/ClientAuth.js"
+import * as Endpoint from "../src/Endpoint.js"
 import * as Revocation from "../src/Revocation.js"
 import { json, layerOf, makeRecorder, type Received } from "./routerClient.js"
 
+const tokenUrl = "https://auth.example.com/oauth/token"
 const revocationUrl = "https://auth.example.com/oauth/revoke"
 const auth = ClientAuth.clientSecretBasic("cli", Redacted.make("s3cret"))
+const endpoint = Endpoint.make({ tokenUrl, revocationUrl, auth })
 const secret = Redacted.make("rt-secret-value")
 
 type Answer = Effect.Effect<HttpServerResponse.HttpServerResponse>
@@ -31,7 +34,7 @@ describe("Revocation.revoke", () => {
   it.effect("posts the token and its hint, client-authenticated; 200 is success", () =>
     withEndpoint(ok, (received) =>
       Effect.gen(function*() {
-        yield* Revocation.revoke({ revocationUrl, auth, token: secret, tokenTypeHint: "refresh_token" })
+        yield* Revocation.revoke(endpoint, { token: secret, tokenTypeHint: "refresh_token" })
         const [request] = yield* received
         assert.deepStrictEqual(request!.form, { token: "rt-secret-value", token_type_hint: "refresh_token" })
         assert.match(request!.headers["authorization"]!, /^Basic /)
@@ -41,7 +44,7 @@ describe("Revocation.revoke", () => {
   it.effect("200 with a body (for a token the server did not know) is success too; no hint, no parameter", () =>
     withEndpoint(json({}), (received) =>
       Effect.gen(function*() {
-        yield* Revocation.revoke({ revocationUrl, auth, token: Redacted.make("unknown") })
+        yield* Revocation.revoke(endpoint, { token: Redacted.make("unknown") })
         const [request] = yield* received
         assert.deepStrictEqual(request!.form, { token: "unknown" })
       })))
@@ -51,7 +54,7 @@ describe("Revocation.revoke", () => {
       Effect.succeed(HttpServerResponse.empty({ status: 503, headers: { "retry-after": "7" } })),
       () =>
         Effect.gen(function*() {
-          const error = yield* Effect.flip(Revocation.revoke({ revocationUrl, auth, token: secret }))
+          const error = yield* Effect.flip(Revocation.revoke(endpoint, { token: secret }))
           assert.strictEqual(error._tag, "RevocationUnavailable")
           assert.isTrue(error.retryable)
           if (error._tag === "RevocationUnavailable") {
@@ -69,7 +72,7 @@ describe("Revocation.revoke", () => {
     withEndpoint(json({ error: "unsupported_token_type", error_description: "refresh tokens only" }, 400), () =>
       Effect.gen(function*() {
         const error = yield* Effect.flip(
-          Revocation.revoke({ revocationUrl, auth, token: secret, tokenTypeHint: "access_token" })
+          Revocation.revoke(endpoint, { token: secret, tokenTypeHint: "access_token" })
         )
         assert.strictEqual(error._tag, "UnsupportedTokenType")
         assert.isFalse(error.retryable)
@@ -79,7 +82,7 @@ describe("Revocation.revoke", () => {
   it.effect("invalid_client is RevocationRefused", () =>
     withEndpoint(json({ error: "invalid_client" }, 401), () =>
       Effect.gen(function*() {
-        const error = yield* Effect.flip(Revocation.revoke({ revocationUrl, auth, token: secret }))
+        const error = yield* Effect.flip(Revocation.revoke(endpoint, { token: secret }))
         assert.strictEqual(error._tag, "RevocationRefused")
         if (error._tag === "RevocationRefused") assert.deepStrictEqual(error.error, Option.some("invalid_client"))
         assert.isFalse(error.retryable)
@@ -88,7 +91,7 @@ describe("Revocation.revoke", () => {
   it.effect("a 404 without an OAuth body is RevocationRefused", () =>
     withEndpoint(Effect.succeed(HttpServerResponse.text("Not Found", { status: 404 })), () =>
       Effect.gen(function*() {
-        const error = yield* Effect.flip(Revocation.revoke({ revocationUrl, auth, token: secret }))
+        const error = yield* Effect.flip(Revocation.revoke(endpoint, { token: secret }))
         assert.strictEqual(error._tag, "RevocationRefused")
         assert.include(error.message, "HTTP 404 without an OAuth error body")
       })))
@@ -97,21 +100,36 @@ describe("Revocation.revoke", () => {
     withEndpoint(ok, (received) =>
       Effect.gen(function*() {
         const error = yield* Effect.flip(
-          Revocation.revoke({ revocationUrl: "http://auth.example.com/oauth/revoke", auth, token: secret })
+          Revocation.revoke(
+            Endpoint.make({ tokenUrl, revocationUrl: "http://auth.example.com/oauth/revoke", auth }),
+            { token: secret }
+          )
         )
         assert.strictEqual(error._tag, "InvalidTokenRequest")
         assert.include(error.message, "revocation URL must use https:")
         assert.lengthOf(yield* received, 0)
       })))
 
+  it.effect("an endpoint without a revocation URL is refused before anything is sent", () =>
+    withEndpoint(ok, (received) =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(Revocation.revoke(Endpoint.make({ tokenUrl, auth }), { token: secret }))
+        assert.strictEqual(error._tag, "InvalidTokenRequest")
+        assert.include(error.message, "the endpoint has no revocation URL: set revocationUrl in Endpoint.make")
+        assert.lengthOf(yield* received, 0)
+      })))
+
   it.effect("private_key_jwt: the assertion's audience is the revocation endpoint", () =>
     withEndpoint(ok, (received) =>
       Effect.gen(function*() {
-        yield* Revocation.revoke({
-          revocationUrl,
-          auth: ClientAuth.clientSecretJwt("cli", Redacted.make("shared-secret")),
-          token: secret
-        })
+        yield* Revocation.revoke(
+          Endpoint.make({
+            tokenUrl,
+            revocationUrl,
+            auth: ClientAuth.clientSecretJwt("cli", Redacted.make("shared-secret"))
+          }),
+          { token: secret }
+        )
         const [request] = yield* received
         assert.strictEqual(decodeJwt(request!.form["client_assertion"]!).aud, revocationUrl)
       })))
@@ -131,7 +149,7 @@ const tokenWith = (refreshToken: Option.Option<string>, expiresAt = 3_600_000) =
 const closeAfter = (token: AccessToken.AccessToken, advance: Duration.DurationInput = 0) =>
   Effect.gen(function*() {
     const scope = yield* Scope.make()
-    const fetch = yield* Revocation.onScopeClose(Effect.succeed(token), { revocationUrl, auth }).pipe(
+    const fetch = yield* Revocation.onScopeClose(Effect.succeed(token), endpoint).pipe(
       Scope.extend(scope)
     )
     yield* fetch
@@ -163,7 +181,7 @@ describe("Revocation.onScopeClose", () => {
       Effect.gen(function*() {
         yield* closeAfter(tokenWith(Option.none(), 1_000), "2 seconds")
         const scope = yield* Scope.make()
-        yield* Revocation.onScopeClose(Effect.succeed(tokenWith(Option.none())), { revocationUrl, auth }).pipe(
+        yield* Revocation.onScopeClose(Effect.succeed(tokenWith(Option.none())), endpoint).pipe(
           Scope.extend(scope)
         )
         yield* Scope.close(scope, Exit.void)

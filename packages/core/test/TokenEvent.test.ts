@@ -5,7 +5,7 @@ import {
   BearerAuth,
   ClientAuth,
   ConnectionPool,
-  Grant,
+  Endpoint, Grant,
   RefreshPolicy,
   TokenError,
   TokenEvent,
@@ -263,10 +263,10 @@ describe("TokenEvent", () => {
       Effect.gen(function*() {
         const server = yield* AuthServer.AuthServer
         const obtained = yield* Ref.make<ReadonlyArray<string>>([])
-        const fetch = Grant.clientCredentials({
+        const fetch = Grant.clientCredentials(Endpoint.make({
           tokenUrl: "http://127.0.0.1/token",
           auth: ClientAuth.clientSecretBasic("app", Redacted.make(clientSecret))
-        }).pipe(Effect.tap((token) => Ref.update(obtained, (values) => [...values, tokenValue(token)])))
+        })).pipe(Effect.tap((token) => Ref.update(obtained, (values) => [...values, tokenValue(token)])))
         const provider = yield* TokenProvider.make(fetch, { name: "orders", policy })
         const events = yield* provider.subscribe
         const client = (yield* HttpClient.HttpClient).pipe(BearerAuth.authenticate(provider))
@@ -294,10 +294,10 @@ describe("TokenEvent", () => {
     it.scoped("a request still rejected with the new token: two Rejected, one Replayed", () =>
       Effect.gen(function*() {
         const provider = yield* TokenProvider.make(
-          Grant.clientCredentials({
+          Grant.clientCredentials(Endpoint.make({
             tokenUrl: "http://127.0.0.1/token",
             auth: ClientAuth.clientSecretBasic("app", Redacted.make(clientSecret))
-          }),
+          })),
           { name: "orders", policy }
         )
         const events = yield* provider.subscribe

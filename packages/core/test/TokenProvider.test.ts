@@ -4,6 +4,7 @@ import { Duration, Effect, Exit, Fiber, Option, Redacted, Schedule, Scope } from
 import * as TestClock from "effect/TestClock"
 import * as AccessToken from "../src/AccessToken.js"
 import * as ClientAuth from "../src/ClientAuth.js"
+import * as Endpoint from "../src/Endpoint.js"
 import * as Grant from "../src/Grant.js"
 import * as RefreshPolicy from "../src/RefreshPolicy.js"
 import * as retryAfter from "../src/internal/retryAfter.js"
@@ -350,8 +351,10 @@ describe("TokenProvider", () => {
   })
 
   describe("a server's Retry-After cannot stop the provider for longer than maxCoolDown", () => {
-    const tokenUrl = "https://auth.example.com/oauth/token"
-    const fetch = Grant.clientCredentials({ tokenUrl, auth: ClientAuth.clientSecretBasic("id", Redacted.make("s3cret")) })
+    const fetch = Grant.clientCredentials(Endpoint.make({
+      tokenUrl: "https://auth.example.com/oauth/token",
+      auth: ClientAuth.clientSecretBasic("id", Redacted.make("s3cret"))
+    }))
     const bounded = RefreshPolicy.make({ retry: Schedule.stop, maxCoolDown: "2 minutes" })
 
     /** The token endpoint answers 429 with `retryAfter` once, then tokens; the provider must ask again after 2 minutes. */

@@ -3,6 +3,7 @@ import * as HttpRouter from "@effect/platform/HttpRouter"
 import { Duration, Effect, Either, FastCheck, Inspectable, Option, Redacted, Schema, TestClock } from "effect"
 import type * as AccessToken from "../src/AccessToken.js"
 import * as ClientAuth from "../src/ClientAuth.js"
+import * as Endpoint from "../src/Endpoint.js"
 import * as Grant from "../src/Grant.js"
 import type * as TokenError from "../src/TokenError.js"
 import * as TokenProvider from "../src/TokenProvider.js"
@@ -674,7 +675,7 @@ describe("hostile token responses", () => {
           HttpRouter.post("/token", recorder.record((_, n) => json({ access_token: `at-${n}`, expires_in: 0.0004 })))
         )
         const provider = yield* TokenProvider.make(
-          Grant.clientCredentials({ tokenUrl: "https://auth.example.com/token", auth: ClientAuth.none("c") })
+          Grant.clientCredentials(Endpoint.make({ tokenUrl: "https://auth.example.com/token", auth: ClientAuth.none("c") }))
         ).pipe(Effect.provide(layerOf(router)))
         // 200 API calls over 2 seconds
         for (let call = 0; call < 200; call++) {

@@ -16,6 +16,7 @@ import {
 } from "effect"
 import { exportJWK, exportSPKI, generateKeyPair, type JWK, SignJWT } from "jose"
 import * as ClientAuth from "../src/ClientAuth.js"
+import * as Endpoint from "../src/Endpoint.js"
 import * as Grant from "../src/Grant.js"
 import * as TokenProvider from "../src/TokenProvider.js"
 import * as TokenVerifier from "../src/TokenVerifier.js"
@@ -610,7 +611,7 @@ describe("TokenVerifier.introspection", () => {
       Effect.gen(function*() {
         yield* Ref.set(answers, { "opaque-1": active() })
         const provider = yield* TokenProvider.make(
-          Grant.clientCredentials({ tokenUrl: `${issuer}/token`, auth: basic })
+          Grant.clientCredentials(Endpoint.make({ tokenUrl: `${issuer}/token`, auth: basic }))
         )
         const verifier = yield* TokenVerifier.introspection({ issuer, auth: provider })
         yield* verifier.verify(Redacted.make("opaque-1"))

@@ -14,6 +14,7 @@ import { inspect } from "node:util"
 import { gzipSync } from "node:zlib"
 import * as BearerAuth from "../src/BearerAuth.js"
 import * as ClientAuth from "../src/ClientAuth.js"
+import * as Endpoint from "../src/Endpoint.js"
 import * as Grant from "../src/Grant.js"
 import * as bearerAuth from "../src/internal/bearerAuth.js"
 import * as Revocation from "../src/Revocation.js"
@@ -48,6 +49,15 @@ const serve = (handler: Handler) =>
 
 const auth = ClientAuth.clientSecretBasic("app", Redacted.make("app-secret"))
 
+/** The server at `base`: its token, revocation and device authorization endpoints. */
+const endpointAt = (base: string) =>
+  Endpoint.make({
+    tokenUrl: `${base}/token`,
+    revocationUrl: `${base}/revoke`,
+    deviceAuthorizationUrl: `${base}/device`,
+    auth
+  })
+
 const tokenJson = (accessToken: string) => JSON.stringify({ access_token: accessToken, token_type: "Bearer" })
 
 // 64 MiB of a valid token response, 64 KiB once compressed
@@ -73,7 +83,7 @@ describe("the token endpoint's response cap", () => {
           })
           response.end(bomb)
         })
-        const error = yield* Effect.flip(Grant.clientCredentials({ tokenUrl: `${base}/token`, auth }))
+        const error = yield* Effect.flip(Grant.clientCredentials(endpointAt(base)))
         // the fetch client unpacks it and stops at 1 MiB; Node's clients hand over the gzip bytes, not JSON
         assert.strictEqual(error._tag, "MalformedTokenResponse")
       }).pipe(Effect.provide(layer)))
@@ -112,13 +122,13 @@ describe("no redirect is followed on a request that carries credentials", () => 
         Effect.gen(function*() {
           const { base, reached } = yield* redirecting(status)
 
-          const token = yield* Effect.flip(Grant.clientCredentials({ tokenUrl: `${base}/token`, auth }))
+          const token = yield* Effect.flip(Grant.clientCredentials(endpointAt(base)))
           assert.strictEqual(token._tag, "TokenEndpointUnavailable")
           assert.include(token.message, `redirect (HTTP ${status}), which is not followed`)
           assert.isFalse(token.retryable)
 
           const revocation = yield* Effect.flip(
-            Revocation.revoke({ revocationUrl: `${base}/revoke`, auth, token: Redacted.make("a-token") })
+            Revocation.revoke(endpointAt(base), { token: Redacted.make("a-token") })
           )
           assert.strictEqual(revocation._tag, "RevocationRefused")
           assert.include(revocation.message, `redirect (HTTP ${status}), which is not followed`)
@@ -131,12 +141,7 @@ describe("no redirect is followed on a request that carries credentials", () => 
             assert.include(introspection.message, "redirects are not followed")
           }
 
-          const device = yield* Effect.flip(Grant.deviceCode({
-            deviceAuthorizationUrl: `${base}/device`,
-            tokenUrl: `${base}/token`,
-            auth,
-            onUserCode: () => Effect.void
-          }))
+          const device = yield* Effect.flip(Grant.deviceCode(endpointAt(base), { onUserCode: () => Effect.void }))
           assert.strictEqual(device._tag, "DeviceAuthorizationFailed")
           assert.include(device.message, `redirect (HTTP ${status}), which is not followed`)
 
@@ -165,7 +170,7 @@ describe("the body rule over the wire", () => {
           response.write(request.url === "/short" ? short : long)
           response.end()
         })
-        const provider = yield* TokenProvider.make(Grant.clientCredentials({ tokenUrl: `${base}/token`, auth }))
+        const provider = yield* TokenProvider.make(Grant.clientCredentials(endpointAt(base)))
         const client = (yield* HttpClient.HttpClient).pipe(
           BearerAuth.authenticate(provider, { bodyPattern: /TOKEN_EXPIRED/ })
         )
@@ -215,7 +220,7 @@ describe("responses and errors leave without the credential, wherever it was pla
           response.end(`{"ok":true}`)
         })
         const closed = yield* Effect.scoped(serve(() => undefined))
-        const provider = yield* TokenProvider.make(Grant.clientCredentials({ tokenUrl: `${base}/token`, auth }))
+        const provider = yield* TokenProvider.make(Grant.clientCredentials(endpointAt(base)))
         const http = yield* HttpClient.HttpClient
         const client = bearerAuth.authenticate(http, provider, undefined, failures, apply)
         const checkedInside = bearerAuth.authenticate(HttpClient.filterStatusOk(http), provider, undefined, failures, apply)

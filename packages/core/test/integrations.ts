@@ -5,17 +5,16 @@
  * keeping the rotated refresh token in a TokenStore on the run's disk).
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
-import { AccessToken, BearerAuth, ClientAuth, Grant, TokenProvider, TokenStore } from "@grantflow/core"
+import { AccessToken, BearerAuth, ClientAuth, Endpoint, Grant, TokenProvider, TokenStore } from "@grantflow/core"
 import { Effect, Layer, Option, Redacted } from "effect"
 import { AuthServer } from "@grantflow/testing"
 import { Scenario } from "@grantflow/testing"
 
 export const tokenUrl = "http://127.0.0.1/token"
 export const secret = Redacted.make(Scenario.clientSecret)
-export const fetchToken = Grant.clientCredentials({
-  tokenUrl,
-  auth: ClientAuth.clientSecretBasic(Scenario.clientId, secret)
-})
+export const fetchToken = Grant.clientCredentials(
+  Endpoint.make({ tokenUrl, auth: ClientAuth.clientSecretBasic(Scenario.clientId, secret) })
+)
 
 /** grantflow as documented: the token provider and the decorator, as layers. */
 export const Grantflow = BearerAuth.layer().pipe(Layer.provide(TokenProvider.layer(fetchToken)))
@@ -43,7 +42,7 @@ export const userServer = {
   }]
 }
 
-export const userAuth = ClientAuth.clientSecretBasic(Scenario.clientId, secret)
+export const userEndpoint = Endpoint.make({ tokenUrl, auth: ClientAuth.clientSecretBasic(Scenario.clientId, secret) })
 
 /** The user logs in (again): the tokens a completed authorization gives. */
 export const login = Effect.flatMap(AuthServer.AuthServer, (server) => server.grant(Scenario.clientId)).pipe(
@@ -68,7 +67,7 @@ export const GrantflowUser = BearerAuth.layer().pipe(
     TokenStore.shared<HttpClient.HttpClient | AuthServer.AuthServer>({
       key: TokenStore.key({ issuer: tokenUrl, clientId: Scenario.clientId, grant: "refresh_token", subject: "user" }),
       acquire: login,
-      refresh: (refreshToken) => Grant.refreshToken({ tokenUrl, auth: userAuth, refreshToken })
+      refresh: (refreshToken) => Grant.refreshToken(userEndpoint, { refreshToken })
     }),
     (fetch) => TokenProvider.layer(fetch)
   ))),
@@ -79,6 +78,6 @@ export const GrantflowUser = BearerAuth.layer().pipe(
 export const KeepsFirstRefreshToken = BearerAuth.layer().pipe(
   Layer.provide(Layer.unwrapEffect(Effect.map(login, (first) =>
     TokenProvider.layer(
-      Grant.refreshToken({ tokenUrl, auth: userAuth, refreshToken: Option.getOrThrow(first.refreshToken) })
+      Grant.refreshToken(userEndpoint, { refreshToken: Option.getOrThrow(first.refreshToken) })
     )))),
 )

@@ -5,7 +5,7 @@
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import { assert } from "@effect/vitest"
-import { type AccessToken, AuthorizationCode, ClientAuth, RefreshPolicy, TokenError } from "@grantflow/core"
+import { type AccessToken, AuthorizationCode, ClientAuth, Endpoint, RefreshPolicy, TokenError } from "@grantflow/core"
 import { AuthServer } from "@grantflow/testing"
 import { Effect, Layer, Option, Redacted, Schedule, TestClock } from "effect"
 
@@ -13,6 +13,7 @@ export const issuer = "https://auth.example.com"
 export const tokenUrl = `${issuer}/token`
 export const authorizeUrl = `${issuer}/authorize`
 export const deviceAuthorizationUrl = `${issuer}/device_authorization`
+export const revocationUrl = `${issuer}/revoke`
 export const redirectUri = "http://127.0.0.1/callback"
 export const deviceGrant = "urn:ietf:params:oauth:grant-type:device_code"
 
@@ -26,6 +27,12 @@ export const wrongSecret = ClientAuth.clientSecretBasic("app", Redacted.make("no
 export const machine = ClientAuth.clientSecretBasic("machine", Redacted.make("machine-secret"))
 /** `browser` may use the authorization code and refresh token grants only. */
 export const browser = ClientAuth.clientSecretBasic("browser", Redacted.make("browser-secret"))
+
+/** The server's endpoints, with `client` as the client authentication (`undefined`: none). */
+export const endpointOf = (client: ClientAuth.ClientAuth | undefined) =>
+  Endpoint.make({ tokenUrl, revocationUrl, deviceAuthorizationUrl, auth: client })
+/** The server's endpoints for `app`. */
+export const endpoint = endpointOf(auth)
 
 /** Values that no error, message or log may show. */
 export const secrets = [secret, "machine-secret", "browser-secret"]
@@ -108,7 +115,7 @@ export const authorized = (options: Parameters<typeof authorize>[0] = {}) =>
 export const firstToken = (scopes: ReadonlyArray<string> = ["orders.read"]) =>
   Effect.gen(function*() {
     const { pending, result } = yield* authorized({ scopes })
-    return yield* AuthorizationCode.exchange(pending, result, { tokenUrl, auth })
+    return yield* AuthorizationCode.exchange(endpoint, pending, result)
   })
 
 export const refreshTokenOf = (token: AccessToken.AccessToken): Redacted.Redacted<string> =>

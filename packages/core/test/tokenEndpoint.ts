@@ -10,6 +10,7 @@ import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import { Endpoint } from "@grantflow/core"
 import { Effect, Ref, type Scope } from "effect"
 import { createServer } from "node:http"
 
@@ -50,5 +51,18 @@ export const withTokenEndpoint = <A, E>(
     Effect.provide(NodeHttpServer.layer(() => createServer(), { port: 0, host: "127.0.0.1" })),
     Effect.provide(NodeHttpClient.layerUndici)
   )
+
+/**
+ * {@link withTokenEndpoint}, handing `use` the served token endpoint as an
+ * `Endpoint` made with `settings`.
+ */
+export const withEndpoint = <A, E>(
+  respond: Respond,
+  settings: Endpoint.Settings,
+  use: (
+    endpoint: Endpoint.Endpoint,
+    received: Effect.Effect<ReadonlyArray<Received>>
+  ) => Effect.Effect<A, E, HttpClient.HttpClient | Scope.Scope>
+) => withTokenEndpoint(respond, (tokenUrl, received) => use(Endpoint.make({ ...settings, tokenUrl }), received))
 
 export const json = (body: unknown, status = 200) => Effect.succeed(HttpServerResponse.unsafeJson(body, { status }))

@@ -4,7 +4,7 @@
  * standing in for two processes) against the simulated server in memory.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { AccessToken, ClientAuth, Grant, RefreshPolicy, TokenProvider, TokenStore } from "@grantflow/core"
+import { AccessToken, ClientAuth, Endpoint, Grant, RefreshPolicy, TokenProvider, TokenStore } from "@grantflow/core"
 import { AuthServer, Journal } from "@grantflow/testing"
 import { Duration, Effect, Layer, Option, Redacted, Schedule } from "effect"
 
@@ -31,8 +31,10 @@ const serverOptions = (extra: Partial<AuthServer.Options> = {}): AuthServer.Opti
   ...extra
 })
 
-const auth = ClientAuth.clientSecretBasic("app", Redacted.make("app-secret"))
-const tokenUrl = "http://127.0.0.1/token"
+const endpoint = Endpoint.make({
+  tokenUrl: "http://127.0.0.1/token",
+  auth: ClientAuth.clientSecretBasic("app", Redacted.make("app-secret"))
+})
 const policy = RefreshPolicy.make({ retry: Schedule.recurs(2) })
 
 /** One "process": a provider over the shared fetch, refreshing with the stored refresh token. */
@@ -44,8 +46,8 @@ export const member = (
     TokenStore.shared({
       key,
       policy: options.policy ?? policy,
-      acquire: Grant.clientCredentials({ tokenUrl, auth }),
-      refresh: options.refresh === false ? undefined : (refreshToken) => Grant.refreshToken({ tokenUrl, auth, refreshToken }),
+      acquire: Grant.clientCredentials(endpoint),
+      refresh: options.refresh === false ? undefined : (refreshToken) => Grant.refreshToken(endpoint, { refreshToken }),
       leaseTtl: "1 second",
       poll: Schedule.spaced("20 millis")
     }),

@@ -26,7 +26,7 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpServerError from "@effect/platform/HttpServerError"
 import type * as AccessToken from "@grantflow/core/AccessToken"
 import type * as AuthorizationCode from "@grantflow/core/AuthorizationCode"
-import type * as ClientAuth from "@grantflow/core/ClientAuth"
+import type * as Endpoint from "@grantflow/core/Endpoint"
 import type * as TokenError from "@grantflow/core/TokenError"
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
@@ -119,9 +119,11 @@ export type RedirectTimeout = internal.RedirectTimeout
  * @category constructors
  * @example
  * ```ts
- * import { AuthorizationCode, ClientAuth } from "@grantflow/core"
+ * import { AuthorizationCode, ClientAuth, Endpoint } from "@grantflow/core"
  * import { RedirectReceiver } from "@grantflow/node"
  * import { Console, Effect } from "effect"
+ *
+ * const endpoint = Endpoint.make({ tokenUrl: "https://auth.example.com/token", auth: ClientAuth.none("my-cli") })
  *
  * const program = Effect.scoped(Effect.gen(function*() {
  *   const receiver = yield* RedirectReceiver.make({ timeout: "2 minutes" })
@@ -132,10 +134,7 @@ export type RedirectTimeout = internal.RedirectTimeout
  *   })
  *   yield* Console.log(`Open ${url.href} to sign in`)
  *   const result = yield* receiver.callback(pending)
- *   return yield* AuthorizationCode.exchange(pending, result, {
- *     tokenUrl: "https://auth.example.com/token",
- *     auth: ClientAuth.none("my-cli")
- *   })
+ *   return yield* AuthorizationCode.exchange(endpoint, pending, result)
  * }))
  * ```
  */
@@ -144,17 +143,15 @@ export const make: (options?: Options) => Effect.Effect<RedirectReceiver, HttpSe
 /**
  * Options of {@link authorize}:
  *
- * - `authorizeUrl`, `tokenUrl`: the server's endpoints;
- * - `auth`: the client authentication, whose client id is the one sent in
- *   the authorization request (`ClientAuth.none` for a public client);
+ * - `authorizeUrl`: the server's authorization endpoint (`https:` unless
+ *   loopback or the endpoint's `allowInsecure`);
  * - `scopes`, `extraParams`: as in `AuthorizationCode.start`;
  * - `issuer`, `issuerRequired`, `withoutCode`: as in
  *   `AuthorizationCode.callback`;
  * - `onAuthorizeUrl`: shows the user the authorization URL — prints it,
  *   opens a browser. By default it is logged. The wait starts when it
  *   returns;
- * - `port`, `path`, `timeout`: of the receiver, see {@link Options};
- * - `allowInsecure`: allow `http:` endpoints on other hosts than loopback.
+ * - `port`, `path`, `timeout`: of the receiver, see {@link Options}.
  *
  * @since 0.1.0
  * @category models
@@ -164,17 +161,16 @@ export type AuthorizeOptions<E = never, R = never> =
   & AuthorizationCode.CallbackOptions
   & {
     readonly authorizeUrl: string | URL
-    readonly tokenUrl: string | URL
-    readonly auth: ClientAuth.ClientAuth
     readonly scopes?: ReadonlyArray<string> | undefined
     readonly extraParams?: Readonly<Record<string, string>> | undefined
     readonly onAuthorizeUrl?: ((url: URL) => Effect.Effect<void, E, R>) | undefined
-    readonly allowInsecure?: boolean | undefined
   }
 
 /**
  * The whole authorization code flow with a loopback redirect: starts a
- * receiver, builds the authorization request (PKCE S256, `state`), hands its
+ * receiver, builds the authorization request (PKCE S256, `state`) for the
+ * client of the endpoint's client authentication (`ClientAuth.none` for a
+ * public client), hands its
  * URL to `onAuthorizeUrl`, waits for the browser, checks the callback and
  * exchanges the code. Succeeds with the first token — with its refresh
  * token, when the server issued one, for `Grant.refreshTokenFlow`. The
@@ -184,15 +180,15 @@ export type AuthorizeOptions<E = never, R = never> =
  * @category constructors
  * @example
  * ```ts
- * import { ClientAuth } from "@grantflow/core"
+ * import { ClientAuth, Endpoint } from "@grantflow/core"
  * import { RedirectReceiver } from "@grantflow/node"
  * import { NodeHttpClient } from "@effect/platform-node"
  * import { Console, Effect } from "effect"
  *
- * const firstToken = RedirectReceiver.authorize({
+ * const endpoint = Endpoint.make({ tokenUrl: "https://auth.example.com/token", auth: ClientAuth.none("my-cli") })
+ *
+ * const firstToken = RedirectReceiver.authorize(endpoint, {
  *   authorizeUrl: "https://auth.example.com/authorize",
- *   tokenUrl: "https://auth.example.com/token",
- *   auth: ClientAuth.none("my-cli"),
  *   scopes: ["orders.read", "offline_access"],
  *   issuer: "https://auth.example.com",
  *   onAuthorizeUrl: (url) => Console.log(`Open ${url.href} to sign in`)
@@ -200,6 +196,7 @@ export type AuthorizeOptions<E = never, R = never> =
  * ```
  */
 export const authorize: <E = never, R = never>(
+  endpoint: Endpoint.Endpoint,
   options: AuthorizeOptions<E, R>
 ) => Effect.Effect<
   AccessToken.AccessToken,

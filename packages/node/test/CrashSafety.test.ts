@@ -23,7 +23,7 @@
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import type * as HttpApp from "@effect/platform/HttpApp"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { ClientAuth, Grant, TokenCipher, TokenStore } from "@grantflow/core"
+import { ClientAuth, Endpoint, Grant, TokenCipher, TokenStore } from "@grantflow/core"
 import { FileTokenStore, Loopback, RedisTokenStore } from "@grantflow/node"
 import { AuthServer, Journal } from "@grantflow/testing"
 import { Data, Deferred, Duration, Effect, Either, Exit, Layer, Option, Queue, Random, Redacted, Ref, type Scope } from "effect"
@@ -228,10 +228,10 @@ const setUp = (store: StoreKind, options: { readonly grace: boolean; readonly pr
         }
         // Each connection's first token, as an authorization-code exchange would have saved it.
         yield* Effect.forEach(chains, (chain) =>
-          Grant.clientCredentials({
+          Grant.clientCredentials(Endpoint.make({
             tokenUrl: chain.tokenUrl,
             auth: ClientAuth.clientSecretBasic(chain.clientId, Redacted.make(clientSecret))
-          }).pipe(
+          })).pipe(
             Effect.flatMap((first) => TokenStore.save(chain.key as TokenStore.Key, first)),
             Effect.provide(Layer.merge(FetchHttpClient.layer, storeLayer(settings)))
           ))

@@ -1,7 +1,7 @@
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { AuthorizationCode, ClientAuth } from "@grantflow/core"
+import { AuthorizationCode, ClientAuth, Endpoint } from "@grantflow/core"
 import { Loopback, RedirectReceiver } from "@grantflow/node"
 import { AuthServer } from "@grantflow/testing"
 import { Effect, Fiber, Option, Redacted, Ref } from "effect"
@@ -106,10 +106,9 @@ describe("RedirectReceiver", () => {
       const { server, url } = yield* simulatedServer("http://127.0.0.1/callback", true)
       const shown = yield* Ref.make<Option.Option<Visit>>(Option.none())
 
-      const token = yield* RedirectReceiver.authorize({
+      const endpoint = Endpoint.make({ tokenUrl: new URL("/token", url), auth: ClientAuth.none(clientId) })
+      const token = yield* RedirectReceiver.authorize(endpoint, {
         authorizeUrl: new URL("/authorize", url),
-        tokenUrl: new URL("/token", url),
-        auth: ClientAuth.none(clientId),
         scopes: ["orders.read"],
         issuer: server.issuer,
         issuerRequired: true,
@@ -137,6 +136,22 @@ describe("RedirectReceiver", () => {
       assert.strictEqual(api.status, 200)
       // the receiver is closed once `authorize` returns
       assert.strictEqual(yield* probe(port), "ECONNREFUSED")
+    }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
+
+  it.scopedLive("authorize: an endpoint without client authentication names no client, and nothing is shown", () =>
+    Effect.gen(function*() {
+      const { server, url } = yield* simulatedServer("http://127.0.0.1/callback", true)
+      const shown = yield* Ref.make(0)
+      const error = yield* Effect.flip(
+        RedirectReceiver.authorize(Endpoint.make({ tokenUrl: new URL("/token", url) }), {
+          authorizeUrl: new URL("/authorize", url),
+          onAuthorizeUrl: () => Ref.update(shown, (n) => n + 1)
+        })
+      )
+      assert.strictEqual(error._tag, "InvalidTokenRequest")
+      assert.include(error.message, "the endpoint has no client authentication")
+      assert.strictEqual(yield* Ref.get(shown), 0)
+      assert.deepStrictEqual(yield* server.journal, [])
     }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
 
   it.scopedLive("make: listens on 127.0.0.1 at the given path; receive hands over the parameters and closes", () =>

@@ -12,7 +12,7 @@ import type * as HttpServer from "@effect/platform/HttpServer"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { BearerAuth, ClientAuth, Grant, ResourceServer, TokenProvider, TokenVerifier } from "@grantflow/core"
+import { BearerAuth, ClientAuth, Endpoint, Grant, ResourceServer, TokenProvider, TokenVerifier } from "@grantflow/core"
 import { Loopback } from "@grantflow/node"
 import { AuthServer } from "@grantflow/testing"
 import { Clock, ConfigProvider, Effect, FastCheck, Option, Redacted } from "effect"
@@ -40,7 +40,7 @@ const startAuthServer = (options: Partial<AuthServer.Options> = {}) =>
     })
     yield* http.serve(server.app)
     const token = Effect.map(
-      Grant.clientCredentials({ tokenUrl: `${issuer}/token`, auth: billing }),
+      Grant.clientCredentials(Endpoint.make({ tokenUrl: `${issuer}/token`, auth: billing })),
       (issued) => issued.token
     )
     return { issuer, server, token }
@@ -142,7 +142,7 @@ describe("JWT access tokens over loopback", () => {
     Effect.gen(function*() {
       const { issuer } = yield* jwtServer
       const url = yield* serveOrders(yield* TokenVerifier.jwt({ issuer, audience }))
-      const provider = yield* TokenProvider.make(Grant.clientCredentials({ tokenUrl: `${issuer}/token`, auth: billing }))
+      const provider = yield* TokenProvider.make(Grant.clientCredentials(Endpoint.make({ tokenUrl: `${issuer}/token`, auth: billing })))
       const client = (yield* HttpClient.HttpClient).pipe(BearerAuth.authenticate(provider))
       const response = yield* client.get(new URL("/orders", url))
       assert.strictEqual(response.status, 200)

@@ -9,14 +9,15 @@
  *
  * ```ts
  * import { it } from "@effect/vitest"
- * import { BearerAuth, ClientAuth, Grant, TokenProvider } from "@grantflow/core"
+ * import { BearerAuth, ClientAuth, Endpoint, Grant, TokenProvider } from "@grantflow/core"
  * import { Scenario } from "@grantflow/testing"
  * import { Layer, Redacted } from "effect"
  *
- * const Integration = BearerAuth.layer().pipe(Layer.provide(TokenProvider.layer(Grant.clientCredentials({
+ * const endpoint = Endpoint.make({
  *   tokenUrl: "http://127.0.0.1/token",
  *   auth: ClientAuth.clientSecretBasic(Scenario.clientId, Redacted.make(Scenario.clientSecret))
- * }))))
+ * })
+ * const Integration = BearerAuth.layer().pipe(Layer.provide(TokenProvider.layer(Grant.clientCredentials(endpoint))))
  *
  * it.effect("the integration keeps every invariant", () => Scenario.check(Integration))
  * ```
@@ -465,14 +466,15 @@ export interface RunOptions {
  * @category running
  * @example
  * ```ts
- * import { BearerAuth, ClientAuth, Grant, TokenProvider } from "@grantflow/core"
+ * import { BearerAuth, ClientAuth, Endpoint, Grant, TokenProvider } from "@grantflow/core"
  * import { Scenario } from "@grantflow/testing"
  * import { Effect, Layer, Redacted } from "effect"
  *
- * const Integration = BearerAuth.layer().pipe(Layer.provide(TokenProvider.layer(Grant.clientCredentials({
+ * const endpoint = Endpoint.make({
  *   tokenUrl: "http://127.0.0.1/token",
  *   auth: ClientAuth.clientSecretBasic(Scenario.clientId, Redacted.make(Scenario.clientSecret))
- * }))))
+ * })
+ * const Integration = BearerAuth.layer().pipe(Layer.provide(TokenProvider.layer(Grant.clientCredentials(endpoint))))
  *
  * const program = Effect.gen(function*() {
  *   const report = yield* Scenario.run(Integration, Scenario.timeline([
@@ -560,14 +562,15 @@ export type ScenarioFailed = internal.ScenarioFailed
  * @example
  * ```ts
  * import { it } from "@effect/vitest"
- * import { BearerAuth, ClientAuth, Grant, TokenProvider } from "@grantflow/core"
+ * import { BearerAuth, ClientAuth, Endpoint, Grant, TokenProvider } from "@grantflow/core"
  * import { Scenario } from "@grantflow/testing"
  * import { Layer, Redacted } from "effect"
  *
- * const Integration = BearerAuth.layer().pipe(Layer.provide(TokenProvider.layer(Grant.clientCredentials({
+ * const endpoint = Endpoint.make({
  *   tokenUrl: "http://127.0.0.1/token",
  *   auth: ClientAuth.clientSecretBasic(Scenario.clientId, Redacted.make(Scenario.clientSecret))
- * }))))
+ * })
+ * const Integration = BearerAuth.layer().pipe(Layer.provide(TokenProvider.layer(Grant.clientCredentials(endpoint))))
  *
  * it.effect("keeps every invariant", () => Scenario.check(Integration, { numRuns: 200 }))
  * // replay a failure: Scenario.check(Integration, { seed: 1234, path: "17:3:0" })

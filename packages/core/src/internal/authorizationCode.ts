@@ -1,12 +1,12 @@
 import type * as HttpClient from "@effect/platform/HttpClient"
-import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import type * as AccessToken from "../AccessToken.js"
-import type * as ClientAuth from "../ClientAuth.js"
+import type * as Endpoint from "../Endpoint.js"
 import * as TokenError from "../TokenError.js"
+import * as endpointInternal from "./endpoint.js"
 import * as tokenRequest from "./tokenRequest.js"
 
 /**
@@ -16,15 +16,10 @@ import * as tokenRequest from "./tokenRequest.js"
  * @internal
  */
 export interface ExchangeRequest {
-  readonly tokenUrl: string | URL
-  readonly auth: ClientAuth.ClientAuth
+  readonly endpoint: Endpoint.Endpoint
   readonly code: Option.Option<Redacted.Redacted<string>>
   readonly redirectUri: string
   readonly verifier: Option.Option<Redacted.Redacted<string>>
-  readonly timeout?: Duration.DurationInput | undefined
-  readonly allowInsecure?: boolean | undefined
-  readonly defaultLifetime?: Duration.DurationInput | undefined
-  readonly maxLifetime?: Duration.DurationInput | undefined
 }
 
 const alreadySent = () =>
@@ -48,14 +43,13 @@ export const exchange = (
 ): Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, HttpClient.HttpClient> => {
   let sent = false
   return Effect.suspend(() => {
-    const url = tokenRequest.checkTokenUrl(request.tokenUrl, request.allowInsecure === true)
+    const url = endpointInternal.url(request.endpoint, "token")
     if (Either.isLeft(url)) return Effect.fail(url.left)
     if (sent) return Effect.fail(alreadySent())
     sent = true
     return tokenRequest.execute({
+      endpoint: request.endpoint,
       grantType: "authorization_code",
-      tokenUrl: url.right,
-      auth: request.auth,
       params: [
         ...Option.match(request.code, { onNone: () => [], onSome: (code) => [["code", code] as const] }),
         ["redirect_uri", request.redirectUri],
@@ -63,11 +57,7 @@ export const exchange = (
           onNone: () => [],
           onSome: (verifier) => [["code_verifier", verifier] as const]
         })
-      ],
-      timeout: request.timeout,
-      defaultLifetime: request.defaultLifetime,
-      maxLifetime: request.maxLifetime,
-      allowInsecure: request.allowInsecure
+      ]
     }).pipe(
       Effect.mapError((error): TokenError.TokenError =>
         error._tag === "OAuthError" || error._tag === "TokenEndpointUnavailable" ||

@@ -26,6 +26,7 @@ import * as BearerAuth from "../BearerAuth.js"
 import * as ClientAuth from "../ClientAuth.js"
 import * as ConnectionPool from "../ConnectionPool.js"
 import type * as Connector from "../Connector.js"
+import type * as Endpoint from "../Endpoint.js"
 import * as Grant from "../Grant.js"
 import * as RefreshPolicy from "../RefreshPolicy.js"
 import * as TokenError from "../TokenError.js"
@@ -33,6 +34,7 @@ import * as TokenProvider from "../TokenProvider.js"
 import * as TokenResponse from "../TokenResponse.js"
 import * as TokenStore from "../TokenStore.js"
 import * as bearerAuth from "./bearerAuth.js"
+import * as endpointInternal from "./endpoint.js"
 import * as excerpt from "./excerpt.js"
 import { trimSlashes } from "./text.js"
 import * as tokenRequest from "./tokenRequest.js"
@@ -218,7 +220,7 @@ const checkBaseUrl = <C>(definition: AnyDefinition<C>, config: C): Either.Either
     return Either.left(configError(definition, leaked.secret ? `${reason}; send it in a header` : reason))
   }
   return Either.mapLeft(
-    tokenRequest.checkEndpointUrl(text, definition.allowInsecure === true, "base URL"),
+    endpointInternal.checkEndpointUrl(text, definition.allowInsecure === true, "base URL"),
     (error) => configError(definition, error.reason)
   )
 }
@@ -298,6 +300,7 @@ export const withTokenResponse = <A, E, R>(
 
 /** @internal */
 export const refreshTokenFlow = (
+  endpoint: Endpoint.Endpoint,
   options: Omit<Grant.RefreshTokenFlowOptions, "initial" | "onRotate">,
   session: Connector.Session
 ): Connector.Auth => ({
@@ -312,7 +315,7 @@ export const refreshTokenFlow = (
         })
       ))
     }
-    return Grant.refreshTokenFlow({ ...options, initial, onRotate: session.onRotate })
+    return Grant.refreshTokenFlow(endpoint, { ...options, initial, onRotate: session.onRotate })
   })
 })
 
@@ -655,14 +658,18 @@ const authorizationOf = <C, I, R>(definition: Connector.Definition<C, I, R>, con
     ? Effect.fail(configError(definition, "it has no authorization code flow (its definition has no `authorization`)"))
     : Effect.suspend(() => {
       const authorization = definition.authorization!(config)
+      const clientId = authorization.endpoint.auth?.clientId
+      if (clientId === undefined) {
+        return Effect.fail(configError(definition, "its authorization endpoint has no client authentication"))
+      }
       const leaked = privateValueIn(privateValues(definition, config), [
         authorization.authorizeUrl,
-        authorization.auth.clientId,
+        clientId,
         ...Object.entries(authorization.extraParams ?? {}).flat(),
         ...(authorization.scopes ?? [])
       ])
       return leaked === undefined
-        ? Effect.succeed(authorization)
+        ? Effect.succeed({ ...authorization, clientId })
         : Effect.fail(configError(definition, privateValueReason("the authorization URL", leaked)))
     })
 
@@ -678,13 +685,13 @@ export const authorize = <C, I, R>(
   Effect.flatMap(authorizationOf(definition, config), (authorization) =>
     AuthorizationCode.start({
       authorizeUrl: authorization.authorizeUrl,
-      clientId: authorization.auth.clientId,
+      clientId: authorization.clientId,
       redirectUri: options.redirectUri,
       scopes: authorization.scopes,
       state: options.state,
       pkce: authorization.pkce,
       extraParams: authorization.extraParams,
-      allowInsecure: authorization.allowInsecure
+      allowInsecure: authorization.endpoint.allowInsecure
     }))
 
 /** @internal */
@@ -701,13 +708,6 @@ export const exchange = <C, I, R>(
   Effect.gen(function*() {
     const authorization = yield* authorizationOf(definition, config)
     const result = yield* AuthorizationCode.callback(pending, received, { withoutCode: authorization.withoutCode })
-    const fetch = AuthorizationCode.exchange(pending, result, {
-      tokenUrl: authorization.tokenUrl,
-      auth: authorization.auth,
-      timeout: authorization.timeout,
-      allowInsecure: authorization.allowInsecure,
-      defaultLifetime: authorization.defaultLifetime,
-      maxLifetime: authorization.maxLifetime
-    })
+    const fetch = AuthorizationCode.exchange(authorization.endpoint, pending, result)
     return yield* readFetch(definition, config, fetch)
   })

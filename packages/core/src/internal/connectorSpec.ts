@@ -8,6 +8,7 @@ import * as Schema from "effect/Schema"
 import * as SchemaAST from "effect/SchemaAST"
 import * as Connector from "../Connector.js"
 import type * as ConnectorSpec from "../ConnectorSpec.js"
+import * as Endpoint from "../Endpoint.js"
 import * as Grant from "../Grant.js"
 import * as TokenError from "../TokenError.js"
 import type * as TokenResponse from "../TokenResponse.js"
@@ -690,6 +691,13 @@ const requestAuth = (config: Config, request: Request) => {
   )
 }
 
+const endpointOf = (spec: Spec, config: Config, request: Request): Endpoint.Endpoint =>
+  Endpoint.make({
+    tokenUrl: renderUrl(config, request.url),
+    auth: requestAuth(config, request),
+    allowInsecure: spec.allow_insecure
+  })
+
 const expiresAs = {
   seconds: "seconds",
   milliseconds: "milliseconds",
@@ -739,14 +747,11 @@ const clientCredentials = (spec: Spec, config: Config): Connector.Auth => {
   const request = spec.oauth.access_token
   const { audience, client_id: _id, client_secret: _secret, grant_type: _grant, resource, scope, ...rest } =
     request.data
-  return Connector.fetch(Grant.clientCredentials({
-    tokenUrl: renderUrl(config, request.url),
-    auth: requestAuth(config, request),
+  return Connector.fetch(Grant.clientCredentials(endpointOf(spec, config, request), {
     scopes: words(scope === undefined ? undefined : plain(renderValue(config, scope)!)),
     audience: audience === undefined ? undefined : plain(renderValue(config, audience)!),
     resource: resource === undefined ? undefined : plain(renderValue(config, resource)!),
-    extraParams: Object.fromEntries(Object.entries(rest).map(([key, value]) => [key, plain(renderValue(config, value)!)])),
-    allowInsecure: spec.allow_insecure
+    extraParams: Object.fromEntries(Object.entries(rest).map(([key, value]) => [key, plain(renderValue(config, value)!)]))
   }))
 }
 
@@ -774,9 +779,7 @@ const authorizationOf = (spec: Spec, config: Config): Connector.Authorization =>
     extraParams,
     pkce: spec.oauth.pkce === false ? false : "S256",
     withoutCode: spec.oauth.without_code === true,
-    tokenUrl: renderUrl(config, request.url),
-    auth: requestAuth(config, request),
-    allowInsecure: spec.allow_insecure
+    endpoint: endpointOf(spec, config, request)
   }
 }
 
@@ -805,11 +808,8 @@ export const toDefinition = (spec: Spec): Connector.Definition<Config, Input> =>
         ? clientCredentials(spec, config)
         : refresh === undefined
         ? noRefresh()
-        : Connector.refreshTokenFlow({
-          tokenUrl: renderUrl(config, refresh.url),
-          auth: requestAuth(config, refresh),
-          scopes: words(refresh.data["scope"] === undefined ? undefined : plain(renderValue(config, refresh.data["scope"])!)),
-          allowInsecure: spec.allow_insecure
+        : Connector.refreshTokenFlow(endpointOf(spec, config, refresh), {
+          scopes: words(refresh.data["scope"] === undefined ? undefined : plain(renderValue(config, refresh.data["scope"])!))
         }, session),
     apply: applyOf(spec),
     refreshOn: refreshOnOf(spec),

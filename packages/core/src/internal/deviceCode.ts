@@ -8,9 +8,11 @@ import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import type * as AccessToken from "../AccessToken.js"
+import type * as Endpoint from "../Endpoint.js"
 import type * as Grant from "../Grant.js"
 import * as TokenError from "../TokenError.js"
 import * as TokenResponse from "../TokenResponse.js"
+import * as endpointInternal from "./endpoint.js"
 import * as excerpt from "./excerpt.js"
 import * as printable from "./printable.js"
 import * as tokenRequest from "./tokenRequest.js"
@@ -169,17 +171,13 @@ const finalError = (error: TokenError.TokenError): TokenError.TokenError => {
  * @internal
  */
 export const run = <E, R>(
+  endpoint: Endpoint.Endpoint,
   options: Grant.DeviceCodeOptions<E, R>
 ): Effect.Effect<AccessToken.AccessToken, TokenError.TokenError | E, HttpClient.HttpClient | R> =>
   Effect.gen(function*() {
-    const allowInsecure = options.allowInsecure === true
-    const deviceUrl = yield* tokenRequest.checkEndpointUrl(
-      options.deviceAuthorizationUrl,
-      allowInsecure,
-      "device authorization URL"
-    )
+    const deviceUrl = yield* endpointInternal.url(endpoint, "deviceAuthorization")
     // checked before the user is shown a code that could never be redeemed
-    yield* tokenRequest.checkTokenUrl(options.tokenUrl, allowInsecure)
+    yield* endpointInternal.url(endpoint, "token")
     const scopes = (options.scopes ?? []).filter((scope) => scope !== "")
     const params = [
       ...(scopes.length > 0 ? [["scope", scopes.join(" ")] as const] : []),
@@ -189,9 +187,9 @@ export const run = <E, R>(
 
     const answer = yield* tokenRequest.post({
       url: deviceUrl,
-      auth: options.auth,
+      auth: endpoint.auth,
       params: [...params, ...extra],
-      timeout: options.timeout
+      timeout: endpoint.timeout
     }).pipe(
       Effect.mapError((error) =>
         error._tag === "TokenEndpointUnavailable" ? new TokenError.DeviceAuthorizationFailed({ cause: error }) : error
@@ -227,16 +225,7 @@ export const run = <E, R>(
       Schedule.modifyDelayEffect((error) => Ref.updateAndGet(wait, (current) => nextWait(current, error))),
       Schedule.checkEffect(() => fitsBeforeDeadline)
     )
-    const poll = tokenRequest.execute({
-      grantType,
-      tokenUrl: options.tokenUrl,
-      auth: options.auth,
-      params: [["device_code", authorization.deviceCode]],
-      timeout: options.timeout,
-      allowInsecure: options.allowInsecure,
-      defaultLifetime: options.defaultLifetime,
-      maxLifetime: options.maxLifetime
-    })
+    const poll = tokenRequest.execute({ endpoint, grantType, params: [["device_code", authorization.deviceCode]] })
 
     // the user needs time to type the code: the first poll comes one interval in
     if (!(yield* fitsBeforeDeadline)) return yield* new TokenError.DeviceCodeExpired({ reason: "Elapsed" })

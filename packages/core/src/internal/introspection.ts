@@ -14,6 +14,7 @@ import * as BearerAuth from "../BearerAuth.js"
 import type * as ClientAuth from "../ClientAuth.js"
 import * as TokenProvider from "../TokenProvider.js"
 import type * as TokenVerifier from "../TokenVerifier.js"
+import * as endpointInternal from "./endpoint.js"
 import * as claims from "./claims.js"
 import * as issuerEndpoint from "./issuerEndpoint.js"
 import * as jwtAccessToken from "./jwtAccessToken.js"
@@ -106,7 +107,7 @@ export const make = (
     const client = auth === undefined
       ? yield* bearerClient(plain, options.auth as TokenProvider.TokenProvider["Type"])
       : plain
-    const timeout = Duration.decode(options.timeout ?? tokenRequest.defaultTimeout)
+    const timeout = Duration.decode(options.timeout ?? endpointInternal.defaultTimeout)
     const positiveTtl = Duration.decode(options.cacheTtl ?? "30 seconds")
     const negativeTtl = Duration.decode(options.negativeCacheTtl ?? "5 seconds")
     const maxTokenLength = options.maxTokenLength ?? jwtAccessToken.defaultMaxTokenLength

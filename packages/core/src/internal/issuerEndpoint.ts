@@ -4,8 +4,9 @@ import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Discovery from "../Discovery.js"
-import * as TokenVerifier from "../TokenVerifier.js"
-import * as tokenRequest from "./tokenRequest.js"
+import type * as TokenVerifier from "../TokenVerifier.js"
+import * as endpoint from "./endpoint.js"
+import * as tokenVerifier from "./tokenVerifier.js"
 
 type Endpoint = TokenVerifier.VerifierUnavailable["endpoint"]
 
@@ -15,7 +16,7 @@ type Endpoint = TokenVerifier.VerifierUnavailable["endpoint"]
  * @internal
  */
 export const misconfigured = (endpoint: Endpoint, detail: string, cause?: unknown) =>
-  new TokenVerifier.VerifierUnavailable({
+  new tokenVerifier.VerifierUnavailable({
     endpoint,
     reason: "Misconfigured",
     status: Option.none(),
@@ -25,14 +26,14 @@ export const misconfigured = (endpoint: Endpoint, detail: string, cause?: unknow
 
 const fromDiscovery = (error: Discovery.DiscoveryError): TokenVerifier.VerifierUnavailable =>
   error._tag === "MetadataUnavailable"
-    ? new TokenVerifier.VerifierUnavailable({
+    ? new tokenVerifier.VerifierUnavailable({
       endpoint: "metadata",
       reason: error.reason,
       status: error.status,
       cause: error
     })
     : error._tag === "MalformedMetadata"
-    ? new TokenVerifier.VerifierUnavailable({
+    ? new tokenVerifier.VerifierUnavailable({
       endpoint: "metadata",
       reason: "Malformed",
       status: Option.none(),
@@ -60,7 +61,7 @@ export const resolve = (options: {
 }): Effect.Effect<URL, TokenVerifier.VerifierUnavailable, HttpClient.HttpClient> => {
   const check = (url: string) =>
     Either.mapLeft(
-      tokenRequest.checkEndpointUrl(url, options.allowInsecure, options.name),
+      endpoint.checkEndpointUrl(url, options.allowInsecure, options.name),
       (error) => misconfigured(options.endpoint, error.reason, error)
     )
   if (options.configured !== undefined) return Effect.suspend(() => check(options.configured!))

@@ -13,6 +13,7 @@ import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as Jose from "jose"
 import type * as TokenVerifier from "../TokenVerifier.js"
+import * as endpoint from "./endpoint.js"
 import * as claims from "./claims.js"
 import * as issuerEndpoint from "./issuerEndpoint.js"
 import * as json from "./json.js"
@@ -246,7 +247,7 @@ export const make = (
       )
     }
     const client = yield* HttpClient.HttpClient
-    const timeout = Duration.decode(options.timeout ?? tokenRequest.defaultTimeout)
+    const timeout = Duration.decode(options.timeout ?? endpoint.defaultTimeout)
     const tolerance = Duration.toMillis(options.clockTolerance ?? "30 seconds")
     const coolDown = Duration.toMillis(options.jwksCoolDown ?? "30 seconds")
     const failureCoolDown = Duration.toMillis(options.jwksFailureCoolDown ?? "5 seconds")

@@ -6,7 +6,7 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as UrlParams from "@effect/platform/UrlParams"
 import * as Clock from "effect/Clock"
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
@@ -15,34 +15,26 @@ import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import type * as AccessToken from "../AccessToken.js"
 import * as ClientAuth from "../ClientAuth.js"
+import type * as Endpoint from "../Endpoint.js"
 import * as TokenError from "../TokenError.js"
 import * as TokenResponse from "../TokenResponse.js"
 import * as bytes from "./bytes.js"
+import * as endpoint from "./endpoint.js"
 import * as oauthError from "./oauthError.js"
 import * as redirect from "./redirect.js"
 import * as retryAfter from "./retryAfter.js"
 
 /**
- * One token request, whatever the grant: the grant's own form parameters
- * (secret ones `Redacted` until they are encoded), the client
- * authentication, and the options every grant shares.
+ * One token request, whatever the grant: the endpoint, and the grant's own
+ * form parameters (secret ones `Redacted` until they are encoded).
  *
  * @internal
  */
 export interface TokenRequest {
+  readonly endpoint: Endpoint.Endpoint
   readonly grantType: string
-  readonly tokenUrl: string | URL
-  /** `undefined`: the grant authenticates the client, if at all, by its own parameters (RFC 7523 §2.1). */
-  readonly auth: ClientAuth.ClientAuth | undefined
   readonly params: ReadonlyArray<readonly [string, string | Redacted.Redacted<string>]>
-  readonly timeout?: Duration.DurationInput | undefined
-  readonly allowInsecure?: boolean | undefined
-  readonly defaultLifetime?: Duration.DurationInput | undefined
-  readonly maxLifetime?: Duration.DurationInput | undefined
 }
-
-/** @internal */
-export const defaultTimeout: Duration.Duration = Duration.seconds(30)
 
 /**
  * The largest token response read, 1 MiB: a token response is a few
@@ -51,62 +43,6 @@ export const defaultTimeout: Duration.Duration = Duration.seconds(30)
  * @internal
  */
 export const maxBodyBytes = 1024 * 1024
-
-/**
- * `localhost`, `[::1]` and `127.0.0.0/8`: hosts on which plain `http:` cannot
- * be overheard.
- *
- * @internal
- */
-export const isLoopback = (hostname: string): boolean =>
-  hostname === "localhost" || hostname === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
-
-/**
- * Checks an endpoint URL before anything is sent: it must parse, use `https:`
- * (plain `http:` only for a loopback host or with `allowInsecure`), and carry
- * neither a fragment (RFC 6749 §3.2) nor credentials. The reasons name the URL
- * by `name` and never quote it: it may be a misplaced secret.
- *
- * @internal
- */
-export const checkEndpointUrl = (
-  endpointUrl: string | URL,
-  allowInsecure: boolean,
-  name: string
-): Either.Either<URL, TokenError.InvalidTokenRequest> => {
-  const invalid = (reason: string, cause?: unknown) =>
-    Either.left(new TokenError.InvalidTokenRequest({ reason, ...(cause === undefined ? {} : { cause }) }))
-  let url: URL
-  try {
-    url = new URL(endpointUrl)
-  } catch {
-    return invalid(`the ${name} is not an absolute URL`)
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") {
-    return invalid(`the ${name} must use https: (it uses ${url.protocol})`)
-  }
-  if (url.protocol === "http:" && !allowInsecure && !isLoopback(url.hostname)) {
-    return invalid(
-      `the ${name} must use https: — plain http: is allowed only for a loopback host ` +
-        "(127.0.0.0/8, [::1], localhost) or with allowInsecure: true, because the request carries client credentials"
-    )
-  }
-  if (url.hash !== "") return invalid(`the ${name} must not contain a fragment (RFC 6749 §3.2)`)
-  if (url.username !== "" || url.password !== "") {
-    return invalid(`the ${name} must not contain credentials; pass them as the client authentication`)
-  }
-  return Either.right(url)
-}
-
-/**
- * {@link checkEndpointUrl} for the token URL.
- *
- * @internal
- */
-export const checkTokenUrl = (
-  tokenUrl: string | URL,
-  allowInsecure: boolean
-): Either.Either<URL, TokenError.InvalidTokenRequest> => checkEndpointUrl(tokenUrl, allowInsecure, "token URL")
 
 // Set by the grant or by the client authentication: an extra parameter that
 // repeats one of them would make the request ambiguous.
@@ -370,7 +306,7 @@ export interface FormPost {
   readonly url: URL
   readonly auth: ClientAuth.ClientAuth | undefined
   readonly params: ReadonlyArray<readonly [string, string | Redacted.Redacted<string>]>
-  readonly timeout?: Duration.DurationInput | undefined
+  readonly timeout: Duration.Duration
 }
 
 /**
@@ -387,7 +323,7 @@ export interface Answer extends RawResponse {
  * Sends a form POST asking for JSON, and reads the answer in full: the client
  * authentication is added at send time (a JWT assertion is signed for this
  * very attempt), the whole exchange is bounded by `timeout` (default 30
- * seconds) including the body, and the body is capped at {@link maxBodyBytes}.
+ * the endpoint's) including the body, and the body is capped at {@link maxBodyBytes}.
  * It annotates the current span with the status. A transport failure or a
  * time-out is a `TokenEndpointUnavailable`, whatever the endpoint; so is a
  * redirect (status 3xx), which is never followed: see {@link withoutRedirects}.
@@ -433,7 +369,7 @@ export const post = (
   }).pipe(
     Effect.catchTags({ RequestError: transportError, ResponseError: transportError }),
     Effect.timeoutFail({
-      duration: Duration.decode(request.timeout ?? defaultTimeout),
+      duration: request.timeout,
       onTimeout: () =>
         new TokenError.TokenEndpointUnavailable({ reason: "Timeout", status: Option.none(), retryAfter: Option.none() })
     })
@@ -441,7 +377,7 @@ export const post = (
 
 /**
  * Sends a token request and interprets the answer: a {@link post} to the
- * checked token URL with `grant_type` first, the token issued at the instant
+ * endpoint's checked token URL with `grant_type` first, the token issued at the instant
  * the request was sent. It runs in a `grantflow.token_request` span whose
  * attributes name the grant, the client authentication method and, after
  * OpenTelemetry's HTTP conventions, the method, the token URL's host, port
@@ -452,25 +388,27 @@ export const post = (
 export const executeIssued = (
   request: TokenRequest
 ): Effect.Effect<Issued, TokenError.TokenError, HttpClient.HttpClient> =>
-  Effect.flatMap(Effect.suspend(() => checkTokenUrl(request.tokenUrl, request.allowInsecure === true)), (url) =>
+  Effect.flatMap(endpoint.url(request.endpoint, "token"), (url) =>
     post({
       url,
-      auth: request.auth,
+      auth: request.endpoint.auth,
       params: [["grant_type", request.grantType], ...request.params],
-      timeout: request.timeout
+      timeout: request.endpoint.timeout
     }).pipe(
       Effect.flatMap((answer) =>
         interpretIssued(answer, {
           sentAt: answer.sentAt,
-          defaultLifetime: request.defaultLifetime,
-          maxLifetime: request.maxLifetime
+          defaultLifetime: request.endpoint.defaultLifetime,
+          maxLifetime: request.endpoint.maxLifetime
         })
       ),
       Effect.withSpan("grantflow.token_request", {
         kind: "client",
         attributes: {
           "grantflow.grant_type": request.grantType,
-          "grantflow.client_auth": request.auth === undefined ? "absent" : ClientAuth.methodName(request.auth),
+          "grantflow.client_auth": request.endpoint.auth === undefined
+            ? "absent"
+            : ClientAuth.methodName(request.endpoint.auth),
           "http.request.method": "POST",
           "server.address": url.hostname,
           "server.port": Number(url.port || (url.protocol === "https:" ? 443 : 80)),

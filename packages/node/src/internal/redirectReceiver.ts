@@ -4,7 +4,8 @@ import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import type * as AccessToken from "@grantflow/core/AccessToken"
 import * as AuthorizationCode from "@grantflow/core/AuthorizationCode"
-import type * as TokenError from "@grantflow/core/TokenError"
+import type * as Endpoint from "@grantflow/core/Endpoint"
+import * as TokenError from "@grantflow/core/TokenError"
 import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
@@ -195,6 +196,7 @@ const logUrl = (url: URL) => Effect.logInfo(`grantflow: open this URL in a brows
 
 /** @internal */
 export const authorize = <E = never, R = never>(
+  endpoint: Endpoint.Endpoint,
   options: RedirectReceiver.AuthorizeOptions<E, R>
 ): Effect.Effect<
   AccessToken.AccessToken,
@@ -207,19 +209,21 @@ export const authorize = <E = never, R = never>(
   HttpClient.HttpClient | R
 > =>
   Effect.scoped(Effect.gen(function*() {
+    const clientId = endpoint.auth?.clientId
+    if (clientId === undefined) {
+      return yield* new TokenError.InvalidTokenRequest({
+        reason: "the endpoint has no client authentication, so no client id to authorize (ClientAuth.none for a public client)"
+      })
+    }
     const receiver = yield* make({ port: options.port, path: options.path, timeout: options.timeout })
     const { pending, url } = yield* AuthorizationCode.start({
       authorizeUrl: options.authorizeUrl,
-      clientId: options.auth.clientId,
+      clientId,
       redirectUri: receiver.redirectUri,
       scopes: options.scopes,
       extraParams: options.extraParams,
-      allowInsecure: options.allowInsecure
+      allowInsecure: endpoint.allowInsecure
     })
     const result = yield* receiver.callbackAfter(pending, options, (options.onAuthorizeUrl ?? logUrl)(url))
-    return yield* AuthorizationCode.exchange(pending, result, {
-      tokenUrl: options.tokenUrl,
-      auth: options.auth,
-      allowInsecure: options.allowInsecure
-    })
+    return yield* AuthorizationCode.exchange(endpoint, pending, result)
   }))

@@ -22,6 +22,7 @@
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as AccessToken from "@grantflow/core/AccessToken"
 import * as ClientAuth from "@grantflow/core/ClientAuth"
+import * as Endpoint from "@grantflow/core/Endpoint"
 import * as Grant from "@grantflow/core/Grant"
 import * as RefreshPolicy from "@grantflow/core/RefreshPolicy"
 import * as TokenCipher from "@grantflow/core/TokenCipher"
@@ -103,13 +104,16 @@ const main = Effect.gen(function*() {
   yield* Effect.gen(function*() {
     const providers = yield* Effect.forEach(settings.connections, (connection, index) =>
       Effect.gen(function*() {
-        const auth = ClientAuth.clientSecretBasic(connection.clientId, Redacted.make(clientSecret))
+        const endpoint = Endpoint.make({
+          tokenUrl: connection.tokenUrl,
+          auth: ClientAuth.clientSecretBasic(connection.clientId, Redacted.make(clientSecret))
+        })
         const fetch = yield* TokenStore.shared({
           key: connection.key as TokenStore.Key,
           policy,
           acquire: noRefreshToken,
           refresh: (refreshToken) =>
-            Effect.zipRight(pause(index, "request"), Grant.refreshToken({ tokenUrl: connection.tokenUrl, auth, refreshToken })),
+            Effect.zipRight(pause(index, "request"), Grant.refreshToken(endpoint, { refreshToken })),
           leaseTtl: settings.leaseTtl,
           poll: Schedule.spaced("20 millis")
         })

@@ -1,0 +1,209 @@
+/**
+ * The authorization server as a client sees it: the token endpoint's URL,
+ * checked once, the client authentication, and the settings every request to
+ * it shares (time-out, lifetimes, whether plain `http:` is allowed). Every
+ * grant, revocation and the device flow take an `Endpoint`; build it from
+ * options with {@link make} or from the issuer's metadata with
+ * {@link fromMetadata}.
+ *
+ * @since 0.1.0
+ */
+import type * as HttpClient from "@effect/platform/HttpClient"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as Either from "effect/Either"
+import type * as Inspectable from "effect/Inspectable"
+import type * as Option from "effect/Option"
+import type { Pipeable } from "effect/Pipeable"
+import type * as ClientAuth from "./ClientAuth.js"
+import * as Discovery from "./Discovery.js"
+import * as internal from "./internal/endpoint.js"
+import type * as TokenError from "./TokenError.js"
+
+/**
+ * Marks an {@link Endpoint}.
+ *
+ * @since 0.1.0
+ * @category type ids
+ * @example
+ * ```ts
+ * import { ClientAuth, Endpoint } from "@grantflow/core"
+ *
+ * const endpoint = Endpoint.make({ tokenUrl: "https://auth.example.com/token", auth: ClientAuth.none("cli") })
+ * Endpoint.TypeId in endpoint // true
+ * ```
+ */
+export const TypeId: unique symbol = internal.TypeId
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export type TypeId = typeof TypeId
+
+/**
+ * The endpoints of an authorization server that a client sends credentials
+ * or tokens to.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Purpose = "token" | "revocation" | "introspection" | "deviceAuthorization"
+
+/**
+ * An authorization server's endpoints for one client. Its URLs were checked
+ * when it was made; a request to one that failed its check fails with that
+ * `InvalidTokenRequest` before anything is sent (see {@link url}). It prints
+ * its URLs' hosts and paths and the client authentication's method, never a
+ * credential.
+ *
+ * - `auth`: the client authentication; `undefined` for the grants that carry
+ *   their own (RFC 7523 §2.1);
+ * - `timeout`: of each whole exchange, body included;
+ * - `defaultLifetime`: of a token whose response has no `expires_in`;
+ * - `maxLifetime`: a larger `expires_in` is clamped to it;
+ * - `issuer`: set when the endpoint comes from the issuer's metadata.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Endpoint extends Pipeable, Inspectable.Inspectable {
+  readonly [TypeId]: TypeId
+  readonly auth: ClientAuth.ClientAuth | undefined
+  readonly timeout: Duration.Duration
+  readonly allowInsecure: boolean
+  readonly defaultLifetime: Duration.Duration
+  readonly maxLifetime: Duration.Duration
+  readonly issuer: Option.Option<string>
+}
+
+/**
+ * What every request to the authorization server shares, whichever way the
+ * endpoint is built:
+ *
+ * - `auth`: the client authentication;
+ * - `timeout`: for the whole exchange, body included (default 30 seconds);
+ * - `allowInsecure`: permits plain `http:` on any host (loopback hosts —
+ *   `127.0.0.0/8`, `[::1]`, `localhost` — are always allowed);
+ * - `defaultLifetime`: of a token whose response has no `expires_in`
+ *   (default 5 minutes);
+ * - `maxLifetime`: a larger `expires_in` is clamped to it (default 365 days).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Settings {
+  readonly auth?: ClientAuth.ClientAuth | undefined
+  readonly timeout?: Duration.DurationInput | undefined
+  readonly allowInsecure?: boolean | undefined
+  readonly defaultLifetime?: Duration.DurationInput | undefined
+  readonly maxLifetime?: Duration.DurationInput | undefined
+}
+
+/**
+ * Options of {@link make}: the token endpoint's URL, the other endpoints'
+ * URLs when the client uses them, and the {@link Settings}. Every URL must use
+ * `https:` (unless loopback or `allowInsecure`) and carry no credentials and
+ * no fragment.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options extends Settings {
+  readonly tokenUrl: string | URL
+  readonly revocationUrl?: string | URL | undefined
+  readonly introspectionUrl?: string | URL | undefined
+  readonly deviceAuthorizationUrl?: string | URL | undefined
+}
+
+/**
+ * An endpoint from options. The URLs are checked here, once; an invalid one
+ * makes each request to it fail with an `InvalidTokenRequest` that says why.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * ```ts
+ * import { ClientAuth, Endpoint, Grant } from "@grantflow/core"
+ * import { Redacted } from "effect"
+ *
+ * const auth0 = Endpoint.make({
+ *   tokenUrl: "https://example.eu.auth0.com/oauth/token",
+ *   auth: ClientAuth.clientSecretPost("my-client", Redacted.make("s3cret")),
+ *   timeout: "10 seconds"
+ * })
+ *
+ * const fetchToken = Grant.clientCredentials(auth0, { audience: "https://api.example.com" })
+ * ```
+ */
+export const make: (options: Options) => Endpoint = internal.make
+
+/**
+ * An endpoint from the issuer's metadata (RFC 8414): its token, revocation,
+ * introspection and device authorization endpoints, each checked as in
+ * {@link make}.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * ```ts
+ * import { ClientAuth, Discovery, Endpoint, Grant } from "@grantflow/core"
+ * import { Effect, Redacted } from "effect"
+ *
+ * const fetchToken = Effect.gen(function*() {
+ *   const metadata = yield* Discovery.fetch("https://auth.example.com")
+ *   const endpoint = Endpoint.fromMetadata(metadata, {
+ *     auth: ClientAuth.clientSecretBasic("my-client", Redacted.make("s3cret"))
+ *   })
+ *   return yield* Grant.clientCredentials(endpoint)
+ * })
+ * ```
+ */
+export const fromMetadata: (metadata: Discovery.Metadata, settings?: Settings) => Endpoint = internal.fromMetadata
+
+/**
+ * Reads the issuer's metadata with `Discovery.fetch` (same `timeout` and
+ * `allowInsecure`) and builds the endpoint with {@link fromMetadata}.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * ```ts
+ * import { ClientAuth, Endpoint, Grant, TokenProvider } from "@grantflow/core"
+ * import { Effect, Redacted } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const endpoint = yield* Endpoint.discover("https://auth.example.com", {
+ *     auth: ClientAuth.clientSecretBasic("my-client", Redacted.make("s3cret"))
+ *   })
+ *   return yield* TokenProvider.make(Grant.clientCredentials(endpoint, { scopes: ["orders.read"] }))
+ * })
+ * ```
+ */
+export const discover = (
+  issuer: string,
+  settings: Settings = {}
+): Effect.Effect<Endpoint, Discovery.DiscoveryError, HttpClient.HttpClient> =>
+  Effect.map(
+    Discovery.fetch(issuer, { allowInsecure: settings.allowInsecure, timeout: settings.timeout }),
+    (metadata) => fromMetadata(metadata, settings)
+  )
+
+/**
+ * The checked URL of one of the endpoints, or why it cannot be used: it
+ * failed its check, or the endpoint has none for that purpose.
+ *
+ * @since 0.1.0
+ * @category getters
+ * @example
+ * ```ts
+ * import { ClientAuth, Endpoint } from "@grantflow/core"
+ * import { Either } from "effect"
+ *
+ * const endpoint = Endpoint.make({ tokenUrl: "http://auth.example.com/token", auth: ClientAuth.none("cli") })
+ *
+ * Either.isLeft(Endpoint.url(endpoint, "token")) // true: plain http: to a host that is not loopback
+ * ```
+ */
+export const url: (self: Endpoint, purpose: Purpose) => Either.Either<URL, TokenError.InvalidTokenRequest> =
+  internal.url
