@@ -4,7 +4,7 @@
  */
 import { AccessToken, TokenProvider } from "@grantflow/core"
 import { Clock, Effect, Option, Redacted, Ref } from "effect"
-import { compare, formatNs, report } from "./lib.js"
+import { formatNs, interleaved, nsPerOp, report, spread } from "./lib.js"
 
 const N = 200_000
 
@@ -28,18 +28,19 @@ export const p2 = Effect.gen(function*() {
       return N
     })
   const baselineStep = Effect.zipRight(Clock.currentTimeMillis, Ref.get(ref))
-  const { baselineNs, subjectNs } = yield* compare({
-    baseline: loop(baselineStep),
-    subject: loop(provider.get),
-    rounds: 9
+  const rounds = yield* interleaved({
+    baseline: nsPerOp(loop(baselineStep)),
+    subject: nsPerOp(loop(provider.get)),
+    ratio: (baselineNs, subjectNs) => subjectNs / baselineNs,
+    rounds: 15
   })
-  const ratio = subjectNs / baselineNs
+  const format = (ratio: number) => `${ratio.toFixed(2)}×`
   return yield* report(
     "P2",
     "warm TokenProvider.get vs Ref.get + Clock",
-    `${ratio.toFixed(2)}×`,
+    format(rounds.ratio),
     "≤ 2×",
-    ratio <= 2,
-    `${formatNs(subjectNs)}/op vs ${formatNs(baselineNs)}/op`
+    rounds.ratio <= 2,
+    `${spread(rounds, format)}; ${formatNs(rounds.subject)}/op vs ${formatNs(rounds.baseline)}/op`
   )
 }).pipe(Effect.scoped)

@@ -2,19 +2,19 @@
  * P3: 10,000 callers ask for a token at once while the cached one has
  * expired. Single flight means the token endpoint sees one request.
  */
-import { ClientAuth, Grant, TokenProvider } from "@grantflow/core"
+import { ClientAuth, Endpoint, Grant, TokenProvider } from "@grantflow/core"
 import { AuthServer } from "@grantflow/testing"
-import { Effect, Fiber, Layer, Redacted, TestClock, TestContext } from "effect"
-import { report } from "./lib.js"
+import { Effect, Fiber, Layer, Redacted, TestClock } from "effect"
+import { report, withTestContext } from "./lib.js"
 
 const CALLERS = 10_000
 
 export const p3 = Effect.gen(function*() {
   const server = yield* AuthServer.AuthServer
-  const provider = yield* TokenProvider.make(Grant.clientCredentials({
+  const provider = yield* TokenProvider.make(Grant.clientCredentials(Endpoint.make({
     tokenUrl: "http://127.0.0.1/token",
     auth: ClientAuth.clientSecretBasic("bench", Redacted.make("bench-secret"))
-  }))
+  })))
   yield* provider.get
   yield* TestClock.adjust("2 hours")
   const before = (yield* server.journal).filter((e) => e.endpoint === "token").length
@@ -32,5 +32,5 @@ export const p3 = Effect.gen(function*() {
   Effect.provide(AuthServer.layerClient.pipe(
     Layer.provideMerge(AuthServer.layer({ clients: [{ clientId: "bench", clientSecret: "bench-secret" }] }))
   )),
-  Effect.provide(TestContext.TestContext)
+  withTestContext
 )

@@ -5,10 +5,10 @@
  * never sees a 401.
  */
 import { HttpClient } from "@effect/platform"
-import { AccessToken, BearerAuth, ClientAuth, Grant, RefreshPolicy, TokenProvider } from "@grantflow/core"
+import { AccessToken, BearerAuth, ClientAuth, Endpoint, Grant, RefreshPolicy, TokenProvider } from "@grantflow/core"
 import { AuthServer } from "@grantflow/testing"
-import { Duration, Effect, Layer, Option, Redacted, TestClock, TestContext } from "effect"
-import { report } from "./lib.js"
+import { Duration, Effect, Layer, Option, Redacted, TestClock } from "effect"
+import { report, withTestContext } from "./lib.js"
 
 const HOUR = Duration.hours(1)
 const LIFETIME = Duration.minutes(5)
@@ -16,10 +16,10 @@ const LIFETIME = Duration.minutes(5)
 export const p4 = Effect.gen(function*() {
   const server = yield* AuthServer.AuthServer
   const policy = RefreshPolicy.defaultPolicy
-  const provider = yield* TokenProvider.make(Grant.clientCredentials({
+  const provider = yield* TokenProvider.make(Grant.clientCredentials(Endpoint.make({
     tokenUrl: "http://127.0.0.1/token",
     auth: ClientAuth.clientSecretPost("bench", Redacted.make("bench-secret"))
-  }), { policy })
+  })), { policy })
   const client = (yield* HttpClient.HttpClient).pipe(BearerAuth.authenticate(provider))
   let callerRejections = 0
   const seconds = Duration.toSeconds(HOUR)
@@ -59,5 +59,5 @@ export const p4 = Effect.gen(function*() {
       tokenLifetime: LIFETIME
     }))
   )),
-  Effect.provide(TestContext.TestContext)
+  withTestContext
 )

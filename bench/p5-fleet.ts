@@ -12,10 +12,8 @@ import { Loopback, RedisTokenStore } from "@grantflow/node"
 import { AuthServer } from "@grantflow/testing"
 import { Duration, Effect, Option, Queue } from "effect"
 import { spawn } from "node:child_process"
-import { createRequire } from "node:module"
 import * as readline from "node:readline"
-import { fileURLToPath, pathToFileURL } from "node:url"
-import { report } from "./lib.js"
+import { report, tsxArguments } from "./lib.js"
 
 const PROCESSES = 16
 const LIFETIMES = 20
@@ -26,14 +24,12 @@ const REDIS = process.env.GRANTFLOW_BENCH_REDIS_URL ?? "redis://127.0.0.1:6379"
 const member = (env: Record<string, string>) =>
   Effect.gen(function*() {
     const lines = yield* Queue.unbounded<string>()
-    const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href
     const child = yield* Effect.acquireRelease(
       Effect.sync(() =>
-        spawn(
-          process.execPath,
-          ["--import", tsx, "--conditions=source", fileURLToPath(new URL("./p5-member.ts", import.meta.url))],
-          { env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "inherit"] }
-        )
+        spawn(process.execPath, tsxArguments(new URL("./p5-member.ts", import.meta.url)), {
+          env: { ...process.env, ...env },
+          stdio: ["pipe", "pipe", "inherit"]
+        })
       ),
       (child) => Effect.sync(() => child.kill())
     )

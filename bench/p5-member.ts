@@ -11,6 +11,7 @@
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as ClientAuth from "@grantflow/core/ClientAuth"
+import * as Endpoint from "@grantflow/core/Endpoint"
 import * as Grant from "@grantflow/core/Grant"
 import * as RefreshPolicy from "@grantflow/core/RefreshPolicy"
 import * as TokenProvider from "@grantflow/core/TokenProvider"
@@ -32,7 +33,9 @@ const provider = (clientId: string, key: string, tokenUrl: string) =>
     TokenStore.shared({
       key: key as TokenStore.Key,
       policy,
-      acquire: Grant.clientCredentials({ tokenUrl, auth: ClientAuth.clientSecretBasic(clientId, Redacted.make(`${clientId}-secret`)) })
+      acquire: Grant.clientCredentials(
+        Endpoint.make({ tokenUrl, auth: ClientAuth.clientSecretBasic(clientId, Redacted.make(`${clientId}-secret`)) })
+      )
     }),
     (fetch) => TokenProvider.make(fetch, { policy })
   )

@@ -17,7 +17,7 @@ import { Clock, Effect, Option, Redacted } from "effect"
 import { randomBytes } from "node:crypto"
 import * as v8 from "node:v8"
 import * as vm from "node:vm"
-import { compare, formatNs, report } from "./lib.js"
+import { formatNs, interleaved, median, nsPerOp, report, spread } from "./lib.js"
 
 const LARGE = 100_000
 const SMALL = 1_000
@@ -85,14 +85,31 @@ export const p6 = Effect.gen(function*() {
   // Random reads among 100,000 records miss the CPU caches where 1,000 do not, for any
   // data structure: so the pool's own cost is its time beyond a plain Map read of the
   // same tokens, at each size, and "flat" means that cost does not grow with the size.
-  const atSize = (pool: ConnectionPool.ConnectionPool<number>, count: number) =>
-    Effect.flatMap(tokensOf(pool, count), (tokens) =>
-      compare({ baseline: mapLookups(tokens, count), subject: lookups(pool, count), rounds: 7 }))
-  const few = yield* atSize(small, SMALL)
-  const many = yield* atSize(large, LARGE)
-  const ownFew = few.subjectNs - few.baselineNs
-  const ownMany = many.subjectNs - many.baselineNs
-  const ratio = ownMany / ownFew
+  // A round measures that cost at both sizes; each is the pool's time less the mean of
+  // Map reads just before and just after it, so that drift within the round cancels.
+  const ownCost = (pool: ConnectionPool.ConnectionPool<number>, count: number) =>
+    Effect.gen(function*() {
+      const tokens = yield* tokensOf(pool, count)
+      const gets: Array<number> = []
+      const reads: Array<number> = []
+      const measure = Effect.gen(function*() {
+        const before = yield* nsPerOp(mapLookups(tokens, count))
+        const get = yield* nsPerOp(lookups(pool, count))
+        const read = (before + (yield* nsPerOp(mapLookups(tokens, count)))) / 2
+        gets.push(get)
+        reads.push(read)
+        return get - read
+      })
+      return { measure, gets, reads }
+    })
+  const few = yield* ownCost(small, SMALL)
+  const many = yield* ownCost(large, LARGE)
+  const rounds = yield* interleaved({
+    baseline: few.measure,
+    subject: many.measure,
+    ratio: (ownFew, ownMany) => ownMany / ownFew,
+    rounds: 15
+  })
   const memoryOk = yield* report(
     "P6",
     `${LARGE.toLocaleString("en")} connections with cached tokens → heap per connection`,
@@ -101,14 +118,16 @@ export const p6 = Effect.gen(function*() {
     perConnection <= 1024,
     "pool record + in-memory store record + token and refresh token"
   )
+  const format = (ratio: number) => `${ratio.toFixed(2)}×`
   const flatOk = yield* report(
     "P6",
     `pool.get's own cost among ${LARGE.toLocaleString("en")} vs ${SMALL.toLocaleString("en")} connections`,
-    `${ratio.toFixed(2)}×`,
+    format(rounds.ratio),
     "flat, ≤ 1.5×",
-    ratio <= 1.5,
-    `${formatNs(ownMany)} vs ${formatNs(ownFew)} beyond a plain Map read; whole get ${formatNs(many.subjectNs)} vs ` +
-      `${formatNs(few.subjectNs)}, Map read ${formatNs(many.baselineNs)} vs ${formatNs(few.baselineNs)}`
+    rounds.ratio <= 1.5,
+    `${spread(rounds, format)}; ${formatNs(rounds.subject)} vs ${formatNs(rounds.baseline)} beyond a plain Map read; ` +
+      `whole get ${formatNs(median(many.gets))} vs ${formatNs(median(few.gets))}, ` +
+      `Map read ${formatNs(median(many.reads))} vs ${formatNs(median(few.reads))}`
   )
   return memoryOk && flatOk
 }).pipe(Effect.scoped)

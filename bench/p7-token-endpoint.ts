@@ -7,25 +7,24 @@
  * the peer's, each as the standalone server (`SimServer`) runs it, without
  * per-request spans. Goal: ours ≥ 2× the peer on loopback.
  */
-import { ClientAuth, Grant } from "@grantflow/core"
+import { ClientAuth, Endpoint, Grant } from "@grantflow/core"
 import { Loopback } from "@grantflow/node"
 import { AuthServer } from "@grantflow/testing"
 import { Context, Effect, Layer, Redacted } from "effect"
 import { execFile } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { OAuth2Server } from "oauth2-mock-server"
-import { compare, info, median, report } from "./lib.js"
+import { info, interleaved, median, nsPerOp, report, type Rounds, spread } from "./lib.js"
 
 const REQUESTS = 1_000
 const LOOPBACK_REQUESTS = 3_000
 const CONCURRENCY = 8
 
 const fetchFrom = (tokenUrl: string) =>
-  Grant.clientCredentials({
-    tokenUrl,
-    auth: ClientAuth.clientSecretBasic("bench", Redacted.make("bench-secret")),
-    scopes: ["read"]
-  })
+  Grant.clientCredentials(
+    Endpoint.make({ tokenUrl, auth: ClientAuth.clientSecretBasic("bench", Redacted.make("bench-secret")) }),
+    { scopes: ["read"] }
+  )
 
 const rate = <E, R>(fetch: Effect.Effect<unknown, E, R>) =>
   Effect.as(
@@ -48,27 +47,23 @@ const loadMillis = (tokenUrl: string) =>
     return Effect.sync(() => child.kill())
   })
 
-/** Requests per second of `ours` and `peer`, medians of alternating rounds. */
-const versus = (ours: string, peer: string, rounds = 5) =>
-  Effect.gen(function*() {
-    yield* loadMillis(ours)
-    yield* loadMillis(peer)
-    const oursMs: Array<number> = []
-    const peerMs: Array<number> = []
-    for (let i = 0; i < rounds; i++) {
-      oursMs.push(yield* loadMillis(ours))
-      peerMs.push(yield* loadMillis(peer))
-    }
-    const perSecond = (ms: ReadonlyArray<number>) => (LOOPBACK_REQUESTS * 1000) / median(ms)
-    return { ours: perSecond(oursMs), peer: perSecond(peerMs) }
+/** Our requests per second over the peer's, in interleaved rounds: the peer's time for the same load over ours. */
+const versus = (ours: string, peer: string) =>
+  interleaved({
+    baseline: loadMillis(peer),
+    subject: loadMillis(ours),
+    ratio: (peerMs, oursMs) => peerMs / oursMs,
+    rounds: 7,
+    warmup: 1
   })
 
 const ServerOptions = { clients: [{ clientId: "bench", clientSecret: "bench-secret", scopes: ["read"] }] }
 
 const inMemory = Effect.gen(function*() {
   const fetch = fetchFrom("http://127.0.0.1/token")
-  const { subjectNs } = yield* compare({ baseline: rate(fetch), subject: rate(fetch), rounds: 3, warmup: 1 })
-  return 1e9 / subjectNs
+  yield* rate(fetch)
+  const runs = yield* Effect.forEach(Array.from({ length: 3 }), () => nsPerOp(rate(fetch)))
+  return 1e9 / median(runs)
 }).pipe(
   Effect.provide(AuthServer.layerClient.pipe(Layer.provideMerge(AuthServer.layer(ServerOptions))))
 )
@@ -99,14 +94,17 @@ export const p7 = Effect.gen(function*() {
   const jwtRun = yield* versus(jwt, peerUrl)
   const memory = yield* inMemory
   yield* info("P7", "token requests/s, simulated server in memory", memory.toFixed(0), `${CONCURRENCY} concurrent grantflow grants`)
-  const line = (label: string, run: { ours: number; peer: number }) =>
+  const perSecond = (millis: number) => (LOOPBACK_REQUESTS * 1000) / millis
+  const format = (ratio: number) => `${ratio.toFixed(2)}×`
+  const line = (label: string, rounds: Rounds) =>
     report(
       "P7",
       `token requests/s on loopback, ours (${label}) vs oauth2-mock-server (RS256 JWT)`,
-      `${(run.ours / run.peer).toFixed(2)}×`,
+      format(rounds.ratio),
       "≥ 2×",
-      run.ours / run.peer >= 2,
-      `${run.ours.toFixed(0)}/s vs ${run.peer.toFixed(0)}/s, load from a separate process`
+      rounds.ratio >= 2,
+      `${spread(rounds, format)}; ${perSecond(rounds.subject).toFixed(0)}/s vs ${perSecond(rounds.baseline).toFixed(0)}/s, ` +
+        "load from a separate process"
     )
   yield* line("opaque tokens", opaqueRun)
   return yield* line("RS256 JWT", jwtRun)
