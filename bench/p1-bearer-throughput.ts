@@ -43,7 +43,7 @@ export const p1 = Effect.gen(function*() {
     baseline: nsPerOp(load(staticClient)),
     subject: nsPerOp(load(bearerClient)),
     ratio: (staticNs, bearerNs) => staticNs / bearerNs,
-    rounds: 15
+    rounds: 31
   })
   const format = (ratio: number) => ratio.toFixed(3)
   return yield* report(

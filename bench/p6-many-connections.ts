@@ -4,9 +4,17 @@
  * connection, measured after a full GC before and after filling the pool;
  * and the cost of a warm `pool.get` on a random connection among 1,000 vs
  * among 100,000 beyond a plain `Map` read of the same tokens (which pays the
- * CPU-cache misses of a large working set, as any structure would), timed in
- * alternating rounds. Goals: ≤ 1 KiB per connection, and a flat lookup: the
- * pool's own cost at 100,000 at most 1.5× its cost at 1,000.
+ * CPU-cache misses of a large working set, as any structure would). Goals:
+ * ≤ 1 KiB per connection, and a flat lookup: the pool's own cost at 100,000
+ * at most 1.5× its cost at 1,000.
+ *
+ * A round measures the pool's own cost at both sizes (interleaved rounds, see
+ * lib.ts). At each size, Map reads and pool gets alternate in chunks of
+ * 5,000 lookups, so that both run with the same cache contents and the same
+ * load on the machine. Timed in long runs of their own, each side would warm
+ * the CPU caches with its own records during its run, which favours the
+ * smaller working set — the Map's — and moves with the machine's load between
+ * the two runs.
  *
  * Tokens come from a local fetch shaped like a server's answer (43-character
  * tokens, as base64url of 32 random bytes): what is measured is the pool, not a
@@ -17,11 +25,13 @@ import { Clock, Effect, Option, Redacted } from "effect"
 import { randomBytes } from "node:crypto"
 import * as v8 from "node:v8"
 import * as vm from "node:vm"
-import { formatNs, interleaved, median, nsPerOp, report, spread } from "./lib.js"
+import { formatNs, interleaved, median, report, spread } from "./lib.js"
 
 const LARGE = 100_000
 const SMALL = 1_000
-const LOOKUPS = 200_000
+/** Lookups in one timed chunk, and chunks of each kind at each size in a round. */
+const CHUNK = 5_000
+const CHUNKS = 40
 
 v8.setFlagsFromString("--expose-gc")
 const gc = vm.runInNewContext("gc") as () => void
@@ -56,16 +66,15 @@ const fill = (pool: ConnectionPool.ConnectionPool<number>, count: number) =>
 
 const lookups = (pool: ConnectionPool.ConnectionPool<number>, count: number) =>
   Effect.gen(function*() {
-    for (let i = 0; i < LOOKUPS; i++) yield* pool.get(Math.floor(Math.random() * count))
-    return LOOKUPS
+    for (let i = 0; i < CHUNK; i++) yield* pool.get(Math.floor(Math.random() * count))
   })
 
 /** The same random reads from a plain `Map` of the same tokens: what memory alone costs at that size. */
 const mapLookups = (tokens: Map<number, AccessToken.AccessToken>, count: number) =>
   Effect.gen(function*() {
     let sum = 0
-    for (let i = 0; i < LOOKUPS; i++) sum += yield* Effect.succeed(tokens.get(Math.floor(Math.random() * count))!.expiresAt)
-    return sum > 0 ? LOOKUPS : 0
+    for (let i = 0; i < CHUNK; i++) sum += yield* Effect.succeed(tokens.get(Math.floor(Math.random() * count))!.expiresAt)
+    return sum
   })
 
 const tokensOf = (pool: ConnectionPool.ConnectionPool<number>, count: number) =>
@@ -85,17 +94,24 @@ export const p6 = Effect.gen(function*() {
   // Random reads among 100,000 records miss the CPU caches where 1,000 do not, for any
   // data structure: so the pool's own cost is its time beyond a plain Map read of the
   // same tokens, at each size, and "flat" means that cost does not grow with the size.
-  // A round measures that cost at both sizes; each is the pool's time less the mean of
-  // Map reads just before and just after it, so that drift within the round cancels.
   const ownCost = (pool: ConnectionPool.ConnectionPool<number>, count: number) =>
     Effect.gen(function*() {
       const tokens = yield* tokensOf(pool, count)
       const gets: Array<number> = []
       const reads: Array<number> = []
       const measure = Effect.gen(function*() {
-        const before = yield* nsPerOp(mapLookups(tokens, count))
-        const get = yield* nsPerOp(lookups(pool, count))
-        const read = (before + (yield* nsPerOp(mapLookups(tokens, count)))) / 2
+        let getMillis = 0
+        let readMillis = 0
+        for (let i = 0; i < CHUNKS; i++) {
+          const start = performance.now()
+          yield* mapLookups(tokens, count)
+          const between = performance.now()
+          yield* lookups(pool, count)
+          readMillis += between - start
+          getMillis += performance.now() - between
+        }
+        const get = (getMillis * 1e6) / (CHUNKS * CHUNK)
+        const read = (readMillis * 1e6) / (CHUNKS * CHUNK)
         gets.push(get)
         reads.push(read)
         return get - read

@@ -53,7 +53,7 @@ const versus = (ours: string, peer: string) =>
     baseline: loadMillis(peer),
     subject: loadMillis(ours),
     ratio: (peerMs, oursMs) => peerMs / oursMs,
-    rounds: 7,
+    rounds: 11,
     warmup: 1
   })
 

@@ -15,12 +15,13 @@
  * 9 rounds, 0.95–1.01`), so one noisy moment on a shared machine moves one
  * round, not the verdict.
  *
- * Bounds. Each measure has a time bound (`bounds` below; the environment
+ * Bounds. Each measure has a time bound (`bound` in `measures` below; the environment
  * variable GRANTFLOW_BENCH_TIMEOUT, in seconds, replaces all of them). A
  * measure still running at its bound is stopped with every process it started
  * (its process group: SIGTERM, then SIGKILL 5 s later), and a MISS line names
  * the measure and the bound. The exit code is 1 when a measure was stopped or
- * crashed; a MISS verdict of a measure that finished does not change it.
+ * crashed (130 when the run itself is interrupted); a MISS verdict of a
+ * measure that finished does not change it.
  */
 import { NodeRuntime } from "@effect/platform-node"
 import { type Effect, Exit } from "effect"

@@ -125,7 +125,9 @@ export const make = <Id, R>(options: ConnectionPool.Options<Id, R>) =>
         connections.set(id, connection)
         if (connections.size > capacity) evictForCapacity(connection)
         sizeGauge.unsafeUpdate(connections.size, [])
-      } else if (!connection.used || !connection.active) {
+      } else if (connection.token === undefined || !connection.used || !connection.active) {
+        // `token` is for the provider, which reads it next: read here beside the flags, which sit in
+        // another cache line of the record, both lines are fetched at once, not one after the other.
         // Written only when they change: a store to a long-lived record dirties its cache line.
         connection.used = true
         connection.active = true
