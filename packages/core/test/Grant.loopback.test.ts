@@ -1,57 +1,16 @@
 import { assert, describe, it } from "@effect/vitest"
 import type * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpRouter from "@effect/platform/HttpRouter"
-import * as HttpServer from "@effect/platform/HttpServer"
-import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import type * as UrlParams from "@effect/platform/UrlParams"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { ClientAuth, Endpoint, Grant, type TokenError } from "@grantflow/core"
-import { Cause, Clock, ConfigProvider, Duration, Effect, Exit, Inspectable, Option, Redacted, Ref, Stream, Tracer } from "effect"
-import { createServer } from "node:http"
+import { Cause, Clock, ConfigProvider, Duration, Effect, Exit, Inspectable, Option, Redacted, Stream, Tracer } from "effect"
 import { inspect } from "node:util"
-
-/** What the token endpoint received. */
-interface Received {
-  readonly headers: Readonly<Record<string, string>>
-  readonly form: UrlParams.UrlParams
-}
-
-/**
- * Runs `use` against a token endpoint served on 127.0.0.1 (port 0) at
- * `/oauth/token`, answering every request with `respond`, and a Node HTTP
- * client. Closing the scope stops the server.
- */
-const withTokenEndpoint = <A, E>(
-  respond: Effect.Effect<HttpServerResponse.HttpServerResponse>,
-  use: (tokenUrl: string, received: Effect.Effect<ReadonlyArray<Received>>) => Effect.Effect<A, E, HttpClient.HttpClient>
-) =>
-  Effect.gen(function*() {
-    const received = yield* Ref.make<ReadonlyArray<Received>>([])
-    const endpoint = Effect.gen(function*() {
-      const request = yield* HttpServerRequest.HttpServerRequest
-      const form = yield* request.urlParamsBody
-      yield* Ref.update(received, (all) => [...all, { headers: request.headers, form }])
-      return yield* respond
-    })
-    yield* HttpRouter.empty.pipe(HttpRouter.post("/oauth/token", endpoint), HttpServer.serveEffect())
-    const port = yield* HttpServer.addressWith((address) =>
-      Effect.succeed(address._tag === "TcpAddress" ? address.port : assert.fail("expected a TCP address"))
-    )
-    return yield* use(`http://127.0.0.1:${port}/oauth/token`, Ref.get(received))
-  }).pipe(
-    Effect.scoped,
-    Effect.provide(NodeHttpServer.layer(() => createServer(), { port: 0, host: "127.0.0.1" })),
-    Effect.provide(NodeHttpClient.layerUndici)
-  )
+import { withTokenEndpoint } from "./tokenEndpoint.js"
 
 const json = (body: unknown, options?: HttpServerResponse.Options.WithContentType) =>
   Effect.succeed(HttpServerResponse.unsafeJson(body, options))
 
 const secret = Redacted.make("pä ss:w%rd+1")
-
-const formOf = (received: Received) => Object.fromEntries(received.form)
 
 /** The endpoint at `tokenUrl`, by default for the public client `cli`. */
 const endpointAt = (tokenUrl: string, settings: Endpoint.Settings = { auth: ClientAuth.none("cli") }) =>
@@ -62,7 +21,7 @@ const failure = <A>(effect: Effect.Effect<A, TokenError.TokenError, HttpClient.H
 describe("Grant.clientCredentials over HTTP", () => {
   it.live("client_secret_basic: sends the form and the Basic header, and decodes the token", () =>
     withTokenEndpoint(
-      json({
+      () => json({
         access_token: "at-1",
         token_type: "bearer",
         expires_in: "3600",
@@ -93,7 +52,7 @@ describe("Grant.clientCredentials over HTTP", () => {
           assert.strictEqual(request!.headers["accept"], "application/json")
           // base64("my+client:p%C3%A4+ss%3Aw%25rd%2B1")
           assert.strictEqual(request!.headers["authorization"], "Basic bXkrY2xpZW50OnAlQzMlQTQrc3MlM0F3JTI1cmQlMkIx")
-          assert.deepStrictEqual(request!.form, [
+          assert.deepStrictEqual(request!.params, [
             ["grant_type", "client_credentials"],
             ["scope", "read write"],
             ["audience", "https://api.example.com"],
@@ -105,13 +64,13 @@ describe("Grant.clientCredentials over HTTP", () => {
     ))
 
   it.live("client_secret_post: sends the credentials in the form, without an Authorization header", () =>
-    withTokenEndpoint(json({ access_token: "at-2", expires_in: 60 }), (tokenUrl, received) =>
+    withTokenEndpoint(() => json({ access_token: "at-2", expires_in: 60 }), (tokenUrl, received) =>
       Effect.gen(function*() {
         const token = yield* Grant.clientCredentials(endpointAt(tokenUrl, { auth: ClientAuth.clientSecretPost("cli", secret) }))
         assert.strictEqual(token.expiresAt - token.issuedAt, 60_000)
         const [request] = yield* received
         assert.isUndefined(request!.headers["authorization"])
-        assert.deepStrictEqual(formOf(request!), {
+        assert.deepStrictEqual(request!.form, {
           grant_type: "client_credentials",
           client_id: "cli",
           client_secret: "pä ss:w%rd+1"
@@ -120,7 +79,7 @@ describe("Grant.clientCredentials over HTTP", () => {
 
   it.live("reads a form-encoded token response", () =>
     withTokenEndpoint(
-      Effect.succeed(HttpServerResponse.text("access_token=gho_abc&scope=repo&token_type=bearer", {
+      () => Effect.succeed(HttpServerResponse.text("access_token=gho_abc&scope=repo&token_type=bearer", {
         contentType: "application/x-www-form-urlencoded"
       })),
       (tokenUrl) =>
@@ -134,14 +93,14 @@ describe("Grant.clientCredentials over HTTP", () => {
     ))
 
   it.live("a body just under 1 MiB is read", () =>
-    withTokenEndpoint(json({ access_token: "at-big", padding: "x".repeat(1024 * 1024 - 100) }), (tokenUrl) =>
+    withTokenEndpoint(() => json({ access_token: "at-big", padding: "x".repeat(1024 * 1024 - 100) }), (tokenUrl) =>
       Effect.gen(function*() {
         const token = yield* Grant.clientCredentials(endpointAt(tokenUrl))
         assert.strictEqual(Redacted.value(token.token), "at-big")
       })))
 
   it.live("a body over 1 MiB is refused", () =>
-    withTokenEndpoint(json({ access_token: "at-huge", padding: "x".repeat(2 * 1024 * 1024) }), (tokenUrl) =>
+    withTokenEndpoint(() => json({ access_token: "at-huge", padding: "x".repeat(2 * 1024 * 1024) }), (tokenUrl) =>
       Effect.gen(function*() {
         const error = yield* failure(Grant.clientCredentials(endpointAt(tokenUrl)))
         assert.strictEqual(error._tag, "MalformedTokenResponse")
@@ -153,7 +112,7 @@ describe("Grant.clientCredentials over HTTP", () => {
 
   it.live("a chunked body (no Content-Length) over 1 MiB is refused while it streams", () =>
     withTokenEndpoint(
-      Effect.succeed(HttpServerResponse.stream(
+      () => Effect.succeed(HttpServerResponse.stream(
         Stream.repeatValue(new TextEncoder().encode("x".repeat(64 * 1024))).pipe(Stream.take(64)),
         { contentType: "application/json" }
       )),
@@ -167,7 +126,7 @@ describe("Grant.clientCredentials over HTTP", () => {
 
   it.live("a chunked body under the cap is read", () =>
     withTokenEndpoint(
-      Effect.succeed(HttpServerResponse.stream(
+      () => Effect.succeed(HttpServerResponse.stream(
         Stream.make(new TextEncoder().encode(`{"access_token":"at-chunked",`), new TextEncoder().encode(`"expires_in":60}`)),
         { contentType: "application/json" }
       )),
@@ -180,7 +139,7 @@ describe("Grant.clientCredentials over HTTP", () => {
 
   it.live("a slow token endpoint times out", () =>
     withTokenEndpoint(
-      Effect.as(Effect.sleep("30 seconds"), HttpServerResponse.empty()),
+      () => Effect.as(Effect.sleep("30 seconds"), HttpServerResponse.empty()),
       (tokenUrl) =>
         Effect.gen(function*() {
           const error = yield* failure(
@@ -196,7 +155,7 @@ describe("Grant.clientCredentials over HTTP", () => {
 
   it.live("503 with Retry-After in seconds", () =>
     withTokenEndpoint(
-      Effect.succeed(HttpServerResponse.text("<html>Service Unavailable</html>", {
+      () => Effect.succeed(HttpServerResponse.text("<html>Service Unavailable</html>", {
         status: 503,
         contentType: "text/html",
         headers: { "retry-after": "120" }
@@ -215,7 +174,7 @@ describe("Grant.clientCredentials over HTTP", () => {
 
   it.live("429 with an OAuth error and Retry-After as an HTTP-date", () =>
     withTokenEndpoint(
-      Effect.map(Clock.currentTimeMillis, (now) =>
+      () => Effect.map(Clock.currentTimeMillis, (now) =>
         HttpServerResponse.unsafeJson({ error: "slow_down" }, {
           status: 429,
           headers: { "retry-after": new Date(now + 120_000).toUTCString() }
@@ -236,7 +195,7 @@ describe("Grant.clientCredentials over HTTP", () => {
 
   it.live("400 invalid_client is an OAuthError that is not retried", () =>
     withTokenEndpoint(
-      json({ error: "invalid_client", error_description: "Client authentication failed" }, { status: 400 }),
+      () => json({ error: "invalid_client", error_description: "Client authentication failed" }, { status: 400 }),
       (tokenUrl) =>
         Effect.gen(function*() {
           const error = yield* failure(
@@ -276,7 +235,7 @@ describe("Grant.clientCredentials over HTTP", () => {
     }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
 
   it.live("clientCredentialsConfig: reads the configuration and fetches with it", () =>
-    withTokenEndpoint(json({ access_token: "at-config", expires_in: 60 }), (tokenUrl, received) =>
+    withTokenEndpoint(() => json({ access_token: "at-config", expires_in: 60 }), (tokenUrl, received) =>
       Effect.gen(function*() {
         const fetch = yield* Grant.clientCredentialsConfig({ prefix: "CRM" }).pipe(
           Effect.withConfigProvider(ConfigProvider.fromMap(
@@ -294,7 +253,7 @@ describe("Grant.clientCredentials over HTTP", () => {
         const token = yield* fetch
         assert.strictEqual(Redacted.value(token.token), "at-config")
         const [request] = yield* received
-        assert.deepStrictEqual(formOf(request!), {
+        assert.deepStrictEqual(request!.form, {
           grant_type: "client_credentials",
           scope: "a b c",
           client_id: "cli",
@@ -332,7 +291,7 @@ describe("Grant.clientCredentials over HTTP", () => {
       },
       context: (f) => f()
     })
-    return withTokenEndpoint(json({ access_token: "at-span-secret", expires_in: 60 }), (tokenUrl) =>
+    return withTokenEndpoint(() => json({ access_token: "at-span-secret", expires_in: 60 }), (tokenUrl) =>
       Effect.gen(function*() {
         yield* Grant.clientCredentials(
           endpointAt(`${tokenUrl}?tenant=q-secret`, { auth: ClientAuth.clientSecretBasic("cli", secret) })

@@ -8,6 +8,7 @@ import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServer from "@effect/platform/HttpServer"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import type * as UrlParams from "@effect/platform/UrlParams"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Endpoint } from "@grantflow/core"
@@ -17,6 +18,8 @@ import { createServer } from "node:http"
 export interface Received {
   readonly headers: Readonly<Record<string, string>>
   readonly form: Readonly<Record<string, string>>
+  /** The form as sent: every parameter in order, repeated ones included. */
+  readonly params: UrlParams.UrlParams
 }
 
 export type Respond = (form: Readonly<Record<string, string>>, n: number) => Effect.Effect<HttpServerResponse.HttpServerResponse>
@@ -37,8 +40,9 @@ export const withTokenEndpoint = <A, E>(
     const received = yield* Ref.make<ReadonlyArray<Received>>([])
     const endpoint = Effect.gen(function*() {
       const request = yield* HttpServerRequest.HttpServerRequest
-      const form = Object.fromEntries(yield* request.urlParamsBody)
-      const n = yield* Ref.modify(received, (all) => [all.length + 1, [...all, { headers: request.headers, form }]])
+      const params = yield* request.urlParamsBody
+      const form = Object.fromEntries(params)
+      const n = yield* Ref.modify(received, (all) => [all.length + 1, [...all, { headers: request.headers, form, params }]])
       return yield* respond(form, n)
     })
     yield* HttpRouter.empty.pipe(HttpRouter.post("/oauth/token", endpoint), HttpServer.serveEffect())
