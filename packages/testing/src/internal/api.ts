@@ -1,11 +1,10 @@
-import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
 import type * as AuthServer from "../AuthServer.js"
 import * as Faults from "./faults.js"
-import { type Note, pathOf } from "./journal.js"
+import { type Endpoint, pathOf } from "./journal.js"
 import { json, methodNotAllowed, realm } from "./responses.js"
-import type { State, TokenStatus } from "./state.js"
+import type { TokenStatus } from "./state.js"
 import { withoutTrailingSlashes } from "./text.js"
 
 type Response = HttpServerResponse.HttpServerResponse
@@ -82,11 +81,7 @@ const queryToken = (url: string): string | undefined => {
  *
  * @internal
  */
-export const handle = (
-  state: State,
-  request: HttpServerRequest.HttpServerRequest,
-  note: Note
-): Effect.Effect<Response, Response> =>
+export const handle: Endpoint = (state, request, note) =>
   Effect.gen(function*() {
     if (!methods.includes(request.method)) return yield* Effect.fail(methodNotAllowed(methods))
     const bearer = /^bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? "")?.[1] ?? queryToken(request.url)

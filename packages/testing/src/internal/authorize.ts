@@ -1,4 +1,3 @@
-import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -6,7 +5,7 @@ import * as Option from "effect/Option"
 import type { AuthorizationRequest } from "./authorizationCodes.js"
 import * as Page from "./consentPage.js"
 import * as Form from "./form.js"
-import type { Note } from "./journal.js"
+import type { Endpoint, Note } from "./journal.js"
 import { methodNotAllowed } from "./responses.js"
 import * as Pkce from "./pkce.js"
 import * as Scopes from "./scopes.js"
@@ -148,11 +147,7 @@ const deny = (state: State, request: AuthorizationRequest) =>
  *
  * @internal
  */
-export const handle = (
-  state: State,
-  request: HttpServerRequest.HttpServerRequest,
-  note: Note
-): Effect.Effect<Response, Response> =>
+export const handle: Endpoint = (state, request, note) =>
   Effect.gen(function*() {
     if (request.method === "GET") {
       const checked = yield* check(state, request.url, note)

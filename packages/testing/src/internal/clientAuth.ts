@@ -1,12 +1,12 @@
 import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import type * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Encoding from "effect/Encoding"
 import * as Option from "effect/Option"
 import type * as AuthServer from "../AuthServer.js"
 import * as ClientAssertion from "./clientAssertion.js"
-import type { Form } from "./form.js"
+import * as Form from "./form.js"
 import type { Note } from "./journal.js"
 import { oauthError, realm } from "./responses.js"
 import type { Client, State } from "./state.js"
@@ -44,7 +44,7 @@ const decodeBasic = (encoded: string): Option.Option<Credentials> =>
 export const authenticate = (
   state: State,
   request: HttpServerRequest.HttpServerRequest,
-  form: Form,
+  form: Form.Form,
   note: Note
 ): Effect.Effect<Client, HttpServerResponse.HttpServerResponse> => {
   if (form.has("client_assertion") || form.has("client_assertion_type")) {
@@ -95,3 +95,18 @@ export const authenticate = (
   }
   return Either.right(client.value)
 }
+
+/**
+ * The form of a `POST` to an endpoint that only authenticated clients may
+ * call (token, revocation, introspection, device authorization), with the
+ * client it authenticates.
+ *
+ * @internal
+ */
+export const authenticatedPost = (
+  state: State,
+  request: HttpServerRequest.HttpServerRequest,
+  note: Note
+): Effect.Effect<{ readonly form: Form.Form; readonly client: Client }, HttpServerResponse.HttpServerResponse> =>
+  Effect.flatMap(Form.readPost(request), (form) =>
+    Effect.map(authenticate(state, request, form, note), (client) => ({ form, client })))

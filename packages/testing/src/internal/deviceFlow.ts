@@ -5,7 +5,7 @@ import * as Either from "effect/Either"
 import * as ClientAuth from "./clientAuth.js"
 import * as Page from "./consentPage.js"
 import * as Form from "./form.js"
-import type { Note } from "./journal.js"
+import type { Endpoint } from "./journal.js"
 import { json, methodNotAllowed, noStore, oauthError, secondsBetween } from "./responses.js"
 import * as Scopes from "./scopes.js"
 import type { State } from "./state.js"
@@ -19,15 +19,9 @@ type Response = HttpServerResponse.HttpServerResponse
  *
  * @internal
  */
-export const authorization = (
-  state: State,
-  request: HttpServerRequest.HttpServerRequest,
-  note: Note
-): Effect.Effect<Response, Response> =>
+export const authorization: Endpoint = (state, request, note) =>
   Effect.gen(function*() {
-    if (request.method !== "POST") return yield* Effect.fail(methodNotAllowed(["POST"]))
-    const form = yield* Form.read(request)
-    const client = yield* ClientAuth.authenticate(state, request, form, note)
+    const { client, form } = yield* ClientAuth.authenticatedPost(state, request, note)
     if (!client.grants.includes("urn:ietf:params:oauth:grant-type:device_code")) {
       return yield* Effect.fail(
         oauthError(400, "unauthorized_client", "The client may not use the device authorization grant")

@@ -1,7 +1,7 @@
 import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import type * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
-import { oauthError } from "./responses.js"
+import { methodNotAllowed, oauthError } from "./responses.js"
 
 /**
  * The parameters of a token request: each at most once, and a parameter sent
@@ -37,3 +37,9 @@ export const read = (
     })
   )
 }
+
+/** Reads the form of a `POST`, the only method an OAuth form endpoint answers. @internal */
+export const readPost = (
+  request: HttpServerRequest.HttpServerRequest
+): Effect.Effect<Form, HttpServerResponse.HttpServerResponse> =>
+  request.method === "POST" ? read(request) : Effect.fail(methodNotAllowed(["POST"]))

@@ -1,14 +1,10 @@
-import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import type * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as ClientAuth from "./clientAuth.js"
-import * as Form from "./form.js"
-import type { Note } from "./journal.js"
+import type { Endpoint } from "./journal.js"
 import * as Jwt from "./jwt.js"
-import { json, methodNotAllowed, noStore, oauthError } from "./responses.js"
-import type { State } from "./state.js"
+import { json, noStore, oauthError } from "./responses.js"
 
 const seconds = (millis: number) => Math.floor(millis / 1000)
 
@@ -22,15 +18,9 @@ const scope = (scopes: ReadonlyArray<string>) => scopes.length > 0 ? { scope: sc
  *
  * @internal
  */
-export const handle = (
-  state: State,
-  request: HttpServerRequest.HttpServerRequest,
-  note: Note
-): Effect.Effect<HttpServerResponse.HttpServerResponse, HttpServerResponse.HttpServerResponse> =>
+export const handle: Endpoint = (state, request, note) =>
   Effect.gen(function*() {
-    if (request.method !== "POST") return yield* Effect.fail(methodNotAllowed(["POST"]))
-    const form = yield* Form.read(request)
-    const client = yield* ClientAuth.authenticate(state, request, form, note)
+    const { client, form } = yield* ClientAuth.authenticatedPost(state, request, note)
     // RFC 7662 §4: only a client that can keep a credential may probe tokens
     if (client.authMethods.includes("none")) {
       return yield* Effect.fail(oauthError(401, "invalid_client", "A public client may not introspect tokens"))

@@ -24,6 +24,18 @@ export interface Note {
 }
 
 /**
+ * One endpoint of the server: it answers a request from the shared state,
+ * fails with an early answer (an error response), and fills in the note.
+ *
+ * @internal
+ */
+export type Endpoint = (
+  state: State,
+  request: HttpServerRequest.HttpServerRequest,
+  note: Note
+) => Effect.Effect<HttpServerResponse.HttpServerResponse, HttpServerResponse.HttpServerResponse>
+
+/**
  * An endpoint handler, whose early answers (errors) come through the error
  * channel, turned into one that answers every request and records it in the
  * journal.

@@ -1,12 +1,9 @@
-import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as ClientAuth from "./clientAuth.js"
-import * as Form from "./form.js"
-import type { Note } from "./journal.js"
-import { methodNotAllowed, noStore, oauthError } from "./responses.js"
-import type { State } from "./state.js"
+import type { Endpoint } from "./journal.js"
+import { noStore, oauthError } from "./responses.js"
 
 const notYours = oauthError(400, "unauthorized_client", "The token was issued to another client")
 
@@ -19,15 +16,9 @@ const notYours = oauthError(400, "unauthorized_client", "The token was issued to
  *
  * @internal
  */
-export const handle = (
-  state: State,
-  request: HttpServerRequest.HttpServerRequest,
-  note: Note
-): Effect.Effect<HttpServerResponse.HttpServerResponse, HttpServerResponse.HttpServerResponse> =>
+export const handle: Endpoint = (state, request, note) =>
   Effect.gen(function*() {
-    if (request.method !== "POST") return yield* Effect.fail(methodNotAllowed(["POST"]))
-    const form = yield* Form.read(request)
-    const client = yield* ClientAuth.authenticate(state, request, form, note)
+    const { client, form } = yield* ClientAuth.authenticatedPost(state, request, note)
     const value = form.get("token")
     if (value === undefined) return yield* Effect.fail(oauthError(400, "invalid_request", "The token parameter is missing"))
     const revoked = HttpServerResponse.empty({ status: 200, headers: noStore })

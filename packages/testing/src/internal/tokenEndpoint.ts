@@ -1,12 +1,9 @@
-import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import type * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
 import * as ClientAuth from "./clientAuth.js"
 import * as Form from "./form.js"
 import { grants } from "./grants.js"
-import type { Note } from "./journal.js"
-import { methodNotAllowed, oauthError } from "./responses.js"
-import type { State } from "./state.js"
+import type { Endpoint } from "./journal.js"
+import { oauthError } from "./responses.js"
 import * as TokenShape from "./tokenShape.js"
 
 /**
@@ -16,14 +13,9 @@ import * as TokenShape from "./tokenShape.js"
  *
  * @internal
  */
-export const handle = (
-  state: State,
-  request: HttpServerRequest.HttpServerRequest,
-  note: Note
-): Effect.Effect<HttpServerResponse.HttpServerResponse, HttpServerResponse.HttpServerResponse> =>
+export const handle: Endpoint = (state, request, note) =>
   Effect.gen(function*() {
-    if (request.method !== "POST") return yield* Effect.fail(methodNotAllowed(["POST"]))
-    const form = yield* Form.read(request)
+    const form = yield* Form.readPost(request)
     const grantType = form.get("grant_type")
     if (grantType === undefined) {
       return yield* Effect.fail(oauthError(400, "invalid_request", "The grant_type parameter is missing"))
