@@ -5,6 +5,7 @@ import * as HashMap from "effect/HashMap"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import type * as AuthServer from "../AuthServer.js"
+import { inIssueOrder } from "./issueOrder.js"
 import type * as Pkce from "./pkce.js"
 import { randomValue } from "./random.js"
 
@@ -149,9 +150,7 @@ export const make = (
     }
 
     const list: AuthorizationCodes["list"] = Effect.map(Ref.get(store), (s) =>
-      Array.from(HashMap.values(s.codes))
-        .sort((a, b) => a.seq - b.seq)
-        .map((code) => ({
+      inIssueOrder(s.codes).map((code) => ({
           id: code.id,
           clientId: code.clientId,
           redirectUri: code.redirectUri,

@@ -6,6 +6,7 @@ import * as HashMap from "effect/HashMap"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import type * as AuthServer from "../AuthServer.js"
+import { inIssueOrder } from "./issueOrder.js"
 import { randomValue } from "./random.js"
 import * as Scopes from "./scopes.js"
 
@@ -266,9 +267,7 @@ export const make = (
       )
 
     const list: Families["list"] = Effect.map(Ref.get(store), (s) =>
-      Array.from(HashMap.values(s.families))
-        .sort((a, b) => a.seq - b.seq)
-        .map((family) => ({
+      inIssueOrder(s.families).map((family) => ({
           id: family.id,
           clientId: family.clientId,
           grantType: family.grantType,
