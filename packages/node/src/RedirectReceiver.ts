@@ -167,6 +167,28 @@ export type AuthorizeOptions<E = never, R = never> =
   }
 
 /**
+ * How {@link authorize} can fail: the receiver could not listen, the
+ * authorization request or its answer was refused, nobody came back in time,
+ * or the code exchange failed — or the `open` callback's own error.
+ *
+ * @since 0.1.0
+ * @category models
+ * @example
+ * ```ts
+ * import type { RedirectReceiver } from "@grantflow/node"
+ *
+ * const describe = (error: RedirectReceiver.AuthorizeError) => error._tag
+ * ```
+ */
+export type AuthorizeError<E = never> =
+  | HttpServerError.ServeError
+  | AuthorizationCode.InvalidAuthorizationRequest
+  | AuthorizationCode.AuthorizationError
+  | RedirectTimeout
+  | TokenError.TokenError
+  | E
+
+/**
  * The whole authorization code flow with a loopback redirect: starts a
  * receiver, builds the authorization request (PKCE S256, `state`) for the
  * client of the endpoint's client authentication (`ClientAuth.none` for a
@@ -198,13 +220,4 @@ export type AuthorizeOptions<E = never, R = never> =
 export const authorize: <E = never, R = never>(
   endpoint: Endpoint.Endpoint,
   options: AuthorizeOptions<E, R>
-) => Effect.Effect<
-  AccessToken.AccessToken,
-  | HttpServerError.ServeError
-  | AuthorizationCode.InvalidAuthorizationRequest
-  | AuthorizationCode.AuthorizationError
-  | RedirectTimeout
-  | TokenError.TokenError
-  | E,
-  HttpClient.HttpClient | R
-> = internal.authorize
+) => Effect.Effect<AccessToken.AccessToken, AuthorizeError<E>, HttpClient.HttpClient | R> = internal.authorize

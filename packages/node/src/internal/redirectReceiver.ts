@@ -198,16 +198,7 @@ const logUrl = (url: URL) => Effect.logInfo(`grantflow: open this URL in a brows
 export const authorize = <E = never, R = never>(
   endpoint: Endpoint.Endpoint,
   options: RedirectReceiver.AuthorizeOptions<E, R>
-): Effect.Effect<
-  AccessToken.AccessToken,
-  | HttpServerError.ServeError
-  | AuthorizationCode.InvalidAuthorizationRequest
-  | AuthorizationCode.AuthorizationError
-  | RedirectTimeout
-  | TokenError.TokenError
-  | E,
-  HttpClient.HttpClient | R
-> =>
+): Effect.Effect<AccessToken.AccessToken, RedirectReceiver.AuthorizeError<E>, HttpClient.HttpClient | R> =>
   Effect.scoped(Effect.gen(function*() {
     const clientId = endpoint.auth?.clientId
     if (clientId === undefined) {
