@@ -2,8 +2,8 @@ import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
 import * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
+import * as Record from "effect/Record"
 import { pipeArguments } from "effect/Pipeable"
-import type * as ClientAuth from "../ClientAuth.js"
 import type * as Discovery from "../Discovery.js"
 import type * as Endpoint from "../Endpoint.js"
 import * as TokenError from "../TokenError.js"
@@ -90,14 +90,10 @@ const purposes: ReadonlyArray<Endpoint.Purpose> = ["token", "revocation", "intro
 
 type Checked = Readonly<Record<Endpoint.Purpose, Option.Option<Either.Either<URL, TokenError.InvalidTokenRequest>>>>
 
-interface Settings {
-  readonly auth: ClientAuth.ClientAuth | undefined
-  readonly timeout: Duration.Duration
-  readonly allowInsecure: boolean
-  readonly defaultLifetime: Duration.Duration
-  readonly maxLifetime: Duration.Duration
-  readonly issuer: Option.Option<string>
-}
+type Settings = Pick<
+  Endpoint.Endpoint,
+  "auth" | "timeout" | "allowInsecure" | "defaultLifetime" | "maxLifetime" | "issuer"
+>
 
 const Proto = {
   [TypeId]: TypeId,
@@ -111,7 +107,7 @@ const Proto = {
       _id: "Endpoint",
       issuer: Option.getOrUndefined(this.issuer),
       urls: Object.fromEntries(purposes.flatMap((purpose) =>
-        Option.match((this as unknown as { checked: Checked }).checked[purpose], {
+        Option.match(checkedOf(this)[purpose], {
           onNone: () => [],
           onSome: Either.match({
             onLeft: () => [[purpose, "<invalid>"]],
@@ -130,8 +126,15 @@ const Proto = {
   }
 }
 
-const build = (checked: Checked, settings: Settings): Endpoint.Endpoint =>
+interface EndpointImpl extends Endpoint.Endpoint {
+  readonly checked: Checked
+}
+
+const build = (checked: Checked, settings: Settings): EndpointImpl =>
   Object.assign(Object.create(Proto), { checked, ...settings })
+
+// every Endpoint is made by `build`
+const checkedOf = (self: Endpoint.Endpoint): Checked => (self as EndpointImpl).checked
 
 const settingsOf = (options: Endpoint.Settings, issuer: Option.Option<string>): Settings => ({
   auth: options.auth,
@@ -145,13 +148,8 @@ const settingsOf = (options: Endpoint.Settings, issuer: Option.Option<string>): 
 /** @internal */
 export const make = (options: Endpoint.Options): Endpoint.Endpoint => {
   const allowInsecure = options.allowInsecure === true
-  const checked = Object.fromEntries(purposes.map((purpose) => {
-    const given = options[optionKeys[purpose]]
-    return [
-      purpose,
-      given === undefined ? Option.none() : Option.some(checkEndpointUrl(given, allowInsecure, names[purpose]))
-    ]
-  })) as unknown as Checked
+  const checked: Checked = Record.map(optionKeys, (key, purpose) =>
+    Option.map(Option.fromNullable(options[key]), (given) => checkEndpointUrl(given, allowInsecure, names[purpose])))
   return build(checked, settingsOf(options, Option.none()))
 }
 
@@ -174,7 +172,7 @@ export const url = (
   purpose: Endpoint.Purpose
 ): Either.Either<URL, TokenError.InvalidTokenRequest> =>
   Option.getOrElse(
-    (self as unknown as { checked: Checked }).checked[purpose],
+    checkedOf(self)[purpose],
     () =>
       Either.left(
         new TokenError.InvalidTokenRequest({
