@@ -1,28 +1,8 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { chromium } from "playwright-core"
 import * as ConnectAccount from "../connect-account/app.js"
-
-// Debian's chromium, as CI installs it
-const launchBrowser = Effect.acquireRelease(
-  Effect.promise(() =>
-    chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      headless: true,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run"
-      ]
-    })
-  ),
-  (browser) => Effect.promise(() => browser.close())
-)
+import { launchBrowser } from "../../packages/testing/test/chromium.js"
 
 describe("the connect-account example in a real browser", () => {
   it.scopedLive("connect, approve on the consent page, see the API's answer; later calls work and refresh", () =>

@@ -5,27 +5,7 @@ import { AuthServer } from "@grantflow/testing"
 import { Context, Deferred, Effect, Layer } from "effect"
 import { createHash, randomBytes } from "node:crypto"
 import { createServer } from "node:http"
-import { chromium } from "playwright-core"
-
-// Debian's chromium, as CI installs it
-const launchBrowser = Effect.acquireRelease(
-  Effect.promise(() =>
-    chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      headless: true,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run"
-      ]
-    })
-  ),
-  (browser) => Effect.promise(() => browser.close())
-)
+import { launchBrowser } from "./chromium.js"
 
 /** An HTTP server on a loopback port, open for the scope: its context and base URL. */
 const loopbackServer = Effect.gen(function*() {
