@@ -6,8 +6,8 @@ const project = (name: string, root = `packages/${name}`) => ({
 })
 
 export default defineConfig({
-  ssr: { resolve: { conditions: ["source"] } },
-  resolve: { conditions: ["source"] },
+  ssr: { resolve: { conditions: ["@grantflow/source"] } },
+  resolve: { conditions: ["@grantflow/source"] },
   test: {
     projects: [project("core"), project("testing"), project("node"), project("cli"), project("examples", "examples")],
     testTimeout: 60_000

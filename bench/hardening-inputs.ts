@@ -6,8 +6,8 @@
  * script times the code before the hardening in a worktree:
  *
  *   git worktree add /tmp/before 0ecf7dd   # then link node_modules (docs/hardening.md)
- *   npx tsx --conditions=source bench/hardening-inputs.ts --root /tmp/before --timeout 60
- *   npx tsx --conditions=source bench/hardening-inputs.ts
+ *   npx tsx --conditions=@grantflow/source bench/hardening-inputs.ts --root /tmp/before --timeout 60
+ *   npx tsx --conditions=@grantflow/source bench/hardening-inputs.ts
  */
 import { spawn } from "node:child_process"
 import { resolve } from "node:path"

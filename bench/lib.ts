@@ -124,10 +124,10 @@ export const withTestContext = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
       Effect.locally(Effect.provide(effect, TestContext.TestContext), DefaultServices.currentServices, services)
   )
 
-/** Node's arguments that run the TypeScript file `url` from source with tsx, as `tsx --conditions=source` does. */
+/** Node's arguments that run the TypeScript file `url` from source with tsx, as `tsx --conditions=@grantflow/source` does. */
 export const tsxArguments = (url: URL) => [
   "--import",
   pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href,
-  "--conditions=source",
+  "--conditions=@grantflow/source",
   fileURLToPath(url)
 ]

@@ -3,7 +3,7 @@
  * `pnpm bench` for all of them, `pnpm bench P2 P6` for some.
  *
  * Each measure runs in a child process of its own (this file again, with
- * `--measure <id>`, under tsx with `--conditions=source`), one after the
+ * `--measure <id>`, under tsx with `--conditions=@grantflow/source`), one after the
  * other, its output passed through: nothing one measure leaves behind — a
  * clock, a fiber, a server, a process — can reach the next.
  *

@@ -13,7 +13,7 @@ const runProgram = (args: ReadonlyArray<string>) =>
   Effect.async<{ readonly code: number; readonly stdout: string; readonly stderr: string }>((resume) => {
     const child = execFile(
       "node_modules/.bin/tsx",
-      ["--conditions=source", "examples/cli-login.ts", ...args],
+      ["--conditions=@grantflow/source", "examples/cli-login.ts", ...args],
       { cwd: root, timeout: 60_000 },
       (error, stdout, stderr) =>
         resume(Effect.succeed({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, stdout, stderr }))

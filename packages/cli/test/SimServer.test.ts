@@ -49,7 +49,7 @@ describe("SimServer", () => {
       const child = yield* Effect.acquireRelease(
         Effect.sync(() =>
           spawn(join(root, "node_modules/.bin/tsx"), [
-            "--conditions=source",
+            "--conditions=@grantflow/source",
             join(root, "packages/cli/src/bin/grantflow-sim.ts"),
             "--config",
             config,
@@ -80,7 +80,7 @@ describe("SimServer", () => {
       const root = resolve(__dirname, "../../..")
       const result = yield* Effect.async<{ code: number | null; stderr: string }>((resume) => {
         const child = spawn(join(root, "node_modules/.bin/tsx"), [
-          "--conditions=source",
+          "--conditions=@grantflow/source",
           join(root, "packages/cli/src/bin/grantflow-sim.ts"),
           "--port",
           "70000"

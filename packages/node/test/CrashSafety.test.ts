@@ -63,7 +63,7 @@ beforeAll(async () => {
     platform: "node",
     format: "cjs",
     target: "node20",
-    conditions: ["source"],
+    conditions: ["@grantflow/source"],
     logLevel: "error"
   })
 }, 60_000)
