@@ -10,25 +10,16 @@ import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
-import * as BearerAuth from "../BearerAuth.js"
-import type * as ClientAuth from "../ClientAuth.js"
-import * as TokenProvider from "../TokenProvider.js"
+import * as BearerAuth from "@grantflow/core/BearerAuth"
+import type * as ClientAuth from "@grantflow/core/ClientAuth"
+import * as Endpoint from "@grantflow/core/Endpoint"
+import * as Introspection from "@grantflow/core/Introspection"
+import * as TokenProvider from "@grantflow/core/TokenProvider"
 import type * as TokenVerifier from "../TokenVerifier.js"
-import * as endpointInternal from "./endpoint.js"
 import * as claims from "./claims.js"
 import * as issuerEndpoint from "./issuerEndpoint.js"
 import * as jwtAccessToken from "./jwtAccessToken.js"
-import * as tokenRequest from "./tokenRequest.js"
 import * as tokenVerifier from "./tokenVerifier.js"
-
-/**
- * The longest introspection answer read, 64 Ki characters: an answer is a
- * token's claims, a few hundred bytes to a few kilobytes. With the token
- * length bound it also bounds what each cache entry holds.
- *
- * @internal
- */
-export const defaultMaxResponseLength = 64 * 1024
 
 const unavailable = (
   reason: TokenVerifier.VerifierUnavailable["reason"],
@@ -52,19 +43,18 @@ interface Checks {
 }
 
 /**
- * What an introspection answer means, at `now` (RFC 7662 §2.2): `active`
- * must be a boolean; an active token is still refused when its `exp` has
- * passed or its `nbf` lies ahead, when its `iss` is not the issuer, or when
- * an audience is required and its `aud` does not contain one.
+ * What an introspection answer means, at `now` (RFC 7662 §2.2): an active
+ * token is still refused when its `exp` has passed or its `nbf` lies ahead,
+ * when its `iss` is not the issuer, or when an audience is required and its
+ * `aud` does not contain one.
  */
 const interpret = (
-  body: Readonly<Record<string, unknown>>,
+  answer: Introspection.Response,
   checks: Checks,
   now: number
 ): Effect.Effect<TokenVerifier.VerifiedToken, TokenVerifier.VerificationError> => {
-  const active = body["active"]
-  if (typeof active !== "boolean") return Effect.fail(unavailable("Malformed", Option.some(200)))
-  if (!active) return Effect.fail(failed("Inactive"))
+  if (!answer.active) return Effect.fail(failed("Inactive"))
+  const body = answer.claims
   const { exp, iss, nbf } = body
   if (typeof exp === "number" && exp * 1000 <= now - checks.tolerance) return Effect.fail(failed("Expired"))
   if (typeof nbf === "number" && nbf * 1000 > now + checks.tolerance) return Effect.fail(failed("NotYetValid"))
@@ -85,6 +75,23 @@ const bearerClient = (client: HttpClient.HttpClient, provider: TokenProvider.Tok
       Layer.provide(Layer.succeed(HttpClient.HttpClient, client))
     )
   )
+
+// A status error keeps itself as the cause; a transport failure or a time-out what went wrong underneath.
+const fromIntrospection = (error: Introspection.IntrospectionError): TokenVerifier.VerifierUnavailable => {
+  switch (error._tag) {
+    case "InvalidTokenRequest":
+      return issuerEndpoint.misconfigured("introspection", error.reason, error)
+    case "TokenEndpointUnavailable":
+      return unavailable(error.reason, error.status, { cause: error.reason === "Status" ? error : error.cause ?? error })
+    case "OAuthError":
+      return unavailable("Status", Option.some(error.status), { cause: error })
+    case "MalformedTokenResponse":
+      return unavailable("Malformed", Option.some(error.status), {
+        detail: error.field === "body" ? `the answer ${error.reason}` : `the answer's \`${error.field}\` ${error.reason}`,
+        cause: error
+      })
+  }
+}
 
 interface Entry {
   readonly token: TokenVerifier.VerifiedToken
@@ -107,11 +114,9 @@ export const make = (
     const client = auth === undefined
       ? yield* bearerClient(plain, options.auth as TokenProvider.TokenProvider["Type"])
       : plain
-    const timeout = Duration.decode(options.timeout ?? endpointInternal.defaultTimeout)
     const positiveTtl = Duration.decode(options.cacheTtl ?? "30 seconds")
     const negativeTtl = Duration.decode(options.negativeCacheTtl ?? "5 seconds")
     const maxTokenLength = options.maxTokenLength ?? jwtAccessToken.defaultMaxTokenLength
-    const maxResponseLength = options.maxResponseLength ?? defaultMaxResponseLength
     const checks: Checks = {
       issuer: options.issuer,
       audience: options.audience === undefined
@@ -121,8 +126,8 @@ export const make = (
         : options.audience,
       tolerance: Duration.toMillis(options.clockTolerance ?? "30 seconds")
     }
-    const endpoint = yield* Ref.make(Option.none<URL>())
-    const introspectionUrl = Effect.flatMap(Ref.get(endpoint), (known) =>
+    const endpoint = yield* Ref.make(Option.none<Endpoint.Endpoint>())
+    const introspectionEndpoint = Effect.flatMap(Ref.get(endpoint), (known) =>
       Option.match(known, {
         onSome: Effect.succeed,
         onNone: () =>
@@ -133,50 +138,36 @@ export const make = (
             issuer: options.issuer,
             field: (metadata) => metadata.introspectionEndpoint,
             allowInsecure: options.allowInsecure === true,
-            timeout
-          }).pipe(Effect.tap((url) => Ref.set(endpoint, Option.some(url))))
+            timeout: options.timeout
+          }).pipe(
+            Effect.map((introspectionUrl) =>
+              Endpoint.make({
+                introspectionUrl,
+                auth,
+                timeout: options.timeout,
+                allowInsecure: options.allowInsecure
+              })
+            ),
+            Effect.tap((made) => Ref.set(endpoint, Option.some(made)))
+          )
       }))
 
     const introspect = (token: Redacted.Redacted<string>): Effect.Effect<Entry, TokenVerifier.VerificationError> =>
       Effect.gen(function*() {
-        const url = yield* introspectionUrl
-        const answer = yield* tokenRequest.post({
-          url,
-          auth,
-          params: [["token", token], ["token_type_hint", "access_token"]],
-          timeout
-        }).pipe(
-          Effect.mapError((error) =>
-            error._tag === "TokenEndpointUnavailable"
-              ? unavailable(error.reason, error.status, { cause: error.cause ?? error })
-              : issuerEndpoint.misconfigured("introspection", error.reason, error)
-          )
-        )
-        if (Option.isSome(answer.body) && answer.body.value.length > maxResponseLength) {
-          return yield* Effect.fail(
-            unavailable("Malformed", Option.some(answer.status), {
-              detail: `the answer is longer than ${maxResponseLength} characters`
-            })
-          )
-        }
-        // the JSON is read by the token endpoint's parser, which bounds its nesting
-        const body = yield* Effect.mapError(tokenRequest.interpretJson(answer), (error) =>
-          error._tag === "MalformedTokenResponse"
-            ? unavailable("Malformed", Option.some(error.status), { cause: error })
-            : unavailable("Status", error._tag === "OAuthError" ? Option.some(error.status) : error.status, {
-              cause: error
-            }))
+        const target = yield* introspectionEndpoint
+        const answer = yield* Introspection.introspect(target, {
+          token,
+          tokenTypeHint: "access_token",
+          maxResponseLength: options.maxResponseLength
+        }).pipe(Effect.mapError(fromIntrospection))
         const now = yield* Clock.currentTimeMillis
-        const verified = yield* interpret(body, checks, now)
+        const verified = yield* interpret(answer, checks, now)
         const untilExpiry = Option.match(verified.expiresAt, {
           onNone: () => positiveTtl,
           onSome: (expiresAt) => Duration.millis(Math.max(0, expiresAt - now))
         })
         return { token: verified, ttl: Duration.min(positiveTtl, untilExpiry) }
-      }).pipe(
-        Effect.provideService(HttpClient.HttpClient, client),
-        Effect.withSpan("grantflow.introspection", { kind: "client" })
-      )
+      }).pipe(Effect.provideService(HttpClient.HttpClient, client))
 
     const cache = yield* Cache.makeWith({
       capacity: options.cacheCapacity ?? 10_000,
