@@ -482,8 +482,9 @@ export interface IntrospectionOptions {
 /**
  * A verifier that asks the authorization server (RFC 7662): one form POST
  * of `token` with `token_type_hint=access_token`, authenticated as `auth`
- * says (`Introspection.introspect` of `@grantflow/core`). `active: false` refuses the token; an active one is still checked
- * against its `exp` and `nbf`, the issuer and the audience. Answers are
+ * says (`Introspection.introspect` of `@grantflow/core`). `active: false`
+ * refuses the token; an active one is still checked against its `exp` and
+ * `nbf`, the issuer and the audience. Answers are
  * cached by token (positive ones for `cacheTtl` but never past `exp`,
  * negative ones for `negativeCacheTtl`), in a cache of bounded size;
  * concurrent requests with one token share one introspection. The answer is
