@@ -24,7 +24,7 @@ const directivesWithReasons = {
   }
 }
 
-const grantflowPackages = ["core", "testing", "node", "cli"]
+const grantflowPackages = ["core", "resource-server", "testing", "node", "cli"]
 
 /** One `no-restricted-imports` block per package, from the grantflow packages it may import. */
 const packageEdges = (allowed) =>
@@ -79,6 +79,7 @@ export default tseslint.config(
   // only the grantflow packages its package depends on; core runs on any JavaScript runtime.
   ...packageEdges({
     core: { grantflow: [], node: false },
+    "resource-server": { grantflow: ["core"], node: false },
     testing: { grantflow: [], node: true },
     node: { grantflow: ["core"], node: true },
     cli: { grantflow: ["core", "node", "testing"], node: true }

@@ -9,7 +9,7 @@ export default defineConfig({
   ssr: { resolve: { conditions: ["@grantflow/source"] } },
   resolve: { conditions: ["@grantflow/source"] },
   test: {
-    projects: [project("core"), project("testing"), project("node"), project("cli"), project("examples", "examples")],
+    projects: [project("core"), project("resource-server"), project("testing"), project("node"), project("cli"), project("examples", "examples")],
     testTimeout: 60_000
   }
 })

@@ -13,8 +13,9 @@
  */
 import { HttpClient, HttpClientRequest, HttpRouter, type HttpServer, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
-import { BearerAuth, ClientAuth, Endpoint, Grant, ResourceServer, TokenProvider, TokenVerifier } from "@grantflow/core"
+import { BearerAuth, ClientAuth, Endpoint, Grant, TokenProvider } from "@grantflow/core"
 import { Loopback } from "@grantflow/node"
+import { ResourceServer, TokenVerifier } from "@grantflow/resource-server"
 import { AuthServer } from "@grantflow/testing"
 import { Config, Effect, Option, Redacted } from "effect"
 import { createServer } from "node:http"
@@ -33,7 +34,7 @@ export interface Step {
 const ordersApp = HttpRouter.empty.pipe(
   HttpRouter.get(
     "/orders",
-    Effect.flatMap(ResourceServer.VerifiedToken, (token) =>
+    Effect.flatMap(ResourceServer.Caller, (token) =>
       HttpServerResponse.json({
         caller: Option.getOrNull(token.clientId),
         orders: [{ id: 1, amount: 120 }, { id: 2, amount: 80 }]

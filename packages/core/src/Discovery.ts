@@ -6,7 +6,8 @@
  * {@link fetch} reads and checks one document; the {@link Discovery} service
  * caches documents per issuer so that many grants share one fetch;
  * {@link chooseClientAuth} picks a client authentication method the server
- * supports, from the metadata alone.
+ * supports, from the metadata alone. {@link fetchDocument} is the bounded
+ * `GET` underneath, for the other documents a server publishes (its JWKS).
  *
  * @since 0.1.0
  */
@@ -317,20 +318,68 @@ const decodeMetadata = Schema.decodeUnknownEither(Metadata, { errors: "first", o
 const unavailable = (url: string) => (error: HttpClientError.HttpClientError) =>
   new MetadataUnavailable({ reason: "Transport", status: Option.none(), url, cause: error.cause ?? error.reason })
 
-interface Document {
+/**
+ * A document as fetched by {@link fetchDocument}: its status, and its body,
+ * `None` when it was larger than the bound.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Document {
   readonly status: number
   readonly body: Option.Option<string>
 }
 
-const get = (url: string, timeout: Duration.Duration): Effect.Effect<Document, MetadataUnavailable, HttpClient.HttpClient> =>
+/**
+ * Options of {@link fetchDocument}: `timeout` bounds the whole request, body
+ * included (default 30 seconds); `maxBytes` bounds the body, counted after
+ * any content decoding (default 1 MiB).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DocumentOptions {
+  readonly timeout?: Duration.DurationInput | undefined
+  readonly maxBytes?: number | undefined
+}
+
+/**
+ * Fetches one document that an authorization server publishes — its
+ * metadata, its JWKS — with a `GET` that asks for JSON. The body is read in
+ * full, even when it is not used, so that the connection is free again; a
+ * body larger than `maxBytes` is dropped (`None`) as soon as the bound is
+ * passed. Any status is a success: the caller decides what it means. A
+ * transport failure or a time-out is a {@link MetadataUnavailable} naming
+ * `url`. Nothing is parsed and nothing is sent but the request line: the URL
+ * is used as given, so check it first (see `Endpoint.checkUrl`).
+ *
+ * @since 0.1.0
+ * @category discovery
+ * @example
+ * ```ts
+ * import { Discovery } from "@grantflow/core"
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Effect } from "effect"
+ *
+ * const jwks = Discovery.fetchDocument("https://auth.example.com/jwks", { maxBytes: 256 * 1024 }).pipe(
+ *   Effect.provide(FetchHttpClient.layer)
+ * )
+ * ```
+ */
+export const fetchDocument = (
+  url: string,
+  options: DocumentOptions = {}
+): Effect.Effect<Document, MetadataUnavailable, HttpClient.HttpClient> =>
   HttpClient.execute(HttpClientRequest.get(url, { acceptJson: true })).pipe(
-    // read even when unused, so that the connection is free again
     Effect.flatMap((response) =>
-      Effect.map(tokenRequest.readBody(response, tokenRequest.maxBodyBytes), (body) => ({ status: response.status, body }))
+      Effect.map(
+        tokenRequest.readBody(response, options.maxBytes ?? tokenRequest.maxBodyBytes),
+        (body): Document => ({ status: response.status, body })
+      )
     ),
     Effect.catchTags({ RequestError: unavailable(url), ResponseError: unavailable(url) }),
     Effect.timeoutFail({
-      duration: timeout,
+      duration: options.timeout ?? endpointInternal.defaultTimeout,
       onTimeout: () => new MetadataUnavailable({ reason: "Timeout", status: Option.none(), url })
     })
   )
@@ -393,10 +442,10 @@ export const fetch = (
   Effect.flatMap(Effect.suspend(() => checkIssuer(issuer, options.allowInsecure === true)), (url) => {
     const timeout = Duration.decode(options.timeout ?? endpointInternal.defaultTimeout)
     const [rfc8414, openid] = documentUrls(url)
-    return get(rfc8414, timeout).pipe(
+    return fetchDocument(rfc8414, { timeout }).pipe(
       Effect.flatMap((document) =>
         document.status === 404
-          ? Effect.flatMap(get(openid, timeout), (fallback) => parse(openid, fallback))
+          ? Effect.flatMap(fetchDocument(openid, { timeout }), (fallback) => parse(openid, fallback))
           : parse(rfc8414, document)
       ),
       Effect.filterOrFail(

@@ -104,13 +104,15 @@ export interface Settings {
  * Options of {@link make}: the token endpoint's URL, the other endpoints'
  * URLs when the client uses them, and the {@link Settings}. Every URL must use
  * `https:` (unless loopback or `allowInsecure`) and carry no credentials and
- * no fragment.
+ * no fragment. Without a `tokenUrl` (a resource server that only
+ * introspects, say), a grant at the endpoint fails with an
+ * `InvalidTokenRequest` before anything is sent.
  *
  * @since 0.1.0
  * @category models
  */
 export interface Options extends Settings {
-  readonly tokenUrl: string | URL
+  readonly tokenUrl?: string | URL | undefined
   readonly revocationUrl?: string | URL | undefined
   readonly introspectionUrl?: string | URL | undefined
   readonly deviceAuthorizationUrl?: string | URL | undefined
@@ -207,3 +209,28 @@ export const discover = (
  */
 export const url: (self: Endpoint, purpose: Purpose) => Either.Either<URL, TokenError.InvalidTokenRequest> =
   internal.url
+
+/**
+ * The check every endpoint URL passes (see {@link make}), for URLs that are
+ * not among an endpoint's purposes — a JWKS URL, say: it must be absolute,
+ * use `https:` (plain `http:` only on a loopback host or with
+ * `allowInsecure`), and carry no credentials and no fragment. The error's
+ * reason names the URL by `name` and never quotes it: it may be a misplaced
+ * secret.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * ```ts
+ * import { Endpoint } from "@grantflow/core"
+ * import { Either } from "effect"
+ *
+ * Either.isRight(Endpoint.checkUrl("https://auth.example.com/jwks", { name: "JWKS URL" })) // true
+ * Either.isLeft(Endpoint.checkUrl("http://auth.example.com/jwks", { name: "JWKS URL" })) // true
+ * ```
+ */
+export const checkUrl = (
+  input: string | URL,
+  options: { readonly name: string; readonly allowInsecure?: boolean | undefined }
+): Either.Either<URL, TokenError.InvalidTokenRequest> =>
+  internal.checkEndpointUrl(input, options.allowInsecure === true, options.name)

@@ -51,6 +51,41 @@ const withServer = <A, E, R>(
     }).pipe(Effect.provide(layerOf(router)))
   })
 
+describe("Discovery.fetchDocument", () => {
+  const at = (answer: Effect.Effect<HttpServerResponse.HttpServerResponse>) =>
+    layerOf(HttpRouter.empty.pipe(HttpRouter.get("/jwks", answer)))
+
+  it.effect("hands back any status with the body, and drops a body over maxBytes", () =>
+    Effect.gen(function*() {
+      const keys = "{\"keys\":[]}"
+      const ok = yield* Discovery.fetchDocument("https://auth.example.com/jwks").pipe(
+        Effect.provide(at(Effect.succeed(HttpServerResponse.text(keys, { contentType: "application/json" }))))
+      )
+      assert.deepStrictEqual(ok, { status: 200, body: Option.some(keys) })
+      const large = yield* Discovery.fetchDocument("https://auth.example.com/jwks", { maxBytes: 4 }).pipe(
+        Effect.provide(at(Effect.succeed(HttpServerResponse.text(keys))))
+      )
+      assert.deepStrictEqual(large, { status: 200, body: Option.none() })
+      const missing = yield* Discovery.fetchDocument("https://auth.example.com/jwks").pipe(
+        Effect.provide(at(Effect.succeed(HttpServerResponse.text("gone", { status: 410 }))))
+      )
+      assert.strictEqual(missing.status, 410)
+    }))
+
+  it.effect("a server that does not answer in time is MetadataUnavailable (Timeout) naming the URL", () =>
+    Effect.gen(function*() {
+      const fiber = yield* Discovery.fetchDocument("https://auth.example.com/jwks", { timeout: "1 second" }).pipe(
+        Effect.provide(at(Effect.never)),
+        Effect.flip,
+        Effect.fork
+      )
+      yield* TestClock.adjust("2 seconds")
+      const error = yield* fiber
+      assert.strictEqual(error.reason, "Timeout")
+      assert.strictEqual(error.url, "https://auth.example.com/jwks")
+    }))
+})
+
 describe("Discovery.fetch", () => {
   it.effect("reads the RFC 8414 document, with the issuer's path after the well-known one", () =>
     withServer({ rfc8414: json(document()) }, ({ paths }) =>

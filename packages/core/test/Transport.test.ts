@@ -17,9 +17,9 @@ import * as ClientAuth from "../src/ClientAuth.js"
 import * as Endpoint from "../src/Endpoint.js"
 import * as Grant from "../src/Grant.js"
 import * as bearerAuth from "../src/internal/bearerAuth.js"
+import * as Introspection from "../src/Introspection.js"
 import * as Revocation from "../src/Revocation.js"
 import * as TokenProvider from "../src/TokenProvider.js"
-import * as TokenVerifier from "../src/TokenVerifier.js"
 
 const clients: ReadonlyArray<readonly [string, Layer.Layer<HttpClient.HttpClient>]> = [
   ["NodeHttpClient undici", NodeHttpClient.layerUndici],
@@ -49,11 +49,12 @@ const serve = (handler: Handler) =>
 
 const auth = ClientAuth.clientSecretBasic("app", Redacted.make("app-secret"))
 
-/** The server at `base`: its token, revocation and device authorization endpoints. */
+/** The server at `base`: its token, revocation, introspection and device authorization endpoints. */
 const endpointAt = (base: string) =>
   Endpoint.make({
     tokenUrl: `${base}/token`,
     revocationUrl: `${base}/revoke`,
+    introspectionUrl: `${base}/introspect`,
     deviceAuthorizationUrl: `${base}/device`,
     auth
   })
@@ -133,12 +134,13 @@ describe("no redirect is followed on a request that carries credentials", () => 
           assert.strictEqual(revocation._tag, "RevocationRefused")
           assert.include(revocation.message, `redirect (HTTP ${status}), which is not followed`)
 
-          const verifier = yield* TokenVerifier.introspection({ introspectionUrl: `${base}/introspect`, auth })
-          const introspection = yield* Effect.flip(verifier.verify(Redacted.make("a-token")))
-          assert.strictEqual(introspection._tag, "VerifierUnavailable")
-          if (introspection._tag === "VerifierUnavailable") {
+          const introspection = yield* Effect.flip(
+            Introspection.introspect(endpointAt(base), { token: Redacted.make("a-token") })
+          )
+          assert.strictEqual(introspection._tag, "TokenEndpointUnavailable")
+          if (introspection._tag === "TokenEndpointUnavailable") {
             assert.deepStrictEqual(introspection.status, Option.some(status))
-            assert.include(introspection.message, "redirects are not followed")
+            assert.include(introspection.message, `redirect (HTTP ${status}), which is not followed`)
           }
 
           const device = yield* Effect.flip(Grant.deviceCode(endpointAt(base), { onUserCode: () => Effect.void }))

@@ -1,24 +1,21 @@
 /**
  * Every parser that reads bytes from a server, a header, a query or a file,
- * called the way grantflow calls it, for Hardening.test.ts and Fuzz.test.ts.
- * The documents of Discovery, the JWKS and introspection are served by an
- * in-memory router: real requests and responses, no socket.
+ * called the way grantflow calls it, for Hardening.test.ts and Fuzz.test.ts
+ * (the resource server's are in its package). The documents of Discovery are
+ * served by an in-memory router: real requests and responses, no socket.
  */
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import { Effect, Either, Option, Redacted } from "effect"
+import { Effect, Either, Option } from "effect"
 import * as AuthorizationCode from "../src/AuthorizationCode.js"
-import * as ClientAuth from "../src/ClientAuth.js"
 import * as ConnectorSpec from "../src/ConnectorSpec.js"
 import * as Discovery from "../src/Discovery.js"
 import * as bearerAuth from "../src/internal/bearerAuth.js"
-import * as bearerToken from "../src/internal/bearerToken.js"
 import * as retryAfter from "../src/internal/retryAfter.js"
 import * as tokenRequest from "../src/internal/tokenRequest.js"
 import * as TokenResponse from "../src/TokenResponse.js"
-import * as TokenVerifier from "../src/TokenVerifier.js"
 import { stopwatch, timeBoundMs, timingAttempts } from "./hostile.js"
 import { layerOf } from "./routerClient.js"
 
@@ -70,9 +67,6 @@ export const callback = (query: string) => [
   AuthorizationCode.callback(pending, new URLSearchParams(query))
 ]
 
-/** An `Authorization` header at the resource server. */
-export const authorizationHeader = (value: string) => bearerToken.parseHeader(value)
-
 /** What a `fetch` `Headers` accepts: no NUL, CR or LF, nothing above U+00FF. */
 export const asHeaderValue = (value: string): string => {
   let out = ""
@@ -93,44 +87,14 @@ export const challenge = (value: string): boolean =>
 /** A `Retry-After` header of a token endpoint. */
 export const retryAfterHeader = (value: string) => retryAfter.parse(value, sentAt)
 
-const document = (body: string) =>
+/** A JSON document as a route answers it. */
+export const document = (body: string) =>
   Effect.succeed(HttpServerResponse.text(body, { contentType: "application/json" }))
 
 /** `Discovery.fetch` of an issuer whose metadata document is `body`. */
 export const discovery = (body: string) =>
   Effect.either(Discovery.fetch(issuer)).pipe(
     Effect.provide(layerOf(HttpRouter.empty.pipe(HttpRouter.get("/.well-known/oauth-authorization-server", document(body)))))
-  )
-
-const b64url = (value: string) => Buffer.from(value).toString("base64url")
-
-/** A compact JWS with a well-formed header asking for key `k1`: verifying it fetches the JWKS. */
-export const jwsForKey = [
-  b64url(JSON.stringify({ alg: "RS256", typ: "at+jwt", kid: "k1" })),
-  b64url(JSON.stringify({ iss: issuer, sub: "user-1", exp: 1 })),
-  b64url("signature")
-].join(".")
-
-const jwksRouter = (body: string) =>
-  HttpRouter.empty.pipe(HttpRouter.get("/jwks", document(body)))
-
-/** A JWT verifier whose JWKS is `body`, asked to verify `token` (by default one that needs key `k1`). */
-export const jwks = (body: string, token: string = jwsForKey) =>
-  Effect.gen(function*() {
-    const verifier = yield* TokenVerifier.jwt({ issuer, audience: "https://api.example.com", jwksUri: `${issuer}/jwks` })
-    return yield* Effect.either(verifier.verify(Redacted.make(token)))
-  }).pipe(Effect.provide(layerOf(jwksRouter(body))))
-
-/** An introspection verifier whose endpoint answers `body`. */
-export const introspection = (body: string) =>
-  Effect.gen(function*() {
-    const verifier = yield* TokenVerifier.introspection({
-      introspectionUrl: `${issuer}/introspect`,
-      auth: ClientAuth.clientSecretBasic("orders-api", Redacted.make("cs_PLANTED_3Hq7Rt5Yu9"))
-    })
-    return yield* Effect.either(verifier.verify(Redacted.make("opaque-token")))
-  }).pipe(
-    Effect.provide(layerOf(HttpRouter.empty.pipe(HttpRouter.post("/introspect", document(body)))))
   )
 
 /**

@@ -1,11 +1,12 @@
 /**
  * The fuzz suite's generators and checks (issue 12, section 6): generated and
- * mutated token responses, error bodies, metadata documents, JWKS,
- * introspection responses, Authorization headers and connector specs, each
+ * mutated token responses, error bodies, metadata documents and connector
+ * specs (the resource server's inputs are in its package), each
  * with the entry points that read it and a check that returns the problems
  * found (empty when the answer is a value or a typed error, in time, with
  * finite expiry and no planted secret in any printed form).
  */
+import { afterEach, assert } from "@effect/vitest"
 import { Effect, Either, FastCheck, Redacted } from "effect"
 import type * as AccessToken from "../src/AccessToken.js"
 import * as ConnectorSpec from "../src/ConnectorSpec.js"
@@ -28,14 +29,14 @@ import {
 /** What one generated input gives: the problems found, none when all is well. */
 export type Problems = ReadonlyArray<string>
 
-const describeInput = (text: string): string =>
+export const describeInput = (text: string): string =>
   `${text.length} chars: ${JSON.stringify(text.length > 120 ? `${text.slice(0, 120)}…` : text)}`
 
 const slow = (entryPoint: string, ms: number): Problems =>
   ms > timeBoundMs ? [`${entryPoint}: took ${ms.toFixed(1)} ms`] : []
 
 /** Runs an entry point in time, turning a throw into a problem. */
-const run = <A>(entryPoint: string, f: () => A): { readonly problems: Problems; readonly result?: A } => {
+export const run = <A>(entryPoint: string, f: () => A): { readonly problems: Problems; readonly result?: A } => {
   try {
     const { ms, result } = timed(f)
     return { problems: slow(entryPoint, ms), result }
@@ -44,7 +45,7 @@ const run = <A>(entryPoint: string, f: () => A): { readonly problems: Problems; 
   }
 }
 
-const leaked = (entryPoint: string, value: unknown, secrets: ReadonlyArray<string>): Problems =>
+export const leaked = (entryPoint: string, value: unknown, secrets: ReadonlyArray<string>): Problems =>
   leaks(value, secrets).map((found) =>
     found.startsWith("JSON.stringify threw")
       ? `${entryPoint}: ${found}`
@@ -382,46 +383,6 @@ export const checkErrorAnswer = (answer: {
 }
 
 // ── Authorization headers ───────────────────────────────────────────────────
-
-const whitespace = FastCheck.oneof(
-  FastCheck.constantFrom("", " ", "\t", "  "),
-  FastCheck.integer({ min: 1, max: 12 * 1024 }).map((n) => " ".repeat(n)),
-  FastCheck.integer({ min: 1, max: 12 * 1024 }).map((n) => " \t".repeat(n))
-)
-
-/** A header value: a scheme, whitespace, a credential (a planted token, spoiled or not), whitespace. */
-export const authorizationHeader: FastCheck.Arbitrary<string> = FastCheck.oneof(
-  FastCheck.tuple(
-    whitespace,
-    FastCheck.constantFrom("Bearer", "bearer", "BEARER", "Basic", "Bearer,", "Bear", ""),
-    whitespace,
-    FastCheck.oneof(
-      FastCheck.constantFrom(planted.accessToken, planted.short, planted.idToken, `${planted.accessToken}==`),
-      FastCheck.constantFrom(`${planted.accessToken}\u0000`, `${planted.accessToken} x`, `${planted.short}=a`),
-      adversarial(10 * 1024)
-    ),
-    whitespace
-  ).map((parts) => parts.join("")),
-  adversarial(16 * 1024)
-)
-
-const b64token = /^[\w\-.~+/]+=*$/
-
-export const checkAuthorizationHeader = (value: string): Problems => {
-  const name = "bearerToken.parseHeader"
-  const { problems, result } = run(name, () => entry.authorizationHeader(value))
-  const found = [...problems]
-  if (result !== undefined) {
-    if (result._tag === "Invalid") found.push(...leaked(name, result.description, plantedValues))
-    if (result._tag === "Token") {
-      const token = Redacted.value(result.token)
-      if (token.length > 8 * 1024 || !b64token.test(token)) found.push(`${name}: accepted a token that is not a b64token`)
-      found.push(...leaked(name, result, plantedValues))
-    }
-  }
-  return found.map((p) => `${p} — input ${describeInput(value)}`)
-}
-
 // ── connector specs ─────────────────────────────────────────────────────────
 
 // a valid spec (recipe 3's shape); the secrets come in through the replacements
@@ -440,7 +401,7 @@ const leafPaths = (value: unknown, path: ReadonlyArray<string> = []): ReadonlyAr
 const specPaths = leafPaths(baseSpec()).filter((path) => path.length > 0)
 
 // a planted secret as a string, a number, inside an object or a list: the ways a file may hold one
-const plantedAnyType = FastCheck.oneof(
+export const plantedAnyType = FastCheck.oneof(
   FastCheck.constantFrom(...plantedValues),
   FastCheck.constantFrom(...plantedValues).map((secret) => ({ value: secret })),
   FastCheck.constantFrom(...plantedValues).map((secret) => [secret, secret]),
@@ -483,10 +444,10 @@ export const checkConnectorSpec = (document: { readonly text: string; readonly m
   return found.map((p) => `${p} — input ${describeInput(document.text)}`)
 }
 
-// ── served documents: metadata, JWKS, introspection ─────────────────────────
+// ── served documents ─────────────────────────────────────────────
 
 // a base document with up to four values replaced; a path `mayHoldSecrets` refuses gets a hostile value only
-const replaceSome = (
+export const replaceSome = (
   base: () => Record<string, unknown>,
   values: FastCheck.Arbitrary<unknown>,
   mayHoldSecrets: (path: ReadonlyArray<string>) => boolean = () => true
@@ -525,37 +486,6 @@ export const metadataDocument = replaceSome(
   (path) => path[0] !== "issuer"
 )
 
-const jwksBase = () => ({
-  keys: [
-    {
-      kty: "RSA",
-      kid: "k1",
-      use: "sig",
-      alg: "RS256",
-      n: "sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw",
-      e: "AQAB",
-      d: planted.privateKey
-    }
-  ]
-})
-
-/** A JWKS (RFC 7517) whose key holds a planted private part, with values replaced by hostile ones. */
-export const jwksDocument = replaceSome(jwksBase, FastCheck.oneof(hostileValue, plantedAnyType))
-
-const introspectionBase = () => ({
-  active: true,
-  scope: "orders.read",
-  client_id: "orders-app",
-  sub: "user-1",
-  iss: entry.issuer,
-  exp: entry.sentAt / 1000 + 3600,
-  token_type: "Bearer",
-  access_token: planted.accessToken
-})
-
-/** An RFC 7662 introspection response with values replaced by hostile ones. */
-export const introspectionDocument = replaceSome(introspectionBase, FastCheck.oneof(hostileValue, plantedAnyType))
-
 /** A served document's entry point, in time, answering a value or a typed error without planted secrets. */
 export const checkServed = <A, E>(
   name: string,
@@ -569,3 +499,38 @@ export const checkServed = <A, E>(
     ),
     Effect.map((problems) => problems.map((p) => `${p} — input ${describeInput(document.text)}`))
   )
+
+// ── running ──────────────────────────────────────────────────────────────────
+
+const total = Number(process.env["GRANTFLOW_FUZZ_RUNS"] ?? 20_000)
+
+// A long run is many rounds of the default size, each a test of its own: one
+// synchronous property running for minutes would starve the test runner.
+const rounds = Math.ceil(total / 20_000)
+
+/**
+ * `property` over its `share` of the `GRANTFLOW_FUZZ_RUNS` inputs (20,000 by
+ * default; the shares of both packages' suites add up to 1), in rounds. Served documents cost
+ * a verifier or a discovery and an in-memory request each, several times a
+ * parse, so they get smaller shares. fast-check stops at the first failure:
+ * shrinking would re-run slow inputs.
+ */
+export const fuzzed = (name: string, share: number, property: (options: {
+  readonly timeout: number
+  readonly fastCheck: { readonly numRuns: number; readonly endOnFailure: true }
+}, name: string) => void) => {
+  for (let round = 1; round <= rounds; round++) {
+    property(
+      { timeout: 120_000, fastCheck: { numRuns: Math.ceil((total * share) / rounds), endOnFailure: true } },
+      rounds === 1 ? name : `${name} (round ${round} of ${rounds})`
+    )
+  }
+}
+
+// Synchronous rounds back to back never let the event loop reach its I/O
+// phase, where the runner's replies wait; a runner that hears nothing for a
+// minute reports an error. After each round, the I/O phase runs.
+export const yieldToIo = () => afterEach(() => new Promise<void>((resolve) => setImmediate(resolve)))
+
+/** Asserts that a check found nothing; a failure prints every problem in full. */
+export const none = (problems: Problems) => assert.isEmpty(problems, problems.join("\n"))

@@ -17,8 +17,8 @@ import * as TokenVerifier from "../TokenVerifier.js"
 import * as bearerToken from "./bearerToken.js"
 
 /** @internal */
-export class VerifiedToken extends Context.Tag("@grantflow/core/ResourceServer/VerifiedToken")<
-  VerifiedToken,
+export class Caller extends Context.Tag("@grantflow/resource-server/ResourceServer/Caller")<
+  Caller,
   TokenVerifier.VerifiedToken
 >() {}
 
@@ -67,8 +67,8 @@ export class InsufficientScope extends Schema.TaggedError<InsufficientScope>()(
 }
 
 /** @internal */
-export class VerificationUnavailable extends Schema.TaggedError<VerificationUnavailable>()(
-  "VerificationUnavailable",
+export class TemporarilyUnavailable extends Schema.TaggedError<TemporarilyUnavailable>()(
+  "TemporarilyUnavailable",
   {},
   HttpApiSchema.annotations({ status: 503 })
 ) {
@@ -78,30 +78,30 @@ export class VerificationUnavailable extends Schema.TaggedError<VerificationUnav
 }
 
 /** @internal */
-export const AuthorizationError = Schema.Union(
+export const Refusal = Schema.Union(
   MissingToken,
   InvalidRequest,
   InvalidToken,
   InsufficientScope,
-  VerificationUnavailable
+  TemporarilyUnavailable
 )
 
-const isAuthorizationError = (u: unknown): u is ResourceServer.AuthorizationError =>
+const isRefusal = (u: unknown): u is ResourceServer.Refusal =>
   Predicate.isTagged(u, "MissingToken") || Predicate.isTagged(u, "InvalidRequest") ||
   Predicate.isTagged(u, "InvalidToken") || Predicate.isTagged(u, "InsufficientScope") ||
-  Predicate.isTagged(u, "VerificationUnavailable")
+  Predicate.isTagged(u, "TemporarilyUnavailable")
 
-const encodeError = Schema.encodeSync(AuthorizationError)
+const encodeError = Schema.encodeSync(Refusal)
 
 /** @internal */
 export const toResponse = (
-  error: ResourceServer.AuthorizationError,
+  error: ResourceServer.Refusal,
   options: Pick<ResourceServer.Options, "realm"> = {}
 ): HttpServerResponse.HttpServerResponse => {
   const realm = `realm=${bearerToken.quote(options.realm ?? "api")}`
   const challenge = (code: string, description: string, extra = "") =>
     `Bearer ${realm}, error="${code}", error_description=${bearerToken.quote(description)}${extra}`
-  const authenticate = error._tag === "MissingToken"
+  const challengeHeader = error._tag === "MissingToken"
     ? `Bearer ${realm}`
     : error._tag === "InvalidRequest"
     ? challenge("invalid_request", error.description)
@@ -118,19 +118,19 @@ export const toResponse = (
     ? 400
     : error._tag === "InsufficientScope"
     ? 403
-    : error._tag === "VerificationUnavailable"
+    : error._tag === "TemporarilyUnavailable"
     ? 503
     : 401
   return HttpServerResponse.unsafeJson(encodeError(error), {
     status,
     headers: {
       "cache-control": "no-store",
-      ...(authenticate === undefined ? {} : { "www-authenticate": authenticate })
+      ...(challengeHeader === undefined ? {} : { "www-authenticate": challengeHeader })
     }
   })
 }
 
-const fromVerifier = (error: TokenVerifier.VerificationError): Effect.Effect<never, InvalidToken | VerificationUnavailable> =>
+const fromVerifier = (error: TokenVerifier.VerificationError): Effect.Effect<never, InvalidToken | TemporarilyUnavailable> =>
   error._tag === "VerificationFailed"
     ? Effect.logDebug("grantflow: access token refused").pipe(
       Effect.annotateLogs({ reason: error.reason }),
@@ -138,15 +138,15 @@ const fromVerifier = (error: TokenVerifier.VerificationError): Effect.Effect<nev
     )
     : Effect.logWarning("grantflow: access token could not be verified; the request is refused with 503").pipe(
       Effect.annotateLogs({ error: error.message }),
-      Effect.zipRight(Effect.fail(new VerificationUnavailable()))
+      Effect.zipRight(Effect.fail(new TemporarilyUnavailable()))
     )
 
 /** @internal */
-export const authenticate = (
+export const verifyRequest = (
   options: ResourceServer.Options = {}
 ): Effect.Effect<
   TokenVerifier.VerifiedToken,
-  ResourceServer.AuthorizationError,
+  ResourceServer.Refusal,
   TokenVerifier.TokenVerifier | HttpServerRequest.HttpServerRequest
 > =>
   Effect.gen(function*() {
@@ -165,16 +165,16 @@ export const authenticate = (
 
 /** An app behind {@link middleware}: its refusals answered, the verified token provided. */
 type Protected<E, R> = HttpApp.Default<
-  Exclude<E, ResourceServer.AuthorizationError>,
-  TokenVerifier.TokenVerifier | Exclude<R, VerifiedToken>
+  Exclude<E, ResourceServer.Refusal>,
+  TokenVerifier.TokenVerifier | Exclude<R, Caller>
 >
 
 /** @internal */
 export const middleware = (options: ResourceServer.Options = {}) => <E, R>(app: HttpApp.Default<E, R>): Protected<E, R> =>
-  authenticate(options).pipe(
-    Effect.flatMap((token) => Effect.provideService(app, VerifiedToken, token)),
+  verifyRequest(options).pipe(
+    Effect.flatMap((token) => Effect.provideService(app, Caller, token)),
     Effect.catchIf(
-      (error): error is ResourceServer.AuthorizationError => isAuthorizationError(error),
+      (error): error is ResourceServer.Refusal => isRefusal(error),
       (error) => Effect.succeed(toResponse(error, options))
     )
   ) as Protected<E, R>
@@ -182,16 +182,16 @@ export const middleware = (options: ResourceServer.Options = {}) => <E, R>(app: 
 /** @internal */
 export const requireScopes = (
   ...scopes: ReadonlyArray<string>
-): Effect.Effect<TokenVerifier.VerifiedToken, InsufficientScope, VerifiedToken> =>
-  Effect.flatMap(VerifiedToken, (token) =>
+): Effect.Effect<TokenVerifier.VerifiedToken, InsufficientScope, Caller> =>
+  Effect.flatMap(Caller, (token) =>
     TokenVerifier.hasScopes(token, scopes)
       ? Effect.succeed(token)
       : Effect.fail(new InsufficientScope({ scope: scopes.join(" ") })))
 
 /** @internal */
-export class Authorization extends HttpApiMiddleware.Tag<Authorization>()("@grantflow/core/ResourceServer/Authorization", {
-  provides: VerifiedToken,
-  failure: AuthorizationError,
+export class Guard extends HttpApiMiddleware.Tag<Guard>()("@grantflow/resource-server/ResourceServer/Guard", {
+  provides: Caller,
+  failure: Refusal,
   security: { bearer: HttpApiSecurity.bearer }
 }) {}
 
@@ -202,21 +202,21 @@ export class Authorization extends HttpApiMiddleware.Tag<Authorization>()("@gran
 const challenges = (options: ResourceServer.Options) => (app: HttpApp.Default): HttpApp.Default =>
   Effect.catchAllCause(app, (cause) =>
     Option.match(Cause.failureOption(cause as Cause.Cause<unknown>), {
-      onSome: (error) => isAuthorizationError(error) ? Effect.succeed(toResponse(error, options)) : Effect.failCause(cause),
+      onSome: (error) => isRefusal(error) ? Effect.succeed(toResponse(error, options)) : Effect.failCause(cause),
       onNone: () => Effect.failCause(cause)
     }))
 
 /** @internal */
-export const layerAuthorization = (
+export const layerGuard = (
   options: ResourceServer.Options = {}
-): Layer.Layer<Authorization, never, TokenVerifier.TokenVerifier> =>
+): Layer.Layer<Guard, never, TokenVerifier.TokenVerifier> =>
   Layer.merge(
     Layer.effect(
-      Authorization,
+      Guard,
       Effect.map(TokenVerifier.TokenVerifier, (verifier) =>
-        Authorization.of({
+        Guard.of({
           // the platform's decoded value is ignored: the request is read again, strictly
-          bearer: () => Effect.provideService(authenticate(options), TokenVerifier.TokenVerifier, verifier)
+          bearer: () => Effect.provideService(verifyRequest(options), TokenVerifier.TokenVerifier, verifier)
         }))
     ),
     HttpApiBuilder.middleware(challenges(options))

@@ -12,13 +12,15 @@ import type * as HttpServer from "@effect/platform/HttpServer"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { BearerAuth, ClientAuth, Endpoint, Grant, ResourceServer, TokenProvider, TokenVerifier } from "@grantflow/core"
+import { BearerAuth, ClientAuth, Endpoint, Grant, TokenProvider } from "@grantflow/core"
 import { Loopback } from "@grantflow/node"
 import { AuthServer } from "@grantflow/testing"
 import { Clock, ConfigProvider, Effect, FastCheck, Option, Redacted } from "effect"
 import { createHmac, createPublicKey, type JsonWebKey } from "node:crypto"
 import { createServer } from "node:http"
 import { connect } from "node:net"
+import * as ResourceServer from "../src/ResourceServer.js"
+import * as TokenVerifier from "../src/TokenVerifier.js"
 
 const audience = "https://orders.example.com"
 const billing = ClientAuth.clientSecretBasic("billing", Redacted.make("billing-secret"))
@@ -50,7 +52,7 @@ const startAuthServer = (options: Partial<AuthServer.Options> = {}) =>
 const orders = HttpRouter.empty.pipe(
   HttpRouter.get(
     "/orders",
-    Effect.flatMap(ResourceServer.VerifiedToken, (token) =>
+    Effect.flatMap(ResourceServer.Caller, (token) =>
       HttpServerResponse.json({ clientId: Option.getOrNull(token.clientId), scopes: token.scopes }))
   ),
   HttpRouter.del(

@@ -8,10 +8,12 @@ import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import type { FailureReason } from "../TokenVerifier.js"
-import * as redirect from "./redirect.js"
 
 // The verifiers (static, JWT, introspection) and the issuer's endpoints build
 // these values: they live here, where every one of them can import them.
+
+// 0 is how the fetch client reports a redirect it was told not to follow
+const isRedirect = (status: number): boolean => status === 0 || (status >= 300 && status < 400)
 
 /** @internal */
 export class VerifiedToken extends Data.Class<{
@@ -102,7 +104,7 @@ export class VerifierUnavailable extends Data.TaggedError("VerifierUnavailable")
       ? "fix the verifier's configuration"
       : this.endpoint === "introspection" && Option.getOrElse(this.status, () => 0) === 401
       ? "check grantflow's client credentials for the introspection endpoint"
-      : this.reason === "Status" && Option.exists(this.status, redirect.isRedirect)
+      : this.reason === "Status" && Option.exists(this.status, isRedirect)
       ? "redirects are not followed: set the endpoint's URL to its final address; the request was refused with 503"
       : "the request was refused with 503; it can be retried"
     return `the access token could not be verified: ${what}${detail}; ${advice}`
@@ -110,7 +112,7 @@ export class VerifierUnavailable extends Data.TaggedError("VerifierUnavailable")
 }
 
 /** @internal */
-export class TokenVerifier extends Context.Tag("@grantflow/core/TokenVerifier")<TokenVerifier, {
+export class TokenVerifier extends Context.Tag("@grantflow/resource-server/TokenVerifier")<TokenVerifier, {
   /** Verifies a bearer token; the value is never logged or put in an error. */
   readonly verify: (
     token: Redacted.Redacted<string>

@@ -9,12 +9,12 @@ import * as HttpServer from "@effect/platform/HttpServer"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { Effect, FastCheck, Layer, Logger, Option, Redacted, Ref, Schema } from "effect"
-import * as ClientAuth from "../src/ClientAuth.js"
+import { ClientAuth } from "@grantflow/core"
+import { timeBoundMs, timed } from "../../core/test/hostile.js"
+import { json, layerOf } from "../../core/test/routerClient.js"
 import * as bearerToken from "../src/internal/bearerToken.js"
 import * as ResourceServer from "../src/ResourceServer.js"
 import * as TokenVerifier from "../src/TokenVerifier.js"
-import { timeBoundMs, timed } from "./hostile.js"
-import { json, layerOf } from "./routerClient.js"
 
 const token = "good-token.v1"
 
@@ -25,7 +25,7 @@ const StaticLive = TokenVerifier.layer(
 const orders = HttpRouter.empty.pipe(
   HttpRouter.get(
     "/orders",
-    Effect.flatMap(ResourceServer.VerifiedToken, (verified) =>
+    Effect.flatMap(ResourceServer.Caller, (verified) =>
       HttpServerResponse.json({ subject: Option.getOrNull(verified.subject), scopes: verified.scopes }))
   ),
   HttpRouter.post("/orders", Effect.as(ResourceServer.requireScopes("orders.write"), HttpServerResponse.empty({ status: 201 }))),
@@ -239,7 +239,7 @@ describe("the Authorization header parser", () => {
 class Orders extends HttpApiGroup.make("orders")
   .add(HttpApiEndpoint.get("list", "/orders").addSuccess(Schema.Struct({ subject: Schema.String })))
   .add(HttpApiEndpoint.post("create", "/orders").addSuccess(Schema.Void).addError(ResourceServer.InsufficientScope))
-  .middleware(ResourceServer.Authorization)
+  .middleware(ResourceServer.Guard)
 {}
 
 class Api extends HttpApi.make("api").add(Orders) {}
@@ -247,17 +247,17 @@ class Api extends HttpApi.make("api").add(Orders) {}
 const OrdersLive = HttpApiBuilder.group(Api, "orders", (handlers) =>
   handlers
     .handle("list", () =>
-      Effect.map(ResourceServer.VerifiedToken, (verified) => ({ subject: Option.getOrElse(verified.subject, () => "") })))
+      Effect.map(ResourceServer.Caller, (verified) => ({ subject: Option.getOrElse(verified.subject, () => "") })))
     .handle("create", () => Effect.asVoid(ResourceServer.requireScopes("orders.write"))))
 
-describe("ResourceServer.Authorization (HttpApi)", () => {
+describe("ResourceServer.Guard (HttpApi)", () => {
   it.scoped("protects an HttpApi group with the same RFC 6750 answers", () =>
     Effect.gen(function*() {
       const { dispose, handler } = HttpApiBuilder.toWebHandler(
         Layer.mergeAll(
           HttpApiBuilder.api(Api).pipe(
             Layer.provide(OrdersLive),
-            Layer.provide(ResourceServer.layerAuthorization({ realm: "orders" })),
+            Layer.provide(ResourceServer.layerGuard({ realm: "orders" })),
             Layer.provide(StaticLive)
           ),
           HttpServer.layerContext

@@ -1,21 +1,21 @@
+import * as Discovery from "@grantflow/core/Discovery"
+import * as Endpoint from "@grantflow/core/Endpoint"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import type * as HttpClient from "@effect/platform/HttpClient"
-import * as Discovery from "../Discovery.js"
 import type * as TokenVerifier from "../TokenVerifier.js"
-import * as endpoint from "./endpoint.js"
 import * as tokenVerifier from "./tokenVerifier.js"
 
-type Endpoint = TokenVerifier.VerifierUnavailable["endpoint"]
+type Target = TokenVerifier.VerifierUnavailable["endpoint"]
 
 /**
  * A verifier's configuration error: it will not work until it is changed.
  *
  * @internal
  */
-export const misconfigured = (endpoint: Endpoint, detail: string, cause?: unknown) =>
+export const misconfigured = (endpoint: Target, detail: string, cause?: unknown) =>
   new tokenVerifier.VerifierUnavailable({
     endpoint,
     reason: "Misconfigured",
@@ -51,17 +51,17 @@ const fromDiscovery = (error: Discovery.DiscoveryError): TokenVerifier.VerifierU
  * @internal
  */
 export const resolve = (options: {
-  readonly endpoint: Endpoint
+  readonly endpoint: Target
   readonly name: string
   readonly configured: string | undefined
   readonly issuer: string | undefined
   readonly field: (metadata: Discovery.Metadata) => Option.Option<string>
   readonly allowInsecure: boolean
-  readonly timeout: Duration.Duration
+  readonly timeout: Duration.DurationInput | undefined
 }): Effect.Effect<URL, TokenVerifier.VerifierUnavailable, HttpClient.HttpClient> => {
   const check = (url: string) =>
     Either.mapLeft(
-      endpoint.checkEndpointUrl(url, options.allowInsecure, options.name),
+      Endpoint.checkUrl(url, { name: options.name, allowInsecure: options.allowInsecure }),
       (error) => misconfigured(options.endpoint, error.reason, error)
     )
   if (options.configured !== undefined) return Effect.suspend(() => check(options.configured!))

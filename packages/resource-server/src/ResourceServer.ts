@@ -5,10 +5,10 @@
  * route's handler): it extracts the bearer token of each request, verifies it
  * with the `TokenVerifier` of the context (a static shared token, JWT access
  * tokens, or introspection), and runs the handler with the
- * {@link VerifiedToken} service — the caller's subject, client id and scopes.
+ * {@link Caller} service — the caller's subject, client id and scopes.
  * {@link requireScopes} asks for scopes inside a handler. For `HttpApi`
- * users, {@link Authorization} is the same as an `HttpApiMiddleware`
- * security, built by {@link layerAuthorization}.
+ * users, {@link Guard} is the same as an `HttpApiMiddleware`
+ * security, built by {@link layerGuard}.
  *
  * Failures answer as RFC 6750 §3 says:
  *
@@ -36,32 +36,32 @@ import type * as TokenVerifier from "./TokenVerifier.js"
 
 /**
  * The verified token of the current request, provided to the handlers behind
- * {@link middleware} (and {@link Authorization}).
+ * {@link middleware} (and {@link Guard}).
  *
  * @since 0.1.0
  * @category tags
  * @example
  * ```ts
- * import { ResourceServer } from "@grantflow/core"
+ * import { ResourceServer } from "@grantflow/resource-server"
  * import { HttpServerResponse } from "@effect/platform"
  * import { Effect, Option } from "effect"
  *
  * const handler = Effect.gen(function*() {
- *   const token = yield* ResourceServer.VerifiedToken
+ *   const token = yield* ResourceServer.Caller
  *   return yield* HttpServerResponse.json({ caller: Option.getOrNull(token.clientId) })
  * })
  * ```
  */
-export const VerifiedToken: typeof internal.VerifiedToken = internal.VerifiedToken
+export const Caller: typeof internal.Caller = internal.Caller
 
 /**
- * The tag type of {@link VerifiedToken}: a requirement of the handlers that
+ * The tag type of {@link Caller}: a requirement of the handlers that
  * read it; its service is a `TokenVerifier.VerifiedToken`.
  *
  * @since 0.1.0
  * @category tags
  */
-export type VerifiedToken = internal.VerifiedToken
+export type Caller = internal.Caller
 
 /**
  * The request carries no bearer token: 401 with a bare challenge.
@@ -70,7 +70,7 @@ export type VerifiedToken = internal.VerifiedToken
  * @category errors
  * @example
  * ```ts
- * import { ResourceServer } from "@grantflow/core"
+ * import { ResourceServer } from "@grantflow/resource-server"
  *
  * ResourceServer.toResponse(new ResourceServer.MissingToken()).status // 401
  * ```
@@ -95,7 +95,7 @@ export type MissingToken = internal.MissingToken
  * @category errors
  * @example
  * ```ts
- * import { ResourceServer } from "@grantflow/core"
+ * import { ResourceServer } from "@grantflow/resource-server"
  *
  * const error = new ResourceServer.InvalidRequest({ description: "The bearer token in the Authorization header is malformed" })
  * ```
@@ -119,7 +119,7 @@ export type InvalidRequest = internal.InvalidRequest
  * @category errors
  * @example
  * ```ts
- * import { ResourceServer } from "@grantflow/core"
+ * import { ResourceServer } from "@grantflow/resource-server"
  *
  * const error = new ResourceServer.InvalidToken({ description: "The access token expired" })
  * ```
@@ -143,7 +143,7 @@ export type InvalidToken = internal.InvalidToken
  * @category errors
  * @example
  * ```ts
- * import { ResourceServer } from "@grantflow/core"
+ * import { ResourceServer } from "@grantflow/resource-server"
  *
  * ResourceServer.toResponse(new ResourceServer.InsufficientScope({ scope: "orders.write" })).status // 403
  * ```
@@ -168,21 +168,21 @@ export type InsufficientScope = internal.InsufficientScope
  * @category errors
  * @example
  * ```ts
- * import { ResourceServer } from "@grantflow/core"
+ * import { ResourceServer } from "@grantflow/resource-server"
  *
- * ResourceServer.toResponse(new ResourceServer.VerificationUnavailable()).status // 503
+ * ResourceServer.toResponse(new ResourceServer.TemporarilyUnavailable()).status // 503
  * ```
  */
-export const VerificationUnavailable: typeof internal.VerificationUnavailable = internal.VerificationUnavailable
+export const TemporarilyUnavailable: typeof internal.TemporarilyUnavailable = internal.TemporarilyUnavailable
 
 /**
  * A token that could not be verified now: see the
- * {@link VerificationUnavailable} constructor.
+ * {@link TemporarilyUnavailable} constructor.
  *
  * @since 0.1.0
  * @category errors
  */
-export type VerificationUnavailable = internal.VerificationUnavailable
+export type TemporarilyUnavailable = internal.TemporarilyUnavailable
 
 /**
  * Every way the resource server refuses a request.
@@ -190,28 +190,28 @@ export type VerificationUnavailable = internal.VerificationUnavailable
  * @since 0.1.0
  * @category models
  */
-export type AuthorizationError =
+export type Refusal =
   | MissingToken
   | InvalidRequest
   | InvalidToken
   | InsufficientScope
-  | VerificationUnavailable
+  | TemporarilyUnavailable
 
 /**
- * The schema of {@link AuthorizationError}, e.g. for `HttpApi` error lists.
+ * The schema of {@link Refusal}, e.g. for `HttpApi` error lists.
  *
  * @since 0.1.0
  * @category schemas
  * @example
  * ```ts
- * import { ResourceServer } from "@grantflow/core"
+ * import { ResourceServer } from "@grantflow/resource-server"
  * import { Schema } from "effect"
  *
- * const body = Schema.encodeSync(ResourceServer.AuthorizationError)(new ResourceServer.InsufficientScope({ scope: "orders.write" }))
+ * const body = Schema.encodeSync(ResourceServer.Refusal)(new ResourceServer.InsufficientScope({ scope: "orders.write" }))
  * // { _tag: "InsufficientScope", scope: "orders.write" }
  * ```
  */
-export const AuthorizationError: typeof internal.AuthorizationError = internal.AuthorizationError
+export const Refusal: typeof internal.Refusal = internal.Refusal
 
 /**
  * The longest `Authorization` header value, and the longest `access_token`
@@ -224,7 +224,7 @@ export const AuthorizationError: typeof internal.AuthorizationError = internal.A
  * @category constants
  * @example
  * ```ts
- * import { ResourceServer } from "@grantflow/core"
+ * import { ResourceServer } from "@grantflow/resource-server"
  *
  * ResourceServer.defaultMaxCredentialLength // 8192
  * ```
@@ -265,7 +265,7 @@ export interface Options {
  * @category conversions
  * @example
  * ```ts
- * import { ResourceServer } from "@grantflow/core"
+ * import { ResourceServer } from "@grantflow/resource-server"
  *
  * const response = ResourceServer.toResponse(new ResourceServer.InvalidToken({ description: "The access token expired" }), {
  *   realm: "orders"
@@ -275,40 +275,40 @@ export interface Options {
  * ```
  */
 export const toResponse: (
-  error: AuthorizationError,
+  error: Refusal,
   options?: Pick<Options, "realm">
 ) => HttpServerResponse.HttpServerResponse = internal.toResponse
 
 /**
- * Authenticates the current request: extracts its bearer token, verifies it
+ * Verifies the current request: extracts its bearer token, verifies it
  * with the context's `TokenVerifier`, and checks `options.scopes`. The
  * building block of {@link middleware}, for servers that route by
  * themselves.
  *
  * @since 0.1.0
- * @category authentication
+ * @category verification
  * @example
  * ```ts
- * import { ResourceServer } from "@grantflow/core"
+ * import { ResourceServer } from "@grantflow/resource-server"
  * import { Effect } from "effect"
  *
- * const caller = ResourceServer.authenticate({ scopes: ["orders.read"] }).pipe(
+ * const caller = ResourceServer.verifyRequest({ scopes: ["orders.read"] }).pipe(
  *   Effect.map((token) => token.subject)
  * )
  * ```
  */
-export const authenticate: (
+export const verifyRequest: (
   options?: Options
 ) => Effect.Effect<
   TokenVerifier.VerifiedToken,
-  AuthorizationError,
+  Refusal,
   TokenVerifier.TokenVerifier | HttpServerRequest.HttpServerRequest
-> = internal.authenticate
+> = internal.verifyRequest
 
 /**
  * Protects an `HttpApp` (a whole router, or a single route's handler): each
- * request is authenticated (see {@link authenticate}); the app runs with the
- * {@link VerifiedToken} service; every refusal — the app's own
+ * request is verified (see {@link verifyRequest}); the app runs with the
+ * {@link Caller} service; every refusal — the app's own
  * {@link InsufficientScope} failures included — is answered with
  * {@link toResponse}.
  *
@@ -316,7 +316,7 @@ export const authenticate: (
  * @category middleware
  * @example
  * ```ts
- * import { ResourceServer } from "@grantflow/core"
+ * import { ResourceServer } from "@grantflow/resource-server"
  * import { HttpRouter, HttpServerResponse } from "@effect/platform"
  * import { Effect } from "effect"
  *
@@ -331,7 +331,7 @@ export const middleware: (
   options?: Options
 ) => <E, R>(
   app: HttpApp.Default<E, R>
-) => HttpApp.Default<Exclude<E, AuthorizationError>, TokenVerifier.TokenVerifier | Exclude<R, VerifiedToken>> =
+) => HttpApp.Default<Exclude<E, Refusal>, TokenVerifier.TokenVerifier | Exclude<R, Caller>> =
   internal.middleware
 
 /**
@@ -343,7 +343,7 @@ export const middleware: (
  * @category authorization
  * @example
  * ```ts
- * import { ResourceServer } from "@grantflow/core"
+ * import { ResourceServer } from "@grantflow/resource-server"
  * import { HttpServerResponse } from "@effect/platform"
  * import { Effect } from "effect"
  *
@@ -355,13 +355,13 @@ export const middleware: (
  */
 export const requireScopes: (
   ...scopes: ReadonlyArray<string>
-) => Effect.Effect<TokenVerifier.VerifiedToken, InsufficientScope, VerifiedToken> = internal.requireScopes
+) => Effect.Effect<TokenVerifier.VerifiedToken, InsufficientScope, Caller> = internal.requireScopes
 
 /**
  * The resource server as an `HttpApiMiddleware` security (a bearer scheme in
- * the OpenAPI document) that provides {@link VerifiedToken}. Add it to an
- * `HttpApiGroup` or `HttpApi` with `.middleware(ResourceServer.Authorization)`
- * and provide {@link layerAuthorization}. The request is parsed as RFC 6750
+ * the OpenAPI document) that provides {@link Caller}. Add it to an
+ * `HttpApiGroup` or `HttpApi` with `.middleware(ResourceServer.Guard)`
+ * and provide {@link layerGuard}. The request is parsed as RFC 6750
  * says, not by the platform's lenient bearer decoder. Endpoints that call
  * {@link requireScopes} add `ResourceServer.InsufficientScope` to their
  * errors.
@@ -370,42 +370,42 @@ export const requireScopes: (
  * @category HttpApi
  * @example
  * ```ts
- * import { ResourceServer } from "@grantflow/core"
+ * import { ResourceServer } from "@grantflow/resource-server"
  * import { HttpApiEndpoint, HttpApiGroup } from "@effect/platform"
  * import { Schema } from "effect"
  *
  * class Orders extends HttpApiGroup.make("orders")
  *   .add(HttpApiEndpoint.get("list", "/orders").addSuccess(Schema.Array(Schema.String)))
- *   .middleware(ResourceServer.Authorization) {}
+ *   .middleware(ResourceServer.Guard) {}
  * ```
  */
-export const Authorization: typeof internal.Authorization = internal.Authorization
+export const Guard: typeof internal.Guard = internal.Guard
 
 /**
- * The tag type of {@link Authorization}.
+ * The tag type of {@link Guard}.
  *
  * @since 0.1.0
  * @category HttpApi
  */
-export type Authorization = internal.Authorization
+export type Guard = internal.Guard
 
 /**
- * The layer of {@link Authorization}, with the `TokenVerifier` of its
+ * The layer of {@link Guard}, with the `TokenVerifier` of its
  * context. It also installs an `HttpApi` middleware that answers every
- * {@link AuthorizationError} with its RFC 6750 challenge header.
+ * {@link Refusal} with its RFC 6750 challenge header.
  *
  * @since 0.1.0
  * @category HttpApi
  * @example
  * ```ts
- * import { ResourceServer, TokenVerifier } from "@grantflow/core"
+ * import { ResourceServer, TokenVerifier } from "@grantflow/resource-server"
  * import { Layer, Redacted } from "effect"
  *
- * const AuthorizationLive = ResourceServer.layerAuthorization({ realm: "orders" }).pipe(
+ * const GuardLive = ResourceServer.layerGuard({ realm: "orders" }).pipe(
  *   Layer.provide(TokenVerifier.layer(TokenVerifier.staticToken({ current: Redacted.make("s3cret") })))
  * )
  * ```
  */
-export const layerAuthorization: (
+export const layerGuard: (
   options?: Options
-) => Layer.Layer<Authorization, never, TokenVerifier.TokenVerifier> = internal.layerAuthorization
+) => Layer.Layer<Guard, never, TokenVerifier.TokenVerifier> = internal.layerGuard

@@ -15,12 +15,9 @@ import {
   TestClock
 } from "effect"
 import { exportJWK, exportSPKI, generateKeyPair, type JWK, SignJWT } from "jose"
-import * as ClientAuth from "../src/ClientAuth.js"
-import * as Endpoint from "../src/Endpoint.js"
-import * as Grant from "../src/Grant.js"
-import * as TokenProvider from "../src/TokenProvider.js"
+import { ClientAuth, Endpoint, Grant, TokenProvider } from "@grantflow/core"
+import { json, layerOf, makeRecorder } from "../../core/test/routerClient.js"
 import * as TokenVerifier from "../src/TokenVerifier.js"
-import { json, layerOf, makeRecorder } from "./routerClient.js"
 
 const issuer = "https://auth.example.com"
 const audience = "https://orders.example.com"
@@ -523,6 +520,22 @@ describe("TokenVerifier.introspection", () => {
         assert.strictEqual((yield* calls).length, 1)
         yield* TestClock.adjust("6 seconds")
         assert.strictEqual(yield* reason(verifier.verify(Redacted.make("revoked"))), "Inactive")
+        assert.strictEqual((yield* calls).length, 2)
+      })))
+
+  it.effect("an endpoint that redirects fails closed, and the error says redirects are not followed", () =>
+    withIntrospection(({ answers, calls }) =>
+      Effect.gen(function*() {
+        yield* Ref.set(answers, { "moved": { body: {}, status: 307 } })
+        const verifier = yield* TokenVerifier.introspection({ introspectionUrl: `${issuer}/introspect`, auth: basic })
+        const error = yield* Effect.flip(verifier.verify(Redacted.make("moved")))
+        assert.strictEqual(error._tag, "VerifierUnavailable")
+        if (error._tag === "VerifierUnavailable") {
+          assert.deepStrictEqual(error.status, Option.some(307))
+          assert.include(error.message, "redirects are not followed")
+        }
+        // never cached: the next request asks again
+        yield* Effect.flip(verifier.verify(Redacted.make("moved")))
         assert.strictEqual((yield* calls).length, 2)
       })))
 

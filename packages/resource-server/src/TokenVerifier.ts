@@ -20,6 +20,9 @@
  * @since 0.1.0
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
+import type * as ClientAuth from "@grantflow/core/ClientAuth"
+import * as Introspection from "@grantflow/core/Introspection"
+import type * as TokenProvider from "@grantflow/core/TokenProvider"
 import type * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import type * as Duration from "effect/Duration"
@@ -27,12 +30,10 @@ import type * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
-import type * as ClientAuth from "./ClientAuth.js"
 import * as introspectionInternal from "./internal/introspection.js"
 import * as jwtInternal from "./internal/jwtAccessToken.js"
 import * as staticInternal from "./internal/staticToken.js"
 import * as internal from "./internal/tokenVerifier.js"
-import type * as TokenProvider from "./TokenProvider.js"
 
 /**
  * What a verified token says: its subject (`sub`), the client it was issued
@@ -45,7 +46,7 @@ import type * as TokenProvider from "./TokenProvider.js"
  * @category models
  * @example
  * ```ts
- * import { TokenVerifier } from "@grantflow/core"
+ * import { TokenVerifier } from "@grantflow/resource-server"
  * import { Option } from "effect"
  *
  * const token = new TokenVerifier.VerifiedToken({
@@ -77,7 +78,7 @@ export type VerifiedToken = internal.VerifiedToken
  * @category predicates
  * @example
  * ```ts
- * import { TokenVerifier } from "@grantflow/core"
+ * import { TokenVerifier } from "@grantflow/resource-server"
  *
  * declare const token: TokenVerifier.VerifiedToken
  * const canWrite = TokenVerifier.hasScopes(token, ["orders.write"])
@@ -129,7 +130,7 @@ export type FailureReason =
  * @category errors
  * @example
  * ```ts
- * import { TokenVerifier } from "@grantflow/core"
+ * import { TokenVerifier } from "@grantflow/resource-server"
  *
  * const error = new TokenVerifier.VerificationFailed({ reason: "Expired" })
  * error.description // "The access token expired"
@@ -158,7 +159,7 @@ export type VerificationFailed = internal.VerificationFailed
  * @category errors
  * @example
  * ```ts
- * import { TokenVerifier } from "@grantflow/core"
+ * import { TokenVerifier } from "@grantflow/resource-server"
  * import { Option } from "effect"
  *
  * const error = new TokenVerifier.VerifierUnavailable({
@@ -195,7 +196,7 @@ export type VerificationError = VerificationFailed | VerifierUnavailable
  * @category tags
  * @example
  * ```ts
- * import { TokenVerifier } from "@grantflow/core"
+ * import { TokenVerifier } from "@grantflow/resource-server"
  * import { Effect, Redacted } from "effect"
  *
  * const program = Effect.gen(function*() {
@@ -244,7 +245,7 @@ export interface StaticTokenOptions {
  * @category constructors
  * @example
  * ```ts
- * import { TokenVerifier } from "@grantflow/core"
+ * import { TokenVerifier } from "@grantflow/resource-server"
  * import { Redacted } from "effect"
  *
  * const verifier = TokenVerifier.staticToken({
@@ -278,7 +279,7 @@ export interface StaticTokenConfigOptions {
  * @category constructors
  * @example
  * ```ts
- * import { TokenVerifier } from "@grantflow/core"
+ * import { TokenVerifier } from "@grantflow/resource-server"
  *
  * // reads WEBHOOK_TOKEN and WEBHOOK_PREVIOUS_TOKEN
  * const VerifierLive = TokenVerifier.layerConfig(TokenVerifier.staticTokenConfig({ prefix: "WEBHOOK" }))
@@ -298,7 +299,7 @@ export const staticTokenConfig: (
  * @category constants
  * @example
  * ```ts
- * import { TokenVerifier } from "@grantflow/core"
+ * import { TokenVerifier } from "@grantflow/resource-server"
  *
  * TokenVerifier.defaultMaxTokenLength // 8192
  * ```
@@ -314,7 +315,7 @@ export const defaultMaxTokenLength: number = jwtInternal.defaultMaxTokenLength
  * @category constants
  * @example
  * ```ts
- * import { TokenVerifier } from "@grantflow/core"
+ * import { TokenVerifier } from "@grantflow/resource-server"
  *
  * TokenVerifier.defaultMaxJwksBytes // 262144
  * ```
@@ -323,20 +324,21 @@ export const defaultMaxJwksBytes: number = jwtInternal.defaultMaxJwksBytes
 
 /**
  * The longest introspection answer the introspection verifier reads: 64 Ki
- * characters (65 536) of JSON, nesting at most 64 levels. A longer or deeper
- * one is a {@link VerifierUnavailable} (`Malformed`): the request fails
+ * characters (65 536) of JSON, nesting at most 64 levels, as
+ * `Introspection.defaultMaxResponseLength` in `@grantflow/core`. A longer or
+ * deeper one is a {@link VerifierUnavailable} (`Malformed`): the request fails
  * closed. Raise it with `maxResponseLength`.
  *
  * @since 0.1.0
  * @category constants
  * @example
  * ```ts
- * import { TokenVerifier } from "@grantflow/core"
+ * import { TokenVerifier } from "@grantflow/resource-server"
  *
  * TokenVerifier.defaultMaxIntrospectionLength // 65536
  * ```
  */
-export const defaultMaxIntrospectionLength: number = introspectionInternal.defaultMaxResponseLength
+export const defaultMaxIntrospectionLength: number = Introspection.defaultMaxResponseLength
 
 /**
  * The signature algorithms a JWT verifier may accept: asymmetric ones only,
@@ -423,7 +425,7 @@ export interface JwtOptions {
  * @category constructors
  * @example
  * ```ts
- * import { TokenVerifier } from "@grantflow/core"
+ * import { TokenVerifier } from "@grantflow/resource-server"
  *
  * const verifier = TokenVerifier.jwt({
  *   issuer: "https://auth.example.com",
@@ -480,8 +482,9 @@ export interface IntrospectionOptions {
 /**
  * A verifier that asks the authorization server (RFC 7662): one form POST
  * of `token` with `token_type_hint=access_token`, authenticated as `auth`
- * says. `active: false` refuses the token; an active one is still checked
- * against its `exp` and `nbf`, the issuer and the audience. Answers are
+ * says (`Introspection.introspect` of `@grantflow/core`). `active: false`
+ * refuses the token; an active one is still checked against its `exp` and
+ * `nbf`, the issuer and the audience. Answers are
  * cached by token (positive ones for `cacheTtl` but never past `exp`,
  * negative ones for `negativeCacheTtl`), in a cache of bounded size;
  * concurrent requests with one token share one introspection. The answer is
@@ -494,7 +497,8 @@ export interface IntrospectionOptions {
  * @category constructors
  * @example
  * ```ts
- * import { ClientAuth, TokenVerifier } from "@grantflow/core"
+ * import { ClientAuth } from "@grantflow/core"
+ * import { TokenVerifier } from "@grantflow/resource-server"
  * import { Redacted } from "effect"
  *
  * const verifier = TokenVerifier.introspection({
@@ -515,7 +519,7 @@ export const introspection: (
  * @category layers
  * @example
  * ```ts
- * import { TokenVerifier } from "@grantflow/core"
+ * import { TokenVerifier } from "@grantflow/resource-server"
  * import { FetchHttpClient } from "@effect/platform"
  * import { Layer } from "effect"
  *
@@ -536,7 +540,7 @@ export const layer: <E, R>(
  * @category layers
  * @example
  * ```ts
- * import { TokenVerifier } from "@grantflow/core"
+ * import { TokenVerifier } from "@grantflow/resource-server"
  *
  * const VerifierLive = TokenVerifier.layerConfig(TokenVerifier.staticTokenConfig({ prefix: "WEBHOOK" }))
  * ```

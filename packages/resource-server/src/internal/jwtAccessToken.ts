@@ -1,6 +1,6 @@
 import * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientError from "@effect/platform/HttpClientError"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as Discovery from "@grantflow/core/Discovery"
+import * as Json from "@grantflow/core/Json"
 import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
@@ -13,11 +13,8 @@ import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as Jose from "jose"
 import type * as TokenVerifier from "../TokenVerifier.js"
-import * as endpoint from "./endpoint.js"
 import * as claims from "./claims.js"
 import * as issuerEndpoint from "./issuerEndpoint.js"
-import * as json from "./json.js"
-import * as tokenRequest from "./tokenRequest.js"
 import * as tokenVerifier from "./tokenVerifier.js"
 
 const asymmetric: ReadonlyArray<TokenVerifier.Algorithm> = [
@@ -88,20 +85,17 @@ const unavailable = (
     ...(extra.cause === undefined ? {} : { cause: extra.cause })
   })
 
-const transport = (error: HttpClientError.HttpClientError) =>
-  unavailable("Transport", { cause: error.cause ?? error.reason })
-
 const notAKeySet = "the JWKS is not a JSON Web Key Set"
 
 /**
  * Reads a JWKS document (its size already capped), nesting at most
- * {@link json.defaultMaxDepth} levels. The errors name what is wrong, never
+ * `Json.defaultMaxDepth` levels. The errors name what is wrong, never
  * what was received.
  */
 const readKeys = (text: string, now: number): Either.Either<Keys, TokenVerifier.VerifierUnavailable> => {
-  const parsed = json.parse(text)
+  const parsed = Json.parse(text)
   if (Either.isLeft(parsed)) {
-    return Either.left(unavailable("Malformed", { detail: `the JWKS ${json.describeFailure(parsed.left)}` }))
+    return Either.left(unavailable("Malformed", { detail: `the JWKS ${Json.describeFailure(parsed.left)}` }))
   }
   const jwks = parsed.right
   if (!Predicate.isRecord(jwks) || !Array.isArray(jwks["keys"])) {
@@ -123,15 +117,12 @@ const readKeys = (text: string, now: number): Either.Either<Keys, TokenVerifier.
 
 const fetchKeys = (
   url: URL,
-  timeout: Duration.Duration,
+  timeout: Duration.DurationInput | undefined,
   maxBytes: number
 ): Effect.Effect<Keys, TokenVerifier.VerifierUnavailable, HttpClient.HttpClient> =>
-  HttpClient.execute(HttpClientRequest.get(url, { acceptJson: true })).pipe(
-    Effect.flatMap((response) =>
-      Effect.map(tokenRequest.readBody(response, maxBytes), (body) => ({ status: response.status, body }))
-    ),
-    Effect.catchTags({ RequestError: transport, ResponseError: transport }),
-    Effect.timeoutFail({ duration: timeout, onTimeout: () => unavailable("Timeout") }),
+  Discovery.fetchDocument(url.href, { timeout, maxBytes }).pipe(
+    // a transport failure or a time-out: what went wrong underneath is the cause, as for the other endpoints
+    Effect.mapError((error) => unavailable(error.reason, { cause: error.cause })),
     Effect.flatMap(({ body, status }) => {
       if (status !== 200) return Effect.fail(unavailable("Status", { status }))
       if (Option.isNone(body)) {
@@ -207,7 +198,7 @@ const canonicalBytes = (part: string): Option.Option<Uint8Array> =>
 const decoder = new TextDecoder()
 
 const jsonObject = (bytes: Uint8Array): Option.Option<Readonly<Record<string, unknown>>> =>
-  Either.match(json.parse(decoder.decode(bytes)), {
+  Either.match(Json.parse(decoder.decode(bytes)), {
     onLeft: () => Option.none(),
     onRight: (value) => Predicate.isRecord(value) ? Option.some(value) : Option.none()
   })
@@ -216,7 +207,7 @@ const jsonObject = (bytes: Uint8Array): Option.Option<Readonly<Record<string, un
  * The protected header of a compact JWS of at most `maxLength` characters,
  * whose three parts are base64url exactly as an encoder writes them and
  * whose header and payload are JSON objects nesting at most
- * {@link json.defaultMaxDepth} levels; `None` for anything else. Decoders
+ * `Json.defaultMaxDepth` levels; `None` for anything else. Decoders
  * ignore the spare low bits of a last character, so without the canonical
  * check a token with another last character (`…A` for `…B`) would verify as
  * the same token: any change to a token must be refused. jose decodes the
@@ -247,7 +238,7 @@ export const make = (
       )
     }
     const client = yield* HttpClient.HttpClient
-    const timeout = Duration.decode(options.timeout ?? endpoint.defaultTimeout)
+    const timeout = options.timeout
     const tolerance = Duration.toMillis(options.clockTolerance ?? "30 seconds")
     const coolDown = Duration.toMillis(options.jwksCoolDown ?? "30 seconds")
     const failureCoolDown = Duration.toMillis(options.jwksFailureCoolDown ?? "5 seconds")

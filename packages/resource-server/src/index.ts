@@ -1,0 +1,5 @@
+/**
+ * @since 0.1.0
+ */
+export * as TokenVerifier from "./TokenVerifier.js"
+export * as ResourceServer from "./ResourceServer.js"
