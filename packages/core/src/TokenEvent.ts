@@ -208,7 +208,7 @@ export type RefreshFailed = Data.TaggedEnum.Value<TokenEvent, "RefreshFailed">
  *   provider: "crm",
  *   reason: "background",
  *   attempt: 1,
- *   error: new TokenError.TokenEndpointUnavailable({
+ *   error: new TokenError.EndpointUnavailable({
  *     reason: "Status",
  *     status: Option.some(503),
  *     retryAfter: Option.none()
@@ -241,7 +241,7 @@ export type CoolingDown = Data.TaggedEnum.Value<TokenEvent, "CoolingDown">
  *   provider: "crm",
  *   reason: "background",
  *   attempts: 4,
- *   error: new TokenError.TokenEndpointUnavailable({
+ *   error: new TokenError.EndpointUnavailable({
  *     reason: "Timeout",
  *     status: Option.none(),
  *     retryAfter: Option.none()

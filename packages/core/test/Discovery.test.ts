@@ -5,6 +5,7 @@ import { Effect, Either, Option, Redacted, Ref, Schema, TestClock } from "effect
 import { exportJWK, generateKeyPair } from "jose"
 import type * as ClientAuth from "../src/ClientAuth.js"
 import * as Discovery from "../src/Discovery.js"
+import type * as TokenError from "../src/TokenError.js"
 import { json, layerOf, makeRecorder } from "./routerClient.js"
 
 const issuer = "https://auth.example.com/tenant1"
@@ -77,15 +78,16 @@ describe("Discovery.fetch", () => {
         assert.deepStrictEqual(yield* paths, [rfc8414Path, openidPath])
       })))
 
-  it.effect("404 on both is MetadataUnavailable naming the last document", () =>
-    withServer({ rfc8414: notFound }, () =>
+  it.effect("404 on both is EndpointUnavailable naming the metadata endpoint, after both documents", () =>
+    withServer({ rfc8414: notFound }, ({ paths }) =>
       Effect.gen(function*() {
         const error = yield* Effect.flip(Discovery.fetch(issuer))
-        assert.strictEqual(error._tag, "MetadataUnavailable")
-        if (error._tag === "MetadataUnavailable") {
+        assert.strictEqual(error._tag, "EndpointUnavailable")
+        if (error._tag === "EndpointUnavailable") {
+          assert.strictEqual(error.endpoint, "metadata")
           assert.deepStrictEqual(error.status, Option.some(404))
-          assert.strictEqual(error.url, `https://auth.example.com${openidPath}`)
         }
+        assert.deepStrictEqual(yield* paths, [rfc8414Path, openidPath])
         assert.isFalse(error.retryable)
         assert.include(error.message, "configure its endpoints by hand")
       })))
@@ -94,7 +96,7 @@ describe("Discovery.fetch", () => {
     withServer({ rfc8414: Effect.succeed(HttpServerResponse.empty({ status: 503 })) }, ({ paths }) =>
       Effect.gen(function*() {
         const error = yield* Effect.flip(Discovery.fetch(issuer))
-        assert.strictEqual(error._tag, "MetadataUnavailable")
+        assert.strictEqual(error._tag, "EndpointUnavailable")
         assert.isTrue(error.retryable)
         assert.deepStrictEqual(yield* paths, [rfc8414Path])
       })))
@@ -118,19 +120,22 @@ describe("Discovery.fetch", () => {
         assert.strictEqual(error._tag, "IssuerMismatch")
       })))
 
-  it.effect("a field of the wrong type is MalformedMetadata naming it", () =>
+  it.effect("a field of the wrong type is MalformedResponse naming it", () =>
     withServer({ rfc8414: json(document({ token_endpoint: 42 })) }, () =>
       Effect.gen(function*() {
         const error = yield* Effect.flip(Discovery.fetch(issuer))
-        assert.strictEqual(error._tag, "MalformedMetadata")
-        if (error._tag === "MalformedMetadata") assert.strictEqual(error.field, "token_endpoint")
+        assert.strictEqual(error._tag, "MalformedResponse")
+        if (error._tag === "MalformedResponse") {
+          assert.strictEqual(error.endpoint, "metadata")
+          assert.strictEqual(error.field, "token_endpoint")
+        }
       })))
 
-  it.effect("a body that is not JSON is MalformedMetadata", () =>
+  it.effect("a body that is not JSON is MalformedResponse", () =>
     withServer({ rfc8414: Effect.succeed(HttpServerResponse.text("<html>login</html>")) }, () =>
       Effect.gen(function*() {
         const error = yield* Effect.flip(Discovery.fetch(issuer))
-        assert.strictEqual(error._tag, "MalformedMetadata")
+        assert.strictEqual(error._tag, "MalformedResponse")
         assert.include(error.message, "is not valid JSON")
       })))
 
@@ -254,11 +259,11 @@ describe("hostile metadata documents", () => {
     withServer({ rfc8414: serve(text) }, () =>
       Effect.gen(function*() {
         const error = yield* Effect.flip(Discovery.fetch(issuer))
-        assert.strictEqual(error._tag, "MalformedMetadata")
-        return error as Discovery.MalformedMetadata
+        assert.strictEqual(error._tag, "MalformedResponse")
+        return error as TokenError.MalformedResponse
       }))
 
-  it.effect("a document nesting deeper than 64 levels is MalformedMetadata, never a RangeError", () =>
+  it.effect("a document nesting deeper than 64 levels is MalformedResponse, never a RangeError", () =>
     Effect.gen(function*() {
       const deep = "[".repeat(2200) + "]".repeat(2200)
       for (const text of [deep, JSON.stringify(document()).replace(/\}$/, `,"vendor":${deep}}`)]) {

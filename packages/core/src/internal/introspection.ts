@@ -141,13 +141,14 @@ export const make = (
       Effect.gen(function*() {
         const url = yield* introspectionUrl
         const answer = yield* tokenRequest.post({
+          endpoint: "introspection",
           url,
           auth,
           params: [["token", token], ["token_type_hint", "access_token"]],
           timeout
         }).pipe(
           Effect.mapError((error) =>
-            error._tag === "TokenEndpointUnavailable"
+            error._tag === "EndpointUnavailable"
               ? unavailable(error.reason, error.status, { cause: error.cause ?? error })
               : issuerEndpoint.misconfigured("introspection", error.reason, error)
           )
@@ -160,8 +161,8 @@ export const make = (
           )
         }
         // the JSON is read by the token endpoint's parser, which bounds its nesting
-        const body = yield* Effect.mapError(tokenRequest.interpretJson(answer), (error) =>
-          error._tag === "MalformedTokenResponse"
+        const body = yield* Effect.mapError(tokenRequest.interpretJson(answer, "introspection"), (error) =>
+          error._tag === "MalformedResponse"
             ? unavailable("Malformed", Option.some(error.status), { cause: error })
             : unavailable("Status", error._tag === "OAuthError" ? Option.some(error.status) : error.status, {
               cause: error
