@@ -209,6 +209,7 @@ export type RefreshFailed = Data.TaggedEnum.Value<TokenEvent, "RefreshFailed">
  *   reason: "background",
  *   attempt: 1,
  *   error: new TokenError.EndpointUnavailable({
+ *     endpoint: "token",
  *     reason: "Status",
  *     status: Option.some(503),
  *     retryAfter: Option.none()
@@ -242,6 +243,7 @@ export type CoolingDown = Data.TaggedEnum.Value<TokenEvent, "CoolingDown">
  *   reason: "background",
  *   attempts: 4,
  *   error: new TokenError.EndpointUnavailable({
+ *     endpoint: "token",
  *     reason: "Timeout",
  *     status: Option.none(),
  *     retryAfter: Option.none()
@@ -275,6 +277,7 @@ export type Reauthorize = Data.TaggedEnum.Value<TokenEvent, "Reauthorize">
  *   provider: "crm",
  *   error: new TokenError.ReauthorizationRequired({
  *     cause: new TokenError.OAuthError({
+ *       endpoint: "token",
  *       status: 400, error: "invalid_grant", description: Option.none(), uri: Option.none(), retryAfter: Option.none()
  *     })
  *   })

@@ -82,44 +82,44 @@ const maxUriLength = 2048
 const decodeAuthorization = (
   body: Readonly<Record<string, unknown>>
 ): Either.Either<Authorization, tokenRequest.Problem> => {
-    const malformed = (field: string, reason: string) =>
-      Either.left({ field, reason, excerpt: excerpt.fields(body, field) })
-    // a value shown to the user: bounded, and without characters that would rewrite the screen
-    const unfit = (value: string, max: number): string | undefined =>
-      value.length > max
-        ? `is longer than ${max} characters`
-        : printable.hasControl(value)
-        ? "contains a control character"
-        : undefined
-    const deviceCode = text(body["device_code"])
-    if (Option.isNone(deviceCode)) return malformed("device_code", "is missing or empty")
-    if (deviceCode.value.length > TokenResponse.maxTokenLength) {
-      return malformed("device_code", `is longer than ${TokenResponse.maxTokenLength} characters`)
-    }
-    const userCode = text(body["user_code"])
-    if (Option.isNone(userCode)) return malformed("user_code", "is missing or empty")
-    const badUserCode = unfit(userCode.value, maxUserCodeLength)
-    if (badUserCode !== undefined) return malformed("user_code", badUserCode)
-    const uriField = Option.isSome(text(body["verification_uri"])) ? "verification_uri" : "verification_url"
-    const verificationUri = text(body[uriField])
-    if (Option.isNone(verificationUri)) return malformed("verification_uri", "is missing or empty")
-    const badUri = unfit(verificationUri.value, maxUriLength)
-    if (badUri !== undefined) return malformed(uriField, badUri)
-    const verificationUriComplete = Option.getOrUndefined(text(body["verification_uri_complete"]))
-    const badComplete = verificationUriComplete === undefined ? undefined : unfit(verificationUriComplete, maxUriLength)
-    if (badComplete !== undefined) return malformed("verification_uri_complete", badComplete)
-    const expiresIn = seconds(body["expires_in"])
-    if (Option.isNone(expiresIn)) return malformed("expires_in", "is not a positive number of seconds")
-    const wait = interval(body["interval"])
-    if (Option.isNone(wait)) return malformed("interval", "is not a number of seconds")
-    return Either.right({
-      deviceCode: Redacted.make(deviceCode.value),
-      userCode: userCode.value,
-      verificationUri: verificationUri.value,
-      verificationUriComplete,
-      expiresIn: Duration.seconds(expiresIn.value),
-      interval: wait.value
-    })
+  const malformed = (field: string, reason: string) =>
+    Either.left({ field, reason, excerpt: excerpt.fields(body, field) })
+  // a value shown to the user: bounded, and without characters that would rewrite the screen
+  const unfit = (value: string, max: number): string | undefined =>
+    value.length > max
+      ? `is longer than ${max} characters`
+      : printable.hasControl(value)
+      ? "contains a control character"
+      : undefined
+  const deviceCode = text(body["device_code"])
+  if (Option.isNone(deviceCode)) return malformed("device_code", "is missing or empty")
+  if (deviceCode.value.length > TokenResponse.maxTokenLength) {
+    return malformed("device_code", `is longer than ${TokenResponse.maxTokenLength} characters`)
+  }
+  const userCode = text(body["user_code"])
+  if (Option.isNone(userCode)) return malformed("user_code", "is missing or empty")
+  const badUserCode = unfit(userCode.value, maxUserCodeLength)
+  if (badUserCode !== undefined) return malformed("user_code", badUserCode)
+  const uriField = Option.isSome(text(body["verification_uri"])) ? "verification_uri" : "verification_url"
+  const verificationUri = text(body[uriField])
+  if (Option.isNone(verificationUri)) return malformed("verification_uri", "is missing or empty")
+  const badUri = unfit(verificationUri.value, maxUriLength)
+  if (badUri !== undefined) return malformed(uriField, badUri)
+  const verificationUriComplete = Option.getOrUndefined(text(body["verification_uri_complete"]))
+  const badComplete = verificationUriComplete === undefined ? undefined : unfit(verificationUriComplete, maxUriLength)
+  if (badComplete !== undefined) return malformed("verification_uri_complete", badComplete)
+  const expiresIn = seconds(body["expires_in"])
+  if (Option.isNone(expiresIn)) return malformed("expires_in", "is not a positive number of seconds")
+  const wait = interval(body["interval"])
+  if (Option.isNone(wait)) return malformed("interval", "is not a number of seconds")
+  return Either.right({
+    deviceCode: Redacted.make(deviceCode.value),
+    userCode: userCode.value,
+    verificationUri: verificationUri.value,
+    verificationUriComplete,
+    expiresIn: Duration.seconds(expiresIn.value),
+    interval: wait.value
+  })
 }
 
 const isOAuth = (error: TokenError.TokenError, code: string): boolean =>

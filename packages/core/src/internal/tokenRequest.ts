@@ -288,11 +288,11 @@ export const interpretStatus = (
   endpoint: Endpoint.Name
 ): Either.Either<void, TokenError.OAuthError | TokenError.EndpointUnavailable> => {
   if (isSuccess(response.status)) return Either.void
-  const failure = Either.flip(interpretJson(response, endpoint))
-  // an error status is never read as an answer, nor as a malformed one: the fallback is unreachable
-  return Either.left(
-    Either.isRight(failure) && failure.right._tag !== "MalformedResponse" ? failure.right : unavailable(endpoint, response)
-  )
+  // interpretJson decodes, or finds malformed, 2xx bodies only: an error status comes back as one of the two errors
+  return Either.left(Either.match(interpretJson(response, endpoint), {
+    onLeft: (error) => error._tag === "MalformedResponse" ? unavailable(endpoint, response, error) : error,
+    onRight: () => unavailable(endpoint, response)
+  }))
 }
 
 /**
