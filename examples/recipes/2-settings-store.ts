@@ -17,7 +17,7 @@
  * - `TokenStore.shared` reads it before asking the token endpoint, and writes
  *   every new token back; the `TokenProvider` checks the expiry before each
  *   call (and refreshes a little early, so calls never wait);
- * - a blank token is a `TokenError.MalformedTokenResponse` naming
+ * - a blank token is a `TokenError.MalformedResponse` naming
  *   `access_token` ("is empty"): the call fails with it, nothing is stored,
  *   and the next call asks again;
  * - `expectStatus` turns every status the integration does not handle into

@@ -82,8 +82,8 @@ describe("recipe 2: a changing access token kept in a settings store with its ex
       yield* TestClock.adjust("1 hour")
       yield* server.fail(AuthServer.BlankToken())
       const error = yield* Effect.flip(reports.get("/reports"))
-      assert.strictEqual(error._tag, "MalformedTokenResponse")
-      if (error._tag === "MalformedTokenResponse") {
+      assert.strictEqual(error._tag, "MalformedResponse")
+      if (error._tag === "MalformedResponse") {
         assert.strictEqual(error.field, "access_token")
         assert.strictEqual(error.reason, "is empty")
       }

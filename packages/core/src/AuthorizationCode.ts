@@ -148,7 +148,7 @@ export interface Started {
  * error.message // "the authorization request was not built: the redirect URI is not an absolute URI"
  * ```
  */
-export class InvalidAuthorizationRequest extends Data.TaggedError("InvalidAuthorizationRequest")<{
+export class InvalidAuthorizationRequest extends TokenError.TaggedError("InvalidAuthorizationRequest")<{
   readonly reason: string
 }> {
   override get message(): string {
@@ -330,7 +330,7 @@ export const maxCallbackLength = 8192
  * error.message // says the user declined
  * ```
  */
-export class AuthorizationFailed extends Data.TaggedError("AuthorizationFailed")<{
+export class AuthorizationFailed extends TokenError.TaggedError("AuthorizationFailed")<{
   /** The OAuth `error` code, e.g. `access_denied`. */
   readonly error: string
   /** The server's `error_description`, if any. */
@@ -390,7 +390,7 @@ export type InvalidCallbackReason =
  * error.message // explains the state check
  * ```
  */
-export class InvalidCallback extends Data.TaggedError("InvalidCallback")<{
+export class InvalidCallback extends TokenError.TaggedError("InvalidCallback")<{
   readonly reason: InvalidCallbackReason
   readonly parameter?: string | undefined
 }> {

@@ -21,15 +21,16 @@
  * @since 0.1.0
  */
 import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Predicate from "effect/Predicate"
 import * as Layer from "effect/Layer"
+import type * as Option from "effect/Option"
 import * as internal from "./internal/bearerAuth.js"
-import type * as TokenError from "./TokenError.js"
+import * as TokenError from "./TokenError.js"
 import * as TokenProvider from "./TokenProvider.js"
 
 /**
@@ -70,22 +71,13 @@ export interface RejectionRules {
  * error.message
  * ```
  */
-export class TokenRejected extends Data.TaggedError("TokenRejected")<{
+export class TokenRejected extends TokenError.TaggedError("TokenRejected")<{
   readonly method: string
   /** The request URL without its query string. */
   readonly url: string
   readonly status: number
   readonly cause?: unknown
 }> {
-  /**
-   * Sending the same request again is not expected to help.
-   *
-   * @since 0.1.0
-   */
-  get retryable(): boolean {
-    return false
-  }
-
   override get message(): string {
     return `${this.method} ${this.url} was rejected (HTTP ${this.status}) with a freshly obtained token too; ` +
       "check the client's scopes and permissions at the API, and the API's rejection rules"
@@ -200,3 +192,32 @@ export const layer = (
       return internal.authenticate(client, provider, rules, internal.platformFailures(rejectedError))
     })
   )
+
+/**
+ * The `TokenError` behind a failure of the client of {@link layer}: when no
+ * token could be had, the layer fails with a `RequestError` (reason
+ * `Transport`) whose `cause` is the provider's `TokenError` — an
+ * `OAuthError` with `endpoint: "token"` for a refused client, say. `None`
+ * for any other failure (the API itself, or a token rejected after a refresh,
+ * whose `cause` is a {@link TokenRejected}).
+ *
+ * @since 0.1.0
+ * @category getters
+ * @example
+ * ```ts
+ * import { BearerAuth } from "@grantflow/core"
+ * import { HttpClient } from "@effect/platform"
+ * import { Effect, Option } from "effect"
+ *
+ * const me = HttpClient.get("https://api.example.com/me").pipe(
+ *   Effect.catchAll((error) =>
+ *     Option.match(BearerAuth.tokenError(error), {
+ *       onNone: () => Effect.fail(error),
+ *       onSome: (tokenError) => Effect.logError(`no token: ${tokenError.message}`)
+ *     })
+ *   )
+ * )
+ * ```
+ */
+export const tokenError: (error: HttpClientError.HttpClientError) => Option.Option<TokenError.TokenError> =
+  internal.tokenErrorOf

@@ -6,17 +6,13 @@
  * {@link fetch} reads and checks one document; the {@link Discovery} service
  * caches documents per issuer so that many grants share one fetch;
  * {@link chooseClientAuth} picks a client authentication method the server
- * supports, from the metadata alone. {@link fetchDocument} is the bounded
- * `GET` underneath, for the other documents a server publishes (its JWKS).
+ * supports, from the metadata alone.
  *
  * @since 0.1.0
  */
 import * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientError from "@effect/platform/HttpClientError"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Cache from "effect/Cache"
 import * as Context from "effect/Context"
-import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -117,113 +113,11 @@ export class Metadata extends Schema.Class<Metadata>("@grantflow/core/Discovery/
  * error.retryable // false
  * ```
  */
-export class InvalidIssuer extends Data.TaggedError("InvalidIssuer")<{
+export class InvalidIssuer extends TokenError.TaggedError("InvalidIssuer")<{
   readonly reason: string
 }> {
-  /**
-   * A configuration error: never retried.
-   *
-   * @since 0.1.0
-   */
-  get retryable(): boolean {
-    return false
-  }
-
   override get message(): string {
     return `the issuer cannot be discovered: ${this.reason}`
-  }
-}
-
-/**
- * The metadata document could not be fetched: no answer (`Transport`), no
- * answer in time (`Timeout`), or an error status (`Status`; a 404 means the
- * server publishes neither `/.well-known/` document). `url` is the document
- * that was asked for last.
- *
- * @since 0.1.0
- * @category errors
- * @example
- * ```ts
- * import { Discovery } from "@grantflow/core"
- * import { Option } from "effect"
- *
- * const error = new Discovery.MetadataUnavailable({
- *   reason: "Status",
- *   status: Option.some(503),
- *   url: "https://auth.example.com/.well-known/oauth-authorization-server"
- * })
- * error.retryable // true
- * ```
- */
-export class MetadataUnavailable extends Data.TaggedError("MetadataUnavailable")<{
-  readonly reason: "Transport" | "Timeout" | "Status"
-  readonly status: Option.Option<number>
-  readonly url: string
-  readonly cause?: unknown
-}> {
-  /**
-   * `true` for transport failures, time-outs and retryable statuses.
-   *
-   * @since 0.1.0
-   */
-  get retryable(): boolean {
-    return Option.match(this.status, { onNone: () => true, onSome: TokenError.isRetryableStatus })
-  }
-
-  override get message(): string {
-    switch (this.reason) {
-      case "Transport":
-        return `the metadata document ${this.url} could not be fetched (check the issuer and the network)`
-      case "Timeout":
-        return `the metadata document ${this.url} did not arrive in time; try again`
-      case "Status": {
-        const status = Option.getOrElse(this.status, () => 0)
-        return `the metadata document ${this.url} answered HTTP ${status}` +
-          (status === 404
-            ? "; the server publishes no discovery document: configure its endpoints by hand"
-            : this.retryable
-            ? "; try again"
-            : "; check the issuer")
-      }
-    }
-  }
-}
-
-/**
- * The metadata document is not usable: it is not a JSON object (or nests
- * deeper than 64 levels, or holds more than 20,000 values), or `field` has
- * the wrong type (`reason` says how;
- * it never quotes the document).
- *
- * @since 0.1.0
- * @category errors
- * @example
- * ```ts
- * import { Discovery } from "@grantflow/core"
- *
- * const error = new Discovery.MalformedMetadata({
- *   url: "https://auth.example.com/.well-known/openid-configuration",
- *   field: "token_endpoint",
- *   reason: "is not a string"
- * })
- * ```
- */
-export class MalformedMetadata extends Data.TaggedError("MalformedMetadata")<{
-  readonly url: string
-  readonly field: string
-  readonly reason: string
-}> {
-  /**
-   * Not retried: the server must fix its document.
-   *
-   * @since 0.1.0
-   */
-  get retryable(): boolean {
-    return false
-  }
-
-  override get message(): string {
-    return `the metadata document ${this.url} is malformed: \`${this.field}\` ${this.reason}`
   }
 }
 
@@ -247,19 +141,10 @@ export class MalformedMetadata extends Data.TaggedError("MalformedMetadata")<{
  * error.retryable // false
  * ```
  */
-export class IssuerMismatch extends Data.TaggedError("IssuerMismatch")<{
+export class IssuerMismatch extends TokenError.TaggedError("IssuerMismatch")<{
   readonly expected: string
   readonly received: string
 }> {
-  /**
-   * Never retried: the same document would come back.
-   *
-   * @since 0.1.0
-   */
-  get retryable(): boolean {
-    return false
-  }
-
   override get message(): string {
     return `the metadata document names the issuer "${printable.text(this.received)}", not ` +
       `"${printable.text(this.expected)}"; its endpoints were not used — check the configured issuer (exact spelling, ` +
@@ -268,12 +153,22 @@ export class IssuerMismatch extends Data.TaggedError("IssuerMismatch")<{
 }
 
 /**
- * Every way discovering an issuer can fail.
+ * Every way discovering an issuer can fail: the issuer cannot be discovered
+ * as given, the document could not be fetched (a
+ * `TokenError.EndpointUnavailable` naming the `metadata` endpoint; a 404
+ * means the server publishes neither `/.well-known/` document), it is not
+ * usable (a `TokenError.MalformedResponse`: not a JSON object, nested deeper
+ * than 64 levels, more than 20,000 values, or a field of the wrong type,
+ * never quoting the document), or it names another issuer.
  *
  * @since 0.1.0
  * @category models
  */
-export type DiscoveryError = InvalidIssuer | MetadataUnavailable | MalformedMetadata | IssuerMismatch
+export type DiscoveryError =
+  | InvalidIssuer
+  | TokenError.EndpointUnavailable
+  | TokenError.MalformedResponse
+  | IssuerMismatch
 
 /**
  * Options of {@link fetch}: `allowInsecure` permits plain `http:` on any host
@@ -315,8 +210,27 @@ const maxValues = 20_000
 
 const decodeMetadata = Schema.decodeUnknownEither(Metadata, { errors: "first", onExcessProperty: "ignore" })
 
-const unavailable = (url: string) => (error: HttpClientError.HttpClientError) =>
-  new MetadataUnavailable({ reason: "Transport", status: Option.none(), url, cause: error.cause ?? error.reason })
+// The document is not read by the token response parser: it may be larger and is JSON only.
+const decodeDocument = (text: string): Either.Either<Metadata, tokenRequest.Problem> => {
+  // bounded depth: decoding recurses into the document
+  const parsed = json.parse(text, { maxValues })
+  if (Either.isLeft(parsed)) return Either.left({ field: "body", reason: json.describeFailure(parsed.left) })
+  const body = parsed.right
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    return Either.left({ field: "body", reason: "is not a JSON object" })
+  }
+  return Either.mapLeft(decodeMetadata(body), (error) => {
+    // not Schema's formatters: they render the value received
+    const problem = parseIssue.first(error.issue)
+    return {
+      field: problem.path.length === 0 ? "body" : String(problem.path[0]),
+      reason: problem.message ?? "is invalid"
+    }
+  })
+}
+
+const get = (url: string, timeout: Duration.DurationInput) =>
+  tokenRequest.get({ endpoint: "metadata", url, timeout: Duration.decode(timeout) })
 
 /**
  * A document as fetched by {@link fetchDocument}: its status, and its body,
@@ -324,6 +238,13 @@ const unavailable = (url: string) => (error: HttpClientError.HttpClientError) =>
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * ```ts
+ * import type { Discovery } from "@grantflow/core"
+ * import { Option } from "effect"
+ *
+ * const usable = (document: Discovery.Document) => document.status === 200 && Option.isSome(document.body)
+ * ```
  */
 export interface Document {
   readonly status: number
@@ -337,6 +258,12 @@ export interface Document {
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * ```ts
+ * import type { Discovery } from "@grantflow/core"
+ *
+ * const options: Discovery.DocumentOptions = { timeout: "5 seconds", maxBytes: 256 * 1024 }
+ * ```
  */
 export interface DocumentOptions {
   readonly timeout?: Duration.DurationInput | undefined
@@ -345,13 +272,14 @@ export interface DocumentOptions {
 
 /**
  * Fetches one document that an authorization server publishes — its
- * metadata, its JWKS — with a `GET` that asks for JSON. The body is read in
- * full, even when it is not used, so that the connection is free again; a
- * body larger than `maxBytes` is dropped (`None`) as soon as the bound is
- * passed. Any status is a success: the caller decides what it means. A
- * transport failure or a time-out is a {@link MetadataUnavailable} naming
- * `url`. Nothing is parsed and nothing is sent but the request line: the URL
- * is used as given, so check it first (see `Endpoint.checkUrl`).
+ * metadata, its JWKS — with a `GET` that asks for JSON, through the same
+ * exchange as every other request to the server. The body is read in full,
+ * even when it is not used, so that the connection is free again; a body
+ * larger than `maxBytes` is dropped (`None`) as soon as the bound is passed.
+ * Any status is a success: the caller decides what it means. A transport
+ * failure or a time-out is an `EndpointUnavailable` with `endpoint`
+ * `"metadata"`. Nothing is parsed: the URL is used as given, so check it
+ * first (see `Endpoint.checkUrl`).
  *
  * @since 0.1.0
  * @category discovery
@@ -369,49 +297,15 @@ export interface DocumentOptions {
 export const fetchDocument = (
   url: string,
   options: DocumentOptions = {}
-): Effect.Effect<Document, MetadataUnavailable, HttpClient.HttpClient> =>
-  HttpClient.execute(HttpClientRequest.get(url, { acceptJson: true })).pipe(
-    Effect.flatMap((response) =>
-      Effect.map(
-        tokenRequest.readBody(response, options.maxBytes ?? tokenRequest.maxBodyBytes),
-        (body): Document => ({ status: response.status, body })
-      )
-    ),
-    Effect.catchTags({ RequestError: unavailable(url), ResponseError: unavailable(url) }),
-    Effect.timeoutFail({
-      duration: options.timeout ?? endpointInternal.defaultTimeout,
-      onTimeout: () => new MetadataUnavailable({ reason: "Timeout", status: Option.none(), url })
-    })
-  )
+): Effect.Effect<Document, TokenError.EndpointUnavailable, HttpClient.HttpClient> =>
+  tokenRequest.get({
+    endpoint: "metadata",
+    url,
+    timeout: Duration.decode(options.timeout ?? endpointInternal.defaultTimeout),
+    maxBytes: options.maxBytes
+  }).pipe(Effect.map((answer): Document => ({ status: answer.status, body: answer.body })))
 
-const parse = (url: string, document: Document): Either.Either<Metadata, MetadataUnavailable | MalformedMetadata> => {
-  if (document.status !== 200) {
-    return Either.left(new MetadataUnavailable({ reason: "Status", status: Option.some(document.status), url }))
-  }
-  if (Option.isNone(document.body)) {
-    return Either.left(
-      new MalformedMetadata({ url, field: "body", reason: `is larger than ${tokenRequest.maxBodyBytes / 1024 / 1024} MiB` })
-    )
-  }
-  // bounded depth: decoding recurses into the document
-  const parsed = json.parse(document.body.value, { maxValues })
-  if (Either.isLeft(parsed)) {
-    return Either.left(new MalformedMetadata({ url, field: "body", reason: json.describeFailure(parsed.left) }))
-  }
-  const body = parsed.right
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    return Either.left(new MalformedMetadata({ url, field: "body", reason: "is not a JSON object" }))
-  }
-  return Either.mapLeft(decodeMetadata(body), (error) => {
-    // not Schema's formatters: they render the value received
-    const problem = parseIssue.first(error.issue)
-    return new MalformedMetadata({
-      url,
-      field: problem.path.length === 0 ? "body" : String(problem.path[0]),
-      reason: problem.message ?? "is invalid"
-    })
-  })
-}
+const parse = (answer: tokenRequest.Answer) => tokenRequest.interpretDocument(answer, "metadata", decodeDocument)
 
 /**
  * Fetches an issuer's metadata: `/.well-known/oauth-authorization-server`
@@ -442,11 +336,11 @@ export const fetch = (
   Effect.flatMap(Effect.suspend(() => checkIssuer(issuer, options.allowInsecure === true)), (url) => {
     const timeout = Duration.decode(options.timeout ?? endpointInternal.defaultTimeout)
     const [rfc8414, openid] = documentUrls(url)
-    return fetchDocument(rfc8414, { timeout }).pipe(
+    return get(rfc8414, timeout).pipe(
       Effect.flatMap((document) =>
         document.status === 404
-          ? Effect.flatMap(fetchDocument(openid, { timeout }), (fallback) => parse(openid, fallback))
-          : parse(rfc8414, document)
+          ? Effect.flatMap(get(openid, timeout), parse)
+          : parse(document)
       ),
       Effect.filterOrFail(
         (metadata) => metadata.issuer === issuer,
@@ -577,7 +471,7 @@ export interface ClientCredentials {
  * const error = new Discovery.NoSupportedAuthMethod({ supported: ["private_key_jwt"], usable: ["client_secret_basic"] })
  * ```
  */
-export class NoSupportedAuthMethod extends Data.TaggedError("NoSupportedAuthMethod")<{
+export class NoSupportedAuthMethod extends TokenError.TaggedError("NoSupportedAuthMethod")<{
   readonly supported: ReadonlyArray<string>
   readonly usable: ReadonlyArray<string>
 }> {

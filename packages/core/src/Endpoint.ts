@@ -51,6 +51,15 @@ export type TypeId = typeof TypeId
 export type Purpose = "token" | "revocation" | "introspection" | "deviceAuthorization"
 
 /**
+ * Every endpoint grantflow asks: the {@link Purpose}s, and the issuer's
+ * metadata document (RFC 8414). Errors name the endpoint that failed with it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Name = Purpose | "metadata"
+
+/**
  * An authorization server's endpoints for one client. Its URLs were checked
  * when it was made; a request to one that failed its check fails with that
  * `InvalidTokenRequest` before anything is sent (see {@link url}). It prints

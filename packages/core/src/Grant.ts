@@ -425,10 +425,10 @@ export interface DeviceCodeOptions<E = never, R = never> {
  *
  * 1. requests a device code from the endpoint's device authorization URL
  *    (set with `Endpoint.make`'s `deviceAuthorizationUrl`, or discovered), with the scopes,
- *    the audience and the extra parameters (a failure is a
- *    {@link TokenError.DeviceAuthorizationFailed}, and so is a user code or
- *    verification URI that holds a control character: they are shown to the
- *    user);
+ *    the audience and the extra parameters (a failure is an `OAuthError`,
+ *    `EndpointUnavailable` or `MalformedResponse` naming the
+ *    `deviceAuthorization` endpoint — a user code or verification URI that
+ *    holds a control character is malformed: they are shown to the user);
  * 2. hands the user code to `onUserCode`;
  * 3. polls the token endpoint, first one interval after the code was shown,
  *    at the server's `interval` (default 5 seconds; never less than 1

@@ -59,9 +59,9 @@ export interface Response {
  * Every way an introspection can fail: the request was not sent
  * (`InvalidTokenRequest`: no or an unsafe introspection URL, a key that
  * cannot sign), the endpoint could not be reached, timed out, redirected or
- * answered an error status (`TokenEndpointUnavailable`; a 401 means the
+ * answered an error status (`EndpointUnavailable`; a 401 means the
  * client's own credentials were refused), it answered an OAuth error
- * (`OAuthError`), or something unusable (`MalformedTokenResponse`: not a JSON
+ * (`OAuthError`), or something unusable (`MalformedResponse`: not a JSON
  * object, longer than the bound, or without a boolean `active`).
  *
  * @since 0.1.0
@@ -69,14 +69,14 @@ export interface Response {
  */
 export type IntrospectionError =
   | TokenError.InvalidTokenRequest
-  | TokenError.TokenEndpointUnavailable
+  | TokenError.EndpointUnavailable
   | TokenError.OAuthError
-  | TokenError.MalformedTokenResponse
+  | TokenError.MalformedResponse
 
 /**
  * The longest answer {@link introspect} reads: 64 Ki characters (65 536) of
  * JSON, nesting at most 64 levels. A longer one is a
- * `MalformedTokenResponse`. Raise it with `maxResponseLength`.
+ * `MalformedResponse`. Raise it with `maxResponseLength`.
  *
  * @since 0.1.0
  * @category constants

@@ -138,7 +138,8 @@ export const retrySchedule: (
  * import { RefreshPolicy, TokenError } from "@grantflow/core"
  * import { Duration, Option } from "effect"
  *
- * const error = new TokenError.TokenEndpointUnavailable({
+ * const error = new TokenError.EndpointUnavailable({
+ *   endpoint: "token",
  *   reason: "Status", status: Option.some(429), retryAfter: Option.some(Duration.minutes(2))
  * })
  * RefreshPolicy.coolDownAfter(RefreshPolicy.defaultPolicy, error) // 2 minutes

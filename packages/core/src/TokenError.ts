@@ -1,5 +1,15 @@
 /**
- * The typed failures of obtaining an access token from a token endpoint.
+ * The typed failures of obtaining an access token, and the vocabulary every
+ * error of grantflow shares.
+ *
+ * Whatever endpoint of the authorization server is asked — token,
+ * revocation, introspection, device authorization or the issuer's metadata —
+ * it fails in one of three ways, each naming the `endpoint`: an
+ * {@link OAuthError} (the server said no), an {@link EndpointUnavailable} (no
+ * usable answer) or a {@link MalformedResponse} (an answer that does not
+ * follow its RFC). Every error class of grantflow extends {@link TaggedError},
+ * so {@link isGrantflowError} recognises it and {@link isRetryable} decides
+ * whether it may be retried.
  *
  * Every error says what happened and what to do about it, keeps its `cause`,
  * tells whether trying again can help (`retryable`), and never contains a
@@ -10,15 +20,115 @@
  *
  * @since 0.1.0
  */
-import * as Data from "effect/Data"
+import type * as Cause from "effect/Cause"
 import type * as Duration from "effect/Duration"
 import * as Option from "effect/Option"
-import * as Predicate from "effect/Predicate"
+import type * as Types from "effect/Types"
+import type * as Endpoint from "./Endpoint.js"
 import * as printable from "./internal/printable.js"
 import * as redirect from "./internal/redirect.js"
+import * as internal from "./internal/tokenError.js"
+import type * as TokenStore from "./TokenStore.js"
 
 /**
- * HTTP statuses after which a token request may be sent again:
+ * Marks every error of grantflow.
+ *
+ * @since 0.1.0
+ * @category type ids
+ * @example
+ * ```ts
+ * import { TokenError } from "@grantflow/core"
+ *
+ * TokenError.TypeId in new TokenError.InvalidTokenRequest({ reason: "unsafe URL" }) // true
+ * ```
+ */
+export const TypeId: unique symbol = internal.TypeId
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export type TypeId = typeof TypeId
+
+/**
+ * What every error of grantflow has: its `_tag`, the {@link TypeId} mark,
+ * a message that says what happened and what to do, and whether trying the
+ * same operation again may help (`retryable`, decided by {@link isRetryable}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface GrantflowError extends Cause.YieldableError {
+  readonly [TypeId]: TypeId
+  readonly _tag: string
+  readonly retryable: boolean
+}
+
+/**
+ * The base class of every grantflow error: `Data.TaggedError` with the
+ * {@link TypeId} mark and a `retryable` getter that asks {@link isRetryable}.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * ```ts
+ * import { TokenError } from "@grantflow/core"
+ *
+ * class QuotaExhausted extends TokenError.TaggedError("QuotaExhausted")<{ readonly limit: number }> {
+ *   override get message() {
+ *     return `the API quota of ${this.limit} calls is spent`
+ *   }
+ * }
+ * TokenError.isGrantflowError(new QuotaExhausted({ limit: 10 })) // true
+ * ```
+ */
+export const TaggedError: <Tag extends string>(tag: Tag) => new<A extends Record<string, any> = {}>(
+  args: Types.Equals<A, {}> extends true ? void
+    : { readonly [P in keyof A as P extends "_tag" ? never : P]: A[P] }
+) => GrantflowError & { readonly _tag: Tag } & Readonly<A> = internal.TaggedError
+
+/**
+ * Tells whether a value is an error of grantflow (of any module).
+ *
+ * @since 0.1.0
+ * @category predicates
+ * @example
+ * ```ts
+ * import { TokenError } from "@grantflow/core"
+ *
+ * TokenError.isGrantflowError(new TokenError.InvalidTokenRequest({ reason: "unsafe URL" })) // true
+ * TokenError.isGrantflowError(new Error("boom")) // false
+ * ```
+ */
+export const isGrantflowError: (u: unknown) => u is GrantflowError = internal.isGrantflowError
+
+/**
+ * Whether trying the same operation again may succeed; every error's
+ * `retryable` getter answers with it. An {@link OAuthError} is retryable
+ * after a retryable status (see {@link isRetryableStatus}) or a
+ * `temporarily_unavailable` / `server_error` code, never with one of the
+ * {@link terminalErrorCodes}; an {@link EndpointUnavailable} without an answer
+ * or after a retryable status; a `TokenStore.TokenStoreError` when the store
+ * could not be reached. Every other error — and anything that is not a
+ * grantflow error — is not.
+ *
+ * @since 0.1.0
+ * @category predicates
+ * @example
+ * ```ts
+ * import { TokenError } from "@grantflow/core"
+ * import { Option } from "effect"
+ *
+ * TokenError.isRetryable(new TokenError.EndpointUnavailable({
+ *   endpoint: "token", reason: "Timeout", status: Option.none(), retryAfter: Option.none()
+ * })) // true
+ * TokenError.isRetryable(new Error("boom")) // false
+ * ```
+ */
+export const isRetryable: (u: unknown) => boolean = internal.isRetryable
+
+/**
+ * HTTP statuses after which a request to an endpoint may be sent again:
  * request timeout, too many requests, and every server error.
  *
  * @since 0.1.0
@@ -31,7 +141,7 @@ import * as redirect from "./internal/redirect.js"
  * TokenError.isRetryableStatus(400) // false
  * ```
  */
-export const isRetryableStatus = (status: number): boolean => status === 408 || status === 429 || status >= 500
+export const isRetryableStatus: (status: number) => boolean = internal.isRetryableStatus
 
 /**
  * OAuth error codes (RFC 6749 §5.2 and extensions) that no retry can fix:
@@ -46,21 +156,14 @@ export const isRetryableStatus = (status: number): boolean => status === 408 || 
  * TokenError.terminalErrorCodes.has("invalid_grant") // true
  * ```
  */
-export const terminalErrorCodes: ReadonlySet<string> = new Set([
-  "invalid_request",
-  "invalid_client",
-  "invalid_grant",
-  "unauthorized_client",
-  "unsupported_grant_type",
-  "invalid_scope",
-  "access_denied",
-  "invalid_target"
-])
+export const terminalErrorCodes: ReadonlySet<string> = internal.terminalErrorCodes
 
 /**
- * The token endpoint answered with an OAuth error response (RFC 6749 §5.2),
- * either with an error status or — as some servers do — with a 2xx status and
- * an `error` field.
+ * An endpoint of the authorization server answered with an OAuth error
+ * response (RFC 6749 §5.2), either with an error status or — as some servers
+ * do — with a 2xx status and an `error` field. `endpoint` says which one:
+ * e.g. `unsupported_token_type` from the `revocation` endpoint means the
+ * server does not revoke that kind of token (RFC 7009 §2.2.1).
  *
  * @since 0.1.0
  * @category errors
@@ -70,6 +173,7 @@ export const terminalErrorCodes: ReadonlySet<string> = new Set([
  * import { Option } from "effect"
  *
  * const error = new TokenError.OAuthError({
+ *   endpoint: "token",
  *   status: 400,
  *   error: "invalid_client",
  *   description: Option.some("unknown client"),
@@ -79,8 +183,10 @@ export const terminalErrorCodes: ReadonlySet<string> = new Set([
  * error.retryable // false
  * ```
  */
-export class OAuthError extends Data.TaggedError("OAuthError")<{
-  /** The HTTP status of the token response. */
+export class OAuthError extends TaggedError("OAuthError")<{
+  /** The endpoint that answered. */
+  readonly endpoint: Endpoint.Name
+  /** The HTTP status of the response. */
   readonly status: number
   /** The OAuth `error` code, e.g. `invalid_client`. */
   readonly error: string
@@ -92,33 +198,28 @@ export class OAuthError extends Data.TaggedError("OAuthError")<{
   readonly retryAfter: Option.Option<Duration.Duration>
   readonly cause?: unknown
 }> {
-  /**
-   * `true` when the same request may succeed later: a retryable status, or a
-   * `temporarily_unavailable` / `server_error` code, and never a code that
-   * needs the client or grant to change.
-   *
-   * @since 0.1.0
-   */
-  get retryable(): boolean {
-    if (terminalErrorCodes.has(this.error)) return false
-    return isRetryableStatus(this.status) || this.error === "temporarily_unavailable" || this.error === "server_error"
-  }
-
   override get message(): string {
     const advice = this.retryable
       ? "the server may recover; the request can be retried"
+      : this.endpoint === "revocation" && this.error === "unsupported_token_type"
+      ? "the server does not revoke this type of token, which stays valid until it expires — revoke the refresh " +
+        "token instead, if there is one"
       : this.error === "invalid_grant"
       ? "the grant (code or refresh token) is no longer valid; the user must authorize again"
       : this.error === "invalid_client" || this.error === "unauthorized_client"
       ? "check the client id, the client secret and the client authentication method"
-      : "check the token request parameters"
+      : this.endpoint === "token"
+      ? "check the token request parameters"
+      : "check the request parameters and the endpoint's URL"
     return `${whatHappened(this)} (${advice})`
   }
 }
 
 /**
- * The token endpoint could not be reached, timed out, or answered with an
- * error status that carried no OAuth error body (a gateway page, say).
+ * An endpoint of the authorization server could not be reached
+ * (`Transport`), did not answer in time (`Timeout`), or answered with an
+ * error status that carried no OAuth error body, a gateway page say, or with
+ * a redirect, which is never followed (`Status`). `endpoint` says which one.
  *
  * @since 0.1.0
  * @category errors
@@ -127,7 +228,8 @@ export class OAuthError extends Data.TaggedError("OAuthError")<{
  * import { TokenError } from "@grantflow/core"
  * import { Option } from "effect"
  *
- * const error = new TokenError.TokenEndpointUnavailable({
+ * const error = new TokenError.EndpointUnavailable({
+ *   endpoint: "revocation",
  *   reason: "Status",
  *   status: Option.some(503),
  *   retryAfter: Option.none()
@@ -135,45 +237,46 @@ export class OAuthError extends Data.TaggedError("OAuthError")<{
  * error.retryable // true
  * ```
  */
-export class TokenEndpointUnavailable extends Data.TaggedError("TokenEndpointUnavailable")<{
+export class EndpointUnavailable extends TaggedError("EndpointUnavailable")<{
+  /** The endpoint that was asked. */
+  readonly endpoint: Endpoint.Name
   /** `Transport`: no response; `Timeout`: no response in time; `Status`: an error status without an OAuth body. */
   readonly reason: "Transport" | "Timeout" | "Status"
   readonly status: Option.Option<number>
   readonly retryAfter: Option.Option<Duration.Duration>
   readonly cause?: unknown
 }> {
-  /**
-   * `true` for transport failures and time-outs, and for the statuses of
-   * {@link isRetryableStatus}.
-   *
-   * @since 0.1.0
-   */
-  get retryable(): boolean {
-    return Option.match(this.status, { onNone: () => true, onSome: isRetryableStatus })
-  }
-
   override get message(): string {
+    const name = internal.endpointName(this.endpoint)
+    // a revocation that failed leaves the token valid: worth saying
+    const stillValid = this.endpoint === "revocation" ? ", so the token may still be valid" : ""
     switch (this.reason) {
       case "Transport":
-        return "the token endpoint could not be reached (check the token URL and the network); the request can be retried"
+        return `${name} could not be reached (check its URL and the network)${stillValid}; the request can be retried`
       case "Timeout":
-        return "the token endpoint did not answer in time; the request can be retried"
+        return `${name} did not answer in time${stillValid}; the request can be retried`
       case "Status": {
         const status = Option.getOrElse(this.status, () => 0)
-        if (isRedirect(this.status)) {
-          return `${redirected("the token endpoint", status)}; set the URL to the endpoint's final address`
-        }
-        return `the token endpoint answered HTTP ${status} without an OAuth error body` +
-          (this.retryable ? "; the request can be retried" : "; check the token URL")
+        if (redirect.isRedirect(status)) return `${whatHappened(this)}; set the URL to the endpoint's final address`
+        return `${whatHappened(this)}${stillValid}` +
+          (this.retryable
+            ? "; the request can be retried"
+            : this.endpoint === "metadata" && status === 404
+            ? "; the server publishes no discovery document: configure its endpoints by hand"
+            : this.endpoint === "metadata"
+            ? "; check the issuer"
+            : "; check the endpoint's URL")
       }
     }
   }
 }
 
 /**
- * The token endpoint answered 2xx, but the body is not a usable token
- * response. `field` names what failed (`body` when it is not JSON or form
- * data at all); `excerpt` is a short, secret-free hint of what was received.
+ * An endpoint of the authorization server answered 2xx, but the body is not
+ * a usable response: a token response (RFC 6749 §5.1), a device
+ * authorization response, the issuer's metadata… `field` names what failed
+ * (`body` when it is not JSON or form data at all); `excerpt` is a short,
+ * secret-free hint of what was received.
  *
  * @since 0.1.0
  * @category errors
@@ -181,7 +284,8 @@ export class TokenEndpointUnavailable extends Data.TaggedError("TokenEndpointUna
  * ```ts
  * import { TokenError } from "@grantflow/core"
  *
- * const error = new TokenError.MalformedTokenResponse({
+ * const error = new TokenError.MalformedResponse({
+ *   endpoint: "token",
  *   status: 200,
  *   field: "access_token",
  *   reason: "is empty",
@@ -190,26 +294,26 @@ export class TokenEndpointUnavailable extends Data.TaggedError("TokenEndpointUna
  * error.message // names the field, never the token
  * ```
  */
-export class MalformedTokenResponse extends Data.TaggedError("MalformedTokenResponse")<{
+export class MalformedResponse extends TaggedError("MalformedResponse")<{
+  /** The endpoint that answered. */
+  readonly endpoint: Endpoint.Name
   readonly status: number
   readonly field: string
   readonly reason: string
   readonly excerpt: string
   readonly cause?: unknown
 }> {
-  /**
-   * A malformed response is not retried automatically.
-   *
-   * @since 0.1.0
-   */
-  get retryable(): boolean {
-    return false
-  }
-
   override get message(): string {
     const excerpt = this.excerpt === "" ? "" : ` (received: ${printable.text(this.excerpt)})`
+    const standard = this.endpoint === "token"
+      ? "RFC 6749 §5.1"
+      : this.endpoint === "deviceAuthorization"
+      ? "RFC 8628 §3.2"
+      : this.endpoint === "metadata"
+      ? "RFC 8414 §3.2"
+      : "its RFC"
     return `${whatHappened(this)}${excerpt}; ` +
-      "the server does not follow RFC 6749 §5.1 here — report it or describe the quirk to grantflow"
+      `the server does not follow ${standard} here — report it or describe the quirk to grantflow`
   }
 }
 
@@ -229,18 +333,10 @@ export class MalformedTokenResponse extends Data.TaggedError("MalformedTokenResp
  * error.retryable // false
  * ```
  */
-export class InvalidTokenRequest extends Data.TaggedError("InvalidTokenRequest")<{
+export class InvalidTokenRequest extends TaggedError("InvalidTokenRequest")<{
   readonly reason: string
   readonly cause?: unknown
 }> {
-  /**
-   * A configuration error is never retried.
-   *
-   * @since 0.1.0
-   */
-  get retryable(): boolean {
-    return false
-  }
 
   override get message(): string {
     return `the token request was not sent: ${this.reason}`
@@ -262,23 +358,15 @@ export class InvalidTokenRequest extends Data.TaggedError("InvalidTokenRequest")
  *
  * const error = new TokenError.ReauthorizationRequired({
  *   cause: new TokenError.OAuthError({
- *     status: 400, error: "invalid_grant", description: Option.none(), uri: Option.none(), retryAfter: Option.none()
+ *     endpoint: "token", status: 400, error: "invalid_grant", description: Option.none(), uri: Option.none(), retryAfter: Option.none()
  *   })
  * })
  * error.retryable // false
  * ```
  */
-export class ReauthorizationRequired extends Data.TaggedError("ReauthorizationRequired")<{
+export class ReauthorizationRequired extends TaggedError("ReauthorizationRequired")<{
   readonly cause: OAuthError
 }> {
-  /**
-   * A refused refresh token stays refused.
-   *
-   * @since 0.1.0
-   */
-  get retryable(): boolean {
-    return false
-  }
 
   override get message(): string {
     const description = Option.match(this.cause.description, {
@@ -309,17 +397,9 @@ export class ReauthorizationRequired extends Data.TaggedError("ReauthorizationRe
  * error.retryable // false
  * ```
  */
-export class RefreshTokenNotSaved extends Data.TaggedError("RefreshTokenNotSaved")<{
+export class RefreshTokenNotSaved extends TaggedError("RefreshTokenNotSaved")<{
   readonly cause: unknown
 }> {
-  /**
-   * Not retried: see the class description.
-   *
-   * @since 0.1.0
-   */
-  get retryable(): boolean {
-    return false
-  }
 
   override get message(): string {
     return "the token endpoint issued a new refresh token, but saving it failed, so its access token was not used; " +
@@ -330,30 +410,24 @@ export class RefreshTokenNotSaved extends Data.TaggedError("RefreshTokenNotSaved
 // What went wrong, without the advice to retry that the cause's own message
 // may give. Every piece of text that may come from the server goes through
 // `printable.text`: a raw newline or escape sequence would forge log lines.
-const isRedirect = (status: Option.Option<number>): boolean => Option.exists(status, redirect.isRedirect)
-
-const redirected = (endpoint: string, status: number): string =>
-  `${endpoint} answered with a redirect (HTTP ${status}), which is not followed: the request carries client credentials`
-
-const whatHappened = (
-  error: OAuthError | TokenEndpointUnavailable | MalformedTokenResponse,
-  endpoint = "the token endpoint"
-): string => {
+const whatHappened = (error: OAuthError | EndpointUnavailable | MalformedResponse): string => {
+  const name = internal.endpointName(error.endpoint)
   switch (error._tag) {
     case "OAuthError": {
       const description = Option.match(error.description, { onNone: () => "", onSome: (d) => `: ${printable.text(d)}` })
-      return `${endpoint} answered HTTP ${error.status} with OAuth error "${printable.text(error.error)}"${description}`
+      return `${name} answered HTTP ${error.status} with OAuth error "${printable.text(error.error)}"${description}`
     }
-    case "TokenEndpointUnavailable":
-      return error.reason === "Transport"
-        ? `${endpoint} could not be reached`
-        : error.reason === "Timeout"
-        ? `${endpoint} did not answer in time`
-        : isRedirect(error.status)
-        ? redirected(endpoint, Option.getOrElse(error.status, () => 0))
-        : `${endpoint} answered HTTP ${Option.getOrElse(error.status, () => 0)} without an OAuth error body`
-    case "MalformedTokenResponse":
-      return `${endpoint} answered HTTP ${error.status}, but \`${printable.text(error.field)}\` ` +
+    case "EndpointUnavailable": {
+      if (error.reason === "Transport") return `${name} could not be reached`
+      if (error.reason === "Timeout") return `${name} did not answer in time`
+      const status = Option.getOrElse(error.status, () => 0)
+      return redirect.isRedirect(status)
+        ? `${name} answered with a redirect (HTTP ${status}), which is not followed` +
+          (error.endpoint === "metadata" ? "" : ": the request carries client credentials")
+        : `${name} answered HTTP ${status} without an OAuth error body`
+    }
+    case "MalformedResponse":
+      return `${name} answered HTTP ${error.status}, but \`${printable.text(error.field)}\` ` +
         printable.text(error.reason)
   }
 }
@@ -371,69 +445,20 @@ const whatHappened = (
  * import { Option } from "effect"
  *
  * const error = new TokenError.CodeExchangeFailed({
- *   cause: new TokenError.TokenEndpointUnavailable({
- *     reason: "Status", status: Option.some(503), retryAfter: Option.none()
+ *   cause: new TokenError.EndpointUnavailable({
+ *     endpoint: "token", reason: "Status", status: Option.some(503), retryAfter: Option.none()
  *   })
  * })
  * error.retryable // false, although a 503 alone would be
  * ```
  */
-export class CodeExchangeFailed extends Data.TaggedError("CodeExchangeFailed")<{
-  readonly cause: OAuthError | TokenEndpointUnavailable | MalformedTokenResponse
+export class CodeExchangeFailed extends TaggedError("CodeExchangeFailed")<{
+  readonly cause: OAuthError | EndpointUnavailable | MalformedResponse
 }> {
-  /**
-   * A code is used once: never retried.
-   *
-   * @since 0.1.0
-   */
-  get retryable(): boolean {
-    return false
-  }
 
   override get message(): string {
     return `exchanging the authorization code failed: ${whatHappened(this.cause)}; ` +
       "an authorization code can be used only once, so this is not retried: start the authorization again"
-  }
-}
-
-/**
- * Requesting a device code from the device authorization endpoint
- * (RFC 8628 §3.1) failed; the failure is the `cause` (its status, OAuth error
- * or malformed field). The user was not asked anything yet. `retryable` is the
- * cause's: a server that was down may answer later; a refused client will not.
- *
- * @since 0.1.0
- * @category errors
- * @example
- * ```ts
- * import { TokenError } from "@grantflow/core"
- * import { Option } from "effect"
- *
- * const error = new TokenError.DeviceAuthorizationFailed({
- *   cause: new TokenError.OAuthError({
- *     status: 401, error: "invalid_client", description: Option.none(), uri: Option.none(), retryAfter: Option.none()
- *   })
- * })
- * error.retryable // false
- * ```
- */
-export class DeviceAuthorizationFailed extends Data.TaggedError("DeviceAuthorizationFailed")<{
-  readonly cause: OAuthError | TokenEndpointUnavailable | MalformedTokenResponse
-}> {
-  /**
-   * The cause's `retryable`.
-   *
-   * @since 0.1.0
-   */
-  get retryable(): boolean {
-    return this.cause.retryable
-  }
-
-  override get message(): string {
-    return `requesting a device code failed: ${whatHappened(this.cause, "the device authorization endpoint")}; ` +
-      (this.retryable
-        ? "the request can be retried"
-        : "check the device authorization URL, the client id and its authentication, and the scopes")
   }
 }
 
@@ -454,18 +479,10 @@ export class DeviceAuthorizationFailed extends Data.TaggedError("DeviceAuthoriza
  * error.retryable // false
  * ```
  */
-export class DeviceCodeExpired extends Data.TaggedError("DeviceCodeExpired")<{
+export class DeviceCodeExpired extends TaggedError("DeviceCodeExpired")<{
   readonly reason: "ExpiredToken" | "Elapsed"
   readonly cause?: unknown
 }> {
-  /**
-   * Polling with the same code cannot succeed: never retried.
-   *
-   * @since 0.1.0
-   */
-  get retryable(): boolean {
-    return false
-  }
 
   override get message(): string {
     return (this.reason === "ExpiredToken"
@@ -489,61 +506,19 @@ export class DeviceCodeExpired extends Data.TaggedError("DeviceCodeExpired")<{
  *
  * const error = new TokenError.DeviceAccessDenied({
  *   cause: new TokenError.OAuthError({
- *     status: 400, error: "access_denied", description: Option.none(), uri: Option.none(), retryAfter: Option.none()
+ *     endpoint: "token", status: 400, error: "access_denied", description: Option.none(), uri: Option.none(), retryAfter: Option.none()
  *   })
  * })
  * error.retryable // false
  * ```
  */
-export class DeviceAccessDenied extends Data.TaggedError("DeviceAccessDenied")<{
+export class DeviceAccessDenied extends TaggedError("DeviceAccessDenied")<{
   readonly cause: OAuthError
 }> {
-  /**
-   * The user said no: never retried.
-   *
-   * @since 0.1.0
-   */
-  get retryable(): boolean {
-    return false
-  }
 
   override get message(): string {
     return "the user denied the authorization on the verification page (the token endpoint answered " +
       "\"access_denied\"); nothing was granted"
-  }
-}
-
-/**
- * The token store could not be read, and this process holds no token or
- * refresh token of its own to go on with: a refresh-token connection cannot
- * be refreshed without the stored refresh token. Retryable: the store may
- * come back. The store's error is the `cause`.
- *
- * @since 0.1.0
- * @category errors
- * @example
- * ```ts
- * import { TokenError } from "@grantflow/core"
- *
- * const error = new TokenError.StoreUnavailable({ cause: new Error("ECONNREFUSED") })
- * error.retryable // true
- * ```
- */
-export class StoreUnavailable extends Data.TaggedError("StoreUnavailable")<{
-  readonly cause: unknown
-}> {
-  /**
-   * The store may come back.
-   *
-   * @since 0.1.0
-   */
-  get retryable(): boolean {
-    return true
-  }
-
-  override get message(): string {
-    return "the token store could not be read and no refresh token is held in memory, so the token cannot be " +
-      "refreshed; check that the store is reachable (the error is the cause)"
   }
 }
 
@@ -555,36 +530,15 @@ export class StoreUnavailable extends Data.TaggedError("StoreUnavailable")<{
  */
 export type TokenError =
   | OAuthError
-  | TokenEndpointUnavailable
-  | MalformedTokenResponse
+  | EndpointUnavailable
+  | MalformedResponse
   | InvalidTokenRequest
   | ReauthorizationRequired
   | RefreshTokenNotSaved
   | CodeExchangeFailed
-  | DeviceAuthorizationFailed
   | DeviceCodeExpired
   | DeviceAccessDenied
-  | StoreUnavailable
-
-/**
- * Tells whether a value is a {@link TokenError}.
- *
- * @since 0.1.0
- * @category predicates
- * @example
- * ```ts
- * import { TokenError } from "@grantflow/core"
- *
- * TokenError.isTokenError(new Error("boom")) // false
- * ```
- */
-export const isTokenError = (u: unknown): u is TokenError =>
-  Predicate.isTagged(u, "OAuthError") || Predicate.isTagged(u, "TokenEndpointUnavailable") ||
-  Predicate.isTagged(u, "MalformedTokenResponse") || Predicate.isTagged(u, "InvalidTokenRequest") ||
-  Predicate.isTagged(u, "ReauthorizationRequired") || Predicate.isTagged(u, "RefreshTokenNotSaved") ||
-  Predicate.isTagged(u, "CodeExchangeFailed") || Predicate.isTagged(u, "DeviceAuthorizationFailed") ||
-  Predicate.isTagged(u, "DeviceCodeExpired") || Predicate.isTagged(u, "DeviceAccessDenied") ||
-  Predicate.isTagged(u, "StoreUnavailable")
+  | TokenStore.TokenStoreError
 
 /**
  * The server's requested wait before the next attempt, if the error carries one.
@@ -596,7 +550,8 @@ export const isTokenError = (u: unknown): u is TokenError =>
  * import { TokenError } from "@grantflow/core"
  * import { Duration, Option } from "effect"
  *
- * const error = new TokenError.TokenEndpointUnavailable({
+ * const error = new TokenError.EndpointUnavailable({
+ *   endpoint: "token",
  *   reason: "Status",
  *   status: Option.some(429),
  *   retryAfter: Option.some(Duration.seconds(2))
@@ -605,4 +560,4 @@ export const isTokenError = (u: unknown): u is TokenError =>
  * ```
  */
 export const retryAfter = (error: TokenError): Option.Option<Duration.Duration> =>
-  error._tag === "OAuthError" || error._tag === "TokenEndpointUnavailable" ? error.retryAfter : Option.none()
+  error._tag === "OAuthError" || error._tag === "EndpointUnavailable" ? error.retryAfter : Option.none()

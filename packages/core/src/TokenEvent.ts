@@ -208,7 +208,8 @@ export type RefreshFailed = Data.TaggedEnum.Value<TokenEvent, "RefreshFailed">
  *   provider: "crm",
  *   reason: "background",
  *   attempt: 1,
- *   error: new TokenError.TokenEndpointUnavailable({
+ *   error: new TokenError.EndpointUnavailable({
+ *     endpoint: "token",
  *     reason: "Status",
  *     status: Option.some(503),
  *     retryAfter: Option.none()
@@ -241,7 +242,8 @@ export type CoolingDown = Data.TaggedEnum.Value<TokenEvent, "CoolingDown">
  *   provider: "crm",
  *   reason: "background",
  *   attempts: 4,
- *   error: new TokenError.TokenEndpointUnavailable({
+ *   error: new TokenError.EndpointUnavailable({
+ *     endpoint: "token",
  *     reason: "Timeout",
  *     status: Option.none(),
  *     retryAfter: Option.none()
@@ -275,6 +277,7 @@ export type Reauthorize = Data.TaggedEnum.Value<TokenEvent, "Reauthorize">
  *   provider: "crm",
  *   error: new TokenError.ReauthorizationRequired({
  *     cause: new TokenError.OAuthError({
+ *       endpoint: "token",
  *       status: 400, error: "invalid_grant", description: Option.none(), uri: Option.none(), retryAfter: Option.none()
  *     })
  *   })

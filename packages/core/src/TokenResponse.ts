@@ -19,6 +19,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type * as AST from "effect/SchemaAST"
 import * as AccessToken from "./AccessToken.js"
+import type * as Endpoint from "./Endpoint.js"
 import * as excerpt from "./internal/excerpt.js"
 import * as json from "./internal/json.js"
 import * as oauthError from "./internal/oauthError.js"
@@ -464,11 +465,12 @@ const isSuccessStatus = (status: number): boolean => status >= 200 && status < 3
 
 const decodeSuccess = Schema.decodeUnknownEither(Success, { errors: "first", onExcessProperty: "ignore" })
 
-const malformed = (status: number, field: string, reason: string, excerpt: string) =>
-  new TokenError.MalformedTokenResponse({ status, field, reason, excerpt })
+const malformed = (status: number, field: string, reason: string, excerpt: string, endpoint: Endpoint.Name = "token") =>
+  new TokenError.MalformedResponse({ endpoint, status, field, reason, excerpt })
 
 const unavailable = (status: number, retryAfter: Option.Option<Duration.Duration>, cause?: unknown) =>
-  new TokenError.TokenEndpointUnavailable({
+  new TokenError.EndpointUnavailable({
+    endpoint: "token",
     reason: "Status",
     status: Option.some(status),
     retryAfter,
@@ -485,14 +487,14 @@ const describe = (body: unknown): string =>
  *
  * - A body with an `error` field is an {@link TokenError.OAuthError}, whatever
  *   the status (some servers answer errors with 200).
- * - Otherwise a non-2xx status is a {@link TokenError.TokenEndpointUnavailable}
+ * - Otherwise a non-2xx status is a {@link TokenError.EndpointUnavailable}
  *   (`reason: "Status"`).
  * - Otherwise the body is decoded with {@link Success}; the token is issued at
  *   `sentAt` and expires `expires_in` later (at least {@link minLifetime}, or
  *   the default lifetime), clamped to the maximum lifetime. A body that does
  *   not decode, holds more than 10,000 values or nests arrays and objects
  *   deeper than 64 levels, is a
- *   {@link TokenError.MalformedTokenResponse} naming the field, with an excerpt
+ *   {@link TokenError.MalformedResponse} naming the field, with an excerpt
  *   that lists the fields received and never shows a token: no string value
  *   of the body appears in it.
  * - With a `shape`, a successful body is first {@link normalize}d, and a
@@ -533,7 +535,7 @@ export const decode = (
       isSuccessStatus(status) ? malformed(status, "body", tooManyValues, "") : unavailable(status, retryAfter)
     )
   }
-  const error = oauthError.read(body, status, retryAfter)
+  const error = oauthError.read("token", body, status, retryAfter)
   if (error === "Unusable") {
     return Either.left(
       isSuccessStatus(status)
@@ -660,11 +662,12 @@ const formExceeds = (text: string, max: number): boolean => {
  * encoding (`application/x-www-form-urlencoded`, as old GitHub sent) is read
  * too, and so is a form-encoded or JSON body under another content type
  * (`text/plain`, `text/html`). Anything else, an empty body included, is a
- * {@link TokenError.MalformedTokenResponse} for the field `body`, with a short
+ * {@link TokenError.MalformedResponse} for the field `body`, with a short
  * excerpt from which every value and anything token-like has been removed. So
  * is JSON nesting deeper than 64 levels, and a body of more than 10,000
  * values or form parameters. Every step is linear in the length of the text,
- * which the caller has capped (1 MiB for a token endpoint).
+ * which the caller has capped (1 MiB for a token endpoint). The error names
+ * `endpoint` (default `token`): the other endpoints' answers are read alike.
  *
  * @since 0.1.0
  * @category decoding
@@ -679,12 +682,13 @@ const formExceeds = (text: string, max: number): boolean => {
 export const parseBody = (
   contentType: string | undefined,
   text: string,
-  status = 200
-): Either.Either<unknown, TokenError.MalformedTokenResponse> => {
+  status = 200,
+  endpoint: Endpoint.Name = "token"
+): Either.Either<unknown, TokenError.MalformedResponse> => {
   const trimmed = text.trim()
-  if (trimmed === "") return Either.left(malformed(status, "body", "is empty", ""))
+  if (trimmed === "") return Either.left(malformed(status, "body", "is empty", "", endpoint))
   const type = mediaType(contentType)
-  const fail = (reason: string) => Either.left(malformed(status, "body", reason, excerpt.body(trimmed)))
+  const fail = (reason: string) => Either.left(malformed(status, "body", reason, excerpt.body(trimmed), endpoint))
   const form = () => formExceeds(trimmed, maxValues) ? fail(tooManyValues) : Either.right(parseForm(trimmed))
   if (type === "application/x-www-form-urlencoded" && !trimmed.startsWith("{")) return form()
   // only a structure can hold many values; a form body's commas are no values

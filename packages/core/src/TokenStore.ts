@@ -124,7 +124,10 @@ export type WriteResult =
 /**
  * A token store could not be read or written: the server is unreachable, a
  * record is corrupt, or it could not be decrypted. Grantflow treats it as a
- * cache miss and keeps serving; the record is never overwritten blindly.
+ * cache miss and keeps serving; the record is never overwritten blindly. A
+ * connection that refreshes with the stored refresh token, and holds none in
+ * memory, fails with it (it is a `TokenError`): retryable when the store was
+ * unreachable (`Unavailable`), as it may come back.
  *
  * @since 0.1.0
  * @category errors
@@ -133,6 +136,7 @@ export type WriteResult =
  * import { TokenStore } from "@grantflow/core"
  *
  * const error = new TokenStore.TokenStoreError({ reason: "Unavailable", operation: "get", cause: new Error("ECONNREFUSED") })
+ * error.retryable // true
  * ```
  */
 export const TokenStoreError: typeof internal.TokenStoreError = internal.TokenStoreError

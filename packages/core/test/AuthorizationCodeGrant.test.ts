@@ -104,9 +104,9 @@ describe("the authorization code exchange over HTTP", () => {
         assert.strictEqual(error._tag, "CodeExchangeFailed")
         assert.isFalse(error.retryable)
         if (error._tag === "CodeExchangeFailed") {
-          assert.strictEqual(error.cause._tag, "TokenEndpointUnavailable")
+          assert.strictEqual(error.cause._tag, "EndpointUnavailable")
           assert.deepStrictEqual(
-            error.cause._tag === "TokenEndpointUnavailable" ? error.cause.status : Option.none(),
+            error.cause._tag === "EndpointUnavailable" ? error.cause.status : Option.none(),
             Option.some(503)
           )
         }
@@ -149,8 +149,8 @@ describe("the authorization code exchange over HTTP", () => {
         const error = yield* Effect.flip(AuthorizationCode.exchange(endpoint, pending, result))
         assert.strictEqual(error._tag, "CodeExchangeFailed")
         if (error._tag === "CodeExchangeFailed") {
-          assert.strictEqual(error.cause._tag, "MalformedTokenResponse")
-          if (error.cause._tag === "MalformedTokenResponse") assert.strictEqual(error.cause.field, "access_token")
+          assert.strictEqual(error.cause._tag, "MalformedResponse")
+          if (error.cause._tag === "MalformedResponse") assert.strictEqual(error.cause.field, "access_token")
         }
         assert.include(error.message, "access_token")
         for (const text of [error.message, JSON.stringify(error), Cause.pretty(Cause.fail(error))]) {

@@ -1,7 +1,7 @@
 import { HttpClient, HttpClientError } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { BearerAuth, ClientAuth, Endpoint, Grant, RefreshPolicy, TokenProvider } from "@grantflow/core"
-import { Effect, Fiber, Layer, Redacted, Schedule } from "effect"
+import { BearerAuth, ClientAuth, Endpoint, Grant, RefreshPolicy, TokenError, TokenProvider } from "@grantflow/core"
+import { Effect, Fiber, Layer, Option, Redacted, Schedule } from "effect"
 import * as TestClock from "effect/TestClock"
 import { AuthServer } from "@grantflow/testing"
 
@@ -133,5 +133,50 @@ describe("BearerAuth against the simulated server", () => {
       assert.strictEqual(error._tag, "RequestError")
       assert.strictEqual((error.cause as { _tag: string })._tag, "OAuthError")
       assert.isFalse((yield* server.journal).some((e) => e.endpoint === "api"))
+    }).pipe(Effect.provide(ServerLive)))
+
+  it.scoped("BearerAuth.tokenError gives back an invalid_client as an OAuthError of the token endpoint", () =>
+    Effect.gen(function*() {
+      const TokenLive = TokenProvider.layer(Grant.clientCredentials(Endpoint.make({
+        tokenUrl: "http://127.0.0.1/token",
+        auth: ClientAuth.clientSecretBasic("app", Redacted.make("wrong-secret"))
+      })))
+      const error = yield* HttpClient.get("http://127.0.0.1/api/orders").pipe(
+        Effect.flip,
+        Effect.provide(BearerAuth.layer().pipe(Layer.provide(TokenLive)))
+      )
+      // still the platform's error type, for code that expects a plain HttpClient
+      assert.isTrue(HttpClientError.isHttpClientError(error))
+      assert.strictEqual(error.reason, "Transport")
+      const tokenError = BearerAuth.tokenError(error)
+      assert.isTrue(Option.isSome(tokenError))
+      if (Option.isSome(tokenError)) {
+        assert.isTrue(TokenError.isGrantflowError(tokenError.value))
+        assert.strictEqual(tokenError.value._tag, "OAuthError")
+        if (tokenError.value._tag === "OAuthError") {
+          assert.strictEqual(tokenError.value.endpoint, "token")
+          assert.strictEqual(tokenError.value.error, "invalid_client")
+        }
+        assert.isFalse(tokenError.value.retryable)
+        assert.notInclude(tokenError.value.message, "wrong-secret")
+      }
+    }).pipe(Effect.provide(ServerLive)))
+
+  it.scoped("BearerAuth.tokenError is None for a failure that is not the token's", () =>
+    Effect.gen(function*() {
+      const { server } = yield* setup()
+      const TokenLive = TokenProvider.layer(Grant.clientCredentials(Endpoint.make({
+        tokenUrl: "http://127.0.0.1/token",
+        auth: ClientAuth.clientSecretBasic("app", Redacted.make("app-secret"))
+      })))
+      // every answer of the API rejects the token, also after a refresh: a TokenRejected, not a TokenError
+      yield* server.revokeAll
+      const rejected = yield* HttpClient.get("http://127.0.0.1/api/orders").pipe(
+        Effect.flip,
+        Effect.provide(BearerAuth.layer({ bodyPattern: /./ }).pipe(Layer.provide(TokenLive)))
+      )
+      assert.strictEqual(rejected._tag, "ResponseError")
+      assert.strictEqual((rejected.cause as { _tag: string })._tag, "TokenRejected")
+      assert.isTrue(Option.isNone(BearerAuth.tokenError(rejected)))
     }).pipe(Effect.provide(ServerLive)))
 })

@@ -335,8 +335,8 @@ describe("Connector against the simulated server", () => {
       // without the shape, the same response is a typed error naming the field
       const plain = yield* Connector.connect(helpdesk(), config)
       const error = yield* Effect.flip(plain.client.get("/me"))
-      assert.strictEqual(error._tag, "MalformedTokenResponse")
-      if (error._tag === "MalformedTokenResponse") assert.strictEqual(error.field, "access_token")
+      assert.strictEqual(error._tag, "MalformedResponse")
+      if (error._tag === "MalformedResponse") assert.strictEqual(error.field, "access_token")
     }).pipe(Effect.provide(serverWith({
       tokenResponseShape: (token, now) => ({
         data: { token: token["access_token"], expires_at: Math.floor(now / 1000) + Number(token["expires_in"]) }

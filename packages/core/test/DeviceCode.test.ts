@@ -185,7 +185,8 @@ describe("Grant.deviceCode", () => {
         advance: "1 minute"
       })
       const error = failure(exit)
-      assert.strictEqual(error._tag, "DeviceAuthorizationFailed")
+      assert.strictEqual(error._tag, "OAuthError")
+      if (error._tag === "OAuthError") assert.strictEqual(error.endpoint, "deviceAuthorization")
       assert.include(error.message, "the device authorization endpoint answered HTTP 401")
       assert.isFalse(error.retryable)
       assert.lengthOf(shown, 0)
@@ -200,7 +201,8 @@ describe("Grant.deviceCode", () => {
         advance: "1 minute"
       })
       const error = failure(exit)
-      assert.strictEqual(error._tag, "DeviceAuthorizationFailed")
+      assert.strictEqual(error._tag, "MalformedResponse")
+      if (error._tag === "MalformedResponse") assert.strictEqual(error.endpoint, "deviceAuthorization")
       assert.include(error.message, "`user_code` is missing or empty")
       assert.notInclude(error.message, "dc-secret-2")
       assert.notInclude(JSON.stringify(error), "dc-secret-2")
@@ -267,7 +269,7 @@ describe("Grant.deviceCode with a hostile device authorization response", () => 
           advance: "1 minute"
         })
         const error = failure(exit)
-        assert.strictEqual(error._tag, "DeviceAuthorizationFailed")
+        assert.strictEqual(error._tag, "MalformedResponse")
         assert.include(error.message, "`interval` is not a number of seconds")
         assert.lengthOf(shown, 0)
       }
@@ -291,7 +293,7 @@ describe("Grant.deviceCode with a hostile device authorization response", () => 
           advance: "1 minute"
         })
         const error = failure(exit)
-        assert.strictEqual(error._tag, "DeviceAuthorizationFailed")
+        assert.strictEqual(error._tag, "MalformedResponse")
         assert.include(error.message, expected)
         assert.notInclude(error.message, "\u001b")
         assert.lengthOf(shown, 0)

@@ -5,6 +5,7 @@ import { Effect, Either, Option, Redacted, Ref, Schema, TestClock } from "effect
 import { exportJWK, generateKeyPair } from "jose"
 import type * as ClientAuth from "../src/ClientAuth.js"
 import * as Discovery from "../src/Discovery.js"
+import type * as TokenError from "../src/TokenError.js"
 import { json, layerOf, makeRecorder } from "./routerClient.js"
 
 const issuer = "https://auth.example.com/tenant1"
@@ -72,7 +73,7 @@ describe("Discovery.fetchDocument", () => {
       assert.strictEqual(missing.status, 410)
     }))
 
-  it.effect("a server that does not answer in time is MetadataUnavailable (Timeout) naming the URL", () =>
+  it.effect("a server that does not answer in time is EndpointUnavailable (Timeout) of the metadata endpoint", () =>
     Effect.gen(function*() {
       const fiber = yield* Discovery.fetchDocument("https://auth.example.com/jwks", { timeout: "1 second" }).pipe(
         Effect.provide(at(Effect.never)),
@@ -82,7 +83,7 @@ describe("Discovery.fetchDocument", () => {
       yield* TestClock.adjust("2 seconds")
       const error = yield* fiber
       assert.strictEqual(error.reason, "Timeout")
-      assert.strictEqual(error.url, "https://auth.example.com/jwks")
+      assert.strictEqual(error.endpoint, "metadata")
     }))
 })
 
@@ -112,15 +113,16 @@ describe("Discovery.fetch", () => {
         assert.deepStrictEqual(yield* paths, [rfc8414Path, openidPath])
       })))
 
-  it.effect("404 on both is MetadataUnavailable naming the last document", () =>
-    withServer({ rfc8414: notFound }, () =>
+  it.effect("404 on both is EndpointUnavailable naming the metadata endpoint, after both documents", () =>
+    withServer({ rfc8414: notFound }, ({ paths }) =>
       Effect.gen(function*() {
         const error = yield* Effect.flip(Discovery.fetch(issuer))
-        assert.strictEqual(error._tag, "MetadataUnavailable")
-        if (error._tag === "MetadataUnavailable") {
+        assert.strictEqual(error._tag, "EndpointUnavailable")
+        if (error._tag === "EndpointUnavailable") {
+          assert.strictEqual(error.endpoint, "metadata")
           assert.deepStrictEqual(error.status, Option.some(404))
-          assert.strictEqual(error.url, `https://auth.example.com${openidPath}`)
         }
+        assert.deepStrictEqual(yield* paths, [rfc8414Path, openidPath])
         assert.isFalse(error.retryable)
         assert.include(error.message, "configure its endpoints by hand")
       })))
@@ -129,7 +131,7 @@ describe("Discovery.fetch", () => {
     withServer({ rfc8414: Effect.succeed(HttpServerResponse.empty({ status: 503 })) }, ({ paths }) =>
       Effect.gen(function*() {
         const error = yield* Effect.flip(Discovery.fetch(issuer))
-        assert.strictEqual(error._tag, "MetadataUnavailable")
+        assert.strictEqual(error._tag, "EndpointUnavailable")
         assert.isTrue(error.retryable)
         assert.deepStrictEqual(yield* paths, [rfc8414Path])
       })))
@@ -153,19 +155,22 @@ describe("Discovery.fetch", () => {
         assert.strictEqual(error._tag, "IssuerMismatch")
       })))
 
-  it.effect("a field of the wrong type is MalformedMetadata naming it", () =>
+  it.effect("a field of the wrong type is MalformedResponse naming it", () =>
     withServer({ rfc8414: json(document({ token_endpoint: 42 })) }, () =>
       Effect.gen(function*() {
         const error = yield* Effect.flip(Discovery.fetch(issuer))
-        assert.strictEqual(error._tag, "MalformedMetadata")
-        if (error._tag === "MalformedMetadata") assert.strictEqual(error.field, "token_endpoint")
+        assert.strictEqual(error._tag, "MalformedResponse")
+        if (error._tag === "MalformedResponse") {
+          assert.strictEqual(error.endpoint, "metadata")
+          assert.strictEqual(error.field, "token_endpoint")
+        }
       })))
 
-  it.effect("a body that is not JSON is MalformedMetadata", () =>
+  it.effect("a body that is not JSON is MalformedResponse", () =>
     withServer({ rfc8414: Effect.succeed(HttpServerResponse.text("<html>login</html>")) }, () =>
       Effect.gen(function*() {
         const error = yield* Effect.flip(Discovery.fetch(issuer))
-        assert.strictEqual(error._tag, "MalformedMetadata")
+        assert.strictEqual(error._tag, "MalformedResponse")
         assert.include(error.message, "is not valid JSON")
       })))
 
@@ -289,11 +294,11 @@ describe("hostile metadata documents", () => {
     withServer({ rfc8414: serve(text) }, () =>
       Effect.gen(function*() {
         const error = yield* Effect.flip(Discovery.fetch(issuer))
-        assert.strictEqual(error._tag, "MalformedMetadata")
-        return error as Discovery.MalformedMetadata
+        assert.strictEqual(error._tag, "MalformedResponse")
+        return error as TokenError.MalformedResponse
       }))
 
-  it.effect("a document nesting deeper than 64 levels is MalformedMetadata, never a RangeError", () =>
+  it.effect("a document nesting deeper than 64 levels is MalformedResponse, never a RangeError", () =>
     Effect.gen(function*() {
       const deep = "[".repeat(2200) + "]".repeat(2200)
       for (const text of [deep, JSON.stringify(document()).replace(/\}$/, `,"vendor":${deep}}`)]) {

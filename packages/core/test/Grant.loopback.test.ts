@@ -103,8 +103,8 @@ describe("Grant.clientCredentials over HTTP", () => {
     withTokenEndpoint(() => json({ access_token: "at-huge", padding: "x".repeat(2 * 1024 * 1024) }), (tokenUrl) =>
       Effect.gen(function*() {
         const error = yield* failure(Grant.clientCredentials(endpointAt(tokenUrl)))
-        assert.strictEqual(error._tag, "MalformedTokenResponse")
-        if (error._tag === "MalformedTokenResponse") {
+        assert.strictEqual(error._tag, "MalformedResponse")
+        if (error._tag === "MalformedResponse") {
           assert.strictEqual(error.field, "body")
           assert.strictEqual(error.reason, "is larger than 1 MiB")
         }
@@ -119,8 +119,8 @@ describe("Grant.clientCredentials over HTTP", () => {
       (tokenUrl) =>
         Effect.gen(function*() {
           const error = yield* failure(Grant.clientCredentials(endpointAt(tokenUrl)))
-          assert.strictEqual(error._tag, "MalformedTokenResponse")
-          if (error._tag === "MalformedTokenResponse") assert.strictEqual(error.reason, "is larger than 1 MiB")
+          assert.strictEqual(error._tag, "MalformedResponse")
+          if (error._tag === "MalformedResponse") assert.strictEqual(error.reason, "is larger than 1 MiB")
         })
     ))
 
@@ -145,8 +145,8 @@ describe("Grant.clientCredentials over HTTP", () => {
           const error = yield* failure(
             Grant.clientCredentials(endpointAt(tokenUrl, { auth: ClientAuth.none("cli"), timeout: "200 millis" }))
           )
-          assert.strictEqual(error._tag, "TokenEndpointUnavailable")
-          if (error._tag === "TokenEndpointUnavailable") {
+          assert.strictEqual(error._tag, "EndpointUnavailable")
+          if (error._tag === "EndpointUnavailable") {
             assert.strictEqual(error.reason, "Timeout")
             assert.isTrue(error.retryable)
           }
@@ -163,8 +163,8 @@ describe("Grant.clientCredentials over HTTP", () => {
       (tokenUrl) =>
         Effect.gen(function*() {
           const error = yield* failure(Grant.clientCredentials(endpointAt(tokenUrl)))
-          assert.strictEqual(error._tag, "TokenEndpointUnavailable")
-          if (error._tag === "TokenEndpointUnavailable") {
+          assert.strictEqual(error._tag, "EndpointUnavailable")
+          if (error._tag === "EndpointUnavailable") {
             assert.strictEqual(error.reason, "Status")
             assert.deepStrictEqual(error.status, Option.some(503))
             assert.deepStrictEqual(error.retryAfter, Option.some(Duration.seconds(120)))
@@ -218,8 +218,8 @@ describe("Grant.clientCredentials over HTTP", () => {
           endpointAt("http://127.0.0.1:1/oauth/token", { auth: ClientAuth.clientSecretPost("cli", secret) })
         )
       )
-      assert.strictEqual(error._tag, "TokenEndpointUnavailable")
-      if (error._tag === "TokenEndpointUnavailable") assert.strictEqual(error.reason, "Transport")
+      assert.strictEqual(error._tag, "EndpointUnavailable")
+      if (error._tag === "EndpointUnavailable") assert.strictEqual(error.reason, "Transport")
       const rendered = [
         error.message,
         String(error),

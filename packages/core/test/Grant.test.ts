@@ -171,23 +171,23 @@ describe("interpreting token endpoint responses", () => {
   })
 
   it("an oversized 2xx body is malformed; an oversized error body is a status error", () => {
-    const malformed = error({ status: 200 }) as TokenError.MalformedTokenResponse
+    const malformed = error({ status: 200 }) as TokenError.MalformedResponse
     assert.deepStrictEqual([malformed._tag, malformed.field, malformed.reason], [
-      "MalformedTokenResponse",
+      "MalformedResponse",
       "body",
       "is larger than 1 MiB"
     ])
-    assert.strictEqual(error({ status: 500 })._tag, "TokenEndpointUnavailable")
+    assert.strictEqual(error({ status: 500 })._tag, "EndpointUnavailable")
   })
 
-  it("a 503 gateway page is TokenEndpointUnavailable with the Retry-After", () => {
+  it("a 503 gateway page is EndpointUnavailable with the Retry-After", () => {
     const e = error({
       status: 503,
       contentType: "text/html",
       body: Option.some("<html><body>Service Unavailable</body></html>"),
       retryAfter: Option.some(Duration.seconds(30))
-    }) as TokenError.TokenEndpointUnavailable
-    assert.strictEqual(e._tag, "TokenEndpointUnavailable")
+    }) as TokenError.EndpointUnavailable
+    assert.strictEqual(e._tag, "EndpointUnavailable")
     assert.strictEqual(e.reason, "Status")
     assert.deepStrictEqual(e.status, Option.some(503))
     assert.deepStrictEqual(e.retryAfter, Option.some(Duration.seconds(30)))
@@ -215,6 +215,6 @@ describe("interpreting token endpoint responses", () => {
 
   it("a 200 HTML page is malformed", () => {
     const e = error({ status: 200, contentType: "text/html", body: Option.some("<html>login</html>") })
-    assert.strictEqual(e._tag, "MalformedTokenResponse")
+    assert.strictEqual(e._tag, "MalformedResponse")
   })
 })

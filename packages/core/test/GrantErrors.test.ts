@@ -18,6 +18,7 @@ import { assert, describe, it } from "@effect/vitest"
 import {
   type AccessToken,
   AuthorizationCode,
+  type Endpoint,
   type ClientAuth,
   Grant,
   Revocation,
@@ -55,6 +56,8 @@ interface Refusal {
   readonly title: string
   readonly code: string
   readonly tag: TokenError.TokenError["_tag"]
+  /** The endpoint that refused, named by the OAuth error. Default: `token`. */
+  readonly endpoint?: Endpoint.Name
   /** Default: 401 for `invalid_client`, else 400 (RFC 6749 §5.2). */
   readonly status?: number
   /** Answered by a `Status` fault rather than by the server's own checks. */
@@ -95,6 +98,7 @@ const check = (refusal: Refusal) =>
       assert.isDefined(cause, `${error._tag} keeps the server's OAuth error`)
       assert.strictEqual(cause!.error, refusal.code)
       assert.strictEqual(cause!.status, status)
+      assert.strictEqual(cause!.endpoint, refusal.endpoint ?? "token")
       assert.isTrue(Option.isSome(cause!.description))
       assert.include(error.message, refusal.code)
       assertShowsNone(error, [...secrets, "never-issued", "rejected-assertion", "rejected-subject"])
@@ -323,21 +327,24 @@ run("device authorization request", [
   {
     title: "a wrong client secret",
     code: "invalid_client",
-    tag: "DeviceAuthorizationFailed",
+    tag: "OAuthError",
+    endpoint: "deviceAuthorization",
     prepare: deviceFlow({ client: wrongSecret }),
     requests: [["device_authorization", 401]]
   },
   {
     title: "a client that may not use the grant",
     code: "unauthorized_client",
-    tag: "DeviceAuthorizationFailed",
+    tag: "OAuthError",
+    endpoint: "deviceAuthorization",
     prepare: deviceFlow({ client: machine }),
     requests: [["device_authorization", 400]]
   },
   {
     title: "a scope the client may not have",
     code: "invalid_scope",
-    tag: "DeviceAuthorizationFailed",
+    tag: "OAuthError",
+    endpoint: "deviceAuthorization",
     prepare: deviceFlow({ scopes: ["admin"] }),
     requests: [["device_authorization", 400]]
   }
@@ -536,14 +543,18 @@ describe("revocation", () => {
         Revocation.revoke(endpointOf(client), { token: refreshTokenOf(first), tokenTypeHint: "refresh_token" })
 
       const wrong = yield* Effect.flip(revoke(wrongSecret))
-      assert.strictEqual(wrong._tag, "RevocationRefused")
-      if (wrong._tag === "RevocationRefused") {
-        assert.deepStrictEqual([wrong.status, wrong.error], [401, Option.some("invalid_client")])
+      assert.strictEqual(wrong._tag, "OAuthError")
+      if (wrong._tag === "OAuthError") {
+        assert.deepStrictEqual([wrong.endpoint, wrong.status, wrong.error], ["revocation", 401, "invalid_client"])
       }
       const others = yield* Effect.flip(revoke(browser))
-      assert.strictEqual(others._tag, "RevocationRefused")
-      if (others._tag === "RevocationRefused") {
-        assert.deepStrictEqual([others.status, others.error], [400, Option.some("unauthorized_client")])
+      assert.strictEqual(others._tag, "OAuthError")
+      if (others._tag === "OAuthError") {
+        assert.deepStrictEqual([others.endpoint, others.status, others.error], [
+          "revocation",
+          400,
+          "unauthorized_client"
+        ])
       }
       for (const error of [wrong, others]) {
         assert.isFalse(error.retryable)
@@ -558,7 +569,7 @@ describe("revocation", () => {
       assert.strictEqual(yield* apiStatus(first), 401)
     })))
 
-  it.effect("unsupported_token_type and an unavailable endpoint (scripted) are their own errors", () =>
+  it.effect("unsupported_token_type and an unavailable endpoint (scripted) name the revocation endpoint", () =>
     withServer(Effect.gen(function*() {
       const server = yield* AuthServer.AuthServer
       const first = yield* firstToken()
@@ -566,10 +577,14 @@ describe("revocation", () => {
       yield* server.fail(AuthServer.Status({ status: 400, body: { error: "unsupported_token_type" } }), { endpoint: "revoke" })
       yield* server.fail(AuthServer.Status({ status: 503, retryAfter: "2 seconds" }), { endpoint: "revoke" })
       const unsupported = yield* Effect.flip(revoke)
-      assert.strictEqual(unsupported._tag, "UnsupportedTokenType")
+      assert.strictEqual(unsupported._tag, "OAuthError")
+      if (unsupported._tag === "OAuthError") {
+        assert.deepStrictEqual([unsupported.endpoint, unsupported.error], ["revocation", "unsupported_token_type"])
+      }
       assert.isFalse(unsupported.retryable)
       const unavailable = yield* Effect.flip(revoke)
-      assert.strictEqual(unavailable._tag, "RevocationUnavailable")
+      assert.strictEqual(unavailable._tag, "EndpointUnavailable")
+      if (unavailable._tag === "EndpointUnavailable") assert.strictEqual(unavailable.endpoint, "revocation")
       assert.isTrue(unavailable.retryable)
       assert.strictEqual(yield* apiStatus(first), 200)
     })))

@@ -508,7 +508,7 @@ describe("a token response with a refresh token but no access token", () => {
     body: { refresh_token: "rt-without-access-token", token_type: "Bearer", expires_in: 3600 }
   })
 
-  it.effect("to a refresh: MalformedTokenResponse, nothing saved, and the next refresh sends the refresh token it had", () =>
+  it.effect("to a refresh: MalformedResponse, nothing saved, and the next refresh sends the refresh token it had", () =>
     withServer(Effect.gen(function*() {
       const server = yield* AuthServer.AuthServer
       const { fetch, saved } = yield* refreshFlow
@@ -516,8 +516,8 @@ describe("a token response with a refresh token but no access token", () => {
       yield* server.clearJournal
 
       const error = yield* Effect.flip(fetch)
-      assert.strictEqual(error._tag, "MalformedTokenResponse")
-      if (error._tag === "MalformedTokenResponse") assert.strictEqual(error.field, "access_token")
+      assert.strictEqual(error._tag, "MalformedResponse")
+      if (error._tag === "MalformedResponse") assert.strictEqual(error.field, "access_token")
       assert.isFalse(error.retryable)
       assertShowsNone(error, ["rt-without-access-token"])
       assert.deepStrictEqual(yield* saved, [])
@@ -542,7 +542,7 @@ describe("a token response with a refresh token but no access token", () => {
       const error = yield* Effect.flip(AuthorizationCode.exchange(endpoint, pending, result))
       assert.strictEqual(error._tag, "CodeExchangeFailed")
       if (error._tag === "CodeExchangeFailed") {
-        assert.strictEqual(error.cause._tag, "MalformedTokenResponse")
+        assert.strictEqual(error.cause._tag, "MalformedResponse")
         assert.include(error.message, "access_token")
       }
       assert.isFalse(error.retryable)

@@ -50,25 +50,25 @@ describe("Introspection.introspect", () => {
     withEndpoint(json({ active: "yes" }), () =>
       Effect.gen(function*() {
         const error = yield* Effect.flip(Introspection.introspect(endpoint, { token }))
-        assert.strictEqual(error._tag, "MalformedTokenResponse")
-        if (error._tag === "MalformedTokenResponse") assert.strictEqual(error.field, "active")
+        assert.strictEqual(error._tag, "MalformedResponse")
+        if (error._tag === "MalformedResponse") assert.strictEqual(error.field, "active")
       })))
 
   it.effect("an answer longer than maxResponseLength is malformed, and says so without quoting it", () =>
     withEndpoint(json({ active: true, padding: "x".repeat(200) }), () =>
       Effect.gen(function*() {
         const error = yield* Effect.flip(Introspection.introspect(endpoint, { token, maxResponseLength: 100 }))
-        assert.strictEqual(error._tag, "MalformedTokenResponse")
+        assert.strictEqual(error._tag, "MalformedResponse")
         assert.include(error.message, "longer than 100 characters")
         assert.notInclude(error.message, "xxxx")
       })))
 
-  it.effect("an error status is TokenEndpointUnavailable; the token appears in no message", () =>
+  it.effect("an error status is EndpointUnavailable; the token appears in no message", () =>
     withEndpoint(Effect.succeed(HttpServerResponse.text("down", { status: 503 })), () =>
       Effect.gen(function*() {
         const error = yield* Effect.flip(Introspection.introspect(endpoint, { token }))
-        assert.strictEqual(error._tag, "TokenEndpointUnavailable")
-        if (error._tag === "TokenEndpointUnavailable") assert.deepStrictEqual(error.status, Option.some(503))
+        assert.strictEqual(error._tag, "EndpointUnavailable")
+        if (error._tag === "EndpointUnavailable") assert.deepStrictEqual(error.status, Option.some(503))
         assert.notInclude(String(error), "opaque-token-value")
       })))
 

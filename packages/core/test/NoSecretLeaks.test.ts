@@ -76,15 +76,15 @@ describe("no secret in any log line, error message or span", () => {
           yield* expectFailure(Effect.flatMap(provider(), (p) => p.get), tag)
           yield* server.clearJournal
         })
-      yield* failing(AuthServer.Status({ status: 503, retryAfter: "1 second" }), "TokenEndpointUnavailable", 3)
+      yield* failing(AuthServer.Status({ status: 503, retryAfter: "1 second" }), "EndpointUnavailable", 3)
       yield* failing(
         AuthServer.Status({ status: 400, body: { error: "invalid_grant", error_description: "grant revoked" } }),
         "OAuthError"
       )
       yield* failing(AuthServer.Status({ status: 200, body: { error: "invalid_client" } }), "OAuthError")
-      yield* failing(AuthServer.MalformedJson(), "MalformedTokenResponse")
-      yield* failing(AuthServer.BlankToken(), "MalformedTokenResponse")
-      yield* failing(AuthServer.Latency({ duration: "1 minute" }), "TokenEndpointUnavailable", 3)
+      yield* failing(AuthServer.MalformedJson(), "MalformedResponse")
+      yield* failing(AuthServer.BlankToken(), "MalformedResponse")
+      yield* failing(AuthServer.Latency({ duration: "1 minute" }), "EndpointUnavailable", 3)
 
       // refused before sending
       yield* expectFailure(

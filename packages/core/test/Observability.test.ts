@@ -135,7 +135,7 @@ describe("Observability", () => {
       assert.sameMembers(
         (durations.dataPoints as ReadonlyArray<{ readonly attributes: Record<string, unknown> }>)
           .map((point) => String(point.attributes["error.type"])),
-        ["undefined", "undefined", "TokenEndpointUnavailable"]
+        ["undefined", "undefined", "EndpointUnavailable"]
       )
 
       // the spans of every refresh and of its token requests, each with its provider

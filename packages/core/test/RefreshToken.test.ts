@@ -11,6 +11,7 @@ import * as TokenProvider from "../src/TokenProvider.js"
 import { fail, makeEndpoint, oauthError, unavailable } from "./fixtures.js"
 
 const invalidGrant = new TokenError.OAuthError({
+  endpoint: "token",
   status: 400,
   error: "invalid_grant",
   description: Option.some("Token has been expired or revoked."),
@@ -25,7 +26,7 @@ describe("the errors of refresh tokens and code exchanges", () => {
   it("ReauthorizationRequired: not retryable, says to authorize again, keeps the OAuthError", () => {
     const error = new TokenError.ReauthorizationRequired({ cause: invalidGrant })
     assert.isFalse(error.retryable)
-    assert.isTrue(TokenError.isTokenError(error))
+    assert.isTrue(TokenError.isGrantflowError(error))
     assert.strictEqual(error.cause, invalidGrant)
     assert.include(error.message, "the user must authorize again")
     assert.include(error.message, "Token has been expired or revoked.")
@@ -36,7 +37,7 @@ describe("the errors of refresh tokens and code exchanges", () => {
     const cause = new Error("disk full")
     const error = new TokenError.RefreshTokenNotSaved({ cause })
     assert.isFalse(error.retryable)
-    assert.isTrue(TokenError.isTokenError(error))
+    assert.isTrue(TokenError.isGrantflowError(error))
     assert.strictEqual(error.cause, cause)
     assert.include(error.message, "saving it failed")
   })
@@ -46,7 +47,7 @@ describe("the errors of refresh tokens and code exchanges", () => {
     assert.isTrue(cause.retryable)
     const error = new TokenError.CodeExchangeFailed({ cause })
     assert.isFalse(error.retryable)
-    assert.isTrue(TokenError.isTokenError(error))
+    assert.isTrue(TokenError.isGrantflowError(error))
     assert.include(error.message, "HTTP 503 without an OAuth error body")
     assert.notInclude(error.message, "can be retried")
     assert.include(error.message, "start the authorization again")

@@ -7,6 +7,7 @@ import * as AccessToken from "../src/AccessToken.js"
 import * as ClientAuth from "../src/ClientAuth.js"
 import * as Endpoint from "../src/Endpoint.js"
 import * as Revocation from "../src/Revocation.js"
+import * as TokenError from "../src/TokenError.js"
 import { json, layerOf, makeRecorder, type Received } from "./routerClient.js"
 
 const tokenUrl = "https://auth.example.com/oauth/token"
@@ -49,51 +50,62 @@ describe("Revocation.revoke", () => {
         assert.deepStrictEqual(request!.form, { token: "unknown" })
       })))
 
-  it.effect("503 is a retryable RevocationUnavailable with the server's Retry-After", () =>
+  it.effect("503 is a retryable EndpointUnavailable of the revocation endpoint with the server's Retry-After", () =>
     withEndpoint(
       Effect.succeed(HttpServerResponse.empty({ status: 503, headers: { "retry-after": "7" } })),
       () =>
         Effect.gen(function*() {
           const error = yield* Effect.flip(Revocation.revoke(endpoint, { token: secret }))
-          assert.strictEqual(error._tag, "RevocationUnavailable")
+          assert.strictEqual(error._tag, "EndpointUnavailable")
           assert.isTrue(error.retryable)
-          if (error._tag === "RevocationUnavailable") {
+          if (error._tag === "EndpointUnavailable") {
+            assert.strictEqual(error.endpoint, "revocation")
             assert.deepStrictEqual(error.status, Option.some(503))
             assert.deepStrictEqual(error.retryAfter, Option.some(Duration.seconds(7)))
           }
-          assert.include(error.message, "retry the revocation later")
+          assert.include(error.message, "the revocation endpoint answered HTTP 503")
+          assert.include(error.message, "the token may still be valid")
           for (const text of [error.message, JSON.stringify(error), Cause.pretty(Cause.fail(error))]) {
             assert.notInclude(text, "rt-secret-value")
           }
         })
     ))
 
-  it.effect("unsupported_token_type is its own error", () =>
+  it.effect("unsupported_token_type is an OAuthError of the revocation endpoint that says what to do", () =>
     withEndpoint(json({ error: "unsupported_token_type", error_description: "refresh tokens only" }, 400), () =>
       Effect.gen(function*() {
         const error = yield* Effect.flip(
           Revocation.revoke(endpoint, { token: secret, tokenTypeHint: "access_token" })
         )
-        assert.strictEqual(error._tag, "UnsupportedTokenType")
+        assert.strictEqual(error._tag, "OAuthError")
+        if (error._tag === "OAuthError") {
+          assert.strictEqual(error.endpoint, "revocation")
+          assert.strictEqual(error.error, "unsupported_token_type")
+        }
         assert.isFalse(error.retryable)
         assert.include(error.message, "refresh tokens only")
+        assert.include(error.message, "revoke the refresh token instead")
       })))
 
-  it.effect("invalid_client is RevocationRefused", () =>
+  it.effect("invalid_client is an OAuthError of the revocation endpoint", () =>
     withEndpoint(json({ error: "invalid_client" }, 401), () =>
       Effect.gen(function*() {
         const error = yield* Effect.flip(Revocation.revoke(endpoint, { token: secret }))
-        assert.strictEqual(error._tag, "RevocationRefused")
-        if (error._tag === "RevocationRefused") assert.deepStrictEqual(error.error, Option.some("invalid_client"))
+        assert.strictEqual(error._tag, "OAuthError")
+        if (error._tag === "OAuthError") {
+          assert.strictEqual(error.endpoint, "revocation")
+          assert.strictEqual(error.error, "invalid_client")
+        }
         assert.isFalse(error.retryable)
       })))
 
-  it.effect("a 404 without an OAuth body is RevocationRefused", () =>
+  it.effect("a 404 without an OAuth body is a non-retryable EndpointUnavailable", () =>
     withEndpoint(Effect.succeed(HttpServerResponse.text("Not Found", { status: 404 })), () =>
       Effect.gen(function*() {
         const error = yield* Effect.flip(Revocation.revoke(endpoint, { token: secret }))
-        assert.strictEqual(error._tag, "RevocationRefused")
-        assert.include(error.message, "HTTP 404 without an OAuth error body")
+        assert.strictEqual(error._tag, "EndpointUnavailable")
+        assert.isFalse(error.retryable)
+        assert.include(error.message, "the revocation endpoint answered HTTP 404 without an OAuth error body")
       })))
 
   it.effect("plain http: off loopback is refused before anything is sent", () =>
@@ -210,8 +222,22 @@ describe("Revocation errors", () => {
   it("escape and bound the server's text in their messages", () => {
     const forged = "bad\n2026-12-03 INFO forged line\u001b[2J" + "x".repeat(500)
     const errors = [
-      new Revocation.RevocationRefused({ status: 400, error: Option.some(forged), description: Option.some(forged) }),
-      new Revocation.UnsupportedTokenType({ status: 400, description: Option.some(forged) })
+      new TokenError.OAuthError({
+        endpoint: "revocation",
+        status: 400,
+        error: forged,
+        description: Option.some(forged),
+        uri: Option.none(),
+        retryAfter: Option.none()
+      }),
+      new TokenError.OAuthError({
+        endpoint: "revocation",
+        status: 400,
+        error: "unsupported_token_type",
+        description: Option.some(forged),
+        uri: Option.none(),
+        retryAfter: Option.none()
+      })
     ]
     for (const error of errors) {
       assert.notInclude(error.message, "\n")

@@ -5,6 +5,7 @@ import * as TokenResponse from "../src/TokenResponse.js"
 
 const oauthError = (fields: { error: string; description?: string; status?: number }) =>
   new TokenError.OAuthError({
+    endpoint: "token",
     status: fields.status ?? 400,
     error: fields.error,
     description: Option.fromNullable(fields.description),
@@ -48,7 +49,7 @@ describe("server text in error messages", () => {
     const errors = [
       new TokenError.ReauthorizationRequired({ cause }),
       new TokenError.CodeExchangeFailed({ cause }),
-      new TokenError.DeviceAuthorizationFailed({ cause }),
+      new TokenError.OAuthError({ ...cause, endpoint: "deviceAuthorization" }),
       new TokenError.DeviceAccessDenied({ cause }),
       new TokenError.DeviceCodeExpired({ reason: "ExpiredToken", cause })
     ]
@@ -59,8 +60,9 @@ describe("server text in error messages", () => {
     assert.include(new TokenError.ReauthorizationRequired({ cause }).message, `(${"x".repeat(199)}…)`)
   })
 
-  it("MalformedTokenResponse: the field, the reason and the excerpt are escaped", () => {
-    const error = new TokenError.MalformedTokenResponse({
+  it("MalformedResponse: the field, the reason and the excerpt are escaped", () => {
+    const error = new TokenError.MalformedResponse({
+      endpoint: "token",
       status: 200,
       field: "data\n.token",
       reason: "is empty",
@@ -94,7 +96,7 @@ describe("server text in error messages", () => {
     }
     // an error code outside RFC 6749 §5.2's characters is no OAuth error at all
     const forged = TokenResponse.decode({ error: hostile }, { status: 400, sentAt: 0 })
-    assert.isTrue(Either.isLeft(forged) && forged.left._tag === "TokenEndpointUnavailable")
+    assert.isTrue(Either.isLeft(forged) && forged.left._tag === "EndpointUnavailable")
     if (Either.isLeft(forged)) assert.isFalse(forges(forged.left.message))
   })
 })

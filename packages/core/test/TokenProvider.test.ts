@@ -243,9 +243,9 @@ describe("TokenProvider", () => {
         yield* endpoint.script(fail(unavailable(503, "2 minutes")))
         const provider = yield* TokenProvider.make(endpoint.fetch, { policy })
         const error = yield* Effect.flip(provider.get)
-        assert.strictEqual(error._tag, "TokenEndpointUnavailable")
+        assert.strictEqual(error._tag, "EndpointUnavailable")
         yield* TestClock.adjust("119 seconds")
-        assert.strictEqual((yield* Effect.flip(provider.get))._tag, "TokenEndpointUnavailable")
+        assert.strictEqual((yield* Effect.flip(provider.get))._tag, "EndpointUnavailable")
         assert.strictEqual(yield* endpoint.calls, 1)
         yield* TestClock.adjust("1 second")
         assert.strictEqual(tokenValue(yield* provider.get), "token-2")
@@ -269,7 +269,7 @@ describe("TokenProvider", () => {
         const waiter = yield* Effect.fork(Effect.flip(provider.get))
         for (let i = 0; i < 3; i++) yield* TestClock.adjust("1 second")
         const error = yield* Fiber.join(waiter)
-        assert.isTrue(TokenError.isTokenError(error))
+        assert.isTrue(TokenError.isGrantflowError(error))
         assert.strictEqual(yield* endpoint.calls, 9)
       }))
 
@@ -394,7 +394,7 @@ describe("TokenProvider", () => {
       for (const value of ["3600", `1${"0".repeat(60)}`, "Fri, 31 Dec 9999 23:59:59 GMT"]) {
         const wait = retryAfter.parse(value, now)
         assert.isTrue(Option.isSome(wait) && Duration.isFinite(wait.value), value)
-        const error = new TokenError.TokenEndpointUnavailable({ reason: "Status", status: Option.some(429), retryAfter: wait })
+        const error = new TokenError.EndpointUnavailable({ endpoint: "token", reason: "Status", status: Option.some(429), retryAfter: wait })
         assert.isTrue(Duration.lessThanOrEqualTo(RefreshPolicy.coolDownAfter(bounded, error), Duration.minutes(2)), value)
       }
       // longer than any Retry-After can be: not read at all

@@ -33,10 +33,10 @@ const malformed = (
   field: string,
   reason: string,
   secrets: ReadonlyArray<string> = []
-): TokenError.MalformedTokenResponse => {
+): TokenError.MalformedResponse => {
   const error = failure(body)
-  assert.strictEqual(error._tag, "MalformedTokenResponse")
-  const m = error as TokenError.MalformedTokenResponse
+  assert.strictEqual(error._tag, "MalformedResponse")
+  const m = error as TokenError.MalformedResponse
   assert.strictEqual(m.field, field)
   assert.strictEqual(m.reason, reason)
   assert.strictEqual(m.status, 200)
@@ -261,12 +261,12 @@ describe("TokenResponse.decode", () => {
         TokenResponse.parseBody("text/html", `error="invalid_token"access_token=at_9f8e7d6c5b4a&scope=read`)
       )
       const error = failure(body)
-      assert.strictEqual(error._tag, "MalformedTokenResponse")
+      assert.strictEqual(error._tag, "MalformedResponse")
       assert.notInclude(error.message, "at_9f8e7d6c5b4a")
       assert.notInclude(JSON.stringify(error), "at_9f8e7d6c5b4a")
       for (const code of ["bad\\code", "tab\tcode", "ünicode"]) {
-        assert.strictEqual(failure({ error: code })._tag, "MalformedTokenResponse", code)
-        assert.strictEqual(failure({ error: code }, { status: 400 })._tag, "TokenEndpointUnavailable", code)
+        assert.strictEqual(failure({ error: code })._tag, "MalformedResponse", code)
+        assert.strictEqual(failure({ error: code }, { status: 400 })._tag, "EndpointUnavailable", code)
       }
       assert.strictEqual(failure({ error: "invalid_grant", error_description: "any \"text\" here" })._tag, "OAuthError")
     })
@@ -283,10 +283,10 @@ describe("TokenResponse.decode", () => {
       assert.isTrue(error.retryable)
     })
 
-    it("an error status without an OAuth error body is TokenEndpointUnavailable", () => {
+    it("an error status without an OAuth error body is EndpointUnavailable", () => {
       for (const body of [{ message: "down" }, { error: { code: 1 } }, [], { access_token: "t" }]) {
-        const error = failure(body, { status: 502 }) as TokenError.TokenEndpointUnavailable
-        assert.strictEqual(error._tag, "TokenEndpointUnavailable")
+        const error = failure(body, { status: 502 }) as TokenError.EndpointUnavailable
+        assert.strictEqual(error._tag, "EndpointUnavailable")
         assert.strictEqual(error.reason, "Status")
         assert.deepStrictEqual(error.status, Option.some(502))
       }
@@ -339,7 +339,7 @@ describe("TokenResponse.parseBody", () => {
   const bodyError = (contentType: string | undefined, text: string, secrets: ReadonlyArray<string> = []) => {
     const result = TokenResponse.parseBody(contentType, text, 200)
     assert.isTrue(Either.isLeft(result))
-    const error = (result as Either.Left<TokenError.MalformedTokenResponse, unknown>).left
+    const error = (result as Either.Left<TokenError.MalformedResponse, unknown>).left
     assert.strictEqual(error.field, "body")
     assert.isAtMost(error.excerpt.length, 80)
     for (const secret of secrets) assert.notInclude(rendered(error), secret)
@@ -442,11 +442,11 @@ const typeReason = `contains a character other than letters, digits, "-", "." an
 const parseAndDecode = (contentType: string, text: string) =>
   Either.flatMap(TokenResponse.parseBody(contentType, text), (body) => decode(body))
 
-const malformedOf = (result: Either.Either<unknown, TokenError.TokenError>): TokenError.MalformedTokenResponse => {
+const malformedOf = (result: Either.Either<unknown, TokenError.TokenError>): TokenError.MalformedResponse => {
   assert.isTrue(Either.isLeft(result), "expected an error")
   const error = (result as Either.Left<TokenError.TokenError, unknown>).left
-  assert.strictEqual(error._tag, "MalformedTokenResponse")
-  return error as TokenError.MalformedTokenResponse
+  assert.strictEqual(error._tag, "MalformedResponse")
+  return error as TokenError.MalformedResponse
 }
 
 describe("hostile token responses", () => {
@@ -586,7 +586,7 @@ describe("hostile token responses", () => {
       const parsed = { access_token: "t", ...keys }
       malformedOf(answersWithin(timeBound, () => decode(parsed)))
       // an error status says the endpoint failed, as for any body it cannot read
-      assert.strictEqual(failure(parsed, { status: 503 })._tag, "TokenEndpointUnavailable")
+      assert.strictEqual(failure(parsed, { status: 503 })._tag, "EndpointUnavailable")
     })
 
     it("a cyclic value from a user is read or refused, never a stack overflow", () => {
@@ -647,7 +647,7 @@ describe("hostile token responses", () => {
           const cut = 1 + (at % (text.length - 1))
           const tainted = `${text.slice(0, cut)}${bad}${text.slice(cut)}`
           const error = failure({ access_token: tainted, expires_in: 60 })
-          assert.strictEqual(error._tag, "MalformedTokenResponse")
+          assert.strictEqual(error._tag, "MalformedResponse")
           assert.notInclude(rendered(error), tainted)
         })
       )

@@ -12,11 +12,11 @@ const decode = (body: unknown, shape?: TokenResponse.Shape) =>
 const token = (body: unknown, shape?: TokenResponse.Shape): AccessToken.AccessToken =>
   Either.getOrElse(decode(body, shape), (error) => assert.fail(`expected a token, got ${error.message}`))
 
-const malformed = (body: unknown, shape: TokenResponse.Shape): TokenError.MalformedTokenResponse =>
+const malformed = (body: unknown, shape: TokenResponse.Shape): TokenError.MalformedResponse =>
   Either.match(decode(body, shape), {
     onLeft: (error) => {
-      assert.strictEqual(error._tag, "MalformedTokenResponse")
-      return error as TokenError.MalformedTokenResponse
+      assert.strictEqual(error._tag, "MalformedResponse")
+      return error as TokenError.MalformedResponse
     },
     onRight: () => assert.fail("expected an error, got a token")
   })
@@ -26,8 +26,8 @@ describe("TokenResponse shapes", () => {
     const error = Either.flip(decode({ data: { access_token: "abc" } }))
     assert.isTrue(Either.isRight(error))
     if (Either.isRight(error)) {
-      assert.strictEqual(error.right._tag, "MalformedTokenResponse")
-      assert.strictEqual((error.right as TokenError.MalformedTokenResponse).field, "access_token")
+      assert.strictEqual(error.right._tag, "MalformedResponse")
+      assert.strictEqual((error.right as TokenError.MalformedResponse).field, "access_token")
     }
     assert.deepStrictEqual(TokenResponse.normalize({ access_token: "a", expires_in: 5 }, {}, 0), {
       access_token: "a",
@@ -149,7 +149,7 @@ describe("TokenResponse shapes", () => {
 
   it("a shaped error is a TokenError like any other", () => {
     const error = malformed({ data: {} }, { accessToken: "data.token" })
-    assert.isTrue(TokenError.isTokenError(error))
+    assert.isTrue(TokenError.isGrantflowError(error))
     assert.isFalse(error.retryable)
   })
 })

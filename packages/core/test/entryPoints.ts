@@ -36,7 +36,7 @@ export const interpret = (text: string, contentType: string | undefined, status 
 
 /** The device authorization endpoint's path: the body parsed, an object kept. */
 export const interpretJson = (text: string, contentType: string | undefined, status = 200) =>
-  tokenRequest.interpretJson(raw(text, contentType, status))
+  tokenRequest.interpretJson(raw(text, contentType, status), "deviceAuthorization")
 
 /** `TokenResponse.parseBody` then `TokenResponse.decode`, optionally with a shape. */
 export const parseAndDecode = (

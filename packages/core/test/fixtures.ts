@@ -22,7 +22,8 @@ export const issueUntil = (expiresAt: number): Outcome => ({ _tag: "Issue", life
 export const fail = (error: TokenError.TokenError): Outcome => ({ _tag: "Fail", error })
 
 export const unavailable = (status = 503, retryAfter?: Duration.DurationInput) =>
-  new TokenError.TokenEndpointUnavailable({
+  new TokenError.EndpointUnavailable({
+    endpoint: "token",
     reason: "Status",
     status: Option.some(status),
     retryAfter: retryAfter === undefined ? Option.none() : Option.some(Duration.decode(retryAfter))
@@ -30,6 +31,7 @@ export const unavailable = (status = 503, retryAfter?: Duration.DurationInput) =
 
 export const oauthError = (error: string, status = 400) =>
   new TokenError.OAuthError({
+    endpoint: "token",
     status,
     error,
     description: Option.none(),

@@ -124,7 +124,7 @@ const checked = <A>(
     ? (value: A) => checkAccessToken(entryPoint, secrets)(value as AccessToken.AccessToken)
     : () => []
   return {
-    problems: [...problems, ...checkEither(entryPoint, result, secrets, checkValue, TokenError.isTokenError)],
+    problems: [...problems, ...checkEither(entryPoint, result, secrets, checkValue, TokenError.isGrantflowError)],
     result
   }
 }

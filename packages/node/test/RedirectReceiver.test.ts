@@ -1,7 +1,7 @@
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { AuthorizationCode, ClientAuth, Endpoint } from "@grantflow/core"
+import { AuthorizationCode, ClientAuth, Endpoint, TokenError } from "@grantflow/core"
 import { Loopback, RedirectReceiver } from "@grantflow/node"
 import { AuthServer } from "@grantflow/testing"
 import { Effect, Fiber, Option, Redacted, Ref } from "effect"
@@ -286,6 +286,8 @@ describe("RedirectReceiver", () => {
       assert.strictEqual(yield* probe(receiver.port), "connected")
       const error = yield* Effect.flip(receiver.receive("s-1"))
       assert.strictEqual(error._tag, "RedirectTimeout")
+      assert.isTrue(TokenError.isGrantflowError(error))
+      assert.isFalse(error.retryable)
       assert.strictEqual(error.redirectUri, receiver.redirectUri)
       assert.include(error.message, `no redirect arrived at ${receiver.redirectUri} within 200ms`)
       assert.strictEqual(yield* probe(receiver.port), "ECONNREFUSED")

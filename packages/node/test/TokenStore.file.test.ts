@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { TokenCipher, TokenStore } from "@grantflow/core"
+import { TokenCipher, TokenError, TokenStore } from "@grantflow/core"
 import { FileTokenStore } from "@grantflow/node"
 import { Effect, Layer, Option, Redacted } from "effect"
 import { createHash } from "node:crypto"
@@ -104,6 +104,7 @@ describe("file store specifics", () => {
           Effect.flatMap(TokenStore.TokenStore, (store) => store.get(freshKey())).pipe(Effect.provide(storeIn(dir)))
         )
         assert.strictEqual(error._tag, "StoreDirectoryError")
+        assert.isTrue(TokenError.isGrantflowError(error))
         if (error._tag === "StoreDirectoryError") {
           assert.strictEqual(error.reason, "WritableByOthers")
           assert.strictEqual(error.mode, mode)

@@ -60,8 +60,8 @@ export const exchange = (
       ]
     }).pipe(
       Effect.mapError((error): TokenError.TokenError =>
-        error._tag === "OAuthError" || error._tag === "TokenEndpointUnavailable" ||
-          error._tag === "MalformedTokenResponse"
+        error._tag === "OAuthError" || error._tag === "EndpointUnavailable" ||
+          error._tag === "MalformedResponse"
           ? new TokenError.CodeExchangeFailed({ cause: error })
           : error
       )

@@ -13,6 +13,7 @@ import type * as TokenError from "../TokenError.js"
 import type * as TokenProvider from "../TokenProvider.js"
 import * as bytes from "./bytes.js"
 import * as credentialFree from "./credentialFree.js"
+import * as tokenError from "./tokenError.js"
 import { internalOf } from "./tokenProvider.js"
 
 /**
@@ -197,6 +198,17 @@ export type Apply = (
 /** @internal */
 export const withToken: Apply = (request, token) =>
   HttpClientRequest.setHeader(request, "authorization", Redacted.value(AccessToken.authorizationHeader(token)))
+
+/**
+ * The `TokenError` that {@link platformFailures} put under a `RequestError`.
+ *
+ * @internal
+ */
+export const tokenErrorOf = (error: HttpClientError.HttpClientError): Option.Option<TokenError.TokenError> =>
+  // only a TokenError is ever the cause of a RequestError made here
+  error._tag === "RequestError" && tokenError.isGrantflowError(error.cause)
+    ? Option.some(error.cause as TokenError.TokenError)
+    : Option.none()
 
 /**
  * The failures of a decorated client that keeps the plain `HttpClient` error

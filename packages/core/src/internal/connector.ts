@@ -38,11 +38,12 @@ import * as endpointInternal from "./endpoint.js"
 import * as excerpt from "./excerpt.js"
 import { trimSlashes } from "./text.js"
 import * as tokenRequest from "./tokenRequest.js"
+import * as tokenError from "./tokenError.js"
 
 type AnyDefinition<C> = Connector.Definition<C, any, any>
 
 /** @internal */
-export class ConnectorConfigError extends Data.TaggedError("ConnectorConfigError")<{
+export class ConnectorConfigError extends tokenError.TaggedError("ConnectorConfigError")<{
   readonly connector: string
   readonly reason: string
 }> {
@@ -571,7 +572,7 @@ const fromTokenError = (error: TokenError.TokenError): Connector.TestResult => {
         : UnexpectedResponse({ status: error.status, reason: error.message })
     case "ReauthorizationRequired":
       return BadCredentials({ status: error.cause.status, reason: error.message })
-    case "TokenEndpointUnavailable": {
+    case "EndpointUnavailable": {
       if (Option.isNone(error.status)) return Unreachable({ reason: error.message })
       const status = error.status.value
       return status === 401 || status === 403
@@ -580,7 +581,7 @@ const fromTokenError = (error: TokenError.TokenError): Connector.TestResult => {
     }
     case "InvalidTokenRequest":
       return InvalidConfiguration({ reason: error.message })
-    case "MalformedTokenResponse":
+    case "MalformedResponse":
       return UnexpectedResponse({ status: error.status, reason: error.message })
     default:
       return UnexpectedResponse({ reason: error.message })

@@ -1,4 +1,3 @@
-import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
@@ -17,6 +16,7 @@ import * as json from "./json.js"
 import * as printable from "./printable.js"
 import * as safePattern from "./safePattern.js"
 import * as Template from "./template.js"
+import * as tokenError from "./tokenError.js"
 
 // ── the file's structure ────────────────────────────────────────────────────
 
@@ -827,7 +827,7 @@ export const toDefinition = (spec: Spec): Connector.Definition<Config, Input> =>
 // ── the public functions ────────────────────────────────────────────────────
 
 /** @internal */
-export class ConnectorSpecError extends Data.TaggedError("ConnectorSpecError")<{
+export class ConnectorSpecError extends tokenError.TaggedError("ConnectorSpecError")<{
   readonly issues: ReadonlyArray<{ readonly path: string; readonly message: string }>
   readonly omitted?: number | undefined
 }> {

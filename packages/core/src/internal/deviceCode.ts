@@ -43,8 +43,6 @@ interface Authorization {
   readonly interval: Duration.Duration
 }
 
-type AuthorizationFailure = TokenError.OAuthError | TokenError.TokenEndpointUnavailable | TokenError.MalformedTokenResponse
-
 const numeric = /^\d+(?:\.\d+)?$/
 
 // A number of seconds needs far fewer characters; the cap comes before the pattern.
@@ -81,54 +79,48 @@ const maxUriLength = 2048
  * verification URI `verification_url`; it is accepted too. The interval is
  * at least {@link minInterval}, 5 seconds when absent.
  */
-const decodeAuthorization = (answer: tokenRequest.Answer): Either.Either<Authorization, AuthorizationFailure> =>
-  Either.flatMap(tokenRequest.interpretJson(answer), (body) => {
-    const malformed = (field: string, reason: string) =>
-      Either.left(
-        new TokenError.MalformedTokenResponse({
-          status: answer.status,
-          field,
-          reason,
-          excerpt: excerpt.fields(body, field)
-        })
-      )
-    // a value shown to the user: bounded, and without characters that would rewrite the screen
-    const unfit = (value: string, max: number): string | undefined =>
-      value.length > max
-        ? `is longer than ${max} characters`
-        : printable.hasControl(value)
-        ? "contains a control character"
-        : undefined
-    const deviceCode = text(body["device_code"])
-    if (Option.isNone(deviceCode)) return malformed("device_code", "is missing or empty")
-    if (deviceCode.value.length > TokenResponse.maxTokenLength) {
-      return malformed("device_code", `is longer than ${TokenResponse.maxTokenLength} characters`)
-    }
-    const userCode = text(body["user_code"])
-    if (Option.isNone(userCode)) return malformed("user_code", "is missing or empty")
-    const badUserCode = unfit(userCode.value, maxUserCodeLength)
-    if (badUserCode !== undefined) return malformed("user_code", badUserCode)
-    const uriField = Option.isSome(text(body["verification_uri"])) ? "verification_uri" : "verification_url"
-    const verificationUri = text(body[uriField])
-    if (Option.isNone(verificationUri)) return malformed("verification_uri", "is missing or empty")
-    const badUri = unfit(verificationUri.value, maxUriLength)
-    if (badUri !== undefined) return malformed(uriField, badUri)
-    const verificationUriComplete = Option.getOrUndefined(text(body["verification_uri_complete"]))
-    const badComplete = verificationUriComplete === undefined ? undefined : unfit(verificationUriComplete, maxUriLength)
-    if (badComplete !== undefined) return malformed("verification_uri_complete", badComplete)
-    const expiresIn = seconds(body["expires_in"])
-    if (Option.isNone(expiresIn)) return malformed("expires_in", "is not a positive number of seconds")
-    const wait = interval(body["interval"])
-    if (Option.isNone(wait)) return malformed("interval", "is not a number of seconds")
-    return Either.right({
-      deviceCode: Redacted.make(deviceCode.value),
-      userCode: userCode.value,
-      verificationUri: verificationUri.value,
-      verificationUriComplete,
-      expiresIn: Duration.seconds(expiresIn.value),
-      interval: wait.value
-    })
+const decodeAuthorization = (
+  body: Readonly<Record<string, unknown>>
+): Either.Either<Authorization, tokenRequest.Problem> => {
+  const malformed = (field: string, reason: string) =>
+    Either.left({ field, reason, excerpt: excerpt.fields(body, field) })
+  // a value shown to the user: bounded, and without characters that would rewrite the screen
+  const unfit = (value: string, max: number): string | undefined =>
+    value.length > max
+      ? `is longer than ${max} characters`
+      : printable.hasControl(value)
+      ? "contains a control character"
+      : undefined
+  const deviceCode = text(body["device_code"])
+  if (Option.isNone(deviceCode)) return malformed("device_code", "is missing or empty")
+  if (deviceCode.value.length > TokenResponse.maxTokenLength) {
+    return malformed("device_code", `is longer than ${TokenResponse.maxTokenLength} characters`)
+  }
+  const userCode = text(body["user_code"])
+  if (Option.isNone(userCode)) return malformed("user_code", "is missing or empty")
+  const badUserCode = unfit(userCode.value, maxUserCodeLength)
+  if (badUserCode !== undefined) return malformed("user_code", badUserCode)
+  const uriField = Option.isSome(text(body["verification_uri"])) ? "verification_uri" : "verification_url"
+  const verificationUri = text(body[uriField])
+  if (Option.isNone(verificationUri)) return malformed("verification_uri", "is missing or empty")
+  const badUri = unfit(verificationUri.value, maxUriLength)
+  if (badUri !== undefined) return malformed(uriField, badUri)
+  const verificationUriComplete = Option.getOrUndefined(text(body["verification_uri_complete"]))
+  const badComplete = verificationUriComplete === undefined ? undefined : unfit(verificationUriComplete, maxUriLength)
+  if (badComplete !== undefined) return malformed("verification_uri_complete", badComplete)
+  const expiresIn = seconds(body["expires_in"])
+  if (Option.isNone(expiresIn)) return malformed("expires_in", "is not a positive number of seconds")
+  const wait = interval(body["interval"])
+  if (Option.isNone(wait)) return malformed("interval", "is not a number of seconds")
+  return Either.right({
+    deviceCode: Redacted.make(deviceCode.value),
+    userCode: userCode.value,
+    verificationUri: verificationUri.value,
+    verificationUriComplete,
+    expiresIn: Duration.seconds(expiresIn.value),
+    interval: wait.value
   })
+}
 
 const isOAuth = (error: TokenError.TokenError, code: string): boolean =>
   error._tag === "OAuthError" && error.error === code
@@ -136,7 +128,7 @@ const isOAuth = (error: TokenError.TokenError, code: string): boolean =>
 /** Whether polling goes on after `error`: the user has not decided yet, or the server is briefly unavailable. */
 const keepPolling = (error: TokenError.TokenError): boolean =>
   isOAuth(error, "authorization_pending") || isOAuth(error, "slow_down") ||
-  ((error._tag === "TokenEndpointUnavailable" || error._tag === "OAuthError") && error.retryable)
+  ((error._tag === "EndpointUnavailable" || error._tag === "OAuthError") && error.retryable)
 
 /**
  * The wait before the next poll: the same after `authorization_pending`, 5
@@ -186,23 +178,18 @@ export const run = <E, R>(
     const extra = yield* tokenRequest.checkExtraParams(options.extraParams, params.map(([key]) => key))
 
     const answer = yield* tokenRequest.post({
+      endpoint: "deviceAuthorization",
       url: deviceUrl,
       auth: endpoint.auth,
       params: [...params, ...extra],
       timeout: endpoint.timeout
     }).pipe(
-      Effect.mapError((error) =>
-        error._tag === "TokenEndpointUnavailable" ? new TokenError.DeviceAuthorizationFailed({ cause: error }) : error
-      ),
       Effect.withSpan("grantflow.device_authorization", {
         kind: "client",
         attributes: { "server.address": deviceUrl.host, "url.path": deviceUrl.pathname }
       })
     )
-    const authorization = yield* Either.mapLeft(
-      decodeAuthorization(answer),
-      (cause) => new TokenError.DeviceAuthorizationFailed({ cause })
-    )
+    const authorization = yield* tokenRequest.interpretJson(answer, "deviceAuthorization", decodeAuthorization)
     const deadline = answer.sentAt + Duration.toMillis(authorization.expiresIn)
 
     yield* options.onUserCode({

@@ -18,7 +18,7 @@ import * as tokenRequest from "./tokenRequest.js"
 export const defaultMaxResponseLength = 64 * 1024
 
 const malformed = (status: number, field: string, reason: string) =>
-  new TokenError.MalformedTokenResponse({ status, field, reason, excerpt: "" })
+  new TokenError.MalformedResponse({ endpoint: "introspection", status, field, reason, excerpt: "" })
 
 /** @internal */
 export const introspect = (
@@ -28,6 +28,7 @@ export const introspect = (
   const maxLength = options.maxResponseLength ?? defaultMaxResponseLength
   return Effect.flatMap(endpoint.url(self, "introspection"), (url) =>
     tokenRequest.post({
+      endpoint: "introspection",
       url,
       auth: self.auth,
       params: [
@@ -41,7 +42,7 @@ export const introspect = (
           return Either.left(malformed(answer.status, "body", `is longer than ${maxLength} characters`))
         }
         // the JSON is read by the token endpoint's parser, which bounds its nesting
-        return Either.flatMap(tokenRequest.interpretJson(answer), (claims) => {
+        return Either.flatMap(tokenRequest.interpretJson(answer, "introspection"), (claims) => {
           const active = claims["active"]
           // RFC 7662 §2.2: `active` is the one required member
           return typeof active === "boolean"

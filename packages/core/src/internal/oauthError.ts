@@ -1,5 +1,6 @@
 import type * as Duration from "effect/Duration"
 import * as Option from "effect/Option"
+import type * as Endpoint from "../Endpoint.js"
 import * as TokenError from "../TokenError.js"
 
 // RFC 6749 §5.2: error = 1*( %x20-21 / %x23-5B / %x5D-7E ) — no quote, no backslash
@@ -9,7 +10,8 @@ const optionalText = (value: unknown): Option.Option<string> =>
   typeof value === "string" && value.trim() !== "" ? Option.some(value) : Option.none()
 
 /**
- * What the `error` member of an endpoint's body says (RFC 6749 §5.2):
+ * What the `error` member of an endpoint's body says (RFC 6749 §5.2) — the
+ * one place where an OAuth error body is read, whichever endpoint answered:
  * `undefined` when there is none (absent, `null` or empty), an `OAuthError`,
  * or `"Unusable"` when it is not a string of the RFC's characters. A body
  * mangled on the way, or a form-encoded one read from prose, can run an
@@ -19,6 +21,7 @@ const optionalText = (value: unknown): Option.Option<string> =>
  * @internal
  */
 export const read = (
+  endpoint: Endpoint.Name,
   body: Readonly<Record<string, unknown>>,
   status: number,
   retryAfter: Option.Option<Duration.Duration>
@@ -27,6 +30,7 @@ export const read = (
   if (error === undefined || error === null || error === "") return undefined
   if (typeof error !== "string" || !errorCode.test(error)) return "Unusable"
   return new TokenError.OAuthError({
+    endpoint,
     status,
     error,
     description: optionalText(body["error_description"]),

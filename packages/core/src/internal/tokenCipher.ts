@@ -1,15 +1,15 @@
 import * as Config from "effect/Config"
 import * as ConfigError from "effect/ConfigError"
-import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Encoding from "effect/Encoding"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as TokenCipher from "../TokenCipher.js"
+import * as tokenError from "./tokenError.js"
 
 /** @internal */
-export class DecryptionFailed extends Data.TaggedError("DecryptionFailed")<{
+export class DecryptionFailed extends tokenError.TaggedError("DecryptionFailed")<{
   readonly keyId: string | undefined
   readonly reason: "UnknownKey" | "Tampered" | "Malformed"
   readonly cause?: unknown
@@ -29,7 +29,7 @@ export class DecryptionFailed extends Data.TaggedError("DecryptionFailed")<{
 }
 
 /** @internal */
-export class InvalidKey extends Data.TaggedError("InvalidKey")<{
+export class InvalidKey extends tokenError.TaggedError("InvalidKey")<{
   readonly keyId: string
   readonly reason: string
 }> {

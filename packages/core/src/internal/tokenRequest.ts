@@ -149,13 +149,47 @@ export interface Issued {
 }
 
 /**
+ * What is wrong with an answer, as a decoder says it: the field and how it
+ * fails, with a secret-free excerpt of what was received.
+ *
+ * @internal
+ */
+export interface Problem {
+  readonly field: string
+  readonly reason: string
+  readonly excerpt?: string | undefined
+}
+
+const malformed = (endpoint: Endpoint.Name, status: number, problem: Problem) =>
+  new TokenError.MalformedResponse({
+    endpoint,
+    status,
+    field: problem.field,
+    reason: problem.reason,
+    excerpt: problem.excerpt ?? ""
+  })
+
+const tooLarge: Problem = { field: "body", reason: `is larger than ${maxBodyBytes / 1024 / 1024} MiB` }
+
+const unavailable = (endpoint: Endpoint.Name, response: RawResponse, cause?: unknown) =>
+  new TokenError.EndpointUnavailable({
+    endpoint,
+    reason: "Status",
+    status: Option.some(response.status),
+    retryAfter: response.retryAfter,
+    ...(cause === undefined ? {} : { cause })
+  })
+
+const isSuccess = (status: number): boolean => status >= 200 && status < 300
+
+/**
  * Interprets a token endpoint response. Pure: everything it needs is in the
  * response and the options.
  *
  * - 2xx: the body must parse and decode as a token response;
  * - otherwise an OAuth error body gives an `OAuthError`, and anything else
- *   (a gateway's HTML page, an empty or oversized body) a
- *   `TokenEndpointUnavailable` with the status.
+ *   (a gateway's HTML page, an empty or oversized body) an
+ *   `EndpointUnavailable` with the status.
  *
  * @internal
  */
@@ -164,36 +198,12 @@ export const interpretIssued = (
   options: Pick<TokenResponse.DecodeOptions, "sentAt" | "defaultLifetime" | "maxLifetime">
 ): Either.Either<Issued, TokenError.TokenError> => {
   const { status } = response
-  const ok = status >= 200 && status < 300
+  const ok = isSuccess(status)
   if (Option.isNone(response.body)) {
-    return Either.left(
-      ok
-        ? new TokenError.MalformedTokenResponse({
-          status,
-          field: "body",
-          reason: `is larger than ${maxBodyBytes / 1024 / 1024} MiB`,
-          excerpt: ""
-        })
-        : new TokenError.TokenEndpointUnavailable({
-          reason: "Status",
-          status: Option.some(status),
-          retryAfter: response.retryAfter
-        })
-    )
+    return Either.left(ok ? malformed("token", status, tooLarge) : unavailable("token", response))
   }
   const parsed = TokenResponse.parseBody(response.contentType, response.body.value, status)
-  if (Either.isLeft(parsed)) {
-    return Either.left(
-      ok
-        ? parsed.left
-        : new TokenError.TokenEndpointUnavailable({
-          reason: "Status",
-          status: Option.some(status),
-          retryAfter: response.retryAfter,
-          cause: parsed.left
-        })
-    )
-  }
+  if (Either.isLeft(parsed)) return Either.left(ok ? parsed.left : unavailable("token", response, parsed.left))
   return Either.map(
     TokenResponse.decode(parsed.right, {
       status,
@@ -219,54 +229,88 @@ export const interpret = (
   Either.map(interpretIssued(response, options), (issued) => issued.token)
 
 /**
- * Interprets the JSON answer of an endpoint that does not issue tokens (the
- * device authorization endpoint): a 2xx JSON object is returned as it is; an
- * OAuth error body is an `OAuthError`, another error status a
- * `TokenEndpointUnavailable`; a 2xx body that is not an object (or too large)
- * a `MalformedTokenResponse`.
+ * What an endpoint's answer fails with.
  *
  * @internal
  */
-export const interpretJson = (
-  response: RawResponse
-): Either.Either<
-  Readonly<Record<string, unknown>>,
-  TokenError.OAuthError | TokenError.TokenEndpointUnavailable | TokenError.MalformedTokenResponse
-> => {
+export type Failure = TokenError.OAuthError | TokenError.EndpointUnavailable | TokenError.MalformedResponse
+
+/**
+ * Interprets the JSON answer of an endpoint that does not issue tokens
+ * (device authorization, introspection, revocation): a 2xx JSON object is
+ * handed to `decode` (by default returned as it is); an OAuth error body is
+ * an `OAuthError`, another error status an `EndpointUnavailable`; a 2xx body
+ * that is not an object (or too large), or that `decode` finds a problem
+ * with, a `MalformedResponse`. Each names `endpoint`.
+ *
+ * @internal
+ */
+export const interpretJson: {
+  (response: RawResponse, endpoint: Endpoint.Name): Either.Either<Readonly<Record<string, unknown>>, Failure>
+  <A>(
+    response: RawResponse,
+    endpoint: Endpoint.Name,
+    decode: (body: Readonly<Record<string, unknown>>) => Either.Either<A, Problem>
+  ): Either.Either<A, Failure>
+} = <A>(
+  response: RawResponse,
+  endpoint: Endpoint.Name,
+  decode?: (body: Readonly<Record<string, unknown>>) => Either.Either<A, Problem>
+): Either.Either<A, Failure> => {
   const { status } = response
-  const ok = status >= 200 && status < 300
-  const unavailable = (cause?: unknown) =>
-    new TokenError.TokenEndpointUnavailable({
-      reason: "Status",
-      status: Option.some(status),
-      retryAfter: response.retryAfter,
-      ...(cause === undefined ? {} : { cause })
-    })
+  const ok = isSuccess(status)
   if (Option.isNone(response.body)) {
-    return Either.left(
-      ok
-        ? new TokenError.MalformedTokenResponse({
-          status,
-          field: "body",
-          reason: `is larger than ${maxBodyBytes / 1024 / 1024} MiB`,
-          excerpt: ""
-        })
-        : unavailable()
-    )
+    return Either.left(ok ? malformed(endpoint, status, tooLarge) : unavailable(endpoint, response))
   }
-  const parsed = TokenResponse.parseBody(response.contentType, response.body.value, status)
-  if (Either.isLeft(parsed)) return Either.left(ok ? parsed.left : unavailable(parsed.left))
+  const parsed = TokenResponse.parseBody(response.contentType, response.body.value, status, endpoint)
+  if (Either.isLeft(parsed)) return Either.left(ok ? parsed.left : unavailable(endpoint, response, parsed.left))
   const body = parsed.right
-  const malformed = (field: string, reason: string) =>
-    new TokenError.MalformedTokenResponse({ status, field, reason, excerpt: "" })
-  const error = Predicate.isRecord(body) ? oauthError.read(body, status, response.retryAfter) : undefined
+  const error = Predicate.isRecord(body) ? oauthError.read(endpoint, body, status, response.retryAfter) : undefined
   if (error !== undefined && error !== "Unusable") return Either.left(error)
-  if (!ok) return Either.left(unavailable())
-  if (error === "Unusable") return Either.left(malformed("error", oauthError.unusableReason))
-  if (!Predicate.isRecord(body)) return Either.left(malformed("body", "is not a JSON object"))
-  return Either.right(body)
+  if (!ok) return Either.left(unavailable(endpoint, response))
+  if (error === "Unusable") return Either.left(malformed(endpoint, status, { field: "error", reason: oauthError.unusableReason }))
+  if (!Predicate.isRecord(body)) return Either.left(malformed(endpoint, status, { field: "body", reason: "is not a JSON object" }))
+  if (decode === undefined) return Either.right(body as A)
+  return Either.mapLeft(decode(body), (problem) => malformed(endpoint, status, problem))
 }
 
+/**
+ * Interprets the answer of an endpoint whose 2xx body means nothing (RFC
+ * 7009 §2.2: the revocation endpoint answers 200 whether the token was valid,
+ * unknown or already revoked): any 2xx is a success; an error status is an
+ * `OAuthError` when it carries an OAuth body, an `EndpointUnavailable`
+ * otherwise.
+ *
+ * @internal
+ */
+export const interpretStatus = (
+  response: RawResponse,
+  endpoint: Endpoint.Name
+): Either.Either<void, TokenError.OAuthError | TokenError.EndpointUnavailable> => {
+  if (isSuccess(response.status)) return Either.void
+  // interpretJson decodes, or finds malformed, 2xx bodies only: an error status comes back as one of the two errors
+  return Either.left(Either.match(interpretJson(response, endpoint), {
+    onLeft: (error) => error._tag === "MalformedResponse" ? unavailable(endpoint, response, error) : error,
+    onRight: () => unavailable(endpoint, response)
+  }))
+}
+
+/**
+ * Interprets a document read with {@link get} (the issuer's metadata): only
+ * 200 is an answer, any other status an `EndpointUnavailable`; `decode` reads
+ * the text, and a problem it finds is a `MalformedResponse`.
+ *
+ * @internal
+ */
+export const interpretDocument = <A>(
+  response: RawResponse,
+  endpoint: Endpoint.Name,
+  decode: (text: string) => Either.Either<A, Problem>
+): Either.Either<A, TokenError.EndpointUnavailable | TokenError.MalformedResponse> => {
+  if (response.status !== 200) return Either.left(unavailable(endpoint, response))
+  if (Option.isNone(response.body)) return Either.left(malformed(endpoint, response.status, tooLarge))
+  return Either.mapLeft(decode(response.body.value), (problem) => malformed(endpoint, response.status, problem))
+}
 
 /**
  * Runs an HTTP exchange that must not follow redirects: the fetch client
@@ -287,27 +331,14 @@ export const withoutRedirects = <A, E, R>(exchange: Effect.Effect<A, E, R>): Eff
 // The platform error holds the request, whose Authorization header (Basic
 // credentials) JSON.stringify would print outside a fiber, where Effect cannot
 // redact it: keep what went wrong underneath, not the request.
-const transportError = (error: HttpClientError.HttpClientError) =>
-  new TokenError.TokenEndpointUnavailable({
+const transportError = (endpoint: Endpoint.Name) => (error: HttpClientError.HttpClientError) =>
+  new TokenError.EndpointUnavailable({
+    endpoint,
     reason: "Transport",
     status: Option.none(),
     retryAfter: Option.none(),
     cause: error.cause ?? error.reason
   })
-
-/**
- * A form POST to an endpoint of the authorization server, with the client
- * authentication.
- *
- * @internal
- */
-export interface FormPost {
-  /** Already checked with {@link checkEndpointUrl}. */
-  readonly url: URL
-  readonly auth: ClientAuth.ClientAuth | undefined
-  readonly params: ReadonlyArray<readonly [string, string | Redacted.Redacted<string>]>
-  readonly timeout: Duration.Duration
-}
 
 /**
  * What an endpoint answered, and when the request was sent (epoch
@@ -320,44 +351,61 @@ export interface Answer extends RawResponse {
 }
 
 /**
- * Sends a form POST asking for JSON, and reads the answer in full: the client
- * authentication is added at send time (a JWT assertion is signed for this
- * very attempt), the whole exchange is bounded by `timeout` (default 30
- * the endpoint's) including the body, and the body is capped at {@link maxBodyBytes}.
- * It annotates the current span with the status. A transport failure or a
- * time-out is a `TokenEndpointUnavailable`, whatever the endpoint; so is a
- * redirect (status 3xx), which is never followed: see {@link withoutRedirects}.
- * Every request of grantflow to an endpoint of the authorization server that
- * carries credentials or a token goes through here.
- *
- * @internal
+ * The one place where grantflow performs HTTP with an endpoint of the
+ * authorization server. It builds the request (`build`, which may sign a
+ * client assertion for this very attempt), sends it and reads the answer in
+ * full: the whole exchange is bounded by `timeout`, the body included, and
+ * the body is capped at {@link maxBodyBytes}. It annotates the current span
+ * with the status. A transport failure or a time-out is an
+ * `EndpointUnavailable` naming `endpoint`. A request that carries
+ * credentials or a token never follows a redirect (see
+ * {@link withoutRedirects}): a 3xx is an `EndpointUnavailable` too.
  */
-export const post = (
-  request: FormPost
-): Effect.Effect<Answer, TokenError.TokenEndpointUnavailable | TokenError.InvalidTokenRequest, HttpClient.HttpClient> =>
+const exchange = <E>(options: {
+  readonly endpoint: Endpoint.Name
+  readonly build: Effect.Effect<HttpClientRequest.HttpClientRequest, E>
+  readonly timeout: Duration.Duration
+  readonly credentials: boolean
+  readonly maxBytes?: number | undefined
+}): Effect.Effect<Answer, TokenError.EndpointUnavailable | E, HttpClient.HttpClient> =>
   Effect.gen(function*() {
-    const base: ClientAuth.TokenRequestParts = {
-      headers: Headers.fromInput({ accept: "application/json" }),
-      params: UrlParams.fromInput(
-        request.params.map(([key, value]) => [key, Redacted.isRedacted(value) ? Redacted.value(value) : value] as const)
-      )
-    }
-    const parts = request.auth === undefined ? base : yield* ClientAuth.authenticate(base, request.auth, request.url)
-    const httpRequest = HttpClientRequest.post(request.url).pipe(
-      HttpClientRequest.setHeaders(parts.headers),
-      HttpClientRequest.bodyUrlParams(parts.params)
-    )
+    const httpRequest = yield* options.build
     const sentAt = yield* Clock.currentTimeMillis
-    const response = yield* withoutRedirects(HttpClient.execute(httpRequest))
+    return yield* receive(options.endpoint, httpRequest, options.credentials, sentAt, options.maxBytes ?? maxBodyBytes)
+  }).pipe(
+    Effect.timeoutFail({
+      duration: options.timeout,
+      onTimeout: () =>
+        new TokenError.EndpointUnavailable({
+          endpoint: options.endpoint,
+          reason: "Timeout",
+          status: Option.none(),
+          retryAfter: Option.none()
+        })
+    })
+  )
+
+const receive = (
+  endpoint: Endpoint.Name,
+  httpRequest: HttpClientRequest.HttpClientRequest,
+  credentials: boolean,
+  sentAt: number,
+  maxBytes: number
+): Effect.Effect<Answer, TokenError.EndpointUnavailable, HttpClient.HttpClient> =>
+  Effect.gen(function*() {
+    const execute = HttpClient.execute(httpRequest)
+    const response = yield* credentials ? withoutRedirects(execute) : execute
     yield* Effect.annotateCurrentSpan("http.response.status_code", response.status)
-    if (redirect.isRedirect(response.status)) {
-      return yield* new TokenError.TokenEndpointUnavailable({
+    if (credentials && redirect.isRedirect(response.status)) {
+      return yield* new TokenError.EndpointUnavailable({
+        endpoint,
         reason: "Status",
         status: Option.some(response.status),
         retryAfter: Option.none()
       })
     }
-    const body = yield* readBody(response, maxBodyBytes)
+    // read even when unused, so that the connection is free again
+    const body = yield* readBody(response, maxBytes)
     const now = yield* Clock.currentTimeMillis
     return {
       sentAt,
@@ -366,14 +414,74 @@ export const post = (
       body,
       retryAfter: retryAfter.parse(response.headers["retry-after"], now)
     }
-  }).pipe(
-    Effect.catchTags({ RequestError: transportError, ResponseError: transportError }),
-    Effect.timeoutFail({
-      duration: request.timeout,
-      onTimeout: () =>
-        new TokenError.TokenEndpointUnavailable({ reason: "Timeout", status: Option.none(), retryAfter: Option.none() })
+  }).pipe(Effect.catchTags({ RequestError: transportError(endpoint), ResponseError: transportError(endpoint) }))
+
+/**
+ * A form POST to an endpoint of the authorization server, with the client
+ * authentication.
+ *
+ * @internal
+ */
+export interface FormPost {
+  readonly endpoint: Endpoint.Name
+  /** Already checked with {@link checkEndpointUrl}. */
+  readonly url: URL
+  readonly auth: ClientAuth.ClientAuth | undefined
+  readonly params: ReadonlyArray<readonly [string, string | Redacted.Redacted<string>]>
+  readonly timeout: Duration.Duration
+}
+
+/**
+ * Sends a form POST asking for JSON, with the client authentication added at
+ * send time, through the endpoints' one exchange: never following a
+ * redirect. Every request of grantflow to an endpoint of the authorization
+ * server that carries credentials or a token goes through here.
+ *
+ * @internal
+ */
+export const post = (
+  request: FormPost
+): Effect.Effect<Answer, TokenError.EndpointUnavailable | TokenError.InvalidTokenRequest, HttpClient.HttpClient> =>
+  exchange({
+    endpoint: request.endpoint,
+    timeout: request.timeout,
+    credentials: true,
+    build: Effect.gen(function*() {
+      const base: ClientAuth.TokenRequestParts = {
+        headers: Headers.fromInput({ accept: "application/json" }),
+        params: UrlParams.fromInput(
+          request.params.map(([key, value]) => [key, Redacted.isRedacted(value) ? Redacted.value(value) : value] as const)
+        )
+      }
+      const parts = request.auth === undefined ? base : yield* ClientAuth.authenticate(base, request.auth, request.url)
+      return HttpClientRequest.post(request.url).pipe(
+        HttpClientRequest.setHeaders(parts.headers),
+        HttpClientRequest.bodyUrlParams(parts.params)
+      )
     })
-  )
+  })
+
+/**
+ * A GET of a public document of the authorization server asking for JSON
+ * (the issuer's metadata, its JWKS), its body capped at `maxBytes` (default
+ * {@link maxBodyBytes}), through the endpoints' one exchange. It carries
+ * no credentials, so the HTTP client may follow redirects.
+ *
+ * @internal
+ */
+export const get = (request: {
+  readonly endpoint: Endpoint.Name
+  readonly url: string
+  readonly timeout: Duration.Duration
+  readonly maxBytes?: number | undefined
+}): Effect.Effect<Answer, TokenError.EndpointUnavailable, HttpClient.HttpClient> =>
+  exchange({
+    endpoint: request.endpoint,
+    timeout: request.timeout,
+    maxBytes: request.maxBytes,
+    credentials: false,
+    build: Effect.sync(() => HttpClientRequest.get(request.url, { acceptJson: true }))
+  })
 
 /**
  * Sends a token request and interprets the answer: a {@link post} to the
@@ -390,6 +498,7 @@ export const executeIssued = (
 ): Effect.Effect<Issued, TokenError.TokenError, HttpClient.HttpClient> =>
   Effect.flatMap(endpoint.url(request.endpoint, "token"), (url) =>
     post({
+      endpoint: "token",
       url,
       auth: request.endpoint.auth,
       params: [["grant_type", request.grantType], ...request.params],

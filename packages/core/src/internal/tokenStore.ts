@@ -1,7 +1,6 @@
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
-import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Equivalence from "effect/Equivalence"
@@ -27,9 +26,10 @@ import type {
 import * as json from "./json.js"
 import * as pkce from "./pkce.js"
 import * as provider from "./tokenProvider.js"
+import * as tokenError from "./tokenError.js"
 
 /** @internal */
-export class TokenStoreError extends Data.TaggedError("TokenStoreError")<{
+export class TokenStoreError extends tokenError.TaggedError("TokenStoreError")<{
   readonly reason: "Unavailable" | "Corrupt" | "Undecryptable"
   readonly operation: string
   readonly cause: unknown
@@ -513,7 +513,7 @@ const renew = <R>(env: SharedEnv, connection: Connection<R>, read: Read, lease: 
       ? Option.map(entry, (e) => e.token)
       : Option.fromNullable(state.lastReturned)
     if (read._tag === "Unknown" && connection.refresh !== undefined && Option.isNone(base)) {
-      return Effect.fail(new TokenError.StoreUnavailable({ cause: read.error }))
+      return Effect.fail(read.error)
     }
     const usedRefreshToken = Option.flatMap(base, (token) => token.refreshToken)
     const obtain = connection.refresh !== undefined && Option.isSome(usedRefreshToken)

@@ -1,7 +1,7 @@
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import * as PlatformError from "@effect/platform/Error"
+import * as TokenError from "@grantflow/core/TokenError"
 import * as TokenStore from "@grantflow/core/TokenStore"
-import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -45,7 +45,7 @@ const legacyName = (key: string): string | undefined => {
 const isAbsentLegacy = (cause: unknown) => isMissing(cause) || errorCode(cause) === "ENAMETOOLONG"
 
 /** @internal */
-export class StoreDirectoryError extends Data.TaggedError("StoreDirectoryError")<{
+export class StoreDirectoryError extends TokenError.TaggedError("StoreDirectoryError")<{
   readonly directory: string
   readonly reason: "WritableByOthers" | "NotOwned" | "NotADirectory" | "Inaccessible"
   /** The directory's permission bits, when it was examined. */

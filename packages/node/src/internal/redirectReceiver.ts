@@ -6,7 +6,6 @@ import type * as AccessToken from "@grantflow/core/AccessToken"
 import * as AuthorizationCode from "@grantflow/core/AuthorizationCode"
 import type * as Endpoint from "@grantflow/core/Endpoint"
 import * as TokenError from "@grantflow/core/TokenError"
-import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -92,7 +91,7 @@ interface Expected {
 const defaultTimeout: Duration.DurationInput = "5 minutes"
 
 /** @internal */
-export class RedirectTimeout extends Data.TaggedError("RedirectTimeout")<{
+export class RedirectTimeout extends TokenError.TaggedError("RedirectTimeout")<{
   readonly redirectUri: string
   readonly timeout: Duration.Duration
 }> {

@@ -52,6 +52,7 @@ const policy = RefreshPolicy.make({ retry: Schedule.spaced("50 millis").pipe(Sch
 const noRefreshToken = Effect.fail(
   new TokenError.ReauthorizationRequired({
     cause: new TokenError.OAuthError({
+      endpoint: "token",
       status: 400,
       error: "invalid_grant",
       description: Option.some("the store holds no refresh token"),

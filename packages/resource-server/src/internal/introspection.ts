@@ -81,11 +81,11 @@ const fromIntrospection = (error: Introspection.IntrospectionError): TokenVerifi
   switch (error._tag) {
     case "InvalidTokenRequest":
       return issuerEndpoint.misconfigured("introspection", error.reason, error)
-    case "TokenEndpointUnavailable":
+    case "EndpointUnavailable":
       return unavailable(error.reason, error.status, { cause: error.reason === "Status" ? error : error.cause ?? error })
     case "OAuthError":
       return unavailable("Status", Option.some(error.status), { cause: error })
-    case "MalformedTokenResponse":
+    case "MalformedResponse":
       return unavailable("Malformed", Option.some(error.status), {
         detail: error.field === "body" ? `the answer ${error.reason}` : `the answer's \`${error.field}\` ${error.reason}`,
         cause: error

@@ -25,14 +25,14 @@ export const misconfigured = (endpoint: Target, detail: string, cause?: unknown)
   })
 
 const fromDiscovery = (error: Discovery.DiscoveryError): TokenVerifier.VerifierUnavailable =>
-  error._tag === "MetadataUnavailable"
+  error._tag === "EndpointUnavailable"
     ? new tokenVerifier.VerifierUnavailable({
       endpoint: "metadata",
       reason: error.reason,
       status: error.status,
       cause: error
     })
-    : error._tag === "MalformedMetadata"
+    : error._tag === "MalformedResponse"
     ? new tokenVerifier.VerifierUnavailable({
       endpoint: "metadata",
       reason: "Malformed",
