@@ -45,7 +45,6 @@ export const member = (
   Effect.flatMap(
     TokenStore.shared({
       key,
-      policy: options.policy ?? policy,
       acquire: Grant.clientCredentials(endpoint),
       refresh: options.refresh === false ? undefined : (refreshToken) => Grant.refreshToken(endpoint, { refreshToken }),
       leaseTtl: "1 second",

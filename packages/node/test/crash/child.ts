@@ -26,7 +26,7 @@ import * as Endpoint from "@grantflow/core/Endpoint"
 import * as Grant from "@grantflow/core/Grant"
 import * as RefreshPolicy from "@grantflow/core/RefreshPolicy"
 import * as TokenCipher from "@grantflow/core/TokenCipher"
-import * as TokenError from "@grantflow/core/TokenError"
+import type * as TokenError from "@grantflow/core/TokenError"
 import * as TokenProvider from "@grantflow/core/TokenProvider"
 import * as TokenStore from "@grantflow/core/TokenStore"
 import * as FileTokenStore from "@grantflow/node/FileTokenStore"
@@ -48,18 +48,6 @@ import { cipherPrefix, clientSecret, type Point, settingsConfig } from "./protoc
 const say = (line: string) => Effect.sync(() => process.stdout.write(`${line}\n`))
 
 const policy = RefreshPolicy.make({ retry: Schedule.spaced("50 millis").pipe(Schedule.intersect(Schedule.recurs(2))) })
-
-const noRefreshToken = Effect.fail(
-  new TokenError.ReauthorizationRequired({
-    cause: new TokenError.OAuthError({
-      status: 400,
-      error: "invalid_grant",
-      description: Option.some("the store holds no refresh token"),
-      uri: Option.none(),
-      retryAfter: Option.none()
-    })
-  })
-)
 
 const main = Effect.gen(function*() {
   const lines = yield* Queue.unbounded<string>()
@@ -110,8 +98,7 @@ const main = Effect.gen(function*() {
         })
         const fetch = yield* TokenStore.shared({
           key: connection.key as TokenStore.Key,
-          policy,
-          acquire: noRefreshToken,
+          acquire: Grant.reauthorizationRequired("the store holds no refresh token"),
           refresh: (refreshToken) =>
             Effect.zipRight(pause(index, "request"), Grant.refreshToken(endpoint, { refreshToken })),
           leaseTtl: settings.leaseTtl,
