@@ -1,14 +1,17 @@
 /**
  * One process of the crash-safety harness (CrashSafety.test.ts): token
- * providers over `TokenStore.shared` on a file or Redis store, one per user's
- * connection, each holding a chain whose only copy of the rotating refresh
- * token is in the store.
+ * providers over `TokenStore.shared` on a file or Redis store — or over
+ * `Grant.refreshTokenFlow` started from the stored refresh token, whose
+ * `onRotate` writes the rotated one there — one per user's connection, each
+ * holding a chain whose only copy of the rotating refresh token is in the
+ * store.
  *
  * Lines on stdin and stdout, `<n>` being a connection's index:
  * - it prints `ready` once loaded and waits for `start` before it touches the
  *   store, so that a spare child can load while another one runs; then
  *   `started`;
- * - `cycle <n>`: one refresh of connection n — get, invalidate, get — then
+ * - `cycle <n>`: one refresh of connection n — get, invalidate, get; for a
+ *   flow, whose access token the store does not hold, one `refresh` — then
  *   `refreshed <n>`;
  * - `step <n>`: the same, stopping before the token request (`@request <n>`),
  *   before the store write (`@write <n>`) and after it (`@written <n>`), each
@@ -20,6 +23,7 @@
  * again.
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
 import * as AccessToken from "@grantflow/core/AccessToken"
 import * as ClientAuth from "@grantflow/core/ClientAuth"
 import * as Endpoint from "@grantflow/core/Endpoint"
@@ -96,8 +100,22 @@ const main = Effect.gen(function*() {
           tokenUrl: connection.tokenUrl,
           auth: ClientAuth.clientSecretBasic(connection.clientId, Redacted.make(clientSecret))
         })
+        const key = connection.key as TokenStore.Key
+        if (settings.path === "refreshTokenFlow") {
+          const stored = yield* Effect.flatMap(TokenStore.TokenStore, (store) => store.get(key))
+          const initial = Option.flatMap(stored, (entry) => entry.token.refreshToken)
+          if (Option.isNone(initial)) return yield* Effect.dieMessage("the store holds no refresh token")
+          const fetch = yield* Grant.refreshTokenFlow(endpoint, {
+            initial: initial.value,
+            onRotate: (refreshToken) => TokenStore.saveRefreshToken(key, refreshToken)
+          })
+          // the flow's token request goes through this client: the stop before it is there
+          const paused = Effect.updateService(fetch, HttpClient.HttpClient, (client) =>
+            HttpClient.mapRequestEffect(client, (request) => Effect.as(pause(index, "request"), request)))
+          return yield* TokenProvider.make(paused, { policy })
+        }
         const fetch = yield* TokenStore.shared({
-          key: connection.key as TokenStore.Key,
+          key,
           acquire: Grant.reauthorizationRequired("the store holds no refresh token"),
           refresh: (refreshToken) =>
             Effect.zipRight(pause(index, "request"), Grant.refreshToken(endpoint, { refreshToken })),
@@ -109,6 +127,10 @@ const main = Effect.gen(function*() {
     const cycle = (index: number) =>
       Effect.gen(function*() {
         const provider = providers[index]!
+        if (settings.path === "refreshTokenFlow") {
+          yield* provider.refresh
+          return yield* say(`refreshed ${index}`)
+        }
         const rejected = yield* provider.get
         yield* provider.invalidate(rejected)
         if (AccessToken.sameToken(yield* provider.get, rejected)) {
