@@ -32,7 +32,6 @@ const provider = (clientId: string, key: string, tokenUrl: string) =>
   Effect.flatMap(
     TokenStore.shared({
       key: key as TokenStore.Key,
-      policy,
       acquire: Grant.clientCredentials(
         Endpoint.make({ tokenUrl, auth: ClientAuth.clientSecretBasic(clientId, Redacted.make(`${clientId}-secret`)) })
       )

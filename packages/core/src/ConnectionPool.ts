@@ -28,6 +28,7 @@ import type * as Redacted from "effect/Redacted"
 import type * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import type * as AccessToken from "./AccessToken.js"
+import type * as Grant from "./Grant.js"
 import * as internal from "./internal/connectionPool.js"
 import type * as RefreshPolicy from "./RefreshPolicy.js"
 import type * as TokenError from "./TokenError.js"
@@ -87,8 +88,8 @@ export interface ConnectionPool<Id> {
  *   connection is created. Ids are compared with `===`: use strings or
  *   numbers;
  * - `acquire`: obtains a connection's token when the store holds none to
- *   build on (for user connections, which only a login can start, fail with
- *   `TokenError.ReauthorizationRequired`);
+ *   build on (for user connections, which only a login can start,
+ *   `Grant.reauthorizationRequired(…)`);
  * - `refresh`: obtains a token from the connection's stored refresh token;
  * - `capacity` (default 10,000) and `idleTimeToLive` (default 1 hour): the
  *   bounds past which connections are evicted;
@@ -100,10 +101,8 @@ export interface ConnectionPool<Id> {
  */
 export interface Options<Id, R> {
   readonly key: (id: Id) => TokenStore.Key
-  readonly acquire: (id: Id) => Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, R>
-  readonly refresh?:
-    | ((id: Id, refreshToken: Redacted.Redacted<string>) => Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, R>)
-    | undefined
+  readonly acquire: (id: Id) => Grant.TokenSource<TokenError.TokenError, R>
+  readonly refresh?: ((id: Id, refreshToken: Redacted.Redacted<string>) => Grant.TokenSource<TokenError.TokenError, R>) | undefined
   readonly capacity?: number | undefined
   readonly idleTimeToLive?: Duration.DurationInput | undefined
   readonly policy?: RefreshPolicy.RefreshPolicy | undefined

@@ -49,7 +49,7 @@ import type * as TokenStore from "./TokenStore.js"
  * @since 0.1.0
  * @category models
  */
-export type Fetch<R = never> = Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, HttpClient.HttpClient | R>
+export type Fetch<R = never> = Grant.TokenSource<TokenError.TokenError, HttpClient.HttpClient | R>
 
 /**
  * How a connector obtains its tokens: an effect that builds the fetch once
@@ -277,7 +277,7 @@ export const define: <C, I, R = never>(definition: Definition<C, I, R>) => Defin
  * ```
  */
 export const fetch: <R = never>(
-  fetch: Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, R>
+  fetch: Grant.TokenSource<TokenError.TokenError, R>
 ) => Auth<Exclude<R, HttpClient.HttpClient>> = internal.fetch
 
 /**
@@ -299,7 +299,7 @@ export const fetch: <R = never>(
  * ```
  */
 export const flow: <R = never, R2 = never>(
-  make: Effect.Effect<Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, R>, never, R2>
+  make: Effect.Effect<Grant.TokenSource<TokenError.TokenError, R>, never, R2>
 ) => Auth<Exclude<R, HttpClient.HttpClient> | R2> = internal.flow
 
 /**

@@ -16,13 +16,14 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import * as Ref from "effect/Ref"
 import * as AccessToken from "./AccessToken.js"
 import * as ClientAuth from "./ClientAuth.js"
 import * as Endpoint from "./Endpoint.js"
 import * as assertionInternal from "./internal/assertion.js"
 import * as deviceCodeInternal from "./internal/deviceCode.js"
+import * as oauthError from "./internal/oauthError.js"
 import * as internal from "./internal/tokenRequest.js"
+import * as tokenStore from "./internal/tokenStore.js"
 import * as TokenError from "./TokenError.js"
 
 /**
@@ -273,25 +274,20 @@ export interface RefreshTokenFlowOptions<E = never, R = never> extends Omit<Refr
   readonly onRotate?: ((refreshToken: Redacted.Redacted<string>) => Effect.Effect<void, E, R>) | undefined
 }
 
-type Current =
-  | { readonly _tag: "Active"; readonly refreshToken: Redacted.Redacted<string> }
-  /** The server rotated to `refreshToken`, but saving it failed: it is the only valid one. */
-  | { readonly _tag: "Unsaved"; readonly refreshToken: Redacted.Redacted<string>; readonly token: AccessToken.AccessToken }
-  | { readonly _tag: "Refused"; readonly error: TokenError.ReauthorizationRequired }
-
-const sameSecret = (a: Redacted.Redacted<string>, b: Redacted.Redacted<string>): boolean =>
-  a === b || Redacted.value(a) === Redacted.value(b)
-
 /**
  * A fetch for `TokenProvider.make` / `TokenProvider.layer` that keeps its
- * refresh token: each run sends the current refresh token (RFC 6749 §6), and
+ * refresh token: each run sends the current refresh token (RFC 6749 §6). It
+ * is `TokenStore.shared` over a store of its own that holds the one record of
+ * this refresh token, and whose writes save a rotated refresh token with
+ * `onRotate` — the protocol every shared fetch follows:
  *
  * - when the response carries a new refresh token, `onRotate` saves it, and
  *   only then does the new one become current and the access token get handed
  *   out. If saving fails, the run fails with
- *   {@link TokenError.RefreshTokenNotSaved} and no access token is handed
- *   out; the new refresh token is kept in memory (the server has spent the old
- *   one, so sending it again would look like reuse and could revoke the whole
+ *   {@link TokenError.RefreshTokenNotSaved} (its cause, a `TokenStoreError`,
+ *   keeps `onRotate`'s error) and no access token is handed out; the new
+ *   refresh token is kept in memory (the server has spent the old one, so
+ *   sending it again would look like reuse and could revoke the whole
  *   chain), and the next run saves it before anything is sent, then hands out
  *   the access token that came with it;
  * - when it carries none, or the same one, the current one is kept;
@@ -300,8 +296,10 @@ const sameSecret = (a: Redacted.Redacted<string>, b: Redacted.Redacted<string>):
  *   discarded — if it is still the current one — so that every later run
  *   fails at once with the same error and sends nothing.
  *
- * The same refresh token must never be sent twice at the same time: run the
- * fetch through one `TokenProvider`, whose single flight guarantees it.
+ * Runs take the record's lease: a second run that starts while one is under
+ * way waits for its token rather than sending the same refresh token again.
+ * Run the fetch through one `TokenProvider`, whose single flight makes that
+ * wait unnecessary.
  *
  * @since 0.1.0
  * @category grants
@@ -329,56 +327,45 @@ const sameSecret = (a: Redacted.Redacted<string>, b: Redacted.Redacted<string>):
 export const refreshTokenFlow = <E = never, R = never>(
   endpoint: Endpoint.Endpoint,
   options: RefreshTokenFlowOptions<E, R>
-): Effect.Effect<TokenSource<TokenError.TokenError, HttpClient.HttpClient | R>> =>
-  Effect.map(Ref.make<Current>({ _tag: "Active", refreshToken: options.initial }), (current) => {
-    const { initial: _initial, onRotate, ...grantOptions } = options
-
-    const refused = (used: Redacted.Redacted<string>, error: TokenError.ReauthorizationRequired) =>
-      Ref.update(current, (state): Current =>
-        state._tag === "Active" && sameSecret(state.refreshToken, used) ? { _tag: "Refused", error } : state).pipe(
-          Effect.zipRight(Effect.logWarning("grantflow: the refresh token was refused; the user must authorize again")),
-          Effect.zipRight(Effect.fail(error))
-        )
-
-    const save = (token: AccessToken.AccessToken, next: Redacted.Redacted<string>) =>
-      (onRotate === undefined ? Effect.void : onRotate(next)).pipe(
-        Effect.matchEffect({
-          onFailure: (cause) =>
-            Effect.zipRight(
-              Ref.set(current, { _tag: "Unsaved", refreshToken: next, token }),
-              Effect.fail(new TokenError.RefreshTokenNotSaved({ cause }))
-            ),
-          onSuccess: () =>
-            Ref.set(current, { _tag: "Active", refreshToken: next }).pipe(
-              Effect.zipRight(Effect.logDebug("grantflow: refresh token rotated")),
-              Effect.as(token)
-            )
-        })
-      )
-
-    const rotate = (token: AccessToken.AccessToken, used: Redacted.Redacted<string>) => {
-      const next = Option.getOrElse(token.refreshToken, () => used)
-      return sameSecret(next, used) ? Effect.succeed(token) : save(token, next)
-    }
-
-    return Effect.flatMap(Ref.get(current), (state) => {
-      if (state._tag === "Refused") return Effect.fail(state.error)
-      if (state._tag === "Unsaved") return Effect.uninterruptible(save(state.token, state.refreshToken))
-      const used = state.refreshToken
-      // Once the server has answered, saving the rotated refresh token and
-      // making it current finish even if the caller is interrupted: the old
-      // one may already be spent.
-      return Effect.uninterruptibleMask((restore) =>
-        restore(refreshToken(endpoint, { ...grantOptions, refreshToken: used })).pipe(
-          Effect.matchEffect({
-            onFailure: (error): Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, R> =>
-              error._tag === "ReauthorizationRequired" ? refused(used, error) : Effect.fail(error),
-            onSuccess: (token) => rotate(token, used)
-          })
-        )
-      )
-    })
+): Effect.Effect<TokenSource, never, R> =>
+  Effect.gen(function*() {
+    const { initial, onRotate, ...grantOptions } = options
+    const context = yield* Effect.context<R>()
+    const store = yield* tokenStore.makeRotating(
+      (next) => onRotate === undefined ? Effect.void : Effect.provide(onRotate(next), context),
+      [[tokenStore.flowKey, tokenStore.refreshTokenRecord(initial)]]
+    )
+    return tokenStore.refreshTokenFlow(store, (used) => refreshToken(endpoint, { ...grantOptions, refreshToken: used }))
   })
+
+/**
+ * Fails with {@link TokenError.ReauthorizationRequired}: the `acquire` of a
+ * user's connection, which only a login can start (`TokenStore.shared`,
+ * `ConnectionPool.make`). Its cause is the `invalid_grant` refusal a server
+ * would have sent, with `reason` as its description, shown in the message.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * ```ts
+ * import { ClientAuth, Endpoint, Grant, TokenStore } from "@grantflow/core"
+ * import { Redacted } from "effect"
+ *
+ * declare const key: TokenStore.Key
+ * const endpoint = Endpoint.make({
+ *   tokenUrl: "https://auth.example.com/oauth/token",
+ *   auth: ClientAuth.clientSecretBasic("my-client", Redacted.make("s3cret"))
+ * })
+ *
+ * const fetch = TokenStore.shared({
+ *   key,
+ *   acquire: Grant.reauthorizationRequired("the user has not connected this account"),
+ *   refresh: (refreshToken) => Grant.refreshToken(endpoint, { refreshToken })
+ * })
+ * ```
+ */
+export const reauthorizationRequired: (reason: string) => Effect.Effect<never, TokenError.ReauthorizationRequired> =
+  oauthError.reauthorizationRequired
 
 /**
  * What the device flow hands to `onUserCode` (RFC 8628 §3.2): the code the

@@ -43,6 +43,7 @@ import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import type * as AccessToken from "./AccessToken.js"
+import type * as Grant from "./Grant.js"
 import * as internal from "./internal/tokenProvider.js"
 import type * as RefreshPolicy from "./RefreshPolicy.js"
 import type * as TokenError from "./TokenError.js"
@@ -143,7 +144,7 @@ export interface Options {
  * ```
  */
 export const make: <R>(
-  fetch: Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, R>,
+  fetch: Grant.TokenSource<TokenError.TokenError, R>,
   options?: Options
 ) => Effect.Effect<TokenProvider["Type"], never, Scope.Scope | R> = internal.make
 
@@ -169,7 +170,7 @@ export const make: <R>(
  * ```
  */
 export const layer = <R>(
-  fetch: Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, R>,
+  fetch: Grant.TokenSource<TokenError.TokenError, R>,
   options?: Options
 ): Layer.Layer<TokenProvider, never, R> => Layer.scoped(TokenProvider, make(fetch, options))
 
@@ -189,7 +190,7 @@ export const layer = <R>(
  * ```
  */
 export const layerConfig = <R>(
-  config: Config.Config<Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, R>>,
+  config: Config.Config<Grant.TokenSource<TokenError.TokenError, R>>,
   options?: Options
 ): Layer.Layer<TokenProvider, ConfigError.ConfigError, R> =>
   Layer.scoped(TokenProvider, Effect.flatMap(config, (fetch) => make(fetch, options)))

@@ -25,8 +25,8 @@ import type * as Redacted from "effect/Redacted"
 import type * as Schedule from "effect/Schedule"
 import type * as KeyValueStore from "@effect/platform/KeyValueStore"
 import type * as AccessToken from "./AccessToken.js"
+import type * as Grant from "./Grant.js"
 import * as internal from "./internal/tokenStore.js"
-import type * as RefreshPolicy from "./RefreshPolicy.js"
 import type * as TokenCipher from "./TokenCipher.js"
 import type * as TokenError from "./TokenError.js"
 
@@ -315,11 +315,9 @@ export const layerKeyValueStore: (
  * - `key`: the connection's {@link Key}.
  * - `acquire`: obtains a token when the store has none to build on, e.g.
  *   `Grant.clientCredentials(…)`; for a user's connection, which only a login
- *   can start, fail with `TokenError.ReauthorizationRequired`.
+ *   can start, `Grant.reauthorizationRequired(…)`.
  * - `refresh`: obtains a token from the stored refresh token, e.g.
  *   `(refreshToken) => Grant.refreshToken(endpoint, { refreshToken })`.
- * - `policy`: decides when a stored token is too close to expiry to reuse
- *   (default `RefreshPolicy.defaultPolicy`; give the provider's).
  * - `leaseTtl` (default 10 s): how long a refresh lease lasts; it is extended
  *   while the refresh is still running.
  * - `waitFor` (default 15 s): how long a process that lost the race for the
@@ -332,11 +330,8 @@ export const layerKeyValueStore: (
  */
 export interface SharedOptions<R> {
   readonly key: Key
-  readonly acquire: Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, R>
-  readonly refresh?:
-    | ((refreshToken: Redacted.Redacted<string>) => Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, R>)
-    | undefined
-  readonly policy?: RefreshPolicy.RefreshPolicy | undefined
+  readonly acquire: Grant.TokenSource<TokenError.TokenError, R>
+  readonly refresh?: ((refreshToken: Redacted.Redacted<string>) => Grant.TokenSource<TokenError.TokenError, R>) | undefined
   readonly leaseTtl?: Duration.DurationInput | undefined
   readonly waitFor?: Duration.DurationInput | undefined
   readonly poll?: Schedule.Schedule<unknown> | undefined
@@ -346,9 +341,11 @@ export interface SharedOptions<R> {
  * A fetch for `TokenProvider.make` that shares its token through the
  * {@link TokenStore} in context. Each run:
  *
- * 1. reads the store, and returns the stored token if it is fresh and is not
- *    the one this fetch returned last (the provider asks again only when it
- *    wants a different token: stale, expired or rejected);
+ * 1. reads the store, and returns the stored token if it is fresh — by the
+ *    refresh policy of the provider that runs the fetch (the default policy
+ *    outside one) — and is not the one this fetch returned last (the provider
+ *    asks again only when it wants a different token: stale, expired or
+ *    rejected);
  * 2. otherwise takes the key's refresh lease, reads the store again (another
  *    process may have refreshed meanwhile: then its token is used and no
  *    request is sent), obtains a token — with the stored refresh token when
@@ -365,6 +362,8 @@ export interface SharedOptions<R> {
  * obtained, served and — unless it carries a new refresh token — not saved;
  * the error is logged at most once a minute. `invalid_grant` removes the
  * record, if it still holds the refresh token that failed.
+ *
+ * `Grant.refreshTokenFlow` is this fetch over a store of its own.
  *
  * @since 0.1.0
  * @category constructors
@@ -388,8 +387,7 @@ export interface SharedOptions<R> {
  */
 export const shared: <R>(
   options: SharedOptions<R>
-) => Effect.Effect<Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, R>, never, TokenStore> =
-  internal.shared
+) => Effect.Effect<Grant.TokenSource<TokenError.TokenError, R>, never, TokenStore> = internal.shared
 
 /**
  * Writes `token` as the record of `key`, whatever the record holds — one
@@ -414,3 +412,27 @@ export const save: (
   key: Key,
   token: AccessToken.AccessToken
 ) => Effect.Effect<number, TokenStoreError, TokenStore> = internal.save
+
+/**
+ * Writes a record that holds only `refreshToken`, whatever the record holds
+ * (as {@link save} does): e.g. a refresh token kept by an older version of an
+ * application, or given by an administrator. Its access token is a
+ * placeholder that expired at the epoch, so {@link shared} never serves it
+ * and refreshes with `refreshToken` on its first run.
+ *
+ * @since 0.1.0
+ * @category combinators
+ * @example
+ * ```ts
+ * import { TokenStore } from "@grantflow/core"
+ * import { Redacted } from "effect"
+ *
+ * declare const key: TokenStore.Key
+ *
+ * const seeded = TokenStore.saveRefreshToken(key, Redacted.make("stored-refresh-token"))
+ * ```
+ */
+export const saveRefreshToken: (
+  key: Key,
+  refreshToken: Redacted.Redacted<string>
+) => Effect.Effect<number, TokenStoreError, TokenStore> = internal.saveRefreshToken

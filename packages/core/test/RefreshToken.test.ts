@@ -33,6 +33,16 @@ describe("the errors of refresh tokens and code exchanges", () => {
     assert.isTrue(Option.isNone(TokenError.retryAfter(error)))
   })
 
+  it.effect("Grant.reauthorizationRequired: a ReauthorizationRequired that gives the reason, as an invalid_grant refusal", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(Grant.reauthorizationRequired("the user has not connected this account"))
+      assert.strictEqual(error._tag, "ReauthorizationRequired")
+      assert.isFalse(error.retryable)
+      assert.strictEqual(error.cause.error, "invalid_grant")
+      assert.include(error.message, "the user has not connected this account")
+      assert.include(error.message, "the user must authorize again")
+    }))
+
   it("RefreshTokenNotSaved: not retryable, keeps what the store said", () => {
     const cause = new Error("disk full")
     const error = new TokenError.RefreshTokenNotSaved({ cause })

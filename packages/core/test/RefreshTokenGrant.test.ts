@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { ClientAuth, Grant, RefreshPolicy, TokenProvider } from "@grantflow/core"
-import { Cause, Deferred, Effect, Fiber, Option, Redacted, Ref, Schedule } from "effect"
+import { ClientAuth, Grant, RefreshPolicy, TokenProvider, type TokenStore } from "@grantflow/core"
+import { Cause, Deferred, Effect, Fiber, Option, Redacted, Ref, Schedule, TestClock } from "effect"
 import { json, type Respond, withEndpoint } from "./tokenEndpoint.js"
 
 /** Issues `at-n`, and `rt-(n+1)` as the next refresh token. */
@@ -153,7 +153,12 @@ describe("Grant.refreshTokenFlow over HTTP", () => {
         const provider = yield* TokenProvider.make(fetch, { policy })
         const error = yield* Effect.flip(provider.get)
         assert.strictEqual(error._tag, "RefreshTokenNotSaved")
-        if (error._tag === "RefreshTokenNotSaved") assert.strictEqual((error.cause as Error).message, storeError.message)
+        // onRotate is the flow's store write: its error is the cause of the store error
+        if (error._tag === "RefreshTokenNotSaved") {
+          const cause = error.cause as TokenStore.TokenStoreError
+          assert.strictEqual(cause._tag, "TokenStoreError")
+          assert.strictEqual((cause.cause as Error).message, storeError.message)
+        }
         assert.notInclude(error.message, "rt-2")
         assert.strictEqual((yield* received).length, 1)
 
@@ -184,16 +189,39 @@ describe("Grant.refreshTokenFlow over HTTP", () => {
         assert.strictEqual((yield* received).length, 1)
       })))
 
-  it.live("invalid_grant for a refresh token that is no longer current does not discard the current one", () =>
+  it.live("two runs at once outside a TokenProvider: the second waits for the first, then sends the rotated refresh token", () =>
+    withEndpoint(
+      (form, n) => Effect.zipRight(Effect.sleep("50 millis"), rotating(form, n)),
+      { auth },
+      (endpoint, received) =>
+        Effect.gen(function*() {
+          const fetch = yield* Grant.refreshTokenFlow(endpoint, { initial: Redacted.make("rt-1") })
+          const tokens = yield* Effect.all([fetch, fetch], { concurrency: 2 })
+          assert.deepStrictEqual(tokens.map((token) => value(token.token)).sort(), ["at-1", "at-2"])
+          assert.deepStrictEqual((yield* received).map((request) => request.form["refresh_token"]), ["rt-1", "rt-2"])
+        })
+    ))
+
+  // TestClock: the second run gives up waiting for the first (after 15 s) and sends the same refresh token.
+  it.effect("invalid_grant for a refresh token that is no longer current does not discard the current one", () =>
     Effect.gen(function*() {
+      const firstArrived = yield* Deferred.make<void>()
+      const secondArrived = yield* Deferred.make<void>()
+      const answerFirst = yield* Deferred.make<void>()
       const rotated = yield* Deferred.make<void>()
       const respond: Respond = (form, n) => {
         switch (n) {
           case 1:
-            return rotating(form, n)
+            return Deferred.succeed(firstArrived, undefined).pipe(
+              Effect.zipRight(Deferred.await(answerFirst)),
+              Effect.zipRight(rotating(form, n))
+            )
           case 2:
             // the same refresh token, sent again: refused once the first rotation is through
-            return Effect.zipRight(Deferred.await(rotated), invalidGrant)
+            return Deferred.succeed(secondArrived, undefined).pipe(
+              Effect.zipRight(Deferred.await(rotated)),
+              Effect.zipRight(invalidGrant)
+            )
           default:
             return notRotating(form, n)
         }
@@ -204,10 +232,16 @@ describe("Grant.refreshTokenFlow over HTTP", () => {
             initial: Redacted.make("rt-1"),
             onRotate: () => Deferred.succeed(rotated, undefined)
           })
-          // Outside a TokenProvider nothing stops two runs at once: both send rt-1.
-          const [first, second] = yield* Effect.all([Effect.either(fetch), Effect.either(fetch)], { concurrency: 2 })
-          const outcomes = [first, second].map((either) => either._tag === "Right" ? "token" : either.left._tag).sort()
-          assert.deepStrictEqual(outcomes, ["ReauthorizationRequired", "token"])
+          const first = yield* Effect.fork(Effect.either(fetch))
+          yield* Deferred.await(firstArrived)
+          const second = yield* Effect.fork(Effect.either(fetch))
+          yield* TestClock.adjust("16 seconds")
+          yield* Deferred.await(secondArrived)
+          yield* Deferred.succeed(answerFirst, undefined)
+          const outcomes = [yield* Fiber.join(first), yield* Fiber.join(second)].map((either) =>
+            either._tag === "Right" ? "token" : either.left._tag
+          )
+          assert.deepStrictEqual(outcomes, ["token", "ReauthorizationRequired"])
 
           // rt-2, which replaced rt-1 while rt-1 was being refused, is still current
           const token = yield* fetch

@@ -45,7 +45,6 @@ export const member = (
   Effect.flatMap(
     TokenStore.shared({
       key,
-      policy: options.policy ?? policy,
       acquire: Grant.clientCredentials(endpoint),
       refresh: options.refresh === false ? undefined : (refreshToken) => Grant.refreshToken(endpoint, { refreshToken }),
       leaseTtl: "1 second",
@@ -246,6 +245,26 @@ export const storeSuite = <R = never>(
         assert.strictEqual(families.length, 1)
         assert.isFalse(families[0]!.revoked)
         assert.strictEqual(families[0]!.generation, 6)
+      }).pipe(Effect.scoped, Effect.provide(withServer({ refreshRotation: true }))))
+
+    it.live("a record seeded with a bare refresh token (TokenStore.saveRefreshToken): the first get refreshes with it", () =>
+      Effect.gen(function*() {
+        const key = freshKey("refresh_token")
+        const store = yield* TokenStore.TokenStore
+        const refreshToken = Option.getOrThrow((yield* Grant.clientCredentials(endpoint)).refreshToken)
+        const version = yield* TokenStore.saveRefreshToken(key, refreshToken)
+        const seeded = Option.getOrThrow(yield* store.get(key))
+        assert.strictEqual(seeded.version, version)
+        assert.deepStrictEqual(Option.map(seeded.token.refreshToken, Redacted.value), Option.some(Redacted.value(refreshToken)))
+        assert.isAtMost(seeded.token.expiresAt, Date.now())
+        const token = yield* (yield* member(key)).get
+        const grants = (yield* tokenRequests).map((entry) => [entry.grantType, entry.status])
+        assert.deepStrictEqual(grants, [["client_credentials", 200], ["refresh_token", 200]])
+        assert.isTrue(AccessToken.sameToken(Option.getOrThrow(yield* store.get(key)).token, token))
+        // the seeded refresh token was the one sent: the server rotated it, and no refresh token was reused
+        const journal = yield* Effect.flatMap(AuthServer.AuthServer, (server) => server.journal)
+        yield* Journal.noRefreshTokenUsedTwice(journal)
+        assert.strictEqual((yield* Effect.flatMap(AuthServer.AuthServer, (server) => server.families))[0]!.generation, 2)
       }).pipe(Effect.scoped, Effect.provide(withServer({ refreshRotation: true }))))
 
     it.live("invalid_grant fails with ReauthorizationRequired and removes the record that held the refused refresh token", () =>

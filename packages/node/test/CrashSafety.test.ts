@@ -1,6 +1,7 @@
 /**
  * Crash safety (issue 5). Child processes (crash/child.ts) hold users'
- * connections through `TokenStore.shared` on a file or Redis store, and
+ * connections through `TokenStore.shared` on a file or Redis store (or
+ * through `Grant.refreshTokenFlow`, whose `onRotate` writes there), and
  * refresh their rotating refresh tokens against the simulated server, served
  * here on loopback with rotation and reuse detection. Each child is killed
  * with SIGKILL while every connection it holds is at a chosen point of a
@@ -35,7 +36,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import * as readline from "node:readline"
 import { fileURLToPath } from "node:url"
-import { clientSecret, type Connection, type Settings, toEnv } from "./crash/protocol.js"
+import { clientSecret, type Connection, type Path, type Settings, toEnv } from "./crash/protocol.js"
 
 const REDIS = process.env.GRANTFLOW_TEST_REDIS_URL ?? "redis://127.0.0.1:6379"
 const TRIALS = Number(process.env.GF_CRASH_TRIALS ?? 100)
@@ -177,7 +178,15 @@ const holding = (app: HttpApp.Default, armed: Ref.Ref<Option.Option<Deferred.Def
       onSome: (reached) => Effect.zipRight(Deferred.succeed(reached, undefined), Effect.never)
     })))
 
-const setUp = (store: StoreKind, options: { readonly grace: boolean; readonly processes: number; readonly connections: number }) =>
+const setUp = (
+  store: StoreKind,
+  options: {
+    readonly grace: boolean
+    readonly processes: number
+    readonly connections: number
+    readonly path?: Path | undefined
+  }
+) =>
   Effect.gen(function*() {
     const run = `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`
     const clientIds = Array.from(
@@ -221,6 +230,7 @@ const setUp = (store: StoreKind, options: { readonly grace: boolean; readonly pr
           }))
         const settings: Settings = {
           store,
+          path: options.path ?? "shared",
           location: store === "file" ? path.join(workDirectory, run, `p${p}`) : prefix,
           redis: REDIS,
           leaseTtl: LEASE_TTL,
@@ -411,7 +421,7 @@ const runLane = (server: AuthServer.AuthServer["Type"], lane: Lane, rounds: Read
     return outcomes
   }).pipe(Effect.scoped)
 
-const harness = (store: StoreKind) =>
+const harness = (store: StoreKind, path: Path) =>
   Effect.gen(function*() {
     const seed = Number(process.env.GF_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31))
     const started = performance.now()
@@ -421,7 +431,7 @@ const harness = (store: StoreKind) =>
           Effect.all({ point: Random.choice(points), fraction: Random.next }))).pipe(
           Effect.withRandom(Random.make(seed))
         )
-      const { lanes, server } = yield* setUp(store, { grace: true, processes: PROCESSES, connections: CONNECTIONS })
+      const { lanes, server } = yield* setUp(store, { grace: true, processes: PROCESSES, connections: CONNECTIONS, path })
       const outcomes = (yield* Effect.forEach(
         lanes,
         (lane, p) => runLane(server, lane, plan.filter((_, round) => round % PROCESSES === p)),
@@ -449,7 +459,7 @@ const harness = (store: StoreKind) =>
         `${point} ${count(point)} (window ${count(point, "server rotated, store not written")})`
       )
       console.log(
-        `crash safety, ${store} store (GF_CRASH_SEED=${seed}): ${outcomes.length} refreshes killed by ` +
+        `crash safety, ${store} store, ${path} (GF_CRASH_SEED=${seed}): ${outcomes.length} refreshes killed by ` +
           `${PROCESSES * ROUNDS} SIGKILLs of ${CONNECTIONS}-connection processes — ${byPoint.join(", ")}; random kills ` +
           `landed: ${landings.map((landing) => `${count("anywhere", landing)} ${landing}`).join(", ")}; ` +
           `${windowHits} in the window, all covered by the grace period; ` +
@@ -459,14 +469,18 @@ const harness = (store: StoreKind) =>
     }).pipe(
       Effect.scoped,
       Effect.tapErrorCause(() =>
-        Effect.sync(() => console.error(`crash safety, ${store} store: failed; replay with GF_CRASH_SEED=${seed}`))
+        Effect.sync(() =>
+          console.error(`crash safety, ${store} store, ${path}: failed; replay with GF_CRASH_SEED=${seed}`)
+        )
       )
     )
   })
 
 describe("crash safety: SIGKILL at any point of a refresh loses no refresh token", () => {
-  it.live(`file store: ${TRIALS} refreshes killed`, () => harness("file"), 240_000)
-  it.live(`Redis store: ${TRIALS} refreshes killed`, () => harness("redis"), 240_000)
+  for (const path of ["shared", "refreshTokenFlow"] as const) {
+    it.live(`file store, ${path}: ${TRIALS} refreshes killed`, () => harness("file", path), 240_000)
+    it.live(`Redis store, ${path}: ${TRIALS} refreshes killed`, () => harness("redis", path), 240_000)
+  }
 })
 
 describe("the window that cannot be closed: the server rotated, the process died before writing", () => {

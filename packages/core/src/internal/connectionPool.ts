@@ -57,7 +57,7 @@ export const make = <Id, R>(options: ConnectionPool.Options<Id, R>) =>
       connection.failure?._tag === "ReauthorizationRequired"
 
     const runtime = yield* provider.makeRuntime<Connection<Id>, R>({
-      policy: env.policy,
+      policy: options.policy,
       name,
       fetch: (connection) =>
         store.sharedRun(env, {
@@ -121,7 +121,7 @@ export const make = <Id, R>(options: ConnectionPool.Options<Id, R>) =>
       let connection = connections.get(id)
       if (connection === undefined) {
         // Created active: the next sweep marks the start of its idleness.
-        connection = new Connection(id, options.key(id), 0, env.policy)
+        connection = new Connection(id, options.key(id), 0, runtime.policy)
         connections.set(id, connection)
         if (connections.size > capacity) evictForCapacity(connection)
         sizeGauge.unsafeUpdate(connections.size, [])

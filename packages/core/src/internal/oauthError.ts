@@ -1,4 +1,5 @@
 import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as Endpoint from "../Endpoint.js"
 import * as TokenError from "../TokenError.js"
@@ -45,3 +46,23 @@ export const read = (
  * @internal
  */
 export const unusableReason = "is not an error code (RFC 6749 §5.2: printable ASCII without quotes or backslashes)"
+
+/**
+ * A {@link TokenError.ReauthorizationRequired} raised here rather than by a
+ * server: its cause is the `invalid_grant` refusal a server would have sent,
+ * with `reason` as its description.
+ *
+ * @internal
+ */
+export const reauthorizationRequired = (reason: string) =>
+  Effect.fail(
+    new TokenError.ReauthorizationRequired({
+      cause: new TokenError.OAuthError({
+        status: 400,
+        error: "invalid_grant",
+        description: Option.some(reason),
+        uri: Option.none(),
+        retryAfter: Option.none()
+      })
+    })
+  )

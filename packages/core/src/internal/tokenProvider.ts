@@ -68,14 +68,22 @@ export class Cell {
 }
 
 /**
- * The cell a fetch runs for, so that a shared fetch can read `renewedAt`
- * when it looks at a stored token.
+ * What a provider tells the fetch it runs: the cell it runs for (a shared
+ * fetch reads `renewedAt` when it looks at a stored token) and its policy
+ * (which says whether a stored token is fresh enough to serve), so that a
+ * shared fetch always judges tokens as its provider does.
  *
  * @internal
  */
-export const currentCell: FiberRef.FiberRef<Pick<Cell, "renewedAt"> | undefined> = globalValue(
-  Symbol.for("@grantflow/core/TokenProvider/currentCell"),
-  () => FiberRef.unsafeMake<Pick<Cell, "renewedAt"> | undefined>(undefined)
+export interface FetchContext {
+  readonly cell: Pick<Cell, "renewedAt">
+  readonly policy: RefreshPolicy.RefreshPolicy
+}
+
+/** @internal */
+export const currentFetch: FiberRef.FiberRef<FetchContext | undefined> = globalValue(
+  Symbol.for("@grantflow/core/TokenProvider/currentFetch"),
+  () => FiberRef.unsafeMake<FetchContext | undefined>(undefined)
 )
 
 /**
@@ -319,7 +327,7 @@ const startRefresh = <C extends Cell, R>(runtime: Runtime<C, R>, cell: C, reason
     cell.inflightFrom = cell.attempts
     const startedAt = clock.unsafeCurrentTimeMillis()
     const run = fetchWithRetry(runtime, cell, reason).pipe(
-      Effect.locally(currentCell, cell),
+      Effect.locally(currentFetch, { cell, policy: runtime.policy }),
       Effect.withSpan(reason === "initial" ? "grantflow.token.acquire" : "grantflow.token.refresh", {
         attributes: { "grantflow.reason": reason }
       }),

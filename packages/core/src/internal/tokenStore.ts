@@ -24,6 +24,7 @@ import type {
   WriteResult
 } from "../TokenStore.js"
 import * as json from "./json.js"
+import * as oauthError from "./oauthError.js"
 import * as pkce from "./pkce.js"
 import * as provider from "./tokenProvider.js"
 import * as tokenError from "./tokenError.js"
@@ -199,25 +200,68 @@ const conflict = (reason: "Version" | "Lease"): WriteResult => ({ _tag: "Conflic
 // ---------------------------------------------------------------------------
 // Stores
 
-/** @internal */
-export const makeMemory: Effect.Effect<TokenStore["Type"]> = Effect.sync(() => {
-  const entries = new Map<string, Entry>()
-  const leases = localLeases()
-  return TokenStore.of({
-    get: (key) => Effect.sync(() => Option.fromNullable(entries.get(key))),
-    set: (key, token, options) =>
-      Effect.map(leases.check(key, options.lease), (held) => {
-        if (!held) return conflict("Lease")
-        const version = entries.get(key)?.version ?? 0
-        if (version !== options.expectedVersion) return conflict("Version")
-        entries.set(key, { token, version: version + 1 })
-        return { _tag: "Written", version: version + 1 }
-      }),
-    remove: (key, expectedVersion) =>
-      Effect.sync(() => entries.get(key)?.version === expectedVersion && entries.delete(key)),
-    acquireLease: leases.acquire
+/**
+ * Runs inside a memory store's write once its checks (lease, version) have
+ * passed and before it is applied; its failure refuses the write.
+ */
+type BeforeWrite = (
+  key: Key,
+  token: AccessToken.AccessToken,
+  previous: Option.Option<Entry>
+) => Effect.Effect<void, TokenStoreError>
+
+const memory = (
+  beforeWrite: BeforeWrite | undefined,
+  seed: ReadonlyArray<readonly [Key, AccessToken.AccessToken]>
+): Effect.Effect<TokenStore["Type"]> =>
+  Effect.map(Effect.makeSemaphore(1), (lock) => {
+    const entries = new Map<string, Entry>(seed.map(([key, token]) => [key, { token, version: 1 }]))
+    const leases = localLeases()
+    return TokenStore.of({
+      get: (key) => Effect.sync(() => Option.fromNullable(entries.get(key))),
+      // Under one lock, so that a `beforeWrite` that waits never lets another write in between.
+      set: (key, token, options) =>
+        lock.withPermits(1)(Effect.gen(function*() {
+          if (!(yield* leases.check(key, options.lease))) return conflict("Lease")
+          const previous = entries.get(key)
+          const version = previous?.version ?? 0
+          if (version !== options.expectedVersion) return conflict("Version")
+          if (beforeWrite !== undefined) yield* beforeWrite(key, token, Option.fromNullable(previous))
+          entries.set(key, { token, version: version + 1 })
+          return { _tag: "Written", version: version + 1 } as const
+        })),
+      remove: (key, expectedVersion) =>
+        lock.withPermits(1)(Effect.sync(() => entries.get(key)?.version === expectedVersion && entries.delete(key))),
+      acquireLease: leases.acquire
+    })
   })
-})
+
+/** @internal */
+export const makeMemory: Effect.Effect<TokenStore["Type"]> = memory(undefined, [])
+
+const sameSecret = Option.getEquivalence(Redacted.getEquivalence(Equivalence.string))
+
+/**
+ * A memory store whose writes of a refresh token that differs from the one
+ * the record holds first save it with `onRotate`; if that fails, the write
+ * fails (an `Unavailable` error whose cause is `onRotate`'s), and the record
+ * stays as it was. `seed` records are there from the start, without
+ * `onRotate`: their refresh tokens are saved already.
+ *
+ * @internal
+ */
+export const makeRotating = (
+  onRotate: (refreshToken: Redacted.Redacted<string>) => Effect.Effect<void, unknown>,
+  seed: ReadonlyArray<readonly [Key, AccessToken.AccessToken]> = []
+): Effect.Effect<TokenStore["Type"]> =>
+  memory((_key, token, previous) =>
+    Option.isNone(token.refreshToken) ||
+      sameSecret(token.refreshToken, Option.flatMap(previous, (entry) => entry.token.refreshToken))
+      ? Effect.void
+      : Effect.mapError(
+        onRotate(token.refreshToken.value),
+        (cause) => new TokenStoreError({ reason: "Unavailable", operation: "onRotate", cause })
+      ), seed)
 
 /** @internal */
 export const fromBackend = (
@@ -383,10 +427,29 @@ export const save = (key: Key, token: AccessToken.AccessToken) =>
     return attempt
   })
 
+/**
+ * A record that holds only `refreshToken`: its access token is a placeholder
+ * that expired at the epoch, so that a shared fetch never serves it and
+ * refreshes with the refresh token on its first run.
+ *
+ * @internal
+ */
+export const refreshTokenRecord = (refreshToken: Redacted.Redacted<string>): AccessToken.AccessToken =>
+  new AccessToken.AccessToken({
+    token: Redacted.make("(none)"),
+    type: "Bearer",
+    issuedAt: 0,
+    expiresAt: 0,
+    scopes: [],
+    refreshToken: Option.some(refreshToken)
+  })
+
+/** @internal */
+export const saveRefreshToken = (key: Key, refreshToken: Redacted.Redacted<string>) =>
+  save(key, refreshTokenRecord(refreshToken))
+
 // ---------------------------------------------------------------------------
 // The shared fetch
-
-const sameSecret = Option.getEquivalence(Redacted.getEquivalence(Equivalence.string))
 
 /** What the store told us: a record, no record, or nothing (it failed). */
 type Read =
@@ -415,7 +478,6 @@ export interface SharedState {
  */
 export interface SharedEnv {
   readonly store: TokenStore["Type"]
-  readonly policy: RefreshPolicy.RefreshPolicy
   readonly leaseTtl: Duration.Duration
   readonly waitFor: Duration.Duration
   readonly poll: Schedule.Schedule<unknown>
@@ -426,10 +488,9 @@ export interface SharedEnv {
 /** @internal */
 export const sharedEnv = (
   store: TokenStore["Type"],
-  options: Omit<SharedOptions<never>, "key" | "acquire" | "refresh">
+  options: Pick<SharedOptions<never>, "leaseTtl" | "waitFor" | "poll">
 ): SharedEnv => ({
   store,
-  policy: options.policy ?? RefreshPolicy.defaultPolicy,
   leaseTtl: Duration.decode(options.leaseTtl ?? "10 seconds"),
   waitFor: Duration.decode(options.waitFor ?? "15 seconds"),
   poll: options.poll ?? Schedule.spaced("100 millis"),
@@ -467,13 +528,14 @@ const read = (env: SharedEnv, key: Key): Effect.Effect<Read> =>
  * down) still holds a token this process has already replaced — nor issued
  * at or before the provider last asked for a new one (`Cell.renewedAt`).
  */
-const usable = (env: SharedEnv, state: SharedState, read: Read) =>
-  Effect.zipWith(Clock.currentTimeMillis, FiberRef.get(provider.currentCell), (now, cell) => {
+const usable = (state: SharedState, read: Read) =>
+  Effect.zipWith(Clock.currentTimeMillis, FiberRef.get(provider.currentFetch), (now, run) => {
     if (read._tag === "Unknown" || Option.isNone(read.entry)) return undefined
     const token = read.entry.value.token
-    if (AccessToken.freshness(token, now, env.policy) !== "Fresh") return undefined
+    // judged by the policy of the provider that runs the fetch
+    if (AccessToken.freshness(token, now, run?.policy ?? RefreshPolicy.defaultPolicy) !== "Fresh") return undefined
     // the provider wants a token requested after a rejection: one issued before may be rejected too
-    if (cell !== undefined && token.issuedAt <= cell.renewedAt) return undefined
+    if (run !== undefined && token.issuedAt <= run.cell.renewedAt) return undefined
     const last = state.lastReturned
     if (last !== undefined && (AccessToken.sameToken(last, token) || token.issuedAt < last.issuedAt)) return undefined
     return token
@@ -486,6 +548,17 @@ const returning = (state: SharedState, token: AccessToken.AccessToken) =>
     return token
   })
 
+/**
+ * A token whose rotated refresh token could not be written: it is kept, and
+ * written before anything else on the next run (the old refresh token is
+ * spent).
+ */
+const notSaved = (state: SharedState, token: AccessToken.AccessToken, cause: TokenStoreError) =>
+  Effect.suspend(() => {
+    state.unsaved = token
+    return Effect.fail(new TokenError.RefreshTokenNotSaved({ cause }))
+  })
+
 /** Writes a token whose refresh token rotated over whatever is stored: it is the newest the server issued. */
 const saveUnsaved = (
   env: SharedEnv,
@@ -495,11 +568,7 @@ const saveUnsaved = (
   save(connection.key, token).pipe(
     Effect.provideService(TokenStore, env.store),
     Effect.matchEffect({
-      onFailure: (cause) =>
-        Effect.suspend(() => {
-          connection.state.unsaved = token
-          return Effect.fail(new TokenError.RefreshTokenNotSaved({ cause }))
-        }),
+      onFailure: (cause) => notSaved(connection.state, token, cause),
       onSuccess: () => returning(connection.state, token)
     })
   )
@@ -520,13 +589,23 @@ const renew = <R>(env: SharedEnv, connection: Connection<R>, read: Read, lease: 
       ? connection.refresh(usedRefreshToken.value)
       : connection.acquire
     return restore(obtain).pipe(
+      // Compare and discard: the record is removed only if it still holds the
+      // refresh token that was refused; the token returned last is forgotten
+      // with it, or if it holds that refresh token. A refusal of a refresh
+      // token that another run has replaced meanwhile leaves the new one.
       Effect.tapError((error) =>
-        error._tag === "ReauthorizationRequired" && Option.isSome(entry)
-          ? Effect.zipRight(
-            Effect.ignore(env.store.remove(key, entry.value.version)),
-            Effect.sync(() => {
-              state.lastReturned = undefined
-            })
+        error._tag === "ReauthorizationRequired"
+          ? Effect.flatMap(
+            Option.isSome(entry)
+              ? Effect.orElseSucceed(env.store.remove(key, entry.value.version), () => false)
+              : Effect.succeed(false),
+            (removed) =>
+              Effect.sync(() => {
+                const last = state.lastReturned
+                if (removed || (last !== undefined && sameSecret(last.refreshToken, usedRefreshToken))) {
+                  state.lastReturned = undefined
+                }
+              })
           )
           : Effect.void
       ),
@@ -541,7 +620,7 @@ const renew = <R>(env: SharedEnv, connection: Connection<R>, read: Read, lease: 
             Effect.matchEffect({
               onFailure: (error) =>
                 rotated
-                  ? saveUnsaved(env, connection, token)
+                  ? notSaved(state, token, error)
                   : Effect.zipRight(logOnce(env, key, error), returning(state, token)),
               onSuccess: (result) => {
                 if (result._tag === "Written") return returning(state, token)
@@ -571,7 +650,7 @@ const withLease = <R>(env: SharedEnv, connection: Connection<R>, lease: Lease) =
   return Effect.gen(function*() {
     yield* Effect.forkScoped(Effect.ignore(lease.extend).pipe(Effect.repeat(Schedule.spaced(every)), Effect.delay(every)))
     const again = yield* read(env, connection.key)
-    const theirs = yield* usable(env, connection.state, again)
+    const theirs = yield* usable(connection.state, again)
     return theirs !== undefined ? yield* returning(connection.state, theirs) : yield* renew(env, connection, again, lease)
   }).pipe(Effect.ensuring(lease.release), Effect.scoped)
 }
@@ -583,7 +662,7 @@ type Waited =
 /** Another process holds the lease: wait for its token, or for the lease to be free. */
 const awaitOther = (env: SharedEnv, connection: Connection<unknown>): Effect.Effect<Option.Option<Waited>> =>
   Effect.gen(function*() {
-    const theirs = yield* usable(env, connection.state, yield* read(env, connection.key))
+    const theirs = yield* usable(connection.state, yield* read(env, connection.key))
     if (theirs !== undefined) return { _tag: "Theirs", token: theirs } as const
     const lease = yield* Effect.orElseSucceed(env.store.acquireLease(connection.key, env.leaseTtl), Option.none)
     return Option.isSome(lease) ? { _tag: "Lease", lease: lease.value } as const : yield* Effect.fail("held")
@@ -606,7 +685,7 @@ export const sharedRun = <R>(
     const { key, state } = connection
     if (state.unsaved !== undefined) return yield* saveUnsaved(env, connection, state.unsaved)
     const current = yield* read(env, key)
-    const stored = yield* usable(env, state, current)
+    const stored = yield* usable(state, current)
     if (stored !== undefined) return yield* returning(state, stored)
     if (current._tag === "Unknown") return yield* renew(env, connection, current, undefined)
     const lease = yield* Effect.either(env.store.acquireLease(key, env.leaseTtl))
@@ -639,3 +718,38 @@ export const shared = <R>(options: SharedOptions<R>) =>
     }
     return sharedRun(env, connection)
   })
+
+// ---------------------------------------------------------------------------
+// The refresh token flow: the shared fetch over a store of its own
+
+/** The key of the one record of a refresh token flow's store. */
+export const flowKey = "refresh-token-flow" as Key
+
+/**
+ * The fetch of `Grant.refreshTokenFlow`: a shared fetch over `store`, whose
+ * record at {@link flowKey} holds the current refresh token (a
+ * {@link makeRotating} store, whose writes save rotated refresh tokens with
+ * `onRotate`). Once a refusal has removed the record, every run fails at once
+ * with that refusal.
+ *
+ * @internal
+ */
+export const refreshTokenFlow = <R>(
+  store: TokenStore["Type"],
+  refresh: (refreshToken: Redacted.Redacted<string>) => Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, R>
+): Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, R> => {
+  let refused: TokenError.ReauthorizationRequired | undefined
+  return sharedRun(sharedEnv(store, {}), {
+    key: flowKey,
+    state: { lastReturned: undefined, unsaved: undefined },
+    // the record is gone only after a refusal
+    acquire: Effect.suspend(() =>
+      refused === undefined ? oauthError.reauthorizationRequired("the refresh token was discarded") : Effect.fail(refused)
+    ),
+    refresh: (refreshToken) =>
+      Effect.tapError(refresh(refreshToken), (error) =>
+        Effect.sync(() => {
+          if (error._tag === "ReauthorizationRequired") refused = error
+        }))
+  })
+}

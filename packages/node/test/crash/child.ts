@@ -1,14 +1,17 @@
 /**
  * One process of the crash-safety harness (CrashSafety.test.ts): token
- * providers over `TokenStore.shared` on a file or Redis store, one per user's
- * connection, each holding a chain whose only copy of the rotating refresh
- * token is in the store.
+ * providers over `TokenStore.shared` on a file or Redis store — or over
+ * `Grant.refreshTokenFlow` started from the stored refresh token, whose
+ * `onRotate` writes the rotated one there — one per user's connection, each
+ * holding a chain whose only copy of the rotating refresh token is in the
+ * store.
  *
  * Lines on stdin and stdout, `<n>` being a connection's index:
  * - it prints `ready` once loaded and waits for `start` before it touches the
  *   store, so that a spare child can load while another one runs; then
  *   `started`;
- * - `cycle <n>`: one refresh of connection n — get, invalidate, get — then
+ * - `cycle <n>`: one refresh of connection n — get, invalidate, get; for a
+ *   flow, whose access token the store does not hold, one `refresh` — then
  *   `refreshed <n>`;
  * - `step <n>`: the same, stopping before the token request (`@request <n>`),
  *   before the store write (`@write <n>`) and after it (`@written <n>`), each
@@ -20,13 +23,14 @@
  * again.
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
 import * as AccessToken from "@grantflow/core/AccessToken"
 import * as ClientAuth from "@grantflow/core/ClientAuth"
 import * as Endpoint from "@grantflow/core/Endpoint"
 import * as Grant from "@grantflow/core/Grant"
 import * as RefreshPolicy from "@grantflow/core/RefreshPolicy"
 import * as TokenCipher from "@grantflow/core/TokenCipher"
-import * as TokenError from "@grantflow/core/TokenError"
+import type * as TokenError from "@grantflow/core/TokenError"
 import * as TokenProvider from "@grantflow/core/TokenProvider"
 import * as TokenStore from "@grantflow/core/TokenStore"
 import * as FileTokenStore from "@grantflow/node/FileTokenStore"
@@ -48,19 +52,6 @@ import { cipherPrefix, clientSecret, type Point, settingsConfig } from "./protoc
 const say = (line: string) => Effect.sync(() => process.stdout.write(`${line}\n`))
 
 const policy = RefreshPolicy.make({ retry: Schedule.spaced("50 millis").pipe(Schedule.intersect(Schedule.recurs(2))) })
-
-const noRefreshToken = Effect.fail(
-  new TokenError.ReauthorizationRequired({
-    cause: new TokenError.OAuthError({
-      endpoint: "token",
-      status: 400,
-      error: "invalid_grant",
-      description: Option.some("the store holds no refresh token"),
-      uri: Option.none(),
-      retryAfter: Option.none()
-    })
-  })
-)
 
 const main = Effect.gen(function*() {
   const lines = yield* Queue.unbounded<string>()
@@ -109,10 +100,23 @@ const main = Effect.gen(function*() {
           tokenUrl: connection.tokenUrl,
           auth: ClientAuth.clientSecretBasic(connection.clientId, Redacted.make(clientSecret))
         })
+        const key = connection.key as TokenStore.Key
+        if (settings.path === "refreshTokenFlow") {
+          const stored = yield* Effect.flatMap(TokenStore.TokenStore, (store) => store.get(key))
+          const initial = Option.flatMap(stored, (entry) => entry.token.refreshToken)
+          if (Option.isNone(initial)) return yield* Effect.dieMessage("the store holds no refresh token")
+          const fetch = yield* Grant.refreshTokenFlow(endpoint, {
+            initial: initial.value,
+            onRotate: (refreshToken) => TokenStore.saveRefreshToken(key, refreshToken)
+          })
+          // the flow's token request goes through this client: the stop before it is there
+          const paused = Effect.updateService(fetch, HttpClient.HttpClient, (client) =>
+            HttpClient.mapRequestEffect(client, (request) => Effect.as(pause(index, "request"), request)))
+          return yield* TokenProvider.make(paused, { policy })
+        }
         const fetch = yield* TokenStore.shared({
-          key: connection.key as TokenStore.Key,
-          policy,
-          acquire: noRefreshToken,
+          key,
+          acquire: Grant.reauthorizationRequired("the store holds no refresh token"),
           refresh: (refreshToken) =>
             Effect.zipRight(pause(index, "request"), Grant.refreshToken(endpoint, { refreshToken })),
           leaseTtl: settings.leaseTtl,
@@ -123,6 +127,10 @@ const main = Effect.gen(function*() {
     const cycle = (index: number) =>
       Effect.gen(function*() {
         const provider = providers[index]!
+        if (settings.path === "refreshTokenFlow") {
+          yield* provider.refresh
+          return yield* say(`refreshed ${index}`)
+        }
         const rejected = yield* provider.get
         yield* provider.invalidate(rejected)
         if (AccessToken.sameToken(yield* provider.get, rejected)) {

@@ -22,8 +22,16 @@ export const Connection = Schema.Struct({
 })
 export type Connection = typeof Connection.Type
 
+/**
+ * How a connection keeps its rotating refresh token: `TokenStore.shared` on
+ * the store, or `Grant.refreshTokenFlow` whose `onRotate` writes it there.
+ */
+export const Path = Schema.Literal("shared", "refreshTokenFlow")
+export type Path = typeof Path.Type
+
 export const Settings = Schema.Struct({
   store: Schema.Literal("file", "redis"),
+  path: Path,
   /** The directory of the file store, or the key prefix in Redis. */
   location: Schema.String,
   redis: Schema.String,
