@@ -93,16 +93,7 @@ export const revoke = (
   Effect.flatMap(
     endpointInternal.url(endpoint, "revocation"),
     (url) =>
-      tokenRequest.post({
-        endpoint: "revocation",
-        url,
-        auth: endpoint.auth,
-        params: [
-          ["token", options.token],
-          ...(options.tokenTypeHint === undefined ? [] : [["token_type_hint", options.tokenTypeHint] as const])
-        ],
-        timeout: endpoint.timeout
-      }).pipe(
+      tokenRequest.postToken(endpoint, "revocation", url, options).pipe(
         Effect.flatMap((answer) => tokenRequest.interpretStatus(answer, "revocation")),
         Effect.withSpan("grantflow.revocation", {
           kind: "client",

@@ -27,16 +27,7 @@ export const introspect = (
 ): Effect.Effect<Introspection.Response, Introspection.IntrospectionError, HttpClient.HttpClient> => {
   const maxLength = options.maxResponseLength ?? defaultMaxResponseLength
   return Effect.flatMap(endpoint.url(self, "introspection"), (url) =>
-    tokenRequest.post({
-      endpoint: "introspection",
-      url,
-      auth: self.auth,
-      params: [
-        ["token", options.token],
-        ...(options.tokenTypeHint === undefined ? [] : [["token_type_hint", options.tokenTypeHint] as const])
-      ],
-      timeout: self.timeout
-    })).pipe(
+    tokenRequest.postToken(self, "introspection", url, options)).pipe(
       Effect.flatMap((answer): Either.Either<Introspection.Response, Introspection.IntrospectionError> => {
         if (Option.isSome(answer.body) && answer.body.value.length > maxLength) {
           return Either.left(malformed(answer.status, "body", `is longer than ${maxLength} characters`))

@@ -462,6 +462,34 @@ export const post = (
   })
 
 /**
+ * A token sent to the revocation or introspection endpoint with its type
+ * hint (RFC 7009 §2.1, RFC 7662 §2.1), the endpoint's client authentication
+ * and time-out: a {@link post} to `url`, the endpoint's checked URL for
+ * `purpose`.
+ *
+ * @internal
+ */
+export const postToken = (
+  self: Endpoint.Endpoint,
+  purpose: "revocation" | "introspection",
+  url: URL,
+  token: {
+    readonly token: Redacted.Redacted<string>
+    readonly tokenTypeHint?: string | undefined
+  }
+): Effect.Effect<Answer, TokenError.EndpointUnavailable | TokenError.InvalidTokenRequest, HttpClient.HttpClient> =>
+  post({
+    endpoint: purpose,
+    url,
+    auth: self.auth,
+    params: [
+      ["token", token.token],
+      ...(token.tokenTypeHint === undefined ? [] : [["token_type_hint", token.tokenTypeHint] as const])
+    ],
+    timeout: self.timeout
+  })
+
+/**
  * A GET of a public document of the authorization server asking for JSON
  * (the issuer's metadata, its JWKS), its body capped at `maxBytes` (default
  * {@link maxBodyBytes}), through the endpoints' one exchange. It carries
