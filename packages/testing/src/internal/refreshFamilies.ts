@@ -267,16 +267,10 @@ export const make = (
       )
 
     const list: Families["list"] = Effect.map(Ref.get(store), (s) =>
-      inIssueOrder(s.families).map((family) => ({
-          id: family.id,
-          clientId: family.clientId,
-          grantType: family.grantType,
-          scopes: family.scopes,
-          generation: family.refreshTokenIds.length,
-          refreshTokenIds: family.refreshTokenIds,
-          accessTokenIds: family.accessTokenIds,
-          revoked: family.revoked
-        })))
+      inIssueOrder(s.families).map(({ current: _current, retired: _retired, seq: _seq, ...family }) => ({
+        ...family,
+        generation: family.refreshTokenIds.length
+      })))
 
     const find: Families["find"] = (value) =>
       Effect.map(Ref.get(store), (s) =>
