@@ -58,6 +58,7 @@ export const reauthorizationRequired = (reason: string) =>
   Effect.fail(
     new TokenError.ReauthorizationRequired({
       cause: new TokenError.OAuthError({
+        endpoint: "token",
         status: 400,
         error: "invalid_grant",
         description: Option.some(reason),
