@@ -221,8 +221,12 @@ const unreachable = Layer.succeed(
   )
 )
 
+// The JWKS is read by @grantflow/resource-server, whose tests cover what its answers mean; core
+// only fetches it (see Discovery.fetchDocument's tests).
+type Asked = Exclude<Endpoint.Name, "jwks">
+
 /** The hub's error from asking `name`. */
-const failureOf = (name: Endpoint.Name): Effect.Effect<unknown, unknown, HttpClient.HttpClient> => {
+const failureOf = (name: Asked): Effect.Effect<unknown, unknown, HttpClient.HttpClient> => {
   switch (name) {
     case "token":
       return Effect.flip(Grant.clientCredentials(endpoint))
@@ -237,7 +241,7 @@ const failureOf = (name: Endpoint.Name): Effect.Effect<unknown, unknown, HttpCli
   }
 }
 
-const names: ReadonlyArray<readonly [Endpoint.Name, string]> = [
+const names: ReadonlyArray<readonly [Asked, string]> = [
   ["token", "the token endpoint"],
   ["revocation", "the revocation endpoint"],
   ["deviceAuthorization", "the device authorization endpoint"],
