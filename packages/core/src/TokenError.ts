@@ -266,6 +266,8 @@ export class EndpointUnavailable extends TaggedError("EndpointUnavailable")<{
             ? "; the server publishes no discovery document: configure its endpoints by hand"
             : this.endpoint === "metadata"
             ? "; check the issuer"
+            : status === 401 && this.endpoint !== "jwks"
+            ? "; the server refused the client authentication: check the client credentials"
             : "; check the endpoint's URL")
       }
     }
