@@ -254,7 +254,8 @@ export interface Document {
 /**
  * Options of {@link fetchDocument}: `timeout` bounds the whole request, body
  * included (default 30 seconds); `maxBytes` bounds the body, counted after
- * any content decoding (default 1 MiB).
+ * any content decoding (default 1 MiB); `endpoint` is the document's
+ * endpoint as errors name it: `"metadata"` (the default) or `"jwks"`.
  *
  * @since 0.1.0
  * @category models
@@ -262,12 +263,13 @@ export interface Document {
  * ```ts
  * import type { Discovery } from "@grantflow/core"
  *
- * const options: Discovery.DocumentOptions = { timeout: "5 seconds", maxBytes: 256 * 1024 }
+ * const options: Discovery.DocumentOptions = { timeout: "5 seconds", maxBytes: 256 * 1024, endpoint: "jwks" }
  * ```
  */
 export interface DocumentOptions {
   readonly timeout?: Duration.DurationInput | undefined
   readonly maxBytes?: number | undefined
+  readonly endpoint?: "metadata" | "jwks" | undefined
 }
 
 /**
@@ -277,9 +279,9 @@ export interface DocumentOptions {
  * even when it is not used, so that the connection is free again; a body
  * larger than `maxBytes` is dropped (`None`) as soon as the bound is passed.
  * Any status is a success: the caller decides what it means. A transport
- * failure or a time-out is an `EndpointUnavailable` with `endpoint`
- * `"metadata"`. Nothing is parsed: the URL is used as given, so check it
- * first (see `Endpoint.checkUrl`).
+ * failure or a time-out is an `EndpointUnavailable` naming the `endpoint`
+ * option (`"metadata"` unless told). Nothing is parsed: the URL is used as
+ * given, so check it first (see `Endpoint.checkUrl`).
  *
  * @since 0.1.0
  * @category discovery
@@ -289,7 +291,7 @@ export interface DocumentOptions {
  * import { FetchHttpClient } from "@effect/platform"
  * import { Effect } from "effect"
  *
- * const jwks = Discovery.fetchDocument("https://auth.example.com/jwks", { maxBytes: 256 * 1024 }).pipe(
+ * const jwks = Discovery.fetchDocument("https://auth.example.com/jwks", { maxBytes: 256 * 1024, endpoint: "jwks" }).pipe(
  *   Effect.provide(FetchHttpClient.layer)
  * )
  * ```
@@ -299,7 +301,7 @@ export const fetchDocument = (
   options: DocumentOptions = {}
 ): Effect.Effect<Document, TokenError.EndpointUnavailable, HttpClient.HttpClient> =>
   tokenRequest.get({
-    endpoint: "metadata",
+    endpoint: options.endpoint ?? "metadata",
     url,
     timeout: Duration.decode(options.timeout ?? endpointInternal.defaultTimeout),
     maxBytes: options.maxBytes

@@ -51,13 +51,15 @@ export type TypeId = typeof TypeId
 export type Purpose = "token" | "revocation" | "introspection" | "deviceAuthorization"
 
 /**
- * Every endpoint grantflow asks: the {@link Purpose}s, and the issuer's
- * metadata document (RFC 8414). Errors name the endpoint that failed with it.
+ * Every endpoint grantflow asks: the {@link Purpose}s, and the documents the
+ * issuer publishes — its metadata (RFC 8414) and its key set (`jwks`,
+ * RFC 7517), which a resource server reads to verify JWT access tokens.
+ * Errors name the endpoint that failed with it.
  *
  * @since 0.1.0
  * @category models
  */
-export type Name = Purpose | "metadata"
+export type Name = Purpose | "metadata" | "jwks"
 
 /**
  * An authorization server's endpoints for one client. Its URLs were checked

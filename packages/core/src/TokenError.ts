@@ -3,7 +3,8 @@
  * error of grantflow shares.
  *
  * Whatever endpoint of the authorization server is asked — token,
- * revocation, introspection, device authorization or the issuer's metadata —
+ * revocation, introspection, device authorization, the issuer's metadata or
+ * its JWKS —
  * it fails in one of three ways, each naming the `endpoint`: an
  * {@link OAuthError} (the server said no), an {@link EndpointUnavailable} (no
  * usable answer) or a {@link MalformedResponse} (an answer that does not
@@ -265,6 +266,8 @@ export class EndpointUnavailable extends TaggedError("EndpointUnavailable")<{
             ? "; the server publishes no discovery document: configure its endpoints by hand"
             : this.endpoint === "metadata"
             ? "; check the issuer"
+            : status === 401 && this.endpoint !== "jwks"
+            ? "; the server refused the client authentication: check the client credentials"
             : "; check the endpoint's URL")
       }
     }
@@ -311,6 +314,8 @@ export class MalformedResponse extends TaggedError("MalformedResponse")<{
       ? "RFC 8628 §3.2"
       : this.endpoint === "metadata"
       ? "RFC 8414 §3.2"
+      : this.endpoint === "jwks"
+      ? "RFC 7517 §5"
       : "its RFC"
     return `${whatHappened(this)}${excerpt}; ` +
       `the server does not follow ${standard} here — report it or describe the quirk to grantflow`
@@ -423,7 +428,7 @@ const whatHappened = (error: OAuthError | EndpointUnavailable | MalformedRespons
       const status = Option.getOrElse(error.status, () => 0)
       return redirect.isRedirect(status)
         ? `${name} answered with a redirect (HTTP ${status}), which is not followed` +
-          (error.endpoint === "metadata" ? "" : ": the request carries client credentials")
+          (error.endpoint === "metadata" || error.endpoint === "jwks" ? "" : ": the request carries client credentials")
         : `${name} answered HTTP ${status} without an OAuth error body`
     }
     case "MalformedResponse":

@@ -85,6 +85,16 @@ describe("Discovery.fetchDocument", () => {
       assert.strictEqual(error.reason, "Timeout")
       assert.strictEqual(error.endpoint, "metadata")
     }))
+
+  it.effect("names the endpoint it is told: a key set that does not answer is the issuer's JWKS endpoint", () =>
+    Effect.gen(function*() {
+      const fiber = yield* Discovery.fetchDocument("https://auth.example.com/jwks", { timeout: "1 second", endpoint: "jwks" })
+        .pipe(Effect.provide(at(Effect.never)), Effect.flip, Effect.fork)
+      yield* TestClock.adjust("2 seconds")
+      const error = yield* fiber
+      assert.strictEqual(error.endpoint, "jwks")
+      assert.include(error.message, "the issuer's JWKS endpoint did not answer in time")
+    }))
 })
 
 describe("Discovery.fetch", () => {

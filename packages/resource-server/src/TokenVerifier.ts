@@ -22,6 +22,7 @@
 import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as ClientAuth from "@grantflow/core/ClientAuth"
 import * as Introspection from "@grantflow/core/Introspection"
+import type * as TokenError from "@grantflow/core/TokenError"
 import type * as TokenProvider from "@grantflow/core/TokenProvider"
 import type * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
@@ -124,16 +125,22 @@ export type FailureReason =
  * The token is not valid here: a 401 `invalid_token` for the caller.
  * `reason` says why; `description` is what the caller may be told (it names
  * no configuration and no token); the `cause`, when there is one, is the
- * underlying JOSE error or introspection answer, for logs.
+ * underlying JOSE error or introspection answer, for logs. It is built on
+ * `TokenError.TaggedError` of `@grantflow/core`, so
+ * `TokenError.isGrantflowError` recognises it; it is never retryable: the
+ * same token is refused again.
  *
  * @since 0.1.0
  * @category errors
  * @example
  * ```ts
+ * import { TokenError } from "@grantflow/core"
  * import { TokenVerifier } from "@grantflow/resource-server"
  *
  * const error = new TokenVerifier.VerificationFailed({ reason: "Expired" })
  * error.description // "The access token expired"
+ * TokenError.isGrantflowError(error) // true
+ * error.retryable // false
  * ```
  */
 export const VerificationFailed: typeof internal.VerificationFailed = internal.VerificationFailed
@@ -147,47 +154,46 @@ export const VerificationFailed: typeof internal.VerificationFailed = internal.V
 export type VerificationFailed = internal.VerificationFailed
 
 /**
- * The token could not be verified because the authorization server could
- * not be asked: its metadata, its JWKS or its introspection endpoint did not
- * answer (`Transport`, `Timeout`), answered an error status (`Status`; a 401
- * from the introspection endpoint means grantflow's own client credentials
- * were refused), or answered something unusable (`Malformed`); or the
- * verifier is configured in a way that cannot work (`Misconfigured`, e.g. an
- * issuer without a `jwks_uri`). Requests fail closed: a 503, never a 401.
+ * Every way verifying a token can fail. A {@link VerificationFailed} refuses
+ * the token (a 401 for the caller); every other error — `@grantflow/core`'s
+ * own, the ones every client request fails with, each naming its `endpoint`
+ * — means the token could not be verified, and requests fail closed (a 503,
+ * never a 401):
  *
- * @since 0.1.0
- * @category errors
- * @example
- * ```ts
- * import { TokenVerifier } from "@grantflow/resource-server"
- * import { Option } from "effect"
+ * - `EndpointUnavailable`: the issuer's metadata (`metadata`), its key set
+ *   (`jwks`) or its introspection endpoint (`introspection`) could not be
+ *   reached, did not answer in time, or answered an error status (a 401 from
+ *   the introspection endpoint means grantflow's own client credentials were
+ *   refused);
+ * - `MalformedResponse`: the answer is unusable — a JWKS that is not a key
+ *   set, too large or with too many keys, an introspection answer without a
+ *   boolean `active` — `field` and `reason` say what is wrong;
+ * - `OAuthError`: the introspection endpoint answered with an OAuth error
+ *   (`invalid_client`, say);
+ * - `InvalidTokenRequest`: the verifier is configured in a way that cannot
+ *   work (an unsafe URL, neither a URL nor an issuer, an issuer whose metadata
+ *   names no `jwks_uri`…); nothing was sent.
  *
- * const error = new TokenVerifier.VerifierUnavailable({
- *   endpoint: "introspection",
- *   reason: "Status",
- *   status: Option.some(503)
- * })
- * error.retryable // true
- * ```
- */
-export const VerifierUnavailable: typeof internal.VerifierUnavailable = internal.VerifierUnavailable
-
-/**
- * An authorization server that could not be asked: see the
- * {@link VerifierUnavailable} constructor.
- *
- * @since 0.1.0
- * @category errors
- */
-export type VerifierUnavailable = internal.VerifierUnavailable
-
-/**
- * Every way verifying a token can fail.
+ * `TokenError.isGrantflowError` recognises each of them, and
+ * `TokenError.isRetryable` tells which may succeed later.
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * ```ts
+ * import { TokenError } from "@grantflow/core"
+ * import type { TokenVerifier } from "@grantflow/resource-server"
+ *
+ * const refusesToken = (error: TokenVerifier.VerificationError) => error._tag === "VerificationFailed"
+ * const mayRecover = (error: TokenVerifier.VerificationError) => TokenError.isRetryable(error)
+ * ```
  */
-export type VerificationError = VerificationFailed | VerifierUnavailable
+export type VerificationError =
+  | VerificationFailed
+  | TokenError.EndpointUnavailable
+  | TokenError.MalformedResponse
+  | TokenError.OAuthError
+  | TokenError.InvalidTokenRequest
 
 /**
  * The token verifier service.
@@ -308,8 +314,9 @@ export const defaultMaxTokenLength: number = jwtInternal.defaultMaxTokenLength
 
 /**
  * The largest JWKS document the JWT verifier reads: 256 KiB (262 144 bytes,
- * counted as received). A larger one is a {@link VerifierUnavailable}
- * (`Malformed`): the request fails closed. Raise it with `maxJwksBytes`.
+ * counted as received). A larger one is a `TokenError.MalformedResponse` of
+ * the `jwks` endpoint: the request fails closed. Raise it with
+ * `maxJwksBytes`.
  *
  * @since 0.1.0
  * @category constants
@@ -326,8 +333,8 @@ export const defaultMaxJwksBytes: number = jwtInternal.defaultMaxJwksBytes
  * The longest introspection answer the introspection verifier reads: 64 Ki
  * characters (65 536) of JSON, nesting at most 64 levels, as
  * `Introspection.defaultMaxResponseLength` in `@grantflow/core`. A longer or
- * deeper one is a {@link VerifierUnavailable} (`Malformed`): the request fails
- * closed. Raise it with `maxResponseLength`.
+ * deeper one is a `TokenError.MalformedResponse` of the `introspection`
+ * endpoint: the request fails closed. Raise it with `maxResponseLength`.
  *
  * @since 0.1.0
  * @category constants
@@ -373,7 +380,7 @@ export type Algorithm =
  *   no new fetch for this long (default 30 seconds), so that made-up `kid`s
  *   cannot flood the issuer;
  * - `jwksFailureCoolDown`: after a fetch of the first keys failed, requests
- *   fail at once with the same {@link VerifierUnavailable} for this long
+ *   fail at once with the same error for this long
  *   (default 5 seconds) instead of each waiting for a fetch of its own;
  * - `jwksMaxAge`: keys older than this are fetched again before use
  *   (default 10 minutes; if that fails the old keys are kept);
@@ -488,8 +495,10 @@ export interface IntrospectionOptions {
  * cached by token (positive ones for `cacheTtl` but never past `exp`,
  * negative ones for `negativeCacheTtl`), in a cache of bounded size;
  * concurrent requests with one token share one introspection. The answer is
- * read with bounds: `maxResponseLength` and at most 64 levels of nesting. An endpoint that cannot answer is a
- * {@link VerifierUnavailable}, never cached: the request fails closed.
+ * read with bounds: `maxResponseLength` and at most 64 levels of nesting.
+ * An endpoint that cannot answer — an `EndpointUnavailable`, a
+ * `MalformedResponse` or an `OAuthError` of the `introspection` endpoint —
+ * is never cached: the request fails closed.
  *
  * Neither `introspectionUrl` nor `issuer` is a defect.
  *

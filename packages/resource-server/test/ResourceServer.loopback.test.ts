@@ -319,8 +319,8 @@ describe("opaque tokens by introspection over loopback", () => {
 
       yield* server.fail(AuthServer.Status({ status: 503 }), { endpoint: "introspect", times: 2 })
       const error = yield* Effect.flip(verifier.verify(issued))
-      assert.strictEqual(error._tag, "VerifierUnavailable")
-      if (error._tag === "VerifierUnavailable") {
+      assert.strictEqual(error._tag, "EndpointUnavailable")
+      if (error._tag === "EndpointUnavailable") {
         assert.strictEqual(error.endpoint, "introspection")
         assert.deepStrictEqual(error.status, Option.some(503))
       }

@@ -195,6 +195,47 @@ describe("ResourceServer.middleware", () => {
       assert.isTrue(lines.some((line) => line.includes("503")))
       assert.isTrue(lines.every((line) => !line.includes("opaque-token-123") && !line.includes("rs-secret")))
     }))
+
+  it.effect("a JWKS endpoint that is down is EndpointUnavailable (jwks) for the verifier and a 503 for the caller", () =>
+    Effect.gen(function*() {
+      const router = HttpRouter.empty.pipe(HttpRouter.get("/jwks", json({ error: "unavailable" }, 503)))
+      const verifier = yield* TokenVerifier.jwt({
+        issuer: "https://auth.example.com",
+        audience: "https://orders.example.com",
+        jwksUri: "https://auth.example.com/jwks"
+      }).pipe(Effect.provide(layerOf(router)))
+      // a well-formed, unsigned-for-real JWS: the keys are needed before its signature is checked
+      const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url")
+      const jws = `${b64({ alg: "RS256", typ: "at+jwt", kid: "k1" })}.${b64({ sub: "user-1" })}.${b64("sig")}`
+      const error = yield* Effect.flip(verifier.verify(Redacted.make(jws)))
+      assert.strictEqual(error._tag, "EndpointUnavailable")
+      if (error._tag === "EndpointUnavailable") {
+        assert.strictEqual(error.endpoint, "jwks")
+        assert.deepStrictEqual(error.status, Option.some(503))
+      }
+      const answer = yield* call(orders, { headers: bearer(jws) }).pipe(
+        Effect.provideService(TokenVerifier.TokenVerifier, verifier)
+      )
+      assert.strictEqual(answer.status, 503)
+      assert.isNull(answer.challenge)
+      assert.deepStrictEqual(JSON.parse(answer.body), { _tag: "TemporarilyUnavailable" })
+    }))
+
+  it.effect("a misconfigured verifier fails closed with 503 too: InvalidTokenRequest, never a 401", () =>
+    Effect.gen(function*() {
+      const verifier = yield* TokenVerifier.introspection({
+        introspectionUrl: "http://auth.example.com/introspect",
+        auth: ClientAuth.clientSecretBasic("orders-api", Redacted.make("rs-secret"))
+      }).pipe(Effect.provide(layerOf(HttpRouter.empty)))
+      const error = yield* Effect.flip(verifier.verify(Redacted.make("opaque-token-123")))
+      assert.strictEqual(error._tag, "InvalidTokenRequest")
+      const answer = yield* call(orders, { headers: bearer("opaque-token-123") }).pipe(
+        Effect.provideService(TokenVerifier.TokenVerifier, verifier)
+      )
+      assert.strictEqual(answer.status, 503)
+      assert.isNull(answer.challenge)
+      assert.deepStrictEqual(JSON.parse(answer.body), { _tag: "TemporarilyUnavailable" })
+    }))
 })
 
 describe("the Authorization header parser", () => {

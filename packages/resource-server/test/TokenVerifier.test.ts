@@ -15,7 +15,7 @@ import {
   TestClock
 } from "effect"
 import { exportJWK, exportSPKI, generateKeyPair, type JWK, SignJWT } from "jose"
-import { ClientAuth, Endpoint, Grant, TokenProvider } from "@grantflow/core"
+import { ClientAuth, Endpoint, Grant, TokenError, TokenProvider } from "@grantflow/core"
 import { json, layerOf, makeRecorder } from "../../core/test/routerClient.js"
 import * as TokenVerifier from "../src/TokenVerifier.js"
 
@@ -99,6 +99,18 @@ const jwtVerifier = (options: Partial<TokenVerifier.JwtOptions> = {}) => TokenVe
 const reason = <A>(effect: Effect.Effect<A, TokenVerifier.VerificationError>) =>
   Effect.map(Effect.flip(effect), (error) => error._tag === "VerificationFailed" ? error.reason : error._tag)
 
+describe("TokenVerifier.VerificationFailed", () => {
+  it("is a grantflow error, never retryable, whose description names no token", () => {
+    const error = new TokenVerifier.VerificationFailed({ reason: "Expired" })
+    assert.isTrue(TokenError.isGrantflowError(error))
+    assert.isTrue(TokenError.TypeId in error)
+    assert.isFalse(TokenError.isRetryable(error))
+    assert.isFalse(error.retryable)
+    assert.strictEqual(error.description, "The access token expired")
+    assert.strictEqual(error.message, "the access token was refused: it expired")
+  })
+})
+
 describe("TokenVerifier.staticToken", () => {
   it.effect("accepts the current and the previous token, with the configured scopes, and nothing else", () =>
     Effect.gen(function*() {
@@ -114,7 +126,7 @@ describe("TokenVerifier.staticToken", () => {
       yield* verifier.verify(Redacted.make("previous-secret"))
       for (const wrong of ["current-secre", "current-secrets", "Current-secret", "", "previous-secret "]) {
         const error = yield* Effect.flip(verifier.verify(Redacted.make(wrong)))
-        assert.strictEqual(error.reason, "Mismatch")
+        assert.strictEqual(error._tag === "VerificationFailed" && error.reason, "Mismatch")
         assert.notInclude(String(error), "secret")
       }
     }))
@@ -260,11 +272,13 @@ describe("TokenVerifier.jwt", () => {
         const verifier = yield* jwtVerifier({ jwksFailureCoolDown: "5 seconds" })
         yield* Ref.set(jwksStatus, 503)
         const error = yield* Effect.flip(verifier.verify(yield* sign()))
-        assert.strictEqual(error._tag, "VerifierUnavailable")
-        if (error._tag === "VerifierUnavailable") {
+        assert.strictEqual(error._tag, "EndpointUnavailable")
+        if (error._tag === "EndpointUnavailable") {
           assert.strictEqual(error.endpoint, "jwks")
+          assert.strictEqual(error.reason, "Status")
           assert.deepStrictEqual(error.status, Option.some(503))
-          assert.isTrue(error.retryable)
+          assert.include(error.message, "the issuer's JWKS endpoint answered HTTP 503")
+          assert.isTrue(TokenError.isRetryable(error))
         }
         yield* Ref.set(jwksStatus, 200)
         yield* TestClock.adjust("4 seconds")
@@ -296,7 +310,8 @@ describe("TokenVerifier.jwt", () => {
       yield* TestClock.adjust("1 milli")
       const errors = yield* Effect.forEach(waiting, Fiber.join)
       const [timedOut] = errors
-      assert.isTrue(timedOut?._tag === "VerifierUnavailable" && timedOut.reason === "Timeout")
+      assert.isTrue(timedOut?._tag === "EndpointUnavailable" && timedOut.reason === "Timeout")
+      assert.strictEqual(timedOut?._tag === "EndpointUnavailable" && timedOut.endpoint, "jwks")
       for (const error of errors) assert.strictEqual(error, timedOut)
       assert.strictEqual(yield* fetches, 1)
 
@@ -309,7 +324,7 @@ describe("TokenVerifier.jwt", () => {
       yield* TestClock.adjust("1 second")
       const seventh = yield* Effect.fork(Effect.flip(verifier.verify(token)))
       yield* TestClock.adjust("1 second")
-      assert.strictEqual((yield* Fiber.join(seventh))._tag, "VerifierUnavailable")
+      assert.strictEqual((yield* Fiber.join(seventh))._tag, "EndpointUnavailable")
       assert.strictEqual(yield* fetches, 2)
     }))
 
@@ -327,19 +342,30 @@ describe("TokenVerifier.jwt", () => {
         }).pipe(Effect.provide(layerOf(router)))
       const planted = "PLANTED-JWKS-VALUE"
       const large = JSON.stringify({ keys: [firstJwk], padding: planted.repeat(TokenVerifier.defaultMaxJwksBytes / 16) })
-      const cases: ReadonlyArray<readonly [string, string]> = [
-        [large, `larger than ${TokenVerifier.defaultMaxJwksBytes} bytes`],
-        [`{"keys":[${"[".repeat(100)}"${planted}"${"]".repeat(100)}]}`, "nests deeper than 64 levels"],
-        [`{"keys":"${planted}"}`, "not a JSON Web Key Set"],
-        [`{"keys":[1],"x":"${planted}"}`, "not a JSON Web Key Set"],
-        [`{"keys":[${planted}`, "not valid JSON"],
-        [JSON.stringify({ keys: Array.from({ length: 101 }, (_, i) => ({ ...firstJwk, kid: `${planted}-${i}` })) }), "more than 100 keys"]
+      const cases: ReadonlyArray<readonly [string, string, string]> = [
+        [large, "body", `larger than ${TokenVerifier.defaultMaxJwksBytes} bytes`],
+        [`{"keys":[${"[".repeat(100)}"${planted}"${"]".repeat(100)}]}`, "body", "nests deeper than 64 levels"],
+        [`{"keys":"${planted}"}`, "keys", "is not an array"],
+        [`{"keys":[1],"x":"${planted}"}`, "body", "not a JSON Web Key Set"],
+        [`{"keys":[${planted}`, "body", "not valid JSON"],
+        [
+          JSON.stringify({ keys: Array.from({ length: 101 }, (_, i) => ({ ...firstJwk, kid: `${planted}-${i}` })) }),
+          "keys",
+          "more than 100 keys"
+        ]
       ]
-      for (const [text, detail] of cases) {
+      for (const [text, field, detail] of cases) {
         const error = yield* verify(text)
-        assert.isTrue(error._tag === "VerifierUnavailable" && error.reason === "Malformed", detail)
+        assert.strictEqual(error._tag, "MalformedResponse", detail)
+        if (error._tag === "MalformedResponse") {
+          assert.strictEqual(error.endpoint, "jwks", detail)
+          assert.strictEqual(error.field, field, detail)
+          assert.include(error.reason, detail)
+          assert.isFalse(error.retryable)
+        }
         assert.include(error.message, detail)
         assert.notInclude(error.message, planted)
+        assert.notInclude(JSON.stringify(error), planted)
       }
       // a larger cap lets a larger key set through
       yield* Ref.set(body, large)
@@ -389,10 +415,31 @@ describe("TokenVerifier.jwt", () => {
       )
       const verifier = yield* jwtVerifier().pipe(Effect.provide(layerOf(router)))
       const error = yield* Effect.flip(verifier.verify(yield* sign()))
-      assert.strictEqual(error._tag, "VerifierUnavailable")
-      if (error._tag === "VerifierUnavailable") {
-        assert.strictEqual(error.reason, "Misconfigured")
-        assert.isFalse(error.retryable)
+      assert.strictEqual(error._tag, "InvalidTokenRequest")
+      if (error._tag === "InvalidTokenRequest") assert.include(error.reason, "names no JWKS URL")
+      assert.isFalse(error.retryable)
+    }))
+
+  it.effect("an unsafe JWKS URL is a configuration error, and nothing is fetched", () =>
+    withIssuer(({ jwksFetches }) =>
+      Effect.gen(function*() {
+        const verifier = yield* jwtVerifier({ jwksUri: "http://auth.example.com/jwks" })
+        const error = yield* Effect.flip(verifier.verify(yield* sign()))
+        assert.strictEqual(error._tag, "InvalidTokenRequest")
+        if (error._tag === "InvalidTokenRequest") assert.include(error.reason, "JWKS URL")
+        assert.isTrue(TokenError.isGrantflowError(error))
+        assert.isFalse(TokenError.isRetryable(error))
+        assert.strictEqual(yield* jwksFetches, 0)
+      })))
+
+  it.effect("an issuer whose metadata cannot be read is EndpointUnavailable of the metadata endpoint", () =>
+    Effect.gen(function*() {
+      const verifier = yield* jwtVerifier().pipe(Effect.provide(layerOf(HttpRouter.empty)))
+      const error = yield* Effect.flip(verifier.verify(yield* sign()))
+      assert.strictEqual(error._tag, "EndpointUnavailable")
+      if (error._tag === "EndpointUnavailable") {
+        assert.strictEqual(error.endpoint, "metadata")
+        assert.deepStrictEqual(error.status, Option.some(404))
       }
     }))
 
@@ -529,10 +576,11 @@ describe("TokenVerifier.introspection", () => {
         yield* Ref.set(answers, { "moved": { body: {}, status: 307 } })
         const verifier = yield* TokenVerifier.introspection({ introspectionUrl: `${issuer}/introspect`, auth: basic })
         const error = yield* Effect.flip(verifier.verify(Redacted.make("moved")))
-        assert.strictEqual(error._tag, "VerifierUnavailable")
-        if (error._tag === "VerifierUnavailable") {
+        assert.strictEqual(error._tag, "EndpointUnavailable")
+        if (error._tag === "EndpointUnavailable") {
+          assert.strictEqual(error.endpoint, "introspection")
           assert.deepStrictEqual(error.status, Option.some(307))
-          assert.include(error.message, "redirects are not followed")
+          assert.include(error.message, "which is not followed")
         }
         // never cached: the next request asks again
         yield* Effect.flip(verifier.verify(Redacted.make("moved")))
@@ -559,18 +607,29 @@ describe("TokenVerifier.introspection", () => {
         yield* Ref.set(answers, { "opaque-1": { body: { error: "temporarily_unavailable" }, status: 503 } })
         const verifier = yield* TokenVerifier.introspection({ issuer, auth: basic })
         const down = yield* Effect.flip(verifier.verify(Redacted.make("opaque-1")))
-        assert.strictEqual(down._tag, "VerifierUnavailable")
-        if (down._tag === "VerifierUnavailable") assert.deepStrictEqual(down.status, Option.some(503))
+        assert.strictEqual(down._tag, "OAuthError")
+        if (down._tag === "OAuthError") {
+          assert.strictEqual(down.endpoint, "introspection")
+          assert.strictEqual(down.status, 503)
+        }
+        assert.isTrue(TokenError.isRetryable(down))
         assert.notInclude(down.message, "opaque-1")
 
         yield* Ref.set(answers, { "opaque-1": { body: { error: "invalid_client" }, status: 401 } })
         const refused = yield* Effect.flip(verifier.verify(Redacted.make("opaque-1")))
-        assert.strictEqual(refused._tag, "VerifierUnavailable")
-        assert.include(refused.message, "client credentials")
+        assert.strictEqual(refused._tag, "OAuthError")
+        assert.include(refused.message, "check the client id, the client secret")
+        assert.isFalse(TokenError.isRetryable(refused))
+
+        // a bare 401, without an OAuth body, says the same
+        yield* Ref.set(answers, { "opaque-1": { body: {}, status: 401 } })
+        const bare = yield* Effect.flip(verifier.verify(Redacted.make("opaque-1")))
+        assert.strictEqual(bare._tag, "EndpointUnavailable")
+        assert.include(bare.message, "check the client credentials")
 
         yield* Ref.set(answers, { "opaque-1": active() })
         yield* verifier.verify(Redacted.make("opaque-1"))
-        assert.strictEqual((yield* calls).length, 3)
+        assert.strictEqual((yield* calls).length, 4)
       })))
 
   it.effect("refuses an overlong token without asking, and an overlong or deep answer as unusable (503)", () =>
@@ -588,7 +647,7 @@ describe("TokenVerifier.introspection", () => {
         assert.strictEqual((yield* calls).length, 0)
         for (const token of ["long-answer", "deep-answer"]) {
           const error = yield* Effect.flip(verifier.verify(Redacted.make(token)))
-          assert.isTrue(error._tag === "VerifierUnavailable" && error.reason === "Malformed", token)
+          assert.isTrue(error._tag === "MalformedResponse" && error.endpoint === "introspection", token)
           assert.notInclude(error.message, planted)
         }
         const lenient = yield* TokenVerifier.introspection({
@@ -598,6 +657,43 @@ describe("TokenVerifier.introspection", () => {
         })
         yield* lenient.verify(Redacted.make("long-answer"))
       })))
+
+  it.effect("an answer without a boolean active is a MalformedResponse naming the field, never cached", () =>
+    withIntrospection(({ answers, calls }) =>
+      Effect.gen(function*() {
+        yield* Ref.set(answers, { "odd": { body: { active: "yes" } } })
+        const verifier = yield* TokenVerifier.introspection({ introspectionUrl: `${issuer}/introspect`, auth: basic })
+        const error = yield* Effect.flip(verifier.verify(Redacted.make("odd")))
+        assert.strictEqual(error._tag, "MalformedResponse")
+        if (error._tag === "MalformedResponse") {
+          assert.strictEqual(error.endpoint, "introspection")
+          assert.strictEqual(error.field, "active")
+        }
+        yield* Effect.flip(verifier.verify(Redacted.make("odd")))
+        assert.strictEqual((yield* calls).length, 2)
+      })))
+
+  it.effect("a misconfigured verifier fails with InvalidTokenRequest before anything is sent", () =>
+    withIntrospection(({ calls }) =>
+      Effect.gen(function*() {
+        const unsafe = yield* TokenVerifier.introspection({ introspectionUrl: "http://auth.example.com/introspect", auth: basic })
+        const error = yield* Effect.flip(unsafe.verify(Redacted.make("opaque-1")))
+        assert.strictEqual(error._tag, "InvalidTokenRequest")
+        if (error._tag === "InvalidTokenRequest") assert.include(error.reason, "introspection URL")
+        assert.isFalse(TokenError.isRetryable(error))
+        assert.strictEqual((yield* calls).length, 0)
+      })))
+
+  it.effect("an issuer whose metadata names no introspection endpoint is a configuration error", () =>
+    Effect.gen(function*() {
+      const router = HttpRouter.empty.pipe(
+        HttpRouter.get("/.well-known/oauth-authorization-server", json({ issuer, token_endpoint: `${issuer}/token` }))
+      )
+      const verifier = yield* TokenVerifier.introspection({ issuer, auth: basic }).pipe(Effect.provide(layerOf(router)))
+      const error = yield* Effect.flip(verifier.verify(Redacted.make("opaque-1")))
+      assert.strictEqual(error._tag, "InvalidTokenRequest")
+      if (error._tag === "InvalidTokenRequest") assert.include(error.reason, "names no introspection URL")
+    }))
 
   it.effect("keeps at most cacheCapacity answers, however many tokens callers make up", () =>
     withIntrospection(({ answers, calls }) =>

@@ -89,5 +89,7 @@ export const endpointName = (endpoint: Endpoint.Name): string => {
       return "the device authorization endpoint"
     case "metadata":
       return "the issuer's metadata endpoint"
+    case "jwks":
+      return "the issuer's JWKS endpoint"
   }
 }

@@ -21,19 +21,6 @@ import * as issuerEndpoint from "./issuerEndpoint.js"
 import * as jwtAccessToken from "./jwtAccessToken.js"
 import * as tokenVerifier from "./tokenVerifier.js"
 
-const unavailable = (
-  reason: TokenVerifier.VerifierUnavailable["reason"],
-  status: Option.Option<number>,
-  extra: { readonly detail?: string; readonly cause?: unknown } = {}
-) =>
-  new tokenVerifier.VerifierUnavailable({
-    endpoint: "introspection",
-    reason,
-    status,
-    ...(extra.detail === undefined ? {} : { detail: extra.detail }),
-    ...(extra.cause === undefined ? {} : { cause: extra.cause })
-  })
-
 const failed = (reason: TokenVerifier.FailureReason) => new tokenVerifier.VerificationFailed({ reason })
 
 interface Checks {
@@ -76,23 +63,6 @@ const bearerClient = (client: HttpClient.HttpClient, provider: TokenProvider.Tok
     )
   )
 
-// A status error keeps itself as the cause; a transport failure or a time-out what went wrong underneath.
-const fromIntrospection = (error: Introspection.IntrospectionError): TokenVerifier.VerifierUnavailable => {
-  switch (error._tag) {
-    case "InvalidTokenRequest":
-      return issuerEndpoint.misconfigured("introspection", error.reason, error)
-    case "EndpointUnavailable":
-      return unavailable(error.reason, error.status, { cause: error.reason === "Status" ? error : error.cause ?? error })
-    case "OAuthError":
-      return unavailable("Status", Option.some(error.status), { cause: error })
-    case "MalformedResponse":
-      return unavailable("Malformed", Option.some(error.status), {
-        detail: error.field === "body" ? `the answer ${error.reason}` : `the answer's \`${error.field}\` ${error.reason}`,
-        cause: error
-      })
-  }
-}
-
 interface Entry {
   readonly token: TokenVerifier.VerifiedToken
   /** How long this answer may be reused: the positive TTL, cut at the token's `exp`. */
@@ -132,7 +102,6 @@ export const make = (
         onSome: Effect.succeed,
         onNone: () =>
           issuerEndpoint.resolve({
-            endpoint: "introspection",
             name: "introspection URL",
             configured: options.introspectionUrl,
             issuer: options.issuer,
@@ -159,7 +128,7 @@ export const make = (
           token,
           tokenTypeHint: "access_token",
           maxResponseLength: options.maxResponseLength
-        }).pipe(Effect.mapError(fromIntrospection))
+        })
         const now = yield* Clock.currentTimeMillis
         const verified = yield* interpret(answer, checks, now)
         const untilExpiry = Option.match(verified.expiresAt, {
@@ -187,9 +156,7 @@ export const make = (
       verify: (token) =>
         // an overlong token is neither sent nor cached: the cache's keys stay small
         (Redacted.value(token).length > maxTokenLength ? Effect.fail(failed("Malformed")) : cache.get(token)).pipe(
-          Effect.tapError((error) =>
-            error._tag === "VerifierUnavailable" ? cache.invalidate(token) : Effect.void
-          ),
+          Effect.tapError((error) => error._tag === "VerificationFailed" ? Effect.void : cache.invalidate(token)),
           // a cached answer outlives nothing: past its exp the token is expired, whatever was cached
           Effect.flatMap((entry) =>
             Effect.flatMap(Clock.currentTimeMillis, (now) =>

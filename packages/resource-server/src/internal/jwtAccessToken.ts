@@ -1,6 +1,7 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as Discovery from "@grantflow/core/Discovery"
 import * as Json from "@grantflow/core/Json"
+import * as TokenError from "@grantflow/core/TokenError"
 import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
@@ -68,42 +69,41 @@ interface State {
   /** When the JWKS was last asked for, successfully or not (when the answer came). */
   readonly lastAttempt: number
   /** Why the last fetch failed, if it did. */
-  readonly failure: Option.Option<TokenVerifier.VerifierUnavailable>
+  readonly failure: Option.Option<KeysError>
   /** The fetch under way, which every verification that needs keys waits for. */
-  readonly inFlight: Option.Option<Deferred.Deferred<Keys, TokenVerifier.VerifierUnavailable>>
+  readonly inFlight: Option.Option<Deferred.Deferred<Keys, KeysError>>
 }
 
-const unavailable = (
-  reason: TokenVerifier.VerifierUnavailable["reason"],
-  extra: { readonly status?: number; readonly detail?: string; readonly cause?: unknown } = {}
-) =>
-  new tokenVerifier.VerifierUnavailable({
+/** Why the issuer's keys could not be had: its JWKS (or metadata) did not answer, answered nonsense, or is misconfigured. */
+type KeysError = issuerEndpoint.ResolveError
+
+const malformed = (status: number, field: string, reason: string, cause?: unknown) =>
+  new TokenError.MalformedResponse({
     endpoint: "jwks",
+    status,
+    field,
     reason,
-    status: Option.fromNullable(extra.status),
-    ...(extra.detail === undefined ? {} : { detail: extra.detail }),
-    ...(extra.cause === undefined ? {} : { cause: extra.cause })
+    // the reason says what is wrong; what was received is not repeated
+    excerpt: "",
+    ...(cause === undefined ? {} : { cause })
   })
 
-const notAKeySet = "the JWKS is not a JSON Web Key Set"
+const notAKeySet = "is not a JSON Web Key Set (RFC 7517 §5)"
 
 /**
  * Reads a JWKS document (its size already capped), nesting at most
  * `Json.defaultMaxDepth` levels. The errors name what is wrong, never
  * what was received.
  */
-const readKeys = (text: string, now: number): Either.Either<Keys, TokenVerifier.VerifierUnavailable> => {
+const readKeys = (text: string, status: number, now: number): Either.Either<Keys, TokenError.MalformedResponse> => {
   const parsed = Json.parse(text)
-  if (Either.isLeft(parsed)) {
-    return Either.left(unavailable("Malformed", { detail: `the JWKS ${Json.describeFailure(parsed.left)}` }))
-  }
+  if (Either.isLeft(parsed)) return Either.left(malformed(status, "body", Json.describeFailure(parsed.left)))
   const jwks = parsed.right
-  if (!Predicate.isRecord(jwks) || !Array.isArray(jwks["keys"])) {
-    return Either.left(unavailable("Malformed", { detail: notAKeySet }))
-  }
+  if (!Predicate.isRecord(jwks)) return Either.left(malformed(status, "body", notAKeySet))
+  if (!Array.isArray(jwks["keys"])) return Either.left(malformed(status, "keys", "is not an array"))
   const keys: ReadonlyArray<unknown> = jwks["keys"]
   if (keys.length > maxJwksKeys) {
-    return Either.left(unavailable("Malformed", { detail: `the JWKS holds more than ${maxJwksKeys} keys` }))
+    return Either.left(malformed(status, "keys", `holds more than ${maxJwksKeys} keys`))
   }
   return Either.try({
     try: (): Keys => ({
@@ -111,7 +111,7 @@ const readKeys = (text: string, now: number): Either.Either<Keys, TokenVerifier.
       kids: new Set(keys.flatMap((key) => Predicate.isRecord(key) && typeof key["kid"] === "string" ? [key["kid"]] : [])),
       fetchedAt: now
     }),
-    catch: (cause) => unavailable("Malformed", { detail: notAKeySet, cause })
+    catch: (cause) => malformed(status, "body", notAKeySet, cause)
   })
 }
 
@@ -119,16 +119,21 @@ const fetchKeys = (
   url: URL,
   timeout: Duration.DurationInput | undefined,
   maxBytes: number
-): Effect.Effect<Keys, TokenVerifier.VerifierUnavailable, HttpClient.HttpClient> =>
-  Discovery.fetchDocument(url.href, { timeout, maxBytes }).pipe(
-    // a transport failure or a time-out: what went wrong underneath is the cause, as for the other endpoints
-    Effect.mapError((error) => unavailable(error.reason, { cause: error.cause })),
-    Effect.flatMap(({ body, status }) => {
-      if (status !== 200) return Effect.fail(unavailable("Status", { status }))
-      if (Option.isNone(body)) {
-        return Effect.fail(unavailable("Malformed", { detail: `the JWKS is larger than ${maxBytes} bytes` }))
+): Effect.Effect<Keys, KeysError, HttpClient.HttpClient> =>
+  Discovery.fetchDocument(url.href, { timeout, maxBytes, endpoint: "jwks" }).pipe(
+    Effect.flatMap(({ body, status }): Effect.Effect<Keys, KeysError> => {
+      if (status !== 200) {
+        return Effect.fail(
+          new TokenError.EndpointUnavailable({
+            endpoint: "jwks",
+            reason: "Status",
+            status: Option.some(status),
+            retryAfter: Option.none()
+          })
+        )
       }
-      return Effect.flatMap(Clock.currentTimeMillis, (now) => readKeys(body.value, now))
+      if (Option.isNone(body)) return Effect.fail(malformed(status, "body", `is larger than ${maxBytes} bytes`))
+      return Effect.flatMap(Clock.currentTimeMillis, (now) => readKeys(body.value, status, now))
     }),
     Effect.withSpan("grantflow.jwks", { kind: "client", attributes: { "server.address": url.host, "url.path": url.pathname } })
   )
@@ -259,7 +264,6 @@ export const make = (
         onSome: Effect.succeed,
         onNone: () =>
           issuerEndpoint.resolve({
-            endpoint: "jwks",
             name: "JWKS URL",
             configured: options.jwksUri,
             issuer: options.issuer,
@@ -286,7 +290,7 @@ export const make = (
 
     // One fetch, whose outcome every waiter shares. It runs in a fiber of its own, bounded by the
     // timeout, so that a caller that goes away does not take it from the others.
-    const fetchFor = (reason: Due, deferred: Deferred.Deferred<Keys, TokenVerifier.VerifierUnavailable>) =>
+    const fetchFor = (reason: Due, deferred: Deferred.Deferred<Keys, KeysError>) =>
       Effect.gen(function*() {
         const fetched = yield* Effect.either(
           Effect.flatMap(
@@ -327,10 +331,10 @@ export const make = (
         Effect.provideService(HttpClient.HttpClient, client)
       )
 
-    type Waiting = Deferred.Deferred<Keys, TokenVerifier.VerifierUnavailable>
+    type Waiting = Deferred.Deferred<Keys, KeysError>
     type Step =
       | { readonly _tag: "Use"; readonly keys: Keys }
-      | { readonly _tag: "Fail"; readonly error: TokenVerifier.VerifierUnavailable }
+      | { readonly _tag: "Fail"; readonly error: KeysError }
       | { readonly _tag: "Await"; readonly fetch: Waiting }
       | { readonly _tag: "Start"; readonly reason: Due }
 
@@ -346,12 +350,12 @@ export const make = (
         : [{ _tag: "Await", fetch: latest.inFlight.value }, latest]
     }
 
-    const keysFor = (kid: Option.Option<string>): Effect.Effect<Keys, TokenVerifier.VerifierUnavailable> =>
+    const keysFor = (kid: Option.Option<string>): Effect.Effect<Keys, KeysError> =>
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
         const current = yield* Ref.get(state)
         if (Option.isSome(current.keys) && due(current, kid, now) === "none") return current.keys.value
-        const mine = yield* Deferred.make<Keys, TokenVerifier.VerifierUnavailable>()
+        const mine = yield* Deferred.make<Keys, KeysError>()
         const next = yield* Ref.modify(state, step(kid, now, mine))
         switch (next._tag) {
           case "Use":
@@ -411,4 +415,8 @@ export const make = (
  * @internal
  */
 export const failureName = (error: TokenVerifier.VerificationError): string =>
-  error._tag === "VerificationFailed" ? error.reason : `unavailable:${error.endpoint}`
+  error._tag === "VerificationFailed"
+    ? error.reason
+    : error._tag === "InvalidTokenRequest"
+    ? "misconfigured"
+    : `unavailable:${error.endpoint}`

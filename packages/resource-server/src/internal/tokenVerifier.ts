@@ -4,16 +4,14 @@ import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
+import type * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
-import type { FailureReason } from "../TokenVerifier.js"
+import * as TokenError from "@grantflow/core/TokenError"
+import type * as TokenVerifierModule from "../TokenVerifier.js"
 
 // The verifiers (static, JWT, introspection) and the issuer's endpoints build
 // these values: they live here, where every one of them can import them.
-
-// 0 is how the fetch client reports a redirect it was told not to follow
-const isRedirect = (status: number): boolean => status === 0 || (status >= 300 && status < 400)
 
 /** @internal */
 export class VerifiedToken extends Data.Class<{
@@ -30,7 +28,7 @@ export class VerifiedToken extends Data.Class<{
 export const hasScopes = (token: VerifiedToken, scopes: ReadonlyArray<string>): boolean =>
   scopes.every((scope) => token.scopes.includes(scope))
 
-const descriptions: Record<FailureReason, string> = {
+const descriptions: Record<TokenVerifierModule.FailureReason, string> = {
   Malformed: "The access token is malformed",
   Algorithm: "The access token is signed with an algorithm that is not accepted",
   UnknownKey: "The access token is signed with an unknown key",
@@ -45,8 +43,8 @@ const descriptions: Record<FailureReason, string> = {
 }
 
 /** @internal */
-export class VerificationFailed extends Data.TaggedError("VerificationFailed")<{
-  readonly reason: FailureReason
+export class VerificationFailed extends TokenError.TaggedError("VerificationFailed")<{
+  readonly reason: TokenVerifierModule.FailureReason
   readonly cause?: unknown
 }> {
   /**
@@ -67,56 +65,11 @@ export class VerificationFailed extends Data.TaggedError("VerificationFailed")<{
 }
 
 /** @internal */
-export class VerifierUnavailable extends Data.TaggedError("VerifierUnavailable")<{
-  readonly endpoint: "metadata" | "jwks" | "introspection"
-  readonly reason: "Transport" | "Timeout" | "Status" | "Malformed" | "Misconfigured"
-  readonly status: Option.Option<number>
-  readonly detail?: string | undefined
-  readonly cause?: unknown
-}> {
-  /**
-   * `false` for a misconfiguration, `true` otherwise: the server may answer
-   * later.
-   *
-   * @since 0.1.0
-   */
-  get retryable(): boolean {
-    return this.reason !== "Misconfigured"
-  }
-
-  override get message(): string {
-    const endpoint = this.endpoint === "metadata"
-      ? "the issuer's metadata"
-      : this.endpoint === "jwks"
-      ? "the issuer's JWKS"
-      : "the introspection endpoint"
-    const what = this.reason === "Transport"
-      ? `${endpoint} could not be reached`
-      : this.reason === "Timeout"
-      ? `${endpoint} did not answer in time`
-      : this.reason === "Status"
-      ? `${endpoint} answered HTTP ${Option.getOrElse(this.status, () => 0)}`
-      : this.reason === "Malformed"
-      ? `${endpoint} answered something unusable`
-      : `${endpoint} cannot be used as configured`
-    const detail = this.detail === undefined ? "" : ` (${this.detail})`
-    const advice = this.reason === "Misconfigured"
-      ? "fix the verifier's configuration"
-      : this.endpoint === "introspection" && Option.getOrElse(this.status, () => 0) === 401
-      ? "check grantflow's client credentials for the introspection endpoint"
-      : this.reason === "Status" && Option.exists(this.status, isRedirect)
-      ? "redirects are not followed: set the endpoint's URL to its final address; the request was refused with 503"
-      : "the request was refused with 503; it can be retried"
-    return `the access token could not be verified: ${what}${detail}; ${advice}`
-  }
-}
-
-/** @internal */
 export class TokenVerifier extends Context.Tag("@grantflow/resource-server/TokenVerifier")<TokenVerifier, {
   /** Verifies a bearer token; the value is never logged or put in an error. */
   readonly verify: (
     token: Redacted.Redacted<string>
-  ) => Effect.Effect<VerifiedToken, VerificationFailed | VerifierUnavailable>
+  ) => Effect.Effect<VerifiedToken, TokenVerifierModule.VerificationError>
 }>() {}
 
 /** @internal */
