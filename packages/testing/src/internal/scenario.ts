@@ -295,6 +295,12 @@ export class ScenarioFailed extends Data.TaggedError("ScenarioFailed")<{
 }
 
 /** @internal */
+export const defaultNumRuns = 100
+
+/** @internal */
+export const defaultTimeLimit: Duration.Duration = Duration.seconds(2)
+
+/** @internal */
 export const check = <E, RIn extends Scenario.Services>(
   integration: Layer.Layer<HttpClient.HttpClient, E, RIn>,
   options: Scenario.CheckOptions = {}
@@ -312,10 +318,15 @@ export const check = <E, RIn extends Scenario.Services>(
       last = { timeline, violations }
       return false
     })
+    // without a number of runs asked for, the check fits a test runner's default timeout (vitest's: 5 s)
+    const timeLimit = options.timeLimit ?? (options.numRuns === undefined ? defaultTimeLimit : undefined)
     const details = yield* Effect.promise(() =>
       FastCheck.check(property, {
-        numRuns: options.numRuns ?? 100,
+        numRuns: options.numRuns ?? defaultNumRuns,
         endOnFailure: options.shrink === false,
+        ...(timeLimit === undefined
+          ? {}
+          : { interruptAfterTimeLimit: Math.max(1, Duration.toMillis(Duration.decode(timeLimit))) }),
         ...(options.seed === undefined ? {} : { seed: options.seed }),
         ...(options.path === undefined ? {} : { path: options.path })
       })
