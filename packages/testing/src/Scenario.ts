@@ -496,14 +496,14 @@ export const run: <E, RIn extends Services>(
  * Options of {@link check}, besides those of a run:
  *
  * - `numRuns`: how many timelines (default {@link defaultNumRuns}, 100);
- * - `timeLimit`: start no new timeline, and stop shrinking, once this long
- *   has passed (by the wall clock). Default: {@link defaultTimeLimit}
- *   (2 seconds) when `numRuns` is not given, so that `check` with no options
- *   fits a test runner's default timeout (vitest's is 5 seconds) however
- *   loaded the machine; none when it is: the timelines asked for all run, and
- *   the test's timeout must allow for them (about 50 ms a timeline for
- *   grantflow on client credentials, on a loaded 2-core machine up to 100 ms).
- *   {@link CheckReport}'s `numRuns` says how many ran;
+ * - `timeLimit`: start no new timeline once this long has passed (by the
+ *   wall clock), and after a failure, shrink it for as long again at most.
+ *   Default: {@link defaultTimeLimit} (2 seconds) when `numRuns` is not
+ *   given, so that `check` with no options fits a test runner's default
+ *   timeout (vitest's is 5 seconds) however loaded the machine; none when it
+ *   is: the timelines asked for all run, and the test's timeout must allow for
+ *   them (20 to 100 ms a timeline for grantflow on client credentials on a
+ *   loaded 2-core machine). {@link CheckReport}'s `numRuns` says how many ran;
  * - `seed` and `path`: replay a failure, as its message says;
  * - `timelines`: the timelines to try (default {@link Arbitraries.timeline});
  * - `shrink`: look for a smaller failing timeline (default `true`).
@@ -583,7 +583,9 @@ export const ScenarioFailed: typeof internal.ScenarioFailed = internal.ScenarioF
 
 /**
  * A broken invariant: see the {@link ScenarioFailed} constructor. `numRuns`
- * counts the timelines run up to and including the first failing one.
+ * counts the timelines run up to and including the first failing one;
+ * `shrunkFully` is `false` when shrinking stopped at the time limit (replay
+ * with a longer `timeLimit` to shrink further).
  *
  * @since 0.1.0
  * @category errors

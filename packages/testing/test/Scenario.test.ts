@@ -484,6 +484,21 @@ describe("Scenario.check", () => {
       assert.strictEqual(Duration.toMillis(Scenario.defaultTimeLimit), 2_000)
     }))
 
+  it("a failure whose shrinking stopped at the time limit says how to shrink it further", () => {
+    const failure = (shrunkFully: boolean) =>
+      new Scenario.ScenarioFailed({
+        seed: 7,
+        path: "3:1",
+        numRuns: 4,
+        numShrinks: 1,
+        shrunkFully,
+        timeline: Scenario.timeline([Scenario.Call({ requests: 1 })]),
+        violations: [{ invariant: "callsEnd", message: "call #1 had not ended" }]
+      }).message
+    assert.include(failure(false), `Shrinking stopped at the time limit: add timeLimit: "1 minute" to the replay's options`)
+    assert.notInclude(failure(true), "Shrinking stopped")
+  })
+
   it.effect("passes with the number of timelines it ran", () =>
     Effect.gen(function*() {
       const report = yield* Scenario.check(Grantflow, { numRuns: 20, seed: 42 })
