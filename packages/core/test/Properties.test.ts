@@ -245,8 +245,7 @@ const caught = (
       invariants: [invariant],
       ...options,
       seed: found.seed,
-      path: found.path,
-      timeLimit: "10 minutes"
+      path: found.path
     }))
     assert.isTrue(failure.shrunkFully)
     assert.isAbove(failure.violations.length, 0)

@@ -498,11 +498,11 @@ export const run: <E, RIn extends Services>(
  * - `numRuns`: how many timelines (default {@link defaultNumRuns}, 100);
  * - `timeLimit`: start no new timeline once this long has passed (by the
  *   wall clock), and after a failure, shrink it for as long again at most.
- *   Default: {@link defaultTimeLimit} (2 seconds) when `numRuns` is not
- *   given, so that `check` with no options fits a test runner's default
- *   timeout (vitest's is 5 seconds) however loaded the machine; none when it
- *   is: the timelines asked for all run, and the test's timeout must allow for
- *   them (20 to 100 ms a timeline for grantflow on client credentials on a
+ *   Default: {@link defaultTimeLimit} (2 seconds) when neither `numRuns` nor
+ *   `path` is given, so that `check` with no options fits a test runner's
+ *   default timeout (vitest's is 5 seconds) however loaded the machine; none
+ *   otherwise: a replay ends at the timeline its failure printed, and the
+ *   timelines asked for all run — the test's timeout must allow for them (20 to 100 ms a timeline for grantflow on client credentials on a
  *   loaded 2-core machine). {@link CheckReport}'s `numRuns` says how many ran;
  * - `seed` and `path`: replay a failure, as its message says;
  * - `timelines`: the timelines to try (default {@link Arbitraries.timeline});
@@ -584,8 +584,8 @@ export const ScenarioFailed: typeof internal.ScenarioFailed = internal.ScenarioF
 /**
  * A broken invariant: see the {@link ScenarioFailed} constructor. `numRuns`
  * counts the timelines run up to and including the first failing one;
- * `shrunkFully` is `false` when shrinking stopped at the time limit (replay
- * with a longer `timeLimit` to shrink further).
+ * `shrunkFully` is `false` when shrinking stopped at the time limit (the
+ * replay, with `seed` and `path`, has none and shrinks further).
  *
  * @since 0.1.0
  * @category errors

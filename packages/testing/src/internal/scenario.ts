@@ -321,8 +321,10 @@ export const check = <E, RIn extends Scenario.Services>(
       return false
     })
     // without a number of runs asked for, the check fits a test runner's default timeout (vitest's: 5 s): the
-    // search for a failing timeline and, once one is found, its shrinking get the time limit each
-    const timeLimit = options.timeLimit ?? (options.numRuns === undefined ? defaultTimeLimit : undefined)
+    // search for a failing timeline and, once one is found, its shrinking get the time limit each. A replay
+    // (a path) has none: it must end at the timeline the failure printed
+    const timeLimit = options.timeLimit ??
+      (options.numRuns === undefined && options.path === undefined ? defaultTimeLimit : undefined)
     const limit = timeLimit === undefined
       ? {}
       : { interruptAfterTimeLimit: Math.max(1, Duration.toMillis(Duration.decode(timeLimit))) }
@@ -481,7 +483,7 @@ const failureMessage = (failure: ScenarioFailed): string => {
     `Replay it with { seed: ${failure.seed}, path: "${failure.path}" } in the options of Scenario.check.`,
     ...(failure.shrunkFully
       ? []
-      : [`Shrinking stopped at the time limit: add timeLimit: "1 minute" to the replay's options to shrink it further.`]),
+      : ["Shrinking stopped at the time limit: the replay, which has none, shrinks it further."]),
     formatTimeline(failure.timeline),
     `violations (${failure.violations.length}):`,
     ...failure.violations.slice(0, shown).map((violation) => `  - ${violation.invariant}: ${violation.message}`),
