@@ -5,8 +5,8 @@
  * keeping the rotated refresh token in a TokenStore on the run's disk).
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
-import { AccessToken, BearerAuth, ClientAuth, Endpoint, Grant, TokenProvider, TokenStore } from "@grantflow/core"
-import { Effect, Layer, Option, Redacted } from "effect"
+import { AccessToken, BearerAuth, ClientAuth, Endpoint, Grant, RefreshPolicy, TokenProvider, TokenStore } from "@grantflow/core"
+import { Effect, Layer, Option, Redacted, Schedule } from "effect"
 import { AuthServer } from "@grantflow/testing"
 import { Scenario } from "@grantflow/testing"
 
@@ -18,6 +18,16 @@ export const fetchToken = Grant.clientCredentials(
 
 /** grantflow as documented: the token provider and the decorator, as layers. */
 export const Grantflow = BearerAuth.layer().pipe(Layer.provide(TokenProvider.layer(fetchToken)))
+
+/** grantflow with a refresh policy that gives up at the first failure: no retry at all. */
+export const NoRetry = BearerAuth.layer().pipe(
+  Layer.provide(TokenProvider.layer(fetchToken, { policy: RefreshPolicy.make({ retry: Schedule.stop }) }))
+)
+
+/** grantflow with a refresh policy that retries four times at once, without waiting between attempts. */
+export const NoBackoff = BearerAuth.layer().pipe(
+  Layer.provide(TokenProvider.layer(fetchToken, { policy: RefreshPolicy.make({ retry: Schedule.recurs(4) }) }))
+)
 
 export const withBearer = (request: HttpClientRequest.HttpClientRequest, token: AccessToken.AccessToken) =>
   HttpClientRequest.bearerToken(request, Redacted.value(token.token))

@@ -113,8 +113,10 @@ export type FaultCases<F extends AuthServer.Fault = AuthServer.Fault> = {
 
 /**
  * `Status` faults: transient server errors (500, 502, 504), 429 and 503 with
- * or without a `Retry-After` (up to 5 minutes, past the default 30-second
- * limit of `RefreshPolicy`), and the permanent `400 invalid_client`.
+ * or without a `Retry-After` (up to 5 minutes, a third of them past the
+ * default 30-second limit of `RefreshPolicy`), and the permanent
+ * `400 invalid_client`; those a retry cures five times as often as the
+ * permanent one.
  *
  * @since 0.1.0
  * @category faults
@@ -183,7 +185,36 @@ export const faultCases: FaultCases = internal.faultCases
 export const apiFaultCases: FaultCases<AuthServer.AnyEndpointFault> = internal.apiFaultCases
 
 /**
- * Any one token endpoint fault of the given kinds (default {@link faultCases}).
+ * How often each kind of token endpoint fault comes, relative to the others;
+ * a kind not named has weight 1, and 0 leaves it out.
+ *
+ * @since 0.1.0
+ * @category faults
+ */
+export type FaultWeights = { readonly [Tag in AuthServer.Fault["_tag"]]?: number | undefined }
+
+/**
+ * The default {@link FaultWeights} of {@link fault}: `Status` 6, `DropConnection`
+ * 2, `Latency` 2, the others 1. With {@link statusFault}'s own weighting, about
+ * half the faults are of a kind a retry cures (a 500, 502, 504, a 429 or 503
+ * with no or a short `Retry-After`, a dropped connection, a time-out), so the
+ * default timelines exercise a client's retry policy.
+ *
+ * @since 0.1.0
+ * @category faults
+ * @example
+ * ```ts
+ * import { Arbitraries } from "@grantflow/testing"
+ *
+ * // more malformed answers than by default
+ * const faults = Arbitraries.fault(Arbitraries.faultCases, { ...Arbitraries.faultWeights, MalformedJson: 4 })
+ * ```
+ */
+export const faultWeights: FaultWeights = internal.faultWeights
+
+/**
+ * Any one token endpoint fault of the given kinds (default {@link faultCases}),
+ * each as often as `weights` say (default {@link faultWeights}).
  *
  * @since 0.1.0
  * @category faults
@@ -193,9 +224,30 @@ export const apiFaultCases: FaultCases<AuthServer.AnyEndpointFault> = internal.a
  *
  * // only outages
  * const outages = Arbitraries.fault({ Status: Arbitraries.statusFault })
+ * // every kind, each as likely
+ * const even = Arbitraries.fault(Arbitraries.faultCases, {})
  * ```
  */
-export const fault: (cases?: FaultCases) => FastCheck.Arbitrary<AuthServer.Fault> = internal.fault
+export const fault: (cases?: FaultCases, weights?: FaultWeights) => FastCheck.Arbitrary<AuthServer.Fault> =
+  internal.fault
+
+/**
+ * Token endpoint faults a retry cures, and only those: 500, 502 and 504; 429
+ * and 503 with no `Retry-After` or one of up to 30 seconds; a dropped
+ * connection; and an answer 31 seconds to 2 minutes late (a time-out for a
+ * client that waits 30 seconds, as grantflow's `Endpoint` does by default).
+ * A good retry policy outlasts a few of them in a row.
+ *
+ * @since 0.1.0
+ * @category faults
+ * @example
+ * ```ts
+ * import { Arbitraries } from "@grantflow/testing"
+ *
+ * const timelines = Arbitraries.timeline({ fault: Arbitraries.transientFault, weights: { Fail: 8 } })
+ * ```
+ */
+export const transientFault: FastCheck.Arbitrary<AuthServer.Fault> = internal.transientFault
 
 /**
  * Any one API fault of the given kinds (default {@link apiFaultCases}).
@@ -410,3 +462,22 @@ export const timeline: (options?: TimelineOptions) => FastCheck.Arbitrary<Scenar
  */
 export const timingTimeline: (options?: TimelineOptions) => FastCheck.Arbitrary<Scenario.Timeline> =
   internal.timingTimeline
+
+/**
+ * Timelines focused on token endpoint outages, to put a retry policy to the
+ * test: {@link timeline}s whose `Fail` steps (weight 8 instead of 3) script
+ * {@link transientFault}s only. Any option of {@link timeline} overrides
+ * these.
+ *
+ * @since 0.1.0
+ * @category timelines
+ * @example
+ * ```ts
+ * import { Arbitraries } from "@grantflow/testing"
+ *
+ * const timelines = Arbitraries.tokenFaultTimeline({ maxSteps: 40 })
+ * // Scenario.check(Integration, { timelines })
+ * ```
+ */
+export const tokenFaultTimeline: (options?: TimelineOptions) => FastCheck.Arbitrary<Scenario.Timeline> =
+  internal.tokenFaultTimeline

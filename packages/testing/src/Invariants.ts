@@ -6,6 +6,7 @@
  *
  * @since 0.1.0
  */
+import type * as Duration from "effect/Duration"
 import * as internal from "./internal/invariants.js"
 import type * as Scenario from "./Scenario.js"
 
@@ -276,6 +277,119 @@ export const callsEnd: Invariant = internal.callsEnd
 export const runCompleted: Invariant = internal.runCompleted
 
 /**
+ * What {@link makeTransientFailuresRetried} expects of a client's retry
+ * policy:
+ *
+ * - `failures`: how many failed token requests in a row, each of a kind a
+ *   retry cures, a call must survive (default 2: a client makes at least 3
+ *   attempts before it fails a call);
+ * - `maxRetryAfter`: the longest `Retry-After` a client must wait out
+ *   (default 30 seconds, as `RefreshPolicy`'s `maxRetryAfter`); a longer one
+ *   may end its retries.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TransientFailuresOptions {
+  readonly failures?: number | undefined
+  readonly maxRetryAfter?: Duration.DurationInput | undefined
+}
+
+/**
+ * Transient token endpoint failures are retried: a call that failed for want
+ * of a token (it sent no API request, or sent one and it was rejected) is a
+ * violation when the token requests its client had made by then ended in
+ * at most `failures` failures in a row (counted back from the last one before
+ * the call failed to the last that gave a token, per client incarnation), the
+ * last of a kind a retry cures: no answer (a dropped connection, a time-out),
+ * or 408, 429, 500, 502, 503 or 504 with no `Retry-After` longer than
+ * `maxRetryAfter`. A client may fail calls when the endpoint stays down
+ * longer, when it fails for good (`400 invalid_client`, an unusable token
+ * response) or asks for a longer wait, and while it cools down after such a
+ * failure. A client whose calls have deadlines of their own, shorter than its
+ * retries, should lower `maxRetryAfter` or `failures`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * ```ts
+ * import { Invariants } from "@grantflow/testing"
+ *
+ * // a client that makes 5 attempts and waits out a Retry-After of up to a minute
+ * const patient = Invariants.makeTransientFailuresRetried({ failures: 4, maxRetryAfter: "1 minute" })
+ * ```
+ */
+export const makeTransientFailuresRetried: (options?: TransientFailuresOptions) => Invariant =
+  internal.makeTransientFailuresRetried
+
+/**
+ * {@link makeTransientFailuresRetried} with its defaults: a call survives 2
+ * transient token endpoint failures in a row, each with a `Retry-After` of
+ * at most 30 seconds. It catches a retry policy that gives up at the first
+ * 503.
+ *
+ * @since 0.1.0
+ * @category invariants
+ * @example
+ * ```ts
+ * import { Invariants, type Scenario } from "@grantflow/testing"
+ *
+ * declare const run: Scenario.Run
+ * const violations = Invariants.transientFailuresRetried.check(run)
+ * ```
+ */
+export const transientFailuresRetried: Invariant = internal.transientFailuresRetried
+
+/**
+ * What {@link makeRetriesBackOff} allows after a failed token request:
+ * `requests` more token requests (default 1: a prompt retry, as after a
+ * stale connection, is fine) within `window` (default 100 milliseconds).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BackOffOptions {
+  readonly window?: Duration.DurationInput | undefined
+  readonly requests?: number | undefined
+}
+
+/**
+ * Retries back off: after a token request failed (any failure), the same
+ * client incarnation sends at most `requests` token requests within
+ * `window` of the failure's answer. A policy that retries at once, again and
+ * again, hammers an endpoint that is struggling already; a `Retry-After` is
+ * {@link retryAfterHonoured}'s business.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * ```ts
+ * import { Invariants } from "@grantflow/testing"
+ *
+ * // no more than one retry within a second of a failure
+ * const patient = Invariants.makeRetriesBackOff({ window: "1 second", requests: 1 })
+ * ```
+ */
+export const makeRetriesBackOff: (options?: BackOffOptions) => Invariant = internal.makeRetriesBackOff
+
+/**
+ * {@link makeRetriesBackOff} with its defaults: at most one token request
+ * within 100 milliseconds of a failed one. It catches a retry policy with no
+ * delay between attempts.
+ *
+ * @since 0.1.0
+ * @category invariants
+ * @example
+ * ```ts
+ * import { Invariants, type Scenario } from "@grantflow/testing"
+ *
+ * declare const run: Scenario.Run
+ * const violations = Invariants.retriesBackOff.check(run)
+ * ```
+ */
+export const retriesBackOff: Invariant = internal.retriesBackOff
+
+/**
  * Every invariant of this module but {@link noCallerFailure}, which holds
  * only on timelines without faults.
  *
@@ -292,6 +406,8 @@ export const all: ReadonlyArray<Invariant> = [
   noStaleReplay,
   alwaysAuthenticated,
   retryAfterHonoured,
+  transientFailuresRetried,
+  retriesBackOff,
   noSecretInLogs,
   callsEnd
 ]

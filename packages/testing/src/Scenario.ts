@@ -495,7 +495,15 @@ export const run: <E, RIn extends Services>(
 /**
  * Options of {@link check}, besides those of a run:
  *
- * - `numRuns`: how many timelines (default 100);
+ * - `numRuns`: how many timelines (default {@link defaultNumRuns}, 100);
+ * - `timeLimit`: start no new timeline once this long has passed (by the
+ *   wall clock), and after a failure, shrink it for as long again at most.
+ *   Default: {@link defaultTimeLimit} (2 seconds) when neither `numRuns` nor
+ *   `path` is given, so that `check` with no options fits a test runner's
+ *   default timeout (vitest's is 5 seconds) however loaded the machine; none
+ *   otherwise: a replay ends at the timeline its failure printed, and the
+ *   timelines asked for all run — the test's timeout must allow for them (20 to 100 ms a timeline for grantflow on client credentials on a
+ *   loaded 2-core machine). {@link CheckReport}'s `numRuns` says how many ran;
  * - `seed` and `path`: replay a failure, as its message says;
  * - `timelines`: the timelines to try (default {@link Arbitraries.timeline});
  * - `shrink`: look for a smaller failing timeline (default `true`).
@@ -505,11 +513,43 @@ export const run: <E, RIn extends Services>(
  */
 export interface CheckOptions extends RunOptions {
   readonly numRuns?: number | undefined
+  readonly timeLimit?: Duration.DurationInput | undefined
   readonly seed?: number | undefined
   readonly path?: string | undefined
   readonly timelines?: FastCheck.Arbitrary<Timeline> | undefined
   readonly shrink?: boolean | undefined
 }
+
+/**
+ * How many timelines {@link check} tries at most when not told otherwise:
+ * 100.
+ *
+ * @since 0.1.0
+ * @category constants
+ * @example
+ * ```ts
+ * import { Scenario } from "@grantflow/testing"
+ *
+ * const tenTimesMore = { numRuns: 10 * Scenario.defaultNumRuns }
+ * ```
+ */
+export const defaultNumRuns: number = internal.defaultNumRuns
+
+/**
+ * How long {@link check} runs timelines for when no `numRuns` is given:
+ * 2 seconds, well inside vitest's default 5-second timeout.
+ *
+ * @since 0.1.0
+ * @category constants
+ * @example
+ * ```ts
+ * import { Scenario } from "@grantflow/testing"
+ * import { Duration } from "effect"
+ *
+ * Duration.toMillis(Scenario.defaultTimeLimit) // 2000
+ * ```
+ */
+export const defaultTimeLimit: Duration.Duration = internal.defaultTimeLimit
 
 /**
  * What a passing {@link check} did: how many timelines it ran, with which
@@ -543,7 +583,9 @@ export const ScenarioFailed: typeof internal.ScenarioFailed = internal.ScenarioF
 
 /**
  * A broken invariant: see the {@link ScenarioFailed} constructor. `numRuns`
- * counts the timelines run up to and including the first failing one.
+ * counts the timelines run up to and including the first failing one;
+ * `shrunkFully` is `false` when shrinking stopped at the time limit (the
+ * replay, with `seed` and `path`, has none and shrinks further).
  *
  * @since 0.1.0
  * @category errors
@@ -572,7 +614,10 @@ export type ScenarioFailed = internal.ScenarioFailed
  * })
  * const Integration = BearerAuth.layer().pipe(Layer.provide(TokenProvider.layer(Grant.clientCredentials(endpoint))))
  *
- * it.effect("keeps every invariant", () => Scenario.check(Integration, { numRuns: 200 }))
+ * // up to 100 timelines, as many as 2 seconds allow: within vitest's default timeout
+ * it.effect("keeps every invariant", () => Scenario.check(Integration))
+ * // 1,000 timelines, all of them: about 50 s on a loaded 2-core machine, so the test's timeout says 2 minutes
+ * it.effect("keeps every invariant, 1,000 times", () => Scenario.check(Integration, { numRuns: 1000 }), 120_000)
  * // replay a failure: Scenario.check(Integration, { seed: 1234, path: "17:3:0" })
  * ```
  */

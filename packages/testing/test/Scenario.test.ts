@@ -6,7 +6,15 @@ import * as AuthServer from "../src/AuthServer.js"
 import * as Invariants from "../src/Invariants.js"
 import * as Scenario from "../src/Scenario.js"
 import * as ServerConfig from "../src/ServerConfig.js"
-import { Grantflow, GrantflowUser, KeepsFirstRefreshToken, StaticToken, userServer } from "../../core/test/integrations.js"
+import {
+  Grantflow,
+  GrantflowUser,
+  KeepsFirstRefreshToken,
+  NoBackoff,
+  NoRetry,
+  StaticToken,
+  userServer
+} from "../../core/test/integrations.js"
 
 /** What went over the wire, each token value replaced by its order of appearance: what a replay must reproduce. */
 const wire = (run: Scenario.Run) => {
@@ -381,6 +389,77 @@ describe("Scenario.run: timing", () => {
     }))
 })
 
+describe("Scenario.run: retry policies", () => {
+  const unavailable = AuthServer.Status({ status: 503 })
+  const outage = (times: number, fault: AuthServer.Fault = unavailable) =>
+    Scenario.timeline([Scenario.Fail({ fault, times }), Scenario.Call({ requests: 2 }), Scenario.Advance({ duration: "1 minute" })])
+  const broken = (report: Scenario.Report) => report.violations.map((violation) => violation.invariant)
+
+  it.effect("a client that gives up at the first 503 breaks transientFailuresRetried; grantflow retries", () =>
+    Effect.gen(function*() {
+      const noRetry = yield* Scenario.run(NoRetry, outage(1))
+      assert.deepStrictEqual(broken(noRetry), ["transientFailuresRetried", "transientFailuresRetried"])
+      assert.include(
+        noRetry.violations[0]!.message,
+        "call #1 failed at t=0s, after the token endpoint had failed only 1 time(s) in a row, the last in a way a " +
+          "retry cures (503 at t=0s): retry transient token endpoint failures — at least 3 attempts"
+      )
+      const grantflow = yield* Scenario.run(Grantflow, outage(2))
+      assert.deepStrictEqual(grantflow.run.calls.map((call) => call.outcome), ["success", "success"])
+      assert.deepStrictEqual(grantflow.violations, [])
+    }))
+
+  it.effect("a call may fail after more failures in a row than tolerated, a permanent failure or a long Retry-After", () =>
+    Effect.gen(function*() {
+      const invariants = [Invariants.transientFailuresRetried]
+      // grantflow makes 5 attempts
+      const longOutage = yield* Scenario.run(Grantflow, outage(5), { invariants })
+      assert.deepStrictEqual(longOutage.run.calls.map((call) => call.outcome), ["failure", "failure"])
+      assert.deepStrictEqual(longOutage.violations, [])
+      for (
+        const fault of [
+          AuthServer.Status({ status: 400, body: { error: "invalid_client" } }),
+          AuthServer.Status({ status: 503, retryAfter: "31 seconds" }),
+          AuthServer.MalformedJson()
+        ]
+      ) {
+        assert.deepStrictEqual(broken(yield* Scenario.run(NoRetry, outage(1, fault), { invariants })), [])
+      }
+      // failures in a row are counted across calls: the third call fails after three, more than tolerated
+      assert.deepStrictEqual(
+        broken(yield* Scenario.run(NoRetry, Scenario.timeline([
+          Scenario.Fail({ fault: unavailable, times: 3 }),
+          Scenario.Call({ requests: 1 }),
+          Scenario.Advance({ duration: "10 seconds" }),
+          Scenario.Call({ requests: 1 }),
+          Scenario.Advance({ duration: "10 seconds" }),
+          Scenario.Call({ requests: 1 })
+        ]), { invariants })),
+        ["transientFailuresRetried", "transientFailuresRetried"]
+      )
+      // the tolerance is an option
+      const patient = Invariants.makeTransientFailuresRetried({ failures: 5 })
+      assert.deepStrictEqual(broken(yield* Scenario.run(Grantflow, outage(5), { invariants: [patient] })), [
+        "transientFailuresRetried",
+        "transientFailuresRetried"
+      ])
+    }))
+
+  it.effect("a client that retries at once, again and again, breaks retriesBackOff; one prompt retry is fine", () =>
+    Effect.gen(function*() {
+      const hammering = yield* Scenario.run(NoBackoff, outage(3))
+      assert.deepStrictEqual(broken(hammering), ["retriesBackOff"])
+      assert.include(
+        hammering.violations[0]!.message,
+        "the client sent 3 token requests between t=0s and t=0s, within 100ms of a failed one (503 at t=0s): back off"
+      )
+      assert.deepStrictEqual(broken(yield* Scenario.run(NoBackoff, outage(1))), [])
+      assert.deepStrictEqual(broken(yield* Scenario.run(Grantflow, outage(4))), [])
+      const strict = Invariants.makeRetriesBackOff({ window: "1 second", requests: 1 })
+      assert.deepStrictEqual(broken(yield* Scenario.run(Grantflow, outage(4), { invariants: [strict] })), ["retriesBackOff"])
+    }))
+})
+
 describe("Scenario.check", () => {
   it.effect("fails with the shrunk timeline, and its seed and path replay it", () =>
     Effect.gen(function*() {
@@ -393,6 +472,32 @@ describe("Scenario.check", () => {
       assert.strictEqual(Scenario.format(replayed.timeline), Scenario.format(failure.timeline))
       assert.deepStrictEqual(replayed.violations, failure.violations)
     }))
+
+  it.effect("without numRuns, runs timelines for as long as its time limit allows", () =>
+    Effect.gen(function*() {
+      const started = Date.now()
+      const report = yield* Scenario.check(Grantflow, { timeLimit: "300 millis" })
+      assert.isAtLeast(report.numRuns, 1)
+      assert.isBelow(report.numRuns, Scenario.defaultNumRuns)
+      // the timeline running at the limit ends first
+      assert.isBelow(Date.now() - started, 3_000)
+      assert.strictEqual(Duration.toMillis(Scenario.defaultTimeLimit), 2_000)
+    }))
+
+  it("a failure whose shrinking stopped at the time limit says how to shrink it further", () => {
+    const failure = (shrunkFully: boolean) =>
+      new Scenario.ScenarioFailed({
+        seed: 7,
+        path: "3:1",
+        numRuns: 4,
+        numShrinks: 1,
+        shrunkFully,
+        timeline: Scenario.timeline([Scenario.Call({ requests: 1 })]),
+        violations: [{ invariant: "callsEnd", message: "call #1 had not ended" }]
+      }).message
+    assert.include(failure(false), "Shrinking stopped at the time limit: the replay, which has none, shrinks it further.")
+    assert.notInclude(failure(true), "Shrinking stopped")
+  })
 
   it.effect("passes with the number of timelines it ran", () =>
     Effect.gen(function*() {
@@ -495,6 +600,38 @@ describe("Arbitraries", () => {
   it("faults come in every kind of faultCases", () => {
     const tags = new Set(FastCheck.sample(Arbitraries.fault(), { numRuns: 300, seed: 1 }).map((fault) => fault._tag))
     assert.deepStrictEqual([...tags].sort(), Object.keys(Arbitraries.faultCases).sort())
+  })
+
+  it("faults a retry cures come most, and weights change how often each kind comes", () => {
+    const count = (faults: ReadonlyArray<AuthServer.Fault>, tag: AuthServer.Fault["_tag"]) =>
+      faults.filter((fault) => fault._tag === tag).length
+    const weighted = FastCheck.sample(Arbitraries.fault(), { numRuns: 2_000, seed: 1 })
+    assert.isAbove(count(weighted, "Status"), 4 * count(weighted, "MalformedJson"))
+    const even = FastCheck.sample(Arbitraries.fault(Arbitraries.faultCases, {}), { numRuns: 2_000, seed: 1 })
+    assert.isBelow(count(even, "Status"), 2 * count(even, "MalformedJson"))
+    const noStatus = FastCheck.sample(Arbitraries.fault(Arbitraries.faultCases, { Status: 0 }), { numRuns: 300, seed: 1 })
+    assert.strictEqual(count(noStatus, "Status"), 0)
+  })
+
+  it("transient faults are only those a retry cures; token fault timelines are full of them", () => {
+    for (const fault of FastCheck.sample(Arbitraries.transientFault, { numRuns: 300, seed: 1 })) {
+      switch (fault._tag) {
+        case "Status":
+          assert.include([429, 500, 502, 503, 504], fault.status)
+          if (fault.retryAfter !== undefined) assert.isAtMost(Duration.toMillis(fault.retryAfter), 30_000)
+          break
+        case "Latency":
+          assert.isAbove(Duration.toMillis(fault.duration), 30_000)
+          break
+        default:
+          assert.strictEqual(fault._tag, "DropConnection")
+      }
+    }
+    const steps = FastCheck.sample(Arbitraries.tokenFaultTimeline({ maxSteps: 30 }), { numRuns: 50, seed: 1 })
+      .flatMap((timeline) => timeline.steps)
+    const fails = steps.filter((step) => step._tag === "Fail")
+    assert.isAbove(fails.length, steps.length / 5)
+    for (const step of fails) assert.include(["Status", "Latency", "DropConnection"], step.fault._tag)
   })
 
   it("API faults come in every kind of apiFaultCases, token-response faults never", () => {

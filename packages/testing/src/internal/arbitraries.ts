@@ -4,6 +4,7 @@ import type {
   DurationRange,
   FaultCases,
   FaultScheduleOptions,
+  FaultWeights,
   ProviderQuirksOptions,
   TimelineOptions
 } from "../Arbitraries.js"
@@ -66,34 +67,62 @@ const zeroMaxOrBetween = (max: number) =>
 
 type StatusFault = Extract<AuthServer.Fault, { readonly _tag: "Status" }>
 
-const retryAfter = FastCheck.option(banded(1, 300, [[1, 30], [30, 300]]).map(Duration.seconds), { nil: undefined })
+/** A `Retry-After` within the 30 seconds a client is expected to wait out. */
+const shortRetryAfter = FastCheck.integer({ min: 1, max: 30 }).map(Duration.seconds)
 
-/** 500, 502, 504; 429 and 503 (with `body`, if any) with or without a `Retry-After`; and `permanent`. */
-const statusFaults = (
-  unavailableBody: unknown,
-  permanent: StatusFault
-): FastCheck.Arbitrary<StatusFault> => {
-  const body = unavailableBody === undefined ? {} : { body: unavailableBody }
+/** A `Retry-After` or none; most short, some far longer. */
+const retryAfter = FastCheck.option(
+  FastCheck.oneof(
+    { arbitrary: shortRetryAfter, weight: 2 },
+    { arbitrary: FastCheck.integer({ min: 31, max: 300 }).map(Duration.seconds), weight: 1 }
+  ),
+  { nil: undefined }
+)
+
+/**
+ * 500, 502, 504; 429 and 503 (with `body`, if any) with or without a
+ * `Retry-After`; and `permanent`, if any: each as often as `weights` say.
+ */
+const statusFaults = (options: {
+  readonly body: unknown
+  readonly retryAfter: FastCheck.Arbitrary<Duration.Duration | undefined>
+  readonly permanent?: StatusFault
+  readonly weights: { readonly serverError: number; readonly unavailable: number; readonly permanent?: number }
+}): FastCheck.Arbitrary<StatusFault> => {
+  const body = options.body === undefined ? {} : { body: options.body }
   return FastCheck.oneof(
-    FastCheck.constantFrom(500, 502, 504).map((status) => AuthServer.Status({ status })),
-    FastCheck.record({ status: FastCheck.constantFrom(429, 503), retryAfter }).map(({ retryAfter, status }) =>
-      AuthServer.Status(retryAfter === undefined ? { status, ...body } : { status, retryAfter, ...body })
-    ),
-    FastCheck.constant(permanent)
+    {
+      arbitrary: FastCheck.constantFrom(500, 502, 504).map((status) => AuthServer.Status({ status })),
+      weight: options.weights.serverError
+    },
+    {
+      arbitrary: FastCheck.record({ status: FastCheck.constantFrom(429, 503), retryAfter: options.retryAfter }).map((
+        { retryAfter, status }
+      ) => AuthServer.Status(retryAfter === undefined ? { status, ...body } : { status, retryAfter, ...body })),
+      weight: options.weights.unavailable
+    },
+    ...(options.permanent === undefined
+      ? []
+      : [{ arbitrary: FastCheck.constant(options.permanent), weight: options.weights.permanent ?? 1 }])
   )
 }
 
 /** @internal */
-export const statusFault: FastCheck.Arbitrary<StatusFault> = statusFaults(
-  { error: "temporarily_unavailable" },
-  AuthServer.Status({ status: 400, body: { error: "invalid_client" } })
-)
+export const statusFault: FastCheck.Arbitrary<StatusFault> = statusFaults({
+  body: { error: "temporarily_unavailable" },
+  retryAfter,
+  permanent: AuthServer.Status({ status: 400, body: { error: "invalid_client" } }),
+  // a retry policy is put to the test by faults it can outlast, so those come most
+  weights: { serverError: 2, unavailable: 3, permanent: 1 }
+})
 
 /** @internal */
-export const apiStatusFault: FastCheck.Arbitrary<StatusFault> = statusFaults(
-  undefined,
-  AuthServer.Status({ status: 401, body: { error: "invalid_token" } })
-)
+export const apiStatusFault: FastCheck.Arbitrary<StatusFault> = statusFaults({
+  body: undefined,
+  retryAfter,
+  permanent: AuthServer.Status({ status: 401, body: { error: "invalid_token" } }),
+  weights: { serverError: 1, unavailable: 1, permanent: 1 }
+})
 
 const latency = clockAdvance({ min: "1 millis", max: "2 minutes" }).map((duration) => AuthServer.Latency({ duration }))
 const malformedJson = FastCheck.constant(AuthServer.MalformedJson())
@@ -126,22 +155,51 @@ export const apiFaultCases: FaultCases<AuthServer.AnyEndpointFault> = {
   LostResponse: lostResponse
 }
 
-const oneOfCases = <F extends AuthServer.Fault>(name: string, cases: FaultCases<F>): FastCheck.Arbitrary<F> => {
-  const arbitraries = (Object.values(cases) as ReadonlyArray<FastCheck.Arbitrary<F> | undefined>).filter((
-    arbitrary
-  ): arbitrary is FastCheck.Arbitrary<F> => arbitrary !== undefined)
+/** @internal */
+export const faultWeights: FaultWeights = { Status: 6, DropConnection: 2, Latency: 2 }
+
+const oneOfCases = <F extends AuthServer.Fault>(
+  name: string,
+  cases: FaultCases<F>,
+  weights: FaultWeights
+): FastCheck.Arbitrary<F> => {
+  const arbitraries = (Object.entries(cases) as ReadonlyArray<[F["_tag"], FastCheck.Arbitrary<F> | undefined]>)
+    .flatMap(([tag, arbitrary]) => {
+      const weight = weights[tag] ?? 1
+      return arbitrary === undefined || weight <= 0 ? [] : [{ arbitrary, weight }]
+    })
   if (arbitraries.length === 0) throw new RangeError(`Arbitraries.${name}: no kind of fault to generate`)
   return FastCheck.oneof(...arbitraries)
 }
 
 /** @internal */
-export const fault = (cases: FaultCases = faultCases): FastCheck.Arbitrary<AuthServer.Fault> =>
-  oneOfCases("fault", cases)
+export const fault = (
+  cases: FaultCases = faultCases,
+  weights: FaultWeights = faultWeights
+): FastCheck.Arbitrary<AuthServer.Fault> => oneOfCases("fault", cases, weights)
 
 /** @internal */
 export const apiFault = (
   cases: FaultCases<AuthServer.AnyEndpointFault> = apiFaultCases
-): FastCheck.Arbitrary<AuthServer.AnyEndpointFault> => oneOfCases("apiFault", cases)
+): FastCheck.Arbitrary<AuthServer.AnyEndpointFault> => oneOfCases("apiFault", cases, {})
+
+/** @internal */
+export const transientFault: FastCheck.Arbitrary<AuthServer.Fault> = FastCheck.oneof(
+  {
+    arbitrary: statusFaults({
+      body: { error: "temporarily_unavailable" },
+      retryAfter: FastCheck.option(shortRetryAfter, { nil: undefined }),
+      weights: { serverError: 2, unavailable: 3 }
+    }),
+    weight: 5
+  },
+  { arbitrary: dropConnection, weight: 1 },
+  {
+    // past the 30 seconds a client (grantflow's Endpoint, by default) waits for an answer: a time-out
+    arbitrary: clockAdvance({ min: "31 seconds", max: "2 minutes" }).map((duration) => AuthServer.Latency({ duration })),
+    weight: 1
+  }
+)
 
 /** @internal */
 export const invalidTokenBodies: ReadonlyArray<unknown> = [
@@ -259,3 +317,7 @@ export const timingTimeline = (options: TimelineOptions = {}): FastCheck.Arbitra
     }
   })
 }
+
+/** @internal */
+export const tokenFaultTimeline = (options: TimelineOptions = {}): FastCheck.Arbitrary<Scenario.Timeline> =>
+  timeline({ fault: transientFault, ...options, weights: { Fail: 8, ...options.weights } })

@@ -296,6 +296,122 @@ export const retryAfterHonoured: Invariant = {
     )
 }
 
+/** Statuses that say "try again": the server is busy, overloaded or down for now. */
+const transientStatuses: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504])
+
+/**
+ * A token request that failed in a way a retry cures: no answer (a dropped
+ * connection, a time-out), or a transient status whose `Retry-After`, if any,
+ * asks for no longer a wait than `maxRetryAfter`.
+ */
+const transient = (exchange: Exchange, maxRetryAfter: number): boolean =>
+  exchange.outcome !== "response" ||
+  (exchange.status !== undefined && transientStatuses.has(exchange.status) &&
+    (exchange.retryAfter ?? 0) <= maxRetryAfter)
+
+const describeFailure = (exchange: Exchange): string =>
+  exchange.outcome !== "response"
+    ? exchange.outcome === "failure" ? "no answer" : "abandoned"
+    : exchange.status === 200
+    ? "200 without a usable token"
+    : exchange.retryAfter === undefined
+    ? `${exchange.status}`
+    : `${exchange.status} (Retry-After ${Duration.format(Duration.millis(exchange.retryAfter))})`
+
+const groupBy = <K, A>(items: ReadonlyArray<A>, key: (item: A) => K | undefined): Map<K, Array<A>> => {
+  const groups = new Map<K, Array<A>>()
+  for (const item of items) {
+    const k = key(item)
+    if (k === undefined) continue
+    const group = groups.get(k)
+    if (group === undefined) groups.set(k, [item])
+    else group.push(item)
+  }
+  return groups
+}
+
+/** @internal */
+export const makeTransientFailuresRetried = (
+  options: { readonly failures?: number | undefined; readonly maxRetryAfter?: Duration.DurationInput | undefined } = {}
+): Invariant => {
+  const tolerated = Math.max(0, Math.floor(options.failures ?? 2))
+  const maxRetryAfter = Duration.toMillis(Duration.decode(options.maxRetryAfter ?? "30 seconds"))
+  return {
+    name: "transientFailuresRetried",
+    description: `no call fails because of at most ${tolerated} transient token endpoint failure(s) in a row`,
+    check: (run) => {
+      const tokenRequests = groupBy(
+        run.exchanges.filter((exchange) => exchange.endpoint === "token").sort((a, b) => a.endSeq - b.endSeq),
+        (exchange) => exchange.generation
+      )
+      const apiRequests = groupBy(run.exchanges.filter((exchange) => exchange.endpoint === "api"), (e) => e.call)
+      return run.calls.flatMap((call) => {
+        if (call.outcome !== "failure" || call.endSeq === undefined) return []
+        // a call failed for want of a token when it sent nothing, or sent once and was rejected: a call whose
+        // API failed it, or whose replay was rejected too, is another invariant's business
+        const sent = apiRequests.get(call.id) ?? []
+        if (sent.length > 1 || (sent.length === 1 && !sent[0]!.rejected)) return []
+        const before = (tokenRequests.get(call.generation) ?? []).filter((exchange) => exchange.endSeq < call.endSeq!)
+        // the failures in a row the client had met when the call failed, back to its last token
+        const streak: Array<Exchange> = []
+        for (let i = before.length - 1; i >= 0 && !healthy(before[i]!); i--) streak.unshift(before[i]!)
+        const last = streak[streak.length - 1]
+        if (last === undefined || !transient(last, maxRetryAfter) || streak.length > tolerated) return []
+        return [violation(
+          "transientFailuresRetried",
+          `call #${call.id} failed at ${time(call.endedAt ?? call.startedAt)}, after the token endpoint had failed ` +
+            `only ${streak.length} time(s) in a row, the last in a way a retry cures ` +
+            `(${streak.map((e) => `${describeFailure(e)} at ${time(e.endedAt)}`).join(", ")}): retry transient ` +
+            `token endpoint failures — at least ${tolerated + 1} attempts, waiting out a Retry-After of up to ` +
+            `${Duration.format(Duration.millis(maxRetryAfter))} — before failing a call`,
+          call.endedAt ?? call.startedAt
+        )]
+      })
+    }
+  }
+}
+
+/** @internal */
+export const transientFailuresRetried: Invariant = makeTransientFailuresRetried()
+
+/** @internal */
+export const makeRetriesBackOff = (
+  options: { readonly window?: Duration.DurationInput | undefined; readonly requests?: number | undefined } = {}
+): Invariant => {
+  const window = Duration.toMillis(Duration.decode(options.window ?? "100 millis"))
+  const allowed = Math.max(0, Math.floor(options.requests ?? 1))
+  return {
+    name: "retriesBackOff",
+    description: `at most ${allowed} token request(s) within ${Duration.format(Duration.millis(window))} of a failed one`,
+    check: (run) =>
+      byGeneration(run.exchanges.filter((exchange) => exchange.endpoint === "token")).flatMap((requests) => {
+        const found: Array<Violation> = []
+        // one violation per burst: the requests of a reported burst open no window of their own
+        let reported = -1
+        requests.forEach((failed, index) => {
+          if (index <= reported || healthy(failed)) return
+          const burst = requests.filter((request) =>
+            request.startSeq > failed.endSeq && request.startedAt < failed.endedAt + window
+          )
+          if (burst.length <= allowed) return
+          reported = requests.indexOf(burst[burst.length - 1]!)
+          found.push(violation(
+            "retriesBackOff",
+            `the client sent ${burst.length} token requests between ` +
+              `${time(burst[0]!.startedAt)} and ${time(burst[burst.length - 1]!.startedAt)}, within ` +
+              `${Duration.format(Duration.millis(window))} of a failed one (${describeFailure(failed)} at ` +
+              `${time(failed.endedAt)}): back off between retries, e.g. exponentially`,
+            burst[0]!.startedAt
+          ))
+        })
+        return found
+      })
+  }
+}
+
+/** @internal */
+export const retriesBackOff: Invariant = makeRetriesBackOff()
+
 /** @internal */
 export const redact = (text: string, secrets: ReadonlyArray<string>): string =>
   secrets.reduce((redacted, secret) => redacted.split(secret).join("<redacted>"), text)

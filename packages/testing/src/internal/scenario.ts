@@ -286,6 +286,8 @@ export class ScenarioFailed extends Data.TaggedError("ScenarioFailed")<{
   /** Timelines run up to and including the first failing one. */
   readonly numRuns: number
   readonly numShrinks: number
+  /** Whether shrinking ran to its end, rather than stopping at the time limit. */
+  readonly shrunkFully: boolean
   readonly timeline: Scenario.Timeline
   readonly violations: ReadonlyArray<Invariants.Violation>
 }> {
@@ -293,6 +295,12 @@ export class ScenarioFailed extends Data.TaggedError("ScenarioFailed")<{
     return failureMessage(this)
   }
 }
+
+/** @internal */
+export const defaultNumRuns = 100
+
+/** @internal */
+export const defaultTimeLimit: Duration.Duration = Duration.seconds(2)
 
 /** @internal */
 export const check = <E, RIn extends Scenario.Services>(
@@ -312,21 +320,37 @@ export const check = <E, RIn extends Scenario.Services>(
       last = { timeline, violations }
       return false
     })
-    const details = yield* Effect.promise(() =>
+    // without a number of runs asked for, the check fits a test runner's default timeout (vitest's: 5 s): the
+    // search for a failing timeline and, once one is found, its shrinking get the time limit each. A replay
+    // (a path) has none: it must end at the timeline the failure printed
+    const timeLimit = options.timeLimit ??
+      (options.numRuns === undefined && options.path === undefined ? defaultTimeLimit : undefined)
+    const limit = timeLimit === undefined
+      ? {}
+      : { interruptAfterTimeLimit: Math.max(1, Duration.toMillis(Duration.decode(timeLimit))) }
+    const found = yield* Effect.promise(() =>
       FastCheck.check(property, {
-        numRuns: options.numRuns ?? 100,
-        endOnFailure: options.shrink === false,
+        numRuns: options.numRuns ?? defaultNumRuns,
+        endOnFailure: true,
+        ...limit,
         ...(options.seed === undefined ? {} : { seed: options.seed }),
         ...(options.path === undefined ? {} : { path: options.path })
       })
     )
-    if (!details.failed || last === undefined) return { numRuns: details.numRuns, seed: details.seed }
-    const failure = options.shrink === false ? last : yield* simplify(integration, last, options)
+    if (!found.failed || last === undefined) return { numRuns: found.numRuns, seed: found.seed }
+    const shrinkingEnds = timeLimit === undefined ? undefined : Date.now() + limit.interruptAfterTimeLimit!
+    // fast-check replays the failing timeline from its path and shrinks it from there
+    const shrunk = options.shrink === false ? found : yield* Effect.promise(() =>
+      FastCheck.check(property, { ...limit, seed: found.seed, path: found.counterexamplePath ?? "" })
+    )
+    const failure = options.shrink === false ? last : yield* simplify(integration, last, options, shrinkingEnds)
     return yield* Effect.fail(new ScenarioFailed({
-      seed: details.seed,
-      path: details.counterexamplePath ?? "",
-      numRuns: details.numRuns,
-      numShrinks: details.numShrinks,
+      seed: shrunk.seed,
+      path: shrunk.counterexamplePath ?? found.counterexamplePath ?? "",
+      numRuns: found.numRuns,
+      numShrinks: shrunk.numShrinks,
+      shrunkFully: options.shrink === false ||
+        (!shrunk.interrupted && (shrinkingEnds === undefined || Date.now() < shrinkingEnds)),
       timeline: failure.timeline,
       violations: failure.violations
     }))
@@ -350,12 +374,14 @@ const mergeAdvances = (steps: ReadonlyArray<Scenario.Step>): ReadonlyArray<Scena
  * After fast-check's shrinking, which can stop at a timeline some of whose
  * steps are not needed: merges adjacent clock advances, then drops steps one
  * at a time, as long as the timeline still breaks one of the invariants the
- * counterexample broke. Deterministic, so a replay ends at the same timeline.
+ * counterexample broke, and the deadline, if any, has not passed.
+ * Deterministic without a deadline, so a replay ends at the same timeline.
  */
 const simplify = <E, RIn extends Scenario.Services>(
   integration: Layer.Layer<HttpClient.HttpClient, E, RIn>,
   counterexample: { readonly timeline: Scenario.Timeline; readonly violations: ReadonlyArray<Invariants.Violation> },
-  options: Scenario.RunOptions
+  options: Scenario.RunOptions,
+  deadline: number | undefined
 ) =>
   Effect.gen(function*() {
     const broken = new Set(counterexample.violations.map((violation) => violation.invariant))
@@ -367,12 +393,14 @@ const simplify = <E, RIn extends Scenario.Services>(
         return true
       })
 
+    // past the deadline, the timeline is reported as far as it got
+    const late = () => deadline !== undefined && Date.now() >= deadline
     const merged = mergeAdvances(failure.timeline.steps)
     if (merged.length < failure.timeline.steps.length) yield* attempt(merged)
     let removed = true
-    while (removed) {
+    while (removed && !late()) {
       removed = false
-      for (let index = failure.timeline.steps.length - 1; index >= 0; index--) {
+      for (let index = failure.timeline.steps.length - 1; index >= 0 && !late(); index--) {
         const steps = failure.timeline.steps
         if (yield* attempt([...steps.slice(0, index), ...steps.slice(index + 1)])) removed = true
       }
@@ -453,6 +481,9 @@ const failureMessage = (failure: ScenarioFailed): string => {
     `Scenario.check: a timeline broke ${names.join(", ")} (run ${failure.numRuns}, shrunk ${failure.numShrinks} ` +
     "time(s)).",
     `Replay it with { seed: ${failure.seed}, path: "${failure.path}" } in the options of Scenario.check.`,
+    ...(failure.shrunkFully
+      ? []
+      : ["Shrinking stopped at the time limit: the replay, which has none, shrinks it further."]),
     formatTimeline(failure.timeline),
     `violations (${failure.violations.length}):`,
     ...failure.violations.slice(0, shown).map((violation) => `  - ${violation.invariant}: ${violation.message}`),
