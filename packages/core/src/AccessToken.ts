@@ -143,7 +143,7 @@ export const marginMillis: (self: AccessToken, window: RefreshWindow) => number 
  *   token: Redacted.make("abc"), type: "Bearer", issuedAt: 0, expiresAt: 600_000,
  *   scopes: [], refreshToken: Option.none()
  * })
- * const window = { skew: "60 seconds", maxWindowFraction: 0.5, safetyMargin: "2 seconds" }
+ * const window: AccessToken.RefreshWindow = { skew: "60 seconds", maxWindowFraction: 0.5, safetyMargin: "2 seconds" }
  * AccessToken.freshness(token, 539_999, window) // "Fresh"
  * AccessToken.freshness(token, 540_000, window) // "Stale"
  * AccessToken.freshness(token, 598_000, window) // "Expired"

@@ -344,7 +344,7 @@ export class InvalidTokenRequest extends TaggedError("InvalidTokenRequest")<{
 }> {
 
   override get message(): string {
-    return `the token request was not sent: ${this.reason}`
+    return `the request was not sent: ${this.reason}`
   }
 }
 

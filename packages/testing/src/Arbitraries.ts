@@ -164,7 +164,7 @@ export const apiStatusFault: FastCheck.Arbitrary<Extract<AuthServer.Fault, { rea
  * const faults = Arbitraries.fault({ Status: Arbitraries.faultCases.Status, Latency: Arbitraries.faultCases.Latency })
  * ```
  */
-export const faultCases: FaultCases = internal.faultCases
+export const faultCases: Required<FaultCases> = internal.faultCases
 
 /**
  * One arbitrary per kind of fault the protected API can meet (those of
@@ -182,7 +182,7 @@ export const faultCases: FaultCases = internal.faultCases
  * const faults = Arbitraries.apiFault({ Latency: Arbitraries.apiFaultCases.Latency })
  * ```
  */
-export const apiFaultCases: FaultCases<AuthServer.AnyEndpointFault> = internal.apiFaultCases
+export const apiFaultCases: Required<FaultCases<AuthServer.AnyEndpointFault>> = internal.apiFaultCases
 
 /**
  * How often each kind of token endpoint fault comes, relative to the others;

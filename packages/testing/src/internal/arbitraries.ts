@@ -131,7 +131,7 @@ const errorBody = FastCheck.constantFrom(AuthServer.ErrorBody(), AuthServer.Erro
 const lostResponse = FastCheck.boolean().map((drop) => AuthServer.LostResponse({ drop }))
 
 /** @internal */
-export const faultCases: FaultCases = {
+export const faultCases: Required<FaultCases> = {
   Status: statusFault,
   Latency: latency,
   MalformedJson: malformedJson,
@@ -146,7 +146,7 @@ export const faultCases: FaultCases = {
 }
 
 /** @internal */
-export const apiFaultCases: FaultCases<AuthServer.AnyEndpointFault> = {
+export const apiFaultCases: Required<FaultCases<AuthServer.AnyEndpointFault>> = {
   Status: apiStatusFault,
   Latency: latency,
   MalformedJson: malformedJson,
