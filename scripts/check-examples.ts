@@ -22,7 +22,7 @@ interface Example {
   readonly fragment?: boolean
 }
 
-const fence = /^```(\S*)(.*)$/
+const fence = /^```(\w*)(\s.*)?$/
 
 /** The code blocks of a markdown text, with the line each starts on. */
 const markdownBlocks = (path: string, lines: ReadonlyArray<string>): Array<Example> => {
@@ -37,7 +37,7 @@ const markdownBlocks = (path: string, lines: ReadonlyArray<string>): Array<Examp
       examples.push({
         origin: `${path}:${i + 2}`,
         code: lines.slice(i + 1, end).join("\n"),
-        fragment: info!.trim() === "fragment"
+        fragment: info?.trim() === "fragment"
       })
     }
     i = end
