@@ -81,7 +81,9 @@ for (const directory of readdirSync(join(root, "packages")).sort()) {
   }
   const readme = join(dir, "README.md")
   if (!existsSync(readme)) fail("no README.md")
-  else if (!readFileSync(readme, "utf8").includes(`npm install ${manifest.name}`)) fail("README.md does not show how to install it")
+  else if (!new RegExp(`npm install (--save-dev )?${manifest.name} `).test(readFileSync(readme, "utf8"))) {
+    fail("README.md does not show how to install it (`npm install <name> <peers>`)")
+  }
   if (!existsSync(join(dir, "CHANGELOG.md"))) fail("no CHANGELOG.md")
   if (!existsSync(join(dir, "LICENSE")) || readFileSync(join(dir, "LICENSE"), "utf8") !== license) {
     fail("LICENSE is missing or differs from the repository's")
