@@ -34,7 +34,7 @@ node "$fixture/check-tarballs.mjs" "$work"/packs/*.tgz
 step "install the tarballs and ${peers[*]} with npm, outside the workspace"
 app=$work/app
 mkdir "$app"
-cp -R "$fixture/package.json" "$fixture"/tsconfig.*.json "$fixture/src" "$root/packages/node/test/no-ioredis.mjs" "$app/"
+cp -R "$fixture/package.json" "$fixture"/tsconfig.*.json "$fixture/src" "$fixture/readme-examples.mjs" "$root/packages/node/test/no-ioredis.mjs" "$app/"
 cd "$app"
 npm install --no-audit --no-fund --save-exact "$work"/packs/*.tgz "${peers[@]}" "${tools[@]}"
 for name in effect @effect/platform @effect/platform-node; do
@@ -43,10 +43,23 @@ for name in effect @effect/platform @effect/platform-node; do
 done
 npm ls effect
 
-for resolution in nodenext bundler node10; do
-  step "type-check (moduleResolution $resolution, strict, skipLibCheck false)"
-  npx tsc -p "tsconfig.$resolution.json"
+# each package README's TypeScript example is type-checked with the program
+node readme-examples.mjs
+
+resolutions=(nodenext bundler node10)
+step "type-check under moduleResolution ${resolutions[*]} (strict, skipLibCheck false), side by side"
+pids=()
+for resolution in "${resolutions[@]}"; do
+  node_modules/.bin/tsc -p "tsconfig.$resolution.json" >"$work/tsc-$resolution.log" 2>&1 &
+  pids+=($!)
 done
+failed=0
+for i in "${!resolutions[@]}"; do
+  if wait "${pids[$i]}"; then echo "${resolutions[$i]}: no type errors"
+  else echo "${resolutions[$i]}: type errors"; cat "$work/tsc-${resolutions[$i]}.log"; failed=1
+  fi
+done
+[[ $failed == 0 ]] || fail "the consumer program does not type-check"
 
 step "run under plain Node ESM"
 node dist/main.js
@@ -59,6 +72,6 @@ fi
 echo "consumer: importing @grantflow/node did not load ioredis"
 
 step "property test under vitest"
-npx vitest run --dir dist
+node_modules/.bin/vitest run --dir dist
 
 step "passed in ${SECONDS}s"

@@ -33,7 +33,7 @@ for (const tarball of process.argv.slice(2)) {
     for (const extension of [".js", ".js.map", ".d.ts", ".d.ts.map"]) need(`dist/${module}${extension}`, `src/${module}.ts is built`)
   }
   for (const file of files.filter((file) => file.startsWith("dist/"))) {
-    const module = file.slice("dist/".length).replace(/(\.d)?\.js(\.map)?$|\.d\.ts(\.map)?$/, "")
+    const module = file.slice("dist/".length).replace(/(?:\.d)?\.js(?:\.map)?$|\.d\.ts(?:\.map)?$/, "")
     if (!modules.includes(module)) fail(`${file} has no source in src/: a stale build (remove dist/ and pack again)`)
   }
   for (const [subpath, value] of Object.entries(manifest.exports ?? {})) {
@@ -48,7 +48,7 @@ for (const tarball of process.argv.slice(2)) {
   }
   for (const [name, file] of Object.entries(manifest.bin ?? {})) need(file, `bin ${name}`)
   for (const file of files) {
-    if (/(^|\/)(test|\.tsbuild|node_modules)\//.test(file) || /\.tsbuildinfo$|\.test\.[jt]s$/.test(file)) {
+    if (/(?:^|\/)(?:test|\.tsbuild|node_modules)\//.test(file) || /\.tsbuildinfo$|\.test\.[jt]s$/.test(file)) {
       fail(`ships ${file}, which is not for consumers`)
     }
   }
