@@ -70,6 +70,12 @@ if node --import ./no-ioredis.mjs --input-type=module -e 'await import("ioredis"
   fail "the ioredis guard did not see an import of ioredis"
 fi
 echo "consumer: importing @grantflow/node did not load ioredis"
+# the installed command runs, and refuses bad input with one line and exit code 2
+status=0
+refusal=$(node_modules/.bin/grantflow-sim --port 70000 2>&1) || status=$?
+[[ $status == 2 && $refusal == "grantflow-sim: --port must be"* && $refusal != *$'\n'* ]] ||
+  fail "grantflow-sim --port 70000 exited $status with: $refusal"
+echo "consumer: $refusal (exit 2)"
 
 step "property test under vitest"
 node_modules/.bin/vitest run --dir dist

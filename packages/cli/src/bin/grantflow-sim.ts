@@ -30,8 +30,8 @@ const parseArgs = (args: ReadonlyArray<string>): SimServer.Options | string => {
         options.host = value
         break
       case "--port": {
-        const port = /^\d{1,5}$/.test(value) ? Number(value) : Number.NaN
-        if (!(port <= 65535)) return `--port must be 0–65535, got ${value}: give a free port, or 0 for any`
+        const port = /^\d{1,5}$/.test(value) ? Number(value) : undefined
+        if (port === undefined || port > 65535) return `--port must be 0–65535, got ${value}: give a free port, or 0 for any`
         options.port = port
         break
       }
@@ -50,17 +50,16 @@ const { configPath, host = "127.0.0.1", port = 0 } = options
 const codeOf = (cause: unknown) =>
   typeof cause === "object" && cause !== null && "code" in cause ? String(cause.code) : "unknown error"
 
+const unreadable = (why: string) =>
+  Effect.sync(() => badInput(`cannot read the configuration ${configPath} (${why}): give --config a readable JSON file`))
+
 SimServer.start(options).pipe(
   Effect.zipRight(Effect.never),
   Effect.scoped,
   Effect.catchTags({
     ServerConfigError: (error) => Effect.sync(() => badInput(`${error.message}: fix ${configPath}`)),
-    SystemError: (error) =>
-      Effect.sync(() =>
-        badInput(`cannot read the configuration ${configPath} (${error.reason}): give --config a readable JSON file`)
-      ),
-    BadArgument: (error) =>
-      Effect.sync(() => badInput(`cannot read the configuration ${configPath} (${error.message}): give --config a readable JSON file`)),
+    SystemError: (error) => unreadable(error.reason),
+    BadArgument: (error) => unreadable(error.message),
     ServeError: (error) =>
       Effect.sync(() =>
         badInput(`cannot listen on ${host}:${port} (${codeOf(error.cause)}): choose another --port or --host`)
