@@ -14,6 +14,9 @@ fixture=$root/scripts/consumer-smoke
 peers=(effect@3.22.4 @effect/platform@0.97.2 @effect/platform-node@0.108.2)
 tools=(@effect/vitest@0.30.0 vitest@3.2.7 typescript@5.9.3 @types/node@20.19.43 @types/ws@8.18.2)
 
+# settings pnpm passes to scripts that npm does not know (and warns about on every call)
+unset npm_config_npm_globalconfig npm_config_verify_deps_before_run npm_config__jsr_registry
+
 work=$(mktemp -d "${TMPDIR:-/tmp}/grantflow-consumer.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 pnpm() { npx --yes pnpm@10.34.8 "$@"; }
