@@ -11,13 +11,11 @@
  */
 import { NodeHttpClient, NodeRuntime } from "@effect/platform-node"
 import { Effect, Either } from "effect"
+import * as BadInput from "./badInput.js"
 import * as CliLogin from "./cli-login/login.js"
 
 const mode = CliLogin.parseArgs(process.argv.slice(2))
-if (Either.isLeft(mode)) {
-  console.error(mode.left)
-  process.exit(2)
-}
+if (Either.isLeft(mode)) BadInput.exit("cli-login", mode.left)
 
 CliLogin.run(mode.right).pipe(
   Effect.scoped,

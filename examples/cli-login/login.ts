@@ -30,15 +30,11 @@ import { createServer } from "node:http"
 /** How the user logs in. */
 export type Mode = "browser" | "device"
 
-export const usage = `usage: cli-login [--browser | --device]
-  --browser  sign in in a browser that comes back to this program (the default)
-  --device   sign in on another device with a code this program shows`
-
-/** The mode the arguments ask for, or what is wrong with them and the usage. */
+/** The mode the arguments ask for, or one line saying what is wrong with them and what to do. */
 export const parseArgs = (args: ReadonlyArray<string>): Either.Either<Mode, string> => {
   const unknown = args.find((arg) => arg !== "--browser" && arg !== "--device")
-  if (unknown !== undefined) return Either.left(`unknown argument: ${unknown}\n${usage}`)
-  if (new Set(args).size > 1) return Either.left(`choose one of --browser and --device\n${usage}`)
+  if (unknown !== undefined) return Either.left(`unknown argument ${unknown}: run it with --browser (the default) or --device`)
+  if (new Set(args).size > 1) return Either.left("--browser and --device together: choose one")
   return Either.right(args[0] === "--device" ? "device" : "browser")
 }
 

@@ -98,15 +98,18 @@ describe("the cli-login example", () => {
       assert.strictEqual(device.stdout.match(/GET \/api\/orders → \{"ok":true/g)?.length, 2)
     }), { timeout: 60_000 })
 
-  it("parses its arguments; anything else is the usage", () => {
+  it("parses its arguments; anything else is one line saying what to do", () => {
     assert.deepStrictEqual(CliLogin.parseArgs([]), Either.right("browser"))
     assert.deepStrictEqual(CliLogin.parseArgs(["--browser"]), Either.right("browser"))
     assert.deepStrictEqual(CliLogin.parseArgs(["--device"]), Either.right("device"))
     assert.deepStrictEqual(CliLogin.parseArgs(["--device", "--device"]), Either.right("device"))
     assert.deepStrictEqual(
       CliLogin.parseArgs(["--device", "--browser"]),
-      Either.left(`choose one of --browser and --device\n${CliLogin.usage}`)
+      Either.left("--browser and --device together: choose one")
     )
-    assert.deepStrictEqual(CliLogin.parseArgs(["--bogus"]), Either.left(`unknown argument: --bogus\n${CliLogin.usage}`))
+    assert.deepStrictEqual(
+      CliLogin.parseArgs(["--bogus"]),
+      Either.left("unknown argument --bogus: run it with --browser (the default) or --device")
+    )
   })
 })

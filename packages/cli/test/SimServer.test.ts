@@ -75,21 +75,50 @@ describe("SimServer", () => {
       assert.strictEqual(response.status, 200)
     }).pipe(Effect.provide(Live)))
 
-  it.scopedLive("the script rejects a bad port with a usage message", () =>
-    Effect.gen(function*() {
-      const root = resolve(__dirname, "../../..")
-      const result = yield* Effect.async<{ code: number | null; stderr: string }>((resume) => {
+  describe("the script on bad input: one line saying what to do, exit code 2", () => {
+    const root = resolve(__dirname, "../../..")
+    const runScript = (args: ReadonlyArray<string>) =>
+      Effect.async<{ readonly code: number | null; readonly stderr: string }>((resume) => {
         const child = spawn(join(root, "node_modules/.bin/tsx"), [
           "--conditions=@grantflow/source",
           join(root, "packages/cli/src/bin/grantflow-sim.ts"),
-          "--port",
-          "70000"
+          ...args
         ])
         let stderr = ""
         child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
         child.on("exit", (code) => resume(Effect.succeed({ code, stderr })))
+        return Effect.sync(() => child.kill())
       })
-      assert.strictEqual(result.code, 2)
-      assert.include(result.stderr, "--port must be 0–65535, got 70000")
-    }))
+    const rejects = (args: ReadonlyArray<string>, line: string) =>
+      Effect.gen(function*() {
+        const result = yield* runScript(args)
+        assert.deepStrictEqual(result, { code: 2, stderr: `grantflow-sim: ${line}\n` })
+      })
+
+    it.live("a port out of range", () => rejects(["--port", "70000"], "--port must be 0–65535, got 70000: give a free port, or 0 for any"))
+    it.live("a port that is not a number", () => rejects(["--port", "9e3"], "--port must be 0–65535, got 9e3: give a free port, or 0 for any"))
+    it.live("an option without its value", () =>
+      rejects(["--port"], "--port needs a value (usage: grantflow-sim [--config FILE] [--port N] [--host ADDRESS])"))
+    it.live("a missing configuration file", () => {
+      const missing = join(tmpdir(), "grantflow-sim-missing.json")
+      return rejects(["--config", missing], `cannot read the configuration ${missing} (NotFound): give --config a readable JSON file`)
+    })
+    it.live("a configuration that is a directory", () => {
+      const directory = mkdtempSync(join(tmpdir(), "grantflow-sim-"))
+      return rejects(["--config", directory], `cannot read the configuration ${directory} (BadResource): give --config a readable JSON file`)
+    })
+    it.live("a configuration that is not JSON", () => {
+      const config = configFile("{")
+      return Effect.gen(function*() {
+        const result = yield* runScript(["--config", config])
+        assert.strictEqual(result.code, 2)
+        assert.match(result.stderr, new RegExp(`^grantflow-sim: invalid simulated server configuration: the document is not JSON .*: fix ${config}\\n$`))
+      })
+    })
+    it.scopedLive("a port in use", () =>
+      Effect.gen(function*() {
+        const { url } = yield* SimServer.start({})
+        yield* rejects(["--port", url.port], `cannot listen on 127.0.0.1:${url.port} (EADDRINUSE): choose another --port or --host`)
+      }).pipe(Effect.provide(Live)))
+  })
 })

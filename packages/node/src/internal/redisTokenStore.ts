@@ -8,7 +8,7 @@ import * as Encoding from "effect/Encoding"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
-import { Redis, type RedisOptions } from "ioredis"
+import type { RedisOptions } from "ioredis"
 import type * as RedisTokenStore from "../RedisTokenStore.js"
 
 // A record's version as the scripts read it, and as `get` does (see
@@ -82,6 +82,8 @@ export const make = (
   options: RedisTokenStore.Options
 ): Effect.Effect<TokenStore.TokenStore["Type"], never, Scope.Scope> =>
   Effect.gen(function*() {
+    // loaded here, not at the top: importing @grantflow/node must not load ioredis for users of other stores
+    const { Redis } = yield* Effect.promise(() => import("ioredis"))
     const redis = yield* Effect.acquireRelease(
       Effect.sync(() => {
         const client = typeof options.redis === "string"

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The consumer smoke test: meets grantflow the way a stranger does. It builds
+# and packs every publishable package (packages/*), checks each tarball,
+# installs them with the pinned peers from the npm registry into a new project
+# outside the workspace, type-checks a small program under moduleResolution
+# NodeNext, bundler and node10 (strict, skipLibCheck off), then runs it under
+# plain Node (no source condition, no tsx) against the simulated server on
+# loopback, and its property test under vitest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+fixture=$root/scripts/consumer-smoke
+# the supported peers (README, Install), and what a consumer adds to compile and test
+peers=(effect@3.22.4 @effect/platform@0.97.2 @effect/platform-node@0.108.2)
+tools=(@effect/vitest@0.30.0 vitest@3.2.7 typescript@5.9.3 @types/node@20.19.43 @types/ws@8.18.2)
+
+# settings pnpm passes to scripts that npm does not know (and warns about on every call)
+unset npm_config_npm_globalconfig npm_config_verify_deps_before_run npm_config__jsr_registry
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/grantflow-consumer.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+pnpm() { npx --yes pnpm@10.34.8 "$@"; }
+step() { printf '\n--- consumer smoke: %s (at %ss)\n' "$1" "$SECONDS"; }
+fail() { printf 'consumer smoke: %s\n' "$1" >&2; exit 1; }
+
+step "build"
+pnpm build
+
+step "pack (prepack builds each package)"
+mkdir "$work/packs"
+for dir in packages/*/; do
+  [[ $(node -p "require('./${dir}package.json').private === true") == true ]] && continue
+  (cd "$dir" && pnpm pack --pack-destination "$work/packs" >/dev/null)
+done
+node "$fixture/check-tarballs.mjs" "$work"/packs/*.tgz
+
+step "install the tarballs and ${peers[*]} with npm, outside the workspace"
+app=$work/app
+mkdir "$app"
+cp -R "$fixture/package.json" "$fixture"/tsconfig.*.json "$fixture/src" "$fixture/readme-examples.mjs" "$root/packages/node/test/no-ioredis.mjs" "$app/"
+cd "$app"
+npm install --no-audit --no-fund --save-exact "$work"/packs/*.tgz "${peers[@]}" "${tools[@]}"
+for name in effect @effect/platform @effect/platform-node; do
+  copies=$(npm ls "$name" --all --parseable | sort -u | grep -c .) || true
+  [[ $copies == 1 ]] || { npm ls "$name" --all; fail "$copies copies of $name installed: a grantflow package must take it as a peer"; }
+done
+npm ls effect
+
+# each package README's TypeScript example is type-checked with the program
+node readme-examples.mjs
+
+resolutions=(nodenext bundler node10)
+step "type-check under moduleResolution ${resolutions[*]} (strict, skipLibCheck false), side by side"
+pids=()
+for resolution in "${resolutions[@]}"; do
+  node_modules/.bin/tsc -p "tsconfig.$resolution.json" >"$work/tsc-$resolution.log" 2>&1 &
+  pids+=($!)
+done
+failed=0
+for i in "${!resolutions[@]}"; do
+  if wait "${pids[$i]}"; then echo "${resolutions[$i]}: no type errors"
+  else echo "${resolutions[$i]}: type errors"; cat "$work/tsc-${resolutions[$i]}.log"; failed=1
+  fi
+done
+[[ $failed == 0 ]] || fail "the consumer program does not type-check"
+
+step "run under plain Node ESM"
+node dist/main.js
+# @grantflow/node's root must not load ioredis: the hook fails any resolution of it
+node --import ./no-ioredis.mjs --input-type=module \
+  -e 'const { FileTokenStore, RedisTokenStore } = await import("@grantflow/node"); if (!FileTokenStore || !RedisTokenStore) process.exit(1)'
+if node --import ./no-ioredis.mjs --input-type=module -e 'await import("ioredis")' 2>/dev/null; then
+  fail "the ioredis guard did not see an import of ioredis"
+fi
+echo "consumer: importing @grantflow/node did not load ioredis"
+# the installed command runs, and refuses bad input with one line and exit code 2
+status=0
+refusal=$(node_modules/.bin/grantflow-sim --port 70000 2>&1) || status=$?
+[[ $status == 2 && $refusal == "grantflow-sim: --port must be"* && $refusal != *$'\n'* ]] ||
+  fail "grantflow-sim --port 70000 exited $status with: $refusal"
+echo "consumer: $refusal (exit 2)"
+
+step "property test under vitest"
+node_modules/.bin/vitest run --dir dist
+
+step "passed in ${SECONDS}s"
