@@ -104,11 +104,8 @@ export const make = (
           issuerEndpoint.resolve({
             name: "introspection URL",
             configured: options.introspectionUrl,
-            issuer: options.issuer,
-            field: (metadata) => metadata.introspectionEndpoint,
-            allowInsecure: options.allowInsecure === true,
-            timeout: options.timeout
-          }).pipe(
+            field: (metadata) => metadata.introspectionEndpoint
+          }, options).pipe(
             Effect.map((introspectionUrl) =>
               Endpoint.make({
                 introspectionUrl,

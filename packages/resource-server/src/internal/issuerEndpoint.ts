@@ -30,25 +30,30 @@ const fromDiscovery = (error: Discovery.DiscoveryError): ResolveError =>
  *
  * @internal
  */
-export const resolve = (options: {
-  readonly name: string
-  readonly configured: string | undefined
-  readonly issuer: string | undefined
-  readonly field: (metadata: Discovery.Metadata) => Option.Option<string>
-  readonly allowInsecure: boolean
-  readonly timeout: Duration.DurationInput | undefined
-}): Effect.Effect<URL, ResolveError, HttpClient.HttpClient> => {
-  const check = (url: string) => Endpoint.checkUrl(url, { name: options.name, allowInsecure: options.allowInsecure })
-  if (options.configured !== undefined) return Effect.suspend(() => check(options.configured!))
-  const issuer = options.issuer
-  if (issuer === undefined) {
-    return Effect.fail(misconfigured(`neither the ${options.name} nor the issuer is configured`))
+export const resolve = (
+  target: {
+    readonly name: string
+    readonly configured: string | undefined
+    readonly field: (metadata: Discovery.Metadata) => Option.Option<string>
+  },
+  verifier: {
+    readonly issuer?: string | undefined
+    readonly allowInsecure?: boolean | undefined
+    readonly timeout?: Duration.DurationInput | undefined
   }
-  return Discovery.fetch(issuer, { allowInsecure: options.allowInsecure, timeout: options.timeout }).pipe(
+): Effect.Effect<URL, ResolveError, HttpClient.HttpClient> => {
+  const allowInsecure = verifier.allowInsecure === true
+  const check = (url: string) => Endpoint.checkUrl(url, { name: target.name, allowInsecure })
+  if (target.configured !== undefined) return Effect.suspend(() => check(target.configured!))
+  const issuer = verifier.issuer
+  if (issuer === undefined) {
+    return Effect.fail(misconfigured(`neither the ${target.name} nor the issuer is configured`))
+  }
+  return Discovery.fetch(issuer, { allowInsecure, timeout: verifier.timeout }).pipe(
     Effect.mapError(fromDiscovery),
     Effect.flatMap((metadata) =>
-      Option.match(options.field(metadata), {
-        onNone: () => Effect.fail(misconfigured(`the issuer's metadata names no ${options.name}: configure it`)),
+      Option.match(target.field(metadata), {
+        onNone: () => Effect.fail(misconfigured(`the issuer's metadata names no ${target.name}: configure it`)),
         onSome: check
       })
     )

@@ -263,14 +263,7 @@ export const make = (
       Option.match(current.jwksUri, {
         onSome: Effect.succeed,
         onNone: () =>
-          issuerEndpoint.resolve({
-            name: "JWKS URL",
-            configured: options.jwksUri,
-            issuer: options.issuer,
-            field: (metadata) => metadata.jwksUri,
-            allowInsecure: options.allowInsecure === true,
-            timeout
-          })
+          issuerEndpoint.resolve({ name: "JWKS URL", configured: options.jwksUri, field: (metadata) => metadata.jwksUri }, options)
       })
 
     type Due = "none" | "coolingDown" | "first" | "unknownKid" | "stale"
