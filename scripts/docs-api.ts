@@ -1,7 +1,8 @@
 /**
  * Builds the API reference of every publishable package under packages/ with
  * `@effect/docgen`: one markdown page per public module in
- * `docs/api/<package>/modules/`, git-ignored, from the JSDoc of `src/`. Each
+ * `docs/api/<package>/modules/`, git-ignored, from the JSDoc of `src/`, and
+ * `docs/api/README.md`, which lists them. Each
  * package's `docgen.json` says what is read (not `internal/`, not `index.ts`)
  * and where the pages go; a package added later is built without editing this
  * file, and one without a `docgen.json` fails the run. Run: `pnpm docs:api`.
@@ -9,7 +10,7 @@
 import { spawn } from "node:child_process"
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { availableParallelism } from "node:os"
-import { join, resolve } from "node:path"
+import { join, relative, resolve } from "node:path"
 
 interface Manifest {
   readonly name: string
@@ -68,7 +69,7 @@ const build = (dir: string): Promise<boolean> =>
  * (docgen 0.5.2 has no source-link option), and restores the page's front
  * matter, which the Prettier docgen formats with turns into a rule (`***`).
  */
-const finish = (dir: string): number => {
+const finish = (dir: string): ReadonlyArray<string> => {
   const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as Manifest
   const config = JSON.parse(readFileSync(join(dir, "docgen.json"), "utf8")) as DocgenConfig
   const repository = manifest.repository?.url?.replace(/^git\+/, "").replace(/\.git$/, "")
@@ -83,7 +84,7 @@ const finish = (dir: string): number => {
     const link = `Source: [${srcDir}/${source}](${srcLink}${source})\n\n`
     writeFileSync(path, text.replace(/\n(## .+ overview\n\n)/, `\n$1${link}`))
   }
-  return pages.length
+  return pages.map((page) => `- [${page.slice(0, -".ts.md".length)}](${relative("docs/api", join(modules, page))})`)
 }
 
 const started = Date.now()
@@ -100,5 +101,15 @@ if (failed.length > 0) {
   console.error(`\ndocgen failed in ${failed.join(", ")}`)
   process.exit(1)
 }
-const counts = packages.map((dir) => `${dir.slice("packages/".length)} ${finish(dir)}`)
-console.log(`\nAPI reference in docs/api/ (modules: ${counts.join(", ")}) in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+// docgen's own index pages are stubs for a Jekyll site; this one lists the pages.
+const index = packages.map((dir) => {
+  const { name } = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as Manifest
+  return { name, modules: finish(dir) }
+})
+writeFileSync(
+  join("docs", "api", "README.md"),
+  `# API reference\n\nBuilt by \`pnpm docs:api\` from the JSDoc of each package's \`src/\`; not committed.\n\n` +
+    index.map(({ modules, name }) => `## ${name}\n\n${modules.join("\n")}\n`).join("\n")
+)
+const counts = index.map(({ modules, name }) => `${name} ${modules.length}`)
+console.log(`\nAPI reference in docs/api/ (modules: ${counts.join(", ")}; index: docs/api/README.md) in ${((Date.now() - started) / 1000).toFixed(1)} s`)
