@@ -53,6 +53,12 @@ export class ClientSecretBasic extends Data.TaggedClass("ClientSecretBasic")<{
   readonly clientSecret: Redacted.Redacted<string>
   readonly encoding: BasicEncoding
 }> {
+  /**
+   * The method as `Inspectable.format` prints it; a `Redacted` secret or key
+   * prints as `<redacted>`.
+   *
+   * @since 0.1.0
+   */
   override toString(): string {
     return Inspectable.format(this)
   }
@@ -69,6 +75,12 @@ export class ClientSecretPost extends Data.TaggedClass("ClientSecretPost")<{
   readonly clientId: string
   readonly clientSecret: Redacted.Redacted<string>
 }> {
+  /**
+   * The method as `Inspectable.format` prints it; a `Redacted` secret or key
+   * prints as `<redacted>`.
+   *
+   * @since 0.1.0
+   */
   override toString(): string {
     return Inspectable.format(this)
   }
@@ -83,6 +95,12 @@ export class ClientSecretPost extends Data.TaggedClass("ClientSecretPost")<{
 export class None extends Data.TaggedClass("None")<{
   readonly clientId: string
 }> {
+  /**
+   * The method as `Inspectable.format` prints it; a `Redacted` secret or key
+   * prints as `<redacted>`.
+   *
+   * @since 0.1.0
+   */
   override toString(): string {
     return Inspectable.format(this)
   }
@@ -131,6 +149,12 @@ export class PrivateKeyJwt extends Data.TaggedClass("PrivateKeyJwt")<{
   readonly audience: Option.Option<string>
   readonly lifetime: Duration.Duration
 }> {
+  /**
+   * The method as `Inspectable.format` prints it; a `Redacted` secret or key
+   * prints as `<redacted>`.
+   *
+   * @since 0.1.0
+   */
   override toString(): string {
     return Inspectable.format(this)
   }
@@ -152,6 +176,12 @@ export class ClientSecretJwt extends Data.TaggedClass("ClientSecretJwt")<{
   readonly audience: Option.Option<string>
   readonly lifetime: Duration.Duration
 }> {
+  /**
+   * The method as `Inspectable.format` prints it; a `Redacted` secret or key
+   * prints as `<redacted>`.
+   *
+   * @since 0.1.0
+   */
   override toString(): string {
     return Inspectable.format(this)
   }
