@@ -48,6 +48,48 @@ const packageEdges = (allowed) =>
     }
   }))
 
+// The pure parts (docs/effect-4.md): token response decoding, token freshness, refresh policies, the token
+// provider's cache, errors, and the property-test kit's journal, invariants and arbitraries. They use only
+// effect's own data types, never `@effect/platform`, whose modules moved into `effect` in 4.x, so that they can
+// serve both Effect majors unchanged. At run time they import only each other; a platform-bound module may
+// appear in them as a type.
+const pureModules = {
+  core: [
+    "AccessToken", "internal/accessToken", "TokenResponse", "internal/excerpt", "internal/json", "Json",
+    "internal/oauthError", "internal/parseIssue", "internal/printable", "internal/redirect", "RefreshPolicy",
+    "internal/refreshPolicy", "TokenError", "internal/tokenError", "TokenEvent", "TokenCipher", "internal/tokenCipher",
+    "TokenProvider", "internal/tokenProvider", "internal/metrics"
+  ],
+  testing: [
+    "Journal", "internal/journal", "internal/journalAssertions", "Invariants", "internal/invariants", "Arbitraries",
+    "internal/arbitraries", "internal/fault", "internal/steps", "ServerConfig", "internal/serverConfig"
+  ]
+}
+
+const purity = Object.entries(pureModules).map(([name, modules]) => {
+  const basenames = modules.map((module) => module.split("/").pop())
+  return {
+    files: modules.map((module) => `packages/${name}/src/${module}.ts`),
+    rules: {
+      "@typescript-eslint/no-restricted-imports": ["error", {
+        patterns: [
+          {
+            group: ["@effect/platform", "@effect/platform/*", "@effect/platform-*"],
+            message: "A pure module may not import @effect/platform, not even a type (see docs/effect-4.md)."
+          },
+          {
+            regex: `^\\.\\.?/(?:internal/)?(?!(?:${basenames.join("|")})\\.js$)[^/]+$`,
+            caseSensitive: true,
+            allowTypeImports: true,
+            message: "A pure module imports only pure modules at run time (the list is in eslint.config.mjs); " +
+              "refer to a platform-bound module with `import type`, or move the value into a pure module."
+          }
+        ]
+      }]
+    }
+  }
+})
+
 export default tseslint.config(
   { ignores: ["**/dist/**", "**/.tsbuild/**", "**/node_modules/**"] },
   js.configs.recommended,
@@ -84,6 +126,7 @@ export default tseslint.config(
     node: { grantflow: ["core"], node: true },
     cli: { grantflow: ["core", "node", "testing"], node: true }
   }),
+  ...purity,
   {
     // libraries never print: they log through Effect
     files: ["packages/*/src/**/*.ts"],

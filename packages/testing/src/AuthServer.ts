@@ -31,13 +31,14 @@ import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpServer from "@effect/platform/HttpServer"
 import * as Context from "effect/Context"
-import * as Data from "effect/Data"
+import type * as Data from "effect/Data"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
 import type * as Jose from "jose"
 import * as internal from "./internal/authServer.js"
+import * as fault from "./internal/fault.js"
 import * as inMemoryClient from "./internal/inMemoryClient.js"
 
 /**
@@ -274,8 +275,6 @@ export type AnyEndpointFault = Exclude<Fault, { readonly _tag: "BlankToken" | "E
  */
 export type FaultEndpoint = "token" | "revoke" | "introspect" | "api" | "metadata" | "jwks"
 
-const Fault = Data.taggedEnum<Fault>()
-
 /**
  * A fault that answers with an HTTP status, optionally a `Retry-After` header
  * and a JSON body.
@@ -290,7 +289,7 @@ const Fault = Data.taggedEnum<Fault>()
  * const unavailable = AuthServer.Status({ status: 503, body: { error: "temporarily_unavailable" } })
  * ```
  */
-export const Status = Fault.Status
+export const Status = fault.Fault.Status
 
 /**
  * A fault that delays the answer by `duration`, measured on Effect's `Clock`
@@ -305,7 +304,7 @@ export const Status = Fault.Status
  * const slow = AuthServer.Latency({ duration: "5 seconds" })
  * ```
  */
-export const Latency = Fault.Latency
+export const Latency = fault.Fault.Latency
 
 /**
  * A fault that answers 200 with a truncated JSON body.
@@ -319,7 +318,7 @@ export const Latency = Fault.Latency
  * const garbled = AuthServer.MalformedJson()
  * ```
  */
-export const MalformedJson = Fault.MalformedJson
+export const MalformedJson = fault.Fault.MalformedJson
 
 /**
  * A fault that answers 200 with an empty `access_token`.
@@ -333,7 +332,7 @@ export const MalformedJson = Fault.MalformedJson
  * const blank = AuthServer.BlankToken()
  * ```
  */
-export const BlankToken = Fault.BlankToken
+export const BlankToken = fault.Fault.BlankToken
 
 /**
  * A fault that closes the connection without an answer. The in-memory client
@@ -349,7 +348,7 @@ export const BlankToken = Fault.BlankToken
  * const reset = AuthServer.DropConnection()
  * ```
  */
-export const DropConnection = Fault.DropConnection
+export const DropConnection = fault.Fault.DropConnection
 
 /**
  * A fault that answers 200 with an OAuth error body, as some providers do.
@@ -364,10 +363,10 @@ export const DropConnection = Fault.DropConnection
  * const generic = AuthServer.ErrorBody() // { error: "server_error", … }
  * ```
  */
-export const ErrorBody = (options: {
+export const ErrorBody: (options?: {
   readonly error?: string | undefined
   readonly description?: string | undefined
-} = {}): Data.TaggedEnum.Value<Fault, "ErrorBody"> => Fault.ErrorBody(options)
+}) => Data.TaggedEnum.Value<Fault, "ErrorBody"> = fault.ErrorBody
 
 /**
  * A fault that issues the token but sends `expires_in` as a string, not at
@@ -382,7 +381,7 @@ export const ErrorBody = (options: {
  * const asString = AuthServer.ExpiresIn({ as: "string" }) // "expires_in": "3600"
  * ```
  */
-export const ExpiresIn = Fault.ExpiresIn
+export const ExpiresIn = fault.Fault.ExpiresIn
 
 /**
  * A fault that issues the token but leaves `token_type` out of the answer.
@@ -396,7 +395,7 @@ export const ExpiresIn = Fault.ExpiresIn
  * const untyped = AuthServer.MissingTokenType()
  * ```
  */
-export const MissingTokenType = Fault.MissingTokenType
+export const MissingTokenType = fault.Fault.MissingTokenType
 
 /**
  * A fault that handles the request (the server's state changes: a refresh
@@ -413,9 +412,9 @@ export const MissingTokenType = Fault.MissingTokenType
  * const rotatedThenReset = AuthServer.LostResponse({ drop: true })
  * ```
  */
-export const LostResponse = (
-  options: { readonly drop?: boolean | undefined } = {}
-): Data.TaggedEnum.Value<Fault, "LostResponse"> => Fault.LostResponse(options)
+export const LostResponse: (
+  options?: { readonly drop?: boolean | undefined }
+) => Data.TaggedEnum.Value<Fault, "LostResponse"> = fault.LostResponse
 
 /**
  * The state of the bearer token of an API request, as the server knew it when

@@ -8,8 +8,9 @@ import type {
   ProviderQuirksOptions,
   TimelineOptions
 } from "../Arbitraries.js"
-import * as AuthServer from "../AuthServer.js"
+import type * as AuthServer from "../AuthServer.js"
 import type * as Scenario from "../Scenario.js"
+import * as FaultValues from "./fault.js"
 import { Step } from "./steps.js"
 
 const millisOf = (input: Duration.DurationInput | undefined, fallback: number): number =>
@@ -92,13 +93,13 @@ const statusFaults = (options: {
   const body = options.body === undefined ? {} : { body: options.body }
   return FastCheck.oneof(
     {
-      arbitrary: FastCheck.constantFrom(500, 502, 504).map((status) => AuthServer.Status({ status })),
+      arbitrary: FastCheck.constantFrom(500, 502, 504).map((status) => FaultValues.Fault.Status({ status })),
       weight: options.weights.serverError
     },
     {
       arbitrary: FastCheck.record({ status: FastCheck.constantFrom(429, 503), retryAfter: options.retryAfter }).map((
         { retryAfter, status }
-      ) => AuthServer.Status(retryAfter === undefined ? { status, ...body } : { status, retryAfter, ...body })),
+      ) => FaultValues.Fault.Status(retryAfter === undefined ? { status, ...body } : { status, retryAfter, ...body })),
       weight: options.weights.unavailable
     },
     ...(options.permanent === undefined
@@ -111,7 +112,7 @@ const statusFaults = (options: {
 export const statusFault: FastCheck.Arbitrary<StatusFault> = statusFaults({
   body: { error: "temporarily_unavailable" },
   retryAfter,
-  permanent: AuthServer.Status({ status: 400, body: { error: "invalid_client" } }),
+  permanent: FaultValues.Fault.Status({ status: 400, body: { error: "invalid_client" } }),
   // a retry policy is put to the test by faults it can outlast, so those come most
   weights: { serverError: 2, unavailable: 3, permanent: 1 }
 })
@@ -120,28 +121,28 @@ export const statusFault: FastCheck.Arbitrary<StatusFault> = statusFaults({
 export const apiStatusFault: FastCheck.Arbitrary<StatusFault> = statusFaults({
   body: undefined,
   retryAfter,
-  permanent: AuthServer.Status({ status: 401, body: { error: "invalid_token" } }),
+  permanent: FaultValues.Fault.Status({ status: 401, body: { error: "invalid_token" } }),
   weights: { serverError: 1, unavailable: 1, permanent: 1 }
 })
 
-const latency = clockAdvance({ min: "1 millis", max: "2 minutes" }).map((duration) => AuthServer.Latency({ duration }))
-const malformedJson = FastCheck.constant(AuthServer.MalformedJson())
-const dropConnection = FastCheck.constant(AuthServer.DropConnection())
-const errorBody = FastCheck.constantFrom(AuthServer.ErrorBody(), AuthServer.ErrorBody({ error: "temporarily_unavailable" }))
-const lostResponse = FastCheck.boolean().map((drop) => AuthServer.LostResponse({ drop }))
+const latency = clockAdvance({ min: "1 millis", max: "2 minutes" }).map((duration) => FaultValues.Fault.Latency({ duration }))
+const malformedJson = FastCheck.constant(FaultValues.Fault.MalformedJson())
+const dropConnection = FastCheck.constant(FaultValues.Fault.DropConnection())
+const errorBody = FastCheck.constantFrom(FaultValues.ErrorBody(), FaultValues.ErrorBody({ error: "temporarily_unavailable" }))
+const lostResponse = FastCheck.boolean().map((drop) => FaultValues.LostResponse({ drop }))
 
 /** @internal */
 export const faultCases: Required<FaultCases> = {
   Status: statusFault,
   Latency: latency,
   MalformedJson: malformedJson,
-  BlankToken: FastCheck.constant(AuthServer.BlankToken()),
+  BlankToken: FastCheck.constant(FaultValues.Fault.BlankToken()),
   DropConnection: dropConnection,
   ErrorBody: errorBody,
   ExpiresIn: FastCheck.constantFrom("string" as const, "missing" as const, "huge" as const).map((as) =>
-    AuthServer.ExpiresIn({ as })
+    FaultValues.Fault.ExpiresIn({ as })
   ),
-  MissingTokenType: FastCheck.constant(AuthServer.MissingTokenType()),
+  MissingTokenType: FastCheck.constant(FaultValues.Fault.MissingTokenType()),
   LostResponse: lostResponse
 }
 
@@ -196,7 +197,7 @@ export const transientFault: FastCheck.Arbitrary<AuthServer.Fault> = FastCheck.o
   { arbitrary: dropConnection, weight: 1 },
   {
     // past the 30 seconds a client (grantflow's Endpoint, by default) waits for an answer: a time-out
-    arbitrary: clockAdvance({ min: "31 seconds", max: "2 minutes" }).map((duration) => AuthServer.Latency({ duration })),
+    arbitrary: clockAdvance({ min: "31 seconds", max: "2 minutes" }).map((duration) => FaultValues.Fault.Latency({ duration })),
     weight: 1
   }
 )

@@ -2,7 +2,7 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as ClientAuth from "./clientAuth.js"
-import type { Endpoint } from "./journal.js"
+import type { Endpoint } from "./handler.js"
 import * as Jwt from "./jwt.js"
 import { json, noStore, oauthError } from "./responses.js"
 

@@ -2,7 +2,7 @@ import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as ClientAuth from "./clientAuth.js"
-import type { Endpoint } from "./journal.js"
+import type { Endpoint } from "./handler.js"
 import { noStore, oauthError } from "./responses.js"
 
 const notYours = oauthError(400, "unauthorized_client", "The token was issued to another client")

@@ -2,7 +2,7 @@ import * as Effect from "effect/Effect"
 import * as ClientAuth from "./clientAuth.js"
 import * as Form from "./form.js"
 import { grants } from "./grants.js"
-import type { Endpoint } from "./journal.js"
+import type { Endpoint } from "./handler.js"
 import { oauthError } from "./responses.js"
 import * as TokenShape from "./tokenShape.js"
 
