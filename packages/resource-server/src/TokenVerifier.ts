@@ -367,6 +367,34 @@ export type Algorithm =
   | "EdDSA"
 
 /**
+ * What the two verifiers that ask the authorization server ({@link jwt} and
+ * {@link introspection}) both take:
+ *
+ * - `clockTolerance`: leeway for `exp`, `nbf` (and `iat`) (default 30 seconds);
+ * - `maxTokenLength`: longer tokens are `Malformed` before anything is
+ *   decoded, sent or cached (default {@link defaultMaxTokenLength}, 8 KiB);
+ * - `timeout` of each request to the authorization server (default 30
+ *   seconds);
+ * - `allowInsecure`: permits plain `http:` on a host that is not loopback,
+ *   as in `Endpoint.make`.
+ *
+ * @since 0.1.0
+ * @category models
+ * @example
+ * ```ts
+ * import type { TokenVerifier } from "@grantflow/resource-server"
+ *
+ * const remote: TokenVerifier.RemoteOptions = { clockTolerance: "10 seconds", timeout: "5 seconds" }
+ * ```
+ */
+export interface RemoteOptions {
+  readonly clockTolerance?: Duration.DurationInput | undefined
+  readonly maxTokenLength?: number | undefined
+  readonly timeout?: Duration.DurationInput | undefined
+  readonly allowInsecure?: boolean | undefined
+}
+
+/**
  * Options of {@link jwt}:
  *
  * - `issuer`: the expected `iss`, exactly; its metadata (RFC 8414, read with
@@ -396,20 +424,16 @@ export type Algorithm =
  * @since 0.1.0
  * @category models
  */
-export interface JwtOptions {
+export interface JwtOptions extends RemoteOptions {
   readonly issuer: string
   readonly audience: string | ReadonlyArray<string>
   readonly jwksUri?: string | undefined
   readonly algorithms?: ReadonlyArray<Algorithm> | undefined
-  readonly clockTolerance?: Duration.DurationInput | undefined
   readonly jwksCoolDown?: Duration.DurationInput | undefined
   readonly jwksFailureCoolDown?: Duration.DurationInput | undefined
   readonly jwksMaxAge?: Duration.DurationInput | undefined
-  readonly maxTokenLength?: number | undefined
   readonly maxJwksBytes?: number | undefined
   readonly requireAtJwtType?: boolean | undefined
-  readonly timeout?: Duration.DurationInput | undefined
-  readonly allowInsecure?: boolean | undefined
 }
 
 /**
@@ -471,7 +495,7 @@ export const jwt: (options: JwtOptions) => Effect.Effect<TokenVerifier["Type"], 
  * @since 0.1.0
  * @category models
  */
-export interface IntrospectionOptions {
+export interface IntrospectionOptions extends RemoteOptions {
   readonly introspectionUrl?: string | undefined
   readonly issuer?: string | undefined
   readonly auth: ClientAuth.ClientAuth | TokenProvider.TokenProvider["Type"]
@@ -479,11 +503,7 @@ export interface IntrospectionOptions {
   readonly cacheTtl?: Duration.DurationInput | undefined
   readonly negativeCacheTtl?: Duration.DurationInput | undefined
   readonly cacheCapacity?: number | undefined
-  readonly maxTokenLength?: number | undefined
   readonly maxResponseLength?: number | undefined
-  readonly clockTolerance?: Duration.DurationInput | undefined
-  readonly timeout?: Duration.DurationInput | undefined
-  readonly allowInsecure?: boolean | undefined
 }
 
 /**
