@@ -14,6 +14,20 @@ const supportedPeers: Readonly<Record<string, string>> = {
   "@effect/platform-node": "^0.108.2"
 }
 
+/**
+ * The root entry: the sources in the workspace, the guarded entry under Node (it says which Effect to
+ * install instead of crashing on a missing `effect/*` file; docs/effect-4.md), the static one elsewhere.
+ * The order matters: the first matching condition wins.
+ */
+const rootExport = {
+  "@grantflow/source": "./src/index.ts",
+  "types": "./dist/index.d.ts",
+  "node": "./dist/index.node.js",
+  "default": "./dist/index.js"
+}
+/** Writes the Node entry after `tsc`, so a build and a pack both ship it. */
+const buildScript = "tsc -b && node ../../scripts/node-entry.mjs"
+
 const repository = "git+https://github.com/grantflow/grantflow.git"
 const expected = {
   license: "MIT",
@@ -65,11 +79,15 @@ for (const directory of readdirSync(join(root, "packages")).sort()) {
   if (manifest.publishConfig?.access !== "public") fail(`"publishConfig.access" must be "public" (a scoped package is private by default)`)
   if (manifest.sideEffects === undefined || manifest.sideEffects === true) fail(`"sideEffects" must be false or a list`)
   if (manifest.typesVersions === undefined) fail(`no "typesVersions": deep imports do not resolve under moduleResolution node10`)
+  if (JSON.stringify(manifest.exports?.["."]) !== JSON.stringify(rootExport)) {
+    fail(`exports["."] must be ${JSON.stringify(rootExport)}, in that order`)
+  }
   if (manifest.exports?.["./internal/*"] !== null) fail(`exports must close "./internal/*" (null)`)
   for (const file of ["dist", "README.md", "LICENSE", "CHANGELOG.md"]) {
     if (!(manifest.files ?? []).includes(file)) fail(`"files" must list ${file}`)
   }
-  if (manifest.scripts?.prepack === undefined) fail(`no "prepack" script: a pack from a clean clone would ship no dist/`)
+  if (manifest.scripts?.prepack !== buildScript) fail(`"prepack" must be "${buildScript}": a pack from a clean clone ships dist/ with its Node entry`)
+  if (manifest.scripts?.build !== buildScript) fail(`"build" must be "${buildScript}"`)
   for (const [name, file] of Object.entries(manifest.bin ?? {})) {
     // pnpm links bins at install, before any build: a bin under dist/ would be missing then
     if (!existsSync(join(dir, file))) fail(`bin ${name} (${file}) is not in the repository`)

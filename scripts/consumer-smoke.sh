@@ -5,7 +5,9 @@
 # outside the workspace, type-checks a small program under moduleResolution
 # NodeNext, bundler and node10 (strict, skipLibCheck off), then runs it under
 # plain Node (no source condition, no tsx) against the simulated server on
-# loopback, and its property test under vitest.
+# loopback, and its property test under vitest. Last, it installs core with
+# Effect 4 (forced) and checks that the import fails with a message that says
+# which Effect to install, not a missing-file crash.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -65,6 +67,10 @@ done
 [[ $failed == 0 ]] || fail "the consumer program does not type-check"
 
 step "run under plain Node ESM"
+# Node takes the root through the "node" condition: the entry that checks for Effect 3 first
+entry=$(node --input-type=module -e 'console.log(import.meta.resolve("@grantflow/core"))')
+[[ $entry == */node_modules/@grantflow/core/dist/index.node.js ]] || fail "plain Node resolves @grantflow/core to $entry"
+echo "consumer: Node resolves @grantflow/core to ${entry#"file://$app/"}"
 node dist/main.js
 # @grantflow/node's root must not load ioredis: the hook fails any resolution of it
 node --import ./no-ioredis.mjs --input-type=module \
@@ -82,5 +88,19 @@ echo "consumer: $refusal (exit 2)"
 
 step "property test under vitest"
 node_modules/.bin/vitest run --dir dist
+
+step "Effect 4 (npm --legacy-peer-deps): importing @grantflow/core says which Effect to install"
+mkdir "$work/effect4"
+cd "$work/effect4"
+echo '{ "name": "effect4-consumer", "private": true, "type": "module" }' >package.json
+npm install --no-audit --no-fund --legacy-peer-deps "$work"/packs/grantflow-core-*.tgz effect@4 @effect/platform@0.97.2
+echo "installed: effect $(node -p 'require("effect/package.json").version')"
+status=0
+stderr=$(node -e 'import("@grantflow/core")' 2>&1 >/dev/null) || status=$?
+# Node prints the throwing line first; the first error line must be ours, not ERR_MODULE_NOT_FOUND
+error=$(grep -m1 -E '^[A-Za-z]*Error\b' <<<"$stderr") || true
+[[ $status != 0 && $error == "Error: @grantflow/core needs Effect 3 ("*"but found effect 4."* ]] ||
+  fail "importing @grantflow/core under Effect 4 exited $status with: $stderr"
+echo "consumer (effect 4): exit $status: $error"
 
 step "passed in ${SECONDS}s"

@@ -32,10 +32,14 @@ for (const tarball of process.argv.slice(2)) {
   for (const module of modules) {
     for (const extension of [".js", ".js.map", ".d.ts", ".d.ts.map"]) need(`dist/${module}${extension}`, `src/${module}.ts is built`)
   }
-  for (const file of files.filter((file) => file.startsWith("dist/"))) {
+  // files an export names directly (the generated Node entry, dist/index.node.js) have no source of their own
+  const exported = new Set(Object.values(manifest.exports ?? {}).flatMap(targets).filter((target) => !target.includes("*")))
+  for (const file of files.filter((file) => file.startsWith("dist/") && !exported.has(`./${file}`))) {
     const module = file.slice("dist/".length).replace(/(?:\.d)?\.js(?:\.map)?$|\.d\.ts(?:\.map)?$/, "")
     if (!modules.includes(module)) fail(`${file} has no source in src/: a stale build (remove dist/ and pack again)`)
   }
+  // under Node the root is the entry that checks for Effect 3 first (scripts/node-entry.mjs); the loop below needs its file
+  if (manifest.exports?.["."]?.node !== "./dist/index.node.js") fail(`exports["."].node is not ./dist/index.node.js`)
   for (const [subpath, value] of Object.entries(manifest.exports ?? {})) {
     const publicModules = modules.filter((module) => !module.startsWith("internal/"))
     for (const target of targets(value)) {
