@@ -8,7 +8,11 @@
  * allowed. A docs block without imports is a fragment of the text around it
  * (a line inside `Effect.gen`, a call shown with its result), and so is one
  * fenced ```ts fragment (a cheat-sheet, or a program that needs packages
- * grantflow does not install): it is counted, not compiled. Run by
+ * grantflow does not install): it is counted, not compiled. A fragment cut
+ * from a type-checked program names it, relative to the repository root:
+ * ```ts excerpt=examples/recipes/1-round-trip.ts — its text must occur in
+ * that file (whitespace-normalised: each run of whitespace counts as one
+ * space), so the docs cannot drift from code that compiles and runs. Run by
  * `pnpm lint`.
  */
 import { readdirSync, readFileSync } from "node:fs"
@@ -20,9 +24,12 @@ interface Example {
   readonly origin: string
   readonly code: string
   readonly fragment?: boolean
+  /** The file this block is cut from, from its fence's `excerpt=<path>`. */
+  readonly excerptOf?: string
 }
 
 const fence = /^```(\w*)(\s.*)?$/
+const excerptInfo = /^excerpt=(\S+)$/
 
 /** The code blocks of a markdown text, with the line each starts on. */
 const markdownBlocks = (path: string, lines: ReadonlyArray<string>): Array<Example> => {
@@ -34,10 +41,12 @@ const markdownBlocks = (path: string, lines: ReadonlyArray<string>): Array<Examp
     while (end < lines.length && lines[end]!.trim() !== "```") end++
     const [, language, info] = open
     if (language === "ts" || language === "typescript") {
+      const excerptOf = excerptInfo.exec(info?.trim() ?? "")?.[1]
       examples.push({
         origin: `${path}:${i + 2}`,
         code: lines.slice(i + 1, end).join("\n"),
-        fragment: info?.trim() === "fragment"
+        fragment: info?.trim() === "fragment",
+        ...(excerptOf === undefined ? {} : { excerptOf })
       })
     }
     i = end
@@ -90,11 +99,34 @@ const markdownFiles = [
     }
   })
 ]
-const isProgram = (example: Example) => example.fragment !== true && /^import\s/m.test(example.code)
+const isProgram = (example: Example) =>
+  example.fragment !== true && example.excerptOf === undefined && /^import\s/m.test(example.code)
+const normalise = (text: string) => text.replace(/\s+/g, " ").trim()
+const sources = new Map<string, string | undefined>()
+const normalisedSource = (path: string) => {
+  if (!sources.has(path)) {
+    let text: string | undefined
+    try {
+      text = normalise(readFileSync(path, "utf8"))
+    } catch {
+      text = undefined
+    }
+    sources.set(path, text)
+  }
+  return sources.get(path)
+}
 let fragments = 0
+let excerpts = 0
+const excerptProblems: Array<string> = []
 for (const path of markdownFiles) {
   for (const block of markdownBlocks(path, readFileSync(path, "utf8").split("\n"))) {
-    if (isProgram(block)) examples.push(block)
+    if (block.excerptOf !== undefined) {
+      const source = normalisedSource(block.excerptOf)
+      if (source === undefined) excerptProblems.push(`${block.origin}: this excerpt's file ${block.excerptOf} cannot be read`)
+      else if (!source.includes(normalise(block.code))) {
+        excerptProblems.push(`${block.origin}: this excerpt is not in ${block.excerptOf}`)
+      } else excerpts++
+    } else if (isProgram(block)) examples.push(block)
     else fragments++
   }
 }
@@ -140,6 +172,7 @@ const problems = ts.getPreEmitDiagnostics(program).filter((diagnostic) =>
   diagnostic.file !== undefined && virtual.has(resolve(diagnostic.file.fileName))
 )
 
+for (const problem of excerptProblems) console.error(problem)
 if (problems.length > 0) {
   for (const diagnostic of problems) {
     const file = resolve(diagnostic.file!.fileName)
@@ -150,6 +183,14 @@ if (problems.length > 0) {
     )
   }
   console.error(`\n${problems.length} problem(s) in ${examples.length} examples: each must compile as pasted.`)
-  process.exit(1)
 }
-console.log(`examples: all ${examples.length} compile (JSDoc @example blocks and the docs' programs; ${fragments} fragments not compiled)`)
+if (excerptProblems.length > 0) {
+  console.error(
+    `\n${excerptProblems.length} excerpt(s) not found: copy each from its file again (whitespace may differ, nothing else).`
+  )
+}
+if (problems.length > 0 || excerptProblems.length > 0) process.exit(1)
+console.log(
+  `examples: all ${examples.length} compile (JSDoc @example blocks and the docs' programs); ` +
+    `${excerpts} excerpts found in their type-checked sources; ${fragments} fragments not compiled`
+)

@@ -88,7 +88,7 @@ const main = Effect.gen(function*() {
   yield* server.fail(AuthServer.ExpiresIn({ as: "missing" }))
   yield* server.setTokenLifetime("1 second")
   const helpdesk = yield* Connector.connect(Helpdesk, config)
-  const tickets = Effect.flatMap(helpdesk.client.get("/tickets"), (r) => r.json)
+  const tickets = Effect.flatMap(helpdesk.client.get("/tickets"), (r) => r.json) // https://acme.helpdesk.example/api/v5/tickets
   yield* Console.log(`GET /tickets → ${JSON.stringify(yield* tickets)}`)
   yield* Effect.sleep("1500 millis")
   yield* Console.log(`GET /tickets → ${JSON.stringify(yield* tickets)} (after a 403 and a refresh)`)

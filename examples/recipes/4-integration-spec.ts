@@ -73,7 +73,7 @@ export const useAccount = (
 ) =>
   Connector.connect(definition, config, {
     token,
-    onRotate: (refreshToken) => Ref.set(saved, Option.some(refreshToken))
+    onRotate: (refreshToken) => Ref.set(saved, Option.some(refreshToken)) // runs before the new token is used
   })
 
 // ── run it against the simulated server ─────────────────────────────────────
@@ -107,8 +107,9 @@ export const environment = ConfigProvider.fromMap(
 
 const main = Effect.gen(function*() {
   const definition = calendar()
-  const config = yield* Connector.config(definition, { prefix: "CALENDAR" })
+  const config = yield* Connector.config(definition, { prefix: "CALENDAR" }) // CALENDAR_CLIENT_ID, CALENDAR_CLIENT_SECRET
   const { pending, url } = yield* Connector.authorize(definition, config, { redirectUri: redirectUrl })
+  // a web app sends the user to `url` and keeps `pending` in their session until they come back to its callback route
   yield* Console.log(`1. send the user to ${url.origin}${url.pathname}?${[...url.searchParams.keys()].join("&")}`)
   const callback = yield* simulatedConsent(url)
   yield* Console.log(`2. the provider sends them back to ${callback.origin}${callback.pathname} with a code`)
