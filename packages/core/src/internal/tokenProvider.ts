@@ -24,6 +24,15 @@ import * as metrics from "./metrics.js"
 type Service = TokenProvider.TokenProvider["Type"]
 
 /**
+ * Whether `token` may still be handed out at `now`: it has not entered its
+ * safety margin, where the server may already reject it. Computed when asked
+ * rather than kept per token: only a stale token asks, and a pool of many
+ * connections keeps one number less for each.
+ */
+const usable = (token: AccessToken.AccessToken, policy: RefreshPolicy.RefreshPolicy, now: number): boolean =>
+  now < token.expiresAt - AccessToken.marginMillis(token, policy)
+
+/**
  * One token's state. It is a plain mutable record rather than a `Ref`:
  * every transition below happens inside one synchronous step, which is atomic
  * on JavaScript's single thread, and it keeps the warm `get` path to a clock
@@ -37,17 +46,16 @@ export class Cell {
   token: AccessToken.AccessToken | undefined
   /** When `token` enters its refresh window, computed once per token. */
   staleAt: number
-  /** When `token` enters its safety margin and is no longer handed out, computed once per token. */
-  usableUntil: number
   /** The number (counted by `attempts`) of the token request that obtained `token`; 0 for an initial token. */
   tokenAttempt = 0
   /** `attempts` when the refresh in flight started: a request numbered above it is its own. */
   inflightFrom = 0
   /**
    * When a token from a new request was last demanded (`refresh`, e.g. after a
-   * rejection): a shared fetch takes no stored token issued at or before it.
+   * rejection): a shared fetch takes no stored token issued at or before it;
+   * `undefined` until then.
    */
-  renewedAt = Number.NEGATIVE_INFINITY
+  renewedAt: number | undefined = undefined
   /** The last token obtained, even if invalidated since: detects servers that re-issue the same expiry. */
   last: AccessToken.AccessToken | undefined
   inflight: Deferred.Deferred<AccessToken.AccessToken, TokenError.TokenError> | undefined = undefined
@@ -62,7 +70,6 @@ export class Cell {
   constructor(initial: AccessToken.AccessToken | undefined, policy: RefreshPolicy.RefreshPolicy) {
     this.token = initial
     this.staleAt = initial === undefined ? 0 : initial.expiresAt - AccessToken.windowMillis(initial, policy)
-    this.usableUntil = initial === undefined ? 0 : initial.expiresAt - AccessToken.marginMillis(initial, policy)
     this.last = initial
   }
 }
@@ -264,7 +271,6 @@ const complete = <C extends Cell, R>(
         : 0
       cell.token = token
       cell.staleAt = token.expiresAt - AccessToken.windowMillis(token, policy)
-      cell.usableUntil = token.expiresAt - AccessToken.marginMillis(token, policy)
       // single flight: the last request started is the one that obtained it
       cell.tokenAttempt = cell.attempts
       cell.last = token
@@ -290,7 +296,7 @@ const complete = <C extends Cell, R>(
       cell.failure = failure.value
       cell.lastFailureAt = now
       cell.coolDownUntil = now + Duration.toMillis(RefreshPolicy.coolDownAfter(policy, error))
-      const serving = cell.token !== undefined && cell.usableUntil > now ? Option.some(ids.of(cell.token)) : Option.none()
+      const serving = cell.token !== undefined && usable(cell.token, policy, now) ? Option.some(ids.of(cell.token)) : Option.none()
       report = Effect.all([
         Metric.increment(runtime.failed),
         reason === "background" ? Metric.increment(runtime.backgroundFailed) : Effect.void,
@@ -367,7 +373,7 @@ export const get = <C extends Cell, R>(
       return Effect.succeed(token)
     }
     // within the safety margin the server may already reject it: wait for a new one
-    if (now >= cell.usableUntil) return awaitToken(runtime, cell, now, "expired")
+    if (!usable(token, runtime.policy, now)) return awaitToken(runtime, cell, now, "expired")
     const served = Effect.as(Metric.increment(runtime.served), token)
     const refreshEarly = cell.inflight === undefined && now >= cell.coolDownUntil && now >= cell.earlyRefreshFrom
     return refreshEarly ? Effect.zipRight(startRefresh(runtime, cell, "background"), served) : served
@@ -414,7 +420,7 @@ const renewed = <C extends Cell, R>(
 ): Effect.Effect<AccessToken.AccessToken, TokenError.TokenError> =>
   Effect.flatMap(Clock.currentTimeMillis, (now) => {
     const token = cell.token
-    if (token !== undefined && cell.tokenAttempt > mark && now < cell.usableUntil) return Effect.succeed(token)
+    if (token !== undefined && cell.tokenAttempt > mark && usable(token, runtime.policy, now)) return Effect.succeed(token)
     const inflight = cell.inflight
     if (inflight !== undefined) {
       if (cell.inflightFrom >= mark) return Deferred.await(inflight)

@@ -535,7 +535,7 @@ const usable = (state: SharedState, read: Read) =>
     // judged by the policy of the provider that runs the fetch
     if (AccessToken.freshness(token, now, run?.policy ?? RefreshPolicy.defaultPolicy) !== "Fresh") return undefined
     // the provider wants a token requested after a rejection: one issued before may be rejected too
-    if (run !== undefined && token.issuedAt <= run.cell.renewedAt) return undefined
+    if (run?.cell.renewedAt !== undefined && token.issuedAt <= run.cell.renewedAt) return undefined
     const last = state.lastReturned
     if (last !== undefined && (AccessToken.sameToken(last, token) || token.issuedAt < last.issuedAt)) return undefined
     return token
