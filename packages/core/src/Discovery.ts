@@ -233,25 +233,6 @@ const get = (url: string, timeout: Duration.DurationInput) =>
   tokenRequest.get({ endpoint: "metadata", url, timeout: Duration.decode(timeout) })
 
 /**
- * A document as fetched by {@link fetchDocument}: its status, and its body,
- * `None` when it was larger than the bound.
- *
- * @since 0.1.0
- * @category models
- * @example
- * ```ts
- * import type { Discovery } from "@grantflow/core"
- * import { Option } from "effect"
- *
- * const usable = (document: Discovery.Document) => document.status === 200 && Option.isSome(document.body)
- * ```
- */
-export interface Document {
-  readonly status: number
-  readonly body: Option.Option<string>
-}
-
-/**
  * Options of {@link fetchDocument}: `timeout` bounds the whole request, body
  * included (default 30 seconds); `maxBytes` bounds the body, counted after
  * any content decoding (default 1 MiB); `endpoint` is the document's
@@ -275,13 +256,14 @@ export interface DocumentOptions {
 /**
  * Fetches one document that an authorization server publishes — its
  * metadata, its JWKS — with a `GET` that asks for JSON, through the same
- * exchange as every other request to the server. The body is read in full,
- * even when it is not used, so that the connection is free again; a body
- * larger than `maxBytes` is dropped (`None`) as soon as the bound is passed.
- * Any status is a success: the caller decides what it means. A transport
- * failure or a time-out is an `EndpointUnavailable` naming the `endpoint`
- * option (`"metadata"` unless told). Nothing is parsed: the URL is used as
- * given, so check it first (see `Endpoint.checkUrl`).
+ * exchange as every other request to the server, and gives its text. The
+ * body is read in full, even when it is not used, so that the connection is
+ * free again. Each error names the `endpoint` option (`"metadata"` unless
+ * told): a transport failure, a time-out or any status but 200 is an
+ * `EndpointUnavailable` (with the server's `Retry-After`); a body larger
+ * than `maxBytes`, dropped as soon as the bound is passed, a
+ * `MalformedResponse`. Nothing is parsed: the URL is used as given, so check
+ * it first (see `Endpoint.checkUrl`).
  *
  * @since 0.1.0
  * @category discovery
@@ -299,13 +281,16 @@ export interface DocumentOptions {
 export const fetchDocument = (
   url: string,
   options: DocumentOptions = {}
-): Effect.Effect<Document, TokenError.EndpointUnavailable, HttpClient.HttpClient> =>
-  tokenRequest.get({
-    endpoint: options.endpoint ?? "metadata",
+): Effect.Effect<string, TokenError.EndpointUnavailable | TokenError.MalformedResponse, HttpClient.HttpClient> => {
+  const endpoint = options.endpoint ?? "metadata"
+  const maxBytes = options.maxBytes ?? tokenRequest.maxBodyBytes
+  return tokenRequest.get({
+    endpoint,
     url,
     timeout: Duration.decode(options.timeout ?? endpointInternal.defaultTimeout),
-    maxBytes: options.maxBytes
-  }).pipe(Effect.map((answer): Document => ({ status: answer.status, body: answer.body })))
+    maxBytes
+  }).pipe(Effect.flatMap((answer) => tokenRequest.interpretDocument(answer, endpoint, Either.right, maxBytes)))
+}
 
 const parse = (answer: tokenRequest.Answer) => tokenRequest.interpretDocument(answer, "metadata", decodeDocument)
 

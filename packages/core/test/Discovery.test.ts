@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import { Effect, Either, Option, Redacted, Ref, Schema, TestClock } from "effect"
+import { Duration, Effect, Either, Option, Redacted, Ref, Schema, TestClock } from "effect"
 import { exportJWK, generateKeyPair } from "jose"
 import type * as ClientAuth from "../src/ClientAuth.js"
 import * as Discovery from "../src/Discovery.js"
@@ -56,21 +56,35 @@ describe("Discovery.fetchDocument", () => {
   const at = (answer: Effect.Effect<HttpServerResponse.HttpServerResponse>) =>
     layerOf(HttpRouter.empty.pipe(HttpRouter.get("/jwks", answer)))
 
-  it.effect("hands back any status with the body, and drops a body over maxBytes", () =>
+  it.effect("gives the text of a 200; another status is EndpointUnavailable, a body over maxBytes MalformedResponse", () =>
     Effect.gen(function*() {
       const keys = "{\"keys\":[]}"
       const ok = yield* Discovery.fetchDocument("https://auth.example.com/jwks").pipe(
         Effect.provide(at(Effect.succeed(HttpServerResponse.text(keys, { contentType: "application/json" }))))
       )
-      assert.deepStrictEqual(ok, { status: 200, body: Option.some(keys) })
+      assert.strictEqual(ok, keys)
       const large = yield* Discovery.fetchDocument("https://auth.example.com/jwks", { maxBytes: 4 }).pipe(
-        Effect.provide(at(Effect.succeed(HttpServerResponse.text(keys))))
+        Effect.provide(at(Effect.succeed(HttpServerResponse.text(keys)))),
+        Effect.flip
       )
-      assert.deepStrictEqual(large, { status: 200, body: Option.none() })
-      const missing = yield* Discovery.fetchDocument("https://auth.example.com/jwks").pipe(
-        Effect.provide(at(Effect.succeed(HttpServerResponse.text("gone", { status: 410 }))))
+      assert.strictEqual(large._tag, "MalformedResponse")
+      if (large._tag === "MalformedResponse") {
+        assert.deepStrictEqual([large.endpoint, large.status, large.field, large.reason], [
+          "metadata",
+          200,
+          "body",
+          "is larger than 4 bytes"
+        ])
+      }
+      const missing = yield* Discovery.fetchDocument("https://auth.example.com/jwks", { endpoint: "jwks" }).pipe(
+        Effect.provide(at(Effect.succeed(HttpServerResponse.text("gone", { status: 410, headers: { "retry-after": "7" } })))),
+        Effect.flip
       )
-      assert.strictEqual(missing.status, 410)
+      assert.strictEqual(missing._tag, "EndpointUnavailable")
+      if (missing._tag === "EndpointUnavailable") {
+        assert.deepStrictEqual([missing.endpoint, missing.reason, missing.status], ["jwks", "Status", Option.some(410)])
+        assert.deepStrictEqual(Option.map(missing.retryAfter, Duration.toSeconds), Option.some(7))
+      }
     }))
 
   it.effect("a server that does not answer in time is EndpointUnavailable (Timeout) of the metadata endpoint", () =>

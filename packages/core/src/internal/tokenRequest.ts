@@ -169,7 +169,12 @@ const malformed = (endpoint: Endpoint.Name, status: number, problem: Problem) =>
     excerpt: problem.excerpt ?? ""
   })
 
-const tooLarge: Problem = { field: "body", reason: `is larger than ${maxBodyBytes / 1024 / 1024} MiB` }
+const mebibyte = 1024 * 1024
+
+const tooLarge = (max: number): Problem => ({
+  field: "body",
+  reason: `is larger than ${max % mebibyte === 0 ? `${max / mebibyte} MiB` : `${max} bytes`}`
+})
 
 const unavailable = (endpoint: Endpoint.Name, response: RawResponse, cause?: unknown) =>
   new TokenError.EndpointUnavailable({
@@ -200,7 +205,7 @@ export const interpretIssued = (
   const { status } = response
   const ok = isSuccess(status)
   if (Option.isNone(response.body)) {
-    return Either.left(ok ? malformed("token", status, tooLarge) : unavailable("token", response))
+    return Either.left(ok ? malformed("token", status, tooLarge(maxBodyBytes)) : unavailable("token", response))
   }
   const parsed = TokenResponse.parseBody(response.contentType, response.body.value, status)
   if (Either.isLeft(parsed)) return Either.left(ok ? parsed.left : unavailable("token", response, parsed.left))
@@ -260,7 +265,7 @@ export const interpretJson: {
   const { status } = response
   const ok = isSuccess(status)
   if (Option.isNone(response.body)) {
-    return Either.left(ok ? malformed(endpoint, status, tooLarge) : unavailable(endpoint, response))
+    return Either.left(ok ? malformed(endpoint, status, tooLarge(maxBodyBytes)) : unavailable(endpoint, response))
   }
   const parsed = TokenResponse.parseBody(response.contentType, response.body.value, status, endpoint)
   if (Either.isLeft(parsed)) return Either.left(ok ? parsed.left : unavailable(endpoint, response, parsed.left))
@@ -296,19 +301,21 @@ export const interpretStatus = (
 }
 
 /**
- * Interprets a document read with {@link get} (the issuer's metadata): only
- * 200 is an answer, any other status an `EndpointUnavailable`; `decode` reads
- * the text, and a problem it finds is a `MalformedResponse`.
+ * Interprets a document read with {@link get} (the issuer's metadata, its
+ * JWKS): only 200 is an answer, any other status an `EndpointUnavailable`; a
+ * body over `maxBytes` (the bound it was read with) and a problem `decode`
+ * finds in the text are a `MalformedResponse`.
  *
  * @internal
  */
 export const interpretDocument = <A>(
   response: RawResponse,
   endpoint: Endpoint.Name,
-  decode: (text: string) => Either.Either<A, Problem>
+  decode: (text: string) => Either.Either<A, Problem>,
+  maxBytes: number = maxBodyBytes
 ): Either.Either<A, TokenError.EndpointUnavailable | TokenError.MalformedResponse> => {
   if (response.status !== 200) return Either.left(unavailable(endpoint, response))
-  if (Option.isNone(response.body)) return Either.left(malformed(endpoint, response.status, tooLarge))
+  if (Option.isNone(response.body)) return Either.left(malformed(endpoint, response.status, tooLarge(maxBytes)))
   return Either.mapLeft(decode(response.body.value), (problem) => malformed(endpoint, response.status, problem))
 }
 

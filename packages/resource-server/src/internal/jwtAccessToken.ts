@@ -77,10 +77,11 @@ interface State {
 /** Why the issuer's keys could not be had: its JWKS (or metadata) did not answer, answered nonsense, or is misconfigured. */
 type KeysError = issuerEndpoint.ResolveError
 
-const malformed = (status: number, field: string, reason: string, cause?: unknown) =>
+// a key set is only read from a 200 answer (Discovery.fetchDocument)
+const malformed = (field: string, reason: string, cause?: unknown) =>
   new TokenError.MalformedResponse({
     endpoint: "jwks",
-    status,
+    status: 200,
     field,
     reason,
     // the reason says what is wrong; what was received is not repeated
@@ -95,15 +96,15 @@ const notAKeySet = "is not a JSON Web Key Set (RFC 7517 §5)"
  * `Json.defaultMaxDepth` levels. The errors name what is wrong, never
  * what was received.
  */
-const readKeys = (text: string, status: number, now: number): Either.Either<Keys, TokenError.MalformedResponse> => {
+const readKeys = (text: string, now: number): Either.Either<Keys, TokenError.MalformedResponse> => {
   const parsed = Json.parse(text)
-  if (Either.isLeft(parsed)) return Either.left(malformed(status, "body", Json.describeFailure(parsed.left)))
+  if (Either.isLeft(parsed)) return Either.left(malformed("body", Json.describeFailure(parsed.left)))
   const jwks = parsed.right
-  if (!Predicate.isRecord(jwks)) return Either.left(malformed(status, "body", notAKeySet))
-  if (!Array.isArray(jwks["keys"])) return Either.left(malformed(status, "keys", "is not an array"))
+  if (!Predicate.isRecord(jwks)) return Either.left(malformed("body", notAKeySet))
+  if (!Array.isArray(jwks["keys"])) return Either.left(malformed("keys", "is not an array"))
   const keys: ReadonlyArray<unknown> = jwks["keys"]
   if (keys.length > maxJwksKeys) {
-    return Either.left(malformed(status, "keys", `holds more than ${maxJwksKeys} keys`))
+    return Either.left(malformed("keys", `holds more than ${maxJwksKeys} keys`))
   }
   return Either.try({
     try: (): Keys => ({
@@ -111,7 +112,7 @@ const readKeys = (text: string, status: number, now: number): Either.Either<Keys
       kids: new Set(keys.flatMap((key) => Predicate.isRecord(key) && typeof key["kid"] === "string" ? [key["kid"]] : [])),
       fetchedAt: now
     }),
-    catch: (cause) => malformed(status, "body", notAKeySet, cause)
+    catch: (cause) => malformed("body", notAKeySet, cause)
   })
 }
 
@@ -121,20 +122,7 @@ const fetchKeys = (
   maxBytes: number
 ): Effect.Effect<Keys, KeysError, HttpClient.HttpClient> =>
   Discovery.fetchDocument(url.href, { timeout, maxBytes, endpoint: "jwks" }).pipe(
-    Effect.flatMap(({ body, status }): Effect.Effect<Keys, KeysError> => {
-      if (status !== 200) {
-        return Effect.fail(
-          new TokenError.EndpointUnavailable({
-            endpoint: "jwks",
-            reason: "Status",
-            status: Option.some(status),
-            retryAfter: Option.none()
-          })
-        )
-      }
-      if (Option.isNone(body)) return Effect.fail(malformed(status, "body", `is larger than ${maxBytes} bytes`))
-      return Effect.flatMap(Clock.currentTimeMillis, (now) => readKeys(body.value, status, now))
-    }),
+    Effect.flatMap((text) => Effect.flatMap(Clock.currentTimeMillis, (now) => readKeys(text, now))),
     Effect.withSpan("grantflow.jwks", { kind: "client", attributes: { "server.address": url.host, "url.path": url.pathname } })
   )
 
