@@ -15,9 +15,10 @@
  * space), so the docs cannot drift from code that compiles and runs. Run by
  * `pnpm lint`.
  */
-import { readdirSync, readFileSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import ts from "typescript"
+import { publicModules } from "./publicModules.js"
 
 interface Example {
   /** Where the block starts, for the report: `path:line`. */
@@ -75,29 +76,11 @@ const jsdocExamples = (path: string): Array<Example> => {
   return examples
 }
 
-const packages = readdirSync("packages")
-const examples: Array<Example> = []
-for (const pkg of packages) {
-  const src = join("packages", pkg, "src")
-  let files: Array<string> = []
-  try {
-    files = readdirSync(src).filter((file) => file.endsWith(".ts") && file !== "index.ts")
-  } catch {
-    continue
-  }
-  for (const file of files) examples.push(...jsdocExamples(join(src, file)))
-}
+const examples: Array<Example> = publicModules().flatMap(jsdocExamples)
 const markdownFiles = [
   "README.md",
   ...readdirSync("docs").filter((file) => file.endsWith(".md")).map((file) => join("docs", file)),
-  ...packages.map((pkg) => join("packages", pkg, "README.md")).filter((path) => {
-    try {
-      readFileSync(path)
-      return true
-    } catch {
-      return false
-    }
-  })
+  ...readdirSync("packages").map((pkg) => join("packages", pkg, "README.md")).filter(existsSync)
 ]
 const isProgram = (example: Example) =>
   example.fragment !== true && example.excerptOf === undefined && /^import\s/m.test(example.code)
