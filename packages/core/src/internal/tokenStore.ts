@@ -217,15 +217,11 @@ const memory = (
   Effect.map(Effect.makeSemaphore(1), (lock) => {
     const entries = new Map<string, Entry>(seed.map(([key, token]) => [key, { token, version: 1 }]))
     const leases = localLeases()
-    // A `beforeWrite` may wait: one lock then keeps another write from coming in between. Without
-    // one, a write checks and applies in a single step, and no lock is needed on that path.
-    const exclusive = beforeWrite === undefined
-      ? <A, E, R>(effect: Effect.Effect<A, E, R>) => effect
-      : lock.withPermits(1)
     return TokenStore.of({
       get: (key) => Effect.sync(() => Option.fromNullable(entries.get(key))),
+      // Under one lock, so that a `beforeWrite` that waits never lets another write in between.
       set: (key, token, options) =>
-        exclusive(Effect.gen(function*() {
+        lock.withPermits(1)(Effect.gen(function*() {
           if (!(yield* leases.check(key, options.lease))) return conflict("Lease")
           const previous = entries.get(key)
           const version = previous?.version ?? 0
@@ -235,7 +231,7 @@ const memory = (
           return { _tag: "Written", version: version + 1 } as const
         })),
       remove: (key, expectedVersion) =>
-        exclusive(Effect.sync(() => entries.get(key)?.version === expectedVersion && entries.delete(key))),
+        lock.withPermits(1)(Effect.sync(() => entries.get(key)?.version === expectedVersion && entries.delete(key))),
       acquireLease: leases.acquire
     })
   })
