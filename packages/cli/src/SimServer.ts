@@ -7,10 +7,12 @@
  * @since 0.1.0
  */
 import * as FileSystem from "@effect/platform/FileSystem"
+import type * as HttpApp from "@effect/platform/HttpApp"
 import type * as HttpServerError from "@effect/platform/HttpServerError"
 import type * as PlatformError from "@effect/platform/Error"
 import { Loopback } from "@grantflow/node"
 import { AuthServer, ServerConfig } from "@grantflow/testing"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 
@@ -39,6 +41,8 @@ export interface Options {
  */
 export interface Running {
   readonly url: URL
+  /** The issuer the server advertises: the configured one, or the bound address. */
+  readonly issuer: string
   readonly server: AuthServer.AuthServer["Type"]
 }
 
@@ -47,8 +51,9 @@ const defaultOptions: AuthServer.Options = {
 }
 
 /**
- * Reads the configuration, starts the server on loopback for the life of
- * the scope, and logs where it listens and its endpoints. A configuration
+ * Reads the configuration and starts the server on loopback for the life of
+ * the scope. Unless the configuration names an issuer, the server advertises
+ * the address it is bound to (the port the system picked for port 0). A configuration
  * that does not decode fails with a `ServerConfigError` naming each field in
  * error.
  *
@@ -81,25 +86,19 @@ export const start = (
         FileSystem.FileSystem,
         (fs) => Effect.flatMap(fs.readFileString(options.configPath!), (text) => ServerConfig.parse(text))
       )
-    const server = yield* AuthServer.make({
-      ...serverOptions,
-      // tokens name the issuer clients reach, unless the configuration says otherwise
-      ...(serverOptions.issuer === undefined && options.port !== undefined && options.port !== 0
-        ? { issuer: `http://${options.host ?? "127.0.0.1"}:${options.port}` }
-        : {})
-    })
-    const { url } = yield* Loopback.make(server.app, {
+    // Bind first, so that the issuer the server advertises is the address it
+    // listens on whatever the port (0 included); requests that arrive before
+    // the server is built wait for it.
+    const ready = yield* Deferred.make<HttpApp.Default>()
+    const { url } = yield* Loopback.make(Effect.flatten(Deferred.await(ready)), {
       ...(options.port === undefined ? {} : { port: options.port }),
       ...(options.host === undefined ? {} : { host: options.host }),
       traced: options.traced ?? false
     })
-    yield* Effect.logInfo(`grantflow simulated authorization server listening on ${url.origin}`).pipe(
-      Effect.annotateLogs({
-        token: new URL("/token", url).toString(),
-        authorize: new URL("/authorize", url).toString(),
-        api: new URL("/api/", url).toString(),
-        clients: serverOptions.clients.map((client) => client.clientId).join(", ")
-      })
-    )
-    return { url, server }
+    const server = yield* AuthServer.make({
+      ...serverOptions,
+      issuer: serverOptions.issuer ?? url.origin
+    })
+    yield* Deferred.succeed(ready, server.app)
+    return { url, issuer: server.issuer, server }
   })
