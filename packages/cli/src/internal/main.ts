@@ -2,11 +2,13 @@ import * as Command from "@effect/cli/Command"
 import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as ValidationError from "@effect/cli/ValidationError"
 import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
 import { createRequire } from "node:module"
 import { sim } from "./commands/sim.js"
 import * as Failure from "./failure.js"
@@ -77,7 +79,7 @@ export const run = (argv: ReadonlyArray<string>) =>
 
 /** @internal */
 export const main = (argv: ReadonlyArray<string>): void =>
-  NodeRuntime.runMain(Effect.provide(run(argv), NodeContext.layer), {
+  NodeRuntime.runMain(Effect.provide(run(argv), Layer.merge(NodeContext.layer, NodeHttpClient.layerUndici)), {
     disableErrorReporting: true,
     teardown: (exit, onExit) =>
       onExit(
