@@ -17,3 +17,9 @@ export const stderr = (text: string): Effect.Effect<void> =>
   Effect.sync(() => {
     process.stderr.write(text.endsWith("\n") ? text : `${text}\n`)
   })
+
+/** Bytes to stdout as they are (a response body): no newline added. @internal */
+export const stdoutBytes = (bytes: Uint8Array): Effect.Effect<void> =>
+  Effect.async<void>((resume) => {
+    process.stdout.write(bytes, () => resume(Effect.void))
+  })
