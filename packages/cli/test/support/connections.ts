@@ -32,15 +32,18 @@ export interface SeedOptions {
   readonly scopes?: ReadonlyArray<string> | undefined
   /** Saved with an access token that expired already (a refresh token is kept). */
   readonly expired?: boolean | undefined
+  /** Another issuer than the server's (its endpoints under it); the tokens still come from the server. */
+  readonly issuer?: string | undefined
 }
 
 /** The settings of a connection to `running`'s server. */
-export const settings = (running: SimServer.Running, options: SeedOptions) =>
-  new Connections.Settings({
+export const settings = (running: SimServer.Running, options: SeedOptions) => {
+  const issuer = options.issuer ?? running.issuer
+  return new Connections.Settings({
     name: options.name,
-    issuer: running.issuer,
-    tokenUrl: `${running.issuer}/token`,
-    revocationUrl: `${running.issuer}/revoke`,
+    issuer,
+    tokenUrl: `${issuer}/token`,
+    revocationUrl: `${issuer}/revoke`,
     clientId: options.clientId,
     authMethod: options.clientSecret === undefined ? "none" : "client_secret_basic",
     scopes: options.scopes ?? [],
@@ -48,6 +51,7 @@ export const settings = (running: SimServer.Running, options: SeedOptions) =>
     timeout: 10,
     createdAt: Date.now()
   })
+}
 
 /**
  * Saves a connection whose tokens the server issued to `clientId` as a

@@ -15,6 +15,8 @@ import * as TokenProvider from "@grantflow/core/TokenProvider"
 import * as TokenStore from "@grantflow/core/TokenStore"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
@@ -193,7 +195,10 @@ export const request = Command.make(
           "application/x-www-form-urlencoded"
         outgoing = HttpClientRequest.bodyUint8Array(outgoing, body.value, contentType)
       }
-      yield* verboseLine([`> ${method} ${options.url}`, ...headerLines(outgoing.headers, "> ")].join("\n"))
+      // the token goes on inside BearerAuth
+      yield* verboseLine(
+        [`> ${method} ${options.url}`, ...headerLines(outgoing.headers, "> "), "> authorization: <redacted>"].join("\n")
+      )
 
       const client = (yield* HttpClient.HttpClient).pipe(BearerAuth.authenticate(provider))
       const result = yield* Effect.either(client.execute(outgoing))
@@ -209,9 +214,13 @@ export const request = Command.make(
         )
       }
       const bytes = new Uint8Array(yield* Effect.mapError(response.arrayBuffer, (error) => explain(name, method, options.url, error)))
-      if (options.include) yield* Output.stdout([statusLine(response), ...headerLines(response.headers, ""), ""].join("\n"))
+      if (options.include) yield* Output.stdout(`${[statusLine(response), ...headerLines(response.headers, "")].join("\n")}\n\n`)
       yield* Output.stdoutBytes(bytes)
-    }).pipe(Effect.scoped)
+    }).pipe(
+      Effect.scoped,
+      // the provider's own warnings would go to stdout: --verbose shows the same as events, on stderr
+      Logger.withMinimumLogLevel(LogLevel.None)
+    )
 ).pipe(
   Command.withDescription(
     "Call a URL with a saved connection's access token, like curl: the body goes to stdout. The token is refreshed " +
