@@ -13,6 +13,7 @@ import { createRequire } from "node:module"
 import { decode } from "./commands/decode.js"
 import { introspect } from "./commands/introspect.js"
 import { sim } from "./commands/sim.js"
+import { token } from "./commands/token.js"
 import * as Failure from "./failure.js"
 import * as Output from "./output.js"
 
@@ -25,7 +26,8 @@ export const command = Command.make("grantflow").pipe(
   Command.withSubcommands([
     sim,
     decode,
-    introspect
+    introspect,
+    token
   ])
 )
 
