@@ -3,14 +3,15 @@ import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Loopback } from "@grantflow/node"
 import { AuthServer, ServerConfig } from "@grantflow/testing"
-import { Deferred, Effect, Layer, Redacted } from "effect"
+import { Deferred, Effect, Layer, Redacted, Schedule } from "effect"
 import type { HttpApp } from "@effect/platform"
 import { createHash, generateKeyPairSync, randomBytes } from "node:crypto"
-import { mkdtempSync, writeFileSync } from "node:fs"
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Cli from "./support/cli.js"
+import * as Terminal from "./support/terminal.js"
 
 const Live = Layer.merge(NodeContext.layer, NodeHttpClient.layerUndici)
 
@@ -131,6 +132,18 @@ const freePort = Effect.async<number>((resume) => {
 })
 
 const title = (html: string) => /<title>(.*)<\/title>/.exec(html)?.[1]
+
+/** The user opens the authorization URL in a browser and approves on the consent page; succeeds with the last page. */
+const approve = (url: string, issuer: string) =>
+  Effect.gen(function*() {
+    const consent = yield* visit(url)
+    assert.strictEqual(title(consent.text), "Authorize access")
+    const requestId = /name="request_id" value="([^"]+)"/.exec(consent.text)?.[1]
+    assert.isString(requestId)
+    const page = yield* visit(new URL("/authorize", issuer), new URLSearchParams({ request_id: requestId!, decision: "approve" }))
+    assert.strictEqual(title(page.text), "Signed in")
+    return page
+  })
 
 interface Response {
   readonly access_token: string
@@ -265,18 +278,10 @@ describe("grantflow token", () => {
       const [, url] = yield* running.waitFor(/^ {2}(http:\/\/\S+\/authorize\?\S+)$/m, "stderr")
       // not on a terminal: no browser is opened, the URL is for the user
       assert.include(running.output().stderr, "Open this URL to sign in:")
-      const consent = yield* visit(url!)
-      assert.strictEqual(title(consent.text), "Authorize access")
-      const requestId = /name="request_id" value="([^"]+)"/.exec(consent.text)?.[1]
-      assert.isString(requestId)
-      const page = yield* visit(
-        new URL("/authorize", issuer),
-        new URLSearchParams({ request_id: requestId!, decision: "approve" })
-      )
+      const page = yield* approve(url!, issuer)
       // the browser came back to the command's receiver, on the port asked for
       assert.strictEqual(page.url.host, `127.0.0.1:${port}`)
       assert.strictEqual(page.url.pathname, "/callback")
-      assert.strictEqual(title(page.text), "Signed in")
       assert.strictEqual(yield* exited(running), 0, running.output().stderr)
       const output = running.output()
       const body = json(output.stdout)
@@ -362,6 +367,42 @@ describe("grantflow token", () => {
       assert.deepStrictEqual((yield* server.journal).filter((entry) => entry.endpoint === "token").map((e) => e.status), [200])
       assertNoSecrets(result)
     }))
+
+  describe("on a terminal", () => {
+    it.scopedLive("a missing secret is asked for, and what is typed is not shown", () =>
+      Effect.gen(function*() {
+        const { issuer } = yield* simulated
+        const terminal = yield* Terminal.run(["token", issuer, ...client()], { env: { GRANTFLOW_CLIENT_SECRET: undefined } })
+        yield* terminal.waitFor(/Client secret for svc/)
+        yield* terminal.type(clientSecret)
+        yield* terminal.enter
+        assert.strictEqual(yield* terminal.exitCode, 0, yield* terminal.screen)
+        const screen = yield* terminal.screen
+        assert.include(screen, "Bearer token, expires in")
+        assert.notInclude(screen, clientSecret)
+        assertNoSecrets({ stdout: screen, stderr: "" })
+      }))
+
+    it.scopedLive("the browser flow opens $BROWSER on the authorization URL", () =>
+      Effect.gen(function*() {
+        const { issuer } = yield* simulated
+        const opened = join(mkdtempSync(join(tmpdir(), "grantflow-browser-")), "opened")
+        const browser = file("browser.sh", `#!/bin/sh\nprintf '%s' "$1" > "${opened}"\n`)
+        chmodSync(browser, 0o755)
+        const terminal = yield* Terminal.run(
+          ["token", issuer, ...client("cli"), "--auth-method", "none", "--grant", "authorization_code"],
+          { env: { BROWSER: browser } }
+        )
+        yield* terminal.waitFor(/Opening a browser to sign in\. If none opens, open this URL to sign in:/)
+        const url = yield* Effect.try(() => readFileSync(opened, "utf8")).pipe(
+          Effect.retry(Schedule.spaced("100 millis").pipe(Schedule.upTo("30 seconds")))
+        )
+        assert.match(url, new RegExp(`^${issuer}/authorize\\?response_type=code&client_id=cli&`))
+        yield* approve(url, issuer)
+        assert.strictEqual(yield* terminal.exitCode, 0, yield* terminal.screen)
+        assertNoSecrets({ stdout: yield* terminal.screen, stderr: "" })
+      }).pipe(Effect.provide(Live)))
+  })
 
   describe("failures: one line on stderr, no stack trace", () => {
     it.scopedLive("a wrong secret: exit 1, and the secret is not repeated", () =>

@@ -1,10 +1,12 @@
 import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as AccessToken from "@grantflow/core/AccessToken"
+import * as Endpoint from "@grantflow/core/Endpoint"
 import * as Grant from "@grantflow/core/Grant"
 import type * as TokenError from "@grantflow/core/TokenError"
 import * as RedirectReceiver from "@grantflow/node/RedirectReceiver"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import { spawn } from "node:child_process"
 import type * as Client from "./client.js"
@@ -172,9 +174,22 @@ const userCodeBox = (info: Grant.UserCode): string => {
  */
 export const deviceAuthorization = (
   options: Options
-): Effect.Effect<AccessToken.AccessToken, TokenError.TokenError, HttpClient.HttpClient> =>
-  Grant.deviceCode(options.resolved.endpoint, {
+): Effect.Effect<AccessToken.AccessToken, TokenError.TokenError | Failure.CliFailure, HttpClient.HttpClient> => {
+  const { endpoint, metadata } = options.resolved
+  if (Either.isLeft(Endpoint.url(endpoint, "deviceAuthorization"))) {
+    return Option.isSome(metadata)
+      ? Failure.failure(
+        "the authorization server's metadata has no device_authorization_endpoint: it does not offer the device flow",
+        "sign in with --grant authorization_code"
+      )
+      : Failure.usage(
+        "the device authorization endpoint is unknown: a token URL was given, not an issuer",
+        "give the issuer's URL, whose metadata names it"
+      )
+  }
+  return Grant.deviceCode(endpoint, {
     scopes: options.scopes,
     extraParams: options.extraParams,
     onUserCode: (info) => options.print(userCodeBox(info))
   })
+}
