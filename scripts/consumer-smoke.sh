@@ -80,11 +80,22 @@ if node --import ./no-ioredis.mjs --input-type=module -e 'await import("ioredis"
 fi
 echo "consumer: importing @grantflow/node did not load ioredis"
 # the installed command runs, and refuses bad input with one line and exit code 2
+step "the installed grantflow command"
+version=$(node_modules/.bin/grantflow --version)
+[[ $version == "$(node -p 'require("@grantflow/cli/package.json").version')" ]] || fail "grantflow --version printed: $version"
 status=0
-refusal=$(node_modules/.bin/grantflow-sim --port 70000 2>&1) || status=$?
-[[ $status == 2 && $refusal == "grantflow-sim: --port must be"* && $refusal != *$'\n'* ]] ||
-  fail "grantflow-sim --port 70000 exited $status with: $refusal"
+refusal=$(node_modules/.bin/grantflow sim --port 70000 2>&1) || status=$?
+[[ $status == 2 && $refusal == "grantflow: --port must be"* && $refusal != *$'\n'* ]] ||
+  fail "grantflow sim --port 70000 exited $status with: $refusal"
 echo "consumer: $refusal (exit 2)"
+# the standalone server, discovered and asked for a token by the installed command
+coproc SIM { exec node_modules/.bin/grantflow sim 2>/dev/null; }
+read -r -t 30 listen <&"${SIM[0]}" || fail "grantflow sim printed no LISTEN line"
+issuer=${listen#LISTEN }
+summary=$(GRANTFLOW_CLIENT_SECRET=demo-secret node_modules/.bin/grantflow token "$issuer" --client-id demo-client --raw 2>&1 >/dev/null) ||
+  fail "grantflow token against $issuer failed: $summary"
+kill "$SIM_PID"
+echo "consumer: grantflow token $issuer (from grantflow sim) succeeded"
 
 step "property test under vitest"
 node_modules/.bin/vitest run --dir dist

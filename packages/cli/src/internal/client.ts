@@ -213,7 +213,7 @@ const discover = (target: string, flags: Flags) =>
     Effect.catchIf(
       (error) =>
         error._tag === "EndpointUnavailable" && Option.contains(error.status, 404) &&
-        new URL(target).pathname.replace(/\/+$/, "") !== "",
+        new URL(target).pathname !== "/",
       () => Effect.succeed(Option.none<Discovery.Metadata>())
     )
   )

@@ -41,3 +41,7 @@ export const describe = (error: unknown): CliFailure => {
 
 /** The one line a failure prints on stderr. @internal */
 export const render = (error: CliFailure): string => `grantflow: ${error.message} (${error.hint})`
+
+/** The system error code under a failure, e.g. EADDRINUSE for a port in use. @internal */
+export const errorCode = (cause: unknown): string =>
+  typeof cause === "object" && cause !== null && "code" in cause ? String(cause.code) : "unknown error"

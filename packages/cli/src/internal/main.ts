@@ -11,9 +11,12 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import { createRequire } from "node:module"
 import { connections } from "./commands/connections.js"
+import { decode } from "./commands/decode.js"
+import { introspect } from "./commands/introspect.js"
 import { logout } from "./commands/logout.js"
 import { request } from "./commands/request.js"
 import { sim } from "./commands/sim.js"
+import { token } from "./commands/token.js"
 import * as Failure from "./failure.js"
 import * as Output from "./output.js"
 
@@ -23,7 +26,15 @@ const { version } = createRequire(import.meta.url)("../../package.json") as { re
 /** @internal */
 export const command = Command.make("grantflow").pipe(
   Command.withDescription("Get OAuth tokens, call protected APIs, and run the simulated authorization server."),
-  Command.withSubcommands([sim, connections, logout, request])
+  Command.withSubcommands([
+    sim,
+    decode,
+    introspect,
+    token,
+    connections,
+    logout,
+    request
+  ])
 )
 
 // eslint-disable-next-line no-control-regex -- the parser colours its text with ANSI escapes

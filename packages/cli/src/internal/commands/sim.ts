@@ -6,10 +6,6 @@ import * as SimServer from "../../SimServer.js"
 import * as Failure from "../failure.js"
 import * as Output from "../output.js"
 
-/** The listening socket's error code, e.g. EADDRINUSE. */
-const codeOf = (cause: unknown): string =>
-  typeof cause === "object" && cause !== null && "code" in cause ? String(cause.code) : "unknown error"
-
 const config = Options.text("config").pipe(
   Options.withDescription("A JSON file with the server's options (clients, lifetimes, quirks)."),
   Options.optional
@@ -42,7 +38,7 @@ export const sim = Command.make("sim", { config, port, host }, (options) =>
           Failure.usage(`cannot read the configuration ${configPath} (${error.message})`, "give --config a readable JSON file"),
         ServeError: (error) =>
           Failure.failure(
-            `cannot listen on ${options.host}:${options.port} (${codeOf(error.cause)})`,
+            `cannot listen on ${options.host}:${options.port} (${Failure.errorCode(error.cause)})`,
             "choose another --port or --host"
           )
       })

@@ -1,0 +1,385 @@
+import * as Args from "@effect/cli/Args"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as FileSystem from "@effect/platform/FileSystem"
+import type * as AccessToken from "@grantflow/core/AccessToken"
+import * as Grant from "@grantflow/core/Grant"
+import * as TokenVerifier from "@grantflow/resource-server/TokenVerifier"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import { createHash } from "node:crypto"
+import * as Client from "../client.js"
+import * as Failure from "../failure.js"
+import * as Input from "../input.js"
+import * as Interactive from "../interactive.js"
+import * as JwtSummary from "../jwtSummary.js"
+import * as Output from "../output.js"
+
+/** The grants `--grant` chooses from. @internal */
+export const grants = [
+  "client_credentials",
+  "refresh_token",
+  "authorization_code",
+  "device_code",
+  "jwt_bearer",
+  "token_exchange"
+] as const
+
+type GrantName = typeof grants[number]
+
+/** Short names of the RFC 8693 token types; a full URI is taken as it is. */
+const tokenTypeNames: Readonly<Record<string, string>> = {
+  access_token: Grant.tokenTypes.accessToken,
+  refresh_token: Grant.tokenTypes.refreshToken,
+  id_token: Grant.tokenTypes.idToken,
+  jwt: Grant.tokenTypes.jwt,
+  saml1: Grant.tokenTypes.saml1,
+  saml2: Grant.tokenTypes.saml2
+}
+
+const tokenType = (value: string): string => tokenTypeNames[value] ?? value
+
+const processListWarning = "A value on the command line is visible to other users in the process list: prefer - " +
+  "(read from stdin) or the environment variable"
+
+const target = Args.text({ name: "ISSUER_OR_TOKEN_URL" }).pipe(
+  Args.withDescription(
+    "The issuer (its endpoints are discovered) or the token endpoint's own URL (used as it is when it has no " +
+      "discovery documents)."
+  )
+)
+
+const credential = (name: string, what: string, env: string) =>
+  Options.redacted(name).pipe(
+    Options.withDescription(`${what}, or - to read it from stdin. ${processListWarning} ${env}.`),
+    Options.optional
+  )
+
+const flags = {
+  ...Client.flags,
+  grant: Options.choice("grant", grants).pipe(
+    Options.withDescription("The grant to obtain the token with."),
+    Options.withDefault("client_credentials" as GrantName)
+  ),
+  scope: Options.text("scope").pipe(
+    Options.withDescription("A scope to ask for; repeat the flag or separate scopes with spaces."),
+    Options.repeated
+  ),
+  audience: Options.text("audience").pipe(
+    Options.withDescription(
+      "The audience parameter (client_credentials, authorization_code, device_code, token_exchange)."
+    ),
+    Options.optional
+  ),
+  resource: Options.text("resource").pipe(
+    Options.withDescription(
+      "A resource indicator (RFC 8707; client_credentials, authorization_code, device_code, token_exchange); " +
+        "repeatable."
+    ),
+    Options.repeated
+  ),
+  refreshToken: credential(
+    "refresh-token",
+    "refresh_token: the refresh token",
+    "GRANTFLOW_REFRESH_TOKEN"
+  ),
+  assertion: credential("assertion", "jwt_bearer: the signed JWT assertion", "GRANTFLOW_ASSERTION"),
+  assertionFile: Options.text("assertion-file").pipe(
+    Options.withDescription("jwt_bearer: a file holding the assertion."),
+    Options.optional
+  ),
+  subjectToken: credential("subject-token", "token_exchange: the token to exchange", "GRANTFLOW_SUBJECT_TOKEN"),
+  subjectTokenType: Options.text("subject-token-type").pipe(
+    Options.withDescription(
+      "token_exchange: the subject token's type, a URI or one of access_token, refresh_token, id_token, jwt, " +
+        "saml1, saml2."
+    ),
+    Options.withDefault("access_token")
+  ),
+  actorToken: credential("actor-token", "token_exchange: the actor's token (delegation)", "GRANTFLOW_ACTOR_TOKEN"),
+  actorTokenType: Options.text("actor-token-type").pipe(
+    Options.withDescription("token_exchange: the actor token's type (default access_token)."),
+    Options.optional
+  ),
+  requestedTokenType: Options.text("requested-token-type").pipe(
+    Options.withDescription("token_exchange: the type of token to ask for."),
+    Options.optional
+  ),
+  authorizationUrl: Options.text("authorization-url").pipe(
+    Options.withDescription(
+      "authorization_code: the authorization endpoint, when it is not discovered (a token URL was given)."
+    ),
+    Options.optional
+  ),
+  redirectPort: Options.integer("redirect-port").pipe(
+    Options.withDescription(
+      "authorization_code: the port of the loopback redirect receiver, http://127.0.0.1:PORT/callback " +
+        "(default: any free port)."
+    ),
+    Options.withDefault(0)
+  ),
+  noBrowser: Options.boolean("no-browser").pipe(
+    Options.withDescription(
+      "authorization_code: do not open a browser, only print the URL (none is opened either when not on a " +
+        "terminal or with BROWSER=none)."
+    )
+  ),
+  json: Options.boolean("json").pipe(
+    Options.withDescription("Print the whole token response, tokens included, as JSON on stdout.")
+  ),
+  raw: Options.boolean("raw").pipe(Options.withDescription("Print only the access token on stdout."))
+}
+
+type Flags = Command.Command.ParseConfig<typeof flags>
+
+/** Which flags each grant takes, beyond the client's and the scopes: any other is a usage error. */
+const grantFlags: Readonly<Record<GrantName, ReadonlyArray<keyof Flags>>> = {
+  client_credentials: ["audience", "resource"],
+  refresh_token: ["refreshToken"],
+  authorization_code: ["audience", "resource", "authorizationUrl", "redirectPort", "noBrowser"],
+  device_code: ["audience", "resource"],
+  jwt_bearer: ["assertion", "assertionFile"],
+  token_exchange: [
+    "audience",
+    "resource",
+    "subjectToken",
+    "subjectTokenType",
+    "actorToken",
+    "actorTokenType",
+    "requestedTokenType"
+  ]
+}
+
+const flagNames: Readonly<Partial<Record<keyof Flags, string>>> = {
+  audience: "--audience",
+  resource: "--resource",
+  refreshToken: "--refresh-token",
+  assertion: "--assertion",
+  assertionFile: "--assertion-file",
+  subjectToken: "--subject-token",
+  subjectTokenType: "--subject-token-type",
+  actorToken: "--actor-token",
+  actorTokenType: "--actor-token-type",
+  requestedTokenType: "--requested-token-type",
+  authorizationUrl: "--authorization-url",
+  redirectPort: "--redirect-port",
+  noBrowser: "--no-browser"
+}
+
+/** Whether a grant-specific flag was given (its value differs from "not given"). */
+const given = (flags: Flags, key: keyof Flags): boolean => {
+  const value: unknown = flags[key]
+  return Option.isOption(value)
+    ? Option.isSome(value)
+    : Array.isArray(value)
+    ? value.length > 0
+    : key === "subjectTokenType"
+    ? value !== "access_token"
+    : key === "redirectPort"
+    ? value !== 0
+    : value === true
+}
+
+const checkFlags = (flags: Flags): Effect.Effect<void, Failure.CliFailure> =>
+  Effect.gen(function*() {
+    if (flags.json && flags.raw) return yield* Failure.usage("--json and --raw together", "choose one")
+    const allowed = grantFlags[flags.grant]
+    const stray = (Object.keys(flagNames) as Array<keyof Flags>).find((key) => given(flags, key) && !allowed.includes(key))
+    if (stray !== undefined) {
+      return yield* Failure.usage(
+        `${flagNames[stray]} does not apply to --grant ${flags.grant}`,
+        "leave it out, or choose the grant it belongs to: see grantflow token --help"
+      )
+    }
+    if (flags.redirectPort < 0 || flags.redirectPort > 65535) {
+      return yield* Failure.usage(`--redirect-port must be 0–65535, got ${flags.redirectPort}`, "give a free port, or 0 for any")
+    }
+    if ((flags.grant === "authorization_code" || flags.grant === "device_code") && flags.resource.length > 1) {
+      return yield* Failure.usage(`--grant ${flags.grant} takes one --resource`, "ask for one resource per token")
+    }
+    const stdin = [flags.refreshToken, flags.assertion, flags.subjectToken, flags.actorToken].filter((value) =>
+      Option.exists(value, (value) => Redacted.value(value) === "-")
+    )
+    if (stdin.length > 1) return yield* Failure.usage("more than one value is - (stdin)", "read at most one from stdin")
+    if (Option.isSome(flags.assertion) && Option.isSome(flags.assertionFile)) {
+      return yield* Failure.usage("--assertion and --assertion-file together", "choose one")
+    }
+  })
+
+/**
+ * A credential from its flag (`-`: stdin) or, without the flag, its
+ * environment variable; `None` when neither is there.
+ */
+const credentialOf = (flag: Option.Option<Redacted.Redacted<string>>, env: string, what: string) =>
+  Option.match(flag, {
+    onSome: (value) => Effect.map(Input.token(Redacted.value(value), what), Option.some),
+    onNone: () => {
+      const value = process.env[env]
+      return value === undefined || value === "" ? Effect.succeedNone : Effect.map(Input.token(value, what), Option.some)
+    }
+  })
+
+const required = (flag: Option.Option<Redacted.Redacted<string>>, name: string, env: string, what: string) =>
+  Effect.flatMap(credentialOf(flag, env, what), (value) =>
+    Option.match(value, {
+      onSome: Effect.succeed,
+      onNone: () => Failure.usage(`--grant needs the ${what}`, `give ${name} (- for stdin) or ${env}`)
+    }))
+
+const readAssertionFile = (path: string) =>
+  Effect.flatMap(FileSystem.FileSystem, (fs) => fs.readFileString(path)).pipe(
+    Effect.catchTags({
+      SystemError: (error) => Failure.usage(`cannot read --assertion-file ${path} (${error.reason})`, "give a readable file"),
+      BadArgument: (error) => Failure.usage(`cannot read --assertion-file ${path} (${error.message})`, "give a readable file")
+    }),
+    Effect.flatMap((text) => Input.token(text, "assertion"))
+  )
+
+const assertionOf = (flags: Flags) =>
+  Option.match(flags.assertionFile, {
+    onSome: readAssertionFile,
+    onNone: () => required(flags.assertion, "--assertion", "GRANTFLOW_ASSERTION", "assertion")
+  })
+
+/** What a token request gave: the token, and for token exchange the issued token type. */
+interface Obtained {
+  readonly token: AccessToken.AccessToken
+  readonly issuedTokenType: Option.Option<string>
+}
+
+const plain = (token: AccessToken.AccessToken): Obtained => ({ token, issuedTokenType: Option.none() })
+
+const print = (text: string) => Output.stderr(text)
+
+/** Runs the chosen grant. */
+const obtain = (flags: Flags, resolved: Client.Resolved, scopes: ReadonlyArray<string>) => {
+  const { endpoint } = resolved
+  const audience = Option.getOrUndefined(flags.audience)
+  const resource = flags.resource
+  // the authorization request's own parameters (the interactive grants)
+  const extraParams = {
+    ...(audience === undefined ? {} : { audience }),
+    ...(resource.length === 1 ? { resource: resource[0]! } : {})
+  }
+  const interactive = { resolved, scopes, extraParams, print }
+  switch (flags.grant) {
+    case "client_credentials":
+      return Effect.map(Grant.clientCredentials(endpoint, { scopes, audience, resource }), plain)
+    case "refresh_token":
+      return Effect.flatMap(
+        required(flags.refreshToken, "--refresh-token", "GRANTFLOW_REFRESH_TOKEN", "refresh token"),
+        (refreshToken) => Effect.map(Grant.refreshToken(endpoint, { refreshToken, scopes }), plain)
+      )
+    case "authorization_code":
+      return Effect.map(
+        Interactive.browserAuthorization({
+          ...interactive,
+          authorizationUrl: Option.getOrUndefined(flags.authorizationUrl),
+          port: flags.redirectPort,
+          openBrowser: !flags.noBrowser
+        }),
+        plain
+      )
+    case "device_code":
+      return Effect.map(Interactive.deviceAuthorization(interactive), plain)
+    case "jwt_bearer":
+      return Effect.flatMap(assertionOf(flags), (assertion) =>
+        Effect.map(Grant.jwtBearer(endpoint, { assertion, scopes }), plain))
+    case "token_exchange":
+      return Effect.gen(function*() {
+        const subjectToken = yield* required(flags.subjectToken, "--subject-token", "GRANTFLOW_SUBJECT_TOKEN", "subject token")
+        const actorToken = yield* credentialOf(flags.actorToken, "GRANTFLOW_ACTOR_TOKEN", "actor token")
+        return yield* Grant.tokenExchange(endpoint, {
+          subjectToken,
+          subjectTokenType: tokenType(flags.subjectTokenType),
+          actorToken: Option.getOrUndefined(actorToken),
+          actorTokenType: Option.isSome(actorToken)
+            ? tokenType(Option.getOrElse(flags.actorTokenType, () => "access_token"))
+            : undefined,
+          requestedTokenType: Option.getOrUndefined(Option.map(flags.requestedTokenType, tokenType)),
+          audience,
+          resource,
+          scopes
+        })
+      }).pipe(Effect.map(({ issuedTokenType, token }) => ({ token, issuedTokenType })))
+  }
+}
+
+/** The token response (RFC 6749 §5.1) as grantflow read it, secrets included. */
+const response = ({ issuedTokenType, token }: Obtained): Record<string, unknown> => ({
+  access_token: Redacted.value(token.token),
+  token_type: token.type,
+  expires_in: Math.round((token.expiresAt - token.issuedAt) / 1000),
+  ...(token.scopes.length > 0 ? { scope: token.scopes.join(" ") } : {}),
+  ...Option.match(token.refreshToken, {
+    onNone: () => ({}),
+    onSome: (refreshToken) => ({ refresh_token: Redacted.value(refreshToken) })
+  }),
+  ...Option.match(issuedTokenType, { onNone: () => ({}), onSome: (type) => ({ issued_token_type: type }) })
+})
+
+/**
+ * A secret replaced by what identifies it without giving it away: its length
+ * and the start of its SHA-256, to tell two tokens apart.
+ *
+ * @internal
+ */
+export const fingerprint = (secret: string): string =>
+  `(redacted: ${secret.length} chars, sha256 ${createHash("sha256").update(secret).digest("hex").slice(0, 8)})`
+
+const secretFields = ["access_token", "refresh_token"]
+
+const masked = (body: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(
+    Object.entries(body).map(([key, value]) =>
+      secretFields.includes(key) && typeof value === "string" ? [key, fingerprint(value)] : [key, value]
+    )
+  )
+
+const utc = (millis: number): string => new Date(millis).toISOString().replace(/\.\d{3}Z$/, "Z")
+
+/** The summary for a person, on stderr: no token value in it. */
+const summary = ({ issuedTokenType, token }: Obtained, now: number): string => {
+  const value = Redacted.value(token.token)
+  const left = token.expiresAt - now
+  const jwt = value.split(".").length === 3
+    ? TokenVerifier.decodeUnverified(value, { maxTokenLength: Input.maxTokenLength })
+    : Either.left(undefined)
+  return [
+    `${token.type} token, ${
+      left > 0 ? `expires in ${JwtSummary.span(left)}` : `expired ${JwtSummary.span(left)} ago`
+    } (${utc(token.expiresAt)})`,
+    `scopes: ${token.scopes.length > 0 ? JwtSummary.display(token.scopes) : "(none stated by the server)"}`,
+    `refresh token: ${Option.isSome(token.refreshToken) ? "issued" : "none"}`,
+    ...Option.match(issuedTokenType, { onNone: () => [], onSome: (type) => [`issued token type: ${JwtSummary.display(type)}`] }),
+    ...Either.match(jwt, {
+      onLeft: () => ["the access token is opaque (not a JWT)"],
+      onRight: ({ claims }) => ["the access token is a JWT (not verified):", JwtSummary.summarize(claims, now)]
+    })
+  ].join("\n")
+}
+
+/** @internal */
+export const token = Command.make("token", { target, ...flags }, (flags) =>
+  Effect.gen(function*() {
+    yield* checkFlags(flags)
+    const scopes = flags.scope.flatMap((scope) => scope.split(/\s+/)).filter((scope) => scope !== "")
+    const resolved = yield* Client.resolve(flags.target, flags)
+    const obtained = yield* obtain(flags, resolved, scopes)
+    const now = yield* Clock.currentTimeMillis
+    yield* print(summary(obtained, now))
+    if (flags.raw) return yield* Output.stdout(Redacted.value(obtained.token.token))
+    const body = response(obtained)
+    yield* Output.stdout(JSON.stringify(flags.json ? body : masked(body), null, 2))
+  })).pipe(
+    Command.withDescription(
+      "Obtain a token with any grant and print the token response as JSON on stdout, its tokens redacted unless " +
+        "--json or --raw asks for them, and a summary on stderr (expiry, scopes, a JWT's claims). The client " +
+        "secret comes from --client-secret, GRANTFLOW_CLIENT_SECRET or a prompt that does not echo; tokens " +
+        "given to the command from -, stdin, or their environment variable. Flags are visible in the process list." +
+        "\n\nExample: grantflow token https://auth.example.com --client-id my-app --scope orders.read --raw"
+    )
+  )
