@@ -51,6 +51,13 @@ export interface Options {
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * ```ts
+ * import type { SimServer } from "@grantflow/cli"
+ *
+ * // past the default one-hour token lifetime: the API rejects the tokens issued so far
+ * const expireTokens = (clock: SimServer.VirtualClock) => clock.advance("61 minutes")
+ * ```
  */
 export interface VirtualClock {
   /** The server's time, epoch milliseconds. */
@@ -65,6 +72,15 @@ export interface VirtualClock {
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * ```ts
+ * import { SimServer } from "@grantflow/cli"
+ * import { Effect } from "effect"
+ *
+ * // what a test reads between two cases, before starting the next from scratch
+ * const nextCase = ({ reset, server }: SimServer.Running) =>
+ *   Effect.zipLeft(server.journal, reset)
+ * ```
  */
 export interface Running {
   readonly url: URL
