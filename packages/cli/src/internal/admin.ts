@@ -137,6 +137,37 @@ export type Queued =
     readonly times: number
   }
 
+/** The server's fault for a fault's JSON. */
+const faultOf = (json: FaultsBody["fault"]): AuthServer.Fault => {
+  switch (json.type) {
+    case "status":
+      return AuthServer.Status({
+        status: json.status,
+        ...(json.retryAfter === undefined ? {} : { retryAfter: Duration.seconds(json.retryAfter) }),
+        ...("body" in json ? { body: json.body } : {})
+      })
+    case "latency":
+      return AuthServer.Latency({ duration: Duration.millis(json.ms) })
+    case "malformed":
+      return AuthServer.MalformedJson()
+    case "blank-token":
+      return AuthServer.BlankToken()
+    case "drop":
+      return AuthServer.DropConnection()
+    case "lost-response":
+      return AuthServer.LostResponse(json.drop === undefined ? {} : { drop: json.drop })
+    case "error-body":
+      return AuthServer.ErrorBody({
+        ...(json.error === undefined ? {} : { error: json.error }),
+        ...(json.description === undefined ? {} : { description: json.description })
+      })
+    case "expires-in":
+      return AuthServer.ExpiresIn({ as: json.as })
+    case "missing-token-type":
+      return AuthServer.MissingTokenType()
+  }
+}
+
 /**
  * The faults a decoded `POST /__grantflow/faults` body asks for, or why they
  * cannot be queued.
@@ -144,39 +175,10 @@ export type Queued =
  * @internal
  */
 export const toQueued = (body: FaultsBody): Either.Either<Queued, string> => {
-  const json = body.fault
-  const fault: AuthServer.Fault = (() => {
-    switch (json.type) {
-      case "status":
-        return AuthServer.Status({
-          status: json.status,
-          ...(json.retryAfter === undefined ? {} : { retryAfter: Duration.seconds(json.retryAfter) }),
-          ...("body" in json ? { body: json.body } : {})
-        })
-      case "latency":
-        return AuthServer.Latency({ duration: Duration.millis(json.ms) })
-      case "malformed":
-        return AuthServer.MalformedJson()
-      case "blank-token":
-        return AuthServer.BlankToken()
-      case "drop":
-        return AuthServer.DropConnection()
-      case "lost-response":
-        return AuthServer.LostResponse(json.drop === undefined ? {} : { drop: json.drop })
-      case "error-body":
-        return AuthServer.ErrorBody({
-          ...(json.error === undefined ? {} : { error: json.error }),
-          ...(json.description === undefined ? {} : { description: json.description })
-        })
-      case "expires-in":
-        return AuthServer.ExpiresIn({ as: json.as })
-      case "missing-token-type":
-        return AuthServer.MissingTokenType()
-    }
-  })()
+  const fault = faultOf(body.fault)
   if (body.endpoint === "token") return Either.right({ endpoint: "token", fault, times: body.times })
   if (isTokenOnly(fault)) {
-    return Either.left(`fault.type "${json.type}" shapes token responses: queue it on endpoint "token"`)
+    return Either.left(`fault.type "${body.fault.type}" shapes token responses: queue it on endpoint "token"`)
   }
   return Either.right({ endpoint: body.endpoint, fault, times: body.times })
 }
@@ -184,8 +186,8 @@ export const toQueued = (body: FaultsBody): Either.Either<Queued, string> => {
 // ---------------------------------------------------------------------------
 // Answers
 
-/** An admin request that cannot be served: its status and a message saying why. @internal */
-export class AdminError extends Data.TaggedError("AdminError")<{
+/** An admin request that cannot be served: its status and a message saying why. */
+class AdminError extends Data.TaggedError("AdminError")<{
   readonly status: number
   readonly error: string
   readonly message: string
