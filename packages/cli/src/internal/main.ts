@@ -13,6 +13,7 @@ import { createRequire } from "node:module"
 import { connections } from "./commands/connections.js"
 import { decode } from "./commands/decode.js"
 import { introspect } from "./commands/introspect.js"
+import { login } from "./commands/login.js"
 import { logout } from "./commands/logout.js"
 import { request } from "./commands/request.js"
 import { sim } from "./commands/sim.js"
@@ -31,8 +32,9 @@ export const command = Command.make("grantflow").pipe(
     decode,
     introspect,
     token,
-    connections,
+    login,
     logout,
+    connections,
     request
   ])
 )

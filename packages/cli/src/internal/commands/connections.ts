@@ -3,30 +3,15 @@ import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Connections from "../connections.js"
+import { span } from "../jwtSummary.js"
 import * as Output from "../output.js"
 
 const json = Options.boolean("json").pipe(Options.withDescription("Print the connections as a JSON array."))
 
-const units: ReadonlyArray<readonly [string, number]> = [["d", 86_400_000], ["h", 3_600_000], ["min", 60_000], ["s", 1000]]
-
-/** A span of time in its largest whole unit and the next one: `2 h 5 min`, `40 s`. @internal */
-export const humanSpan = (millis: number): string => {
-  const parts: Array<string> = []
-  let rest = Math.max(0, Math.floor(millis))
-  for (const [unit, size] of units) {
-    if (rest >= size || (parts.length === 0 && unit === "s")) {
-      parts.push(`${Math.floor(rest / size)} ${unit}`)
-      rest %= size
-      if (parts.length === 2) break
-    } else if (parts.length > 0) break
-  }
-  return parts.join(" ")
-}
-
 const expiry = (expiresAt: Option.Option<number>, now: number): string =>
   Option.match(expiresAt, {
     onNone: () => "-",
-    onSome: (at) => at > now ? `in ${humanSpan(at - now)}` : `${humanSpan(now - at)} ago`
+    onSome: (at) => at > now ? `in ${span(at - now)}` : `${span(now - at)} ago`
   })
 
 const table = (rows: ReadonlyArray<ReadonlyArray<string>>): string => {

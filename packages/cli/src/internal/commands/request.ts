@@ -23,7 +23,7 @@ import * as Stream from "effect/Stream"
 import * as Connections from "../connections.js"
 import * as Failure from "../failure.js"
 import * as Output from "../output.js"
-import { humanSpan } from "./connections.js"
+import { span } from "../jwtSummary.js"
 
 const url = Args.text({ name: "URL" }).pipe(Args.withDescription("The URL to call (https:, or http: on loopback)."))
 
@@ -104,7 +104,7 @@ const bodyOf = (data: string) =>
 /** One line per token event: ids and times, never a value. */
 const eventLine = (event: TokenEvent.TokenEvent): string => {
   const now = Date.now()
-  const expires = (at: number) => at > now ? `expires in ${humanSpan(at - now)}` : `expired ${humanSpan(now - at)} ago`
+  const expires = (at: number) => at > now ? `expires in ${span(at - now)}` : `expired ${span(now - at)} ago`
   switch (event._tag) {
     case "Fetched":
       return `* token ${event.tokenId} ready (${event.reason}), ${expires(event.expiresAt)}`
