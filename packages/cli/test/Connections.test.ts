@@ -249,7 +249,7 @@ describe("grantflow logout", () => {
       assertClean(result, secrets(granted))
     }).pipe(Effect.provide(Live)))
 
-  it.scopedLive("when revoking fails, the connection is deleted all the same and the command says so, exit 1", () =>
+  it.scopedLive("when revoking fails or the tokens cannot be opened, the connection is deleted all the same and the command says so, exit 1", () =>
     Effect.gen(function*() {
       const env = Support.home()
       const running = yield* start
@@ -259,5 +259,10 @@ describe("grantflow logout", () => {
       assertFailure(result, 1, /^grantflow: deleted connection work here, but revoking its tokens at http:\/\/127\.0\.0\.1:\d+ failed: .+ \(they stay valid at the server until they expire; revoke them there if they may have leaked\)$/)
       const kept = yield* Cli.run(["logout", "work", "--keep-remote"], { env })
       assertFailure(kept, 1, /^grantflow: no connection named work \(run grantflow login work first\)$/)
+      // with another key, nothing can be opened to revoke: the connection still goes
+      yield* Support.seed(env, running, { name: "locked", clientId: "app", clientSecret: Redacted.make(clientSecret) })
+      const locked = yield* Cli.run(["logout", "locked"], { env: { ...env, GRANTFLOW_KEY: Support.home().GRANTFLOW_KEY } })
+      assertFailure(locked, 1, /^grantflow: deleted connection locked here, but its tokens could not be opened with the key given, to revoke them \(/)
+      assert.deepStrictEqual(yield* (yield* Support.open(env)).names, [])
     }).pipe(Effect.provide(Live)))
 })

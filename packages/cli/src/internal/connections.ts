@@ -216,7 +216,9 @@ export interface Store {
   readonly names: Effect.Effect<ReadonlyArray<string>, Failure.CliFailure>
   /** Every saved connection with its health. */
   readonly list: Effect.Effect<ReadonlyArray<Status>, Failure.CliFailure>
-  /** A saved connection; an unknown name is a failure that lists the known ones. */
+  /** A saved connection's settings (no key is needed); an unknown name is a failure that lists the known ones. */
+  readonly settings: (name: string) => Effect.Effect<Settings, Failure.CliFailure>
+  /** A saved connection, its credentials opened; an unknown name is a failure that lists the known ones. */
   readonly load: (name: string) => Effect.Effect<Connection, Failure.CliFailure>
   /**
    * Saves a connection and its first token, replacing any connection of that
@@ -491,6 +493,7 @@ export const open: Effect.Effect<Store, Failure.CliFailure, FileSystem.FileSyste
     home,
     names,
     list,
+    settings: readSettings,
     load,
     save,
     token: tokenOf,

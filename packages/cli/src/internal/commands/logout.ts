@@ -33,26 +33,32 @@ export const logout = Command.make("logout", { name: Connections.nameArg, keepRe
   Effect.gen(function*() {
     const name = yield* Connections.checkName(options.name)
     const store = yield* Connections.open
-    const connection = yield* store.load(name)
-    const { settings } = connection
-    // a token that cannot be read (another key) cannot be revoked: it is deleted all the same
-    const token = Either.getOrElse(yield* Effect.either(store.token(settings)), () => Option.none())
-    const revoked = options.keepRemote || Option.isNone(token) || settings.revocationUrl === undefined
+    const settings = yield* store.settings(name)
+    // tokens or a secret that cannot be opened (another key) cannot be revoked: the connection is deleted all the same
+    const opened = yield* Effect.either(Effect.all({ connection: store.load(name), token: store.token(settings) }))
+    const revoked = options.keepRemote || Either.isLeft(opened) || Option.isNone(opened.right.token) ||
+        settings.revocationUrl === undefined
       ? Either.right(false)
-      : yield* Effect.either(Effect.as(revokeAll(connection, token.value), true))
+      : yield* Effect.either(Effect.as(revokeAll(opened.right.connection, opened.right.token.value), true))
     yield* store.remove(settings)
-    if (Either.isLeft(revoked)) {
-      return yield* Failure.failure(
-        `deleted connection ${name} here, but revoking its tokens at ${settings.issuer} failed: ` +
-          Failure.describe(revoked.left).message,
+    const notRevoked = (why: string) =>
+      Failure.failure(
+        `deleted connection ${name} here, but ${why}`,
         "they stay valid at the server until they expire; revoke them there if they may have leaked"
+      )
+    if (Either.isLeft(opened) && !options.keepRemote) {
+      return yield* notRevoked("its tokens could not be opened with the key given, to revoke them")
+    }
+    if (Either.isLeft(revoked)) {
+      return yield* notRevoked(
+        `revoking its tokens at ${settings.issuer} failed: ${Failure.describe(revoked.left).message}`
       )
     }
     const remote = revoked.right
       ? "its tokens were revoked at the server"
       : options.keepRemote
       ? "its tokens were not revoked (--keep-remote)"
-      : Option.isNone(token)
+      : Either.isRight(opened) && Option.isNone(opened.right.token)
       ? "it had no token to revoke"
       : "the server has no revocation endpoint: its tokens stay valid until they expire"
     yield* Output.stderr(`logged out of ${name}: ${remote}`)

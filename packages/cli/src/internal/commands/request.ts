@@ -165,6 +165,8 @@ export const request = Command.make(
       const store = yield* Connections.open
       const connection = yield* store.load(name)
       const endpoint = yield* Connections.endpoint(connection)
+      // a record this key cannot open says so, rather than looking like a missing login
+      yield* store.token(connection.settings)
       const verboseLine = (line: string) => options.verbose ? Output.stderr(line) : Effect.void
       const fetch = yield* TokenStore.shared({
         key: Connections.tokenKey(connection.settings),
