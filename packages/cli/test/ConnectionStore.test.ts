@@ -5,6 +5,7 @@ import { Effect, Exit, Option, Redacted } from "effect"
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { isCredentialHeader } from "../src/internal/commands/request.js"
 import * as Connections from "../src/internal/connections.js"
 import * as SimServer from "../src/SimServer.js"
 import * as Support from "./support/connections.js"
@@ -136,5 +137,14 @@ describe("the connection store", () => {
     assert.strictEqual(Connections.health(Option.some(token(500, true)), 1000), "expired, refreshable")
     assert.strictEqual(Connections.health(Option.some(token(500, false)), 1000), "needs login")
     assert.strictEqual(Connections.health(Option.none(), 1000), "needs login")
+  })
+})
+
+describe("grantflow request's redaction", () => {
+  it("credential headers, by name", () => {
+    const names = ["Authorization", "proxy-authorization", "Cookie", "set-cookie", "X-Api-Key", "x-apikey", "X-Auth-Token", "X-Session-Id", "Client-Secret", "X-Amz-Signature"]
+    assert.deepStrictEqual(names.filter((name) => !isCredentialHeader(name)), [])
+    const shown = ["Content-Type", "WWW-Authenticate", "Location", "ETag", "X-Request-Id"]
+    assert.deepStrictEqual(shown.filter(isCredentialHeader), [])
   })
 })

@@ -61,7 +61,7 @@ describe("grantflow request", () => {
       const running = yield* start
       const granted = yield* Support.seed(env, running, { name: "work", clientId: "app", clientSecret: Redacted.make(clientSecret) })
       const result = yield* Cli.run(
-        ["request", "work", `${running.issuer}/api/me`, "-i", "-H", "X-Api-Key: k-123", "-H", "Accept: application/json"],
+        ["request", "work", `${running.issuer}/api/me`, "-i", "-H", "Accept: application/json"],
         { env }
       )
       assert.strictEqual(result.code, 0, result.stderr)
@@ -85,7 +85,7 @@ describe("grantflow request", () => {
         clientSecret: Redacted.make(clientSecret),
         expired: true
       })
-      const first = yield* Cli.run(["request", "work", `${running.issuer}/api/a`, "--verbose"], { env })
+      const first = yield* Cli.run(["request", "work", `${running.issuer}/api/a`, "--verbose", "-H", "X-Api-Key: k-5150"], { env })
       assert.strictEqual(first.code, 0, first.stderr)
       assert.match(first.stderr, /^> GET http:\/\/127\.0\.0\.1:\d+\/api\/a$/m)
       assert.match(first.stderr, /^\* refreshing the token of work at http:\/\/127\.0\.0\.1:\d+\/token$/m)
@@ -93,6 +93,8 @@ describe("grantflow request", () => {
       assert.match(first.stderr, /^\* token 1 ready \(initial\), expires in \d+ (min|s)/m)
       assert.match(first.stderr, /^< HTTP 200 OK$/m)
       assert.match(first.stderr, /^> authorization: <redacted>$/m)
+      assert.match(first.stderr, /^> x-api-key: <redacted>$/m)
+      assert.notInclude(first.stderr, "k-5150")
       // the second run uses the rotated refresh token's access token: no refresh
       const second = yield* Cli.run(["request", "work", `${running.issuer}/api/b`], { env })
       assert.strictEqual(second.code, 0, second.stderr)
@@ -187,7 +189,7 @@ describe("grantflow request", () => {
       for (const result of [unreachable]) assertClean(result, [...secrets(granted), ...secrets(stale)])
     }).pipe(Effect.provide(Live)))
 
-  it.scopedLive("-d sends a body (text, @file or stdin), POST by default; --fail exits 1 on an error status", () =>
+  it.scopedLive("-d sends a body (@file or stdin), POST by default; --fail exits 1 on an error status", () =>
     Effect.gen(function*() {
       const env = Support.home()
       const running = yield* start
