@@ -2,7 +2,7 @@ import { NodeContext } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { AccessToken } from "@grantflow/core"
 import { Effect, Exit, Option, Redacted } from "effect"
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { isCredentialHeader } from "../src/internal/commands/request.js"
@@ -115,6 +115,18 @@ describe("the connection store", () => {
       const store = yield* Support.open(env)
       const error = yield* Effect.flip(store.tokens)
       assert.deepStrictEqual([error.message, error.usage], ["GRANTFLOW_KEY is not a key", true])
+    }).pipe(Effect.provide(NodeContext.layer)))
+
+  it.effect("a home that other users may write to is refused", () =>
+    Effect.gen(function*() {
+      const { GRANTFLOW_HOME } = Support.home()
+      mkdirSync(GRANTFLOW_HOME, { mode: 0o700 })
+      chmodSync(GRANTFLOW_HOME, 0o777)
+      const error = yield* Effect.flip(Support.open({ GRANTFLOW_HOME }))
+      assert.deepStrictEqual([error.message, error.hint], [
+        `${GRANTFLOW_HOME} can be written by other users (mode 777)`,
+        `run chmod 700 ${GRANTFLOW_HOME}, or set GRANTFLOW_HOME to a directory of your own`
+      ])
     }).pipe(Effect.provide(NodeContext.layer)))
 
   it("names: letters, digits, '.', '_' and '-', up to 64", () => {

@@ -273,11 +273,25 @@ export const open: Effect.Effect<Store, Failure.CliFailure, FileSystem.FileSyste
   const unusable = (what: string, hint = `check ${home} and its permissions`) => (error: { readonly message: string }) =>
     Failure.failure(`${what} (${reasonOf(error)})`, hint)
 
-  const kv: KeyValueStore.KeyValueStore = yield* FileTokenStore.makeKeyValueStore(join(home, "store")).pipe(
-    Effect.mapError((error) => Failure.failure(error.message, "or set GRANTFLOW_HOME to another directory"))
-  )
   yield* fs.makeDirectory(settingsDir, { recursive: true, mode: 0o700 }).pipe(
     Effect.mapError(unusable(`cannot create ${settingsDir}`))
+  )
+  // whoever may write the settings may point a connection's token endpoint elsewhere, and receive its secrets
+  for (const directory of [home, settingsDir]) {
+    const info = yield* Effect.mapError(fs.stat(directory), unusable(`cannot examine ${directory}`))
+    if (process.platform === "win32") continue
+    const foreign = Option.filter(info.uid, (uid) => uid !== process.getuid?.())
+    if ((info.mode & 0o022) !== 0 || Option.isSome(foreign)) {
+      return yield* Failure.failure(
+        Option.isSome(foreign)
+          ? `${directory} belongs to another user (uid ${foreign.value})`
+          : `${directory} can be written by other users (mode ${(info.mode & 0o777).toString(8)})`,
+        `run chmod 700 ${directory}, or set GRANTFLOW_HOME to a directory of your own`
+      )
+    }
+  }
+  const kv: KeyValueStore.KeyValueStore = yield* FileTokenStore.makeKeyValueStore(join(home, "store")).pipe(
+    Effect.mapError((error) => Failure.failure(error.message, "or set GRANTFLOW_HOME to another directory"))
   )
 
   /** The key from the environment, else from the key file; created there when `create` and there is none. */
