@@ -3,6 +3,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { AccessToken } from "@grantflow/core"
 import { Effect, Exit, Option, Redacted } from "effect"
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import { generateKeyPairSync } from "node:crypto"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { isCredentialHeader } from "../src/internal/commands/request.js"
@@ -115,6 +116,36 @@ describe("the connection store", () => {
       const store = yield* Support.open(env)
       const error = yield* Effect.flip(store.tokens)
       assert.deepStrictEqual([error.message, error.usage], ["GRANTFLOW_KEY is not a key", true])
+    }).pipe(Effect.provide(NodeContext.layer)))
+
+  it.scopedLive("a private key (private_key_jwt) is kept sealed, and gives the client authentication back", () =>
+    Effect.gen(function*() {
+      const env = Support.home()
+      const running = yield* withServer
+      const jwk = { ...generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "jwk" }), kid: "k1" }
+      const granted = yield* running.server.grant("app")
+      const token = new AccessToken.AccessToken({
+        token: granted.accessToken,
+        type: "Bearer",
+        issuedAt: granted.issuedAt,
+        expiresAt: granted.expiresAt,
+        scopes: granted.scopes,
+        refreshToken: Option.fromNullable(granted.refreshToken)
+      })
+      const settings = new Connections.Settings({
+        ...Support.settings(running, { name: "keyed", clientId: "app" }),
+        authMethod: "private_key_jwt",
+        keyId: "k1"
+      })
+      const store = yield* Support.open(env)
+      yield* store.save({ settings, credentials: { privateKey: Redacted.make(jwk) } }, token)
+      assert.notInclude(contents(env.GRANTFLOW_HOME), jwk.d!)
+      const auth = yield* Connections.clientAuth(yield* store.load("keyed"))
+      assert.strictEqual(auth._tag, "PrivateKeyJwt")
+      if (auth._tag === "PrivateKeyJwt") {
+        assert.deepStrictEqual(Redacted.value(auth.key), jwk)
+        assert.deepStrictEqual(auth.kid, Option.some("k1"))
+      }
     }).pipe(Effect.provide(NodeContext.layer)))
 
   it.effect("a home that other users may write to is refused", () =>

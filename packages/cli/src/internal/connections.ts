@@ -393,7 +393,9 @@ export const open: Effect.Effect<Store, Failure.CliFailure, FileSystem.FileSyste
                 : `the connections are ${known.join(", ")}; or run grantflow login ${name}`
             ))
       ),
-      Effect.mapError((error) => error instanceof Failure.CliFailure ? error : unreadable(name)(error)),
+      Effect.mapError((error) =>
+        error instanceof Failure.CliFailure ? error : unusable(`cannot read connection ${name}`)(error)
+      ),
       Effect.flatMap((text) =>
         Either.match(decodeSettings(text), {
           onLeft: () =>
@@ -449,11 +451,12 @@ export const open: Effect.Effect<Store, Failure.CliFailure, FileSystem.FileSyste
       const { settings } = connection
       const previous = yield* Effect.option(readSettings(settings.name))
       const { cipher, tokens } = yield* storeOf(true)
+      const { clientSecret, privateKey } = connection.credentials
       const credentials = {
-        clientSecret: Option.getOrUndefined(Option.map(Option.fromNullable(connection.credentials.clientSecret), Redacted.value)),
-        privateKey: Option.getOrUndefined(Option.map(Option.fromNullable(connection.credentials.privateKey), Redacted.value))
+        clientSecret: clientSecret === undefined ? undefined : Redacted.value(clientSecret),
+        privateKey: privateKey === undefined ? undefined : Redacted.value(privateKey)
       }
-      if (credentials.clientSecret === undefined && credentials.privateKey === undefined) {
+      if (clientSecret === undefined && privateKey === undefined) {
         yield* Effect.mapError(kv.remove(credentialsKey(settings.name)), unusable(`cannot save connection ${settings.name}`))
       } else {
         const sealed = yield* cipher.seal(JSON.stringify(credentials), credentialsKey(settings.name))
