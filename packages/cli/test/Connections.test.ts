@@ -106,6 +106,32 @@ describe("grantflow request", () => {
       for (const result of [first, second]) assertClean(result, secrets(granted))
     }).pipe(Effect.provide(Live)))
 
+  it.scopedLive("two runs at once refresh an expired token once: the other waits for it (a lease between processes)", () =>
+    Effect.gen(function*() {
+      const env = Support.home()
+      const running = yield* start
+      const granted = yield* Support.seed(env, running, {
+        name: "work",
+        clientId: "app",
+        clientSecret: Redacted.make(clientSecret),
+        expired: true
+      })
+      // a slow token endpoint: the second run starts while the first one's refresh is under way
+      yield* running.server.fail(AuthServer.Latency({ duration: "3 seconds" }), { times: 2 })
+      const results = yield* Effect.all(
+        [1, 2].map((n) => Cli.run(["request", "work", `${running.issuer}/api/${n}`], { env })),
+        { concurrency: 2 }
+      )
+      for (const result of results) {
+        assert.strictEqual(result.code, 0, result.stderr)
+        assertClean(result, secrets(granted))
+      }
+      const journal = yield* running.server.journal
+      assert.deepStrictEqual(journal.filter((entry) => entry.endpoint === "token").map((entry) => entry.status), [200])
+      // a second use of the rotated refresh token would have revoked the family
+      assert.isFalse((yield* running.server.families)[0]!.revoked)
+    }).pipe(Effect.provide(Live)))
+
   it.scopedLive("a token the API rejects is refreshed and the request replayed once", () =>
     Effect.gen(function*() {
       const env = Support.home()

@@ -8,7 +8,9 @@
  * store's key (AES-256-GCM, `TokenCipher`) in the file token store under
  * `<home>/store`: its tokens (a `TokenStore` record, so that the refresh
  * protocol of `TokenStore.shared` keeps a rotated refresh token) and its
- * client credentials (secret or private key), when it has any.
+ * client credentials (secret or private key), when it has any. Refreshes
+ * take a lease between processes, a lock file in `<home>/locks` (see
+ * `fileLeases.ts`), so that parallel runs refresh a connection once.
  *
  * The home is `$GRANTFLOW_HOME`, else `$XDG_CONFIG_HOME/grantflow`, else
  * `~/.config/grantflow`, created with mode 0700. The key is `GRANTFLOW_KEY`
@@ -39,6 +41,7 @@ import { homedir } from "node:os"
 import { join } from "node:path"
 import { type AuthMethod, authMethods } from "./client.js"
 import * as Failure from "./failure.js"
+import * as FileLeases from "./fileLeases.js"
 import * as Output from "./output.js"
 
 /** What a connection name may be: it names a file. @internal */
@@ -267,17 +270,20 @@ export const open: Effect.Effect<Store, Failure.CliFailure, FileSystem.FileSyste
   const fs = yield* FileSystem.FileSystem
   const home = yield* Effect.orDie(homeConfig)
   const settingsDir = join(home, "connections")
+  const locksDir = join(home, "locks")
   const keyFile = join(home, "key")
   const fileOf = (name: string) => join(settingsDir, `${name}.json`)
 
   const unusable = (what: string, hint = `check ${home} and its permissions`) => (error: { readonly message: string }) =>
     Failure.failure(`${what} (${reasonOf(error)})`, hint)
 
-  yield* fs.makeDirectory(settingsDir, { recursive: true, mode: 0o700 }).pipe(
-    Effect.mapError(unusable(`cannot create ${settingsDir}`))
-  )
+  for (const directory of [settingsDir, locksDir]) {
+    yield* fs.makeDirectory(directory, { recursive: true, mode: 0o700 }).pipe(
+      Effect.mapError(unusable(`cannot create ${directory}`))
+    )
+  }
   // whoever may write the settings may point a connection's token endpoint elsewhere, and receive its secrets
-  for (const directory of [home, settingsDir]) {
+  for (const directory of [home, settingsDir, locksDir]) {
     const info = yield* Effect.mapError(fs.stat(directory), unusable(`cannot examine ${directory}`))
     if (process.platform === "win32") continue
     const foreign = Option.filter(info.uid, (uid) => uid !== process.getuid?.())
@@ -363,7 +369,11 @@ export const open: Effect.Effect<Store, Failure.CliFailure, FileSystem.FileSyste
 
   const storeOf = (create: boolean) =>
     Effect.flatMap(cipherOf(create), (cipher) =>
-      Effect.map(TokenStore.fromKeyValueStore(kv, { encryption: cipher }), (tokens) => ({ cipher, tokens })))
+      TokenStore.fromKeyValueStore(kv, { encryption: cipher }).pipe(
+        Effect.flatMap((tokens) => FileLeases.withFileLeases(tokens, locksDir)),
+        Effect.provideService(FileSystem.FileSystem, fs),
+        Effect.map((tokens) => ({ cipher, tokens }))
+      ))
 
   const unreadable = (name: string) => (error: { readonly message: string }) =>
     Failure.failure(
