@@ -448,6 +448,19 @@ describe("grantflow token", () => {
         )
       }))
 
+    it.live("the refresh grant without a refresh token: exit 2, before the server is asked", () =>
+      Effect.gen(function*() {
+        const result = yield* Cli.run(["token", "http://127.0.0.1:9", ...client(), "--grant", "refresh_token"], {
+          env: { GRANTFLOW_REFRESH_TOKEN: undefined }
+        })
+        assert.strictEqual(result.code, 2)
+        assert.strictEqual(
+          result.stderr,
+          "grantflow: --grant refresh_token needs the refresh token (give --refresh-token (- for stdin) or " +
+            "GRANTFLOW_REFRESH_TOKEN)\n"
+        )
+      }))
+
     it.scopedLive("no secret and no terminal to ask for it: exit 2 with what to do", () =>
       Effect.gen(function*() {
         const { issuer } = yield* simulated
