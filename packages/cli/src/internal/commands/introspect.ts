@@ -37,7 +37,8 @@ const clientSecret = Options.redacted("client-secret").pipe(
     "The client's secret, sent with HTTP Basic authentication. Defaults to the environment variable " +
       "GRANTFLOW_CLIENT_SECRET: prefer it, since a flag's value is visible to every user in the process list."
   ),
-  Options.withFallbackConfig(Config.redacted("GRANTFLOW_CLIENT_SECRET"))
+  Options.withFallbackConfig(Config.redacted("GRANTFLOW_CLIENT_SECRET")),
+  Options.optional
 )
 const tokenTypeHint = Options.choice("token-type-hint", ["access_token", "refresh_token"]).pipe(
   Options.withDescription("Tell the server which kind of token it is (RFC 7662 token_type_hint)."),
@@ -67,7 +68,7 @@ const introspectionUrl = (argument: string): Effect.Effect<string, Failure.CliFa
       if (error._tag === "InvalidIssuer") {
         return Failure.usage(
           `${JwtSummary.display(argument)} is not a usable URL: ${error.reason}`,
-          "give an https: URL (http: only on loopback)"
+          "give an https: URL; http: only on loopback"
         )
       }
       return Effect.fail(Failure.describe(error))
@@ -95,11 +96,17 @@ export const introspect = Command.make(
   { target, token, clientId, clientSecret, tokenTypeHint },
   (options) =>
     Effect.gen(function*() {
+      if (Option.isNone(options.clientSecret)) {
+        return yield* Failure.usage(
+          "no client secret",
+          "set GRANTFLOW_CLIENT_SECRET, or give --client-secret, whose value the process list shows"
+        )
+      }
       const value = yield* Input.token(options.token, "token")
       const url = yield* introspectionUrl(options.target)
       const endpoint = Endpoint.make({
         introspectionUrl: url,
-        auth: ClientAuth.clientSecretBasic(options.clientId, options.clientSecret),
+        auth: ClientAuth.clientSecretBasic(options.clientId, options.clientSecret.value),
         timeout: "10 seconds"
       })
       const answer = yield* Introspection.introspect(endpoint, {
