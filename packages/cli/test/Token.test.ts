@@ -416,6 +416,18 @@ describe("grantflow token", () => {
         assert.notInclude(result.stderr, wrong)
       }))
 
+    it.scopedLive("the user denies the device authorization: exit 1", () =>
+      Effect.gen(function*() {
+        const { issuer, server } = yield* simulated
+        const running = yield* Cli.spawnScoped(["token", issuer, ...client("cli"), "--auth-method", "none", "--grant", "device_code"])
+        const [, userCode] = yield* running.waitFor(/│ +(\S+) +│/, "stderr")
+        assert.isTrue(yield* server.decideDevice(userCode!, false))
+        assert.strictEqual(yield* exited(running), 1)
+        const { stderr, stdout } = running.output()
+        assert.strictEqual(stdout, "")
+        assert.match(stderr.slice(stderr.indexOf("Waiting for the approval")), /^Waiting for the approval …\ngrantflow: .*denied.*\)\n$/)
+      }))
+
     it.live("an unreachable issuer: exit 1", () =>
       Effect.gen(function*() {
         const result = yield* Cli.run(["token", "http://127.0.0.1:9/", ...client(), "--client-secret", clientSecret])
