@@ -428,6 +428,29 @@ describe("grantflow token", () => {
         assert.match(stderr.slice(stderr.indexOf("Waiting for the approval")), /^Waiting for the approval …\ngrantflow: .*denied.*\)\n$/)
       }))
 
+    it.scopedLive("a redirect port in use: exit 1", () =>
+      Effect.gen(function*() {
+        const { issuer } = yield* simulated
+        const port = new URL(issuer).port
+        const result = yield* Cli.run([
+          "token",
+          issuer,
+          ...client("cli"),
+          "--auth-method",
+          "none",
+          "--grant",
+          "authorization_code",
+          "--redirect-port",
+          port
+        ])
+        assert.strictEqual(result.code, 1)
+        assert.strictEqual(
+          result.stderr,
+          `grantflow: cannot listen on 127.0.0.1:${port} for the browser's redirect (EADDRINUSE) (choose another ` +
+            "--redirect-port, or leave it out for any free port)\n"
+        )
+      }))
+
     it.live("an unreachable issuer: exit 1", () =>
       Effect.gen(function*() {
         const result = yield* Cli.run(["token", "http://127.0.0.1:9/", ...client(), "--client-secret", clientSecret])
