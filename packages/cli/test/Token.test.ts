@@ -412,7 +412,7 @@ describe("grantflow token", () => {
         const result = yield* Cli.run(["token", issuer, ...client(), "--client-secret", wrong])
         assert.strictEqual(result.code, 1)
         assert.strictEqual(result.stdout, "")
-        assert.match(result.stderr, /^grantflow: the token endpoint answered HTTP 401 with OAuth error "invalid_client".*\)\n$/)
+        assert.match(result.stderr, /^grantflow: the token endpoint answered HTTP 401 with OAuth error "invalid_client".* \(check --client-id, the client secret and --auth-method\)\n$/)
         assert.notInclude(result.stderr, wrong)
       }))
 
@@ -425,7 +425,7 @@ describe("grantflow token", () => {
         assert.strictEqual(yield* exited(running), 1)
         const { stderr, stdout } = running.output()
         assert.strictEqual(stdout, "")
-        assert.match(stderr.slice(stderr.indexOf("Waiting for the approval")), /^Waiting for the approval …\ngrantflow: .*denied.*\)\n$/)
+        assert.match(stderr.slice(stderr.indexOf("Waiting for the approval")), /^Waiting for the approval …\ngrantflow: the user denied .* \(run the command again to sign in\)\n$/)
       }))
 
     it.scopedLive("a redirect port in use: exit 1", () =>
@@ -455,7 +455,7 @@ describe("grantflow token", () => {
       Effect.gen(function*() {
         const result = yield* Cli.run(["token", "http://127.0.0.1:9/", ...client(), "--client-secret", clientSecret])
         assert.strictEqual(result.code, 1)
-        assert.match(result.stderr, /^grantflow: the issuer's metadata endpoint could not be reached.*\n$/)
+        assert.match(result.stderr, /^grantflow: the issuer's metadata endpoint could not be reached.* \(check ISSUER_OR_TOKEN_URL: is the server running there\?\)\n$/)
       }))
 
     it.live("an unknown grant: exit 2", () =>

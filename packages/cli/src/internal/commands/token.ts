@@ -11,6 +11,7 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
+import * as Predicate from "effect/Predicate"
 import * as Redacted from "effect/Redacted"
 import { createHash } from "node:crypto"
 import * as Client from "../client.js"
@@ -391,6 +392,69 @@ const summary = ({ issuedTokenType, token }: Obtained, now: number): string => {
   ].join("\n")
 }
 
+const signInAgain = "sign in again: --grant authorization_code or device_code"
+
+/**
+ * What to do after a failure, in this command's terms (its flags); `None`
+ * for a failure whose own message says all there is.
+ */
+const hintFor = (error: unknown, grant: GrantName): Option.Option<string> => {
+  if (!Predicate.hasProperty(error, "_tag")) return Option.none()
+  switch (error._tag) {
+    case "OAuthError": {
+      const code = Predicate.hasProperty(error, "error") ? error.error : undefined
+      switch (code) {
+        case "invalid_client":
+          return Option.some("check --client-id, the client secret and --auth-method")
+        case "unauthorized_client":
+          return Option.some(`check that the client is registered for --grant ${grant}`)
+        case "unsupported_grant_type":
+          return Option.some(`the server does not offer --grant ${grant}`)
+        case "invalid_scope":
+          return Option.some("ask only for scopes the client is registered for (--scope)")
+        case "invalid_grant":
+          return Option.some(
+            grant === "jwt_bearer"
+              ? "check the assertion: its issuer, subject, audience and expiry"
+              : grant === "token_exchange"
+              ? "check --subject-token and --subject-token-type"
+              : signInAgain
+          )
+        default:
+          return Option.none()
+      }
+    }
+    case "ReauthorizationRequired":
+      return Option.some(signInAgain)
+    case "EndpointUnavailable": {
+      const reason = Predicate.hasProperty(error, "reason") ? error.reason : undefined
+      return reason === "Timeout"
+        ? Option.some("give a slow server a longer --timeout")
+        : reason === "Transport"
+        ? Option.some("check ISSUER_OR_TOKEN_URL: is the server running there?")
+        : Option.none()
+    }
+    case "AuthorizationFailed":
+    case "DeviceAccessDenied":
+    case "DeviceCodeExpired":
+    case "RedirectTimeout":
+      return Option.some("run the command again to sign in")
+    default:
+      return Option.none()
+  }
+}
+
+/** A failure as one line, with a hint in this command's terms where there is one. */
+const describe = (grant: GrantName) => (error: unknown): Failure.CliFailure => {
+  const described = Failure.describe(error)
+  return described.usage
+    ? described
+    : Option.match(hintFor(error, grant), {
+      onNone: () => described,
+      onSome: (hint) => Failure.failure(described.message, hint)
+    })
+}
+
 /** @internal */
 export const token = Command.make("token", { target, ...flags }, (flags) =>
   Effect.gen(function*() {
@@ -403,7 +467,7 @@ export const token = Command.make("token", { target, ...flags }, (flags) =>
     if (flags.raw) return yield* Output.stdout(Redacted.value(obtained.token.token))
     const body = response(obtained)
     yield* Output.stdout(JSON.stringify(flags.json ? body : masked(body), null, 2))
-  })).pipe(
+  }).pipe(Effect.mapError(describe(flags.grant)))).pipe(
     Command.withDescription(
       "Obtain a token with any grant and print the token response as JSON on stdout, its tokens redacted unless " +
         "--json or --raw asks for them, and a summary on stderr (expiry, scopes, a JWT's claims). The client " +
