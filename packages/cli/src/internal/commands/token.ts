@@ -21,8 +21,8 @@ import * as Interactive from "../interactive.js"
 import * as JwtSummary from "../jwtSummary.js"
 import * as Output from "../output.js"
 
-/** The grants `--grant` chooses from. @internal */
-export const grants = [
+/** The grants `--grant` chooses from. */
+const grants = [
   "client_credentials",
   "refresh_token",
   "authorization_code",
@@ -379,7 +379,7 @@ const summary = ({ issuedTokenType, token }: Obtained, now: number): string => {
     ? TokenVerifier.decodeUnverified(value, { maxTokenLength: Input.maxTokenLength })
     : Either.left(undefined)
   return [
-    `${token.type} token, ${
+    `${JwtSummary.display(token.type)} token, ${
       left > 0 ? `expires in ${JwtSummary.span(left)}` : `expired ${JwtSummary.span(left)} ago`
     } (${utc(token.expiresAt)})`,
     `scopes: ${token.scopes.length > 0 ? JwtSummary.display(token.scopes) : "(none stated by the server)"}`,
@@ -466,7 +466,8 @@ export const token = Command.make("token", { target, ...flags }, (flags) =>
     yield* print(summary(obtained, now))
     if (flags.raw) return yield* Output.stdout(Redacted.value(obtained.token.token))
     const body = response(obtained)
-    yield* Output.stdout(JSON.stringify(flags.json ? body : masked(body), null, 2))
+    // as JSON whose text holds no character that rewrites a terminal: the values are the server's
+    yield* Output.stdout(JwtSummary.json(flags.json ? body : masked(body)))
   }).pipe(Effect.mapError(describe(flags.grant)))).pipe(
     Command.withDescription(
       "Obtain a token with any grant and print the token response as JSON on stdout, its tokens redacted unless " +
