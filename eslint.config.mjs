@@ -124,7 +124,7 @@ export default tseslint.config(
     "resource-server": { grantflow: ["core"], node: false },
     testing: { grantflow: [], node: true },
     node: { grantflow: ["core"], node: true },
-    cli: { grantflow: ["core", "node", "testing"], node: true }
+    cli: { grantflow: ["core", "resource-server", "node", "testing"], node: true }
   }),
   ...purity,
   {

@@ -28,10 +28,12 @@ import type * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
+import type * as Either from "effect/Either"
 import type * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import * as introspectionInternal from "./internal/introspection.js"
+import * as jwsInternal from "./internal/jws.js"
 import * as jwtInternal from "./internal/jwtAccessToken.js"
 import * as staticInternal from "./internal/staticToken.js"
 import * as internal from "./internal/tokenVerifier.js"
@@ -365,6 +367,76 @@ export type Algorithm =
   | "ES384"
   | "ES512"
   | "EdDSA"
+
+/**
+ * What a JWT says, read without verifying anything: its protected `header`
+ * and its `claims` (the payload). Never its signature.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DecodedJwt {
+  readonly header: Readonly<Record<string, unknown>>
+  readonly claims: Readonly<Record<string, unknown>>
+}
+
+/**
+ * Why a value is not a readable JWT: longer than the bound (`TooLong`), not
+ * three dot-separated parts (`Parts`: `count` is 1 for an opaque token, 5
+ * for an encrypted one, 6 for six or more), a part that is not base64url as
+ * an encoder writes it (`Encoding`), or a header or payload that is not a
+ * JSON object within the nesting bound (`NotJson`). No variant carries the
+ * value: it may be a live token.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type DecodeFailure =
+  | { readonly _tag: "TooLong"; readonly maxLength: number }
+  | { readonly _tag: "Parts"; readonly count: number }
+  | { readonly _tag: "Encoding"; readonly part: "header" | "payload" | "signature" }
+  | { readonly _tag: "NotJson"; readonly part: "header" | "payload" }
+
+/**
+ * Reads a compact JWT's header and claims, as the {@link jwt} verifier reads
+ * them before it checks anything, and checks nothing more: not the
+ * signature, not the issuer, not the expiry. For display and debugging only —
+ * a decoded token proves nothing; verify it with {@link jwt}. The value is
+ * bounded by `maxTokenLength` (default {@link defaultMaxTokenLength}) before
+ * anything is decoded, and read in linear time.
+ *
+ * @since 0.1.0
+ * @category decoding
+ * @example
+ * ```ts
+ * import { TokenVerifier } from "@grantflow/resource-server"
+ * import { Either } from "effect"
+ *
+ * const decoded = TokenVerifier.decodeUnverified("not-a-jwt")
+ * Either.isLeft(decoded) // true: an opaque token has no claims to read
+ * ```
+ */
+export const decodeUnverified = (
+  token: string,
+  options: { readonly maxTokenLength?: number | undefined } = {}
+): Either.Either<DecodedJwt, DecodeFailure> =>
+  jwsInternal.decode(token, options.maxTokenLength ?? defaultMaxTokenLength)
+
+/**
+ * A reason for a {@link DecodeFailure}, to follow "the token": "is not a
+ * JWT: its payload is not base64url". It never quotes the token.
+ *
+ * @since 0.1.0
+ * @category decoding
+ * @example
+ * ```ts
+ * import { TokenVerifier } from "@grantflow/resource-server"
+ *
+ * TokenVerifier.describeDecodeFailure({ _tag: "Encoding", part: "payload" })
+ * // "is not a JWT: its payload is not base64url"
+ * ```
+ */
+export const describeDecodeFailure: (failure: DecodeFailure) => string = jwsInternal.describeFailure
 
 /**
  * What the two verifiers that ask the authorization server ({@link jwt} and

@@ -5,6 +5,7 @@ import {
   Clock,
   ConfigProvider,
   Effect,
+  Either,
   Exit,
   FastCheck,
   Fiber,
@@ -108,6 +109,47 @@ describe("TokenVerifier.VerificationFailed", () => {
     assert.isFalse(error.retryable)
     assert.strictEqual(error.description, "The access token expired")
     assert.strictEqual(error.message, "the access token was refused: it expired")
+  })
+})
+
+describe("TokenVerifier.decodeUnverified", () => {
+  it.effect("reads the header and claims of a signed token, and never its signature", () =>
+    Effect.gen(function*() {
+      const token = Redacted.value(yield* sign())
+      const decoded = TokenVerifier.decodeUnverified(token)
+      assert.isTrue(Either.isRight(decoded))
+      if (Either.isRight(decoded)) {
+        assert.deepStrictEqual(decoded.right.header, { alg: "RS256", typ: "at+jwt", kid: "k1" })
+        assert.strictEqual(decoded.right.claims["sub"], "user-1")
+        assert.notInclude(JSON.stringify(decoded.right), token.split(".")[2]!)
+      }
+    }))
+
+  it("says why a value is not a JWT, without quoting it", () => {
+    const header = b64({ alg: "RS256" })
+    const claims = b64({ sub: "user-1" })
+    const cases: ReadonlyArray<readonly [string, TokenVerifier.DecodeFailure]> = [
+      ["opaque-secret-value", { _tag: "Parts", count: 1 }],
+      [`${header}.${claims}`, { _tag: "Parts", count: 2 }],
+      [`${header}.${claims}.c2ln.x.y`, { _tag: "Parts", count: 5 }],
+      [`${header}.${claims}.a.b.c.d.e`, { _tag: "Parts", count: 6 }],
+      [`${header}.${claims}+.c2ln`, { _tag: "Encoding", part: "payload" }],
+      // "c2" decodes as "cw" does: its spare low bits are not zero
+      [`${header}.${claims}.c2`, { _tag: "Encoding", part: "signature" }],
+      [`${b64([1])}.${claims}.c2ln`, { _tag: "NotJson", part: "header" }],
+      [`${header}.${Buffer.from("{").toString("base64url")}.c2ln`, { _tag: "NotJson", part: "payload" }],
+      [`${header}.${claims}.${"A".repeat(100)}`, { _tag: "TooLong", maxLength: 64 }]
+    ]
+    for (const [value, failure] of cases) {
+      const decoded = TokenVerifier.decodeUnverified(value, { maxTokenLength: failure._tag === "TooLong" ? 64 : 1024 })
+      assert.deepStrictEqual(decoded, Either.left(failure), value)
+      const reason = TokenVerifier.describeDecodeFailure(failure)
+      assert.notInclude(reason, "opaque-secret-value")
+    }
+    assert.strictEqual(
+      TokenVerifier.describeDecodeFailure({ _tag: "Encoding", part: "payload" }),
+      "is not a JWT: its payload is not base64url"
+    )
   })
 })
 

@@ -10,6 +10,8 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import { createRequire } from "node:module"
+import { decode } from "./commands/decode.js"
+import { introspect } from "./commands/introspect.js"
 import { sim } from "./commands/sim.js"
 import * as Failure from "./failure.js"
 import * as Output from "./output.js"
@@ -20,7 +22,11 @@ const { version } = createRequire(import.meta.url)("../../package.json") as { re
 /** @internal */
 export const command = Command.make("grantflow").pipe(
   Command.withDescription("Get OAuth tokens, call protected APIs, and run the simulated authorization server."),
-  Command.withSubcommands([sim])
+  Command.withSubcommands([
+    sim,
+    decode,
+    introspect
+  ])
 )
 
 // eslint-disable-next-line no-control-regex -- the parser colours its text with ANSI escapes

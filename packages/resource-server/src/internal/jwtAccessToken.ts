@@ -6,7 +6,6 @@ import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Encoding from "effect/Encoding"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
@@ -16,6 +15,7 @@ import * as Jose from "jose"
 import type * as TokenVerifier from "../TokenVerifier.js"
 import * as claims from "./claims.js"
 import * as issuerEndpoint from "./issuerEndpoint.js"
+import * as jws from "./jws.js"
 import * as tokenVerifier from "./tokenVerifier.js"
 
 const asymmetric: ReadonlyArray<TokenVerifier.Algorithm> = [
@@ -177,46 +177,6 @@ const joseVerify = async (token: string, getKey: Jose.JWTVerifyGetKey, options: 
   }
 }
 
-const base64Url = /^[\w-]*$/
-
-/** The bytes of a base64url part, if it is written exactly as an encoder writes it. */
-const canonicalBytes = (part: string): Option.Option<Uint8Array> =>
-  base64Url.test(part)
-    ? Either.match(Encoding.decodeBase64Url(part), {
-      onLeft: () => Option.none(),
-      onRight: (bytes) => Encoding.encodeBase64Url(bytes) === part ? Option.some(bytes) : Option.none()
-    })
-    : Option.none()
-
-const decoder = new TextDecoder()
-
-const jsonObject = (bytes: Uint8Array): Option.Option<Readonly<Record<string, unknown>>> =>
-  Either.match(Json.parse(decoder.decode(bytes)), {
-    onLeft: () => Option.none(),
-    onRight: (value) => Predicate.isRecord(value) ? Option.some(value) : Option.none()
-  })
-
-/**
- * The protected header of a compact JWS of at most `maxLength` characters,
- * whose three parts are base64url exactly as an encoder writes them and
- * whose header and payload are JSON objects nesting at most
- * `Json.defaultMaxDepth` levels; `None` for anything else. Decoders
- * ignore the spare low bits of a last character, so without the canonical
- * check a token with another last character (`…A` for `…B`) would verify as
- * the same token: any change to a token must be refused. jose decodes the
- * parts again, by then known to be bounded.
- */
-const readJws = (value: string, maxLength: number): Option.Option<Readonly<Record<string, unknown>>> => {
-  if (value.length > maxLength) return Option.none()
-  const parts = value.split(".", 4)
-  if (parts.length !== 3) return Option.none()
-  const [header, payload, signature] = parts.map(canonicalBytes)
-  if (Option.isNone(signature!) || Option.isNone(payload!) || Option.isNone(jsonObject(payload.value))) {
-    return Option.none()
-  }
-  return Option.flatMap(header!, jsonObject)
-}
-
 /** @internal */
 export const make = (
   options: TokenVerifier.JwtOptions
@@ -365,9 +325,10 @@ export const make = (
       verify: (token) =>
         Effect.gen(function*() {
           const value = Redacted.value(token)
-          const read = readJws(value, maxTokenLength)
-          if (Option.isNone(read)) return yield* Effect.fail(failed("Malformed"))
-          const header = read.value
+          const read = jws.decode(value, maxTokenLength)
+          // jose decodes the parts again, by then known to be bounded
+          if (Either.isLeft(read)) return yield* Effect.fail(failed("Malformed"))
+          const header = read.right.header
           // refused before any key is looked up, so a forged header never causes a fetch
           if (typeof header["alg"] !== "string" || !(algorithms as ReadonlyArray<string>).includes(header["alg"])) {
             return yield* Effect.fail(failed("Algorithm"))
