@@ -159,6 +159,6 @@ describe("grantflow introspect", () => {
       const result = yield* Cli.run(["introspect", "--help"])
       assert.strictEqual(result.code, 0, result.stderr)
       assert.include(result.stdout, "GRANTFLOW_CLIENT_SECRET")
-      assert.match(result.stdout.replace(/\s+/g, " "), /visible to every user in the process list/)
+      assert.match(result.stdout.replace(/\s+/g, " "), /visible to other users in the process list/)
     }))
 })

@@ -4,9 +4,11 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { spawn } from "node:child_process"
 import { mkdtempSync, writeFileSync } from "node:fs"
+import { createServer } from "node:net"
 import { tmpdir } from "node:os"
-import { join, resolve } from "node:path"
+import { join } from "node:path"
 import * as SimServer from "../src/SimServer.js"
+import * as Cli from "./support/cli.js"
 
 const configFile = (config: unknown) => {
   const path = join(mkdtempSync(join(tmpdir(), "grantflow-sim-")), "sim.json")
@@ -21,6 +23,21 @@ const tokenRequest = (base: string) =>
   )
 
 const Live = Layer.merge(NodeContext.layer, NodeHttpClient.layerUndici)
+
+const issuerOf = (base: string) =>
+  HttpClient.get(new URL("/.well-known/oauth-authorization-server", base)).pipe(
+    Effect.flatMap((response) => response.json),
+    Effect.map((metadata) => (metadata as { readonly issuer: string }).issuer)
+  )
+
+/** A port that was free a moment ago. */
+const freePort = Effect.async<number>((resume) => {
+  const server = createServer()
+  server.listen(0, "127.0.0.1", () => {
+    const { port } = server.address() as { readonly port: number }
+    server.close(() => resume(Effect.succeed(port)))
+  })
+})
 
 describe("SimServer", () => {
   it.scopedLive("serves the configured clients on loopback", () =>
@@ -41,84 +58,114 @@ describe("SimServer", () => {
       assert.strictEqual(error._tag, "ServerConfigError")
       assert.include(error.message, "clients[0].clientId is missing")
     }).pipe(Effect.provide(Live)))
+})
 
-  it.scopedLive("the grantflow-sim script starts on the given port and stops on SIGTERM", () =>
+describe("grantflow sim", () => {
+  it.scopedLive("prints LISTEN with the issuer the metadata advertises, on the port the system picked", () =>
     Effect.gen(function*() {
+      const { issuer, output } = yield* Cli.sim(["--port", "0"])
+      assert.match(issuer, /^http:\/\/127\.0\.0\.1:\d+$/)
+      assert.notStrictEqual(new URL(issuer).port, "0")
+      assert.strictEqual(yield* issuerOf(issuer), issuer)
+      // the banner goes to stderr, stdout has the LISTEN line alone
+      assert.strictEqual(output().stdout, `LISTEN ${issuer}\n`)
+      assert.include(output().stderr, `grantflow simulated authorization server: ${issuer}`)
+      assert.notInclude(output().stderr, "/__grantflow/")
+    }).pipe(Effect.provide(Live)))
+
+  it.scopedLive("listens on the port given, with the configured clients", () =>
+    Effect.gen(function*() {
+      const port = yield* freePort
       const config = configFile({ clients: [{ clientId: "cli", clientSecret: "cli-secret" }] })
-      const root = resolve(__dirname, "../../..")
-      const child = yield* Effect.acquireRelease(
-        Effect.sync(() =>
-          spawn(join(root, "node_modules/.bin/tsx"), [
-            "--conditions=@grantflow/source",
-            join(root, "packages/cli/src/bin/grantflow-sim.ts"),
-            "--config",
-            config,
-            "--port",
-            "0"
-          ], { stdio: ["ignore", "pipe", "pipe"] })
-        ),
-        (child) => Effect.sync(() => child.kill("SIGTERM"))
-      )
-      // the log line names the address it listens on
-      const base = yield* Effect.async<string, Error>((resume) => {
-        let output = ""
-        const onData = (chunk: Buffer) => {
-          output += chunk.toString()
-          const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)
-          if (match !== null) resume(Effect.succeed(match[1]!))
-        }
-        child.stdout.on("data", onData)
-        child.stderr.on("data", onData)
-        child.on("exit", (code) => resume(Effect.fail(new Error(`grantflow-sim exited with ${code}: ${output}`))))
-      }).pipe(Effect.timeout("20 seconds"))
-      const response = yield* HttpClient.execute(tokenRequest(base))
+      const { issuer } = yield* Cli.sim(["--config", config, "--port", String(port)])
+      assert.strictEqual(issuer, `http://127.0.0.1:${port}`)
+      const response = yield* HttpClient.execute(tokenRequest(issuer))
       assert.strictEqual(response.status, 200)
     }).pipe(Effect.provide(Live)))
 
-  describe("the script on bad input: one line saying what to do, exit code 2", () => {
-    const root = resolve(__dirname, "../../..")
-    const runScript = (args: ReadonlyArray<string>) =>
-      Effect.async<{ readonly code: number | null; readonly stderr: string }>((resume) => {
-        const child = spawn(join(root, "node_modules/.bin/tsx"), [
-          "--conditions=@grantflow/source",
-          join(root, "packages/cli/src/bin/grantflow-sim.ts"),
-          ...args
-        ])
-        let stderr = ""
-        child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
-        child.on("exit", (code) => resume(Effect.succeed({ code, stderr })))
-        return Effect.sync(() => child.kill())
-      })
-    const rejects = (args: ReadonlyArray<string>, line: string) =>
-      Effect.gen(function*() {
-        const result = yield* runScript(args)
-        assert.deepStrictEqual(result, { code: 2, stderr: `grantflow-sim: ${line}\n` })
-      })
+  it.scopedLive("says in its banner that the admin API and the virtual clock are on", () =>
+    Effect.gen(function*() {
+      const { issuer, output } = yield* Cli.sim(["--admin", "--virtual-clock"])
+      assert.include(output().stderr, `admin      ${issuer}/__grantflow/ (loopback callers only)`)
+      assert.include(output().stderr, "clock      virtual")
+      const clock = yield* Effect.flatMap(HttpClient.get(new URL("/__grantflow/clock", issuer)), (r) => r.json)
+      assert.strictEqual((clock as { virtual: boolean }).virtual, true)
+    }).pipe(Effect.provide(Live)))
 
-    it.live("a port out of range", () => rejects(["--port", "70000"], "--port must be 0–65535, got 70000: give a free port, or 0 for any"))
-    it.live("a port that is not a number", () => rejects(["--port", "9e3"], "--port must be 0–65535, got 9e3: give a free port, or 0 for any"))
-    it.live("an option without its value", () =>
-      rejects(["--port"], "--port needs a value (usage: grantflow-sim [--config FILE] [--port N] [--host ADDRESS])"))
+  /** `grantflow args…` fails with `code` and one line on stderr: `grantflow: …`, with a hint and no stack trace. */
+  const rejects = (args: ReadonlyArray<string>, code: number, pattern: RegExp) =>
+    Effect.gen(function*() {
+      const result = yield* Cli.run(args)
+      assert.strictEqual(result.code, code, JSON.stringify(result))
+      assert.strictEqual(result.stdout, "")
+      const lines = result.stderr.split("\n").filter((line) => line !== "")
+      assert.lengthOf(lines, 1, result.stderr)
+      assert.match(lines[0]!, /^grantflow: .+ \(.+\)$/)
+      assert.match(lines[0]!, pattern)
+      assert.notMatch(result.stderr, /^ +at /m)
+    })
+
+  describe("on a bad command line: exit code 2", () => {
+    it.live("a port that is not a number", () => rejects(["sim", "--port=abc"], 2, /abc/))
+    it.live("a port out of range", () =>
+      rejects(["sim", "--port", "70000"], 2, /^grantflow: --port must be 0–65535, got 70000 \(give a free port, or 0 for any\)$/))
+    it.live("an unknown flag", () => rejects(["sim", "--colour"], 2, /--colour/))
+    it.live("a virtual clock without the admin API", () =>
+      rejects(["sim", "--virtual-clock"], 2, /^grantflow: --virtual-clock needs --admin \(/))
     it.live("a missing configuration file", () => {
       const missing = join(tmpdir(), "grantflow-sim-missing.json")
-      return rejects(["--config", missing], `cannot read the configuration ${missing} (NotFound): give --config a readable JSON file`)
+      return rejects(
+        ["sim", "--config", missing],
+        2,
+        new RegExp(`^grantflow: cannot read the configuration ${missing} \\(NotFound\\) \\(give --config a readable JSON file\\)$`)
+      )
     })
-    it.live("a configuration that is a directory", () => {
-      const directory = mkdtempSync(join(tmpdir(), "grantflow-sim-"))
-      return rejects(["--config", directory], `cannot read the configuration ${directory} (BadResource): give --config a readable JSON file`)
-    })
+    it.live("a configuration that is a directory", () =>
+      rejects(["sim", "--config", mkdtempSync(join(tmpdir(), "grantflow-sim-"))], 2, /cannot read the configuration/))
     it.live("a configuration that is not JSON", () => {
       const config = configFile("{")
-      return Effect.gen(function*() {
-        const result = yield* runScript(["--config", config])
-        assert.strictEqual(result.code, 2)
-        assert.match(result.stderr, new RegExp(`^grantflow-sim: invalid simulated server configuration: the document is not JSON .*: fix ${config}\\n$`))
-      })
+      return rejects(
+        ["sim", "--config", config],
+        2,
+        new RegExp(`^grantflow: invalid simulated server configuration: the document is not JSON .* \\(fix ${config}\\)$`)
+      )
     })
-    it.scopedLive("a port in use", () =>
-      Effect.gen(function*() {
-        const { url } = yield* SimServer.start({})
-        yield* rejects(["--port", url.port], `cannot listen on 127.0.0.1:${url.port} (EADDRINUSE): choose another --port or --host`)
-      }).pipe(Effect.provide(Live)))
+    it.live("a configuration that does not decode", () =>
+      rejects(["sim", "--config", configFile({ clients: [{ clientSecret: "x" }] })], 2, /clients\[0\]\.clientId is missing/))
   })
+
+  it.scopedLive("a port in use: exit code 1", () =>
+    Effect.gen(function*() {
+      const { url } = yield* SimServer.start({})
+      yield* rejects(
+        ["sim", "--port", url.port],
+        1,
+        new RegExp(`^grantflow: cannot listen on 127\\.0\\.0\\.1:${url.port} \\(EADDRINUSE\\) \\(choose another --port or --host\\)$`)
+      )
+    }).pipe(Effect.provide(Live)))
+
+  it.scopedLive("grantflow-sim still starts it, and says it is now grantflow sim", () =>
+    Effect.gen(function*() {
+      const [program, [conditions, entry]] = Cli.command([])
+      const child = yield* Effect.acquireRelease(
+        Effect.sync(() =>
+          spawn(program, [conditions!, entry!.replace(/grantflow\.ts$/, "grantflow-sim.ts"), "--port", "0"], {
+            stdio: ["ignore", "pipe", "pipe"]
+          })
+        ),
+        (child) => Effect.sync(() => child.kill("SIGTERM"))
+      )
+      const printed = { stdout: "", stderr: "" }
+      child.stderr.on("data", (chunk: Buffer) => (printed.stderr += chunk.toString()))
+      const issuer = yield* Effect.async<string, Error>((resume) => {
+        child.stdout.on("data", (chunk: Buffer) => {
+          printed.stdout += chunk.toString()
+          const match = /^LISTEN (\S+)$/m.exec(printed.stdout)
+          if (match !== null) resume(Effect.succeed(match[1]!))
+        })
+        child.on("exit", (code) => resume(Effect.fail(new Error(`grantflow-sim exited with ${code}: ${JSON.stringify(printed)}`))))
+      }).pipe(Effect.timeout("60 seconds"))
+      assert.include(printed.stderr, "grantflow-sim is now `grantflow sim`")
+      assert.strictEqual(yield* issuerOf(issuer), issuer)
+    }).pipe(Effect.provide(Live)))
 })

@@ -583,6 +583,8 @@ export class AuthServer extends Context.Tag("@grantflow/testing/AuthServer")<Aut
   }
   /** Makes the API reject that token from now on; unknown values are ignored. */
   readonly revoke: (token: string | Redacted.Redacted<string>) => Effect.Effect<void>
+  /** Makes the API reject the token of this id (`"t1"`, …) from now on; unknown ids are ignored. */
+  readonly revokeById: (tokenId: string) => Effect.Effect<void>
   /** Makes the API reject every token issued so far. */
   readonly revokeAll: Effect.Effect<void>
   /** How many tokens the token endpoint has issued. */

@@ -342,6 +342,18 @@ describe("AuthServer", () => {
         yield* server.revoke(Redacted.make(third))
         assert.strictEqual((yield* callApi(third)).status, 401)
       })))
+
+    it.effect("revokes a token by its id, and ignores an unknown id", () =>
+      withServer(Effect.gen(function*() {
+        const server = yield* AuthServer.AuthServer
+        const first = yield* accessToken(basicToken("crm", "s3cret"))
+        const second = yield* accessToken(basicToken("crm", "s3cret"))
+        yield* server.revokeById("t2")
+        yield* server.revokeById("t99")
+        assert.strictEqual((yield* callApi(first)).status, 200)
+        assert.strictEqual((yield* callApi(second)).status, 401)
+        assert.deepStrictEqual((yield* server.tokens).map((t) => [t.id, t.revoked]), [["t1", false], ["t2", true]])
+      })))
   })
 
   describe("faults", () => {

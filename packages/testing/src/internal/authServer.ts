@@ -21,6 +21,7 @@ export const make = (options: AuthServer.Options): Effect.Effect<AuthServer.Auth
       readonly endpoint?: AuthServer.FaultEndpoint | undefined
     }) => state.fail(fault, options?.times ?? 1, options?.endpoint ?? "token"),
     revoke: (token) => state.revoke(Redacted.isRedacted(token) ? Redacted.value(token) : token),
+    revokeById: (tokenId) => state.revokeTokens([tokenId]),
     revokeAll: state.revokeAll,
     issued: state.issued,
     tokens: state.tokens,

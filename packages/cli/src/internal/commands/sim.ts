@@ -18,15 +18,33 @@ const host = Options.text("host").pipe(
   Options.withDescription("The address to listen on."),
   Options.withDefault("127.0.0.1")
 )
+const admin = Options.boolean("admin").pipe(
+  Options.withDescription(
+    "Serve the admin API under /__grantflow/ on the same port, to loopback callers only: faults, revocation, " +
+      "the virtual clock, the journal, reset (see docs/cli-admin.md)."
+  )
+)
+const virtualClock = Options.boolean("virtual-clock").pipe(
+  Options.withDescription("Run the server on a clock that POST /__grantflow/clock moves forward (needs --admin).")
+)
 
 /** @internal */
-export const sim = Command.make("sim", { config, port, host }, (options) =>
+export const sim = Command.make("sim", { config, port, host, admin, virtualClock }, (options) =>
   Effect.gen(function*() {
     if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
       return yield* Failure.usage(`--port must be 0–65535, got ${options.port}`, "give a free port, or 0 for any")
     }
+    if (options.virtualClock && !options.admin) {
+      return yield* Failure.usage("--virtual-clock needs --admin", "the clock moves through the admin API: add --admin")
+    }
     const configPath = Option.getOrUndefined(options.config)
-    const running = yield* SimServer.start({ configPath, port: options.port, host: options.host }).pipe(
+    const running = yield* SimServer.start({
+      configPath,
+      port: options.port,
+      host: options.host,
+      admin: options.admin,
+      virtualClock: options.virtualClock
+    }).pipe(
       Effect.catchTags({
         ServerConfigError: (error) => Failure.usage(error.message, `fix ${configPath}`),
         SystemError: (error) =>
@@ -50,6 +68,8 @@ export const sim = Command.make("sim", { config, port, host }, (options) =>
         `  token      ${running.issuer}/token`,
         `  authorize  ${running.issuer}/authorize`,
         `  api        ${running.issuer}/api/`,
+        ...(options.admin ? [`  admin      ${running.issuer}/__grantflow/ (loopback callers only)`] : []),
+        ...(options.virtualClock ? ["  clock      virtual: POST /__grantflow/clock moves it forward"] : []),
         "stop it with Ctrl-C"
       ].join("\n")
     )
@@ -59,6 +79,7 @@ export const sim = Command.make("sim", { config, port, host }, (options) =>
   }).pipe(Effect.scoped)).pipe(
     Command.withDescription(
       "Run the simulated authorization server and protected API until stopped. Prints `LISTEN <issuer>` on " +
-        "stdout when it answers.\n\nExample: grantflow sim --config sim.json --port 9000"
+        "stdout when it answers. With --admin, loopback callers control it under /__grantflow/.\n\n" +
+        "Example: grantflow sim --config sim.json --port 9000 --admin"
     )
   )
