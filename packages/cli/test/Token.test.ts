@@ -412,15 +412,50 @@ describe("grantflow token", () => {
         const result = yield* Cli.run(["token", issuer, ...client(), "--client-secret", wrong])
         assert.strictEqual(result.code, 1)
         assert.strictEqual(result.stdout, "")
-        assert.match(result.stderr, /^grantflow: the token endpoint answered HTTP 401 with OAuth error "invalid_client".*\)\n$/)
+        assert.match(result.stderr, /^grantflow: the token endpoint answered HTTP 401 with OAuth error "invalid_client".* \(check --client-id, the client secret and --auth-method\)\n$/)
         assert.notInclude(result.stderr, wrong)
+      }))
+
+    it.scopedLive("the user denies the device authorization: exit 1", () =>
+      Effect.gen(function*() {
+        const { issuer, server } = yield* simulated
+        const running = yield* Cli.spawnScoped(["token", issuer, ...client("cli"), "--auth-method", "none", "--grant", "device_code"])
+        const [, userCode] = yield* running.waitFor(/│ +(\S+) +│/, "stderr")
+        assert.isTrue(yield* server.decideDevice(userCode!, false))
+        assert.strictEqual(yield* exited(running), 1)
+        const { stderr, stdout } = running.output()
+        assert.strictEqual(stdout, "")
+        assert.match(stderr.slice(stderr.indexOf("Waiting for the approval")), /^Waiting for the approval …\ngrantflow: the user denied .* \(run the command again to sign in\)\n$/)
+      }))
+
+    it.scopedLive("a redirect port in use: exit 1", () =>
+      Effect.gen(function*() {
+        const { issuer } = yield* simulated
+        const port = new URL(issuer).port
+        const result = yield* Cli.run([
+          "token",
+          issuer,
+          ...client("cli"),
+          "--auth-method",
+          "none",
+          "--grant",
+          "authorization_code",
+          "--redirect-port",
+          port
+        ])
+        assert.strictEqual(result.code, 1)
+        assert.strictEqual(
+          result.stderr,
+          `grantflow: cannot listen on 127.0.0.1:${port} for the browser's redirect (EADDRINUSE) (choose another ` +
+            "--redirect-port, or leave it out for any free port)\n"
+        )
       }))
 
     it.live("an unreachable issuer: exit 1", () =>
       Effect.gen(function*() {
         const result = yield* Cli.run(["token", "http://127.0.0.1:9/", ...client(), "--client-secret", clientSecret])
         assert.strictEqual(result.code, 1)
-        assert.match(result.stderr, /^grantflow: the issuer's metadata endpoint could not be reached.*\n$/)
+        assert.match(result.stderr, /^grantflow: the issuer's metadata endpoint could not be reached.* \(check ISSUER_OR_TOKEN_URL: is the server running there\?\)\n$/)
       }))
 
     it.live("an unknown grant: exit 2", () =>
@@ -445,6 +480,19 @@ describe("grantflow token", () => {
           result.stderr,
           "grantflow: --subject-token does not apply to --grant client_credentials (leave it out, or choose the grant " +
             "it belongs to: see grantflow token --help)\n"
+        )
+      }))
+
+    it.live("the refresh grant without a refresh token: exit 2, before the server is asked", () =>
+      Effect.gen(function*() {
+        const result = yield* Cli.run(["token", "http://127.0.0.1:9", ...client(), "--grant", "refresh_token"], {
+          env: { GRANTFLOW_REFRESH_TOKEN: undefined }
+        })
+        assert.strictEqual(result.code, 2)
+        assert.strictEqual(
+          result.stderr,
+          "grantflow: --grant refresh_token needs the refresh token (give --refresh-token (- for stdin) or " +
+            "GRANTFLOW_REFRESH_TOKEN)\n"
         )
       }))
 

@@ -243,9 +243,10 @@ export const resolve = (
 > =>
   Effect.gen(function*() {
     yield* checkTarget(target, flags)
-    const metadata = yield* discover(target, flags)
+    // the command line's own mistakes first, before anything is sent
     const key = Option.isSome(flags.keyFile) ? Option.some(yield* readKey(flags.keyFile.value)) : Option.none()
     const secret = yield* secretOf(flags, Option.isSome(key))
+    const metadata = yield* discover(target, flags)
     const auth = yield* authOf(flags, metadata, secret, key)
     const settings: Endpoint.Settings = { auth, timeout: `${flags.timeout} seconds`, allowInsecure: flags.insecure }
     const endpoint = Option.match(metadata, {

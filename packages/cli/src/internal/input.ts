@@ -1,6 +1,7 @@
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Failure from "./failure.js"
+import * as Output from "./output.js"
 
 /**
  * The longest token the commands read, 16 KiB: a JWT is a few hundred
@@ -62,6 +63,9 @@ const readStdin = (what: string): Effect.Effect<string, Failure.CliFailure> =>
  */
 export const token = (argument: string, what: string): Effect.Effect<Redacted.Redacted<string>, Failure.CliFailure> =>
   Effect.gen(function*() {
+    if (argument === "-" && process.stdin.isTTY) {
+      yield* Output.stderr(`paste the ${what}, then press Enter and Ctrl-D`)
+    }
     const raw = argument === "-" ? yield* readStdin(what) : argument
     const value = raw.trim()
     if (value.length > maxTokenLength) return yield* tooLong(what)

@@ -94,11 +94,15 @@ export const run = (argv: ReadonlyArray<string>) =>
   })
 
 /** @internal */
-export const main = (argv: ReadonlyArray<string>): void =>
+export const main = (argv: ReadonlyArray<string>): void => {
+  // Stopping the server with a signal is how it ends; any other command
+  // stopped by Ctrl-C (or SIGTERM) did not finish: 130, as shells report it.
+  const server = argv.slice(2).find((arg) => !arg.startsWith("-")) === "sim"
   NodeRuntime.runMain(Effect.provide(run(argv), Layer.merge(NodeContext.layer, NodeHttpClient.layerUndici)), {
     disableErrorReporting: true,
     teardown: (exit, onExit) =>
       onExit(
-        Exit.isSuccess(exit) ? exit.value as number : Cause.isInterruptedOnly(exit.cause) ? 0 : 1
+        Exit.isSuccess(exit) ? exit.value as number : Cause.isInterruptedOnly(exit.cause) ? (server ? 0 : 130) : 1
       )
   })
+}

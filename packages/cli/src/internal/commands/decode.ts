@@ -74,6 +74,7 @@ const verify = (
 ): Effect.Effect<string, Failure.CliFailure> =>
   Effect.gen(function*() {
     const verifier = yield* TokenVerifier.jwt({
+      // without --issuer, the token's own iss is expected: not checked, but required (RFC 9068 §2.2), as aud is
       issuer: Option.getOrElse(options.issuer, () => typeof claims["iss"] === "string" ? claims["iss"] : ""),
       audience: Option.match(options.audience, { onSome: (aud) => [aud], onNone: () => strings(claims["aud"]) }),
       jwksUri: Option.getOrUndefined(options.jwks),

@@ -1,19 +1,15 @@
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import type * as HttpClient from "@effect/platform/HttpClient"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import * as ClientAuth from "@grantflow/core/ClientAuth"
-import * as Discovery from "@grantflow/core/Discovery"
 import * as Endpoint from "@grantflow/core/Endpoint"
 import * as Introspection from "@grantflow/core/Introspection"
 import * as Clock from "effect/Clock"
-import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import * as Redacted from "effect/Redacted"
-import * as Failure from "../failure.js"
+import * as Client from "../client.js"
 import * as Input from "../input.js"
 import * as JwtSummary from "../jwtSummary.js"
 import * as Output from "../output.js"
@@ -29,50 +25,10 @@ const token = Options.text("token").pipe(
       "shell history)."
   )
 )
-const clientId = Options.text("client-id").pipe(
-  Options.withDescription("The client that asks (introspection is for confidential clients, RFC 7662 §2.1).")
-)
-const clientSecret = Options.redacted("client-secret").pipe(
-  Options.withDescription(
-    "The client's secret, sent with HTTP Basic authentication. Defaults to the environment variable " +
-      "GRANTFLOW_CLIENT_SECRET: prefer it, since a flag's value is visible to every user in the process list."
-  ),
-  Options.withFallbackConfig(Config.redacted("GRANTFLOW_CLIENT_SECRET"))
-)
 const tokenTypeHint = Options.choice("token-type-hint", ["access_token", "refresh_token"]).pipe(
   Options.withDescription("Tell the server which kind of token it is (RFC 7662 token_type_hint)."),
   Options.optional
 )
-
-/**
- * The introspection URL: the one the issuer's metadata names, or the
- * argument itself when no metadata is published under it (a 404 at both
- * well-known places), i.e. when it is not an issuer.
- */
-const introspectionUrl = (argument: string): Effect.Effect<string, Failure.CliFailure, HttpClient.HttpClient> =>
-  Discovery.fetch(argument, { timeout: "10 seconds" }).pipe(
-    Effect.flatMap((metadata) =>
-      Option.match(metadata.introspectionEndpoint, {
-        onSome: Effect.succeed,
-        onNone: () =>
-          Failure.failure(
-            "the issuer's metadata names no introspection_endpoint",
-            "give the introspection endpoint's URL instead of the issuer"
-          )
-      })
-    ),
-    Effect.catchAll((error) => {
-      if (error._tag === "CliFailure") return Effect.fail(error)
-      if (error._tag === "EndpointUnavailable" && Option.contains(error.status, 404)) return Effect.succeed(argument)
-      if (error._tag === "InvalidIssuer") {
-        return Failure.usage(
-          `${JwtSummary.display(argument)} is not a usable URL: ${error.reason}`,
-          "give an https: URL (http: only on loopback)"
-        )
-      }
-      return Effect.fail(Failure.describe(error))
-    })
-  )
 
 /**
  * The answer without the token: RFC 7662 answers never carry it, but an
@@ -92,20 +48,16 @@ const withoutToken = (value: unknown, secret: string): unknown => {
 /** @internal */
 export const introspect = Command.make(
   "introspect",
-  { target, token, clientId, clientSecret, tokenTypeHint },
+  { target, token, tokenTypeHint, ...Client.flags },
   (options) =>
     Effect.gen(function*() {
       const value = yield* Input.token(options.token, "token")
-      const url = yield* introspectionUrl(options.target)
-      const endpoint = Endpoint.make({
-        introspectionUrl: url,
-        auth: ClientAuth.clientSecretBasic(options.clientId, options.clientSecret),
-        timeout: "10 seconds"
-      })
+      const { endpoint } = yield* Client.resolve(options.target, options, "introspection")
+      const url = Either.match(Endpoint.url(endpoint, "introspection"), { onLeft: () => options.target, onRight: (url) => url.href })
       const answer = yield* Introspection.introspect(endpoint, {
         token: value,
         tokenTypeHint: Option.getOrUndefined(options.tokenTypeHint)
-      }).pipe(Effect.mapError(Failure.describe))
+      })
       const claims = withoutToken(answer.claims, Redacted.value(value)) as Readonly<Record<string, unknown>>
       const now = yield* Clock.currentTimeMillis
       yield* Output.stdout(JwtSummary.json(claims))
@@ -114,12 +66,12 @@ export const introspect = Command.make(
           ? `active: yes, according to ${JwtSummary.display(url)}\n${JwtSummary.summarize(claims, now)}`
           : `active: no, according to ${JwtSummary.display(url)} (revoked, expired, or unknown to it)`
       )
-    }).pipe(Effect.provide(NodeHttpClient.layerUndici))
+    })
 ).pipe(
   Command.withDescription(
     "Ask the authorization server about a token (RFC 7662 introspection): the answer as JSON on stdout, a " +
       "summary on stderr (active, client, scopes, expiry). An inactive token is an answer too: exit code 0. " +
-      "The client secret comes from --client-secret or GRANTFLOW_CLIENT_SECRET." +
+      "The client secret comes from --client-secret, GRANTFLOW_CLIENT_SECRET or a prompt." +
       "\n\nExample: GRANTFLOW_CLIENT_SECRET=s3cret grantflow introspect https://auth.example.com --token - " +
       "--client-id orders-api < token.txt"
   )

@@ -2,13 +2,16 @@ import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as FileSystem from "@effect/platform/FileSystem"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as AccessToken from "@grantflow/core/AccessToken"
 import * as Grant from "@grantflow/core/Grant"
+import type * as RedirectReceiver from "@grantflow/node/RedirectReceiver"
 import * as TokenVerifier from "@grantflow/resource-server/TokenVerifier"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
+import * as Predicate from "effect/Predicate"
 import * as Redacted from "effect/Redacted"
 import { createHash } from "node:crypto"
 import * as Client from "../client.js"
@@ -18,8 +21,8 @@ import * as Interactive from "../interactive.js"
 import * as JwtSummary from "../jwtSummary.js"
 import * as Output from "../output.js"
 
-/** The grants `--grant` chooses from. @internal */
-export const grants = [
+/** The grants `--grant` chooses from. */
+const grants = [
   "client_credentials",
   "refresh_token",
   "authorization_code",
@@ -222,11 +225,17 @@ const credentialOf = (flag: Option.Option<Redacted.Redacted<string>>, env: strin
     }
   })
 
-const required = (flag: Option.Option<Redacted.Redacted<string>>, name: string, env: string, what: string) =>
+const required = (
+  grant: GrantName,
+  flag: Option.Option<Redacted.Redacted<string>>,
+  name: string,
+  env: string,
+  what: string
+) =>
   Effect.flatMap(credentialOf(flag, env, what), (value) =>
     Option.match(value, {
       onSome: Effect.succeed,
-      onNone: () => Failure.usage(`--grant needs the ${what}`, `give ${name} (- for stdin) or ${env}`)
+      onNone: () => Failure.usage(`--grant ${grant} needs the ${what}`, `give ${name} (- for stdin) or ${env}`)
     }))
 
 const readAssertionFile = (path: string) =>
@@ -238,12 +247,6 @@ const readAssertionFile = (path: string) =>
     Effect.flatMap((text) => Input.token(text, "assertion"))
   )
 
-const assertionOf = (flags: Flags) =>
-  Option.match(flags.assertionFile, {
-    onSome: readAssertionFile,
-    onNone: () => required(flags.assertion, "--assertion", "GRANTFLOW_ASSERTION", "assertion")
-  })
-
 /** What a token request gave: the token, and for token exchange the issued token type. */
 interface Obtained {
   readonly token: AccessToken.AccessToken
@@ -254,9 +257,20 @@ const plain = (token: AccessToken.AccessToken): Obtained => ({ token, issuedToke
 
 const print = (text: string) => Output.stderr(text)
 
-/** Runs the chosen grant. */
-const obtain = (flags: Flags, resolved: Client.Resolved, scopes: ReadonlyArray<string>) => {
-  const { endpoint } = resolved
+/** The chosen grant, ready to run at the resolved endpoint. */
+type Request = (
+  resolved: Client.Resolved
+) => Effect.Effect<Obtained, RedirectReceiver.AuthorizeError | Failure.CliFailure, HttpClient.HttpClient>
+
+/**
+ * The chosen grant with its own inputs read (the tokens it sends, from
+ * their flag, stdin or environment): a missing one is a usage error before
+ * anything is sent or the client secret is asked for.
+ */
+const prepare = (
+  flags: Flags,
+  scopes: ReadonlyArray<string>
+): Effect.Effect<Request, Failure.CliFailure, FileSystem.FileSystem> => {
   const audience = Option.getOrUndefined(flags.audience)
   const resource = flags.resource
   // the authorization request's own parameters (the interactive grants)
@@ -264,35 +278,50 @@ const obtain = (flags: Flags, resolved: Client.Resolved, scopes: ReadonlyArray<s
     ...(audience === undefined ? {} : { audience }),
     ...(resource.length === 1 ? { resource: resource[0]! } : {})
   }
-  const interactive = { resolved, scopes, extraParams, print }
+  const need = (flag: Option.Option<Redacted.Redacted<string>>, name: string, env: string, what: string) =>
+    required(flags.grant, flag, name, env, what)
   switch (flags.grant) {
     case "client_credentials":
-      return Effect.map(Grant.clientCredentials(endpoint, { scopes, audience, resource }), plain)
+      return Effect.succeed(({ endpoint }) =>
+        Effect.map(Grant.clientCredentials(endpoint, { scopes, audience, resource }), plain)
+      )
     case "refresh_token":
-      return Effect.flatMap(
-        required(flags.refreshToken, "--refresh-token", "GRANTFLOW_REFRESH_TOKEN", "refresh token"),
-        (refreshToken) => Effect.map(Grant.refreshToken(endpoint, { refreshToken, scopes }), plain)
+      return Effect.map(
+        need(flags.refreshToken, "--refresh-token", "GRANTFLOW_REFRESH_TOKEN", "refresh token"),
+        (refreshToken) => ({ endpoint }) => Effect.map(Grant.refreshToken(endpoint, { refreshToken, scopes }), plain)
       )
     case "authorization_code":
-      return Effect.map(
-        Interactive.browserAuthorization({
-          ...interactive,
-          authorizationUrl: Option.getOrUndefined(flags.authorizationUrl),
-          port: flags.redirectPort,
-          openBrowser: !flags.noBrowser
-        }),
-        plain
+      return Effect.succeed((resolved) =>
+        Effect.map(
+          Interactive.browserAuthorization({
+            resolved,
+            scopes,
+            extraParams,
+            print,
+            authorizationUrl: Option.getOrUndefined(flags.authorizationUrl),
+            port: flags.redirectPort,
+            openBrowser: !flags.noBrowser
+          }),
+          plain
+        )
       )
     case "device_code":
-      return Effect.map(Interactive.deviceAuthorization(interactive), plain)
+      return Effect.succeed((resolved) =>
+        Effect.map(Interactive.deviceAuthorization({ resolved, scopes, extraParams, print }), plain)
+      )
     case "jwt_bearer":
-      return Effect.flatMap(assertionOf(flags), (assertion) =>
-        Effect.map(Grant.jwtBearer(endpoint, { assertion, scopes }), plain))
+      return Effect.map(
+        Option.match(flags.assertionFile, {
+          onSome: readAssertionFile,
+          onNone: () => need(flags.assertion, "--assertion", "GRANTFLOW_ASSERTION", "assertion")
+        }),
+        (assertion) => ({ endpoint }) => Effect.map(Grant.jwtBearer(endpoint, { assertion, scopes }), plain)
+      )
     case "token_exchange":
       return Effect.gen(function*() {
-        const subjectToken = yield* required(flags.subjectToken, "--subject-token", "GRANTFLOW_SUBJECT_TOKEN", "subject token")
+        const subjectToken = yield* need(flags.subjectToken, "--subject-token", "GRANTFLOW_SUBJECT_TOKEN", "subject token")
         const actorToken = yield* credentialOf(flags.actorToken, "GRANTFLOW_ACTOR_TOKEN", "actor token")
-        return yield* Grant.tokenExchange(endpoint, {
+        const options: Grant.TokenExchangeOptions = {
           subjectToken,
           subjectTokenType: tokenType(flags.subjectTokenType),
           actorToken: Option.getOrUndefined(actorToken),
@@ -303,8 +332,9 @@ const obtain = (flags: Flags, resolved: Client.Resolved, scopes: ReadonlyArray<s
           audience,
           resource,
           scopes
-        })
-      }).pipe(Effect.map(({ issuedTokenType, token }) => ({ token, issuedTokenType })))
+        }
+        return ({ endpoint }: Client.Resolved) => Grant.tokenExchange(endpoint, options)
+      })
   }
 }
 
@@ -349,7 +379,7 @@ const summary = ({ issuedTokenType, token }: Obtained, now: number): string => {
     ? TokenVerifier.decodeUnverified(value, { maxTokenLength: Input.maxTokenLength })
     : Either.left(undefined)
   return [
-    `${token.type} token, ${
+    `${JwtSummary.display(token.type)} token, ${
       left > 0 ? `expires in ${JwtSummary.span(left)}` : `expired ${JwtSummary.span(left)} ago`
     } (${utc(token.expiresAt)})`,
     `scopes: ${token.scopes.length > 0 ? JwtSummary.display(token.scopes) : "(none stated by the server)"}`,
@@ -362,19 +392,83 @@ const summary = ({ issuedTokenType, token }: Obtained, now: number): string => {
   ].join("\n")
 }
 
+const signInAgain = "sign in again: --grant authorization_code or device_code"
+
+/**
+ * What to do after a failure, in this command's terms (its flags); `None`
+ * for a failure whose own message says all there is.
+ */
+const hintFor = (error: unknown, grant: GrantName): Option.Option<string> => {
+  if (!Predicate.hasProperty(error, "_tag")) return Option.none()
+  switch (error._tag) {
+    case "OAuthError": {
+      const code = Predicate.hasProperty(error, "error") ? error.error : undefined
+      switch (code) {
+        case "invalid_client":
+          return Option.some("check --client-id, the client secret and --auth-method")
+        case "unauthorized_client":
+          return Option.some(`check that the client is registered for --grant ${grant}`)
+        case "unsupported_grant_type":
+          return Option.some(`the server does not offer --grant ${grant}`)
+        case "invalid_scope":
+          return Option.some("ask only for scopes the client is registered for (--scope)")
+        case "invalid_grant":
+          return Option.some(
+            grant === "jwt_bearer"
+              ? "check the assertion: its issuer, subject, audience and expiry"
+              : grant === "token_exchange"
+              ? "check --subject-token and --subject-token-type"
+              : signInAgain
+          )
+        default:
+          return Option.none()
+      }
+    }
+    case "ReauthorizationRequired":
+      return Option.some(signInAgain)
+    case "EndpointUnavailable": {
+      const reason = Predicate.hasProperty(error, "reason") ? error.reason : undefined
+      return reason === "Timeout"
+        ? Option.some("give a slow server a longer --timeout")
+        : reason === "Transport"
+        ? Option.some("check ISSUER_OR_TOKEN_URL: is the server running there?")
+        : Option.none()
+    }
+    case "AuthorizationFailed":
+    case "DeviceAccessDenied":
+    case "DeviceCodeExpired":
+    case "RedirectTimeout":
+      return Option.some("run the command again to sign in")
+    default:
+      return Option.none()
+  }
+}
+
+/** A failure as one line, with a hint in this command's terms where there is one. */
+const describe = (grant: GrantName) => (error: unknown): Failure.CliFailure => {
+  const described = Failure.describe(error)
+  return described.usage
+    ? described
+    : Option.match(hintFor(error, grant), {
+      onNone: () => described,
+      onSome: (hint) => Failure.failure(described.message, hint)
+    })
+}
+
 /** @internal */
 export const token = Command.make("token", { target, ...flags }, (flags) =>
   Effect.gen(function*() {
     yield* checkFlags(flags)
     const scopes = flags.scope.flatMap((scope) => scope.split(/\s+/)).filter((scope) => scope !== "")
-    const resolved = yield* Client.resolve(flags.target, flags)
-    const obtained = yield* obtain(flags, resolved, scopes)
+    const request = yield* prepare(flags, scopes)
+    const obtained = yield* request(yield* Client.resolve(flags.target, flags))
     const now = yield* Clock.currentTimeMillis
     yield* print(summary(obtained, now))
     if (flags.raw) return yield* Output.stdout(Redacted.value(obtained.token.token))
     const body = response(obtained)
-    yield* Output.stdout(JSON.stringify(flags.json ? body : masked(body), null, 2))
-  })).pipe(
+    // as JSON whose text holds no character that rewrites a terminal: the values are the server's
+    yield* Output.stdout(JwtSummary.json(flags.json ? body : masked(body)))
+  }).pipe(Effect.mapError(describe(flags.grant)))).pipe(
     Command.withDescription(
       "Obtain a token with any grant and print the token response as JSON on stdout, its tokens redacted unless " +
         "--json or --raw asks for them, and a summary on stderr (expiry, scopes, a JWT's claims). The client " +
