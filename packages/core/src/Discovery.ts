@@ -52,7 +52,8 @@ const list = (key: string, fallback: ReadonlyArray<string>) =>
 
 /**
  * Authorization server metadata (RFC 8414 §2, with RFC 7009's revocation,
- * RFC 8628's device authorization and RFC 9207's `iss` parameter, and OpenID
+ * RFC 8628's device authorization, RFC 9126's pushed authorization requests
+ * and RFC 9207's `iss` parameter, and OpenID
  * Connect's `userinfo_endpoint`), decoded from the wire names. Endpoints the
  * document leaves out are `None`; lists the document leaves out take the
  * defaults RFC 8414 states (`grant_types_supported`:
@@ -94,7 +95,9 @@ export class Metadata extends Schema.Class<Metadata>("@grantflow/core/Discovery/
   revocationEndpointAuthMethodsSupported: list("revocation_endpoint_auth_methods_supported", ["client_secret_basic"]),
   codeChallengeMethodsSupported: list("code_challenge_methods_supported", []),
   authorizationResponseIssParameterSupported: Schema.optionalWith(Flag, { default: () => false, nullable: true })
-    .pipe(Schema.fromKey("authorization_response_iss_parameter_supported"))
+    .pipe(Schema.fromKey("authorization_response_iss_parameter_supported")),
+  requirePushedAuthorizationRequests: Schema.optionalWith(Flag, { default: () => false, nullable: true })
+    .pipe(Schema.fromKey("require_pushed_authorization_requests"))
 }) {}
 
 /**

@@ -312,6 +312,8 @@ export class MalformedResponse extends TaggedError("MalformedResponse")<{
       ? "RFC 6749 §5.1"
       : this.endpoint === "deviceAuthorization"
       ? "RFC 8628 §3.2"
+      : this.endpoint === "pushedAuthorization"
+      ? "RFC 9126 §2.2"
       : this.endpoint === "metadata"
       ? "RFC 8414 §3.2"
       : this.endpoint === "jwks"

@@ -191,6 +191,7 @@ const endpoint = Endpoint.make({
   revocationUrl: `${issuer}/revoke`,
   deviceAuthorizationUrl: `${issuer}/device`,
   introspectionUrl: `${issuer}/introspect`,
+  pushedAuthorizationUrl: `${issuer}/par`,
   auth
 })
 const wellKnown = "/.well-known/oauth-authorization-server"
@@ -204,6 +205,7 @@ const everyEndpoint = (answer: Answer) =>
     HttpRouter.post("/revoke", answer),
     HttpRouter.post("/device", answer),
     HttpRouter.post("/introspect", answer),
+    HttpRouter.post("/par", answer),
     HttpRouter.get(wellKnown, answer),
     HttpRouter.get("/.well-known/openid-configuration", answer)
   ))
@@ -233,6 +235,12 @@ const failureOf = (name: Asked): Effect.Effect<unknown, unknown, HttpClient.Http
       return Effect.flip(Discovery.fetch(issuer))
     case "introspection":
       return Effect.flip(Introspection.introspect(endpoint, { token: Redacted.make("at-secret-value") }))
+    case "pushedAuthorization":
+      return Effect.flip(AuthorizationCode.push(endpoint, {
+        authorizeUrl: `${issuer}/authorize`,
+        clientId: "cli",
+        redirectUri: "http://127.0.0.1/callback"
+      }))
   }
 }
 
@@ -241,7 +249,8 @@ const names: ReadonlyArray<readonly [Asked, string]> = [
   ["revocation", "the revocation endpoint"],
   ["deviceAuthorization", "the device authorization endpoint"],
   ["introspection", "the introspection endpoint"],
-  ["metadata", "the issuer's metadata endpoint"]
+  ["metadata", "the issuer's metadata endpoint"],
+  ["pushedAuthorization", "the pushed authorization request endpoint"]
 ]
 
 const expectError = (error: unknown, tag: string, name: Endpoint.Name, text: string) => {

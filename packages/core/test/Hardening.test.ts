@@ -26,6 +26,16 @@ const syncEntryPoints: Record<string, SyncEntryPoint> = {
     cap: MiB,
     run: (text) => entry.interpretJson(text, "text/plain")
   },
+  "pushed authorization response (authorizationCode.interpretPushed)": {
+    cap: MiB,
+    run: (text) => entry.interpretPushed(text, json)
+  },
+  ...Object.fromEntries(
+    ["request_uri", "expires_in"].map((field) => [
+      `pushed authorization response field ${field} (authorizationCode.interpretPushed)`,
+      { cap: MiB, run: (text: string) => entry.interpretPushed(inBody(field, text), json) }
+    ])
+  ),
   "error body, HTTP 400 (tokenRequest.interpret)": { cap: MiB, run: (text) => entry.interpret(text, json, 400) },
   ...Object.fromEntries(
     ["expires_in", "token_type", "scope", "access_token", "refresh_token"].map((field) => [

@@ -12,6 +12,7 @@ import { Effect, Either, Option } from "effect"
 import * as AuthorizationCode from "../src/AuthorizationCode.js"
 import * as ConnectorSpec from "../src/ConnectorSpec.js"
 import * as Discovery from "../src/Discovery.js"
+import * as authorizationCode from "../src/internal/authorizationCode.js"
 import * as bearerAuth from "../src/internal/bearerAuth.js"
 import * as retryAfter from "../src/internal/retryAfter.js"
 import * as tokenRequest from "../src/internal/tokenRequest.js"
@@ -37,6 +38,10 @@ export const interpret = (text: string, contentType: string | undefined, status 
 /** The device authorization endpoint's path: the body parsed, an object kept. */
 export const interpretJson = (text: string, contentType: string | undefined, status = 200) =>
   tokenRequest.interpretJson(raw(text, contentType, status), "deviceAuthorization")
+
+/** The pushed authorization request endpoint's answer (RFC 9126 §2.2), decoded. */
+export const interpretPushed = (text: string, contentType: string | undefined, status = 201) =>
+  authorizationCode.interpretPushed(raw(text, contentType, status))
 
 /** `TokenResponse.parseBody` then `TokenResponse.decode`, optionally with a shape. */
 export const parseAndDecode = (

@@ -12,7 +12,8 @@
  * - `GET /.well-known/oauth-authorization-server` (RFC 8414), also at
  *   `/.well-known/openid-configuration`, and `GET /jwks` when access tokens
  *   are JWTs (RFC 9068);
- * - `GET|POST /authorize`: the authorization endpoint, with a consent page;
+ * - `GET|POST /authorize`: the authorization endpoint, with a consent page,
+ *   and `POST /par`: its pushed authorization request endpoint (RFC 9126);
  * - `POST /device_authorization` and `GET|POST /device`: the device
  *   authorization grant (RFC 8628) and its user page;
  * - `GET|POST|PUT|DELETE /api/*`: a protected API that accepts the tokens the
@@ -132,7 +133,11 @@ export interface ClientOptions {
  *
  * Authorization code (RFC 6749 §4.1, RFC 7636): `autoApprove` (default
  * `false`) skips the consent page; codes live `codeLifetime` (default 60
- * seconds).
+ * seconds). Pushed authorization requests (RFC 9126): `/par` takes the
+ * request from an authenticated client and answers a `request_uri` that
+ * `/authorize` accepts once, within `pushedRequestLifetime` (default 60
+ * seconds); with `requirePushedAuthorizationRequests` (default `false`,
+ * advertised in the metadata) `/authorize` takes no other request.
  *
  * Device authorization (RFC 8628): codes live `deviceCodeLifetime` (default
  * 10 minutes) and are polled every `deviceInterval` (default 5 seconds).
@@ -170,6 +175,8 @@ export interface Options extends ProviderQuirks {
   readonly refreshTokenForClientCredentials?: boolean | undefined
   readonly autoApprove?: boolean | undefined
   readonly codeLifetime?: Duration.DurationInput | undefined
+  readonly requirePushedAuthorizationRequests?: boolean | undefined
+  readonly pushedRequestLifetime?: Duration.DurationInput | undefined
   readonly deviceCodeLifetime?: Duration.DurationInput | undefined
   readonly deviceInterval?: Duration.DurationInput | undefined
   readonly jwtBearerAssertions?: ReadonlyArray<string> | ((assertion: string) => boolean) | undefined
@@ -273,7 +280,7 @@ export type AnyEndpointFault = Exclude<Fault, { readonly _tag: "BlankToken" | "E
  * @since 0.1.0
  * @category models
  */
-export type FaultEndpoint = "token" | "revoke" | "introspect" | "api" | "metadata" | "jwks"
+export type FaultEndpoint = "token" | "revoke" | "introspect" | "api" | "metadata" | "jwks" | "par"
 
 /**
  * A fault that answers with an HTTP status, optionally a `Retry-After` header
@@ -434,7 +441,9 @@ export type TokenState = "valid" | "expired" | "revoked" | "unknown"
  * `refreshTokenId` is the id (`"r1"`, …) of the refresh token a request
  * presented, `issuedRefreshTokenId` that of the refresh token its answer
  * carried. `tokenState` is set for every API request that carried a bearer
- * token. `status` is what the client received: `0` when the connection was
+ * token. `pushedRequestId` is the id (`"p1"`, …) of the pushed authorization
+ * request a `/par` request created or an `/authorize` request presented,
+ * never its `request_uri`. `status` is what the client received: `0` when the connection was
  * dropped.
  *
  * @since 0.1.0
@@ -446,6 +455,7 @@ export interface JournalEntry {
     | "token"
     | "api"
     | "authorize"
+    | "par"
     | "device_authorization"
     | "device"
     | "revoke"
@@ -461,6 +471,7 @@ export interface JournalEntry {
   readonly refreshTokenId?: string
   readonly issuedRefreshTokenId?: string
   readonly tokenState?: TokenState
+  readonly pushedRequestId?: string
   readonly status: number
   readonly fault?: Fault["_tag"]
 }

@@ -217,6 +217,7 @@ describe("server metadata (RFC 8414)", () => {
           device_authorization_endpoint: "https://as.example/device_authorization",
           revocation_endpoint: "https://as.example/revoke",
           introspection_endpoint: "https://as.example/introspect",
+          pushed_authorization_request_endpoint: "https://as.example/par",
           scopes_supported: ["crm.read", "admin"],
           response_types_supported: ["code"],
           response_modes_supported: ["query"],

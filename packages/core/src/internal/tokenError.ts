@@ -87,6 +87,8 @@ export const endpointName = (endpoint: Endpoint.Name): string => {
       return "the introspection endpoint"
     case "deviceAuthorization":
       return "the device authorization endpoint"
+    case "pushedAuthorization":
+      return "the pushed authorization request endpoint"
     case "metadata":
       return "the issuer's metadata endpoint"
     case "jwks":

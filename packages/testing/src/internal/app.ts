@@ -9,6 +9,7 @@ import { faulted } from "./faults.js"
 import { journaled } from "./handler.js"
 import * as Introspection from "./introspection.js"
 import * as Metadata from "./metadata.js"
+import * as PushedAuthorization from "./pushedAuthorization.js"
 import * as Revocation from "./revocation.js"
 import type { State } from "./state.js"
 import * as TokenEndpoint from "./tokenEndpoint.js"
@@ -76,6 +77,7 @@ export const make = (state: State): HttpApp.Default => {
     ["/.well-known/openid-configuration", metadata],
     ["/jwks", journaled(state, "jwks", faulted(state, "jwks", (request) => Metadata.jwks(state, request)))],
     ["/authorize", journaled(state, "authorize", (request, note) => Authorize.handle(state, request, note))],
+    ["/par", journaled(state, "par", faulted(state, "par", (request, note) => PushedAuthorization.handle(state, request, note)))],
     [
       "/device_authorization",
       journaled(state, "device_authorization", (request, note) => DeviceFlow.authorization(state, request, note))
