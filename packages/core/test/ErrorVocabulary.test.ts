@@ -205,7 +205,8 @@ const everyEndpoint = (answer: Answer) =>
     HttpRouter.post("/device", answer),
     HttpRouter.post("/introspect", answer),
     HttpRouter.get(wellKnown, answer),
-    HttpRouter.get("/.well-known/openid-configuration", answer)
+    HttpRouter.get("/.well-known/openid-configuration", answer),
+    HttpRouter.get("/.well-known/oauth-protected-resource/api", answer)
   ))
 
 /** A network that never answers. */
@@ -233,6 +234,8 @@ const failureOf = (name: Asked): Effect.Effect<unknown, unknown, HttpClient.Http
       return Effect.flip(Discovery.fetch(issuer))
     case "introspection":
       return Effect.flip(Introspection.introspect(endpoint, { token: Redacted.make("at-secret-value") }))
+    case "resourceMetadata":
+      return Effect.flip(Discovery.fetchResource(`${issuer}/api`))
   }
 }
 
@@ -241,7 +244,8 @@ const names: ReadonlyArray<readonly [Asked, string]> = [
   ["revocation", "the revocation endpoint"],
   ["deviceAuthorization", "the device authorization endpoint"],
   ["introspection", "the introspection endpoint"],
-  ["metadata", "the issuer's metadata endpoint"]
+  ["metadata", "the issuer's metadata endpoint"],
+  ["resourceMetadata", "the protected resource's metadata endpoint"]
 ]
 
 const expectError = (error: unknown, tag: string, name: Endpoint.Name, text: string) => {
@@ -273,8 +277,8 @@ describe("every endpoint fails with the same errors, naming itself", () => {
       }).pipe(Effect.provide(everyEndpoint(Effect.succeed(HttpServerResponse.text("down", { status: 503 }))))))
   }
 
-  // the metadata document is public: its error statuses are not read for an OAuth body
-  for (const [name, text] of names.filter(([name]) => name !== "metadata")) {
+  // the metadata documents are public: their error statuses are not read for an OAuth body
+  for (const [name, text] of names.filter(([name]) => name !== "metadata" && name !== "resourceMetadata")) {
     it.effect(`${name}: invalid_client is an OAuthError`, () =>
       Effect.gen(function*() {
         const error = yield* failureOf(name)

@@ -452,6 +452,7 @@ export interface JournalEntry {
     | "introspect"
     | "metadata"
     | "jwks"
+    | "resource_metadata"
     | "other"
   readonly method: string
   readonly path: string

@@ -74,6 +74,7 @@ export const make = (state: State): HttpApp.Default => {
     ],
     ["/.well-known/oauth-authorization-server", metadata],
     ["/.well-known/openid-configuration", metadata],
+    [Api.metadataPath, journaled(state, "resource_metadata", (request) => Metadata.resource(state, request))],
     ["/jwks", journaled(state, "jwks", faulted(state, "jwks", (request) => Metadata.jwks(state, request)))],
     ["/authorize", journaled(state, "authorize", (request, note) => Authorize.handle(state, request, note))],
     [
