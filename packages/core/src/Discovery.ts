@@ -708,7 +708,8 @@ export interface ChallengeOptions extends FetchOptions {
 /**
  * What {@link fromChallenge} found: the resource's metadata, the metadata
  * of the authorization server chosen, and the challenge that named the
- * metadata (with its `scope` and `error`, when the resource sent them).
+ * resource's metadata, or else the response's first challenge (with its
+ * `scope` and `error`, when the resource sent them).
  *
  * @since 0.1.0
  * @category models
@@ -739,11 +740,11 @@ const firstFound = <R>(
   )
 }
 
-/** The header of a response, or of a plain record of headers. */
-const challengeOf = (headers: Readonly<Record<string, string | undefined>>): Option.Option<Challenge> =>
-  Option.fromNullable(
-    challenge.parse(headers["www-authenticate"] ?? "").find((one) => one.params.has("resource_metadata"))
-  )
+/** The challenge that names the resource's metadata, or else the first one, of a response's headers. */
+const challengeOf = (headers: Readonly<Record<string, string | undefined>>): Option.Option<Challenge> => {
+  const all = challenge.parse(headers["www-authenticate"] ?? "")
+  return Option.fromNullable(all.find((one) => one.params.has("resource_metadata")) ?? all[0])
+}
 
 const hostOf = (url: string | URL): string => {
   try {

@@ -284,6 +284,17 @@ describe("Discovery.fromChallenge", () => {
         assert.strictEqual(yield* count("/.well-known/oauth-protected-resource"), 1)
       })))
 
+  it.effect("gives the response's first challenge, with its scope, when none names the metadata", () =>
+    withResource(good, ({ count }) =>
+      Effect.gen(function*() {
+        const found = yield* Discovery.fromChallenge(
+          { headers: { "www-authenticate": `Bearer realm="api", scope="orders.read"` } },
+          resource
+        )
+        assert.deepStrictEqual(Option.map(found.challenge, (c) => c.params.get("scope")), Option.some("orders.read"))
+        assert.strictEqual(yield* count(wellKnown), 1)
+      })))
+
   it.effect("refuses metadata for another resource, a resource_metadata URL on plain http:, and no accepted server", () =>
     withResource(good, ({ count, set }) =>
       Effect.gen(function*() {
