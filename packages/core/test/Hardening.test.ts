@@ -58,11 +58,16 @@ const syncEntryPoints: Record<string, SyncEntryPoint> = {
     cap: 8 * KiB,
     run: (text) => entry.challenge(entry.asHeaderValue(text))
   },
+  "WWW-Authenticate challenges (Discovery.parseChallenges)": {
+    cap: 8 * KiB,
+    run: entry.resourceMetadataChallenge
+  },
   "Retry-After header (retryAfter.parse)": { cap: 8 * KiB, run: entry.retryAfterHeader }
 }
 
 const documents: Record<string, (body: string) => Effect.Effect<Either.Either<unknown, unknown>>> = {
-  "metadata (Discovery.fetch)": entry.discovery
+  "metadata (Discovery.fetch)": entry.discovery,
+  "protected resource metadata (Discovery.fetchResource)": entry.resourceDiscovery
 }
 
 describeSyncEntryPoints(syncEntryPoints)

@@ -89,6 +89,10 @@ export const challenge = (value: string): boolean =>
     )
   )
 
+/** The `resource_metadata` of a `WWW-Authenticate` header's challenges (`Discovery.parseChallenges`). */
+export const resourceMetadataChallenge = (value: string): ReadonlyArray<string | undefined> =>
+  Discovery.parseChallenges(value).map((one) => one.params.get("resource_metadata"))
+
 /** A `Retry-After` header of a token endpoint. */
 export const retryAfterHeader = (value: string) => retryAfter.parse(value, sentAt)
 
@@ -100,6 +104,12 @@ export const document = (body: string) =>
 export const discovery = (body: string) =>
   Effect.either(Discovery.fetch(issuer)).pipe(
     Effect.provide(layerOf(HttpRouter.empty.pipe(HttpRouter.get("/.well-known/oauth-authorization-server", document(body)))))
+  )
+
+/** `Discovery.fetchResource` of a resource whose metadata document is `body`. */
+export const resourceDiscovery = (body: string) =>
+  Effect.either(Discovery.fetchResource("https://api.example.com/v1")).pipe(
+    Effect.provide(layerOf(HttpRouter.empty.pipe(HttpRouter.get("/.well-known/oauth-protected-resource/v1", document(body)))))
   )
 
 /**

@@ -17,7 +17,10 @@
  * - `POST /device_authorization` and `GET|POST /device`: the device
  *   authorization grant (RFC 8628) and its user page;
  * - `GET|POST|PUT|DELETE /api/*`: a protected API that accepts the tokens the
- *   endpoint issued (RFC 6750), until they expire or are revoked.
+ *   endpoint issued (RFC 6750), until they expire or are revoked; it is the
+ *   resource `<issuer>/api`, whose metadata (RFC 9728) is at
+ *   `GET /.well-known/oauth-protected-resource/api` and named in each of its
+ *   challenges.
  *
  * The same `app` runs in memory through {@link layerClient} (an `HttpClient`
  * that never opens a socket) or on a real port through {@link serve}. All
@@ -462,6 +465,7 @@ export interface JournalEntry {
     | "introspect"
     | "metadata"
     | "jwks"
+    | "resource_metadata"
     | "other"
   readonly method: string
   readonly path: string

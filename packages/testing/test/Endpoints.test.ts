@@ -310,7 +310,8 @@ describe("protected API", () => {
         assert.strictEqual(forbidden.status, 403)
         assert.strictEqual(
           forbidden.headers["www-authenticate"],
-          `Bearer realm="grantflow-sim", error="insufficient_scope", error_description="The access token lacks the scope this resource requires", scope="admin"`
+          `Bearer realm="grantflow-sim", error="insufficient_scope", error_description="The access token lacks the scope this resource requires", scope="admin", ` +
+            `resource_metadata="https://as.example/.well-known/oauth-protected-resource/api"`
         )
         assert.deepInclude(yield* body(forbidden), { error: "insufficient_scope", scope: "admin" })
         assert.strictEqual((yield* callApi(reader.access_token, "/api/crm/contacts")).status, 200)
@@ -323,7 +324,7 @@ describe("protected API", () => {
         // the longest route wins, with all of its scopes
         const reports = yield* callApi(admin.access_token, "/api/admin/reports/q1")
         assert.strictEqual(reports.status, 403)
-        assert.match(reports.headers["www-authenticate"] ?? "", /scope="admin crm\.read"$/)
+        assert.match(reports.headers["www-authenticate"] ?? "", /scope="admin crm\.read", resource_metadata="[^"]+"$/)
         const both = yield* issue("admin crm.read")
         assert.strictEqual((yield* callApi(both.access_token, "/api/admin/reports/q1")).status, 200)
 

@@ -93,5 +93,7 @@ export const endpointName = (endpoint: Endpoint.Name): string => {
       return "the issuer's metadata endpoint"
     case "jwks":
       return "the issuer's JWKS endpoint"
+    case "resourceMetadata":
+      return "the protected resource's metadata endpoint"
   }
 }

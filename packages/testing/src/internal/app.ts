@@ -75,6 +75,7 @@ export const make = (state: State): HttpApp.Default => {
     ],
     ["/.well-known/oauth-authorization-server", metadata],
     ["/.well-known/openid-configuration", metadata],
+    [Api.metadataPath, journaled(state, "resource_metadata", (request) => Metadata.resource(state, request))],
     ["/jwks", journaled(state, "jwks", faulted(state, "jwks", (request) => Metadata.jwks(state, request)))],
     ["/authorize", journaled(state, "authorize", (request, note) => Authorize.handle(state, request, note))],
     ["/par", journaled(state, "par", faulted(state, "par", (request, note) => PushedAuthorization.handle(state, request, note)))],
