@@ -18,7 +18,7 @@ export const entries = {
 } as const
 
 /** Vitest's global setup for the cli project: bundles both commands. */
-export default async function bundle(): Promise<void> {
+export const setup = async (): Promise<void> => {
   await build({
     entryPoints: Object.keys(entries).map((name) => ({ in: resolve(__dirname, `../../src/bin/${name}.ts`), out: name })),
     outdir: directory,
