@@ -21,12 +21,14 @@
  * The locks rest on expiry: a lease held past its time to live without being
  * extended may be taken over, and so may the write lock of a process that
  * stalls for more than 5 seconds between taking it and writing — two
- * processes may then both write at one version, and one write be lost. A
- * process killed while it changes a lock leaves a guard file
- * (`….lease-guard.lock`, `….write-guard.lock`) that delays that lock's next
- * change by up to 5 seconds. Hard links and exclusive creation must be
- * atomic, as they are on local file systems (not on every network one). For
- * a fleet of machines, use `RedisTokenStore`.
+ * processes may then both write at one version, and one write be lost. The
+ * write lock, and the guard file that a change of a lock is made under
+ * (`….lease-guard.lock`, `….write-guard.lock`), are also taken over at once
+ * when the process that holds them (its pid is in the file) is gone: the
+ * processes must share a process namespace (not containers of their own).
+ * Exclusive creation and hard links must be atomic, as they are on local
+ * file systems (not on every network one). For a fleet of machines, use
+ * `RedisTokenStore`.
  *
  * @since 0.1.0
  */

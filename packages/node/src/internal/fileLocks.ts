@@ -18,6 +18,8 @@
  * {@link guardTtl}; only two processes removing the same abandoned guard at
  * the same instant could both go on. The write lock of a store is short as
  * well: taken over once its process is gone; a lease only once it expired.
+ * Whether a process is gone is asked of this process namespace: processes in
+ * containers of their own must not share a directory.
  *
  * @internal
  */
