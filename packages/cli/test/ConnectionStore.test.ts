@@ -124,14 +124,7 @@ describe("the connection store", () => {
       const running = yield* withServer
       const jwk = { ...generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "jwk" }), kid: "k1" }
       const granted = yield* running.server.grant("app")
-      const token = new AccessToken.AccessToken({
-        token: granted.accessToken,
-        type: "Bearer",
-        issuedAt: granted.issuedAt,
-        expiresAt: granted.expiresAt,
-        scopes: granted.scopes,
-        refreshToken: Option.fromNullable(granted.refreshToken)
-      })
+      const token = Support.tokenOf(granted)
       const settings = new Connections.Settings({
         ...Support.settings(running, { name: "keyed", clientId: "app" }),
         authMethod: "private_key_jwt",
