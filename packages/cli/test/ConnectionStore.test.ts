@@ -1,14 +1,13 @@
 import { NodeContext } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { AccessToken, TokenStore } from "@grantflow/core"
-import { Duration, Effect, Exit, Option, Redacted, TestClock } from "effect"
+import { AccessToken } from "@grantflow/core"
+import { Effect, Exit, Option, Redacted } from "effect"
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { generateKeyPairSync } from "node:crypto"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { isCredentialHeader } from "../src/internal/commands/request.js"
 import * as Connections from "../src/internal/connections.js"
-import * as FileLeases from "../src/internal/fileLeases.js"
 import * as SimServer from "../src/SimServer.js"
 import * as Support from "./support/connections.js"
 
@@ -125,14 +124,7 @@ describe("the connection store", () => {
       const running = yield* withServer
       const jwk = { ...generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "jwk" }), kid: "k1" }
       const granted = yield* running.server.grant("app")
-      const token = new AccessToken.AccessToken({
-        token: granted.accessToken,
-        type: "Bearer",
-        issuedAt: granted.issuedAt,
-        expiresAt: granted.expiresAt,
-        scopes: granted.scopes,
-        refreshToken: Option.fromNullable(granted.refreshToken)
-      })
+      const token = Support.tokenOf(granted)
       const settings = new Connections.Settings({
         ...Support.settings(running, { name: "keyed", clientId: "app" }),
         authMethod: "private_key_jwt",
@@ -182,44 +174,6 @@ describe("the connection store", () => {
     assert.strictEqual(Connections.health(Option.some(token(500, false)), 1000), "needs login")
     assert.strictEqual(Connections.health(Option.none(), 1000), "needs login")
   })
-})
-
-describe("refresh leases between processes", () => {
-  const key = TokenStore.key({ issuer: "https://issuer.example", clientId: "app", grant: "refresh_token" })
-  const leased = Effect.gen(function*() {
-    const directory = mkdtempSync(join(tmpdir(), "grantflow-locks-"))
-    const store = yield* FileLeases.withFileLeases(yield* TokenStore.makeMemory, directory)
-    return { store, directory }
-  })
-
-  it.scoped("one owner at a time; released, the lease can be taken again", () =>
-    Effect.gen(function*() {
-      const { store } = yield* leased
-      const first = Option.getOrThrow(yield* store.acquireLease(key, Duration.seconds(10)))
-      assert.isTrue(Option.isNone(yield* store.acquireLease(key, Duration.seconds(10))))
-      assert.isTrue(yield* first.extend)
-      yield* first.release
-      assert.isFalse(yield* first.extend)
-      assert.isTrue(Option.isSome(yield* store.acquireLease(key, Duration.seconds(10))))
-    }).pipe(Effect.provide(NodeContext.layer)))
-
-  it.scoped("a lease whose owner died is taken over once it expires, and the old owner can no longer write", () =>
-    Effect.gen(function*() {
-      const { store } = yield* leased
-      const dead = Option.getOrThrow(yield* store.acquireLease(key, Duration.seconds(10)))
-      yield* TestClock.adjust("11 seconds")
-      const next = Option.getOrThrow(yield* store.acquireLease(key, Duration.seconds(10)))
-      const token = new AccessToken.AccessToken({
-        token: Redacted.make("t"),
-        type: "Bearer",
-        issuedAt: 0,
-        expiresAt: 60_000_000,
-        scopes: [],
-        refreshToken: Option.none()
-      })
-      assert.deepStrictEqual(yield* store.set(key, token, { expectedVersion: 0, lease: dead }), { _tag: "Conflict", reason: "Lease" })
-      assert.deepStrictEqual(yield* store.set(key, token, { expectedVersion: 0, lease: next }), { _tag: "Written", version: 1 })
-    }).pipe(Effect.provide(NodeContext.layer)))
 })
 
 describe("grantflow request's redaction", () => {

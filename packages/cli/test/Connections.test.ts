@@ -31,6 +31,22 @@ const writeConfig = (document: unknown) => {
 
 const start = Effect.suspend(() => SimServer.start({ configPath: writeConfig(config) }))
 
+/** Saves the connection `name` of the client `app`, with its secret, logged in at `running`. */
+const connection = (
+  env: Record<string, string>,
+  running: SimServer.Running,
+  name: string,
+  options: Partial<Support.SeedOptions> = {}
+) => Support.seed(env, running, { name, clientId: "app", clientSecret: Redacted.make(clientSecret), ...options })
+
+/** A fresh home with the connection `work` logged in on a server of its own. */
+const work = (options: { readonly expired?: boolean } = {}) =>
+  Effect.gen(function*() {
+    const env = Support.home()
+    const running = yield* start
+    return { env, granted: yield* connection(env, running, "work", options), running }
+  })
+
 /** Every value that must never be printed. */
 const secrets = (...granted: ReadonlyArray<{ readonly accessToken: Redacted.Redacted<string>; readonly refreshToken: Redacted.Redacted<string> | undefined }>) => [
   clientSecret,
@@ -57,9 +73,7 @@ const Live = NodeContext.layer
 describe("grantflow request", () => {
   it.scopedLive("calls the API with the connection's token; -i prints the status and headers, credentials redacted", () =>
     Effect.gen(function*() {
-      const env = Support.home()
-      const running = yield* start
-      const granted = yield* Support.seed(env, running, { name: "work", clientId: "app", clientSecret: Redacted.make(clientSecret) })
+      const { env, granted, running } = yield* work()
       const result = yield* Cli.run(
         ["request", "work", `${running.issuer}/api/me`, "-i", "-H", "Accept: application/json"],
         { env }
@@ -77,14 +91,7 @@ describe("grantflow request", () => {
 
   it.scopedLive("refreshes an expired token, saves the rotated refresh token, and --verbose tells the lifecycle", () =>
     Effect.gen(function*() {
-      const env = Support.home()
-      const running = yield* start
-      const granted = yield* Support.seed(env, running, {
-        name: "work",
-        clientId: "app",
-        clientSecret: Redacted.make(clientSecret),
-        expired: true
-      })
+      const { env, granted, running } = yield* work({ expired: true })
       const first = yield* Cli.run(["request", "work", `${running.issuer}/api/a`, "--verbose", "-H", "X-Api-Key: k-5150"], { env })
       assert.strictEqual(first.code, 0, first.stderr)
       assert.match(first.stderr, /^> GET http:\/\/127\.0\.0\.1:\d+\/api\/a$/m)
@@ -108,14 +115,7 @@ describe("grantflow request", () => {
 
   it.scopedLive("two runs at once refresh an expired token once: the other waits for it (a lease between processes)", () =>
     Effect.gen(function*() {
-      const env = Support.home()
-      const running = yield* start
-      const granted = yield* Support.seed(env, running, {
-        name: "work",
-        clientId: "app",
-        clientSecret: Redacted.make(clientSecret),
-        expired: true
-      })
+      const { env, granted, running } = yield* work({ expired: true })
       // a slow token endpoint: the second run starts while the first one's refresh is under way
       yield* running.server.fail(AuthServer.Latency({ duration: "3 seconds" }), { times: 2 })
       const results = yield* Effect.all(
@@ -134,9 +134,7 @@ describe("grantflow request", () => {
 
   it.scopedLive("a token the API rejects is refreshed and the request replayed once", () =>
     Effect.gen(function*() {
-      const env = Support.home()
-      const running = yield* start
-      const granted = yield* Support.seed(env, running, { name: "work", clientId: "app", clientSecret: Redacted.make(clientSecret) })
+      const { env, granted, running } = yield* work()
       yield* running.server.revoke(granted.accessToken)
       const result = yield* Cli.run(["request", "work", `${running.issuer}/api/me`, "-v"], { env })
       assert.strictEqual(result.code, 0, result.stderr)
@@ -150,14 +148,7 @@ describe("grantflow request", () => {
 
   it.scopedLive("a refused refresh token: one line saying to log in again, and the connection needs login", () =>
     Effect.gen(function*() {
-      const env = Support.home()
-      const running = yield* start
-      const granted = yield* Support.seed(env, running, {
-        name: "work",
-        clientId: "app",
-        clientSecret: Redacted.make(clientSecret),
-        expired: true
-      })
+      const { env, granted, running } = yield* work({ expired: true })
       yield* running.server.revokeFamily(granted.familyId!)
       const result = yield* Cli.run(["request", "work", `${running.issuer}/api/me`], { env })
       assertFailure(result, 1, /^grantflow: connection work needs a new login \(run grantflow login work\)$/)
@@ -168,18 +159,10 @@ describe("grantflow request", () => {
 
   it.scopedLive("an unreachable issuer, an unknown connection, another key: exit 1; bad command lines: exit 2", () =>
     Effect.gen(function*() {
-      const env = Support.home()
-      const running = yield* start
-      const granted = yield* Support.seed(env, running, { name: "work", clientId: "app", clientSecret: Redacted.make(clientSecret) })
+      const { env, granted, running } = yield* work()
       // a connection whose issuer no longer answers (a server that was stopped), with an expired token
       const gone = yield* Effect.scoped(Effect.map(start, ({ issuer }) => issuer))
-      const stale = yield* Support.seed(env, running, {
-        name: "gone",
-        clientId: "app",
-        clientSecret: Redacted.make(clientSecret),
-        expired: true,
-        issuer: gone
-      })
+      const stale = yield* connection(env, running, "gone", { expired: true, issuer: gone })
       const unreachable = yield* Cli.run(["request", "gone", `${running.issuer}/api/me`], { env })
       assertFailure(unreachable, 1, /^grantflow: cannot get a token for connection gone: .+ \(check that gone's issuer is reachable, or run grantflow login gone\)$/)
       assertFailure(
@@ -217,9 +200,7 @@ describe("grantflow request", () => {
 
   it.scopedLive("-d sends a body (@file or stdin), POST by default; --fail exits 1 on an error status", () =>
     Effect.gen(function*() {
-      const env = Support.home()
-      const running = yield* start
-      yield* Support.seed(env, running, { name: "work", clientId: "app", clientSecret: Redacted.make(clientSecret) })
+      const { env, running } = yield* work()
       const file = join(mkdtempSync(join(tmpdir(), "grantflow-data-")), "body.json")
       writeFileSync(file, "{\"a\":1}")
       const fromFile = yield* Cli.run(["request", "work", `${running.issuer}/api/items`, "-d", `@${file}`, "-H", "Content-Type: application/json"], { env })
@@ -238,13 +219,8 @@ describe("grantflow connections", () => {
     Effect.gen(function*() {
       const env = Support.home()
       const running = yield* start
-      const fresh = yield* Support.seed(env, running, {
-        name: "fresh",
-        clientId: "app",
-        clientSecret: Redacted.make(clientSecret),
-        scopes: ["read"]
-      })
-      const old = yield* Support.seed(env, running, { name: "old", clientId: "app", clientSecret: Redacted.make(clientSecret), expired: true })
+      const fresh = yield* connection(env, running, "fresh", { scopes: ["read"] })
+      const old = yield* connection(env, running, "old", { expired: true })
       const table = yield* Cli.run(["connections"], { env })
       assert.strictEqual(table.code, 0, table.stderr)
       const lines = table.stdout.trimEnd().split("\n")
@@ -264,9 +240,7 @@ describe("grantflow connections", () => {
 describe("grantflow logout", () => {
   it.scopedLive("revokes the tokens at the server and deletes the connection", () =>
     Effect.gen(function*() {
-      const env = Support.home()
-      const running = yield* start
-      const granted = yield* Support.seed(env, running, { name: "work", clientId: "app", clientSecret: Redacted.make(clientSecret) })
+      const { env, granted, running } = yield* work()
       const result = yield* Cli.run(["logout", "work"], { env })
       assert.deepStrictEqual(result, { code: 0, stdout: "", stderr: "logged out of work: its tokens were revoked at the server\n" })
       const journal = yield* running.server.journal
@@ -279,16 +253,14 @@ describe("grantflow logout", () => {
 
   it.scopedLive("when revoking fails or the tokens cannot be opened, the connection is deleted all the same and the command says so, exit 1", () =>
     Effect.gen(function*() {
-      const env = Support.home()
-      const running = yield* start
-      yield* Support.seed(env, running, { name: "work", clientId: "app", clientSecret: Redacted.make(clientSecret) })
+      const { env, running } = yield* work()
       yield* running.server.fail(AuthServer.Status({ status: 503 }), { endpoint: "revoke", times: 5 })
       const result = yield* Cli.run(["logout", "work"], { env })
       assertFailure(result, 1, /^grantflow: deleted connection work here, but revoking its tokens at http:\/\/127\.0\.0\.1:\d+ failed: .+ \(they stay valid at the server until they expire; revoke them there if they may have leaked\)$/)
       const kept = yield* Cli.run(["logout", "work", "--keep-remote"], { env })
       assertFailure(kept, 1, /^grantflow: no connection named work \(run grantflow login work first\)$/)
       // with another key, nothing can be opened to revoke: the connection still goes
-      yield* Support.seed(env, running, { name: "locked", clientId: "app", clientSecret: Redacted.make(clientSecret) })
+      yield* connection(env, running, "locked")
       const locked = yield* Cli.run(["logout", "locked"], { env: { ...env, GRANTFLOW_KEY: Support.home().GRANTFLOW_KEY } })
       assertFailure(locked, 1, /^grantflow: deleted connection locked here, but its tokens could not be opened with the key given, to revoke them \(/)
       assert.deepStrictEqual(yield* (yield* Support.open(env)).names, [])

@@ -1,4 +1,3 @@
-import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Loopback } from "@grantflow/node"
@@ -10,6 +9,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { approve } from "./support/browser.js"
 import * as Cli from "./support/cli.js"
 import * as Terminal from "./support/terminal.js"
 
@@ -98,28 +98,15 @@ const fingerprint = (value: string) =>
 
 const client = (id = "svc") => ["--client-id", id]
 
+/** `grantflow token` for the public client `cli`, with `grant`. */
+const publicClient = (issuer: string, grant: string) =>
+  ["token", issuer, ...client("cli"), "--auth-method", "none", "--grant", grant]
+
 /** The process's exit code, once it has exited. */
 const exited = (running: Cli.Running) =>
   Effect.async<number | null>((resume) => {
     if (running.child.exitCode !== null) return resume(Effect.succeed(running.child.exitCode))
     running.child.on("close", (code) => resume(Effect.succeed(code)))
-  })
-
-/** A browser without a window: GETs `url` (or POSTs the `form`) and follows redirects. */
-const visit = (url: string | URL, form?: URLSearchParams) =>
-  Effect.gen(function*() {
-    const http = yield* HttpClient.HttpClient
-    let current = new URL(url)
-    let response = yield* http.execute(
-      form === undefined
-        ? HttpClientRequest.get(current)
-        : HttpClientRequest.post(current).pipe(HttpClientRequest.bodyUrlParams(form))
-    )
-    while (response.status >= 300 && response.status < 400 && response.headers["location"] !== undefined) {
-      current = new URL(response.headers["location"], current)
-      response = yield* http.execute(HttpClientRequest.get(current))
-    }
-    return { status: response.status, url: current, text: yield* response.text }
   })
 
 /** A port that was free a moment ago. */
@@ -131,18 +118,17 @@ const freePort = Effect.async<number>((resume) => {
   })
 })
 
-const title = (html: string) => /<title>(.*)<\/title>/.exec(html)?.[1]
-
-/** The user opens the authorization URL in a browser and approves on the consent page; succeeds with the last page. */
-const approve = (url: string, issuer: string) =>
+/**
+ * Runs grantflow and checks that it failed with `code` and printed nothing but
+ * `stderr`: that line exactly, or one that matches the pattern.
+ */
+const fails = (args: ReadonlyArray<string>, code: 1 | 2, stderr: string | RegExp, options?: Cli.Options) =>
   Effect.gen(function*() {
-    const consent = yield* visit(url)
-    assert.strictEqual(title(consent.text), "Authorize access")
-    const requestId = /name="request_id" value="([^"]+)"/.exec(consent.text)?.[1]
-    assert.isString(requestId)
-    const page = yield* visit(new URL("/authorize", issuer), new URLSearchParams({ request_id: requestId!, decision: "approve" }))
-    assert.strictEqual(title(page.text), "Signed in")
-    return page
+    const result = yield* Cli.run(args, options)
+    assert.strictEqual(result.code, code)
+    if (typeof stderr === "string") assert.strictEqual(result.stderr, stderr)
+    else assert.match(result.stderr, stderr)
+    return result
   })
 
 interface Response {
@@ -263,13 +249,7 @@ describe("grantflow token", () => {
       const { issuer, server } = yield* simulated
       const port = yield* freePort
       const running = yield* Cli.spawnScoped([
-        "token",
-        issuer,
-        ...client("cli"),
-        "--auth-method",
-        "none",
-        "--grant",
-        "authorization_code",
+        ...publicClient(issuer, "authorization_code"),
         "--scope",
         "orders.read",
         "--redirect-port",
@@ -297,17 +277,7 @@ describe("grantflow token", () => {
   it.scopedLive("device code: the user code in a box on stderr; the command polls until the user approves", () =>
     Effect.gen(function*() {
       const { issuer, server } = yield* simulated
-      const running = yield* Cli.spawnScoped([
-        "token",
-        issuer,
-        ...client("cli"),
-        "--auth-method",
-        "none",
-        "--grant",
-        "device_code",
-        "--scope",
-        "orders.read"
-      ])
+      const running = yield* Cli.spawnScoped([...publicClient(issuer, "device_code"), "--scope", "orders.read"])
       const [, userCode] = yield* running.waitFor(/│ +(\S+) +│/, "stderr")
       assert.include(running.output().stderr, `To sign in, open ${issuer}/device`)
       assert.isTrue(yield* server.decideDevice(userCode!, true))
@@ -389,10 +359,7 @@ describe("grantflow token", () => {
         const opened = join(mkdtempSync(join(tmpdir(), "grantflow-browser-")), "opened")
         const browser = file("browser.sh", `#!/bin/sh\nprintf '%s' "$1" > "${opened}"\n`)
         chmodSync(browser, 0o755)
-        const terminal = yield* Terminal.run(
-          ["token", issuer, ...client("cli"), "--auth-method", "none", "--grant", "authorization_code"],
-          { env: { BROWSER: browser } }
-        )
+        const terminal = yield* Terminal.run(publicClient(issuer, "authorization_code"), { env: { BROWSER: browser } })
         yield* terminal.waitFor(/Opening a browser to sign in\. If none opens, open this URL to sign in:/)
         const url = yield* Effect.try(() => readFileSync(opened, "utf8")).pipe(
           Effect.retry(Schedule.spaced("100 millis").pipe(Schedule.upTo("30 seconds")))
@@ -409,17 +376,19 @@ describe("grantflow token", () => {
       Effect.gen(function*() {
         const { issuer } = yield* simulated
         const wrong = secret("wrong")
-        const result = yield* Cli.run(["token", issuer, ...client(), "--client-secret", wrong])
-        assert.strictEqual(result.code, 1)
+        const result = yield* fails(
+          ["token", issuer, ...client(), "--client-secret", wrong],
+          1,
+          /^grantflow: the token endpoint answered HTTP 401 with OAuth error "invalid_client".* \(check --client-id, the client secret and --auth-method\)\n$/
+        )
         assert.strictEqual(result.stdout, "")
-        assert.match(result.stderr, /^grantflow: the token endpoint answered HTTP 401 with OAuth error "invalid_client".* \(check --client-id, the client secret and --auth-method\)\n$/)
         assert.notInclude(result.stderr, wrong)
       }))
 
     it.scopedLive("the user denies the device authorization: exit 1", () =>
       Effect.gen(function*() {
         const { issuer, server } = yield* simulated
-        const running = yield* Cli.spawnScoped(["token", issuer, ...client("cli"), "--auth-method", "none", "--grant", "device_code"])
+        const running = yield* Cli.spawnScoped(publicClient(issuer, "device_code"))
         const [, userCode] = yield* running.waitFor(/│ +(\S+) +│/, "stderr")
         assert.isTrue(yield* server.decideDevice(userCode!, false))
         assert.strictEqual(yield* exited(running), 1)
@@ -432,79 +401,62 @@ describe("grantflow token", () => {
       Effect.gen(function*() {
         const { issuer } = yield* simulated
         const port = new URL(issuer).port
-        const result = yield* Cli.run([
-          "token",
-          issuer,
-          ...client("cli"),
-          "--auth-method",
-          "none",
-          "--grant",
-          "authorization_code",
-          "--redirect-port",
-          port
-        ])
-        assert.strictEqual(result.code, 1)
-        assert.strictEqual(
-          result.stderr,
+        yield* fails(
+          [...publicClient(issuer, "authorization_code"), "--redirect-port", port],
+          1,
           `grantflow: cannot listen on 127.0.0.1:${port} for the browser's redirect (EADDRINUSE) (choose another ` +
             "--redirect-port, or leave it out for any free port)\n"
         )
       }))
 
     it.live("an unreachable issuer: exit 1", () =>
-      Effect.gen(function*() {
-        const result = yield* Cli.run(["token", "http://127.0.0.1:9/", ...client(), "--client-secret", clientSecret])
-        assert.strictEqual(result.code, 1)
-        assert.match(result.stderr, /^grantflow: the issuer's metadata endpoint could not be reached.* \(check ISSUER_OR_TOKEN_URL: is the server running there\?\)\n$/)
-      }))
+      fails(
+        ["token", "http://127.0.0.1:9/", ...client(), "--client-secret", clientSecret],
+        1,
+        /^grantflow: the issuer's metadata endpoint could not be reached.* \(check ISSUER_OR_TOKEN_URL: is the server running there\?\)\n$/
+      ))
 
     it.live("an unknown grant: exit 2", () =>
-      Effect.gen(function*() {
-        const result = yield* Cli.run(["token", "http://127.0.0.1:9", ...client(), "--grant", "password"])
-        assert.strictEqual(result.code, 2)
-        assert.match(result.stderr, /^grantflow: Expected one of the following cases: client_credentials, .*\n$/)
-      }))
+      fails(
+        ["token", "http://127.0.0.1:9", ...client(), "--grant", "password"],
+        2,
+        /^grantflow: Expected one of the following cases: client_credentials, .*\n$/
+      ))
 
     it.live("no --client-id: exit 2", () =>
-      Effect.gen(function*() {
-        const result = yield* Cli.run(["token", "http://127.0.0.1:9"], { env: { GRANTFLOW_CLIENT_ID: undefined } })
-        assert.strictEqual(result.code, 2)
-        assert.strictEqual(result.stderr, "grantflow: Expected to find option: '--client-id' (see grantflow --help)\n")
-      }))
+      fails(
+        ["token", "http://127.0.0.1:9"],
+        2,
+        "grantflow: Expected to find option: '--client-id' (see grantflow --help)\n",
+        { env: { GRANTFLOW_CLIENT_ID: undefined } }
+      ))
 
     it.live("a flag of another grant: exit 2, before anything is sent", () =>
-      Effect.gen(function*() {
-        const result = yield* Cli.run(["token", "http://127.0.0.1:9", ...client(), "--subject-token", "-"])
-        assert.strictEqual(result.code, 2)
-        assert.strictEqual(
-          result.stderr,
-          "grantflow: --subject-token does not apply to --grant client_credentials (leave it out, or choose the grant " +
-            "it belongs to: see grantflow token --help)\n"
-        )
-      }))
+      fails(
+        ["token", "http://127.0.0.1:9", ...client(), "--subject-token", "-"],
+        2,
+        "grantflow: --subject-token does not apply to --grant client_credentials (leave it out, or choose the grant " +
+          "it belongs to: see grantflow token --help)\n"
+      ))
 
     it.live("the refresh grant without a refresh token: exit 2, before the server is asked", () =>
-      Effect.gen(function*() {
-        const result = yield* Cli.run(["token", "http://127.0.0.1:9", ...client(), "--grant", "refresh_token"], {
-          env: { GRANTFLOW_REFRESH_TOKEN: undefined }
-        })
-        assert.strictEqual(result.code, 2)
-        assert.strictEqual(
-          result.stderr,
-          "grantflow: --grant refresh_token needs the refresh token (give --refresh-token (- for stdin) or " +
-            "GRANTFLOW_REFRESH_TOKEN)\n"
-        )
-      }))
+      fails(
+        ["token", "http://127.0.0.1:9", ...client(), "--grant", "refresh_token"],
+        2,
+        "grantflow: --grant refresh_token needs the refresh token (give --refresh-token (- for stdin) or " +
+          "GRANTFLOW_REFRESH_TOKEN)\n",
+        { env: { GRANTFLOW_REFRESH_TOKEN: undefined } }
+      ))
 
     it.scopedLive("no secret and no terminal to ask for it: exit 2 with what to do", () =>
       Effect.gen(function*() {
         const { issuer } = yield* simulated
-        const result = yield* Cli.run(["token", issuer, ...client()], { env: { GRANTFLOW_CLIENT_SECRET: undefined } })
-        assert.strictEqual(result.code, 2)
-        assert.strictEqual(
-          result.stderr,
+        yield* fails(
+          ["token", issuer, ...client()],
+          2,
           "grantflow: no client secret (give --client-secret or GRANTFLOW_CLIENT_SECRET, use --key-file, or " +
-            "--auth-method none for a public client)\n"
+            "--auth-method none for a public client)\n",
+          { env: { GRANTFLOW_CLIENT_SECRET: undefined } }
         )
       }))
   })

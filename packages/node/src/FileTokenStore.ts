@@ -10,8 +10,25 @@
  * under the former names (the key, URL-encoded) are still read, and move to
  * the new name when they are next written.
  *
- * One process at a time per directory: compare-and-set and leases are atomic
- * within a process. For a fleet, use `RedisTokenStore`.
+ * Processes of one machine may share a directory: a refresh lease is a lock
+ * file beside the records (`<hash of key>.lease.lock`, created exclusively,
+ * mode 0600, holding a random owner and an expiry read from `Clock`; an
+ * expired one — its process died — is taken over; it is removed on release),
+ * and each compare-and-set or remove of a key runs holding the key's write
+ * lock (`<hash of key>.write.lock`), so that two processes never both write
+ * at one version, and a write fenced by a lease checks the lease under it.
+ *
+ * The locks rest on expiry: a lease held past its time to live without being
+ * extended may be taken over, and so may the write lock of a process that
+ * stalls for more than 5 seconds between taking it and writing — two
+ * processes may then both write at one version, and one write be lost. The
+ * write lock, and the guard file that a change of a lock is made under
+ * (`….lease-guard.lock`, `….write-guard.lock`), are also taken over at once
+ * when the process that holds them (its pid is in the file) is gone: the
+ * processes must share a process namespace (not containers of their own).
+ * Exclusive creation and hard links must be atomic, as they are on local
+ * file systems (not on every network one). For a fleet of machines, use
+ * `RedisTokenStore`.
  *
  * @since 0.1.0
  */
@@ -87,8 +104,34 @@ export const layerKeyValueStore: (directory: string) => Layer.Layer<KeyValueStor
 
 /**
  * A `TokenStore` in `directory`, its records encoded and, unless `encryption`
- * is `"none"`, sealed with the cipher. Fails with a {@link StoreDirectoryError}
- * when the directory cannot be trusted (see {@link makeKeyValueStore}).
+ * is `"none"`, sealed with the cipher; its leases and compare-and-set hold
+ * across the processes of this machine (see the module). Fails with a
+ * {@link StoreDirectoryError} when the directory cannot be trusted (see
+ * {@link makeKeyValueStore}).
+ *
+ * @since 0.1.1
+ * @category constructors
+ * @example
+ * ```ts
+ * import type { TokenStore } from "@grantflow/core"
+ * import { FileTokenStore } from "@grantflow/node"
+ * import { Duration, Effect } from "effect"
+ *
+ * declare const key: TokenStore.Key
+ *
+ * const program = Effect.gen(function*() {
+ *   const store = yield* FileTokenStore.make("/var/lib/my-integration/tokens", { encryption: "none" })
+ *   return yield* store.acquireLease(key, Duration.seconds(10))
+ * })
+ * ```
+ */
+export const make: (
+  directory: string,
+  options: TokenStore.PersistentOptions
+) => Effect.Effect<TokenStore.TokenStore["Type"], StoreDirectoryError> = internal.make
+
+/**
+ * {@link make} as a layer.
  *
  * @since 0.1.0
  * @category layers

@@ -23,20 +23,17 @@
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import type * as HttpApp from "@effect/platform/HttpApp"
-import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { assert, describe, it } from "@effect/vitest"
 import { ClientAuth, Endpoint, Grant, TokenCipher, TokenStore } from "@grantflow/core"
 import { FileTokenStore, Loopback, RedisTokenStore } from "@grantflow/node"
 import { AuthServer, Journal } from "@grantflow/testing"
 import { Data, Deferred, Duration, Effect, Either, Exit, Layer, Option, Queue, Random, Redacted, Ref, type Scope } from "effect"
 import { Redis } from "ioredis"
 import { type ChildProcess, spawn } from "node:child_process"
-import * as fs from "node:fs"
-import * as esbuild from "esbuild"
-import * as os from "node:os"
 import * as path from "node:path"
 import * as readline from "node:readline"
-import { fileURLToPath } from "node:url"
 import { clientSecret, type Connection, type Path, type Settings, toEnv } from "./crash/protocol.js"
+import { bundleChild } from "./support/child.js"
 
 const REDIS = process.env.GRANTFLOW_TEST_REDIS_URL ?? "redis://127.0.0.1:6379"
 const TRIALS = Number(process.env.GF_CRASH_TRIALS ?? 100)
@@ -51,25 +48,7 @@ const LEASE_TTL = Duration.seconds(1)
 // ---------------------------------------------------------------------------
 // The child, bundled
 
-let workDirectory: string
-let childScript: string
-
-beforeAll(async () => {
-  workDirectory = fs.mkdtempSync(path.join(os.tmpdir(), "grantflow-crash-"))
-  childScript = path.join(workDirectory, "child.cjs")
-  await esbuild.build({
-    entryPoints: [fileURLToPath(new URL("./crash/child.ts", import.meta.url))],
-    outfile: childScript,
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    target: "node20",
-    conditions: ["@grantflow/source"],
-    logLevel: "error"
-  })
-}, 60_000)
-
-afterAll(() => fs.rmSync(workDirectory, { recursive: true, force: true }))
+const bundle = bundleChild(new URL("./crash/child.ts", import.meta.url), "grantflow-crash-")
 
 class ChildFailed extends Data.TaggedError("ChildFailed")<{ readonly pid: number; readonly reason: string }> {
   override get message() {
@@ -102,7 +81,7 @@ const spawnChild = (settings: Settings, cipherKey: string): Effect.Effect<Child,
       })
     const proc = yield* Effect.acquireRelease(
       Effect.sync(() => {
-        const proc = spawn(process.execPath, [childScript], {
+        const proc = spawn(process.execPath, [bundle.script], {
           env: { ...process.env, ...toEnv(settings, cipherKey) },
           stdio: ["pipe", "pipe", "pipe"]
         })
@@ -231,7 +210,7 @@ const setUp = (
         const settings: Settings = {
           store,
           path: options.path ?? "shared",
-          location: store === "file" ? path.join(workDirectory, run, `p${p}`) : prefix,
+          location: store === "file" ? path.join(bundle.directory, run, `p${p}`) : prefix,
           redis: REDIS,
           leaseTtl: LEASE_TTL,
           connections: chains.map(({ clientId, key, tokenUrl }) => ({ clientId, key, tokenUrl }))

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { TokenCipher, TokenError, TokenStore } from "@grantflow/core"
 import { FileTokenStore } from "@grantflow/node"
-import { Effect, Layer, Option, Redacted } from "effect"
+import { Duration, Effect, Layer, Option, Redacted, TestClock } from "effect"
 import { createHash } from "node:crypto"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -147,5 +147,34 @@ describe("file store specifics", () => {
         assert.strictEqual(yield* TokenStore.save(key, tokenOf("fresh")), 4)
         assert.deepStrictEqual(yield* stored(key), Option.some(["fresh", 4] as const))
       }).pipe(Effect.provide(storeIn(dir)))
+    }))
+})
+
+describe("file store leases (lock files)", () => {
+  const key = TokenStore.key({ issuer: "https://issuer.example", clientId: "app", grant: "refresh_token" })
+  const leased = Effect.suspend(() =>
+    FileTokenStore.make(fs.mkdtempSync(path.join(directory, "leases-")), { encryption: "none" })
+  )
+
+  it.effect("one owner at a time; released, the lease can be taken again", () =>
+    Effect.gen(function*() {
+      const store = yield* leased
+      const first = Option.getOrThrow(yield* store.acquireLease(key, Duration.seconds(10)))
+      assert.isTrue(Option.isNone(yield* store.acquireLease(key, Duration.seconds(10))))
+      assert.isTrue(yield* first.extend)
+      yield* first.release
+      assert.isFalse(yield* first.extend)
+      assert.isTrue(Option.isSome(yield* store.acquireLease(key, Duration.seconds(10))))
+    }))
+
+  it.effect("a lease whose owner died is taken over once it expires, and the old owner can no longer write", () =>
+    Effect.gen(function*() {
+      const store = yield* leased
+      const dead = Option.getOrThrow(yield* store.acquireLease(key, Duration.seconds(10)))
+      yield* TestClock.adjust("11 seconds")
+      const next = Option.getOrThrow(yield* store.acquireLease(key, Duration.seconds(10)))
+      const token = tokenOf("t")
+      assert.deepStrictEqual(yield* store.set(key, token, { expectedVersion: 0, lease: dead }), { _tag: "Conflict", reason: "Lease" })
+      assert.deepStrictEqual(yield* store.set(key, token, { expectedVersion: 0, lease: next }), { _tag: "Written", version: 1 })
     }))
 })

@@ -12,6 +12,10 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Failure from "./failure.js"
 
+/** An optional text flag: `--name`, described. @internal */
+export const optionalText = (name: string, description: string) =>
+  Options.text(name).pipe(Options.withDescription(description), Options.optional)
+
 /** The client authentication methods a command line can choose. @internal */
 export const authMethods = [
   "client_secret_basic",
@@ -51,14 +55,8 @@ export const flags = {
     ),
     Options.optional
   ),
-  keyFile: Options.text("key-file").pipe(
-    Options.withDescription("A private key for private_key_jwt: a PKCS#8 PEM file or a JWK (JSON)."),
-    Options.optional
-  ),
-  keyId: Options.text("key-id").pipe(
-    Options.withDescription("The `kid` of the private key (default: the JWK's own kid)."),
-    Options.optional
-  ),
+  keyFile: optionalText("key-file", "A private key for private_key_jwt: a PKCS#8 PEM file or a JWK (JSON)."),
+  keyId: optionalText("key-id", "The `kid` of the private key (default: the JWK's own kid)."),
   timeout: Options.integer("timeout").pipe(
     Options.withDescription("Seconds to wait for each answer of the authorization server."),
     Options.withDefault(30)

@@ -9,8 +9,8 @@
  * `<home>/store`: its tokens (a `TokenStore` record, so that the refresh
  * protocol of `TokenStore.shared` keeps a rotated refresh token) and its
  * client credentials (secret or private key), when it has any. Refreshes
- * take a lease between processes, a lock file in `<home>/locks` (see
- * `fileLeases.ts`), so that parallel runs refresh a connection once.
+ * take the file store's lease, a lock file beside the records that holds
+ * between processes, so that parallel runs refresh a connection once.
  *
  * The home is `$GRANTFLOW_HOME`, else `$XDG_CONFIG_HOME/grantflow`, else
  * `~/.config/grantflow`, created with mode 0700. The key is `GRANTFLOW_KEY`
@@ -41,7 +41,6 @@ import { homedir } from "node:os"
 import { join } from "node:path"
 import { type AuthMethod, authMethods } from "./client.js"
 import * as Failure from "./failure.js"
-import * as FileLeases from "./fileLeases.js"
 import * as Output from "./output.js"
 
 /** What a connection name may be: it names a file. @internal */
@@ -270,20 +269,18 @@ export const open: Effect.Effect<Store, Failure.CliFailure, FileSystem.FileSyste
   const fs = yield* FileSystem.FileSystem
   const home = yield* Effect.orDie(homeConfig)
   const settingsDir = join(home, "connections")
-  const locksDir = join(home, "locks")
+  const storeDir = join(home, "store")
   const keyFile = join(home, "key")
   const fileOf = (name: string) => join(settingsDir, `${name}.json`)
 
   const unusable = (what: string, hint = `check ${home} and its permissions`) => (error: { readonly message: string }) =>
     Failure.failure(`${what} (${reasonOf(error)})`, hint)
 
-  for (const directory of [settingsDir, locksDir]) {
-    yield* fs.makeDirectory(directory, { recursive: true, mode: 0o700 }).pipe(
-      Effect.mapError(unusable(`cannot create ${directory}`))
-    )
-  }
+  yield* fs.makeDirectory(settingsDir, { recursive: true, mode: 0o700 }).pipe(
+    Effect.mapError(unusable(`cannot create ${settingsDir}`))
+  )
   // whoever may write the settings may point a connection's token endpoint elsewhere, and receive its secrets
-  for (const directory of [home, settingsDir, locksDir]) {
+  for (const directory of [home, settingsDir]) {
     const info = yield* Effect.mapError(fs.stat(directory), unusable(`cannot examine ${directory}`))
     if (process.platform === "win32") continue
     const foreign = Option.filter(info.uid, (uid) => uid !== process.getuid?.())
@@ -296,9 +293,9 @@ export const open: Effect.Effect<Store, Failure.CliFailure, FileSystem.FileSyste
       )
     }
   }
-  const kv: KeyValueStore.KeyValueStore = yield* FileTokenStore.makeKeyValueStore(join(home, "store")).pipe(
-    Effect.mapError((error) => Failure.failure(error.message, "or set GRANTFLOW_HOME to another directory"))
-  )
+  const storeUnusable = (error: FileTokenStore.StoreDirectoryError) =>
+    Failure.failure(error.message, "or set GRANTFLOW_HOME to another directory")
+  const kv: KeyValueStore.KeyValueStore = yield* Effect.mapError(FileTokenStore.makeKeyValueStore(storeDir), storeUnusable)
 
   /** The key from the environment, else from the key file; created there when `create` and there is none. */
   const notAKey = (where: string) => () =>
@@ -369,9 +366,8 @@ export const open: Effect.Effect<Store, Failure.CliFailure, FileSystem.FileSyste
 
   const storeOf = (create: boolean) =>
     Effect.flatMap(cipherOf(create), (cipher) =>
-      TokenStore.fromKeyValueStore(kv, { encryption: cipher }).pipe(
-        Effect.flatMap((tokens) => FileLeases.withFileLeases(tokens, locksDir)),
-        Effect.provideService(FileSystem.FileSystem, fs),
+      FileTokenStore.make(storeDir, { encryption: cipher }).pipe(
+        Effect.mapError(storeUnusable),
         Effect.map((tokens) => ({ cipher, tokens }))
       ))
 

@@ -1,3 +1,4 @@
+import * as CliOptions from "@effect/cli/Options"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as AccessToken from "@grantflow/core/AccessToken"
 import * as Endpoint from "@grantflow/core/Endpoint"
@@ -9,8 +10,52 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import { spawn } from "node:child_process"
-import type * as Client from "./client.js"
+import * as Client from "./client.js"
 import * as Failure from "./failure.js"
+
+/**
+ * The `--scope` flag of the commands that sign in; `defaults` says what it
+ * defaults to, if anything.
+ *
+ * @internal
+ */
+export const scopeFlag = (defaults?: string) =>
+  CliOptions.text("scope").pipe(
+    CliOptions.withDescription(
+      `A scope to ask for; repeat the flag or separate scopes with spaces${defaults === undefined ? "" : ` (default: ${defaults})`}.`
+    ),
+    CliOptions.repeated
+  )
+
+/**
+ * The flags of the sign-in in a browser (`login`, `token --grant
+ * authorization_code`), their descriptions prefixed with `grant` if given.
+ *
+ * @internal
+ */
+export const browserFlags = (grant?: string) => {
+  const describe = (text: string) =>
+    grant === undefined ? text.charAt(0).toUpperCase() + text.slice(1) : `${grant}: ${text}`
+  return {
+    authorizationUrl: Client.optionalText(
+      "authorization-url",
+      describe("the authorization endpoint, when it is not discovered (a token URL was given).")
+    ),
+    redirectPort: CliOptions.integer("redirect-port").pipe(
+      CliOptions.withDescription(
+        describe("the port of the loopback redirect receiver, http://127.0.0.1:PORT/callback (default: any free port).")
+      ),
+      CliOptions.withDefault(0)
+    ),
+    noBrowser: CliOptions.boolean("no-browser").pipe(
+      CliOptions.withDescription(
+        describe(
+          "do not open a browser, only print the URL (none is opened either when not on a terminal or with BROWSER=none)."
+        )
+      )
+    )
+  }
+}
 
 /**
  * What the interactive flows share: the resolved client, the scopes and

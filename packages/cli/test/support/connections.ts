@@ -4,6 +4,7 @@
  * (`server.grant`), as a completed login would have saved them.
  */
 import { AccessToken } from "@grantflow/core"
+import type { AuthServer } from "@grantflow/testing"
 import { ConfigProvider, Effect, Encoding, Option } from "effect"
 import type { Redacted } from "effect"
 import { mkdtempSync } from "node:fs"
@@ -53,6 +54,17 @@ export const settings = (running: SimServer.Running, options: SeedOptions) => {
   })
 }
 
+/** The token a login gives for what the server `granted`, expiring at `expiresAt`. */
+export const tokenOf = (granted: AuthServer.GrantedTokens, expiresAt = granted.expiresAt) =>
+  new AccessToken.AccessToken({
+    token: granted.accessToken,
+    type: "Bearer",
+    issuedAt: granted.issuedAt,
+    expiresAt,
+    scopes: granted.scopes,
+    refreshToken: Option.fromNullable(granted.refreshToken)
+  })
+
 /**
  * Saves a connection whose tokens the server issued to `clientId` as a
  * user's authorization would; succeeds with what was granted.
@@ -60,14 +72,7 @@ export const settings = (running: SimServer.Running, options: SeedOptions) => {
 export const seed = (env: Record<string, string>, running: SimServer.Running, options: SeedOptions) =>
   Effect.gen(function*() {
     const granted = yield* running.server.grant(options.clientId, { scopes: options.scopes })
-    const token = new AccessToken.AccessToken({
-      token: granted.accessToken,
-      type: "Bearer",
-      issuedAt: granted.issuedAt,
-      expiresAt: options.expired === true ? Date.now() - 60_000 : granted.expiresAt,
-      scopes: granted.scopes,
-      refreshToken: Option.fromNullable(granted.refreshToken)
-    })
+    const token = tokenOf(granted, options.expired === true ? Date.now() - 60_000 : granted.expiresAt)
     const store = yield* open(env)
     yield* store.save({ settings: settings(running, options), credentials: { clientSecret: options.clientSecret } }, token)
     return granted

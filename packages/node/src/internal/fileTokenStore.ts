@@ -2,12 +2,14 @@ import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import * as PlatformError from "@effect/platform/Error"
 import * as TokenError from "@grantflow/core/TokenError"
 import * as TokenStore from "@grantflow/core/TokenStore"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { createHash, randomBytes } from "node:crypto"
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
+import * as FileLocks from "./fileLocks.js"
 
 const failure = (method: string, pathOrDescription: string) => (cause: unknown) =>
   new PlatformError.SystemError({
@@ -152,7 +154,7 @@ export const makeKeyValueStore = (directory: string): Effect.Effect<KeyValueStor
 
     const listRecords = () =>
       fs.readdir(directory).then(
-        (names) => names.filter((name) => !name.endsWith(".tmp")),
+        (names) => names.filter((name) => !name.endsWith(".tmp") && !name.endsWith(".lock")),
         (cause) => isMissing(cause) ? [] : Promise.reject(cause)
       )
 
@@ -182,12 +184,70 @@ export const makeKeyValueStore = (directory: string): Effect.Effect<KeyValueStor
 export const layerKeyValueStore = (directory: string): Layer.Layer<KeyValueStore.KeyValueStore, StoreDirectoryError> =>
   Layer.effect(KeyValueStore.KeyValueStore, makeKeyValueStore(directory))
 
+/**
+ * How long a process may hold a key's write lock — the few milliseconds of a
+ * compare-and-set — before it counts as dead and the lock is taken over.
+ */
+const writeLockTtl = 5_000
+
+/**
+ * `store` (over the files of `directory`) with leases and writes that hold
+ * across the processes of this machine: a lease is the lock file
+ * `<hash of key>.lease.lock`, and each compare-and-set or remove of a key runs
+ * holding `<hash of key>.write.lock`, checking the lease given (the fence)
+ * and the version, then writing. Within this process, lock files are taken
+ * one key at a time, so that its own fibers never wait for each other on a file.
+ */
+const crossProcess = (store: TokenStore.TokenStore["Type"], directory: string): TokenStore.TokenStore["Type"] => {
+    const locks = FileLocks.make()
+    const semaphores = new Map<string, Effect.Semaphore>()
+    /** One lock operation on `key`'s files at a time in this process. */
+    const serial = (key: TokenStore.Key) => {
+      let semaphore = semaphores.get(key)
+      if (semaphore === undefined) semaphores.set(key, semaphore = Effect.unsafeMakeSemaphore(1))
+      return semaphore.withPermits(1)
+    }
+    const lockOf = (key: TokenStore.Key, kind: "lease" | "write") => path.join(directory, `${fileName(key)}.${kind}.lock`)
+    const exclusive = (key: TokenStore.Key) => <A>(effect: Effect.Effect<A, TokenStore.TokenStoreError>) =>
+      serial(key)(locks.withLock(lockOf(key, "write"), writeLockTtl)(effect))
+
+    return TokenStore.TokenStore.of({
+      get: store.get,
+      set: (key, token, options) =>
+        exclusive(key)(
+          options.lease === undefined
+            ? store.set(key, token, options)
+            : Effect.flatMap(
+              locks.holds(lockOf(key, "lease"), options.lease.owner),
+              (mine): ReturnType<typeof store.set> =>
+                mine
+                  ? store.set(key, token, { expectedVersion: options.expectedVersion })
+                  : Effect.succeed({ _tag: "Conflict", reason: "Lease" })
+            )
+        ),
+      remove: (key, expectedVersion) => exclusive(key)(store.remove(key, expectedVersion)),
+      acquireLease: (key, ttl) => {
+        const file = lockOf(key, "lease")
+        const millis = Duration.toMillis(ttl)
+        return Effect.map(serial(key)(locks.take(file, millis)), Option.map((owner): TokenStore.Lease => ({
+          owner,
+          extend: serial(key)(locks.extend(file, owner, millis)),
+          release: Effect.ignore(serial(key)(locks.release(file, owner)))
+        })))
+      }
+    })
+  }
+
+/** @internal */
+export const make = (
+  directory: string,
+  options: TokenStore.PersistentOptions
+): Effect.Effect<TokenStore.TokenStore["Type"], StoreDirectoryError> =>
+  Effect.flatMap(makeKeyValueStore(directory), (kv) =>
+    Effect.map(TokenStore.fromKeyValueStore(kv, options), (store) => crossProcess(store, directory)))
+
 /** @internal */
 export const layer = (
   directory: string,
   options: TokenStore.PersistentOptions
-): Layer.Layer<TokenStore.TokenStore, StoreDirectoryError> =>
-  Layer.effect(
-    TokenStore.TokenStore,
-    Effect.flatMap(makeKeyValueStore(directory), (kv) => TokenStore.fromKeyValueStore(kv, options))
-  )
+): Layer.Layer<TokenStore.TokenStore, StoreDirectoryError> => Layer.effect(TokenStore.TokenStore, make(directory, options))

@@ -23,32 +23,13 @@ const target = Args.text({ name: "ISSUER_OR_TOKEN_URL" }).pipe(
 const flags = {
   ...Client.flags,
   clientId: Client.flags.clientId.pipe(Options.optional),
-  scope: Options.text("scope").pipe(
-    Options.withDescription(
-      "A scope to ask for; repeat the flag or separate scopes with spaces (default: a saved connection's scopes)."
-    ),
-    Options.repeated
-  ),
+  scope: Interactive.scopeFlag("a saved connection's scopes"),
   device: Options.boolean("device").pipe(
     Options.withDescription(
       "Sign in with the device flow (RFC 8628): a code to enter on another device, for machines without a browser."
     )
   ),
-  authorizationUrl: Options.text("authorization-url").pipe(
-    Options.withDescription("The authorization endpoint, when it is not discovered (a token URL was given)."),
-    Options.optional
-  ),
-  redirectPort: Options.integer("redirect-port").pipe(
-    Options.withDescription(
-      "The port of the loopback redirect receiver, http://127.0.0.1:PORT/callback (default: any free port)."
-    ),
-    Options.withDefault(0)
-  ),
-  noBrowser: Options.boolean("no-browser").pipe(
-    Options.withDescription(
-      "Do not open a browser, only print the URL (none is opened either when not on a terminal or with BROWSER=none)."
-    )
-  )
+  ...Interactive.browserFlags()
 }
 
 type Flags = Command.Command.ParseConfig<typeof flags>

@@ -67,15 +67,10 @@ const flags = {
     Options.withDescription("The grant to obtain the token with."),
     Options.withDefault("client_credentials" as GrantName)
   ),
-  scope: Options.text("scope").pipe(
-    Options.withDescription("A scope to ask for; repeat the flag or separate scopes with spaces."),
-    Options.repeated
-  ),
-  audience: Options.text("audience").pipe(
-    Options.withDescription(
-      "The audience parameter (client_credentials, authorization_code, device_code, token_exchange)."
-    ),
-    Options.optional
+  scope: Interactive.scopeFlag(),
+  audience: Client.optionalText(
+    "audience",
+    "The audience parameter (client_credentials, authorization_code, device_code, token_exchange)."
   ),
   resource: Options.text("resource").pipe(
     Options.withDescription(
@@ -90,10 +85,7 @@ const flags = {
     "GRANTFLOW_REFRESH_TOKEN"
   ),
   assertion: credential("assertion", "jwt_bearer: the signed JWT assertion", "GRANTFLOW_ASSERTION"),
-  assertionFile: Options.text("assertion-file").pipe(
-    Options.withDescription("jwt_bearer: a file holding the assertion."),
-    Options.optional
-  ),
+  assertionFile: Client.optionalText("assertion-file", "jwt_bearer: a file holding the assertion."),
   subjectToken: credential("subject-token", "token_exchange: the token to exchange", "GRANTFLOW_SUBJECT_TOKEN"),
   subjectTokenType: Options.text("subject-token-type").pipe(
     Options.withDescription(
@@ -103,33 +95,9 @@ const flags = {
     Options.withDefault("access_token")
   ),
   actorToken: credential("actor-token", "token_exchange: the actor's token (delegation)", "GRANTFLOW_ACTOR_TOKEN"),
-  actorTokenType: Options.text("actor-token-type").pipe(
-    Options.withDescription("token_exchange: the actor token's type (default access_token)."),
-    Options.optional
-  ),
-  requestedTokenType: Options.text("requested-token-type").pipe(
-    Options.withDescription("token_exchange: the type of token to ask for."),
-    Options.optional
-  ),
-  authorizationUrl: Options.text("authorization-url").pipe(
-    Options.withDescription(
-      "authorization_code: the authorization endpoint, when it is not discovered (a token URL was given)."
-    ),
-    Options.optional
-  ),
-  redirectPort: Options.integer("redirect-port").pipe(
-    Options.withDescription(
-      "authorization_code: the port of the loopback redirect receiver, http://127.0.0.1:PORT/callback " +
-        "(default: any free port)."
-    ),
-    Options.withDefault(0)
-  ),
-  noBrowser: Options.boolean("no-browser").pipe(
-    Options.withDescription(
-      "authorization_code: do not open a browser, only print the URL (none is opened either when not on a " +
-        "terminal or with BROWSER=none)."
-    )
-  ),
+  actorTokenType: Client.optionalText("actor-token-type", "token_exchange: the actor token's type (default access_token)."),
+  requestedTokenType: Client.optionalText("requested-token-type", "token_exchange: the type of token to ask for."),
+  ...Interactive.browserFlags("authorization_code"),
   json: Options.boolean("json").pipe(
     Options.withDescription("Print the whole token response, tokens included, as JSON on stdout.")
   ),
