@@ -91,7 +91,7 @@ const purity = Object.entries(pureModules).map(([name, modules]) => {
 })
 
 export default tseslint.config(
-  { ignores: ["**/dist/**", "**/.tsbuild/**", "**/node_modules/**"] },
+  { ignores: ["**/dist/**", "**/.tsbuild/**", "**/.test-bin/**", "**/node_modules/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   regexp.configs["flat/recommended"],
