@@ -23,6 +23,7 @@ import type * as Grant from "./Grant.js"
 import * as authorizationCode from "./internal/authorizationCode.js"
 import * as endpoint from "./internal/endpoint.js"
 import * as pkce from "./internal/pkce.js"
+import * as tokenRequest from "./internal/tokenRequest.js"
 import * as TokenError from "./TokenError.js"
 
 /**
@@ -84,6 +85,9 @@ export const challenge = (verifier: Redacted.Redacted<string>, method: PkceMetho
  * - `state`: the `state` to send (default: 256 random bits, base64url);
  * - `nonce`: `true` to send a random OpenID Connect `nonce`;
  * - `pkce`: the challenge method, `S256` by default; `false` sends none;
+ * - `resource`: one or more `resource` parameters (RFC 8707 §2.1), the
+ *   resource servers the tokens are for; {@link exchange} sends them again
+ *   with the code;
  * - `extraParams`: other parameters, e.g. `access_type: "offline"` and
  *   `prompt: "consent"` for a Google refresh token. They cannot set a
  *   parameter that `start` sets.
@@ -99,6 +103,7 @@ export interface StartOptions {
   readonly state?: string | undefined
   readonly nonce?: boolean | undefined
   readonly pkce?: PkceMethod | false | undefined
+  readonly resource?: string | ReadonlyArray<string> | undefined
   readonly extraParams?: Readonly<Record<string, string>> | undefined
   readonly allowInsecure?: boolean | undefined
 }
@@ -120,6 +125,8 @@ export class Pending extends Data.Class<{
   readonly verifier: Option.Option<Redacted.Redacted<string>>
   /** The OpenID Connect `nonce` sent, which the ID token must carry. */
   readonly nonce: Option.Option<string>
+  /** The resource indicators sent (RFC 8707), which the code exchange sends again. */
+  readonly resource?: ReadonlyArray<string> | undefined
 }> {}
 
 /**
@@ -165,7 +172,8 @@ const reservedParams: ReadonlySet<string> = new Set([
   "state",
   "nonce",
   "code_challenge",
-  "code_challenge_method"
+  "code_challenge_method",
+  "resource"
 ])
 
 const parseUrl = (url: string | URL): URL | undefined => {
@@ -238,10 +246,19 @@ export const start = (options: StartOptions): Effect.Effect<Started, InvalidAuth
       query.append("code_challenge_method", method)
     }
     if (Option.isSome(nonce)) query.append("nonce", nonce.value)
+    const resource = tokenRequest.resourceParams(options.resource)
+    for (const [key, value] of resource) query.append(key, value)
     for (const [key, value] of Object.entries(options.extraParams ?? {})) query.append(key, value)
     return {
       url,
-      pending: new Pending({ clientId: options.clientId, redirectUri: options.redirectUri, state, verifier, nonce })
+      pending: new Pending({
+        clientId: options.clientId,
+        redirectUri: options.redirectUri,
+        state,
+        verifier,
+        nonce,
+        ...(resource.length > 0 ? { resource: resource.map(([, value]) => value) } : {})
+      })
     }
   })
 
@@ -609,6 +626,7 @@ export const exchange = (
     endpoint,
     code: result.code,
     redirectUri: pending.redirectUri,
-    verifier: pending.verifier
+    verifier: pending.verifier,
+    resource: pending.resource
   })
 }

@@ -51,15 +51,16 @@ export type TypeId = typeof TypeId
 export type Purpose = "token" | "revocation" | "introspection" | "deviceAuthorization"
 
 /**
- * Every endpoint grantflow asks: the {@link Purpose}s, and the documents the
+ * Every endpoint grantflow asks: the {@link Purpose}s, the documents the
  * issuer publishes — its metadata (RFC 8414) and its key set (`jwks`,
- * RFC 7517), which a resource server reads to verify JWT access tokens.
+ * RFC 7517), which a resource server reads to verify JWT access tokens —
+ * and its client registration endpoint (`registration`, RFC 7591).
  * Errors name the endpoint that failed with it.
  *
  * @since 0.1.0
  * @category models
  */
-export type Name = Purpose | "metadata" | "jwks"
+export type Name = Purpose | "metadata" | "jwks" | "registration"
 
 /**
  * An authorization server's endpoints for one client. Its URLs were checked

@@ -9,6 +9,7 @@ import type { Endpoint } from "./handler.js"
 import type { Note } from "./journal.js"
 import { methodNotAllowed } from "./responses.js"
 import * as Pkce from "./pkce.js"
+import * as Resources from "./resources.js"
 import * as Scopes from "./scopes.js"
 import type { State } from "./state.js"
 
@@ -99,6 +100,9 @@ const check = (
     if (Either.isLeft(scopes)) {
       return yield* reject("invalid_scope", `The client may not request: ${scopes.left.join(" ")}`)
     }
+
+    const resource = Resources.check(state, values.get("resource"))
+    if (Either.isLeft(resource)) return yield* reject("invalid_target", resource.left)
 
     const challenge = values.get("code_challenge")
     const method = values.get("code_challenge_method")

@@ -33,6 +33,7 @@ export const document = (state: State): Readonly<Record<string, unknown>> => {
     device_authorization_endpoint: `${issuer}/device_authorization`,
     revocation_endpoint: `${issuer}/revoke`,
     introspection_endpoint: `${issuer}/introspect`,
+    ...(state.options.registration === undefined ? {} : { registration_endpoint: `${issuer}/register` }),
     ...(Option.isSome(state.accessTokens.signer) ? { jwks_uri: `${issuer}/jwks` } : {}),
     ...(scopes.length > 0 ? { scopes_supported: scopes } : {}),
     response_types_supported: ["code"],
