@@ -306,7 +306,9 @@ export const registeredErrors: ReadonlySet<string> = new Set([
   "invalid_request_object",
   "request_not_supported",
   "request_uri_not_supported",
-  "registration_not_supported"
+  "registration_not_supported",
+  // RFC 8707 §2: a resource the server does not know or will not issue tokens for
+  "invalid_target"
 ])
 
 /**
@@ -364,7 +366,7 @@ export class AuthorizationFailed extends TokenError.TaggedError("AuthorizationFa
       ? "the user or the server declined; ask the user to try again"
       : this.error === "temporarily_unavailable" || this.error === "server_error"
       ? "the server had a problem; ask the user to try again later"
-      : "check the authorization request (client id, redirect URI, scopes)"
+      : "check the authorization request (client id, redirect URI, scopes, resource)"
     return `the authorization failed with ${code}${details}; ${advice}`
   }
 }
