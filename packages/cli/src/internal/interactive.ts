@@ -13,8 +13,9 @@ import type * as Client from "./client.js"
 import * as Failure from "./failure.js"
 
 /**
- * What the interactive flows share: the resolved client, the scopes and
- * extra authorization parameters (`audience`, `resource`) to ask for, and
+ * What the interactive flows share: the resolved client, the scopes, the
+ * resource indicators (RFC 8707) and the extra authorization parameters
+ * (`audience`) to ask for, and
  * where the messages for the user go (stderr: stdout carries the result).
  *
  * @internal
@@ -22,6 +23,7 @@ import * as Failure from "./failure.js"
 export interface Options {
   readonly resolved: Client.Resolved
   readonly scopes: ReadonlyArray<string>
+  readonly resource?: ReadonlyArray<string> | undefined
   readonly extraParams?: Readonly<Record<string, string>> | undefined
   readonly print: (text: string) => Effect.Effect<void>
 }
@@ -125,6 +127,7 @@ export const browserAuthorization = (
     return yield* RedirectReceiver.authorize(options.resolved.endpoint, {
       authorizeUrl,
       scopes: options.scopes,
+      resource: options.resource,
       extraParams: options.extraParams,
       port: options.port,
       timeout: options.timeout,
@@ -189,6 +192,7 @@ export const deviceAuthorization = (
   }
   return Grant.deviceCode(endpoint, {
     scopes: options.scopes,
+    resource: options.resource,
     extraParams: options.extraParams,
     onUserCode: (info) => options.print(userCodeBox(info))
   })

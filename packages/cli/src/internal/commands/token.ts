@@ -79,8 +79,7 @@ const flags = {
   ),
   resource: Options.text("resource").pipe(
     Options.withDescription(
-      "A resource indicator (RFC 8707; client_credentials, authorization_code, device_code, token_exchange); " +
-        "repeatable."
+      "A resource indicator (RFC 8707; every grant); repeatable."
     ),
     Options.repeated
   ),
@@ -141,10 +140,10 @@ type Flags = Command.Command.ParseConfig<typeof flags>
 /** Which flags each grant takes, beyond the client's and the scopes: any other is a usage error. */
 const grantFlags: Readonly<Record<GrantName, ReadonlyArray<keyof Flags>>> = {
   client_credentials: ["audience", "resource"],
-  refresh_token: ["refreshToken"],
+  refresh_token: ["refreshToken", "resource"],
   authorization_code: ["audience", "resource", "authorizationUrl", "redirectPort", "noBrowser"],
   device_code: ["audience", "resource"],
-  jwt_bearer: ["assertion", "assertionFile"],
+  jwt_bearer: ["assertion", "assertionFile", "resource"],
   token_exchange: [
     "audience",
     "resource",
@@ -274,10 +273,7 @@ const prepare = (
   const audience = Option.getOrUndefined(flags.audience)
   const resource = flags.resource
   // the authorization request's own parameters (the interactive grants)
-  const extraParams = {
-    ...(audience === undefined ? {} : { audience }),
-    ...(resource.length === 1 ? { resource: resource[0]! } : {})
-  }
+  const extraParams = audience === undefined ? {} : { audience }
   const need = (flag: Option.Option<Redacted.Redacted<string>>, name: string, env: string, what: string) =>
     required(flags.grant, flag, name, env, what)
   switch (flags.grant) {
@@ -288,7 +284,7 @@ const prepare = (
     case "refresh_token":
       return Effect.map(
         need(flags.refreshToken, "--refresh-token", "GRANTFLOW_REFRESH_TOKEN", "refresh token"),
-        (refreshToken) => ({ endpoint }) => Effect.map(Grant.refreshToken(endpoint, { refreshToken, scopes }), plain)
+        (refreshToken) => ({ endpoint }) => Effect.map(Grant.refreshToken(endpoint, { refreshToken, scopes, resource }), plain)
       )
     case "authorization_code":
       return Effect.succeed((resolved) =>
@@ -296,6 +292,7 @@ const prepare = (
           Interactive.browserAuthorization({
             resolved,
             scopes,
+            resource,
             extraParams,
             print,
             authorizationUrl: Option.getOrUndefined(flags.authorizationUrl),
@@ -307,7 +304,7 @@ const prepare = (
       )
     case "device_code":
       return Effect.succeed((resolved) =>
-        Effect.map(Interactive.deviceAuthorization({ resolved, scopes, extraParams, print }), plain)
+        Effect.map(Interactive.deviceAuthorization({ resolved, scopes, resource, extraParams, print }), plain)
       )
     case "jwt_bearer":
       return Effect.map(
@@ -315,7 +312,7 @@ const prepare = (
           onSome: readAssertionFile,
           onNone: () => need(flags.assertion, "--assertion", "GRANTFLOW_ASSERTION", "assertion")
         }),
-        (assertion) => ({ endpoint }) => Effect.map(Grant.jwtBearer(endpoint, { assertion, scopes }), plain)
+        (assertion) => ({ endpoint }) => Effect.map(Grant.jwtBearer(endpoint, { assertion, scopes, resource }), plain)
       )
     case "token_exchange":
       return Effect.gen(function*() {
