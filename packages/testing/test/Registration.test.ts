@@ -83,7 +83,14 @@ describe("registration endpoint (RFC 7591)", () => {
     withServer(
       options(),
       Effect.gen(function*() {
-        const client = yield* registered({ redirect_uris: ["http://127.0.0.1/cb"], token_endpoint_auth_method: "none" })
+        const client = yield* registered({
+          redirect_uris: ["http://127.0.0.1/cb"],
+          token_endpoint_auth_method: "none",
+          // credentials in the request are not the client's: the server makes its own
+          client_id: "chosen",
+          client_secret: "chosen-secret"
+        })
+        assert.notStrictEqual(client.client_id, "chosen")
         assert.isUndefined(client.client_secret)
         assert.isUndefined(client["client_secret_expires_at"])
         assert.deepStrictEqual(client["grant_types"], ["authorization_code"])
@@ -152,7 +159,14 @@ describe("registration endpoint (RFC 7591)", () => {
 })
 
 describe("resource indicators (RFC 8707)", () => {
-  const withResources = options({ resources: [orders], accessTokenFormat: "jwt" })
+  const withResources = options({
+    resources: [orders],
+    accessTokenFormat: "jwt",
+    clients: [
+      { clientId: "crm", clientSecret: "s3cret" },
+      { clientId: "tv", public: true, grants: ["urn:ietf:params:oauth:grant-type:device_code"] }
+    ]
+  })
 
   it.effect("a token for a resource has it as aud, at introspection and in the JWT", () =>
     withServer(
@@ -169,7 +183,7 @@ describe("resource indicators (RFC 8707)", () => {
       })
     ))
 
-  it.effect("an unknown or malformed resource is invalid_target; by default only the server's own API is known", () =>
+  it.effect("an unknown or malformed resource is invalid_target (token, device authorization); by default only the server's own API is known", () =>
     Effect.gen(function*() {
       yield* withServer(
         withResources,
@@ -180,6 +194,14 @@ describe("resource indicators (RFC 8707)", () => {
               "invalid_target"
             )
           }
+          yield* expectError(
+            send(
+              HttpClientRequest.post("/device_authorization").pipe(
+                HttpClientRequest.bodyUrlParams({ client_id: "tv", resource: "https://elsewhere.example" })
+              )
+            ),
+            "invalid_target"
+          )
         })
       )
       yield* withServer(

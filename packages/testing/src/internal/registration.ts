@@ -13,6 +13,16 @@ import type { Client } from "./state.js"
 // the methods a client may register; the assertion methods need keys the simulated server has no way to take
 const authMethods: ReadonlyArray<AuthServer.AuthMethod> = ["client_secret_basic", "client_secret_post", "none"]
 
+// the fields of the client information response that are not client metadata (RFC 7591 §3.2.1)
+const credentialFields: ReadonlySet<string> = new Set([
+  "client_id",
+  "client_secret",
+  "client_id_issued_at",
+  "client_secret_expires_at",
+  "registration_access_token",
+  "registration_client_uri"
+])
+
 // a registration request is a few hundred bytes: a larger one is refused before it is parsed
 const maxBodyLength = 64 * 1024
 
@@ -110,9 +120,11 @@ export const handle: Endpoint = (state, request, note) =>
     yield* state.register(client)
     note.clientId = clientId
     const seconds = (millis: number) => Math.floor(millis / 1000)
+    // the metadata as registered (RFC 7591 §3.2.1); the credentials are the server's, whatever the request said
+    const echoed = Object.fromEntries(Object.entries(body).filter(([field]) => !credentialFields.has(field)))
     return json(
       {
-        ...body,
+        ...echoed,
         client_id: clientId,
         client_id_issued_at: seconds(now),
         ...(clientSecret === undefined
