@@ -37,6 +37,11 @@ describe("resource indicators (RFC 8707)", () => {
       assert.strictEqual(audienceOf(yield* Grant.clientCredentials(endpoint, { resource: orders })), orders)
       assert.strictEqual(audienceOf(yield* Grant.clientCredentials(endpoint, { resource: billing })), billing)
       assert.strictEqual(audienceOf(yield* Grant.clientCredentials(endpoint)), `${issuer}/api`)
+      // one resource parameter each (RFC 8707 §2): the token is for both
+      assert.deepStrictEqual(
+        audienceOf(yield* Grant.clientCredentials(endpoint, { resource: [orders, billing] })),
+        [orders, billing]
+      )
     })))
 
   it.effect("refresh token and refresh token flow send the resource", () =>
@@ -83,14 +88,14 @@ describe("resource indicators (RFC 8707)", () => {
         clientId: "app",
         redirectUri,
         scopes: ["orders.read"],
-        resource: orders
+        resource: [orders, billing]
       })
-      assert.deepStrictEqual(url.searchParams.getAll("resource"), [orders])
-      assert.deepStrictEqual(pending.resource, [orders])
+      assert.deepStrictEqual(url.searchParams.getAll("resource"), [orders, billing])
+      assert.deepStrictEqual(pending.resource, [orders, billing])
       const response = yield* HttpClient.get(url)
       const callback = yield* AuthorizationCode.callback(pending, new URL(response.headers["location"]!))
       const token = yield* AuthorizationCode.exchange(endpoint, pending, callback)
-      assert.strictEqual(audienceOf(token), orders)
+      assert.deepStrictEqual(audienceOf(token), [orders, billing])
     })))
 
   it.effect("start refuses a resource set through extraParams: it sets the parameter itself", () =>

@@ -148,10 +148,10 @@ export interface ClientOptions {
  * `/jwks`; `audience` is their `aud` (default `<issuer>/api`).
  *
  * Resource indicators (RFC 8707): `resources` are the resource URIs the
- * server knows (default: `[audience]`). A token requested with a `resource`
- * has it as its `aud` (in the JWT and at introspection); an unknown one is
- * refused with `invalid_target` at `/authorize` and `/token`. A request may
- * carry one `resource`.
+ * server knows (default: `[audience]`). A token requested with `resource`
+ * has it as its `aud` (in the JWT and at introspection; several `resource`
+ * parameters make an array); an unknown one is refused with
+ * `invalid_target` at `/authorize`, `/device_authorization` and `/token`.
  *
  * Dynamic client registration (RFC 7591): with `registration`, `/register`
  * registers clients at run time and is advertised as `registration_endpoint`

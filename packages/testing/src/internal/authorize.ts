@@ -43,9 +43,9 @@ const readQuery = (url: string) => {
   const repeated: Array<string> = []
   const seen = new Set<string>()
   for (const [name, value] of new URL(url, "http://localhost").searchParams) {
-    if (seen.has(name)) repeated.push(name)
+    if (seen.has(name) && !Form.repeatable.has(name)) repeated.push(name)
     seen.add(name)
-    if (value !== "") values.set(name, value)
+    if (value !== "") Form.add(values, name, value)
   }
   return { values, repeated }
 }

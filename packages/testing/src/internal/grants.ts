@@ -29,8 +29,8 @@ interface Context {
   readonly client: Client
   readonly form: Form
   readonly note: Note
-  /** The checked `resource` parameter (RFC 8707): the `aud` of the token issued. */
-  readonly resource: string | undefined
+  /** The checked `resource` parameters (RFC 8707): the `aud` of the token issued. */
+  readonly resource: ReadonlyArray<string> | undefined
 }
 
 // RFC 6749 §5.2: every error of a grant is a 400 (invalid_client, the one 401, comes from client authentication)
@@ -66,7 +66,7 @@ export const issueTokens = (
   grantType: AuthServer.GrantType,
   scopes: ReadonlyArray<string>,
   refresh: boolean,
-  resource?: string | undefined
+  resource?: ReadonlyArray<string> | undefined
 ) =>
   Effect.gen(function*() {
     const token = yield* state.issue(client, scopes, resource)

@@ -77,7 +77,7 @@ export interface AccessTokens {
   readonly mint: (token: {
     readonly clientId: string
     readonly scopes: ReadonlyArray<string>
-    readonly audience: string
+    readonly audience: string | ReadonlyArray<string>
     readonly issuedAt: number
     readonly expiresAt: number
   }) => Effect.Effect<string>
@@ -98,7 +98,7 @@ export const make = (options: AuthServer.Options, issuer: string): Effect.Effect
         iss: issuer,
         // the simulated server has no users: every token is the client's own
         sub: clientId,
-        aud,
+        aud: typeof aud === "string" ? aud : [...aud],
         // whole seconds, rounded down, so that a verifier never sees a token live longer than it does
         exp: Math.floor(expiresAt / 1000),
         iat: Math.floor(issuedAt / 1000),

@@ -30,8 +30,8 @@ export interface Client {
 export interface TokenRecord extends AuthServer.IssuedToken {
   readonly value: string
   readonly seq: number
-  /** The `aud` of the token: the resource it was requested for (RFC 8707), else the server's own API. */
-  readonly audience: string
+  /** The `aud` of the token: the resources it was requested for (RFC 8707), else the server's own API. */
+  readonly audience: string | ReadonlyArray<string>
 }
 
 /** @internal */
@@ -55,7 +55,7 @@ export interface State {
   readonly issue: (
     client: Client,
     scopes: ReadonlyArray<string>,
-    resource?: string | undefined
+    resource?: ReadonlyArray<string> | undefined
   ) => Effect.Effect<TokenRecord>
   readonly check: (value: string) => Effect.Effect<TokenStatus>
   readonly revoke: (value: string) => Effect.Effect<void>
@@ -120,11 +120,12 @@ export const make = (options: AuthServer.Options): Effect.Effect<State> =>
     const journal: Array<AuthServer.JournalEntry> = []
 
     const defaultAudience = Jwt.audience(options, issuer)
-    const issue = (client: Client, scopes: ReadonlyArray<string>, resource?: string | undefined) =>
+    const issue = (client: Client, scopes: ReadonlyArray<string>, resource?: ReadonlyArray<string> | undefined) =>
       Effect.gen(function*() {
         const now = issueTime(yield* Clock.currentTimeMillis)
         const millis = Duration.toMillis(yield* Ref.get(lifetime))
-        const audience = resource ?? defaultAudience
+        // one resource is a string `aud`, several an array (RFC 7519 §4.1.3)
+        const audience = resource === undefined ? defaultAudience : resource.length === 1 ? resource[0]! : resource
         const value = yield* accessTokens.mint({
           clientId: client.clientId,
           scopes,
