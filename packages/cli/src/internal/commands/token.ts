@@ -199,9 +199,6 @@ const checkFlags = (flags: Flags): Effect.Effect<void, Failure.CliFailure> =>
     if (flags.redirectPort < 0 || flags.redirectPort > 65535) {
       return yield* Failure.usage(`--redirect-port must be 0–65535, got ${flags.redirectPort}`, "give a free port, or 0 for any")
     }
-    if ((flags.grant === "authorization_code" || flags.grant === "device_code") && flags.resource.length > 1) {
-      return yield* Failure.usage(`--grant ${flags.grant} takes one --resource`, "ask for one resource per token")
-    }
     const stdin = [flags.refreshToken, flags.assertion, flags.subjectToken, flags.actorToken].filter((value) =>
       Option.exists(value, (value) => Redacted.value(value) === "-")
     )
