@@ -72,10 +72,7 @@ export interface ClientCredentialsOptions {
   readonly extraParams?: Readonly<Record<string, string>> | undefined
 }
 
-const many = (value: string | ReadonlyArray<string> | undefined): ReadonlyArray<string> =>
-  value === undefined ? [] : typeof value === "string" ? [value] : value
-
-const resources = internal.resourceParams
+const { many, resourceParams: resources } = internal
 
 /**
  * The client credentials grant (RFC 6749 §4.4): the client obtains a token

@@ -80,18 +80,23 @@ export const checkExtraParams = (
 }
 
 /**
+ * An option that takes one value or several, as a list.
+ *
+ * @internal
+ */
+export const many = (value: string | ReadonlyArray<string> | undefined): ReadonlyArray<string> =>
+  value === undefined ? [] : typeof value === "string" ? [value] : value
+
+/**
  * The resource indicators of a request (RFC 8707 §2): one `resource`
- * parameter per absolute URI given, in order. Every grant and the
- * authorization request send them through here.
+ * parameter per URI given, in order. Every grant and the authorization
+ * request send them through here.
  *
  * @internal
  */
 export const resourceParams = (
   resource: string | ReadonlyArray<string> | undefined
-): ReadonlyArray<readonly ["resource", string]> =>
-  (resource === undefined ? [] : typeof resource === "string" ? [resource] : resource).map((value) =>
-    ["resource", value] as const
-  )
+): ReadonlyArray<readonly ["resource", string]> => many(resource).map((value) => ["resource", value] as const)
 
 /**
  * Reads a response body up to `max` bytes, counted after any content decoding;
