@@ -82,7 +82,7 @@ echo "consumer: importing @grantflow/node did not load ioredis"
 # the installed command runs, and refuses bad input with one line and exit code 2
 step "the installed grantflow command"
 version=$(node_modules/.bin/grantflow --version)
-[[ $version == "$(node -p 'require("@grantflow/cli/package.json").version')" ]] || fail "grantflow --version printed: $version"
+[[ $version == "$(node -p 'JSON.parse(require("fs").readFileSync("node_modules/@grantflow/cli/package.json", "utf8")).version')" ]] || fail "grantflow --version printed: $version"
 status=0
 refusal=$(node_modules/.bin/grantflow sim --port 70000 2>&1) || status=$?
 [[ $status == 2 && $refusal == "grantflow: --port must be"* && $refusal != *$'\n'* ]] ||

@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { spawn } from "node:child_process"
 import { resolve } from "node:path"
+import * as Cli from "./support/cli.js"
 
 const root = resolve(__dirname, "../../..")
 
@@ -11,8 +12,8 @@ describe("the admin API from another language's test suite", () => {
       const result = yield* Effect.async<{ readonly code: number | null; readonly output: string }>((resume) => {
         const child = spawn(process.execPath, ["--test", "packages/cli/test/other-language/admin.test.mjs"], {
           cwd: root,
-          // its own default command: the repository's source
-          env: { ...process.env, GRANTFLOW_SIM_COMMAND: undefined, NODE_OPTIONS: undefined }
+          // the command as the other tests run it (bundle.ts); its own default is tsx and the source
+          env: { ...process.env, GRANTFLOW_SIM_COMMAND: Cli.command(["sim"]).flat().join(" "), NODE_OPTIONS: undefined }
         })
         let output = ""
         child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()))

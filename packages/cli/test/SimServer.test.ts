@@ -146,13 +146,9 @@ describe("grantflow sim", () => {
 
   it.scopedLive("grantflow-sim still starts it, and says it is now grantflow sim", () =>
     Effect.gen(function*() {
-      const [program, [conditions, entry]] = Cli.command([])
+      const [program, args] = Cli.command(["--port", "0"], "grantflow-sim")
       const child = yield* Effect.acquireRelease(
-        Effect.sync(() =>
-          spawn(program, [conditions!, entry!.replace(/grantflow\.ts$/, "grantflow-sim.ts"), "--port", "0"], {
-            stdio: ["ignore", "pipe", "pipe"]
-          })
-        ),
+        Effect.sync(() => spawn(program, args, { stdio: ["ignore", "pipe", "pipe"] })),
         (child) => Effect.sync(() => child.kill("SIGTERM"))
       )
       const printed = { stdout: "", stderr: "" }

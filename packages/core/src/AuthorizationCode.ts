@@ -4,6 +4,8 @@
  *
  * 1. {@link start} builds the URL to send the user to, and a {@link Pending}
  *    to keep until the user comes back (its `state`, PKCE verifier, nonce);
+ *    {@link push} does the same with a pushed authorization request
+ *    (RFC 9126), which servers may require;
  * 2. {@link callback} checks what arrives on the redirect URI against it —
  *    a pure function;
  * 3. {@link exchange} trades the code for the first token, once.
@@ -13,7 +15,9 @@
  *
  * @since 0.1.0
  */
+import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Data from "effect/Data"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
@@ -201,11 +205,55 @@ const checkStart = (options: StartOptions): Either.Either<URL, InvalidAuthorizat
   return Either.right(url)
 }
 
+/** The checked authorization URL, the parameters of the request in order, and the pending authorization. */
+interface Built {
+  readonly url: URL
+  readonly params: ReadonlyArray<readonly [string, string]>
+  readonly pending: Pending
+}
+
+const build = (options: StartOptions): Effect.Effect<Built, InvalidAuthorizationRequest> =>
+  Effect.gen(function*() {
+    const url = yield* Effect.suspend(() => checkStart(options))
+    const state = options.state ?? pkce.unsafeRandomToken()
+    const method = options.pkce ?? "S256"
+    const verifier = method === false ? Option.none() : Option.some(pkce.unsafeVerifier(pkce.defaultVerifierLength))
+    const nonce = options.nonce === true ? Option.some(pkce.unsafeRandomToken()) : Option.none()
+    const scopes = (options.scopes ?? []).filter((scope) => scope !== "")
+    const params: Array<readonly [string, string]> = [
+      ["response_type", "code"],
+      ["client_id", options.clientId],
+      ["redirect_uri", options.redirectUri]
+    ]
+    if (scopes.length > 0) params.push(["scope", scopes.join(" ")])
+    params.push(["state", state])
+    if (method !== false && Option.isSome(verifier)) {
+      params.push(["code_challenge", yield* pkce.challenge(verifier.value, method)], ["code_challenge_method", method])
+    }
+    if (Option.isSome(nonce)) params.push(["nonce", nonce.value])
+    const resource = tokenRequest.resourceParams(options.resource)
+    params.push(...resource, ...Object.entries(options.extraParams ?? {}))
+    return {
+      url,
+      params,
+      pending: new Pending({
+        clientId: options.clientId,
+        redirectUri: options.redirectUri,
+        state,
+        verifier,
+        nonce,
+        ...(resource.length > 0 ? { resource: resource.map(([, value]) => value) } : {})
+      })
+    }
+  })
+
 /**
  * Starts an authorization (RFC 6749 §4.1.1): the URL to send the user to,
  * with `response_type=code`, the client id, the redirect URI, the scopes, a
  * `state`, an S256 PKCE challenge unless told otherwise, and a `nonce` when
  * asked; and the {@link Pending} authorization to keep for the callback.
+ * A server whose metadata says `require_pushed_authorization_requests`
+ * refuses such a URL: start with {@link push} there.
  *
  * @since 0.1.0
  * @category constructors
@@ -228,38 +276,90 @@ const checkStart = (options: StartOptions): Either.Either<URL, InvalidAuthorizat
  * ```
  */
 export const start = (options: StartOptions): Effect.Effect<Started, InvalidAuthorizationRequest> =>
+  Effect.map(build(options), ({ params, pending, url }) => {
+    for (const [key, value] of params) url.searchParams.append(key, value)
+    return { url, pending }
+  })
+
+/**
+ * What {@link push} returns: the URL to send the user to — the
+ * authorization endpoint with only `client_id` and `request_uri` — the
+ * {@link Pending} authorization, and the pushed request's `request_uri` and
+ * lifetime: the user must reach the authorization endpoint within
+ * `expiresIn`, and the `request_uri` serves once.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Pushed extends Started {
+  readonly requestUri: string
+  readonly expiresIn: Duration.Duration
+}
+
+/**
+ * Starts an authorization with a pushed authorization request (RFC 9126):
+ * the parameters {@link start} would put in the URL — client id, redirect
+ * URI, scopes, `state`, PKCE challenge, `nonce`, `resource`, extra
+ * parameters — are
+ * POSTed to the endpoint's pushed authorization request endpoint
+ * (`pushedAuthorizationUrl`, or `pushed_authorization_request_endpoint`
+ * from the metadata) with the endpoint's client authentication, as at the
+ * token endpoint. The user is then sent to the authorization endpoint with
+ * only `client_id` and the `request_uri` the server answered, so nothing of
+ * the request can be read or changed in the browser. The callback is checked
+ * with {@link callback} and the code exchanged with {@link exchange}, as
+ * after {@link start}.
+ *
+ * Use it whenever the server offers it, and always when its metadata says
+ * `require_pushed_authorization_requests` (the endpoint's
+ * `requirePushedAuthorizationRequests`): such a server refuses an
+ * authorization request in the URL. An endpoint without a pushed
+ * authorization request URL fails with `TokenError.InvalidTokenRequest`
+ * before anything is sent; the server's refusal is a `TokenError.OAuthError`
+ * naming the `pushedAuthorization` endpoint. The endpoint's client
+ * authentication must be for `clientId`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * ```ts
+ * import { AuthorizationCode, ClientAuth, Endpoint } from "@grantflow/core"
+ * import { Effect, Redacted } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const endpoint = yield* Endpoint.discover("https://accounts.example.com", {
+ *     auth: ClientAuth.clientSecretBasic("my-client", Redacted.make("s3cret"))
+ *   })
+ *   const { pending, url } = yield* AuthorizationCode.push(endpoint, {
+ *     authorizeUrl: "https://accounts.example.com/authorize",
+ *     clientId: "my-client",
+ *     redirectUri: "https://app.example.com/callback",
+ *     scopes: ["openid", "orders.read"]
+ *   })
+ *   // redirect the user to `url` (…/authorize?client_id=my-client&request_uri=urn:…); keep `pending`
+ *   return url.href
+ * })
+ * ```
+ */
+export const push = (
+  endpoint: Endpoint.Endpoint,
+  options: StartOptions
+): Effect.Effect<Pushed, InvalidAuthorizationRequest | TokenError.TokenError, HttpClient.HttpClient> =>
   Effect.gen(function*() {
-    const url = yield* Effect.suspend(() => checkStart(options))
-    const state = options.state ?? pkce.unsafeRandomToken()
-    const method = options.pkce ?? "S256"
-    const verifier = method === false ? Option.none() : Option.some(pkce.unsafeVerifier(pkce.defaultVerifierLength))
-    const nonce = options.nonce === true ? Option.some(pkce.unsafeRandomToken()) : Option.none()
-    const scopes = (options.scopes ?? []).filter((scope) => scope !== "")
-    const query = url.searchParams
-    query.append("response_type", "code")
-    query.append("client_id", options.clientId)
-    query.append("redirect_uri", options.redirectUri)
-    if (scopes.length > 0) query.append("scope", scopes.join(" "))
-    query.append("state", state)
-    if (method !== false && Option.isSome(verifier)) {
-      query.append("code_challenge", yield* pkce.challenge(verifier.value, method))
-      query.append("code_challenge_method", method)
-    }
-    if (Option.isSome(nonce)) query.append("nonce", nonce.value)
-    const resource = tokenRequest.resourceParams(options.resource)
-    for (const [key, value] of resource) query.append(key, value)
-    for (const [key, value] of Object.entries(options.extraParams ?? {})) query.append(key, value)
-    return {
-      url,
-      pending: new Pending({
-        clientId: options.clientId,
-        redirectUri: options.redirectUri,
-        state,
-        verifier,
-        nonce,
-        ...(resource.length > 0 ? { resource: resource.map(([, value]) => value) } : {})
+    if (endpoint.auth?.clientId !== options.clientId) {
+      return yield* new TokenError.InvalidTokenRequest({
+        reason: "the endpoint's client authentication is not for the client id of the authorization request" +
+          " (a public client authenticates with ClientAuth.none(clientId))"
       })
     }
+    const { params, pending, url } = yield* build({
+      ...options,
+      allowInsecure: options.allowInsecure === true || endpoint.allowInsecure
+    })
+    const pushed = yield* authorizationCode.push(endpoint, params.filter(([key]) => key !== "client_id"))
+    url.searchParams.append("client_id", options.clientId)
+    url.searchParams.append("request_uri", pushed.requestUri)
+    return { url, pending, requestUri: pushed.requestUri, expiresIn: pushed.expiresIn }
   })
 
 /**

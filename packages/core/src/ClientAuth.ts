@@ -459,7 +459,8 @@ export const jwtAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt
 
 /**
  * Adds the client authentication to a request for `endpoint` (the token,
- * device authorization or revocation endpoint), whatever the method:
+ * device authorization, pushed authorization request or revocation
+ * endpoint), whatever the method:
  *
  * - `client_secret_basic`: an `Authorization: Basic` header;
  * - `client_secret_post`: `client_id` and `client_secret` form parameters;

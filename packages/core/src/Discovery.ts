@@ -24,6 +24,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as ClientAuth from "./ClientAuth.js"
 import * as assertion from "./internal/assertion.js"
+import * as challenge from "./internal/challenge.js"
 import * as endpointInternal from "./internal/endpoint.js"
 import * as json from "./internal/json.js"
 import * as parseIssue from "./internal/parseIssue.js"
@@ -50,9 +51,12 @@ const endpoint = (key: string) =>
 const list = (key: string, fallback: ReadonlyArray<string>) =>
   Schema.optionalWith(Texts, { default: () => fallback, nullable: true }).pipe(Schema.fromKey(key))
 
+const flag = (key: string) => Schema.optionalWith(Flag, { default: () => false, nullable: true }).pipe(Schema.fromKey(key))
+
 /**
  * Authorization server metadata (RFC 8414 §2, with RFC 7009's revocation,
- * RFC 8628's device authorization and RFC 9207's `iss` parameter, and OpenID
+ * RFC 8628's device authorization, RFC 9126's pushed authorization requests
+ * and RFC 9207's `iss` parameter, and OpenID
  * Connect's `userinfo_endpoint`), decoded from the wire names. Endpoints the
  * document leaves out are `None`; lists the document leaves out take the
  * defaults RFC 8414 states (`grant_types_supported`:
@@ -93,8 +97,8 @@ export class Metadata extends Schema.Class<Metadata>("@grantflow/core/Discovery/
   tokenEndpointAuthSigningAlgValuesSupported: list("token_endpoint_auth_signing_alg_values_supported", []),
   revocationEndpointAuthMethodsSupported: list("revocation_endpoint_auth_methods_supported", ["client_secret_basic"]),
   codeChallengeMethodsSupported: list("code_challenge_methods_supported", []),
-  authorizationResponseIssParameterSupported: Schema.optionalWith(Flag, { default: () => false, nullable: true })
-    .pipe(Schema.fromKey("authorization_response_iss_parameter_supported"))
+  authorizationResponseIssParameterSupported: flag("authorization_response_iss_parameter_supported"),
+  requirePushedAuthorizationRequests: flag("require_pushed_authorization_requests")
 }) {}
 
 /**
@@ -208,26 +212,29 @@ const documentUrls = (issuer: URL): readonly [string, string] => {
 // A large provider's document holds a few hundred values.
 const maxValues = 20_000
 
-const decodeMetadata = Schema.decodeUnknownEither(Metadata, { errors: "first", onExcessProperty: "ignore" })
-
 // The document is not read by the token response parser: it may be larger and is JSON only.
-const decodeDocument = (text: string): Either.Either<Metadata, tokenRequest.Problem> => {
-  // bounded depth: decoding recurses into the document
-  const parsed = json.parse(text, { maxValues })
-  if (Either.isLeft(parsed)) return Either.left({ field: "body", reason: json.describeFailure(parsed.left) })
-  const body = parsed.right
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    return Either.left({ field: "body", reason: "is not a JSON object" })
-  }
-  return Either.mapLeft(decodeMetadata(body), (error) => {
-    // not Schema's formatters: they render the value received
-    const problem = parseIssue.first(error.issue)
-    return {
-      field: problem.path.length === 0 ? "body" : String(problem.path[0]),
-      reason: problem.message ?? "is invalid"
+const documentDecoder = <A, I>(schema: Schema.Schema<A, I>) => {
+  const decode = Schema.decodeUnknownEither(schema, { errors: "first", onExcessProperty: "ignore" })
+  return (text: string): Either.Either<A, tokenRequest.Problem> => {
+    // bounded depth: decoding recurses into the document
+    const parsed = json.parse(text, { maxValues })
+    if (Either.isLeft(parsed)) return Either.left({ field: "body", reason: json.describeFailure(parsed.left) })
+    const body = parsed.right
+    if (typeof body !== "object" || body === null || Array.isArray(body)) {
+      return Either.left({ field: "body", reason: "is not a JSON object" })
     }
-  })
+    return Either.mapLeft(decode(body), (error) => {
+      // not Schema's formatters: they render the value received
+      const problem = parseIssue.first(error.issue)
+      return {
+        field: problem.path.length === 0 ? "body" : String(problem.path[0]),
+        reason: problem.message ?? "is invalid"
+      }
+    })
+  }
 }
+
+const decodeDocument = documentDecoder(Metadata)
 
 const get = (url: string, timeout: Duration.DurationInput) =>
   tokenRequest.get({ endpoint: "metadata", url, timeout: Duration.decode(timeout) })
@@ -341,9 +348,497 @@ export const fetch = (
   })
 
 /**
- * The discovery service: metadata by issuer, fetched once and shared until
- * its time to live has passed. A failed discovery (an issuer mismatch
- * included) is never cached: the next `get` fetches again.
+ * Protected resource metadata (RFC 9728 §2), decoded from the wire names:
+ * the resource's identifier, the authorization servers that issue tokens
+ * for it, and what it supports. Lists the document leaves out are empty,
+ * flags `false`, other fields `None`; unknown fields are ignored. The DPoP
+ * fields (RFC 9449 §5.1) are decoded for clients that send proofs. A field
+ * of the wrong type fails with a message that never quotes the value.
+ *
+ * @since 0.1.0
+ * @category schemas
+ * @example
+ * ```ts
+ * import { Discovery } from "@grantflow/core"
+ * import { Schema } from "effect"
+ *
+ * const metadata = Schema.decodeUnknownSync(Discovery.ProtectedResourceMetadata)({
+ *   resource: "https://api.example.com",
+ *   authorization_servers: ["https://auth.example.com"]
+ * })
+ * metadata.authorizationServers // ["https://auth.example.com"]
+ * ```
+ */
+export class ProtectedResourceMetadata
+  extends Schema.Class<ProtectedResourceMetadata>("@grantflow/core/Discovery/ProtectedResourceMetadata")({
+    resource: Text,
+    authorizationServers: list("authorization_servers", []),
+    jwksUri: endpoint("jwks_uri"),
+    scopesSupported: list("scopes_supported", []),
+    bearerMethodsSupported: list("bearer_methods_supported", []),
+    resourceSigningAlgValuesSupported: list("resource_signing_alg_values_supported", []),
+    resourceName: endpoint("resource_name"),
+    resourceDocumentation: endpoint("resource_documentation"),
+    resourcePolicyUri: endpoint("resource_policy_uri"),
+    resourceTosUri: endpoint("resource_tos_uri"),
+    tlsClientCertificateBoundAccessTokens: flag("tls_client_certificate_bound_access_tokens"),
+    authorizationDetailsTypesSupported: list("authorization_details_types_supported", []),
+    dpopSigningAlgValuesSupported: list("dpop_signing_alg_values_supported", []),
+    dpopBoundAccessTokensRequired: flag("dpop_bound_access_tokens_required")
+  })
+{}
+
+/**
+ * One challenge of a `WWW-Authenticate` header (RFC 9110 §11.6.1): the
+ * scheme and the parameter names in lower case (`bearer`, `resource_metadata`),
+ * the values unquoted; of a repeated parameter, the first.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Challenge {
+  readonly scheme: string
+  readonly params: ReadonlyMap<string, string>
+  readonly token68: Option.Option<string>
+}
+
+/**
+ * The challenges of a `WWW-Authenticate` header, in order. Hostile headers
+ * cost one linear pass: only the first 8 KiB are read, at most 16
+ * challenges and 64 parameters of each are kept. Lenient as servers need:
+ * spaces around `=`, empty list items, quoted-string escapes; a parameter
+ * that cannot be read is skipped up to the next comma, an unterminated
+ * quoted string ends the header.
+ *
+ * @since 0.1.0
+ * @category challenges
+ * @example
+ * ```ts
+ * import { Discovery } from "@grantflow/core"
+ *
+ * const [bearer] = Discovery.parseChallenges(
+ *   `Bearer error="invalid_token", resource_metadata="https://api.example.com/.well-known/oauth-protected-resource"`
+ * )
+ * bearer?.params.get("resource_metadata") // "https://api.example.com/.well-known/oauth-protected-resource"
+ * ```
+ */
+export const parseChallenges: (header: string) => ReadonlyArray<Challenge> = challenge.parse
+
+/**
+ * Where a protected resource publishes its metadata (RFC 9728 §3.1):
+ * `/.well-known/oauth-protected-resource` inserted between the host and the
+ * resource identifier's path (its trailing `/` removed) and query.
+ *
+ * @since 0.1.0
+ * @category discovery
+ * @example
+ * ```ts
+ * import { Discovery } from "@grantflow/core"
+ *
+ * Discovery.resourceMetadataUrl(new URL("https://api.example.com/v1/"))
+ * // "https://api.example.com/.well-known/oauth-protected-resource/v1"
+ * ```
+ */
+export const resourceMetadataUrl = (resource: URL): string =>
+  `${resource.origin}/.well-known/oauth-protected-resource${trimSlashes(resource.pathname, "end")}${resource.search}`
+
+/**
+ * A protected resource cannot be discovered: the URL called or the
+ * `resource_metadata` URL of its challenge is not absolute, uses plain
+ * `http:` on a host that is not loopback (without `allowInsecure`), or has
+ * credentials or a fragment; or the metadata's `resource` is not a usable
+ * resource identifier. Nothing was sent to the authorization server.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * ```ts
+ * import { Discovery } from "@grantflow/core"
+ *
+ * const error = new Discovery.InvalidResource({ reason: "the resource_metadata URL must use https:" })
+ * error.retryable // false
+ * ```
+ */
+export class InvalidResource extends TokenError.TaggedError("InvalidResource")<{
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `the protected resource cannot be discovered: ${this.reason}`
+  }
+}
+
+/**
+ * The metadata's `resource` is not the resource the client asked about
+ * (RFC 9728 §3.3): not exactly the identifier given to
+ * {@link fetchResource}, or, for the URL of a request that was refused,
+ * neither that URL nor a path prefix of it on the same origin. Its
+ * authorization servers must not be used: the document may point a client
+ * at a server that would receive its credentials for another resource.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * ```ts
+ * import { Discovery } from "@grantflow/core"
+ *
+ * const error = new Discovery.ResourceMismatch({
+ *   expected: "https://api.example.com/orders",
+ *   received: "https://evil.example.com"
+ * })
+ * error.retryable // false
+ * ```
+ */
+export class ResourceMismatch extends TokenError.TaggedError("ResourceMismatch")<{
+  readonly expected: string
+  readonly received: string
+}> {
+  override get message(): string {
+    return `the protected resource metadata names the resource "${printable.text(this.received)}", which does not ` +
+      `cover "${printable.text(this.expected)}"; its authorization servers were not used — the resource's metadata is ` +
+      "wrong or not its own"
+  }
+}
+
+/**
+ * The protected resource's metadata lists no authorization server, or none
+ * that the client's `authorizationServer` predicate accepts.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * ```ts
+ * import { Discovery } from "@grantflow/core"
+ *
+ * const error = new Discovery.NoAuthorizationServer({ resource: "https://api.example.com", listed: [] })
+ * error.retryable // false
+ * ```
+ */
+export class NoAuthorizationServer extends TokenError.TaggedError("NoAuthorizationServer")<{
+  readonly resource: string
+  readonly listed: ReadonlyArray<string>
+}> {
+  override get message(): string {
+    const listed = this.listed.length === 0
+      ? "lists no authorization server"
+      : `lists only ${this.listed.slice(0, 5).map((issuer) => `"${printable.text(issuer)}"`).join(", ")}` +
+        `${this.listed.length > 5 ? ", …" : ""}, none of which was accepted`
+    return `the metadata of the protected resource "${printable.text(this.resource)}" ${listed}; configure the ` +
+      "authorization server by hand"
+  }
+}
+
+/**
+ * Every way reading a protected resource's metadata can fail: the URLs
+ * cannot be used, the document could not be fetched (a
+ * `TokenError.EndpointUnavailable` naming the `resourceMetadata` endpoint)
+ * or is not usable (a `TokenError.MalformedResponse`), or it names another
+ * resource.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ResourceMetadataError =
+  | InvalidResource
+  | TokenError.EndpointUnavailable
+  | TokenError.MalformedResponse
+  | ResourceMismatch
+
+/**
+ * Every way discovering from a protected resource can fail: its metadata
+ * (see {@link ResourceMetadataError}), no authorization server to use, or
+ * the discovery of the authorization server (see {@link DiscoveryError}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ResourceDiscoveryError = ResourceMetadataError | NoAuthorizationServer | DiscoveryError
+
+/**
+ * What the client expects the metadata's `resource` to be: exactly a
+ * resource identifier it knows (`{ resource }`), or one that covers a URL
+ * it called (`{ url }`): the URL itself, or a path prefix of it, ending at
+ * a `/`, on the same origin, without a query.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ExpectedResource =
+  | { readonly resource: string }
+  | { readonly url: string | URL }
+
+/** Whether `path` is `prefix` or lies under it, segment by segment. */
+const isUnder = (path: string, prefix: string): boolean => {
+  const base = trimSlashes(prefix, "end")
+  return base === "" || path === base || path.startsWith(`${base}/`)
+}
+
+const covers = (resource: URL, called: URL): boolean =>
+  resource.origin === called.origin &&
+  (resource.search === ""
+    ? isUnder(called.pathname, resource.pathname)
+    : resource.search === called.search && trimSlashes(resource.pathname, "end") === trimSlashes(called.pathname, "end"))
+
+const calledUrl = (url: string | URL, allowInsecure: boolean): Either.Either<URL, InvalidResource> =>
+  Either.mapLeft(endpointInternal.checkUrl(url, allowInsecure, "resource URL"), (reason) => new InvalidResource({ reason }))
+
+/** The URL as a message may show it: without its query, which may carry an API key. */
+const shown = (url: URL): string => `${url.origin}${url.pathname}`
+
+/**
+ * Checks a protected resource's metadata against the resource the client
+ * expects (RFC 9728 §3.3; see {@link ExpectedResource}): its `resource`
+ * must be a URL that passes `Endpoint.checkUrl` (`https:` unless loopback or
+ * `allowInsecure`) and must match. Pure: every server quirk is a unit test.
+ *
+ * @since 0.1.0
+ * @category discovery
+ * @example
+ * ```ts
+ * import { Discovery } from "@grantflow/core"
+ * import { Either, Schema } from "effect"
+ *
+ * const metadata = Schema.decodeUnknownSync(Discovery.ProtectedResourceMetadata)({
+ *   resource: "https://api.example.com/v1",
+ *   authorization_servers: ["https://auth.example.com"]
+ * })
+ * Either.isRight(Discovery.checkResourceMetadata(metadata, { url: "https://api.example.com/v1/orders" })) // true
+ * Either.isLeft(Discovery.checkResourceMetadata(metadata, { resource: "https://api.example.com" })) // true
+ * ```
+ */
+export const checkResourceMetadata = (
+  metadata: ProtectedResourceMetadata,
+  expected: ExpectedResource,
+  options: { readonly allowInsecure?: boolean | undefined } = {}
+): Either.Either<ProtectedResourceMetadata, InvalidResource | ResourceMismatch> => {
+  const allowInsecure = options.allowInsecure === true
+  const resource = Either.mapLeft(
+    endpointInternal.checkUrl(metadata.resource, allowInsecure, "resource named by the metadata"),
+    (reason) => new InvalidResource({ reason })
+  )
+  if (Either.isLeft(resource)) return Either.left(resource.left)
+  if ("resource" in expected) {
+    return metadata.resource === expected.resource
+      ? Either.right(metadata)
+      : Either.left(new ResourceMismatch({ expected: expected.resource, received: metadata.resource }))
+  }
+  return Either.flatMap(calledUrl(expected.url, allowInsecure), (called) =>
+    covers(resource.right, called)
+      ? Either.right(metadata)
+      : Either.left(new ResourceMismatch({ expected: shown(called), received: metadata.resource })))
+}
+
+const decodeResourceDocument = documentDecoder(ProtectedResourceMetadata)
+
+/** Where a protected resource's metadata document is read: fetched, or from a cache. */
+type Lookup<R> = (
+  url: string
+) => Effect.Effect<ProtectedResourceMetadata, TokenError.EndpointUnavailable | TokenError.MalformedResponse, R>
+
+/** One metadata document, read and decoded; its `resource` not yet checked. */
+const getResourceDocument = (url: string, timeout: Duration.DurationInput) =>
+  tokenRequest.get({ endpoint: "resourceMetadata", url, timeout: Duration.decode(timeout) }).pipe(
+    Effect.flatMap((answer) => tokenRequest.interpretDocument(answer, "resourceMetadata", decodeResourceDocument))
+  )
+
+/**
+ * Fetches a protected resource's metadata from its well-known URL (see
+ * {@link resourceMetadataUrl}); its `resource` must equal `resource`
+ * exactly (RFC 9728 §3.3). The resource identifier must use `https:`
+ * unless it is loopback or `allowInsecure` is set. Each run fetches; share
+ * the result with the {@link Discovery} service.
+ *
+ * @since 0.1.0
+ * @category discovery
+ * @example
+ * ```ts
+ * import { Discovery } from "@grantflow/core"
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Effect } from "effect"
+ *
+ * const issuers = Discovery.fetchResource("https://api.example.com").pipe(
+ *   Effect.map((metadata) => metadata.authorizationServers),
+ *   Effect.provide(FetchHttpClient.layer)
+ * )
+ * ```
+ */
+export const fetchResource = (
+  resource: string,
+  options: FetchOptions = {}
+): Effect.Effect<ProtectedResourceMetadata, ResourceMetadataError, HttpClient.HttpClient> =>
+  resourceFrom(
+    resource,
+    options,
+    (url) => getResourceDocument(url, options.timeout ?? endpointInternal.defaultTimeout),
+    () => Effect.void
+  )
+
+
+const resourceFrom = <R>(
+  resource: string,
+  options: FetchOptions,
+  lookup: Lookup<R>,
+  drop: (url: string) => Effect.Effect<void>
+): Effect.Effect<ProtectedResourceMetadata, ResourceMetadataError, R> =>
+  Effect.flatMap(
+    Effect.suspend(() =>
+      Either.mapLeft(
+        endpointInternal.checkUrl(resource, options.allowInsecure === true, "resource identifier"),
+        (reason) => new InvalidResource({ reason })
+      )
+    ),
+    (url) => {
+      const document = resourceMetadataUrl(url)
+      return Effect.flatMap(lookup(document), (metadata) =>
+        // a document that fails its check is not kept
+        Effect.tapError(checkResourceMetadata(metadata, { resource }, options), () => drop(document)))
+    }
+  )
+
+/**
+ * Options of {@link fromChallenge}: the {@link FetchOptions} of every
+ * document, and `authorizationServer`, which picks among the resource's
+ * authorization servers (the first it accepts; by default the first
+ * listed).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ChallengeOptions extends FetchOptions {
+  readonly authorizationServer?: ((issuer: string) => boolean) | undefined
+}
+
+/**
+ * What {@link fromChallenge} found: the resource's metadata, the metadata
+ * of the authorization server chosen, and the challenge that named the
+ * resource's metadata, or else the response's first challenge (with its
+ * `scope` and `error`, when the resource sent them).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Discovered {
+  readonly resource: ProtectedResourceMetadata
+  readonly authorizationServer: Metadata
+  readonly challenge: Option.Option<Challenge>
+}
+
+/** The well-known URLs to try for a URL called: under its path, then at its origin's root. */
+const wellKnownUrls = (called: URL): ReadonlyArray<string> => {
+  const underPath = resourceMetadataUrl(new URL(`${called.origin}${called.pathname}`))
+  const atRoot = resourceMetadataUrl(new URL(called.origin))
+  return underPath === atRoot ? [atRoot] : [underPath, atRoot]
+}
+
+/** The first document found of `urls`, each tried when the one before is 404. */
+const firstFound = <R>(
+  urls: ReadonlyArray<string>,
+  lookup: Lookup<R>
+): Effect.Effect<ProtectedResourceMetadata, TokenError.EndpointUnavailable | TokenError.MalformedResponse, R> => {
+  const [first, ...rest] = urls
+  return Effect.catchIf(
+    lookup(first!),
+    (error) => rest.length > 0 && error._tag === "EndpointUnavailable" && Option.contains(error.status, 404),
+    () => firstFound(rest, lookup)
+  )
+}
+
+/** The challenge that names the resource's metadata, or else the first one, of a response's headers. */
+const challengeOf = (headers: Readonly<Record<string, string | undefined>>): Option.Option<Challenge> => {
+  const all = challenge.parse(headers["www-authenticate"] ?? "")
+  return Option.fromNullable(all.find((one) => one.params.has("resource_metadata")) ?? all[0])
+}
+
+const hostOf = (url: string | URL): string => {
+  try {
+    return new URL(url).host
+  } catch {
+    return ""
+  }
+}
+
+const discoverFrom = <R>(
+  headers: Readonly<Record<string, string | undefined>>,
+  url: string | URL,
+  options: ChallengeOptions,
+  lookup: Lookup<R>,
+  drop: (url: string) => Effect.Effect<void>,
+  issuer: (issuer: string) => Effect.Effect<Metadata, DiscoveryError, R>
+): Effect.Effect<Discovered, ResourceDiscoveryError, R> =>
+  Effect.gen(function*() {
+    const allowInsecure = options.allowInsecure === true
+    const called = yield* calledUrl(url, allowInsecure)
+    const found = challengeOf(headers)
+    const named = Option.flatMap(found, (one) => Option.fromNullable(one.params.get("resource_metadata")))
+    const urls = Option.isSome(named)
+      ? [
+        (yield* Either.mapLeft(
+          endpointInternal.checkUrl(named.value, allowInsecure, "resource_metadata URL of the challenge"),
+          (reason) => new InvalidResource({ reason })
+        )).href
+      ]
+      : wellKnownUrls(called)
+    const document = yield* firstFound(urls, lookup)
+    const resource = yield* Effect.tapError(
+      checkResourceMetadata(document, { url: called }, options),
+      // a document that fails its check is not kept
+      () => Effect.forEach(urls, drop, { discard: true })
+    )
+    const accept = options.authorizationServer ?? (() => true)
+    const chosen = resource.authorizationServers.find(accept)
+    if (chosen === undefined) {
+      return yield* new NoAuthorizationServer({ resource: resource.resource, listed: resource.authorizationServers })
+    }
+    const authorizationServer = yield* issuer(chosen)
+    return { resource, authorizationServer, challenge: found }
+  }).pipe(Effect.withSpan("grantflow.discovery.resource", { kind: "client", attributes: { "server.address": hostOf(url) } }))
+
+/**
+ * Discovers the authorization server of a protected resource from its
+ * answer to a request (RFC 9728 §5): the `resource_metadata` URL of the
+ * first challenge of `WWW-Authenticate` that has one, or else the
+ * well-known URL under the path of `url` (the URL called), then at its
+ * origin. The metadata must cover `url` (see {@link ExpectedResource}); the
+ * first authorization server `authorizationServer` accepts is discovered
+ * with {@link fetch}. Every URL must use `https:` unless loopback or
+ * `allowInsecure`. Each run fetches; the {@link Discovery} service caches.
+ *
+ * @since 0.1.0
+ * @category discovery
+ * @example
+ * ```ts
+ * import { Discovery } from "@grantflow/core"
+ * import { FetchHttpClient, HttpClient } from "@effect/platform"
+ * import { Effect } from "effect"
+ *
+ * const url = "https://api.example.com/v1/orders"
+ * const tokenEndpoint = Effect.gen(function*() {
+ *   const response = yield* HttpClient.get(url)
+ *   const found = yield* Discovery.fromChallenge(response, url)
+ *   return found.authorizationServer.tokenEndpoint
+ * }).pipe(Effect.provide(FetchHttpClient.layer))
+ * ```
+ */
+export const fromChallenge = (
+  response: { readonly headers: Readonly<Record<string, string | undefined>> },
+  url: string | URL,
+  options: ChallengeOptions = {}
+): Effect.Effect<Discovered, ResourceDiscoveryError, HttpClient.HttpClient> => {
+  const timeout = options.timeout ?? endpointInternal.defaultTimeout
+  return discoverFrom(
+    response.headers,
+    url,
+    options,
+    (document) => getResourceDocument(document, timeout),
+    () => Effect.void,
+    (issuer) => fetch(issuer, options)
+  )
+}
+
+/**
+ * The discovery service: metadata by issuer, and protected resources'
+ * metadata by document URL, each fetched once and shared until its time to
+ * live has passed. A failed discovery (an issuer or resource mismatch
+ * included) is never cached: the next lookup fetches again.
  *
  * @since 0.1.0
  * @category tags
@@ -364,12 +859,20 @@ export class Discovery extends Context.Tag("@grantflow/core/Discovery")<Discover
   readonly get: (issuer: string) => Effect.Effect<Metadata, DiscoveryError>
   /** Forgets the issuer's metadata: the next `get` fetches it again. */
   readonly invalidate: (issuer: string) => Effect.Effect<void>
+  /** A protected resource's metadata, as {@link fetchResource} reads it, from the cache while it is fresh. */
+  readonly resource: (resource: string) => Effect.Effect<ProtectedResourceMetadata, ResourceMetadataError>
+  /** {@link fromChallenge}, with every document from the cache while it is fresh. */
+  readonly fromChallenge: (
+    response: { readonly headers: Readonly<Record<string, string | undefined>> },
+    url: string | URL,
+    options?: Pick<ChallengeOptions, "authorizationServer">
+  ) => Effect.Effect<Discovered, ResourceDiscoveryError>
 }>() {}
 
 /**
  * Options of the {@link Discovery} service: how long a document is kept
- * (`ttl`), how many issuers at most (`capacity`, default 64), and the
- * {@link FetchOptions}.
+ * (`ttl`), how many issuers at most (`capacity`, default 64, and as many
+ * protected resource documents), and the {@link FetchOptions}.
  *
  * @since 0.1.0
  * @category models
@@ -400,15 +903,32 @@ export const make = (options: CacheOptions): Effect.Effect<Discovery["Type"], ne
   Effect.gen(function*() {
     const client = yield* HttpClient.HttpClient
     const ttl = Duration.decode(options.ttl)
+    const timeToLive = (exit: Exit.Exit<unknown, unknown>) => Exit.isSuccess(exit) ? ttl : Duration.zero
+    const capacity = options.capacity ?? 64
     const cache = yield* Cache.makeWith({
-      capacity: options.capacity ?? 64,
+      capacity,
       lookup: (issuer: string) => fetch(issuer, options).pipe(Effect.provideService(HttpClient.HttpClient, client)),
-      timeToLive: (exit) => Exit.isSuccess(exit) ? ttl : Duration.zero
+      timeToLive
     })
+    // resource documents by URL, their `resource` checked by each lookup against what it expects
+    const documents = yield* Cache.makeWith({
+      capacity,
+      lookup: (url: string) =>
+        getResourceDocument(url, options.timeout ?? endpointInternal.defaultTimeout).pipe(
+          Effect.provideService(HttpClient.HttpClient, client)
+        ),
+      timeToLive
+    })
+    // the cache keeps a failure until the clock moves; dropping it at once means nothing failed is ever served
+    const get = (issuer: string) => Effect.tapError(cache.get(issuer), () => cache.invalidate(issuer))
+    const document = (url: string) => Effect.tapError(documents.get(url), () => documents.invalidate(url))
+    const drop = (url: string) => documents.invalidate(url)
     return {
-      // the cache keeps a failure until the clock moves; dropping it at once means nothing failed is ever served
-      get: (issuer) => Effect.tapError(cache.get(issuer), () => cache.invalidate(issuer)),
-      invalidate: (issuer) => cache.invalidate(issuer)
+      get,
+      invalidate: (issuer) => cache.invalidate(issuer),
+      resource: (resource) => resourceFrom(resource, options, document, drop),
+      fromChallenge: (response, url, choice = {}) =>
+        discoverFrom(response.headers, url, { ...options, ...choice }, document, drop, get)
     }
   })
 

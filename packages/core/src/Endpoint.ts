@@ -43,24 +43,26 @@ export type TypeId = typeof TypeId
 
 /**
  * The endpoints of an authorization server that a client sends credentials
- * or tokens to.
+ * or tokens to (`pushedAuthorization`: the pushed authorization request
+ * endpoint of RFC 9126).
  *
  * @since 0.1.0
  * @category models
  */
-export type Purpose = "token" | "revocation" | "introspection" | "deviceAuthorization"
+export type Purpose = "token" | "revocation" | "introspection" | "deviceAuthorization" | "pushedAuthorization"
 
 /**
  * Every endpoint grantflow asks: the {@link Purpose}s, the documents the
  * issuer publishes — its metadata (RFC 8414) and its key set (`jwks`,
  * RFC 7517), which a resource server reads to verify JWT access tokens —
- * and its client registration endpoint (`registration`, RFC 7591).
+ * its client registration endpoint (`registration`, RFC 7591) and a protected
+ * resource's metadata (`resourceMetadata`, RFC 9728).
  * Errors name the endpoint that failed with it.
  *
  * @since 0.1.0
  * @category models
  */
-export type Name = Purpose | "metadata" | "jwks" | "registration"
+export type Name = Purpose | "metadata" | "jwks" | "registration" | "resourceMetadata"
 
 /**
  * An authorization server's endpoints for one client. Its URLs were checked
@@ -74,7 +76,10 @@ export type Name = Purpose | "metadata" | "jwks" | "registration"
  * - `timeout`: of each whole exchange, body included;
  * - `defaultLifetime`: of a token whose response has no `expires_in`;
  * - `maxLifetime`: a larger `expires_in` is clamped to it;
- * - `issuer`: set when the endpoint comes from the issuer's metadata.
+ * - `issuer`: set when the endpoint comes from the issuer's metadata;
+ * - `requirePushedAuthorizationRequests`: the server accepts authorization
+ *   requests only pushed to its pushed authorization request endpoint
+ *   (RFC 9126 §5), so `AuthorizationCode.push` is the way to start one.
  *
  * @since 0.1.0
  * @category models
@@ -87,6 +92,7 @@ export interface Endpoint extends Pipeable, Inspectable.Inspectable {
   readonly defaultLifetime: Duration.Duration
   readonly maxLifetime: Duration.Duration
   readonly issuer: Option.Option<string>
+  readonly requirePushedAuthorizationRequests: boolean
 }
 
 /**
@@ -119,6 +125,9 @@ export interface Settings {
  * no fragment. Without a `tokenUrl` (a resource server that only
  * introspects, say), a grant at the endpoint fails with an
  * `InvalidTokenRequest` before anything is sent.
+ * `requirePushedAuthorizationRequests` says that the server takes
+ * authorization requests only through `pushedAuthorizationUrl` (RFC 9126 §5;
+ * default `false`).
  *
  * @since 0.1.0
  * @category models
@@ -128,6 +137,8 @@ export interface Options extends Settings {
   readonly revocationUrl?: string | URL | undefined
   readonly introspectionUrl?: string | URL | undefined
   readonly deviceAuthorizationUrl?: string | URL | undefined
+  readonly pushedAuthorizationUrl?: string | URL | undefined
+  readonly requirePushedAuthorizationRequests?: boolean | undefined
 }
 
 /**
@@ -154,8 +165,9 @@ export const make: (options: Options) => Endpoint = internal.make
 
 /**
  * An endpoint from the issuer's metadata (RFC 8414): its token, revocation,
- * introspection and device authorization endpoints, each checked as in
- * {@link make}.
+ * introspection, device authorization and pushed authorization request
+ * endpoints, each checked as in {@link make}, and whether it requires pushed
+ * authorization requests (RFC 9126 §5).
  *
  * @since 0.1.0
  * @category constructors

@@ -266,7 +266,9 @@ export class EndpointUnavailable extends TaggedError("EndpointUnavailable")<{
             ? "; the server publishes no discovery document: configure its endpoints by hand"
             : this.endpoint === "metadata"
             ? "; check the issuer"
-            : status === 401 && this.endpoint !== "jwks"
+            : this.endpoint === "resourceMetadata" && status === 404
+            ? "; the resource publishes no metadata document: configure its authorization server by hand"
+            : status === 401 && this.endpoint !== "jwks" && this.endpoint !== "resourceMetadata"
             ? "; the server refused the client authentication: check the client credentials"
             : "; check the endpoint's URL")
       }
@@ -312,10 +314,14 @@ export class MalformedResponse extends TaggedError("MalformedResponse")<{
       ? "RFC 6749 §5.1"
       : this.endpoint === "deviceAuthorization"
       ? "RFC 8628 §3.2"
+      : this.endpoint === "pushedAuthorization"
+      ? "RFC 9126 §2.2"
       : this.endpoint === "metadata"
       ? "RFC 8414 §3.2"
       : this.endpoint === "jwks"
       ? "RFC 7517 §5"
+      : this.endpoint === "resourceMetadata"
+      ? "RFC 9728 §3.2"
       : "its RFC"
     return `${whatHappened(this)}${excerpt}; ` +
       `the server does not follow ${standard} here — report it or describe the quirk to grantflow`
@@ -428,7 +434,7 @@ const whatHappened = (error: OAuthError | EndpointUnavailable | MalformedRespons
       const status = Option.getOrElse(error.status, () => 0)
       return redirect.isRedirect(status)
         ? `${name} answered with a redirect (HTTP ${status}), which is not followed` +
-          (error.endpoint === "metadata" || error.endpoint === "jwks" ? "" : ": the request carries client credentials")
+          (error.endpoint === "metadata" || error.endpoint === "jwks" || error.endpoint === "resourceMetadata" ? "" : ": the request carries client credentials")
         : `${name} answered HTTP ${status} without an OAuth error body`
     }
     case "MalformedResponse":

@@ -192,6 +192,7 @@ const endpoint = Endpoint.make({
   revocationUrl: `${issuer}/revoke`,
   deviceAuthorizationUrl: `${issuer}/device`,
   introspectionUrl: `${issuer}/introspect`,
+  pushedAuthorizationUrl: `${issuer}/par`,
   auth
 })
 const wellKnown = "/.well-known/oauth-authorization-server"
@@ -206,8 +207,10 @@ const everyEndpoint = (answer: Answer) =>
     HttpRouter.post("/device", answer),
     HttpRouter.post("/introspect", answer),
     HttpRouter.post("/register", answer),
+    HttpRouter.post("/par", answer),
     HttpRouter.get(wellKnown, answer),
-    HttpRouter.get("/.well-known/openid-configuration", answer)
+    HttpRouter.get("/.well-known/openid-configuration", answer),
+    HttpRouter.get("/.well-known/oauth-protected-resource/api", answer)
   ))
 
 /** A network that never answers. */
@@ -241,6 +244,14 @@ const failureOf = (name: Asked): Effect.Effect<unknown, unknown, HttpClient.Http
           initialAccessToken: Redacted.make("at-secret-value")
         })
       )
+    case "pushedAuthorization":
+      return Effect.flip(AuthorizationCode.push(endpoint, {
+        authorizeUrl: `${issuer}/authorize`,
+        clientId: "cli",
+        redirectUri: "http://127.0.0.1/callback"
+      }))
+    case "resourceMetadata":
+      return Effect.flip(Discovery.fetchResource(`${issuer}/api`))
   }
 }
 
@@ -250,7 +261,9 @@ const names: ReadonlyArray<readonly [Asked, string]> = [
   ["deviceAuthorization", "the device authorization endpoint"],
   ["introspection", "the introspection endpoint"],
   ["metadata", "the issuer's metadata endpoint"],
-  ["registration", "the client registration endpoint"]
+  ["registration", "the client registration endpoint"],
+  ["pushedAuthorization", "the pushed authorization request endpoint"],
+  ["resourceMetadata", "the protected resource's metadata endpoint"]
 ]
 
 const expectError = (error: unknown, tag: string, name: Endpoint.Name, text: string) => {
@@ -282,8 +295,8 @@ describe("every endpoint fails with the same errors, naming itself", () => {
       }).pipe(Effect.provide(everyEndpoint(Effect.succeed(HttpServerResponse.text("down", { status: 503 }))))))
   }
 
-  // the metadata document is public: its error statuses are not read for an OAuth body
-  for (const [name, text] of names.filter(([name]) => name !== "metadata")) {
+  // the metadata documents are public: their error statuses are not read for an OAuth body
+  for (const [name, text] of names.filter(([name]) => name !== "metadata" && name !== "resourceMetadata")) {
     it.effect(`${name}: invalid_client is an OAuthError`, () =>
       Effect.gen(function*() {
         const error = yield* failureOf(name)

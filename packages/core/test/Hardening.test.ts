@@ -33,6 +33,16 @@ const syncEntryPoints: Record<string, SyncEntryPoint> = {
       { cap: MiB, run: (text: string) => entry.registration(inBody(field, text), json) }
     ])
   ),
+  "pushed authorization response (authorizationCode.interpretPushed)": {
+    cap: MiB,
+    run: (text) => entry.interpretPushed(text, json)
+  },
+  ...Object.fromEntries(
+    ["request_uri", "expires_in"].map((field) => [
+      `pushed authorization response field ${field} (authorizationCode.interpretPushed)`,
+      { cap: MiB, run: (text: string) => entry.interpretPushed(inBody(field, text), json) }
+    ])
+  ),
   "error body, HTTP 400 (tokenRequest.interpret)": { cap: MiB, run: (text) => entry.interpret(text, json, 400) },
   ...Object.fromEntries(
     ["expires_in", "token_type", "scope", "access_token", "refresh_token"].map((field) => [
@@ -55,11 +65,16 @@ const syncEntryPoints: Record<string, SyncEntryPoint> = {
     cap: 8 * KiB,
     run: (text) => entry.challenge(entry.asHeaderValue(text))
   },
+  "WWW-Authenticate challenges (Discovery.parseChallenges)": {
+    cap: 8 * KiB,
+    run: entry.resourceMetadataChallenge
+  },
   "Retry-After header (retryAfter.parse)": { cap: 8 * KiB, run: entry.retryAfterHeader }
 }
 
 const documents: Record<string, (body: string) => Effect.Effect<Either.Either<unknown, unknown>>> = {
-  "metadata (Discovery.fetch)": entry.discovery
+  "metadata (Discovery.fetch)": entry.discovery,
+  "protected resource metadata (Discovery.fetchResource)": entry.resourceDiscovery
 }
 
 describeSyncEntryPoints(syncEntryPoints)

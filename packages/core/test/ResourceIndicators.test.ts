@@ -1,16 +1,17 @@
 /**
  * Resource indicators (RFC 8707) sent by every grant and by the
- * authorization request, checked at the simulated server: the `aud` of the
+ * authorization request, in the URL or pushed (RFC 9126), checked at the simulated server: the `aud` of the
  * token it issues is the resource the request named, and an unknown resource
  * is refused with `invalid_target`.
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import { assert, describe, it } from "@effect/vitest"
-import { AuthorizationCode, ClientAuth, Grant, TokenError, TokenProvider } from "@grantflow/core"
+import { AuthorizationCode, ClientAuth, Endpoint, Grant, TokenError, TokenProvider } from "@grantflow/core"
 import { AuthServer } from "@grantflow/testing"
 import { Deferred, Effect, Fiber, Redacted, TestClock } from "effect"
 import * as Jose from "jose"
 import {
+  auth,
   authorizeUrl,
   deviceGrant,
   endpoint,
@@ -96,6 +97,26 @@ describe("resource indicators (RFC 8707)", () => {
       const callback = yield* AuthorizationCode.callback(pending, new URL(response.headers["location"]!))
       const token = yield* AuthorizationCode.exchange(endpoint, pending, callback)
       assert.deepStrictEqual(audienceOf(token), [orders, billing])
+    })))
+
+  it.effect("a pushed authorization request carries the resource; /par refuses an unknown one with invalid_target", () =>
+    run(Effect.gen(function*() {
+      const discovered = yield* Endpoint.discover(issuer, { auth })
+      const request = { authorizeUrl, clientId: "app", redirectUri, scopes: ["orders.read"] }
+      const pushed = yield* AuthorizationCode.push(discovered, { ...request, resource: [orders, billing] })
+      assert.deepStrictEqual([...pushed.url.searchParams.keys()], ["client_id", "request_uri"])
+      assert.deepStrictEqual(pushed.pending.resource, [orders, billing])
+      const response = yield* HttpClient.get(pushed.url)
+      const callback = yield* AuthorizationCode.callback(pushed.pending, new URL(response.headers["location"]!))
+      const token = yield* AuthorizationCode.exchange(discovered, pushed.pending, callback)
+      assert.deepStrictEqual(audienceOf(token), [orders, billing])
+
+      const error = yield* Effect.flip(
+        AuthorizationCode.push(discovered, { ...request, resource: [orders, "https://unknown.example.com"] })
+      )
+      assert.instanceOf(error, TokenError.OAuthError)
+      const refused = error as TokenError.OAuthError
+      assert.deepStrictEqual([refused.error, refused.endpoint], ["invalid_target", "pushedAuthorization"])
     })))
 
   it.effect("start refuses a resource set through extraParams: it sets the parameter itself", () =>

@@ -12,6 +12,7 @@ import { Effect, Either, Option } from "effect"
 import * as AuthorizationCode from "../src/AuthorizationCode.js"
 import * as ConnectorSpec from "../src/ConnectorSpec.js"
 import * as Discovery from "../src/Discovery.js"
+import * as authorizationCode from "../src/internal/authorizationCode.js"
 import * as bearerAuth from "../src/internal/bearerAuth.js"
 import * as retryAfter from "../src/internal/retryAfter.js"
 import * as Registration from "../src/Registration.js"
@@ -42,6 +43,10 @@ export const interpretJson = (text: string, contentType: string | undefined, sta
 /** The registration endpoint's answer (RFC 7591 §3.2), as `Registration.register` interprets it. */
 export const registration = (text: string, contentType: string | undefined, status = 201) =>
   Registration.interpret({ status, contentType, body: Option.some(text) })
+
+/** The pushed authorization request endpoint's answer (RFC 9126 §2.2), decoded. */
+export const interpretPushed = (text: string, contentType: string | undefined, status = 201) =>
+  authorizationCode.interpretPushed(raw(text, contentType, status))
 
 /** `TokenResponse.parseBody` then `TokenResponse.decode`, optionally with a shape. */
 export const parseAndDecode = (
@@ -89,6 +94,10 @@ export const challenge = (value: string): boolean =>
     )
   )
 
+/** The `resource_metadata` of a `WWW-Authenticate` header's challenges (`Discovery.parseChallenges`). */
+export const resourceMetadataChallenge = (value: string): ReadonlyArray<string | undefined> =>
+  Discovery.parseChallenges(value).map((one) => one.params.get("resource_metadata"))
+
 /** A `Retry-After` header of a token endpoint. */
 export const retryAfterHeader = (value: string) => retryAfter.parse(value, sentAt)
 
@@ -100,6 +109,12 @@ export const document = (body: string) =>
 export const discovery = (body: string) =>
   Effect.either(Discovery.fetch(issuer)).pipe(
     Effect.provide(layerOf(HttpRouter.empty.pipe(HttpRouter.get("/.well-known/oauth-authorization-server", document(body)))))
+  )
+
+/** `Discovery.fetchResource` of a resource whose metadata document is `body`. */
+export const resourceDiscovery = (body: string) =>
+  Effect.either(Discovery.fetchResource("https://api.example.com/v1")).pipe(
+    Effect.provide(layerOf(HttpRouter.empty.pipe(HttpRouter.get("/.well-known/oauth-protected-resource/v1", document(body)))))
   )
 
 /**

@@ -147,6 +147,11 @@ export const make: (options?: Options) => Effect.Effect<RedirectReceiver, HttpSe
  *   loopback or the endpoint's `allowInsecure`);
  * - `scopes`, `resource`, `extraParams`: as in `AuthorizationCode.start`
  *   (the resource indicators are sent again with the code);
+ * - `pushedAuthorization`: push the authorization request to the server's
+ *   pushed authorization request endpoint first (`AuthorizationCode.push`,
+ *   RFC 9126), so that the URL carries only `client_id` and `request_uri`.
+ *   Always done when the endpoint's metadata requires it
+ *   (`require_pushed_authorization_requests`);
  * - `issuer`, `issuerRequired`, `withoutCode`: as in
  *   `AuthorizationCode.callback`;
  * - `onAuthorizeUrl`: shows the user the authorization URL — prints it,
@@ -165,6 +170,7 @@ export type AuthorizeOptions<E = never, R = never> =
     readonly scopes?: ReadonlyArray<string> | undefined
     readonly resource?: string | ReadonlyArray<string> | undefined
     readonly extraParams?: Readonly<Record<string, string>> | undefined
+    readonly pushedAuthorization?: boolean | undefined
     readonly onAuthorizeUrl?: ((url: URL) => Effect.Effect<void, E, R>) | undefined
   }
 
@@ -194,7 +200,8 @@ export type AuthorizeError<E = never> =
  * The whole authorization code flow with a loopback redirect: starts a
  * receiver, builds the authorization request (PKCE S256, `state`) for the
  * client of the endpoint's client authentication (`ClientAuth.none` for a
- * public client), hands its
+ * public client), pushed to the server first when asked or required (RFC
+ * 9126), hands its
  * URL to `onAuthorizeUrl`, waits for the browser, checks the callback and
  * exchanges the code. Succeeds with the first token — with its refresh
  * token, when the server issued one, for `Grant.refreshTokenFlow`. The

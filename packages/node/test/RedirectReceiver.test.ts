@@ -34,11 +34,12 @@ const freePort = Effect.async<number>((resume) => {
 })
 
 /** The simulated server on a loopback port, with a public client that may come back to `redirectUri`. */
-const simulatedServer = (redirectUri: string, autoApprove: boolean) =>
+const simulatedServer = (redirectUri: string, autoApprove: boolean, extra: Partial<AuthServer.Options> = {}) =>
   Effect.gen(function*() {
     const server = yield* AuthServer.make({
       autoApprove,
-      clients: [{ clientId, public: true, redirectUris: [redirectUri], scopes: ["orders.read"] }]
+      clients: [{ clientId, public: true, redirectUris: [redirectUri], scopes: ["orders.read"] }],
+      ...extra
     })
     const { url } = yield* Loopback.make(server.app)
     return { server, url }
@@ -136,6 +137,35 @@ describe("RedirectReceiver", () => {
       assert.strictEqual(api.status, 200)
       // the receiver is closed once `authorize` returns
       assert.strictEqual(yield* probe(port), "ECONNREFUSED")
+    }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
+
+  it.scopedLive("authorize: an endpoint that requires pushed authorization requests pushes the request first", () =>
+    Effect.gen(function*() {
+      const { server, url } = yield* simulatedServer("http://127.0.0.1/callback", true, {
+        requirePushedAuthorizationRequests: true
+      })
+      const shown = yield* Ref.make<Array<URL>>([])
+      const endpoint = Endpoint.make({
+        tokenUrl: new URL("/token", url),
+        pushedAuthorizationUrl: new URL("/par", url),
+        requirePushedAuthorizationRequests: true,
+        auth: ClientAuth.none(clientId)
+      })
+      const token = yield* RedirectReceiver.authorize(endpoint, {
+        authorizeUrl: new URL("/authorize", url),
+        scopes: ["orders.read"],
+        issuer: server.issuer,
+        issuerRequired: true,
+        onAuthorizeUrl: (authorizeUrl) =>
+          Effect.zipRight(Ref.update(shown, (urls) => [...urls, authorizeUrl]), visit(authorizeUrl))
+      })
+      assert.deepStrictEqual(token.scopes, ["orders.read"])
+      const [authorizeUrl] = yield* Ref.get(shown)
+      assert.deepStrictEqual([...authorizeUrl!.searchParams.keys()], ["client_id", "request_uri"])
+      assert.deepStrictEqual(
+        (yield* server.journal).map((e) => [e.endpoint, e.status]).slice(0, 3),
+        [["par", 201], ["authorize", 302], ["token", 200]]
+      )
     }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
 
   it.scopedLive("authorize: an endpoint without client authentication names no client, and nothing is shown", () =>

@@ -21,11 +21,17 @@
  *   `scope="…"`;
  * - a verifier that cannot reach the authorization server: 503, fail closed.
  *
+ * With the `resourceMetadata` option, every challenge also names the
+ * resource's metadata document (RFC 9728 §5.1), which {@link metadataRouter}
+ * serves: a client that knows only the API's URL finds its authorization
+ * server from the first 401.
+ *
  * The token value appears in no response, log line or span.
  *
  * @since 0.1.0
  */
 import type * as HttpApp from "@effect/platform/HttpApp"
+import type * as HttpRouter from "@effect/platform/HttpRouter"
 import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import type * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import type * as Effect from "effect/Effect"
@@ -242,7 +248,10 @@ export const defaultMaxCredentialLength: number = bearerToken.defaultMaxLength
  *   are off: a token in a URL ends up in logs and histories;
  * - `maxCredentialLength`: the longest `Authorization` header value or
  *   `access_token` parameter read (default
- *   {@link defaultMaxCredentialLength}, 8 KiB); a longer one is a 400.
+ *   {@link defaultMaxCredentialLength}, 8 KiB); a longer one is a 400;
+ * - `resourceMetadata`: the URL of the resource's metadata document (see
+ *   {@link metadataUrl}), named as `resource_metadata="…"` in every
+ *   challenge (RFC 9728 §5.1).
  *
  * @since 0.1.0
  * @category models
@@ -253,6 +262,7 @@ export interface Options {
   readonly allowForm?: boolean | undefined
   readonly allowQuery?: boolean | undefined
   readonly maxCredentialLength?: number | undefined
+  readonly resourceMetadata?: string | URL | undefined
 }
 
 
@@ -276,7 +286,7 @@ export interface Options {
  */
 export const toResponse: (
   error: Refusal,
-  options?: Pick<Options, "realm">
+  options?: Pick<Options, "realm" | "resourceMetadata">
 ) => HttpServerResponse.HttpServerResponse = internal.toResponse
 
 /**
@@ -409,3 +419,75 @@ export type Guard = internal.Guard
 export const layerGuard: (
   options?: Options
 ) => Layer.Layer<Guard, never, TokenVerifier.TokenVerifier> = internal.layerGuard
+
+/**
+ * What a protected resource says of itself (RFC 9728 §2):
+ *
+ * - `resource`: its identifier, an `https:` URL (the API's base URL, say)
+ *   that clients also send as the `resource` indicator (RFC 8707);
+ * - `authorizationServers`: the issuers of the tokens it accepts — the
+ *   issuer of its `TokenVerifier`;
+ * - `scopesSupported`: the scopes it asks for (left out when not given);
+ * - `bearerMethodsSupported`: how it takes a token (default `["header"]`;
+ *   add `"body"` or `"query"` with `allowForm` or `allowQuery`);
+ * - `jwksUri`, `resourceName`, `resourceDocumentation`, and the DPoP fields
+ *   (RFC 9449 §5.1): served when given.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MetadataOptions {
+  readonly resource: string | URL
+  readonly authorizationServers: ReadonlyArray<string>
+  readonly scopesSupported?: ReadonlyArray<string> | undefined
+  readonly bearerMethodsSupported?: ReadonlyArray<"header" | "body" | "query"> | undefined
+  readonly jwksUri?: string | undefined
+  readonly resourceName?: string | undefined
+  readonly resourceDocumentation?: string | undefined
+  readonly dpopSigningAlgValuesSupported?: ReadonlyArray<string> | undefined
+  readonly dpopBoundAccessTokensRequired?: boolean | undefined
+}
+
+/**
+ * The URL where a resource's metadata is published (RFC 9728 §3.1):
+ * `/.well-known/oauth-protected-resource` between the host and the path of
+ * the resource identifier. Give it to the `resourceMetadata` option. Throws
+ * a `TypeError` when `resource` is not an absolute URL, a configuration
+ * mistake.
+ *
+ * @since 0.1.0
+ * @category metadata
+ * @example
+ * ```ts
+ * import { ResourceServer } from "@grantflow/resource-server"
+ *
+ * ResourceServer.metadataUrl("https://api.example.com/orders")
+ * // "https://api.example.com/.well-known/oauth-protected-resource/orders"
+ * ```
+ */
+export const metadataUrl: (resource: string | URL) => string = internal.metadataUrl
+
+/**
+ * Serves the resource's metadata document (RFC 9728 §3.2) with `GET` at the
+ * path of {@link metadataUrl}: a router to mount next to the protected one,
+ * outside {@link middleware} (the document is public). Throws a `TypeError`
+ * when `resource` is not an absolute URL, a configuration mistake.
+ *
+ * @since 0.1.0
+ * @category metadata
+ * @example
+ * ```ts
+ * import { ResourceServer } from "@grantflow/resource-server"
+ * import { HttpRouter, HttpServerResponse } from "@effect/platform"
+ *
+ * const resource = { resource: "https://api.example.com/orders", authorizationServers: ["https://auth.example.com"] }
+ *
+ * const orders = HttpRouter.empty.pipe(
+ *   HttpRouter.get("/", HttpServerResponse.text("[]")),
+ *   ResourceServer.middleware({ resourceMetadata: ResourceServer.metadataUrl(resource.resource) })
+ * )
+ * // the document at /.well-known/oauth-protected-resource/orders, the API under /orders
+ * const app = ResourceServer.metadataRouter(resource).pipe(HttpRouter.mountApp("/orders", orders))
+ * ```
+ */
+export const metadataRouter: (options: MetadataOptions) => HttpRouter.HttpRouter = internal.metadataRouter

@@ -12,11 +12,17 @@
  * - `GET /.well-known/oauth-authorization-server` (RFC 8414), also at
  *   `/.well-known/openid-configuration`, and `GET /jwks` when access tokens
  *   are JWTs (RFC 9068);
- * - `GET|POST /authorize`: the authorization endpoint, with a consent page;
+ * - `GET|POST /authorize`: the authorization endpoint, with a consent page,
+ *   and `POST /par`: its pushed authorization request endpoint (RFC 9126);
  * - `POST /device_authorization` and `GET|POST /device`: the device
  *   authorization grant (RFC 8628) and its user page;
+ * - `POST /register`: dynamic client registration (RFC 7591), with the
+ *   `registration` option;
  * - `GET|POST|PUT|DELETE /api/*`: a protected API that accepts the tokens the
- *   endpoint issued (RFC 6750), until they expire or are revoked.
+ *   endpoint issued (RFC 6750), until they expire or are revoked; it is the
+ *   resource `<issuer>/api`, whose metadata (RFC 9728) is at
+ *   `GET /.well-known/oauth-protected-resource/api` and named in each of its
+ *   challenges.
  *
  * The same `app` runs in memory through {@link layerClient} (an `HttpClient`
  * that never opens a socket) or on a real port through {@link serve}. All
@@ -132,7 +138,11 @@ export interface ClientOptions {
  *
  * Authorization code (RFC 6749 §4.1, RFC 7636): `autoApprove` (default
  * `false`) skips the consent page; codes live `codeLifetime` (default 60
- * seconds).
+ * seconds). Pushed authorization requests (RFC 9126): `/par` takes the
+ * request from an authenticated client and answers a `request_uri` that
+ * `/authorize` accepts once, within `pushedRequestLifetime` (default 60
+ * seconds); with `requirePushedAuthorizationRequests` (default `false`,
+ * advertised in the metadata) `/authorize` takes no other request.
  *
  * Device authorization (RFC 8628): codes live `deviceCodeLifetime` (default
  * 10 minutes) and are polled every `deviceInterval` (default 5 seconds).
@@ -151,7 +161,8 @@ export interface ClientOptions {
  * server knows (default: `[audience]`). A token requested with `resource`
  * has it as its `aud` (in the JWT and at introspection; several `resource`
  * parameters make an array); an unknown one is refused with
- * `invalid_target` at `/authorize`, `/device_authorization` and `/token`.
+ * `invalid_target` at `/authorize`, `/par`, `/device_authorization` and
+ * `/token`.
  *
  * Dynamic client registration (RFC 7591): with `registration`, `/register`
  * registers clients at run time and is advertised as `registration_endpoint`
@@ -180,6 +191,8 @@ export interface Options extends ProviderQuirks {
   readonly refreshTokenForClientCredentials?: boolean | undefined
   readonly autoApprove?: boolean | undefined
   readonly codeLifetime?: Duration.DurationInput | undefined
+  readonly requirePushedAuthorizationRequests?: boolean | undefined
+  readonly pushedRequestLifetime?: Duration.DurationInput | undefined
   readonly deviceCodeLifetime?: Duration.DurationInput | undefined
   readonly deviceInterval?: Duration.DurationInput | undefined
   readonly jwtBearerAssertions?: ReadonlyArray<string> | ((assertion: string) => boolean) | undefined
@@ -307,7 +320,7 @@ export type AnyEndpointFault = Exclude<Fault, { readonly _tag: "BlankToken" | "E
  * @since 0.1.0
  * @category models
  */
-export type FaultEndpoint = "token" | "revoke" | "introspect" | "api" | "metadata" | "jwks"
+export type FaultEndpoint = "token" | "revoke" | "introspect" | "api" | "metadata" | "jwks" | "par"
 
 /**
  * A fault that answers with an HTTP status, optionally a `Retry-After` header
@@ -468,7 +481,9 @@ export type TokenState = "valid" | "expired" | "revoked" | "unknown"
  * `refreshTokenId` is the id (`"r1"`, …) of the refresh token a request
  * presented, `issuedRefreshTokenId` that of the refresh token its answer
  * carried. `tokenState` is set for every API request that carried a bearer
- * token. `status` is what the client received: `0` when the connection was
+ * token. `pushedRequestId` is the id (`"p1"`, …) of the pushed authorization
+ * request a `/par` request created or an `/authorize` request presented,
+ * never its `request_uri`. `status` is what the client received: `0` when the connection was
  * dropped.
  *
  * @since 0.1.0
@@ -480,6 +495,7 @@ export interface JournalEntry {
     | "token"
     | "api"
     | "authorize"
+    | "par"
     | "device_authorization"
     | "device"
     | "revoke"
@@ -487,6 +503,7 @@ export interface JournalEntry {
     | "metadata"
     | "jwks"
     | "register"
+    | "resource_metadata"
     | "other"
   readonly method: string
   readonly path: string
@@ -496,6 +513,7 @@ export interface JournalEntry {
   readonly refreshTokenId?: string
   readonly issuedRefreshTokenId?: string
   readonly tokenState?: TokenState
+  readonly pushedRequestId?: string
   readonly status: number
   readonly fault?: Fault["_tag"]
 }

@@ -21,6 +21,9 @@ const serverLayer = (options: Partial<AuthServer.Options> = {}) =>
     Layer.provideMerge(AuthServer.layer({ clients, tokenLifetime: "10 minutes", ...options }))
   )
 
+// the default issuer's API metadata (RFC 9728), which every challenge of the API names
+const resourceMetadata = "http://127.0.0.1/.well-known/oauth-protected-resource/api"
+
 /** A fresh server and its in-memory client for each test. */
 const withServer = <A, E>(
   self: Effect.Effect<A, E, AuthServer.AuthServer | HttpClient.HttpClient>,
@@ -289,7 +292,10 @@ describe("AuthServer", () => {
       withServer(Effect.gen(function*() {
         const response = yield* callApi(undefined)
         assert.strictEqual(response.status, 401)
-        assert.strictEqual(response.headers["www-authenticate"], `Bearer realm="grantflow-sim"`)
+        assert.strictEqual(
+          response.headers["www-authenticate"],
+          `Bearer realm="grantflow-sim", resource_metadata="${resourceMetadata}"`
+        )
         const basicAuth = yield* send(
           HttpClientRequest.get("/api/things").pipe(HttpClientRequest.basicAuth("crm", "s3cret"))
         )
@@ -302,7 +308,8 @@ describe("AuthServer", () => {
         assert.strictEqual(response.status, 401)
         assert.strictEqual(
           response.headers["www-authenticate"],
-          `Bearer realm="grantflow-sim", error="invalid_token", error_description="The access token is not recognised"`
+          `Bearer realm="grantflow-sim", error="invalid_token", error_description="The access token is not recognised", ` +
+            `resource_metadata="${resourceMetadata}"`
         )
         assert.strictEqual((yield* body(response)).error, "invalid_token")
       })))

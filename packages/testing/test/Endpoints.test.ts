@@ -217,6 +217,7 @@ describe("server metadata (RFC 8414)", () => {
           device_authorization_endpoint: "https://as.example/device_authorization",
           revocation_endpoint: "https://as.example/revoke",
           introspection_endpoint: "https://as.example/introspect",
+          pushed_authorization_request_endpoint: "https://as.example/par",
           scopes_supported: ["crm.read", "admin"],
           response_types_supported: ["code"],
           response_modes_supported: ["query"],
@@ -309,7 +310,8 @@ describe("protected API", () => {
         assert.strictEqual(forbidden.status, 403)
         assert.strictEqual(
           forbidden.headers["www-authenticate"],
-          `Bearer realm="grantflow-sim", error="insufficient_scope", error_description="The access token lacks the scope this resource requires", scope="admin"`
+          `Bearer realm="grantflow-sim", error="insufficient_scope", error_description="The access token lacks the scope this resource requires", scope="admin", ` +
+            `resource_metadata="https://as.example/.well-known/oauth-protected-resource/api"`
         )
         assert.deepInclude(yield* body(forbidden), { error: "insufficient_scope", scope: "admin" })
         assert.strictEqual((yield* callApi(reader.access_token, "/api/crm/contacts")).status, 200)
@@ -322,7 +324,7 @@ describe("protected API", () => {
         // the longest route wins, with all of its scopes
         const reports = yield* callApi(admin.access_token, "/api/admin/reports/q1")
         assert.strictEqual(reports.status, 403)
-        assert.match(reports.headers["www-authenticate"] ?? "", /scope="admin crm\.read"$/)
+        assert.match(reports.headers["www-authenticate"] ?? "", /scope="admin crm\.read", resource_metadata="[^"]+"$/)
         const both = yield* issue("admin crm.read")
         assert.strictEqual((yield* callApi(both.access_token, "/api/admin/reports/q1")).status, 200)
 

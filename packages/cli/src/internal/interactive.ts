@@ -38,12 +38,15 @@ export interface Options {
  * - `openBrowser`: whether to try to open a browser on the URL; it is tried
  *   only on a terminal and never with `BROWSER=none`. The URL is printed
  *   whatever happens, for the user to open if no browser comes up;
- * - `timeout`: how long to wait for the browser to come back (default 5 minutes).
+ * - `timeout`: how long to wait for the browser to come back (default 5 minutes);
+ * - `pushedAuthorization`: push the authorization request first (RFC 9126),
+ *   which is done anyway when the server's metadata requires it.
  *
  * @internal
  */
 export interface BrowserOptions extends Options {
   readonly authorizationUrl?: string | undefined
+  readonly pushedAuthorization?: boolean | undefined
   readonly port?: number | undefined
   readonly openBrowser: boolean
   readonly timeout?: Duration.DurationInput | undefined
@@ -129,6 +132,7 @@ export const browserAuthorization = (
       scopes: options.scopes,
       resource: options.resource,
       extraParams: options.extraParams,
+      pushedAuthorization: options.pushedAuthorization,
       port: options.port,
       timeout: options.timeout,
       ...issuerCheck,
@@ -136,7 +140,9 @@ export const browserAuthorization = (
         Effect.zipRight(
           options.print(
             `${openBrowser ? "Opening a browser to sign in. If none opens, open" : "Open"} this URL to sign in:\n` +
-              `  ${url.href}\nWaiting for the browser to come back to ${url.searchParams.get("redirect_uri")} …`
+              `  ${url.href}\nWaiting for the browser to come back` +
+              // a pushed request (RFC 9126) leaves the redirect URI out of the URL
+              `${url.searchParams.has("redirect_uri") ? ` to ${url.searchParams.get("redirect_uri")}` : ""} …`
           ),
           openBrowser ? open(url.href) : Effect.void
         )

@@ -28,14 +28,14 @@ const { version } = createRequire(import.meta.url)("../../package.json") as { re
 export const command = Command.make("grantflow").pipe(
   Command.withDescription("Get OAuth tokens, call protected APIs, and run the simulated authorization server."),
   Command.withSubcommands([
-    sim,
-    decode,
-    introspect,
     token,
     login,
     logout,
     connections,
-    request
+    request,
+    decode,
+    introspect,
+    sim
   ])
 )
 

@@ -1,19 +1,18 @@
 /**
- * Runs the `grantflow` command as a real process, from source, the way a
- * user's shell or another language's test suite would.
+ * Runs the `grantflow` command as a real process, from source (bundled once
+ * per run, see bundle.ts), the way a user's shell or another language's test
+ * suite would.
  */
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
-import { join, resolve } from "node:path"
+import { entries } from "./bundle.js"
 
-const root = resolve(__dirname, "../../../..")
-
-/** The program and arguments that start `grantflow` from source. */
-export const command = (args: ReadonlyArray<string>): readonly [string, ReadonlyArray<string>] => [
-  join(root, "node_modules/.bin/tsx"),
-  ["--conditions=@grantflow/source", join(root, "packages/cli/src/bin/grantflow.ts"), ...args]
-]
+/** The program and arguments that start `grantflow` (or its former name) from the bundled source. */
+export const command = (
+  args: ReadonlyArray<string>,
+  entry: keyof typeof entries = "grantflow"
+): readonly [string, ReadonlyArray<string>] => [process.execPath, [entries[entry], ...args]]
 
 export interface Options {
   /** Added to the test process's environment. */

@@ -1,4 +1,5 @@
 import type * as HttpClient from "@effect/platform/HttpClient"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
@@ -7,6 +8,9 @@ import type * as AccessToken from "../AccessToken.js"
 import type * as Endpoint from "../Endpoint.js"
 import * as TokenError from "../TokenError.js"
 import * as endpointInternal from "./endpoint.js"
+import * as excerpt from "./excerpt.js"
+import * as printable from "./printable.js"
+import * as seconds from "./seconds.js"
 import * as tokenRequest from "./tokenRequest.js"
 
 /**
@@ -70,3 +74,102 @@ export const exchange = (
     )
   })
 }
+
+/**
+ * What a pushed authorization request endpoint answered (RFC 9126 §2.2):
+ * the `request_uri` to send the user with, and how long it may be used.
+ *
+ * @internal
+ */
+export interface PushedRequest {
+  readonly requestUri: string
+  readonly expiresIn: Duration.Duration
+}
+
+/**
+ * The longest `request_uri` accepted, 2048 characters: it goes into the URL
+ * the user is sent to, and servers make it a URN of a few dozen characters.
+ *
+ * @internal
+ */
+export const maxRequestUriLength = 2048
+
+/**
+ * Reads the body of a pushed authorization response (RFC 9126 §2.2):
+ * `request_uri` a non-empty string of at most {@link maxRequestUriLength}
+ * characters without control characters, `expires_in` a positive number of
+ * seconds (a numeric string is accepted too). Pure.
+ *
+ * @internal
+ */
+export const decodePushed = (
+  body: Readonly<Record<string, unknown>>
+): Either.Either<PushedRequest, tokenRequest.Problem> => {
+  const malformed = (field: string, reason: string) =>
+    Either.left({ field, reason, excerpt: excerpt.fields(body, field) })
+  const requestUri = body["request_uri"]
+  if (typeof requestUri !== "string" || requestUri === "") return malformed("request_uri", "is missing or empty")
+  if (requestUri.length > maxRequestUriLength) {
+    return malformed("request_uri", `is longer than ${maxRequestUriLength} characters`)
+  }
+  if (printable.hasControl(requestUri)) return malformed("request_uri", "contains a control character")
+  const expiresIn = seconds.positive(body["expires_in"])
+  if (Option.isNone(expiresIn)) return malformed("expires_in", "is not a positive number of seconds")
+  return Either.right({ requestUri, expiresIn: Duration.seconds(expiresIn.value) })
+}
+
+/**
+ * Interprets the answer of a pushed authorization request endpoint: a 2xx
+ * (201 Created, RFC 9126 §2.2, or 200, which some servers send) whose body
+ * {@link decodePushed} reads; an OAuth error body is an `OAuthError`, any
+ * other failure an `EndpointUnavailable` or a `MalformedResponse`, each
+ * naming the `pushedAuthorization` endpoint. Pure.
+ *
+ * @internal
+ */
+export const interpretPushed = (
+  response: tokenRequest.RawResponse
+): Either.Either<PushedRequest, tokenRequest.Failure> =>
+  tokenRequest.interpretJson(response, "pushedAuthorization", decodePushed)
+
+const noEndpoint = (endpoint: Endpoint.Endpoint, reason: TokenError.InvalidTokenRequest) =>
+  endpoint.requirePushedAuthorizationRequests
+    ? new TokenError.InvalidTokenRequest({
+      reason: "the server requires pushed authorization requests (require_pushed_authorization_requests), but " +
+        "names no pushed authorization request endpoint: set pushedAuthorizationUrl in Endpoint.make"
+    })
+    : reason
+
+/**
+ * Pushes the parameters of an authorization request to the endpoint's
+ * pushed authorization request endpoint (RFC 9126 §2.1) with its client
+ * authentication, as a token request would carry it. The client id is in
+ * the form whatever the method (RFC 9126 §2.1): the methods that do not put
+ * it there themselves (`client_secret_basic`) get it added.
+ *
+ * @internal
+ */
+export const push = (
+  endpoint: Endpoint.Endpoint,
+  params: ReadonlyArray<readonly [string, string]>
+): Effect.Effect<PushedRequest, TokenError.TokenError, HttpClient.HttpClient> =>
+  Effect.gen(function*() {
+    const url = yield* Either.mapLeft(
+      endpointInternal.url(endpoint, "pushedAuthorization"),
+      (reason) => noEndpoint(endpoint, reason)
+    )
+    const clientId = endpoint.auth?._tag === "ClientSecretBasic" ? [["client_id", endpoint.auth.clientId] as const] : []
+    const answer = yield* tokenRequest.post({
+      endpoint: "pushedAuthorization",
+      url,
+      auth: endpoint.auth,
+      params: [...clientId, ...params],
+      timeout: endpoint.timeout
+    }).pipe(
+      Effect.withSpan("grantflow.pushed_authorization_request", {
+        kind: "client",
+        attributes: { "server.address": url.host, "url.path": url.pathname }
+      })
+    )
+    return yield* interpretPushed(answer)
+  })

@@ -15,6 +15,7 @@ import * as TokenResponse from "../TokenResponse.js"
 import * as endpointInternal from "./endpoint.js"
 import * as excerpt from "./excerpt.js"
 import * as printable from "./printable.js"
+import * as seconds from "./seconds.js"
 import * as tokenRequest from "./tokenRequest.js"
 
 /** RFC 8628 §3.4. @internal */
@@ -43,27 +44,10 @@ interface Authorization {
   readonly interval: Duration.Duration
 }
 
-const numeric = /^\d+(?:\.\d+)?$/
-
-// A number of seconds needs far fewer characters; the cap comes before the pattern.
-const maxSecondsLength = 32
-
-const number = (value: unknown): number => {
-  if (typeof value === "number") return value
-  if (typeof value !== "string") return NaN
-  const text = value.trim()
-  return text.length <= maxSecondsLength && numeric.test(text) ? Number(text) : NaN
-}
-
-const seconds = (value: unknown): Option.Option<number> => {
-  const n = number(value)
-  return Number.isFinite(n) && n > 0 ? Option.some(n) : Option.none()
-}
-
 // `0` is a valid minimum wait (RFC 8628 §3.2); the floor makes it usable.
 const interval = (value: unknown): Option.Option<Duration.Duration> => {
   if (value === undefined || value === null) return Option.some(defaultInterval)
-  const n = number(value)
+  const n = seconds.number(value)
   return Number.isFinite(n) && n >= 0 ? Option.some(Duration.max(Duration.seconds(n), minInterval)) : Option.none()
 }
 
@@ -108,7 +92,7 @@ const decodeAuthorization = (
   const verificationUriComplete = Option.getOrUndefined(text(body["verification_uri_complete"]))
   const badComplete = verificationUriComplete === undefined ? undefined : unfit(verificationUriComplete, maxUriLength)
   if (badComplete !== undefined) return malformed("verification_uri_complete", badComplete)
-  const expiresIn = seconds(body["expires_in"])
+  const expiresIn = seconds.positive(body["expires_in"])
   if (Option.isNone(expiresIn)) return malformed("expires_in", "is not a positive number of seconds")
   const wait = interval(body["interval"])
   if (Option.isNone(wait)) return malformed("interval", "is not a number of seconds")

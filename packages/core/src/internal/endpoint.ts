@@ -75,24 +75,31 @@ const names: Record<Endpoint.Purpose, string> = {
   token: "token URL",
   revocation: "revocation URL",
   introspection: "introspection URL",
-  deviceAuthorization: "device authorization URL"
+  deviceAuthorization: "device authorization URL",
+  pushedAuthorization: "pushed authorization request URL"
 }
 
-const optionKeys: Record<Endpoint.Purpose, "tokenUrl" | "revocationUrl" | "introspectionUrl" | "deviceAuthorizationUrl"> =
-  {
-    token: "tokenUrl",
-    revocation: "revocationUrl",
-    introspection: "introspectionUrl",
-    deviceAuthorization: "deviceAuthorizationUrl"
-  }
+const optionKeys = {
+  token: "tokenUrl",
+  revocation: "revocationUrl",
+  introspection: "introspectionUrl",
+  deviceAuthorization: "deviceAuthorizationUrl",
+  pushedAuthorization: "pushedAuthorizationUrl"
+} as const satisfies Record<Endpoint.Purpose, keyof Endpoint.Options>
 
-const purposes: ReadonlyArray<Endpoint.Purpose> = ["token", "revocation", "introspection", "deviceAuthorization"]
+const purposes: ReadonlyArray<Endpoint.Purpose> = [
+  "token",
+  "revocation",
+  "introspection",
+  "deviceAuthorization",
+  "pushedAuthorization"
+]
 
 type Checked = Readonly<Record<Endpoint.Purpose, Option.Option<Either.Either<URL, TokenError.InvalidTokenRequest>>>>
 
 type Settings = Pick<
   Endpoint.Endpoint,
-  "auth" | "timeout" | "allowInsecure" | "defaultLifetime" | "maxLifetime" | "issuer"
+  "auth" | "timeout" | "allowInsecure" | "defaultLifetime" | "maxLifetime" | "issuer" | "requirePushedAuthorizationRequests"
 >
 
 const Proto = {
@@ -136,13 +143,18 @@ const build = (checked: Checked, settings: Settings): EndpointImpl =>
 // every Endpoint is made by `build`
 const checkedOf = (self: Endpoint.Endpoint): Checked => (self as EndpointImpl).checked
 
-const settingsOf = (options: Endpoint.Settings, issuer: Option.Option<string>): Settings => ({
+const settingsOf = (
+  options: Endpoint.Settings,
+  issuer: Option.Option<string>,
+  requirePushedAuthorizationRequests: boolean | undefined
+): Settings => ({
   auth: options.auth,
   timeout: Duration.decode(options.timeout ?? defaultTimeout),
   allowInsecure: options.allowInsecure === true,
   defaultLifetime: Duration.decode(options.defaultLifetime ?? TokenResponse.defaultLifetime),
   maxLifetime: Duration.decode(options.maxLifetime ?? TokenResponse.defaultMaxLifetime),
-  issuer
+  issuer,
+  requirePushedAuthorizationRequests: requirePushedAuthorizationRequests === true
 })
 
 /** @internal */
@@ -150,7 +162,7 @@ export const make = (options: Endpoint.Options): Endpoint.Endpoint => {
   const allowInsecure = options.allowInsecure === true
   const checked: Checked = Record.map(optionKeys, (key, purpose) =>
     Option.map(Option.fromNullable(options[key]), (given) => checkEndpointUrl(given, allowInsecure, names[purpose])))
-  return build(checked, settingsOf(options, Option.none()))
+  return build(checked, settingsOf(options, Option.none(), options.requirePushedAuthorizationRequests))
 }
 
 /** @internal */
@@ -162,8 +174,9 @@ export const fromMetadata = (metadata: Discovery.Metadata, options: Endpoint.Set
     token: fromField("token", metadata.tokenEndpoint),
     revocation: fromField("revocation", metadata.revocationEndpoint),
     introspection: fromField("introspection", metadata.introspectionEndpoint),
-    deviceAuthorization: fromField("deviceAuthorization", metadata.deviceAuthorizationEndpoint)
-  }, settingsOf(options, Option.some(metadata.issuer)))
+    deviceAuthorization: fromField("deviceAuthorization", metadata.deviceAuthorizationEndpoint),
+    pushedAuthorization: fromField("pushedAuthorization", metadata.pushedAuthorizationRequestEndpoint)
+  }, settingsOf(options, Option.some(metadata.issuer), metadata.requirePushedAuthorizationRequests))
 }
 
 /** @internal */

@@ -92,11 +92,15 @@ export const endpointName = (endpoint: Endpoint.Name): string => {
       return "the introspection endpoint"
     case "deviceAuthorization":
       return "the device authorization endpoint"
+    case "pushedAuthorization":
+      return "the pushed authorization request endpoint"
     case "metadata":
       return "the issuer's metadata endpoint"
     case "jwks":
       return "the issuer's JWKS endpoint"
     case "registration":
       return "the client registration endpoint"
+    case "resourceMetadata":
+      return "the protected resource's metadata endpoint"
   }
 }

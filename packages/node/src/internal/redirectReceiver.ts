@@ -206,7 +206,7 @@ export const authorize = <E = never, R = never>(
       })
     }
     const receiver = yield* make({ port: options.port, path: options.path, timeout: options.timeout })
-    const { pending, url } = yield* AuthorizationCode.start({
+    const request: AuthorizationCode.StartOptions = {
       authorizeUrl: options.authorizeUrl,
       clientId,
       redirectUri: receiver.redirectUri,
@@ -214,7 +214,10 @@ export const authorize = <E = never, R = never>(
       resource: options.resource,
       extraParams: options.extraParams,
       allowInsecure: endpoint.allowInsecure
-    })
+    }
+    const { pending, url } = yield* options.pushedAuthorization === true || endpoint.requirePushedAuthorizationRequests
+      ? AuthorizationCode.push(endpoint, request)
+      : AuthorizationCode.start(request)
     const result = yield* receiver.callbackAfter(pending, options, (options.onAuthorizeUrl ?? logUrl)(url))
     return yield* AuthorizationCode.exchange(endpoint, pending, result)
   }))

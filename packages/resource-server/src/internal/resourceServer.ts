@@ -2,9 +2,11 @@ import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import * as HttpApiMiddleware from "@effect/platform/HttpApiMiddleware"
 import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import * as HttpApiSecurity from "@effect/platform/HttpApiSecurity"
+import * as HttpRouter from "@effect/platform/HttpRouter"
 import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Discovery from "@grantflow/core/Discovery"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -96,13 +98,17 @@ const encodeError = Schema.encodeSync(Refusal)
 /** @internal */
 export const toResponse = (
   error: ResourceServer.Refusal,
-  options: Pick<ResourceServer.Options, "realm"> = {}
+  options: Pick<ResourceServer.Options, "realm" | "resourceMetadata"> = {}
 ): HttpServerResponse.HttpServerResponse => {
   const realm = `realm=${bearerToken.quote(options.realm ?? "api")}`
+  // RFC 9728 §5.1: every challenge says where the resource's metadata is
+  const metadata = options.resourceMetadata === undefined
+    ? ""
+    : `, resource_metadata=${bearerToken.quote(String(options.resourceMetadata))}`
   const challenge = (code: string, description: string, extra = "") =>
-    `Bearer ${realm}, error="${code}", error_description=${bearerToken.quote(description)}${extra}`
+    `Bearer ${realm}, error="${code}", error_description=${bearerToken.quote(description)}${extra}${metadata}`
   const challengeHeader = error._tag === "MissingToken"
-    ? `Bearer ${realm}`
+    ? `Bearer ${realm}${metadata}`
     : error._tag === "InvalidRequest"
     ? challenge("invalid_request", error.description)
     : error._tag === "InvalidToken"
@@ -221,3 +227,40 @@ export const layerGuard = (
     ),
     HttpApiBuilder.middleware(challenges(options))
   )
+
+/** @internal */
+export const metadataUrl = (resource: string | URL): string => Discovery.resourceMetadataUrl(new URL(resource))
+
+/** @internal */
+export const metadataDocument = (options: ResourceServer.MetadataOptions): Record<string, unknown> => {
+  const optional = (key: string, value: string | ReadonlyArray<string> | boolean | undefined) =>
+    value === undefined ? {} : { [key]: value }
+  return {
+    resource: String(options.resource),
+    authorization_servers: options.authorizationServers,
+    ...optional("scopes_supported", options.scopesSupported),
+    bearer_methods_supported: options.bearerMethodsSupported ?? ["header"],
+    ...optional("jwks_uri", options.jwksUri),
+    ...optional("resource_name", options.resourceName),
+    ...optional("resource_documentation", options.resourceDocumentation),
+    ...optional("dpop_signing_alg_values_supported", options.dpopSigningAlgValuesSupported),
+    ...optional("dpop_bound_access_tokens_required", options.dpopBoundAccessTokensRequired)
+  }
+}
+
+/** @internal */
+export const metadataRouter = (options: ResourceServer.MetadataOptions): HttpRouter.HttpRouter => {
+  const url = new URL(metadataUrl(options.resource))
+  const document = metadataDocument(options)
+  return HttpRouter.empty.pipe(
+    HttpRouter.get(
+      url.pathname as HttpRouter.PathInput,
+      Effect.sync(() =>
+        HttpServerResponse.unsafeJson(document, { headers: { "cache-control": `public, max-age=${maxAge}` } })
+      )
+    )
+  )
+}
+
+// an hour: the document changes with the deployment, and clients cache it
+const maxAge = 3600

@@ -5,7 +5,7 @@ import * as Faults from "./faults.js"
 import type { Endpoint } from "./handler.js"
 import { pathOf } from "./journal.js"
 import { json, methodNotAllowed, realm } from "./responses.js"
-import type { TokenStatus } from "./state.js"
+import type { State, TokenStatus } from "./state.js"
 import { withoutTrailingSlashes } from "./text.js"
 
 type Response = HttpServerResponse.HttpServerResponse
@@ -25,24 +25,28 @@ const tokenStates = {
   Revoked: "revoked"
 } as const satisfies Record<TokenStatus["_tag"], AuthServer.TokenState>
 
-// RFC 6750 §3: a request without a token gets the bare challenge; one with a bad token, an error code too.
-const missingToken = HttpServerResponse.empty({
-  status: 401,
-  headers: { "www-authenticate": `Bearer realm="${realm}"` }
-})
+/** The path of the API's protected resource metadata (RFC 9728 §3.1, for the resource `${issuer}/api`). @internal */
+export const metadataPath = "/.well-known/oauth-protected-resource/api"
 
-const invalidToken = (status: number, description: string) =>
+// RFC 9728 §5.1: every challenge says where the API's metadata is
+const challenge = (state: State, params: string) =>
+  `Bearer realm="${realm}"${params}, resource_metadata="${state.issuer}${metadataPath}"`
+
+// RFC 6750 §3: a request without a token gets the bare challenge; one with a bad token, an error code too.
+const missingToken = (state: State) =>
+  HttpServerResponse.empty({ status: 401, headers: { "www-authenticate": challenge(state, "") } })
+
+const invalidToken = (state: State, status: number, description: string) =>
   json({ error: "invalid_token", error_description: description }, status, {
-    "www-authenticate": `Bearer realm="${realm}", error="invalid_token", error_description="${description}"`
+    "www-authenticate": challenge(state, `, error="invalid_token", error_description="${description}"`)
   })
 
 // RFC 6750 §3.1: the token is good, but not for this resource; the challenge names the scope it needs
-const insufficientScope = (required: ReadonlyArray<string>) => {
+const insufficientScope = (state: State, required: ReadonlyArray<string>) => {
   const description = "The access token lacks the scope this resource requires"
   const scope = required.join(" ")
   return json({ error: "insufficient_scope", error_description: description, scope }, 403, {
-    "www-authenticate":
-      `Bearer realm="${realm}", error="insufficient_scope", error_description="${description}", scope="${scope}"`
+    "www-authenticate": challenge(state, `, error="insufficient_scope", error_description="${description}", scope="${scope}"`)
   })
 }
 
@@ -57,13 +61,14 @@ const requiredScopes = (options: AuthServer.Options, path: string): ReadonlyArra
   return best?.[1] ?? []
 }
 
-const reject = (options: AuthServer.Options, tag: keyof typeof descriptions): Response => {
+const reject = (state: State, tag: keyof typeof descriptions): Response => {
+  const { options } = state
   // some providers answer a bad token with a 200 (or other) and an error body instead of a challenge
   if (options.errorBodyOnInvalidToken !== undefined) {
     return json(options.errorBodyOnInvalidToken.body, options.errorBodyOnInvalidToken.status)
   }
   const httpStatus = tag === "Expired" ? options.expiredTokenStatus ?? 401 : 401
-  return invalidToken(httpStatus, descriptions[tag])
+  return invalidToken(state, httpStatus, descriptions[tag])
 }
 
 // RFC 6750 §2.3: the URI query parameter, for clients of APIs that take the token there
@@ -76,7 +81,8 @@ const queryToken = (url: string): string | undefined => {
 /**
  * `/api/*`: a protected resource that answers any path for a valid bearer
  * token (RFC 6750 §2.1, or its §2.3 `access_token` query parameter) that
- * holds the scopes its route requires, and counts the calls it served. The
+ * holds the scopes its route requires, and counts the calls it served. Its
+ * challenges name its metadata (RFC 9728 §5.1). The
  * journal gets the state of the token presented as the server knew it on
  * arrival, even when a fault answers the request.
  *
@@ -86,7 +92,7 @@ export const handle: Endpoint = (state, request, note) =>
   Effect.gen(function*() {
     if (!methods.includes(request.method)) return yield* Effect.fail(methodNotAllowed(methods))
     const bearer = /^bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? "")?.[1] ?? queryToken(request.url)
-    if (bearer === undefined) return yield* Faults.inject(state, "api", note, Effect.fail(missingToken))
+    if (bearer === undefined) return yield* Faults.inject(state, "api", note, Effect.fail(missingToken(state)))
 
     const status = yield* state.check(bearer)
     note.tokenState = tokenStates[status._tag]
@@ -99,11 +105,11 @@ export const handle: Endpoint = (state, request, note) =>
       "api",
       note,
       Effect.gen(function*() {
-        if (status._tag !== "Valid") return yield* Effect.fail(reject(state.options, status._tag))
+        if (status._tag !== "Valid") return yield* Effect.fail(reject(state, status._tag))
         const path = pathOf(request.url)
         const required = requiredScopes(state.options, path)
         if (!required.every((scope) => status.token.scopes.includes(scope))) {
-          return yield* Effect.fail(insufficientScope(required))
+          return yield* Effect.fail(insufficientScope(state, required))
         }
         const call = yield* state.nextApiCall
         return json({ ok: true, path, clientId: status.token.clientId, call })

@@ -9,6 +9,7 @@ import { faulted } from "./faults.js"
 import { journaled } from "./handler.js"
 import * as Introspection from "./introspection.js"
 import * as Metadata from "./metadata.js"
+import * as PushedAuthorization from "./pushedAuthorization.js"
 import * as Registration from "./registration.js"
 import * as Revocation from "./revocation.js"
 import type { State } from "./state.js"
@@ -75,8 +76,10 @@ export const make = (state: State): HttpApp.Default => {
     ],
     ["/.well-known/oauth-authorization-server", metadata],
     ["/.well-known/openid-configuration", metadata],
+    [Api.metadataPath, journaled(state, "resource_metadata", (request) => Metadata.resource(state, request))],
     ["/jwks", journaled(state, "jwks", faulted(state, "jwks", (request) => Metadata.jwks(state, request)))],
     ["/authorize", journaled(state, "authorize", (request, note) => Authorize.handle(state, request, note))],
+    ["/par", journaled(state, "par", faulted(state, "par", (request, note) => PushedAuthorization.handle(state, request, note)))],
     [
       "/device_authorization",
       journaled(state, "device_authorization", (request, note) => DeviceFlow.authorization(state, request, note))

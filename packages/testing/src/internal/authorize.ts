@@ -15,7 +15,6 @@ import type { State } from "./state.js"
 
 type Response = HttpServerResponse.HttpServerResponse
 
-/** Sends the user agent back to the client with `params` and the issuer (RFC 9207) in the query. */
 /**
  * Exact match, except that a loopback IP redirect URI matches on any port
  * (RFC 8252 §7.3): a native app picks a free port when it starts listening.
@@ -28,6 +27,7 @@ const redirectUriMatches = (registered: string, sent: string): boolean => {
   return loopback(a) && loopback(b) && a.hostname === b.hostname && a.pathname === b.pathname && a.search === b.search
 }
 
+/** Sends the user agent back to the client with `params` and the issuer (RFC 9207) in the query. */
 const redirectBack = (state: State, redirectUri: string, params: Record<string, string | undefined>): Response => {
   const url = new URL(redirectUri)
   for (const [name, value] of Object.entries(params)) {
@@ -38,7 +38,7 @@ const redirectBack = (state: State, redirectUri: string, params: Record<string, 
 }
 
 /** The query parameters, each once; a parameter without a value is absent (RFC 6749 §3.1). */
-const readQuery = (url: string) => {
+const readQuery = (url: string): Params => {
   const values = new Map<string, string>()
   const repeated: Array<string> = []
   const seen = new Set<string>()
@@ -51,86 +51,177 @@ const readQuery = (url: string) => {
 }
 
 /**
- * Checks an authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3). Until
- * the client and its redirect URI are known good, errors are pages for the
- * user; after that they go back to the client (§4.1.2.1).
+ * Why an authorization request was refused: before the client and its
+ * redirect URI are known good, with a `Page` for the user; after that with
+ * an error to send back to the client (RFC 6749 §4.1.2.1).
+ *
+ * @internal
  */
-const check = (
+export type Rejection =
+  | { readonly _tag: "Page"; readonly description: string }
+  | {
+    readonly _tag: "Redirect"
+    readonly redirectUri: string
+    readonly state: string | undefined
+    readonly error: string
+    readonly description: string
+  }
+
+/**
+ * The parameters of an authorization request: each value once (the
+ * repeatable `resource`'s joined, see `form.ts`), and the names sent more
+ * than once.
+ *
+ * @internal
+ */
+export interface Params {
+  readonly values: ReadonlyMap<string, string>
+  readonly repeated: ReadonlyArray<string>
+}
+
+/**
+ * Checks an authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3), whether
+ * it arrives in the query of `/authorize` or pushed to `/par` (RFC 9126).
+ *
+ * @internal
+ */
+export const validate = (
   state: State,
-  url: string,
+  { repeated, values }: Params,
+  note: Note
+): Either.Either<AuthorizationRequest, Rejection> => {
+  const page = (description: string) => Either.left({ _tag: "Page" as const, description })
+  if (repeated.includes("client_id") || repeated.includes("redirect_uri")) {
+    return page("The client_id and redirect_uri parameters may be sent only once.")
+  }
+  const clientId = values.get("client_id")
+  if (clientId === undefined) return page("The request names no client (client_id).")
+  note.clientId = clientId
+  const client = state.client(clientId)
+  if (Option.isNone(client)) return page("The client is not registered.")
+  const sent = values.get("redirect_uri")
+  const registered = client.value.redirectUris
+  if (sent !== undefined && !registered.some((uri) => redirectUriMatches(uri, sent))) {
+    return page("The redirect_uri is not registered for this client.")
+  }
+  if (sent === undefined && registered.length !== 1) {
+    return page("The request must name its redirect_uri: the client has none or several registered.")
+  }
+  const redirectUri = sent ?? registered[0]!
+  const clientState = repeated.includes("state") ? undefined : values.get("state")
+  const reject = (error: string, description: string) =>
+    Either.left({ _tag: "Redirect" as const, redirectUri, state: clientState, error, description })
+
+  if (repeated.length > 0) return reject("invalid_request", `The parameter ${repeated[0]} was sent more than once`)
+  const responseType = values.get("response_type")
+  if (responseType === undefined) return reject("invalid_request", "The response_type parameter is missing")
+  if (responseType !== "code") return reject("unsupported_response_type", "The server supports only response_type=code")
+  if (!client.value.grants.includes("authorization_code")) {
+    return reject("unauthorized_client", "The client may not use the authorization code grant")
+  }
+  const scopes = Scopes.forClient(client.value, values.get("scope"))
+  if (Either.isLeft(scopes)) return reject("invalid_scope", `The client may not request: ${scopes.left.join(" ")}`)
+
+  const resource = Resources.check(state, values.get("resource"))
+  if (Either.isLeft(resource)) return reject("invalid_target", resource.left)
+
+  const challenge = values.get("code_challenge")
+  const method = values.get("code_challenge_method")
+  if (challenge === undefined) {
+    if (method !== undefined) return reject("invalid_request", "code_challenge_method needs a code_challenge")
+    if (client.value.authMethods.includes("none")) {
+      return reject("invalid_request", "A public client must use PKCE (code_challenge)")
+    }
+  } else {
+    // RFC 7636 §4.3: a challenge without a method is plain
+    if (method !== undefined && !Pkce.isMethod(method)) {
+      return reject("invalid_request", "The code_challenge_method must be S256 or plain")
+    }
+    if (!Pkce.isWellFormed(challenge)) {
+      return reject("invalid_request", "The code_challenge must be 43-128 characters of A-Z a-z 0-9 - . _ ~")
+    }
+  }
+  return Either.right({
+    clientId,
+    redirectUri,
+    redirectUriSent: sent !== undefined,
+    scopes: scopes.right,
+    state: clientState,
+    nonce: values.get("nonce"),
+    codeChallenge: challenge,
+    codeChallengeMethod: challenge === undefined ? undefined : method === "S256" ? "S256" : "plain"
+  })
+}
+
+const answer = (state: State, rejection: Rejection): Response =>
+  rejection._tag === "Page"
+    ? Page.error(400, rejection.description)
+    : redirectBack(state, rejection.redirectUri, {
+      error: rejection.error,
+      error_description: rejection.description,
+      state: rejection.state
+    })
+
+/**
+ * The request a `request_uri` stands for (RFC 9126 §4): it must have been
+ * pushed by the client named in `client_id`, and serves once before it
+ * expires. The other query parameters are ignored: only what was pushed
+ * counts. An unknown one is a page (where to send the user back is not
+ * known); a used or expired one goes back to the client as
+ * `invalid_request_uri`.
+ */
+const pushed = (
+  state: State,
+  { repeated, values }: Params,
+  requestUri: string,
   note: Note
 ): Effect.Effect<AuthorizationRequest, Response> =>
   Effect.gen(function*() {
-    const { repeated, values } = readQuery(url)
-    if (repeated.includes("client_id") || repeated.includes("redirect_uri")) {
-      return yield* Effect.fail(Page.error(400, "The client_id and redirect_uri parameters may be sent only once."))
+    if (repeated.includes("client_id") || repeated.includes("request_uri")) {
+      return yield* Effect.fail(Page.error(400, "The client_id and request_uri parameters may be sent only once."))
     }
     const clientId = values.get("client_id")
     if (clientId === undefined) return yield* Effect.fail(Page.error(400, "The request names no client (client_id)."))
     note.clientId = clientId
-    const client = state.client(clientId)
-    if (Option.isNone(client)) return yield* Effect.fail(Page.error(400, "The client is not registered."))
-    const sent = values.get("redirect_uri")
-    const registered = client.value.redirectUris
-    if (sent !== undefined && !registered.some((uri) => redirectUriMatches(uri, sent))) {
-      return yield* Effect.fail(Page.error(400, "The redirect_uri is not registered for this client."))
-    }
-    if (sent === undefined && registered.length !== 1) {
+    const taken = yield* state.pushedRequests.take(requestUri, clientId)
+    if (taken._tag === "Unknown") {
       return yield* Effect.fail(
-        Page.error(400, "The request must name its redirect_uri: the client has none or several registered.")
+        Page.error(400, "The request_uri is not one this server issued to this client (invalid_request_uri).")
       )
     }
-    const redirectUri = sent ?? registered[0]!
-    const clientState = repeated.includes("state") ? undefined : values.get("state")
-    const reject = (error: string, description: string) =>
-      Effect.fail(redirectBack(state, redirectUri, { error, error_description: description, state: clientState }))
-
-    if (repeated.length > 0) {
-      return yield* reject("invalid_request", `The parameter ${repeated[0]} was sent more than once`)
-    }
-    const responseType = values.get("response_type")
-    if (responseType === undefined) return yield* reject("invalid_request", "The response_type parameter is missing")
-    if (responseType !== "code") {
-      return yield* reject("unsupported_response_type", "The server supports only response_type=code")
-    }
-    if (!client.value.grants.includes("authorization_code")) {
-      return yield* reject("unauthorized_client", "The client may not use the authorization code grant")
-    }
-    const scopes = Scopes.forClient(client.value, values.get("scope"))
-    if (Either.isLeft(scopes)) {
-      return yield* reject("invalid_scope", `The client may not request: ${scopes.left.join(" ")}`)
-    }
-
-    const resource = Resources.check(state, values.get("resource"))
-    if (Either.isLeft(resource)) return yield* reject("invalid_target", resource.left)
-
-    const challenge = values.get("code_challenge")
-    const method = values.get("code_challenge_method")
-    if (challenge === undefined) {
-      if (method !== undefined) return yield* reject("invalid_request", "code_challenge_method needs a code_challenge")
-      if (client.value.authMethods.includes("none")) {
-        return yield* reject("invalid_request", "A public client must use PKCE (code_challenge)")
-      }
-    } else {
-      // RFC 7636 §4.3: a challenge without a method is plain
-      if (method !== undefined && !Pkce.isMethod(method)) {
-        return yield* reject("invalid_request", "The code_challenge_method must be S256 or plain")
-      }
-      if (!Pkce.isWellFormed(challenge)) {
-        return yield* reject("invalid_request", "The code_challenge must be 43-128 characters of A-Z a-z 0-9 - . _ ~")
-      }
-    }
-    return {
-      clientId,
-      redirectUri,
-      redirectUriSent: sent !== undefined,
-      scopes: scopes.right,
-      state: clientState,
-      nonce: values.get("nonce"),
-      codeChallenge: challenge,
-      codeChallengeMethod: challenge === undefined ? undefined : method === "S256" ? "S256" : "plain"
-    }
+    note.pushedRequestId = taken.pushed.id
+    const { request } = taken.pushed
+    if (taken._tag === "Fresh") return request
+    return yield* Effect.fail(redirectBack(state, request.redirectUri, {
+      error: "invalid_request_uri",
+      error_description: taken._tag === "Used" ? "The request_uri was already used" : "The request_uri has expired",
+      state: request.state
+    }))
   })
+
+/**
+ * Checks what `GET /authorize` received: a pushed request's `request_uri`,
+ * or the whole request in the query unless the server requires pushed
+ * requests (RFC 9126 §5).
+ */
+const check = (state: State, url: string, note: Note): Effect.Effect<AuthorizationRequest, Response> => {
+  const params = readQuery(url)
+  const requestUri = params.values.get("request_uri")
+  if (requestUri !== undefined) return pushed(state, params, requestUri, note)
+  const checked = validate(state, params, note)
+  if (Either.isLeft(checked)) return Effect.fail(answer(state, checked.left))
+  if (state.options.requirePushedAuthorizationRequests === true) {
+    return Effect.fail(answer(state, {
+      _tag: "Redirect",
+      redirectUri: checked.right.redirectUri,
+      state: checked.right.state,
+      error: "invalid_request",
+      description: "This server accepts only pushed authorization requests (RFC 9126): push the request to " +
+        "its pushed_authorization_request_endpoint and send request_uri"
+    }))
+  }
+  return Effect.succeed(checked.right)
+}
 
 const approve = (state: State, request: AuthorizationRequest) =>
   Effect.map(

@@ -16,6 +16,7 @@ export interface Note {
   refreshTokenId?: string
   issuedRefreshTokenId?: string
   tokenState?: AuthServer.TokenState
+  pushedRequestId?: string
   fault?: AuthServer.Fault["_tag"]
 }
 

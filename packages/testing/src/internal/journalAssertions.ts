@@ -23,6 +23,7 @@ export const describe = (entry: AuthServer.JournalEntry): string => {
     entry.tokenState === undefined ? undefined : `tokenState=${entry.tokenState}`,
     entry.refreshTokenId === undefined ? undefined : `refreshToken=${entry.refreshTokenId}`,
     entry.issuedRefreshTokenId === undefined ? undefined : `issuedRefreshToken=${entry.issuedRefreshTokenId}`,
+    entry.pushedRequestId === undefined ? undefined : `pushedRequest=${entry.pushedRequestId}`,
     entry.fault === undefined ? undefined : `fault=${entry.fault}`
   ].filter((note) => note !== undefined)
   const status = entry.status === 0 ? "no answer" : String(entry.status)

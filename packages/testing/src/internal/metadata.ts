@@ -34,6 +34,8 @@ export const document = (state: State): Readonly<Record<string, unknown>> => {
     revocation_endpoint: `${issuer}/revoke`,
     introspection_endpoint: `${issuer}/introspect`,
     ...(state.options.registration === undefined ? {} : { registration_endpoint: `${issuer}/register` }),
+    pushed_authorization_request_endpoint: `${issuer}/par`,
+    ...(state.options.requirePushedAuthorizationRequests === true ? { require_pushed_authorization_requests: true } : {}),
     ...(Option.isSome(state.accessTokens.signer) ? { jwks_uri: `${issuer}/jwks` } : {}),
     ...(scopes.length > 0 ? { scopes_supported: scopes } : {}),
     response_types_supported: ["code"],
@@ -54,6 +56,31 @@ export const handle = (
   request: HttpServerRequest.HttpServerRequest
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, HttpServerResponse.HttpServerResponse> =>
   request.method === "GET" ? Effect.succeed(json(document(state))) : Effect.fail(methodNotAllowed(["GET"]))
+
+/**
+ * The API's protected resource metadata (RFC 9728 §2): the resource
+ * `${issuer}/api`, whose tokens this server issues, the scopes its routes
+ * require, and the two ways it takes a token.
+ *
+ * @internal
+ */
+export const resourceDocument = (state: State): Readonly<Record<string, unknown>> => {
+  const scopes = Array.from(new Set(Object.values(state.options.apiScopes ?? {}).flat()))
+  return {
+    resource: `${state.issuer}/api`,
+    authorization_servers: [state.issuer],
+    ...(scopes.length > 0 ? { scopes_supported: scopes } : {}),
+    bearer_methods_supported: ["header", "query"],
+    resource_name: "grantflow simulated API"
+  }
+}
+
+/** `GET /.well-known/oauth-protected-resource/api`. @internal */
+export const resource = (
+  state: State,
+  request: HttpServerRequest.HttpServerRequest
+): Effect.Effect<HttpServerResponse.HttpServerResponse, HttpServerResponse.HttpServerResponse> =>
+  request.method === "GET" ? Effect.succeed(json(resourceDocument(state))) : Effect.fail(methodNotAllowed(["GET"]))
 
 /** `GET /jwks`: the keys that verify JWT access tokens, when the server issues them. @internal */
 export const jwks = (

@@ -90,6 +90,8 @@ export const ServerConfig = Schema.Struct({
   refreshTokenForClientCredentials: optional(Schema.Boolean),
   autoApprove: optional(Schema.Boolean),
   codeLifetime: optional(DurationFromConfig),
+  requirePushedAuthorizationRequests: optional(Schema.Boolean),
+  pushedRequestLifetime: optional(DurationFromConfig),
   deviceCodeLifetime: optional(DurationFromConfig),
   deviceInterval: optional(DurationFromConfig),
   jwtBearerAssertions: optional(Schema.Array(Schema.String)),

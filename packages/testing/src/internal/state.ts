@@ -10,6 +10,7 @@ import * as ClientAssertion from "./clientAssertion.js"
 import * as DeviceCodes from "./deviceCodes.js"
 import * as Faults from "./faults.js"
 import * as Jwt from "./jwt.js"
+import * as PushedRequests from "./pushedRequests.js"
 import * as RefreshFamilies from "./refreshFamilies.js"
 import { withoutTrailingSlashes } from "./text.js"
 
@@ -64,6 +65,7 @@ export interface State {
   readonly families: RefreshFamilies.Families
   readonly codes: AuthorizationCodes.AuthorizationCodes
   readonly devices: DeviceCodes.DeviceCodes
+  readonly pushedRequests: PushedRequests.PushedRequests
   readonly accessTokens: Jwt.AccessTokens
   readonly assertions: ClientAssertion.SeenAssertions
   readonly tokens: Effect.Effect<ReadonlyArray<AuthServer.IssuedToken>>
@@ -172,6 +174,7 @@ export const make = (options: AuthServer.Options): Effect.Effect<State> =>
         Effect.forEach(issued.familyIds, families.revoke, { discard: true })
       ))
     const devices = yield* DeviceCodes.make(options)
+    const pushedRequests = yield* PushedRequests.make(options)
 
     return {
       issuer,
@@ -189,6 +192,7 @@ export const make = (options: AuthServer.Options): Effect.Effect<State> =>
       families,
       codes,
       devices,
+      pushedRequests,
       accessTokens,
       assertions,
       tokens: Effect.sync(() =>
