@@ -216,7 +216,7 @@ describe("grantflow token", () => {
       issued.add(refreshToken)
       issued.add(Redacted.value(granted.accessToken))
       const result = yield* Cli.run(
-        ["token", issuer, ...client(), "--grant", "refresh_token", "--refresh-token", "-"],
+        ["token", issuer, ...client(), "--grant", "refresh_token", "--refresh-token", "-", "--resource", `${issuer}/api`],
         { env: { GRANTFLOW_CLIENT_SECRET: clientSecret }, stdin: `${refreshToken}\n` }
       )
       assert.strictEqual(result.code, 0, result.stderr)
@@ -252,10 +252,14 @@ describe("grantflow token", () => {
         ...publicClient(issuer, "authorization_code"),
         "--scope",
         "orders.read",
+        // a resource indicator (RFC 8707) the server knows: sent with the authorization request and the code
+        "--resource",
+        `${issuer}/api`,
         "--redirect-port",
         String(port)
       ])
       const [, url] = yield* running.waitFor(/^ {2}(http:\/\/\S+\/authorize\?\S+)$/m, "stderr")
+      assert.strictEqual(new URL(url!).searchParams.get("resource"), `${issuer}/api`)
       // not on a terminal: no browser is opened, the URL is for the user
       assert.include(running.output().stderr, "Open this URL to sign in:")
       const page = yield* approve(url!, issuer)
@@ -277,7 +281,13 @@ describe("grantflow token", () => {
   it.scopedLive("device code: the user code in a box on stderr; the command polls until the user approves", () =>
     Effect.gen(function*() {
       const { issuer, server } = yield* simulated
-      const running = yield* Cli.spawnScoped([...publicClient(issuer, "device_code"), "--scope", "orders.read"])
+      const running = yield* Cli.spawnScoped([
+        ...publicClient(issuer, "device_code"),
+        "--scope",
+        "orders.read",
+        "--resource",
+        `${issuer}/api`
+      ])
       const [, userCode] = yield* running.waitFor(/│ +(\S+) +│/, "stderr")
       assert.include(running.output().stderr, `To sign in, open ${issuer}/device`)
       assert.isTrue(yield* server.decideDevice(userCode!, true))

@@ -27,6 +27,7 @@ import type * as Grant from "./Grant.js"
 import * as authorizationCode from "./internal/authorizationCode.js"
 import * as endpoint from "./internal/endpoint.js"
 import * as pkce from "./internal/pkce.js"
+import * as tokenRequest from "./internal/tokenRequest.js"
 import * as TokenError from "./TokenError.js"
 
 /**
@@ -88,6 +89,9 @@ export const challenge = (verifier: Redacted.Redacted<string>, method: PkceMetho
  * - `state`: the `state` to send (default: 256 random bits, base64url);
  * - `nonce`: `true` to send a random OpenID Connect `nonce`;
  * - `pkce`: the challenge method, `S256` by default; `false` sends none;
+ * - `resource`: one or more `resource` parameters (RFC 8707 §2.1), the
+ *   resource servers the tokens are for; {@link exchange} sends them again
+ *   with the code;
  * - `extraParams`: other parameters, e.g. `access_type: "offline"` and
  *   `prompt: "consent"` for a Google refresh token. They cannot set a
  *   parameter that `start` sets.
@@ -103,6 +107,7 @@ export interface StartOptions {
   readonly state?: string | undefined
   readonly nonce?: boolean | undefined
   readonly pkce?: PkceMethod | false | undefined
+  readonly resource?: string | ReadonlyArray<string> | undefined
   readonly extraParams?: Readonly<Record<string, string>> | undefined
   readonly allowInsecure?: boolean | undefined
 }
@@ -124,6 +129,8 @@ export class Pending extends Data.Class<{
   readonly verifier: Option.Option<Redacted.Redacted<string>>
   /** The OpenID Connect `nonce` sent, which the ID token must carry. */
   readonly nonce: Option.Option<string>
+  /** The resource indicators sent (RFC 8707), which the code exchange sends again. */
+  readonly resource?: ReadonlyArray<string> | undefined
 }> {}
 
 /**
@@ -169,7 +176,8 @@ const reservedParams: ReadonlySet<string> = new Set([
   "state",
   "nonce",
   "code_challenge",
-  "code_challenge_method"
+  "code_challenge_method",
+  "resource"
 ])
 
 const parseUrl = (url: string | URL): URL | undefined => {
@@ -223,11 +231,19 @@ const build = (options: StartOptions): Effect.Effect<Built, InvalidAuthorization
       params.push(["code_challenge", yield* pkce.challenge(verifier.value, method)], ["code_challenge_method", method])
     }
     if (Option.isSome(nonce)) params.push(["nonce", nonce.value])
-    params.push(...Object.entries(options.extraParams ?? {}))
+    const resource = tokenRequest.resourceParams(options.resource)
+    params.push(...resource, ...Object.entries(options.extraParams ?? {}))
     return {
       url,
       params,
-      pending: new Pending({ clientId: options.clientId, redirectUri: options.redirectUri, state, verifier, nonce })
+      pending: new Pending({
+        clientId: options.clientId,
+        redirectUri: options.redirectUri,
+        state,
+        verifier,
+        nonce,
+        ...(resource.length > 0 ? { resource: resource.map(([, value]) => value) } : {})
+      })
     }
   })
 
@@ -283,7 +299,8 @@ export interface Pushed extends Started {
 /**
  * Starts an authorization with a pushed authorization request (RFC 9126):
  * the parameters {@link start} would put in the URL — client id, redirect
- * URI, scopes, `state`, PKCE challenge, `nonce`, extra parameters — are
+ * URI, scopes, `state`, PKCE challenge, `nonce`, `resource`, extra
+ * parameters — are
  * POSTed to the endpoint's pushed authorization request endpoint
  * (`pushedAuthorizationUrl`, or `pushed_authorization_request_endpoint`
  * from the metadata) with the endpoint's client authentication, as at the
@@ -389,7 +406,9 @@ export const registeredErrors: ReadonlySet<string> = new Set([
   "invalid_request_object",
   "request_not_supported",
   "request_uri_not_supported",
-  "registration_not_supported"
+  "registration_not_supported",
+  // RFC 8707 §2: a resource the server does not know or will not issue tokens for
+  "invalid_target"
 ])
 
 /**
@@ -447,7 +466,7 @@ export class AuthorizationFailed extends TokenError.TaggedError("AuthorizationFa
       ? "the user or the server declined; ask the user to try again"
       : this.error === "temporarily_unavailable" || this.error === "server_error"
       ? "the server had a problem; ask the user to try again later"
-      : "check the authorization request (client id, redirect URI, scopes)"
+      : "check the authorization request (client id, redirect URI, scopes, resource)"
     return `the authorization failed with ${code}${details}; ${advice}`
   }
 }
@@ -709,6 +728,7 @@ export const exchange = (
     endpoint,
     code: result.code,
     redirectUri: pending.redirectUri,
-    verifier: pending.verifier
+    verifier: pending.verifier,
+    resource: pending.resource
   })
 }

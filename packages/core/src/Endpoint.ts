@@ -55,13 +55,14 @@ export type Purpose = "token" | "revocation" | "introspection" | "deviceAuthoriz
  * Every endpoint grantflow asks: the {@link Purpose}s, the documents the
  * issuer publishes — its metadata (RFC 8414) and its key set (`jwks`,
  * RFC 7517), which a resource server reads to verify JWT access tokens —
- * and a protected resource's metadata (`resourceMetadata`, RFC 9728).
+ * its client registration endpoint (`registration`, RFC 7591) and a protected
+ * resource's metadata (`resourceMetadata`, RFC 9728).
  * Errors name the endpoint that failed with it.
  *
  * @since 0.1.0
  * @category models
  */
-export type Name = Purpose | "metadata" | "jwks" | "resourceMetadata"
+export type Name = Purpose | "metadata" | "jwks" | "registration" | "resourceMetadata"
 
 /**
  * An authorization server's endpoints for one client. Its URLs were checked

@@ -72,8 +72,7 @@ export interface ClientCredentialsOptions {
   readonly extraParams?: Readonly<Record<string, string>> | undefined
 }
 
-const many = (value: string | ReadonlyArray<string> | undefined): ReadonlyArray<string> =>
-  value === undefined ? [] : typeof value === "string" ? [value] : value
+const { many, resourceParams: resources } = internal
 
 /**
  * The client credentials grant (RFC 6749 §4.4): the client obtains a token
@@ -108,7 +107,7 @@ export const clientCredentials = (
   const params = [
     ...(scopes.length > 0 ? [["scope", scopes.join(" ")] as const] : []),
     ...(options.audience !== undefined ? [["audience", options.audience] as const] : []),
-    ...many(options.resource).map((resource) => ["resource", resource] as const)
+    ...resources(options.resource)
   ]
   const extra = internal.checkExtraParams(options.extraParams, params.map(([key]) => key))
   if (Either.isLeft(extra)) return Effect.fail(extra.left)
@@ -199,9 +198,11 @@ export const clientCredentialsConfig = (
 }
 
 /**
- * Options of the refresh token grant: the `refreshToken` to send, and
+ * Options of the refresh token grant: the `refreshToken` to send,
  * `scopes`, sent space-separated as `scope` to ask
- * for a narrower token (omitted when empty: the scopes originally granted).
+ * for a narrower token (omitted when empty: the scopes originally granted),
+ * and `resource`, one or more `resource` parameters (RFC 8707 §2.2) naming
+ * the resource servers the new access token is for.
  *
  * @since 0.1.0
  * @category models
@@ -209,6 +210,7 @@ export const clientCredentialsConfig = (
 export interface RefreshTokenOptions {
   readonly refreshToken: Redacted.Redacted<string>
   readonly scopes?: ReadonlyArray<string> | undefined
+  readonly resource?: string | ReadonlyArray<string> | undefined
 }
 
 /**
@@ -243,7 +245,8 @@ export const refreshToken = (endpoint: Endpoint.Endpoint, options: RefreshTokenO
     grantType: "refresh_token",
     params: [
       ["refresh_token", options.refreshToken],
-      ...(scopes.length > 0 ? [["scope", scopes.join(" ")] as const] : [])
+      ...(scopes.length > 0 ? [["scope", scopes.join(" ")] as const] : []),
+      ...resources(options.resource)
     ]
   }).pipe(
     Effect.map((token) =>
@@ -389,6 +392,8 @@ export interface UserCode {
  * - `scopes`: sent space-separated as `scope` (omitted when empty);
  * - `audience`: the `audience` parameter of the device authorization request,
  *   which Auth0 and others use to choose the API the token is for;
+ * - `resource`: one or more `resource` parameters (RFC 8707), sent with the
+ *   device authorization request and with each poll of the token endpoint;
  * - `extraParams`: any other parameters of the device authorization request
  *   (the token endpoint's polls carry only the device code). They cannot set
  *   the client authentication parameters or a parameter the options above
@@ -402,6 +407,7 @@ export interface UserCode {
 export interface DeviceCodeOptions<E = never, R = never> {
   readonly scopes?: ReadonlyArray<string> | undefined
   readonly audience?: string | undefined
+  readonly resource?: string | ReadonlyArray<string> | undefined
   readonly extraParams?: Readonly<Record<string, string>> | undefined
   readonly onUserCode: (info: UserCode) => Effect.Effect<void, E, R>
 }
@@ -497,7 +503,8 @@ export interface JwtBearerAssertion {
  *
  * - `assertion`: a JWT obtained elsewhere, sent as it is, or a
  *   {@link JwtBearerAssertion} to sign at each run;
- * - `scopes`: sent space-separated as `scope` (omitted when empty).
+ * - `scopes`: sent space-separated as `scope` (omitted when empty);
+ * - `resource`: one or more `resource` parameters (RFC 8707).
  *
  * @since 0.1.0
  * @category models
@@ -505,6 +512,7 @@ export interface JwtBearerAssertion {
 export interface JwtBearerOptions {
   readonly assertion: Redacted.Redacted<string> | JwtBearerAssertion
   readonly scopes?: ReadonlyArray<string> | undefined
+  readonly resource?: string | ReadonlyArray<string> | undefined
 }
 
 /**
@@ -539,7 +547,11 @@ export const jwtBearer = (endpoint: Endpoint.Endpoint, options: JwtBearerOptions
     internal.execute({
       endpoint,
       grantType: jwtBearerGrantType,
-      params: [["assertion", assertion], ...(scopes.length > 0 ? [["scope", scopes.join(" ")] as const] : [])]
+      params: [
+        ["assertion", assertion],
+        ...(scopes.length > 0 ? [["scope", scopes.join(" ")] as const] : []),
+        ...resources(options.resource)
+      ]
     })
   const given = options.assertion
   if (Redacted.isRedacted(given)) return send(given)
@@ -694,7 +706,7 @@ export const tokenExchange = (
       ...optional("actor_token_type", options.actorTokenType),
       ...optional("requested_token_type", options.requestedTokenType),
       ...many(options.audience).map((audience) => ["audience", audience] as const),
-      ...many(options.resource).map((resource) => ["resource", resource] as const),
+      ...resources(options.resource),
       ...(scopes.length > 0 ? [["scope", scopes.join(" ")] as const] : [])
     ]
   }).pipe(

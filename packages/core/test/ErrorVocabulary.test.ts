@@ -20,6 +20,7 @@ import * as Discovery from "../src/Discovery.js"
 import * as Endpoint from "../src/Endpoint.js"
 import * as Grant from "../src/Grant.js"
 import * as Introspection from "../src/Introspection.js"
+import * as Registration from "../src/Registration.js"
 import * as Revocation from "../src/Revocation.js"
 import * as TokenCipher from "../src/TokenCipher.js"
 import * as TokenError from "../src/TokenError.js"
@@ -205,6 +206,7 @@ const everyEndpoint = (answer: Answer) =>
     HttpRouter.post("/revoke", answer),
     HttpRouter.post("/device", answer),
     HttpRouter.post("/introspect", answer),
+    HttpRouter.post("/register", answer),
     HttpRouter.post("/par", answer),
     HttpRouter.get(wellKnown, answer),
     HttpRouter.get("/.well-known/openid-configuration", answer),
@@ -236,6 +238,12 @@ const failureOf = (name: Asked): Effect.Effect<unknown, unknown, HttpClient.Http
       return Effect.flip(Discovery.fetch(issuer))
     case "introspection":
       return Effect.flip(Introspection.introspect(endpoint, { token: Redacted.make("at-secret-value") }))
+    case "registration":
+      return Effect.flip(
+        Registration.register(`${issuer}/register`, { client_name: "cli" }, {
+          initialAccessToken: Redacted.make("at-secret-value")
+        })
+      )
     case "pushedAuthorization":
       return Effect.flip(AuthorizationCode.push(endpoint, {
         authorizeUrl: `${issuer}/authorize`,
@@ -253,6 +261,7 @@ const names: ReadonlyArray<readonly [Asked, string]> = [
   ["deviceAuthorization", "the device authorization endpoint"],
   ["introspection", "the introspection endpoint"],
   ["metadata", "the issuer's metadata endpoint"],
+  ["registration", "the client registration endpoint"],
   ["pushedAuthorization", "the pushed authorization request endpoint"],
   ["resourceMetadata", "the protected resource's metadata endpoint"]
 ]

@@ -26,6 +26,13 @@ const syncEntryPoints: Record<string, SyncEntryPoint> = {
     cap: MiB,
     run: (text) => entry.interpretJson(text, "text/plain")
   },
+  "registration response (Registration.interpret)": { cap: MiB, run: (text) => entry.registration(text, json) },
+  ...Object.fromEntries(
+    ["client_id", "client_secret", "client_secret_expires_at", "registration_access_token"].map((field) => [
+      `registration response field ${field} (Registration.interpret)`,
+      { cap: MiB, run: (text: string) => entry.registration(inBody(field, text), json) }
+    ])
+  ),
   "pushed authorization response (authorizationCode.interpretPushed)": {
     cap: MiB,
     run: (text) => entry.interpretPushed(text, json)

@@ -15,6 +15,7 @@ import * as Discovery from "../src/Discovery.js"
 import * as authorizationCode from "../src/internal/authorizationCode.js"
 import * as bearerAuth from "../src/internal/bearerAuth.js"
 import * as retryAfter from "../src/internal/retryAfter.js"
+import * as Registration from "../src/Registration.js"
 import * as tokenRequest from "../src/internal/tokenRequest.js"
 import * as TokenResponse from "../src/TokenResponse.js"
 import { stopwatch, timeBoundMs, timingAttempts } from "./hostile.js"
@@ -38,6 +39,10 @@ export const interpret = (text: string, contentType: string | undefined, status 
 /** The device authorization endpoint's path: the body parsed, an object kept. */
 export const interpretJson = (text: string, contentType: string | undefined, status = 200) =>
   tokenRequest.interpretJson(raw(text, contentType, status), "deviceAuthorization")
+
+/** The registration endpoint's answer (RFC 7591 §3.2), as `Registration.register` interprets it. */
+export const registration = (text: string, contentType: string | undefined, status = 201) =>
+  Registration.interpret({ status, contentType, body: Option.some(text) })
 
 /** The pushed authorization request endpoint's answer (RFC 9126 §2.2), decoded. */
 export const interpretPushed = (text: string, contentType: string | undefined, status = 201) =>

@@ -145,7 +145,8 @@ export const make: (options?: Options) => Effect.Effect<RedirectReceiver, HttpSe
  *
  * - `authorizeUrl`: the server's authorization endpoint (`https:` unless
  *   loopback or the endpoint's `allowInsecure`);
- * - `scopes`, `extraParams`: as in `AuthorizationCode.start`;
+ * - `scopes`, `resource`, `extraParams`: as in `AuthorizationCode.start`
+ *   (the resource indicators are sent again with the code);
  * - `pushedAuthorization`: push the authorization request to the server's
  *   pushed authorization request endpoint first (`AuthorizationCode.push`,
  *   RFC 9126), so that the URL carries only `client_id` and `request_uri`.
@@ -167,6 +168,7 @@ export type AuthorizeOptions<E = never, R = never> =
   & {
     readonly authorizeUrl: string | URL
     readonly scopes?: ReadonlyArray<string> | undefined
+    readonly resource?: string | ReadonlyArray<string> | undefined
     readonly extraParams?: Readonly<Record<string, string>> | undefined
     readonly pushedAuthorization?: boolean | undefined
     readonly onAuthorizeUrl?: ((url: URL) => Effect.Effect<void, E, R>) | undefined

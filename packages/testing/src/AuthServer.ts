@@ -16,6 +16,8 @@
  *   and `POST /par`: its pushed authorization request endpoint (RFC 9126);
  * - `POST /device_authorization` and `GET|POST /device`: the device
  *   authorization grant (RFC 8628) and its user page;
+ * - `POST /register`: dynamic client registration (RFC 7591), with the
+ *   `registration` option;
  * - `GET|POST|PUT|DELETE /api/*`: a protected API that accepts the tokens the
  *   endpoint issued (RFC 6750), until they expire or are revoked; it is the
  *   resource `<issuer>/api`, whose metadata (RFC 9728) is at
@@ -155,6 +157,17 @@ export interface ClientOptions {
  * (`signingAlgorithm`, default `RS256`) whose public key is served at
  * `/jwks`; `audience` is their `aud` (default `<issuer>/api`).
  *
+ * Resource indicators (RFC 8707): `resources` are the resource URIs the
+ * server knows (default: `[audience]`). A token requested with `resource`
+ * has it as its `aud` (in the JWT and at introspection; several `resource`
+ * parameters make an array); an unknown one is refused with
+ * `invalid_target` at `/authorize`, `/par`, `/device_authorization` and
+ * `/token`.
+ *
+ * Dynamic client registration (RFC 7591): with `registration`, `/register`
+ * registers clients at run time and is advertised as `registration_endpoint`
+ * (see {@link RegistrationOptions}).
+ *
  * Protected API: `apiScopes` maps a route (`"/api/admin"`, covering the paths
  * under it; the longest route wins) to the scopes a token needs there, else
  * `403 insufficient_scope`, and {@link ProviderQuirks} change how it answers
@@ -190,10 +203,34 @@ export interface Options extends ProviderQuirks {
   readonly accessTokenFormat?: "opaque" | "jwt" | undefined
   readonly signingAlgorithm?: SigningAlgorithm | undefined
   readonly audience?: string | undefined
+  readonly resources?: ReadonlyArray<string> | undefined
+  readonly registration?: RegistrationOptions | undefined
   readonly apiScopes?: Readonly<Record<string, ReadonlyArray<string>>> | undefined
   readonly tokenResponseShape?:
     | ((token: Readonly<Record<string, unknown>>, now: number) => unknown)
     | undefined
+}
+
+/**
+ * The registration endpoint (RFC 7591) of the simulated server:
+ *
+ * - `initialAccessToken`: when set, a registration must carry it as a bearer
+ *   token (RFC 7591 §3), else it is refused with `invalid_token`; without
+ *   it, registration is open;
+ * - `secretLifetime`: how long a registered client's secret lives
+ *   (`client_secret_expires_at`, from `Clock`); once expired, the client's
+ *   authentication fails with `invalid_client`. Default: it never expires.
+ *
+ * Registered clients get a generated `client_id` and, unless they register
+ * `token_endpoint_auth_method: "none"`, a `client_secret`. The journal
+ * records each registration with the new client id, never the secret.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RegistrationOptions {
+  readonly initialAccessToken?: string | undefined
+  readonly secretLifetime?: Duration.DurationInput | undefined
 }
 
 /**
@@ -465,6 +502,7 @@ export interface JournalEntry {
     | "introspect"
     | "metadata"
     | "jwks"
+    | "register"
     | "resource_metadata"
     | "other"
   readonly method: string

@@ -192,6 +192,10 @@ describe("pushed authorization requests (RFC 9126)", () => {
         yield* expectError(par(["web", "web-secret"], requestParams({ redirect_uri: "https://evil.example.com/" })), "invalid_request")
         yield* expectError(par(["web", "web-secret"], requestParams({ response_type: "token" })), "unsupported_response_type")
         yield* expectError(par(["web", "web-secret"], requestParams({ scope: "admin" })), "invalid_scope")
+        yield* expectError(
+          par(["web", "web-secret"], requestParams({ resource: "https://unknown.example.com" })),
+          "invalid_target"
+        )
         yield* expectError(par(["spa"], requestParams({ code_challenge: "", code_challenge_method: "" })), "invalid_request")
         yield* expectError(
           par(["web", "web-secret"], requestParams({ request_uri: "urn:ietf:params:oauth:request_uri:x" })),

@@ -58,8 +58,9 @@ export const browserFlags = (grant?: string) => {
 }
 
 /**
- * What the interactive flows share: the resolved client, the scopes and
- * extra authorization parameters (`audience`, `resource`) to ask for, and
+ * What the interactive flows share: the resolved client, the scopes, the
+ * resource indicators (RFC 8707) and the extra authorization parameters
+ * (`audience`) to ask for, and
  * where the messages for the user go (stderr: stdout carries the result).
  *
  * @internal
@@ -67,6 +68,7 @@ export const browserFlags = (grant?: string) => {
 export interface Options {
   readonly resolved: Client.Resolved
   readonly scopes: ReadonlyArray<string>
+  readonly resource?: ReadonlyArray<string> | undefined
   readonly extraParams?: Readonly<Record<string, string>> | undefined
   readonly print: (text: string) => Effect.Effect<void>
 }
@@ -173,6 +175,7 @@ export const browserAuthorization = (
     return yield* RedirectReceiver.authorize(options.resolved.endpoint, {
       authorizeUrl,
       scopes: options.scopes,
+      resource: options.resource,
       extraParams: options.extraParams,
       pushedAuthorization: options.pushedAuthorization,
       port: options.port,
@@ -240,6 +243,7 @@ export const deviceAuthorization = (
   }
   return Grant.deviceCode(endpoint, {
     scopes: options.scopes,
+    resource: options.resource,
     extraParams: options.extraParams,
     onUserCode: (info) => options.print(userCodeBox(info))
   })

@@ -24,6 +24,7 @@ export interface ExchangeRequest {
   readonly code: Option.Option<Redacted.Redacted<string>>
   readonly redirectUri: string
   readonly verifier: Option.Option<Redacted.Redacted<string>>
+  readonly resource?: ReadonlyArray<string> | undefined
 }
 
 const alreadySent = () =>
@@ -60,7 +61,8 @@ export const exchange = (
         ...Option.match(request.verifier, {
           onNone: () => [],
           onSome: (verifier) => [["code_verifier", verifier] as const]
-        })
+        }),
+        ...tokenRequest.resourceParams(request.resource)
       ]
     }).pipe(
       Effect.mapError((error): TokenError.TokenError =>

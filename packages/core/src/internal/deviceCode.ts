@@ -157,7 +157,8 @@ export const run = <E, R>(
     const scopes = (options.scopes ?? []).filter((scope) => scope !== "")
     const params = [
       ...(scopes.length > 0 ? [["scope", scopes.join(" ")] as const] : []),
-      ...(options.audience !== undefined ? [["audience", options.audience] as const] : [])
+      ...(options.audience !== undefined ? [["audience", options.audience] as const] : []),
+      ...tokenRequest.resourceParams(options.resource)
     ]
     const extra = yield* tokenRequest.checkExtraParams(options.extraParams, params.map(([key]) => key))
 
@@ -196,7 +197,11 @@ export const run = <E, R>(
       Schedule.modifyDelayEffect((error) => Ref.updateAndGet(wait, (current) => nextWait(current, error))),
       Schedule.checkEffect(() => fitsBeforeDeadline)
     )
-    const poll = tokenRequest.execute({ endpoint, grantType, params: [["device_code", authorization.deviceCode]] })
+    const poll = tokenRequest.execute({ endpoint, grantType, params: [
+        ["device_code", authorization.deviceCode],
+        ...tokenRequest.resourceParams(options.resource)
+      ]
+    })
 
     // the user needs time to type the code: the first poll comes one interval in
     if (!(yield* fitsBeforeDeadline)) return yield* new TokenError.DeviceCodeExpired({ reason: "Elapsed" })

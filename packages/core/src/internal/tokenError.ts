@@ -23,7 +23,12 @@ export const terminalErrorCodes: ReadonlySet<string> = new Set([
   "unsupported_grant_type",
   "invalid_scope",
   "access_denied",
-  "invalid_target"
+  "invalid_target",
+  // RFC 7591 §3.2.2: the registration request must change
+  "invalid_redirect_uri",
+  "invalid_client_metadata",
+  "invalid_software_statement",
+  "unapproved_software_statement"
 ])
 
 // The errors whose retryability depends on what happened; every other one is never retryable.
@@ -93,6 +98,8 @@ export const endpointName = (endpoint: Endpoint.Name): string => {
       return "the issuer's metadata endpoint"
     case "jwks":
       return "the issuer's JWKS endpoint"
+    case "registration":
+      return "the client registration endpoint"
     case "resourceMetadata":
       return "the protected resource's metadata endpoint"
   }

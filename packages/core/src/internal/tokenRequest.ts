@@ -80,6 +80,25 @@ export const checkExtraParams = (
 }
 
 /**
+ * An option that takes one value or several, as a list.
+ *
+ * @internal
+ */
+export const many = (value: string | ReadonlyArray<string> | undefined): ReadonlyArray<string> =>
+  value === undefined ? [] : typeof value === "string" ? [value] : value
+
+/**
+ * The resource indicators of a request (RFC 8707 §2): one `resource`
+ * parameter per URI given, in order. Every grant and the authorization
+ * request send them through here.
+ *
+ * @internal
+ */
+export const resourceParams = (
+  resource: string | ReadonlyArray<string> | undefined
+): ReadonlyArray<readonly ["resource", string]> => many(resource).map((value) => ["resource", value] as const)
+
+/**
  * Reads a response body up to `max` bytes, counted after any content decoding;
  * `None` when it is larger. Stopping the stream early aborts the request.
  *
@@ -466,6 +485,39 @@ export const post = (
         HttpClientRequest.bodyUrlParams(parts.params)
       )
     })
+  })
+
+/**
+ * A JSON POST to an endpoint of the authorization server (client
+ * registration, RFC 7591 §3.1), with `bearer` — an initial access token —
+ * as its `Authorization` when given, through the endpoints' one exchange:
+ * never following a redirect.
+ *
+ * @internal
+ */
+export const postJson = (request: {
+  readonly endpoint: Endpoint.Name
+  /** Already checked with {@link checkEndpointUrl}. */
+  readonly url: URL
+  readonly body: Readonly<Record<string, unknown>>
+  readonly bearer: Redacted.Redacted<string> | undefined
+  readonly timeout: Duration.Duration
+  readonly maxBytes?: number | undefined
+}): Effect.Effect<Answer, TokenError.EndpointUnavailable, HttpClient.HttpClient> =>
+  exchange({
+    endpoint: request.endpoint,
+    timeout: request.timeout,
+    maxBytes: request.maxBytes,
+    credentials: true,
+    build: Effect.sync(() =>
+      HttpClientRequest.post(request.url).pipe(
+        HttpClientRequest.setHeaders({
+          accept: "application/json",
+          ...(request.bearer === undefined ? {} : { authorization: `Bearer ${Redacted.value(request.bearer)}` })
+        }),
+        HttpClientRequest.bodyUnsafeJson(request.body)
+      )
+    )
   })
 
 /**

@@ -211,6 +211,7 @@ export const authorize = <E = never, R = never>(
       clientId,
       redirectUri: receiver.redirectUri,
       scopes: options.scopes,
+      resource: options.resource,
       extraParams: options.extraParams,
       allowInsecure: endpoint.allowInsecure
     }

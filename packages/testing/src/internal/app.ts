@@ -10,6 +10,7 @@ import { journaled } from "./handler.js"
 import * as Introspection from "./introspection.js"
 import * as Metadata from "./metadata.js"
 import * as PushedAuthorization from "./pushedAuthorization.js"
+import * as Registration from "./registration.js"
 import * as Revocation from "./revocation.js"
 import type { State } from "./state.js"
 import * as TokenEndpoint from "./tokenEndpoint.js"
@@ -83,7 +84,8 @@ export const make = (state: State): HttpApp.Default => {
       "/device_authorization",
       journaled(state, "device_authorization", (request, note) => DeviceFlow.authorization(state, request, note))
     ],
-    ["/device", journaled(state, "device", (request) => DeviceFlow.page(state, request))]
+    ["/device", journaled(state, "device", (request) => DeviceFlow.page(state, request))],
+    ["/register", journaled(state, "register", (request, note) => Registration.handle(state, request, note))]
   ])
   const api = journaled(state, "api", (request, note) => Api.handle(state, request, note))
   const notFound = journaled(state, "other", () => Effect.fail(HttpServerResponse.empty({ status: 404 })))

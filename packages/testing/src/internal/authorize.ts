@@ -9,6 +9,7 @@ import type { Endpoint } from "./handler.js"
 import type { Note } from "./journal.js"
 import { methodNotAllowed } from "./responses.js"
 import * as Pkce from "./pkce.js"
+import * as Resources from "./resources.js"
 import * as Scopes from "./scopes.js"
 import type { State } from "./state.js"
 
@@ -42,9 +43,9 @@ const readQuery = (url: string): Params => {
   const repeated: Array<string> = []
   const seen = new Set<string>()
   for (const [name, value] of new URL(url, "http://localhost").searchParams) {
-    if (seen.has(name)) repeated.push(name)
+    if (seen.has(name) && !Form.repeatable.has(name)) repeated.push(name)
     seen.add(name)
-    if (value !== "") values.set(name, value)
+    if (value !== "") Form.add(values, name, value)
   }
   return { values, repeated }
 }
@@ -67,8 +68,9 @@ export type Rejection =
   }
 
 /**
- * The parameters of an authorization request: each value once, and the
- * names sent more than once.
+ * The parameters of an authorization request: each value once (the
+ * repeatable `resource`'s joined, see `form.ts`), and the names sent more
+ * than once.
  *
  * @internal
  */
@@ -119,6 +121,9 @@ export const validate = (
   }
   const scopes = Scopes.forClient(client.value, values.get("scope"))
   if (Either.isLeft(scopes)) return reject("invalid_scope", `The client may not request: ${scopes.left.join(" ")}`)
+
+  const resource = Resources.check(state, values.get("resource"))
+  if (Either.isLeft(resource)) return reject("invalid_target", resource.left)
 
   const challenge = values.get("code_challenge")
   const method = values.get("code_challenge_method")

@@ -1,5 +1,6 @@
 import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import type * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Encoding from "effect/Encoding"
@@ -93,7 +94,15 @@ export const authenticate = (
   ) {
     return invalidClient("Client authentication failed")
   }
-  return Either.right(client.value)
+  const { secretExpiresAt } = client.value
+  if (secretExpiresAt === undefined || credentials.clientSecret === undefined) return Either.right(client.value)
+  return Effect.flatMap(
+    Clock.currentTimeMillis,
+    (now) =>
+      now >= secretExpiresAt
+        ? invalidClient("The client secret expired; register the client again")
+        : Either.right(client.value)
+  )
 }
 
 /**

@@ -6,6 +6,7 @@ import * as ClientAuth from "./clientAuth.js"
 import * as Page from "./consentPage.js"
 import * as Form from "./form.js"
 import type { Endpoint } from "./handler.js"
+import * as Resources from "./resources.js"
 import { json, methodNotAllowed, noStore, oauthError, secondsBetween } from "./responses.js"
 import * as Scopes from "./scopes.js"
 import type { State } from "./state.js"
@@ -33,6 +34,8 @@ export const authorization: Endpoint = (state, request, note) =>
         oauthError(400, "invalid_scope", `The client may not request: ${scopes.left.join(" ")}`)
       )
     }
+    const resource = Resources.check(state, form.get("resource"))
+    if (Either.isLeft(resource)) return yield* Effect.fail(oauthError(400, "invalid_target", resource.left))
     const device = yield* state.devices.start(client.clientId, scopes.right)
     const verificationUri = `${state.issuer}/device`
     return json(

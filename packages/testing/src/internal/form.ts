@@ -5,11 +5,27 @@ import { methodNotAllowed, oauthError } from "./responses.js"
 
 /**
  * The parameters of a token request: each at most once, and a parameter sent
- * without a value is absent (RFC 6749 §3.1, §3.2).
+ * without a value is absent (RFC 6749 §3.1, §3.2) — except `resource`
+ * (RFC 8707 §2), which may be repeated: its values are joined with spaces,
+ * which no URI holds.
  *
  * @internal
  */
 export type Form = ReadonlyMap<string, string>
+
+/**
+ * The parameters that may be sent more than once (RFC 8707 §2: one
+ * `resource` per resource server), and how their values are joined.
+ *
+ * @internal
+ */
+export const repeatable: ReadonlySet<string> = new Set(["resource"])
+
+/** Adds a parameter's value to `params`: once, or joined with a space for a {@link repeatable} one. @internal */
+export const add = (params: Map<string, string>, name: string, value: string): void => {
+  const previous = params.get(name)
+  params.set(name, previous === undefined ? value : `${previous} ${value}`)
+}
 
 /** Reads an `application/x-www-form-urlencoded` body. @internal */
 export const read = (
@@ -27,11 +43,11 @@ export const read = (
       const form = new Map<string, string>()
       const seen = new Set<string>()
       for (const [name, value] of params) {
-        if (seen.has(name)) {
+        if (seen.has(name) && !repeatable.has(name)) {
           return Effect.fail(oauthError(400, "invalid_request", `The parameter ${name} was sent more than once`))
         }
         seen.add(name)
-        if (value !== "") form.set(name, value)
+        if (value !== "") add(form, name, value)
       }
       return Effect.succeed(form)
     })

@@ -29,6 +29,8 @@ interface Context {
   readonly client: Client
   readonly form: Form
   readonly note: Note
+  /** The checked `resource` parameters (RFC 8707): the `aud` of the token issued. */
+  readonly resource: ReadonlyArray<string> | undefined
 }
 
 // RFC 6749 §5.2: every error of a grant is a 400 (invalid_client, the one 401, comes from client authentication)
@@ -63,22 +65,23 @@ export const issueTokens = (
   client: Client,
   grantType: AuthServer.GrantType,
   scopes: ReadonlyArray<string>,
-  refresh: boolean
+  refresh: boolean,
+  resource?: ReadonlyArray<string> | undefined
 ) =>
   Effect.gen(function*() {
-    const token = yield* state.issue(client, scopes)
+    const token = yield* state.issue(client, scopes, resource)
     if (!refresh || !client.grants.includes("refresh_token")) return { token, refreshToken: Option.none() }
     const refreshToken = yield* state.families.start(client.clientId, grantType, scopes, token.id)
     return { token, refreshToken: Option.some<RefreshToken & { readonly familyId: string }>(refreshToken) }
   })
 
 const issue = (
-  { client, note, state }: Context,
+  { client, note, resource, state }: Context,
   grantType: AuthServer.GrantType,
   scopes: ReadonlyArray<string>,
   refresh: boolean
 ) =>
-  Effect.tap(issueTokens(state, client, grantType, scopes, refresh), ({ token }) => {
+  Effect.tap(issueTokens(state, client, grantType, scopes, refresh, resource), ({ token }) => {
     note.tokenId = token.id
   })
 
@@ -103,13 +106,13 @@ export const clientCredentials: Grant = (context) =>
   })
 
 /** RFC 6749 §6, with rotation and reuse detection (RFC 9700 §4.14.2). @internal */
-export const refreshToken: Grant = ({ client, form, note, state }) =>
+export const refreshToken: Grant = ({ client, form, note, resource, state }) =>
   Effect.gen(function*() {
     const value = yield* required(form, "refresh_token")
     const used = yield* state.families.use({ value, clientId: client.clientId, scope: form.get("scope") })
     if (used.presentedId !== undefined) note.refreshTokenId = used.presentedId
     if (used._tag === "Rejected") return yield* fail(used.error, used.description)
-    const token = yield* state.issue(client, used.scopes)
+    const token = yield* state.issue(client, used.scopes, resource)
     note.tokenId = token.id
     if (!(yield* state.families.attach(used.familyId, token.id))) {
       return yield* fail("invalid_grant", "The refresh token was revoked")

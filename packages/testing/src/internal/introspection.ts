@@ -3,7 +3,6 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as ClientAuth from "./clientAuth.js"
 import type { Endpoint } from "./handler.js"
-import * as Jwt from "./jwt.js"
 import { json, noStore, oauthError } from "./responses.js"
 
 const seconds = (millis: number) => Math.floor(millis / 1000)
@@ -42,7 +41,7 @@ export const handle: Endpoint = (state, request, note) =>
         iat: seconds(token.issuedAt),
         // the simulated server has no users: every token is the client's own
         sub: token.clientId,
-        aud: Jwt.audience(state.options, state.issuer),
+        aud: token.audience,
         iss: state.issuer
       })
     }

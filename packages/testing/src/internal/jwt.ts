@@ -77,6 +77,7 @@ export interface AccessTokens {
   readonly mint: (token: {
     readonly clientId: string
     readonly scopes: ReadonlyArray<string>
+    readonly audience: string | ReadonlyArray<string>
     readonly issuedAt: number
     readonly expiresAt: number
   }) => Effect.Effect<string>
@@ -90,15 +91,14 @@ export const make = (options: AuthServer.Options, issuer: string): Effect.Effect
   if (options.accessTokenFormat !== "jwt") {
     return Effect.succeed({ signer: Option.none(), mint: () => Effect.sync(randomValue) })
   }
-  const aud = audience(options, issuer)
   return Effect.map(makeSigner(options.signingAlgorithm ?? "RS256"), (signer) => ({
     signer: Option.some(signer),
-    mint: ({ clientId, expiresAt, issuedAt, scopes }) =>
+    mint: ({ audience: aud, clientId, expiresAt, issuedAt, scopes }) =>
       signer.sign({
         iss: issuer,
         // the simulated server has no users: every token is the client's own
         sub: clientId,
-        aud,
+        aud: typeof aud === "string" ? aud : [...aud],
         // whole seconds, rounded down, so that a verifier never sees a token live longer than it does
         exp: Math.floor(expiresAt / 1000),
         iat: Math.floor(issuedAt / 1000),

@@ -33,6 +33,7 @@ export const document = (state: State): Readonly<Record<string, unknown>> => {
     device_authorization_endpoint: `${issuer}/device_authorization`,
     revocation_endpoint: `${issuer}/revoke`,
     introspection_endpoint: `${issuer}/introspect`,
+    ...(state.options.registration === undefined ? {} : { registration_endpoint: `${issuer}/register` }),
     pushed_authorization_request_endpoint: `${issuer}/par`,
     ...(state.options.requirePushedAuthorizationRequests === true ? { require_pushed_authorization_requests: true } : {}),
     ...(Option.isSome(state.accessTokens.signer) ? { jwks_uri: `${issuer}/jwks` } : {}),

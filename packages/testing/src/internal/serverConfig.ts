@@ -99,6 +99,11 @@ export const ServerConfig = Schema.Struct({
   accessTokenFormat: optional(oneOf("opaque", "jwt")),
   signingAlgorithm: optional(oneOf("RS256", "ES256")),
   audience: optional(Schema.String),
+  resources: optional(Schema.Array(Url)),
+  registration: optional(Schema.Struct({
+    initialAccessToken: optional(Schema.NonEmptyTrimmedString),
+    secretLifetime: optional(DurationFromConfig)
+  })),
   apiScopes: optional(Schema.Record({ key: Schema.String, value: Schema.Array(Schema.String) })),
   expiredTokenStatus: optional(Schema.Literal(401, 403)),
   errorBodyOnInvalidToken: optional(Schema.Struct({ status: Schema.Int, body: Schema.Unknown }))

@@ -23,12 +23,16 @@ export interface Client {
   readonly grants: ReadonlyArray<AuthServer.GrantType>
   readonly redirectUris: ReadonlyArray<string>
   readonly jwks: Jose.JSONWebKeySet | undefined
+  /** When the secret of a client registered at run time expires (epoch milliseconds). */
+  readonly secretExpiresAt?: number | undefined
 }
 
 /** @internal */
 export interface TokenRecord extends AuthServer.IssuedToken {
   readonly value: string
   readonly seq: number
+  /** The `aud` of the token: the resources it was requested for (RFC 8707), else the server's own API. */
+  readonly audience: string | ReadonlyArray<string>
 }
 
 /** @internal */
@@ -47,7 +51,13 @@ export interface State {
   readonly issuer: string
   readonly options: AuthServer.Options
   readonly client: (clientId: string) => Option.Option<Client>
-  readonly issue: (client: Client, scopes: ReadonlyArray<string>) => Effect.Effect<TokenRecord>
+  /** Adds a client registered at run time (RFC 7591). */
+  readonly register: (client: Client) => Effect.Effect<void>
+  readonly issue: (
+    client: Client,
+    scopes: ReadonlyArray<string>,
+    resource?: ReadonlyArray<string> | undefined
+  ) => Effect.Effect<TokenRecord>
   readonly check: (value: string) => Effect.Effect<TokenStatus>
   readonly revoke: (value: string) => Effect.Effect<void>
   readonly revokeAll: Effect.Effect<void>
@@ -111,13 +121,17 @@ export const make = (options: AuthServer.Options): Effect.Effect<State> =>
     // appended in place: the journal is read far less often than it grows
     const journal: Array<AuthServer.JournalEntry> = []
 
-    const issue = (client: Client, scopes: ReadonlyArray<string>) =>
+    const defaultAudience = Jwt.audience(options, issuer)
+    const issue = (client: Client, scopes: ReadonlyArray<string>, resource?: ReadonlyArray<string> | undefined) =>
       Effect.gen(function*() {
         const now = issueTime(yield* Clock.currentTimeMillis)
         const millis = Duration.toMillis(yield* Ref.get(lifetime))
+        // one resource is a string `aud`, several an array (RFC 7519 §4.1.3)
+        const audience = resource === undefined ? defaultAudience : resource.length === 1 ? resource[0]! : resource
         const value = yield* accessTokens.mint({
           clientId: client.clientId,
           scopes,
+          audience,
           issuedAt: now,
           expiresAt: now + millis
         })
@@ -128,6 +142,7 @@ export const make = (options: AuthServer.Options): Effect.Effect<State> =>
           value,
           clientId: client.clientId,
           scopes,
+          audience,
           issuedAt: now,
           expiresAt: now + millis,
           revoked: false
@@ -165,6 +180,10 @@ export const make = (options: AuthServer.Options): Effect.Effect<State> =>
       issuer,
       options,
       client: (clientId) => Option.fromNullable(clients.get(clientId)),
+      register: (client) =>
+        Effect.sync(() => {
+          clients.set(client.clientId, client)
+        }),
       issue,
       check,
       revoke: (value) => revokeWhere((token) => token.value === value),

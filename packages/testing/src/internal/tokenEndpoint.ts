@@ -3,6 +3,7 @@ import * as ClientAuth from "./clientAuth.js"
 import * as Form from "./form.js"
 import { grants } from "./grants.js"
 import type { Endpoint } from "./handler.js"
+import * as Resources from "./resources.js"
 import { oauthError } from "./responses.js"
 import * as TokenShape from "./tokenShape.js"
 
@@ -32,5 +33,9 @@ export const handle: Endpoint = (state, request, note) =>
     if (!(client.grants as ReadonlyArray<string>).includes(grantType)) {
       return yield* Effect.fail(oauthError(400, "unauthorized_client", "The client may not use this grant type"))
     }
-    return yield* TokenShape.apply(state.options, yield* grant({ state, client, form, note }))
+    const resource = yield* Effect.mapError(
+      Resources.check(state, form.get("resource")),
+      (description) => oauthError(400, "invalid_target", description)
+    )
+    return yield* TokenShape.apply(state.options, yield* grant({ state, client, form, note, resource }))
   })

@@ -74,8 +74,7 @@ const flags = {
   ),
   resource: Options.text("resource").pipe(
     Options.withDescription(
-      "A resource indicator (RFC 8707; client_credentials, authorization_code, device_code, token_exchange); " +
-        "repeatable."
+      "A resource indicator (RFC 8707; every grant); repeatable."
     ),
     Options.repeated
   ),
@@ -109,10 +108,10 @@ type Flags = Command.Command.ParseConfig<typeof flags>
 /** Which flags each grant takes, beyond the client's and the scopes: any other is a usage error. */
 const grantFlags: Readonly<Record<GrantName, ReadonlyArray<keyof Flags>>> = {
   client_credentials: ["audience", "resource"],
-  refresh_token: ["refreshToken"],
+  refresh_token: ["refreshToken", "resource"],
   authorization_code: ["audience", "resource", "authorizationUrl", "redirectPort", "noBrowser"],
   device_code: ["audience", "resource"],
-  jwt_bearer: ["assertion", "assertionFile"],
+  jwt_bearer: ["assertion", "assertionFile", "resource"],
   token_exchange: [
     "audience",
     "resource",
@@ -167,9 +166,6 @@ const checkFlags = (flags: Flags): Effect.Effect<void, Failure.CliFailure> =>
     }
     if (flags.redirectPort < 0 || flags.redirectPort > 65535) {
       return yield* Failure.usage(`--redirect-port must be 0–65535, got ${flags.redirectPort}`, "give a free port, or 0 for any")
-    }
-    if ((flags.grant === "authorization_code" || flags.grant === "device_code") && flags.resource.length > 1) {
-      return yield* Failure.usage(`--grant ${flags.grant} takes one --resource`, "ask for one resource per token")
     }
     const stdin = [flags.refreshToken, flags.assertion, flags.subjectToken, flags.actorToken].filter((value) =>
       Option.exists(value, (value) => Redacted.value(value) === "-")
@@ -242,10 +238,7 @@ const prepare = (
   const audience = Option.getOrUndefined(flags.audience)
   const resource = flags.resource
   // the authorization request's own parameters (the interactive grants)
-  const extraParams = {
-    ...(audience === undefined ? {} : { audience }),
-    ...(resource.length === 1 ? { resource: resource[0]! } : {})
-  }
+  const extraParams = audience === undefined ? {} : { audience }
   const need = (flag: Option.Option<Redacted.Redacted<string>>, name: string, env: string, what: string) =>
     required(flags.grant, flag, name, env, what)
   switch (flags.grant) {
@@ -256,7 +249,7 @@ const prepare = (
     case "refresh_token":
       return Effect.map(
         need(flags.refreshToken, "--refresh-token", "GRANTFLOW_REFRESH_TOKEN", "refresh token"),
-        (refreshToken) => ({ endpoint }) => Effect.map(Grant.refreshToken(endpoint, { refreshToken, scopes }), plain)
+        (refreshToken) => ({ endpoint }) => Effect.map(Grant.refreshToken(endpoint, { refreshToken, scopes, resource }), plain)
       )
     case "authorization_code":
       return Effect.succeed((resolved) =>
@@ -264,6 +257,7 @@ const prepare = (
           Interactive.browserAuthorization({
             resolved,
             scopes,
+            resource,
             extraParams,
             print,
             authorizationUrl: Option.getOrUndefined(flags.authorizationUrl),
@@ -275,7 +269,7 @@ const prepare = (
       )
     case "device_code":
       return Effect.succeed((resolved) =>
-        Effect.map(Interactive.deviceAuthorization({ resolved, scopes, extraParams, print }), plain)
+        Effect.map(Interactive.deviceAuthorization({ resolved, scopes, resource, extraParams, print }), plain)
       )
     case "jwt_bearer":
       return Effect.map(
@@ -283,7 +277,7 @@ const prepare = (
           onSome: readAssertionFile,
           onNone: () => need(flags.assertion, "--assertion", "GRANTFLOW_ASSERTION", "assertion")
         }),
-        (assertion) => ({ endpoint }) => Effect.map(Grant.jwtBearer(endpoint, { assertion, scopes }), plain)
+        (assertion) => ({ endpoint }) => Effect.map(Grant.jwtBearer(endpoint, { assertion, scopes, resource }), plain)
       )
     case "token_exchange":
       return Effect.gen(function*() {
