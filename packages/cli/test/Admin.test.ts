@@ -97,6 +97,10 @@ describe("the admin API's pure parts", () => {
       queued({ endpoint: "api", times: 3, fault: { type: "drop" } }),
       Either.right({ endpoint: "api", fault: AuthServer.DropConnection(), times: 3 })
     )
+    assert.deepStrictEqual(
+      queued({ endpoint: "par", fault: { type: "status", status: 503 } }),
+      Either.right({ endpoint: "par", fault: AuthServer.Status({ status: 503 }), times: 1 })
+    )
   })
 
   it("refuses token-response faults on the other endpoints", () => {

@@ -78,7 +78,7 @@ const FaultJson = Schema.Union(
 
 /** The body of `POST /__grantflow/faults`. @internal */
 export const FaultsBody = Schema.Struct({
-  endpoint: Schema.optionalWith(Schema.Literal("token", "revoke", "introspect", "api", "metadata", "jwks"), {
+  endpoint: Schema.optionalWith(Schema.Literal("token", "revoke", "introspect", "api", "metadata", "jwks", "par"), {
     exact: true,
     default: () => "token" as const
   }),

@@ -47,6 +47,14 @@ export const browserFlags = (grant?: string) => {
       ),
       CliOptions.withDefault(0)
     ),
+    par: CliOptions.boolean("par").pipe(
+      CliOptions.withDescription(
+        describe(
+          "push the authorization request to the server first (RFC 9126), then send the browser with its request_uri; " +
+            "done anyway when the server's metadata requires it."
+        )
+      )
+    ),
     noBrowser: CliOptions.boolean("no-browser").pipe(
       CliOptions.withDescription(
         describe(

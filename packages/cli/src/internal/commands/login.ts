@@ -39,7 +39,8 @@ const checkFlags = (flags: Flags): Effect.Effect<void, Failure.CliFailure> => {
     const browserOnly = [
       Option.isSome(flags.authorizationUrl) ? "--authorization-url" : undefined,
       flags.redirectPort !== 0 ? "--redirect-port" : undefined,
-      flags.noBrowser ? "--no-browser" : undefined
+      flags.noBrowser ? "--no-browser" : undefined,
+      flags.par ? "--par" : undefined
     ].find((flag) => flag !== undefined)
     if (browserOnly !== undefined) {
       return Failure.usage(`${browserOnly} does not apply to --device`, "leave it out, or sign in through the browser")
@@ -102,7 +103,8 @@ export const login = Command.make("login", { name: Connections.nameArg, target, 
         ...interactive,
         authorizationUrl: Option.getOrUndefined(options.authorizationUrl),
         port: options.redirectPort,
-        openBrowser: !options.noBrowser
+        openBrowser: !options.noBrowser,
+        pushedAuthorization: options.par
       })
     const { endpoint, metadata } = resolved
     const settings = new Connections.Settings({

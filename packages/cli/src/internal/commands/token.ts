@@ -109,7 +109,7 @@ type Flags = Command.Command.ParseConfig<typeof flags>
 const grantFlags: Readonly<Record<GrantName, ReadonlyArray<keyof Flags>>> = {
   client_credentials: ["audience", "resource"],
   refresh_token: ["refreshToken", "resource"],
-  authorization_code: ["audience", "resource", "authorizationUrl", "redirectPort", "noBrowser"],
+  authorization_code: ["audience", "resource", "authorizationUrl", "redirectPort", "noBrowser", "par"],
   device_code: ["audience", "resource"],
   jwt_bearer: ["assertion", "assertionFile", "resource"],
   token_exchange: [
@@ -136,7 +136,8 @@ const flagNames: Readonly<Partial<Record<keyof Flags, string>>> = {
   requestedTokenType: "--requested-token-type",
   authorizationUrl: "--authorization-url",
   redirectPort: "--redirect-port",
-  noBrowser: "--no-browser"
+  noBrowser: "--no-browser",
+  par: "--par"
 }
 
 /** Whether a grant-specific flag was given (its value differs from "not given"). */
@@ -262,7 +263,8 @@ const prepare = (
             print,
             authorizationUrl: Option.getOrUndefined(flags.authorizationUrl),
             port: flags.redirectPort,
-            openBrowser: !flags.noBrowser
+            openBrowser: !flags.noBrowser,
+            pushedAuthorization: flags.par
           }),
           plain
         )
