@@ -57,11 +57,15 @@ const unauthorized = (
   })
 
 // RFC 6750 §3.1: the token is good, but not for this resource; the challenge names the scope it needs
-const insufficientScope = (state: State, required: ReadonlyArray<string>) => {
+const insufficientScope = (state: State, required: ReadonlyArray<string>, scheme: Scheme) => {
   const description = "The access token lacks the scope this resource requires"
   const scope = required.join(" ")
   return json({ error: "insufficient_scope", error_description: description, scope }, 403, {
-    "www-authenticate": challenge(state, `, error="insufficient_scope", error_description="${description}", scope="${scope}"`)
+    "www-authenticate": challenge(
+      state,
+      `, error="insufficient_scope", error_description="${description}", scope="${scope}"`,
+      scheme
+    )
   })
 }
 
@@ -160,7 +164,7 @@ export const handle: Endpoint = (state, request, note) =>
         const path = pathOf(request.url)
         const required = requiredScopes(state.options, path)
         if (!required.every((scope) => status.token.scopes.includes(scope))) {
-          return yield* Effect.fail(insufficientScope(state, required))
+          return yield* Effect.fail(insufficientScope(state, required, jkt === undefined ? "Bearer" : "DPoP"))
         }
         const call = yield* state.nextApiCall
         return json({ ok: true, path, clientId: status.token.clientId, call })
