@@ -244,7 +244,8 @@ export interface RegistrationOptions {
  *
  * - a token request with a valid `DPoP` proof (one header, `typ` `dpop+jwt`,
  *   `alg` ES256, EdDSA, RS256 or PS256, a public `jwk` that verifies it,
- *   `htm` and `htu` of the request, `iat` within `proofWindow` of the `Clock`
+ *   `htm` and `htu` of the request (under the issuer, or the origin of its
+ *   `Host` header), `iat` within `proofWindow` of the `Clock`
  *   (default 60 seconds either way), a `jti` not seen before) gets an access
  *   token bound to the key's RFC 7638 thumbprint: `token_type: "DPoP"`,
  *   `cnf.jkt` in a JWT access token and at introspection. A public client's
@@ -716,12 +717,17 @@ export class AuthServer extends Context.Tag("@grantflow/testing/AuthServer")<Aut
   /**
    * Issues tokens to a registered client as a user's completed authorization
    * would, without a request (nothing is journaled): a connected account to
-   * start a test from. `scopes` default to all the client may ask for. A
+   * start a test from. `scopes` default to all the client may ask for;
+   * `dpopJkt` binds the tokens to the DPoP key of that RFC 7638 thumbprint,
+   * as a token request with its proof would (see {@link DpopOptions}). A
    * defect for an unknown client or scope.
    */
   readonly grant: (
     clientId: string,
-    options?: { readonly scopes?: ReadonlyArray<string> | undefined }
+    options?: {
+      readonly scopes?: ReadonlyArray<string> | undefined
+      readonly dpopJkt?: string | undefined
+    }
   ) => Effect.Effect<GrantedTokens>
   /** The refresh token families so far, oldest first. */
   readonly families: Effect.Effect<ReadonlyArray<RefreshFamily>>

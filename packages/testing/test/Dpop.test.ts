@@ -1,7 +1,12 @@
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as HttpServer from "@effect/platform/HttpServer"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { assert, describe, it } from "@effect/vitest"
-import { Clock, Effect, TestClock } from "effect"
+import { Clock, Context, Effect, Layer, Redacted, TestClock } from "effect"
+import { createServer } from "node:http"
 import * as Jose from "jose"
 import * as AuthServer from "../src/AuthServer.js"
 import * as Dpop from "../src/internal/dpop.js"
@@ -242,6 +247,21 @@ describe("DPoP at the protected API", () => {
       })
     ))
 
+  it.effect("serves a token that AuthServer.grant bound to a key", () =>
+    withServer(
+      options(),
+      Effect.gen(function*() {
+        const key = yield* makeKey()
+        const granted = yield* Effect.flatMap(AuthServer.AuthServer, (server) => server.grant("spa", { dpopJkt: key.jkt }))
+        const token = Redacted.value(granted.accessToken)
+        assert.deepStrictEqual(Jose.decodeJwt(token).cnf, { jkt: key.jkt })
+        assert.strictEqual((yield* api(token, yield* apiProof(key, token))).status, 200)
+        yield* expectChallenge(yield* api(token, undefined, "Bearer"), "invalid_token")
+        const refreshed = yield* tokens(refresh(Redacted.value(granted.refreshToken!), yield* proof(key, "POST", `${issuer}/token`)))
+        assert.strictEqual(refreshed.token_type, "DPoP")
+      })
+    ))
+
   it.effect("refuses a proof whose iat left the window", () =>
     withServer(
       options(),
@@ -290,6 +310,40 @@ describe("DPoP at the protected API", () => {
     ))
 })
 
+describe("DPoP on a loopback port", () => {
+  it.scopedLive("takes the URL the client used as htu, whatever the configured issuer", () =>
+    Effect.gen(function*() {
+      const context = yield* Layer.build(
+        AuthServer.serve.pipe(
+          Layer.provideMerge(NodeHttpServer.layer(() => createServer(), { port: 0, host: "127.0.0.1" })),
+          Layer.provideMerge(AuthServer.layer({ ...options(), issuer: undefined }))
+        )
+      )
+      const address = Context.get(context, HttpServer.HttpServer).address
+      assert(address._tag === "TcpAddress")
+      const base = `http://127.0.0.1:${address.port}`
+      const client = yield* HttpClient.HttpClient
+      const key = yield* makeKey()
+      const tokenRequest = (htu: string) =>
+        Effect.flatMap(proof(key, "POST", htu), (p) =>
+          client.execute(HttpClientRequest.post(`${base}/token`).pipe(
+            HttpClientRequest.bodyUrlParams({ grant_type: "client_credentials" }),
+            HttpClientRequest.basicAuth("crm", "s3cret"),
+            withProof(p)
+          )))
+      yield* Effect.provide(expectError(tokenRequest("http://127.0.0.1:1/token"), "invalid_dpop_proof"), context)
+      const issued = yield* Effect.provide(tokens(tokenRequest(`${base}/token`)), context)
+      assert.strictEqual(issued.token_type, "DPoP")
+      const token = issued.access_token
+      const p = yield* proof(key, "GET", `${base}/api/things`, { ath: yield* ath(token) })
+      const response = yield* client.execute(HttpClientRequest.get(`${base}/api/things`).pipe(
+        HttpClientRequest.setHeader("Authorization", `DPoP ${token}`),
+        withProof(p)
+      ))
+      assert.strictEqual(response.status, 200)
+    }).pipe(Effect.provide(FetchHttpClient.layer)))
+})
+
 describe("DPoP nonces", () => {
   it.effect("asks for the nonce at the token endpoint and the API, and rotates it on the Clock", () =>
     withServer(
@@ -321,7 +375,7 @@ describe("DPoP nonces", () => {
 describe("the proof verifier", () => {
   const expected = (overrides: Partial<Dpop.Expected> = {}): Dpop.Expected => ({
     method: "POST",
-    url: `${issuer}/token`,
+    urls: [`${issuer}/token`],
     now: 0,
     windowMillis: 60_000,
     nonce: undefined,
@@ -340,7 +394,7 @@ describe("the proof verifier", () => {
       const key = yield* makeKey()
       const token = "an-access-token"
       const p = yield* proof(key, "POST", "https://AS.example:443/token?ignored=1#too", { ath: yield* ath(token) })
-      assert.strictEqual(yield* reason(p, { url: `${issuer}/token?x=1`, accessToken: token }), `valid ${key.jkt}`)
+      assert.strictEqual(yield* reason(p, { urls: [`${issuer}/token?x=1`], accessToken: token }), `valid ${key.jkt}`)
       assert.match(yield* reason(p, { accessToken: "another" }), /ath/)
       assert.match(yield* reason(p, { method: "GET" }), /htm/)
       assert.match(yield* reason(p, { now: 61_000 }), /iat/)

@@ -100,7 +100,7 @@ const queryToken = (url: string): string | undefined => {
 /** The key of the request's DPoP proof for `token` (RFC 9449 §7.1), or the challenge that refuses it. */
 const proofKey = (state: State, request: HttpServerRequest.HttpServerRequest, note: Note, token: string) =>
   Effect.flatMap(
-    Dpop.checkRequest(state.options, state.proofs, request, Dpop.requestUrl(state.issuer, request), note, token),
+    Dpop.checkRequest(state.options, state.proofs, request, Dpop.requestUrls(state.issuer, request), note, token),
     (outcome): Effect.Effect<string, Response> => {
       switch (outcome._tag) {
         case "Valid":

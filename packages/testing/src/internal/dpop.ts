@@ -1,8 +1,9 @@
-import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Encoding from "effect/Encoding"
+import * as Option from "effect/Option"
 import * as Jose from "jose"
 import type * as AuthServer from "../AuthServer.js"
 import { type Note, pathOf } from "./journal.js"
@@ -24,8 +25,8 @@ const keyTypes: ReadonlyArray<string> = ["EC", "OKP", "RSA"]
 /** What the request a proof accompanies must match. @internal */
 export interface Expected {
   readonly method: string
-  /** The URL the request was sent to; its query and fragment are ignored. */
-  readonly url: string
+  /** The URLs the request may have been sent to (query and fragment ignored): `htu` must name one. */
+  readonly urls: ReadonlyArray<string>
   /** `Clock` epoch milliseconds. */
   readonly now: number
   /** How far `iat` may be from `now`, either way. */
@@ -125,7 +126,8 @@ const check = async (header: string | undefined, expected: Expected): Promise<Ve
     return invalid("The DPoP proof has no jti", jkt)
   }
   if (htm !== expected.method) return invalid("The DPoP proof's htm is not the method of the request", jkt)
-  if (typeof htu !== "string" || normalizeUri(htu) === undefined || normalizeUri(htu) !== normalizeUri(expected.url)) {
+  const target = typeof htu === "string" ? normalizeUri(htu) : undefined
+  if (target === undefined || !expected.urls.some((url) => normalizeUri(url) === target)) {
     return invalid("The DPoP proof's htu is not the URL of the request", jkt)
   }
   if (typeof iat !== "number" || Math.abs(iat * 1000 - expected.now) > expected.windowMillis) {
@@ -229,7 +231,7 @@ export const checkRequest = (
   options: AuthServer.Options,
   proofs: Proofs,
   request: HttpServerRequest.HttpServerRequest,
-  url: string,
+  urls: ReadonlyArray<string>,
   note: Note,
   accessToken?: string
 ): Effect.Effect<Outcome> =>
@@ -239,7 +241,7 @@ export const checkRequest = (
     const now = yield* Clock.currentTimeMillis
     const nonce = options.dpop?.nonce === undefined || options.dpop.nonce === false ? undefined : yield* proofs.nonce
     const windowMillis = Duration.toMillis(Duration.decode(options.dpop?.proofWindow ?? defaultWindow))
-    const verdict = yield* verify(header, { method: request.method, url, now, windowMillis, nonce, accessToken })
+    const verdict = yield* verify(header, { method: request.method, urls, now, windowMillis, nonce, accessToken })
     if (verdict.jkt !== undefined) note.dpopJkt = verdict.jkt
     if (verdict._tag === "Invalid") {
       note.dpop = verdict.error === "use_dpop_nonce" ? "nonce" : "invalid"
@@ -254,6 +256,14 @@ export const checkRequest = (
     return { _tag: "Valid", jkt: verdict.jkt }
   })
 
-/** The URL a request to `issuer` was sent to, as a proof's `htu` names it. @internal */
-export const requestUrl = (issuer: string, request: HttpServerRequest.HttpServerRequest): string =>
-  `${issuer}${pathOf(request.url)}`
+/**
+ * The URLs a request may have been sent to, as a proof's `htu` names it:
+ * under the issuer the server advertises, or the one its `Host` header names
+ * (a server on a loopback port advertises its configured issuer).
+ *
+ * @internal
+ */
+export const requestUrls = (issuer: string, request: HttpServerRequest.HttpServerRequest): ReadonlyArray<string> => [
+  `${issuer}${pathOf(request.url)}`,
+  ...Option.toArray(Option.map(HttpServerRequest.toURL(request), String))
+]

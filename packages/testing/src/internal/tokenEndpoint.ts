@@ -25,7 +25,7 @@ const proofKey = (
   const { options } = state
   if (options.dpop === undefined) return Effect.succeed(undefined)
   return Effect.flatMap(
-    Dpop.checkRequest(options, state.proofs, request, Dpop.requestUrl(state.issuer, request), note),
+    Dpop.checkRequest(options, state.proofs, request, Dpop.requestUrls(state.issuer, request), note),
     (outcome) => {
       switch (outcome._tag) {
         case "Valid":
