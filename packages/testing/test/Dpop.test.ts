@@ -24,7 +24,8 @@ const withoutDpop: AuthServer.Options = {
   ],
   issuer,
   accessTokenFormat: "jwt",
-  autoApprove: true
+  autoApprove: true,
+  apiScopes: { "/api/admin": ["admin"] }
 }
 
 const options = (dpop: AuthServer.DpopOptions = {}): AuthServer.Options => ({ ...withoutDpop, dpop })
@@ -244,6 +245,15 @@ describe("DPoP at the protected API", () => {
         yield* expectChallenge(yield* api(token, undefined, "Bearer"), "invalid_token")
         // the query string is not part of htu
         assert.strictEqual((yield* api(token, yield* apiProof(key, token), "DPoP", "/api/things?page=2")).status, 200)
+        // a scope the token lacks: the challenge keeps the scheme the token came in
+        const admin = yield* api(
+          token,
+          yield* proof(key, "GET", `${issuer}/api/admin`, { ath: yield* ath(token) }),
+          "DPoP",
+          "/api/admin"
+        )
+        assert.strictEqual(admin.status, 403)
+        assert.match(admin.headers["www-authenticate"] ?? "", /^DPoP realm="grantflow-sim", error="insufficient_scope"/)
       })
     ))
 

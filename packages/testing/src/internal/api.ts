@@ -126,8 +126,10 @@ const bindingError = (bound: string | undefined, jkt: string | undefined): strin
 /**
  * `/api/*`: a protected resource that answers any path for a valid bearer
  * token (RFC 6750 §2.1, or its §2.3 `access_token` query parameter) that
- * holds the scopes its route requires, and counts the calls it served. Its
- * challenges name its metadata (RFC 9728 §5.1). The
+ * holds the scopes its route requires, and counts the calls it served. A
+ * DPoP-bound token comes in the DPoP scheme with a proof of its key (RFC 9449
+ * §7), and is refused as a bearer token. Its challenges name its metadata
+ * (RFC 9728 §5.1). The
  * journal gets the state of the token presented as the server knew it on
  * arrival, even when a fault answers the request.
  *
@@ -155,7 +157,8 @@ export const handle: Endpoint = (state, request, note) =>
       note,
       Effect.gen(function*() {
         const jkt = presented !== undefined && scheme === "DPoP" ? yield* proofKey(state, request, note, bearer) : undefined
-        if (status._tag !== "Valid") return yield* Effect.fail(reject(state, status._tag, jkt === undefined ? "Bearer" : "DPoP"))
+        const shown: Scheme = jkt === undefined ? "Bearer" : "DPoP"
+        if (status._tag !== "Valid") return yield* Effect.fail(reject(state, status._tag, shown))
         const misbound = bindingError(status.token.jkt, jkt)
         if (misbound !== undefined) {
           note.dpop = jkt === undefined ? "missing" : "mismatch"
@@ -164,7 +167,7 @@ export const handle: Endpoint = (state, request, note) =>
         const path = pathOf(request.url)
         const required = requiredScopes(state.options, path)
         if (!required.every((scope) => status.token.scopes.includes(scope))) {
-          return yield* Effect.fail(insufficientScope(state, required, jkt === undefined ? "Bearer" : "DPoP"))
+          return yield* Effect.fail(insufficientScope(state, required, shown))
         }
         const call = yield* state.nextApiCall
         return json({ ok: true, path, clientId: status.token.clientId, call })
