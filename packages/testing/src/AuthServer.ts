@@ -168,6 +168,10 @@ export interface ClientOptions {
  * registers clients at run time and is advertised as `registration_endpoint`
  * (see {@link RegistrationOptions}).
  *
+ * DPoP (RFC 9449): with `dpop`, a token request with a valid `DPoP` proof
+ * gets a DPoP-bound access token (see {@link DpopOptions}); it is advertised
+ * as `dpop_signing_alg_values_supported`.
+ *
  * Protected API: `apiScopes` maps a route (`"/api/admin"`, covering the paths
  * under it; the longest route wins) to the scopes a token needs there, else
  * `403 insufficient_scope`, and {@link ProviderQuirks} change how it answers
@@ -205,6 +209,7 @@ export interface Options extends ProviderQuirks {
   readonly audience?: string | undefined
   readonly resources?: ReadonlyArray<string> | undefined
   readonly registration?: RegistrationOptions | undefined
+  readonly dpop?: DpopOptions | undefined
   readonly apiScopes?: Readonly<Record<string, ReadonlyArray<string>>> | undefined
   readonly tokenResponseShape?:
     | ((token: Readonly<Record<string, unknown>>, now: number) => unknown)
@@ -232,6 +237,66 @@ export interface RegistrationOptions {
   readonly initialAccessToken?: string | undefined
   readonly secretLifetime?: Duration.DurationInput | undefined
 }
+
+/**
+ * DPoP, sender-constrained tokens (RFC 9449), at the token endpoint and the
+ * protected API:
+ *
+ * - a token request with a valid `DPoP` proof (one header, `typ` `dpop+jwt`,
+ *   `alg` ES256, EdDSA, RS256 or PS256, a public `jwk` that verifies it,
+ *   `htm` and `htu` of the request (under the issuer, or the origin of its
+ *   `Host` header), `iat` within `proofWindow` of the `Clock`
+ *   (default 60 seconds either way), a `jti` not seen before) gets an access
+ *   token bound to the key's RFC 7638 thumbprint: `token_type: "DPoP"`,
+ *   `cnf.jkt` in a JWT access token and at introspection. A public client's
+ *   refresh token is bound too (§5): refreshing it needs a proof of the same
+ *   key (`invalid_grant` for another key, `invalid_dpop_proof` for none). An
+ *   invalid proof is refused with `400 invalid_dpop_proof`;
+ * - `required`: a token request without a proof is refused too (default:
+ *   such a request gets a bearer token);
+ * - `nonce`: proofs must carry the server's current nonce (§8, §9); a request
+ *   without it is refused with `use_dpop_nonce` and the nonce in a
+ *   `DPoP-Nonce` header. The nonce changes every `rotateEvery` of the `Clock`
+ *   (default 5 minutes);
+ * - the API takes a bound token as `Authorization: DPoP <token>` with a proof
+ *   whose `ath` hashes it and whose key is the token's; a bound token sent
+ *   as a bearer token, or a missing or invalid proof, gets a `401` with a
+ *   `WWW-Authenticate: DPoP` challenge. Unbound tokens are bearer tokens as
+ *   before.
+ *
+ * The journal records the outcome (`dpop`) and the key thumbprint
+ * (`dpopJkt`) of every proof, never the proof itself.
+ *
+ * @example
+ * ```ts
+ * import * as AuthServer from "@grantflow/testing/AuthServer"
+ *
+ * const options: AuthServer.Options = {
+ *   clients: [{ clientId: "cli", public: true }],
+ *   dpop: { required: true, nonce: { rotateEvery: "1 minute" } }
+ * }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DpopOptions {
+  readonly required?: boolean | undefined
+  readonly nonce?: boolean | { readonly rotateEvery?: Duration.DurationInput | undefined } | undefined
+  readonly proofWindow?: Duration.DurationInput | undefined
+}
+
+/**
+ * What the server made of a request's DPoP proof: `"valid"` (accepted and,
+ * at the API, the key the token is bound to), `"invalid"` (refused:
+ * malformed, wrong request, stale, replayed), `"nonce"` (refused for a
+ * missing or stale nonce), `"missing"` (a proof was needed and none came),
+ * `"mismatch"` (a valid proof of another key than the token's binding).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type DpopResult = "valid" | "invalid" | "nonce" | "missing" | "mismatch"
 
 /**
  * How the protected API departs from RFC 6750 when a token is unusable, as
@@ -483,7 +548,8 @@ export type TokenState = "valid" | "expired" | "revoked" | "unknown"
  * carried. `tokenState` is set for every API request that carried a bearer
  * token. `pushedRequestId` is the id (`"p1"`, …) of the pushed authorization
  * request a `/par` request created or an `/authorize` request presented,
- * never its `request_uri`. `status` is what the client received: `0` when the connection was
+ * never its `request_uri`. `dpop` is what the server made of a `DPoP` proof
+ * and `dpopJkt` the thumbprint of its key (see {@link DpopOptions}). `status` is what the client received: `0` when the connection was
  * dropped.
  *
  * @since 0.1.0
@@ -514,6 +580,8 @@ export interface JournalEntry {
   readonly issuedRefreshTokenId?: string
   readonly tokenState?: TokenState
   readonly pushedRequestId?: string
+  readonly dpop?: DpopResult
+  readonly dpopJkt?: string
   readonly status: number
   readonly fault?: Fault["_tag"]
 }
@@ -649,12 +717,17 @@ export class AuthServer extends Context.Tag("@grantflow/testing/AuthServer")<Aut
   /**
    * Issues tokens to a registered client as a user's completed authorization
    * would, without a request (nothing is journaled): a connected account to
-   * start a test from. `scopes` default to all the client may ask for. A
+   * start a test from. `scopes` default to all the client may ask for;
+   * `dpopJkt` binds the tokens to the DPoP key of that RFC 7638 thumbprint,
+   * as a token request with its proof would (see {@link DpopOptions}). A
    * defect for an unknown client or scope.
    */
   readonly grant: (
     clientId: string,
-    options?: { readonly scopes?: ReadonlyArray<string> | undefined }
+    options?: {
+      readonly scopes?: ReadonlyArray<string> | undefined
+      readonly dpopJkt?: string | undefined
+    }
   ) => Effect.Effect<GrantedTokens>
   /** The refresh token families so far, oldest first. */
   readonly families: Effect.Effect<ReadonlyArray<RefreshFamily>>

@@ -30,6 +30,21 @@ describe("ServerConfig", () => {
     assert.isTrue(options.autoApprove)
   })
 
+  it("decodes the DPoP options", () => {
+    const options = Either.getOrThrow(ServerConfig.decode({
+      clients: [],
+      dpop: { required: true, nonce: { rotateEvery: "2 minutes" }, proofWindow: 30 }
+    }))
+    assert.deepStrictEqual(options.dpop, {
+      required: true,
+      nonce: { rotateEvery: Duration.minutes(2) },
+      proofWindow: Duration.seconds(30)
+    })
+    const wrong = issues({ clients: [], dpop: { nonce: "yes" } })
+    assert.isNotEmpty(wrong)
+    for (const issue of wrong) assert.match(issue, /^dpop\.nonce: /)
+  })
+
   it("names every field in error by its JSON path", () => {
     assert.deepStrictEqual(
       issues({

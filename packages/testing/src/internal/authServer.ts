@@ -26,7 +26,7 @@ export const make = (options: AuthServer.Options): Effect.Effect<AuthServer.Auth
     issued: state.issued,
     tokens: state.tokens,
     setTokenLifetime: state.setTokenLifetime,
-    grant: (clientId, options) => grant(state, clientId, options?.scopes),
+    grant: (clientId, options) => grant(state, clientId, options?.scopes, options?.dpopJkt),
     families: state.families.list,
     revokeFamily: state.families.revoke,
     codes: state.codes.list,
@@ -37,7 +37,8 @@ export const make = (options: AuthServer.Options): Effect.Effect<AuthServer.Auth
 const grant = (
   state: State.State,
   clientId: string,
-  scopes: ReadonlyArray<string> | undefined
+  scopes: ReadonlyArray<string> | undefined,
+  jkt: string | undefined
 ): Effect.Effect<AuthServer.GrantedTokens> =>
   Effect.gen(function*() {
     const client = yield* Option.match(state.client(clientId), {
@@ -48,7 +49,7 @@ const grant = (
       onLeft: (unknown) => Effect.dieMessage(`AuthServer.grant: client ${clientId} may not ask for ${unknown.join(" ")}`),
       onRight: Effect.succeed
     })
-    const { refreshToken, token } = yield* Grants.issueTokens(state, client, "authorization_code", granted, true)
+    const { refreshToken, token } = yield* Grants.issueTokens(state, client, "authorization_code", granted, true, undefined, jkt)
     return {
       accessToken: Redacted.make(token.value),
       tokenId: token.id,

@@ -31,6 +31,8 @@ interface Context {
   readonly note: Note
   /** The checked `resource` parameters (RFC 8707): the `aud` of the token issued. */
   readonly resource: ReadonlyArray<string> | undefined
+  /** The thumbprint of the key of the request's valid DPoP proof (RFC 9449): the access token is bound to it. */
+  readonly jkt: string | undefined
 }
 
 // RFC 6749 §5.2: every error of a grant is a 400 (invalid_client, the one 401, comes from client authentication)
@@ -66,22 +68,26 @@ export const issueTokens = (
   grantType: AuthServer.GrantType,
   scopes: ReadonlyArray<string>,
   refresh: boolean,
-  resource?: ReadonlyArray<string> | undefined
+  resource?: ReadonlyArray<string> | undefined,
+  jkt?: string | undefined
 ) =>
   Effect.gen(function*() {
-    const token = yield* state.issue(client, scopes, resource)
+    const token = yield* state.issue(client, scopes, resource, jkt)
     if (!refresh || !client.grants.includes("refresh_token")) return { token, refreshToken: Option.none() }
-    const refreshToken = yield* state.families.start(client.clientId, grantType, scopes, token.id)
+    const refreshToken = yield* state.families.start(client.clientId, grantType, scopes, token.id, publicBinding(client, jkt))
     return { token, refreshToken: Option.some<RefreshToken & { readonly familyId: string }>(refreshToken) }
   })
 
+// RFC 9449 §5: a confidential client's refresh token is bound by its authentication, a public client's by its key
+const publicBinding = (client: Client, jkt: string | undefined) => client.authMethods.includes("none") ? jkt : undefined
+
 const issue = (
-  { client, note, resource, state }: Context,
+  { client, jkt, note, resource, state }: Context,
   grantType: AuthServer.GrantType,
   scopes: ReadonlyArray<string>,
   refresh: boolean
 ) =>
-  Effect.tap(issueTokens(state, client, grantType, scopes, refresh, resource), ({ token }) => {
+  Effect.tap(issueTokens(state, client, grantType, scopes, refresh, resource, jkt), ({ token }) => {
     note.tokenId = token.id
   })
 
@@ -106,13 +112,20 @@ export const clientCredentials: Grant = (context) =>
   })
 
 /** RFC 6749 §6, with rotation and reuse detection (RFC 9700 §4.14.2). @internal */
-export const refreshToken: Grant = ({ client, form, note, resource, state }) =>
+export const refreshToken: Grant = ({ client, form, jkt, note, resource, state }) =>
   Effect.gen(function*() {
     const value = yield* required(form, "refresh_token")
+    const binding = Option.flatMapNullable(yield* state.families.find(value), (found) => found.jkt)
+    if (Option.isSome(binding) && binding.value !== jkt) {
+      note.dpop = jkt === undefined ? "missing" : "mismatch"
+      return yield* jkt === undefined
+        ? fail("invalid_dpop_proof", "The refresh token is DPoP-bound: send a DPoP proof of its key")
+        : fail("invalid_grant", "The refresh token is bound to another DPoP key")
+    }
     const used = yield* state.families.use({ value, clientId: client.clientId, scope: form.get("scope") })
     if (used.presentedId !== undefined) note.refreshTokenId = used.presentedId
     if (used._tag === "Rejected") return yield* fail(used.error, used.description)
-    const token = yield* state.issue(client, used.scopes, resource)
+    const token = yield* state.issue(client, used.scopes, resource, jkt)
     note.tokenId = token.id
     if (!(yield* state.families.attach(used.familyId, token.id))) {
       return yield* fail("invalid_grant", "The refresh token was revoked")

@@ -36,7 +36,9 @@ export const handle: Endpoint = (state, request, note) =>
         active: true,
         ...scope(token.scopes),
         client_id: token.clientId,
-        token_type: "Bearer",
+        token_type: token.jkt === undefined ? "Bearer" : "DPoP",
+        // RFC 9449 §6.2: the binding of a DPoP token
+        ...(token.jkt === undefined ? {} : { cnf: { jkt: token.jkt } }),
         exp: seconds(token.expiresAt),
         iat: seconds(token.issuedAt),
         // the simulated server has no users: every token is the client's own

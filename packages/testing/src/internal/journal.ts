@@ -17,6 +17,8 @@ export interface Note {
   issuedRefreshTokenId?: string
   tokenState?: AuthServer.TokenState
   pushedRequestId?: string
+  dpop?: AuthServer.DpopResult
+  dpopJkt?: string
   fault?: AuthServer.Fault["_tag"]
 }
 

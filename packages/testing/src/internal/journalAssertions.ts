@@ -24,6 +24,8 @@ export const describe = (entry: AuthServer.JournalEntry): string => {
     entry.refreshTokenId === undefined ? undefined : `refreshToken=${entry.refreshTokenId}`,
     entry.issuedRefreshTokenId === undefined ? undefined : `issuedRefreshToken=${entry.issuedRefreshTokenId}`,
     entry.pushedRequestId === undefined ? undefined : `pushedRequest=${entry.pushedRequestId}`,
+    entry.dpop === undefined ? undefined : `dpop=${entry.dpop}`,
+    entry.dpopJkt === undefined ? undefined : `jkt=${entry.dpopJkt}`,
     entry.fault === undefined ? undefined : `fault=${entry.fault}`
   ].filter((note) => note !== undefined)
   const status = entry.status === 0 ? "no answer" : String(entry.status)

@@ -80,6 +80,8 @@ export interface AccessTokens {
     readonly audience: string | ReadonlyArray<string>
     readonly issuedAt: number
     readonly expiresAt: number
+    /** The thumbprint of the DPoP key the token is bound to (`cnf.jkt`, RFC 9449 §6.1). */
+    readonly jkt?: string | undefined
   }) => Effect.Effect<string>
 }
 
@@ -93,7 +95,7 @@ export const make = (options: AuthServer.Options, issuer: string): Effect.Effect
   }
   return Effect.map(makeSigner(options.signingAlgorithm ?? "RS256"), (signer) => ({
     signer: Option.some(signer),
-    mint: ({ audience: aud, clientId, expiresAt, issuedAt, scopes }) =>
+    mint: ({ audience: aud, clientId, expiresAt, issuedAt, jkt, scopes }) =>
       signer.sign({
         iss: issuer,
         // the simulated server has no users: every token is the client's own
@@ -104,7 +106,8 @@ export const make = (options: AuthServer.Options, issuer: string): Effect.Effect
         iat: Math.floor(issuedAt / 1000),
         jti: randomValue(),
         client_id: clientId,
-        ...(scopes.length > 0 ? { scope: scopes.join(" ") } : {})
+        ...(scopes.length > 0 ? { scope: scopes.join(" ") } : {}),
+        ...(jkt === undefined ? {} : { cnf: { jkt } })
       })
   }))
 }

@@ -4,6 +4,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as AuthServer from "../AuthServer.js"
 import { keyAlgorithms, secretAlgorithms } from "./clientAssertion.js"
+import * as Dpop from "./dpop.js"
 import { grants } from "./grants.js"
 import { json, methodNotAllowed } from "./responses.js"
 import type { State } from "./state.js"
@@ -15,6 +16,10 @@ const authMethods: ReadonlyArray<AuthServer.AuthMethod> = [
   "private_key_jwt",
   "none"
 ]
+
+// RFC 9449 §5.1 (authorization server) and RFC 9728 §2 (protected resource)
+const dpopAlgorithms = (state: State) =>
+  state.options.dpop === undefined ? {} : { dpop_signing_alg_values_supported: Dpop.algorithms }
 
 /**
  * The server's metadata (RFC 8414 §2), also served as an OpenID Connect
@@ -46,7 +51,8 @@ export const document = (state: State): Readonly<Record<string, unknown>> => {
     revocation_endpoint_auth_methods_supported: authMethods,
     introspection_endpoint_auth_methods_supported: confidentialMethods,
     code_challenge_methods_supported: ["S256", "plain"],
-    authorization_response_iss_parameter_supported: true
+    authorization_response_iss_parameter_supported: true,
+    ...dpopAlgorithms(state)
   }
 }
 
@@ -71,7 +77,8 @@ export const resourceDocument = (state: State): Readonly<Record<string, unknown>
     authorization_servers: [state.issuer],
     ...(scopes.length > 0 ? { scopes_supported: scopes } : {}),
     bearer_methods_supported: ["header", "query"],
-    resource_name: "grantflow simulated API"
+    resource_name: "grantflow simulated API",
+    ...dpopAlgorithms(state)
   }
 }
 

@@ -31,6 +31,8 @@ interface Family {
   readonly refreshTokenIds: ReadonlyArray<string>
   readonly accessTokenIds: ReadonlyArray<string>
   readonly revoked: boolean
+  /** The thumbprint of the DPoP key the family is bound to (RFC 9449 §5), if any. */
+  readonly jkt: string | undefined
   readonly current: RefreshToken & { readonly expiresAt: number | undefined }
   readonly retired: Option.Option<Retired>
 }
@@ -80,7 +82,8 @@ export interface Families {
     clientId: string,
     grantType: AuthServer.GrantType,
     scopes: ReadonlyArray<string>,
-    accessTokenId: string
+    accessTokenId: string,
+    jkt?: string | undefined
   ) => Effect.Effect<RefreshToken & { readonly familyId: string }>
   /** Redeems a refresh token: rotates it, or detects its reuse and revokes its family. */
   readonly use: (request: {
@@ -105,6 +108,7 @@ export interface Found {
   readonly current: boolean
   readonly expiresAt: number | undefined
   readonly revoked: boolean
+  readonly jkt: string | undefined
 }
 
 /** @internal */
@@ -134,7 +138,7 @@ export const make = (
       { ...s, families: HashMap.set(s.families, family.id, { ...family, revoked: true }) }
     ]
 
-    const start: Families["start"] = (clientId, grantType, scopes, accessTokenId) =>
+    const start: Families["start"] = (clientId, grantType, scopes, accessTokenId, jkt) =>
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
         const value = randomValue()
@@ -150,6 +154,7 @@ export const make = (
             refreshTokenIds: [id],
             accessTokenIds: [accessTokenId],
             revoked: false,
+            jkt,
             current: { id, value, expiresAt: expiry(now) },
             retired: Option.none()
           }
@@ -267,7 +272,7 @@ export const make = (
       )
 
     const list: Families["list"] = Effect.map(Ref.get(store), (s) =>
-      inIssueOrder(s.families).map(({ current: _current, retired: _retired, seq: _seq, ...family }) => ({
+      inIssueOrder(s.families).map(({ current: _current, jkt: _jkt, retired: _retired, seq: _seq, ...family }) => ({
         ...family,
         generation: family.refreshTokenIds.length
       })))
@@ -284,7 +289,8 @@ export const make = (
             scopes: family.scopes,
             current,
             expiresAt: current ? family.current.expiresAt : undefined,
-            revoked: family.revoked
+            revoked: family.revoked,
+            jkt: family.jkt
           }
         }))
 

@@ -58,7 +58,8 @@ export const tokenResponse = (
   json(
     {
       access_token: token.value,
-      token_type: "Bearer",
+      // RFC 9449 §5: a bound token is a DPoP token
+      token_type: token.jkt === undefined ? "Bearer" : "DPoP",
       expires_in: secondsBetween(token.issuedAt, token.expiresAt),
       ...(token.scopes.length > 0 ? { scope: token.scopes.join(" ") } : {}),
       ...extra

@@ -104,6 +104,11 @@ export const ServerConfig = Schema.Struct({
     initialAccessToken: optional(Schema.NonEmptyTrimmedString),
     secretLifetime: optional(DurationFromConfig)
   })),
+  dpop: optional(Schema.Struct({
+    required: optional(Schema.Boolean),
+    nonce: optional(Schema.Union(Schema.Boolean, Schema.Struct({ rotateEvery: optional(DurationFromConfig) }))),
+    proofWindow: optional(DurationFromConfig)
+  })),
   apiScopes: optional(Schema.Record({ key: Schema.String, value: Schema.Array(Schema.String) })),
   expiredTokenStatus: optional(Schema.Literal(401, 403)),
   errorBodyOnInvalidToken: optional(Schema.Struct({ status: Schema.Int, body: Schema.Unknown }))

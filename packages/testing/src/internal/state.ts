@@ -8,6 +8,7 @@ import type * as AuthServer from "../AuthServer.js"
 import * as AuthorizationCodes from "./authorizationCodes.js"
 import * as ClientAssertion from "./clientAssertion.js"
 import * as DeviceCodes from "./deviceCodes.js"
+import * as Dpop from "./dpop.js"
 import * as Faults from "./faults.js"
 import * as Jwt from "./jwt.js"
 import * as PushedRequests from "./pushedRequests.js"
@@ -33,6 +34,8 @@ export interface TokenRecord extends AuthServer.IssuedToken {
   readonly seq: number
   /** The `aud` of the token: the resources it was requested for (RFC 8707), else the server's own API. */
   readonly audience: string | ReadonlyArray<string>
+  /** The thumbprint of the DPoP key the token is bound to (RFC 9449 §6), if any. */
+  readonly jkt?: string | undefined
 }
 
 /** @internal */
@@ -56,7 +59,8 @@ export interface State {
   readonly issue: (
     client: Client,
     scopes: ReadonlyArray<string>,
-    resource?: ReadonlyArray<string> | undefined
+    resource?: ReadonlyArray<string> | undefined,
+    jkt?: string | undefined
   ) => Effect.Effect<TokenRecord>
   readonly check: (value: string) => Effect.Effect<TokenStatus>
   readonly revoke: (value: string) => Effect.Effect<void>
@@ -68,6 +72,7 @@ export interface State {
   readonly pushedRequests: PushedRequests.PushedRequests
   readonly accessTokens: Jwt.AccessTokens
   readonly assertions: ClientAssertion.SeenAssertions
+  readonly proofs: Dpop.Proofs
   readonly tokens: Effect.Effect<ReadonlyArray<AuthServer.IssuedToken>>
   readonly issued: Effect.Effect<number>
   readonly setTokenLifetime: (lifetime: Duration.DurationInput) => Effect.Effect<void>
@@ -108,6 +113,7 @@ export const make = (options: AuthServer.Options): Effect.Effect<State> =>
     const issuer = withoutTrailingSlashes(options.issuer ?? "http://127.0.0.1")
     const accessTokens = yield* Jwt.make(options, issuer)
     const assertions = yield* ClientAssertion.makeSeen
+    const proofs = yield* Dpop.make(options)
     const lifetime = yield* Ref.make(Duration.decode(options.tokenLifetime ?? "1 hour"))
     const rounding = options.issueTimeRounding === undefined
       ? 0
@@ -122,7 +128,7 @@ export const make = (options: AuthServer.Options): Effect.Effect<State> =>
     const journal: Array<AuthServer.JournalEntry> = []
 
     const defaultAudience = Jwt.audience(options, issuer)
-    const issue = (client: Client, scopes: ReadonlyArray<string>, resource?: ReadonlyArray<string> | undefined) =>
+    const issue: State["issue"] = (client, scopes, resource, jkt) =>
       Effect.gen(function*() {
         const now = issueTime(yield* Clock.currentTimeMillis)
         const millis = Duration.toMillis(yield* Ref.get(lifetime))
@@ -133,7 +139,8 @@ export const make = (options: AuthServer.Options): Effect.Effect<State> =>
           scopes,
           audience,
           issuedAt: now,
-          expiresAt: now + millis
+          expiresAt: now + millis,
+          jkt
         })
         const seq = tokens.size + 1
         const token: TokenRecord = {
@@ -145,7 +152,8 @@ export const make = (options: AuthServer.Options): Effect.Effect<State> =>
           audience,
           issuedAt: now,
           expiresAt: now + millis,
-          revoked: false
+          revoked: false,
+          ...(jkt === undefined ? {} : { jkt })
         }
         tokens.set(value, token)
         return token
@@ -195,6 +203,7 @@ export const make = (options: AuthServer.Options): Effect.Effect<State> =>
       pushedRequests,
       accessTokens,
       assertions,
+      proofs,
       tokens: Effect.sync(() =>
         Array.from(tokens.values(), ({ clientId, expiresAt, id, issuedAt, revoked, scopes }) => ({
           id,

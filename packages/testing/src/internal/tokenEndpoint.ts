@@ -1,11 +1,47 @@
+import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import type * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
 import * as ClientAuth from "./clientAuth.js"
+import * as Dpop from "./dpop.js"
 import * as Form from "./form.js"
 import { grants } from "./grants.js"
 import type { Endpoint } from "./handler.js"
+import type { Note } from "./journal.js"
 import * as Resources from "./resources.js"
 import { oauthError } from "./responses.js"
+import type { State } from "./state.js"
 import * as TokenShape from "./tokenShape.js"
+
+/**
+ * The thumbprint of the key of the request's DPoP proof (RFC 9449 §5), when
+ * the server takes DPoP; an invalid proof, or none when one is required, is
+ * refused (§8: a missing nonce with `use_dpop_nonce` and the nonce).
+ */
+const proofKey = (
+  state: State,
+  request: HttpServerRequest.HttpServerRequest,
+  note: Note
+): Effect.Effect<string | undefined, HttpServerResponse.HttpServerResponse> => {
+  const { options } = state
+  if (options.dpop === undefined) return Effect.succeed(undefined)
+  return Effect.flatMap(
+    Dpop.checkRequest(options, state.proofs, request, Dpop.requestUrls(state.issuer, request), note),
+    (outcome) => {
+      switch (outcome._tag) {
+        case "Valid":
+          return Effect.succeed(outcome.jkt)
+        case "Absent":
+          if (options.dpop?.required !== true) return Effect.succeed(undefined)
+          note.dpop = "missing"
+          return Effect.fail(oauthError(400, "invalid_dpop_proof", "The server requires a DPoP proof"))
+        case "Invalid":
+          return Effect.fail(
+            oauthError(400, outcome.error, outcome.description, outcome.nonce === undefined ? {} : { "dpop-nonce": outcome.nonce })
+          )
+      }
+    }
+  )
+}
 
 /**
  * `POST /token` (RFC 6749 §3.2): the form, the grant type, client
@@ -37,5 +73,6 @@ export const handle: Endpoint = (state, request, note) =>
       Resources.check(state, form.get("resource")),
       (description) => oauthError(400, "invalid_target", description)
     )
-    return yield* TokenShape.apply(state.options, yield* grant({ state, client, form, note, resource }))
+    const jkt = yield* proofKey(state, request, note)
+    return yield* TokenShape.apply(state.options, yield* grant({ state, client, form, note, resource, jkt }))
   })
