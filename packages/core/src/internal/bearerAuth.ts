@@ -12,9 +12,9 @@ import type { RejectionRules } from "../BearerAuth.js"
 import * as TokenError from "../TokenError.js"
 import type * as TokenProvider from "../TokenProvider.js"
 import * as bytes from "./bytes.js"
-import * as dpop from "./dpop.js"
 import * as challenge from "./challenge.js"
 import * as credentialFree from "./credentialFree.js"
+import * as dpop from "./dpop.js"
 import * as tokenError from "./tokenError.js"
 import { internalOf } from "./tokenProvider.js"
 
@@ -251,31 +251,34 @@ export const authenticate = <E, R, E1, E2>(
   const key = rejectionRules.dpop
 
   // A DPoP-bound token goes with a proof signed for this very request (RFC 9449 §7).
-  const authorize = (
+  const withProof = (
     request: HttpClientRequest.HttpClientRequest,
-    token: AccessToken.AccessToken
-  ): Effect.Effect<HttpClientRequest.HttpClientRequest, E1> => {
-    const authorized = apply(request, token)
-    if (token.type !== "DPoP") return Effect.succeed(authorized)
-    if (key === undefined) return Effect.fail(failures.noToken(request, unboundKey))
-    return dpop.proof(key, { htm: request.method, htu: urlWithoutQuery(request), accessToken: Redacted.value(token.token) })
-      .pipe(
-        Effect.mapBoth({
-          onFailure: (error) => failures.noToken(request, error),
-          onSuccess: (proof) => HttpClientRequest.setHeader(authorized, "dpop", proof)
-        })
-      )
-  }
+    token: AccessToken.AccessToken,
+    authorized: HttpClientRequest.HttpClientRequest
+  ): Effect.Effect<HttpClientRequest.HttpClientRequest, E1> =>
+    key === undefined
+      ? Effect.fail(failures.noToken(request, unboundKey))
+      : dpop.proof(key, { htm: request.method, htu: urlWithoutQuery(request), accessToken: Redacted.value(token.token) })
+        .pipe(
+          Effect.mapBoth({
+            onFailure: (error) => failures.noToken(request, error),
+            onSuccess: (proof) => HttpClientRequest.setHeader(authorized, "dpop", proof)
+          })
+        )
 
   // The one exit: the response and the client's errors carry the request
-  // with whatever `apply` put on it redacted, wherever it put it.
-  const send = (request: HttpClientRequest.HttpClientRequest, token: AccessToken.AccessToken) =>
-    Effect.flatMap(authorize(request, token), (sent) =>
+  // with whatever `apply` put on it redacted, wherever it put it. The server's
+  // DPoP nonce, if it gives one, is kept for the next proof.
+  const send = (request: HttpClientRequest.HttpClientRequest, token: AccessToken.AccessToken) => {
+    const authorized = apply(request, token)
+    if (token.type !== "DPoP") return credentialFree.execute(client, authorized, credentialFree.credentialsOf(request, authorized))
+    return Effect.flatMap(withProof(request, token, authorized), (sent) =>
       credentialFree.execute(client, sent, credentialFree.credentialsOf(request, sent)).pipe(
         Effect.tap((response) => {
           if (key !== undefined) dpop.rememberNonce(key, response.request.url, response.headers["dpop-nonce"])
         })
       ))
+  }
 
   // what becomes of the provider's tokens goes on the provider's events
   const reports = internalOf(provider)
@@ -323,7 +326,7 @@ export const authenticate = <E, R, E1, E2>(
   const execute = (request: HttpClientRequest.HttpClientRequest) =>
     Effect.flatMap(tokenFor(request), (token) =>
       Effect.flatMap(send(request, token), (response) => {
-        if (key !== undefined && token.type === "DPoP" && isNonceChallenge(response.status, response.headers)) {
+        if (token.type === "DPoP" && isNonceChallenge(response.status, response.headers)) {
           return withNonce(request, token, response)
         }
         if (rejectedByStatus(response, rejectionRules)) return replay(request, token, response)
