@@ -7,7 +7,8 @@
  * nothing to someone who steals it without the key.
  *
  * A {@link DpopKey} is made with {@link generateKey} (or from a key pair of
- * your own with {@link fromKeyPair}); it also remembers the nonces servers
+ * your own with {@link fromKeyPair}, or from a JWK {@link exportKey} gave with
+ * {@link importKey}); it also remembers the nonces servers
  * hand out (`DPoP-Nonce`), per origin. {@link proof} signs one proof;
  * {@link thumbprint} is the key's `jkt` (RFC 7638).
  *
@@ -16,6 +17,7 @@
 import type * as Effect from "effect/Effect"
 import type * as Inspectable from "effect/Inspectable"
 import type * as Option from "effect/Option"
+import type * as Redacted from "effect/Redacted"
 import type { Pipeable } from "effect/Pipeable"
 import type * as Jose from "jose"
 import * as internal from "./internal/dpop.js"
@@ -128,6 +130,53 @@ export const fromKeyPair: (
   pair: { readonly privateKey: CryptoKey; readonly publicKey: CryptoKey },
   alg: Algorithm
 ) => Effect.Effect<DpopKey, TokenError.InvalidTokenRequest> = internal.fromKeyPair
+
+/**
+ * The key pair as a private JWK (with its `alg`), `Redacted`: to persist a
+ * key — sealed, as a token is (`TokenCipher`) — so that tokens bound to it,
+ * refresh tokens above all, stay usable across restarts. Only a key
+ * generated with `extractable: true` (or imported so) can be exported;
+ * another fails with an `InvalidTokenRequest`.
+ *
+ * @since 0.1.0
+ * @category conversions
+ * @example
+ * ```ts
+ * import { Dpop } from "@grantflow/core"
+ * import { Effect, Redacted } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const key = yield* Dpop.generateKey({ extractable: true })
+ *   const jwk = yield* Dpop.exportKey(key)
+ *   const again = yield* Dpop.importKey(jwk)
+ *   return Redacted.value(jwk).alg // "ES256"
+ * })
+ * ```
+ */
+export const exportKey: (key: DpopKey) => Effect.Effect<Redacted.Redacted<Jose.JWK>, TokenError.InvalidTokenRequest> =
+  internal.exportKey
+
+/**
+ * A DPoP key from a private JWK that names its `alg` (as {@link exportKey}
+ * gives it); the private key is not extractable unless `extractable: true`.
+ * A JWK without a supported `alg`, or that is not a private key of it, fails
+ * with an `InvalidTokenRequest`.
+ *
+ * @since 0.1.0
+ * @category conversions
+ * @example
+ * ```ts
+ * import { Dpop } from "@grantflow/core"
+ * import { Redacted } from "effect"
+ *
+ * declare const storedText: string // the JWK, unsealed
+ * const key = Dpop.importKey(Redacted.make(JSON.parse(storedText)))
+ * ```
+ */
+export const importKey: (
+  jwk: Redacted.Redacted<Jose.JWK>,
+  options?: { readonly extractable?: boolean | undefined }
+) => Effect.Effect<DpopKey, TokenError.InvalidTokenRequest> = internal.importKey
 
 /**
  * Tells whether a value is a {@link DpopKey}.

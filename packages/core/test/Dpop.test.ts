@@ -4,7 +4,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Dpop } from "@grantflow/core"
-import { Effect, Option, TestClock } from "effect"
+import { Effect, Option, Redacted, TestClock } from "effect"
 import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, jwtVerify } from "jose"
 import * as dpop from "../src/internal/dpop.js"
 
@@ -117,6 +117,39 @@ describe("Dpop keys", () => {
       const key = yield* Dpop.fromKeyPair(pair, "ES256")
       const { protectedHeader } = yield* verify(yield* Dpop.proof(key, { htm: "GET", htu: "https://api.example.com/" }))
       assert.strictEqual(protectedHeader.jwk?.crv, "P-256")
+    }))
+})
+
+describe("Dpop.exportKey and importKey", () => {
+  it.effect("round-trip an extractable key: the same thumbprint, proofs that verify", () =>
+    Effect.gen(function*() {
+      for (const alg of ["ES256", "EdDSA", "RS256"] as const) {
+        const key = yield* Dpop.generateKey({ alg, extractable: true })
+        const jwk = yield* Dpop.exportKey(key)
+        assert.strictEqual(String(jwk), "<redacted>")
+        const again = yield* Dpop.importKey(jwk)
+        assert.strictEqual(again.alg, alg)
+        assert.isFalse(again.privateKey.extractable)
+        assert.strictEqual(yield* Dpop.thumbprint(again), yield* Dpop.thumbprint(key))
+        yield* verify(yield* Dpop.proof(again, { htm: "GET", htu: "https://api.example.com/" }))
+      }
+    }))
+
+  it.effect("refuse a key that is not extractable, a JWK without a supported alg, and a public JWK", () =>
+    Effect.gen(function*() {
+      const fixed = yield* Dpop.generateKey()
+      assert.strictEqual((yield* Effect.flip(Dpop.exportKey(fixed)))._tag, "InvalidTokenRequest")
+      const jwk = Redacted.value(yield* Dpop.exportKey(yield* Dpop.generateKey({ extractable: true })))
+      const { alg: _, ...withoutAlg } = jwk
+      assert.strictEqual((yield* Effect.flip(Dpop.importKey(Redacted.make(withoutAlg))))._tag, "InvalidTokenRequest")
+      assert.strictEqual(
+        (yield* Effect.flip(Dpop.importKey(Redacted.make({ ...jwk, alg: "HS256" }))))._tag,
+        "InvalidTokenRequest"
+      )
+      const { d: __, ...publicPart } = jwk
+      const error = yield* Effect.flip(Dpop.importKey(Redacted.make(publicPart)))
+      assert.strictEqual(error._tag, "InvalidTokenRequest")
+      assert.notInclude(error.message, String(jwk.d))
     }))
 })
 

@@ -3,9 +3,10 @@ import * as Effect from "effect/Effect"
 import * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
+import * as Redacted from "effect/Redacted"
 import { pipeArguments } from "effect/Pipeable"
 import type * as Jose from "jose"
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from "jose"
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT } from "jose"
 import type * as Dpop from "../Dpop.js"
 import * as TokenError from "../TokenError.js"
 import * as assertion from "./assertion.js"
@@ -96,6 +97,40 @@ export const generateKey = (
     try: () => generateKeyPair(alg, { ...curves[alg], extractable: options?.extractable ?? false }),
     catch: failed(`could not be generated with ${alg} on this platform`)
   }).pipe(Effect.flatMap((pair) => fromKeyPair(pair, alg)))
+}
+
+const algorithms: ReadonlyArray<string> = ["ES256", "EdDSA", "RS256"]
+
+/** @internal */
+export const exportKey = (key: Dpop.DpopKey): Effect.Effect<Redacted.Redacted<Jose.JWK>, TokenError.InvalidTokenRequest> =>
+  Effect.tryPromise({
+    try: () => exportJWK(key.privateKey),
+    catch: failed("cannot be exported: generate it with extractable: true to persist it")
+  }).pipe(Effect.map((jwk) => Redacted.make({ ...jwk, alg: key.alg })))
+
+/** @internal */
+export const importKey = (
+  jwk: Redacted.Redacted<Jose.JWK>,
+  options?: { readonly extractable?: boolean | undefined }
+): Effect.Effect<Dpop.DpopKey, TokenError.InvalidTokenRequest> => {
+  const value = Redacted.value(jwk)
+  const alg = value.alg
+  if (alg === undefined || !algorithms.includes(alg)) {
+    return Effect.fail(
+      new TokenError.InvalidTokenRequest({ reason: "the DPoP key's JWK must name its alg: ES256, EdDSA or RS256" })
+    )
+  }
+  return Effect.tryPromise({
+    try: async () => {
+      const privateKey = await importJWK(value, alg, { extractable: options?.extractable ?? false })
+      const publicKey = await importJWK(publicOnly(value), alg, { extractable: true })
+      if (!(privateKey instanceof CryptoKey) || privateKey.type !== "private" || !(publicKey instanceof CryptoKey)) {
+        throw new Error("not a private key")
+      }
+      return { privateKey, publicKey }
+    },
+    catch: failed("JWK is not a private key of its alg")
+  }).pipe(Effect.flatMap((pair) => fromKeyPair(pair, alg as Dpop.Algorithm)))
 }
 
 /** @internal */
