@@ -29,12 +29,14 @@ import { dual } from "effect/Function"
 import * as Predicate from "effect/Predicate"
 import * as Layer from "effect/Layer"
 import type * as Option from "effect/Option"
+import type * as Dpop from "./Dpop.js"
 import * as internal from "./internal/bearerAuth.js"
 import * as TokenError from "./TokenError.js"
 import * as TokenProvider from "./TokenProvider.js"
 
 /**
- * What counts as "the API rejected the token".
+ * What counts as "the API rejected the token", and the DPoP key the tokens
+ * are bound to.
  *
  * - `statuses`: response statuses that mean rejection (default `[401]`; many
  *   APIs need `[401, 403]`);
@@ -44,8 +46,17 @@ import * as TokenProvider from "./TokenProvider.js"
  *   of every response (the pattern is tested on those only); the response it
  *   hands on still has the whole body;
  * - `invalidTokenChallenge`: treat `WWW-Authenticate: Bearer
- *   error="invalid_token"` as rejection whatever the status (default `true`);
- *   only the first 8 KiB of the header are looked at.
+ *   error="invalid_token"` (or `DPoP error="invalid_token"`) as rejection
+ *   whatever the status (default `true`); only the first 8 KiB of the header
+ *   are looked at;
+ * - `dpop`: the DPoP key the provider's tokens are bound to (the endpoint's
+ *   `dpop`, RFC 9449). A `DPoP` token is then sent as `Authorization: DPoP
+ *   <token>` with a `DPoP` proof for the request (its method, its URL
+ *   without the query, the token's hash); a 401 `DPoP
+ *   error="use_dpop_nonce"` challenge with a `DPoP-Nonce` sends the request
+ *   once more with that nonce and the same token — not a rejection, and
+ *   counted in the two sendings a request gets at most. A `DPoP` token
+ *   without a key fails with an `InvalidTokenRequest`, nothing sent.
  *
  * @since 0.1.0
  * @category models
@@ -54,6 +65,7 @@ export interface RejectionRules {
   readonly statuses?: ReadonlyArray<number> | undefined
   readonly bodyPattern?: RegExp | undefined
   readonly invalidTokenChallenge?: boolean | undefined
+  readonly dpop?: Dpop.DpopKey | undefined
 }
 
 /**

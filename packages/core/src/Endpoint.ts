@@ -16,6 +16,7 @@ import type * as Inspectable from "effect/Inspectable"
 import type * as Option from "effect/Option"
 import type { Pipeable } from "effect/Pipeable"
 import type * as ClientAuth from "./ClientAuth.js"
+import type * as Dpop from "./Dpop.js"
 import * as Discovery from "./Discovery.js"
 import * as internal from "./internal/endpoint.js"
 import type * as TokenError from "./TokenError.js"
@@ -79,7 +80,8 @@ export type Name = Purpose | "metadata" | "jwks" | "registration" | "resourceMet
  * - `issuer`: set when the endpoint comes from the issuer's metadata;
  * - `requirePushedAuthorizationRequests`: the server accepts authorization
  *   requests only pushed to its pushed authorization request endpoint
- *   (RFC 9126 §5), so `AuthorizationCode.push` is the way to start one.
+ *   (RFC 9126 §5), so `AuthorizationCode.push` is the way to start one;
+ * - `dpop`: the DPoP key that token requests prove possession of, if any.
  *
  * @since 0.1.0
  * @category models
@@ -93,6 +95,7 @@ export interface Endpoint extends Pipeable, Inspectable.Inspectable {
   readonly maxLifetime: Duration.Duration
   readonly issuer: Option.Option<string>
   readonly requirePushedAuthorizationRequests: boolean
+  readonly dpop: Dpop.DpopKey | undefined
 }
 
 /**
@@ -105,7 +108,11 @@ export interface Endpoint extends Pipeable, Inspectable.Inspectable {
  *   `127.0.0.0/8`, `[::1]`, `localhost` — are always allowed);
  * - `defaultLifetime`: of a token whose response has no `expires_in`
  *   (default 5 minutes);
- * - `maxLifetime`: a larger `expires_in` is clamped to it (default 365 days).
+ * - `maxLifetime`: a larger `expires_in` is clamped to it (default 365 days);
+ * - `dpop`: a DPoP key (RFC 9449, see `Dpop.generateKey`): every token
+ *   request carries a fresh proof signed with it, a `use_dpop_nonce` answer
+ *   is retried once with the server's nonce, and the tokens issued are bound
+ *   to the key (`token_type` `DPoP`).
  *
  * @since 0.1.0
  * @category models
@@ -116,6 +123,7 @@ export interface Settings {
   readonly allowInsecure?: boolean | undefined
   readonly defaultLifetime?: Duration.DurationInput | undefined
   readonly maxLifetime?: Duration.DurationInput | undefined
+  readonly dpop?: Dpop.DpopKey | undefined
 }
 
 /**

@@ -250,8 +250,9 @@ const Wire = Schema.Struct({
  * - `access_token`: required, trimmed, not empty, printable ASCII only
  *   (RFC 6749's VSCHAR), at most {@link maxTokenLength} characters;
  *   `Redacted`;
- * - `token_type`: any case of `bearer` becomes `Bearer`; missing, `null` or
- *   blank means `Bearer`; other types are kept as sent; letters, digits,
+ * - `token_type`: any case of `bearer` becomes `Bearer`, any case of `dpop`
+ *   `DPoP` (RFC 9449 §5); missing, `null` or blank means `Bearer`; other
+ *   types are kept as sent; letters, digits,
  *   `-`, `.` and `_` only (RFC 6749's name-char), at most 128 characters;
  * - `expires_in`: seconds as a number or a numeric string (at most 32
  *   characters); missing, `null`, blank or `0` becomes `Option.none()`;
@@ -294,7 +295,11 @@ export const Success = Schema.transform(
       const refreshToken = wire.refresh_token ?? ""
       return {
         accessToken: wire.access_token,
-        tokenType: tokenType === "" || tokenType.toLowerCase() === "bearer" ? "Bearer" : tokenType,
+        tokenType: tokenType === "" || tokenType.toLowerCase() === "bearer"
+          ? "Bearer"
+          : tokenType.toLowerCase() === "dpop"
+          ? "DPoP"
+          : tokenType,
         expiresIn: Option.filter(Option.fromNullable(wire.expires_in), (seconds) => seconds > 0),
         scopes: wire.scope ?? [],
         refreshToken: refreshToken === "" ? Option.none() : Option.some(Redacted.make(refreshToken))

@@ -9,11 +9,12 @@ import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import * as AccessToken from "../AccessToken.js"
 import type { RejectionRules } from "../BearerAuth.js"
-import type * as TokenError from "../TokenError.js"
+import * as TokenError from "../TokenError.js"
 import type * as TokenProvider from "../TokenProvider.js"
 import * as bytes from "./bytes.js"
 import * as challenge from "./challenge.js"
 import * as credentialFree from "./credentialFree.js"
+import * as dpop from "./dpop.js"
 import * as tokenError from "./tokenError.js"
 import { internalOf } from "./tokenProvider.js"
 
@@ -26,8 +27,22 @@ import { internalOf } from "./tokenProvider.js"
  */
 export const isInvalidTokenChallenge = (header: string): boolean =>
   challenge.parse(header).some((one) =>
-    one.scheme === "bearer" && one.params.get("error")?.toLowerCase() === "invalid_token"
+    (one.scheme === "bearer" || one.scheme === "dpop") && one.params.get("error")?.toLowerCase() === "invalid_token"
   )
+
+/**
+ * Whether an API's answer asks for a DPoP nonce (RFC 9449 §9): a 401 with a
+ * `WWW-Authenticate: DPoP error="use_dpop_nonce"` challenge and a
+ * `DPoP-Nonce` header. Not a rejection of the token: the request is to be
+ * sent again, with the same token, and a proof carrying that nonce.
+ *
+ * @internal
+ */
+export const isNonceChallenge = (status: number, headers: Readonly<Record<string, string | undefined>>): boolean => {
+  const header = headers["www-authenticate"]
+  return status === 401 && headers["dpop-nonce"] !== undefined && header !== undefined &&
+    challenge.parse(header).some((one) => one.scheme === "dpop" && one.params.get("error") === "use_dpop_nonce")
+}
 
 const rejectedByStatus = (response: HttpClientResponse.HttpClientResponse, rules: RejectionRules): boolean => {
   if ((rules.statuses ?? [401]).includes(response.status)) return true
@@ -216,6 +231,11 @@ const discard = (response: HttpClientResponse.HttpClientResponse) =>
     Stream.runFoldWhile(response.stream, 0, (size) => size <= maxRuleBodyBytes, (size, chunk) => size + chunk.length)
   )
 
+const unboundKey = new TokenError.InvalidTokenRequest({
+  reason: "the token is DPoP-bound (token_type DPoP) but BearerAuth has no DPoP key: pass the endpoint's key " +
+    "as the dpop option"
+})
+
 /** @internal */
 export const authenticate = <E, R, E1, E2>(
   client: HttpClient.HttpClient.With<E, R>,
@@ -228,12 +248,36 @@ export const authenticate = <E, R, E1, E2>(
     Effect.mapError(provider.get, (error) => failures.noToken(request, error))
 
   const rejectionRules = rules ?? {}
+  const key = rejectionRules.dpop
+
+  // A DPoP-bound token goes with a proof signed for this very request (RFC 9449 §7).
+  const withProof = (
+    request: HttpClientRequest.HttpClientRequest,
+    token: AccessToken.AccessToken,
+    authorized: HttpClientRequest.HttpClientRequest
+  ): Effect.Effect<HttpClientRequest.HttpClientRequest, E1> =>
+    key === undefined
+      ? Effect.fail(failures.noToken(request, unboundKey))
+      : dpop.proof(key, { htm: request.method, htu: urlWithoutQuery(request), accessToken: Redacted.value(token.token) })
+        .pipe(
+          Effect.mapBoth({
+            onFailure: (error) => failures.noToken(request, error),
+            onSuccess: (proof) => HttpClientRequest.setHeader(authorized, "dpop", proof)
+          })
+        )
 
   // The one exit: the response and the client's errors carry the request
-  // with whatever `apply` put on it redacted, wherever it put it.
+  // with whatever `apply` put on it redacted, wherever it put it. The server's
+  // DPoP nonce, if it gives one, is kept for the next proof.
   const send = (request: HttpClientRequest.HttpClientRequest, token: AccessToken.AccessToken) => {
-    const sent = apply(request, token)
-    return credentialFree.execute(client, sent, credentialFree.credentialsOf(request, sent))
+    const authorized = apply(request, token)
+    if (token.type !== "DPoP") return credentialFree.execute(client, authorized, credentialFree.credentialsOf(request, authorized))
+    return Effect.flatMap(withProof(request, token, authorized), (sent) =>
+      credentialFree.execute(client, sent, credentialFree.credentialsOf(request, sent)).pipe(
+        Effect.tap((response) => {
+          if (key !== undefined) dpop.rememberNonce(key, response.request.url, response.headers["dpop-nonce"])
+        })
+      ))
   }
 
   // what becomes of the provider's tokens goes on the provider's events
@@ -261,11 +305,30 @@ export const authenticate = <E, R, E1, E2>(
       return yield* Effect.flip(failures.rejected(request, replayed))
     })
 
+  // The server asked for a DPoP nonce, which `send` remembered: the same
+  // token, a new proof. That is the request's second and last sending, as a
+  // replay is: still rejected, it is rejected.
+  const withNonce = (
+    request: HttpClientRequest.HttpClientRequest,
+    token: AccessToken.AccessToken,
+    response: HttpClientResponse.HttpClientResponse
+  ) =>
+    Effect.gen(function*() {
+      yield* discard(response)
+      const [rejected, answered] = yield* rejection(yield* send(request, token), rejectionRules)
+      if (!rejected) return answered
+      yield* reports.rejected(token, { method: request.method, url: urlWithoutQuery(request), status: answered.status })
+      return yield* Effect.flip(failures.rejected(request, answered))
+    })
+
   // Written as plain flatMaps: this runs on every API request, and the common
   // answer (not rejected, no body pattern) is decided without another step.
   const execute = (request: HttpClientRequest.HttpClientRequest) =>
     Effect.flatMap(tokenFor(request), (token) =>
       Effect.flatMap(send(request, token), (response) => {
+        if (token.type === "DPoP" && isNonceChallenge(response.status, response.headers)) {
+          return withNonce(request, token, response)
+        }
         if (rejectedByStatus(response, rejectionRules)) return replay(request, token, response)
         if (rejectionRules.bodyPattern === undefined) return Effect.succeed(response)
         return Effect.flatMap(

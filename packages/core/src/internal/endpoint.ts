@@ -99,7 +99,14 @@ type Checked = Readonly<Record<Endpoint.Purpose, Option.Option<Either.Either<URL
 
 type Settings = Pick<
   Endpoint.Endpoint,
-  "auth" | "timeout" | "allowInsecure" | "defaultLifetime" | "maxLifetime" | "issuer" | "requirePushedAuthorizationRequests"
+  | "auth"
+  | "timeout"
+  | "allowInsecure"
+  | "defaultLifetime"
+  | "maxLifetime"
+  | "issuer"
+  | "requirePushedAuthorizationRequests"
+  | "dpop"
 >
 
 const Proto = {
@@ -122,7 +129,8 @@ const Proto = {
           })
         })
       )),
-      auth: this.auth === undefined ? "absent" : this.auth._tag
+      auth: this.auth === undefined ? "absent" : this.auth._tag,
+      ...(this.dpop === undefined ? {} : { dpop: this.dpop.alg })
     }
   },
   toString(this: Endpoint.Endpoint) {
@@ -154,7 +162,8 @@ const settingsOf = (
   defaultLifetime: Duration.decode(options.defaultLifetime ?? TokenResponse.defaultLifetime),
   maxLifetime: Duration.decode(options.maxLifetime ?? TokenResponse.defaultMaxLifetime),
   issuer,
-  requirePushedAuthorizationRequests: requirePushedAuthorizationRequests === true
+  requirePushedAuthorizationRequests: requirePushedAuthorizationRequests === true,
+  dpop: options.dpop
 })
 
 /** @internal */

@@ -15,10 +15,12 @@ import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import type * as AccessToken from "../AccessToken.js"
 import * as ClientAuth from "../ClientAuth.js"
+import type * as Dpop from "../Dpop.js"
 import type * as Endpoint from "../Endpoint.js"
 import * as TokenError from "../TokenError.js"
 import * as TokenResponse from "../TokenResponse.js"
 import * as bytes from "./bytes.js"
+import * as dpop from "./dpop.js"
 import * as endpoint from "./endpoint.js"
 import * as oauthError from "./oauthError.js"
 import * as redirect from "./redirect.js"
@@ -154,6 +156,8 @@ export interface RawResponse {
   /** `None` when the body was larger than {@link maxBodyBytes}. */
   readonly body: Option.Option<string>
   readonly retryAfter: Option.Option<Duration.Duration>
+  /** The `DPoP-Nonce` header (RFC 9449 §8), when the server sent one. */
+  readonly dpopNonce?: string | undefined
 }
 
 /**
@@ -438,7 +442,8 @@ const receive = (
       status: response.status,
       contentType: response.headers["content-type"],
       body,
-      retryAfter: retryAfter.parse(response.headers["retry-after"], now)
+      retryAfter: retryAfter.parse(response.headers["retry-after"], now),
+      dpopNonce: response.headers["dpop-nonce"]
     }
   }).pipe(Effect.catchTags({ RequestError: transportError(endpoint), ResponseError: transportError(endpoint) }))
 
@@ -455,13 +460,17 @@ export interface FormPost {
   readonly auth: ClientAuth.ClientAuth | undefined
   readonly params: ReadonlyArray<readonly [string, string | Redacted.Redacted<string>]>
   readonly timeout: Duration.Duration
+  /** The DPoP key whose proof the request carries (RFC 9449 §5), if any. */
+  readonly dpop?: Dpop.DpopKey | undefined
 }
 
 /**
  * Sends a form POST asking for JSON, with the client authentication added at
  * send time, through the endpoints' one exchange: never following a
  * redirect. Every request of grantflow to an endpoint of the authorization
- * server that carries credentials or a token goes through here.
+ * server that carries credentials or a token goes through here. With a
+ * `dpop` key it carries a proof signed for this attempt, with the nonce last
+ * heard from the server, and remembers the nonce the answer gives.
  *
  * @internal
  */
@@ -480,12 +489,46 @@ export const post = (
         )
       }
       const parts = request.auth === undefined ? base : yield* ClientAuth.authenticate(base, request.auth, request.url)
-      return HttpClientRequest.post(request.url).pipe(
+      const httpRequest = HttpClientRequest.post(request.url).pipe(
         HttpClientRequest.setHeaders(parts.headers),
         HttpClientRequest.bodyUrlParams(parts.params)
       )
+      return request.dpop === undefined
+        ? httpRequest
+        : HttpClientRequest.setHeader(httpRequest, "dpop", yield* dpop.proof(request.dpop, { htm: "POST", htu: request.url }))
     })
-  })
+  }).pipe(
+    Effect.tap((answer) => {
+      if (request.dpop !== undefined) dpop.rememberNonce(request.dpop, request.url, answer.dpopNonce)
+    })
+  )
+
+/**
+ * Whether a token endpoint's answer asks for a DPoP nonce (RFC 9449 §8): a
+ * 400 with the OAuth error `use_dpop_nonce` and a `DPoP-Nonce` header — the
+ * request is to be sent again with that nonce in its proof.
+ *
+ * @internal
+ */
+export const isNonceChallenge = (response: RawResponse): boolean => {
+  if (response.status !== 400 || response.dpopNonce === undefined || Option.isNone(response.body)) return false
+  const parsed = TokenResponse.parseBody(response.contentType, response.body.value, response.status)
+  return Either.isRight(parsed) && Predicate.isRecord(parsed.right) && parsed.right["error"] === "use_dpop_nonce"
+}
+
+/**
+ * A {@link post}, sent once more when it carries a DPoP proof and the
+ * answer asks for a nonce (see {@link isNonceChallenge}): the second proof
+ * carries the nonce {@link post} remembered. Never more than twice.
+ *
+ * @internal
+ */
+export const postWithNonce = (
+  request: FormPost
+): Effect.Effect<Answer, TokenError.EndpointUnavailable | TokenError.InvalidTokenRequest, HttpClient.HttpClient> =>
+  request.dpop === undefined
+    ? post(request)
+    : Effect.flatMap(post(request), (answer) => isNonceChallenge(answer) ? post(request) : Effect.succeed(answer))
 
 /**
  * A JSON POST to an endpoint of the authorization server (client
@@ -584,12 +627,13 @@ export const executeIssued = (
   request: TokenRequest
 ): Effect.Effect<Issued, TokenError.TokenError, HttpClient.HttpClient> =>
   Effect.flatMap(endpoint.url(request.endpoint, "token"), (url) =>
-    post({
+    postWithNonce({
       endpoint: "token",
       url,
       auth: request.endpoint.auth,
       params: [["grant_type", request.grantType], ...request.params],
-      timeout: request.endpoint.timeout
+      timeout: request.endpoint.timeout,
+      dpop: request.endpoint.dpop
     }).pipe(
       Effect.flatMap((answer) =>
         interpretIssued(answer, {

@@ -1,0 +1,231 @@
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Inspectable from "effect/Inspectable"
+import * as Option from "effect/Option"
+import * as Predicate from "effect/Predicate"
+import * as Redacted from "effect/Redacted"
+import { pipeArguments } from "effect/Pipeable"
+import type * as Jose from "jose"
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT } from "jose"
+import type * as Dpop from "../Dpop.js"
+import * as TokenError from "../TokenError.js"
+import * as assertion from "./assertion.js"
+import * as pkce from "./pkce.js"
+
+/** @internal */
+export const TypeId: Dpop.TypeId = Symbol.for("@grantflow/core/Dpop") as Dpop.TypeId
+
+/**
+ * The most origins whose nonce a key remembers: a client talks to a handful
+ * of servers, and the nonces come from them.
+ *
+ * @internal
+ */
+export const maxNonces = 32
+
+/**
+ * The longest nonce kept, 1 KiB: a nonce is an opaque string of a few dozen
+ * characters (RFC 9449 §8.1), and it comes from the server.
+ *
+ * @internal
+ */
+export const maxNonceLength = 1024
+
+/** @internal */
+export interface State {
+  readonly nonces: Map<string, string>
+}
+
+const stateOf = (key: Dpop.DpopKey): State => (key as unknown as { readonly state: State }).state
+
+const Proto = {
+  [TypeId]: TypeId,
+  pipe() {
+    // eslint-disable-next-line prefer-rest-params -- pipeArguments takes the arguments object, as in Effect's own data types
+    return pipeArguments(this, arguments)
+  },
+  toJSON(this: Dpop.DpopKey) {
+    // the algorithm only: the public key says who the client is, and is no one's business in a log
+    return { _id: "DpopKey", alg: this.alg }
+  },
+  toString(this: Dpop.DpopKey) {
+    return Inspectable.format(this.toJSON())
+  },
+  [Inspectable.NodeInspectSymbol](this: Dpop.DpopKey) {
+    return this.toJSON()
+  }
+}
+
+const curves: Record<Dpop.Algorithm, Jose.GenerateKeyPairOptions> = {
+  ES256: {},
+  EdDSA: { crv: "Ed25519" },
+  RS256: { modulusLength: 2048 }
+}
+
+const failed = (what: string) => (cause: unknown) =>
+  new TokenError.InvalidTokenRequest({ reason: `the DPoP key ${what}`, cause })
+
+const publicOnly = (jwk: Jose.JWK): Jose.JWK => {
+  // the members of RFC 7517 §4 and of the key type's public part: never `d`, `p`, `q`, `dp`, `dq`, `qi`
+  const { crv, e, kty, n, x, y } = jwk
+  return Object.fromEntries(Object.entries({ crv, e, kty, n, x, y }).filter(([, value]) => value !== undefined))
+}
+
+/** @internal */
+export const fromKeyPair = (
+  pair: { readonly privateKey: CryptoKey; readonly publicKey: CryptoKey },
+  alg: Dpop.Algorithm
+): Effect.Effect<Dpop.DpopKey, TokenError.InvalidTokenRequest> =>
+  Effect.tryPromise({ try: () => exportJWK(pair.publicKey), catch: failed("has a public key that cannot be exported") })
+    .pipe(
+      Effect.map((jwk) => {
+        const key = Object.create(Proto)
+        key.alg = alg
+        key.privateKey = pair.privateKey
+        key.publicJwk = publicOnly(jwk)
+        key.state = { nonces: new Map() } satisfies State
+        return key as Dpop.DpopKey
+      })
+    )
+
+/** @internal */
+export const generateKey = (
+  options?: Dpop.GenerateOptions
+): Effect.Effect<Dpop.DpopKey, TokenError.InvalidTokenRequest> => {
+  const alg = options?.alg ?? "ES256"
+  return Effect.tryPromise({
+    try: () => generateKeyPair(alg, { ...curves[alg], extractable: options?.extractable ?? false }),
+    catch: failed(`could not be generated with ${alg} on this platform`)
+  }).pipe(Effect.flatMap((pair) => fromKeyPair(pair, alg)))
+}
+
+const algorithms: ReadonlyArray<string> = ["ES256", "EdDSA", "RS256"]
+
+/** @internal */
+export const exportKey = (key: Dpop.DpopKey): Effect.Effect<Redacted.Redacted<Jose.JWK>, TokenError.InvalidTokenRequest> =>
+  Effect.tryPromise({
+    try: () => exportJWK(key.privateKey),
+    catch: failed("cannot be exported: generate it with extractable: true to persist it")
+  }).pipe(Effect.map((jwk) => Redacted.make({ ...jwk, alg: key.alg })))
+
+/** @internal */
+export const importKey = (
+  jwk: Redacted.Redacted<Jose.JWK>,
+  options?: { readonly extractable?: boolean | undefined }
+): Effect.Effect<Dpop.DpopKey, TokenError.InvalidTokenRequest> => {
+  const value = Redacted.value(jwk)
+  const alg = value.alg
+  if (alg === undefined || !algorithms.includes(alg)) {
+    return Effect.fail(
+      new TokenError.InvalidTokenRequest({ reason: "the DPoP key's JWK must name its alg: ES256, EdDSA or RS256" })
+    )
+  }
+  return Effect.tryPromise({
+    try: async () => {
+      const privateKey = await importJWK(value, alg, { extractable: options?.extractable ?? false })
+      const publicKey = await importJWK(publicOnly(value), alg, { extractable: true })
+      if (!(privateKey instanceof CryptoKey) || privateKey.type !== "private" || !(publicKey instanceof CryptoKey)) {
+        throw new Error("not a private key")
+      }
+      return { privateKey, publicKey }
+    },
+    catch: failed("JWK is not a private key of its alg")
+  }).pipe(Effect.flatMap((pair) => fromKeyPair(pair, alg as Dpop.Algorithm)))
+}
+
+/** @internal */
+export const isDpopKey = (u: unknown): u is Dpop.DpopKey => Predicate.hasProperty(u, TypeId)
+
+/**
+ * `url` as the `htu` claim: without its query and fragment (RFC 9449 §4.2).
+ *
+ * @internal
+ */
+export const htu = (url: string | URL): string => {
+  const parsed = new URL(url)
+  return `${parsed.origin}${parsed.pathname}`
+}
+
+/** @internal */
+export const ath = (accessToken: string): Effect.Effect<string> =>
+  Effect.promise(() => crypto.subtle.digest("SHA-256", new TextEncoder().encode(accessToken))).pipe(
+    Effect.map((digest) => pkce.base64Url(new Uint8Array(digest)))
+  )
+
+/** @internal */
+export const proof = (
+  key: Dpop.DpopKey,
+  options: Dpop.ProofOptions
+): Effect.Effect<string, TokenError.InvalidTokenRequest> =>
+  Effect.gen(function*() {
+    const iat = Math.floor((yield* Clock.currentTimeMillis) / 1000)
+    const target = yield* Effect.try({ try: () => htu(options.htu), catch: failed("proof needs an absolute htu") })
+    const nonce = options.nonce ?? Option.getOrUndefined(nonceFor(key, options.htu))
+    const claims: Record<string, string | number> = {
+      jti: assertion.freshJti(),
+      htm: options.htm.toUpperCase(),
+      htu: target,
+      iat
+    }
+    if (nonce !== undefined) claims.nonce = nonce
+    if (options.accessToken !== undefined) claims.ath = yield* ath(options.accessToken)
+    return yield* Effect.tryPromise({
+      try: () =>
+        new SignJWT(claims)
+          .setProtectedHeader({ alg: key.alg, typ: "dpop+jwt", jwk: key.publicJwk })
+          .sign(key.privateKey),
+      catch: failed("could not sign a proof")
+    })
+  })
+
+/** @internal */
+export const thumbprint = (key: Dpop.DpopKey): Effect.Effect<string> =>
+  Effect.promise(() => calculateJwkThumbprint(key.publicJwk, "sha256"))
+
+const originOf = (url: string | URL): Option.Option<string> => {
+  try {
+    return Option.some(new URL(url).origin)
+  } catch {
+    return Option.none()
+  }
+}
+
+/**
+ * The nonce last given by the server at `url`'s origin, if any.
+ *
+ * @internal
+ */
+export const nonceFor = (key: Dpop.DpopKey, url: string | URL): Option.Option<string> =>
+  Option.flatMap(originOf(url), (origin) => Option.fromNullable(stateOf(key).nonces.get(origin)))
+
+/**
+ * Remembers the nonce the server at `url`'s origin gave (its `DPoP-Nonce`
+ * header), replacing the previous one; the origin heard from longest ago is
+ * forgotten past {@link maxNonces}. A nonce that is empty, longer than
+ * {@link maxNonceLength} or not printable ASCII (RFC 9449 §8.1: NQCHAR) is
+ * ignored.
+ *
+ * @internal
+ */
+export const rememberNonce = (key: Dpop.DpopKey, url: string | URL, nonce: string | undefined): void => {
+  if (nonce === undefined || !isNonce(nonce)) return
+  Option.map(originOf(url), (origin) => {
+    const nonces = stateOf(key).nonces
+    nonces.delete(origin)
+    nonces.set(origin, nonce)
+    if (nonces.size > maxNonces) {
+      const oldest = nonces.keys().next()
+      if (oldest.done !== true) nonces.delete(oldest.value)
+    }
+  })
+}
+
+// RFC 9449 §8.1: nonce = 1*NQCHAR, NQCHAR = %x21 / %x23-5B / %x5D-7E
+const isNonce = (nonce: string): boolean => {
+  if (nonce.length === 0 || nonce.length > maxNonceLength) return false
+  for (let i = 0; i < nonce.length; i++) {
+    const code = nonce.charCodeAt(i)
+    if (code < 0x21 || code > 0x7e || code === 0x22 || code === 0x5c) return false
+  }
+  return true
+}
