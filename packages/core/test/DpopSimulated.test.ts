@@ -1,0 +1,78 @@
+/**
+ * The DPoP client (Dpop, the token endpoint's proofs and nonce retry,
+ * BearerAuth's DPoP scheme) against the simulated server's own DPoP checks
+ * (RFC 9449): the two sides were written apart, from the RFC, and meet here.
+ */
+import { HttpClient } from "@effect/platform"
+import { assert, describe, it } from "@effect/vitest"
+import { BearerAuth, ClientAuth, Dpop, Endpoint, Grant, TokenProvider } from "@grantflow/core"
+import { AuthServer } from "@grantflow/testing"
+import { Effect, Layer, Redacted } from "effect"
+import * as TestClock from "effect/TestClock"
+
+const serverWith = (dpop: AuthServer.DpopOptions) =>
+  AuthServer.layerClient.pipe(
+    Layer.provideMerge(AuthServer.layer({
+      clients: [{ clientId: "app", clientSecret: "app-secret" }],
+      tokenLifetime: "10 minutes",
+      dpop
+    }))
+  )
+
+const setup = Effect.gen(function*() {
+  const server = yield* AuthServer.AuthServer
+  const key = yield* Dpop.generateKey()
+  const endpoint = Endpoint.make({
+    tokenUrl: "http://127.0.0.1/token",
+    auth: ClientAuth.clientSecretBasic("app", Redacted.make("app-secret")),
+    dpop: key
+  })
+  const provider = yield* TokenProvider.make(Grant.clientCredentials(endpoint))
+  const client = (yield* HttpClient.HttpClient).pipe(BearerAuth.authenticate(provider, { dpop: key }))
+  const entries = (endpoint: string) => Effect.map(server.journal, (all) => all.filter((e) => e.endpoint === endpoint))
+  return { server, key, provider, client, entries }
+})
+
+describe("DPoP: the client against the simulated server", () => {
+  it.scoped("gets a DPoP-bound token and calls the API with proofs of the same key", () =>
+    Effect.gen(function*() {
+      const { client, entries, key, provider } = yield* setup
+      for (let i = 0; i < 3; i++) assert.strictEqual((yield* client.get("http://127.0.0.1/api/orders")).status, 200)
+      const token = yield* provider.get
+      assert.strictEqual(token.type, "DPoP")
+      const jkt = yield* Dpop.thumbprint(key)
+      const calls = [...(yield* entries("token")), ...(yield* entries("api"))]
+      assert.deepStrictEqual(calls.map((e) => [e.endpoint, e.status, e.dpop, e.dpopJkt]), [
+        ["token", 200, "valid", jkt],
+        ["api", 200, "valid", jkt],
+        ["api", 200, "valid", jkt],
+        ["api", 200, "valid", jkt]
+      ])
+    }).pipe(Effect.provide(serverWith({}))))
+
+  it.scoped("a server that wants nonces: one extra round trip, at the token endpoint; the API is on the same origin", () =>
+    Effect.gen(function*() {
+      const { client, entries } = yield* setup
+      for (let i = 0; i < 3; i++) assert.strictEqual((yield* client.get("http://127.0.0.1/api/orders")).status, 200)
+      assert.deepStrictEqual((yield* entries("token")).map((e) => [e.status, e.dpop]), [[400, "nonce"], [200, "valid"]])
+      // the nonce is kept per origin: the API's first proof already carries it
+      assert.deepStrictEqual(
+        (yield* entries("api")).map((e) => [e.status, e.dpop]),
+        [[200, "valid"], [200, "valid"], [200, "valid"]]
+      )
+    }).pipe(Effect.provide(serverWith({ nonce: true }))))
+
+  it.scoped("a nonce rotated at the server: the API's challenge is answered once with the new nonce, the token kept", () =>
+    Effect.gen(function*() {
+      const { client, entries } = yield* setup
+      assert.strictEqual((yield* client.get("http://127.0.0.1/api/orders")).status, 200)
+      yield* TestClock.adjust("2 minutes")
+      assert.strictEqual((yield* client.get("http://127.0.0.1/api/orders")).status, 200)
+      assert.deepStrictEqual(
+        (yield* entries("api")).map((e) => [e.status, e.dpop, e.tokenId]),
+        [[200, "valid", "t1"], [401, "nonce", "t1"], [200, "valid", "t1"]]
+      )
+      // a nonce retry is not a rejection: no new token was asked for
+      assert.deepStrictEqual((yield* entries("token")).map((e) => e.status), [400, 200])
+    }).pipe(Effect.provide(serverWith({ nonce: { rotateEvery: "1 minute" } }))))
+})
