@@ -283,6 +283,20 @@ export const authenticate = <E, R, E1, E2>(
   // what becomes of the provider's tokens goes on the provider's events
   const reports = internalOf(provider)
 
+  // A request's second and last sending (a replay with a new token, or the
+  // same token with a DPoP nonce): still rejected, it is rejected.
+  const sendLast = (
+    request: HttpClientRequest.HttpClientRequest,
+    token: AccessToken.AccessToken,
+    seen: { readonly method: string; readonly url: string; readonly status: number }
+  ) =>
+    Effect.gen(function*() {
+      const [rejected, answered] = yield* rejection(yield* send(request, token), rejectionRules)
+      if (!rejected) return answered
+      yield* reports.rejected(token, { ...seen, status: answered.status })
+      return yield* Effect.flip(failures.rejected(request, answered))
+    })
+
   const replay = (
     request: HttpClientRequest.HttpClientRequest,
     token: AccessToken.AccessToken,
@@ -299,27 +313,20 @@ export const authenticate = <E, R, E1, E2>(
       yield* Effect.logDebug("grantflow: the API rejected the token; request replayed with a new one").pipe(
         Effect.annotateLogs({ method: request.method, status: response.status })
       )
-      const [rejected, replayed] = yield* rejection(yield* send(request, renewed), rejectionRules)
-      if (!rejected) return replayed
-      yield* reports.rejected(renewed, { ...seen, status: replayed.status })
-      return yield* Effect.flip(failures.rejected(request, replayed))
+      return yield* sendLast(request, renewed, seen)
     })
 
   // The server asked for a DPoP nonce, which `send` remembered: the same
-  // token, a new proof. That is the request's second and last sending, as a
-  // replay is: still rejected, it is rejected.
+  // token, a new proof, and the request's last sending, as a replay is.
   const withNonce = (
     request: HttpClientRequest.HttpClientRequest,
     token: AccessToken.AccessToken,
     response: HttpClientResponse.HttpClientResponse
   ) =>
-    Effect.gen(function*() {
-      yield* discard(response)
-      const [rejected, answered] = yield* rejection(yield* send(request, token), rejectionRules)
-      if (!rejected) return answered
-      yield* reports.rejected(token, { method: request.method, url: urlWithoutQuery(request), status: answered.status })
-      return yield* Effect.flip(failures.rejected(request, answered))
-    })
+    Effect.zipRight(
+      discard(response),
+      sendLast(request, token, { method: request.method, url: urlWithoutQuery(request), status: response.status })
+    )
 
   // Written as plain flatMaps: this runs on every API request, and the common
   // answer (not rejected, no body pattern) is decided without another step.
