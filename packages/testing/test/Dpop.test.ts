@@ -10,7 +10,7 @@ import { createServer } from "node:http"
 import * as Jose from "jose"
 import * as AuthServer from "../src/AuthServer.js"
 import * as Dpop from "../src/internal/dpop.js"
-import { body, expectError, send, tokens, withServer } from "./grantFixtures.js"
+import { body, expectError, introspect, send, tokens, withServer } from "./grantFixtures.js"
 
 const issuer = "https://as.example"
 const callback = "https://app.example.com/callback"
@@ -100,17 +100,6 @@ const expectChallenge = (response: HttpClientResponse.HttpClientResponse, error:
     assert.include(challenge, `resource_metadata="${issuer}/.well-known/oauth-protected-resource/api"`)
     assert.strictEqual((yield* body(response)).error, error)
   })
-
-const introspect = (token: string) =>
-  Effect.flatMap(
-    send(
-      HttpClientRequest.post("/introspect").pipe(
-        HttpClientRequest.bodyUrlParams({ token }),
-        HttpClientRequest.basicAuth("crm", "s3cret")
-      )
-    ),
-    body
-  )
 
 /** A public client's tokens from the authorization code grant, with a proof of `key`. */
 const publicTokens = (key: Key) =>

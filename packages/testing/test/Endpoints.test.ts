@@ -2,7 +2,7 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, TestClock } from "effect"
 import * as AuthServer from "../src/AuthServer.js"
-import { body, expectError, send, tokenRequest, tokens, withServer } from "./grantFixtures.js"
+import { body, expectError, introspect, post, send, tokenRequest, tokens, withServer } from "./grantFixtures.js"
 
 const clients: AuthServer.Options["clients"] = [
   {
@@ -23,17 +23,6 @@ const options: AuthServer.Options = {
 }
 
 const crm = ["crm", "s3cret"] as const
-
-const post = (path: string, client: readonly [string, string?], params: Record<string, string>) =>
-  send(
-    HttpClientRequest.post(path).pipe(
-      HttpClientRequest.bodyUrlParams(client[1] === undefined ? { ...params, client_id: client[0] } : params),
-      client[1] === undefined ? (r) => r : HttpClientRequest.basicAuth(client[0], client[1])
-    )
-  )
-
-const introspect = (token: string, client: readonly [string, string?] = crm, hint?: string) =>
-  Effect.flatMap(post("/introspect", client, { token, ...(hint === undefined ? {} : { token_type_hint: hint }) }), body)
 
 const callApi = (token: string, path = "/api/things") =>
   send(HttpClientRequest.get(`https://api.example.com${path}`).pipe(HttpClientRequest.bearerToken(token)))

@@ -3,7 +3,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Either, TestClock } from "effect"
 import * as AuthServer from "../src/AuthServer.js"
 import * as ServerConfig from "../src/ServerConfig.js"
-import { body, expectError, send, tokenRequest, tokens, withServer } from "./grantFixtures.js"
+import { body, expectError, introspect, send, tokenRequest, tokens, withServer } from "./grantFixtures.js"
 
 const issuer = "https://as.example"
 const orders = "https://orders.example"
@@ -31,17 +31,6 @@ const registered = (metadata: unknown, initialAccessToken?: string) =>
     assert.strictEqual(response.headers["cache-control"], "no-store")
     return json as Record<string, unknown> & { readonly client_id: string; readonly client_secret?: string }
   })
-
-const introspect = (token: string) =>
-  Effect.flatMap(
-    send(
-      HttpClientRequest.post("/introspect").pipe(
-        HttpClientRequest.bodyUrlParams({ token }),
-        HttpClientRequest.basicAuth("crm", "s3cret")
-      )
-    ),
-    body
-  )
 
 describe("registration endpoint (RFC 7591)", () => {
   it.effect("registers a client, which then authenticates; advertised in the metadata; journaled without the secret", () =>

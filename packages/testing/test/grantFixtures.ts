@@ -20,14 +20,25 @@ export const send = (request: HttpClientRequest.HttpClientRequest) =>
 export const body = (response: HttpClientResponse.HttpClientResponse) =>
   Effect.map(response.json, (json) => json as Record<string, unknown>)
 
-/** A token request with client_secret_basic when `secret` is given, else with `client_id` in the body. */
-export const tokenRequest = (client: readonly [string, string?], params: Record<string, string>) =>
+/** A form POST to `path` with client_secret_basic when `secret` is given, else with `client_id` in the body. */
+export const post = (path: string, client: readonly [string, string?], params: Record<string, string>) =>
   send(
-    HttpClientRequest.post("/token").pipe(
+    HttpClientRequest.post(path).pipe(
       HttpClientRequest.bodyUrlParams(client[1] === undefined ? { ...params, client_id: client[0] } : params),
       client[1] === undefined ? (r) => r : HttpClientRequest.basicAuth(client[0], client[1])
     )
   )
+
+/** A token request, authenticated as {@link post} does. */
+export const tokenRequest = (client: readonly [string, string?], params: Record<string, string>) =>
+  post("/token", client, params)
+
+/** The introspection answer's body for `token`, asked by `client` (default the `crm` client of the grant tests). */
+export const introspect = (
+  token: string,
+  client: readonly [string, string?] = ["crm", "s3cret"],
+  hint?: string
+) => Effect.flatMap(post("/introspect", client, { token, ...(hint === undefined ? {} : { token_type_hint: hint }) }), body)
 
 /** A successful token response's body. */
 export const tokens = (response: Effect.Effect<HttpClientResponse.HttpClientResponse, unknown, Env>) =>
