@@ -7,6 +7,7 @@ import { Dpop } from "@grantflow/core"
 import { Effect, Option, Redacted, TestClock } from "effect"
 import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, jwtVerify } from "jose"
 import * as dpop from "../src/internal/dpop.js"
+import { printings } from "./leakCapture.js"
 
 const verify = (jwt: string) =>
   Effect.promise(() => jwtVerify(jwt, EmbeddedJWK, { typ: "dpop+jwt" }))
@@ -127,6 +128,9 @@ describe("Dpop.exportKey and importKey", () => {
         const key = yield* Dpop.generateKey({ alg, extractable: true })
         const jwk = yield* Dpop.exportKey(key)
         assert.strictEqual(String(jwk), "<redacted>")
+        // the private part, in no printing of the key or its export
+        const d = String((Redacted.value(jwk) as { readonly d?: unknown }).d)
+        for (const printed of [...printings(key), ...printings(jwk)]) assert.notInclude(printed, d)
         const again = yield* Dpop.importKey(jwk)
         assert.strictEqual(again.alg, alg)
         assert.isFalse(again.privateKey.extractable)

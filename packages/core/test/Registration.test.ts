@@ -9,6 +9,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Discovery, Endpoint, Grant, Registration, TokenCipher, TokenError, TokenStore } from "@grantflow/core"
 import { AuthServer } from "@grantflow/testing"
 import { Effect, Either, Option, Redacted, TestClock } from "effect"
+import { printings } from "./leakCapture.js"
 import { issuer, withServer } from "./simServer.js"
 
 const answer = (body: unknown, status = 201, contentType = "application/json") => ({
@@ -45,6 +46,10 @@ describe("Registration.interpret", () => {
     })
     assert.notInclude(JSON.stringify(client), secretValue)
     assert.notInclude(String(client.clientSecret), secretValue)
+    for (const printed of printings(client)) {
+      assert.notInclude(printed, secretValue)
+      assert.notInclude(printed, "rat-value")
+    }
   })
 
   it("tolerates a 200; a secret that expires at 0 never expires; basic is the default method", () => {
@@ -154,6 +159,7 @@ describe("Registration.register at the simulated server", () => {
           assert.strictEqual((error as TokenError.OAuthError).endpoint, "registration")
           assert.strictEqual((error as TokenError.OAuthError).status, 401)
           assert.notInclude(JSON.stringify(error), "wrong-iat-value")
+          for (const printed of printings(error)) assert.notInclude(printed, "wrong-iat-value")
         }
         const { client } = yield* registerAndUse({ initialAccessToken: Redacted.make("iat-value") })
         assert.isTrue(client.clientId.length > 0)
