@@ -5,7 +5,7 @@
  * keeping the rotated refresh token in a TokenStore on the run's disk).
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
-import { AccessToken, BearerAuth, ClientAuth, Endpoint, Grant, RefreshPolicy, TokenProvider, TokenStore } from "@grantflow/core"
+import { AccessToken, BearerAuth, ClientAuth, Dpop, Endpoint, Grant, RefreshPolicy, TokenProvider, TokenStore } from "@grantflow/core"
 import { Effect, Layer, Option, Redacted, Schedule } from "effect"
 import { AuthServer } from "@grantflow/testing"
 import { Scenario } from "@grantflow/testing"
@@ -91,3 +91,26 @@ export const KeepsFirstRefreshToken = BearerAuth.layer().pipe(
       Grant.refreshToken(userEndpoint, { refreshToken: Option.getOrThrow(first.refreshToken) })
     )))),
 )
+
+/**
+ * grantflow on client credentials with a DPoP key, its token endpoint
+ * configured or (`discover`) read from the issuer's metadata; `change`
+ * alters each request on its way out, to break the client in one way.
+ */
+export const dpopClient = (options: {
+  readonly discover?: boolean | undefined
+  readonly change?: ((request: HttpClientRequest.HttpClientRequest) => HttpClientRequest.HttpClientRequest) | undefined
+} = {}) =>
+  Layer.unwrapEffect(Effect.gen(function*() {
+    const key = yield* Dpop.generateKey()
+    const auth = ClientAuth.clientSecretBasic(Scenario.clientId, secret)
+    const endpoint = options.discover === true
+      ? yield* Endpoint.discover("http://127.0.0.1", { auth, dpop: key })
+      : Endpoint.make({ tokenUrl, auth, dpop: key })
+    return BearerAuth.layer({ dpop: key }).pipe(Layer.provide(TokenProvider.layer(Grant.clientCredentials(endpoint))))
+  })).pipe(
+    Layer.provide(Layer.effect(
+      HttpClient.HttpClient,
+      Effect.map(HttpClient.HttpClient, HttpClient.mapRequest(options.change ?? ((request) => request)))
+    ))
+  )

@@ -196,7 +196,10 @@ export const noStaleReplay: Invariant = internal.noStaleReplay
 export const noCallerFailure: Invariant = internal.noCallerFailure
 
 /**
- * Every API request carries a bearer token.
+ * Every API request made for a call carries a token, `Bearer` or `DPoP`. A
+ * request made outside any call may carry none: the unauthenticated request
+ * whose 401 names a protected resource's metadata (RFC 9728 §5), sent while
+ * the integration is built.
  *
  * @since 0.1.0
  * @category invariants
@@ -209,6 +212,66 @@ export const noCallerFailure: Invariant = internal.noCallerFailure
  * ```
  */
 export const alwaysAuthenticated: Invariant = internal.alwaysAuthenticated
+
+/**
+ * No DPoP proof sent twice (RFC 9449 §11.1): every request — to the token
+ * endpoint or the API, a nonce retry included — carries a proof with a `jti`
+ * that no earlier request of the run sent with a proof of the same key. A
+ * server that keeps the `jti`s it has seen refuses a replayed proof; one that
+ * does not cannot tell a replay by an attacker from the client's.
+ *
+ * @since 0.1.0
+ * @category invariants
+ * @example
+ * ```ts
+ * import { Invariants, type Scenario } from "@grantflow/testing"
+ *
+ * declare const run: Scenario.Run
+ * const violations = Invariants.noDpopProofReuse.check(run)
+ * ```
+ */
+export const noDpopProofReuse: Invariant = internal.noDpopProofReuse
+
+/**
+ * No DPoP-bound token without its proof (RFC 9449 §7): a token that a token
+ * response gave as `token_type` `DPoP` goes to the API only as
+ * `Authorization: DPoP <token>` (never `Bearer`, never in the query), with a
+ * proof signed by the key of the token request that obtained it, naming the
+ * token (`ath`) and this request (`htm`, and `htu`: its origin and path).
+ * Nothing to check in a run without DPoP.
+ *
+ * @since 0.1.0
+ * @category invariants
+ * @example
+ * ```ts
+ * import { Invariants, type Scenario } from "@grantflow/testing"
+ *
+ * declare const run: Scenario.Run
+ * const violations = Invariants.noUnprovenDpopToken.check(run)
+ * ```
+ */
+export const noUnprovenDpopToken: Invariant = internal.noUnprovenDpopToken
+
+/**
+ * No token request to an issuer that was not validated: each goes to the
+ * origin of an authorization server whose metadata (RFC 8414 or OpenID
+ * Connect Discovery, `/.well-known/…`, answered 200) the client fetched
+ * before — an integration that discovers its authorization server (from a
+ * protected resource's 401, say) must not send a grant or its credentials
+ * anywhere else. Not in {@link all}: an integration configured with its token
+ * URL fetches no metadata.
+ *
+ * @since 0.1.0
+ * @category invariants
+ * @example
+ * ```ts
+ * import { Invariants } from "@grantflow/testing"
+ *
+ * // for an integration that discovers its authorization server
+ * const invariants = [...Invariants.all, Invariants.noUnvalidatedIssuer]
+ * ```
+ */
+export const noUnvalidatedIssuer: Invariant = internal.noUnvalidatedIssuer
 
 /**
  * `Retry-After` honoured: after a token endpoint answer with `Retry-After`,
@@ -391,7 +454,8 @@ export const retriesBackOff: Invariant = internal.retriesBackOff
 
 /**
  * Every invariant of this module but {@link noCallerFailure}, which holds
- * only on timelines without faults.
+ * only on timelines without faults, and {@link noUnvalidatedIssuer}, which
+ * holds only for integrations that discover their authorization server.
  *
  * @since 0.1.0
  * @category invariants
@@ -405,6 +469,8 @@ export const all: ReadonlyArray<Invariant> = [
   atMostOneReplay,
   noStaleReplay,
   alwaysAuthenticated,
+  noDpopProofReuse,
+  noUnprovenDpopToken,
   retryAfterHonoured,
   transientFailuresRetried,
   retriesBackOff,

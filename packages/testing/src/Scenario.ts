@@ -296,22 +296,38 @@ export interface Exchange {
   readonly call: number | undefined
   readonly endpoint: "token" | "api" | "other"
   readonly method: string
+  /** The origin the request went to (`http://127.0.0.1`: the issuer's, for a relative URL). */
+  readonly origin: string
   readonly path: string
   readonly startSeq: number
   readonly endSeq: number
   readonly startedAt: number
   readonly endedAt: number
-  /** The bearer token the request carried, if any. */
+  /** The access token the request carried in `Authorization`, if any, whatever its scheme. */
   readonly bearer: Redacted.Redacted<string> | undefined
+  /** The scheme of that token: `Bearer` (RFC 6750) or `DPoP` (RFC 9449). */
+  readonly scheme: "Bearer" | "DPoP" | undefined
+  /** The request's `DPoP` proof, if it had one. */
+  readonly dpop: DpopProof | undefined
   /** `response`: an answer arrived; `failure`: the transport failed; `interrupted`: the request was abandoned. */
   readonly outcome: "response" | "failure" | "interrupted"
   readonly status: number | undefined
   /**
-   * For API requests: the answer refused the token presented — a 401, a
-   * `WWW-Authenticate` challenge with `error="invalid_token"` whatever its
-   * status, or the error body of the run's `errorBodyOnInvalidToken` quirk.
+   * For API requests: the answer refused the token presented — a 401 (but
+   * for a `DPoP` challenge with `error="use_dpop_nonce"`, which asks for a
+   * proof with a new nonce, RFC 9449 §9), a `WWW-Authenticate` challenge with
+   * `error="invalid_token"` whatever its status, or the error body of the
+   * run's `errorBodyOnInvalidToken` quirk.
    */
   readonly rejected: boolean
+  /**
+   * The answer asked for a DPoP proof with the server's nonce (RFC 9449 §8,
+   * §9): a token endpoint's `400 use_dpop_nonce`, an API's `401` DPoP
+   * challenge with `error="use_dpop_nonce"`. A step of the protocol, answered
+   * by sending the request once more: the invariants count it neither as a
+   * failure of the token endpoint nor as a rejection of the token.
+   */
+  readonly dpopNonce: boolean
   /** The answer's `Retry-After`, in milliseconds. */
   readonly retryAfter: number | undefined
   /** For token requests: the refresh token the request presented (the refresh token grant). */
@@ -319,6 +335,27 @@ export interface Exchange {
   /** For token requests: the access token of the answer, when it had a non-empty one. */
   readonly accessToken: Redacted.Redacted<string> | undefined
   readonly refreshToken: Redacted.Redacted<string> | undefined
+  /** For token requests: the answer's `token_type` (`DPoP` for a DPoP-bound token). */
+  readonly tokenType: string | undefined
+}
+
+/**
+ * A request's `DPoP` proof (RFC 9449 §4.2) as the client sent it — decoded,
+ * not verified (the server verifies it): its claims, and `key`, the public
+ * key in its header as RFC 7638's canonical JSON (the same for every proof
+ * of one key; its SHA-256 is the key's `jkt`). A field the proof lacks, or
+ * that is not a string, is `undefined`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DpopProof {
+  readonly key: string | undefined
+  readonly jti: string | undefined
+  readonly htm: string | undefined
+  readonly htu: string | undefined
+  readonly ath: string | undefined
+  readonly nonce: string | undefined
 }
 
 /**

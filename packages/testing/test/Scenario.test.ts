@@ -7,6 +7,7 @@ import * as Invariants from "../src/Invariants.js"
 import * as Scenario from "../src/Scenario.js"
 import * as ServerConfig from "../src/ServerConfig.js"
 import {
+  dpopClient,
   Grantflow,
   GrantflowUser,
   KeepsFirstRefreshToken,
@@ -695,4 +696,100 @@ describe("Arbitraries", () => {
         }
       })
     ))
+})
+
+describe("Scenario.run: DPoP and discovery", () => {
+  const dpopServer = (rotateEvery: Duration.DurationInput) => ({
+    clients: [{ clientId: Scenario.clientId, clientSecret: Scenario.clientSecret }],
+    dpop: { required: true, nonce: { rotateEvery } }
+  })
+  const timeline = Scenario.timeline([
+    Scenario.Call({ requests: 2 }),
+    Scenario.Advance({ duration: "2 hours" }),
+    Scenario.Call({ requests: 2 })
+  ], { tokenLifetime: "1 hour" })
+  const invariants = [...Invariants.all, Invariants.noUnvalidatedIssuer]
+  const broken = (report: Scenario.Report) => new Set(report.violations.map((violation) => violation.invariant))
+
+  it.effect("records the scheme, each proof and the nonce challenges, which are neither failures nor rejections", () =>
+    Effect.gen(function*() {
+      const { run, violations } = yield* Scenario.run(dpopClient({ discover: true }), timeline, {
+        server: dpopServer("1 minute"),
+        invariants
+      })
+      assert.deepStrictEqual(violations, [])
+      const token = run.exchanges.filter((e) => e.endpoint === "token")
+      const api = run.exchanges.filter((e) => e.endpoint === "api")
+      // each token request met the nonce challenge first: the nonce had rotated since the last one
+      assert.deepStrictEqual(token.map((e) => [e.status, e.dpopNonce, e.tokenType]), [
+        [400, true, undefined],
+        [200, false, "DPoP"],
+        [400, true, undefined],
+        [200, false, "DPoP"]
+      ])
+      assert.isTrue(api.every((e) => e.scheme === "DPoP" && e.dpop?.ath !== undefined && !e.rejected))
+      // concurrent calls sign their proofs at once: WebCrypto answers them in any order
+      assert.deepStrictEqual(api.map((e) => e.origin + e.path).sort(), [
+        "http://127.0.0.1/api/scenario/1",
+        "http://127.0.0.1/api/scenario/2",
+        "http://127.0.0.1/api/scenario/3",
+        "http://127.0.0.1/api/scenario/4"
+      ])
+      const proofs = run.exchanges.flatMap((e) => e.dpop === undefined ? [] : [e.dpop])
+      assert.strictEqual(new Set(proofs.map((proof) => proof.key)).size, 1)
+      assert.strictEqual(new Set(proofs.map((proof) => proof.jti)).size, proofs.length)
+    }))
+
+  it.effect("a client that sends a proof twice breaks noDpopProofReuse", () =>
+    Effect.gen(function*() {
+      let first: string | undefined
+      const reuses = dpopClient({ change: (request) => {
+        if (request.headers.dpop === undefined || !request.url.includes("/api/")) return request
+        first ??= request.headers.dpop
+        return HttpClientRequest.setHeader(request, "dpop", first)
+      } })
+      const report = yield* Scenario.run(reuses, timeline, { server: dpopServer("1 hour") })
+      assert.isTrue(broken(report).has("noDpopProofReuse"))
+      assert.include(
+        report.violations.find((v) => v.invariant === "noDpopProofReuse")!.message,
+        "call #2 sent GET /api/scenario/2 at t=0s with a DPoP proof whose jti call #1 had sent already"
+      )
+    }))
+
+  it.effect("a client that sends a bound token as a bearer token, or without its proof, breaks noUnprovenDpopToken", () =>
+    Effect.gen(function*() {
+      const asBearer = dpopClient({
+        change: (request) =>
+          request.url.includes("/api/")
+            ? HttpClientRequest.setHeader(request, "authorization", request.headers.authorization!.replace(/^DPoP /, "Bearer "))
+            : request
+      })
+      const bearer = yield* Scenario.run(asBearer, timeline, { server: dpopServer("1 hour") })
+      assert.match(
+        bearer.violations.find((v) => v.invariant === "noUnprovenDpopToken")!.message,
+        /^call #(\d) sent the DPoP-bound token issued at t=0s to GET \/api\/scenario\/\1 at t=0s as a Bearer token instead of in the DPoP scheme/
+      )
+      const withoutProof = dpopClient({
+        change: (request) => request.url.includes("/api/") ? HttpClientRequest.setHeader(request, "dpop", "") : request
+      })
+      const bare = yield* Scenario.run(withoutProof, timeline, { server: dpopServer("1 hour") })
+      assert.isTrue(bare.violations.some((v) => v.invariant === "noUnprovenDpopToken" && v.message.includes("without a DPoP proof")))
+    }))
+
+  it.effect("token requests to an origin whose metadata the client never fetched break noUnvalidatedIssuer", () =>
+    Effect.gen(function*() {
+      // configured with its token URL: nothing was validated
+      const configured = yield* Scenario.run(dpopClient(), timeline, { server: dpopServer("1 hour"), invariants })
+      assert.deepStrictEqual([...broken(configured)], ["noUnvalidatedIssuer"])
+      // discovered, but a token request goes elsewhere
+      const elsewhere = dpopClient({
+        discover: true,
+        change: (request) => request.url.endsWith("/token") ? HttpClientRequest.setUrl(request, "http://localhost/token") : request
+      })
+      const report = yield* Scenario.run(elsewhere, timeline, { server: dpopServer("1 hour"), invariants })
+      assert.include(
+        report.violations.find((v) => v.invariant === "noUnvalidatedIssuer")!.message,
+        "sent a token request to http://localhost/token at t=0s, an origin whose authorization server metadata it had not fetched"
+      )
+    }))
 })

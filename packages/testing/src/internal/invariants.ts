@@ -23,6 +23,10 @@ const byGeneration = (exchanges: ReadonlyArray<Exchange>): ReadonlyArray<Readonl
 const healthy = (exchange: Exchange): boolean =>
   exchange.outcome === "response" && exchange.status === 200 && exchange.accessToken !== undefined
 
+/** A token request that let the client down: not healthy, and not a DPoP nonce challenge (a step of the protocol). */
+const failedTokenRequest = (exchange: Exchange): boolean =>
+  exchange.endpoint === "token" && !healthy(exchange) && !exchange.dpopNonce
+
 /**
  * When and in which order the token endpoint let the client down: unhealthy
  * exchanges, and answers the server marked with a fault other than latency
@@ -30,12 +34,12 @@ const healthy = (exchange: Exchange): boolean =>
  */
 const tokenFailures = (run: Run) => ({
   at: [
-    ...run.exchanges.filter((exchange) => exchange.endpoint === "token" && !healthy(exchange)).map((e) => e.endedAt),
+    ...run.exchanges.filter((exchange) => failedTokenRequest(exchange)).map((e) => e.endedAt),
     ...run.journal
       .filter((entry) => entry.endpoint === "token" && entry.fault !== undefined && entry.fault !== "Latency")
       .map((entry) => entry.at)
   ],
-  seq: run.exchanges.filter((exchange) => exchange.endpoint === "token" && !healthy(exchange)).map((e) => e.endSeq)
+  seq: run.exchanges.filter((exchange) => failedTokenRequest(exchange)).map((e) => e.endSeq)
 })
 
 const violation = (invariant: string, message: string, at?: number): Violation =>
@@ -260,18 +264,118 @@ const maxErrorShown = 300
 /** @internal */
 export const alwaysAuthenticated: Invariant = {
   name: "alwaysAuthenticated",
-  description: "every API request carries a bearer token",
+  description: "every API request of a call carries a token",
   check: (run) =>
     run.exchanges
-      .filter((exchange) => exchange.endpoint === "api" && exchange.bearer === undefined)
+      .filter((exchange) => exchange.endpoint === "api" && exchange.call !== undefined && exchange.bearer === undefined)
       .map((exchange) =>
         violation(
           "alwaysAuthenticated",
           `${who(exchange)} sent ${exchange.method} ${exchange.path} at ${time(exchange.startedAt)} ` +
-            "without a bearer token",
+            "without a token",
           exchange.startedAt
         )
       )
+}
+
+/** @internal */
+export const noDpopProofReuse: Invariant = {
+  name: "noDpopProofReuse",
+  description: "no DPoP proof sent twice: a jti is used once per key",
+  check: (run) => {
+    // per key, the first exchange that sent each jti
+    const seen = new Map<string, Map<string, Exchange>>()
+    const found: Array<Violation> = []
+    for (const exchange of [...run.exchanges].sort((a, b) => a.startSeq - b.startSeq)) {
+      const proof = exchange.dpop
+      if (proof === undefined || proof.jti === undefined) continue
+      const key = proof.key ?? ""
+      const jtis = seen.get(key) ?? new Map<string, Exchange>()
+      seen.set(key, jtis)
+      const first = jtis.get(proof.jti)
+      if (first === undefined) {
+        jtis.set(proof.jti, exchange)
+        continue
+      }
+      found.push(violation(
+        "noDpopProofReuse",
+        `${who(exchange)} sent ${exchange.method} ${exchange.path} at ${time(exchange.startedAt)} with a DPoP proof ` +
+          `whose jti ${who(first)} had sent already (${first.method} ${first.path} at ${time(first.startedAt)}, same ` +
+          "key): sign a new proof for every request",
+        exchange.startedAt
+      ))
+    }
+    return found
+  }
+}
+
+/** @internal */
+export const noUnprovenDpopToken: Invariant = {
+  name: "noUnprovenDpopToken",
+  description: "a DPoP-bound token goes to the API only in the DPoP scheme, with a proof of its key for that request",
+  check: (run) => {
+    // the token requests that answered a DPoP-bound token, by its value
+    const bound = new Map<string, Exchange>()
+    for (const exchange of run.exchanges) {
+      if (exchange.endpoint !== "token" || exchange.accessToken === undefined) continue
+      if (exchange.tokenType?.toLowerCase() !== "dpop") continue
+      const value = Redacted.value(exchange.accessToken)
+      if (!bound.has(value)) bound.set(value, exchange)
+    }
+    return run.exchanges.flatMap((exchange) => {
+      if (exchange.endpoint !== "api" || exchange.bearer === undefined) return []
+      const issued = bound.get(Redacted.value(exchange.bearer))
+      if (issued === undefined) return []
+      const proof = exchange.dpop
+      const problem = exchange.scheme !== "DPoP"
+        ? `as a ${exchange.scheme ?? "query"} token instead of in the DPoP scheme`
+        : proof === undefined
+        ? "without a DPoP proof"
+        : proof.key === undefined || proof.key !== issued.dpop?.key
+        ? "with a proof of another key than the one it is bound to"
+        : proof.ath === undefined
+        ? "with a proof that does not name it (no ath)"
+        : proof.htm !== exchange.method || proof.htu !== `${exchange.origin}${exchange.path}`
+        ? "with a proof made for another request (htm, htu)"
+        : undefined
+      if (problem === undefined) return []
+      return [violation(
+        "noUnprovenDpopToken",
+        `${who(exchange)} sent the DPoP-bound token issued at ${time(issued.endedAt)} to ${exchange.method} ` +
+          `${exchange.path} at ${time(exchange.startedAt)} ${problem}: whoever holds a bound token without the key ` +
+          "must not be able to use it, so it always goes with a proof",
+        exchange.startedAt
+      )]
+    })
+  }
+}
+
+const metadataPaths = ["/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"]
+
+/** @internal */
+export const noUnvalidatedIssuer: Invariant = {
+  name: "noUnvalidatedIssuer",
+  description: "token requests go only to the origin of an authorization server whose metadata the client fetched",
+  check: (run) => {
+    const documents = run.exchanges.filter((exchange) =>
+      exchange.outcome === "response" && exchange.status === 200 &&
+      metadataPaths.some((path) => exchange.path.startsWith(path))
+    )
+    return run.exchanges.flatMap((exchange) => {
+      if (exchange.endpoint !== "token") return []
+      const validated = documents.some((document) =>
+        document.origin === exchange.origin && document.endSeq < exchange.startSeq
+      )
+      if (validated) return []
+      return [violation(
+        "noUnvalidatedIssuer",
+        `${who(exchange)} sent a token request to ${exchange.origin}${exchange.path} at ${time(exchange.startedAt)}, ` +
+          "an origin whose authorization server metadata it had not fetched: send credentials and grants only to " +
+          "the endpoints of an issuer discovered and checked first",
+        exchange.startedAt
+      )]
+    })
+  }
 }
 
 /** @internal */
@@ -340,8 +444,10 @@ export const makeTransientFailuresRetried = (
     name: "transientFailuresRetried",
     description: `no call fails because of at most ${tolerated} transient token endpoint failure(s) in a row`,
     check: (run) => {
+      // a DPoP nonce challenge, answered at once, is neither a token nor a failure
       const tokenRequests = groupBy(
-        run.exchanges.filter((exchange) => exchange.endpoint === "token").sort((a, b) => a.endSeq - b.endSeq),
+        run.exchanges.filter((exchange) => exchange.endpoint === "token" && !exchange.dpopNonce)
+          .sort((a, b) => a.endSeq - b.endSeq),
         (exchange) => exchange.generation
       )
       const apiRequests = groupBy(run.exchanges.filter((exchange) => exchange.endpoint === "api"), (e) => e.call)
@@ -389,7 +495,7 @@ export const makeRetriesBackOff = (
         // one violation per burst: the requests of a reported burst open no window of their own
         let reported = -1
         requests.forEach((failed, index) => {
-          if (index <= reported || healthy(failed)) return
+          if (index <= reported || healthy(failed) || failed.dpopNonce) return
           const burst = requests.filter((request) =>
             request.startSeq > failed.endSeq && request.startedAt < failed.endedAt + window
           )

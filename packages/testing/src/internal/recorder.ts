@@ -4,6 +4,7 @@ import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Encoding from "effect/Encoding"
 import * as Exit from "effect/Exit"
 import * as FiberRef from "effect/FiberRef"
 import type * as FiberRefs from "effect/FiberRefs"
@@ -54,8 +55,59 @@ export interface Recorder {
   readonly abandonCalls: () => ReadonlyArray<number>
 }
 
-const bearerOf = (request: HttpClientRequest.HttpClientRequest): string | undefined =>
-  /^bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? "")?.[1]
+/** The access token of the request's `Authorization` header, and its scheme: `Bearer` (RFC 6750) or `DPoP` (RFC 9449). */
+const tokenOf = (
+  request: HttpClientRequest.HttpClientRequest
+): { readonly scheme: "Bearer" | "DPoP"; readonly token: string } | undefined => {
+  const match = /^(bearer|dpop)\s+(\S+)\s*$/i.exec(request.headers.authorization ?? "")
+  if (match === null) return undefined
+  return { scheme: match[1]!.toLowerCase() === "dpop" ? "DPoP" : "Bearer", token: match[2]! }
+}
+
+// a proof is a few hundred bytes; a longer header is not decoded
+const maxProofLength = 8192
+
+const decodePart = (part: string | undefined): Record<string, unknown> | undefined => {
+  if (part === undefined) return undefined
+  const decoded = Encoding.decodeBase64UrlString(part)
+  if (decoded._tag === "Left") return undefined
+  const value = parseJson(decoded.right)
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? value as Record<string, unknown> : undefined
+}
+
+// RFC 7638 §3.2: the members of a public key that identify it, in lexicographic order
+const thumbprintMembers: Readonly<Record<string, ReadonlyArray<string>>> = {
+  EC: ["crv", "kty", "x", "y"],
+  OKP: ["crv", "kty", "x"],
+  RSA: ["e", "kty", "n"]
+}
+
+const text = (value: unknown): string | undefined => typeof value === "string" ? value : undefined
+
+/**
+ * The claims of the request's `DPoP` proof as sent (not verified: the server
+ * does that), and its key as RFC 7638's canonical JSON: what two proofs of one
+ * key have in common.
+ */
+const proofOf = (request: HttpClientRequest.HttpClientRequest): Scenario.DpopProof | undefined => {
+  const header = request.headers.dpop
+  if (header === undefined || header === "" || header.length > maxProofLength) return undefined
+  const [head, body] = header.split(".")
+  const protectedHeader = decodePart(head)
+  const claims = decodePart(body)
+  const jwk = protectedHeader?.jwk
+  const members = typeof jwk === "object" && jwk !== null ? thumbprintMembers[String((jwk as { kty?: unknown }).kty)] : undefined
+  return {
+    key: members === undefined
+      ? undefined
+      : JSON.stringify(Object.fromEntries(members.map((member) => [member, (jwk as Record<string, unknown>)[member]]))),
+    jti: text(claims?.jti),
+    htm: text(claims?.htm),
+    htu: text(claims?.htu),
+    ath: text(claims?.ath),
+    nonce: text(claims?.nonce)
+  }
+}
 
 /** The path of an absolute or relative URL, without its query or fragment. */
 const pathOf = (url: string): string => {
@@ -63,6 +115,15 @@ const pathOf = (url: string): string => {
   if (start === -1) return "/"
   const end = url.slice(start).search(/[?#]/)
   return end === -1 ? url.slice(start) : url.slice(start, start + end)
+}
+
+/** The origin of an absolute URL; a relative one is the issuer's. */
+const originOf = (url: string, issuer: string): string => {
+  try {
+    return new URL(url, issuer).origin
+  } catch {
+    return ""
+  }
 }
 
 const endpointOf = (path: string): Scenario.Exchange["endpoint"] =>
@@ -96,6 +157,8 @@ const parseJson = (text: string): unknown => {
 
 // RFC 6750 §3: the error code of a Bearer challenge
 const invalidTokenChallenge = /\berror\s*=\s*"?invalid_token"?/i
+// RFC 9449 §9: the API wants a proof with its new nonce; the token itself was not refused
+const nonceChallenge = /\berror\s*=\s*"?use_dpop_nonce"?/i
 
 const stringField = (body: unknown, field: string): string | undefined => {
   if (typeof body !== "object" || body === null) return undefined
@@ -123,6 +186,8 @@ const describe = (cause: Cause.Cause<unknown>): string =>
 /** @internal */
 export const make = (options: {
   readonly now: () => number
+  /** Where relative request URLs go. */
+  readonly issuer: string
   /** The provider quirk's answer to an unusable token, if the run has one. */
   readonly invalidTokenAnswer?: { readonly status: number; readonly body: unknown } | undefined
 }): Recorder => {
@@ -169,6 +234,8 @@ export const make = (options: {
     readAnswer(response, (body) => {
       const access = stringField(body, "access_token")
       const refresh = stringField(body, "refresh_token")
+      exchange.tokenType = stringField(body, "token_type")
+      exchange.dpopNonce = response.status === 400 && stringField(body, "error") === "use_dpop_nonce"
       if (access !== undefined) {
         tokens.add(access)
         exchange.accessToken = Redacted.make(access)
@@ -184,7 +251,9 @@ export const make = (options: {
 
   // the body of an API answer is read only when it may be the quirk's error body
   const readApiAnswer = (exchange: Mutable<Scenario.Exchange>, response: HttpClientResponse.HttpClientResponse) => {
-    exchange.rejected = response.status === 401 || invalidTokenChallenge.test(response.headers["www-authenticate"] ?? "")
+    const challenge = response.headers["www-authenticate"] ?? ""
+    exchange.dpopNonce = response.status === 401 && nonceChallenge.test(challenge)
+    exchange.rejected = (response.status === 401 && !exchange.dpopNonce) || invalidTokenChallenge.test(challenge)
     if (exchange.rejected || quirk === undefined || response.status !== quirk.status) return Effect.succeed(response)
     return readAnswer(response, (body) => {
       exchange.rejected = body !== undefined && JSON.stringify(body) === quirkBody
@@ -213,7 +282,8 @@ export const make = (options: {
           Effect.withFiberRuntime((fiber) => {
             const path = pathOf(request.url)
             const endpoint = endpointOf(path)
-            const bearer = bearerOf(request)
+            const presented = tokenOf(request)
+            const bearer = presented?.token
             if (bearer !== undefined) {
               tokens.add(bearer)
               if (endpoint === "api") lastBearer = bearer
@@ -227,19 +297,24 @@ export const make = (options: {
               call: fiber.getFiberRef(currentCall),
               endpoint,
               method: request.method,
+              origin: originOf(request.url, options.issuer),
               path,
               startSeq: nextSeq(),
               endSeq: -1,
               startedAt: now,
               endedAt: now,
               bearer: bearer === undefined ? undefined : Redacted.make(bearer),
+              scheme: presented?.scheme,
+              dpop: proofOf(request),
               outcome: "interrupted",
               status: undefined,
               rejected: false,
+              dpopNonce: false,
               retryAfter: undefined,
               sentRefreshToken: sentRefreshToken === undefined ? undefined : Redacted.make(sentRefreshToken),
               accessToken: undefined,
-              refreshToken: undefined
+              refreshToken: undefined,
+              tokenType: undefined
             }
             exchanges.push(exchange)
             const sent = client.execute(request)

@@ -88,6 +88,7 @@ const execute = (
     const server = yield* AuthServer.make(serverOptions)
     const recorder = Recorder.make({
       now: () => clock.unsafeCurrentTimeMillis(),
+      issuer: server.issuer,
       invalidTokenAnswer: serverOptions.errorBodyOnInvalidToken
     })
     // the run's disk: it outlives restarts of the client

@@ -3,6 +3,7 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as TestClock from "effect/TestClock"
+import * as WebCrypto from "./webCrypto.js"
 
 interface Sleeper {
   readonly end: number
@@ -42,6 +43,7 @@ const nextMacrotask: (callback: () => void) => () => void = typeof globalThis.se
 
 /** @internal */
 export const make = (start = 0): VirtualClock => {
+  WebCrypto.install()
   let instant = start
   let order = 0
   // sorted by end, then by order
@@ -53,9 +55,22 @@ export const make = (start = 0): VirtualClock => {
     sleepers.splice(index, 0, sleeper)
   }
 
+  // a macrotask after the microtasks, and again while WebCrypto work is in flight: its answers come as macrotasks
   const settle = Effect.async<void>((resume) => {
-    const cancel = nextMacrotask(() => resume(Effect.void))
-    return Effect.sync(cancel)
+    let cancelled = false
+    let cancel = () => {}
+    const step = () => {
+      if (cancelled) return
+      cancel = nextMacrotask(() => {
+        if (WebCrypto.isIdle()) resume(Effect.void)
+        else WebCrypto.whenIdle(step)
+      })
+    }
+    step()
+    return Effect.sync(() => {
+      cancelled = true
+      cancel()
+    })
   })
 
   const sleep = (duration: Duration.Duration): Effect.Effect<void> =>
