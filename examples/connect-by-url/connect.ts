@@ -62,11 +62,16 @@ export interface Options<E, R> {
   readonly clientName?: string | undefined
 }
 
-/** A connection: the API's client, and what it is connected to. */
+/**
+ * A connection: the API's client — the token provider and the DPoP key
+ * behind it, for `BearerAuth.layer` say — and what it is connected to.
+ */
 export interface Connection {
   readonly api: HttpClient.HttpClient.With<
     HttpClientError.HttpClientError | TokenError.TokenError | BearerAuth.TokenRejected
   >
+  readonly provider: TokenProvider.TokenProvider["Type"]
+  readonly key: Dpop.DpopKey
   readonly resource: string
   readonly issuer: string
   readonly clientId: string
@@ -159,5 +164,5 @@ export const connect = <E, R>(url: URL, options: Options<E, R>) =>
     })
     const provider = yield* TokenProvider.make(fetch, { name: "connect-by-url" })
     const api = http.pipe(BearerAuth.authenticate(provider, { dpop: key }))
-    return { api, resource, issuer: server.issuer, clientId: registered.clientId, jkt } satisfies Connection
+    return { api, provider, key, resource, issuer: server.issuer, clientId: registered.clientId, jkt } satisfies Connection
   })

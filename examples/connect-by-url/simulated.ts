@@ -36,17 +36,28 @@ export const start = Effect.gen(function*() {
 
 const requestId = (page: string) => /name="request_id" value="([^"]+)"/.exec(page)?.[1] ?? ""
 
-/** [simulated user] Opens the authorization URL, approves on the consent page, and is sent back to the receiver. */
+/**
+ * [simulated user] Opens the authorization URL and approves on the consent
+ * page: succeeds with the URL the server sends the browser back to (the
+ * redirect URI, with the code).
+ */
+export const consent = (url: URL) =>
+  Effect.gen(function*() {
+    const client = yield* HttpClient.HttpClient
+    const page = yield* Effect.flatMap(client.get(url), (response) => response.text)
+    const approved = yield* client.execute(
+      HttpClientRequest.post(new URL("/authorize", url)).pipe(
+        HttpClientRequest.bodyUrlParams({ request_id: requestId(page), decision: "approve" })
+      )
+    )
+    return new URL(approved.headers.location ?? "", url)
+  })
+
+/** [simulated user] Approves (see {@link consent}), and the browser goes back to the redirect URI. */
 export const approve = (url: URL) =>
   Effect.gen(function*() {
     const client = yield* HttpClient.HttpClient
-    const consent = yield* Effect.flatMap(client.get(url), (response) => response.text)
-    const approved = yield* client.execute(
-      HttpClientRequest.post(new URL("/authorize", url)).pipe(
-        HttpClientRequest.bodyUrlParams({ request_id: requestId(consent), decision: "approve" })
-      )
-    )
     // as a browser does, the answer to the form is followed with a GET
-    const back = yield* client.get(approved.headers.location ?? "")
+    const back = yield* client.get(yield* consent(url))
     yield* back.text
   })
