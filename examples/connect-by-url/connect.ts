@@ -85,7 +85,10 @@ export interface Connection {
 const dpopKey = (store: KeyValueStore.KeyValueStore, name: string) =>
   Effect.gen(function*() {
     const saved = yield* store.get(name)
-    if (Option.isSome(saved)) return yield* Dpop.importKey(Redacted.make(JSON.parse(saved.value)), { extractable: true })
+    if (Option.isSome(saved)) {
+      const jwk = yield* Effect.try(() => Redacted.make(JSON.parse(saved.value)))
+      return yield* Dpop.importKey(jwk, { extractable: true })
+    }
     const key = yield* Dpop.generateKey({ extractable: true })
     yield* store.set(name, JSON.stringify(Redacted.value(yield* Dpop.exportKey(key))))
     return key
@@ -148,7 +151,8 @@ export const connect = <E, R>(url: URL, options: Options<E, R>) =>
         issuerRequired: server.authorizationResponseIssParameterSupported
       })
       yield* TokenStore.save(connectionKey, first)
-      yield* print(`signed in: a ${first.type} token for "${first.scopes.join(" ")}" and a refresh token, saved`)
+      const refreshable = Option.isSome(first.refreshToken) ? "and a refresh token" : "without a refresh token"
+      yield* print(`signed in: a ${first.type} token for "${first.scopes.join(" ")}" ${refreshable}, saved`)
     } else {
       yield* print("the store holds this connection already: no sign-in")
     }
