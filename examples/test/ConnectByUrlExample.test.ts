@@ -30,7 +30,10 @@ const entries = (journal: ReadonlyArray<AuthServer.JournalEntry>, endpoint: Auth
   journal.filter((entry) => entry.endpoint === endpoint)
 
 /** Every secret the connection keeps: its tokens, the client's secret, the DPoP private key. */
-const keptSecrets = (dir: string, connection: ConnectByUrl.Connection) =>
+const keptSecrets = (
+  dir: string,
+  connection: Pick<ConnectByUrl.Connection, "issuer" | "clientId" | "resource">
+) =>
   Effect.gen(function*() {
     const store = yield* TokenStore.TokenStore
     const tokens = yield* store.get(
@@ -124,12 +127,13 @@ describe("the connect-by-url example", () => {
       for (const line of lines) for (const secret of secrets) assert.notInclude(line, secret)
     }).pipe(Effect.provide(NodeHttpClient.layerUndici)), { timeout: 60_000 })
 
-  it.live("runs as pnpm example:connect-by-url does, prints what it did, and exits 0", () =>
+  it.scopedLive("runs as pnpm example:connect-by-url --store DIR does, prints what it did, none of its secrets, exits 0", () =>
     Effect.gen(function*() {
+      const dir = yield* temporaryDirectory
       const { code, stderr, stdout } = yield* Effect.async<{ code: number; stdout: string; stderr: string }>((resume) => {
         const child = execFile(
           "node_modules/.bin/tsx",
-          ["--conditions=@grantflow/source", "examples/connect-by-url.ts"],
+          ["--conditions=@grantflow/source", "examples/connect-by-url.ts", "--store", dir],
           { cwd: root, timeout: 60_000 },
           (error, stdout, stderr) =>
             resume(Effect.succeed({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, stdout, stderr }))
@@ -144,6 +148,12 @@ describe("the connect-by-url example", () => {
       assert.match(stdout, /request_uri=urn%3Aietf%3Aparams%3Aoauth%3Arequest_uri%3A/)
       assert.include(stdout, `signed in: a DPoP token for "orders.read" and a refresh token, saved`)
       assert.strictEqual(stdout.match(/GET \/api\/orders with a DPoP-bound token → 200 \{"ok":true/g)?.length, 2)
+      assert.include(stdout, `the connection is kept in ${dir}`)
+      // the secrets it kept in the store, which it printed none of
+      const issuer = /tokens from (\S+)$/m.exec(stdout)![1]!
+      const clientId = / as client (\S+)$/m.exec(stdout)![1]!
+      const secrets = yield* keptSecrets(dir, { issuer, clientId, resource: `${issuer}/api` })
+      for (const secret of secrets) assert.notInclude(stdout + stderr, secret)
     }), { timeout: 60_000 })
 
   it("parses its arguments; anything else is one line saying what to do", () => {
