@@ -49,13 +49,14 @@ import * as TokenProvider from "./TokenProvider.js"
  *   error="invalid_token"` (or `DPoP error="invalid_token"`) as rejection
  *   whatever the status (default `true`); only the first 8 KiB of the header
  *   are looked at;
- * - `dpop`: the DPoP key the provider's tokens are bound to (the endpoint's
- *   `dpop`, RFC 9449). A `DPoP` token is then sent as `Authorization: DPoP
- *   <token>` with a `DPoP` proof for the request (its method, its URL
- *   without the query, the token's hash); a 401 `DPoP
- *   error="use_dpop_nonce"` challenge with a `DPoP-Nonce` sends the request
- *   once more with that nonce and the same token — not a rejection, and
- *   counted in the two sendings a request gets at most. A `DPoP` token
+ * - `dpop`: the DPoP key (RFC 9449) of `DPoP` tokens that do not carry
+ *   their own: a token obtained with an endpoint's `dpop` carries it
+ *   (`AccessToken`'s `dpop`) and is presented with it. A `DPoP` token is
+ *   sent as `Authorization: DPoP <token>` with a `DPoP` proof for the
+ *   request (its method, its URL without the query, the token's hash); a 401
+ *   `DPoP error="use_dpop_nonce"` challenge with a `DPoP-Nonce` sends the
+ *   request once more with that nonce and the same token — not a rejection,
+ *   and counted in the two sendings a request gets at most. A `DPoP` token
  *   without a key fails with an `InvalidTokenRequest`, nothing sent.
  *
  * @since 0.1.0

@@ -360,6 +360,12 @@ export class InvalidTokenRequest extends TaggedError("InvalidTokenRequest")<{
  * through the authorization again. The server's {@link OAuthError} is the
  * `cause`.
  *
+ * `reason` is `"DpopKeyLost"` when no server was asked: the stored token is
+ * DPoP-bound (RFC 9449) and the DPoP key it is bound to — which its refresh
+ * token must be sent with — is gone from the token store, or cannot be read
+ * back. The refresh token was not sent; the `cause` is the `invalid_grant`
+ * refusal a server would have sent.
+ *
  * @since 0.1.0
  * @category errors
  * @example
@@ -377,9 +383,14 @@ export class InvalidTokenRequest extends TaggedError("InvalidTokenRequest")<{
  */
 export class ReauthorizationRequired extends TaggedError("ReauthorizationRequired")<{
   readonly cause: OAuthError
+  readonly reason?: "DpopKeyLost" | undefined
 }> {
 
   override get message(): string {
+    if (this.reason === "DpopKeyLost") {
+      return "the refresh token is bound to a DPoP key that is gone (the token store holds none with it, or cannot " +
+        "read it back); it was not sent: the user must authorize again"
+    }
     const description = Option.match(this.cause.description, {
       onNone: () => "",
       onSome: (d) => ` (${printable.text(d)})`

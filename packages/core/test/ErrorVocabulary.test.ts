@@ -162,6 +162,12 @@ describe("TokenError.isRetryable: the one table", () => {
     ["TokenStoreError Unavailable", storeError("Unavailable"), true],
     ["TokenStoreError Corrupt", storeError("Corrupt"), false],
     ["TokenStoreError Undecryptable", storeError("Undecryptable"), false],
+    ["TokenStoreError DpopKeyNotExtractable", storeError("DpopKeyNotExtractable"), false],
+    [
+      "ReauthorizationRequired DpopKeyLost",
+      new TokenError.ReauthorizationRequired({ cause: oauth("token", "invalid_grant"), reason: "DpopKeyLost" }),
+      false
+    ],
     ["CodeExchangeFailed of a 503", new TokenError.CodeExchangeFailed({ cause: unavailable(503) }), false],
     ["a plain Error", new Error("ECONNRESET"), false],
     ["a look-alike object", { _tag: "EndpointUnavailable", status: Option.none() }, false]
