@@ -108,7 +108,11 @@ export const isGrantflowError: (u: unknown) => u is GrantflowError = internal.is
  * `retryable` getter answers with it. An {@link OAuthError} is retryable
  * after a retryable status (see {@link isRetryableStatus}) or a
  * `temporarily_unavailable` / `server_error` code, never with one of the
- * {@link terminalErrorCodes}; an {@link EndpointUnavailable} without an answer
+ * {@link terminalErrorCodes}; also with `use_dpop_nonce` (RFC 9449 §8),
+ * which a token request answers only when the server asked for a nonce
+ * again after its one retry with the nonce given (the nonce rotated): the
+ * next attempt, on the `RefreshPolicy` schedule, proves the newest nonce;
+ * an {@link EndpointUnavailable} without an answer
  * or after a retryable status; a `TokenStore.TokenStoreError` when the store
  * could not be reached. Every other error — and anything that is not a
  * grantflow error — is not.
