@@ -8,7 +8,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import * as AccessToken from "../AccessToken.js"
-import type { RejectionRules } from "../BearerAuth.js"
+import type { Options } from "../BearerAuth.js"
 import type * as Dpop from "../Dpop.js"
 import * as TokenError from "../TokenError.js"
 import type * as TokenProvider from "../TokenProvider.js"
@@ -45,7 +45,7 @@ export const isNonceChallenge = (status: number, headers: Readonly<Record<string
     challenge.parse(header).some((one) => one.scheme === "dpop" && one.params.get("error") === "use_dpop_nonce")
 }
 
-const rejectedByStatus = (response: HttpClientResponse.HttpClientResponse, rules: RejectionRules): boolean => {
+const rejectedByStatus = (response: HttpClientResponse.HttpClientResponse, rules: Options): boolean => {
   if ((rules.statuses ?? [401]).includes(response.status)) return true
   // RFC 6750 challenges come with error statuses; reading headers costs a copy
   if (response.status < 400 || !(rules.invalidTokenChallenge ?? true)) return false
@@ -110,7 +110,7 @@ const peek = (
  */
 export const rejection = (
   response: HttpClientResponse.HttpClientResponse,
-  rules: RejectionRules
+  rules: Options
 ): Effect.Effect<readonly [boolean, HttpClientResponse.HttpClientResponse]> => {
   if (rejectedByStatus(response, rules)) return Effect.succeed([true, response])
   const pattern = rules.bodyPattern
@@ -143,7 +143,7 @@ export const rejection = (
 /** @internal */
 export const isRejected = (
   response: HttpClientResponse.HttpClientResponse,
-  rules: RejectionRules = {}
+  rules: Options = {}
 ): Effect.Effect<boolean> => Effect.map(rejection(response, rules), ([rejected]) => rejected)
 
 /** @internal */
@@ -241,14 +241,14 @@ const unboundKey = new TokenError.InvalidTokenRequest({
 export const authenticate = <E, R, E1, E2>(
   client: HttpClient.HttpClient.With<E, R>,
   provider: TokenProvider.TokenProvider["Type"],
-  rules: RejectionRules | undefined,
+  options: Options | undefined,
   failures: Failures<E1, E2>,
   apply: Apply = withToken
 ): HttpClient.HttpClient.With<E | E1 | E2, R> => {
   const tokenFor = (request: HttpClientRequest.HttpClientRequest) =>
     Effect.mapError(provider.get, (error) => failures.noToken(request, error))
 
-  const rejectionRules = rules ?? {}
+  const rejectionRules = options ?? {}
   // the key the token was requested with — the one it is bound to — else the option's
   const keyOf = (token: AccessToken.AccessToken) => token.dpop ?? rejectionRules.dpop
 
