@@ -112,7 +112,9 @@ export interface Endpoint extends Pipeable, Inspectable.Inspectable {
  * - `dpop`: a DPoP key (RFC 9449, see `Dpop.generateKey`): every token
  *   request carries a fresh proof signed with it, a `use_dpop_nonce` answer
  *   is retried once with the server's nonce, and the tokens issued are bound
- *   to the key (`token_type` `DPoP`).
+ *   to the key (`token_type` `DPoP`) and carry it (`AccessToken`'s `dpop`).
+ *   For tokens kept in a persistent `TokenStore`, generate it with
+ *   `extractable: true`: the store keeps it with them.
  *
  * @since 0.1.0
  * @category models

@@ -25,6 +25,8 @@ export interface AuthorizationRequest {
   readonly nonce: string | undefined
   readonly codeChallenge: string | undefined
   readonly codeChallengeMethod: Pkce.Method | undefined
+  /** The thumbprint of the DPoP key the code must be exchanged with (RFC 9449 §10), when the request named one. */
+  readonly dpopJkt: string | undefined
 }
 
 /** @internal */
@@ -157,6 +159,7 @@ export const make = (
           scopes: code.scopes,
           ...(code.nonce === undefined ? {} : { nonce: code.nonce }),
           ...(code.codeChallengeMethod === undefined ? {} : { codeChallengeMethod: code.codeChallengeMethod }),
+          ...(code.dpopJkt === undefined ? {} : { dpopJkt: code.dpopJkt }),
           issuedAt: code.issuedAt,
           expiresAt: code.expiresAt,
           used: code.used
