@@ -11,15 +11,15 @@
  *    against that issuer: `Discovery.fromChallenge`;
  * 3. registers itself there (RFC 7591), once: the client is kept in the token
  *    store and registered again when its secret expires (`Registration.cached`);
- * 4. takes a DPoP key (RFC 9449), kept beside the tokens bound to it;
- * 5. signs the user in unless the store holds the connection already:
- *    authorization code + PKCE, the request pushed to the server first (PAR,
- *    RFC 9126) and naming the resource (RFC 8707), the code exchanged with a
- *    DPoP proof; the tokens go to the store;
- * 6. returns an `HttpClient` for the API that sends the DPoP-bound token with a
- *    proof per request, refreshed (with the same key) from the store.
+ * 4. signs the user in unless the store holds the connection already, with a
+ *    new DPoP key (RFC 9449): authorization code + PKCE, the request pushed to
+ *    the server first (PAR, RFC 9126) and naming the resource (RFC 8707) and
+ *    the key (`dpop_jkt`), the code exchanged with a DPoP proof; the tokens go
+ *    to the store, and the key with them;
+ * 5. returns an `HttpClient` for the API that sends the DPoP-bound token with a
+ *    proof per request, refreshed from the store with the key stored with it.
  */
-import { HttpClient, type HttpClientError, KeyValueStore } from "@effect/platform"
+import { HttpClient, type HttpClientError } from "@effect/platform"
 import {
   type AccessToken,
   BearerAuth,
@@ -32,7 +32,7 @@ import {
   TokenProvider,
   TokenStore
 } from "@grantflow/core"
-import { Effect, Option, Redacted } from "effect"
+import { Effect, Option } from "effect"
 
 /** The URL answered something else than a `401`: it is not a protected API (or not at that URL). */
 export class NotProtected extends TokenError.TaggedError("NotProtected")<{ readonly url: string; readonly status: number }> {
@@ -63,15 +63,15 @@ export interface Options<E, R> {
 }
 
 /**
- * A connection: the API's client — the token provider and the DPoP key
- * behind it, for `BearerAuth.layer` say — and what it is connected to.
+ * A connection: the API's client — and the token provider behind it, for
+ * `BearerAuth.layer` say — what it is connected to, and the thumbprint of
+ * the DPoP key its tokens are bound to.
  */
 export interface Connection {
   readonly api: HttpClient.HttpClient.With<
     HttpClientError.HttpClientError | TokenError.TokenError | BearerAuth.TokenRejected
   >
   readonly provider: TokenProvider.TokenProvider["Type"]
-  readonly key: Dpop.DpopKey
   readonly resource: string
   readonly issuer: string
   readonly clientId: string
@@ -79,25 +79,9 @@ export interface Connection {
 }
 
 /**
- * The DPoP key kept under `name` in `store`, or a new one, saved there. The
- * key is exportable, so that tokens bound to it stay usable after a restart.
- */
-const dpopKey = (store: KeyValueStore.KeyValueStore, name: string) =>
-  Effect.gen(function*() {
-    const saved = yield* store.get(name)
-    if (Option.isSome(saved)) {
-      const jwk = yield* Effect.try(() => Redacted.make(JSON.parse(saved.value)))
-      return yield* Dpop.importKey(jwk, { extractable: true })
-    }
-    const key = yield* Dpop.generateKey({ extractable: true })
-    yield* store.set(name, JSON.stringify(Redacted.value(yield* Dpop.exportKey(key))))
-    return key
-  })
-
-/**
  * Connects to the protected API at `url` (see the module): needs an
- * `HttpClient`, the `TokenStore` that keeps the registered client and the
- * tokens, and a `KeyValueStore` for the DPoP key.
+ * `HttpClient`, and the `TokenStore` that keeps the registered client, the
+ * tokens and their DPoP key.
  */
 export const connect = <E, R>(url: URL, options: Options<E, R>) =>
   Effect.gen(function*() {
@@ -125,22 +109,22 @@ export const connect = <E, R>(url: URL, options: Options<E, R>) =>
     )
     const registered = yield* client
 
-    // 4. the DPoP key, kept with the tokens bound to it
-    const key = yield* dpopKey(yield* KeyValueStore.KeyValueStore, `dpop-key ${server.issuer} ${registered.clientId}`)
-    const jkt = yield* Dpop.thumbprint(key)
-    const endpointFor = (registered: Registration.RegisteredClient) =>
-      Endpoint.fromMetadata(server, { auth: Registration.auth(registered), dpop: key })
+    const endpointFor = (registered: Registration.RegisteredClient, dpop?: Dpop.DpopKey) =>
+      Endpoint.fromMetadata(server, { auth: Registration.auth(registered), dpop })
 
-    // 5. the user's connection: in the store, or a sign-in whose tokens go there
+    // 4. the user's connection: in the store, or a sign-in whose tokens go there, with their key
     const connectionKey = TokenStore.key({
       issuer: server.issuer,
       clientId: registered.clientId,
       grant: "authorization_code",
       resource
     })
-    const store = yield* TokenStore.TokenStore
-    if (Option.isNone(yield* store.get(connectionKey))) {
-      const first = yield* options.signIn(endpointFor(registered), {
+    const stored = yield* (yield* TokenStore.TokenStore).get(connectionKey)
+    let connected: AccessToken.AccessToken
+    if (Option.isNone(stored)) {
+      // exportable: the store keeps it with the tokens bound to it
+      const key = yield* Dpop.generateKey({ extractable: true })
+      connected = yield* options.signIn(endpointFor(registered, key), {
         authorizeUrl: yield* Option.match(server.authorizationEndpoint, {
           onNone: () => new TokenError.InvalidTokenRequest({ reason: "the server names no authorization endpoint" }),
           onSome: Effect.succeed
@@ -150,14 +134,15 @@ export const connect = <E, R>(url: URL, options: Options<E, R>) =>
         issuer: server.issuer,
         issuerRequired: server.authorizationResponseIssParameterSupported
       })
-      yield* TokenStore.save(connectionKey, first)
-      const refreshable = Option.isSome(first.refreshToken) ? "and a refresh token" : "without a refresh token"
-      yield* print(`signed in: a ${first.type} token for "${first.scopes.join(" ")}" ${refreshable}, saved`)
+      yield* TokenStore.save(connectionKey, connected)
+      const refreshable = Option.isSome(connected.refreshToken) ? "and a refresh token" : "without a refresh token"
+      yield* print(`signed in: a ${connected.type} token for "${connected.scopes.join(" ")}" ${refreshable}, saved`)
     } else {
+      connected = stored.value.token
       yield* print("the store holds this connection already: no sign-in")
     }
 
-    // 6. tokens from the store, refreshed with the same key; a refusal means signing in again
+    // 5. tokens from the store, refreshed with the key stored with them; a refusal means signing in again
     const fetch = yield* TokenStore.shared({
       key: connectionKey,
       acquire: Grant.reauthorizationRequired("the connection is gone: connect again"),
@@ -167,6 +152,8 @@ export const connect = <E, R>(url: URL, options: Options<E, R>) =>
         Effect.flatMap(client, (current) => Grant.refreshToken(endpointFor(current), { refreshToken, resource }))
     })
     const provider = yield* TokenProvider.make(fetch, { name: "connect-by-url" })
-    const api = http.pipe(BearerAuth.authenticate(provider, { dpop: key }))
-    return { api, provider, key, resource, issuer: server.issuer, clientId: registered.clientId, jkt } satisfies Connection
+    // each token comes with its key: BearerAuth proves it
+    const api = http.pipe(BearerAuth.authenticate(provider))
+    const jkt = connected.dpop === undefined ? "(none: the server gave a bearer token)" : yield* Dpop.thumbprint(connected.dpop)
+    return { api, provider, resource, issuer: server.issuer, clientId: registered.clientId, jkt } satisfies Connection
   })

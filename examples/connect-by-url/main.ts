@@ -6,7 +6,7 @@
  */
 import { HttpClientResponse } from "@effect/platform"
 import { FileTokenStore, RedirectReceiver } from "@grantflow/node"
-import { Console, Effect, Either, Layer, Option } from "effect"
+import { Console, Effect, Either, Option } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -75,10 +75,7 @@ export const run = (args: Args, print: (line: string) => Effect.Effect<void> = C
             )
         })
     }).pipe(
-      Effect.provide(Layer.merge(
-        FileTokenStore.layer(dir, { encryption: "none" }),
-        FileTokenStore.layerKeyValueStore(dir)
-      ))
+      Effect.provide(FileTokenStore.layer(dir, { encryption: "none" }))
     )
     yield* print(
       `DPoP key ${connection.jkt}; the connection is kept in ${

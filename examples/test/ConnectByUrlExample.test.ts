@@ -1,10 +1,9 @@
 import { NodeHttpClient } from "@effect/platform-node"
-import { KeyValueStore } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { Registration, TokenStore } from "@grantflow/core"
+import { Dpop, Registration, TokenStore } from "@grantflow/core"
 import { FileTokenStore, RedirectReceiver } from "@grantflow/node"
 import type { AuthServer } from "@grantflow/testing"
-import { Effect, Either, Layer, Option, Redacted } from "effect"
+import { Effect, Either, Option, Redacted } from "effect"
 import * as TestClock from "effect/TestClock"
 import { execFile } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
@@ -23,8 +22,7 @@ const temporaryDirectory = Effect.acquireRelease(
   (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
 )
 
-const stores = (dir: string) =>
-  Layer.merge(FileTokenStore.layer(dir, { encryption: "none" }), FileTokenStore.layerKeyValueStore(dir))
+const stores = (dir: string) => FileTokenStore.layer(dir, { encryption: "none" })
 
 const entries = (journal: ReadonlyArray<AuthServer.JournalEntry>, endpoint: AuthServer.JournalEntry["endpoint"]) =>
   journal.filter((entry) => entry.endpoint === endpoint)
@@ -40,14 +38,14 @@ const keptSecrets = (
       TokenStore.key({ issuer: connection.issuer, clientId: connection.clientId, grant: "authorization_code", resource: connection.resource })
     )
     const client = yield* store.get(Registration.key(connection.issuer, "connect-by-url"))
-    const kv = yield* KeyValueStore.KeyValueStore
-    const key = yield* kv.get(`dpop-key ${connection.issuer} ${connection.clientId}`)
     const token = Option.getOrThrow(tokens).token
+    // the key, read back from the store with the token it is bound to
+    const key = yield* Dpop.exportKey(token.dpop!)
     return [
       Redacted.value(token.token),
       Redacted.value(Option.getOrThrow(token.refreshToken)),
       Redacted.value(Option.getOrThrow(client).token.token),
-      (JSON.parse(Option.getOrThrow(key)) as { d: string }).d
+      Redacted.value(key).d!
     ]
   }).pipe(Effect.provide(stores(dir)))
 
@@ -87,7 +85,7 @@ describe("the connect-by-url example", () => {
       assert.strictEqual(yield* call, 200)
 
       // one registration, one pushed request, the code exchanged and the token refreshed with proofs of the
-      // key (each after the server's nonce challenge, answered once), every API call with a proof of it
+      // key, every API call with a proof of it; each nonce challenge answered once
       const journal = yield* server.journal
       assert.deepStrictEqual(journal.map((e) => [e.endpoint, e.method, e.status, e.grantType, e.dpop, e.tokenId]), [
         ["api", "GET", 401, undefined, undefined, undefined],
@@ -99,6 +97,8 @@ describe("the connect-by-url example", () => {
         ["authorize", "POST", 302, undefined, undefined, undefined],
         ["token", "POST", 400, "authorization_code", "nonce", undefined],
         ["token", "POST", 200, "authorization_code", "valid", "t1"],
+        // the token read back from the store comes with its key, read back too: without the nonce it had heard
+        ["api", "GET", 401, undefined, "nonce", "t1"],
         ["api", "GET", 200, undefined, "valid", "t1"],
         ["api", "GET", 200, undefined, "valid", "t1"],
         ["token", "POST", 400, "refresh_token", "nonce", undefined],

@@ -59,7 +59,7 @@ export const Connected: Scenario.Integration = Layer.unwrapScoped(
   ConnectByUrl.connect(api, { print: (line) => Effect.logInfo(line), signIn }).pipe(
     Effect.retry(untilConnected),
     Effect.map((connection) =>
-      BearerAuth.layer({ dpop: connection.key }).pipe(
+      BearerAuth.layer().pipe(
         Layer.provide(Layer.succeed(TokenProvider.TokenProvider, connection.provider))
       )
     )
