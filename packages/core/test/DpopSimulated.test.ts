@@ -7,7 +7,7 @@ import { HttpClient } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import { AuthorizationCode, BearerAuth, ClientAuth, Dpop, Endpoint, Grant, TokenProvider } from "@grantflow/core"
 import { AuthServer } from "@grantflow/testing"
-import { Effect, Layer, Redacted } from "effect"
+import { Effect, FastCheck, Layer, Redacted } from "effect"
 import * as TestClock from "effect/TestClock"
 import * as Sim from "./simServer.js"
 
@@ -138,4 +138,51 @@ describe("dpop_jkt: the code bound to the key it is exchanged with (RFC 9449 §1
       const error = yield* Effect.flip(AuthorizationCode.start({ ...options, extraParams: { dpop_jkt: "x" } }))
       assert.strictEqual(error._tag, "InvalidAuthorizationRequest")
     }))
+})
+
+describe("DPoP proofs are never reused", () => {
+  /** What the client does next: call the API, force a refresh, or let the server's Clock run. */
+  type Step = "api" | "refresh" | { readonly advance: number }
+  const step: FastCheck.Arbitrary<Step> = FastCheck.oneof(
+    FastCheck.constant("api" as const),
+    FastCheck.constant("refresh" as const),
+    FastCheck.record({ advance: FastCheck.integer({ min: 0, max: 90 }) })
+  )
+
+  it.effect.prop(
+    "whatever the client does, at one instant or across nonce rotations, every proof carries a jti of its own",
+    [FastCheck.array(step, { minLength: 1, maxLength: 12 }), FastCheck.boolean()],
+    ([steps, nonce]) =>
+      Effect.gen(function*() {
+        const sent: Array<string> = []
+        const recording = Layer.effect(
+          HttpClient.HttpClient,
+          Effect.map(HttpClient.HttpClient, (client) =>
+            HttpClient.tapRequest(client, (request) =>
+              Effect.sync(() => {
+                const proof = request.headers["dpop"]
+                if (proof !== undefined) sent.push(proof)
+              })))
+        )
+        yield* Effect.gen(function*() {
+          const { client, entries, provider } = yield* setup
+          for (const next of ["api" as const, ...steps]) {
+            if (next === "api") assert.strictEqual((yield* client.get("http://127.0.0.1/api/orders")).status, 200)
+            else if (next === "refresh") yield* provider.refresh
+            else yield* TestClock.adjust(`${next.advance} seconds`)
+          }
+          // the server refused no proof as replayed (or as anything else but a nonce to learn)
+          const proofs = [...(yield* entries("token")), ...(yield* entries("api"))]
+          assert.isTrue(proofs.every((e) => e.dpop === "valid" || e.dpop === "nonce"))
+        }).pipe(
+          Effect.scoped,
+          Effect.provide(Layer.provideMerge(recording, serverWith(nonce ? { nonce: { rotateEvery: "1 minute" } } : {})))
+        )
+        const jtis = sent.map((proof) => JSON.parse(Buffer.from(proof.split(".")[1]!, "base64url").toString()).jti)
+        assert.isAtLeast(jtis.length, steps.filter((next) => typeof next === "string").length + 2)
+        assert.strictEqual(new Set(jtis).size, jtis.length)
+        for (const jti of jtis) assert.match(jti, /^[\w-]{22}$/)
+      }),
+    { fastCheck: { numRuns: 25 } }
+  )
 })
