@@ -776,6 +776,25 @@ describe("Scenario.run: DPoP and discovery", () => {
       assert.isTrue(bare.violations.some((v) => v.invariant === "noUnprovenDpopToken" && v.message.includes("without a DPoP proof")))
     }))
 
+  it.effect("a proof that is not a JWT, or too long to be one, is recorded as such, not decoded", () =>
+    Effect.gen(function*() {
+      // a call sends its request twice at most: once, and once more after the server refused the proof
+      const proofs = ["e30.bm90IGpzb24.x", `${"a".repeat(9000)}.e30.x`]
+      let sent = 0
+      const garbled = dpopClient({
+        change: (request) =>
+          request.url.includes("/api/") ? HttpClientRequest.setHeader(request, "dpop", proofs[sent++ % proofs.length]!) : request
+      })
+      const { run } = yield* Scenario.run(garbled, Scenario.timeline([Scenario.Call({ requests: 1 })]), {
+        server: dpopServer("1 hour")
+      })
+      const recorded = run.exchanges.filter((e) => e.endpoint === "api").map((e) => e.dpop)
+      assert.deepStrictEqual(recorded, [
+        { key: undefined, jti: undefined, htm: undefined, htu: undefined, ath: undefined, nonce: undefined },
+        undefined
+      ])
+    }))
+
   it.effect("token requests to an origin whose metadata the client never fetched break noUnvalidatedIssuer", () =>
     Effect.gen(function*() {
       // configured with its token URL: nothing was validated
