@@ -25,6 +25,8 @@ export interface AuthorizationRequest {
   readonly nonce: string | undefined
   readonly codeChallenge: string | undefined
   readonly codeChallengeMethod: Pkce.Method | undefined
+  /** Whether a refresh token is to be issued with the code (see `AuthServer.OfflineAccess`). */
+  readonly offline: boolean
 }
 
 /** @internal */

@@ -1,6 +1,7 @@
 import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import type * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
+import * as Predicate from "effect/Predicate"
 import { methodNotAllowed, oauthError } from "./responses.js"
 
 /**
@@ -59,3 +60,34 @@ export const readPost = (
   request: HttpServerRequest.HttpServerRequest
 ): Effect.Effect<Form, HttpServerResponse.HttpServerResponse> =>
   request.method === "POST" ? read(request) : Effect.fail(methodNotAllowed(["POST"]))
+
+/**
+ * Reads the parameters of a `POST` whose body is a JSON object of strings, as
+ * providers that take token requests in JSON do (Notion); a value that is not
+ * a string is refused, an empty one is absent.
+ *
+ * @internal
+ */
+export const readJsonPost = (
+  request: HttpServerRequest.HttpServerRequest
+): Effect.Effect<Form, HttpServerResponse.HttpServerResponse> => {
+  if (request.method !== "POST") return Effect.fail(methodNotAllowed(["POST"]))
+  const contentType = request.headers["content-type"] ?? ""
+  if (!/^application\/json\s*(?:;|$)/i.test(contentType)) {
+    return Effect.fail(oauthError(400, "invalid_request", "The request body must be application/json"))
+  }
+  return request.json.pipe(
+    Effect.mapError(() => oauthError(400, "invalid_request", "The request body is not JSON")),
+    Effect.flatMap((body) => {
+      if (!Predicate.isRecord(body)) return Effect.fail(oauthError(400, "invalid_request", "The request body must be a JSON object"))
+      const form = new Map<string, string>()
+      for (const [name, value] of Object.entries(body)) {
+        if (typeof value !== "string") {
+          return Effect.fail(oauthError(400, "invalid_request", `The parameter ${name} must be a string`))
+        }
+        if (value !== "") form.set(name, value)
+      }
+      return Effect.succeed(form)
+    })
+  )
+}

@@ -169,7 +169,7 @@ export const authorizationCode: Grant = (context) =>
         return yield* fail("invalid_grant", "The code_verifier does not match the code_challenge")
       }
     }
-    const { refreshToken, token } = yield* issue(context, "authorization_code", code.scopes, true)
+    const { refreshToken, token } = yield* issue(context, "authorization_code", code.scopes, code.offline)
     const familyId = Option.getOrUndefined(Option.map(refreshToken, (r) => r.familyId))
     if (!(yield* state.codes.attach(value, token.id, familyId))) {
       return yield* fail("invalid_grant", replayed)
