@@ -96,7 +96,18 @@ export interface Endpoint extends Pipeable, Inspectable.Inspectable {
   readonly issuer: Option.Option<string>
   readonly requirePushedAuthorizationRequests: boolean
   readonly dpop: Dpop.DpopKey | undefined
+  readonly requestBody: RequestBody
 }
+
+/**
+ * How the token and revocation requests carry their parameters: `"form"`
+ * (`application/x-www-form-urlencoded`, RFC 6749 §4.1.3) or `"json"` (one
+ * JSON object of strings), for the providers that take JSON (Notion).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RequestBody = "form" | "json"
 
 /**
  * What every request to the authorization server shares, whichever way the
@@ -112,7 +123,9 @@ export interface Endpoint extends Pipeable, Inspectable.Inspectable {
  * - `dpop`: a DPoP key (RFC 9449, see `Dpop.generateKey`): every token
  *   request carries a fresh proof signed with it, a `use_dpop_nonce` answer
  *   is retried once with the server's nonce, and the tokens issued are bound
- *   to the key (`token_type` `DPoP`).
+ *   to the key (`token_type` `DPoP`);
+ * - `requestBody`: `"form"` (the default) or `"json"`, how the token and
+ *   revocation requests carry their parameters (see {@link RequestBody}).
  *
  * @since 0.1.0
  * @category models
@@ -124,6 +137,7 @@ export interface Settings {
   readonly defaultLifetime?: Duration.DurationInput | undefined
   readonly maxLifetime?: Duration.DurationInput | undefined
   readonly dpop?: Dpop.DpopKey | undefined
+  readonly requestBody?: RequestBody | undefined
 }
 
 /**

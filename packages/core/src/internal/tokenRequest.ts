@@ -462,6 +462,8 @@ export interface FormPost {
   readonly timeout: Duration.Duration
   /** The DPoP key whose proof the request carries (RFC 9449 §5), if any. */
   readonly dpop?: Dpop.DpopKey | undefined
+  /** The parameters as one JSON object instead of a form, for the providers that take JSON. */
+  readonly body?: Endpoint.RequestBody | undefined
 }
 
 /**
@@ -491,7 +493,9 @@ export const post = (
       const parts = request.auth === undefined ? base : yield* ClientAuth.authenticate(base, request.auth, request.url)
       const httpRequest = HttpClientRequest.post(request.url).pipe(
         HttpClientRequest.setHeaders(parts.headers),
-        HttpClientRequest.bodyUrlParams(parts.params)
+        request.body === "json"
+          ? HttpClientRequest.bodyUnsafeJson(Object.fromEntries(parts.params))
+          : HttpClientRequest.bodyUrlParams(parts.params)
       )
       return request.dpop === undefined
         ? httpRequest
@@ -588,7 +592,8 @@ export const postToken = (
       ["token", token.token],
       ...(token.tokenTypeHint === undefined ? [] : [["token_type_hint", token.tokenTypeHint] as const])
     ],
-    timeout: self.timeout
+    timeout: self.timeout,
+    body: self.requestBody
   })
 
 /**
@@ -633,7 +638,8 @@ export const executeIssued = (
       auth: request.endpoint.auth,
       params: [["grant_type", request.grantType], ...request.params],
       timeout: request.endpoint.timeout,
-      dpop: request.endpoint.dpop
+      dpop: request.endpoint.dpop,
+      body: request.endpoint.requestBody
     }).pipe(
       Effect.flatMap((answer) =>
         interpretIssued(answer, {
