@@ -10,6 +10,7 @@ import type * as FiberRefs from "effect/FiberRefs"
 import { globalValue } from "effect/GlobalValue"
 import * as Inspectable from "effect/Inspectable"
 import * as Redacted from "effect/Redacted"
+import type * as AuthServer from "../AuthServer.js"
 import type * as Scenario from "../Scenario.js"
 import * as InMemoryClient from "./inMemoryClient.js"
 
@@ -54,8 +55,10 @@ export interface Recorder {
   readonly abandonCalls: () => ReadonlyArray<number>
 }
 
-const bearerOf = (request: HttpClientRequest.HttpClientRequest): string | undefined =>
-  /^bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? "")?.[1]
+// the token of a request: in `Authorization: Bearer`, or in the header a provider's API takes it in
+const bearerOf = (request: HttpClientRequest.HttpClientRequest, tokenHeader: string | undefined): string | undefined =>
+  /^bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? "")?.[1] ??
+    (tokenHeader === undefined ? undefined : request.headers[tokenHeader.toLowerCase()]?.trim() || undefined)
 
 /** The path of an absolute or relative URL, without its query or fragment. */
 const pathOf = (url: string): string => {
@@ -65,8 +68,15 @@ const pathOf = (url: string): string => {
   return end === -1 ? url.slice(start) : url.slice(start, start + end)
 }
 
-const endpointOf = (path: string): Scenario.Exchange["endpoint"] =>
-  path === "/token" ? "token" : path.startsWith("/api/") ? "api" : "other"
+// a provider's twin serves the token endpoint and its API at its own paths too (`AuthServer.Route`)
+const endpointOf = (
+  path: string,
+  routes: Readonly<Record<string, AuthServer.Route>>
+): Scenario.Exchange["endpoint"] => {
+  const routed = Object.entries(routes).find(([route]) => route.toLowerCase() === path.toLowerCase())?.[1].endpoint
+  if (routed === "token" || routed === "api") return routed
+  return path === "/token" ? "token" : path.startsWith("/api/") && routed === undefined ? "api" : "other"
+}
 
 const nullBodyStatuses = new Set([101, 103, 204, 205, 304])
 
@@ -80,9 +90,13 @@ const retryAfterOf = (header: string | undefined, now: number): number | undefin
 }
 
 /** A field of a form-encoded request body (RFC 6749 token requests). */
+// a field of a form body, or of a JSON one (providers that take token requests in JSON)
 const formField = (request: HttpClientRequest.HttpClientRequest, name: string): string | undefined => {
   if (request.body._tag !== "Uint8Array") return undefined
-  const value = new URLSearchParams(new TextDecoder().decode(request.body.body)).get(name)
+  const text = new TextDecoder().decode(request.body.body)
+  const value = request.body.contentType.startsWith("application/json")
+    ? stringField(parseJson(text), name) ?? null
+    : new URLSearchParams(text).get(name)
   return value === null || value === "" ? undefined : value
 }
 
@@ -125,6 +139,10 @@ export const make = (options: {
   readonly now: () => number
   /** The provider quirk's answer to an unusable token, if the run has one. */
   readonly invalidTokenAnswer?: { readonly status: number; readonly body: unknown } | undefined
+  /** The header the provider's API takes the bare token in, if not `Authorization`. */
+  readonly tokenHeader?: string | undefined
+  /** The paths at which a provider's twin serves its endpoints. */
+  readonly routes?: Readonly<Record<string, AuthServer.Route>> | undefined
 }): Recorder => {
   const exchanges: Array<Mutable<Scenario.Exchange>> = []
   const calls: Array<Mutable<Scenario.Call>> = []
@@ -212,8 +230,8 @@ export const make = (options: {
         Effect.flatMap(effect, (request) =>
           Effect.withFiberRuntime((fiber) => {
             const path = pathOf(request.url)
-            const endpoint = endpointOf(path)
-            const bearer = bearerOf(request)
+            const endpoint = endpointOf(path, options.routes ?? {})
+            const bearer = bearerOf(request, options.tokenHeader)
             if (bearer !== undefined) {
               tokens.add(bearer)
               if (endpoint === "api") lastBearer = bearer

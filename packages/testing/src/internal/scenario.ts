@@ -88,7 +88,9 @@ const execute = (
     const server = yield* AuthServer.make(serverOptions)
     const recorder = Recorder.make({
       now: () => clock.unsafeCurrentTimeMillis(),
-      invalidTokenAnswer: serverOptions.errorBodyOnInvalidToken
+      invalidTokenAnswer: serverOptions.errorBodyOnInvalidToken,
+      tokenHeader: serverOptions.apiTokenHeader,
+      routes: serverOptions.routes
     })
     // the run's disk: it outlives restarts of the client
     const storage = yield* Effect.provide(KeyValueStore.KeyValueStore, KeyValueStore.layerMemory)
