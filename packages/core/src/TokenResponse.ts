@@ -517,7 +517,8 @@ const describe = (body: unknown): string =>
  *   that lists the fields received and never shows a token: no string value
  *   of the body appears in it.
  * - With a `shape`, a successful body is first {@link normalize}d, and a
- *   malformed field is named by its path in the shape.
+ *   malformed field is named by its path in the shape; an error's code is
+ *   renamed as its `errors` say.
  *
  * It never throws, whatever `body` is (it may come from a user, not from
  * {@link parseBody}), and its work is bounded by the limits above.
@@ -554,7 +555,12 @@ export const decode = (
       isSuccessStatus(status) ? malformed(status, "body", tooManyValues, "") : unavailable(status, retryAfter)
     )
   }
-  const error = oauthError.read("token", body, status, retryAfter)
+  const error = oauthError.read(
+    "token",
+    options.shape === undefined ? body : renamedError(body, body["error"], options.shape) as Record<string, unknown>,
+    status,
+    retryAfter
+  )
   if (error === "Unusable") {
     return Either.left(
       isSuccessStatus(status)

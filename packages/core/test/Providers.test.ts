@@ -2,7 +2,7 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { assert, describe, it } from "@effect/vitest"
 import { Connector, Providers, Revocation, TokenError } from "@grantflow/core"
 import { AuthServer, ProviderTwin } from "@grantflow/testing"
-import { Duration, Effect, Option, Redacted, TestClock } from "effect"
+import { Cause, Duration, Effect, Option, Redacted, TestClock } from "effect"
 import * as util from "node:util"
 import {
   approve,
@@ -36,7 +36,7 @@ const renewalGrant = (c: Case) => c.renewal === "grantAgain" ? "client_credentia
 
 /** Nothing printed of `value` shows the app's secret or a token value. */
 const assertShowsNoSecret = (value: unknown, secrets: ReadonlyArray<string>) => {
-  const texts = [String(value), JSON.stringify(value) ?? "", util.inspect(value, { depth: 8 })]
+  const texts = [String(value), JSON.stringify(value) ?? "", util.inspect(value, { depth: 8 }), Cause.pretty(Cause.fail(value))]
   for (const text of texts) for (const secret of secrets) assert.notInclude(text, secret)
 }
 

@@ -1,7 +1,9 @@
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { assert, describe, it } from "@effect/vitest"
 import { Connector, ConnectorSpec, Grant, Providers, TokenError } from "@grantflow/core"
 import { AuthServer } from "@grantflow/testing"
-import { Effect, Either, Option, TestClock } from "effect"
+import { Cause, Effect, Either, Option, Redacted, TestClock } from "effect"
 import { type Case, cases, configOf, connectAccount, redirectUri, withTwin } from "./providerKit.js"
 
 const caseOf = (id: Providers.Id): Case => cases.find((c) => c.id === id)!
@@ -93,11 +95,53 @@ describe("Providers: each quirk as the entry meets it", () => {
     }
   })
 
+  it.scoped("Notion: every API request carries Notion-Version, from the connector's headers", () => {
+    const c = caseOf("notion")
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const token = yield* connectAccount(c)
+        const versions: Array<string | undefined> = []
+        const connection = yield* Connector.connect(c.definition, configOf(c), { token }).pipe(
+          Effect.updateService(HttpClient.HttpClient, (client) =>
+            HttpClient.tapRequest(client, (request) =>
+              Effect.sync(() => {
+                if (!request.url.includes("/oauth/")) versions.push(request.headers["notion-version"])
+              })))
+        )
+        const response = yield* connection.client.execute(HttpClientRequest.get("/users/me"))
+        assert.strictEqual(response.status, 200)
+        assert.deepStrictEqual(versions, ["2022-06-28"])
+      })
+    )
+  })
+
+  it.effect("a connector refuses a secret in its headers, before anything is sent, without showing it", () => {
+    const c = caseOf("notion")
+    const leaky: Connector.Definition<any, any> = {
+      ...c.definition,
+      headers: (config: { readonly CLIENT_SECRET: Redacted.Redacted<string> }) => ({ "x-key": Redacted.value(config.CLIENT_SECRET) })
+    }
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const exit = yield* Effect.exit(Effect.scoped(Connector.connect(leaky, configOf(c))))
+        assert.isTrue(exit._tag === "Failure")
+        const text = exit._tag === "Failure" ? Cause.pretty(exit.cause) : ""
+        assert.include(text, "the headers contains the value of a secret field (CLIENT_SECRET)")
+        assert.notInclude(text, c.input.CLIENT_SECRET!)
+      })
+    )
+  })
+
   it("the client secret is Redacted in every entry's configuration", () => {
     for (const c of cases) {
       const config = configOf(c)
       assert.notInclude(JSON.stringify(config), c.input.CLIENT_SECRET!, c.id)
       assert.notInclude(String(Connector.decodeConfig(c.definition, c.input)), c.input.CLIENT_SECRET!, c.id)
+      const wrong = Connector.decodeConfig(c.definition, { ...c.input, CLIENT_ID: 42 })
+      assert.isTrue(Either.isLeft(wrong), c.id)
+      assert.notInclude(Cause.pretty(Cause.fail(Either.getLeft(wrong).pipe(Option.getOrThrow))), c.input.CLIENT_SECRET!)
     }
   })
 })
