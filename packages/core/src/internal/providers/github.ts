@@ -25,7 +25,7 @@ export const github: Entry<typeof config.Type, typeof config.Encoded, GitHubOpti
     },
     {
       url: "https://docs.github.com/en/apps/oauth-apps/maintaining-oauth-apps/troubleshooting-oauth-app-access-token-request-errors",
-      facts: "token request errors (bad_verification_code, incorrect_client_credentials, redirect_uri_mismatch) come with HTTP 200"
+      facts: "the token request's errors: bad_verification_code, incorrect_client_credentials, redirect_uri_mismatch, in the format the Accept header asks for"
     },
     {
       url: "https://docs.github.com/en/rest/users/users#get-the-authenticated-user",
@@ -34,6 +34,7 @@ export const github: Entry<typeof config.Type, typeof config.Encoded, GitHubOpti
   ],
   notes: [
     "An OAuth app's tokens do not expire and come without a refresh token: the token is served until the API refuses it, then the account must be connected again. A GitHub App with expiring user tokens (8 hours, rotating 6-month refresh tokens) is a different entry, left for later.",
+    "The troubleshooting page shows the error bodies but not their HTTP status; GitHub answers them with 200, which the twin does. The connector reads an error from the body whatever the status, so it does not depend on it.",
     "GitHub answers `scope` comma-separated, not space-separated as RFC 6749 says: the token's scopes read as one value.",
     "Revocation is GitHub's own API (DELETE /applications/{client_id}/grant with Basic credentials and a JSON body), not RFC 7009: not part of this entry."
   ],

@@ -30,6 +30,10 @@ export const shopify: Entry<typeof config.Type, typeof config.Encoded, ShopifyOp
       facts: "https://{shop}.myshopify.com/admin/oauth/authorize and /admin/oauth/access_token; the response is {access_token, scope}"
     },
     {
+      url: "https://shopify.dev/docs/apps/auth/access-token-types/offline",
+      facts: "non-expiring offline tokens are permanent and revoked only when the app is uninstalled; expiring offline tokens (since December 2025) come with a 90-day refresh token"
+    },
+    {
       url: "https://shopify.dev/docs/api/admin-rest",
       facts: "the Admin API takes the token in X-Shopify-Access-Token; 401 {\"errors\":\"[API] Invalid API key or access token …\"}"
     },
@@ -39,7 +43,7 @@ export const shopify: Entry<typeof config.Type, typeof config.Encoded, ShopifyOp
     }
   ],
   notes: [
-    "Offline access tokens do not expire: the token is served until the API refuses it (the app was uninstalled), then the shop must be connected again. Online (per-user) tokens and expiring offline tokens are left for later.",
+    "Non-expiring offline tokens: the token is served until the API refuses it (the app was uninstalled), then the shop must be connected again. The offline tokens page does not say which kind new apps get by default since expiring offline tokens arrived (December 2025); expiring offline tokens (a refresh token, one active token per app and shop) and online (per-user) tokens are left for later.",
     "Shopify checks the installation request's and the callback's hmac; that check is the app's, before Connector.exchange, and not part of the entry.",
     "Embedded apps use token exchange instead; not part of this entry."
   ],

@@ -33,7 +33,7 @@ export const slack: Entry<typeof config.Type, typeof config.Encoded, SlackOption
     },
     {
       url: "https://docs.slack.dev/authentication/using-token-rotation",
-      facts: "with token rotation on, tokens expire after 12 hours and come with a refresh token"
+      facts: "with token rotation on, access tokens expire every 12 hours; each refresh revokes the refresh token used and answers a new one"
     },
     {
       url: "https://docs.slack.dev/reference/methods/auth.test",
@@ -42,7 +42,6 @@ export const slack: Entry<typeof config.Type, typeof config.Encoded, SlackOption
   ],
   notes: [
     "Without token rotation Slack's tokens do not expire and come without a refresh token; the entry works either way (it refreshes on invalid_auth or token_expired when it has a refresh token).",
-    "Whether a refresh answers a new refresh token every time is not stated on the token rotation page as read; the twin rotates, which the connector handles either way.",
     "auth.revoke takes the token as a bearer token, not RFC 7009: not part of this entry."
   ],
   define: (options) => {
