@@ -36,8 +36,12 @@ export const notion: Entry<typeof config.Type, typeof config.Encoded, NotionOpti
       facts: "every request carries a Notion-Version header"
     },
     {
+      url: "https://developers.notion.com/changelog/unversioned-requests-no-longer-accepted",
+      facts: "a request without Notion-Version is refused with missing_version"
+    },
+    {
       url: "https://developers.notion.com/reference/status-codes",
-      facts: "401 {\"object\":\"error\",\"code\":\"unauthorized\"} for a bad token"
+      facts: "401 with code unauthorized (\"The bearer token is not valid.\") for a bad token; 400 missing_version"
     }
   ],
   notes: [

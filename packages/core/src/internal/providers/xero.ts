@@ -30,7 +30,8 @@ export const xero: Entry<typeof config.Type, typeof config.Encoded, XeroOptions>
   ],
   notes: [
     "API calls other than /connections need the xero-tenant-id header of the organisation: the entry's base URL serves /connections; give the tenant with your own header when calling the accounting API.",
-    "The 401 body of the accounting API is not documented on the pages read; the twin answers a problem-details body."
+    "The 401 body of the accounting API is not documented on the pages read; the twin answers a problem-details body.",
+    "GET /connections answers an array of connections (Xero's identity OpenAPI); the twin's answers one object with the same fields, which is enough for the connection test."
   ],
   define: (options) =>
     Connector.define({

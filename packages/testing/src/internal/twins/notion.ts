@@ -26,6 +26,6 @@ export const notion: Quirks = {
   refreshRotation: true,
   invalidToken: {
     status: 401,
-    body: { object: "error", status: 401, code: "unauthorized", message: "API token is invalid." }
+    body: { object: "error", status: 401, code: "unauthorized", message: "The bearer token is not valid." }
   }
 }
