@@ -88,7 +88,9 @@ describe("Providers: each quirk as the entry meets it", () => {
   it("Shopify and Entra refuse a shop or tenant that would change the URL", () => {
     for (const [definition, input] of [
       [Providers.shopify(), { ...caseOf("shopify").input, SHOP: "evil.example/x" }],
-      [Providers.entra(), { ...caseOf("entra").input, TENANT: "../common" }]
+      [Providers.entra(), { ...caseOf("entra").input, TENANT: "../common" }],
+      [Providers.entra(), { ...caseOf("entra").input, TENANT: ".." }],
+      [Providers.shopify(), { ...caseOf("shopify").input, SHOP: "-" }]
     ] as const) {
       const decoded = Connector.decodeConfig(definition as Connector.Definition<any, any>, input)
       assert.isTrue(Either.isLeft(decoded))

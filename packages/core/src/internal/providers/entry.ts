@@ -30,9 +30,14 @@ export interface App {
   readonly CLIENT_SECRET: Redacted.Redacted<string>
 }
 
-/** A value put into a URL's host or path: letters, digits and `.-_` only (Schema check). @internal */
+/**
+ * A value put into a URL's host or path: a letter or digit, then letters,
+ * digits and `.-_` (so never `..`, which would move the path). @internal
+ */
 export const UrlPart = Schema.String.pipe(
-  Schema.pattern(/^[\w.-]{1,100}$/, { message: () => "must be 1-100 letters, digits, '.', '-' or '_'" })
+  Schema.pattern(/^[A-Za-z0-9][\w.-]{0,99}$/, {
+    message: () => "must be 1-100 letters, digits, '.', '-' or '_', starting with a letter or digit"
+  })
 )
 
 /** Tokens that do not expire: served until the API refuses them. @internal */
