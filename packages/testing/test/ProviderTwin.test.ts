@@ -169,3 +169,24 @@ describe("ProviderTwin", () => {
       })
     ))
 })
+
+describe("ProviderTwin data", () => {
+  it("every twin issues its token in its answer, at absolute paths, with a who-am-I", () => {
+    for (const id of ProviderTwin.ids) {
+      const quirks = ProviderTwin.quirks(id)
+      const paths = ProviderTwin.paths(id)
+      for (const path of [paths.token, paths.authorize, paths.revoke, paths.whoami]) {
+        if (path !== undefined) assert.match(path, /^\/[^{}]*$/, `${id}: ${path}`)
+      }
+      if (quirks.tokenResponse !== undefined) assert.include(JSON.stringify(quirks.tokenResponse), "\"$access_token\"", id)
+      assert.isAbove(Object.keys(quirks.whoami.body).length, 0, id)
+    }
+  })
+
+  it("the quirks are data: a JSON round trip keeps every one as it is", () => {
+    for (const id of ProviderTwin.ids) {
+      const quirks = ProviderTwin.quirks(id)
+      assert.deepStrictEqual(JSON.parse(JSON.stringify(quirks)), quirks, id)
+    }
+  })
+})
