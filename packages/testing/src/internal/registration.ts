@@ -4,6 +4,7 @@ import * as Effect from "effect/Effect"
 import * as Predicate from "effect/Predicate"
 import type * as AuthServer from "../AuthServer.js"
 import { grants } from "./grants.js"
+import * as Form from "./form.js"
 import type { Endpoint } from "./handler.js"
 import { randomValue } from "./random.js"
 import { json, methodNotAllowed, noStore, oauthError, realm } from "./responses.js"
@@ -89,8 +90,10 @@ export const handle: Endpoint = (state, request, note) =>
     if (!/^application\/json\s*(?:;|$)/i.test(request.headers["content-type"] ?? "")) {
       return yield* Effect.fail(invalidMetadata("The request body must be application/json"))
     }
-    const text = yield* Effect.mapError(request.text, () => invalidMetadata("The request body could not be read"))
-    if (text.length > maxBodyLength) return yield* Effect.fail(invalidMetadata("The request body is too large"))
+    const text = yield* Effect.mapError(
+      Form.readText(request, maxBodyLength),
+      (why) => invalidMetadata(why === "TooLarge" ? "The request body is too large" : "The request body could not be read")
+    )
     let body: unknown
     try {
       body = JSON.parse(text)
