@@ -71,7 +71,8 @@ const headerLines = (headers: Headers.Headers, prefix: string): ReadonlyArray<st
     `${prefix}${name}: ${isCredentialHeader(name) ? "<redacted>" : value}`
   )
 
-const parseHeader = (line: string): Effect.Effect<readonly [string, string], Failure.CliFailure> => {
+/** One `-H` line as a header name and value; a usage failure that quotes at most 80 characters of it. @internal */
+export const parseHeader = (line: string): Effect.Effect<readonly [string, string], Failure.CliFailure> => {
   const colon = line.indexOf(":")
   const name = colon > 0 ? line.slice(0, colon).trim() : ""
   if (!/^[!#$%&'*+.^\w`|~-]+$/.test(name)) {
