@@ -95,3 +95,35 @@ describe("the simulated server's token endpoint form", () => {
       }).pipe(Effect.provide(AuthServer.layerClient), Effect.provide(AuthServer.layer({ clients: [] }))))
   }
 })
+
+describe("the simulated server's registration endpoint", () => {
+  const deep = nestedArrays(30 * KiB)
+  // each body and its answer: refused, or registered with the metadata the server does not understand ignored
+  const bodies: Record<string, readonly [string, 201 | 400]> = {
+    "a deep body": [deep, 400],
+    "a deep unknown field": [
+      `{"redirect_uris":["https://app.example/cb"],"token_endpoint_auth_method":"none","x":${deep}}`,
+      201
+    ],
+    "a deep redirect_uris": [`{"redirect_uris":${deep}}`, 400],
+    "64 KiB of spaces": [" ".repeat(64 * KiB), 400]
+  }
+  for (const [label, [body, expected]] of Object.entries(bodies)) {
+    it.effect(`${label} (${body.length} chars): a ${expected} within the bound`, () =>
+      Effect.gen(function*() {
+        const http = yield* HttpClient.HttpClient
+        const send = HttpClientRequest.post("http://127.0.0.1/register").pipe(
+          HttpClientRequest.bodyText(body, "application/json"),
+          http.execute,
+          Effect.flatMap((response) => Effect.map(response.text, (text) => ({ status: response.status, text })))
+        )
+        const { ms, result } = yield* timedEffect(send)
+        assert.strictEqual(result.status, expected, result.text.slice(0, 200))
+        assert.isAtMost(result.text.length, 1024, "the answer does not repeat the body")
+        assertBounded("registration body", label, ms)
+      }).pipe(
+        Effect.provide(AuthServer.layerClient),
+        Effect.provide(AuthServer.layer({ clients: [], registration: {} }))
+      ))
+  }
+})

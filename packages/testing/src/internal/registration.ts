@@ -123,8 +123,15 @@ export const handle: Endpoint = (state, request, note) =>
     yield* state.register(client)
     note.clientId = clientId
     const seconds = (millis: number) => Math.floor(millis / 1000)
-    // the metadata as registered (RFC 7591 §3.2.1); the credentials are the server's, whatever the request said
-    const echoed = Object.fromEntries(Object.entries(body).filter(([field]) => !credentialFields.has(field)))
+    // the metadata as registered (RFC 7591 §3.2.1); the credentials are the server's, whatever the request said.
+    // Metadata is strings and arrays of strings: any other value is metadata the server does not understand,
+    // which it ignores (§2) — and a deeply nested one is not held on to
+    const echoed = Object.fromEntries(
+      Object.entries(body).filter(([field, value]) =>
+        !credentialFields.has(field) &&
+        (typeof value === "string" || typeof value === "number" || typeof value === "boolean" || strings(value))
+      )
+    )
     return json(
       {
         ...echoed,
