@@ -7,12 +7,17 @@
  * public one, as behind a proxy.
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as HttpApi from "@effect/platform/HttpApi"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
+import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpRouter from "@effect/platform/HttpRouter"
+import * as HttpServer from "@effect/platform/HttpServer"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { ClientAuth, Dpop } from "@grantflow/core"
-import { Clock, Effect, FastCheck, FiberRef, Layer, Logger, LogLevel, Option, Redacted, TestClock } from "effect"
+import { Clock, Effect, FastCheck, FiberRef, Layer, Logger, LogLevel, Option, Redacted, Schema, TestClock } from "effect"
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from "jose"
 import { createHash } from "node:crypto"
 import { makeCapture, printings } from "../../core/test/leakCapture.js"
@@ -386,6 +391,55 @@ describe("DPoP proofs at the resource server", () => {
         `Bearer realm="orders", error="invalid_token", error_description="${description("DpopBound")}"`
       ])
     }).pipe(Effect.provide(jwtVerifier("bearer only"))))
+})
+
+class Orders extends HttpApiGroup.make("orders")
+  .add(HttpApiEndpoint.get("list", "/orders").addSuccess(Schema.Struct({ jkt: Schema.NullOr(Schema.String) })))
+  .middleware(ResourceServer.Guard)
+{}
+
+class Api extends HttpApi.make("api").add(Orders) {}
+
+const OrdersLive = HttpApiBuilder.group(Api, "orders", (handlers) =>
+  handlers.handle("list", () => Effect.map(ResourceServer.Caller, (caller) => ({ jkt: Option.getOrNull(caller.dpopThumbprint) }))))
+
+describe("DPoP with ResourceServer.Guard (HttpApi)", () => {
+  it.scopedLive("takes proofs, asks for its nonce and challenges both schemes", () =>
+    Effect.gen(function*() {
+      const { dispose, handler } = HttpApiBuilder.toWebHandler(
+        Layer.mergeAll(
+          HttpApiBuilder.api(Api).pipe(
+            Layer.provide(OrdersLive),
+            Layer.provide(ResourceServer.layerGuard({ realm: "orders", publicUrl })),
+            Layer.provide(jwtVerifier({ nonce: true }))
+          ),
+          HttpServer.layerContext
+        )
+      )
+      yield* Effect.addFinalizer(() => Effect.promise(dispose))
+      const send = (headers: Record<string, string>) =>
+        Effect.promise(async () => {
+          const response = await handler(new Request(`${socketUrl}/orders`, { headers }))
+          return {
+            status: response.status,
+            challenge: response.headers.get("www-authenticate"),
+            nonce: response.headers.get("dpop-nonce"),
+            body: await response.text()
+          }
+        })
+      const { authorization, jkt, key, token } = yield* setup()
+      const missing = yield* send({})
+      assert.deepStrictEqual([missing.status, missing.challenge], [401, `Bearer realm="orders", DPoP realm="orders", ${algs}`])
+      const first = yield* send({ authorization, dpop: yield* clientProof(key, token) })
+      assert.deepStrictEqual([first.status, first.challenge], [
+        401,
+        dpopChallenge("use_dpop_nonce", "The resource server requires the nonce of its DPoP-Nonce header in the DPoP proof")
+      ])
+      const ok = yield* send({ authorization, dpop: yield* clientProof(key, token, { nonce: first.nonce! }) })
+      assert.deepStrictEqual([ok.status, JSON.parse(ok.body)], [200, { jkt }])
+      const bad = yield* send({ authorization, dpop: yield* clientProof(key, token, { nonce: first.nonce!, htm: "PUT" }) })
+      assert.deepStrictEqual([bad.status, bad.challenge], [401, invalidProof("DpopMethod")])
+    }))
 })
 
 describe("DPoP nonces at the resource server", () => {
