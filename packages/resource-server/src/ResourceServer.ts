@@ -326,7 +326,8 @@ export const defaultMaxCredentialLength: number = bearerToken.defaultMaxLength
  *   appended to, or a function of the request. Without it, the URL is the
  *   request's own: its `Host` header and, for `https:`,
  *   `X-Forwarded-Proto: https` — both written by the client or a proxy, so
- *   set it behind a proxy and in production.
+ *   set it behind a proxy and in production. A base that is not an absolute
+ *   URL is a defect.
  *
  * @since 0.1.0
  * @category models

@@ -13,6 +13,10 @@
  * - {@link introspection}: opaque tokens checked at the issuer's
  *   introspection endpoint (RFC 7662), with a short cache.
  *
+ * With the `dpop` option (see `DpopProof`), the JWT and introspection
+ * verifiers also take DPoP-bound tokens (RFC 9449): `ResourceServer` checks
+ * the request's proof and the token's `cnf.jkt`.
+ *
  * Time is read from Effect's `Clock`, so `TestClock` drives every expiry. No
  * token value ever appears in an error, a log line or a span.
  * `ResourceServer` puts a verifier in front of HTTP handlers.

@@ -32,6 +32,9 @@ export const defaultProofWindow: Duration.Duration = Duration.seconds(60)
 
 const defaultRotation = Duration.minutes(5)
 
+/** The longest URL compared: an `htu` is within a proof, a request target within a server's header limits. */
+const maxUrlLength = 8 * 1024
+
 /** A `jti` is a random identifier of a few dozen characters (RFC 9449 §4.2); longer ones are not kept. */
 const maxJtiLength = 256
 
@@ -83,7 +86,7 @@ const normalizePath = (path: string): string => {
  */
 export const normalizeUrl = (url: string | URL): Option.Option<string> => {
   const text = typeof url === "string" ? url : url.href
-  if (text.length > defaultMaxProofLength || !URL.canParse(text)) return Option.none()
+  if (text.length > maxUrlLength || !URL.canParse(text)) return Option.none()
   const parsed = new URL(text)
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return Option.none()
   return Option.some(`${parsed.protocol}//${parsed.host}${normalizePath(parsed.pathname)}`)

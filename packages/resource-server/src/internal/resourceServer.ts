@@ -151,7 +151,9 @@ export const toResponse = (
   const challengeOf = (scheme: bearerToken.Scheme, params: string) =>
     scheme === "Bearer"
       ? `Bearer ${realm}${params}${metadata}`
-      : `DPoP ${realm}${params}, algs=${bearerToken.quote((dpop?.algorithms ?? []).join(" "))}${metadata}`
+      : `DPoP ${realm}${params}${
+        dpop === undefined ? "" : `, algs=${bearerToken.quote(dpop.algorithms.join(" "))}`
+      }${metadata}`
   const withError = (code: string, text: string, extra = "") =>
     `, error="${code}", error_description=${bearerToken.quote(text)}${extra}`
   // the schemes the resource takes: Bearer unless DPoP only, DPoP when its verifier takes proofs
