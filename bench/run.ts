@@ -38,7 +38,8 @@ const measures: Record<string, { readonly load: () => Promise<Measure>; readonly
   P4: { load: () => import("./p4-simulated-hour.js").then((m) => m.p4), bound: 120 },
   P5: { load: () => import("./p5-fleet.js").then((m) => m.p5), bound: 240 },
   P6: { load: () => import("./p6-many-connections.js").then((m) => m.p6), bound: 180 },
-  P7: { load: () => import("./p7-token-endpoint.js").then((m) => m.p7), bound: 300 }
+  P7: { load: () => import("./p7-token-endpoint.js").then((m) => m.p7), bound: 300 },
+  P8: { load: () => import("./p8-dpop.js").then((m) => m.p8), bound: 180 }
 }
 
 /** The grace a stopped measure has between SIGTERM and SIGKILL. */

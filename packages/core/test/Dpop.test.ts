@@ -119,6 +119,48 @@ describe("Dpop keys", () => {
       const { protectedHeader } = yield* verify(yield* Dpop.proof(key, { htm: "GET", htu: "https://api.example.com/" }))
       assert.strictEqual(protectedHeader.jwk?.crv, "P-256")
     }))
+
+  it.effect("refuse a key pair of another algorithm than the one named, or one that cannot sign", () =>
+    Effect.gen(function*() {
+      const p384 = yield* Effect.promise(() =>
+        crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-384" }, false, ["sign", "verify"])
+      )
+      const ed25519 = (yield* Effect.promise(() =>
+        crypto.subtle.generateKey({ name: "Ed25519" }, false, ["sign", "verify"])
+      )) as CryptoKeyPair
+      const rsaSha512 = yield* Effect.promise(() =>
+        crypto.subtle.generateKey(
+          { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-512" },
+          false,
+          ["sign", "verify"]
+        )
+      )
+      const refused = [
+        Dpop.fromKeyPair(p384, "ES256"),
+        Dpop.fromKeyPair(ed25519, "ES256"),
+        Dpop.fromKeyPair(rsaSha512, "RS256"),
+        Dpop.fromKeyPair({ privateKey: ed25519.publicKey, publicKey: ed25519.publicKey }, "EdDSA")
+      ]
+      for (const attempt of refused) {
+        const error = yield* Effect.flip(attempt)
+        assert.strictEqual(error._tag, "InvalidTokenRequest")
+      }
+      const accepted = yield* Dpop.fromKeyPair(ed25519, "EdDSA")
+      yield* verify(yield* Dpop.proof(accepted, { htm: "GET", htu: "https://api.example.com/" }))
+    }))
+
+  it.effect("reuse the ath of the token last proved, and hash a new token afresh", () =>
+    Effect.gen(function*() {
+      const key = yield* Dpop.generateKey()
+      const athOf = (accessToken: string) =>
+        Effect.map(
+          Dpop.proof(key, { htm: "GET", htu: "https://api.example.com/", accessToken }),
+          (jwt) => JSON.parse(Buffer.from(jwt.split(".")[1]!, "base64url").toString()).ath as string
+        )
+      for (const token of ["first", "first", "second", "first"]) {
+        assert.strictEqual(yield* athOf(token), yield* dpop.ath(token))
+      }
+    }))
 })
 
 describe("Dpop.exportKey and importKey", () => {

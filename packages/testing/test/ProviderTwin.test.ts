@@ -117,6 +117,21 @@ describe("ProviderTwin", () => {
           )
         )
         assert.strictEqual(asForm.status, 400)
+        const huge = yield* send(
+          HttpClientRequest.post(url).pipe(
+            HttpClientRequest.basicAuth("app", "s3cret"),
+            HttpClientRequest.bodyUnsafeJson({ grant_type: "authorization_code", code: "x".repeat(70 * 1024) })
+          )
+        )
+        assert.strictEqual(huge.status, 400)
+        assert.include(String((yield* body(huge)).error_description), "longer than 64 KiB")
+        const nested = yield* send(
+          HttpClientRequest.post(url).pipe(
+            HttpClientRequest.basicAuth("app", "s3cret"),
+            HttpClientRequest.bodyUnsafeJson({ grant_type: { nested: true } })
+          )
+        )
+        assert.strictEqual(nested.status, 400)
       })
     ))
 
