@@ -35,7 +35,7 @@ export interface App {
  * digits and `.-_` (so never `..`, which would move the path). @internal
  */
 export const UrlPart = Schema.String.pipe(
-  Schema.pattern(/^[A-Za-z0-9][\w.-]{0,99}$/, {
+  Schema.pattern(/^[a-z0-9][\w.-]{0,99}$/i, {
     message: () => "must be 1-100 letters, digits, '.', '-' or '_', starting with a letter or digit"
   })
 )
