@@ -183,7 +183,9 @@ export interface ClientOptions {
  * {@link ShapedError}); it also gets the request's `grant_type`, as providers
  * name an error after the grant (`invalid_code`, `invalid_refresh_token`).
  * `apiTokenHeader` is a header the API also takes the bare token from, as
- * Shopify's `X-Shopify-Access-Token`.
+ * Shopify's `X-Shopify-Access-Token`; `apiRequiredHeaders` are headers every
+ * API request must carry, each with the answer to a request without it (a
+ * version header: Notion answers `400 missing_version`).
  *
  * Providers' token endpoints: `tokenRequestBody: "json"` takes the token
  * request as a JSON object instead of a form (and refuses a form);
@@ -231,6 +233,7 @@ export interface Options extends ProviderQuirks {
     | ((error: TokenErrorBody, status: number, grantType: string | undefined) => ShapedError)
     | undefined
   readonly apiTokenHeader?: string | undefined
+  readonly apiRequiredHeaders?: Readonly<Record<string, { readonly status: number; readonly body: unknown }>> | undefined
   readonly tokenRequestBody?: "form" | "json" | undefined
   readonly tokenResponseFormat?: "json" | "formUnlessJsonAccepted" | undefined
   readonly offlineAccess?: OfflineAccess | undefined

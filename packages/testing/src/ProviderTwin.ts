@@ -47,7 +47,8 @@ export type Id = "github" | "salesforce" | "slack" | "notion" | "dropbox" | "xer
  * - `tokenLifetime` in seconds, or `"never"`; `refreshRotation`,
  *   `refreshGrace` and `refreshTokenLifetime` (seconds); `offlineAccess`;
  * - how the API takes and refuses tokens: `apiTokenHeader`,
- *   `expiredTokenStatus`, `invalidToken` (status and body of the refusal).
+ *   `expiredTokenStatus`, `invalidToken` (status and body of the refusal),
+ *   and `apiRequiredHeaders`, the headers it wants on every request.
  *
  * @since 0.1.0
  * @category models

@@ -109,7 +109,8 @@ describe("ProviderTwin", () => {
           )
         )
         assert.strictEqual(json.status, 200)
-        assert.strictEqual((yield* body(json)).workspace_name, "Twin")
+        const issued = yield* body(json)
+        assert.strictEqual(issued.workspace_name, "Twin")
         const asForm = yield* send(
           HttpClientRequest.post(url).pipe(
             HttpClientRequest.basicAuth("app", "s3cret"),
@@ -132,6 +133,20 @@ describe("ProviderTwin", () => {
           )
         )
         assert.strictEqual(nested.status, 400)
+
+        // its API wants the version on every request
+        const token = issued.access_token as string
+        const me = (version?: string) =>
+          send(
+            HttpClientRequest.get("https://api.notion.com/v1/users/me").pipe(
+              HttpClientRequest.bearerToken(token),
+              version === undefined ? (r) => r : HttpClientRequest.setHeader("notion-version", version)
+            )
+          )
+        const unversioned = yield* me()
+        assert.strictEqual(unversioned.status, 400)
+        assert.strictEqual((yield* body(unversioned)).code, "missing_version")
+        assert.strictEqual((yield* me("2022-06-28")).status, 200)
       })
     ))
 

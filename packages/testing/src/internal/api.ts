@@ -146,6 +146,10 @@ export const handle = (
 ): ReturnType<Endpoint> =>
   Effect.gen(function*() {
     if (!methods.includes(request.method)) return yield* Effect.fail(methodNotAllowed(methods))
+    // a provider's API that wants a header on every request (a version) refuses one without it, token or not
+    for (const [name, answer] of Object.entries(state.options.apiRequiredHeaders ?? {})) {
+      if (nonEmpty(request.headers[name.toLowerCase()]) === undefined) return yield* Effect.fail(json(answer.body, answer.status))
+    }
     const authorization = /^(bearer|dpop)\s+(\S+)\s*$/i.exec(request.headers.authorization ?? "")
     // the DPoP scheme only when the server takes DPoP: else such a header carries no token it knows of
     const scheme: Scheme = authorization?.[1]?.toLowerCase() === "dpop" ? "DPoP" : "Bearer"

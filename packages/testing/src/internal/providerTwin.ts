@@ -57,6 +57,7 @@ export const options = (id: ProviderTwin.Id, options: ProviderTwin.Options): Aut
     ...(twin.tokenRequestBody === undefined ? {} : { tokenRequestBody: twin.tokenRequestBody }),
     ...(twin.tokenResponseFormat === undefined ? {} : { tokenResponseFormat: twin.tokenResponseFormat }),
     ...(twin.apiTokenHeader === undefined ? {} : { apiTokenHeader: twin.apiTokenHeader }),
+    ...(twin.apiRequiredHeaders === undefined ? {} : { apiRequiredHeaders: twin.apiRequiredHeaders }),
     ...(twin.expiredTokenStatus === undefined ? {} : { expiredTokenStatus: twin.expiredTokenStatus }),
     ...(twin.invalidToken === undefined ? {} : { errorBodyOnInvalidToken: twin.invalidToken }),
     ...(tokenResponse === undefined ? {} : {

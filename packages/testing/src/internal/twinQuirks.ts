@@ -56,6 +56,7 @@ export interface Quirks {
   readonly refreshTokenLifetime?: number
   readonly offlineAccess?: AuthServer.OfflineAccess
   readonly apiTokenHeader?: string
+  readonly apiRequiredHeaders?: Readonly<Record<string, { readonly status: number; readonly body: Template }>>
   readonly expiredTokenStatus?: 401 | 403
   readonly invalidToken?: { readonly status: number; readonly body: Template }
 }

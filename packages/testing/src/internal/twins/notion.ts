@@ -22,6 +22,18 @@ export const notion: Quirks = {
     duplicated_template_id: null,
     request_id: "request-twin"
   },
+  // every API request names the API version
+  apiRequiredHeaders: {
+    "notion-version": {
+      status: 400,
+      body: {
+        object: "error",
+        status: 400,
+        code: "missing_version",
+        message: "The request is missing the required Notion-Version header."
+      }
+    }
+  },
   tokenLifetime: "never",
   refreshRotation: true,
   invalidToken: {
