@@ -71,6 +71,8 @@ describe("ProviderTwin", () => {
         const refused = yield* form("github", { grant_type: "authorization_code", code: "nope" }, "application/json")
         assert.strictEqual(refused.status, 200)
         assert.strictEqual((yield* body(refused)).error, "bad_verification_code")
+        const refusedAsForm = yield* form("github", { grant_type: "authorization_code", code: "nope" })
+        assert.strictEqual(new URLSearchParams(yield* refusedAsForm.text).get("error"), "bad_verification_code")
       })
     ))
 

@@ -51,7 +51,7 @@ const proofKey = (
  * @internal
  */
 export const handle: Endpoint = (state, request, note) =>
-  Effect.mapError(grant(state, request, note), (response) => TokenShape.applyToError(state.options, response, note.grantType))
+  Effect.mapError(grant(state, request, note), (response) => TokenShape.applyToError(state.options, request, response, note.grantType))
 
 const grant: Endpoint = (state, request, note) =>
   Effect.gen(function*() {

@@ -23,45 +23,60 @@ export const apply = (
   response: HttpServerResponse.HttpServerResponse
 ): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
   const shape = options.tokenResponseShape
-  const asForm = options.tokenResponseFormat === "formUnlessJsonAccepted" && !acceptsJson(request)
-  if ((shape === undefined && !asForm) || response.status !== 200) return Effect.succeed(response)
+  const form = asForm(options, request)
+  if ((shape === undefined && !form) || response.status !== 200) return Effect.succeed(response)
   return Option.match(tokenBody(response), {
     onNone: () => Effect.succeed(response),
     onSome: (token) =>
-      Effect.map(Clock.currentTimeMillis, (now) => {
-        const body = shape === undefined ? token : shape(token, now)
-        return asForm && Predicate.isRecord(body)
-          ? HttpServerResponse.text(UrlParams.toString(UrlParams.fromInput(formFields(body))), {
-            status: response.status,
-            headers: response.headers,
-            contentType: "application/x-www-form-urlencoded"
-          })
-          : HttpServerResponse.unsafeJson(body, { status: response.status, headers: response.headers })
-      })
+      Effect.map(
+        Clock.currentTimeMillis,
+        (now) => answer(shape === undefined ? token : shape(token, now), response.status, response.headers, form)
+      )
   })
 }
 
 /**
- * An error of the token endpoint in the shape of `options.tokenErrorShape`;
- * any other answer passes as it is.
+ * An error of the token endpoint in the shape of `options.tokenErrorShape`,
+ * and form-encoded as a token response would be; any other answer passes as
+ * it is.
  *
  * @internal
  */
 export const applyToError = (
   options: AuthServer.Options,
+  request: HttpServerRequest.HttpServerRequest,
   response: HttpServerResponse.HttpServerResponse,
   grantType: string | undefined
 ): HttpServerResponse.HttpServerResponse => {
   const shape = options.tokenErrorShape
-  if (shape === undefined) return response
+  const form = asForm(options, request)
+  if (shape === undefined && !form) return response
   return Option.match(errorBody(response), {
     onNone: () => response,
     onSome: (error) => {
-      const shaped = shape(error, response.status, grantType)
-      return HttpServerResponse.unsafeJson(shaped.body, { status: shaped.status, headers: response.headers })
+      const shaped = shape === undefined ? { status: response.status, body: error } : shape(error, response.status, grantType)
+      return answer(shaped.body, shaped.status, response.headers, form)
     }
   })
 }
+
+// the answer's format follows the request's Accept, for a provider that answers forms unless asked for JSON
+const asForm = (options: AuthServer.Options, request: HttpServerRequest.HttpServerRequest): boolean =>
+  options.tokenResponseFormat === "formUnlessJsonAccepted" && !acceptsJson(request)
+
+const answer = (
+  body: unknown,
+  status: number,
+  headers: HttpServerResponse.HttpServerResponse["headers"],
+  form: boolean
+): HttpServerResponse.HttpServerResponse =>
+  form && Predicate.isRecord(body)
+    ? HttpServerResponse.text(UrlParams.toString(UrlParams.fromInput(formFields(body))), {
+      status,
+      headers,
+      contentType: "application/x-www-form-urlencoded"
+    })
+    : HttpServerResponse.unsafeJson(body, { status, headers })
 
 const acceptsJson = (request: HttpServerRequest.HttpServerRequest): boolean =>
   (request.headers["accept"] ?? "").toLowerCase().includes("application/json")
