@@ -11,6 +11,7 @@ import * as Data from "effect/Data"
 import type * as Duration from "effect/Duration"
 import type * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
+import type * as Dpop from "./Dpop.js"
 import * as internal from "./internal/accessToken.js"
 
 /**
@@ -51,6 +52,13 @@ export class AccessToken extends Data.Class<{
   readonly scopes: ReadonlyArray<string>
   /** The refresh token, when the server issued one. */
   readonly refreshToken: Option.Option<Redacted.Redacted<string>>
+  /**
+   * The DPoP key (RFC 9449) the token was requested with, if any: the key a
+   * DPoP-bound token — and its refresh token — is bound to. `BearerAuth`
+   * presents the token with proofs of it, a refresh proves it again, and a
+   * persistent `TokenStore` keeps it with the token, sealed as the token is.
+   */
+  readonly dpop?: Dpop.DpopKey | undefined
 }> {}
 
 /**

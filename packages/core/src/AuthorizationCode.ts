@@ -22,9 +22,11 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import type * as Dpop from "./Dpop.js"
 import type * as Endpoint from "./Endpoint.js"
 import type * as Grant from "./Grant.js"
 import * as authorizationCode from "./internal/authorizationCode.js"
+import * as dpop from "./internal/dpop.js"
 import * as endpoint from "./internal/endpoint.js"
 import * as pkce from "./internal/pkce.js"
 import * as tokenRequest from "./internal/tokenRequest.js"
@@ -94,7 +96,12 @@ export const challenge = (verifier: Redacted.Redacted<string>, method: PkceMetho
  *   with the code;
  * - `extraParams`: other parameters, e.g. `access_type: "offline"` and
  *   `prompt: "consent"` for a Google refresh token. They cannot set a
- *   parameter that `start` sets.
+ *   parameter that `start` sets;
+ * - `dpop`: the DPoP key the code will be exchanged with (the endpoint's
+ *   `dpop`, RFC 9449): its thumbprint is sent as `dpop_jkt` (§10), and the
+ *   server binds the code to it, so that a code stolen on its way back is
+ *   worth nothing without the key. {@link push} sends the endpoint's key
+ *   unless told another.
  *
  * @since 0.1.0
  * @category models
@@ -110,6 +117,7 @@ export interface StartOptions {
   readonly resource?: string | ReadonlyArray<string> | undefined
   readonly extraParams?: Readonly<Record<string, string>> | undefined
   readonly allowInsecure?: boolean | undefined
+  readonly dpop?: Dpop.DpopKey | undefined
 }
 
 /**
@@ -177,7 +185,8 @@ const reservedParams: ReadonlySet<string> = new Set([
   "nonce",
   "code_challenge",
   "code_challenge_method",
-  "resource"
+  "resource",
+  "dpop_jkt"
 ])
 
 const parseUrl = (url: string | URL): URL | undefined => {
@@ -232,7 +241,9 @@ const build = (options: StartOptions): Effect.Effect<Built, InvalidAuthorization
     }
     if (Option.isSome(nonce)) params.push(["nonce", nonce.value])
     const resource = tokenRequest.resourceParams(options.resource)
-    params.push(...resource, ...Object.entries(options.extraParams ?? {}))
+    params.push(...resource)
+    if (options.dpop !== undefined) params.push(["dpop_jkt", yield* dpop.thumbprint(options.dpop)])
+    params.push(...Object.entries(options.extraParams ?? {}))
     return {
       url,
       params,
@@ -250,8 +261,9 @@ const build = (options: StartOptions): Effect.Effect<Built, InvalidAuthorization
 /**
  * Starts an authorization (RFC 6749 §4.1.1): the URL to send the user to,
  * with `response_type=code`, the client id, the redirect URI, the scopes, a
- * `state`, an S256 PKCE challenge unless told otherwise, and a `nonce` when
- * asked; and the {@link Pending} authorization to keep for the callback.
+ * `state`, an S256 PKCE challenge unless told otherwise, a `nonce` when
+ * asked and the `dpop_jkt` of a `dpop` key; and the {@link Pending}
+ * authorization to keep for the callback.
  * A server whose metadata says `require_pushed_authorization_requests`
  * refuses such a URL: start with {@link push} there.
  *
@@ -308,7 +320,8 @@ export interface Pushed extends Started {
  * only `client_id` and the `request_uri` the server answered, so nothing of
  * the request can be read or changed in the browser. The callback is checked
  * with {@link callback} and the code exchanged with {@link exchange}, as
- * after {@link start}.
+ * after {@link start}. With a DPoP key on the endpoint (or in `options`),
+ * the request names it with `dpop_jkt` (RFC 9449 §10).
  *
  * Use it whenever the server offers it, and always when its metadata says
  * `require_pushed_authorization_requests` (the endpoint's
@@ -354,7 +367,8 @@ export const push = (
     }
     const { params, pending, url } = yield* build({
       ...options,
-      allowInsecure: options.allowInsecure === true || endpoint.allowInsecure
+      allowInsecure: options.allowInsecure === true || endpoint.allowInsecure,
+      dpop: options.dpop ?? endpoint.dpop
     })
     const pushed = yield* authorizationCode.push(endpoint, params.filter(([key]) => key !== "client_id"))
     url.searchParams.append("client_id", options.clientId)

@@ -35,8 +35,9 @@ import * as TokenError from "./TokenError.js"
 import * as TokenProvider from "./TokenProvider.js"
 
 /**
- * What counts as "the API rejected the token", and the DPoP key the tokens
- * are bound to.
+ * Options of {@link authenticate} and {@link layer}: what counts as "the API
+ * rejected the token" ({@link isRejected} reads those), and the DPoP key of
+ * tokens that carry none.
  *
  * - `statuses`: response statuses that mean rejection (default `[401]`; many
  *   APIs need `[401, 403]`);
@@ -49,24 +50,34 @@ import * as TokenProvider from "./TokenProvider.js"
  *   error="invalid_token"` (or `DPoP error="invalid_token"`) as rejection
  *   whatever the status (default `true`); only the first 8 KiB of the header
  *   are looked at;
- * - `dpop`: the DPoP key the provider's tokens are bound to (the endpoint's
- *   `dpop`, RFC 9449). A `DPoP` token is then sent as `Authorization: DPoP
- *   <token>` with a `DPoP` proof for the request (its method, its URL
- *   without the query, the token's hash); a 401 `DPoP
- *   error="use_dpop_nonce"` challenge with a `DPoP-Nonce` sends the request
- *   once more with that nonce and the same token — not a rejection, and
- *   counted in the two sendings a request gets at most. A `DPoP` token
+ * - `dpop`: the DPoP key (RFC 9449) of `DPoP` tokens that do not carry
+ *   their own: a token obtained with an endpoint's `dpop` carries it
+ *   (`AccessToken`'s `dpop`) and is presented with it. A `DPoP` token is
+ *   sent as `Authorization: DPoP <token>` with a `DPoP` proof for the
+ *   request (its method, its URL without the query, the token's hash); a 401
+ *   `DPoP error="use_dpop_nonce"` challenge with a `DPoP-Nonce` sends the
+ *   request once more with that nonce and the same token — not a rejection,
+ *   and counted in the two sendings a request gets at most. A `DPoP` token
  *   without a key fails with an `InvalidTokenRequest`, nothing sent.
  *
  * @since 0.1.0
  * @category models
  */
-export interface RejectionRules {
+export interface Options {
   readonly statuses?: ReadonlyArray<number> | undefined
   readonly bodyPattern?: RegExp | undefined
   readonly invalidTokenChallenge?: boolean | undefined
   readonly dpop?: Dpop.DpopKey | undefined
 }
+
+/**
+ * The former name of {@link Options}, from before they held the DPoP key.
+ *
+ * @deprecated Use {@link Options}; this alias goes in the next major version.
+ * @since 0.1.0
+ * @category models
+ */
+export type RejectionRules = Options
 
 /**
  * The API still rejected the request after the token was refreshed once.
@@ -119,7 +130,7 @@ const rejectedError = (request: HttpClientRequest.HttpClientRequest, response: H
  */
 export const isRejected: (
   response: HttpClientResponse.HttpClientResponse,
-  rules?: RejectionRules
+  rules?: Options
 ) => Effect.Effect<boolean> = internal.isRejected
 
 /**
@@ -147,23 +158,23 @@ export const isRejected: (
 export const authenticate: {
   (
     provider: TokenProvider.TokenProvider["Type"],
-    rules?: RejectionRules
+    options?: Options
   ): <E, R>(
     self: HttpClient.HttpClient.With<E, R>
   ) => HttpClient.HttpClient.With<E | TokenError.TokenError | TokenRejected, R>
   <E, R>(
     self: HttpClient.HttpClient.With<E, R>,
     provider: TokenProvider.TokenProvider["Type"],
-    rules?: RejectionRules
+    options?: Options
   ): HttpClient.HttpClient.With<E | TokenError.TokenError | TokenRejected, R>
 } = dual(
   (args) => Predicate.hasProperty(args[0], HttpClient.TypeId),
   <E, R>(
     self: HttpClient.HttpClient.With<E, R>,
     provider: TokenProvider.TokenProvider["Type"],
-    rules?: RejectionRules
+    options?: Options
   ): HttpClient.HttpClient.With<E | TokenError.TokenError | TokenRejected, R> =>
-    internal.authenticate(self, provider, rules, {
+    internal.authenticate(self, provider, options, {
       noToken: (_request, error) => error,
       rejected: (request, response) => Effect.succeed(rejectedError(request, response))
     })
@@ -194,14 +205,14 @@ export const authenticate: {
  * ```
  */
 export const layer = (
-  rules?: RejectionRules
+  options?: Options
 ): Layer.Layer<HttpClient.HttpClient, never, HttpClient.HttpClient | TokenProvider.TokenProvider> =>
   Layer.effect(
     HttpClient.HttpClient,
     Effect.gen(function*() {
       const client = yield* HttpClient.HttpClient
       const provider = yield* TokenProvider.TokenProvider
-      return internal.authenticate(client, provider, rules, internal.platformFailures(rejectedError))
+      return internal.authenticate(client, provider, options, internal.platformFailures(rejectedError))
     })
   )
 

@@ -199,7 +199,7 @@ export interface Authorization {
  * - `apply`: where the token goes (default {@link bearer});
  * - `refreshOn`: when an answer means the token was rejected, so that it is
  *   refreshed and the request sent once more: statuses, a body pattern, the
- *   `invalid_token` challenge (see `BearerAuth.RejectionRules`; default 401);
+ *   `invalid_token` challenge (see `BearerAuth.Options`; default 401);
  * - `baseUrl`: the API's base URL, from the configuration; `https:` unless
  *   loopback or `allowInsecure`;
  * - `headers`: headers every API request carries (an API version such as
@@ -222,7 +222,7 @@ export interface Definition<C, I = C, R = never> {
   readonly configPrefix?: string | undefined
   readonly auth: (config: C, session: Session) => Auth<R>
   readonly apply?: Apply | undefined
-  readonly refreshOn?: BearerAuth.RejectionRules | undefined
+  readonly refreshOn?: BearerAuth.Options | undefined
   readonly baseUrl: (config: C) => string
   readonly headers?: ((config: C) => Readonly<Record<string, string>>) | undefined
   readonly allowInsecure?: boolean | undefined

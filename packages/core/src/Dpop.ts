@@ -133,7 +133,8 @@ export const fromKeyPair: (
 
 /**
  * The key pair as a private JWK (with its `alg`), `Redacted`: to persist a
- * key — sealed, as a token is (`TokenCipher`) — so that tokens bound to it,
+ * key — sealed, as a token is (`TokenCipher`). A persistent `TokenStore`
+ * already does this for the key its tokens were obtained with, so that they,
  * refresh tokens above all, stay usable across restarts. Only a key
  * generated with `extractable: true` (or imported so) can be exported;
  * another fails with an `InvalidTokenRequest`.

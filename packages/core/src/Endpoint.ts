@@ -123,7 +123,9 @@ export type RequestBody = "form" | "json"
  * - `dpop`: a DPoP key (RFC 9449, see `Dpop.generateKey`): every token
  *   request carries a fresh proof signed with it, a `use_dpop_nonce` answer
  *   is retried once with the server's nonce, and the tokens issued are bound
- *   to the key (`token_type` `DPoP`);
+ *   to the key (`token_type` `DPoP`) and carry it (`AccessToken`'s `dpop`).
+ *   For tokens kept in a persistent `TokenStore`, generate it with
+ *   `extractable: true`: the store keeps it with them;
  * - `requestBody`: `"form"` (the default) or `"json"`, how the token and
  *   revocation requests carry their parameters (see {@link RequestBody}).
  *

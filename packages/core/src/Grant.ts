@@ -14,6 +14,7 @@ import * as ConfigError from "effect/ConfigError"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as AccessToken from "./AccessToken.js"
@@ -21,6 +22,7 @@ import * as ClientAuth from "./ClientAuth.js"
 import * as Endpoint from "./Endpoint.js"
 import * as assertionInternal from "./internal/assertion.js"
 import * as deviceCodeInternal from "./internal/deviceCode.js"
+import * as dpopInternal from "./internal/dpop.js"
 import * as oauthError from "./internal/oauthError.js"
 import * as internal from "./internal/tokenRequest.js"
 import * as tokenStore from "./internal/tokenStore.js"
@@ -219,7 +221,10 @@ export interface RefreshTokenOptions {
  *
  * The token's `refreshToken` is always the one to use next: the new one when
  * the server rotated it, otherwise the one that was sent. An `invalid_grant`
- * answer is a {@link TokenError.ReauthorizationRequired}.
+ * answer is a {@link TokenError.ReauthorizationRequired}. With a DPoP key
+ * the request carries a proof of it: the endpoint's, or — when the refresh
+ * runs in a `TokenStore.shared` fetch — the key stored with the token
+ * refreshed, which the refresh token is bound to.
  *
  * To keep a token fresh, and a rotated refresh token saved, use
  * {@link refreshTokenFlow}.
@@ -240,15 +245,19 @@ export interface RefreshTokenOptions {
  */
 export const refreshToken = (endpoint: Endpoint.Endpoint, options: RefreshTokenOptions): TokenSource => {
   const scopes = (options.scopes ?? []).filter((scope) => scope !== "")
-  return internal.execute({
-    endpoint,
-    grantType: "refresh_token",
-    params: [
-      ["refresh_token", options.refreshToken],
-      ...(scopes.length > 0 ? [["scope", scopes.join(" ")] as const] : []),
-      ...resources(options.resource)
-    ]
-  }).pipe(
+  return FiberRef.get(dpopInternal.currentRefreshKey).pipe(
+    Effect.flatMap((dpop) =>
+      internal.execute({
+        endpoint,
+        grantType: "refresh_token",
+        params: [
+          ["refresh_token", options.refreshToken],
+          ...(scopes.length > 0 ? [["scope", scopes.join(" ")] as const] : []),
+          ...resources(options.resource)
+        ],
+        dpop
+      })
+    ),
     Effect.map((token) =>
       Option.isSome(token.refreshToken)
         ? token

@@ -108,7 +108,11 @@ export const isGrantflowError: (u: unknown) => u is GrantflowError = internal.is
  * `retryable` getter answers with it. An {@link OAuthError} is retryable
  * after a retryable status (see {@link isRetryableStatus}) or a
  * `temporarily_unavailable` / `server_error` code, never with one of the
- * {@link terminalErrorCodes}; an {@link EndpointUnavailable} without an answer
+ * {@link terminalErrorCodes}; also with `use_dpop_nonce` (RFC 9449 §8),
+ * which a token request answers only when the server asked for a nonce
+ * again after its one retry with the nonce given (the nonce rotated): the
+ * next attempt, on the `RefreshPolicy` schedule, proves the newest nonce;
+ * an {@link EndpointUnavailable} without an answer
  * or after a retryable status; a `TokenStore.TokenStoreError` when the store
  * could not be reached. Every other error — and anything that is not a
  * grantflow error — is not.
@@ -360,6 +364,12 @@ export class InvalidTokenRequest extends TaggedError("InvalidTokenRequest")<{
  * through the authorization again. The server's {@link OAuthError} is the
  * `cause`.
  *
+ * `reason` is `"DpopKeyLost"` when no server was asked: the stored token is
+ * DPoP-bound (RFC 9449) and the DPoP key it is bound to — which its refresh
+ * token must be sent with — is gone from the token store, or cannot be read
+ * back. The refresh token was not sent; the `cause` is the `invalid_grant`
+ * refusal a server would have sent.
+ *
  * @since 0.1.0
  * @category errors
  * @example
@@ -377,9 +387,14 @@ export class InvalidTokenRequest extends TaggedError("InvalidTokenRequest")<{
  */
 export class ReauthorizationRequired extends TaggedError("ReauthorizationRequired")<{
   readonly cause: OAuthError
+  readonly reason?: "DpopKeyLost" | undefined
 }> {
 
   override get message(): string {
+    if (this.reason === "DpopKeyLost") {
+      return "the refresh token is bound to a DPoP key that is gone (the token store holds none with it, or cannot " +
+        "read it back); it was not sent: the user must authorize again"
+    }
     const description = Option.match(this.cause.description, {
       onNone: () => "",
       onSome: (d) => ` (${printable.text(d)})`

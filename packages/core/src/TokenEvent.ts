@@ -62,8 +62,9 @@ export interface ApiRequest {
  *   request is sent for callers before `until` (`Clock` epoch milliseconds);
  *   `serving` is the token still handed out meanwhile, if one has not
  *   reached its safety margin yet.
- * - `Reauthorize`: the refresh token was refused; a user must authorize
- *   again. It follows the refresh's `CoolingDown`.
+ * - `Reauthorize`: the refresh token was refused, or is bound to a DPoP key
+ *   that is gone (the error's `reason` is then `DpopKeyLost`); a user must
+ *   authorize again. It follows the refresh's `CoolingDown`.
  * - `Rejected`: token `tokenId` was reported rejected — by `BearerAuth`,
  *   with the API `request` whose response rejected it, or by a call of
  *   `invalidate`. `invalidated` tells whether the provider discarded it;

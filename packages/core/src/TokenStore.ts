@@ -143,7 +143,9 @@ export const TokenStoreError: typeof internal.TokenStoreError = internal.TokenSt
 
 /**
  * A store that could not be read or written: see the {@link TokenStoreError}
- * constructor. `version`, when the record was read, is the version of a
+ * constructor. `reason` is `Unavailable`, `Corrupt`, `Undecryptable`, or
+ * `DpopKeyNotExtractable` — a token bound to a DPoP key that cannot be
+ * exported, refused by a persistent store (see {@link PersistentOptions}). `version`, when the record was read, is the version of a
  * record that could not be decoded (0 when it is too damaged to carry one);
  * {@link save} writes at it to replace the record.
  *
@@ -207,6 +209,12 @@ export interface Backend {
  * Options of persistent stores: the cipher that seals every record
  * (`TokenCipher.aesGcm`), or `"none"` to store tokens in clear — which you
  * must choose explicitly.
+ *
+ * A record holds the token, its refresh token and, for a token obtained with
+ * a DPoP key (`AccessToken`'s `dpop`), that key as a private JWK: a restarted
+ * process refreshes the token with the key it is bound to. The key must be
+ * exportable (`Dpop.generateKey({ extractable: true })`); a token whose key
+ * is not is refused with a `DpopKeyNotExtractable` {@link TokenStoreError}.
  *
  * @since 0.1.0
  * @category models
@@ -362,6 +370,12 @@ export interface SharedOptions<R> {
  * obtained, served and — unless it carries a new refresh token — not saved;
  * the error is logged at most once a minute. `invalid_grant` removes the
  * record, if it still holds the refresh token that failed.
+ *
+ * A stored token obtained with a DPoP key is refreshed with that key (the
+ * `refresh` runs with it, and `Grant.refreshToken` proves it rather than the
+ * endpoint's); a stored token of type `DPoP` whose key is gone is neither
+ * served nor refreshed: the run fails with `TokenError.ReauthorizationRequired`
+ * (`reason` `"DpopKeyLost"`) and sends nothing.
  *
  * `Grant.refreshTokenFlow` is this fetch over a store of its own.
  *

@@ -22,7 +22,7 @@ const providerFor = (secret = "app-secret") =>
     { policy }
   )
 
-const setup = (rules?: BearerAuth.RejectionRules, secret?: string) =>
+const setup = (rules?: BearerAuth.Options, secret?: string) =>
   Effect.gen(function*() {
     const server = yield* AuthServer.AuthServer
     const provider = yield* providerFor(secret)
@@ -68,7 +68,9 @@ describe("BearerAuth against the simulated server", () => {
 
   it.scoped("the invalid_token challenge alone triggers the replay", () =>
     Effect.gen(function*() {
-      const { api, apiEntries, server } = yield* setup({ statuses: [] })
+      // written with the deprecated name, which stays an alias of BearerAuth.Options for this version
+      const rules: BearerAuth.RejectionRules = { statuses: [] }
+      const { api, apiEntries, server } = yield* setup(rules)
       yield* api()
       yield* server.revokeAll
       assert.strictEqual((yield* api()).status, 200)

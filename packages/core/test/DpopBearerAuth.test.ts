@@ -5,8 +5,8 @@
  */
 import { HttpClient } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { BearerAuth, Dpop, Endpoint, Grant, TokenProvider } from "@grantflow/core"
-import { Effect, Option } from "effect"
+import { AccessToken, BearerAuth, Dpop, Endpoint, Grant, TokenProvider } from "@grantflow/core"
+import { Effect, Option, Redacted } from "effect"
 import * as bearerAuth from "../src/internal/bearerAuth.js"
 import * as DpopServer from "./dpopServer.js"
 import { layerOf } from "./routerClient.js"
@@ -109,11 +109,33 @@ describe("BearerAuth with a DPoP key", () => {
         assert.strictEqual((yield* token).length, 2)
       })))
 
-  it.scoped("without the key, a DPoP token fails with an InvalidTokenRequest and nothing is sent", () =>
-    run({}, false, ({ api, client }) =>
+  it.scoped("a token obtained with the endpoint's key carries it: BearerAuth proves it without the dpop option", () =>
+    run({}, false, ({ api, client, key }) =>
       Effect.gen(function*() {
-        const error = yield* Effect.flip(client.get(DpopServer.apiUrl))
-        assert.strictEqual(error._tag, "InvalidTokenRequest")
-        assert.strictEqual((yield* api).length, 0)
+        assert.strictEqual((yield* client.get(DpopServer.apiUrl)).status, 200)
+        const [seen] = yield* api
+        assert.strictEqual(seen?.authorization, "DPoP at-1")
+        assert.strictEqual(seen?.jkt, yield* Dpop.thumbprint(key))
       })))
+
+  it.scoped("a DPoP token that holds no key, and no dpop option: an InvalidTokenRequest, nothing sent", () =>
+    Effect.gen(function*() {
+      const server = yield* DpopServer.make({})
+      // a token from a fetch of one's own: nothing says which key it is bound to
+      const token = new AccessToken.AccessToken({
+        token: Redacted.make("at-from-elsewhere"),
+        type: "DPoP",
+        issuedAt: 0,
+        expiresAt: 3_600_000,
+        scopes: [],
+        refreshToken: Option.none()
+      })
+      const provider = yield* TokenProvider.make(Effect.succeed(token))
+      const error = yield* HttpClient.HttpClient.pipe(
+        Effect.flatMap((client) => Effect.flip(BearerAuth.authenticate(client, provider).get(DpopServer.apiUrl))),
+        Effect.provide(layerOf(server.router))
+      )
+      assert.strictEqual(error._tag, "InvalidTokenRequest")
+      assert.deepStrictEqual(yield* server.seen, [])
+    }))
 })

@@ -4,8 +4,8 @@
  * refresh with the same key.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { AccessToken, Dpop, Endpoint, Grant, TokenResponse } from "@grantflow/core"
-import { Effect, Either, Option, Redacted } from "effect"
+import { AccessToken, Dpop, Endpoint, Grant, RefreshPolicy, TokenProvider, TokenResponse } from "@grantflow/core"
+import { Effect, Either, Option, Redacted, Schedule } from "effect"
 import * as tokenRequest from "../src/internal/tokenRequest.js"
 import * as DpopServer from "./dpopServer.js"
 import { layerOf } from "./routerClient.js"
@@ -86,6 +86,30 @@ describe("token requests with a DPoP key", () => {
       assert.strictEqual(error._tag, "OAuthError")
       assert.strictEqual(error._tag === "OAuthError" ? error.error : "", "use_dpop_nonce")
       assert.strictEqual((yield* server.seen).length, 2)
+    }))
+
+  it.scoped("a nonce that rotated during the one retry: a retryable OAuthError, and the provider's retry succeeds", () =>
+    Effect.gen(function*() {
+      const server = yield* DpopServer.make({ tokenNonce: "n", tokenNonceRotations: 1 })
+      const key = yield* Dpop.generateKey()
+      const endpoint = Endpoint.make({ tokenUrl: DpopServer.tokenUrl, dpop: key })
+      const client = layerOf(server.router)
+      const attempts: Array<string> = []
+      const fetch = Grant.clientCredentials(endpoint).pipe(
+        Effect.tapError((error) => Effect.sync(() => attempts.push(`${error.message} retryable=${error.retryable}`))),
+        Effect.provide(client)
+      )
+      // the RefreshPolicy schedule sends it again, with the nonce the last challenge gave
+      const provider = yield* TokenProvider.make(fetch, { policy: RefreshPolicy.make({ retry: Schedule.recurs(1) }) })
+      assert.strictEqual((yield* provider.get).type, "DPoP")
+      assert.strictEqual(attempts.length, 1)
+      assert.include(attempts[0], "use_dpop_nonce")
+      assert.include(attempts[0], "retryable=true")
+      assert.deepStrictEqual((yield* server.seen).map((seen) => [seen.claims?.nonce, seen.answer]), [
+        [undefined, 400],
+        ["n", 400],
+        ["n-1", 200]
+      ])
     }))
 
   it.effect("refresh with the same key: the server accepts the DPoP-bound refresh token", () =>

@@ -148,6 +148,7 @@ describe("TokenError.isRetryable: the one table", () => {
     ["OAuthError 503 server_error", oauth("token", "server_error", 503), true],
     ["OAuthError 400 temporarily_unavailable", oauth("token", "temporarily_unavailable"), true],
     ["OAuthError 429 slow_down", oauth("token", "slow_down", 429), true],
+    ["OAuthError 400 use_dpop_nonce (asked again after the one nonce retry)", oauth("token", "use_dpop_nonce"), true],
     ["OAuthError 503 invalid_client (terminal code wins)", oauth("token", "invalid_client", 503), false],
     ["OAuthError 400 invalid_grant", oauth("token", "invalid_grant"), false],
     ["OAuthError 400 unsupported_token_type", oauth("revocation", "unsupported_token_type"), false],
@@ -162,6 +163,12 @@ describe("TokenError.isRetryable: the one table", () => {
     ["TokenStoreError Unavailable", storeError("Unavailable"), true],
     ["TokenStoreError Corrupt", storeError("Corrupt"), false],
     ["TokenStoreError Undecryptable", storeError("Undecryptable"), false],
+    ["TokenStoreError DpopKeyNotExtractable", storeError("DpopKeyNotExtractable"), false],
+    [
+      "ReauthorizationRequired DpopKeyLost",
+      new TokenError.ReauthorizationRequired({ cause: oauth("token", "invalid_grant"), reason: "DpopKeyLost" }),
+      false
+    ],
     ["CodeExchangeFailed of a 503", new TokenError.CodeExchangeFailed({ cause: unavailable(503) }), false],
     ["a plain Error", new Error("ECONNRESET"), false],
     ["a look-alike object", { _tag: "EndpointUnavailable", status: Option.none() }, false]

@@ -28,6 +28,12 @@ export interface Seen {
 export interface Options {
   /** The token endpoint asks for this nonce (RFC 9449 §8). */
   readonly tokenNonce?: string | undefined
+  /**
+   * The token endpoint's nonce rotates right after each of its first
+   * `tokenNonceRotations` nonce challenges: the nonce a challenge gives is
+   * stale by the time the client proves it (default 0).
+   */
+  readonly tokenNonceRotations?: number | undefined
   /** The API asks for this nonce (RFC 9449 §9). */
   readonly apiNonce?: string | undefined
   /** The API rejects the token (401 invalid_token) on these calls, counted from 1. */
@@ -53,6 +59,9 @@ export const make = (options: Options = {}) =>
     const bound = new Map<string, string>()
     let issued = 0
     let apiCalls = 0
+    let nonceRotations = 0
+    const tokenNonce = () =>
+      options.tokenNonce === undefined || nonceRotations === 0 ? options.tokenNonce : `${options.tokenNonce}-${nonceRotations}`
 
     const answer = (seen: Omit<Seen, "answer">, response: HttpServerResponse.HttpServerResponse) =>
       Effect.as(Ref.update(log, (all) => [...all, { ...seen, answer: response.status }]), response)
@@ -65,12 +74,14 @@ export const make = (options: Options = {}) =>
       if (proof === undefined || proof.claims.htm !== "POST" || proof.claims.htu !== tokenUrl) {
         return yield* answer(seen, HttpServerResponse.unsafeJson({ error: "invalid_dpop_proof" }, { status: 400 }))
       }
-      if (options.tokenNonce !== undefined && proof.claims.nonce !== options.tokenNonce) {
+      const nonce = tokenNonce()
+      if (nonce !== undefined && proof.claims.nonce !== nonce) {
+        if (nonceRotations < (options.tokenNonceRotations ?? 0)) nonceRotations++
         return yield* answer(
           seen,
           HttpServerResponse.unsafeJson({ error: "use_dpop_nonce" }, {
             status: 400,
-            headers: { "dpop-nonce": options.tokenNonce }
+            headers: { "dpop-nonce": nonce }
           })
         )
       }

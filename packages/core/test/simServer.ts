@@ -5,7 +5,15 @@
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import { assert } from "@effect/vitest"
-import { type AccessToken, AuthorizationCode, ClientAuth, Endpoint, RefreshPolicy, TokenError } from "@grantflow/core"
+import {
+  type AccessToken,
+  AuthorizationCode,
+  ClientAuth,
+  type Dpop,
+  Endpoint,
+  RefreshPolicy,
+  TokenError
+} from "@grantflow/core"
 import { AuthServer } from "@grantflow/testing"
 import { Effect, Layer, Option, Redacted, Schedule, TestClock } from "effect"
 
@@ -90,13 +98,15 @@ export const policy = RefreshPolicy.make({ retry: Schedule.recurs(3) })
 export const authorize = (options: {
   readonly clientId?: string | undefined
   readonly scopes?: ReadonlyArray<string> | undefined
+  readonly dpop?: Dpop.DpopKey | undefined
 } = {}) =>
   Effect.gen(function*() {
     const { pending, url } = yield* AuthorizationCode.start({
       authorizeUrl,
       clientId: options.clientId ?? "app",
       redirectUri,
-      scopes: options.scopes ?? ["orders.read"]
+      scopes: options.scopes ?? ["orders.read"],
+      dpop: options.dpop
     })
     const response = yield* HttpClient.get(url)
     assert.strictEqual(response.status, 302)

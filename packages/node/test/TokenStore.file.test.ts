@@ -6,6 +6,7 @@ import { createHash } from "node:crypto"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import { dpopStoreSuite } from "../../core/test/dpopStoreSuite.js"
 import { freshKey, member, simulatedServer, storeSuite, tokenOf } from "../../core/test/tokenStoreSuite.js"
 
 const directory = fs.mkdtempSync(path.join(os.tmpdir(), "grantflow-file-store-"))
@@ -22,6 +23,14 @@ storeSuite("file store", storeIn(suiteDirectory), (key, how) =>
     const file = fileOf(suiteDirectory, key)
     fs.truncateSync(file, how === "Empty" ? 0 : fs.statSync(file).size >> 1)
   }))
+
+const dpopDirectory = path.join(directory, "dpop")
+dpopStoreSuite(
+  "file store",
+  Effect.flatMap(cipher, (encryption) => FileTokenStore.make(dpopDirectory, { encryption })),
+  (key) => Effect.sync(() => fs.readFileSync(fileOf(dpopDirectory, key), "utf8")),
+  Layer.empty
+)
 
 const stored = (key: TokenStore.Key) =>
   Effect.flatMap(TokenStore.TokenStore, (store) => store.get(key)).pipe(

@@ -6,6 +6,7 @@ import { Cause, Effect, Layer, Option, Redacted, Schedule } from "effect"
 import { Redis } from "ioredis"
 import * as net from "node:net"
 import * as util from "node:util"
+import { dpopStoreSuite } from "../../core/test/dpopStoreSuite.js"
 import { freshKey, member, storeSuite, tokenOf } from "../../core/test/tokenStoreSuite.js"
 
 const REDIS = process.env.GRANTFLOW_TEST_REDIS_URL ?? "redis://127.0.0.1:6379"
@@ -32,6 +33,16 @@ storeSuite("Redis store", StoreLive, (key, how) =>
       else await client.hset(record, "d", (await client.hget(record, "d"))!.slice(0, 20))
     })
   })))
+
+dpopStoreSuite(
+  "Redis store",
+  Effect.flatMap(cipher, (encryption) => RedisTokenStore.make({ redis: REDIS, prefix, encryption })),
+  (key) =>
+    Effect.flatMap(raw, (client) => Effect.promise(() => client.hget(`${prefix}token:${key}`, "d"))).pipe(
+      Effect.map((data) => data ?? assert.fail("no record"))
+    ),
+  Layer.empty
+)
 
 describe("Redis store specifics", () => {
   it.scoped("records are sealed: neither the access token nor the refresh token is in Redis in clear", () =>

@@ -328,6 +328,11 @@ export interface RegistrationOptions {
  *   refresh token is bound too (§5): refreshing it needs a proof of the same
  *   key (`invalid_grant` for another key, `invalid_dpop_proof` for none). An
  *   invalid proof is refused with `400 invalid_dpop_proof`;
+ * - an authorization request (at `/authorize` or pushed to `/par`) may name
+ *   the key its code is to be exchanged with, `dpop_jkt` (§10): a JWK
+ *   SHA-256 thumbprint, 43 base64url characters, else `invalid_request`. The
+ *   code is then exchanged only with a proof of that key (`invalid_grant`
+ *   for another key or none);
  * - `required`: a token request without a proof is refused too (default:
  *   such a request gets a bearer token);
  * - `nonce`: proofs must carry the server's current nonce (§8, §9); a request
@@ -734,6 +739,8 @@ export interface IssuedCode {
   readonly scopes: ReadonlyArray<string>
   readonly nonce?: string
   readonly codeChallengeMethod?: "S256" | "plain"
+  /** The DPoP key thumbprint the authorization request bound the code to (`dpop_jkt`, RFC 9449 §10). */
+  readonly dpopJkt?: string
   readonly issuedAt: number
   readonly expiresAt: number
   readonly used: boolean

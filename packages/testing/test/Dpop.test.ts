@@ -10,7 +10,7 @@ import { createServer } from "node:http"
 import * as Jose from "jose"
 import * as AuthServer from "../src/AuthServer.js"
 import * as Dpop from "../src/internal/dpop.js"
-import { body, expectError, introspect, send, tokens, withServer } from "./grantFixtures.js"
+import { body, expectError, introspect, post, send, tokens, withServer } from "./grantFixtures.js"
 
 const issuer = "https://as.example"
 const callback = "https://app.example.com/callback"
@@ -101,28 +101,38 @@ const expectChallenge = (response: HttpClientResponse.HttpClientResponse, error:
     assert.strictEqual((yield* body(response)).error, error)
   })
 
-/** A public client's tokens from the authorization code grant, with a proof of `key`. */
-const publicTokens = (key: Key) =>
-  Effect.gen(function*() {
-    const authorization = yield* send(HttpClientRequest.get("/authorize").pipe(HttpClientRequest.setUrlParams({
+/** The public client's authorization request, with `extra` parameters: where the server sends the user back. */
+const authorize = (extra: Record<string, string> = {}) =>
+  Effect.map(
+    send(HttpClientRequest.get("/authorize").pipe(HttpClientRequest.setUrlParams({
       response_type: "code",
       client_id: "spa",
       redirect_uri: callback,
       code_challenge: challenge,
-      code_challenge_method: "S256"
-    })))
-    const code = new URL(authorization.headers.location!).searchParams.get("code")!
-    const p = yield* proof(key, "POST", `${issuer}/token`)
-    return yield* tokens(send(HttpClientRequest.post("/token").pipe(
-      HttpClientRequest.bodyUrlParams({
-        grant_type: "authorization_code",
-        client_id: "spa",
-        code,
-        redirect_uri: callback,
-        code_verifier: verifier
-      }),
-      withProof(p)
-    )))
+      code_challenge_method: "S256",
+      ...extra
+    }))),
+    (response) => new URL(response.headers.location!)
+  )
+
+/** The public client's code exchange, with a proof when given. */
+const exchange = (code: string, dpop: string | undefined) =>
+  send(HttpClientRequest.post("/token").pipe(
+    HttpClientRequest.bodyUrlParams({
+      grant_type: "authorization_code",
+      client_id: "spa",
+      code,
+      redirect_uri: callback,
+      code_verifier: verifier
+    }),
+    dpop === undefined ? (r) => r : withProof(dpop)
+  ))
+
+/** A public client's tokens from the authorization code grant, with a proof of `key`. */
+const publicTokens = (key: Key) =>
+  Effect.gen(function*() {
+    const code = (yield* authorize()).searchParams.get("code")!
+    return yield* tokens(exchange(code, yield* proof(key, "POST", `${issuer}/token`)))
   })
 
 const refresh = (refreshToken: string, dpop: string | undefined) =>
@@ -205,6 +215,100 @@ describe("DPoP at the token endpoint", () => {
             { dpop: "valid", dpopJkt: key.jkt, status: 200 }
           ]
         )
+      })
+    ))
+})
+
+describe("dpop_jkt: a code bound to a key (RFC 9449 §10)", () => {
+  it.effect("a code whose request named dpop_jkt is exchanged only with a proof of that key", () =>
+    withServer(
+      options(),
+      Effect.gen(function*() {
+        const key = yield* makeKey()
+        const other = yield* makeKey("EdDSA")
+        const code = () => Effect.map(authorize({ dpop_jkt: key.jkt }), (back) => back.searchParams.get("code")!)
+        const otherProof = yield* proof(other, "POST", `${issuer}/token`, {}, { alg: "EdDSA", jwk: other.jwk })
+        const description = yield* expectError(exchange(yield* code(), otherProof), "invalid_grant")
+        assert.include(description, "dpop_jkt")
+        yield* expectError(exchange(yield* code(), undefined), "invalid_grant")
+        const issued = yield* tokens(exchange(yield* code(), yield* proof(key, "POST", `${issuer}/token`)))
+        assert.strictEqual(issued.token_type, "DPoP")
+        assert.deepStrictEqual(Jose.decodeJwt(issued.access_token).cnf, { jkt: key.jkt })
+
+        const server = yield* AuthServer.AuthServer
+        assert.deepStrictEqual((yield* server.codes).map((c) => [c.dpopJkt, c.used]), [
+          [key.jkt, true],
+          [key.jkt, true],
+          [key.jkt, true]
+        ])
+        const journal = yield* server.journal
+        assert.deepStrictEqual(
+          journal.filter((e) => e.grantType === "authorization_code").map((e) => [e.dpop, e.dpopJkt, e.status]),
+          [["mismatch", other.jkt, 400], ["missing", undefined, 400], ["valid", key.jkt, 200]]
+        )
+        // a code without dpop_jkt is bound to nothing: any key, or none, exchanges it
+        const free = (yield* authorize()).searchParams.get("code")!
+        const again = yield* proof(other, "POST", `${issuer}/token`, {}, { alg: "EdDSA", jwk: other.jwk })
+        assert.strictEqual((yield* tokens(exchange(free, again))).token_type, "DPoP")
+      })
+    ))
+
+  it.effect("a dpop_jkt that is not a SHA-256 thumbprint is invalid_request, at /authorize and at /par", () =>
+    withServer(
+      options(),
+      Effect.gen(function*() {
+        const key = yield* makeKey()
+        for (const wrong of ["abc", `${key.jkt}=`, `${key.jkt.slice(1)}+`, key.jkt.slice(0, 42), "x".repeat(4096)]) {
+          const back = yield* authorize({ dpop_jkt: wrong })
+          assert.strictEqual(back.searchParams.get("error"), "invalid_request", wrong)
+          assert.include(back.searchParams.get("error_description"), "dpop_jkt")
+          assert.isNull(back.searchParams.get("code"))
+          const pushed = yield* expectError(
+            post("/par", ["spa"], {
+              response_type: "code",
+              redirect_uri: callback,
+              code_challenge: challenge,
+              code_challenge_method: "S256",
+              dpop_jkt: wrong
+            }),
+            "invalid_request"
+          )
+          assert.include(pushed, "dpop_jkt")
+        }
+      })
+    ))
+
+  it.effect("a pushed request's dpop_jkt binds the code it gives", () =>
+    withServer(
+      options(),
+      Effect.gen(function*() {
+        const key = yield* makeKey()
+        const pushed = yield* body(yield* post("/par", ["spa"], {
+          response_type: "code",
+          redirect_uri: callback,
+          code_challenge: challenge,
+          code_challenge_method: "S256",
+          dpop_jkt: key.jkt
+        }))
+        const back = yield* Effect.map(
+          send(HttpClientRequest.get("/authorize").pipe(
+            HttpClientRequest.setUrlParams({ client_id: "spa", request_uri: String(pushed.request_uri) })
+          )),
+          (response) => new URL(response.headers.location!)
+        )
+        yield* expectError(exchange(back.searchParams.get("code")!, undefined), "invalid_grant")
+        const server = yield* AuthServer.AuthServer
+        assert.deepStrictEqual((yield* server.codes).map((c) => c.dpopJkt), [key.jkt])
+      })
+    ))
+
+  it.effect("a server that does not take DPoP ignores dpop_jkt", () =>
+    withServer(
+      withoutDpop,
+      Effect.gen(function*() {
+        const back = yield* authorize({ dpop_jkt: "not a thumbprint" })
+        const code = back.searchParams.get("code")!
+        assert.strictEqual((yield* tokens(exchange(code, undefined))).token_type, "Bearer")
       })
     ))
 })

@@ -8,7 +8,8 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import * as AccessToken from "../AccessToken.js"
-import type { RejectionRules } from "../BearerAuth.js"
+import type { Options } from "../BearerAuth.js"
+import type * as Dpop from "../Dpop.js"
 import * as TokenError from "../TokenError.js"
 import type * as TokenProvider from "../TokenProvider.js"
 import * as bytes from "./bytes.js"
@@ -44,7 +45,7 @@ export const isNonceChallenge = (status: number, headers: Readonly<Record<string
     challenge.parse(header).some((one) => one.scheme === "dpop" && one.params.get("error") === "use_dpop_nonce")
 }
 
-const rejectedByStatus = (response: HttpClientResponse.HttpClientResponse, rules: RejectionRules): boolean => {
+const rejectedByStatus = (response: HttpClientResponse.HttpClientResponse, rules: Options): boolean => {
   if ((rules.statuses ?? [401]).includes(response.status)) return true
   // RFC 6750 challenges come with error statuses; reading headers costs a copy
   if (response.status < 400 || !(rules.invalidTokenChallenge ?? true)) return false
@@ -109,7 +110,7 @@ const peek = (
  */
 export const rejection = (
   response: HttpClientResponse.HttpClientResponse,
-  rules: RejectionRules
+  rules: Options
 ): Effect.Effect<readonly [boolean, HttpClientResponse.HttpClientResponse]> => {
   if (rejectedByStatus(response, rules)) return Effect.succeed([true, response])
   const pattern = rules.bodyPattern
@@ -142,7 +143,7 @@ export const rejection = (
 /** @internal */
 export const isRejected = (
   response: HttpClientResponse.HttpClientResponse,
-  rules: RejectionRules = {}
+  rules: Options = {}
 ): Effect.Effect<boolean> => Effect.map(rejection(response, rules), ([rejected]) => rejected)
 
 /** @internal */
@@ -232,7 +233,7 @@ const discard = (response: HttpClientResponse.HttpClientResponse) =>
   )
 
 const unboundKey = new TokenError.InvalidTokenRequest({
-  reason: "the token is DPoP-bound (token_type DPoP) but BearerAuth has no DPoP key: pass the endpoint's key " +
+  reason: "the token is DPoP-bound (token_type DPoP) but holds no DPoP key, nor does BearerAuth: pass the key " +
     "as the dpop option"
 })
 
@@ -240,21 +241,23 @@ const unboundKey = new TokenError.InvalidTokenRequest({
 export const authenticate = <E, R, E1, E2>(
   client: HttpClient.HttpClient.With<E, R>,
   provider: TokenProvider.TokenProvider["Type"],
-  rules: RejectionRules | undefined,
+  options: Options | undefined,
   failures: Failures<E1, E2>,
   apply: Apply = withToken
 ): HttpClient.HttpClient.With<E | E1 | E2, R> => {
   const tokenFor = (request: HttpClientRequest.HttpClientRequest) =>
     Effect.mapError(provider.get, (error) => failures.noToken(request, error))
 
-  const rejectionRules = rules ?? {}
-  const key = rejectionRules.dpop
+  const rejectionRules = options ?? {}
+  // the key the token was requested with — the one it is bound to — else the option's
+  const keyOf = (token: AccessToken.AccessToken) => token.dpop ?? rejectionRules.dpop
 
   // A DPoP-bound token goes with a proof signed for this very request (RFC 9449 §7).
   const withProof = (
     request: HttpClientRequest.HttpClientRequest,
     token: AccessToken.AccessToken,
-    authorized: HttpClientRequest.HttpClientRequest
+    authorized: HttpClientRequest.HttpClientRequest,
+    key: Dpop.DpopKey | undefined
   ): Effect.Effect<HttpClientRequest.HttpClientRequest, E1> =>
     key === undefined
       ? Effect.fail(failures.noToken(request, unboundKey))
@@ -272,7 +275,8 @@ export const authenticate = <E, R, E1, E2>(
   const send = (request: HttpClientRequest.HttpClientRequest, token: AccessToken.AccessToken) => {
     const authorized = apply(request, token)
     if (token.type !== "DPoP") return credentialFree.execute(client, authorized, credentialFree.credentialsOf(request, authorized))
-    return Effect.flatMap(withProof(request, token, authorized), (sent) =>
+    const key = keyOf(token)
+    return Effect.flatMap(withProof(request, token, authorized, key), (sent) =>
       credentialFree.execute(client, sent, credentialFree.credentialsOf(request, sent)).pipe(
         Effect.tap((response) => {
           if (key !== undefined) dpop.rememberNonce(key, response.request.url, response.headers["dpop-nonce"])

@@ -1,5 +1,7 @@
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
+import { globalValue } from "effect/GlobalValue"
 import * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
@@ -175,6 +177,19 @@ export const importKey = (
     catch: failed("JWK is not a private key of its alg")
   }).pipe(Effect.flatMap((pair) => fromKeyPair(pair, alg as Dpop.Algorithm)))
 }
+
+/**
+ * The DPoP key the refresh token about to be sent is bound to: a shared
+ * fetch sets it, around its `refresh`, to the key stored with the token it
+ * refreshes, so that `Grant.refreshToken` proves that key rather than the
+ * endpoint's (a restarted process's endpoint has a key of its own).
+ *
+ * @internal
+ */
+export const currentRefreshKey: FiberRef.FiberRef<Dpop.DpopKey | undefined> = globalValue(
+  Symbol.for("@grantflow/core/Dpop/currentRefreshKey"),
+  () => FiberRef.unsafeMake<Dpop.DpopKey | undefined>(undefined)
+)
 
 /** @internal */
 export const isDpopKey = (u: unknown): u is Dpop.DpopKey => Predicate.hasProperty(u, TypeId)

@@ -50,20 +50,25 @@ export const unusableReason = "is not an error code (RFC 6749 §5.2: printable A
 /**
  * A {@link TokenError.ReauthorizationRequired} raised here rather than by a
  * server: its cause is the `invalid_grant` refusal a server would have sent,
- * with `reason` as its description.
+ * with `description` as its description; `reason` says why, when it is not
+ * a refusal (a DPoP key that is gone).
  *
  * @internal
  */
-export const reauthorizationRequired = (reason: string) =>
+export const reauthorizationRequired = (
+  description: string,
+  reason?: TokenError.ReauthorizationRequired["reason"]
+) =>
   Effect.fail(
     new TokenError.ReauthorizationRequired({
       cause: new TokenError.OAuthError({
         endpoint: "token",
         status: 400,
         error: "invalid_grant",
-        description: Option.some(reason),
+        description: Option.some(description),
         uri: Option.none(),
         retryAfter: Option.none()
-      })
+      }),
+      ...(reason === undefined ? {} : { reason })
     })
   )

@@ -31,6 +31,9 @@ export const terminalErrorCodes: ReadonlySet<string> = new Set([
   "unapproved_software_statement"
 ])
 
+// The OAuth error codes that a new attempt may get past, whatever the status.
+const retryableCodes: ReadonlySet<string> = new Set(["temporarily_unavailable", "server_error", "use_dpop_nonce"])
+
 // The errors whose retryability depends on what happened; every other one is never retryable.
 type Conditional = TokenError.OAuthError | TokenError.EndpointUnavailable | TokenStore.TokenStoreError
 
@@ -40,7 +43,10 @@ type Conditional = TokenError.OAuthError | TokenError.EndpointUnavailable | Toke
  *
  * - `OAuthError`: a retryable status or a `temporarily_unavailable` /
  *   `server_error` code, but never a code that needs the client or the grant
- *   to change;
+ *   to change; and `use_dpop_nonce` (RFC 9449 §8), which reaches the caller
+ *   only when the server asked again after the request's one nonce retry
+ *   (its nonce rotated meanwhile): a new attempt proves the nonce it gave
+ *   last;
  * - `EndpointUnavailable`: no answer (transport, time-out) or a retryable
  *   status;
  * - `TokenStoreError`: the store could not be reached (`Unavailable`), not a
@@ -55,7 +61,7 @@ export const isRetryable = (u: unknown): boolean => {
   switch (error._tag) {
     case "OAuthError":
       return !terminalErrorCodes.has(error.error) &&
-        (isRetryableStatus(error.status) || error.error === "temporarily_unavailable" || error.error === "server_error")
+        (isRetryableStatus(error.status) || retryableCodes.has(error.error))
     case "EndpointUnavailable":
       return Option.match(error.status, { onNone: () => true, onSome: isRetryableStatus })
     case "TokenStoreError":

@@ -13,7 +13,7 @@ import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
-import type * as AccessToken from "../AccessToken.js"
+import * as AccessToken from "../AccessToken.js"
 import * as ClientAuth from "../ClientAuth.js"
 import type * as Dpop from "../Dpop.js"
 import type * as Endpoint from "../Endpoint.js"
@@ -36,6 +36,8 @@ export interface TokenRequest {
   readonly endpoint: Endpoint.Endpoint
   readonly grantType: string
   readonly params: ReadonlyArray<readonly [string, string | Redacted.Redacted<string>]>
+  /** The DPoP key to prove, when not the endpoint's: the key the refresh token sent is bound to. */
+  readonly dpop?: Dpop.DpopKey | undefined
 }
 
 /**
@@ -630,15 +632,16 @@ export const get = (request: {
  */
 export const executeIssued = (
   request: TokenRequest
-): Effect.Effect<Issued, TokenError.TokenError, HttpClient.HttpClient> =>
-  Effect.flatMap(endpoint.url(request.endpoint, "token"), (url) =>
+): Effect.Effect<Issued, TokenError.TokenError, HttpClient.HttpClient> => {
+  const key = request.dpop ?? request.endpoint.dpop
+  return Effect.flatMap(endpoint.url(request.endpoint, "token"), (url) =>
     postWithNonce({
       endpoint: "token",
       url,
       auth: request.endpoint.auth,
       params: [["grant_type", request.grantType], ...request.params],
       timeout: request.endpoint.timeout,
-      dpop: request.endpoint.dpop,
+      dpop: key,
       body: request.endpoint.requestBody
     }).pipe(
       Effect.flatMap((answer) =>
@@ -647,6 +650,10 @@ export const executeIssued = (
           defaultLifetime: request.endpoint.defaultLifetime,
           maxLifetime: request.endpoint.maxLifetime
         })
+      ),
+      // the token remembers the key it was requested with: the key it (and its refresh token) is bound to
+      Effect.map((issued) =>
+        key === undefined ? issued : { ...issued, token: new AccessToken.AccessToken({ ...issued.token, dpop: key }) }
       ),
       Effect.withSpan("grantflow.token_request", {
         kind: "client",
@@ -662,6 +669,7 @@ export const executeIssued = (
         }
       })
     ))
+}
 
 /**
  * {@link executeIssued}, the token only.

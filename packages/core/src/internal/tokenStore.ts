@@ -9,8 +9,11 @@ import * as FiberRef from "effect/FiberRef"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as Predicate from "effect/Predicate"
 import * as Schedule from "effect/Schedule"
+import type * as Jose from "jose"
 import * as AccessToken from "../AccessToken.js"
+import type * as Dpop from "../Dpop.js"
 import * as RefreshPolicy from "../RefreshPolicy.js"
 import * as TokenError from "../TokenError.js"
 import type {
@@ -23,6 +26,7 @@ import type {
   SharedOptions,
   WriteResult
 } from "../TokenStore.js"
+import * as dpop from "./dpop.js"
 import * as json from "./json.js"
 import * as oauthError from "./oauthError.js"
 import * as pkce from "./pkce.js"
@@ -31,7 +35,7 @@ import * as tokenError from "./tokenError.js"
 
 /** @internal */
 export class TokenStoreError extends tokenError.TaggedError("TokenStoreError")<{
-  readonly reason: "Unavailable" | "Corrupt" | "Undecryptable"
+  readonly reason: "Unavailable" | "Corrupt" | "Undecryptable" | "DpopKeyNotExtractable"
   readonly operation: string
   readonly cause: unknown
   /**
@@ -50,6 +54,9 @@ export class TokenStoreError extends tokenError.TaggedError("TokenStoreError")<{
       case "Undecryptable":
         return `a token record read on ${this.operation} could not be decrypted; it was left as it is ` +
           "(the cause says why: usually a key missing from the previous keys)"
+      case "DpopKeyNotExtractable":
+        return `a token bound to a DPoP key was not written on ${this.operation}: the key cannot be exported, so ` +
+          "the store could not keep it with the token; generate it with Dpop.generateKey({ extractable: true })"
     }
   }
 }
@@ -102,20 +109,39 @@ interface Encoded {
   readonly e: number
   readonly s: ReadonlyArray<string>
   readonly r?: string
+  /** The private JWK of the DPoP key the token is bound to. */
+  readonly k?: Jose.JWK
 }
 
-/** @internal */
-export const encodeToken = (token: AccessToken.AccessToken): string =>
-  JSON.stringify(
-    {
-      v: 1,
-      t: Redacted.value(token.token),
-      y: token.type,
-      i: token.issuedAt,
-      e: token.expiresAt,
-      s: token.scopes,
-      ...Option.match(token.refreshToken, { onNone: () => ({}), onSome: (r) => ({ r: Redacted.value(r) }) })
-    } satisfies Encoded
+/**
+ * A token as the text of a record; its DPoP key, when it has one, goes with
+ * it as a private JWK (the record is sealed as a whole). A key that cannot be
+ * exported fails the write: a DPoP-bound refresh token stored without its key
+ * would be lost.
+ *
+ * @internal
+ */
+export const encodeToken = (token: AccessToken.AccessToken): Effect.Effect<string, TokenStoreError> =>
+  Effect.map(
+    token.dpop === undefined
+      ? Effect.succeed(undefined)
+      : Effect.mapError(
+        dpop.exportKey(token.dpop),
+        (cause) => new TokenStoreError({ reason: "DpopKeyNotExtractable", operation: "set", cause })
+      ),
+    (key) =>
+      JSON.stringify(
+        {
+          v: 1,
+          t: Redacted.value(token.token),
+          y: token.type,
+          i: token.issuedAt,
+          e: token.expiresAt,
+          s: token.scopes,
+          ...Option.match(token.refreshToken, { onNone: () => ({}), onSome: (r) => ({ r: Redacted.value(r) }) }),
+          ...(key === undefined ? {} : { k: Redacted.value(key) })
+        } satisfies Encoded
+      )
   )
 
 const isEncoded = (u: unknown): u is Encoded => {
@@ -123,7 +149,8 @@ const isEncoded = (u: unknown): u is Encoded => {
   const o = u as Record<string, unknown>
   return o.v === 1 && typeof o.t === "string" && o.t !== "" && typeof o.y === "string" &&
     typeof o.i === "number" && typeof o.e === "number" && Array.isArray(o.s) &&
-    o.s.every((scope) => typeof scope === "string") && (o.r === undefined || typeof o.r === "string")
+    o.s.every((scope) => typeof scope === "string") && (o.r === undefined || typeof o.r === "string") &&
+    (o.k === undefined || Predicate.isRecord(o.k))
 }
 
 /**
@@ -132,20 +159,53 @@ const isEncoded = (u: unknown): u is Encoded => {
  */
 const maxRecordLength = 1_048_576
 
+/** The most DPoP keys a store keeps imported: a deployment has a few, one per client or per connection. */
+const maxImportedKeys = 256
+
+/**
+ * Imports the DPoP keys of the records read, extractable (they are written
+ * again with the next token), and keeps the last ones imported: every read of
+ * a connection brings its key back, and the key's object carries the nonces
+ * servers gave it. A key that cannot be imported is none: the token it came
+ * with is then DPoP-bound to a key that is gone.
+ */
+const keyImporter = () => {
+  const keys = new Map<string, Dpop.DpopKey>()
+  return (jwk: Jose.JWK): Effect.Effect<Dpop.DpopKey | undefined> => {
+    // the public part names the key (a record holds the private part of that key, sealed)
+    const id = JSON.stringify([jwk.alg, jwk.kty, jwk.crv, jwk.x, jwk.y, jwk.n, jwk.e])
+    const known = keys.get(id)
+    if (known !== undefined) return Effect.succeed(known)
+    return dpop.importKey(Redacted.make(jwk), { extractable: true }).pipe(
+      Effect.map((key) => {
+        keys.set(id, key)
+        if (keys.size > maxImportedKeys) keys.delete(keys.keys().next().value!)
+        return key
+      }),
+      Effect.orElseSucceed(() => undefined)
+    )
+  }
+}
+
 /** @internal */
-export const decodeToken = (text: string): Option.Option<AccessToken.AccessToken> => {
+export const decodeToken = (
+  text: string,
+  importKey: (jwk: Jose.JWK) => Effect.Effect<Dpop.DpopKey | undefined> = keyImporter()
+): Effect.Effect<Option.Option<AccessToken.AccessToken>> => {
   const parsed = Either.getOrUndefined(json.parse(text, { maxLength: maxRecordLength }))
-  if (!isEncoded(parsed)) return Option.none()
-  return Option.some(
-    new AccessToken.AccessToken({
-      token: Redacted.make(parsed.t),
-      type: parsed.y,
-      issuedAt: parsed.i,
-      expiresAt: parsed.e,
-      scopes: parsed.s,
-      refreshToken: parsed.r === undefined ? Option.none() : Option.some(Redacted.make(parsed.r))
-    })
-  )
+  if (!isEncoded(parsed)) return Effect.succeedNone
+  return Effect.map(parsed.k === undefined ? Effect.succeed(undefined) : importKey(parsed.k), (key) =>
+    Option.some(
+      new AccessToken.AccessToken({
+        token: Redacted.make(parsed.t),
+        type: parsed.y,
+        issuedAt: parsed.i,
+        expiresAt: parsed.e,
+        scopes: parsed.s,
+        refreshToken: parsed.r === undefined ? Option.none() : Option.some(Redacted.make(parsed.r)),
+        ...(key === undefined ? {} : { dpop: key })
+      })
+    ))
 }
 
 // ---------------------------------------------------------------------------
@@ -278,6 +338,7 @@ export const fromBackend = (
       )
   const seal = (key: Key, plaintext: string) =>
     cipher === "none" ? Effect.succeed(plaintext) : cipher.seal(plaintext, key)
+  const importKey = keyImporter()
 
   return TokenStore.of({
     get: (key) =>
@@ -285,8 +346,9 @@ export const fromBackend = (
         if (Option.isNone(record)) return Effect.succeedNone
         const { data, version } = record.value
         return open(key, data).pipe(
-          Effect.flatMap((plaintext) =>
-            Option.match(decodeToken(plaintext), {
+          Effect.flatMap((plaintext) => decodeToken(plaintext, importKey)),
+          Effect.flatMap((decoded) =>
+            Option.match(decoded, {
               onNone: () =>
                 Effect.fail(
                   new TokenStoreError({
@@ -303,7 +365,7 @@ export const fromBackend = (
       }),
     set: (key, token, options) =>
       Effect.flatMap(
-        seal(key, encodeToken(token)),
+        Effect.flatMap(encodeToken(token), (plaintext) => seal(key, plaintext)),
         (data) => backend.compareAndSet(key, options.expectedVersion, data, options.lease)
       ),
     remove: backend.remove,
@@ -534,6 +596,8 @@ const usable = (state: SharedState, read: Read) =>
     const token = read.entry.value.token
     // judged by the policy of the provider that runs the fetch
     if (AccessToken.freshness(token, now, run?.policy ?? RefreshPolicy.defaultPolicy) !== "Fresh") return undefined
+    // a DPoP-bound token is worth nothing without its key
+    if (dpopKeyLost(token)) return undefined
     // the provider wants a token requested after a rejection: one issued before may be rejected too
     if (run?.cell.renewedAt !== undefined && token.issuedAt <= run.cell.renewedAt) return undefined
     const last = state.lastReturned
@@ -573,6 +637,22 @@ const saveUnsaved = (
     })
   )
 
+/**
+ * Whether a token is DPoP-bound (`token_type` `DPoP`) but holds no key: its
+ * record held none, or one that could not be read back.
+ */
+const dpopKeyLost = (token: AccessToken.AccessToken): boolean => token.type === "DPoP" && token.dpop === undefined
+
+/** @internal */
+export const dpopKeyLostError = oauthError.reauthorizationRequired(
+  "the refresh token is bound to a DPoP key that is gone",
+  "DpopKeyLost"
+)
+
+/** A refresh proves the key the refresh token is bound to, whatever key the endpoint has. */
+const refreshWith = <A, E, R>(refresh: Effect.Effect<A, E, R>, key: Dpop.DpopKey | undefined) =>
+  key === undefined ? refresh : Effect.locally(refresh, dpop.currentRefreshKey, key)
+
 /** Obtains a token from the server and writes it; `lease` fences the write when held. */
 const renew = <R>(env: SharedEnv, connection: Connection<R>, read: Read, lease: Lease | undefined) =>
   Effect.uninterruptibleMask((restore) => {
@@ -585,8 +665,12 @@ const renew = <R>(env: SharedEnv, connection: Connection<R>, read: Read, lease: 
       return Effect.fail(read.error)
     }
     const usedRefreshToken = Option.flatMap(base, (token) => token.refreshToken)
-    const obtain = connection.refresh !== undefined && Option.isSome(usedRefreshToken)
-      ? connection.refresh(usedRefreshToken.value)
+    const refreshing = connection.refresh !== undefined && Option.isSome(usedRefreshToken)
+    const bound = Option.getOrUndefined(base)
+    // Sent with any other key (or none), a DPoP-bound refresh token is refused at best: it is never sent.
+    if (refreshing && bound !== undefined && dpopKeyLost(bound)) return dpopKeyLostError
+    const obtain = refreshing
+      ? refreshWith(connection.refresh!(usedRefreshToken.value), bound?.dpop)
       : connection.acquire
     return restore(obtain).pipe(
       // Compare and discard: the record is removed only if it still holds the

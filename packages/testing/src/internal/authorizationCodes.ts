@@ -27,6 +27,8 @@ export interface AuthorizationRequest {
   readonly codeChallengeMethod: Pkce.Method | undefined
   /** Whether a refresh token is to be issued with the code (see `AuthServer.OfflineAccess`). */
   readonly offline: boolean
+  /** The thumbprint of the DPoP key the code must be exchanged with (RFC 9449 §10), when the request named one. */
+  readonly dpopJkt: string | undefined
 }
 
 /** @internal */
@@ -159,6 +161,7 @@ export const make = (
           scopes: code.scopes,
           ...(code.nonce === undefined ? {} : { nonce: code.nonce }),
           ...(code.codeChallengeMethod === undefined ? {} : { codeChallengeMethod: code.codeChallengeMethod }),
+          ...(code.dpopJkt === undefined ? {} : { dpopJkt: code.dpopJkt }),
           issuedAt: code.issuedAt,
           expiresAt: code.expiresAt,
           used: code.used

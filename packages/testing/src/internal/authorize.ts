@@ -79,6 +79,9 @@ export interface Params {
   readonly repeated: ReadonlyArray<string>
 }
 
+/** An RFC 7638 SHA-256 thumbprint as base64url: 43 characters of A-Z a-z 0-9 - _. */
+const isThumbprint = (value: string): boolean => value.length === 43 && /^[\w-]+$/.test(value)
+
 /**
  * Checks an authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3), whether
  * it arrives in the query of `/authorize` or pushed to `/par` (RFC 9126).
@@ -141,7 +144,13 @@ export const validate = (
       return reject("invalid_request", "The code_challenge must be 43-128 characters of A-Z a-z 0-9 - . _ ~")
     }
   }
+  // RFC 9449 §10: the key the code is to be exchanged with, when the server takes DPoP
+  const dpopJkt = state.options.dpop === undefined ? undefined : values.get("dpop_jkt")
+  if (dpopJkt !== undefined && !isThumbprint(dpopJkt)) {
+    return reject("invalid_request", "The dpop_jkt must be a JWK SHA-256 thumbprint: 43 base64url characters")
+  }
   return Either.right({
+    dpopJkt,
     clientId,
     redirectUri,
     redirectUriSent: sent !== undefined,

@@ -169,6 +169,11 @@ export const authorizationCode: Grant = (context) =>
         return yield* fail("invalid_grant", "The code_verifier does not match the code_challenge")
       }
     }
+    // RFC 9449 §10: a code bound to a key is exchanged with a proof of that key only
+    if (code.dpopJkt !== undefined && context.jkt !== code.dpopJkt) {
+      context.note.dpop = context.jkt === undefined ? "missing" : "mismatch"
+      return yield* fail("invalid_grant", "The authorization code is bound to another DPoP key (dpop_jkt)")
+    }
     const { refreshToken, token } = yield* issue(context, "authorization_code", code.scopes, code.offline)
     const familyId = Option.getOrUndefined(Option.map(refreshToken, (r) => r.familyId))
     if (!(yield* state.codes.attach(value, token.id, familyId))) {
