@@ -177,22 +177,28 @@ export const makeStore = (
       sql`${leases}.${key} = ${param(k, "TEXT")} AND ${leases}.${owner} = ${param(o, "TEXT")} AND ${leases}.${expiresAt} > ${now}`
 
     /**
-     * One statement: on its own connection, outside any transaction of the
-     * caller's (a lease taken inside one would not be seen by other
-     * processes until it commits), bounded by the timeout, its failure an
-     * `Unavailable` store error.
+     * One statement, bounded by the timeout, its failure an `Unavailable`
+     * store error. In PostgreSQL it runs on a connection of its own, outside
+     * any transaction of the caller's: a lease taken inside one would not be
+     * seen by other processes until it commits, and a rollback would take a
+     * saved refresh token with it. SQLite's client has one connection, held
+     * by an open transaction: there a statement can only join it.
      */
-    const run = <A extends object>(operation: string, statement: Statement.Statement<A>) =>
-      statement.pipe(
+    const run = <A extends object>(operation: string, statement: Statement.Statement<A>) => {
+      const bounded = statement.pipe(
         Effect.timeoutFail({
           duration: timeout,
           onTimeout: () => new Error(`no answer from the database within ${Duration.format(timeout)}`)
         }),
         Effect.mapError((cause: SqlError.SqlError | Error) =>
           new TokenStore.TokenStoreError({ reason: "Unavailable", operation, cause: new SqlFailure(cause) })
-        ),
-        Effect.mapInputContext((context: Context.Context<never>) => Context.omit(SqlClient.TransactionConnection)(context))
+        )
       )
+      return dialect === "pg"
+        ? Effect.mapInputContext(bounded, (context: Context.Context<never>) =>
+          Context.omit(SqlClient.TransactionConnection)(context))
+        : bounded
+    }
 
     const acquireLease = (k: TokenStore.Key, ttl: Duration.Duration) => {
       const o = randomOwner()
