@@ -82,18 +82,23 @@ export interface Options extends TokenStore.PersistentOptions, SchemaOptions {
 /**
  * The store over the `SqlClient` in context (PostgreSQL or SQLite; another
  * dialect is a defect). With `migrate: true` it first creates its tables.
+ * The store keeps using that client: use it while the client's layer is
+ * open (or use {@link layer}).
  *
  * @since 0.1.0
  * @category constructors
  * @example
  * ```ts
  * import * as SqlTokenStore from "@grantflow/node/SqlTokenStore"
+ * import type { TokenStore } from "@grantflow/core"
  * import { PgClient } from "@effect/sql-pg"
  * import { Effect, Redacted } from "effect"
  *
+ * declare const key: TokenStore.Key
+ *
  * const program = Effect.gen(function*() {
  *   const store = yield* SqlTokenStore.make({ encryption: "none", migrate: true })
- *   return store
+ *   return yield* store.get(key)
  * }).pipe(Effect.provide(PgClient.layer({ url: Redacted.make("postgres://app@127.0.0.1:5432/app") })))
  * ```
  */
