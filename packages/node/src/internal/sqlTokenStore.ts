@@ -185,7 +185,8 @@ export const makeStore = (
      * by an open transaction: there a statement can only join it.
      */
     const run = <A extends object>(operation: string, statement: Statement.Statement<A>) => {
-      const bounded = statement.pipe(
+      // disconnected: the timeout answers at once, while the statement's cancellation goes on apart
+      const bounded = Effect.disconnect(statement).pipe(
         Effect.timeoutFail({
           duration: timeout,
           onTimeout: () => new Error(`no answer from the database within ${Duration.format(timeout)}`)
