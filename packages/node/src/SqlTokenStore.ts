@@ -24,7 +24,9 @@
 import type * as Migrator from "@effect/sql/Migrator"
 import type * as SqlClient from "@effect/sql/SqlClient"
 import type * as SqlError from "@effect/sql/SqlError"
+import type * as TokenCipher from "@grantflow/core/TokenCipher"
 import type * as TokenStore from "@grantflow/core/TokenStore"
+import type * as ConfigError from "effect/ConfigError"
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
@@ -129,6 +131,36 @@ export const layer: (
   options: Options
 ) => Layer.Layer<TokenStore.TokenStore, Migrator.MigrationError | SqlError.SqlError, SqlClient.SqlClient> =
   internal.layer
+
+/**
+ * A layer of the SQL store over the `SqlClient` in context, configured from
+ * `Config`: `<PREFIX>_SQL_TABLE_PREFIX` (default `grantflow_`),
+ * `<PREFIX>_SQL_MIGRATE` (default `false`), and the encryption keys of
+ * `TokenCipher.keysConfig(prefix)` (`<PREFIX>_KEY`, `<PREFIX>_PREVIOUS_KEYS`).
+ * The prefix defaults to `GRANTFLOW_STORE`. Records are always encrypted in
+ * this form.
+ *
+ * @since 0.1.0
+ * @category layers
+ * @example
+ * ```ts
+ * import * as SqlTokenStore from "@grantflow/node/SqlTokenStore"
+ * import { PgClient } from "@effect/sql-pg"
+ * import { Config, Layer } from "effect"
+ *
+ * // GRANTFLOW_STORE_KEY=2026-11:… GRANTFLOW_STORE_SQL_MIGRATE=true
+ * const StoreLive = SqlTokenStore.layerConfig().pipe(
+ *   Layer.provide(PgClient.layerConfig({ url: Config.redacted("DATABASE_URL") }))
+ * )
+ * ```
+ */
+export const layerConfig: (
+  prefix?: string
+) => Layer.Layer<
+  TokenStore.TokenStore,
+  ConfigError.ConfigError | TokenCipher.InvalidKey | Migrator.MigrationError | SqlError.SqlError,
+  SqlClient.SqlClient
+> = internal.layerConfig
 
 /**
  * Creates the store's tables if they are missing, through `@effect/sql`'s

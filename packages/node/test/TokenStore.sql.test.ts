@@ -12,7 +12,7 @@ import { SqliteClient } from "@effect/sql-sqlite-node"
 import { afterAll, assert, describe, it } from "@effect/vitest"
 import { AccessToken, TokenCipher, TokenStore } from "@grantflow/core"
 import * as SqlTokenStore from "@grantflow/node/SqlTokenStore"
-import { Cause, Deferred, Duration, Effect, Fiber, Layer, Option, Redacted, TestClock } from "effect"
+import { Cause, ConfigProvider, Deferred, Duration, Effect, Fiber, Layer, Option, Redacted, TestClock } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -142,6 +142,28 @@ for (const backend of backends) {
           assert.notInclude(text, "INSERT")
         }
       }).pipe(Effect.provide(backend.client)))
+
+    it.live("layerConfig reads its table prefix, the migration switch and the cipher keys from Config", () =>
+      Effect.gen(function*() {
+        const configured = testPrefix()
+        if (backend.drop) yield* Effect.addFinalizer(() => Effect.orDie(dropTables(backend.client, configured)))
+        const secret = Buffer.alloc(32, "c").toString("base64")
+        const StoreFromConfig = SqlTokenStore.layerConfig("GF_SQL_TEST").pipe(
+          Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(
+            new Map([
+              ["GF_SQL_TEST_SQL_TABLE_PREFIX", configured],
+              ["GF_SQL_TEST_SQL_MIGRATE", "true"],
+              ["GF_SQL_TEST_KEY", `from-config:${secret}`]
+            ])
+          )))
+        )
+        const key = freshKey()
+        yield* Effect.flatMap(TokenStore.TokenStore, (store) => store.set(key, tokenOf("configured"), { expectedVersion: 0 }))
+          .pipe(Effect.provide(StoreFromConfig))
+        const sql = yield* SqlClient.SqlClient
+        const rows = yield* sql<{ data: string }>`SELECT data FROM ${sql(`${configured}tokens`)} WHERE key = ${key}`
+        assert.match(rows[0]!.data, /^gf1\.from-config\./)
+      }).pipe(Effect.scoped, Effect.provide(backend.client)))
 
     if (backend.name !== "PostgreSQL") return
     it.live("the store's statements run outside the caller's transaction: a rollback takes none of its writes", () =>

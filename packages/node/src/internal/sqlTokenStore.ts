@@ -2,7 +2,10 @@ import * as Migrator from "@effect/sql/Migrator"
 import * as SqlClient from "@effect/sql/SqlClient"
 import type * as SqlError from "@effect/sql/SqlError"
 import type * as Statement from "@effect/sql/Statement"
+import * as TokenCipher from "@grantflow/core/TokenCipher"
 import * as TokenStore from "@grantflow/core/TokenStore"
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -314,3 +317,25 @@ export const layer = (
   options: SqlTokenStore.Options
 ): Layer.Layer<TokenStore.TokenStore, Migrator.MigrationError | SqlError.SqlError, SqlClient.SqlClient> =>
   Layer.effect(TokenStore.TokenStore, make(options))
+
+/** @internal */
+export const layerConfig = (
+  prefix = "GRANTFLOW_STORE"
+): Layer.Layer<
+  TokenStore.TokenStore,
+  ConfigError.ConfigError | TokenCipher.InvalidKey | Migrator.MigrationError | SqlError.SqlError,
+  SqlClient.SqlClient
+> =>
+  Layer.effect(
+    TokenStore.TokenStore,
+    Effect.flatMap(
+      Effect.all([
+        Config.all({
+          tablePrefix: Config.string(`${prefix}_SQL_TABLE_PREFIX`).pipe(Config.withDefault("grantflow_")),
+          migrate: Config.boolean(`${prefix}_SQL_MIGRATE`).pipe(Config.withDefault(false))
+        }),
+        Effect.flatMap(TokenCipher.keysConfig(prefix), TokenCipher.aesGcm)
+      ]),
+      ([options, encryption]) => make({ ...options, encryption })
+    )
+  )
