@@ -166,6 +166,18 @@ for (const backend of backends) {
       }).pipe(Effect.scoped, Effect.provide(backend.client)))
 
     if (backend.name !== "PostgreSQL") return
+    it.live("processes that start together may all run the migration: each succeeds, and it runs once", () =>
+      Effect.gen(function*() {
+        const together = testPrefix()
+        yield* Effect.addFinalizer(() => Effect.orDie(dropTables(backend.client, together)))
+        // a client each, as separate processes have
+        const ran = yield* Effect.all(
+          Array.from({ length: 6 }, () => Effect.provide(SqlTokenStore.migrate({ tablePrefix: together }), pgLayer())),
+          { concurrency: "unbounded" }
+        )
+        assert.strictEqual(ran.flat().length, 1)
+      }).pipe(Effect.scoped))
+
     it.live("the store's statements run outside the caller's transaction: a rollback takes none of its writes", () =>
       Effect.gen(function*() {
         const store = yield* TokenStore.TokenStore

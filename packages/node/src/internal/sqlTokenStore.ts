@@ -12,6 +12,7 @@ import * as Effect from "effect/Effect"
 import * as Encoding from "effect/Encoding"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
 import type * as SqlTokenStore from "../SqlTokenStore.js"
 
 type Dialect = "pg" | "sqlite"
@@ -99,9 +100,18 @@ const createTables = (options: SqlTokenStore.SchemaOptions) =>
 export const migrations = (options: SqlTokenStore.SchemaOptions): Migrator.Loader =>
   Migrator.fromRecord({ "1_create_token_store": createTables(options) })
 
-/** @internal */
+/**
+ * Processes that start together may all run it: the Migrator serialises them
+ * with a table lock, but two that find no migrations table both create one,
+ * and one fails. The migration is idempotent, so a failed run is tried again
+ * (briefly): by then the table is there, and the lock decides.
+ *
+ * @internal
+ */
 export const migrate = (options: SqlTokenStore.SchemaOptions) =>
-  Migrator.make({})({ loader: migrations(options), table: names(options).migrations })
+  Migrator.make({})({ loader: migrations(options), table: names(options).migrations }).pipe(
+    Effect.retry({ times: 3, schedule: Schedule.spaced("100 millis"), while: (error) => error._tag === "SqlError" })
+  )
 
 // ---------------------------------------------------------------------------
 // Values read from the database
