@@ -8,6 +8,7 @@
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as SqlClient from "@effect/sql/SqlClient"
+import { PgClient } from "@effect/sql-pg"
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import { afterAll, assert, describe, it } from "@effect/vitest"
 import { AccessToken, TokenCipher, TokenStore } from "@grantflow/core"
@@ -166,6 +167,21 @@ for (const backend of backends) {
       }).pipe(Effect.scoped, Effect.provide(backend.client)))
 
     if (backend.name !== "PostgreSQL") return
+    it.live("the application's name transforms on its client do not reach the store's tables and columns", () =>
+      Effect.gen(function*() {
+        const store = yield* TokenStore.TokenStore
+        const key = freshKey()
+        yield* store.set(key, tokenOf("one"), { expectedVersion: 0 })
+        assert.strictEqual(Option.getOrThrow(yield* store.get(key)).version, 1)
+      }).pipe(Effect.provide(storeLayer(
+        PgClient.layer({
+          url: Redacted.make(TEST_DATABASE),
+          transformQueryNames: (name) => name.toUpperCase(),
+          transformResultNames: (name) => `${name}_`
+        }),
+        { tablePrefix }
+      ))))
+
     it.live("processes that start together may all run the migration: each succeeds, and it runs once", () =>
       Effect.gen(function*() {
         const together = testPrefix()

@@ -110,7 +110,9 @@ export const migrations = (options: SqlTokenStore.SchemaOptions): Migrator.Loade
  */
 export const migrate = (options: SqlTokenStore.SchemaOptions) =>
   Migrator.make({})({ loader: migrations(options), table: names(options).migrations }).pipe(
-    Effect.retry({ times: 3, schedule: Schedule.spaced("100 millis"), while: (error) => error._tag === "SqlError" })
+    Effect.retry({ times: 3, schedule: Schedule.spaced("100 millis"), while: (error) => error._tag === "SqlError" }),
+    // the migrations table is named as configured, whatever the application's name transforms
+    Effect.updateService(SqlClient.SqlClient, (sql) => sql.withoutTransforms())
   )
 
 // ---------------------------------------------------------------------------
