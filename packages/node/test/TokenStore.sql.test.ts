@@ -18,6 +18,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import * as util from "node:util"
+import { dpopStoreSuite } from "../../core/test/dpopStoreSuite.js"
 import { freshKey, member, simulatedServer, storeSuite, tokenOf } from "../../core/test/tokenStoreSuite.js"
 import { outageSuite } from "./support/outageSuite.js"
 import { dropTables, pgLayer, TEST_DATABASE, testPrefix } from "./support/sql.js"
@@ -64,6 +65,15 @@ for (const backend of backends) {
           (rows) => rows.length === 1 ? Effect.void : Effect.dieMessage("no lease to lose")
         ))
   })
+
+  dpopStoreSuite(
+    `${backend.name} store`,
+    Effect.flatMap(cipher, (encryption) => SqlTokenStore.make({ encryption, migrate: true, tablePrefix })),
+    (key) =>
+      Effect.flatMap(SqlClient.SqlClient, (sql) => sql<{ data: string }>`SELECT data FROM ${sql(tokens)} WHERE key = ${key}`)
+        .pipe(Effect.map((rows) => rows[0]?.data ?? assert.fail("no record"))),
+    backend.client
+  )
 
   describe(`${backend.name} store specifics`, () => {
     it.live("records are sealed: neither the access token nor the refresh token is in the database in clear", () =>
