@@ -40,6 +40,21 @@ describe("Dpop.proof", () => {
       }
     }))
 
+  for (const alg of ["ES256", "EdDSA", "RS256"] as const) {
+    it.effect(`signs ${alg} the same way with node:crypto and with WebCrypto, for runtimes without node:crypto`, () =>
+      Effect.gen(function*() {
+        const key = yield* Dpop.generateKey({ alg })
+        const [header, payload] = (yield* Dpop.proof(key, { htm: "GET", htu: "https://api.example.com/" })).split(".")
+        const input = new TextEncoder().encode(`${header}.${payload}`)
+        const node = dpop.nodeSigner(key.privateKey, alg)
+        assert.isDefined(node, "Node has node:crypto")
+        for (const sign of [node!, dpop.webCryptoSigner(key.privateKey, alg)]) {
+          const signature = Buffer.from(yield* Effect.promise(async () => new Uint8Array(await sign(input))))
+          yield* verify(`${header}.${payload}.${signature.toString("base64url")}`)
+        }
+      }))
+  }
+
   it.effect("takes iat from Clock, strips query and fragment from htu, and hashes the access token into ath", () =>
     Effect.gen(function*() {
       yield* TestClock.setTime(1_700_000_000_500)
