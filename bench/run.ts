@@ -36,9 +36,10 @@ const measures: Record<string, { readonly load: () => Promise<Measure>; readonly
   P2: { load: () => import("./p2-warm-get.js").then((m) => m.p2), bound: 90 },
   P3: { load: () => import("./p3-single-flight.js").then((m) => m.p3), bound: 60 },
   P4: { load: () => import("./p4-simulated-hour.js").then((m) => m.p4), bound: 120 },
-  P5: { load: () => import("./p5-fleet.js").then((m) => m.p5), bound: 240 },
+  P5: { load: () => import("./p5-fleet.js").then((m) => m.p5), bound: 420 },
   P6: { load: () => import("./p6-many-connections.js").then((m) => m.p6), bound: 180 },
-  P7: { load: () => import("./p7-token-endpoint.js").then((m) => m.p7), bound: 300 }
+  P7: { load: () => import("./p7-token-endpoint.js").then((m) => m.p7), bound: 300 },
+  P8: { load: () => import("./p8-dpop.js").then((m) => m.p8), bound: 180 }
 }
 
 /** The grace a stopped measure has between SIGTERM and SIGKILL. */

@@ -39,7 +39,7 @@ node "$fixture/check-tarballs.mjs" "$work"/packs/*.tgz
 step "install the tarballs and ${peers[*]} with npm, outside the workspace"
 app=$work/app
 mkdir "$app"
-cp -R "$fixture/package.json" "$fixture"/tsconfig.*.json "$fixture/src" "$fixture/readme-examples.mjs" "$root/packages/node/test/no-ioredis.mjs" "$app/"
+cp -R "$fixture/package.json" "$fixture"/tsconfig.*.json "$fixture/src" "$fixture/readme-examples.mjs" "$root/packages/node/test/no-backends.mjs" "$app/"
 cd "$app"
 npm install --no-audit --no-fund --save-exact "$work"/packs/*.tgz "${peers[@]}" "${tools[@]}"
 for name in effect @effect/platform @effect/platform-node; do
@@ -72,13 +72,13 @@ entry=$(node --input-type=module -e 'console.log(import.meta.resolve("@grantflow
 [[ $entry == */node_modules/@grantflow/core/dist/index.node.js ]] || fail "plain Node resolves @grantflow/core to $entry"
 echo "consumer: Node resolves @grantflow/core to ${entry#"file://$app/"}"
 node dist/main.js
-# @grantflow/node's root must not load ioredis: the hook fails any resolution of it
-node --import ./no-ioredis.mjs --input-type=module \
+# @grantflow/node's root must not load ioredis nor @effect/sql: the hook fails any resolution of them
+node --import ./no-backends.mjs --input-type=module \
   -e 'const { FileTokenStore, RedisTokenStore } = await import("@grantflow/node"); if (!FileTokenStore || !RedisTokenStore) process.exit(1)'
-if node --import ./no-ioredis.mjs --input-type=module -e 'await import("ioredis")' 2>/dev/null; then
+if node --import ./no-backends.mjs --input-type=module -e 'await import("ioredis")' 2>/dev/null; then
   fail "the ioredis guard did not see an import of ioredis"
 fi
-echo "consumer: importing @grantflow/node did not load ioredis"
+echo "consumer: importing @grantflow/node did not load ioredis or @effect/sql"
 # the installed command runs, and refuses bad input with one line and exit code 2
 step "the installed grantflow command"
 version=$(node_modules/.bin/grantflow --version)

@@ -38,7 +38,8 @@ for (const dir of process.argv.length > 2 ? process.argv.slice(2) : ["."]) {
     if (!identifier.test(name)) throw new Error(`${manifest.name}: export ${JSON.stringify(name)} cannot be re-exported by name`)
   }
   const peers = Object.entries(manifest.peerDependencies ?? {})
-    .filter(([name]) => name === "effect" || name.startsWith("@effect/"))
+    // an optional peer (a store's database client) is not part of what every user installs
+    .filter(([name]) => (name === "effect" || name.startsWith("@effect/")) && manifest.peerDependenciesMeta?.[name]?.optional !== true)
     .sort(([a], [b]) => (a === "effect" ? -1 : b === "effect" ? 1 : a.localeCompare(b)))
   const ranges = peers.map(([name, range]) => `${name} ${range}`).join(", ")
   const command = `npm install ${peers.map(([name, range]) => `${name}@${range}`).join(" ")}`

@@ -5,7 +5,7 @@
 import { NodeContext } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Option, Redacted } from "effect"
-import { mkdtempSync, writeFileSync } from "node:fs"
+import { mkdtempSync, truncateSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { AuthServer } from "@grantflow/testing"
@@ -209,6 +209,13 @@ describe("grantflow request", () => {
       assert.strictEqual(fromStdin.code, 0, fromStdin.stderr)
       const journal = yield* running.server.journal
       assert.deepStrictEqual(journal.map((entry) => [entry.method, entry.status]), [["POST", 200], ["PUT", 200]])
+      // a body over 64 MiB is refused before anything is sent: a sparse file costs no disk
+      const huge = join(mkdtempSync(join(tmpdir(), "grantflow-data-")), "huge.bin")
+      writeFileSync(huge, "")
+      truncateSync(huge, 64 * 1024 * 1024 + 1)
+      const tooLong = yield* Cli.run(["request", "work", `${running.issuer}/api/items`, "-d", `@${huge}`], { env })
+      assertFailure(tooLong, 1, /^grantflow: the request body in .*huge\.bin is longer than 64 MiB \(send a smaller body\)$/)
+      assert.strictEqual((yield* running.server.journal).length, 2)
       const failed = yield* Cli.run(["request", "work", `${running.issuer}/api/items`, "-X", "PATCH", "--fail"], { env })
       assertFailure(failed, 1, /^grantflow: PATCH http:\/\/127\.0\.0\.1:\d+\/api\/items answered HTTP 405 \(run it without --fail to see the body\)$/)
     }).pipe(Effect.provide(Live)))

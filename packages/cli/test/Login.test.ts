@@ -39,13 +39,6 @@ const start = SimServer.start({ configPath, admin: true })
 
 const Live = Layer.merge(NodeContext.layer, NodeHttpClient.layerUndici)
 
-/** The process's exit code, once it has exited. */
-const exited = (running: Cli.Running) =>
-  Effect.async<number | null>((resume) => {
-    if (running.child.exitCode !== null) return resume(Effect.succeed(running.child.exitCode))
-    running.child.on("close", (code) => resume(Effect.succeed(code)))
-  })
-
 /** The values of the connection's saved tokens, and the client secret: what no output may contain. */
 const savedValues = (env: Record<string, string>, name: string) =>
   Effect.gen(function*() {
@@ -84,7 +77,7 @@ describe("grantflow login", () => {
       const [, url] = yield* login.waitFor(/^ {2}(http:\/\/\S+\/authorize\?\S+)$/m, "stderr")
       const page = yield* Browser.approve(url!, issuer)
       assert.strictEqual(page.url.pathname, "/callback")
-      assert.strictEqual(yield* exited(login), 0, login.output().stderr)
+      assert.strictEqual(yield* login.exited, 0, login.output().stderr)
       const { stderr } = login.output()
       // no key in the environment: one was made, and its path said
       const keyFile = join(GRANTFLOW_HOME, "key")
@@ -107,6 +100,21 @@ describe("grantflow login", () => {
       assertClean([login.output(), request, list, logout, after], values)
     }).pipe(Effect.provide(Live)))
 
+  it.scopedLive("a login stopped by a signal before it finished exits 130 and saves nothing", () =>
+    Effect.gen(function*() {
+      const env = Support.home()
+      const { issuer } = yield* start
+      const login = yield* Cli.spawnScoped(
+        ["login", "dev", issuer, "--client-id", "app", "--device"],
+        { env: { ...env, GRANTFLOW_CLIENT_SECRET: clientSecret } }
+      )
+      yield* login.waitFor(/│ +(\S+) +│/, "stderr")
+      login.child.kill("SIGINT")
+      assert.strictEqual(yield* login.exited, 130, login.output().stderr)
+      const list = yield* Cli.run(["connections"], { env })
+      assert.notInclude(list.stdout, "dev")
+    }).pipe(Effect.provide(Live)))
+
   it.scopedLive("device login, approved through the admin API; logging in again without the issuer reuses the saved settings", () =>
     Effect.gen(function*() {
       const env = Support.home()
@@ -118,7 +126,7 @@ describe("grantflow login", () => {
       const [, userCode] = yield* login.waitFor(/│ +(\S+) +│/, "stderr")
       assert.include(login.output().stderr, `To sign in, open ${issuer}/device`)
       yield* Browser.approveDevice(issuer, userCode!)
-      assert.strictEqual(yield* exited(login), 0, login.output().stderr)
+      assert.strictEqual(yield* login.exited, 0, login.output().stderr)
       assert.match(login.output().stderr, /^ {2}access token expires in 59 min; scopes: read write$/m)
       const first = yield* savedValues(env, "dev")
 
@@ -126,7 +134,7 @@ describe("grantflow login", () => {
       const again = yield* Cli.spawnScoped(["login", "dev", "--device"], { env: { ...env, GRANTFLOW_CLIENT_SECRET: undefined } })
       const [, second] = yield* again.waitFor(/│ +(\S+) +│/, "stderr")
       yield* Browser.approveDevice(issuer, second!)
-      assert.strictEqual(yield* exited(again), 0, again.output().stderr)
+      assert.strictEqual(yield* again.exited, 0, again.output().stderr)
       assert.match(again.output().stderr, /^ {2}access token expires in 59 min; scopes: read write$/m)
       const request = yield* Cli.run(["request", "dev", `${issuer}/api/me`], { env })
       assert.strictEqual(request.code, 0, request.stderr)

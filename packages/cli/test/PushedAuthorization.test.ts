@@ -29,13 +29,6 @@ const simulated = (requirePushedAuthorizationRequests: boolean) => Effect.gen(fu
   return server
 })
 
-/** The process's exit code, once it has exited. */
-const exited = (running: Cli.Running) =>
-  Effect.async<number | null>((resume) => {
-    if (running.child.exitCode !== null) return resume(Effect.succeed(running.child.exitCode))
-    running.child.on("close", (code) => resume(Effect.succeed(code)))
-  })
-
 /** A browser without a window: GETs `url` and follows redirects; the last URL. */
 const visit = (url: string) =>
   Effect.gen(function*() {
@@ -75,7 +68,7 @@ describe("grantflow token --grant authorization_code, PAR required by the metada
       assert.match(running.output().stderr, /Waiting for the browser to come back …/)
       const back = yield* visit(url!)
       assert.strictEqual(back.pathname, "/callback")
-      assert.strictEqual(yield* exited(running), 0, running.output().stderr)
+      assert.strictEqual(yield* running.exited, 0, running.output().stderr)
       assert.strictEqual((JSON.parse(running.output().stdout) as { scope?: string }).scope, "orders.read")
       assert.deepStrictEqual(
         (yield* server.journal).filter((e) => e.endpoint !== "metadata").map((e) => [e.endpoint, e.status]),
@@ -90,7 +83,7 @@ describe("grantflow token --grant authorization_code, PAR required by the metada
       const [, url] = yield* running.waitFor(/^ {2}(http:\/\/\S+\/authorize\?\S+)$/m, "stderr")
       assert.deepStrictEqual([...new URL(url!).searchParams.keys()], ["client_id", "request_uri"])
       yield* visit(url!)
-      assert.strictEqual(yield* exited(running), 0, running.output().stderr)
+      assert.strictEqual(yield* running.exited, 0, running.output().stderr)
       assert.deepStrictEqual(
         (yield* server.journal).filter((e) => e.endpoint === "par").map((e) => e.status),
         [201]

@@ -144,6 +144,16 @@ describe("grantflow sim", () => {
       )
     }).pipe(Effect.provide(Live)))
 
+  it.scopedLive("stopped by a signal once it serves, it exits 0: that is how a server ends, whatever options come first", () =>
+    Effect.gen(function*() {
+      for (const args of [["sim", "--port", "0"], ["--log-level", "info", "sim", "--port", "0"]]) {
+        const running = yield* Cli.spawnScoped(args)
+        yield* running.waitFor(/^LISTEN \S+$/m)
+        running.child.kill("SIGTERM")
+        assert.strictEqual(yield* running.exited, 0, JSON.stringify(running.output()))
+      }
+    }).pipe(Effect.provide(Live)))
+
   it.scopedLive("grantflow-sim still starts it, and says it is now grantflow sim", () =>
     Effect.gen(function*() {
       const [program, args] = Cli.command(["--port", "0"], "grantflow-sim")

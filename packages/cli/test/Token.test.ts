@@ -102,13 +102,6 @@ const client = (id = "svc") => ["--client-id", id]
 const publicClient = (issuer: string, grant: string) =>
   ["token", issuer, ...client("cli"), "--auth-method", "none", "--grant", grant]
 
-/** The process's exit code, once it has exited. */
-const exited = (running: Cli.Running) =>
-  Effect.async<number | null>((resume) => {
-    if (running.child.exitCode !== null) return resume(Effect.succeed(running.child.exitCode))
-    running.child.on("close", (code) => resume(Effect.succeed(code)))
-  })
-
 /** A port that was free a moment ago. */
 const freePort = Effect.async<number>((resume) => {
   const probe = createServer()
@@ -266,7 +259,7 @@ describe("grantflow token", () => {
       // the browser came back to the command's receiver, on the port asked for
       assert.strictEqual(page.url.host, `127.0.0.1:${port}`)
       assert.strictEqual(page.url.pathname, "/callback")
-      assert.strictEqual(yield* exited(running), 0, running.output().stderr)
+      assert.strictEqual(yield* running.exited, 0, running.output().stderr)
       const output = running.output()
       const body = json(output.stdout)
       assert.strictEqual(body.scope, "orders.read")
@@ -291,7 +284,7 @@ describe("grantflow token", () => {
       const [, userCode] = yield* running.waitFor(/│ +(\S+) +│/, "stderr")
       assert.include(running.output().stderr, `To sign in, open ${issuer}/device`)
       assert.isTrue(yield* server.decideDevice(userCode!, true))
-      assert.strictEqual(yield* exited(running), 0, running.output().stderr)
+      assert.strictEqual(yield* running.exited, 0, running.output().stderr)
       const output = running.output()
       assert.strictEqual(json(output.stdout).scope, "orders.read")
       assert.include(output.stderr, "refresh token: issued")
@@ -401,7 +394,7 @@ describe("grantflow token", () => {
         const running = yield* Cli.spawnScoped(publicClient(issuer, "device_code"))
         const [, userCode] = yield* running.waitFor(/│ +(\S+) +│/, "stderr")
         assert.isTrue(yield* server.decideDevice(userCode!, false))
-        assert.strictEqual(yield* exited(running), 1)
+        assert.strictEqual(yield* running.exited, 1)
         const { stderr, stdout } = running.output()
         assert.strictEqual(stdout, "")
         assert.match(stderr.slice(stderr.indexOf("Waiting for the approval")), /^Waiting for the approval …\ngrantflow: the user denied .* \(run the command again to sign in\)\n$/)

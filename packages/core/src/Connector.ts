@@ -202,6 +202,9 @@ export interface Authorization {
  *   `invalid_token` challenge (see `BearerAuth.Options`; default 401);
  * - `baseUrl`: the API's base URL, from the configuration; `https:` unless
  *   loopback or `allowInsecure`;
+ * - `headers`: headers every API request carries (an API version such as
+ *   `Notion-Version`), from the configuration; a secret field's value is
+ *   refused there, as in the base URL;
  * - `tokenResponse`: the token response's shape when it is not RFC 6749's
  *   (see `TokenResponse.Shape`);
  * - `policy`: the token provider's refresh policy;
@@ -221,6 +224,7 @@ export interface Definition<C, I = C, R = never> {
   readonly apply?: Apply | undefined
   readonly refreshOn?: BearerAuth.Options | undefined
   readonly baseUrl: (config: C) => string
+  readonly headers?: ((config: C) => Readonly<Record<string, string>>) | undefined
   readonly allowInsecure?: boolean | undefined
   readonly tokenResponse?: TokenResponse.Shape | undefined
   readonly policy?: RefreshPolicy.RefreshPolicy | undefined

@@ -96,7 +96,18 @@ export interface Endpoint extends Pipeable, Inspectable.Inspectable {
   readonly issuer: Option.Option<string>
   readonly requirePushedAuthorizationRequests: boolean
   readonly dpop: Dpop.DpopKey | undefined
+  readonly requestBody: RequestBody
 }
+
+/**
+ * How the token and revocation requests carry their parameters: `"form"`
+ * (`application/x-www-form-urlencoded`, RFC 6749 §4.1.3) or `"json"` (one
+ * JSON object of strings), for the providers that take JSON (Notion).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RequestBody = "form" | "json"
 
 /**
  * What every request to the authorization server shares, whichever way the
@@ -114,7 +125,9 @@ export interface Endpoint extends Pipeable, Inspectable.Inspectable {
  *   is retried once with the server's nonce, and the tokens issued are bound
  *   to the key (`token_type` `DPoP`) and carry it (`AccessToken`'s `dpop`).
  *   For tokens kept in a persistent `TokenStore`, generate it with
- *   `extractable: true`: the store keeps it with them.
+ *   `extractable: true`: the store keeps it with them;
+ * - `requestBody`: `"form"` (the default) or `"json"`, how the token and
+ *   revocation requests carry their parameters (see {@link RequestBody}).
  *
  * @since 0.1.0
  * @category models
@@ -126,6 +139,7 @@ export interface Settings {
   readonly defaultLifetime?: Duration.DurationInput | undefined
   readonly maxLifetime?: Duration.DurationInput | undefined
   readonly dpop?: Dpop.DpopKey | undefined
+  readonly requestBody?: RequestBody | undefined
 }
 
 /**

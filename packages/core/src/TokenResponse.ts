@@ -349,7 +349,11 @@ export type ExpiresAs = "seconds" | "milliseconds" | "epochSeconds" | "epochMill
  * - `type`: a token type to use whatever the response says, e.g. `"Token"`
  *   for a server that sends none but expects `Authorization: Token …`.
  *
- * An error body (a top-level `error`) is read as usual.
+ * An error body (a top-level `error`) is read as usual; `errors` maps a
+ * provider's own error codes to RFC 6749's (`{ invalid_refresh_token:
+ * "invalid_grant" }`), so that its refusals get the same typed errors (a
+ * refused refresh token asks for re-authorization). The provider's code is
+ * kept in the description.
  *
  * @since 0.1.0
  * @category models
@@ -362,6 +366,7 @@ export interface Shape {
   readonly scope?: string | undefined
   readonly expiresAs?: ExpiresAs | undefined
   readonly type?: string | undefined
+  readonly errors?: Readonly<Record<string, string>> | undefined
 }
 
 /**
@@ -424,8 +429,9 @@ const toSeconds = (value: unknown, as: ExpiresAs, now: number): unknown => {
  * RFC name, the expiry turned into seconds from `now` (epoch milliseconds;
  * an expiry already past becomes one millisecond, which {@link toAccessToken}
  * raises to {@link minLifetime}), and the fixed `type` set.
- * Other fields stay as they are; a body that is not an object, or carries an
- * `error`, is returned unchanged. A value that cannot be converted is left for
+ * Other fields stay as they are; a body that is not an object is returned
+ * unchanged, and one that carries an `error` too, but for the error code the
+ * shape's `errors` rename. A value that cannot be converted is left for
  * decoding to reject. Pure.
  *
  * @since 0.1.0
@@ -445,7 +451,7 @@ const toSeconds = (value: unknown, as: ExpiresAs, now: number): unknown => {
 export const normalize = (body: unknown, shape: Shape, now: number): unknown => {
   if (!Predicate.isRecord(body)) return body
   const error = body["error"]
-  if (error !== undefined && error !== null && error !== "") return body
+  if (error !== undefined && error !== null && error !== "") return renamedError(body, error, shape)
   const result: Record<string, unknown> = { ...body }
   for (const key of Object.keys(rfcFields) as ReadonlyArray<keyof typeof rfcFields>) {
     const name = rfcFields[key]
@@ -457,6 +463,14 @@ export const normalize = (body: unknown, shape: Shape, now: number): unknown => 
   }
   if (shape.type !== undefined) result["token_type"] = shape.type
   return result
+}
+
+// A provider's error code as RFC 6749's, the provider's own kept in the description.
+const renamedError = (body: Readonly<Record<string, unknown>>, error: unknown, shape: Shape): unknown => {
+  const rfc = typeof error === "string" && Object.hasOwn(shape.errors ?? {}, error) ? shape.errors![error] : undefined
+  if (rfc === undefined) return body
+  const description = typeof body["error_description"] === "string" ? `: ${body["error_description"]}` : ""
+  return { ...body, error: rfc, error_description: `${error as string}${description}` }
 }
 
 // The path a shaped response keeps an RFC field at, for error messages.
@@ -503,7 +517,8 @@ const describe = (body: unknown): string =>
  *   that lists the fields received and never shows a token: no string value
  *   of the body appears in it.
  * - With a `shape`, a successful body is first {@link normalize}d, and a
- *   malformed field is named by its path in the shape.
+ *   malformed field is named by its path in the shape; an error's code is
+ *   renamed as its `errors` say.
  *
  * It never throws, whatever `body` is (it may come from a user, not from
  * {@link parseBody}), and its work is bounded by the limits above.
@@ -540,7 +555,12 @@ export const decode = (
       isSuccessStatus(status) ? malformed(status, "body", tooManyValues, "") : unavailable(status, retryAfter)
     )
   }
-  const error = oauthError.read("token", body, status, retryAfter)
+  const error = oauthError.read(
+    "token",
+    options.shape === undefined ? body : renamedError(body, body["error"], options.shape) as Record<string, unknown>,
+    status,
+    retryAfter
+  )
   if (error === "Unusable") {
     return Either.left(
       isSuccessStatus(status)

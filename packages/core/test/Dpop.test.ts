@@ -40,6 +40,21 @@ describe("Dpop.proof", () => {
       }
     }))
 
+  for (const alg of ["ES256", "EdDSA", "RS256"] as const) {
+    it.effect(`signs ${alg} the same way with node:crypto and with WebCrypto, for runtimes without node:crypto`, () =>
+      Effect.gen(function*() {
+        const key = yield* Dpop.generateKey({ alg })
+        const [header, payload] = (yield* Dpop.proof(key, { htm: "GET", htu: "https://api.example.com/" })).split(".")
+        const input = new TextEncoder().encode(`${header}.${payload}`)
+        const node = dpop.nodeSigner(key.privateKey, alg)
+        assert.isDefined(node, "Node has node:crypto")
+        for (const sign of [node!, dpop.webCryptoSigner(key.privateKey, alg)]) {
+          const signature = Buffer.from(yield* Effect.promise(async () => new Uint8Array(await sign(input))))
+          yield* verify(`${header}.${payload}.${signature.toString("base64url")}`)
+        }
+      }))
+  }
+
   it.effect("takes iat from Clock, strips query and fragment from htu, and hashes the access token into ath", () =>
     Effect.gen(function*() {
       yield* TestClock.setTime(1_700_000_000_500)
@@ -118,6 +133,48 @@ describe("Dpop keys", () => {
       const key = yield* Dpop.fromKeyPair(pair, "ES256")
       const { protectedHeader } = yield* verify(yield* Dpop.proof(key, { htm: "GET", htu: "https://api.example.com/" }))
       assert.strictEqual(protectedHeader.jwk?.crv, "P-256")
+    }))
+
+  it.effect("refuse a key pair of another algorithm than the one named, or one that cannot sign", () =>
+    Effect.gen(function*() {
+      const p384 = yield* Effect.promise(() =>
+        crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-384" }, false, ["sign", "verify"])
+      )
+      const ed25519 = (yield* Effect.promise(() =>
+        crypto.subtle.generateKey({ name: "Ed25519" }, false, ["sign", "verify"])
+      )) as CryptoKeyPair
+      const rsaSha512 = yield* Effect.promise(() =>
+        crypto.subtle.generateKey(
+          { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-512" },
+          false,
+          ["sign", "verify"]
+        )
+      )
+      const refused = [
+        Dpop.fromKeyPair(p384, "ES256"),
+        Dpop.fromKeyPair(ed25519, "ES256"),
+        Dpop.fromKeyPair(rsaSha512, "RS256"),
+        Dpop.fromKeyPair({ privateKey: ed25519.publicKey, publicKey: ed25519.publicKey }, "EdDSA")
+      ]
+      for (const attempt of refused) {
+        const error = yield* Effect.flip(attempt)
+        assert.strictEqual(error._tag, "InvalidTokenRequest")
+      }
+      const accepted = yield* Dpop.fromKeyPair(ed25519, "EdDSA")
+      yield* verify(yield* Dpop.proof(accepted, { htm: "GET", htu: "https://api.example.com/" }))
+    }))
+
+  it.effect("reuse the ath of the token last proved, and hash a new token afresh", () =>
+    Effect.gen(function*() {
+      const key = yield* Dpop.generateKey()
+      const athOf = (accessToken: string) =>
+        Effect.map(
+          Dpop.proof(key, { htm: "GET", htu: "https://api.example.com/", accessToken }),
+          (jwt) => JSON.parse(Buffer.from(jwt.split(".")[1]!, "base64url").toString()).ath as string
+        )
+      for (const token of ["first", "first", "second", "first"]) {
+        assert.strictEqual(yield* athOf(token), yield* dpop.ath(token))
+      }
     }))
 })
 

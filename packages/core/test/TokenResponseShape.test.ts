@@ -153,3 +153,34 @@ describe("TokenResponse shapes", () => {
     assert.isFalse(error.retryable)
   })
 })
+
+describe("TokenResponse shapes: a provider's error codes", () => {
+  const shape: TokenResponse.Shape = { errors: { invalid_refresh_token: "invalid_grant" } }
+
+  it("renames a provider's code to RFC 6749's, keeping the provider's in the description", () => {
+    assert.deepStrictEqual(TokenResponse.normalize({ ok: false, error: "invalid_refresh_token" }, shape, 0), {
+      ok: false,
+      error: "invalid_grant",
+      error_description: "invalid_refresh_token"
+    })
+    assert.deepStrictEqual(
+      TokenResponse.normalize({ error: "invalid_refresh_token", error_description: "expired" }, shape, 0),
+      { error: "invalid_grant", error_description: "invalid_refresh_token: expired" }
+    )
+  })
+
+  it("leaves other codes, and names that only look like keys of an object, as they are", () => {
+    const body = { error: "toString" }
+    assert.strictEqual(TokenResponse.normalize(body, shape, 0), body)
+    const other = { error: "ratelimited" }
+    assert.strictEqual(TokenResponse.normalize(other, shape, 0), other)
+  })
+
+  it("so that a refused refresh asks for re-authorization, as a standard server's does", () => {
+    const decoded = TokenResponse.decode({ ok: false, error: "invalid_refresh_token" }, { status: 200, sentAt: 0, shape })
+    assert.isTrue(Either.isLeft(decoded))
+    const error = Either.getLeft(decoded).pipe(Option.getOrThrow)
+    assert.instanceOf(error, TokenError.OAuthError)
+    assert.strictEqual((error as TokenError.OAuthError).error, "invalid_grant")
+  })
+})

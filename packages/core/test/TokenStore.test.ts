@@ -8,12 +8,14 @@ storeSuite("memory store", TokenStore.layerMemory)
 storeSuite(
   "KeyValueStore store",
   TokenStore.layerKeyValueStore({ encryption: "none" }).pipe(Layer.provideMerge(KeyValueStore.layerMemory)),
-  (key, how) =>
-    Effect.flatMap(KeyValueStore.KeyValueStore, (kv) =>
-      Effect.flatMap(kv.get(key), (stored) => {
-        const text = Option.getOrThrow(stored)
-        return kv.set(key, how === "Empty" ? "" : text.slice(0, text.length >> 1))
-      }))
+  {
+    damage: (key, how) =>
+      Effect.flatMap(KeyValueStore.KeyValueStore, (kv) =>
+        Effect.flatMap(kv.get(key), (stored) => {
+          const text = Option.getOrThrow(stored)
+          return kv.set(key, how === "Empty" ? "" : text.slice(0, text.length >> 1))
+        }))
+  }
 )
 
 describe("TokenStore.shared and the provider's policy", () => {

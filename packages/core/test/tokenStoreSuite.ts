@@ -67,14 +67,22 @@ export const simulatedServer = (extra?: Partial<AuthServer.Options>) =>
 export type Damage<R> = (key: TokenStore.Key, how: "Empty" | "Truncated") => Effect.Effect<void, unknown, R>
 
 /**
+ * Takes a key's refresh lease away from its owner behind the store's back, as
+ * its expiry would after a long pause of the owner's process.
+ */
+export type LoseLease<R> = (key: TokenStore.Key) => Effect.Effect<void, unknown, R>
+
+/**
  * The contract, run against `StoreLive`. `damage` reaches the bytes under the
- * store; a store that keeps no bytes (the memory store) has none to damage.
+ * store, `loseLease` its leases; a store that keeps neither outside the
+ * process (the memory store) has nothing to reach.
  */
 export const storeSuite = <R = never>(
   name: string,
   StoreLive: Layer.Layer<TokenStore.TokenStore | R, unknown>,
-  damage?: Damage<R>
+  reach: { readonly damage?: Damage<R>; readonly loseLease?: LoseLease<R> } = {}
 ) => {
+  const { damage, loseLease } = reach
   const withServer = (extra?: Partial<AuthServer.Options>) => simulatedServer(extra).pipe(Layer.merge(StoreLive))
 
   describe(`${name}: records`, () => {
@@ -283,5 +291,32 @@ export const storeSuite = <R = never>(
         assert.deepStrictEqual(grants, [["client_credentials", 200], ["refresh_token", 400]])
         assert.isTrue(Option.isNone(yield* store.get(key)))
       }).pipe(Effect.scoped, Effect.provide(withServer())))
+
+    if (loseLease !== undefined) {
+      it.live("a refresh that outlives its lease still stores the rotated refresh token when nobody wrote meanwhile", () =>
+        Effect.gen(function*() {
+          const server = yield* AuthServer.AuthServer
+          const store = yield* TokenStore.TokenStore
+          const key = freshKey("refresh_token")
+          const provider = yield* member(key)
+          const first = yield* provider.get
+          yield* server.fail(AuthServer.Latency({ duration: "300 millis" }))
+          yield* provider.invalidate(first)
+          const refreshing = yield* Effect.fork(provider.get)
+          yield* Effect.sleep("100 millis")
+          // The lease is lost while the request is in flight, as after a long pause of the process.
+          yield* loseLease(key)
+          const second = yield* refreshing.await.pipe(Effect.flatten)
+          const stored = Option.getOrThrow(yield* store.get(key))
+          assert.isTrue(AccessToken.sameToken(stored.token, second))
+          // the chain goes on from the stored record
+          yield* provider.invalidate(second)
+          yield* provider.get
+          const journal = yield* server.journal
+          yield* Journal.noRefreshTokenUsedTwice(journal)
+          assert.isTrue(Journal.tokenRequests(journal).every((entry) => entry.status === 200))
+          assert.isFalse((yield* server.families)[0]!.revoked)
+        }).pipe(Effect.scoped, Effect.provide(withServer())))
+    }
   })
 }

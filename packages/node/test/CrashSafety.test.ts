@@ -1,6 +1,6 @@
 /**
  * Crash safety (issue 5). Child processes (crash/child.ts) hold users'
- * connections through `TokenStore.shared` on a file or Redis store (or
+ * connections through `TokenStore.shared` on a file, Redis or PostgreSQL store (or
  * through `Grant.refreshTokenFlow`, whose `onRotate` writes there), and
  * refresh their rotating refresh tokens against the simulated server, served
  * here on loopback with rotation and reuse detection. Each child is killed
@@ -25,15 +25,17 @@ import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import type * as HttpApp from "@effect/platform/HttpApp"
 import { assert, describe, it } from "@effect/vitest"
 import { ClientAuth, Endpoint, Grant, TokenCipher, TokenStore } from "@grantflow/core"
-import { FileTokenStore, Loopback, RedisTokenStore } from "@grantflow/node"
+import { Loopback } from "@grantflow/node"
+import * as SqlTokenStore from "@grantflow/node/SqlTokenStore"
 import { AuthServer, Journal } from "@grantflow/testing"
 import { Data, Deferred, Duration, Effect, Either, Exit, Layer, Option, Queue, Random, Redacted, Ref, type Scope } from "effect"
 import { Redis } from "ioredis"
 import { type ChildProcess, spawn } from "node:child_process"
 import * as path from "node:path"
 import * as readline from "node:readline"
-import { clientSecret, type Connection, type Path, type Settings, toEnv } from "./crash/protocol.js"
+import { clientSecret, type Connection, type Path, type Settings, storeLayer, toEnv } from "./crash/protocol.js"
 import { bundleChild } from "./support/child.js"
+import { dropTables, pgLayer, TEST_DATABASE } from "./support/sql.js"
 
 const REDIS = process.env.GRANTFLOW_TEST_REDIS_URL ?? "redis://127.0.0.1:6379"
 const TRIALS = Number(process.env.GF_CRASH_TRIALS ?? 100)
@@ -130,11 +132,7 @@ const cipherSecret = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toS
 const cipherKey = `crash:${cipherSecret}`
 const cipher = TokenCipher.aesGcm({ current: { id: "crash", secret: Redacted.make(cipherSecret) } })
 
-const storeLayer = (settings: Settings) =>
-  Layer.unwrapEffect(Effect.map(cipher, (encryption) =>
-    settings.store === "file"
-      ? FileTokenStore.layer(settings.location, { encryption })
-      : RedisTokenStore.layer({ redis: settings.redis, prefix: settings.location, encryption })))
+const parentStore = (settings: Settings) => Layer.unwrapEffect(Effect.map(cipher, (encryption) => storeLayer(settings, encryption)))
 
 /** One chain: a connection with its own client, store key and loopback port, whose next token answer can be held back. */
 interface Chain extends Connection {
@@ -183,6 +181,17 @@ const setUp = (
       ...(options.grace ? { refreshGrace: "5 minutes" } : {})
     })
     const prefix = `grantflow-crash:${run}:`
+    // PostgreSQL: tables of their own for each lane, made here once and dropped at the end
+    const tablePrefix = `gf_crash_${run.replaceAll("-", "_")}_`
+    if (store === "postgres") {
+      yield* Effect.forEach(Array.from({ length: options.processes }), (_, p) => {
+        const lane = `${tablePrefix}p${p}_`
+        return Effect.zipRight(
+          Effect.addFinalizer(() => Effect.orDie(dropTables(pgLayer(), lane))),
+          SqlTokenStore.migrate({ tablePrefix: lane }).pipe(Effect.provide(pgLayer()), Effect.orDie)
+        )
+      })
+    }
     if (store === "redis") {
       yield* Effect.addFinalizer(() =>
         Effect.promise(async () => {
@@ -210,8 +219,12 @@ const setUp = (
         const settings: Settings = {
           store,
           path: options.path ?? "shared",
-          location: store === "file" ? path.join(bundle.directory, run, `p${p}`) : prefix,
-          redis: REDIS,
+          location: store === "file"
+            ? path.join(bundle.directory, run, `p${p}`)
+            : store === "postgres"
+            ? `${tablePrefix}p${p}_`
+            : prefix,
+          server: store === "postgres" ? TEST_DATABASE : REDIS,
           leaseTtl: LEASE_TTL,
           connections: chains.map(({ clientId, key, tokenUrl }) => ({ clientId, key, tokenUrl }))
         }
@@ -222,7 +235,7 @@ const setUp = (
             auth: ClientAuth.clientSecretBasic(chain.clientId, Redacted.make(clientSecret))
           })).pipe(
             Effect.flatMap((first) => TokenStore.save(chain.key as TokenStore.Key, first)),
-            Effect.provide(Layer.merge(FetchHttpClient.layer, storeLayer(settings)))
+            Effect.provide(Layer.merge(FetchHttpClient.layer, parentStore(settings)))
           ))
         const lane: Lane = { chains, spawn: spawnChild(settings, cipherKey) }
         return lane
@@ -459,6 +472,7 @@ describe("crash safety: SIGKILL at any point of a refresh loses no refresh token
   for (const path of ["shared", "refreshTokenFlow"] as const) {
     it.live(`file store, ${path}: ${TRIALS} refreshes killed`, () => harness("file", path), 240_000)
     it.live(`Redis store, ${path}: ${TRIALS} refreshes killed`, () => harness("redis", path), 240_000)
+    it.live(`PostgreSQL store, ${path}: ${TRIALS} refreshes killed`, () => harness("postgres", path), 240_000)
   }
 })
 

@@ -18,11 +18,14 @@ const storeIn = (dir: string) =>
 const fileOf = (dir: string, key: string) => path.join(dir, createHash("sha256").update(key).digest("hex"))
 
 const suiteDirectory = path.join(directory, "suite")
-storeSuite("file store", storeIn(suiteDirectory), (key, how) =>
-  Effect.sync(() => {
-    const file = fileOf(suiteDirectory, key)
-    fs.truncateSync(file, how === "Empty" ? 0 : fs.statSync(file).size >> 1)
-  }))
+storeSuite("file store", storeIn(suiteDirectory), {
+  damage: (key, how) =>
+    Effect.sync(() => {
+      const file = fileOf(suiteDirectory, key)
+      fs.truncateSync(file, how === "Empty" ? 0 : fs.statSync(file).size >> 1)
+    }),
+  loseLease: (key) => Effect.sync(() => fs.rmSync(`${fileOf(suiteDirectory, key)}.lease.lock`))
+})
 
 const dpopDirectory = path.join(directory, "dpop")
 dpopStoreSuite(

@@ -26,6 +26,16 @@
  * serves: a client that knows only the API's URL finds its authorization
  * server from the first 401.
  *
+ * DPoP (RFC 9449): when the `TokenVerifier` takes proofs (its `dpop`
+ * option, see `DpopProof`), a token also comes as `Authorization: DPoP
+ * <token>` with a `DPoP` proof of the key its `cnf.jkt` names; a DPoP-bound
+ * token sent as a bearer token is refused (§7.2). A bad proof is a 401
+ * `DPoP error="invalid_dpop_proof"` ({@link InvalidDpopProof}), a proof
+ * without the server's nonce a 401 `use_dpop_nonce` with a `DPoP-Nonce`
+ * header ({@link UseDpopNonce}), a token bound to another key (or not bound)
+ * a 401 `DPoP error="invalid_token"`; challenges name the algorithms taken
+ * (`algs`), and a 401 names both schemes when both are taken.
+ *
  * The token value appears in no response, log line or span.
  *
  * @since 0.1.0
@@ -36,6 +46,7 @@ import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import type * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import type * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
+import type * as DpopProof from "./DpopProof.js"
 import * as bearerToken from "./internal/bearerToken.js"
 import * as internal from "./internal/resourceServer.js"
 import type * as TokenVerifier from "./TokenVerifier.js"
@@ -62,7 +73,9 @@ export const Caller: typeof internal.Caller = internal.Caller
 
 /**
  * The tag type of {@link Caller}: a requirement of the handlers that
- * read it; its service is a `TokenVerifier.VerifiedToken`.
+ * read it; its service is a `TokenVerifier.VerifiedToken`, whose
+ * `dpopThumbprint` is the thumbprint of the key the caller proved it holds
+ * when its token is DPoP-bound (none for a bearer token).
  *
  * @since 0.1.0
  * @category tags
@@ -141,6 +154,59 @@ export const InvalidToken: typeof internal.InvalidToken = internal.InvalidToken
 export type InvalidToken = internal.InvalidToken
 
 /**
+ * The request's DPoP proof does not pass (RFC 9449 §4.3, §7.1
+ * `invalid_dpop_proof`): missing, two `DPoP` headers, malformed, signed
+ * with an algorithm not taken or by a key that is not public, for another
+ * method or URL, out of its time window, replayed, or not for this token.
+ * 401 with a `DPoP` challenge; `description` says which check failed.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * ```ts
+ * import { ResourceServer } from "@grantflow/resource-server"
+ *
+ * ResourceServer.toResponse(new ResourceServer.InvalidDpopProof({ description: "The DPoP proof was already used" })).status
+ * // 401
+ * ```
+ */
+export const InvalidDpopProof: typeof internal.InvalidDpopProof = internal.InvalidDpopProof
+
+/**
+ * A refused DPoP proof: see the {@link InvalidDpopProof} constructor.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type InvalidDpopProof = internal.InvalidDpopProof
+
+/**
+ * The request's DPoP proof lacks the server's current nonce (RFC 9449 §9
+ * `use_dpop_nonce`): 401 with a `DPoP` challenge and the `nonce` to use in
+ * a `DPoP-Nonce` header. A client (`BearerAuth` with a DPoP key) signs a new
+ * proof with it and sends the request once more.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * ```ts
+ * import { ResourceServer } from "@grantflow/resource-server"
+ *
+ * ResourceServer.toResponse(new ResourceServer.UseDpopNonce({ nonce: "n-1" })).headers["dpop-nonce"] // "n-1"
+ * ```
+ */
+export const UseDpopNonce: typeof internal.UseDpopNonce = internal.UseDpopNonce
+
+/**
+ * A proof without the current nonce: see the {@link UseDpopNonce}
+ * constructor.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type UseDpopNonce = internal.UseDpopNonce
+
+/**
  * The token is valid but lacks a scope the resource requires (RFC 6750
  * §3.1 `insufficient_scope`): 403. `scope` lists the required scopes,
  * space-separated.
@@ -200,6 +266,8 @@ export type Refusal =
   | MissingToken
   | InvalidRequest
   | InvalidToken
+  | InvalidDpopProof
+  | UseDpopNonce
   | InsufficientScope
   | TemporarilyUnavailable
 
@@ -251,7 +319,15 @@ export const defaultMaxCredentialLength: number = bearerToken.defaultMaxLength
  *   {@link defaultMaxCredentialLength}, 8 KiB); a longer one is a 400;
  * - `resourceMetadata`: the URL of the resource's metadata document (see
  *   {@link metadataUrl}), named as `resource_metadata="…"` in every
- *   challenge (RFC 9728 §5.1).
+ *   challenge (RFC 9728 §5.1);
+ * - `publicUrl`: the URL clients call this server at, which a DPoP proof's
+ *   `htu` names (RFC 9449 §4.3): a base URL (`"https://api.example.com"`,
+ *   or with a path prefix a proxy cuts off) that the request's path is
+ *   appended to, or a function of the request. Without it, the URL is the
+ *   request's own: its `Host` header and, for `https:`,
+ *   `X-Forwarded-Proto: https` — both written by the client or a proxy, so
+ *   set it behind a proxy and in production. A base that is not an absolute
+ *   URL is a defect.
  *
  * @since 0.1.0
  * @category models
@@ -263,13 +339,31 @@ export interface Options {
   readonly allowQuery?: boolean | undefined
   readonly maxCredentialLength?: number | undefined
   readonly resourceMetadata?: string | URL | undefined
+  readonly publicUrl?: string | URL | ((request: HttpServerRequest.HttpServerRequest) => string | URL) | undefined
+}
+
+/**
+ * What {@link toResponse} puts in challenges: the `realm` and
+ * `resourceMetadata` of {@link Options}, and `dpop`, the DPoP side of the
+ * verifier (the service's `dpop`) when it takes DPoP-bound tokens: its
+ * algorithms go in DPoP challenges' `algs`, and the schemes it takes are
+ * the ones challenged.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ChallengeOptions extends Pick<Options, "realm" | "resourceMetadata"> {
+  readonly dpop?: Pick<DpopProof.Verifier, "algorithms" | "required"> | undefined
 }
 
 
 /**
- * The RFC 6750 §3 answer to a refused request: its status, its
- * `WWW-Authenticate` challenge (none for a 503), and a JSON body with the
- * error's fields (`_tag`, `error_description`, `scope`), never the token.
+ * The RFC 6750 §3 (and RFC 9449 §7.1) answer to a refused request: its
+ * status, its `WWW-Authenticate` challenges (none for a 503; in the scheme
+ * the request used, and for a 401 the other schemes taken too), a
+ * `DPoP-Nonce` header for {@link UseDpopNonce}, and a JSON body with the
+ * error's fields (`_tag`, `error_description`, `scope`, `scheme`), never
+ * the token.
  *
  * @since 0.1.0
  * @category conversions
@@ -286,14 +380,17 @@ export interface Options {
  */
 export const toResponse: (
   error: Refusal,
-  options?: Pick<Options, "realm" | "resourceMetadata">
+  options?: ChallengeOptions
 ) => HttpServerResponse.HttpServerResponse = internal.toResponse
 
 /**
- * Verifies the current request: extracts its bearer token, verifies it
- * with the context's `TokenVerifier`, and checks `options.scopes`. The
- * building block of {@link middleware}, for servers that route by
- * themselves.
+ * Verifies the current request: extracts its access token, verifies it
+ * with the context's `TokenVerifier` (and its DPoP proof, and the token's
+ * binding to the proof's key, when the verifier takes proofs), and checks
+ * `options.scopes`. The building block of {@link middleware}, for servers
+ * that route by themselves. When a proof carried the previous nonce, the
+ * answer gets the current one in a `DPoP-Nonce` header (a pre-response
+ * handler, which `HttpServer.serve` runs).
  *
  * @since 0.1.0
  * @category verification

@@ -13,6 +13,10 @@
  * - {@link introspection}: opaque tokens checked at the issuer's
  *   introspection endpoint (RFC 7662), with a short cache.
  *
+ * With the `dpop` option (see `DpopProof`), the JWT and introspection
+ * verifiers also take DPoP-bound tokens (RFC 9449): `ResourceServer` checks
+ * the request's proof and the token's `cnf.jkt`.
+ *
  * Time is read from Effect's `Clock`, so `TestClock` drives every expiry. No
  * token value ever appears in an error, a log line or a span.
  * `ResourceServer` puts a verifier in front of HTTP handlers.
@@ -32,6 +36,7 @@ import type * as Either from "effect/Either"
 import type * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
+import type * as DpopProof from "./DpopProof.js"
 import * as introspectionInternal from "./internal/introspection.js"
 import * as jwsInternal from "./internal/jws.js"
 import * as jwtInternal from "./internal/jwtAccessToken.js"
@@ -43,7 +48,9 @@ import * as internal from "./internal/tokenVerifier.js"
  * to (`client_id`), its scopes, issuer, audiences, expiry (`Clock` epoch
  * milliseconds), and every claim as received (the JWT payload or the
  * introspection answer; empty for a static token). It never holds the token
- * itself.
+ * itself. Its `dpopThumbprint` is the RFC 7638 thumbprint of the DPoP key the
+ * token is bound to (its `cnf.jkt`, RFC 9449 §6), if it is bound: behind
+ * `ResourceServer`, the key of the request's proof.
  *
  * @since 0.1.0
  * @category models
@@ -107,6 +114,29 @@ export const hasScopes: (token: VerifiedToken, scopes: ReadonlyArray<string>) =>
  *   expired or unknown);
  * - `Mismatch`: not the shared static token.
  *
+ * And for DPoP (RFC 9449, see `DpopProof`), the proof that came with the
+ * token — an `invalid_dpop_proof` for the caller:
+ *
+ * - `DpopMissing`: the `DPoP` scheme without a `DPoP` header;
+ * - `DpopMalformed`: more than one `DPoP` header, a longer one than the
+ *   bound, not a compact JWS, or without `jti`, `htm`, `htu` or `iat`;
+ * - `DpopType`, `DpopAlgorithm`, `DpopKey`, `DpopSignature`: its `typ` is
+ *   not `dpop+jwt`, its `alg` not allowed, its `jwk` not a public key for it
+ *   (or holds private members), or the signature does not verify;
+ * - `DpopMethod`, `DpopUrl`: `htm` and `htu` name another request;
+ * - `DpopTime`: `iat` too far from the `Clock`; `DpopReplay`: the proof was
+ *   seen already; `DpopTokenHash`: `ath` is not the token's hash;
+ * - `DpopNonce`: the proof lacks the server's current nonce (a
+ *   `use_dpop_nonce` for the caller);
+ *
+ * and the binding of the token to the proof's key — an `invalid_token`:
+ *
+ * - `DpopKeyMismatch`: the token's `cnf.jkt` is not the thumbprint of the
+ *   proof's key;
+ * - `DpopBound`: a DPoP-bound token sent as a bearer token (RFC 9449 §7.2);
+ * - `DpopUnbound`: a token that is not bound sent with the `DPoP` scheme;
+ * - `DpopRequired`: a bearer token where only DPoP-bound ones are taken.
+ *
  * @since 0.1.0
  * @category models
  */
@@ -122,6 +152,22 @@ export type FailureReason =
   | "Audience"
   | "Inactive"
   | "Mismatch"
+  | "DpopMissing"
+  | "DpopMalformed"
+  | "DpopType"
+  | "DpopAlgorithm"
+  | "DpopKey"
+  | "DpopSignature"
+  | "DpopMethod"
+  | "DpopUrl"
+  | "DpopNonce"
+  | "DpopTime"
+  | "DpopTokenHash"
+  | "DpopReplay"
+  | "DpopKeyMismatch"
+  | "DpopBound"
+  | "DpopUnbound"
+  | "DpopRequired"
 
 /**
  * The token is not valid here: a 401 `invalid_token` for the caller.
@@ -219,7 +265,10 @@ export const TokenVerifier: typeof internal.TokenVerifier = internal.TokenVerifi
 /**
  * The token verifier service's tag type: `TokenVerifier["Type"]` is the
  * service, whose `verify` turns a bearer token into a {@link VerifiedToken}
- * or a {@link VerificationError}.
+ * or a {@link VerificationError}, and whose optional `dpop`, a
+ * `DpopProof.Verifier`, checks DPoP proofs when the verifier takes
+ * DPoP-bound tokens (the `dpop` option of {@link jwt} and
+ * {@link introspection}).
  *
  * @since 0.1.0
  * @category tags
@@ -448,7 +497,11 @@ export const describeDecodeFailure: (failure: DecodeFailure) => string = jwsInte
  * - `timeout` of each request to the authorization server (default 30
  *   seconds);
  * - `allowInsecure`: permits plain `http:` on a host that is not loopback,
- *   as in `Endpoint.make`.
+ *   as in `Endpoint.make`;
+ * - `dpop`: take DPoP-bound tokens (RFC 9449) with their proofs, checked as
+ *   `DpopProof.Options` say; the token's `cnf.jkt` (in the JWT, or the
+ *   introspection answer) names the key. Without it, the verifier takes
+ *   bearer tokens only, and `ResourceServer` refuses DPoP-bound ones.
  *
  * @since 0.1.0
  * @category models
@@ -464,6 +517,7 @@ export interface RemoteOptions {
   readonly maxTokenLength?: number | undefined
   readonly timeout?: Duration.DurationInput | undefined
   readonly allowInsecure?: boolean | undefined
+  readonly dpop?: DpopProof.Options | undefined
 }
 
 /**

@@ -3,3 +3,4 @@
  */
 export * as TokenVerifier from "./TokenVerifier.js"
 export * as ResourceServer from "./ResourceServer.js"
+export * as DpopProof from "./DpopProof.js"

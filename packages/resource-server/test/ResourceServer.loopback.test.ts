@@ -1,8 +1,8 @@
 /**
  * The resource server middleware on a real loopback socket, verifying tokens
  * that the simulated authorization server (also on loopback) issues: JWT
- * access tokens against its JWKS, opaque ones by introspection, and a static
- * shared token.
+ * access tokens against its JWKS, opaque ones by introspection, DPoP-bound
+ * ones with core's DPoP client, and a static shared token.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as HttpClient from "@effect/platform/HttpClient"
@@ -12,7 +12,7 @@ import type * as HttpServer from "@effect/platform/HttpServer"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { BearerAuth, ClientAuth, Endpoint, Grant, TokenProvider } from "@grantflow/core"
+import { BearerAuth, ClientAuth, Dpop, Endpoint, Grant, TokenProvider } from "@grantflow/core"
 import { Loopback } from "@grantflow/node"
 import { AuthServer } from "@grantflow/testing"
 import { Clock, ConfigProvider, Effect, FastCheck, Option, Redacted } from "effect"
@@ -378,4 +378,126 @@ describe("a static shared token over loopback", () => {
       const padded = `Authorization: Bearer${" ".repeat(bound - 100)}${secret}`
       assert.strictEqual((yield* sendRaw(url, [padded])).status, 200)
     }))
+})
+
+describe("DPoP-bound tokens over loopback", () => {
+  const dpopServer = startAuthServer({ accessTokenFormat: "jwt", dpop: {} })
+  const algs = `algs="ES256 EdDSA RS256"`
+
+  /** The orders service with `verifier` (on `clock` if given), and the statuses it answered, in order. */
+  const serveCounted = (verifier: TokenVerifier.TokenVerifier["Type"], clock?: Clock.Clock) =>
+    Effect.gen(function*() {
+      const statuses: Array<number> = []
+      const app = Effect.provideService(orders, TokenVerifier.TokenVerifier, verifier).pipe(
+        Effect.tap((response) => Effect.sync(() => statuses.push(response.status)))
+      )
+      const { url } = yield* Loopback.make(clock === undefined ? app : Effect.withClock(app, clock))
+      return { url, statuses }
+    })
+
+  /** Core's DPoP client: a key, tokens bound to it (client credentials), and BearerAuth with the key. */
+  const dpopClient = (issuer: string) =>
+    Effect.gen(function*() {
+      const key = yield* Dpop.generateKey()
+      const provider = yield* TokenProvider.make(
+        Grant.clientCredentials(Endpoint.make({ tokenUrl: `${issuer}/token`, auth: billing, dpop: key }))
+      )
+      const client = (yield* HttpClient.HttpClient).pipe(BearerAuth.authenticate(provider, { dpop: key }))
+      return { key, provider, client }
+    })
+
+  /** `GET /orders` with exactly these Authorization and DPoP headers. */
+  const sendDpop = (url: URL, authorization: string, proof?: string) =>
+    Effect.gen(function*() {
+      const client = yield* HttpClient.HttpClient
+      const request = HttpClientRequest.get(new URL("/orders", url)).pipe(
+        HttpClientRequest.setHeader("authorization", authorization),
+        proof === undefined ? (r) => r : HttpClientRequest.setHeader("dpop", proof)
+      )
+      const response = yield* client.execute(request)
+      return { status: response.status, challenge: response.headers["www-authenticate"], body: yield* response.text }
+    })
+
+  it.scopedLive("core's client: the API's use_dpop_nonce is answered once, with the same token; then requests pass at once", () =>
+    Effect.gen(function*() {
+      const { issuer, server } = yield* dpopServer
+      const { statuses, url } = yield* serveCounted(yield* TokenVerifier.jwt({ issuer, audience, dpop: { nonce: true } }))
+      const { client, provider } = yield* dpopClient(issuer)
+      for (let i = 0; i < 3; i++) {
+        const response = yield* client.get(new URL("/orders", url))
+        assert.strictEqual(response.status, 200)
+        assert.deepStrictEqual(yield* response.json, { clientId: "billing", scopes: ["orders.read"] })
+      }
+      assert.strictEqual((yield* provider.get).type, "DPoP")
+      // one nonce round trip, then none; the nonce retry is no rejection: one token was issued
+      assert.deepStrictEqual(statuses, [401, 200, 200, 200])
+      assert.strictEqual(yield* server.issued, 1)
+    }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
+
+  it.scopedLive("a rotated nonce: the previous one still passes, the answer hands out the new one, the client uses it", () =>
+    Effect.gen(function*() {
+      const { issuer } = yield* dpopServer
+      // the server's clock, moved forward a nonce period instead of waiting for it
+      const offset = { by: 0 }
+      const verifier = yield* TokenVerifier.jwt({
+        issuer,
+        audience,
+        dpop: { nonce: { rotateEvery: "1 minute" }, proofWindow: "5 minutes" }
+      })
+      const { statuses, url } = yield* serveCounted(verifier, skewed(offset))
+      const { client, key } = yield* dpopClient(issuer)
+      assert.strictEqual((yield* client.get(new URL("/orders", url))).status, 200)
+      const first = Option.getOrThrow(Dpop.nonceFor(key, url))
+      offset.by = 60_000
+      const rotated = yield* client.get(new URL("/orders", url))
+      assert.strictEqual(rotated.status, 200)
+      const second = rotated.headers["dpop-nonce"]
+      assert.isString(second)
+      assert.notStrictEqual(second, first)
+      assert.deepStrictEqual(Dpop.nonceFor(key, url), Option.some(second!))
+      assert.strictEqual((yield* client.get(new URL("/orders", url))).headers["dpop-nonce"], undefined)
+      assert.deepStrictEqual(statuses, [401, 200, 200, 200])
+    }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
+
+  it.scopedLive("introspected tokens carry their binding in cnf; another key's proof and a bearer use are refused", () =>
+    Effect.gen(function*() {
+      const { issuer } = yield* dpopServer
+      const { statuses, url } = yield* serveCounted(
+        yield* TokenVerifier.introspection({ issuer, auth: resourceServerAuth, audience, dpop: {} })
+      )
+      const { client, provider } = yield* dpopClient(issuer)
+      for (let i = 0; i < 2; i++) assert.strictEqual((yield* client.get(new URL("/orders", url))).status, 200)
+      assert.deepStrictEqual(statuses, [200, 200])
+      const token = Redacted.value((yield* provider.get).token)
+      const thief = yield* Dpop.generateKey()
+      const stolen = yield* Dpop.proof(thief, { htm: "GET", htu: new URL("/orders", url), accessToken: token })
+      const refused = yield* sendDpop(url, `DPoP ${token}`, stolen)
+      assert.deepStrictEqual([refused.status, refused.challenge], [
+        401,
+        `DPoP realm="orders", error="invalid_token", ` +
+        `error_description="The access token is bound to another key than the DPoP proof's", ${algs}, Bearer realm="orders"`
+      ])
+      const asBearer = yield* sendDpop(url, `Bearer ${token}`)
+      assert.deepStrictEqual([asBearer.status, asBearer.challenge], [
+        401,
+        `DPoP realm="orders", error="invalid_token", ` +
+        `error_description="The access token is DPoP-bound: send it with the DPoP scheme and a proof", ${algs}, Bearer realm="orders"`
+      ])
+    }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
+
+  it.scopedLive("two DPoP header lines are one proof too many", () =>
+    Effect.gen(function*() {
+      const { issuer } = yield* dpopServer
+      const { url } = yield* serveCounted(yield* TokenVerifier.jwt({ issuer, audience, dpop: {} }))
+      const { key, provider } = yield* dpopClient(issuer)
+      const token = Redacted.value((yield* provider.get).token)
+      const proof = () => Dpop.proof(key, { htm: "GET", htu: new URL("/orders", url), accessToken: token })
+      const answer = yield* sendRaw(url, [`Authorization: DPoP ${token}`, `DPoP: ${yield* proof()}`, `DPoP: ${yield* proof()}`])
+      assert.deepStrictEqual([answer.status, answer.challenge], [
+        401,
+        `DPoP realm="orders", error="invalid_dpop_proof", ` +
+        `error_description="The DPoP header is not one well-formed DPoP proof", ${algs}, Bearer realm="orders"`
+      ])
+      assert.strictEqual((yield* sendRaw(url, [`Authorization: DPoP ${token}`, `DPoP: ${yield* proof()}`])).status, 200)
+    }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
 })

@@ -9,11 +9,29 @@ import { ClientAuth } from "@grantflow/core"
 import { Effect, Redacted } from "effect"
 import { document, issuer } from "../../core/test/entryPoints.js"
 import { layerOf } from "../../core/test/routerClient.js"
+import * as DpopProof from "../src/DpopProof.js"
 import * as bearerToken from "../src/internal/bearerToken.js"
 import * as TokenVerifier from "../src/TokenVerifier.js"
 
 /** An `Authorization` header at the resource server. */
 export const authorizationHeader = (value: string) => bearerToken.parseHeader(value)
+
+/** An `Authorization` header at a resource server that takes the DPoP scheme too. */
+export const dpopAuthorizationHeader = (value: string) => bearerToken.parseHeader(value, bearerToken.defaultMaxLength, true)
+
+/** A DPoP proof's `htu` (or a request URL) as proofs are compared. */
+export const proofUrl = (value: string) => DpopProof.normalizeUrl(value)
+
+/** A `DPoP` header sent with `GET https://api.example.com/orders` and an access token, checked as the middleware does. */
+export const dpopProof = (proof: string) =>
+  Effect.flatMap(DpopProof.make(), (verifier) =>
+    Effect.either(
+      verifier.verify(Redacted.make(proof), {
+        method: "GET",
+        url: "https://api.example.com/orders",
+        accessToken: Redacted.make("access-token")
+      })
+    ))
 
 const b64url = (value: string) => Buffer.from(value).toString("base64url")
 

@@ -19,7 +19,7 @@ const whitespace = FastCheck.oneof(
 export const authorizationHeader: FastCheck.Arbitrary<string> = FastCheck.oneof(
   FastCheck.tuple(
     whitespace,
-    FastCheck.constantFrom("Bearer", "bearer", "BEARER", "Basic", "Bearer,", "Bear", ""),
+    FastCheck.constantFrom("Bearer", "bearer", "BEARER", "Basic", "Bearer,", "Bear", "", "DPoP", "dpop", "DPoP,"),
     whitespace,
     FastCheck.oneof(
       FastCheck.constantFrom(planted.accessToken, planted.short, planted.idToken, `${planted.accessToken}==`),
@@ -33,16 +33,23 @@ export const authorizationHeader: FastCheck.Arbitrary<string> = FastCheck.oneof(
 
 const b64token = /^[\w\-.~+/]+=*$/
 
+/** The header parsed as a resource server that takes bearer tokens only, and as one that takes DPoP too. */
 export const checkAuthorizationHeader = (value: string): Problems => {
-  const name = "bearerToken.parseHeader"
-  const { problems, result } = run(name, () => entry.authorizationHeader(value))
-  const found = [...problems]
-  if (result !== undefined) {
-    if (result._tag === "Invalid") found.push(...leaked(name, result.description, plantedValues))
-    if (result._tag === "Token") {
-      const token = Redacted.value(result.token)
-      if (token.length > 8 * 1024 || !b64token.test(token)) found.push(`${name}: accepted a token that is not a b64token`)
-      found.push(...leaked(name, result, plantedValues))
+  const parsers = {
+    "bearerToken.parseHeader": entry.authorizationHeader,
+    "bearerToken.parseHeader (DPoP taken)": entry.dpopAuthorizationHeader
+  }
+  const found: Array<string> = []
+  for (const [name, parse] of Object.entries(parsers)) {
+    const { problems, result } = run(name, () => parse(value))
+    found.push(...problems)
+    if (result !== undefined) {
+      if (result._tag === "Invalid") found.push(...leaked(name, result.description, plantedValues))
+      if (result._tag === "Token") {
+        const token = Redacted.value(result.token)
+        if (token.length > 8 * 1024 || !b64token.test(token)) found.push(`${name}: accepted a token that is not a b64token`)
+        found.push(...leaked(name, result, plantedValues))
+      }
     }
   }
   return found.map((p) => `${p} — input ${describeInput(value)}`)

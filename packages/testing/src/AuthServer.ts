@@ -179,6 +179,21 @@ export interface ClientOptions {
  * token response in another shape: it gets the RFC 6749 body and the current
  * time (epoch milliseconds) and returns the body to send, e.g.
  * `(token, now) => ({ data: { token: token.access_token, expires_at: … } })`.
+ * `tokenErrorShape` does the same for the token endpoint's errors (see
+ * {@link ShapedError}); it also gets the request's `grant_type`, as providers
+ * name an error after the grant (`invalid_code`, `invalid_refresh_token`).
+ * `apiTokenHeader` is a header the API also takes the bare token from, as
+ * Shopify's `X-Shopify-Access-Token`; `apiRequiredHeaders` are headers every
+ * API request must carry, each with the answer to a request without it (a
+ * version header: Notion answers `400 missing_version`).
+ *
+ * Providers' token endpoints: `tokenRequestBody: "json"` takes the token
+ * request as a JSON object instead of a form (and refuses a form);
+ * `tokenResponseFormat: "formUnlessJsonAccepted"` answers a form-encoded body
+ * unless the request's `Accept` names `application/json`;
+ * `offlineAccess` issues a refresh token with a code only when the
+ * authorization request asked for it (see {@link OfflineAccess}); `routes`
+ * serve the endpoints at the provider's paths too (see {@link Route}).
  *
  * @since 0.1.0
  * @category models
@@ -214,7 +229,68 @@ export interface Options extends ProviderQuirks {
   readonly tokenResponseShape?:
     | ((token: Readonly<Record<string, unknown>>, now: number) => unknown)
     | undefined
+  readonly tokenErrorShape?:
+    | ((error: TokenErrorBody, status: number, grantType: string | undefined) => ShapedError)
+    | undefined
+  readonly apiTokenHeader?: string | undefined
+  readonly apiRequiredHeaders?: Readonly<Record<string, { readonly status: number; readonly body: unknown }>> | undefined
+  readonly tokenRequestBody?: "form" | "json" | undefined
+  readonly tokenResponseFormat?: "json" | "formUnlessJsonAccepted" | undefined
+  readonly offlineAccess?: OfflineAccess | undefined
+  readonly routes?: Readonly<Record<string, Route>> | undefined
 }
+
+/**
+ * An error of the token endpoint as the server would send it (RFC 6749
+ * §5.2), handed to `tokenErrorShape` to be answered in a provider's shape.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TokenErrorBody {
+  readonly error: string
+  readonly error_description?: string | undefined
+}
+
+/**
+ * What `tokenErrorShape` answers instead of an RFC 6749 error: a status (a
+ * provider may answer errors with 200) and a JSON body.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ShapedError {
+  readonly status: number
+  readonly body: unknown
+}
+
+/**
+ * When the authorization code grant issues a refresh token: only if the
+ * authorization request carried `param` with `value` (for `scope`, as one of
+ * its scopes), as providers that want `access_type=offline`,
+ * `token_access_type=offline` or the `offline_access` scope do.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OfflineAccess {
+  readonly param: string
+  readonly value: string
+}
+
+/**
+ * Another path for one of the server's endpoints, as a provider names it
+ * (`/login/oauth/access_token` for the token endpoint): `token`, `authorize`,
+ * `revoke`, `introspect`, or `api` — a protected resource whose answer to a
+ * valid token also carries the fields of `body` (a provider's "who am I").
+ * Routes are matched on the path alone, whatever the host.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Route =
+  | { readonly endpoint: "token" | "authorize" | "revoke" | "introspect" }
+  | { readonly endpoint: "api"; readonly body?: Readonly<Record<string, unknown>> | undefined }
 
 /**
  * The registration endpoint (RFC 7591) of the simulated server:

@@ -303,7 +303,10 @@ export interface Exchange {
   readonly endSeq: number
   readonly startedAt: number
   readonly endedAt: number
-  /** The access token the request carried in `Authorization`, if any, whatever its scheme. */
+  /**
+   * The access token the request carried, if any: in `Authorization`, whatever
+   * its scheme, or bare in the header of the server's `apiTokenHeader`.
+   */
   readonly bearer: Redacted.Redacted<string> | undefined
   /** The scheme of that token: `Bearer` (RFC 6750) or `DPoP` (RFC 9449). */
   readonly scheme: "Bearer" | "DPoP" | undefined

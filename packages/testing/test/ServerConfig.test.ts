@@ -71,4 +71,18 @@ describe("ServerConfig", () => {
     assert.deepStrictEqual(issues({}), ["clients: is missing"])
     assert.deepStrictEqual(issues([]), [": Expected ServerConfig, actual []"])
   })
+
+  it("refuses a document nested deeper than 32 levels, and names at most 8 problems of one line each", () => {
+    const messageOf = (text: string) => Either.match(ServerConfig.parse(text), { onLeft: (e) => e.message, onRight: () => "" })
+    const deep = `${"[".repeat(30_000)}${"]".repeat(30_000)}`
+    for (const text of [deep, `{"clients":${deep}}`, `{"clients":[],"errorBodyOnInvalidToken":{"status":401,"body":${deep}}}`]) {
+      assert.strictEqual(messageOf(text), "invalid simulated server configuration: the document nests deeper than 32 levels")
+    }
+    const unknown = JSON.stringify(Object.fromEntries([["clients", []], ...Array.from({ length: 500 }, (_, i) => [`o${i}`, i])]))
+    const many = messageOf(unknown)
+    assert.include(many, "the document has 492 more problems")
+    assert.isAtMost(many.length, 600)
+    const long = messageOf(JSON.stringify({ clients: [{ clientId: 1, clientSecret: "x" }], tokenLifetime: "y".repeat(10_000) }))
+    assert.isAtMost(long.length, 1000)
+  })
 })

@@ -3,6 +3,7 @@ import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Json from "@grantflow/core/Json"
 import { AuthServer } from "@grantflow/testing"
 import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
@@ -203,8 +204,28 @@ const noContent = HttpServerResponse.empty({ status: 204 })
 const formatPath = (path: ReadonlyArray<PropertyKey>): string =>
   path.length === 0 ? "the body" : path.map(String).join(".")
 
-const describe = (issue: ParseResult.ArrayFormatterIssue): string =>
-  issue._tag === "Missing" ? "is missing" : issue._tag === "Unexpected" ? "is not a known field" : issue.message
+/** How much of a 400's message one field's problem may take, and how many fields it names. */
+const maxIssueLength = 160
+const maxIssues = 8
+
+// Schema's message quotes the value it got, which may be most of the body
+const describe = (issue: ParseResult.ArrayFormatterIssue): string => {
+  const text = issue._tag === "Missing"
+    ? "is missing"
+    : issue._tag === "Unexpected"
+    ? "is not a known field"
+    : issue.message
+  return text.length > maxIssueLength ? `${text.slice(0, maxIssueLength)}…` : text
+}
+
+const describeIssues = (issues: ReadonlyArray<ParseResult.ArrayFormatterIssue>): string => {
+  const named = issues.slice(0, maxIssues).map((issue) => `${formatPath(issue.path)}: ${describe(issue)}`)
+  const more = issues.length - named.length
+  return [...named, ...(more > 0 ? [`and ${more} more`] : [])].join("; ")
+}
+
+/** Admin bodies are two or three levels deep: deeper nesting is refused before Schema recurses into it. */
+const maxBodyDepth = 8
 
 /** At most this many bytes of JSON in a request body. @internal */
 export const maxBodyBytes = 16 * 1024
@@ -226,20 +247,25 @@ const body = <A, I>(schema: Schema.Schema<A, I>) =>
         })
     ),
     Effect.flatMap((request) =>
-      request.json.pipe(
+      request.text.pipe(
         HttpIncomingMessage.withMaxBodySize(Option.some(maxBodyBytes)),
         Effect.mapError(() => badRequest(`the body must be JSON of at most ${maxBodyBytes} bytes`))
       )
     ),
+    Effect.flatMap((text) =>
+      Either.mapLeft(
+        Json.parse(text, { maxDepth: maxBodyDepth, maxLength: maxBodyBytes }),
+        (failure) =>
+          badRequest(
+            failure._tag === "Syntax"
+              ? `the body must be JSON of at most ${maxBodyBytes} bytes`
+              : `the body ${Json.describeFailure(failure)}`
+          )
+      )
+    ),
     Effect.flatMap((json) =>
       Schema.decodeUnknown(schema, { errors: "all", onExcessProperty: "error" })(json).pipe(
-        Effect.mapError((error) =>
-          badRequest(
-            ParseResult.ArrayFormatter.formatErrorSync(error)
-              .map((issue) => `${formatPath(issue.path)}: ${describe(issue)}`)
-              .join("; ")
-          )
-        )
+        Effect.mapError((error) => badRequest(describeIssues(ParseResult.ArrayFormatter.formatErrorSync(error))))
       )
     )
   )

@@ -1,5 +1,8 @@
+import * as Context from "effect/Context"
 import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
 import * as Predicate from "effect/Predicate"
+import * as Ref from "effect/Ref"
 
 /**
  * What ends a command: one line saying what happened and a hint saying what
@@ -45,3 +48,18 @@ export const render = (error: CliFailure): string => `grantflow: ${error.message
 /** The system error code under a failure, e.g. EADDRINUSE for a port in use. @internal */
 export const errorCode = (cause: unknown): string =>
   typeof cause === "object" && cause !== null && "code" in cause ? String(cause.code) : "unknown error"
+
+/**
+ * The exit code of a command stopped by a signal (Ctrl-C, SIGTERM): 130, as
+ * shells report a command that did not finish, unless the command says that a
+ * signal is how it ends (a server: 0).
+ *
+ * @internal
+ */
+export class InterruptExitCode extends Context.Tag("@grantflow/cli/InterruptExitCode")<InterruptExitCode, Ref.Ref<number>>() {}
+
+/** Says that from now on a signal ends the command as it should: exit code 0. @internal */
+export const signalEndsCommand: Effect.Effect<void, never, InterruptExitCode> = Effect.flatMap(
+  InterruptExitCode,
+  (code) => Ref.set(code, 0)
+)

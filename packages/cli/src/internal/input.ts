@@ -15,28 +15,38 @@ export const maxTokenLength = 16 * 1024
 const tooLong = (what: string) =>
   Failure.failure(`the ${what} is longer than ${maxTokenLength} characters`, `give a token of at most ${maxTokenLength / 1024} KiB`)
 
-/** Reads stdin to its end, or fails as soon as it holds more than `maxTokenLength` bytes. */
-const readStdin = (what: string): Effect.Effect<string, Failure.CliFailure> =>
-  Effect.async<string, Failure.CliFailure>((resume) => {
+/**
+ * Reads stdin to its end, or fails with `tooLong` as soon as it holds more
+ * than `limit` bytes, so that no input, however long, is held in memory
+ * whole. `what` names the input in a failure to read ("token", "request body").
+ *
+ * @internal
+ */
+export const readStdin = (options: {
+  readonly limit: number
+  readonly what: string
+  readonly tooLong: Failure.CliFailure
+}): Effect.Effect<Uint8Array, Failure.CliFailure> =>
+  Effect.async<Uint8Array, Failure.CliFailure>((resume) => {
     const chunks: Array<Buffer> = []
     let length = 0
     const onData = (chunk: Buffer) => {
       length += chunk.length
-      if (length > maxTokenLength) {
+      if (length > options.limit) {
         cleanup()
         process.stdin.pause()
-        resume(Effect.fail(tooLong(`${what} on stdin`)))
+        resume(Effect.fail(options.tooLong))
         return
       }
       chunks.push(chunk)
     }
     const onEnd = () => {
       cleanup()
-      resume(Effect.succeed(Buffer.concat(chunks).toString("utf8")))
+      resume(Effect.succeed(new Uint8Array(Buffer.concat(chunks))))
     }
     const onError = (error: Error) => {
       cleanup()
-      resume(Effect.fail(Failure.failure(`cannot read stdin (${error.message})`, "pipe the token into the command")))
+      resume(Effect.fail(Failure.failure(`cannot read the ${options.what} from stdin (${error.message})`, `pipe the ${options.what} into the command`)))
     }
     const cleanup = () => {
       process.stdin.off("data", onData)
@@ -66,7 +76,9 @@ export const token = (argument: string, what: string): Effect.Effect<Redacted.Re
     if (argument === "-" && process.stdin.isTTY) {
       yield* Output.stderr(`paste the ${what}, then press Enter and Ctrl-D`)
     }
-    const raw = argument === "-" ? yield* readStdin(what) : argument
+    const raw = argument === "-"
+      ? new TextDecoder().decode(yield* readStdin({ limit: maxTokenLength, what, tooLong: tooLong(`${what} on stdin`) }))
+      : argument
     const value = raw.trim()
     if (value.length > maxTokenLength) return yield* tooLong(what)
     if (value === "") {

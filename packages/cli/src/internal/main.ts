@@ -9,6 +9,7 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Ref from "effect/Ref"
 import { createRequire } from "node:module"
 import { connections } from "./commands/connections.js"
 import { decode } from "./commands/decode.js"
@@ -95,14 +96,21 @@ export const run = (argv: ReadonlyArray<string>) =>
 
 /** @internal */
 export const main = (argv: ReadonlyArray<string>): void => {
-  // Stopping the server with a signal is how it ends; any other command
-  // stopped by Ctrl-C (or SIGTERM) did not finish: 130, as shells report it.
-  const server = argv.slice(2).find((arg) => !arg.startsWith("-")) === "sim"
-  NodeRuntime.runMain(Effect.provide(run(argv), Layer.merge(NodeContext.layer, NodeHttpClient.layerUndici)), {
+  const interruptExitCode = Ref.unsafeMake(130)
+  const layer = Layer.mergeAll(
+    NodeContext.layer,
+    NodeHttpClient.layerUndici,
+    Layer.succeed(Failure.InterruptExitCode, interruptExitCode)
+  )
+  NodeRuntime.runMain(Effect.provide(run(argv), layer), {
     disableErrorReporting: true,
     teardown: (exit, onExit) =>
       onExit(
-        Exit.isSuccess(exit) ? exit.value as number : Cause.isInterruptedOnly(exit.cause) ? (server ? 0 : 130) : 1
+        Exit.isSuccess(exit)
+          ? exit.value as number
+          : Cause.isInterruptedOnly(exit.cause)
+          ? Effect.runSync(Ref.get(interruptExitCode))
+          : 1
       )
   })
 }

@@ -56,6 +56,8 @@ export interface Running {
   readonly output: () => { readonly stdout: string; readonly stderr: string }
   /** Waits until stdout matches `pattern`, and succeeds with the match. */
   readonly waitFor: (pattern: RegExp, stream?: "stdout" | "stderr") => Effect.Effect<RegExpExecArray, Error>
+  /** Waits until the process has exited, and succeeds with its exit code. */
+  readonly exited: Effect.Effect<number | null>
 }
 
 /** Starts `grantflow args…` for the life of the scope (SIGTERM when it closes). */
@@ -93,7 +95,11 @@ export const spawnScoped = (args: ReadonlyArray<string>, options: Options = {}):
             onTimeout: () => new Error(`grantflow did not print ${pattern}: ${JSON.stringify(printed)}`)
           })
         )
-      return { child, output: () => ({ ...printed }), waitFor }
+      const exited = Effect.async<number | null>((resume) => {
+        if (child.exitCode !== null) return resume(Effect.succeed(child.exitCode))
+        child.on("close", (code) => resume(Effect.succeed(code)))
+      })
+      return { child, output: () => ({ ...printed }), waitFor, exited }
     }),
     ({ child }) =>
       Effect.async<void>((resume) => {

@@ -214,6 +214,9 @@ const privateValueReason = (where: string, value: PrivateValue): string =>
       "declare the field public (\"public\": true in a spec file, publicFields in a definition) if its value may be seen"
 
 const checkBaseUrl = <C>(definition: AnyDefinition<C>, config: C): Either.Either<URL, ConnectorConfigError> => {
+  const headers = Object.values(definition.headers?.(config) ?? {})
+  const inHeaders = privateValueIn(privateValues(definition, config), headers)
+  if (inHeaders !== undefined) return Either.left(configError(definition, privateValueReason("the headers", inHeaders)))
   const text = definition.baseUrl(config)
   const leaked = privateValueIn(privateValues(definition, config), [text])
   if (leaked !== undefined) {
@@ -378,7 +381,8 @@ const decorate = <E1, E2>(
   http: HttpClient.HttpClient,
   provider: TokenProvider.TokenProvider["Type"],
   baseUrl: URL,
-  failures: bearerAuth.Failures<E1, E2>
+  failures: bearerAuth.Failures<E1, E2>,
+  headers: Readonly<Record<string, string>>
 ): HttpClient.HttpClient.With<HttpClientError.HttpClientError | E1 | E2> => {
   const apply = definition.apply ?? bearer
   // Only around the API request itself: the token request keeps its span.
@@ -392,7 +396,8 @@ const decorate = <E1, E2>(
       (effect) => Effect.locallyWith(effect, Headers.currentRedactedNames, (names) => [...names, apply.name])
     )
   const authenticated = bearerAuth.authenticate(inner, provider, definition.refreshOn, failures, applyToken(apply))
-  return HttpClient.mapRequestEffect(authenticated, resolve(definition.name, baseUrl))
+  const resolved = HttpClient.mapRequestEffect(authenticated, resolve(definition.name, baseUrl))
+  return Object.keys(headers).length === 0 ? resolved : HttpClient.mapRequest(resolved, HttpClientRequest.setHeaders(headers))
 }
 
 /** The fetch of one configuration and session: the connector's auth, read with its token response shape. */
@@ -425,7 +430,7 @@ const open = <C, I, R>(
     const fetch = yield* fetchOf(definition, config, session)
     const provider = yield* TokenProvider.make(fetch, { policy, name: definition.name, initial: session.token })
     const http = yield* HttpClient.HttpClient
-    return { baseUrl, provider, http }
+    return { baseUrl, provider, http, headers: definition.headers?.(config) ?? {} }
   })
 
 const typedFailures: bearerAuth.Failures<TokenError.TokenError, BearerAuth.TokenRejected> = {
@@ -440,12 +445,13 @@ const connectionOf = (
   definition: AnyDefinition<any>,
   http: HttpClient.HttpClient,
   provider: TokenProvider.TokenProvider["Type"],
-  baseUrl: URL
+  baseUrl: URL,
+  headers: Readonly<Record<string, string>>
 ): Connector.Connection => ({
   name: definition.name,
   baseUrl,
   provider,
-  client: decorate(definition, http, provider, baseUrl, typedFailures)
+  client: decorate(definition, http, provider, baseUrl, typedFailures, headers)
 })
 
 /** @internal */
@@ -456,7 +462,7 @@ export const connect = <C, I, R>(
 ): Effect.Effect<Connector.Connection, ConnectorConfigError, Scope.Scope | HttpClient.HttpClient | R> =>
   Effect.map(
     open(definition, config, session, definition.policy),
-    ({ baseUrl, http, provider }) => connectionOf(definition, http, provider, baseUrl)
+    ({ baseUrl, headers, http, provider }) => connectionOf(definition, http, provider, baseUrl, headers)
   )
 
 /** @internal */
@@ -469,8 +475,8 @@ export const layer = <C, I, R>(
     HttpClient.HttpClient,
     Effect.map(
       open(definition, config, session, definition.policy),
-      ({ baseUrl, http, provider }) =>
-        decorate(definition, http, provider, baseUrl, bearerAuth.platformFailures(rejectedError))
+      ({ baseUrl, headers, http, provider }) =>
+        decorate(definition, http, provider, baseUrl, bearerAuth.platformFailures(rejectedError), headers)
     )
   )
 
@@ -535,7 +541,8 @@ export const pool = <C, I, R, Id, E extends ConnectorConfigError | ConfigError.C
         Effect.flatMap(configOf(id), (value) =>
           Effect.map(
             checkBaseUrl(definition, value),
-            (baseUrl) => connectionOf(definition, http, connections.provider(id), baseUrl)
+            (baseUrl) =>
+              connectionOf(definition, http, connections.provider(id), baseUrl, definition.headers?.(value) ?? {})
           )),
       save: (id, token) =>
         TokenStore.save(key(id), token).pipe(
@@ -609,8 +616,8 @@ export const test = <C, I, R>(
     retry: Schedule.stop
   }
   const run = Effect.gen(function*() {
-    const { baseUrl, http, provider } = yield* open(definition, config, session, policy)
-    const client = decorate(definition, http, provider, baseUrl, typedFailures)
+    const { baseUrl, headers, http, provider } = yield* open(definition, config, session, policy)
+    const client = decorate(definition, http, provider, baseUrl, typedFailures, headers)
     const response = yield* client.execute(HttpClientRequest.make(method)(check.path))
     const answered = `${label} answered HTTP ${response.status}`
     if (expected.includes(response.status)) return Ok({ status: response.status, reason: answered })

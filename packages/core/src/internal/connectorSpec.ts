@@ -1,6 +1,7 @@
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
+import * as Predicate from "effect/Predicate"
 import type * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
@@ -14,6 +15,7 @@ import type * as TokenResponse from "../TokenResponse.js"
 import * as connector from "./connector.js"
 import * as json from "./json.js"
 import * as printable from "./printable.js"
+import * as Providers from "./providers.js"
 import * as safePattern from "./safePattern.js"
 import * as Template from "./template.js"
 import * as tokenError from "./tokenError.js"
@@ -76,6 +78,32 @@ const TokenRequest = struct({
   data: recordOf(Str)
 })
 
+const RefreshOn = Schema.Union(
+  arrayOf(Status),
+  struct({
+    statuses: optional(arrayOf(Status)),
+    body_contains: optional(Schema.Union(Text, arrayOf(Text))),
+    invalid_token_challenge: optional(Bool)
+  })
+).annotations(expecting("an array of statuses or an object"))
+
+const Test = struct({
+  method: optional(oneOf("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")),
+  path: Text,
+  expect: optional(arrayOf(Status)),
+  timeout_seconds: optional(Num.pipe(Schema.positive({ message: () => "is not a positive number" })))
+})
+
+// A file that starts from a catalog entry: what it may change of it.
+const Extension = struct({
+  extends: Text,
+  name: optional(Name),
+  description: optional(Str),
+  scopes: optional(arrayOf(Text)),
+  refresh_on: optional(RefreshOn),
+  test: optional(Test)
+})
+
 const Spec = struct({
   name: Name,
   description: optional(Str),
@@ -90,16 +118,7 @@ const Spec = struct({
     pkce: optional(Bool)
   }),
   apply: optional(struct({ header: optional(Text), prefix: optional(Str), query: optional(Text) })),
-  refresh_on: optional(
-    Schema.Union(
-      arrayOf(Status),
-      struct({
-        statuses: optional(arrayOf(Status)),
-        body_contains: optional(Schema.Union(Text, arrayOf(Text))),
-        invalid_token_challenge: optional(Bool)
-      })
-    ).annotations(expecting("an array of statuses or an object"))
-  ),
+  refresh_on: optional(RefreshOn),
   token_response: optional(struct({
     access_token: optional(Text),
     token_type: optional(Text),
@@ -109,12 +128,7 @@ const Spec = struct({
     expires_as: optional(oneOf("seconds", "milliseconds", "epoch_seconds", "epoch_milliseconds", "iso8601")),
     type: optional(Text)
   })),
-  test: optional(struct({
-    method: optional(oneOf("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")),
-    path: Text,
-    expect: optional(arrayOf(Status)),
-    timeout_seconds: optional(Num.pipe(Schema.positive({ message: () => "is not a positive number" })))
-  }))
+  test: optional(Test)
 })
 
 type Spec = ConnectorSpec.Spec
@@ -731,7 +745,7 @@ const applyOf = (spec: Spec): Connector.Apply | undefined => {
 const literalPattern = (texts: string | ReadonlyArray<string>): RegExp =>
   new RegExp((typeof texts === "string" ? [texts] : texts).map((text) => text.replace(/[$()*+.?[\\\]^{|}]/g, "\\$&")).join("|"))
 
-const refreshOnOf = (spec: Spec) => {
+const refreshOnOf = (spec: Pick<Spec, "refresh_on">) => {
   const rules = spec.refresh_on
   if (rules === undefined) return undefined
   if (Array.isArray(rules)) return { statuses: rules as ReadonlyArray<number> }
@@ -792,6 +806,14 @@ const authorizationOf = (spec: Spec, config: Config): Connector.Authorization =>
  */
 export const configPrefix = (name: string): string => `GRANTFLOW_${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`
 
+const testOf = (spec: Pick<Spec, "test">): Connector.ConnectionTest | undefined =>
+  spec.test === undefined ? undefined : {
+    path: spec.test.path,
+    method: spec.test.method,
+    expect: spec.test.expect,
+    timeout: spec.test.timeout_seconds === undefined ? undefined : `${spec.test.timeout_seconds} seconds`
+  }
+
 /** @internal */
 export const toDefinition = (spec: Spec): Connector.Definition<Config, Input> => {
   const codeFlow = spec.oauth.authenticate_url !== undefined
@@ -814,12 +836,7 @@ export const toDefinition = (spec: Spec): Connector.Definition<Config, Input> =>
     apply: applyOf(spec),
     refreshOn: refreshOnOf(spec),
     tokenResponse: shapeOf(spec),
-    test: spec.test === undefined ? undefined : {
-      path: spec.test.path,
-      method: spec.test.method,
-      expect: spec.test.expect,
-      timeout: spec.test.timeout_seconds === undefined ? undefined : `${spec.test.timeout_seconds} seconds`
-    },
+    test: testOf(spec),
     authorization: codeFlow ? (config) => authorizationOf(spec, config) : undefined
   }
 }
@@ -846,12 +863,50 @@ export class ConnectorSpecError extends tokenError.TaggedError("ConnectorSpecErr
 const specError = (failure: Failure): ConnectorSpecError =>
   new ConnectorSpecError(failure.omitted === 0 ? { issues: failure.issues } : failure)
 
+/**
+ * A file that `extends` a catalog entry (`Providers`): the entry's definition,
+ * its scopes, name, refresh rules or connection test replaced by the file's.
+ * Its fields are the entry's, read under `GRANTFLOW_<NAME>`.
+ */
+const decodeExtension = (input: unknown): Either.Either<Connector.Definition<Config, Input>, ConnectorSpecError> => {
+  const structure = Schema.decodeUnknownEither(Extension, { errors: "all", onExcessProperty: "error" })(input)
+  if (Either.isLeft(structure)) {
+    const out = { issues: [] as Array<Reported>, omitted: 0 }
+    collect(structure.left.issue, [], out)
+    return Either.left(specError(out))
+  }
+  const extension = structure.right
+  const entry = Providers.entry(extension.extends)
+  if (entry === undefined) {
+    return Either.left(specError({
+      issues: [reported(["extends"], `must name a catalog entry: ${Providers.ids.join(", ")}`)],
+      omitted: 0
+    }))
+  }
+  if (extension.scopes !== undefined && !entry.scoped) {
+    return Either.left(specError({ issues: [reported(["scopes"], `cannot be set: ${entry.id} has no scopes`)], omitted: 0 }))
+  }
+  const base: Connector.Definition<Config, Input> = entry.define(
+    extension.scopes === undefined ? {} : { scopes: extension.scopes }
+  )
+  const name = extension.name ?? base.name
+  return Either.right({
+    ...base,
+    name,
+    configPrefix: configPrefix(name),
+    ...(extension.refresh_on === undefined ? {} : { refreshOn: refreshOnOf(extension) }),
+    ...(extension.test === undefined ? {} : { test: testOf(extension) })
+  })
+}
+
 /** @internal */
 export const decode = (input: unknown): Either.Either<Connector.Definition<Config, Input>, ConnectorSpecError> =>
-  Either.match(decodeSpec(input), {
-    onLeft: (failure) => Either.left(specError(failure)),
-    onRight: (spec) => Either.right(toDefinition(spec))
-  })
+  Predicate.isRecord(input) && "extends" in input && json.valueFailure(input) === undefined
+    ? decodeExtension(input)
+    : Either.match(decodeSpec(input), {
+      onLeft: (failure) => Either.left(specError(failure)),
+      onRight: (spec) => Either.right(toDefinition(spec))
+    })
 
 /** @internal */
 export const parse = (text: string): Either.Either<Connector.Definition<Config, Input>, ConnectorSpecError> =>

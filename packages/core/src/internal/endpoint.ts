@@ -107,6 +107,7 @@ type Settings = Pick<
   | "issuer"
   | "requirePushedAuthorizationRequests"
   | "dpop"
+  | "requestBody"
 >
 
 const Proto = {
@@ -163,7 +164,8 @@ const settingsOf = (
   maxLifetime: Duration.decode(options.maxLifetime ?? TokenResponse.defaultMaxLifetime),
   issuer,
   requirePushedAuthorizationRequests: requirePushedAuthorizationRequests === true,
-  dpop: options.dpop
+  dpop: options.dpop,
+  requestBody: options.requestBody ?? "form"
 })
 
 /** @internal */

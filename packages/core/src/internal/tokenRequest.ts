@@ -464,6 +464,8 @@ export interface FormPost {
   readonly timeout: Duration.Duration
   /** The DPoP key whose proof the request carries (RFC 9449 §5), if any. */
   readonly dpop?: Dpop.DpopKey | undefined
+  /** The parameters as one JSON object instead of a form, for the providers that take JSON. */
+  readonly body?: Endpoint.RequestBody | undefined
 }
 
 /**
@@ -493,7 +495,9 @@ export const post = (
       const parts = request.auth === undefined ? base : yield* ClientAuth.authenticate(base, request.auth, request.url)
       const httpRequest = HttpClientRequest.post(request.url).pipe(
         HttpClientRequest.setHeaders(parts.headers),
-        HttpClientRequest.bodyUrlParams(parts.params)
+        request.body === "json"
+          ? HttpClientRequest.bodyUnsafeJson(Object.fromEntries(parts.params))
+          : HttpClientRequest.bodyUrlParams(parts.params)
       )
       return request.dpop === undefined
         ? httpRequest
@@ -590,7 +594,8 @@ export const postToken = (
       ["token", token.token],
       ...(token.tokenTypeHint === undefined ? [] : [["token_type_hint", token.tokenTypeHint] as const])
     ],
-    timeout: self.timeout
+    timeout: self.timeout,
+    body: self.requestBody
   })
 
 /**
@@ -636,7 +641,8 @@ export const executeIssued = (
       auth: request.endpoint.auth,
       params: [["grant_type", request.grantType], ...request.params],
       timeout: request.endpoint.timeout,
-      dpop: key
+      dpop: key,
+      body: request.endpoint.requestBody
     }).pipe(
       Effect.flatMap((answer) =>
         interpretIssued(answer, {

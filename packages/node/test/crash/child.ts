@@ -1,6 +1,6 @@
 /**
  * One process of the crash-safety harness (CrashSafety.test.ts): token
- * providers over `TokenStore.shared` on a file or Redis store — or over
+ * providers over `TokenStore.shared` on a file, Redis or PostgreSQL store — or over
  * `Grant.refreshTokenFlow` started from the stored refresh token, whose
  * `onRotate` writes the rotated one there — one per user's connection, each
  * holding a chain whose only copy of the rotating refresh token is in the
@@ -33,8 +33,6 @@ import * as TokenCipher from "@grantflow/core/TokenCipher"
 import type * as TokenError from "@grantflow/core/TokenError"
 import * as TokenProvider from "@grantflow/core/TokenProvider"
 import * as TokenStore from "@grantflow/core/TokenStore"
-import * as FileTokenStore from "@grantflow/node/FileTokenStore"
-import * as RedisTokenStore from "@grantflow/node/RedisTokenStore"
 import * as Cause from "effect/Cause"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
@@ -47,7 +45,7 @@ import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import * as readline from "node:readline"
-import { cipherPrefix, clientSecret, type Point, settingsConfig } from "./protocol.js"
+import { cipherPrefix, clientSecret, type Point, settingsConfig, storeLayer } from "./protocol.js"
 
 const say = (line: string) => Effect.sync(() => process.stdout.write(`${line}\n`))
 
@@ -77,9 +75,7 @@ const main = Effect.gen(function*() {
     )
   const indexOf = new Map(settings.connections.map((connection, index) => [connection.key, index]))
 
-  const BaseStore = settings.store === "file"
-    ? FileTokenStore.layer(settings.location, { encryption })
-    : RedisTokenStore.layer({ redis: settings.redis, prefix: settings.location, encryption })
+  const BaseStore = storeLayer(settings, encryption)
   const StoreLive = Layer.effect(
     TokenStore.TokenStore,
     Effect.map(TokenStore.TokenStore, (store) =>

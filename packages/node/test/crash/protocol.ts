@@ -3,6 +3,13 @@
  * (child.ts) agree on: the settings passed in the environment, and the lines
  * they exchange.
  */
+import * as PgClient from "@effect/sql-pg/PgClient"
+import type * as TokenCipher from "@grantflow/core/TokenCipher"
+import * as FileTokenStore from "@grantflow/node/FileTokenStore"
+import * as RedisTokenStore from "@grantflow/node/RedisTokenStore"
+import * as SqlTokenStore from "@grantflow/node/SqlTokenStore"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 
 export const clientSecret = "crash-secret"
@@ -30,11 +37,12 @@ export const Path = Schema.Literal("shared", "refreshTokenFlow")
 export type Path = typeof Path.Type
 
 export const Settings = Schema.Struct({
-  store: Schema.Literal("file", "redis"),
+  store: Schema.Literal("file", "redis", "postgres"),
   path: Path,
-  /** The directory of the file store, or the key prefix in Redis. */
+  /** The directory of the file store, the key prefix in Redis, or the table prefix in PostgreSQL. */
   location: Schema.String,
-  redis: Schema.String,
+  /** The URL of the Redis or PostgreSQL server. */
+  server: Schema.String,
   leaseTtl: Schema.DurationFromMillis,
   connections: Schema.Array(Connection)
 })
@@ -53,3 +61,18 @@ export const toEnv = (settings: Settings, cipherKey: string): Record<string, str
 
 /** The settings, as the child reads them from its environment. */
 export const settingsConfig = Schema.Config(SETTINGS, Schema.parseJson(Settings))
+
+/** The store the settings name, as the harness and its children make it. */
+export const storeLayer = (settings: Settings, encryption: TokenCipher.TokenCipher) => {
+  switch (settings.store) {
+    case "file":
+      return FileTokenStore.layer(settings.location, { encryption })
+    case "redis":
+      return RedisTokenStore.layer({ redis: settings.server, prefix: settings.location, encryption })
+    case "postgres":
+      return SqlTokenStore.layer({ tablePrefix: settings.location, encryption }).pipe(
+        Layer.provide(PgClient.layer({ url: Redacted.make(settings.server) })),
+        Layer.orDie
+      )
+  }
+}

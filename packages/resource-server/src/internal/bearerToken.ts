@@ -3,18 +3,26 @@ import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 
 /**
- * What a request carries: no bearer token, one, or something malformed
- * (`description` says what, without the value).
+ * How a token is presented: as a bearer token (RFC 6750), or DPoP-bound
+ * with the `DPoP` scheme (RFC 9449 §7.1).
+ *
+ * @internal
+ */
+export type Scheme = "Bearer" | "DPoP"
+
+/**
+ * What a request carries: no access token, one (and how), or something
+ * malformed (`description` says what, without the value).
  *
  * @internal
  */
 export type Presented =
   | { readonly _tag: "None" }
-  | { readonly _tag: "Token"; readonly token: Redacted.Redacted<string> }
-  | { readonly _tag: "Invalid"; readonly description: string }
+  | { readonly _tag: "Token"; readonly token: Redacted.Redacted<string>; readonly scheme: Scheme }
+  | { readonly _tag: "Invalid"; readonly description: string; readonly scheme: Scheme }
 
 const none: Presented = { _tag: "None" }
-const invalid = (description: string): Presented => ({ _tag: "Invalid", description })
+const invalid = (description: string, scheme: Scheme = "Bearer"): Presented => ({ _tag: "Invalid", description, scheme })
 
 // RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token
 const b64token = /^[\w\-.~+/]+=*$/
@@ -34,13 +42,14 @@ const isWhitespace = (c: number) => c === space || c === tab
 
 /**
  * Reads an `Authorization` header value of at most `maxLength` characters.
- * Another scheme (`Basic …`) is no bearer token at all; `Bearer` without a
- * well-formed b64token is malformed. The scheme is case-insensitive
- * (RFC 9110 §11.1). Every step is a single scan: the value is hostile.
+ * Another scheme (`Basic …`, or `DPoP …` unless `dpop`) is no access token
+ * at all; `Bearer` (or `DPoP`) without a well-formed b64token (token68) is
+ * malformed. The scheme is case-insensitive (RFC 9110 §11.1). Every step is
+ * a single scan: the value is hostile.
  *
  * @internal
  */
-export const parseHeader = (value: string, maxLength: number = defaultMaxLength): Presented => {
+export const parseHeader = (value: string, maxLength: number = defaultMaxLength, dpop = false): Presented => {
   if (value.length > maxLength) return invalid(`The Authorization header is longer than ${maxLength} characters`)
   // surrounding whitespace is not part of a field value (RFC 9110 §5.5)
   let start = 0
@@ -49,28 +58,34 @@ export const parseHeader = (value: string, maxLength: number = defaultMaxLength)
   while (end > start && isWhitespace(value.charCodeAt(end - 1))) end--
   let schemeEnd = start
   while (schemeEnd < end && !isWhitespace(value.charCodeAt(schemeEnd))) schemeEnd++
-  if (value.slice(start, schemeEnd).toLowerCase() !== "bearer") return none
+  const name = value.slice(start, schemeEnd).toLowerCase()
+  const scheme: Scheme | undefined = name === "bearer" ? "Bearer" : name === "dpop" && dpop ? "DPoP" : undefined
+  if (scheme === undefined) return none
   let tokenStart = schemeEnd
   while (tokenStart < end && value.charCodeAt(tokenStart) === space) tokenStart++
   const token = value.slice(tokenStart, end)
-  if (token === "") return invalid("The Authorization header carries no bearer token")
+  const kind = scheme === "Bearer" ? "bearer token" : "DPoP access token"
+  if (token === "") return invalid(`The Authorization header carries no ${kind}`, scheme)
   if (tokenStart === schemeEnd || !b64token.test(token)) {
-    return invalid("The bearer token in the Authorization header is malformed")
+    return invalid(`The ${kind} in the Authorization header is malformed`, scheme)
   }
-  return { _tag: "Token", token: Redacted.make(token) }
+  return { _tag: "Token", token: Redacted.make(token), scheme }
 }
 
 /**
- * How many `Authorization` header lines arrived. Node's HTTP server keeps
- * only the first of them in its header record, so a platform that exposes
- * Node's `headersDistinct` is asked; the fetch API joins repeated lines with
- * `, `, which no single bearer credential contains, so those are malformed
- * anyway.
+ * How many `name` header lines arrived (`name` in lower case). Node's HTTP
+ * server keeps only the first `Authorization` line in its header record (and
+ * joins other repeated lines with `, `), so a platform that exposes Node's
+ * `headersDistinct` is asked; the fetch API joins repeated lines with `, `,
+ * which no single bearer credential or DPoP proof contains, so those are
+ * malformed anyway.
+ *
+ * @internal
  */
-const headerLines = (request: HttpServerRequest.HttpServerRequest): number => {
+export const headerLines = (request: HttpServerRequest.HttpServerRequest, name: string): number => {
   const source = request.source as { readonly headersDistinct?: Readonly<Record<string, unknown>> } | undefined
-  const lines = source?.headersDistinct?.["authorization"]
-  return Array.isArray(lines) ? lines.length : request.headers.authorization === undefined ? 0 : 1
+  const lines = source?.headersDistinct?.[name]
+  return Array.isArray(lines) ? lines.length : request.headers[name] === undefined ? 0 : 1
 }
 
 const formContentType = /^application\/x-www-form-urlencoded\s*(?:;|$)/i
@@ -87,6 +102,8 @@ export interface Methods {
   readonly allowQuery?: boolean | undefined
   /** The bound of every credential read, default {@link defaultMaxLength}. */
   readonly maxCredentialLength?: number | undefined
+  /** Whether the `DPoP` scheme is taken too. */
+  readonly dpop?: boolean | undefined
 }
 
 /**
@@ -103,11 +120,11 @@ export const extract = (
   Effect.gen(function*() {
     const maxLength = methods.maxCredentialLength ?? defaultMaxLength
     const found: Array<Presented> = []
-    const lines = headerLines(request)
+    const lines = headerLines(request, "authorization")
     if (lines > 1) return invalid("The request carries more than one Authorization header")
     const header = request.headers.authorization
     if (header !== undefined) {
-      const parsed = parseHeader(header, maxLength)
+      const parsed = parseHeader(header, maxLength, methods.dpop === true)
       if (parsed._tag === "Invalid") return parsed
       if (parsed._tag === "Token") found.push(parsed)
     }
@@ -131,7 +148,7 @@ const fromParameter = (value: string, maxLength: number): Presented =>
   value.length > maxLength
     ? invalid(`The access_token parameter is longer than ${maxLength} characters`)
     : b64token.test(value)
-    ? { _tag: "Token", token: Redacted.make(value) }
+    ? { _tag: "Token", token: Redacted.make(value), scheme: "Bearer" }
     : invalid("The access_token parameter is malformed")
 
 /**

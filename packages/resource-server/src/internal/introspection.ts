@@ -17,6 +17,7 @@ import * as Introspection from "@grantflow/core/Introspection"
 import * as TokenProvider from "@grantflow/core/TokenProvider"
 import type * as TokenVerifier from "../TokenVerifier.js"
 import * as claims from "./claims.js"
+import * as dpopProof from "./dpopProof.js"
 import * as issuerEndpoint from "./issuerEndpoint.js"
 import * as jwtAccessToken from "./jwtAccessToken.js"
 import * as tokenVerifier from "./tokenVerifier.js"
@@ -96,6 +97,7 @@ export const make = (
         : options.audience,
       tolerance: Duration.toMillis(options.clockTolerance ?? "30 seconds")
     }
+    const dpop = options.dpop === undefined ? undefined : yield* dpopProof.make(options.dpop)
     const endpoint = yield* Ref.make(Option.none<Endpoint.Endpoint>())
     const introspectionEndpoint = Effect.flatMap(Ref.get(endpoint), (known) =>
       Option.match(known, {
@@ -150,6 +152,7 @@ export const make = (
     })
 
     return {
+      dpop,
       verify: (token) =>
         // an overlong token is neither sent nor cached: the cache's keys stay small
         (Redacted.value(token).length > maxTokenLength ? Effect.fail(failed("Malformed")) : cache.get(token)).pipe(

@@ -14,22 +14,12 @@ import * as Ref from "effect/Ref"
 import * as Jose from "jose"
 import type * as TokenVerifier from "../TokenVerifier.js"
 import * as claims from "./claims.js"
+import * as dpopProof from "./dpopProof.js"
 import * as issuerEndpoint from "./issuerEndpoint.js"
 import * as jws from "./jws.js"
 import * as tokenVerifier from "./tokenVerifier.js"
 
-const asymmetric: ReadonlyArray<TokenVerifier.Algorithm> = [
-  "RS256",
-  "RS384",
-  "RS512",
-  "PS256",
-  "PS384",
-  "PS512",
-  "ES256",
-  "ES384",
-  "ES512",
-  "EdDSA"
-]
+const asymmetric = tokenVerifier.asymmetricAlgorithms
 
 /**
  * The longest token read, 8 KiB: a JWT access token is a few hundred bytes to
@@ -199,6 +189,7 @@ export const make = (
     const maxTokenLength = options.maxTokenLength ?? defaultMaxTokenLength
     const maxJwksBytes = options.maxJwksBytes ?? defaultMaxJwksBytes
     const audience = typeof options.audience === "string" ? [options.audience] : [...options.audience]
+    const dpop = options.dpop === undefined ? undefined : yield* dpopProof.make(options.dpop)
     const state = yield* Ref.make<State>({
       jwksUri: Option.none(),
       keys: Option.none(),
@@ -322,6 +313,7 @@ export const make = (
     })
 
     return {
+      dpop,
       verify: (token) =>
         Effect.gen(function*() {
           const value = Redacted.value(token)

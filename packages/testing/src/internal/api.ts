@@ -97,6 +97,8 @@ const queryToken = (url: string): string | undefined => {
   return token === null || token === "" ? undefined : token
 }
 
+const nonEmpty = (value: string | undefined) => value === undefined || value.trim() === "" ? undefined : value.trim()
+
 /** The key of the request's DPoP proof for `token` (RFC 9449 §7.1), or the challenge that refuses it. */
 const proofKey = (state: State, request: HttpServerRequest.HttpServerRequest, note: Note, token: string) =>
   Effect.flatMap(
@@ -131,18 +133,30 @@ const bindingError = (bound: string | undefined, jkt: string | undefined): strin
  * §7), and is refused as a bearer token. Its challenges name its metadata
  * (RFC 9728 §5.1). The
  * journal gets the state of the token presented as the server knew it on
- * arrival, even when a fault answers the request.
+ * arrival, even when a fault answers the request. A route of a provider's
+ * API adds the fields of its `body` to the answer.
  *
  * @internal
  */
-export const handle: Endpoint = (state, request, note) =>
+export const handle = (
+  state: Parameters<Endpoint>[0],
+  request: Parameters<Endpoint>[1],
+  note: Parameters<Endpoint>[2],
+  body: Readonly<Record<string, unknown>> = {}
+): ReturnType<Endpoint> =>
   Effect.gen(function*() {
     if (!methods.includes(request.method)) return yield* Effect.fail(methodNotAllowed(methods))
+    // a provider's API that wants a header on every request (a version) refuses one without it, token or not
+    for (const [name, answer] of Object.entries(state.options.apiRequiredHeaders ?? {})) {
+      if (nonEmpty(request.headers[name.toLowerCase()]) === undefined) return yield* Effect.fail(json(answer.body, answer.status))
+    }
     const authorization = /^(bearer|dpop)\s+(\S+)\s*$/i.exec(request.headers.authorization ?? "")
     // the DPoP scheme only when the server takes DPoP: else such a header carries no token it knows of
     const scheme: Scheme = authorization?.[1]?.toLowerCase() === "dpop" ? "DPoP" : "Bearer"
     const presented = scheme === "DPoP" && state.options.dpop === undefined ? undefined : authorization?.[2]
-    const bearer = presented ?? queryToken(request.url)
+    const header = state.options.apiTokenHeader
+    const bearer = presented ?? (header === undefined ? undefined : nonEmpty(request.headers[header.toLowerCase()])) ??
+      queryToken(request.url)
     if (bearer === undefined) return yield* Faults.inject(state, "api", note, Effect.fail(missingToken(state)))
 
     const status = yield* state.check(bearer)
@@ -170,7 +184,7 @@ export const handle: Endpoint = (state, request, note) =>
           return yield* Effect.fail(insufficientScope(state, required, shown))
         }
         const call = yield* state.nextApiCall
-        return json({ ok: true, path, clientId: status.token.clientId, call })
+        return json({ ...body, ok: true, path, clientId: status.token.clientId, call })
       })
     )
   })

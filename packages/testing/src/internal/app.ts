@@ -88,6 +88,15 @@ export const make = (state: State): HttpApp.Default => {
     ["/register", journaled(state, "register", (request, note) => Registration.handle(state, request, note))]
   ])
   const api = journaled(state, "api", (request, note) => Api.handle(state, request, note))
+  // a provider's paths for the same endpoints (its "who am I" an API route with its own fields)
+  for (const [path, route] of Object.entries(state.options.routes ?? {})) {
+    endpoints.set(
+      routeOf(path),
+      route.endpoint === "api"
+        ? journaled(state, "api", (request, note) => Api.handle(state, request, note, route.body))
+        : endpoints.get(`/${route.endpoint}`)!
+    )
+  }
   const notFound = journaled(state, "other", () => Effect.fail(HttpServerResponse.empty({ status: 404 })))
   const handle: Handler = (request) => {
     const route = routeOf(request.url)

@@ -25,6 +25,8 @@ export interface AuthorizationRequest {
   readonly nonce: string | undefined
   readonly codeChallenge: string | undefined
   readonly codeChallengeMethod: Pkce.Method | undefined
+  /** Whether a refresh token is to be issued with the code (see `AuthServer.OfflineAccess`). */
+  readonly offline: boolean
   /** The thumbprint of the DPoP key the code must be exchanged with (RFC 9449 §10), when the request named one. */
   readonly dpopJkt: string | undefined
 }

@@ -158,8 +158,17 @@ export const validate = (
     state: clientState,
     nonce: values.get("nonce"),
     codeChallenge: challenge,
-    codeChallengeMethod: challenge === undefined ? undefined : method === "S256" ? "S256" : "plain"
+    codeChallengeMethod: challenge === undefined ? undefined : method === "S256" ? "S256" : "plain",
+    offline: asksOffline(state, values)
   })
+}
+
+/** Whether the request asked for a refresh token, when the server issues one only on request (`offlineAccess`). */
+const asksOffline = (state: State, values: ReadonlyMap<string, string>): boolean => {
+  const offline = state.options.offlineAccess
+  if (offline === undefined) return true
+  const value = values.get(offline.param)
+  return offline.param === "scope" ? (value ?? "").split(" ").includes(offline.value) : value === offline.value
 }
 
 const answer = (state: State, rejection: Rejection): Response =>

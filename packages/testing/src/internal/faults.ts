@@ -98,7 +98,8 @@ const expiresIn = (as: "string" | "missing" | "huge") => (body: Record<string, u
   const { expires_in, ...rest } = body
   switch (as) {
     case "string":
-      return { ...rest, expires_in: String(expires_in) }
+      // a provider's answer without expires_in (a twin's) has none to send as a string
+      return expires_in === undefined ? rest : { ...rest, expires_in: String(expires_in) }
     case "missing":
       return rest
     case "huge":

@@ -1,6 +1,9 @@
+import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import type * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Predicate from "effect/Predicate"
 import { methodNotAllowed, oauthError } from "./responses.js"
 
 /**
@@ -27,7 +30,34 @@ export const add = (params: Map<string, string>, name: string, value: string): v
   params.set(name, previous === undefined ? value : `${previous} ${value}`)
 }
 
-/** Reads an `application/x-www-form-urlencoded` body. @internal */
+/**
+ * The longest form body an endpoint reads, 64 KiB: a token request is a few
+ * hundred bytes, and what parsing a body costs grows with its length.
+ *
+ * @internal
+ */
+export const maxBodyLength = 64 * 1024
+
+/**
+ * A request body as text, at most `maxLength` characters: `TooLarge` for a
+ * longer one (on a socket, reading stops at the limit), `Unreadable` when it
+ * could not be read.
+ *
+ * @internal
+ */
+export const readText = (
+  request: HttpServerRequest.HttpServerRequest,
+  maxLength: number
+): Effect.Effect<string, "TooLarge" | "Unreadable"> =>
+  Number(request.headers["content-length"]) > maxLength
+    ? Effect.fail("TooLarge")
+    : request.text.pipe(
+      HttpIncomingMessage.withMaxBodySize(Option.some(maxLength)),
+      Effect.mapError(() => "Unreadable" as const),
+      Effect.filterOrFail((text) => text.length <= maxLength, () => "TooLarge" as const)
+    )
+
+/** Reads an `application/x-www-form-urlencoded` body of at most {@link maxBodyLength} characters. @internal */
 export const read = (
   request: HttpServerRequest.HttpServerRequest
 ): Effect.Effect<Form, HttpServerResponse.HttpServerResponse> => {
@@ -37,12 +67,20 @@ export const read = (
       oauthError(400, "invalid_request", "The request body must be application/x-www-form-urlencoded")
     )
   }
-  return request.urlParamsBody.pipe(
-    Effect.mapError(() => oauthError(400, "invalid_request", "The request body could not be read")),
-    Effect.flatMap((params) => {
+  return readText(request, maxBodyLength).pipe(
+    Effect.mapError((why) =>
+      oauthError(
+        400,
+        "invalid_request",
+        why === "TooLarge"
+          ? `The request body is longer than ${maxBodyLength / 1024} KiB`
+          : "The request body could not be read"
+      )
+    ),
+    Effect.flatMap((text) => {
       const form = new Map<string, string>()
       const seen = new Set<string>()
-      for (const [name, value] of params) {
+      for (const [name, value] of new URLSearchParams(text)) {
         if (seen.has(name) && !repeatable.has(name)) {
           return Effect.fail(oauthError(400, "invalid_request", `The parameter ${name} was sent more than once`))
         }
@@ -59,3 +97,44 @@ export const readPost = (
   request: HttpServerRequest.HttpServerRequest
 ): Effect.Effect<Form, HttpServerResponse.HttpServerResponse> =>
   request.method === "POST" ? read(request) : Effect.fail(methodNotAllowed(["POST"]))
+
+/**
+ * Reads the parameters of a `POST` whose body is a JSON object of strings, as
+ * providers that take token requests in JSON do (Notion), of at most
+ * {@link maxBodyLength} characters like a form; a value that is not a string
+ * is refused, an empty one is absent.
+ *
+ * @internal
+ */
+export const readJsonPost = (
+  request: HttpServerRequest.HttpServerRequest
+): Effect.Effect<Form, HttpServerResponse.HttpServerResponse> => {
+  if (request.method !== "POST") return Effect.fail(methodNotAllowed(["POST"]))
+  const contentType = request.headers["content-type"] ?? ""
+  if (!/^application\/json\s*(?:;|$)/i.test(contentType)) {
+    return Effect.fail(oauthError(400, "invalid_request", "The request body must be application/json"))
+  }
+  return readText(request, maxBodyLength).pipe(
+    Effect.mapError((why) =>
+      oauthError(
+        400,
+        "invalid_request",
+        why === "TooLarge"
+          ? `The request body is longer than ${maxBodyLength / 1024} KiB`
+          : "The request body could not be read"
+      )
+    ),
+    Effect.flatMap((text) => {
+      const body = Option.getOrUndefined(Option.liftThrowable(() => JSON.parse(text) as unknown)())
+      if (!Predicate.isRecord(body)) return Effect.fail(oauthError(400, "invalid_request", "The request body must be a JSON object"))
+      const form = new Map<string, string>()
+      for (const [name, value] of Object.entries(body)) {
+        if (typeof value !== "string") {
+          return Effect.fail(oauthError(400, "invalid_request", "Every parameter of the JSON body must be a string"))
+        }
+        if (value !== "") form.set(name, value)
+      }
+      return Effect.succeed(form)
+    })
+  )
+}

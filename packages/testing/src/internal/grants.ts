@@ -174,7 +174,7 @@ export const authorizationCode: Grant = (context) =>
       context.note.dpop = context.jkt === undefined ? "missing" : "mismatch"
       return yield* fail("invalid_grant", "The authorization code is bound to another DPoP key (dpop_jkt)")
     }
-    const { refreshToken, token } = yield* issue(context, "authorization_code", code.scopes, true)
+    const { refreshToken, token } = yield* issue(context, "authorization_code", code.scopes, code.offline)
     const familyId = Option.getOrUndefined(Option.map(refreshToken, (r) => r.familyId))
     if (!(yield* state.codes.attach(value, token.id, familyId))) {
       return yield* fail("invalid_grant", replayed)

@@ -11,6 +11,7 @@ import type * as FiberRefs from "effect/FiberRefs"
 import { globalValue } from "effect/GlobalValue"
 import * as Inspectable from "effect/Inspectable"
 import * as Redacted from "effect/Redacted"
+import type * as AuthServer from "../AuthServer.js"
 import type * as Scenario from "../Scenario.js"
 import * as InMemoryClient from "./inMemoryClient.js"
 
@@ -55,13 +56,19 @@ export interface Recorder {
   readonly abandonCalls: () => ReadonlyArray<number>
 }
 
-/** The access token of the request's `Authorization` header, and its scheme: `Bearer` (RFC 6750) or `DPoP` (RFC 9449). */
+/**
+ * The access token of a request, and how it came: in `Authorization` as
+ * `Bearer` (RFC 6750) or `DPoP` (RFC 9449), or bare in the header a
+ * provider's API takes it in (a bearer token).
+ */
 const tokenOf = (
-  request: HttpClientRequest.HttpClientRequest
+  request: HttpClientRequest.HttpClientRequest,
+  tokenHeader: string | undefined
 ): { readonly scheme: "Bearer" | "DPoP"; readonly token: string } | undefined => {
   const match = /^(bearer|dpop)\s+(\S+)\s*$/i.exec(request.headers.authorization ?? "")
-  if (match === null) return undefined
-  return { scheme: match[1]!.toLowerCase() === "dpop" ? "DPoP" : "Bearer", token: match[2]! }
+  if (match !== null) return { scheme: match[1]!.toLowerCase() === "dpop" ? "DPoP" : "Bearer", token: match[2]! }
+  const bare = tokenHeader === undefined ? undefined : request.headers[tokenHeader.toLowerCase()]?.trim()
+  return bare === undefined || bare === "" ? undefined : { scheme: "Bearer", token: bare }
 }
 
 // a proof is a few hundred bytes; a longer header is not decoded
@@ -126,8 +133,15 @@ const originOf = (url: string, issuer: string): string => {
   }
 }
 
-const endpointOf = (path: string): Scenario.Exchange["endpoint"] =>
-  path === "/token" ? "token" : path.startsWith("/api/") ? "api" : "other"
+// a provider's twin serves the token endpoint and its API at its own paths too (`AuthServer.Route`)
+const endpointOf = (
+  path: string,
+  routes: Readonly<Record<string, AuthServer.Route>>
+): Scenario.Exchange["endpoint"] => {
+  const routed = Object.entries(routes).find(([route]) => route.toLowerCase() === path.toLowerCase())?.[1].endpoint
+  if (routed === "token" || routed === "api") return routed
+  return path === "/token" ? "token" : path.startsWith("/api/") && routed === undefined ? "api" : "other"
+}
 
 const nullBodyStatuses = new Set([101, 103, 204, 205, 304])
 
@@ -141,9 +155,13 @@ const retryAfterOf = (header: string | undefined, now: number): number | undefin
 }
 
 /** A field of a form-encoded request body (RFC 6749 token requests). */
+// a field of a form body, or of a JSON one (providers that take token requests in JSON)
 const formField = (request: HttpClientRequest.HttpClientRequest, name: string): string | undefined => {
   if (request.body._tag !== "Uint8Array") return undefined
-  const value = new URLSearchParams(new TextDecoder().decode(request.body.body)).get(name)
+  const text = new TextDecoder().decode(request.body.body)
+  const value = request.body.contentType.startsWith("application/json")
+    ? stringField(parseJson(text), name) ?? null
+    : new URLSearchParams(text).get(name)
   return value === null || value === "" ? undefined : value
 }
 
@@ -190,6 +208,10 @@ export const make = (options: {
   readonly issuer: string
   /** The provider quirk's answer to an unusable token, if the run has one. */
   readonly invalidTokenAnswer?: { readonly status: number; readonly body: unknown } | undefined
+  /** The header the provider's API takes the bare token in, if not `Authorization`. */
+  readonly tokenHeader?: string | undefined
+  /** The paths at which a provider's twin serves its endpoints. */
+  readonly routes?: Readonly<Record<string, AuthServer.Route>> | undefined
 }): Recorder => {
   const exchanges: Array<Mutable<Scenario.Exchange>> = []
   const calls: Array<Mutable<Scenario.Call>> = []
@@ -281,8 +303,8 @@ export const make = (options: {
         Effect.flatMap(effect, (request) =>
           Effect.withFiberRuntime((fiber) => {
             const path = pathOf(request.url)
-            const endpoint = endpointOf(path)
-            const presented = tokenOf(request)
+            const endpoint = endpointOf(path, options.routes ?? {})
+            const presented = tokenOf(request, options.tokenHeader)
             const bearer = presented?.token
             if (bearer !== undefined) {
               tokens.add(bearer)

@@ -4,6 +4,7 @@ import * as Effect from "effect/Effect"
 import * as Predicate from "effect/Predicate"
 import type * as AuthServer from "../AuthServer.js"
 import { grants } from "./grants.js"
+import * as Form from "./form.js"
 import type { Endpoint } from "./handler.js"
 import { randomValue } from "./random.js"
 import { json, methodNotAllowed, noStore, oauthError, realm } from "./responses.js"
@@ -89,8 +90,10 @@ export const handle: Endpoint = (state, request, note) =>
     if (!/^application\/json\s*(?:;|$)/i.test(request.headers["content-type"] ?? "")) {
       return yield* Effect.fail(invalidMetadata("The request body must be application/json"))
     }
-    const text = yield* Effect.mapError(request.text, () => invalidMetadata("The request body could not be read"))
-    if (text.length > maxBodyLength) return yield* Effect.fail(invalidMetadata("The request body is too large"))
+    const text = yield* Effect.mapError(
+      Form.readText(request, maxBodyLength),
+      (why) => invalidMetadata(why === "TooLarge" ? "The request body is too large" : "The request body could not be read")
+    )
     let body: unknown
     try {
       body = JSON.parse(text)
@@ -120,8 +123,15 @@ export const handle: Endpoint = (state, request, note) =>
     yield* state.register(client)
     note.clientId = clientId
     const seconds = (millis: number) => Math.floor(millis / 1000)
-    // the metadata as registered (RFC 7591 §3.2.1); the credentials are the server's, whatever the request said
-    const echoed = Object.fromEntries(Object.entries(body).filter(([field]) => !credentialFields.has(field)))
+    // the metadata as registered (RFC 7591 §3.2.1); the credentials are the server's, whatever the request said.
+    // Metadata is strings and arrays of strings: any other value is metadata the server does not understand,
+    // which it ignores (§2) — and a deeply nested one is not held on to
+    const echoed = Object.fromEntries(
+      Object.entries(body).filter(([field, value]) =>
+        !credentialFields.has(field) &&
+        (typeof value === "string" || typeof value === "number" || typeof value === "boolean" || strings(value))
+      )
+    )
     return json(
       {
         ...echoed,

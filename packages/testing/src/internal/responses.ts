@@ -41,6 +41,26 @@ export const tokenBody = (response: HttpServerResponse.HttpServerResponse): Opti
   )
 }
 
+/**
+ * The RFC 6749 §5.2 error an answer carries (one {@link oauthError} built),
+ * for the options that answer it in another shape; `None` for any other
+ * answer.
+ *
+ * @internal
+ */
+export const errorBody = (
+  response: HttpServerResponse.HttpServerResponse
+): Option.Option<{ readonly error: string; readonly error_description?: string }> => {
+  if (response.body._tag !== "Uint8Array") return Option.none()
+  const { body } = response.body
+  return Option.liftThrowable(() => JSON.parse(decoder.decode(body)) as unknown)().pipe(
+    Option.filter((parsed): parsed is { error: string; error_description?: string } =>
+      Predicate.isRecord(parsed) && typeof parsed["error"] === "string" &&
+      (parsed["error_description"] === undefined || typeof parsed["error_description"] === "string")
+    )
+  )
+}
+
 /** An error of the token endpoint, shaped as RFC 6749 §5.2 says. @internal */
 export const oauthError = (
   status: number,

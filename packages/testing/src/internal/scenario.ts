@@ -89,7 +89,9 @@ const execute = (
     const recorder = Recorder.make({
       now: () => clock.unsafeCurrentTimeMillis(),
       issuer: server.issuer,
-      invalidTokenAnswer: serverOptions.errorBodyOnInvalidToken
+      invalidTokenAnswer: serverOptions.errorBodyOnInvalidToken,
+      tokenHeader: serverOptions.apiTokenHeader,
+      routes: serverOptions.routes
     })
     // the run's disk: it outlives restarts of the client
     const storage = yield* Effect.provide(KeyValueStore.KeyValueStore, KeyValueStore.layerMemory)

@@ -131,22 +131,54 @@ const formatPath = (path: ReadonlyArray<PropertyKey>): string =>
     ""
   )
 
-const describe = (issue: ParseResult.ArrayFormatterIssue): string =>
-  issue._tag === "Missing" ? "is missing" : issue._tag === "Unexpected" ? "is not a known option" : issue.message
+// A configuration names its mistakes, not every copy of one: its message stays a line a terminal can show,
+// whatever the document holds (Schema's messages quote the value they got).
+const maxIssues = 8
+const maxIssueLength = 400
+
+const describe = (issue: ParseResult.ArrayFormatterIssue): string => {
+  const text = issue._tag === "Missing"
+    ? "is missing"
+    : issue._tag === "Unexpected"
+    ? "is not a known option"
+    : issue.message
+  return text.length > maxIssueLength ? `${text.slice(0, maxIssueLength)}…` : text
+}
 
 /** @internal */
 export const decode = (input: unknown): Either.Either<AuthServer.Options, ServerConfigError> =>
   pipe(
     Schema.decodeUnknownEither(ServerConfig, { errors: "all", onExcessProperty: "error" })(input),
-    Either.mapLeft((error) =>
-      new ServerConfigError({
-        issues: ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
-          path: formatPath(issue.path),
-          message: describe(issue)
-        }))
+    Either.mapLeft((error) => {
+      const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
+      const more = issues.length - maxIssues
+      return new ServerConfigError({
+        issues: [
+          ...issues.slice(0, maxIssues).map((issue) => ({ path: formatPath(issue.path), message: describe(issue) })),
+          ...(more > 0 ? [{ path: "", message: `has ${more} more problems` }] : [])
+        ]
       })
-    )
+    })
   )
+
+/**
+ * How deep a configuration document may nest: its options are three or four
+ * levels deep, an error body a few more. Deeper values are refused before
+ * Schema — whose decoding and messages recurse — sees them.
+ */
+const maxDepth = 32
+
+/** Whether a parsed JSON value nests deeper than `max` levels; iterative, so any depth is safe to ask about. */
+const nestsDeeperThan = (value: unknown, max: number): boolean => {
+  const pending: Array<readonly [unknown, number]> = [[value, 0]]
+  while (pending.length > 0) {
+    const [next, depth] = pending.pop()!
+    if (typeof next !== "object" || next === null) continue
+    if (depth >= max) return true
+    for (const child of Object.values(next)) pending.push([child, depth + 1])
+  }
+  return false
+}
 
 /** @internal */
 export const parse = (text: string): Either.Either<AuthServer.Options, ServerConfigError> =>
@@ -158,5 +190,8 @@ export const parse = (text: string): Either.Either<AuthServer.Options, ServerCon
           issues: [{ path: "", message: `is not JSON (${cause instanceof Error ? cause.message : String(cause)})` }]
         })
     }),
-    decode
+    (json) =>
+      nestsDeeperThan(json, maxDepth)
+        ? Either.left(new ServerConfigError({ issues: [{ path: "", message: `nests deeper than ${maxDepth} levels` }] }))
+        : decode(json)
   )

@@ -51,15 +51,18 @@ const proofKey = (
  * @internal
  */
 export const handle: Endpoint = (state, request, note) =>
+  Effect.mapError(grant(state, request, note), (response) => TokenShape.applyToError(state.options, request, response, note.grantType))
+
+const grant: Endpoint = (state, request, note) =>
   Effect.gen(function*() {
-    const form = yield* Form.readPost(request)
+    const form = yield* (state.options.tokenRequestBody === "json" ? Form.readJsonPost(request) : Form.readPost(request))
     const grantType = form.get("grant_type")
     if (grantType === undefined) {
       return yield* Effect.fail(oauthError(400, "invalid_request", "The grant_type parameter is missing"))
     }
     note.grantType = grantType
-    const grant = grants.get(grantType)
-    if (grant === undefined) {
+    const issue = grants.get(grantType)
+    if (issue === undefined) {
       return yield* Effect.fail(
         oauthError(400, "unsupported_grant_type", "The server does not support this grant type")
       )
@@ -74,5 +77,5 @@ export const handle: Endpoint = (state, request, note) =>
       (description) => oauthError(400, "invalid_target", description)
     )
     const jkt = yield* proofKey(state, request, note)
-    return yield* TokenShape.apply(state.options, yield* grant({ state, client, form, note, resource, jkt }))
+    return yield* TokenShape.apply(state.options, request, yield* issue({ state, client, form, note, resource, jkt }))
   })

@@ -22,6 +22,7 @@ import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import * as Connections from "../connections.js"
 import * as Failure from "../failure.js"
+import * as Input from "../input.js"
 import * as Output from "../output.js"
 import { span } from "../jwtSummary.js"
 
@@ -70,7 +71,8 @@ const headerLines = (headers: Headers.Headers, prefix: string): ReadonlyArray<st
     `${prefix}${name}: ${isCredentialHeader(name) ? "<redacted>" : value}`
   )
 
-const parseHeader = (line: string): Effect.Effect<readonly [string, string], Failure.CliFailure> => {
+/** One `-H` line as a header name and value; a usage failure that quotes at most 80 characters of it. @internal */
+export const parseHeader = (line: string): Effect.Effect<readonly [string, string], Failure.CliFailure> => {
   const colon = line.indexOf(":")
   const name = colon > 0 ? line.slice(0, colon).trim() : ""
   if (!/^[!#$%&'*+.^\w`|~-]+$/.test(name)) {
@@ -82,21 +84,25 @@ const parseHeader = (line: string): Effect.Effect<readonly [string, string], Fai
   return Effect.succeed([name, line.slice(colon + 1).trim()] as const)
 }
 
-/** The body of `--data`: the text itself, `@file`'s content, or stdin for `-`. */
+/** The longest request body `--data` takes, 64 MiB: more is refused before anything is sent. */
+const maxBodyLength = 64 * 1024 * 1024
+
+const bodyTooLong = (source: string) =>
+  Failure.failure(`the request body ${source} is longer than ${maxBodyLength / 1024 / 1024} MiB`, "send a smaller body")
+
+/** The body of `--data`: the text itself, `@file`'s content, or stdin for `-`; at most `maxBodyLength` bytes. */
 const bodyOf = (data: string) =>
   Effect.gen(function*() {
     if (data === "-") {
-      return yield* Effect.promise(async () => {
-        const chunks: Array<Uint8Array> = []
-        for await (const chunk of process.stdin) chunks.push(chunk as Uint8Array)
-        return new Uint8Array(Buffer.concat(chunks))
-      })
+      return yield* Input.readStdin({ limit: maxBodyLength, what: "request body", tooLong: bodyTooLong("on stdin") })
     }
     if (data.startsWith("@")) {
       const path = data.slice(1)
-      return yield* Effect.flatMap(FileSystem.FileSystem, (fs) => fs.readFile(path)).pipe(
-        Effect.mapError(() => Failure.usage(`cannot read --data file ${path}`, "give @ and a readable file"))
-      )
+      const fs = yield* FileSystem.FileSystem
+      const unreadable = () => Failure.usage(`cannot read --data file ${path}`, "give @ and a readable file")
+      const info = yield* Effect.mapError(fs.stat(path), unreadable)
+      if (info.size > BigInt(maxBodyLength)) return yield* bodyTooLong(`in ${path}`)
+      return yield* Effect.mapError(fs.readFile(path), unreadable)
     }
     return new TextEncoder().encode(data)
   })

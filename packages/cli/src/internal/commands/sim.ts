@@ -75,6 +75,8 @@ export const sim = Command.make("sim", { config, port, host, admin, virtualClock
     )
     // the one line scripts wait for: the server answers from now on
     yield* Output.stdout(`LISTEN ${running.issuer}`)
+    // serving until stopped: the signal that stops it is how it ends
+    yield* Failure.signalEndsCommand
     return yield* Effect.never
   }).pipe(Effect.scoped)).pipe(
     Command.withDescription(

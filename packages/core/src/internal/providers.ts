@@ -1,0 +1,27 @@
+import type * as Providers from "../Providers.js"
+import { dropbox } from "./providers/dropbox.js"
+import { entra } from "./providers/entra.js"
+import type { Entry } from "./providers/entry.js"
+import { github } from "./providers/github.js"
+import { notion } from "./providers/notion.js"
+import { salesforce } from "./providers/salesforce.js"
+import { shopify } from "./providers/shopify.js"
+import { slack } from "./providers/slack.js"
+import { xero } from "./providers/xero.js"
+
+export { dropbox, entra, github, notion, salesforce, shopify, slack, xero }
+
+/** Every entry, by id, in the order of the catalog. @internal */
+export const entries: ReadonlyArray<Entry<any, any, any>> = [github, salesforce, slack, notion, dropbox, xero, entra, shopify]
+
+const metadataOf = ({ define: _define, scoped: _scoped, ...metadata }: Entry<any, any, any>): Providers.Metadata =>
+  metadata
+
+/** @internal */
+export const list: ReadonlyArray<Providers.Metadata> = entries.map(metadataOf)
+
+/** @internal */
+export const ids: ReadonlyArray<Providers.Id> = entries.map((entry) => entry.id)
+
+/** The entry of `id`, or `undefined`. @internal */
+export const entry = (id: string): Entry<any, any, any> | undefined => entries.find((entry) => entry.id === id)

@@ -1,0 +1,182 @@
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import { assert, describe, it } from "@effect/vitest"
+import { Connector, ConnectorSpec, Grant, Providers, TokenError } from "@grantflow/core"
+import { AuthServer } from "@grantflow/testing"
+import { Cause, Effect, Either, Option, Redacted, TestClock } from "effect"
+import { type Case, cases, configOf, connectAccount, redirectUri, withTwin } from "./providerKit.js"
+
+const caseOf = (id: Providers.Id): Case => cases.find((c) => c.id === id)!
+
+describe("Providers: each quirk as the entry meets it", () => {
+  it.effect("Slack: the user's token is read from authed_user, and the authorization asks for user_scope", () => {
+    const c: Case = { ...caseOf("slack"), definition: Providers.slack({ token: "user", userScopes: ["search:read"] }) }
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const { url } = yield* Connector.authorize(c.definition, configOf(c), { redirectUri })
+        assert.strictEqual(url.searchParams.get("user_scope"), "search:read")
+        const token = yield* connectAccount(c)
+        assert.isTrue(Option.isSome(token.refreshToken))
+        assert.strictEqual(token.type, "Bearer")
+        const result = yield* Connector.test(c.definition, configOf(c), { token })
+        assert.strictEqual(result._tag, "Ok", result.reason)
+      })
+    )
+  })
+
+  it.effect("Xero: a rotated refresh token is still accepted for 30 minutes, and refused after", () => {
+    const c = caseOf("xero")
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const endpoint = c.definition.authorization!(configOf(c)).endpoint
+        const first = Option.getOrThrow((yield* connectAccount(c)).refreshToken)
+        const rotated = yield* Grant.refreshToken(endpoint, { refreshToken: first })
+        assert.isTrue(Option.isSome(rotated.refreshToken))
+        // the answer was lost: the previous token is retried within the grace
+        const retried = yield* Grant.refreshToken(endpoint, { refreshToken: first })
+        assert.isTrue(Option.isSome(retried.refreshToken))
+        const families = yield* Effect.flatMap(AuthServer.AuthServer, (server) => server.families)
+        assert.isFalse(families[0]!.revoked)
+      })
+    )
+  })
+
+  it.effect("Xero: a retired refresh token reused after the grace revokes the family: reconnect", () => {
+    const c = caseOf("xero")
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const endpoint = c.definition.authorization!(configOf(c)).endpoint
+        const first = Option.getOrThrow((yield* connectAccount(c)).refreshToken)
+        yield* Grant.refreshToken(endpoint, { refreshToken: first })
+        yield* TestClock.adjust("31 minutes")
+        const refused = yield* Effect.flip(Grant.refreshToken(endpoint, { refreshToken: first }))
+        assert.instanceOf(refused, TokenError.ReauthorizationRequired)
+      })
+    )
+  })
+
+  it.effect("Dropbox: the authorization asks for token_access_type=offline, so the first token has a refresh token", () => {
+    const c = caseOf("dropbox")
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const { url } = yield* Connector.authorize(c.definition, configOf(c), { redirectUri })
+        assert.strictEqual(url.searchParams.get("token_access_type"), "offline")
+        assert.isTrue(Option.isSome((yield* connectAccount(c)).refreshToken))
+      })
+    )
+  })
+
+  it.effect("Entra: the token request goes to the tenant's path with the .default scope", () => {
+    const c = caseOf("entra")
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const result = yield* Connector.test(c.definition, configOf(c))
+        assert.strictEqual(result._tag, "Ok", result.reason)
+        const journal = yield* Effect.flatMap(AuthServer.AuthServer, (server) => server.journal)
+        assert.strictEqual(journal[0]!.path, "/contoso.onmicrosoft.com/oauth2/v2.0/token")
+        const tokens = yield* Effect.flatMap(AuthServer.AuthServer, (server) => server.tokens)
+        assert.deepStrictEqual(tokens[0]!.scopes, ["https://graph.microsoft.com/.default"])
+      })
+    )
+  })
+
+  it("Shopify and Entra refuse a shop or tenant that would change the URL", () => {
+    for (const [definition, input] of [
+      [Providers.shopify(), { ...caseOf("shopify").input, SHOP: "evil.example/x" }],
+      [Providers.entra(), { ...caseOf("entra").input, TENANT: "../common" }],
+      [Providers.entra(), { ...caseOf("entra").input, TENANT: ".." }],
+      [Providers.shopify(), { ...caseOf("shopify").input, SHOP: "-" }]
+    ] as const) {
+      const decoded = Connector.decodeConfig(definition as Connector.Definition<any, any>, input)
+      assert.isTrue(Either.isLeft(decoded))
+    }
+  })
+
+  it.scoped("Notion: every API request carries Notion-Version, from the connector's headers", () => {
+    const c = caseOf("notion")
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const token = yield* connectAccount(c)
+        const versions: Array<string | undefined> = []
+        const connection = yield* Connector.connect(c.definition, configOf(c), { token }).pipe(
+          Effect.updateService(HttpClient.HttpClient, (client) =>
+            HttpClient.tapRequest(client, (request) =>
+              Effect.sync(() => {
+                if (!request.url.includes("/oauth/")) versions.push(request.headers["notion-version"])
+              })))
+        )
+        const response = yield* connection.client.execute(HttpClientRequest.get("/users/me"))
+        assert.strictEqual(response.status, 200)
+        assert.deepStrictEqual(versions, ["2022-06-28"])
+      })
+    )
+  })
+
+  it.effect("a connector refuses a secret in its headers, before anything is sent, without showing it", () => {
+    const c = caseOf("notion")
+    const leaky: Connector.Definition<any, any> = {
+      ...c.definition,
+      headers: (config: { readonly CLIENT_SECRET: Redacted.Redacted<string> }) => ({ "x-key": Redacted.value(config.CLIENT_SECRET) })
+    }
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const exit = yield* Effect.exit(Effect.scoped(Connector.connect(leaky, configOf(c))))
+        assert.isTrue(exit._tag === "Failure")
+        const text = exit._tag === "Failure" ? Cause.pretty(exit.cause) : ""
+        assert.include(text, "the headers contains the value of a secret field (CLIENT_SECRET)")
+        assert.notInclude(text, c.input.CLIENT_SECRET!)
+      })
+    )
+  })
+
+  it("the client secret is Redacted in every entry's configuration", () => {
+    for (const c of cases) {
+      const config = configOf(c)
+      assert.notInclude(JSON.stringify(config), c.input.CLIENT_SECRET!, c.id)
+      assert.notInclude(String(Connector.decodeConfig(c.definition, c.input)), c.input.CLIENT_SECRET!, c.id)
+      const wrong = Connector.decodeConfig(c.definition, { ...c.input, CLIENT_ID: 42 })
+      assert.isTrue(Either.isLeft(wrong), c.id)
+      assert.notInclude(Cause.pretty(Cause.fail(Either.getLeft(wrong).pipe(Option.getOrThrow))), c.input.CLIENT_SECRET!)
+    }
+  })
+})
+
+describe("ConnectorSpec: extends", () => {
+  it("starts from a catalog entry and changes its name, scopes, refresh rules and test", () => {
+    const definition = Either.getOrThrow(ConnectorSpec.parse(JSON.stringify({
+      extends: "salesforce",
+      name: "crm",
+      scopes: ["api", "refresh_token", "offline_access"],
+      refresh_on: [401, 403],
+      test: { path: "/services/data" }
+    })))
+    assert.strictEqual(definition.name, "crm")
+    assert.strictEqual(definition.configPrefix, "GRANTFLOW_CRM")
+    assert.deepStrictEqual(definition.refreshOn?.statuses, [401, 403])
+    assert.strictEqual(definition.test?.path, "/services/data")
+    const config = Either.getOrThrow(Connector.decodeConfig(definition, caseOf("salesforce").input))
+    assert.deepStrictEqual(definition.authorization!(config).scopes, ["api", "refresh_token", "offline_access"])
+    assert.strictEqual(definition.baseUrl(config), "https://twin.my.salesforce.com")
+  })
+
+  it("keeps the entry's own rules when the file changes nothing", () => {
+    const definition = Either.getOrThrow(ConnectorSpec.decode({ extends: "slack" }))
+    assert.strictEqual(definition.name, "slack")
+    assert.isDefined(definition.refreshOn?.bodyPattern)
+  })
+
+  it("names what is wrong: an unknown entry, scopes of an entry without them, a key it cannot change", () => {
+    const issues = (input: unknown) =>
+      Either.match(ConnectorSpec.decode(input), { onLeft: (error) => error.message, onRight: () => "decoded" })
+    assert.include(issues({ extends: "myspace" }), "extends must name a catalog entry: github, salesforce")
+    assert.include(issues({ extends: "notion", scopes: ["x"] }), "scopes cannot be set: notion has no scopes")
+    assert.include(issues({ extends: "github", base_url: "https://evil.example" }), "base_url")
+  })
+})

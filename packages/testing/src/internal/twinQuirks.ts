@@ -1,0 +1,88 @@
+import * as Duration from "effect/Duration"
+import * as Predicate from "effect/Predicate"
+import type * as AuthServer from "../AuthServer.js"
+import { dropbox } from "./twins/dropbox.js"
+import { entra } from "./twins/entra.js"
+import { github } from "./twins/github.js"
+import { notion } from "./twins/notion.js"
+import { salesforce } from "./twins/salesforce.js"
+import { shopify } from "./twins/shopify.js"
+import { slack } from "./twins/slack.js"
+import { xero } from "./twins/xero.js"
+
+/**
+ * A JSON value whose strings may be placeholders: `"$access_token"`,
+ * `"$refresh_token"`, `"$expires_in"`, `"$scope"`, `"$token_type"`,
+ * `"$issued_at"` (epoch milliseconds, as a string) in token responses,
+ * `"$error"` and `"$error_description"` in errors. A member whose
+ * placeholder has no value is left out.
+ *
+ * @internal
+ */
+export type Template =
+  | string
+  | number
+  | boolean
+  | null
+  | ReadonlyArray<Template>
+  | { readonly [key: string]: Template }
+
+/**
+ * How one provider's authorization server and API behave, as data (so it
+ * could be a JSON file): see `ProviderTwin.Quirks`.
+ *
+ * @internal
+ */
+export interface Quirks {
+  readonly id: string
+  readonly issuer: string
+  readonly paths: { readonly token: string; readonly authorize?: string; readonly revoke?: string }
+  readonly params?: Readonly<Record<string, string>>
+  readonly whoami: { readonly path: string; readonly body: Readonly<Record<string, Template>> }
+  readonly grants: ReadonlyArray<AuthServer.GrantType>
+  readonly authMethods: ReadonlyArray<AuthServer.AuthMethod>
+  readonly scopes?: ReadonlyArray<string>
+  readonly tokenRequestBody?: "form" | "json"
+  readonly tokenResponseFormat?: "json" | "formUnlessJsonAccepted"
+  readonly tokenResponse?: Readonly<Record<string, Template>>
+  readonly tokenError?: {
+    readonly status?: number
+    readonly body: Readonly<Record<string, Template>>
+    readonly codes?: Readonly<Record<string, string>>
+  }
+  readonly tokenLifetime: number | "never"
+  readonly refreshRotation?: boolean
+  readonly refreshGrace?: number
+  readonly refreshTokenLifetime?: number
+  readonly offlineAccess?: AuthServer.OfflineAccess
+  readonly apiTokenHeader?: string
+  readonly apiRequiredHeaders?: Readonly<Record<string, { readonly status: number; readonly body: Template }>>
+  readonly expiredTokenStatus?: 401 | 403
+  readonly invalidToken?: { readonly status: number; readonly body: Template }
+}
+
+/** The catalog's twins, by id. @internal */
+export const all: ReadonlyArray<Quirks> = [github, salesforce, slack, notion, dropbox, xero, entra, shopify]
+
+/** @internal */
+export const byId: ReadonlyMap<string, Quirks> = new Map(all.map((quirks) => [quirks.id, quirks]))
+
+/** A lifetime that outlives any test: the tokens of a provider whose tokens do not expire. @internal */
+export const never = Duration.days(100 * 365)
+
+/** `{NAME}` in a path, replaced by its parameter. @internal */
+export const fill = (path: string, params: Readonly<Record<string, string>>): string =>
+  path.replace(/\{(\w+)\}/g, (whole, name: string) => params[name] ?? whole)
+
+/** Renders a template with `values`; members whose placeholder has no value are left out. @internal */
+export const render = (template: Template, values: Readonly<Record<string, unknown>>): unknown => {
+  if (typeof template === "string") return template.startsWith("$") ? values[template.slice(1)] : template
+  if (Array.isArray(template)) return template.map((item) => render(item, values))
+  if (!Predicate.isRecord(template)) return template
+  const result: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(template)) {
+    const rendered = render(value as Template, values)
+    if (rendered !== undefined) result[key] = rendered
+  }
+  return result
+}
