@@ -1,10 +1,11 @@
 import { globalValue } from "effect/GlobalValue"
 
 /**
- * WebCrypto operations in flight. Signing a DPoP proof, hashing a PKCE
- * verifier, checking a proof: `crypto.subtle` answers on a later turn of the
- * event loop, so a run that waited only for its fibers to block would move
- * its clock while a proof is being signed. The kit counts the operations of
+ * WebCrypto operations in flight. Generating a DPoP key, hashing a PKCE
+ * verifier or a token, checking a proof (and signing one, where WebCrypto
+ * signs): `crypto.subtle` answers on a later turn of the event loop, so a run
+ * that waited only for its fibers to block would move its clock while one is
+ * under way. The kit counts the operations of
  * `crypto.subtle` — wrapped once, when the first run starts, each method
  * returning the very promise it returned before — and a run settles only once
  * none is in flight.
