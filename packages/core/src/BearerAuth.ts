@@ -56,7 +56,8 @@ import * as TokenProvider from "./TokenProvider.js"
  *   sent as `Authorization: DPoP <token>` with a `DPoP` proof for the
  *   request (its method, its URL without the query, the token's hash); a 401
  *   `DPoP error="use_dpop_nonce"` challenge with a `DPoP-Nonce` sends the
- *   request once more with that nonce and the same token — not a rejection,
+ *   request once more with that nonce and the provider's current token (the
+ *   same one, unless it went stale while the request was out) — not a rejection,
  *   and counted in the two sendings a request gets at most. A `DPoP` token
  *   without a key fails with an `InvalidTokenRequest`, nothing sent.
  *

@@ -320,16 +320,18 @@ export const authenticate = <E, R, E1, E2>(
       return yield* sendLast(request, renewed, seen)
     })
 
-  // The server asked for a DPoP nonce, which `send` remembered: the same
-  // token, a new proof, and the request's last sending, as a replay is.
+  // The server asked for a DPoP nonce, which `send` remembered: a new proof,
+  // and the request's last sending, as a replay is. The token is not
+  // rejected: the provider's current one goes — the same, unless it went
+  // stale while the request was out, which must not be sent again.
   const withNonce = (
     request: HttpClientRequest.HttpClientRequest,
-    token: AccessToken.AccessToken,
     response: HttpClientResponse.HttpClientResponse
   ) =>
     Effect.zipRight(
       discard(response),
-      sendLast(request, token, { method: request.method, url: urlWithoutQuery(request), status: response.status })
+      Effect.flatMap(tokenFor(request), (current) =>
+        sendLast(request, current, { method: request.method, url: urlWithoutQuery(request), status: response.status }))
     )
 
   // Written as plain flatMaps: this runs on every API request, and the common
@@ -338,7 +340,7 @@ export const authenticate = <E, R, E1, E2>(
     Effect.flatMap(tokenFor(request), (token) =>
       Effect.flatMap(send(request, token), (response) => {
         if (token.type === "DPoP" && isNonceChallenge(response.status, response.headers)) {
-          return withNonce(request, token, response)
+          return withNonce(request, response)
         }
         if (rejectedByStatus(response, rejectionRules)) return replay(request, token, response)
         if (rejectionRules.bodyPattern === undefined) return Effect.succeed(response)
