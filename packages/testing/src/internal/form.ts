@@ -57,6 +57,17 @@ export const readText = (
       Effect.filterOrFail((text) => text.length <= maxLength, () => "TooLarge" as const)
     )
 
+/** The body of a token request, at most {@link maxBodyLength} characters; an `invalid_request` answer otherwise. */
+const readBody = (request: HttpServerRequest.HttpServerRequest) =>
+  Effect.mapError(readText(request, maxBodyLength), (why) =>
+    oauthError(
+      400,
+      "invalid_request",
+      why === "TooLarge"
+        ? `The request body is longer than ${maxBodyLength / 1024} KiB`
+        : "The request body could not be read"
+    ))
+
 /** Reads an `application/x-www-form-urlencoded` body of at most {@link maxBodyLength} characters. @internal */
 export const read = (
   request: HttpServerRequest.HttpServerRequest
@@ -67,16 +78,7 @@ export const read = (
       oauthError(400, "invalid_request", "The request body must be application/x-www-form-urlencoded")
     )
   }
-  return readText(request, maxBodyLength).pipe(
-    Effect.mapError((why) =>
-      oauthError(
-        400,
-        "invalid_request",
-        why === "TooLarge"
-          ? `The request body is longer than ${maxBodyLength / 1024} KiB`
-          : "The request body could not be read"
-      )
-    ),
+  return readBody(request).pipe(
     Effect.flatMap((text) => {
       const form = new Map<string, string>()
       const seen = new Set<string>()
@@ -114,16 +116,7 @@ export const readJsonPost = (
   if (!/^application\/json\s*(?:;|$)/i.test(contentType)) {
     return Effect.fail(oauthError(400, "invalid_request", "The request body must be application/json"))
   }
-  return readText(request, maxBodyLength).pipe(
-    Effect.mapError((why) =>
-      oauthError(
-        400,
-        "invalid_request",
-        why === "TooLarge"
-          ? `The request body is longer than ${maxBodyLength / 1024} KiB`
-          : "The request body could not be read"
-      )
-    ),
+  return readBody(request).pipe(
     Effect.flatMap((text) => {
       const body = Option.getOrUndefined(Option.liftThrowable(() => JSON.parse(text) as unknown)())
       if (!Predicate.isRecord(body)) return Effect.fail(oauthError(400, "invalid_request", "The request body must be a JSON object"))
