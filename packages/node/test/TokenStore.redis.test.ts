@@ -1,10 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
 import { TokenCipher, TokenStore } from "@grantflow/core"
 import { RedisTokenStore } from "@grantflow/node"
-import { Cause, Effect, Layer, Option, Redacted } from "effect"
+import { Effect, Layer, Option, Redacted } from "effect"
 import { Redis } from "ioredis"
-import * as util from "node:util"
 import { dpopStoreSuite } from "../../core/test/dpopStoreSuite.js"
+import { printings } from "../../core/test/leakCapture.js"
 import { freshKey, storeSuite, tokenOf } from "../../core/test/tokenStoreSuite.js"
 import { outageSuite } from "./support/outageSuite.js"
 
@@ -98,14 +98,7 @@ describe("Redis store specifics", () => {
       assert.strictEqual(error.reason, "Unavailable")
       assert.include(String(error.cause), "WRONGTYPE")
       assert.strictEqual((error.cause as { readonly command?: string }).command, "eval")
-      for (
-        const text of [
-          String(error),
-          JSON.stringify(error),
-          util.inspect(error, { depth: null, showHidden: true }),
-          Cause.pretty(Cause.fail(error))
-        ]
-      ) {
+      for (const text of printings(error)) {
         assert.notInclude(text, "in-clear")
         assert.notInclude(text, "HSET")
       }

@@ -13,12 +13,12 @@ import { SqliteClient } from "@effect/sql-sqlite-node"
 import { afterAll, assert, describe, it } from "@effect/vitest"
 import { AccessToken, TokenCipher, TokenStore } from "@grantflow/core"
 import * as SqlTokenStore from "@grantflow/node/SqlTokenStore"
-import { Cause, ConfigProvider, Deferred, Duration, Effect, Fiber, Layer, Option, Redacted, TestClock } from "effect"
+import { ConfigProvider, Deferred, Duration, Effect, Fiber, Layer, Option, Redacted, TestClock } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import * as util from "node:util"
 import { dpopStoreSuite } from "../../core/test/dpopStoreSuite.js"
+import { printings } from "../../core/test/leakCapture.js"
 import { freshKey, member, simulatedServer, storeSuite, tokenOf } from "../../core/test/tokenStoreSuite.js"
 import { outageSuite } from "./support/outageSuite.js"
 import { dropTables, pgLayer, TEST_DATABASE, testPrefix } from "./support/sql.js"
@@ -141,14 +141,7 @@ for (const backend of backends) {
         assert.strictEqual(error.reason, "Unavailable")
         assert.strictEqual(error.operation, "set")
         assert.match(String((error.cause as Error).message), /tokens/)
-        for (
-          const text of [
-            String(error),
-            JSON.stringify(error),
-            util.inspect(error, { depth: null, showHidden: true }),
-            Cause.pretty(Cause.fail(error))
-          ]
-        ) {
+        for (const text of printings(error)) {
           assert.notInclude(text, "in-clear")
           assert.notInclude(text, "INSERT")
         }
