@@ -34,6 +34,7 @@ import type { NotionOptions } from "./internal/providers/notion.js"
 import type { SalesforceOptions } from "./internal/providers/salesforce.js"
 import type { ShopifyOptions } from "./internal/providers/shopify.js"
 import type { SlackOptions } from "./internal/providers/slack.js"
+import type { SpotifyOptions } from "./internal/providers/spotify.js"
 import type { XeroOptions } from "./internal/providers/xero.js"
 
 /**
@@ -42,7 +43,16 @@ import type { XeroOptions } from "./internal/providers/xero.js"
  * @since 0.1.0
  * @category models
  */
-export type Id = "github" | "salesforce" | "slack" | "notion" | "dropbox" | "xero" | "entra" | "shopify"
+export type Id =
+  | "github"
+  | "salesforce"
+  | "slack"
+  | "notion"
+  | "dropbox"
+  | "xero"
+  | "entra"
+  | "shopify"
+  | "spotify"
 
 /**
  * The kinds of departure from RFC 6749 and RFC 6750 the catalog knows, each
@@ -72,6 +82,9 @@ export type Id = "github" | "salesforce" | "slack" | "notion" | "dropbox" | "xer
  * - `rotating-refresh`, `rotating-refresh-with-grace`: each refresh answers a
  *   new refresh token (kept by `Grant.refreshTokenFlow` with `onRotate`),
  *   the previous one accepted for a while or not at all;
+ * - `fixed-refresh-lifetime`: a refresh token ends a fixed time after the
+ *   authorization, however often it is used (its refusal,
+ *   `ReauthorizationRequired`, means connecting the account again);
  * - `revocation`: an RFC 7009 revocation endpoint (`Revocation.revoke`);
  * - `post-connection-test`: the "who am I" call is a `POST`.
  *
@@ -96,6 +109,7 @@ export type QuirkClass =
   | "offline-parameter"
   | "rotating-refresh"
   | "rotating-refresh-with-grace"
+  | "fixed-refresh-lifetime"
   | "revocation"
   | "post-connection-test"
 
@@ -296,6 +310,23 @@ export const shopify = (
   options: ShopifyOptions = {}
 ): Connector.Definition<AppConfig & { readonly SHOP: string }, AppInput & { readonly SHOP: string }> =>
   internal.shopify.define(options)
+
+/**
+ * Spotify's Web API: the authorization code flow with HTTP Basic
+ * credentials; one-hour tokens; a refresh token that ends six months after
+ * the user's authorization.
+ *
+ * @since 0.1.0
+ * @category providers
+ * @example
+ * ```ts
+ * import { Providers } from "@grantflow/core"
+ *
+ * const Spotify = Providers.spotify({ scopes: ["user-read-private", "playlist-read-private"] })
+ * ```
+ */
+export const spotify = (options: SpotifyOptions = {}): Connector.Definition<AppConfig, AppInput> =>
+  internal.spotify.define(options)
 
 /**
  * The configuration of an OAuth app as read (the secret as a string).

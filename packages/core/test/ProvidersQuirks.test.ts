@@ -58,6 +58,24 @@ describe("Providers: each quirk as the entry meets it", () => {
     )
   })
 
+  it.effect("Spotify: refreshing does not extend the refresh token, which is refused six months after the authorization", () => {
+    const c = caseOf("spotify")
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const endpoint = c.definition.authorization!(configOf(c)).endpoint
+        const refreshToken = Option.getOrThrow((yield* connectAccount(c)).refreshToken)
+        yield* TestClock.adjust("179 days")
+        const refreshed = yield* Grant.refreshToken(endpoint, { refreshToken })
+        // no new refresh token: the one of the authorization is kept, with its lifetime
+        assert.strictEqual(Redacted.value(Option.getOrThrow(refreshed.refreshToken)), Redacted.value(refreshToken))
+        yield* TestClock.adjust("2 days")
+        const refused = yield* Effect.flip(Grant.refreshToken(endpoint, { refreshToken }))
+        assert.instanceOf(refused, TokenError.ReauthorizationRequired)
+      })
+    )
+  })
+
   it.effect("Dropbox: the authorization asks for token_access_type=offline, so the first token has a refresh token", () => {
     const c = caseOf("dropbox")
     return withTwin(

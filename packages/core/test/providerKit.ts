@@ -109,6 +109,15 @@ export const cases: ReadonlyArray<Case> = [
     renewal: "reconnect",
     revocation: false,
     refusal: { error: "invalid_grant", status: 400 }
+  },
+  {
+    id: "spotify",
+    definition: Providers.spotify(),
+    input: app,
+    flow: "authorizationCode",
+    renewal: "refresh",
+    revocation: false,
+    refusal: { error: "invalid_grant", status: 400 }
   }
 ]
 

@@ -27,7 +27,16 @@ import type * as Twins from "./internal/twinQuirks.js"
  * @since 0.1.0
  * @category models
  */
-export type Id = "github" | "salesforce" | "slack" | "notion" | "dropbox" | "xero" | "entra" | "shopify"
+export type Id =
+  | "github"
+  | "salesforce"
+  | "slack"
+  | "notion"
+  | "dropbox"
+  | "xero"
+  | "entra"
+  | "shopify"
+  | "spotify"
 
 /**
  * One provider's behaviour, as data:

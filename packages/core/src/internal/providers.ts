@@ -7,12 +7,23 @@ import { notion } from "./providers/notion.js"
 import { salesforce } from "./providers/salesforce.js"
 import { shopify } from "./providers/shopify.js"
 import { slack } from "./providers/slack.js"
+import { spotify } from "./providers/spotify.js"
 import { xero } from "./providers/xero.js"
 
-export { dropbox, entra, github, notion, salesforce, shopify, slack, xero }
+export { dropbox, entra, github, notion, salesforce, shopify, slack, spotify, xero }
 
 /** Every entry, by id, in the order of the catalog. @internal */
-export const entries: ReadonlyArray<Entry<any, any, any>> = [github, salesforce, slack, notion, dropbox, xero, entra, shopify]
+export const entries: ReadonlyArray<Entry<any, any, any>> = [
+  github,
+  salesforce,
+  slack,
+  notion,
+  dropbox,
+  xero,
+  entra,
+  shopify,
+  spotify
+]
 
 const metadataOf = ({ define: _define, scoped: _scoped, ...metadata }: Entry<any, any, any>): Providers.Metadata =>
   metadata

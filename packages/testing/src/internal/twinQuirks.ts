@@ -8,6 +8,7 @@ import { notion } from "./twins/notion.js"
 import { salesforce } from "./twins/salesforce.js"
 import { shopify } from "./twins/shopify.js"
 import { slack } from "./twins/slack.js"
+import { spotify } from "./twins/spotify.js"
 import { xero } from "./twins/xero.js"
 
 /**
@@ -62,7 +63,17 @@ export interface Quirks {
 }
 
 /** The catalog's twins, by id. @internal */
-export const all: ReadonlyArray<Quirks> = [github, salesforce, slack, notion, dropbox, xero, entra, shopify]
+export const all: ReadonlyArray<Quirks> = [
+  github,
+  salesforce,
+  slack,
+  notion,
+  dropbox,
+  xero,
+  entra,
+  shopify,
+  spotify
+]
 
 /** @internal */
 export const byId: ReadonlyMap<string, Quirks> = new Map(all.map((quirks) => [quirks.id, quirks]))
