@@ -36,6 +36,7 @@ import type { ShopifyOptions } from "./internal/providers/shopify.js"
 import type { SlackOptions } from "./internal/providers/slack.js"
 import type { SpotifyOptions } from "./internal/providers/spotify.js"
 import type { XeroOptions } from "./internal/providers/xero.js"
+import type { ZoomOptions } from "./internal/providers/zoom.js"
 
 /**
  * The ids of the catalog's entries.
@@ -53,6 +54,7 @@ export type Id =
   | "entra"
   | "shopify"
   | "spotify"
+  | "zoom"
 
 /**
  * The kinds of departure from RFC 6749 and RFC 6750 the catalog knows, each
@@ -327,6 +329,23 @@ export const shopify = (
  */
 export const spotify = (options: SpotifyOptions = {}): Connector.Definition<AppConfig, AppInput> =>
   internal.spotify.define(options)
+
+/**
+ * Zoom, a user-managed OAuth app: the authorization code flow with HTTP
+ * Basic credentials; one-hour tokens; a new refresh token at each refresh,
+ * only the latest accepted.
+ *
+ * @since 0.1.0
+ * @category providers
+ * @example
+ * ```ts
+ * import { Providers } from "@grantflow/core"
+ *
+ * const Zoom = Providers.zoom({ scopes: ["user:read:user"] })
+ * ```
+ */
+export const zoom = (options: ZoomOptions = {}): Connector.Definition<AppConfig, AppInput> =>
+  internal.zoom.define(options)
 
 /**
  * The configuration of an OAuth app as read (the secret as a string).

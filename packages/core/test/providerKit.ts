@@ -118,6 +118,15 @@ export const cases: ReadonlyArray<Case> = [
     renewal: "refresh",
     revocation: false,
     refusal: { error: "invalid_grant", status: 400 }
+  },
+  {
+    id: "zoom",
+    definition: Providers.zoom(),
+    input: app,
+    flow: "authorizationCode",
+    renewal: "rotatingRefresh",
+    revocation: false,
+    refusal: { error: "invalid_grant", status: 400 }
   }
 ]
 

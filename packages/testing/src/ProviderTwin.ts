@@ -37,6 +37,7 @@ export type Id =
   | "entra"
   | "shopify"
   | "spotify"
+  | "zoom"
 
 /**
  * One provider's behaviour, as data:

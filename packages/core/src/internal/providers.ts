@@ -9,8 +9,9 @@ import { shopify } from "./providers/shopify.js"
 import { slack } from "./providers/slack.js"
 import { spotify } from "./providers/spotify.js"
 import { xero } from "./providers/xero.js"
+import { zoom } from "./providers/zoom.js"
 
-export { dropbox, entra, github, notion, salesforce, shopify, slack, spotify, xero }
+export { dropbox, entra, github, notion, salesforce, shopify, slack, spotify, xero, zoom }
 
 /** Every entry, by id, in the order of the catalog. @internal */
 export const entries: ReadonlyArray<Entry<any, any, any>> = [
@@ -22,7 +23,8 @@ export const entries: ReadonlyArray<Entry<any, any, any>> = [
   xero,
   entra,
   shopify,
-  spotify
+  spotify,
+  zoom
 ]
 
 const metadataOf = ({ define: _define, scoped: _scoped, ...metadata }: Entry<any, any, any>): Providers.Metadata =>

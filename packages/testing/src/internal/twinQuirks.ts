@@ -10,6 +10,7 @@ import { shopify } from "./twins/shopify.js"
 import { slack } from "./twins/slack.js"
 import { spotify } from "./twins/spotify.js"
 import { xero } from "./twins/xero.js"
+import { zoom } from "./twins/zoom.js"
 
 /**
  * A JSON value whose strings may be placeholders: `"$access_token"`,
@@ -72,7 +73,8 @@ export const all: ReadonlyArray<Quirks> = [
   xero,
   entra,
   shopify,
-  spotify
+  spotify,
+  zoom
 ]
 
 /** @internal */
