@@ -27,6 +27,7 @@
 import type * as Redacted from "effect/Redacted"
 import type * as Connector from "./Connector.js"
 import * as internal from "./internal/providers.js"
+import type { DiscordOptions } from "./internal/providers/discord.js"
 import type { DropboxOptions } from "./internal/providers/dropbox.js"
 import type { EntraOptions } from "./internal/providers/entra.js"
 import type { GitHubOptions } from "./internal/providers/github.js"
@@ -55,6 +56,7 @@ export type Id =
   | "shopify"
   | "spotify"
   | "zoom"
+  | "discord"
 
 /**
  * The kinds of departure from RFC 6749 and RFC 6750 the catalog knows, each
@@ -346,6 +348,22 @@ export const spotify = (options: SpotifyOptions = {}): Connector.Definition<AppC
  */
 export const zoom = (options: ZoomOptions = {}): Connector.Definition<AppConfig, AppInput> =>
   internal.zoom.define(options)
+
+/**
+ * Discord, a user's account through an OAuth2 application: the
+ * authorization code flow, refresh tokens, RFC 7009 revocation.
+ *
+ * @since 0.1.0
+ * @category providers
+ * @example
+ * ```ts
+ * import { Providers } from "@grantflow/core"
+ *
+ * const Discord = Providers.discord({ scopes: ["identify", "guilds"] })
+ * ```
+ */
+export const discord = (options: DiscordOptions = {}): Connector.Definition<AppConfig, AppInput> =>
+  internal.discord.define(options)
 
 /**
  * The configuration of an OAuth app as read (the secret as a string).

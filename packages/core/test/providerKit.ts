@@ -127,6 +127,15 @@ export const cases: ReadonlyArray<Case> = [
     renewal: "rotatingRefresh",
     revocation: false,
     refusal: { error: "invalid_grant", status: 400 }
+  },
+  {
+    id: "discord",
+    definition: Providers.discord(),
+    input: app,
+    flow: "authorizationCode",
+    renewal: "refresh",
+    revocation: true,
+    refusal: { error: "invalid_grant", status: 400 }
   }
 ]
 

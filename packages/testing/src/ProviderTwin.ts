@@ -38,6 +38,7 @@ export type Id =
   | "shopify"
   | "spotify"
   | "zoom"
+  | "discord"
 
 /**
  * One provider's behaviour, as data:

@@ -1,4 +1,5 @@
 import type * as Providers from "../Providers.js"
+import { discord } from "./providers/discord.js"
 import { dropbox } from "./providers/dropbox.js"
 import { entra } from "./providers/entra.js"
 import type { Entry } from "./providers/entry.js"
@@ -11,7 +12,7 @@ import { spotify } from "./providers/spotify.js"
 import { xero } from "./providers/xero.js"
 import { zoom } from "./providers/zoom.js"
 
-export { dropbox, entra, github, notion, salesforce, shopify, slack, spotify, xero, zoom }
+export { discord, dropbox, entra, github, notion, salesforce, shopify, slack, spotify, xero, zoom }
 
 /** Every entry, by id, in the order of the catalog. @internal */
 export const entries: ReadonlyArray<Entry<any, any, any>> = [
@@ -24,7 +25,8 @@ export const entries: ReadonlyArray<Entry<any, any, any>> = [
   entra,
   shopify,
   spotify,
-  zoom
+  zoom,
+  discord
 ]
 
 const metadataOf = ({ define: _define, scoped: _scoped, ...metadata }: Entry<any, any, any>): Providers.Metadata =>

@@ -1,6 +1,7 @@
 import * as Duration from "effect/Duration"
 import * as Predicate from "effect/Predicate"
 import type * as AuthServer from "../AuthServer.js"
+import { discord } from "./twins/discord.js"
 import { dropbox } from "./twins/dropbox.js"
 import { entra } from "./twins/entra.js"
 import { github } from "./twins/github.js"
@@ -74,7 +75,8 @@ export const all: ReadonlyArray<Quirks> = [
   entra,
   shopify,
   spotify,
-  zoom
+  zoom,
+  discord
 ]
 
 /** @internal */
