@@ -24,16 +24,17 @@ export const discord: Entry<typeof config.Type, typeof config.Encoded, DiscordOp
       facts: "issuer https://discord.com; authorization_endpoint https://discord.com/api/oauth2/authorize, token_endpoint https://discord.com/api/oauth2/token, revocation_endpoint https://discord.com/api/oauth2/token/revoke; client_secret_basic, client_secret_post or none at both; PKCE S256; grants authorization_code, refresh_token, client_credentials"
     },
     {
-      url: "https://discord.com/developers/docs/topics/oauth2",
-      facts: "the authorization code grant, its refresh and the token revocation request (token, optional token_type_hint access_token or refresh_token)"
+      url: "https://discord.js.org/docs/packages/discord.js/14.18.0/RESTPostOAuth2TokenRevocationQuery:Interface",
+      facts: "the revocation request: token, and an optional token_type_hint access_token or refresh_token (typed after https://discord.com/developers/docs/topics/oauth2#authorization-code-grant-token-revocation-example)"
     },
     {
-      url: "https://discord.com/developers/docs/resources/user#get-current-user",
-      facts: "GET /users/@me, the user object of the requester's account (scope identify), the connection test"
+      url: "https://discord.js.org/docs/packages/core/0.3.0/UsersAPI:Class",
+      facts: "GET /users/@me answers the user object of the requester's account, the connection test (typed after https://discord.com/developers/docs/resources/user#get-current-user)"
     }
   ],
   notes: [
-    "The developer docs name https://discord.com/oauth2/authorize for the authorization URL, the server's metadata https://discord.com/api/oauth2/authorize: the entry takes the metadata's.",
+    "Discord's developer docs pages were not read themselves: the revocation request and GET /users/@me come from discord.js's typed reference, which links them.",
+    "Third-party listings give https://discord.com/oauth2/authorize for the authorization URL, the server's metadata https://discord.com/api/oauth2/authorize: the entry takes the metadata's.",
     "The access token lifetime is not on the pages read: the entry trusts expires_in, and the twin issues one week. Whether a refresh answers a new refresh token is not stated either: the twin does not rotate, and the connector keeps a new one if Discord sends it.",
     "The body of the API's 401 is not on the pages read; the twin answers {\"message\":\"401: Unauthorized\",\"code\":0}.",
     "Bot tokens and the client credentials grant (the application's own token) are left for later."

@@ -21,7 +21,7 @@ export const spotify: Entry<typeof config.Type, typeof config.Encoded, SpotifyOp
   docs: [
     {
       url: "https://developer.spotify.com/documentation/web-api/tutorials/code-flow",
-      facts: "GET https://accounts.spotify.com/authorize with client_id, response_type=code, redirect_uri, state, scope (space-separated), show_dialog; the PKCE extension for apps that cannot keep a secret"
+      facts: "a GET to the accounts service's /authorize with client_id, response_type=code and redirect_uri (exactly one of the app's allowlist); the PKCE extension for apps that cannot keep a secret"
     },
     {
       url: "https://developer.spotify.com/documentation/web-api/tutorials/client-credentials-flow",
