@@ -180,7 +180,8 @@ export const generateKey = (
   }).pipe(Effect.flatMap((pair) => fromKeyPair(pair, alg)))
 }
 
-const algorithms: ReadonlyArray<string> = ["ES256", "EdDSA", "RS256"]
+// the algorithms a key is made for: the keys of the one table that says how to generate each
+const isAlgorithm = (alg: string): alg is Dpop.Algorithm => Object.hasOwn(curves, alg)
 
 /** @internal */
 export const exportKey = (key: Dpop.DpopKey): Effect.Effect<Redacted.Redacted<Jose.JWK>, TokenError.InvalidTokenRequest> =>
@@ -196,7 +197,7 @@ export const importKey = (
 ): Effect.Effect<Dpop.DpopKey, TokenError.InvalidTokenRequest> => {
   const value = Redacted.value(jwk)
   const alg = value.alg
-  if (alg === undefined || !algorithms.includes(alg)) {
+  if (alg === undefined || !isAlgorithm(alg)) {
     return Effect.fail(
       new TokenError.InvalidTokenRequest({ reason: "the DPoP key's JWK must name its alg: ES256, EdDSA or RS256" })
     )
@@ -211,7 +212,7 @@ export const importKey = (
       return { privateKey, publicKey }
     },
     catch: failed("JWK is not a private key of its alg")
-  }).pipe(Effect.flatMap((pair) => fromKeyPair(pair, alg as Dpop.Algorithm)))
+  }).pipe(Effect.flatMap((pair) => fromKeyPair(pair, alg)))
 }
 
 /**
@@ -231,7 +232,8 @@ export const currentRefreshKey: FiberRef.FiberRef<Dpop.DpopKey | undefined> = gl
 export const isDpopKey = (u: unknown): u is Dpop.DpopKey => Predicate.hasProperty(u, TypeId)
 
 /**
- * `url` as the `htu` claim: without its query and fragment (RFC 9449 §4.2).
+ * The `ath` claim of a proof sent with `accessToken`: the base64url SHA-256
+ * of the token (RFC 9449 §4.2).
  *
  * @internal
  */
