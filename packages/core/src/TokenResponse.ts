@@ -353,7 +353,9 @@ export type ExpiresAs = "seconds" | "milliseconds" | "epochSeconds" | "epochMill
  * provider's own error codes to RFC 6749's (`{ invalid_refresh_token:
  * "invalid_grant" }`), so that its refusals get the same typed errors (a
  * refused refresh token asks for re-authorization). The provider's code is
- * kept in the description.
+ * kept in the description. `error` is the path of that code for a provider
+ * whose error bodies carry it elsewhere (`"category"`); only the codes
+ * `errors` names are read there.
  *
  * @since 0.1.0
  * @category models
@@ -367,6 +369,7 @@ export interface Shape {
   readonly expiresAs?: ExpiresAs | undefined
   readonly type?: string | undefined
   readonly errors?: Readonly<Record<string, string>> | undefined
+  readonly error?: string | undefined
 }
 
 /**
@@ -450,7 +453,7 @@ const toSeconds = (value: unknown, as: ExpiresAs, now: number): unknown => {
  */
 export const normalize = (body: unknown, shape: Shape, now: number): unknown => {
   if (!Predicate.isRecord(body)) return body
-  const error = body["error"]
+  const error = errorCode(body, shape)
   if (error !== undefined && error !== null && error !== "") return renamedError(body, error, shape)
   const result: Record<string, unknown> = { ...body }
   for (const key of Object.keys(rfcFields) as ReadonlyArray<keyof typeof rfcFields>) {
@@ -463,6 +466,13 @@ export const normalize = (body: unknown, shape: Shape, now: number): unknown => 
   }
   if (shape.type !== undefined) result["token_type"] = shape.type
   return result
+}
+
+// The provider's error code: at the shape's path, where it is one of the codes the shape renames.
+const errorCode = (body: Readonly<Record<string, unknown>>, shape: Shape): unknown => {
+  if (shape.error === undefined) return body["error"]
+  const code = at(body, shape.error)
+  return typeof code === "string" && Object.hasOwn(shape.errors ?? {}, code) ? code : body["error"]
 }
 
 // A provider's error code as RFC 6749's, the provider's own kept in the description.
@@ -557,7 +567,9 @@ export const decode = (
   }
   const error = oauthError.read(
     "token",
-    options.shape === undefined ? body : renamedError(body, body["error"], options.shape) as Record<string, unknown>,
+    options.shape === undefined
+      ? body
+      : renamedError(body, errorCode(body, options.shape), options.shape) as Record<string, unknown>,
     status,
     retryAfter
   )

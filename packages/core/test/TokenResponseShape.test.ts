@@ -184,3 +184,32 @@ describe("TokenResponse shapes: a provider's error codes", () => {
     assert.strictEqual((error as TokenError.OAuthError).error, "invalid_grant")
   })
 })
+
+describe("TokenResponse shapes: an error code kept elsewhere than error", () => {
+  const shape: TokenResponse.Shape = { error: "category", errors: { VALIDATION_ERROR: "invalid_grant" } }
+  const refusal = { message: "Invalid input", correlationId: "c0ffee", category: "VALIDATION_ERROR" }
+
+  it("reads the code at the shape's path and renames it", () => {
+    const decoded = TokenResponse.decode(refusal, { status: 400, sentAt: 0, shape })
+    const error = Either.getLeft(decoded).pipe(Option.getOrThrow)
+    assert.instanceOf(error, TokenError.OAuthError)
+    assert.strictEqual((error as TokenError.OAuthError).error, "invalid_grant")
+    assert.strictEqual((error as TokenError.OAuthError).status, 400)
+  })
+
+  it("reads only the codes the shape renames there: another value is not an OAuth error", () => {
+    const decoded = TokenResponse.decode({ ...refusal, category: "RATE_LIMITS" }, { status: 429, sentAt: 0, shape })
+    assert.strictEqual(Either.getLeft(decoded).pipe(Option.getOrThrow)._tag, "EndpointUnavailable")
+    // a success that happens to carry the field is a success
+    const ok = TokenResponse.decode(
+      { access_token: "a", token_type: "bearer", expires_in: 60, category: "x" },
+      { status: 200, sentAt: 0, shape }
+    )
+    assert.isTrue(Either.isRight(ok))
+  })
+
+  it("still reads a top-level error", () => {
+    const decoded = TokenResponse.decode({ error: "invalid_client" }, { status: 401, sentAt: 0, shape })
+    assert.strictEqual((Either.getLeft(decoded).pipe(Option.getOrThrow) as TokenError.OAuthError).error, "invalid_client")
+  })
+})
