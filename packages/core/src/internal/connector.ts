@@ -273,7 +273,9 @@ const rebuilt = (
   HttpClientResponse.fromWeb(response.request, new Response(body, { status: response.status, headers }))
 
 const reshape = (shape: TokenResponse.Shape) => (response: HttpClientResponse.HttpClientResponse) => {
-  if (response.status < 200 || response.status >= 300) return Effect.succeed(response)
+  const success = response.status >= 200 && response.status < 300
+  // a refusal is read for the provider's error code only (HubSpot's 400 with its category)
+  if (!success && shape.errors === undefined) return Effect.succeed(response)
   return Effect.gen(function*() {
     const body = yield* tokenRequest.readBody(response, tokenRequest.maxBodyBytes)
     const headers = withoutHeaders(response.headers, ["content-length"])
@@ -283,7 +285,11 @@ const reshape = (shape: TokenResponse.Shape) => (response: HttpClientResponse.Ht
     }
     const parsed = TokenResponse.parseBody(response.headers["content-type"], body.value, response.status)
     if (Either.isLeft(parsed)) return rebuilt(response, body.value, headers)
-    const normalized = TokenResponse.normalize(parsed.right, shape, yield* Clock.currentTimeMillis)
+    const normalized = TokenResponse.normalize(
+      parsed.right,
+      success ? shape : { error: shape.error, errors: shape.errors },
+      yield* Clock.currentTimeMillis
+    )
     return rebuilt(response, JSON.stringify(normalized), {
       ...withoutHeaders(response.headers, ["content-length", "content-type"]),
       "content-type": "application/json"
