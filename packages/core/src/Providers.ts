@@ -27,16 +27,21 @@
 import type * as Redacted from "effect/Redacted"
 import type * as Connector from "./Connector.js"
 import * as internal from "./internal/providers.js"
+import type { CalendlyOptions } from "./internal/providers/calendly.js"
 import type { DiscordOptions } from "./internal/providers/discord.js"
 import type { DropboxOptions } from "./internal/providers/dropbox.js"
 import type { EntraOptions } from "./internal/providers/entra.js"
 import type { GitHubOptions } from "./internal/providers/github.js"
+import type { HubSpotOptions } from "./internal/providers/hubspot.js"
+import type { IntercomOptions } from "./internal/providers/intercom.js"
 import type { NotionOptions } from "./internal/providers/notion.js"
+import type { PipedriveOptions } from "./internal/providers/pipedrive.js"
 import type { SalesforceOptions } from "./internal/providers/salesforce.js"
 import type { ShopifyOptions } from "./internal/providers/shopify.js"
 import type { SlackOptions } from "./internal/providers/slack.js"
 import type { SpotifyOptions } from "./internal/providers/spotify.js"
 import type { XeroOptions } from "./internal/providers/xero.js"
+import type { ZendeskOptions } from "./internal/providers/zendesk.js"
 import type { ZoomOptions } from "./internal/providers/zoom.js"
 
 /**
@@ -57,6 +62,11 @@ export type Id =
   | "spotify"
   | "zoom"
   | "discord"
+  | "hubspot"
+  | "pipedrive"
+  | "zendesk"
+  | "intercom"
+  | "calendly"
 
 /**
  * The kinds of departure from RFC 6749 and RFC 6750 the catalog knows, each
@@ -90,7 +100,10 @@ export type Id =
  *   authorization, however often it is used (its refusal,
  *   `ReauthorizationRequired`, means connecting the account again);
  * - `revocation`: an RFC 7009 revocation endpoint (`Revocation.revoke`);
- * - `post-connection-test`: the "who am I" call is a `POST`.
+ * - `post-connection-test`: the "who am I" call is a `POST`;
+ * - `json-token-request`: the token request is a JSON object with the
+ *   client's id and secret among its members (`Endpoint` `requestBody:
+ *   "json"`, `client_secret_post`).
  *
  * @since 0.1.0
  * @category models
@@ -116,6 +129,7 @@ export type QuirkClass =
   | "fixed-refresh-lifetime"
   | "revocation"
   | "post-connection-test"
+  | "json-token-request"
 
 /**
  * What the catalog says of an entry: its `id` (the constructor's name, the
@@ -364,6 +378,96 @@ export const zoom = (options: ZoomOptions = {}): Connector.Definition<AppConfig,
  */
 export const discord = (options: DiscordOptions = {}): Connector.Definition<AppConfig, AppInput> =>
   internal.discord.define(options)
+
+/**
+ * HubSpot, a public app: the authorization code flow at the v3 token
+ * endpoint, the client's credentials in the form; 30-minute tokens and a
+ * refresh token; the token endpoint's refusals read by their `category`.
+ *
+ * @since 0.1.0
+ * @category providers
+ * @example
+ * ```ts
+ * import { Providers } from "@grantflow/core"
+ *
+ * const HubSpot = Providers.hubspot({ scopes: ["oauth", "crm.objects.contacts.read"] })
+ * ```
+ */
+export const hubspot = (options: HubSpotOptions = {}): Connector.Definition<AppConfig, AppInput> =>
+  internal.hubspot.define(options)
+
+/**
+ * Pipedrive, a Marketplace app: the authorization code flow with HTTP Basic
+ * credentials; refresh tokens; the company's `API_DOMAIN` (the token
+ * response's `api_domain`) as the base URL.
+ *
+ * @since 0.1.0
+ * @category providers
+ * @example
+ * ```ts
+ * import { Providers } from "@grantflow/core"
+ *
+ * const Pipedrive = Providers.pipedrive({ scopes: ["base", "deals:read"] })
+ * ```
+ */
+export const pipedrive = (
+  options: PipedriveOptions = {}
+): Connector.Definition<
+  AppConfig & { readonly API_DOMAIN: string },
+  AppInput & { readonly API_DOMAIN: string }
+> => internal.pipedrive.define(options)
+
+/**
+ * Zendesk's Support API for one account's `SUBDOMAIN`: the authorization
+ * code flow at the account's URLs, the token request as JSON; 30-minute
+ * tokens and a new refresh token at each refresh.
+ *
+ * @since 0.1.0
+ * @category providers
+ * @example
+ * ```ts
+ * import { Providers } from "@grantflow/core"
+ *
+ * const Zendesk = Providers.zendesk({ scopes: ["read", "write"] })
+ * ```
+ */
+export const zendesk = (
+  options: ZendeskOptions = {}
+): Connector.Definition<AppConfig & { readonly SUBDOMAIN: string }, AppInput & { readonly SUBDOMAIN: string }> =>
+  internal.zendesk.define(options)
+
+/**
+ * Intercom, a public app: the authorization code flow; tokens that do not
+ * expire and no refresh token (a refused token means connecting again).
+ *
+ * @since 0.1.0
+ * @category providers
+ * @example
+ * ```ts
+ * import { Providers } from "@grantflow/core"
+ *
+ * const Intercom = Providers.intercom({ version: "2.14" })
+ * ```
+ */
+export const intercom = (options: IntercomOptions = {}): Connector.Definition<AppConfig, AppInput> =>
+  internal.intercom.define(options)
+
+/**
+ * Calendly, an OAuth app of the web kind: the authorization code flow with
+ * HTTP Basic credentials; two-hour tokens; single-use refresh tokens;
+ * revocation.
+ *
+ * @since 0.1.0
+ * @category providers
+ * @example
+ * ```ts
+ * import { Providers } from "@grantflow/core"
+ *
+ * const Calendly = Providers.calendly({ scopes: ["users:read", "scheduled_events:read"] })
+ * ```
+ */
+export const calendly = (options: CalendlyOptions = {}): Connector.Definition<AppConfig, AppInput> =>
+  internal.calendly.define(options)
 
 /**
  * The configuration of an OAuth app as read (the secret as a string).

@@ -1,7 +1,7 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { assert, describe, it } from "@effect/vitest"
-import { Connector, ConnectorSpec, Grant, Providers, TokenError } from "@grantflow/core"
+import { Connector, ConnectorSpec, Endpoint, Grant, Providers, TokenError } from "@grantflow/core"
 import { AuthServer } from "@grantflow/testing"
 import { Cause, Effect, Either, Option, Redacted, TestClock } from "effect"
 import { type Case, cases, configOf, connectAccount, redirectUri, withTwin } from "./providerKit.js"
@@ -130,6 +130,89 @@ describe("Providers: each quirk as the entry meets it", () => {
       assert.isTrue(Either.isLeft(decoded))
     }
   })
+
+  it.effect("HubSpot: a refusal's category, not an error field, says the code or refresh token is refused: connect again", () => {
+    const c = caseOf("hubspot")
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const endpoint = c.definition.authorization!(configOf(c)).endpoint
+        const refreshToken = Redacted.make("a refresh token HubSpot does not know")
+        const refused = yield* Effect.flip(Connector.withTokenResponse(
+          Grant.refreshToken(endpoint, { refreshToken }),
+          c.definition.tokenResponse!
+        ))
+        assert.instanceOf(refused, TokenError.ReauthorizationRequired)
+        // without the entry's shape the same answer is an unavailable endpoint, not a refusal
+        const unread = yield* Effect.flip(Grant.refreshToken(endpoint, { refreshToken }))
+        assert.notInstanceOf(unread, TokenError.ReauthorizationRequired)
+      })
+    )
+  })
+
+  it.scoped("Pipedrive: the API is called at the company's API_DOMAIN, the token response's api_domain", () => {
+    const c = caseOf("pipedrive")
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const hosts: Array<string> = []
+        const connection = yield* Connector.connect(c.definition, configOf(c), { token: yield* connectAccount(c) }).pipe(
+          Effect.updateService(HttpClient.HttpClient, (client) =>
+            HttpClient.tapRequest(client, (request) => Effect.sync(() => hosts.push(new URL(request.url).host))))
+        )
+        const response = yield* connection.client.execute(HttpClientRequest.get("/users/me"))
+        assert.strictEqual(response.status, 200)
+        assert.deepStrictEqual(hosts, ["twin.pipedrive.com"])
+        const other = Either.getOrThrow(Connector.decodeConfig(c.definition, { ...c.input, API_DOMAIN: "https://acme.pipedrive.com" }))
+        assert.strictEqual(c.definition.baseUrl(other), "https://acme.pipedrive.com/api/v1")
+      })
+    )
+  })
+
+  it.effect("Zendesk: the token request is JSON with the client's secret in it, at the account's subdomain; a form is refused", () => {
+    const c = caseOf("zendesk")
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const config = configOf(c)
+        const { url } = yield* Connector.authorize(c.definition, config, { redirectUri })
+        assert.strictEqual(url.host, "twin.zendesk.com")
+        const refreshToken = Option.getOrThrow((yield* connectAccount(c)).refreshToken)
+        const endpoint = c.definition.authorization!(config).endpoint
+        const asForm = Endpoint.make({
+          tokenUrl: "https://twin.zendesk.com/oauth/tokens",
+          auth: endpoint.auth,
+          requestBody: "form"
+        })
+        const refused = yield* Effect.flip(Grant.refreshToken(asForm, { refreshToken }))
+        assert.strictEqual(refused._tag, "OAuthError")
+        assert.isTrue(Option.isSome((yield* Grant.refreshToken(endpoint, { refreshToken })).refreshToken))
+      })
+    )
+  })
+
+  it("Zendesk refuses a subdomain that would change the URL", () => {
+    for (const SUBDOMAIN of ["evil.example/x", "..", "-", "a@b"]) {
+      const decoded = Connector.decodeConfig(caseOf("zendesk").definition, { ...caseOf("zendesk").input, SUBDOMAIN })
+      assert.isTrue(Either.isLeft(decoded), SUBDOMAIN)
+    }
+  })
+
+  it.effect("Zendesk and Calendly: each refresh answers a new refresh token, and the one used is refused at once", () =>
+    Effect.forEach(["zendesk", "calendly"] as const, (id) => {
+      const c = caseOf(id)
+      return withTwin(
+        c,
+        Effect.gen(function*() {
+          const endpoint = c.definition.authorization!(configOf(c)).endpoint
+          const first = Option.getOrThrow((yield* connectAccount(c)).refreshToken)
+          const rotated = Option.getOrThrow((yield* Grant.refreshToken(endpoint, { refreshToken: first })).refreshToken)
+          assert.notStrictEqual(Redacted.value(rotated), Redacted.value(first), id)
+          const refused = yield* Effect.flip(Grant.refreshToken(endpoint, { refreshToken: first }))
+          assert.instanceOf(refused, TokenError.ReauthorizationRequired, id)
+        })
+      )
+    }, { discard: true }))
 
   it.scoped("Notion: every API request carries Notion-Version, from the connector's headers", () => {
     const c = caseOf("notion")

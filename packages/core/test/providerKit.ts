@@ -136,6 +136,51 @@ export const cases: ReadonlyArray<Case> = [
     renewal: "refresh",
     revocation: true,
     refusal: { error: "invalid_grant", status: 400 }
+  },
+  {
+    id: "hubspot",
+    definition: Providers.hubspot(),
+    input: app,
+    flow: "authorizationCode",
+    renewal: "refresh",
+    revocation: false,
+    refusal: { error: "invalid_grant", status: 400 }
+  },
+  {
+    id: "pipedrive",
+    definition: Providers.pipedrive(),
+    input: { ...app, API_DOMAIN: "https://twin.pipedrive.com" },
+    flow: "authorizationCode",
+    renewal: "refresh",
+    revocation: false,
+    refusal: { error: "invalid_grant", status: 400 }
+  },
+  {
+    id: "zendesk",
+    definition: Providers.zendesk(),
+    input: { ...app, SUBDOMAIN: "twin" },
+    flow: "authorizationCode",
+    renewal: "rotatingRefresh",
+    revocation: false,
+    refusal: { error: "invalid_grant", status: 400 }
+  },
+  {
+    id: "intercom",
+    definition: Providers.intercom(),
+    input: app,
+    flow: "authorizationCode",
+    renewal: "reconnect",
+    revocation: false,
+    refusal: { error: "invalid_grant", status: 400 }
+  },
+  {
+    id: "calendly",
+    definition: Providers.calendly(),
+    input: app,
+    flow: "authorizationCode",
+    renewal: "rotatingRefresh",
+    revocation: true,
+    refusal: { error: "invalid_grant", status: 400 }
   }
 ]
 

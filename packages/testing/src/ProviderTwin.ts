@@ -39,6 +39,11 @@ export type Id =
   | "spotify"
   | "zoom"
   | "discord"
+  | "hubspot"
+  | "pipedrive"
+  | "zendesk"
+  | "intercom"
+  | "calendly"
 
 /**
  * One provider's behaviour, as data:

@@ -47,7 +47,22 @@ const form = (id: ProviderTwin.Id, params: Record<string, string>, accept?: stri
 describe("ProviderTwin", () => {
   it("has the catalog's providers, each with its paths filled in", () => {
     assert.deepStrictEqual([...ProviderTwin.ids].sort(), [
-      "discord", "dropbox", "entra", "github", "notion", "salesforce", "shopify", "slack", "spotify", "xero", "zoom"
+      "calendly",
+      "discord",
+      "dropbox",
+      "entra",
+      "github",
+      "hubspot",
+      "intercom",
+      "notion",
+      "pipedrive",
+      "salesforce",
+      "shopify",
+      "slack",
+      "spotify",
+      "xero",
+      "zendesk",
+      "zoom"
     ])
     assert.strictEqual(ProviderTwin.paths("entra").token, "/twin.onmicrosoft.com/oauth2/v2.0/token")
     assert.strictEqual(ProviderTwin.paths("shopify", { API_VERSION: "2024-10" }).whoami, "/admin/api/2024-10/shop.json")
@@ -96,6 +111,38 @@ describe("ProviderTwin", () => {
         const api = yield* send(HttpClientRequest.get("https://slack.com/api/auth.test").pipe(HttpClientRequest.bearerToken("nope")))
         assert.strictEqual(api.status, 200)
         assert.deepStrictEqual(yield* body(api), { ok: false, error: "invalid_auth" })
+      })
+    ))
+
+  it.effect("HubSpot refuses a code with a category and no error field", () =>
+    withTwin(
+      "hubspot",
+      Effect.gen(function*() {
+        const refused = yield* form("hubspot", { grant_type: "authorization_code", code: "not-a-code" })
+        assert.strictEqual(refused.status, 400)
+        const error = yield* body(refused)
+        assert.strictEqual(error.category, "VALIDATION_ERROR")
+        assert.notProperty(error, "error")
+        const issued = yield* body(yield* form("hubspot", { grant_type: "authorization_code", code: yield* code("hubspot") }))
+        assert.strictEqual(issued.expires_in, 1800)
+      })
+    ))
+
+  it.effect("Zendesk takes the token request as JSON with the client's secret in it, and refuses a form", () =>
+    withTwin(
+      "zendesk",
+      Effect.gen(function*() {
+        const url = `https://twin.zendesk.com${ProviderTwin.paths("zendesk").token}`
+        const params = { grant_type: "authorization_code", redirect_uri: redirectUri, client_id: "app", client_secret: "s3cret" }
+        const json = yield* send(HttpClientRequest.post(url).pipe(
+          HttpClientRequest.bodyUnsafeJson({ ...params, code: yield* code("zendesk") })
+        ))
+        assert.strictEqual(json.status, 200)
+        assert.isString((yield* body(json)).refresh_token)
+        const asForm = yield* send(HttpClientRequest.post(url).pipe(
+          HttpClientRequest.bodyUrlParams({ ...params, code: yield* code("zendesk") })
+        ))
+        assert.strictEqual(asForm.status, 400)
       })
     ))
 

@@ -1,18 +1,40 @@
 import type * as Providers from "../Providers.js"
+import { calendly } from "./providers/calendly.js"
 import { discord } from "./providers/discord.js"
 import { dropbox } from "./providers/dropbox.js"
 import { entra } from "./providers/entra.js"
 import type { Entry } from "./providers/entry.js"
 import { github } from "./providers/github.js"
+import { hubspot } from "./providers/hubspot.js"
+import { intercom } from "./providers/intercom.js"
 import { notion } from "./providers/notion.js"
+import { pipedrive } from "./providers/pipedrive.js"
 import { salesforce } from "./providers/salesforce.js"
 import { shopify } from "./providers/shopify.js"
 import { slack } from "./providers/slack.js"
 import { spotify } from "./providers/spotify.js"
 import { xero } from "./providers/xero.js"
+import { zendesk } from "./providers/zendesk.js"
 import { zoom } from "./providers/zoom.js"
 
-export { discord, dropbox, entra, github, notion, salesforce, shopify, slack, spotify, xero, zoom }
+export {
+  calendly,
+  discord,
+  dropbox,
+  entra,
+  github,
+  hubspot,
+  intercom,
+  notion,
+  pipedrive,
+  salesforce,
+  shopify,
+  slack,
+  spotify,
+  xero,
+  zendesk,
+  zoom
+}
 
 /** Every entry, by id, in the order of the catalog. @internal */
 export const entries: ReadonlyArray<Entry<any, any, any>> = [
@@ -26,7 +48,12 @@ export const entries: ReadonlyArray<Entry<any, any, any>> = [
   shopify,
   spotify,
   zoom,
-  discord
+  discord,
+  hubspot,
+  pipedrive,
+  zendesk,
+  intercom,
+  calendly
 ]
 
 const metadataOf = ({ define: _define, scoped: _scoped, ...metadata }: Entry<any, any, any>): Providers.Metadata =>

@@ -1,16 +1,21 @@
 import * as Duration from "effect/Duration"
 import * as Predicate from "effect/Predicate"
 import type * as AuthServer from "../AuthServer.js"
+import { calendly } from "./twins/calendly.js"
 import { discord } from "./twins/discord.js"
 import { dropbox } from "./twins/dropbox.js"
 import { entra } from "./twins/entra.js"
 import { github } from "./twins/github.js"
+import { hubspot } from "./twins/hubspot.js"
+import { intercom } from "./twins/intercom.js"
 import { notion } from "./twins/notion.js"
+import { pipedrive } from "./twins/pipedrive.js"
 import { salesforce } from "./twins/salesforce.js"
 import { shopify } from "./twins/shopify.js"
 import { slack } from "./twins/slack.js"
 import { spotify } from "./twins/spotify.js"
 import { xero } from "./twins/xero.js"
+import { zendesk } from "./twins/zendesk.js"
 import { zoom } from "./twins/zoom.js"
 
 /**
@@ -76,7 +81,12 @@ export const all: ReadonlyArray<Quirks> = [
   shopify,
   spotify,
   zoom,
-  discord
+  discord,
+  hubspot,
+  pipedrive,
+  zendesk,
+  intercom,
+  calendly
 ]
 
 /** @internal */
