@@ -731,7 +731,8 @@ export const exchange: <C, I, R>(
 /**
  * A fetch whose token endpoint answers in a non-standard shape: its
  * responses are read with `TokenResponse.normalize` before the grant decodes
- * them. Connectors do this with their `tokenResponse`.
+ * them — its successes, and its refusals' error codes (with any status) when
+ * the shape renames some. Connectors do this with their `tokenResponse`.
  *
  * @since 0.1.0
  * @category auth
