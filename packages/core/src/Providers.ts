@@ -38,6 +38,7 @@ import type { SlackOptions } from "./internal/providers/slack.js"
 import type { SpotifyOptions } from "./internal/providers/spotify.js"
 import type { XeroOptions } from "./internal/providers/xero.js"
 import type { ZoomOptions } from "./internal/providers/zoom.js"
+import type { GoogleOptions } from "./internal/providers/google.js"
 
 /**
  * The ids of the catalog's entries.
@@ -57,6 +58,7 @@ export type Id =
   | "spotify"
   | "zoom"
   | "discord"
+  | "google"
 
 /**
  * The kinds of departure from RFC 6749 and RFC 6750 the catalog knows, each
@@ -364,6 +366,24 @@ export const zoom = (options: ZoomOptions = {}): Connector.Definition<AppConfig,
  */
 export const discord = (options: DiscordOptions = {}): Connector.Definition<AppConfig, AppInput> =>
   internal.discord.define(options)
+
+/**
+ * Google APIs, a web server application: the authorization code flow with
+ * PKCE, `access_type=offline` and `prompt=consent` for a refresh token;
+ * one-hour tokens; revocation; the OpenID Connect userinfo endpoint as the
+ * connection test.
+ *
+ * @since 0.1.0
+ * @category providers
+ * @example
+ * ```ts
+ * import { Providers } from "@grantflow/core"
+ *
+ * const Google = Providers.google({ scopes: ["openid", "email", "https://www.googleapis.com/auth/drive.readonly"] })
+ * ```
+ */
+export const google = (options: GoogleOptions = {}): Connector.Definition<AppConfig, AppInput> =>
+  internal.google.define(options)
 
 /**
  * The configuration of an OAuth app as read (the secret as a string).

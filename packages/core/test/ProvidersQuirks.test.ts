@@ -180,6 +180,54 @@ describe("Providers: each quirk as the entry meets it", () => {
       assert.notInclude(Cause.pretty(Cause.fail(Either.getLeft(wrong).pipe(Option.getOrThrow))), c.input.CLIENT_SECRET!)
     }
   })
+
+  it.effect("Google: the authorization asks for access_type=offline and prompt=consent, so the first token has a refresh token", () => {
+    const c = caseOf("google")
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const { url } = yield* Connector.authorize(c.definition, configOf(c), { redirectUri })
+        assert.strictEqual(url.searchParams.get("access_type"), "offline")
+        assert.strictEqual(url.searchParams.get("prompt"), "consent")
+        assert.strictEqual(url.searchParams.get("code_challenge_method"), "S256")
+        assert.isTrue(Option.isSome((yield* connectAccount(c)).refreshToken))
+      })
+    )
+  })
+
+  it.effect("Google: without access_type=offline the twin answers no refresh token", () => {
+    const c = caseOf("google")
+    const online: Connector.Definition<any, any> = {
+      ...c.definition,
+      authorization: (config) => ({ ...c.definition.authorization!(config), extraParams: undefined })
+    }
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const token = yield* connectAccount({ ...c, definition: online })
+        assert.isTrue(Option.isNone(token.refreshToken))
+      })
+    )
+  })
+
+  it.effect("Google: a refresh answers no new refresh token, and the one of the authorization keeps working", () => {
+    const c = caseOf("google")
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const endpoint = c.definition.authorization!(configOf(c)).endpoint
+        const refreshToken = Option.getOrThrow((yield* connectAccount(c)).refreshToken)
+        for (let round = 0; round < 2; round++) {
+          const refreshed = yield* Grant.refreshToken(endpoint, { refreshToken })
+          assert.strictEqual(Redacted.value(Option.getOrThrow(refreshed.refreshToken)), Redacted.value(refreshToken))
+        }
+        const grants = (yield* Effect.flatMap(AuthServer.AuthServer, (server) => server.journal))
+          .filter((entry) => entry.endpoint === "token")
+          .map((entry) => [entry.grantType, entry.status])
+        assert.deepStrictEqual(grants, [["authorization_code", 200], ["refresh_token", 200], ["refresh_token", 200]])
+      })
+    )
+  })
 })
 
 describe("ConnectorSpec: extends", () => {

@@ -39,6 +39,7 @@ export type Id =
   | "spotify"
   | "zoom"
   | "discord"
+  | "google"
 
 /**
  * One provider's behaviour, as data:

@@ -11,8 +11,10 @@ import { slack } from "./providers/slack.js"
 import { spotify } from "./providers/spotify.js"
 import { xero } from "./providers/xero.js"
 import { zoom } from "./providers/zoom.js"
+import { google } from "./providers/google.js"
 
 export { discord, dropbox, entra, github, notion, salesforce, shopify, slack, spotify, xero, zoom }
+export { google }
 
 /** Every entry, by id, in the order of the catalog. @internal */
 export const entries: ReadonlyArray<Entry<any, any, any>> = [
@@ -26,7 +28,8 @@ export const entries: ReadonlyArray<Entry<any, any, any>> = [
   shopify,
   spotify,
   zoom,
-  discord
+  discord,
+  google
 ]
 
 const metadataOf = ({ define: _define, scoped: _scoped, ...metadata }: Entry<any, any, any>): Providers.Metadata =>

@@ -12,6 +12,7 @@ import { slack } from "./twins/slack.js"
 import { spotify } from "./twins/spotify.js"
 import { xero } from "./twins/xero.js"
 import { zoom } from "./twins/zoom.js"
+import { google } from "./twins/google.js"
 
 /**
  * A JSON value whose strings may be placeholders: `"$access_token"`,
@@ -76,7 +77,8 @@ export const all: ReadonlyArray<Quirks> = [
   shopify,
   spotify,
   zoom,
-  discord
+  discord,
+  google
 ]
 
 /** @internal */
