@@ -39,6 +39,7 @@ import type { SpotifyOptions } from "./internal/providers/spotify.js"
 import type { XeroOptions } from "./internal/providers/xero.js"
 import type { ZoomOptions } from "./internal/providers/zoom.js"
 import type { GoogleOptions } from "./internal/providers/google.js"
+import type { GitLabOptions } from "./internal/providers/gitlab.js"
 
 /**
  * The ids of the catalog's entries.
@@ -59,6 +60,7 @@ export type Id =
   | "zoom"
   | "discord"
   | "google"
+  | "gitlab"
 
 /**
  * The kinds of departure from RFC 6749 and RFC 6750 the catalog knows, each
@@ -384,6 +386,27 @@ export const discord = (options: DiscordOptions = {}): Connector.Definition<AppC
  */
 export const google = (options: GoogleOptions = {}): Connector.Definition<AppConfig, AppInput> =>
   internal.google.define(options)
+
+/**
+ * GitLab, gitlab.com or a self-managed instance (`HOST`): the authorization
+ * code flow; two-hour tokens; a new refresh token at each refresh, the
+ * previous one invalidated; RFC 7009 revocation.
+ *
+ * @since 0.1.0
+ * @category providers
+ * @example
+ * ```ts
+ * import { Providers } from "@grantflow/core"
+ *
+ * const GitLab = Providers.gitlab({ scopes: ["read_user", "read_api"] }) // HOST defaults to gitlab.com
+ * ```
+ */
+export const gitlab = (
+  options: GitLabOptions = {}
+): Connector.Definition<
+  AppConfig & { readonly HOST: string },
+  AppInput & { readonly HOST?: string | undefined }
+> => internal.gitlab.define(options)
 
 /**
  * The configuration of an OAuth app as read (the secret as a string).

@@ -4,7 +4,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Connector, ConnectorSpec, Grant, Providers, TokenError } from "@grantflow/core"
 import { AuthServer } from "@grantflow/testing"
 import { Cause, Effect, Either, Option, Redacted, TestClock } from "effect"
-import { type Case, cases, configOf, connectAccount, redirectUri, withTwin } from "./providerKit.js"
+import { approve, type Case, cases, configOf, connectAccount, redirectUri, withTwin } from "./providerKit.js"
 
 const caseOf = (id: Providers.Id): Case => cases.find((c) => c.id === id)!
 
@@ -119,12 +119,15 @@ describe("Providers: each quirk as the entry meets it", () => {
     )
   })
 
-  it("Shopify and Entra refuse a shop or tenant that would change the URL", () => {
+  it("Shopify, Entra and GitLab refuse a shop, tenant or host that would change the URL", () => {
     for (const [definition, input] of [
       [Providers.shopify(), { ...caseOf("shopify").input, SHOP: "evil.example/x" }],
       [Providers.entra(), { ...caseOf("entra").input, TENANT: "../common" }],
       [Providers.entra(), { ...caseOf("entra").input, TENANT: ".." }],
-      [Providers.shopify(), { ...caseOf("shopify").input, SHOP: "-" }]
+      [Providers.shopify(), { ...caseOf("shopify").input, SHOP: "-" }],
+      [Providers.gitlab(), { ...caseOf("gitlab").input, HOST: "evil.example/x" }],
+      [Providers.gitlab(), { ...caseOf("gitlab").input, HOST: ".." }],
+      [Providers.gitlab(), { ...caseOf("gitlab").input, HOST: "gitlab.example.com@evil.example" }]
     ] as const) {
       const decoded = Connector.decodeConfig(definition as Connector.Definition<any, any>, input)
       assert.isTrue(Either.isLeft(decoded))
@@ -228,6 +231,45 @@ describe("Providers: each quirk as the entry meets it", () => {
       })
     )
   })
+
+  it.scoped("GitLab: a self-managed instance's HOST is where the authorization, the token requests and the API go", () => {
+    const c: Case = { ...caseOf("gitlab"), input: { ...caseOf("gitlab").input, HOST: "gitlab.example.com" } }
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const urls: Array<string> = []
+        const recorded = Effect.updateService(HttpClient.HttpClient, (client) =>
+          HttpClient.tapRequest(client, (request) => Effect.sync(() => urls.push(request.url))))
+        const config = configOf(c)
+        const { pending, url } = yield* Connector.authorize(c.definition, config, { redirectUri })
+        assert.strictEqual(`${url.origin}${url.pathname}`, "https://gitlab.example.com/oauth/authorize")
+        // the user's browser at the consent page is not the connector: only what follows is recorded
+        const callback = yield* approve(url)
+        const token = yield* recorded(Connector.exchange(c.definition, config, pending, callback))
+        const connection = yield* recorded(Connector.connect(c.definition, config, { token }))
+        const response = yield* connection.client.execute(HttpClientRequest.get("/user"))
+        assert.strictEqual(response.status, 200)
+        assert.deepStrictEqual(urls, ["https://gitlab.example.com/oauth/token", "https://gitlab.example.com/api/v4/user"])
+      })
+    )
+  })
+
+  for (const id of ["gitlab"] as const) {
+    it.effect(`${id === "gitlab" ? "GitLab" : "Box"}: a refresh replaces the refresh token, and the previous one is refused at once`, () => {
+      const c = caseOf(id)
+      return withTwin(
+        c,
+        Effect.gen(function*() {
+          const endpoint = c.definition.authorization!(configOf(c)).endpoint
+          const first = Option.getOrThrow((yield* connectAccount(c)).refreshToken)
+          const rotated = Option.getOrThrow((yield* Grant.refreshToken(endpoint, { refreshToken: first })).refreshToken)
+          assert.notStrictEqual(Redacted.value(rotated), Redacted.value(first))
+          const refused = yield* Effect.flip(Grant.refreshToken(endpoint, { refreshToken: first }))
+          assert.instanceOf(refused, TokenError.ReauthorizationRequired)
+        })
+      )
+    })
+  }
 })
 
 describe("ConnectorSpec: extends", () => {

@@ -145,6 +145,15 @@ export const cases: ReadonlyArray<Case> = [
     renewal: "refresh",
     revocation: true,
     refusal: { error: "invalid_grant", status: 400 }
+  },
+  {
+    id: "gitlab",
+    definition: Providers.gitlab(),
+    input: app,
+    flow: "authorizationCode",
+    renewal: "rotatingRefresh",
+    revocation: true,
+    refusal: { error: "invalid_grant", status: 400 }
   }
 ]
 

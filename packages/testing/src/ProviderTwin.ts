@@ -40,6 +40,7 @@ export type Id =
   | "zoom"
   | "discord"
   | "google"
+  | "gitlab"
 
 /**
  * One provider's behaviour, as data:

@@ -12,9 +12,10 @@ import { spotify } from "./providers/spotify.js"
 import { xero } from "./providers/xero.js"
 import { zoom } from "./providers/zoom.js"
 import { google } from "./providers/google.js"
+import { gitlab } from "./providers/gitlab.js"
 
 export { discord, dropbox, entra, github, notion, salesforce, shopify, slack, spotify, xero, zoom }
-export { google }
+export { gitlab, google }
 
 /** Every entry, by id, in the order of the catalog. @internal */
 export const entries: ReadonlyArray<Entry<any, any, any>> = [
@@ -29,7 +30,8 @@ export const entries: ReadonlyArray<Entry<any, any, any>> = [
   spotify,
   zoom,
   discord,
-  google
+  google,
+  gitlab
 ]
 
 const metadataOf = ({ define: _define, scoped: _scoped, ...metadata }: Entry<any, any, any>): Providers.Metadata =>

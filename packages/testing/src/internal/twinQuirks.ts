@@ -13,6 +13,7 @@ import { spotify } from "./twins/spotify.js"
 import { xero } from "./twins/xero.js"
 import { zoom } from "./twins/zoom.js"
 import { google } from "./twins/google.js"
+import { gitlab } from "./twins/gitlab.js"
 
 /**
  * A JSON value whose strings may be placeholders: `"$access_token"`,
@@ -78,7 +79,8 @@ export const all: ReadonlyArray<Quirks> = [
   spotify,
   zoom,
   discord,
-  google
+  google,
+  gitlab
 ]
 
 /** @internal */
