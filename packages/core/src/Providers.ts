@@ -40,6 +40,7 @@ import type { XeroOptions } from "./internal/providers/xero.js"
 import type { ZoomOptions } from "./internal/providers/zoom.js"
 import type { GoogleOptions } from "./internal/providers/google.js"
 import type { GitLabOptions } from "./internal/providers/gitlab.js"
+import type { BitbucketOptions } from "./internal/providers/bitbucket.js"
 
 /**
  * The ids of the catalog's entries.
@@ -61,6 +62,7 @@ export type Id =
   | "discord"
   | "google"
   | "gitlab"
+  | "bitbucket"
 
 /**
  * The kinds of departure from RFC 6749 and RFC 6750 the catalog knows, each
@@ -94,7 +96,9 @@ export type Id =
  *   authorization, however often it is used (its refusal,
  *   `ReauthorizationRequired`, means connecting the account again);
  * - `revocation`: an RFC 7009 revocation endpoint (`Revocation.revoke`);
- * - `post-connection-test`: the "who am I" call is a `POST`.
+ * - `post-connection-test`: the "who am I" call is a `POST`;
+ * - `renamed-token-fields`: a member of the token response under another
+ *   name than RFC 6749's (Bitbucket's `scopes`; the shape's paths).
  *
  * @since 0.1.0
  * @category models
@@ -120,6 +124,7 @@ export type QuirkClass =
   | "fixed-refresh-lifetime"
   | "revocation"
   | "post-connection-test"
+  | "renamed-token-fields"
 
 /**
  * What the catalog says of an entry: its `id` (the constructor's name, the
@@ -407,6 +412,23 @@ export const gitlab = (
   AppConfig & { readonly HOST: string },
   AppInput & { readonly HOST?: string | undefined }
 > => internal.gitlab.define(options)
+
+/**
+ * Bitbucket Cloud, an OAuth consumer: the authorization code flow with HTTP
+ * Basic credentials; two-hour tokens and refresh; the granted scopes read
+ * from `scopes`.
+ *
+ * @since 0.1.0
+ * @category providers
+ * @example
+ * ```ts
+ * import { Providers } from "@grantflow/core"
+ *
+ * const Bitbucket = Providers.bitbucket({ scopes: ["repository", "account"] })
+ * ```
+ */
+export const bitbucket = (options: BitbucketOptions = {}): Connector.Definition<AppConfig, AppInput> =>
+  internal.bitbucket.define(options)
 
 /**
  * The configuration of an OAuth app as read (the secret as a string).

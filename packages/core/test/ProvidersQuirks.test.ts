@@ -270,6 +270,22 @@ describe("Providers: each quirk as the entry meets it", () => {
       )
     })
   }
+
+  it.effect("Bitbucket: the granted scopes are read from the token response's scopes", () => {
+    const c: Case = { ...caseOf("bitbucket"), definition: Providers.bitbucket({ scopes: ["repository", "account"] }) }
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const token = yield* connectAccount(c)
+        assert.deepStrictEqual(token.scopes, ["repository", "account"])
+        // read as RFC 6749's (a refresh without the connector's shape), the same answer states no scopes
+        const refreshed = yield* Grant.refreshToken(c.definition.authorization!(configOf(c)).endpoint, {
+          refreshToken: Option.getOrThrow(token.refreshToken)
+        })
+        assert.deepStrictEqual(refreshed.scopes, [])
+      })
+    )
+  })
 })
 
 describe("ConnectorSpec: extends", () => {

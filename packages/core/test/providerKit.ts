@@ -154,6 +154,15 @@ export const cases: ReadonlyArray<Case> = [
     renewal: "rotatingRefresh",
     revocation: true,
     refusal: { error: "invalid_grant", status: 400 }
+  },
+  {
+    id: "bitbucket",
+    definition: Providers.bitbucket(),
+    input: app,
+    flow: "authorizationCode",
+    renewal: "refresh",
+    revocation: false,
+    refusal: { error: "invalid_grant", status: 400 }
   }
 ]
 

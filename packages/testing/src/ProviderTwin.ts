@@ -41,6 +41,7 @@ export type Id =
   | "discord"
   | "google"
   | "gitlab"
+  | "bitbucket"
 
 /**
  * One provider's behaviour, as data:

@@ -13,9 +13,10 @@ import { xero } from "./providers/xero.js"
 import { zoom } from "./providers/zoom.js"
 import { google } from "./providers/google.js"
 import { gitlab } from "./providers/gitlab.js"
+import { bitbucket } from "./providers/bitbucket.js"
 
 export { discord, dropbox, entra, github, notion, salesforce, shopify, slack, spotify, xero, zoom }
-export { gitlab, google }
+export { bitbucket, gitlab, google }
 
 /** Every entry, by id, in the order of the catalog. @internal */
 export const entries: ReadonlyArray<Entry<any, any, any>> = [
@@ -31,7 +32,8 @@ export const entries: ReadonlyArray<Entry<any, any, any>> = [
   zoom,
   discord,
   google,
-  gitlab
+  gitlab,
+  bitbucket
 ]
 
 const metadataOf = ({ define: _define, scoped: _scoped, ...metadata }: Entry<any, any, any>): Providers.Metadata =>

@@ -14,6 +14,7 @@ import { xero } from "./twins/xero.js"
 import { zoom } from "./twins/zoom.js"
 import { google } from "./twins/google.js"
 import { gitlab } from "./twins/gitlab.js"
+import { bitbucket } from "./twins/bitbucket.js"
 
 /**
  * A JSON value whose strings may be placeholders: `"$access_token"`,
@@ -80,7 +81,8 @@ export const all: ReadonlyArray<Quirks> = [
   zoom,
   discord,
   google,
-  gitlab
+  gitlab,
+  bitbucket
 ]
 
 /** @internal */
