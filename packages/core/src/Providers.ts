@@ -41,6 +41,7 @@ import type { ZoomOptions } from "./internal/providers/zoom.js"
 import type { GoogleOptions } from "./internal/providers/google.js"
 import type { GitLabOptions } from "./internal/providers/gitlab.js"
 import type { BitbucketOptions } from "./internal/providers/bitbucket.js"
+import type { AsanaOptions } from "./internal/providers/asana.js"
 
 /**
  * The ids of the catalog's entries.
@@ -63,6 +64,7 @@ export type Id =
   | "google"
   | "gitlab"
   | "bitbucket"
+  | "asana"
 
 /**
  * The kinds of departure from RFC 6749 and RFC 6750 the catalog knows, each
@@ -429,6 +431,22 @@ export const gitlab = (
  */
 export const bitbucket = (options: BitbucketOptions = {}): Connector.Definition<AppConfig, AppInput> =>
   internal.bitbucket.define(options)
+
+/**
+ * Asana, an OAuth app: the authorization code flow; one-hour tokens and
+ * refresh; revocation at its revoke endpoint.
+ *
+ * @since 0.1.0
+ * @category providers
+ * @example
+ * ```ts
+ * import { Providers } from "@grantflow/core"
+ *
+ * const Asana = Providers.asana({ scopes: ["users:read", "tasks:read"] })
+ * ```
+ */
+export const asana = (options: AsanaOptions = {}): Connector.Definition<AppConfig, AppInput> =>
+  internal.asana.define(options)
 
 /**
  * The configuration of an OAuth app as read (the secret as a string).

@@ -163,6 +163,15 @@ export const cases: ReadonlyArray<Case> = [
     renewal: "refresh",
     revocation: false,
     refusal: { error: "invalid_grant", status: 400 }
+  },
+  {
+    id: "asana",
+    definition: Providers.asana(),
+    input: app,
+    flow: "authorizationCode",
+    renewal: "refresh",
+    revocation: true,
+    refusal: { error: "invalid_grant", status: 400 }
   }
 ]
 

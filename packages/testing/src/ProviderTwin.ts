@@ -42,6 +42,7 @@ export type Id =
   | "google"
   | "gitlab"
   | "bitbucket"
+  | "asana"
 
 /**
  * One provider's behaviour, as data:

@@ -14,9 +14,10 @@ import { zoom } from "./providers/zoom.js"
 import { google } from "./providers/google.js"
 import { gitlab } from "./providers/gitlab.js"
 import { bitbucket } from "./providers/bitbucket.js"
+import { asana } from "./providers/asana.js"
 
 export { discord, dropbox, entra, github, notion, salesforce, shopify, slack, spotify, xero, zoom }
-export { bitbucket, gitlab, google }
+export { asana, bitbucket, gitlab, google }
 
 /** Every entry, by id, in the order of the catalog. @internal */
 export const entries: ReadonlyArray<Entry<any, any, any>> = [
@@ -33,7 +34,8 @@ export const entries: ReadonlyArray<Entry<any, any, any>> = [
   discord,
   google,
   gitlab,
-  bitbucket
+  bitbucket,
+  asana
 ]
 
 const metadataOf = ({ define: _define, scoped: _scoped, ...metadata }: Entry<any, any, any>): Providers.Metadata =>

@@ -15,6 +15,7 @@ import { zoom } from "./twins/zoom.js"
 import { google } from "./twins/google.js"
 import { gitlab } from "./twins/gitlab.js"
 import { bitbucket } from "./twins/bitbucket.js"
+import { asana } from "./twins/asana.js"
 
 /**
  * A JSON value whose strings may be placeholders: `"$access_token"`,
@@ -82,7 +83,8 @@ export const all: ReadonlyArray<Quirks> = [
   discord,
   google,
   gitlab,
-  bitbucket
+  bitbucket,
+  asana
 ]
 
 /** @internal */
