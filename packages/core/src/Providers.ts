@@ -42,6 +42,7 @@ import type { GoogleOptions } from "./internal/providers/google.js"
 import type { GitLabOptions } from "./internal/providers/gitlab.js"
 import type { BitbucketOptions } from "./internal/providers/bitbucket.js"
 import type { AsanaOptions } from "./internal/providers/asana.js"
+import type { BoxOptions } from "./internal/providers/box.js"
 
 /**
  * The ids of the catalog's entries.
@@ -65,6 +66,7 @@ export type Id =
   | "gitlab"
   | "bitbucket"
   | "asana"
+  | "box"
 
 /**
  * The kinds of departure from RFC 6749 and RFC 6750 the catalog knows, each
@@ -447,6 +449,22 @@ export const bitbucket = (options: BitbucketOptions = {}): Connector.Definition<
  */
 export const asana = (options: AsanaOptions = {}): Connector.Definition<AppConfig, AppInput> =>
   internal.asana.define(options)
+
+/**
+ * Box, OAuth 2.0 for a user: 60-minute tokens; single-use refresh tokens
+ * that each live 60 days, replaced at every refresh; revocation.
+ *
+ * @since 0.1.0
+ * @category providers
+ * @example
+ * ```ts
+ * import { Providers } from "@grantflow/core"
+ *
+ * const Box = Providers.box()
+ * ```
+ */
+export const box = (options: BoxOptions = {}): Connector.Definition<AppConfig, AppInput> =>
+  internal.box.define(options)
 
 /**
  * The configuration of an OAuth app as read (the secret as a string).

@@ -254,7 +254,7 @@ describe("Providers: each quirk as the entry meets it", () => {
     )
   })
 
-  for (const id of ["gitlab"] as const) {
+  for (const id of ["gitlab", "box"] as const) {
     it.effect(`${id === "gitlab" ? "GitLab" : "Box"}: a refresh replaces the refresh token, and the previous one is refused at once`, () => {
       const c = caseOf(id)
       return withTwin(
@@ -270,6 +270,24 @@ describe("Providers: each quirk as the entry meets it", () => {
       )
     })
   }
+
+  it.effect("Box: each refresh token lives 60 days from its issue: refreshed within them the connection lasts, unused past them it ends", () => {
+    const c = caseOf("box")
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const endpoint = c.definition.authorization!(configOf(c)).endpoint
+        let refreshToken = Option.getOrThrow((yield* connectAccount(c)).refreshToken)
+        for (let round = 0; round < 3; round++) {
+          yield* TestClock.adjust("59 days")
+          refreshToken = Option.getOrThrow((yield* Grant.refreshToken(endpoint, { refreshToken })).refreshToken)
+        }
+        yield* TestClock.adjust("61 days")
+        const refused = yield* Effect.flip(Grant.refreshToken(endpoint, { refreshToken }))
+        assert.instanceOf(refused, TokenError.ReauthorizationRequired)
+      })
+    )
+  })
 
   it.effect("Bitbucket: the granted scopes are read from the token response's scopes", () => {
     const c: Case = { ...caseOf("bitbucket"), definition: Providers.bitbucket({ scopes: ["repository", "account"] }) }

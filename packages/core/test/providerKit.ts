@@ -172,6 +172,15 @@ export const cases: ReadonlyArray<Case> = [
     renewal: "refresh",
     revocation: true,
     refusal: { error: "invalid_grant", status: 400 }
+  },
+  {
+    id: "box",
+    definition: Providers.box(),
+    input: app,
+    flow: "authorizationCode",
+    renewal: "rotatingRefresh",
+    revocation: true,
+    refusal: { error: "invalid_grant", status: 400 }
   }
 ]
 

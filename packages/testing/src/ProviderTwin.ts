@@ -43,6 +43,7 @@ export type Id =
   | "gitlab"
   | "bitbucket"
   | "asana"
+  | "box"
 
 /**
  * One provider's behaviour, as data:

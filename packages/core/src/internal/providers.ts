@@ -15,9 +15,10 @@ import { google } from "./providers/google.js"
 import { gitlab } from "./providers/gitlab.js"
 import { bitbucket } from "./providers/bitbucket.js"
 import { asana } from "./providers/asana.js"
+import { box } from "./providers/box.js"
 
 export { discord, dropbox, entra, github, notion, salesforce, shopify, slack, spotify, xero, zoom }
-export { asana, bitbucket, gitlab, google }
+export { asana, bitbucket, box, gitlab, google }
 
 /** Every entry, by id, in the order of the catalog. @internal */
 export const entries: ReadonlyArray<Entry<any, any, any>> = [
@@ -35,7 +36,8 @@ export const entries: ReadonlyArray<Entry<any, any, any>> = [
   google,
   gitlab,
   bitbucket,
-  asana
+  asana,
+  box
 ]
 
 const metadataOf = ({ define: _define, scoped: _scoped, ...metadata }: Entry<any, any, any>): Providers.Metadata =>

@@ -16,6 +16,7 @@ import { google } from "./twins/google.js"
 import { gitlab } from "./twins/gitlab.js"
 import { bitbucket } from "./twins/bitbucket.js"
 import { asana } from "./twins/asana.js"
+import { box } from "./twins/box.js"
 
 /**
  * A JSON value whose strings may be placeholders: `"$access_token"`,
@@ -84,7 +85,8 @@ export const all: ReadonlyArray<Quirks> = [
   google,
   gitlab,
   bitbucket,
-  asana
+  asana,
+  box
 ]
 
 /** @internal */
