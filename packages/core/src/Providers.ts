@@ -43,6 +43,11 @@ import type { SpotifyOptions } from "./internal/providers/spotify.js"
 import type { XeroOptions } from "./internal/providers/xero.js"
 import type { ZendeskOptions } from "./internal/providers/zendesk.js"
 import type { ZoomOptions } from "./internal/providers/zoom.js"
+import type { GoogleOptions } from "./internal/providers/google.js"
+import type { GitLabOptions } from "./internal/providers/gitlab.js"
+import type { BitbucketOptions } from "./internal/providers/bitbucket.js"
+import type { AsanaOptions } from "./internal/providers/asana.js"
+import type { BoxOptions } from "./internal/providers/box.js"
 
 /**
  * The ids of the catalog's entries.
@@ -67,6 +72,11 @@ export type Id =
   | "zendesk"
   | "intercom"
   | "calendly"
+  | "google"
+  | "gitlab"
+  | "bitbucket"
+  | "asana"
+  | "box"
 
 /**
  * The kinds of departure from RFC 6749 and RFC 6750 the catalog knows, each
@@ -104,6 +114,9 @@ export type Id =
  * - `json-token-request`: the token request is a JSON object with the
  *   client's id and secret among its members (`Endpoint` `requestBody:
  *   "json"`, `client_secret_post`).
+ * - `post-connection-test`: the "who am I" call is a `POST`;
+ * - `renamed-token-fields`: a member of the token response under another
+ *   name than RFC 6749's (Bitbucket's `scopes`; the shape's paths).
  *
  * @since 0.1.0
  * @category models
@@ -130,6 +143,7 @@ export type QuirkClass =
   | "revocation"
   | "post-connection-test"
   | "json-token-request"
+  | "renamed-token-fields"
 
 /**
  * What the catalog says of an entry: its `id` (the constructor's name, the
@@ -468,6 +482,94 @@ export const intercom = (options: IntercomOptions = {}): Connector.Definition<Ap
  */
 export const calendly = (options: CalendlyOptions = {}): Connector.Definition<AppConfig, AppInput> =>
   internal.calendly.define(options)
+
+/**
+ * Google APIs, a web server application: the authorization code flow with
+ * PKCE, `access_type=offline` and `prompt=consent` for a refresh token;
+ * one-hour tokens; revocation; the OpenID Connect userinfo endpoint as the
+ * connection test.
+ *
+ * @since 0.1.0
+ * @category providers
+ * @example
+ * ```ts
+ * import { Providers } from "@grantflow/core"
+ *
+ * const Google = Providers.google({ scopes: ["openid", "email", "https://www.googleapis.com/auth/drive.readonly"] })
+ * ```
+ */
+export const google = (options: GoogleOptions = {}): Connector.Definition<AppConfig, AppInput> =>
+  internal.google.define(options)
+
+/**
+ * GitLab, gitlab.com or a self-managed instance (`HOST`): the authorization
+ * code flow; two-hour tokens; a new refresh token at each refresh, the
+ * previous one invalidated; RFC 7009 revocation.
+ *
+ * @since 0.1.0
+ * @category providers
+ * @example
+ * ```ts
+ * import { Providers } from "@grantflow/core"
+ *
+ * const GitLab = Providers.gitlab({ scopes: ["read_user", "read_api"] }) // HOST defaults to gitlab.com
+ * ```
+ */
+export const gitlab = (
+  options: GitLabOptions = {}
+): Connector.Definition<
+  AppConfig & { readonly HOST: string },
+  AppInput & { readonly HOST?: string | undefined }
+> => internal.gitlab.define(options)
+
+/**
+ * Bitbucket Cloud, an OAuth consumer: the authorization code flow with HTTP
+ * Basic credentials; two-hour tokens and refresh; the granted scopes read
+ * from `scopes`.
+ *
+ * @since 0.1.0
+ * @category providers
+ * @example
+ * ```ts
+ * import { Providers } from "@grantflow/core"
+ *
+ * const Bitbucket = Providers.bitbucket({ scopes: ["repository", "account"] })
+ * ```
+ */
+export const bitbucket = (options: BitbucketOptions = {}): Connector.Definition<AppConfig, AppInput> =>
+  internal.bitbucket.define(options)
+
+/**
+ * Asana, an OAuth app: the authorization code flow; one-hour tokens and
+ * refresh; revocation at its revoke endpoint.
+ *
+ * @since 0.1.0
+ * @category providers
+ * @example
+ * ```ts
+ * import { Providers } from "@grantflow/core"
+ *
+ * const Asana = Providers.asana({ scopes: ["users:read", "tasks:read"] })
+ * ```
+ */
+export const asana = (options: AsanaOptions = {}): Connector.Definition<AppConfig, AppInput> =>
+  internal.asana.define(options)
+
+/**
+ * Box, OAuth 2.0 for a user: 60-minute tokens; single-use refresh tokens
+ * that each live 60 days, replaced at every refresh; revocation.
+ *
+ * @since 0.1.0
+ * @category providers
+ * @example
+ * ```ts
+ * import { Providers } from "@grantflow/core"
+ *
+ * const Box = Providers.box()
+ * ```
+ */
+export const box = (options: BoxOptions = {}): Connector.Definition<AppConfig, AppInput> =>
+  internal.box.define(options)
 
 /**
  * The configuration of an OAuth app as read (the secret as a string).

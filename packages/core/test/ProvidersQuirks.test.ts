@@ -4,7 +4,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Connector, ConnectorSpec, Endpoint, Grant, Providers, TokenError } from "@grantflow/core"
 import { AuthServer } from "@grantflow/testing"
 import { Cause, Effect, Either, Option, Redacted, TestClock } from "effect"
-import { type Case, cases, configOf, connectAccount, redirectUri, withTwin } from "./providerKit.js"
+import { approve, type Case, cases, configOf, connectAccount, redirectUri, withTwin } from "./providerKit.js"
 
 const caseOf = (id: Providers.Id): Case => cases.find((c) => c.id === id)!
 
@@ -119,12 +119,15 @@ describe("Providers: each quirk as the entry meets it", () => {
     )
   })
 
-  it("Shopify and Entra refuse a shop or tenant that would change the URL", () => {
+  it("Shopify, Entra and GitLab refuse a shop, tenant or host that would change the URL", () => {
     for (const [definition, input] of [
       [Providers.shopify(), { ...caseOf("shopify").input, SHOP: "evil.example/x" }],
       [Providers.entra(), { ...caseOf("entra").input, TENANT: "../common" }],
       [Providers.entra(), { ...caseOf("entra").input, TENANT: ".." }],
-      [Providers.shopify(), { ...caseOf("shopify").input, SHOP: "-" }]
+      [Providers.shopify(), { ...caseOf("shopify").input, SHOP: "-" }],
+      [Providers.gitlab(), { ...caseOf("gitlab").input, HOST: "evil.example/x" }],
+      [Providers.gitlab(), { ...caseOf("gitlab").input, HOST: ".." }],
+      [Providers.gitlab(), { ...caseOf("gitlab").input, HOST: "gitlab.example.com@evil.example" }]
     ] as const) {
       const decoded = Connector.decodeConfig(definition as Connector.Definition<any, any>, input)
       assert.isTrue(Either.isLeft(decoded))
@@ -262,6 +265,127 @@ describe("Providers: each quirk as the entry meets it", () => {
       assert.isTrue(Either.isLeft(wrong), c.id)
       assert.notInclude(Cause.pretty(Cause.fail(Either.getLeft(wrong).pipe(Option.getOrThrow))), c.input.CLIENT_SECRET!)
     }
+  })
+
+  it.effect("Google: the authorization asks for access_type=offline and prompt=consent, so the first token has a refresh token", () => {
+    const c = caseOf("google")
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const { url } = yield* Connector.authorize(c.definition, configOf(c), { redirectUri })
+        assert.strictEqual(url.searchParams.get("access_type"), "offline")
+        assert.strictEqual(url.searchParams.get("prompt"), "consent")
+        assert.strictEqual(url.searchParams.get("code_challenge_method"), "S256")
+        assert.isTrue(Option.isSome((yield* connectAccount(c)).refreshToken))
+      })
+    )
+  })
+
+  it.effect("Google: without access_type=offline the twin answers no refresh token", () => {
+    const c = caseOf("google")
+    const online: Connector.Definition<any, any> = {
+      ...c.definition,
+      authorization: (config) => ({ ...c.definition.authorization!(config), extraParams: undefined })
+    }
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const token = yield* connectAccount({ ...c, definition: online })
+        assert.isTrue(Option.isNone(token.refreshToken))
+      })
+    )
+  })
+
+  it.effect("Google: a refresh answers no new refresh token, and the one of the authorization keeps working", () => {
+    const c = caseOf("google")
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const endpoint = c.definition.authorization!(configOf(c)).endpoint
+        const refreshToken = Option.getOrThrow((yield* connectAccount(c)).refreshToken)
+        for (let round = 0; round < 2; round++) {
+          const refreshed = yield* Grant.refreshToken(endpoint, { refreshToken })
+          assert.strictEqual(Redacted.value(Option.getOrThrow(refreshed.refreshToken)), Redacted.value(refreshToken))
+        }
+        const grants = (yield* Effect.flatMap(AuthServer.AuthServer, (server) => server.journal))
+          .filter((entry) => entry.endpoint === "token")
+          .map((entry) => [entry.grantType, entry.status])
+        assert.deepStrictEqual(grants, [["authorization_code", 200], ["refresh_token", 200], ["refresh_token", 200]])
+      })
+    )
+  })
+
+  it.scoped("GitLab: a self-managed instance's HOST is where the authorization, the token requests and the API go", () => {
+    const c: Case = { ...caseOf("gitlab"), input: { ...caseOf("gitlab").input, HOST: "gitlab.example.com" } }
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const urls: Array<string> = []
+        const recorded = Effect.updateService(HttpClient.HttpClient, (client) =>
+          HttpClient.tapRequest(client, (request) => Effect.sync(() => urls.push(request.url))))
+        const config = configOf(c)
+        const { pending, url } = yield* Connector.authorize(c.definition, config, { redirectUri })
+        assert.strictEqual(`${url.origin}${url.pathname}`, "https://gitlab.example.com/oauth/authorize")
+        // the user's browser at the consent page is not the connector: only what follows is recorded
+        const callback = yield* approve(url)
+        const token = yield* recorded(Connector.exchange(c.definition, config, pending, callback))
+        const connection = yield* recorded(Connector.connect(c.definition, config, { token }))
+        const response = yield* connection.client.execute(HttpClientRequest.get("/user"))
+        assert.strictEqual(response.status, 200)
+        assert.deepStrictEqual(urls, ["https://gitlab.example.com/oauth/token", "https://gitlab.example.com/api/v4/user"])
+      })
+    )
+  })
+
+  for (const id of ["gitlab", "box"] as const) {
+    it.effect(`${id === "gitlab" ? "GitLab" : "Box"}: a refresh replaces the refresh token, and the previous one is refused at once`, () => {
+      const c = caseOf(id)
+      return withTwin(
+        c,
+        Effect.gen(function*() {
+          const endpoint = c.definition.authorization!(configOf(c)).endpoint
+          const first = Option.getOrThrow((yield* connectAccount(c)).refreshToken)
+          const rotated = Option.getOrThrow((yield* Grant.refreshToken(endpoint, { refreshToken: first })).refreshToken)
+          assert.notStrictEqual(Redacted.value(rotated), Redacted.value(first))
+          const refused = yield* Effect.flip(Grant.refreshToken(endpoint, { refreshToken: first }))
+          assert.instanceOf(refused, TokenError.ReauthorizationRequired)
+        })
+      )
+    })
+  }
+
+  it.effect("Box: each refresh token lives 60 days from its issue: refreshed within them the connection lasts, unused past them it ends", () => {
+    const c = caseOf("box")
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const endpoint = c.definition.authorization!(configOf(c)).endpoint
+        let refreshToken = Option.getOrThrow((yield* connectAccount(c)).refreshToken)
+        for (let round = 0; round < 3; round++) {
+          yield* TestClock.adjust("59 days")
+          refreshToken = Option.getOrThrow((yield* Grant.refreshToken(endpoint, { refreshToken })).refreshToken)
+        }
+        yield* TestClock.adjust("61 days")
+        const refused = yield* Effect.flip(Grant.refreshToken(endpoint, { refreshToken }))
+        assert.instanceOf(refused, TokenError.ReauthorizationRequired)
+      })
+    )
+  })
+
+  it.effect("Bitbucket: the granted scopes are read from the token response's scopes", () => {
+    const c: Case = { ...caseOf("bitbucket"), definition: Providers.bitbucket({ scopes: ["repository", "account"] }) }
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const token = yield* connectAccount(c)
+        assert.deepStrictEqual(token.scopes, ["repository", "account"])
+        // read as RFC 6749's (a refresh without the connector's shape), the same answer states no scopes
+        const refreshed = yield* Grant.refreshToken(c.definition.authorization!(configOf(c)).endpoint, {
+          refreshToken: Option.getOrThrow(token.refreshToken)
+        })
+        assert.deepStrictEqual(refreshed.scopes, [])
+      })
+    )
   })
 })
 

@@ -181,6 +181,51 @@ export const cases: ReadonlyArray<Case> = [
     renewal: "rotatingRefresh",
     revocation: true,
     refusal: { error: "invalid_grant", status: 400 }
+  },
+  {
+    id: "google",
+    definition: Providers.google(),
+    input: app,
+    flow: "authorizationCode",
+    renewal: "refresh",
+    revocation: true,
+    refusal: { error: "invalid_grant", status: 400 }
+  },
+  {
+    id: "gitlab",
+    definition: Providers.gitlab(),
+    input: app,
+    flow: "authorizationCode",
+    renewal: "rotatingRefresh",
+    revocation: true,
+    refusal: { error: "invalid_grant", status: 400 }
+  },
+  {
+    id: "bitbucket",
+    definition: Providers.bitbucket(),
+    input: app,
+    flow: "authorizationCode",
+    renewal: "refresh",
+    revocation: false,
+    refusal: { error: "invalid_grant", status: 400 }
+  },
+  {
+    id: "asana",
+    definition: Providers.asana(),
+    input: app,
+    flow: "authorizationCode",
+    renewal: "refresh",
+    revocation: true,
+    refusal: { error: "invalid_grant", status: 400 }
+  },
+  {
+    id: "box",
+    definition: Providers.box(),
+    input: app,
+    flow: "authorizationCode",
+    renewal: "rotatingRefresh",
+    revocation: true,
+    refusal: { error: "invalid_grant", status: 400 }
   }
 ]
 

@@ -44,6 +44,11 @@ export type Id =
   | "zendesk"
   | "intercom"
   | "calendly"
+  | "google"
+  | "gitlab"
+  | "bitbucket"
+  | "asana"
+  | "box"
 
 /**
  * One provider's behaviour, as data:

@@ -1,5 +1,6 @@
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { assert, describe, it } from "@effect/vitest"
+import * as Providers from "../../core/src/Providers.js"
 import { Effect, Layer } from "effect"
 import * as AuthServer from "../src/AuthServer.js"
 import * as ProviderTwin from "../src/ProviderTwin.js"
@@ -45,25 +46,8 @@ const form = (id: ProviderTwin.Id, params: Record<string, string>, accept?: stri
   )
 
 describe("ProviderTwin", () => {
-  it("has the catalog's providers, each with its paths filled in", () => {
-    assert.deepStrictEqual([...ProviderTwin.ids].sort(), [
-      "calendly",
-      "discord",
-      "dropbox",
-      "entra",
-      "github",
-      "hubspot",
-      "intercom",
-      "notion",
-      "pipedrive",
-      "salesforce",
-      "shopify",
-      "slack",
-      "spotify",
-      "xero",
-      "zendesk",
-      "zoom"
-    ])
+  it("has a twin for every provider of the catalog, each with its paths filled in", () => {
+    assert.deepStrictEqual([...ProviderTwin.ids].sort(), Providers.list.map((entry) => entry.id).sort())
     assert.strictEqual(ProviderTwin.paths("entra").token, "/twin.onmicrosoft.com/oauth2/v2.0/token")
     assert.strictEqual(ProviderTwin.paths("shopify", { API_VERSION: "2024-10" }).whoami, "/admin/api/2024-10/shop.json")
   })
@@ -245,6 +229,38 @@ describe("ProviderTwin", () => {
         const error = yield* body(refused)
         assert.strictEqual(error.error, "invalid_scope")
         assert.deepStrictEqual(error.error_codes, [7000215])
+      })
+    ))
+
+  it.effect("Bitbucket takes Basic credentials, states the granted scopes as scopes, and refuses a token with its error object", () =>
+    withTwin(
+      "bitbucket",
+      Effect.gen(function*() {
+        const answer = yield* send(
+          HttpClientRequest.post(`https://bitbucket.org${ProviderTwin.paths("bitbucket").token}`).pipe(
+            HttpClientRequest.basicAuth("app", "s3cret"),
+            HttpClientRequest.bodyUrlParams({
+              grant_type: "authorization_code",
+              code: yield* code("bitbucket", { scope: "repository account" }),
+              redirect_uri: redirectUri
+            })
+          )
+        )
+        assert.strictEqual(answer.status, 200)
+        const token = yield* body(answer)
+        assert.strictEqual(token.scopes, "repository account")
+        assert.isUndefined(token.scope)
+        assert.strictEqual(token.expires_in, 7200)
+        // the same credentials in the form body are refused
+        const inBody = yield* form("bitbucket", { grant_type: "refresh_token", refresh_token: token.refresh_token as string })
+        assert.strictEqual(inBody.status, 401)
+        const api = yield* send(
+          HttpClientRequest.get(`https://api.bitbucket.org${ProviderTwin.paths("bitbucket").whoami}`).pipe(
+            HttpClientRequest.bearerToken("nope")
+          )
+        )
+        assert.strictEqual(api.status, 401)
+        assert.deepStrictEqual(yield* body(api), { type: "error", error: { message: "Access token expired." } })
       })
     ))
 })

@@ -16,13 +16,23 @@ import { spotify } from "./providers/spotify.js"
 import { xero } from "./providers/xero.js"
 import { zendesk } from "./providers/zendesk.js"
 import { zoom } from "./providers/zoom.js"
+import { google } from "./providers/google.js"
+import { gitlab } from "./providers/gitlab.js"
+import { bitbucket } from "./providers/bitbucket.js"
+import { asana } from "./providers/asana.js"
+import { box } from "./providers/box.js"
 
 export {
+  asana,
+  bitbucket,
+  box,
   calendly,
   discord,
   dropbox,
   entra,
   github,
+  gitlab,
+  google,
   hubspot,
   intercom,
   notion,
@@ -53,7 +63,12 @@ export const entries: ReadonlyArray<Entry<any, any, any>> = [
   pipedrive,
   zendesk,
   intercom,
-  calendly
+  calendly,
+  google,
+  gitlab,
+  bitbucket,
+  asana,
+  box
 ]
 
 const metadataOf = ({ define: _define, scoped: _scoped, ...metadata }: Entry<any, any, any>): Providers.Metadata =>

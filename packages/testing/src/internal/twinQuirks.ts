@@ -17,6 +17,11 @@ import { spotify } from "./twins/spotify.js"
 import { xero } from "./twins/xero.js"
 import { zendesk } from "./twins/zendesk.js"
 import { zoom } from "./twins/zoom.js"
+import { google } from "./twins/google.js"
+import { gitlab } from "./twins/gitlab.js"
+import { bitbucket } from "./twins/bitbucket.js"
+import { asana } from "./twins/asana.js"
+import { box } from "./twins/box.js"
 
 /**
  * A JSON value whose strings may be placeholders: `"$access_token"`,
@@ -86,7 +91,12 @@ export const all: ReadonlyArray<Quirks> = [
   pipedrive,
   zendesk,
   intercom,
-  calendly
+  calendly,
+  google,
+  gitlab,
+  bitbucket,
+  asana,
+  box
 ]
 
 /** @internal */
