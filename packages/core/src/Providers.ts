@@ -90,7 +90,10 @@ export type Id =
  *   authorization, however often it is used (its refusal,
  *   `ReauthorizationRequired`, means connecting the account again);
  * - `revocation`: an RFC 7009 revocation endpoint (`Revocation.revoke`);
- * - `post-connection-test`: the "who am I" call is a `POST`.
+ * - `post-connection-test`: the "who am I" call is a `POST`;
+ * - `api-context-header`: API requests name the calling app or the
+ *   customer's organisation in a header of the provider's besides the token
+ *   (a public configuration field in `headers`).
  *
  * @since 0.1.0
  * @category models
@@ -116,6 +119,7 @@ export type QuirkClass =
   | "fixed-refresh-lifetime"
   | "revocation"
   | "post-connection-test"
+  | "api-context-header"
 
 /**
  * What the catalog says of an entry: its `id` (the constructor's name, the
@@ -264,7 +268,9 @@ export const dropbox = (options: DropboxOptions = {}): Connector.Definition<AppC
 
 /**
  * Xero: 30-minute tokens, rotating refresh tokens with a 30-minute grace,
- * `offline_access`, revocation.
+ * `offline_access`, revocation. The organisation API calls act on is the
+ * public `TENANT_ID`, sent as `xero-tenant-id`: a `tenantId` of the answer
+ * of `GET /connections` (the connection test, which needs none).
  *
  * @since 0.1.0
  * @category providers
@@ -273,10 +279,15 @@ export const dropbox = (options: DropboxOptions = {}): Connector.Definition<AppC
  * import { Providers } from "@grantflow/core"
  *
  * const Xero = Providers.xero({ scopes: ["accounting.transactions.read"] })
+ * // configured with XERO_CLIENT_ID, XERO_CLIENT_SECRET and XERO_TENANT_ID
  * ```
  */
-export const xero = (options: XeroOptions = {}): Connector.Definition<AppConfig, AppInput> =>
-  internal.xero.define(options)
+export const xero = (
+  options: XeroOptions = {}
+): Connector.Definition<
+  AppConfig & { readonly TENANT_ID?: string | undefined },
+  AppInput & { readonly TENANT_ID?: string | undefined }
+> => internal.xero.define(options)
 
 /**
  * Microsoft Entra ID, an application calling Microsoft Graph: client

@@ -170,6 +170,30 @@ describe("Providers: each quirk as the entry meets it", () => {
     )
   })
 
+  it.scoped("Xero: TENANT_ID goes in xero-tenant-id; the accounting API refuses a call without it, /connections does not", () => {
+    const c = caseOf("xero")
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const token = yield* connectAccount(c)
+        const untenanted = yield* Connector.connect(c.definition, configOf(c), { token })
+        assert.strictEqual((yield* untenanted.client.execute(HttpClientRequest.get("/connections"))).status, 200)
+        const refused = yield* untenanted.client.execute(HttpClientRequest.get("/api.xro/2.0/Organisation"))
+        assert.strictEqual(refused.status, 403)
+        const tenantId = "4e7e3a3c-8b4f-4a55-9c7d-2f1f3c1d9b21"
+        const config = Either.getOrThrow(Connector.decodeConfig(c.definition, { ...c.input, TENANT_ID: tenantId }))
+        const tenanted = yield* Connector.connect(c.definition, config, { token })
+        const answered = yield* tenanted.client.execute(HttpClientRequest.get("/api.xro/2.0/Organisation"))
+        assert.strictEqual(answered.status, 200)
+        const organisations = ((yield* answered.json) as { Organisations: ReadonlyArray<{ OrganisationID: string }> })
+          .Organisations
+        assert.strictEqual(organisations[0]!.OrganisationID, tenantId)
+        // a tenant id is a UUID: nothing else reaches the header
+        assert.isTrue(Either.isLeft(Connector.decodeConfig(c.definition, { ...c.input, TENANT_ID: "x\r\ny: z" })))
+      })
+    )
+  })
+
   it("the client secret is Redacted in every entry's configuration", () => {
     for (const c of cases) {
       const config = configOf(c)

@@ -46,7 +46,10 @@ export type Id =
  * - `issuer`, `paths` (token, authorize, revoke endpoints) and `params`, the
  *   defaults of the `{NAME}` parameters in paths (Entra's `{TENANT}`);
  * - `whoami`: the protected endpoint a connection test calls, and the fields
- *   its answer carries;
+ *   its answer carries; `apis`, other endpoints of the provider's API, each
+ *   with the fields of its answer and the headers it refuses a request
+ *   without (`requiredHeaders`: Xero's accounting API wants the
+ *   organisation's `xero-tenant-id`, its `/connections` does not);
  * - `grants`, `authMethods`, `scopes`: what the registered client may do;
  * - `tokenRequestBody` (`json` for a JSON token request), `tokenResponseFormat`
  *   (`formUnlessJsonAccepted`: form-encoded unless `Accept` names JSON);

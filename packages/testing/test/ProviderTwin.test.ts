@@ -185,6 +185,31 @@ describe("ProviderTwin", () => {
       })
     ))
 
+  it.effect("Xero's accounting API refuses a call without xero-tenant-id, which its /connections does not need", () =>
+    withTwin(
+      "xero",
+      Effect.gen(function*() {
+        const token = yield* body(yield* form("xero", { grant_type: "authorization_code", code: yield* code("xero") }))
+        const get = (path: string, tenant?: string) =>
+          send(
+            HttpClientRequest.get(`https://api.xero.com${path}`).pipe(
+              HttpClientRequest.bearerToken(token.access_token as string),
+              tenant === undefined ? (r) => r : HttpClientRequest.setHeader("xero-tenant-id", tenant)
+            )
+          )
+        const connections = yield* get("/connections")
+        assert.strictEqual(connections.status, 200)
+        const tenantId = (yield* body(connections)).tenantId as string
+        const untenanted = yield* get("/api.xro/2.0/Organisation")
+        assert.strictEqual(untenanted.status, 403)
+        assert.strictEqual((yield* body(untenanted)).Title, "Forbidden")
+        assert.strictEqual((yield* get("/api.xro/2.0/Organisation", " ")).status, 403)
+        const organisation = yield* get("/api.xro/2.0/Organisation", tenantId)
+        assert.strictEqual(organisation.status, 200)
+        assert.isArray((yield* body(organisation)).Organisations)
+      })
+    ))
+
   it.effect("Entra answers at the tenant's paths, and grants only the .default scope it was given", () =>
     withTwin(
       "entra",

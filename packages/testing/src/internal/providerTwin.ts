@@ -33,6 +33,13 @@ export const options = (id: ProviderTwin.Id, options: ProviderTwin.Options): Aut
     [filled.token]: { endpoint: "token" },
     [filled.whoami]: { endpoint: "api", body: twin.whoami.body }
   }
+  for (const api of twin.apis ?? []) {
+    routes[Twins.fill(api.path, { ...twin.params, ...options.params })] = {
+      endpoint: "api",
+      body: api.body,
+      requiredHeaders: api.requiredHeaders
+    }
+  }
   if (filled.authorize !== undefined) routes[filled.authorize] = { endpoint: "authorize" }
   if (filled.revoke !== undefined) routes[filled.revoke] = { endpoint: "revoke" }
   const { tokenError, tokenResponse } = twin

@@ -42,6 +42,11 @@ export interface Quirks {
   readonly paths: { readonly token: string; readonly authorize?: string; readonly revoke?: string }
   readonly params?: Readonly<Record<string, string>>
   readonly whoami: { readonly path: string; readonly body: Readonly<Record<string, Template>> }
+  readonly apis?: ReadonlyArray<{
+    readonly path: string
+    readonly body: Readonly<Record<string, Template>>
+    readonly requiredHeaders?: Readonly<Record<string, { readonly status: number; readonly body: Template }>>
+  }>
   readonly grants: ReadonlyArray<AuthServer.GrantType>
   readonly authMethods: ReadonlyArray<AuthServer.AuthMethod>
   readonly scopes?: ReadonlyArray<string>
