@@ -36,6 +36,7 @@ import type { SalesforceOptions } from "./internal/providers/salesforce.js"
 import type { ShopifyOptions } from "./internal/providers/shopify.js"
 import type { SlackOptions } from "./internal/providers/slack.js"
 import type { SpotifyOptions } from "./internal/providers/spotify.js"
+import type { TwitchOptions } from "./internal/providers/twitch.js"
 import type { XeroOptions } from "./internal/providers/xero.js"
 import type { ZoomOptions } from "./internal/providers/zoom.js"
 
@@ -57,6 +58,7 @@ export type Id =
   | "spotify"
   | "zoom"
   | "discord"
+  | "twitch"
 
 /**
  * The kinds of departure from RFC 6749 and RFC 6750 the catalog knows, each
@@ -375,6 +377,24 @@ export const zoom = (options: ZoomOptions = {}): Connector.Definition<AppConfig,
  */
 export const discord = (options: DiscordOptions = {}): Connector.Definition<AppConfig, AppInput> =>
   internal.discord.define(options)
+
+/**
+ * Twitch's Helix API for a user's account: the authorization code flow with
+ * the app's credentials in the form body; refresh tokens; the app's
+ * `Client-Id` on every API request besides the token; Twitch's own error
+ * bodies.
+ *
+ * @since 0.1.0
+ * @category providers
+ * @example
+ * ```ts
+ * import { Providers } from "@grantflow/core"
+ *
+ * const Twitch = Providers.twitch({ scopes: ["user:read:email", "channel:read:subscriptions"] })
+ * ```
+ */
+export const twitch = (options: TwitchOptions = {}): Connector.Definition<AppConfig, AppInput> =>
+  internal.twitch.define(options)
 
 /**
  * The configuration of an OAuth app as read (the secret as a string).

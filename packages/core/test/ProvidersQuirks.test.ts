@@ -194,6 +194,53 @@ describe("Providers: each quirk as the entry meets it", () => {
     )
   })
 
+  it.scoped("Twitch: every Helix call names the app in Client-Id, which the API wants besides the token", () => {
+    const c = caseOf("twitch")
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const token = yield* connectAccount(c)
+        const sent: Array<string | undefined> = []
+        const connection = yield* Connector.connect(c.definition, configOf(c), { token }).pipe(
+          Effect.updateService(HttpClient.HttpClient, (client) =>
+            HttpClient.tapRequest(client, (request) =>
+              Effect.sync(() => {
+                if (request.url.includes("/helix/")) sent.push(request.headers["client-id"])
+              })))
+        )
+        assert.strictEqual((yield* connection.client.execute(HttpClientRequest.get("/users"))).status, 200)
+        assert.deepStrictEqual(sent, [c.input.CLIENT_ID])
+        // the same call without the header is refused, token or not
+        const client = yield* HttpClient.HttpClient
+        const bare = yield* client.execute(
+          HttpClientRequest.get("https://api.twitch.tv/helix/users").pipe(
+            HttpClientRequest.bearerToken(Redacted.value(token.token))
+          )
+        )
+        assert.strictEqual(bare.status, 401)
+        assert.strictEqual(((yield* bare.json) as { message: string }).message, "Client ID is missing")
+      })
+    )
+  })
+
+  it.scoped("Twitch: a refused refresh token (400, error \"Bad Request\") asks for the account to be connected again", () => {
+    const c = caseOf("twitch")
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const server = yield* AuthServer.AuthServer
+        const connection = yield* Connector.connect(c.definition, configOf(c), { token: yield* connectAccount(c) })
+        for (const family of yield* server.families) yield* server.revokeFamily(family.id)
+        yield* TestClock.adjust("61 minutes")
+        const refused = yield* Effect.flip(connection.client.execute(HttpClientRequest.get("/users")))
+        assert.instanceOf(refused, TokenError.ReauthorizationRequired)
+        const token = yield* Effect.flatMap(server.journal, (journal) =>
+          Effect.succeed(journal.filter((entry) => entry.endpoint === "token").at(-1)!))
+        assert.strictEqual(token.status, 400)
+      })
+    )
+  })
+
   it("the client secret is Redacted in every entry's configuration", () => {
     for (const c of cases) {
       const config = configOf(c)

@@ -136,6 +136,15 @@ export const cases: ReadonlyArray<Case> = [
     renewal: "refresh",
     revocation: true,
     refusal: { error: "invalid_grant", status: 400 }
+  },
+  {
+    id: "twitch",
+    definition: Providers.twitch(),
+    input: app,
+    flow: "authorizationCode",
+    renewal: "refresh",
+    revocation: false,
+    refusal: { error: "invalid_grant", status: 400 }
   }
 ]
 

@@ -39,6 +39,7 @@ export type Id =
   | "spotify"
   | "zoom"
   | "discord"
+  | "twitch"
 
 /**
  * One provider's behaviour, as data:

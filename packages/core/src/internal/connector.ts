@@ -273,7 +273,9 @@ const rebuilt = (
   HttpClientResponse.fromWeb(response.request, new Response(body, { status: response.status, headers }))
 
 const reshape = (shape: TokenResponse.Shape) => (response: HttpClientResponse.HttpClientResponse) => {
-  if (response.status < 200 || response.status >= 300) return Effect.succeed(response)
+  const success = response.status >= 200 && response.status < 300
+  // an error status keeps its body, but a provider's error code in it is renamed as at 200 (Twitch's 400 "Bad Request")
+  if (!success && shape.errors === undefined) return Effect.succeed(response)
   return Effect.gen(function*() {
     const body = yield* tokenRequest.readBody(response, tokenRequest.maxBodyBytes)
     const headers = withoutHeaders(response.headers, ["content-length"])
@@ -283,6 +285,9 @@ const reshape = (shape: TokenResponse.Shape) => (response: HttpClientResponse.Ht
     }
     const parsed = TokenResponse.parseBody(response.headers["content-type"], body.value, response.status)
     if (Either.isLeft(parsed)) return rebuilt(response, body.value, headers)
+    if (!success && !(Predicate.isRecord(parsed.right) && typeof parsed.right["error"] === "string")) {
+      return rebuilt(response, body.value, headers)
+    }
     const normalized = TokenResponse.normalize(parsed.right, shape, yield* Clock.currentTimeMillis)
     return rebuilt(response, JSON.stringify(normalized), {
       ...withoutHeaders(response.headers, ["content-length", "content-type"]),

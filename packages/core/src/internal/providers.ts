@@ -9,10 +9,11 @@ import { salesforce } from "./providers/salesforce.js"
 import { shopify } from "./providers/shopify.js"
 import { slack } from "./providers/slack.js"
 import { spotify } from "./providers/spotify.js"
+import { twitch } from "./providers/twitch.js"
 import { xero } from "./providers/xero.js"
 import { zoom } from "./providers/zoom.js"
 
-export { discord, dropbox, entra, github, notion, salesforce, shopify, slack, spotify, xero, zoom }
+export { discord, dropbox, entra, github, notion, salesforce, shopify, slack, spotify, twitch, xero, zoom }
 
 /** Every entry, by id, in the order of the catalog. @internal */
 export const entries: ReadonlyArray<Entry<any, any, any>> = [
@@ -26,7 +27,8 @@ export const entries: ReadonlyArray<Entry<any, any, any>> = [
   shopify,
   spotify,
   zoom,
-  discord
+  discord,
+  twitch
 ]
 
 const metadataOf = ({ define: _define, scoped: _scoped, ...metadata }: Entry<any, any, any>): Providers.Metadata =>

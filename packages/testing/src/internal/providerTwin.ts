@@ -75,6 +75,7 @@ export const options = (id: ProviderTwin.Id, options: ProviderTwin.Options): Aut
         status: tokenError.status ?? status,
         body: Twins.render(tokenError.body, {
           ...error,
+          status: tokenError.status ?? status,
           error: tokenError.codes?.[`${grantType}:${error.error}`] ?? tokenError.codes?.[error.error] ?? error.error
         })
       })

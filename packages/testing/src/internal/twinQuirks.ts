@@ -10,6 +10,7 @@ import { salesforce } from "./twins/salesforce.js"
 import { shopify } from "./twins/shopify.js"
 import { slack } from "./twins/slack.js"
 import { spotify } from "./twins/spotify.js"
+import { twitch } from "./twins/twitch.js"
 import { xero } from "./twins/xero.js"
 import { zoom } from "./twins/zoom.js"
 
@@ -17,7 +18,8 @@ import { zoom } from "./twins/zoom.js"
  * A JSON value whose strings may be placeholders: `"$access_token"`,
  * `"$refresh_token"`, `"$expires_in"`, `"$scope"`, `"$token_type"`,
  * `"$issued_at"` (epoch milliseconds, as a string) in token responses,
- * `"$error"` and `"$error_description"` in errors. A member whose
+ * `"$error"`, `"$error_description"` and `"$status"` (the HTTP status, a
+ * number) in errors. A member whose
  * placeholder has no value is left out.
  *
  * @internal
@@ -81,7 +83,8 @@ export const all: ReadonlyArray<Quirks> = [
   shopify,
   spotify,
   zoom,
-  discord
+  discord,
+  twitch
 ]
 
 /** @internal */
