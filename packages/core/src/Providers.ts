@@ -36,6 +36,7 @@ import type { SalesforceOptions } from "./internal/providers/salesforce.js"
 import type { ShopifyOptions } from "./internal/providers/shopify.js"
 import type { SlackOptions } from "./internal/providers/slack.js"
 import type { SpotifyOptions } from "./internal/providers/spotify.js"
+import type { StripeOptions } from "./internal/providers/stripe.js"
 import type { TwitchOptions } from "./internal/providers/twitch.js"
 import type { XeroOptions } from "./internal/providers/xero.js"
 import type { ZoomOptions } from "./internal/providers/zoom.js"
@@ -59,6 +60,7 @@ export type Id =
   | "zoom"
   | "discord"
   | "twitch"
+  | "stripe"
 
 /**
  * The kinds of departure from RFC 6749 and RFC 6750 the catalog knows, each
@@ -395,6 +397,24 @@ export const discord = (options: DiscordOptions = {}): Connector.Definition<AppC
  */
 export const twitch = (options: TwitchOptions = {}): Connector.Definition<AppConfig, AppInput> =>
   internal.twitch.define(options)
+
+/**
+ * Stripe Connect, a Standard account connected through OAuth: the platform's
+ * `CLIENT_ID` (`ca_…`) and its secret key (`sk_…`) as `CLIENT_SECRET`;
+ * access tokens that do not expire, with a refresh token for when the API
+ * refuses one. The answer's `stripe_user_id` names the connected account.
+ *
+ * @since 0.1.0
+ * @category providers
+ * @example
+ * ```ts
+ * import { Providers } from "@grantflow/core"
+ *
+ * const StripeConnect = Providers.stripe({ scope: "read_only" })
+ * ```
+ */
+export const stripe = (options: StripeOptions = {}): Connector.Definition<AppConfig, AppInput> =>
+  internal.stripe.define(options)
 
 /**
  * The configuration of an OAuth app as read (the secret as a string).

@@ -145,6 +145,15 @@ export const cases: ReadonlyArray<Case> = [
     renewal: "refresh",
     revocation: false,
     refusal: { error: "invalid_grant", status: 400 }
+  },
+  {
+    id: "stripe",
+    definition: Providers.stripe(),
+    input: app,
+    flow: "authorizationCode",
+    renewal: "refresh",
+    revocation: false,
+    refusal: { error: "invalid_grant", status: 400 }
   }
 ]
 

@@ -40,6 +40,7 @@ export type Id =
   | "zoom"
   | "discord"
   | "twitch"
+  | "stripe"
 
 /**
  * One provider's behaviour, as data:

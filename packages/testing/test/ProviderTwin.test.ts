@@ -47,7 +47,7 @@ const form = (id: ProviderTwin.Id, params: Record<string, string>, accept?: stri
 describe("ProviderTwin", () => {
   it("has the catalog's providers, each with its paths filled in", () => {
     assert.deepStrictEqual([...ProviderTwin.ids].sort(), [
-      "discord", "dropbox", "entra", "github", "notion", "salesforce", "shopify", "slack", "spotify", "twitch",
+      "discord", "dropbox", "entra", "github", "notion", "salesforce", "shopify", "slack", "spotify", "stripe", "twitch",
       "xero", "zoom"
     ])
     assert.strictEqual(ProviderTwin.paths("entra").token, "/twin.onmicrosoft.com/oauth2/v2.0/token")

@@ -9,11 +9,12 @@ import { salesforce } from "./providers/salesforce.js"
 import { shopify } from "./providers/shopify.js"
 import { slack } from "./providers/slack.js"
 import { spotify } from "./providers/spotify.js"
+import { stripe } from "./providers/stripe.js"
 import { twitch } from "./providers/twitch.js"
 import { xero } from "./providers/xero.js"
 import { zoom } from "./providers/zoom.js"
 
-export { discord, dropbox, entra, github, notion, salesforce, shopify, slack, spotify, twitch, xero, zoom }
+export { discord, dropbox, entra, github, notion, salesforce, shopify, slack, spotify, stripe, twitch, xero, zoom }
 
 /** Every entry, by id, in the order of the catalog. @internal */
 export const entries: ReadonlyArray<Entry<any, any, any>> = [
@@ -28,7 +29,8 @@ export const entries: ReadonlyArray<Entry<any, any, any>> = [
   spotify,
   zoom,
   discord,
-  twitch
+  twitch,
+  stripe
 ]
 
 const metadataOf = ({ define: _define, scoped: _scoped, ...metadata }: Entry<any, any, any>): Providers.Metadata =>

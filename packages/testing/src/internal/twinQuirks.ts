@@ -10,6 +10,7 @@ import { salesforce } from "./twins/salesforce.js"
 import { shopify } from "./twins/shopify.js"
 import { slack } from "./twins/slack.js"
 import { spotify } from "./twins/spotify.js"
+import { stripe } from "./twins/stripe.js"
 import { twitch } from "./twins/twitch.js"
 import { xero } from "./twins/xero.js"
 import { zoom } from "./twins/zoom.js"
@@ -84,7 +85,8 @@ export const all: ReadonlyArray<Quirks> = [
   spotify,
   zoom,
   discord,
-  twitch
+  twitch,
+  stripe
 ]
 
 /** @internal */
