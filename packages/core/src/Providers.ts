@@ -313,8 +313,9 @@ export const entra = (
 
 /**
  * Shopify's Admin API for one `SHOP`: the authorization code flow at the
- * shop's URLs, offline tokens that do not expire, the token in
- * `X-Shopify-Access-Token`.
+ * shop's URLs, the token in `X-Shopify-Access-Token`; offline tokens that do
+ * not expire, or with `expiring: true` (required of public apps) one-hour
+ * tokens refreshed with a refresh token Shopify replaces at each use.
  *
  * @since 0.1.0
  * @category providers
@@ -322,7 +323,7 @@ export const entra = (
  * ```ts
  * import { Providers } from "@grantflow/core"
  *
- * const Shopify = Providers.shopify({ scopes: ["read_orders"], apiVersion: "2025-07" })
+ * const Shopify = Providers.shopify({ scopes: ["read_orders"], apiVersion: "2025-07", expiring: true })
  * ```
  */
 export const shopify = (

@@ -3,10 +3,12 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { assert, describe, it } from "@effect/vitest"
 import { Connector, ConnectorSpec, Grant, Providers, TokenError } from "@grantflow/core"
 import { AuthServer } from "@grantflow/testing"
-import { Cause, Effect, Either, Option, Redacted, TestClock } from "effect"
-import { type Case, cases, configOf, connectAccount, redirectUri, withTwin } from "./providerKit.js"
+import { Cause, Duration, Effect, Either, Option, Redacted, TestClock } from "effect"
+import { type Case, cases, configOf, connectAccount, redirectUri, variants, withTwin } from "./providerKit.js"
 
 const caseOf = (id: Providers.Id): Case => cases.find((c) => c.id === id)!
+
+const expiring = variants.find((c) => c.id === "shopify" && c.variant === "expiring")!
 
 describe("Providers: each quirk as the entry meets it", () => {
   it.effect("Slack: the user's token is read from authed_user, and the authorization asks for user_scope", () => {
@@ -240,6 +242,46 @@ describe("Providers: each quirk as the entry meets it", () => {
       })
     )
   })
+
+  it.effect("Shopify: an expiring token is asked for with expiring=1 in the code exchange; by default nothing is added", () =>
+    Effect.gen(function*() {
+      for (const [c, expected] of [[expiring, "1"], [caseOf("shopify"), null]] as const) {
+        const forms: Array<URLSearchParams> = []
+        yield* withTwin(
+          c,
+          connectAccount(c).pipe(
+            Effect.updateService(HttpClient.HttpClient, (client) =>
+              HttpClient.tapRequest(client, (request) =>
+                Effect.sync(() => {
+                  if (request.url.endsWith("/admin/oauth/access_token") && request.body._tag === "Uint8Array") {
+                    forms.push(new URLSearchParams(new TextDecoder().decode(request.body.body)))
+                  }
+                })))
+          )
+        )
+        assert.deepStrictEqual(forms.map((form) => form.get("expiring")), [expected], c.variant ?? "default")
+      }
+    }))
+
+  it.effect("Shopify, expiring: a replaced refresh token may be retried (its answer was lost), and one unused for 90 days is refused", () =>
+    withTwin(
+      expiring,
+      Effect.gen(function*() {
+        const endpoint = expiring.definition.authorization!(configOf(expiring)).endpoint
+        const token = yield* connectAccount(expiring)
+        assert.strictEqual(Duration.toSeconds(Duration.millis(token.expiresAt - token.issuedAt)), 3600)
+        const first = Option.getOrThrow(token.refreshToken)
+        const replaced = Option.getOrThrow((yield* Grant.refreshToken(endpoint, { refreshToken: first })).refreshToken)
+        assert.notStrictEqual(Redacted.value(replaced), Redacted.value(first))
+        // the answer was lost: the stored one is retried days later and still works
+        yield* TestClock.adjust("3 days")
+        const retried = Option.getOrThrow((yield* Grant.refreshToken(endpoint, { refreshToken: first })).refreshToken)
+        assert.strictEqual(Redacted.value(retried), Redacted.value(replaced))
+        yield* TestClock.adjust("91 days")
+        const refused = yield* Effect.flip(Grant.refreshToken(endpoint, { refreshToken: replaced }))
+        assert.instanceOf(refused, TokenError.ReauthorizationRequired)
+      })
+    ))
 
   it("the client secret is Redacted in every entry's configuration", () => {
     for (const c of cases) {

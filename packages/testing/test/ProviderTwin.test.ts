@@ -7,7 +7,12 @@ import { body, type Env, send } from "./grantFixtures.js"
 
 const redirectUri = "http://127.0.0.1/callback"
 
-const withTwin = <A, E>(id: ProviderTwin.Id, self: Effect.Effect<A, E, Env>, params?: Record<string, string>) =>
+const withTwin = <A, E>(
+  id: ProviderTwin.Id,
+  self: Effect.Effect<A, E, Env>,
+  params?: Record<string, string>,
+  variant?: string
+) =>
   Effect.provide(
     self,
     AuthServer.layerClient.pipe(Layer.provideMerge(ProviderTwin.layer(id, {
@@ -15,6 +20,7 @@ const withTwin = <A, E>(id: ProviderTwin.Id, self: Effect.Effect<A, E, Env>, par
       clientSecret: "s3cret",
       redirectUris: [redirectUri],
       params,
+      variant,
       server: { autoApprove: true }
     })))
   )
@@ -211,6 +217,23 @@ describe("ProviderTwin", () => {
       })
     ))
 
+  it.effect("Shopify's expiring variant issues one-hour tokens with a refresh token, replaced at each refresh", () =>
+    withTwin(
+      "shopify",
+      Effect.gen(function*() {
+        const token = yield* body(yield* form("shopify", { grant_type: "authorization_code", code: yield* code("shopify") }))
+        assert.deepStrictEqual(Object.keys(token).sort(), ["access_token", "expires_in", "refresh_token"])
+        assert.strictEqual(token.expires_in, 3600)
+        const refreshed = yield* body(
+          yield* form("shopify", { grant_type: "refresh_token", refresh_token: token.refresh_token as string })
+        )
+        assert.isString(refreshed.refresh_token)
+        assert.notStrictEqual(refreshed.refresh_token, token.refresh_token)
+      }),
+      undefined,
+      "expiring"
+    ))
+
   it.effect("Entra answers at the tenant's paths, and grants only the .default scope it was given", () =>
     withTwin(
       "entra",
@@ -239,6 +262,14 @@ describe("ProviderTwin data", () => {
       if (quirks.tokenResponse !== undefined) assert.include(JSON.stringify(quirks.tokenResponse), "\"$access_token\"", id)
       assert.isAbove(Object.keys(quirks.whoami.body).length, 0, id)
     }
+  })
+
+  it("a variant is the provider's quirks with its changes; a variant the provider lacks is a mistake", () => {
+    const expiring = ProviderTwin.quirks("shopify", "expiring")
+    assert.strictEqual(expiring.tokenLifetime, 3600)
+    assert.strictEqual(expiring.apiTokenHeader, ProviderTwin.quirks("shopify").apiTokenHeader)
+    assert.strictEqual(ProviderTwin.quirks("shopify").tokenLifetime, "never")
+    assert.throws(() => ProviderTwin.quirks("shopify", "online"), "the shopify twin has no variant \"online\"")
   })
 
   it("the quirks are data: a JSON round trip keeps every one as it is", () => {

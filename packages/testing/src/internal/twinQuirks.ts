@@ -70,7 +70,14 @@ export interface Quirks {
   readonly apiRequiredHeaders?: Readonly<Record<string, { readonly status: number; readonly body: Template }>>
   readonly expiredTokenStatus?: 401 | 403
   readonly invalidToken?: { readonly status: number; readonly body: Template }
+  readonly variants?: Readonly<Record<string, Variant>>
 }
+
+/**
+ * Another documented mode of the same provider (Shopify's expiring offline
+ * tokens): the quirks that differ from the provider's default. @internal
+ */
+export type Variant = Partial<Omit<Quirks, "id" | "variants">>
 
 /** The catalog's twins, by id. @internal */
 export const all: ReadonlyArray<Quirks> = [
