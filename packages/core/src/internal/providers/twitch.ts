@@ -21,7 +21,11 @@ export const twitch: Entry<typeof config.Type, typeof config.Encoded, TwitchOpti
   docs: [
     {
       url: "https://dev.twitch.tv/docs/authentication/getting-tokens-oauth/",
-      facts: "the authorization code grant flow gives a user access token with a refresh token: authorize at https://id.twitch.tv/oauth2/authorize, token at https://id.twitch.tv/oauth2/token with client_id and client_secret in the form body"
+      facts: "the authorization code grant flow gives a user access token, for apps with a server that keeps the client secret; user access tokens for a user's data, app access tokens (client credentials) for public data only"
+    },
+    {
+      url: "https://staging-discuss.dev.twitch.com/t/change-title-and-description/30891/4",
+      facts: "the code exchange as the guide gave it: POST https://id.twitch.tv/oauth2/token with client_id, client_secret, code, grant_type authorization_code and redirect_uri"
     },
     {
       url: "https://dev.twitch.tv/docs/authentication/refresh-tokens/",
@@ -46,6 +50,7 @@ export const twitch: Entry<typeof config.Type, typeof config.Encoded, TwitchOpti
     "Token errors are Twitch's {error, status, message} with error \"Bad Request\" for a refused code or refresh token, read as invalid_grant. The refresh failure's body is the one the refresh tokens page gives (read as quoted by a client library's reference); the pages read do not show the body of a refused code, which the twin answers in the same shape.",
     "The examples give expires_in values as different as 3600 and 5215742: the entry trusts expires_in, and the twin issues one hour. Whether a refresh always answers a new refresh token is not stated (\"may change\"): the twin does not rotate, and the connector keeps a new one when Twitch sends it.",
     "Twitch answers scope as a JSON array; grantflow reads an array or a string, and the twin sends a string.",
+    "The authorize URL https://id.twitch.tv/oauth2/authorize is the one Twitch's client libraries use (under the https://id.twitch.tv/oauth2 of the token endpoint); the guide's section on it was not read. The quoted guide shows the code exchange's parameters in the query string; the entry sends them in the form body, as the refresh tokens page documents for the refresh.",
     "Revocation is not RFC 7009's: the app names itself by client_id alone (no secret), only access tokens are named, and a bad token gets 400 where RFC 7009 answers 200. It is left out of the entry (Revocation.revoke would send the client secret); the hourly /validate check is the app's own, not the connector's."
   ],
   define: (options) =>
