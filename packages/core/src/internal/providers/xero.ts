@@ -29,7 +29,7 @@ export const xero: Entry<typeof config.Type, typeof config.Encoded, XeroOptions>
   docs: [
     {
       url: "https://developer.xero.com/documentation/guides/oauth2/auth-flow",
-      facts: "authorize at https://login.xero.com/identity/connect/authorize, token at https://identity.xero.com/connect/token; offline_access for a refresh token; GET https://api.xero.com/connections lists the tenants the user connected; each API call names its tenant (the connection's tenantId) in the xero-tenant-id header; revocation at https://identity.xero.com/connect/revocation"
+      facts: "authorize at https://login.xero.com/identity/connect/authorize, token at https://identity.xero.com/connect/token; offline_access for a refresh token; GET https://api.xero.com/connections lists the tenants; revocation at https://identity.xero.com/connect/revocation"
     },
     {
       url: "https://developer.xero.com/faq/oauth2",
@@ -38,7 +38,7 @@ export const xero: Entry<typeof config.Type, typeof config.Encoded, XeroOptions>
   ],
   notes: [
     "The tenant: after the user connects, GET /connections (the connection test, which needs no tenant) lists the organisations they connected; give the tenantId of the one to act on as TENANT_ID (a public field, a UUID), and every API request carries it as xero-tenant-id. A user may connect several organisations: one connector configuration per organisation.",
-    "What the accounting API answers to a call without xero-tenant-id is not on the pages read; the twin refuses it with 403 and a problem-details body.",
+    "That every accounting API call names its organisation in xero-tenant-id (the tenantId, a UUID in Xero's connection schema) is what Xero's samples and integrators' guides show; the Xero pages read here do not say it in those words. One such guide says a call without it gets 403; its body is not documented: the twin refuses it with 403 and a problem-details body.",
     "The 401 body of the accounting API is not documented on the pages read; the twin answers a problem-details body.",
     "GET /connections answers an array of connections (Xero's identity OpenAPI); the twin's answers one object with the same fields, which is enough for the connection test."
   ],
