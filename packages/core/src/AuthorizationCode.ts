@@ -686,7 +686,10 @@ export const callback = (
  * §4.1.3): the code, the pending authorization's redirect URI and PKCE
  * verifier, at the endpoint, whose client authentication's client id must be
  * the one the authorization was started with. Without a code (`withoutCode`)
- * the request is sent without one. This is grantflow's one code exchange.
+ * the request is sent without one. `extraParams` are further parameters of
+ * the request, for a provider that takes some (Shopify's `expiring: "1"` for
+ * an expiring token); they cannot set the grant's own. This is grantflow's
+ * one code exchange.
  *
  * A code can be used once. The returned effect sends its request the first
  * time it runs and never again: a later run fails with
@@ -723,7 +726,8 @@ export const callback = (
 export const exchange = (
   endpoint: Endpoint.Endpoint,
   pending: Pending,
-  result: CallbackResult
+  result: CallbackResult,
+  options: { readonly extraParams?: Readonly<Record<string, string>> | undefined } = {}
 ): Grant.TokenSource => {
   if (endpoint.auth?.clientId !== pending.clientId) {
     return Effect.fail(
@@ -743,6 +747,7 @@ export const exchange = (
     code: result.code,
     redirectUri: pending.redirectUri,
     verifier: pending.verifier,
-    resource: pending.resource
+    resource: pending.resource,
+    extraParams: options.extraParams
   })
 }

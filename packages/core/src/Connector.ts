@@ -166,7 +166,8 @@ export interface ConnectionTest {
  * such as `access_type: "offline"`, `prompt: "consent"`), whether to send a
  * PKCE challenge (default `S256`), whether the callback may come without a
  * code (`withoutCode`), and the `endpoint` of the code exchange, whose client
- * authentication names the client id.
+ * authentication names the client id, with the further parameters of the
+ * exchange's token request (`tokenParams`, such as Shopify's `expiring: "1"`).
  *
  * @since 0.1.0
  * @category models
@@ -178,6 +179,7 @@ export interface Authorization {
   readonly extraParams?: Readonly<Record<string, string>> | undefined
   readonly pkce?: AuthorizationCode.PkceMethod | false | undefined
   readonly withoutCode?: boolean | undefined
+  readonly tokenParams?: Readonly<Record<string, string>> | undefined
 }
 
 /**

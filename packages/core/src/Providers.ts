@@ -40,6 +40,8 @@ import type { SalesforceOptions } from "./internal/providers/salesforce.js"
 import type { ShopifyOptions } from "./internal/providers/shopify.js"
 import type { SlackOptions } from "./internal/providers/slack.js"
 import type { SpotifyOptions } from "./internal/providers/spotify.js"
+import type { StripeOptions } from "./internal/providers/stripe.js"
+import type { TwitchOptions } from "./internal/providers/twitch.js"
 import type { XeroOptions } from "./internal/providers/xero.js"
 import type { ZendeskOptions } from "./internal/providers/zendesk.js"
 import type { ZoomOptions } from "./internal/providers/zoom.js"
@@ -77,6 +79,8 @@ export type Id =
   | "bitbucket"
   | "asana"
   | "box"
+  | "twitch"
+  | "stripe"
 
 /**
  * The kinds of departure from RFC 6749 and RFC 6750 the catalog knows, each
@@ -117,6 +121,10 @@ export type Id =
  * - `post-connection-test`: the "who am I" call is a `POST`;
  * - `renamed-token-fields`: a member of the token response under another
  *   name than RFC 6749's (Bitbucket's `scopes`; the shape's paths).
+ * - `post-connection-test`: the "who am I" call is a `POST`;
+ * - `api-context-header`: API requests name the calling app or the
+ *   customer's organisation in a header of the provider's besides the token
+ *   (a public configuration field in `headers`).
  *
  * @since 0.1.0
  * @category models
@@ -144,6 +152,7 @@ export type QuirkClass =
   | "post-connection-test"
   | "json-token-request"
   | "renamed-token-fields"
+  | "api-context-header"
 
 /**
  * What the catalog says of an entry: its `id` (the constructor's name, the
@@ -292,7 +301,9 @@ export const dropbox = (options: DropboxOptions = {}): Connector.Definition<AppC
 
 /**
  * Xero: 30-minute tokens, rotating refresh tokens with a 30-minute grace,
- * `offline_access`, revocation.
+ * `offline_access`, revocation. The organisation API calls act on is the
+ * public `TENANT_ID`, sent as `xero-tenant-id`: a `tenantId` of the answer
+ * of `GET /connections` (the connection test, which needs none).
  *
  * @since 0.1.0
  * @category providers
@@ -301,10 +312,15 @@ export const dropbox = (options: DropboxOptions = {}): Connector.Definition<AppC
  * import { Providers } from "@grantflow/core"
  *
  * const Xero = Providers.xero({ scopes: ["accounting.transactions.read"] })
+ * // configured with XERO_CLIENT_ID, XERO_CLIENT_SECRET and XERO_TENANT_ID
  * ```
  */
-export const xero = (options: XeroOptions = {}): Connector.Definition<AppConfig, AppInput> =>
-  internal.xero.define(options)
+export const xero = (
+  options: XeroOptions = {}
+): Connector.Definition<
+  AppConfig & { readonly TENANT_ID?: string | undefined },
+  AppInput & { readonly TENANT_ID?: string | undefined }
+> => internal.xero.define(options)
 
 /**
  * Microsoft Entra ID, an application calling Microsoft Graph: client
@@ -326,8 +342,9 @@ export const entra = (
 
 /**
  * Shopify's Admin API for one `SHOP`: the authorization code flow at the
- * shop's URLs, offline tokens that do not expire, the token in
- * `X-Shopify-Access-Token`.
+ * shop's URLs, the token in `X-Shopify-Access-Token`; offline tokens that do
+ * not expire, or with `expiring: true` (required of public apps) one-hour
+ * tokens refreshed with a refresh token Shopify replaces at each use.
  *
  * @since 0.1.0
  * @category providers
@@ -335,7 +352,7 @@ export const entra = (
  * ```ts
  * import { Providers } from "@grantflow/core"
  *
- * const Shopify = Providers.shopify({ scopes: ["read_orders"], apiVersion: "2025-07" })
+ * const Shopify = Providers.shopify({ scopes: ["read_orders"], apiVersion: "2025-07", expiring: true })
  * ```
  */
 export const shopify = (
@@ -570,6 +587,42 @@ export const asana = (options: AsanaOptions = {}): Connector.Definition<AppConfi
  */
 export const box = (options: BoxOptions = {}): Connector.Definition<AppConfig, AppInput> =>
   internal.box.define(options)
+
+/**
+ * Twitch's Helix API for a user's account: the authorization code flow with
+ * the app's credentials in the form body; refresh tokens; the app's
+ * `Client-Id` on every API request besides the token; Twitch's own error
+ * bodies.
+ *
+ * @since 0.1.0
+ * @category providers
+ * @example
+ * ```ts
+ * import { Providers } from "@grantflow/core"
+ *
+ * const Twitch = Providers.twitch({ scopes: ["user:read:email", "channel:read:subscriptions"] })
+ * ```
+ */
+export const twitch = (options: TwitchOptions = {}): Connector.Definition<AppConfig, AppInput> =>
+  internal.twitch.define(options)
+
+/**
+ * Stripe Connect, a Standard account connected through OAuth: the platform's
+ * `CLIENT_ID` (`ca_…`) and its secret key (`sk_…`) as `CLIENT_SECRET`;
+ * access tokens that do not expire, with a refresh token for when the API
+ * refuses one. The answer's `stripe_user_id` names the connected account.
+ *
+ * @since 0.1.0
+ * @category providers
+ * @example
+ * ```ts
+ * import { Providers } from "@grantflow/core"
+ *
+ * const StripeConnect = Providers.stripe({ scope: "read_only" })
+ * ```
+ */
+export const stripe = (options: StripeOptions = {}): Connector.Definition<AppConfig, AppInput> =>
+  internal.stripe.define(options)
 
 /**
  * The configuration of an OAuth app as read (the secret as a string).

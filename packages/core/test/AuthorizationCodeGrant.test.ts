@@ -142,6 +142,26 @@ describe("the authorization code exchange over HTTP", () => {
         assert.strictEqual(Redacted.value(token.token), "at-1")
       })))
 
+  it.live("extraParams go with the code; one that would set the exchange's own is refused before the code is used", () =>
+    withEndpoint(issue, { auth: basic }, (endpoint, received) =>
+      Effect.gen(function*() {
+        const { pending, result } = yield* authorize({ pkce: false })
+        for (const clash of [{ code: "other" }, { redirect_uri: "https://evil.example" }, { client_id: "x" }]) {
+          const refused = yield* Effect.flip(AuthorizationCode.exchange(endpoint, pending, result, { extraParams: clash }))
+          assert.strictEqual(refused._tag, "InvalidTokenRequest")
+          assert.include(refused.message, `extraParams cannot set "${Object.keys(clash)[0]}"`)
+        }
+        assert.lengthOf(yield* received, 0)
+        yield* AuthorizationCode.exchange(endpoint, pending, result, { extraParams: { expiring: "1" } })
+        const [request] = yield* received
+        assert.deepStrictEqual(request!.form, {
+          grant_type: "authorization_code",
+          code,
+          redirect_uri: "http://127.0.0.1:8765/callback?app=1",
+          expiring: "1"
+        })
+      })))
+
   it.live("a response with a refresh token but no access token is a typed error that shows neither", () =>
     withEndpoint(() => json({ refresh_token: "rt-orphan", token_type: "Bearer" }), { auth: basic }, (endpoint) =>
       Effect.gen(function*() {

@@ -15,6 +15,7 @@ import {
   redirectUri,
   sessionOf,
   tokenRequests,
+  variants,
   withTwin
 } from "./providerKit.js"
 
@@ -28,7 +29,7 @@ const call = (c: Case, connection: Connector.Connection) => {
 }
 
 /** A field of the provider's "who am I" answer, which the twin's answer carries. */
-const whoamiField = (c: Case) => Object.keys(ProviderTwin.quirks(c.id).whoami.body)[0]!
+const whoamiField = (c: Case) => Object.keys(ProviderTwin.quirks(c.id, c.variant).whoami.body)[0]!
 
 const firstGrant = (c: Case) => c.flow === "clientCredentials" ? "client_credentials" : "authorization_code"
 
@@ -40,7 +41,8 @@ const assertShowsNoSecret = (value: unknown, secrets: ReadonlyArray<string>) => 
   for (const text of texts) for (const secret of secrets) assert.notInclude(text, secret)
 }
 
-describe.each(cases)("Providers.$id against its twin", (c) => {
+/** What every entry, in each of its modes, does against its twin. */
+const suite = (c: Case) => {
   it.effect("connects with its grant, through the consent page where it has one, and passes its connection test", () =>
     withTwin(
       c,
@@ -64,7 +66,7 @@ describe.each(cases)("Providers.$id against its twin", (c) => {
         const connection = yield* Connector.connect(c.definition, configOf(c), yield* sessionOf(c))
         const { body, status } = yield* call(c, connection)
         assert.strictEqual(status, 200)
-        assert.deepStrictEqual(body[whoamiField(c)], ProviderTwin.quirks(c.id).whoami.body[whoamiField(c)])
+        assert.deepStrictEqual(body[whoamiField(c)], ProviderTwin.quirks(c.id, c.variant).whoami.body[whoamiField(c)])
         const journal = yield* Effect.flatMap(AuthServer.AuthServer, (server) => server.journal)
         const api = journal.filter((entry) => entry.endpoint === "api")
         assert.deepStrictEqual(api.map((entry) => entry.tokenState), ["valid"])
@@ -172,7 +174,11 @@ describe.each(cases)("Providers.$id against its twin", (c) => {
         assertShowsNoSecret(error, [clientSecret])
       })
     ))
-})
+}
+
+describe.each(cases)("Providers.$id against its twin", suite)
+
+describe.each(variants)("Providers.$id, $variant, against its twin", suite)
 
 describe("Providers", () => {
   it("lists every entry with its grants, quirk classes, and the pages its facts come from", () => {

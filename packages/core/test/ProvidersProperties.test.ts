@@ -8,7 +8,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { AccessToken, Connector } from "@grantflow/core"
 import { Arbitraries, AuthServer, Invariants, ProviderTwin, Scenario } from "@grantflow/testing"
 import { Duration, Effect, FastCheck, Layer, Option } from "effect"
-import { type Case, cases, clientId, clientSecret, configOf, twinOptions } from "./providerKit.js"
+import { type Case, cases, clientId, clientSecret, configOf, twinOptions, variants } from "./providerKit.js"
 
 /** Timelines per entry: GRANTFLOW_PROVIDER_RUNS (default 50, so 400 over the catalog). */
 const runs = Number(process.env.GRANTFLOW_PROVIDER_RUNS ?? 50)
@@ -23,7 +23,7 @@ const session = (c: Case) =>
   Effect.gen(function*() {
     if (c.flow === "clientCredentials") return {}
     const granted = yield* Effect.flatMap(AuthServer.AuthServer, (server) => server.grant(clientId))
-    const sendsExpiry = JSON.stringify(ProviderTwin.quirks(c.id).tokenResponse ?? { expires_in: "$expires_in" })
+    const sendsExpiry = JSON.stringify(ProviderTwin.quirks(c.id, c.variant).tokenResponse ?? { expires_in: "$expires_in" })
       .includes("$expires_in")
     const assumed = Duration.toMillis(c.definition.authorization!(configOf(c)).endpoint.defaultLifetime)
     return {
@@ -44,7 +44,7 @@ const integration = (c: Case) =>
 
 /** Tokens that do not expire stay so: the timelines never shorten them. */
 const timelinesOf = (c: Case) =>
-  ProviderTwin.quirks(c.id).tokenLifetime === "never"
+  ProviderTwin.quirks(c.id, c.variant).tokenLifetime === "never"
     ? Arbitraries.timeline({ tokenLifetime: FastCheck.constant(Duration.days(36_500)), weights: { SetTokenLifetime: 0 } })
     : Arbitraries.timeline()
 
@@ -58,8 +58,8 @@ const invariantsOf = (c: Case) =>
   c.id === "salesforce" ? Invariants.all.filter((invariant) => invariant !== Invariants.noExpiredToken) : Invariants.all
 
 describe("every catalog entry keeps the invariants against its twin under generated faults", () => {
-  for (const c of cases) {
-    it.effect(`${c.id} (${runs} timelines)`, () =>
+  for (const c of [...cases, ...variants]) {
+    it.effect(`${c.id}${c.variant === undefined ? "" : `, ${c.variant},`} (${runs} timelines)`, () =>
       Effect.gen(function*() {
         const { tokenLifetime: _lifetime, ...server } = twinOptions(c, { autoApprove: true })
         const test = c.definition.test!

@@ -3,10 +3,12 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { assert, describe, it } from "@effect/vitest"
 import { Connector, ConnectorSpec, Endpoint, Grant, Providers, TokenError } from "@grantflow/core"
 import { AuthServer } from "@grantflow/testing"
-import { Cause, Effect, Either, Option, Redacted, TestClock } from "effect"
-import { approve, type Case, cases, configOf, connectAccount, redirectUri, withTwin } from "./providerKit.js"
+import { Cause, Duration, Effect, Either, Option, Redacted, TestClock } from "effect"
+import { approve, type Case, cases, configOf, connectAccount, redirectUri, variants, withTwin } from "./providerKit.js"
 
 const caseOf = (id: Providers.Id): Case => cases.find((c) => c.id === id)!
+
+const expiring = variants.find((c) => c.id === "shopify" && c.variant === "expiring")!
 
 describe("Providers: each quirk as the entry meets it", () => {
   it.effect("Slack: the user's token is read from authed_user, and the authorization asks for user_scope", () => {
@@ -255,6 +257,117 @@ describe("Providers: each quirk as the entry meets it", () => {
       })
     )
   })
+
+  it.scoped("Xero: TENANT_ID goes in xero-tenant-id; the accounting API refuses a call without it, /connections does not", () => {
+    const c = caseOf("xero")
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const token = yield* connectAccount(c)
+        const untenanted = yield* Connector.connect(c.definition, configOf(c), { token })
+        assert.strictEqual((yield* untenanted.client.execute(HttpClientRequest.get("/connections"))).status, 200)
+        const refused = yield* untenanted.client.execute(HttpClientRequest.get("/api.xro/2.0/Organisation"))
+        assert.strictEqual(refused.status, 403)
+        const tenantId = "4e7e3a3c-8b4f-4a55-9c7d-2f1f3c1d9b21"
+        const config = Either.getOrThrow(Connector.decodeConfig(c.definition, { ...c.input, TENANT_ID: tenantId }))
+        const tenanted = yield* Connector.connect(c.definition, config, { token })
+        const answered = yield* tenanted.client.execute(HttpClientRequest.get("/api.xro/2.0/Organisation"))
+        assert.strictEqual(answered.status, 200)
+        const organisations = ((yield* answered.json) as { Organisations: ReadonlyArray<{ OrganisationID: string }> })
+          .Organisations
+        assert.strictEqual(organisations[0]!.OrganisationID, tenantId)
+        // a tenant id is a UUID: nothing else reaches the header
+        assert.isTrue(Either.isLeft(Connector.decodeConfig(c.definition, { ...c.input, TENANT_ID: "x\r\ny: z" })))
+      })
+    )
+  })
+
+  it.scoped("Twitch: every Helix call names the app in Client-Id, which the API wants besides the token", () => {
+    const c = caseOf("twitch")
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const token = yield* connectAccount(c)
+        const sent: Array<string | undefined> = []
+        const connection = yield* Connector.connect(c.definition, configOf(c), { token }).pipe(
+          Effect.updateService(HttpClient.HttpClient, (client) =>
+            HttpClient.tapRequest(client, (request) =>
+              Effect.sync(() => {
+                if (request.url.includes("/helix/")) sent.push(request.headers["client-id"])
+              })))
+        )
+        assert.strictEqual((yield* connection.client.execute(HttpClientRequest.get("/users"))).status, 200)
+        assert.deepStrictEqual(sent, [c.input.CLIENT_ID])
+        // the same call without the header is refused, token or not
+        const client = yield* HttpClient.HttpClient
+        const bare = yield* client.execute(
+          HttpClientRequest.get("https://api.twitch.tv/helix/users").pipe(
+            HttpClientRequest.bearerToken(Redacted.value(token.token))
+          )
+        )
+        assert.strictEqual(bare.status, 401)
+        assert.strictEqual(((yield* bare.json) as { message: string }).message, "Client ID is missing")
+      })
+    )
+  })
+
+  it.scoped("Twitch: a refused refresh token (400, error \"Bad Request\") asks for the account to be connected again", () => {
+    const c = caseOf("twitch")
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const server = yield* AuthServer.AuthServer
+        const connection = yield* Connector.connect(c.definition, configOf(c), { token: yield* connectAccount(c) })
+        for (const family of yield* server.families) yield* server.revokeFamily(family.id)
+        yield* TestClock.adjust("61 minutes")
+        const refused = yield* Effect.flip(connection.client.execute(HttpClientRequest.get("/users")))
+        assert.instanceOf(refused, TokenError.ReauthorizationRequired)
+        const token = yield* Effect.flatMap(server.journal, (journal) =>
+          Effect.succeed(journal.filter((entry) => entry.endpoint === "token").at(-1)!))
+        assert.strictEqual(token.status, 400)
+      })
+    )
+  })
+
+  it.effect("Shopify: an expiring token is asked for with expiring=1 in the code exchange; by default nothing is added", () =>
+    Effect.gen(function*() {
+      for (const [c, expected] of [[expiring, "1"], [caseOf("shopify"), null]] as const) {
+        const forms: Array<URLSearchParams> = []
+        yield* withTwin(
+          c,
+          connectAccount(c).pipe(
+            Effect.updateService(HttpClient.HttpClient, (client) =>
+              HttpClient.tapRequest(client, (request) =>
+                Effect.sync(() => {
+                  if (request.url.endsWith("/admin/oauth/access_token") && request.body._tag === "Uint8Array") {
+                    forms.push(new URLSearchParams(new TextDecoder().decode(request.body.body)))
+                  }
+                })))
+          )
+        )
+        assert.deepStrictEqual(forms.map((form) => form.get("expiring")), [expected], c.variant ?? "default")
+      }
+    }))
+
+  it.effect("Shopify, expiring: a replaced refresh token may be retried (its answer was lost), and one unused for 90 days is refused", () =>
+    withTwin(
+      expiring,
+      Effect.gen(function*() {
+        const endpoint = expiring.definition.authorization!(configOf(expiring)).endpoint
+        const token = yield* connectAccount(expiring)
+        assert.strictEqual(Duration.toSeconds(Duration.millis(token.expiresAt - token.issuedAt)), 3600)
+        const first = Option.getOrThrow(token.refreshToken)
+        const replaced = Option.getOrThrow((yield* Grant.refreshToken(endpoint, { refreshToken: first })).refreshToken)
+        assert.notStrictEqual(Redacted.value(replaced), Redacted.value(first))
+        // the answer was lost: the stored one is retried days later and still works
+        yield* TestClock.adjust("3 days")
+        const retried = Option.getOrThrow((yield* Grant.refreshToken(endpoint, { refreshToken: first })).refreshToken)
+        assert.strictEqual(Redacted.value(retried), Redacted.value(replaced))
+        yield* TestClock.adjust("91 days")
+        const refused = yield* Effect.flip(Grant.refreshToken(endpoint, { refreshToken: replaced }))
+        assert.instanceOf(refused, TokenError.ReauthorizationRequired)
+      })
+    ))
 
   it("the client secret is Redacted in every entry's configuration", () => {
     for (const c of cases) {

@@ -24,6 +24,8 @@ export interface Case {
   readonly input: Readonly<Record<string, string>>
   /** The twin's path parameters, matching the configuration. */
   readonly params?: Readonly<Record<string, string>>
+  /** The provider's mode the twin plays (one of its `variants`), matching the definition's options. */
+  readonly variant?: string
   /** A user connects through the consent page, or the app gets tokens itself. */
   readonly flow: "authorizationCode" | "clientCredentials"
   /** How the connector gets a new token once the first is spent. */
@@ -226,6 +228,38 @@ export const cases: ReadonlyArray<Case> = [
     renewal: "rotatingRefresh",
     revocation: true,
     refusal: { error: "invalid_grant", status: 400 }
+  },
+  {
+    id: "twitch",
+    definition: Providers.twitch(),
+    input: app,
+    flow: "authorizationCode",
+    renewal: "refresh",
+    revocation: false,
+    refusal: { error: "invalid_grant", status: 400 }
+  },
+  {
+    id: "stripe",
+    definition: Providers.stripe(),
+    input: app,
+    flow: "authorizationCode",
+    renewal: "refresh",
+    revocation: false,
+    refusal: { error: "invalid_grant", status: 400 }
+  }
+]
+
+/** Entries in another of their provider's modes, run through the same suite as {@link cases}. */
+export const variants: ReadonlyArray<Case> = [
+  {
+    id: "shopify",
+    variant: "expiring",
+    definition: Providers.shopify({ expiring: true }),
+    input: { ...app, SHOP: "twin" },
+    flow: "authorizationCode",
+    renewal: "rotatingRefresh",
+    revocation: false,
+    refusal: { error: "invalid_grant", status: 400 }
   }
 ]
 
@@ -234,11 +268,18 @@ export const configOf = (c: Case): any => Either.getOrThrow(Connector.decodeConf
 
 /** The twin's server options for a case: its client, with a consent page. */
 export const twinOptions = (c: Case, server: Partial<AuthServer.Options> = {}) =>
-  ProviderTwin.options(c.id, { clientId, clientSecret, redirectUris: [redirectUri], params: c.params, server })
+  ProviderTwin.options(c.id, {
+    clientId,
+    clientSecret,
+    redirectUris: [redirectUri],
+    params: c.params,
+    variant: c.variant,
+    server
+  })
 
 /** How long the twin's tokens live; `undefined` for tokens that do not expire. */
 export const lifetimeOf = (c: Case): Duration.Duration | undefined => {
-  const lifetime = ProviderTwin.quirks(c.id).tokenLifetime
+  const lifetime = ProviderTwin.quirks(c.id, c.variant).tokenLifetime
   return lifetime === "never" ? undefined : Duration.seconds(lifetime)
 }
 

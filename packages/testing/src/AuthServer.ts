@@ -282,7 +282,11 @@ export interface OfflineAccess {
  * Another path for one of the server's endpoints, as a provider names it
  * (`/login/oauth/access_token` for the token endpoint): `token`, `authorize`,
  * `revoke`, `introspect`, or `api` — a protected resource whose answer to a
- * valid token also carries the fields of `body` (a provider's "who am I").
+ * valid token also carries the fields of `body` (a provider's "who am I"),
+ * and that refuses a request without one of its `requiredHeaders` (besides
+ * `apiRequiredHeaders`) with that header's answer, as an API that wants the
+ * customer's organisation named on some routes only (Xero's
+ * `xero-tenant-id`).
  * Routes are matched on the path alone, whatever the host.
  *
  * @since 0.1.0
@@ -290,7 +294,11 @@ export interface OfflineAccess {
  */
 export type Route =
   | { readonly endpoint: "token" | "authorize" | "revoke" | "introspect" }
-  | { readonly endpoint: "api"; readonly body?: Readonly<Record<string, unknown>> | undefined }
+  | {
+    readonly endpoint: "api"
+    readonly body?: Readonly<Record<string, unknown>> | undefined
+    readonly requiredHeaders?: Readonly<Record<string, { readonly status: number; readonly body: unknown }>> | undefined
+  }
 
 /**
  * The registration endpoint (RFC 7591) of the simulated server:

@@ -49,6 +49,8 @@ export type Id =
   | "bitbucket"
   | "asana"
   | "box"
+  | "twitch"
+  | "stripe"
 
 /**
  * One provider's behaviour, as data:
@@ -56,7 +58,10 @@ export type Id =
  * - `issuer`, `paths` (token, authorize, revoke endpoints) and `params`, the
  *   defaults of the `{NAME}` parameters in paths (Entra's `{TENANT}`);
  * - `whoami`: the protected endpoint a connection test calls, and the fields
- *   its answer carries;
+ *   its answer carries; `apis`, other endpoints of the provider's API, each
+ *   with the fields of its answer and the headers it refuses a request
+ *   without (`requiredHeaders`: Xero's accounting API wants the
+ *   organisation's `xero-tenant-id`, its `/connections` does not);
  * - `grants`, `authMethods`, `scopes`: what the registered client may do;
  * - `tokenRequestBody` (`json` for a JSON token request), `tokenResponseFormat`
  *   (`formUnlessJsonAccepted`: form-encoded unless `Accept` names JSON);
@@ -69,7 +74,9 @@ export type Id =
  *   `refreshGrace` and `refreshTokenLifetime` (seconds); `offlineAccess`;
  * - how the API takes and refuses tokens: `apiTokenHeader`,
  *   `expiredTokenStatus`, `invalidToken` (status and body of the refusal),
- *   and `apiRequiredHeaders`, the headers it wants on every request.
+ *   and `apiRequiredHeaders`, the headers it wants on every request;
+ * - `variants`: other documented modes of the provider, by name, each with
+ *   the quirks that differ (Shopify's `expiring` offline tokens).
  *
  * @since 0.1.0
  * @category models
@@ -92,9 +99,10 @@ export interface Paths {
 /**
  * Options of a twin: the client registered with it (`clientId`,
  * `clientSecret`, `redirectUris`, `scopes` — default the provider's), the
- * values of the path parameters (`params`, e.g. `{ TENANT: "contoso" }`), and
- * `server`: any other option of the simulated server, over the provider's
- * (`autoApprove`, `tokenLifetime`…).
+ * values of the path parameters (`params`, e.g. `{ TENANT: "contoso" }`), the
+ * provider's mode (`variant`, one of its quirks' `variants`, e.g. Shopify's
+ * `"expiring"`; default its default mode), and `server`: any other option of
+ * the simulated server, over the provider's (`autoApprove`, `tokenLifetime`…).
  *
  * @since 0.1.0
  * @category models
@@ -105,6 +113,7 @@ export interface Options {
   readonly redirectUris?: ReadonlyArray<string> | undefined
   readonly scopes?: ReadonlyArray<string> | undefined
   readonly params?: Readonly<Record<string, string>> | undefined
+  readonly variant?: string | undefined
   readonly server?: Partial<AuthServer.Options> | undefined
 }
 
@@ -123,7 +132,8 @@ export interface Options {
 export const ids: ReadonlyArray<Id> = internal.ids
 
 /**
- * A provider's behaviour, as data.
+ * A provider's behaviour, as data: its default mode, or one of its
+ * `variants`.
  *
  * @since 0.1.0
  * @category catalog
@@ -132,9 +142,10 @@ export const ids: ReadonlyArray<Id> = internal.ids
  * import { ProviderTwin } from "@grantflow/testing"
  *
  * ProviderTwin.quirks("xero").refreshGrace // 1800: a rotated refresh token still works for 30 minutes
+ * ProviderTwin.quirks("shopify", "expiring").tokenLifetime // 3600
  * ```
  */
-export const quirks: (id: Id) => Quirks = internal.quirks
+export const quirks: (id: Id, variant?: string) => Quirks = internal.quirks
 
 /**
  * The paths of a twin, its path parameters filled in (default: the

@@ -25,6 +25,7 @@ export interface ExchangeRequest {
   readonly redirectUri: string
   readonly verifier: Option.Option<Redacted.Redacted<string>>
   readonly resource?: ReadonlyArray<string> | undefined
+  readonly extraParams?: Readonly<Record<string, string>> | undefined
 }
 
 const alreadySent = () =>
@@ -51,19 +52,23 @@ export const exchange = (
     const url = endpointInternal.url(request.endpoint, "token")
     if (Either.isLeft(url)) return Effect.fail(url.left)
     if (sent) return Effect.fail(alreadySent())
+    const params = [
+      ...Option.match(request.code, { onNone: () => [], onSome: (code) => [["code", code] as const] }),
+      ["redirect_uri", request.redirectUri] as const,
+      ...Option.match(request.verifier, {
+        onNone: () => [],
+        onSome: (verifier) => [["code_verifier", verifier] as const]
+      }),
+      ...tokenRequest.resourceParams(request.resource)
+    ]
+    // refused before the code is used up
+    const extra = tokenRequest.checkExtraParams(request.extraParams, ["code", "redirect_uri", "code_verifier", "resource"])
+    if (Either.isLeft(extra)) return Effect.fail(extra.left)
     sent = true
     return tokenRequest.execute({
       endpoint: request.endpoint,
       grantType: "authorization_code",
-      params: [
-        ...Option.match(request.code, { onNone: () => [], onSome: (code) => [["code", code] as const] }),
-        ["redirect_uri", request.redirectUri],
-        ...Option.match(request.verifier, {
-          onNone: () => [],
-          onSome: (verifier) => [["code_verifier", verifier] as const]
-        }),
-        ...tokenRequest.resourceParams(request.resource)
-      ]
+      params: [...params, ...extra.right]
     }).pipe(
       Effect.mapError((error): TokenError.TokenError =>
         error._tag === "OAuthError" || error._tag === "EndpointUnavailable" ||

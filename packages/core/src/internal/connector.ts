@@ -722,6 +722,8 @@ export const exchange = <C, I, R>(
   Effect.gen(function*() {
     const authorization = yield* authorizationOf(definition, config)
     const result = yield* AuthorizationCode.callback(pending, received, { withoutCode: authorization.withoutCode })
-    const fetch = AuthorizationCode.exchange(authorization.endpoint, pending, result)
+    const fetch = AuthorizationCode.exchange(authorization.endpoint, pending, result, {
+      extraParams: authorization.tokenParams
+    })
     return yield* readFetch(definition, config, fetch)
   })

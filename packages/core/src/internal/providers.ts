@@ -13,6 +13,8 @@ import { salesforce } from "./providers/salesforce.js"
 import { shopify } from "./providers/shopify.js"
 import { slack } from "./providers/slack.js"
 import { spotify } from "./providers/spotify.js"
+import { stripe } from "./providers/stripe.js"
+import { twitch } from "./providers/twitch.js"
 import { xero } from "./providers/xero.js"
 import { zendesk } from "./providers/zendesk.js"
 import { zoom } from "./providers/zoom.js"
@@ -41,6 +43,8 @@ export {
   shopify,
   slack,
   spotify,
+  stripe,
+  twitch,
   xero,
   zendesk,
   zoom
@@ -68,7 +72,9 @@ export const entries: ReadonlyArray<Entry<any, any, any>> = [
   gitlab,
   bitbucket,
   asana,
-  box
+  box,
+  twitch,
+  stripe
 ]
 
 const metadataOf = ({ define: _define, scoped: _scoped, ...metadata }: Entry<any, any, any>): Providers.Metadata =>

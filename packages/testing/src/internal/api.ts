@@ -12,6 +12,8 @@ import { withoutTrailingSlashes } from "./text.js"
 
 type Response = HttpServerResponse.HttpServerResponse
 
+type RequiredHeaders = AuthServer.Options["apiRequiredHeaders"]
+
 const methods: ReadonlyArray<string> = ["GET", "POST", "PUT", "DELETE"]
 
 const descriptions = {
@@ -134,7 +136,8 @@ const bindingError = (bound: string | undefined, jkt: string | undefined): strin
  * (RFC 9728 §5.1). The
  * journal gets the state of the token presented as the server knew it on
  * arrival, even when a fault answers the request. A route of a provider's
- * API adds the fields of its `body` to the answer.
+ * API adds the fields of its `body` to the answer, and refuses a request
+ * without one of its `requiredHeaders`.
  *
  * @internal
  */
@@ -142,13 +145,18 @@ export const handle = (
   state: Parameters<Endpoint>[0],
   request: Parameters<Endpoint>[1],
   note: Parameters<Endpoint>[2],
-  body: Readonly<Record<string, unknown>> = {}
+  route: { readonly body?: Readonly<Record<string, unknown>> | undefined; readonly requiredHeaders?: RequiredHeaders } = {}
 ): ReturnType<Endpoint> =>
   Effect.gen(function*() {
     if (!methods.includes(request.method)) return yield* Effect.fail(methodNotAllowed(methods))
-    // a provider's API that wants a header on every request (a version) refuses one without it, token or not
-    for (const [name, answer] of Object.entries(state.options.apiRequiredHeaders ?? {})) {
-      if (nonEmpty(request.headers[name.toLowerCase()]) === undefined) return yield* Effect.fail(json(answer.body, answer.status))
+    // a provider's API that wants a header on every request (a version), or on this route's (the customer's
+    // organisation), refuses one without it, token or not
+    for (const required of [state.options.apiRequiredHeaders, route.requiredHeaders]) {
+      for (const [name, answer] of Object.entries(required ?? {})) {
+        if (nonEmpty(request.headers[name.toLowerCase()]) === undefined) {
+          return yield* Effect.fail(json(answer.body, answer.status))
+        }
+      }
     }
     const authorization = /^(bearer|dpop)\s+(\S+)\s*$/i.exec(request.headers.authorization ?? "")
     // the DPoP scheme only when the server takes DPoP: else such a header carries no token it knows of
@@ -184,7 +192,7 @@ export const handle = (
           return yield* Effect.fail(insufficientScope(state, required, shown))
         }
         const call = yield* state.nextApiCall
-        return json({ ...body, ok: true, path, clientId: status.token.clientId, call })
+        return json({ ...route.body, ok: true, path, clientId: status.token.clientId, call })
       })
     )
   })

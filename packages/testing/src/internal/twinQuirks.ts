@@ -14,6 +14,8 @@ import { salesforce } from "./twins/salesforce.js"
 import { shopify } from "./twins/shopify.js"
 import { slack } from "./twins/slack.js"
 import { spotify } from "./twins/spotify.js"
+import { stripe } from "./twins/stripe.js"
+import { twitch } from "./twins/twitch.js"
 import { xero } from "./twins/xero.js"
 import { zendesk } from "./twins/zendesk.js"
 import { zoom } from "./twins/zoom.js"
@@ -27,7 +29,8 @@ import { box } from "./twins/box.js"
  * A JSON value whose strings may be placeholders: `"$access_token"`,
  * `"$refresh_token"`, `"$expires_in"`, `"$scope"`, `"$token_type"`,
  * `"$issued_at"` (epoch milliseconds, as a string) in token responses,
- * `"$error"` and `"$error_description"` in errors. A member whose
+ * `"$error"`, `"$error_description"` and `"$status"` (the HTTP status, a
+ * number) in errors. A member whose
  * placeholder has no value is left out.
  *
  * @internal
@@ -52,6 +55,11 @@ export interface Quirks {
   readonly paths: { readonly token: string; readonly authorize?: string; readonly revoke?: string }
   readonly params?: Readonly<Record<string, string>>
   readonly whoami: { readonly path: string; readonly body: Readonly<Record<string, Template>> }
+  readonly apis?: ReadonlyArray<{
+    readonly path: string
+    readonly body: Readonly<Record<string, Template>>
+    readonly requiredHeaders?: Readonly<Record<string, { readonly status: number; readonly body: Template }>>
+  }>
   readonly grants: ReadonlyArray<AuthServer.GrantType>
   readonly authMethods: ReadonlyArray<AuthServer.AuthMethod>
   readonly scopes?: ReadonlyArray<string>
@@ -72,7 +80,14 @@ export interface Quirks {
   readonly apiRequiredHeaders?: Readonly<Record<string, { readonly status: number; readonly body: Template }>>
   readonly expiredTokenStatus?: 401 | 403
   readonly invalidToken?: { readonly status: number; readonly body: Template }
+  readonly variants?: Readonly<Record<string, Variant>>
 }
+
+/**
+ * Another documented mode of the same provider (Shopify's expiring offline
+ * tokens): the quirks that differ from the provider's default. @internal
+ */
+export type Variant = Partial<Omit<Quirks, "id" | "variants">>
 
 /** The catalog's twins, by id. @internal */
 export const all: ReadonlyArray<Quirks> = [
@@ -96,7 +111,9 @@ export const all: ReadonlyArray<Quirks> = [
   gitlab,
   bitbucket,
   asana,
-  box
+  box,
+  twitch,
+  stripe
 ]
 
 /** @internal */

@@ -74,6 +74,7 @@ export const userConnection = <C extends App>(options: {
   readonly authorizeUrl: (config: C) => string
   readonly scopes: ReadonlyArray<string>
   readonly extraParams?: Readonly<Record<string, string>> | undefined
+  readonly tokenParams?: Readonly<Record<string, string>> | undefined
   readonly pkce?: false | undefined
 }): Pick<Connector.Definition<C, any>, "auth" | "authorization"> => ({
   auth: (config, session) => Connector.refreshTokenFlow(options.endpoint(config), {}, session),
@@ -82,6 +83,7 @@ export const userConnection = <C extends App>(options: {
     authorizeUrl: options.authorizeUrl(config),
     scopes: options.scopes,
     extraParams: options.extraParams,
+    tokenParams: options.tokenParams,
     pkce: options.pkce
   })
 })

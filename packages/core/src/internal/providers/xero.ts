@@ -8,7 +8,15 @@ export interface XeroOptions {
   readonly scopes?: ReadonlyArray<string> | undefined
 }
 
-const config = Schema.Struct(appFields)
+const config = Schema.Struct({
+  ...appFields,
+  /**
+   * The organisation the accounting API calls act on, sent as `xero-tenant-id`:
+   * the `tenantId` of one of the connections GET /connections lists once the
+   * user has connected. Without it only /connections can be called.
+   */
+  TENANT_ID: Schema.optional(Schema.UUID)
+})
 
 /** Xero. @internal */
 export const xero: Entry<typeof config.Type, typeof config.Encoded, XeroOptions> = {
@@ -17,7 +25,7 @@ export const xero: Entry<typeof config.Type, typeof config.Encoded, XeroOptions>
   scoped: true,
   categories: ["accounting"],
   grants: ["authorization_code", "refresh_token"],
-  quirks: ["rotating-refresh-with-grace", "offline-parameter", "revocation"],
+  quirks: ["rotating-refresh-with-grace", "offline-parameter", "revocation", "api-context-header"],
   docs: [
     {
       url: "https://developer.xero.com/documentation/guides/oauth2/auth-flow",
@@ -29,7 +37,8 @@ export const xero: Entry<typeof config.Type, typeof config.Encoded, XeroOptions>
     }
   ],
   notes: [
-    "API calls other than /connections need the xero-tenant-id header of the organisation: the entry's base URL serves /connections; give the tenant with your own header when calling the accounting API.",
+    "The tenant: after the user connects, GET /connections (the connection test, which needs no tenant) lists the organisations they connected; give the tenantId of the one to act on as TENANT_ID (a public field, a UUID), and every API request carries it as xero-tenant-id. A user may connect several organisations: one connector configuration per organisation.",
+    "That every accounting API call names its organisation in xero-tenant-id (the tenantId, a UUID in Xero's connection schema) is what Xero's samples and integrators' guides show; the Xero pages read here do not say it in those words. One such guide says a call without it gets 403; its body is not documented: the twin refuses it with 403 and a problem-details body.",
     "The 401 body of the accounting API is not documented on the pages read; the twin answers a problem-details body.",
     "GET /connections answers an array of connections (Xero's identity OpenAPI); the twin's answers one object with the same fields, which is enough for the connection test."
   ],
@@ -37,7 +46,7 @@ export const xero: Entry<typeof config.Type, typeof config.Encoded, XeroOptions>
     Connector.define({
       name: "xero",
       config,
-      publicFields: ["CLIENT_ID"],
+      publicFields: ["CLIENT_ID", "TENANT_ID"],
       ...userConnection({
         endpoint: (config) =>
           endpoint(config, {
@@ -48,6 +57,7 @@ export const xero: Entry<typeof config.Type, typeof config.Encoded, XeroOptions>
         authorizeUrl: () => "https://login.xero.com/identity/connect/authorize",
         scopes: ["offline_access", ...(options.scopes ?? ["openid", "profile", "email", "accounting.transactions"])]
       }),
+      headers: (config) => config.TENANT_ID === undefined ? {} : { "xero-tenant-id": config.TENANT_ID },
       baseUrl: () => "https://api.xero.com",
       test: { path: "/connections" }
     })

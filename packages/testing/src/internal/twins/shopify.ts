@@ -1,6 +1,10 @@
 import type { Quirks } from "../twinQuirks.js"
 
-/** Shopify, authorization code grant for one shop, offline (non-expiring) access tokens. @internal */
+/**
+ * Shopify, authorization code grant for one shop, offline access tokens: by
+ * default non-expiring; the `expiring` variant's last an hour and come with a
+ * refresh token replaced at each use. @internal
+ */
 export const shopify: Quirks = {
   id: "shopify",
   issuer: "https://twin.myshopify.com",
@@ -19,5 +23,22 @@ export const shopify: Quirks = {
   invalidToken: {
     status: 401,
     body: { errors: "[API] Invalid API key or access token (unrecognized login or wrong password)" }
+  },
+  variants: {
+    expiring: {
+      grants: ["authorization_code", "refresh_token"],
+      tokenResponse: {
+        access_token: "$access_token",
+        scope: "$scope",
+        expires_in: "$expires_in",
+        refresh_token: "$refresh_token"
+      },
+      tokenLifetime: 3600,
+      refreshRotation: true,
+      // the replaced refresh token may be retried until its successor is used, 30 days at most
+      refreshGrace: 30 * 24 * 3600,
+      // each refresh token lives 90 days from its issue
+      refreshTokenLifetime: 90 * 24 * 3600
+    }
   }
 }
