@@ -5,6 +5,7 @@
  * HTTP calls, and `grantflow request` then calls the provider's API through
  * the entry's connector. Each test has its own home.
  */
+import { HttpClient } from "@effect/platform"
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Option, Redacted, Schema } from "effect"
@@ -43,7 +44,7 @@ describe("grantflow login from the catalog", () => {
   it.scopedLive("logs in to github's twin with --via, then request calls its API by path", () =>
     Effect.gen(function*() {
       const env = Support.home()
-      const { issuer } = yield* Cli.sim(["--twin", "github", "--config", githubApp])
+      const { issuer } = yield* Cli.sim(["--twin", "github", "--config", githubApp, "--admin"])
       const login = yield* Cli.spawnScoped(
         ["login", "github", "--client-id", "app", "--via", issuer, "--no-browser"],
         { env: { ...env, GRANTFLOW_CLIENT_SECRET: clientSecret } }
@@ -91,6 +92,11 @@ describe("grantflow login from the catalog", () => {
       const elsewhere = yield* Cli.run(["request", "github", "https://example.com/user"], { env })
       assertFailure(elsewhere, 1, /sends its token only to its base URL's origin \(https:\/\/api\.github\.com\)/)
 
+      // GitHub's tokens do not expire and come without a refresh token: one the API refuses needs a new login
+      yield* Browser.revokeAll(issuer)
+      const refused = yield* Cli.run(["request", "github", "/user"], { env })
+      assertFailure(refused, 1, /^grantflow: connection github needs a new login \(run grantflow login github\)$/)
+
       // logging in again needs nothing but the name: the saved client, secret, via and scopes
       const again = yield* Cli.spawnScoped(["login", "github", "--no-browser"], { env })
       const [, second] = yield* again.waitFor(/^ {2}(http:\/\/\S+\/authorize\?\S+)$/m, "stderr")
@@ -106,7 +112,7 @@ describe("grantflow login from the catalog", () => {
         twin: "salesforce",
         clients: [{ clientId: "sf-app", clientSecret, redirectUris: ["http://127.0.0.1/callback"] }]
       })
-      const { issuer } = yield* Cli.sim(["--config", config])
+      const { issuer } = yield* Cli.sim(["--config", config, "--admin", "--virtual-clock"])
       const login = yield* Cli.spawnScoped(
         [
           "login",
@@ -133,6 +139,29 @@ describe("grantflow login from the catalog", () => {
       const request = yield* Cli.run(["request", "acme", "/services/oauth2/userinfo"], { env })
       assert.strictEqual(request.code, 0, request.stderr)
       assert.strictEqual(JSON.parse(request.stdout).clientId, "sf-app")
+
+      // past the session's two hours at the twin: the API refuses the token, which is refreshed at the entry's
+      // token endpoint (at the twin) and the request sent once more
+      yield* Browser.advanceClock(issuer, "3 hours")
+      const later = yield* Cli.run(["request", "acme", "/services/oauth2/userinfo", "-v"], { env })
+      assert.strictEqual(later.code, 0, later.stderr)
+      assert.strictEqual(JSON.parse(later.stdout).clientId, "sf-app")
+      assert.match(later.stderr, /^\* token \d+ rejected by GET https:\/\/acme\.my\.salesforce\.com\/services\/oauth2\/userinfo \(HTTP 401\)$/m)
+      assert.match(later.stderr, /^\* token 2 ready \(forced\)/m, later.stderr)
+      assert.match(later.stderr, /^\* replayed GET https:\/\/acme\.my\.salesforce\.com\/services\/oauth2\/userinfo with token 2$/m)
+      // the refreshed token was saved: the next run uses it as it is
+      const next = yield* Cli.run(["request", "acme", "/services/oauth2/userinfo", "-v"], { env })
+      assert.strictEqual(next.code, 0, next.stderr)
+      assert.notInclude(next.stderr, "rejected")
+
+      // logout revokes at the entry's revocation endpoint, at the twin
+      const logout = yield* Cli.run(["logout", "acme"], { env })
+      assert.strictEqual(logout.stderr, "logged out of acme: its tokens were revoked at the server\n")
+      const families = yield* Effect.flatMap(HttpClient.get(`${issuer}/__grantflow/families`), (response) => response.json)
+      assert.isNotEmpty(families)
+      assert.isTrue((families as ReadonlyArray<{ readonly revoked: boolean }>).every((family) => family.revoked))
+      const gone = yield* Cli.run(["request", "acme", "/services/oauth2/userinfo"], { env })
+      assertFailure(gone, 1, /^grantflow: no connection named acme/)
     }).pipe(Effect.provide(Live)))
 
   describe("usage errors: exit code 2, nothing sent", () => {

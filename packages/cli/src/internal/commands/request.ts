@@ -220,7 +220,15 @@ const catalogClient = (connection: Connections.Connection, store: Connections.St
     )
     const http = yield* HttpClient.HttpClient
     const key = Connections.tokenKey(settings)
-    const pool = yield* Connector.pool(entry.definition, { config: () => Effect.succeed(config), key: () => key }).pipe(
+    // the first token comes from the login: without a refresh token the next one needs a new login too
+    const definition: Connector.Definition<any, any> = {
+      ...entry.definition,
+      auth: (config, session) =>
+        session.refreshToken === undefined
+          ? Connector.fetch(Grant.reauthorizationRequired(`connection ${settings.name} holds no refresh token`))
+          : entry.definition.auth(config, session)
+    }
+    const pool = yield* Connector.pool(definition, { config: () => Effect.succeed(config), key: () => key }).pipe(
       Effect.provideService(TokenStore.TokenStore, yield* store.tokens),
       Effect.provideService(HttpClient.HttpClient, settings.via === undefined ? http : Catalog.viaClient(http, settings.via))
     )
