@@ -129,7 +129,14 @@ const catalogDecides = (flags: Flags): string | undefined =>
  * gives what the command line leaves out (client, secret, fields, via,
  * scopes).
  */
-const catalogLogin = (name: string, id: string, options: Flags, store: Connections.Store, given: ReadonlyArray<string>) =>
+const catalogLogin = (
+  name: string,
+  id: string,
+  options: Flags,
+  store: Connections.Store,
+  given: ReadonlyArray<string>,
+  saved: Option.Option<Connections.Settings>
+) =>
   Effect.gen(function*() {
     const entry = yield* Catalog.entry(id)
     const decided = catalogDecides(options)
@@ -143,9 +150,10 @@ const catalogLogin = (name: string, id: string, options: Flags, store: Connectio
         `use it as a connector (Providers.${id}), or get a token with grantflow token`
       )
     }
-    const previous = (yield* store.names).includes(name)
-      ? Option.filter(Option.some(yield* store.load(name)), (saved) => saved.settings.provider === id)
-      : Option.none()
+    // only a connection of the same entry is opened (with the key): another is replaced, whatever its key
+    const previous = Option.isSome(saved) && saved.value.provider === id
+      ? Option.some(yield* store.load(name))
+      : Option.none<Connections.Connection>()
     const clientId = yield* Option.match(Option.orElse(options.clientId, () => Option.map(previous, (saved) => saved.settings.clientId)), {
       onNone: () => Failure.usage("--client-id is missing", `give the client id of your ${entry.metadata.name} OAuth app with --client-id or GRANTFLOW_CLIENT_ID`),
       onSome: Effect.succeed
@@ -257,7 +265,7 @@ export const login = Command.make("login", { name: Connections.nameArg, target, 
         onNone: () => Catalog.find(name) === undefined ? Option.none() : Option.some(name)
       })
     if (Option.isSome(provider)) {
-      const done = yield* catalogLogin(name, provider.value, options, store, given)
+      const done = yield* catalogLogin(name, provider.value, options, store, given, saved)
       return yield* report(done.settings, done.token, [done.about], done.example)
     }
     if (options.param.length > 0 || Option.isSome(options.via)) {
