@@ -65,7 +65,9 @@ const paramFields = (entry: Entry): ReadonlyArray<string> =>
 
 const fieldsText = (entry: Entry) => {
   const fields = paramFields(entry)
-  return fields.length === 0 ? `${entry.metadata.id} takes no --param` : `the fields of ${entry.metadata.id} are ${fields.join(", ")}`
+  return fields.length === 0
+    ? `${entry.metadata.id} takes no --param`
+    : `the fields of ${entry.metadata.id} are ${fields.join(", ")}`
 }
 
 /**
@@ -92,7 +94,10 @@ export const params = (
         return yield* Failure.usage(`--param ${key} cannot be given`, `give the client with --client-id and --client-secret`)
       }
       if (!allowed.includes(key)) {
-        return yield* Failure.usage(`--param ${JSON.stringify(key.slice(0, 80))} is not a field of ${entry.metadata.id}`, fieldsText(entry))
+        return yield* Failure.usage(
+          `--param ${JSON.stringify(key.slice(0, 80))} is not a field of ${entry.metadata.id}`,
+          fieldsText(entry)
+        )
       }
       if (key in result) return yield* Failure.usage(`--param ${key} is given twice`, "give each field once")
       result[key] = flag.slice(equals + 1)
@@ -128,7 +133,11 @@ export const config = (
     }
   }
   return Either.match(
-    Connector.decodeConfig(definition, { ...params, CLIENT_ID: client.clientId, CLIENT_SECRET: Redacted.value(client.clientSecret) }),
+    Connector.decodeConfig(definition, {
+      ...params,
+      CLIENT_ID: client.clientId,
+      CLIENT_SECRET: Redacted.value(client.clientSecret)
+    }),
     {
       onLeft: (error) => Failure.usage(error.message, fieldsText(entry)),
       onRight: Effect.succeed
@@ -144,7 +153,8 @@ export const config = (
  */
 export const checkVia = (via: string): Effect.Effect<string, Failure.CliFailure> =>
   Either.match(Endpoint.checkUrl(via, { name: "--via", allowInsecure: false }), {
-    onLeft: (error) => Failure.usage(error.message, "give an https: origin, or http: on loopback, e.g. http://127.0.0.1:9000"),
+    onLeft: (error) =>
+      Failure.usage(error.message, "give an https: origin, or http: on loopback, e.g. http://127.0.0.1:9000"),
     onRight: (url) =>
       url.pathname !== "/" || url.search !== "" || url.hash !== "" || url.username !== "" || url.password !== ""
         ? Failure.usage(`--via ${JSON.stringify(via.slice(0, 80))} is not an origin`, `give its origin alone: ${url.origin}`)

@@ -168,6 +168,11 @@ export interface DecodeOptions {
   readonly twin?: ProviderTwin.Id | undefined
 }
 
+interface NamedTwin {
+  readonly id: ProviderTwin.Id
+  readonly params?: Readonly<Record<string, string>>
+}
+
 /**
  * The twin a document asks for, or the one of `options` (which the document
  * may repeat, but not contradict).
@@ -175,13 +180,16 @@ export interface DecodeOptions {
 const twinOf = (
   config: typeof ServerConfig.Type,
   options: DecodeOptions
-): Either.Either<Option.Option<{ readonly id: ProviderTwin.Id; readonly params?: Record<string, string> }>, ServerConfigError> => {
+): Either.Either<Option.Option<NamedTwin>, ServerConfigError> => {
   const named = Option.fromNullable(config.twin)
   if (options.twin === undefined) return Either.right(named)
   if (Option.isSome(named) && named.value.id !== options.twin) {
     return Either.left(
       new ServerConfigError({
-        issues: [{ path: "twin", message: `is ${JSON.stringify(named.value.id)}, not the twin asked for, ${JSON.stringify(options.twin)}` }]
+        issues: [{
+          path: "twin",
+          message: `is ${JSON.stringify(named.value.id)}, not the twin asked for, ${JSON.stringify(options.twin)}`
+        }]
       })
     )
   }

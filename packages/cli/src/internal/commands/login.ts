@@ -141,7 +141,10 @@ const catalogLogin = (
     const entry = yield* Catalog.entry(id)
     const decided = catalogDecides(options)
     if (decided !== undefined) {
-      return yield* Failure.usage(`${decided} does not apply to a catalog provider`, `the ${id} entry says how to sign in: leave it out`)
+      return yield* Failure.usage(
+        `${decided} does not apply to a catalog provider`,
+        `the ${id} entry says how to sign in: leave it out`
+      )
     }
     const authorizationOf = entry.definition.authorization
     if (authorizationOf === undefined) {
@@ -150,33 +153,47 @@ const catalogLogin = (
         `use it as a connector (Providers.${id}), or get a token with grantflow token`
       )
     }
+    // the command line's own mistakes first, before a secret is asked for
+    const givenParams = yield* Catalog.params(entry, options.param)
+    const givenVia = Option.isSome(options.via) ? Option.some(yield* Catalog.checkVia(options.via.value)) : Option.none()
     // only a connection of the same entry is opened (with the key): another is replaced, whatever its key
     const previous = Option.isSome(saved) && saved.value.provider === id
       ? Option.some(yield* store.load(name))
       : Option.none<Connections.Connection>()
-    const clientId = yield* Option.match(Option.orElse(options.clientId, () => Option.map(previous, (saved) => saved.settings.clientId)), {
-      onNone: () => Failure.usage("--client-id is missing", `give the client id of your ${entry.metadata.name} OAuth app with --client-id or GRANTFLOW_CLIENT_ID`),
-      onSome: Effect.succeed
-    })
+    const savedSettings = Option.map(previous, (saved) => saved.settings)
+    const clientId = yield* Option.match(
+      Option.orElse(options.clientId, () => Option.map(savedSettings, (settings) => settings.clientId)),
+      {
+        onNone: () =>
+          Failure.usage(
+            "--client-id is missing",
+            `give the client id of your ${entry.metadata.name} OAuth app with --client-id or GRANTFLOW_CLIENT_ID`
+          ),
+        onSome: Effect.succeed
+      }
+    )
     const clientSecret = yield* Option.match(
-      Option.orElse(options.clientSecret, () => Option.flatMap(previous, (saved) => Option.fromNullable(saved.credentials.clientSecret))),
+      Option.orElse(
+        options.clientSecret,
+        () => Option.flatMap(previous, (saved) => Option.fromNullable(saved.credentials.clientSecret))
+      ),
       {
         onNone: () => Client.askSecret(clientId, "give --client-secret or GRANTFLOW_CLIENT_SECRET, the OAuth app's secret"),
         onSome: Effect.succeed
       }
     )
     const params = {
-      ...Option.getOrUndefined(Option.flatMap(previous, (saved) => Option.fromNullable(saved.settings.params))),
-      ...yield* Catalog.params(entry, options.param)
+      ...Option.getOrUndefined(Option.flatMap(savedSettings, (settings) => Option.fromNullable(settings.params))),
+      ...givenParams
     }
-    const via = Option.isSome(options.via)
-      ? yield* Catalog.checkVia(options.via.value)
-      : Option.getOrUndefined(Option.flatMap(previous, (saved) => Option.fromNullable(saved.settings.via)))
+    const via = Option.getOrUndefined(
+      Option.orElse(givenVia, () => Option.flatMap(savedSettings, (settings) => Option.fromNullable(settings.via)))
+    )
     const config = yield* Catalog.config(entry, { clientId, clientSecret }, params)
     const authorization = authorizationOf(config)
     const scopes = given.length > 0
       ? given
-      : Option.match(previous, { onNone: () => authorization.scopes ?? [], onSome: (saved) => saved.settings.scopes })
+      : Option.match(savedSettings, { onNone: () => authorization.scopes ?? [], onSome: (settings) => settings.scopes })
     const definition: Connector.Definition<any, any> = {
       ...entry.definition,
       authorization: () => ({ ...authorization, scopes })
