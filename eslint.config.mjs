@@ -62,7 +62,8 @@ const pureModules = {
   ],
   testing: [
     "Journal", "internal/journal", "internal/journalAssertions", "Invariants", "internal/invariants", "Arbitraries",
-    "internal/arbitraries", "internal/fault", "internal/steps", "ServerConfig", "internal/serverConfig"
+    "internal/arbitraries", "internal/fault", "internal/steps", "ServerConfig", "internal/serverConfig",
+    "internal/providerTwin", "internal/twinQuirks"
   ]
 }
 

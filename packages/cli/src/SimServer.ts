@@ -13,7 +13,7 @@ import type * as HttpApp from "@effect/platform/HttpApp"
 import type * as HttpServerError from "@effect/platform/HttpServerError"
 import type * as PlatformError from "@effect/platform/Error"
 import { Loopback } from "@grantflow/node"
-import { AuthServer, ServerConfig } from "@grantflow/testing"
+import { AuthServer, type ProviderTwin, ServerConfig } from "@grantflow/testing"
 import * as Deferred from "effect/Deferred"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -32,6 +32,8 @@ import * as InternalClock from "./internal/virtualClock.js"
  * admin API under `/__grantflow/` to loopback callers; `virtualClock`
  * (default `false`) runs the server on a clock that the admin API's
  * `POST /__grantflow/clock` (or {@link Running}'s `clock`) moves forward.
+ * `twin` runs a provider's twin (`ProviderTwin`), as the configuration's
+ * `"twin"` does: with the configuration's clients, or the demo client.
  *
  * @since 0.1.0
  * @category models
@@ -43,6 +45,7 @@ export interface Options {
   readonly traced?: boolean | undefined
   readonly admin?: boolean | undefined
   readonly virtualClock?: boolean | undefined
+  readonly twin?: ProviderTwin.Id | undefined
 }
 
 /**
@@ -101,7 +104,7 @@ export interface Running {
   readonly clock: Option.Option<VirtualClock>
 }
 
-const defaultOptions: AuthServer.Options = {
+const defaultConfig = {
   clients: [{ clientId: "demo-client", clientSecret: "demo-secret" }]
 }
 
@@ -136,11 +139,12 @@ export const start = (
   FileSystem.FileSystem | Scope.Scope
 > =>
   Effect.gen(function*() {
-    const serverOptions = options.configPath === undefined
-      ? defaultOptions
+    const decodeOptions = { twin: options.twin }
+    const serverOptions: AuthServer.Options = options.configPath === undefined
+      ? yield* ServerConfig.decode(defaultConfig, decodeOptions)
       : yield* Effect.flatMap(
         FileSystem.FileSystem,
-        (fs) => Effect.flatMap(fs.readFileString(options.configPath!), (text) => ServerConfig.parse(text))
+        (fs) => Effect.flatMap(fs.readFileString(options.configPath!), (text) => ServerConfig.parse(text, decodeOptions))
       )
     // Bind first, so that the issuer the server advertises is the address it
     // listens on whatever the port (0 included); requests that arrive before

@@ -159,7 +159,7 @@ describe("grantflow login", () => {
       assertFailure(
         yield* Cli.run(["login", "nope"], { env }),
         2,
-        /^grantflow: no connection named nope to log in to again \(give its issuer: grantflow login nope ISSUER --client-id ID\)$/
+        /^grantflow: no connection named nope to log in to again \(give its issuer: grantflow login nope ISSUER --client-id ID; or a catalog provider with --provider \(github, .*\)\)$/
       )
       assertFailure(
         yield* Cli.run(["login", "w", issuer, "--client-id", "cli", "--device", "--no-browser"], { env }),

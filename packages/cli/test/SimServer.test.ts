@@ -52,6 +52,52 @@ describe("SimServer", () => {
       assert.strictEqual(yield* server.issued, 1)
     }).pipe(Effect.provide(Live)))
 
+  it.scopedLive("runs a provider's twin from the configuration: its paths and shapes on the loopback socket", () =>
+    Effect.gen(function*() {
+      const { issuer, url } = yield* SimServer.start({
+        configPath: configFile({ twin: "github", clients: [{ clientId: "app", clientSecret: "app-secret" }] })
+      })
+      // the server's own address, not the provider's
+      assert.strictEqual(issuer, url.origin)
+      // GitHub's token endpoint answers its errors with 200, in its own codes
+      const refused = yield* HttpClient.execute(
+        HttpClientRequest.post(new URL("/login/oauth/access_token", issuer)).pipe(
+          HttpClientRequest.acceptJson,
+          HttpClientRequest.bodyUrlParams({ grant_type: "authorization_code", code: "nope", client_id: "app", client_secret: "app-secret" })
+        )
+      )
+      assert.strictEqual(refused.status, 200)
+      assert.strictEqual(((yield* refused.json) as { error: string }).error, "bad_verification_code")
+      // and its API refuses a bad token with GitHub's body
+      const whoami = yield* HttpClient.execute(
+        HttpClientRequest.get(new URL("/user", issuer)).pipe(HttpClientRequest.bearerToken("not-a-token"))
+      )
+      assert.strictEqual(whoami.status, 401)
+      assert.strictEqual(((yield* whoami.json) as { message: string }).message, "Bad credentials")
+    }).pipe(Effect.provide(Live)))
+
+  it.scopedLive("runs a twin named by the option, over the configuration's clients; a configuration naming another is refused", () =>
+    Effect.gen(function*() {
+      const { issuer } = yield* SimServer.start({
+        twin: "entra",
+        configPath: configFile({ clients: [{ clientId: "cli", clientSecret: "cli-secret" }] })
+      })
+      const response = yield* HttpClient.execute(
+        HttpClientRequest.post(new URL("/twin.onmicrosoft.com/oauth2/v2.0/token", issuer)).pipe(
+          HttpClientRequest.bodyUrlParams({
+            grant_type: "client_credentials",
+            client_id: "cli",
+            client_secret: "cli-secret",
+            scope: "https://graph.microsoft.com/.default"
+          })
+        )
+      )
+      assert.strictEqual(response.status, 200, yield* response.text)
+      const error = yield* Effect.flip(SimServer.start({ twin: "github", configPath: configFile({ twin: "slack", clients: [] }) }))
+      assert.strictEqual(error._tag, "ServerConfigError")
+      assert.include(error.message, `twin is "slack", not the twin asked for, "github"`)
+    }).pipe(Effect.provide(Live)))
+
   it.scopedLive("a configuration that does not decode names the field", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(SimServer.start({ configPath: configFile({ clients: [{ clientSecret: "x" }] }) }))
@@ -81,6 +127,19 @@ describe("grantflow sim", () => {
       assert.strictEqual(issuer, `http://127.0.0.1:${port}`)
       const response = yield* HttpClient.execute(tokenRequest(issuer))
       assert.strictEqual(response.status, 200)
+    }).pipe(Effect.provide(Live)))
+
+  it.scopedLive("--twin runs a provider's twin, with the demo client when there is no configuration", () =>
+    Effect.gen(function*() {
+      const { issuer } = yield* Cli.sim(["--twin", "github"])
+      const response = yield* HttpClient.execute(
+        HttpClientRequest.post(new URL("/login/oauth/access_token", issuer)).pipe(
+          HttpClientRequest.bodyUrlParams({ grant_type: "authorization_code", code: "nope", client_id: "demo-client", client_secret: "demo-secret" })
+        )
+      )
+      // form-encoded unless JSON is asked for, and refused with 200, as GitHub does
+      assert.strictEqual(response.status, 200)
+      assert.strictEqual(new URLSearchParams(yield* response.text).get("error"), "bad_verification_code")
     }).pipe(Effect.provide(Live)))
 
   it.scopedLive("says in its banner that the admin API and the virtual clock are on", () =>
@@ -130,6 +189,18 @@ describe("grantflow sim", () => {
         new RegExp(`^grantflow: invalid simulated server configuration: the document is not JSON .* \\(fix ${config}\\)$`)
       )
     })
+    it.live("an unknown twin: the known ones are listed", () =>
+      rejects(
+        ["sim", "--twin", "gitlab"],
+        2,
+        /^grantflow: --twin "gitlab" is not a provider with a twin \(the twins are github, salesforce, .*discord\)$/
+      ))
+    it.live("a configuration naming an unknown twin: the known ones are listed", () =>
+      rejects(
+        ["sim", "--config", configFile({ twin: "gitlab", clients: [] })],
+        2,
+        /^grantflow: invalid simulated server configuration: twin\.id expected one of "github", "salesforce", .*, got "gitlab" \(fix /
+      ))
     it.live("a configuration that does not decode", () =>
       rejects(["sim", "--config", configFile({ clients: [{ clientSecret: "x" }] })], 2, /clients\[0\]\.clientId is missing/))
   })

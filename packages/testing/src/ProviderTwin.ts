@@ -15,9 +15,9 @@
  *
  * @since 0.1.0
  */
-import type * as Effect from "effect/Effect"
-import type * as Layer from "effect/Layer"
-import type * as AuthServer from "./AuthServer.js"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as AuthServer from "./AuthServer.js"
 import * as internal from "./internal/providerTwin.js"
 import type * as Twins from "./internal/twinQuirks.js"
 
@@ -198,7 +198,8 @@ export const options: (id: Id, options: Options) => AuthServer.Options = interna
  * })
  * ```
  */
-export const make: (id: Id, options: Options) => Effect.Effect<AuthServer.AuthServer["Type"]> = internal.make
+export const make = (id: Id, options: Options): Effect.Effect<AuthServer.AuthServer["Type"]> =>
+  Effect.suspend(() => AuthServer.make(internal.options(id, options)))
 
 /**
  * A layer of a provider's twin, to provide with `AuthServer.layerClient`.
@@ -215,4 +216,5 @@ export const make: (id: Id, options: Options) => Effect.Effect<AuthServer.AuthSe
  * )
  * ```
  */
-export const layer: (id: Id, options: Options) => Layer.Layer<AuthServer.AuthServer> = internal.layer
+export const layer = (id: Id, options: Options): Layer.Layer<AuthServer.AuthServer> =>
+  Layer.effect(AuthServer.AuthServer, make(id, options))

@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Either } from "effect"
+import * as ProviderTwin from "../src/ProviderTwin.js"
 import * as ServerConfig from "../src/ServerConfig.js"
 
 const issues = (input: unknown) =>
@@ -84,5 +85,61 @@ describe("ServerConfig", () => {
     assert.isAtMost(many.length, 600)
     const long = messageOf(JSON.stringify({ clients: [{ clientId: 1, clientSecret: "x" }], tokenLifetime: "y".repeat(10_000) }))
     assert.isAtMost(long.length, 1000)
+  })
+
+  describe("twin", () => {
+    const app = { clientId: "app", clientSecret: "s3cret", redirectUris: ["http://127.0.0.1/callback"] }
+
+    it("runs a provider's twin: its behaviour, its defaults for the document's clients, the document's options over its own", () => {
+      const options = Either.getOrThrow(ServerConfig.decode({
+        twin: "github",
+        clients: [app, { clientId: "ci", clientSecret: "t0ken", grants: ["refresh_token"] }],
+        autoApprove: true
+      }))
+      const github = ProviderTwin.options("github", { clientId: "app" })
+      assert.deepStrictEqual(options.routes, github.routes)
+      assert.strictEqual(options.tokenResponseFormat, "formUnlessJsonAccepted")
+      assert.deepStrictEqual(options.errorBodyOnInvalidToken, github.errorBodyOnInvalidToken)
+      assert.isFunction(options.tokenErrorShape)
+      assert.isTrue(options.autoApprove)
+      // the standalone server advertises its own address, not https://github.com
+      assert.isUndefined(options.issuer)
+      assert.deepStrictEqual(options.clients[0], {
+        ...app,
+        grants: ProviderTwin.quirks("github").grants,
+        authMethods: ProviderTwin.quirks("github").authMethods,
+        scopes: undefined
+      })
+      assert.deepStrictEqual(options.clients[1]!.grants, ["refresh_token"])
+      assert.deepStrictEqual(
+        Either.getOrThrow(ServerConfig.decode({ twin: "github", clients: [], issuer: "http://127.0.0.1:9000" })).issuer,
+        "http://127.0.0.1:9000"
+      )
+    })
+
+    it("fills a twin's path parameters", () => {
+      const options = Either.getOrThrow(ServerConfig.decode({ twin: { id: "entra", params: { TENANT: "contoso" } }, clients: [app] }))
+      assert.property(options.routes, "/contoso/oauth2/v2.0/token")
+    })
+
+    it("takes the twin from the options, which the document may repeat but not contradict", () => {
+      const fromOptions = Either.getOrThrow(ServerConfig.parse(JSON.stringify({ clients: [app] }), { twin: "slack" }))
+      assert.deepStrictEqual(fromOptions.routes, ProviderTwin.options("slack", { clientId: "app" }).routes)
+      assert.isTrue(Either.isRight(ServerConfig.decode({ twin: "slack", clients: [] }, { twin: "slack" })))
+      const other = ServerConfig.decode({ twin: "slack", clients: [] }, { twin: "github" })
+      assert.isTrue(Either.isLeft(other))
+      if (Either.isLeft(other)) {
+        assert.strictEqual(
+          other.left.message,
+          `invalid simulated server configuration: twin is "slack", not the twin asked for, "github"`
+        )
+      }
+    })
+
+    it("names the known twins for an unknown one (the shorthand's id is reported as twin.id too)", () => {
+      const known = ProviderTwin.ids.map((id) => JSON.stringify(id)).join(", ")
+      assert.deepStrictEqual(issues({ twin: "gitlab", clients: [] }), [`twin.id: expected one of ${known}, got "gitlab"`])
+      assert.deepStrictEqual(issues({ twin: { id: "gitlab" }, clients: [] }), [`twin.id: expected one of ${known}, got "gitlab"`])
+    })
   })
 })

@@ -122,22 +122,34 @@ const needsSecret = (method: Option.Option<AuthMethod>, hasKey: boolean): boolea
   })
 
 /**
+ * Asks for the client secret of `clientId` on a terminal, with a prompt that
+ * echoes nothing; without a terminal, a usage error with `hint`.
+ *
+ * @internal
+ */
+export const askSecret = (
+  clientId: string,
+  hint: string
+): Effect.Effect<Redacted.Redacted<string>, Failure.CliFailure, Prompt.Prompt.Environment> =>
+  process.stdin.isTTY
+    ? Prompt.run(Prompt.hidden({ message: `Client secret for ${clientId}` })).pipe(
+      Effect.catchTag("QuitException", () => Failure.usage("no client secret given", "the prompt was closed"))
+    )
+    : Failure.usage("no client secret", hint)
+
+/**
  * The secret from the flag or the environment or, on a terminal, a prompt
  * that echoes nothing. Without a terminal a missing secret is a usage error.
  */
 const secretOf = (flags: Flags, hasKey: boolean) =>
   Option.isSome(flags.clientSecret) || !needsSecret(flags.authMethod, hasKey)
     ? Effect.succeed(flags.clientSecret)
-    : process.stdin.isTTY
-    ? Effect.map(
-      Prompt.run(Prompt.hidden({ message: `Client secret for ${flags.clientId}` })).pipe(
-        Effect.catchTag("QuitException", () => Failure.usage("no client secret given", "the prompt was closed"))
+    : Effect.map(
+      askSecret(
+        flags.clientId,
+        "give --client-secret or GRANTFLOW_CLIENT_SECRET, use --key-file, or --auth-method none for a public client"
       ),
       Option.some
-    )
-    : Failure.usage(
-      "no client secret",
-      "give --client-secret or GRANTFLOW_CLIENT_SECRET, use --key-file, or --auth-method none for a public client"
     )
 
 const authOf = (

@@ -39,6 +39,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { homedir } from "node:os"
 import { join } from "node:path"
+import { viaUrl } from "./catalog.js"
 import { type AuthMethod, authMethods } from "./client.js"
 import * as Failure from "./failure.js"
 import * as Output from "./output.js"
@@ -81,7 +82,16 @@ export class Settings extends Schema.Class<Settings>("Settings")({
   /** Seconds to wait for each answer of the authorization server. */
   timeout: Schema.Number,
   /** Epoch milliseconds. */
-  createdAt: Schema.Number
+  createdAt: Schema.Number,
+  /**
+   * The catalog entry (`Providers`) the connection was made with, whose
+   * connector `request` uses; absent for a connection to an issuer.
+   */
+  provider: Schema.optional(Schema.String),
+  /** The entry's configuration fields other than the client (`--param`): public ones only. */
+  params: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String })),
+  /** The origin the entry's requests are sent to instead of the provider's (`--via`, a twin). */
+  via: Schema.optional(Schema.String)
 }) {}
 
 /** A connection's client credentials, sealed in the store. @internal */
@@ -178,16 +188,24 @@ export const clientAuth = (connection: Connection): Effect.Effect<ClientAuth.Cli
   }
 }
 
-/** The token and revocation endpoints of a connection, with its client authentication. @internal */
+/**
+ * The token and revocation endpoints of a connection, with its client
+ * authentication; at the `via` origin when the connection has one.
+ *
+ * @internal
+ */
 export const endpoint = (connection: Connection): Effect.Effect<Endpoint.Endpoint, Failure.CliFailure> =>
-  Effect.map(clientAuth(connection), (auth) =>
-    Endpoint.make({
-      tokenUrl: connection.settings.tokenUrl,
-      revocationUrl: connection.settings.revocationUrl,
+  Effect.map(clientAuth(connection), (auth) => {
+    const { revocationUrl, tokenUrl, via } = connection.settings
+    const at = (url: string) => via === undefined ? url : viaUrl(url, via).href
+    return Endpoint.make({
+      tokenUrl: at(tokenUrl),
+      revocationUrl: revocationUrl === undefined ? undefined : at(revocationUrl),
       auth,
       timeout: `${connection.settings.timeout} seconds`,
       allowInsecure: connection.settings.insecure
-    }))
+    })
+  })
 
 /**
  * The credentials a client authentication holds, to be sealed in the store.

@@ -108,8 +108,10 @@ export interface BrowserOptions extends Options {
 /**
  * Whether to open a browser: asked for, on a terminal, and not turned off
  * with `BROWSER=none`.
+ *
+ * @internal
  */
-const canOpen = (asked: boolean): boolean =>
+export const canOpen = (asked: boolean): boolean =>
   asked && process.stdin.isTTY === true && process.stderr.isTTY === true && process.env["BROWSER"] !== "none"
 
 /**
@@ -189,24 +191,33 @@ export const browserAuthorization = (
       port: options.port,
       timeout: options.timeout,
       ...issuerCheck,
-      onAuthorizeUrl: (url) =>
-        Effect.zipRight(
-          options.print(
-            `${openBrowser ? "Opening a browser to sign in. If none opens, open" : "Open"} this URL to sign in:\n` +
-              `  ${url.href}\nWaiting for the browser to come back` +
-              // a pushed request (RFC 9126) leaves the redirect URI out of the URL
-              `${url.searchParams.has("redirect_uri") ? ` to ${url.searchParams.get("redirect_uri")}` : ""} …`
-          ),
-          openBrowser ? open(url.href) : Effect.void
-        )
-    }).pipe(
-      Effect.catchTag("ServeError", (error) =>
-        Failure.failure(
-          `cannot listen on 127.0.0.1:${options.port ?? 0} for the browser's redirect (${Failure.errorCode(error.cause)})`,
-          "choose another --redirect-port, or leave it out for any free port"
-        ))
-    )
+      onAuthorizeUrl: (url) => showAuthorizeUrl(url, openBrowser, options.print)
+    }).pipe(Effect.catchTag("ServeError", (error) => receiverFailure(options.port, error)))
   })
+
+/**
+ * Shows the user the authorization URL: printed, and opened in a browser
+ * when `openBrowser` (see `canOpen`).
+ *
+ * @internal
+ */
+export const showAuthorizeUrl = (url: URL, openBrowser: boolean, print: (text: string) => Effect.Effect<void>) =>
+  Effect.zipRight(
+    print(
+      `${openBrowser ? "Opening a browser to sign in. If none opens, open" : "Open"} this URL to sign in:\n` +
+        `  ${url.href}\nWaiting for the browser to come back` +
+        // a pushed request (RFC 9126) leaves the redirect URI out of the URL
+        `${url.searchParams.has("redirect_uri") ? ` to ${url.searchParams.get("redirect_uri")}` : ""} …`
+    ),
+    openBrowser ? open(url.href) : Effect.void
+  )
+
+/** The redirect receiver could not listen on `port`. @internal */
+export const receiverFailure = (port: number | undefined, error: { readonly cause: unknown }) =>
+  Failure.failure(
+    `cannot listen on 127.0.0.1:${port ?? 0} for the browser's redirect (${Failure.errorCode(error.cause)})`,
+    "choose another --redirect-port, or leave it out for any free port"
+  )
 
 /** The user code in a box, the verification URI above it. */
 const userCodeBox = (info: Grant.UserCode): string => {

@@ -48,3 +48,21 @@ export const approveDevice = (issuer: string, userCode: string) =>
     )
     assert.strictEqual(response.status, 204)
   })
+
+/** Moves the clock of a server started with `grantflow sim --admin --virtual-clock` forward. */
+export const advanceClock = (issuer: string, advance: string) =>
+  Effect.gen(function*() {
+    const http = yield* HttpClient.HttpClient
+    const response = yield* http.execute(
+      HttpClientRequest.post(`${issuer}/__grantflow/clock`).pipe(HttpClientRequest.bodyUnsafeJson({ advance }))
+    )
+    assert.strictEqual(response.status, 200)
+  })
+
+/** Revokes every token of a server started with `grantflow sim --admin`. */
+export const revokeAll = (issuer: string) =>
+  Effect.gen(function*() {
+    const http = yield* HttpClient.HttpClient
+    const response = yield* http.execute(HttpClientRequest.post(`${issuer}/__grantflow/revoke-all`))
+    assert.strictEqual(response.status, 204)
+  })

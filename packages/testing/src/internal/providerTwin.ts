@@ -1,7 +1,10 @@
+/**
+ * A twin's server options, as data: pure (see eslint.config.mjs), so that a
+ * configuration file's `twin` (`ServerConfig`) is read by pure code too; the
+ * server itself is built in ProviderTwin.ts.
+ */
 import * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import * as AuthServer from "../AuthServer.js"
+import type * as AuthServer from "../AuthServer.js"
 import type * as ProviderTwin from "../ProviderTwin.js"
 import * as Twins from "./twinQuirks.js"
 
@@ -32,6 +35,35 @@ export const paths = (id: ProviderTwin.Id, params: Readonly<Record<string, strin
   }
 }
 
+/** A client of the twin: what it does not say, the provider allows (its grants, auth methods, scopes). */
+const clientOf = (twin: Twins.Quirks, client: AuthServer.ClientOptions): AuthServer.ClientOptions => ({
+  ...client,
+  grants: client.grants ?? twin.grants,
+  authMethods: client.authMethods ?? twin.authMethods,
+  scopes: client.scopes ?? twin.scopes
+})
+
+/**
+ * The standalone server's options `base` made a twin of `id` (a
+ * configuration file's `twin`): its clients get the provider's grants, auth
+ * methods and scopes where they name none, the server the provider's
+ * behaviour, and `base`'s own options win over the provider's. The
+ * provider's issuer is left out unless `base` names one: a server on
+ * loopback advertises its own address, while the provider's paths are
+ * served whatever the host.
+ *
+ * @internal
+ */
+export const standalone = (
+  id: ProviderTwin.Id,
+  base: AuthServer.Options,
+  params?: Readonly<Record<string, string>>
+): AuthServer.Options => {
+  const twin = quirksOf(id)
+  const { clients: _clients, issuer: _issuer, ...behaviour } = options(id, { clientId: "", params })
+  return { ...behaviour, ...base, clients: base.clients.map((client) => clientOf(twin, client)) }
+}
+
 /** @internal */
 export const options = (id: ProviderTwin.Id, options: ProviderTwin.Options): AuthServer.Options => {
   const twin = quirksOf(id, options.variant)
@@ -52,14 +84,12 @@ export const options = (id: ProviderTwin.Id, options: ProviderTwin.Options): Aut
   const { tokenError, tokenResponse } = twin
   return {
     issuer: twin.issuer,
-    clients: [{
+    clients: [clientOf(twin, {
       clientId: options.clientId,
       clientSecret: options.clientSecret,
-      grants: twin.grants,
-      authMethods: twin.authMethods,
-      scopes: options.scopes ?? twin.scopes,
+      scopes: options.scopes,
       redirectUris: options.redirectUris
-    }],
+    })],
     routes,
     tokenLifetime: twin.tokenLifetime === "never" ? Twins.never : Duration.seconds(twin.tokenLifetime),
     ...(twin.refreshRotation === undefined ? {} : { refreshRotation: twin.refreshRotation }),
@@ -90,11 +120,3 @@ export const options = (id: ProviderTwin.Id, options: ProviderTwin.Options): Aut
     ...options.server
   }
 }
-
-/** @internal */
-export const make = (id: ProviderTwin.Id, twinOptions: ProviderTwin.Options) =>
-  Effect.suspend(() => AuthServer.make(options(id, twinOptions)))
-
-/** @internal */
-export const layer = (id: ProviderTwin.Id, twinOptions: ProviderTwin.Options) =>
-  Layer.effect(AuthServer.AuthServer, make(id, twinOptions))

@@ -7,6 +7,8 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import type * as Jose from "jose"
 import type * as AuthServer from "../AuthServer.js"
+import type * as ProviderTwin from "../ProviderTwin.js"
+import * as ProviderTwinInternal from "./providerTwin.js"
 
 const DurationFromConfig = Schema.transformOrFail(
   Schema.Union(Schema.Number, Schema.String),
@@ -75,9 +77,25 @@ const Client = Schema.Struct({
   jwks: optional(Schema.Struct({ keys: Schema.mutable(Schema.Array(Jwk)) }))
 })
 
+const TwinId = oneOf(...ProviderTwinInternal.ids)
+
+const TwinParams = optional(Schema.Record({ key: Schema.String, value: Schema.String }))
+
+/**
+ * A provider's twin: its id, or its id and the values of its path parameters
+ * (Entra's `TENANT`). The id is checked once the shorthand is expanded, so
+ * that an unknown one is one issue that lists the known ids.
+ */
+const Twin = Schema.transform(
+  Schema.Union(Schema.String, Schema.Struct({ id: Schema.String, params: TwinParams })),
+  Schema.Struct({ id: TwinId, params: TwinParams }),
+  { strict: true, decode: (twin) => typeof twin === "string" ? { id: twin } : twin, encode: (twin) => twin }
+)
+
 /** @internal */
 export const ServerConfig = Schema.Struct({
   clients: Schema.Array(Client),
+  twin: optional(Twin),
   tokenLifetime: optional(DurationFromConfig),
   issueTimeRounding: optional(DurationFromConfig),
   issuer: optional(Url),
@@ -146,7 +164,40 @@ const describe = (issue: ParseResult.ArrayFormatterIssue): string => {
 }
 
 /** @internal */
-export const decode = (input: unknown): Either.Either<AuthServer.Options, ServerConfigError> =>
+export interface DecodeOptions {
+  readonly twin?: ProviderTwin.Id | undefined
+}
+
+interface NamedTwin {
+  readonly id: ProviderTwin.Id
+  readonly params?: Readonly<Record<string, string>>
+}
+
+/**
+ * The twin a document asks for, or the one of `options` (which the document
+ * may repeat, but not contradict).
+ */
+const twinOf = (
+  config: typeof ServerConfig.Type,
+  options: DecodeOptions
+): Either.Either<Option.Option<NamedTwin>, ServerConfigError> => {
+  const named = Option.fromNullable(config.twin)
+  if (options.twin === undefined) return Either.right(named)
+  if (Option.isSome(named) && named.value.id !== options.twin) {
+    return Either.left(
+      new ServerConfigError({
+        issues: [{
+          path: "twin",
+          message: `is ${JSON.stringify(named.value.id)}, not the twin asked for, ${JSON.stringify(options.twin)}`
+        }]
+      })
+    )
+  }
+  return Either.right(Option.orElse(named, () => Option.some({ id: options.twin! })))
+}
+
+/** @internal */
+export const decode = (input: unknown, options: DecodeOptions = {}): Either.Either<AuthServer.Options, ServerConfigError> =>
   pipe(
     Schema.decodeUnknownEither(ServerConfig, { errors: "all", onExcessProperty: "error" })(input),
     Either.mapLeft((error) => {
@@ -158,7 +209,16 @@ export const decode = (input: unknown): Either.Either<AuthServer.Options, Server
           ...(more > 0 ? [{ path: "", message: `has ${more} more problems` }] : [])
         ]
       })
-    })
+    }),
+    Either.flatMap((config) =>
+      Either.map(twinOf(config, options), (twin) => {
+        const { twin: _twin, ...base } = config
+        return Option.match(twin, {
+          onNone: (): AuthServer.Options => base,
+          onSome: (twin) => ProviderTwinInternal.standalone(twin.id, base, twin.params)
+        })
+      })
+    )
   )
 
 /**
@@ -181,7 +241,7 @@ const nestsDeeperThan = (value: unknown, max: number): boolean => {
 }
 
 /** @internal */
-export const parse = (text: string): Either.Either<AuthServer.Options, ServerConfigError> =>
+export const parse = (text: string, options: DecodeOptions = {}): Either.Either<AuthServer.Options, ServerConfigError> =>
   Either.flatMap(
     Either.try({
       try: () => JSON.parse(text) as unknown,
@@ -193,5 +253,5 @@ export const parse = (text: string): Either.Either<AuthServer.Options, ServerCon
     (json) =>
       nestsDeeperThan(json, maxDepth)
         ? Either.left(new ServerConfigError({ issues: [{ path: "", message: `nests deeper than ${maxDepth} levels` }] }))
-        : decode(json)
+        : decode(json, options)
   )

@@ -20,13 +20,20 @@ import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
+import * as Connector from "@grantflow/core/Connector"
+import * as Catalog from "../catalog.js"
 import * as Connections from "../connections.js"
 import * as Failure from "../failure.js"
 import * as Input from "../input.js"
 import * as Output from "../output.js"
 import { span } from "../jwtSummary.js"
 
-const url = Args.text({ name: "URL" }).pipe(Args.withDescription("The URL to call (https:, or http: on loopback)."))
+const url = Args.text({ name: "URL" }).pipe(
+  Args.withDescription(
+    "The URL to call (https:, or http: on loopback); for a connection to a catalog provider, a path such as /user " +
+      "under its API's base URL."
+  )
+)
 
 const method = Options.text("request").pipe(
   Options.withAlias("X"),
@@ -152,6 +159,87 @@ const statusTexts: Readonly<Record<number, string>> = {
   503: "Service Unavailable"
 }
 
+/** The client of a request and the provider of its tokens. */
+interface Authenticated {
+  readonly client: HttpClient.HttpClient.With<unknown>
+  readonly provider: TokenProvider.TokenProvider["Type"]
+}
+
+/**
+ * A connection to an issuer: its tokens from the store, refreshed at its
+ * token endpoint (the store's lease makes parallel runs refresh once), sent
+ * as a bearer token.
+ */
+const issuerClient = (
+  connection: Connections.Connection,
+  store: Connections.Store,
+  verboseLine: (line: string) => Effect.Effect<void>
+) =>
+  Effect.gen(function*() {
+    const { name } = connection.settings
+    const endpoint = yield* Connections.endpoint(connection)
+    const fetch = yield* TokenStore.shared({
+      key: Connections.tokenKey(connection.settings),
+      acquire: Grant.reauthorizationRequired(`connection ${name} holds no refresh token`),
+      refresh: (refreshToken) =>
+        verboseLine(`* refreshing the token of ${name} at ${connection.settings.tokenUrl}`).pipe(
+          Effect.zipRight(Grant.refreshToken(endpoint, { refreshToken })),
+          Effect.tap((token) =>
+            verboseLine(
+              Option.exists(token.refreshToken, (next) => Redacted.value(next) !== Redacted.value(refreshToken))
+                ? "* the server rotated the refresh token: the new one is saved"
+                : "* the refresh token is kept"
+            )
+          )
+        )
+    }).pipe(Effect.provideService(TokenStore.TokenStore, yield* store.tokens))
+    const provider = yield* TokenProvider.make(fetch, { name })
+    return { client: (yield* HttpClient.HttpClient).pipe(BearerAuth.authenticate(provider)), provider } satisfies Authenticated
+  })
+
+/**
+ * A connection to a catalog provider: the entry's connector — its base URL
+ * (paths are resolved against it), headers, token placement and refresh —
+ * with its tokens in the store (a rotated refresh token saved before its
+ * access token is used), and every request sent to the connection's `via`
+ * origin when it has one.
+ */
+const catalogClient = (connection: Connections.Connection, store: Connections.Store) =>
+  Effect.gen(function*() {
+    const { credentials, settings } = connection
+    const loginAgain = `run grantflow login ${settings.name} again`
+    // a connection saved by a version of grantflow whose catalog had this entry
+    const entry = yield* Effect.mapError(Catalog.entry(settings.provider!), (error) => Failure.failure(error.message, loginAgain))
+    if (credentials.clientSecret === undefined) {
+      return yield* Failure.failure(`connection ${settings.name} has no client secret`, loginAgain)
+    }
+    const unusable = (error: Failure.CliFailure | Connector.ConnectorConfigError) =>
+      Failure.failure(`connection ${settings.name} cannot be used: ${error.message}`, loginAgain)
+    const config = yield* Effect.mapError(
+      Catalog.config(entry, { clientId: settings.clientId, clientSecret: credentials.clientSecret }, settings.params ?? {}),
+      unusable
+    )
+    const http = yield* HttpClient.HttpClient
+    const key = Connections.tokenKey(settings)
+    // the first token comes from the login: without a refresh token the next one needs a new login too
+    const definition: Connector.Definition<any, any> = {
+      ...entry.definition,
+      auth: (config, session) =>
+        session.refreshToken === undefined
+          ? Connector.fetch(Grant.reauthorizationRequired(`connection ${settings.name} holds no refresh token`))
+          : entry.definition.auth(config, session)
+    }
+    const pool = yield* Connector.pool(definition, { config: () => Effect.succeed(config), key: () => key }).pipe(
+      Effect.provideService(TokenStore.TokenStore, yield* store.tokens),
+      Effect.provideService(
+        HttpClient.HttpClient,
+        settings.via === undefined ? http : Catalog.viaClient(http, settings.via)
+      )
+    )
+    const opened = yield* Effect.mapError(pool.connection(settings.name), unusable)
+    return { client: opened.client, provider: opened.provider } satisfies Authenticated
+  })
+
 /** @internal */
 export const request = Command.make(
   "request",
@@ -159,10 +247,14 @@ export const request = Command.make(
   (options) =>
     Effect.gen(function*() {
       const name = yield* Connections.checkName(options.name)
-      yield* Either.match(Endpoint.checkUrl(options.url, { name: "the URL", allowInsecure: options.insecure }), {
-        onLeft: (error) => Failure.usage(error.message, "give an https: URL (http: only on loopback, or with --insecure)"),
-        onRight: () => Effect.void
-      })
+      // a path is resolved by a catalog connection's connector, against its API's base URL
+      const isPath = options.url.startsWith("/") && !options.url.startsWith("//")
+      if (!isPath) {
+        yield* Either.match(Endpoint.checkUrl(options.url, { name: "the URL", allowInsecure: options.insecure }), {
+          onLeft: (error) => Failure.usage(error.message, "give an https: URL (http: only on loopback, or with --insecure)"),
+          onRight: () => Effect.void
+        })
+      }
       const method = Option.getOrElse(options.method, () => Option.isSome(options.data) ? "POST" : "GET").toUpperCase()
       if (!/^[A-Z]+$/.test(method)) return yield* Failure.usage(`-X ${method} is not a method`, "give e.g. -X POST")
       const headers = yield* Effect.forEach(options.header, parseHeader)
@@ -170,26 +262,18 @@ export const request = Command.make(
 
       const store = yield* Connections.open
       const connection = yield* store.load(name)
-      const endpoint = yield* Connections.endpoint(connection)
       // a record this key cannot open says so, rather than looking like a missing login
       yield* store.token(connection.settings)
+      if (isPath && connection.settings.provider === undefined) {
+        return yield* Failure.usage(
+          `${options.url.slice(0, 80)} is a path, and connection ${name} is not to a catalog provider`,
+          "give the full https: URL"
+        )
+      }
       const verboseLine = (line: string) => options.verbose ? Output.stderr(line) : Effect.void
-      const fetch = yield* TokenStore.shared({
-        key: Connections.tokenKey(connection.settings),
-        acquire: Grant.reauthorizationRequired(`connection ${name} holds no refresh token`),
-        refresh: (refreshToken) =>
-          verboseLine(`* refreshing the token of ${name} at ${connection.settings.tokenUrl}`).pipe(
-            Effect.zipRight(Grant.refreshToken(endpoint, { refreshToken })),
-            Effect.tap((token) =>
-              verboseLine(
-                Option.exists(token.refreshToken, (next) => Redacted.value(next) !== Redacted.value(refreshToken))
-                  ? "* the server rotated the refresh token: the new one is saved"
-                  : "* the refresh token is kept"
-              )
-            )
-          )
-      }).pipe(Effect.provideService(TokenStore.TokenStore, yield* store.tokens))
-      const provider = yield* TokenProvider.make(fetch, { name })
+      const { client, provider } = connection.settings.provider === undefined
+        ? yield* issuerClient(connection, store, verboseLine)
+        : yield* catalogClient(connection, store)
       if (options.verbose) {
         const events = yield* provider.subscribe
         yield* Effect.forkScoped(Stream.runForEach(events, (event) => Output.stderr(eventLine(event))))
@@ -203,12 +287,11 @@ export const request = Command.make(
           "application/x-www-form-urlencoded"
         outgoing = HttpClientRequest.bodyUint8Array(outgoing, body.value, contentType)
       }
-      // the token goes on inside BearerAuth
+      // the token goes on inside the client
       yield* verboseLine(
         [`> ${method} ${options.url}`, ...headerLines(outgoing.headers, "> "), "> authorization: <redacted>"].join("\n")
       )
 
-      const client = (yield* HttpClient.HttpClient).pipe(BearerAuth.authenticate(provider))
       const result = yield* Effect.either(client.execute(outgoing))
       // the event printer runs on its own fiber: let it print what came before the answer
       yield* Effect.yieldNow()
@@ -235,7 +318,8 @@ export const request = Command.make(
       "before it expires and when the API rejects it (then the request is sent once more); a rotated refresh token " +
       "is saved. Credential headers (Authorization, cookies, token and key headers) are always redacted in what is " +
       "printed. Exits with 0 whatever the HTTP status, unless --fail.\n\n" +
-      "Example: grantflow request github https://api.github.com/user -i"
+      "Example: grantflow request work https://api.example.com/v1/me -i\n" +
+        "Example: grantflow request github /user   (a catalog connection: a path under its API)"
   )
 )
 

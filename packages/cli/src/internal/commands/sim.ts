@@ -1,5 +1,6 @@
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
+import { ProviderTwin } from "@grantflow/testing"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as SimServer from "../../SimServer.js"
@@ -8,6 +9,13 @@ import * as Output from "../output.js"
 
 const config = Options.text("config").pipe(
   Options.withDescription("A JSON file with the server's options (clients, lifetimes, quirks)."),
+  Options.optional
+)
+const twin = Options.text("twin").pipe(
+  Options.withDescription(
+    "Run a catalog provider's twin: its paths, token and error shapes, lifetimes and rotation, with the " +
+      "configuration's clients (or demo-client / demo-secret). The configuration's \"twin\" does the same."
+  ),
   Options.optional
 )
 const port = Options.integer("port").pipe(
@@ -29,7 +37,7 @@ const virtualClock = Options.boolean("virtual-clock").pipe(
 )
 
 /** @internal */
-export const sim = Command.make("sim", { config, port, host, admin, virtualClock }, (options) =>
+export const sim = Command.make("sim", { config, twin, port, host, admin, virtualClock }, (options) =>
   Effect.gen(function*() {
     if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
       return yield* Failure.usage(`--port must be 0–65535, got ${options.port}`, "give a free port, or 0 for any")
@@ -37,16 +45,26 @@ export const sim = Command.make("sim", { config, port, host, admin, virtualClock
     if (options.virtualClock && !options.admin) {
       return yield* Failure.usage("--virtual-clock needs --admin", "the clock moves through the admin API: add --admin")
     }
+    const twin = Option.getOrUndefined(options.twin)
+    const twinId = ProviderTwin.ids.find((id) => id === twin)
+    if (twin !== undefined && twinId === undefined) {
+      return yield* Failure.usage(
+        `--twin ${JSON.stringify(twin.slice(0, 80))} is not a provider with a twin`,
+        `the twins are ${ProviderTwin.ids.join(", ")}`
+      )
+    }
     const configPath = Option.getOrUndefined(options.config)
     const running = yield* SimServer.start({
       configPath,
       port: options.port,
       host: options.host,
       admin: options.admin,
-      virtualClock: options.virtualClock
+      virtualClock: options.virtualClock,
+      twin: twinId
     }).pipe(
       Effect.catchTags({
-        ServerConfigError: (error) => Failure.usage(error.message, `fix ${configPath}`),
+        ServerConfigError: (error) =>
+          Failure.usage(error.message, configPath === undefined ? "give another --twin" : `fix ${configPath}`),
         SystemError: (error) =>
           Failure.usage(
             `cannot read the configuration ${configPath} (${error.reason})`,
@@ -82,6 +100,7 @@ export const sim = Command.make("sim", { config, port, host, admin, virtualClock
     Command.withDescription(
       "Run the simulated authorization server and protected API until stopped. Prints `LISTEN <issuer>` on " +
         "stdout when it answers. With --admin, loopback callers control it under /__grantflow/.\n\n" +
-        "Example: grantflow sim --config sim.json --port 9000 --admin"
+        "Example: grantflow sim --config sim.json --port 9000 --admin\n" +
+        "Example: grantflow sim --twin github --config github-app.json"
     )
   )
