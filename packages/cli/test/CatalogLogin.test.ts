@@ -171,15 +171,15 @@ describe("grantflow login from the catalog", () => {
     it.live("an unknown provider: the catalog's ids are listed", () =>
       Effect.gen(function*() {
         assertFailure(
-          yield* login(["work", "--provider", "gitlab", "--client-id", "app"]),
+          yield* login(["work", "--provider", "acme-crm", "--client-id", "app"]),
           2,
-          /^grantflow: the catalog has no provider "gitlab" \(its providers are github, salesforce, .*discord\)$/
+          /^grantflow: the catalog has no provider "acme-crm" \(its providers are github, salesforce, .*, zoom, .*\)$/
         )
         // a name that is neither a connection nor a catalog id
         assertFailure(
-          yield* login(["gitlab", "--client-id", "app"]),
+          yield* login(["acme-crm", "--client-id", "app"]),
           2,
-          /^grantflow: no connection named gitlab to log in to again \(give its issuer: .*; or a catalog provider with --provider \(github, salesforce, .*\)\)$/
+          /^grantflow: no connection named acme-crm to log in to again \(give its issuer: .*; or a catalog provider with --provider \(github, salesforce, .*\)\)$/
         )
       }))
 

@@ -191,15 +191,15 @@ describe("grantflow sim", () => {
     })
     it.live("an unknown twin: the known ones are listed", () =>
       rejects(
-        ["sim", "--twin", "gitlab"],
+        ["sim", "--twin", "acme-crm"],
         2,
-        /^grantflow: --twin "gitlab" is not a provider with a twin \(the twins are github, salesforce, .*discord\)$/
+        /^grantflow: --twin "acme-crm" is not a provider with a twin \(the twins are github, salesforce, .*, zoom, .*\)$/
       ))
     it.live("a configuration naming an unknown twin: the known ones are listed", () =>
       rejects(
-        ["sim", "--config", configFile({ twin: "gitlab", clients: [] })],
+        ["sim", "--config", configFile({ twin: "acme-crm", clients: [] })],
         2,
-        /^grantflow: invalid simulated server configuration: twin\.id expected one of "github", "salesforce", .*, got "gitlab" \(fix /
+        /^grantflow: invalid simulated server configuration: twin\.id expected one of "github", "salesforce", .*, got "acme-crm" \(fix /
       ))
     it.live("a configuration that does not decode", () =>
       rejects(["sim", "--config", configFile({ clients: [{ clientSecret: "x" }] })], 2, /clients\[0\]\.clientId is missing/))

@@ -138,8 +138,8 @@ describe("ServerConfig", () => {
 
     it("names the known twins for an unknown one (the shorthand's id is reported as twin.id too)", () => {
       const known = ProviderTwin.ids.map((id) => JSON.stringify(id)).join(", ")
-      assert.deepStrictEqual(issues({ twin: "gitlab", clients: [] }), [`twin.id: expected one of ${known}, got "gitlab"`])
-      assert.deepStrictEqual(issues({ twin: { id: "gitlab" }, clients: [] }), [`twin.id: expected one of ${known}, got "gitlab"`])
+      assert.deepStrictEqual(issues({ twin: "acme-crm", clients: [] }), [`twin.id: expected one of ${known}, got "acme-crm"`])
+      assert.deepStrictEqual(issues({ twin: { id: "acme-crm" }, clients: [] }), [`twin.id: expected one of ${known}, got "acme-crm"`])
     })
   })
 })
