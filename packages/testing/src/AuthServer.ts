@@ -285,12 +285,30 @@ export interface OfflineAccess {
  * valid token also carries the fields of `body` (a provider's "who am I").
  * Routes are matched on the path alone, whatever the host.
  *
+ * A `revoke` route with a `token` is a provider's own revocation API
+ * instead of RFC 7009's: the token comes as the request's bearer credential
+ * (`"bearer"`: it must be live) or as the member `json` of a JSON body;
+ * `method` (default `POST`); `clientAuth`: the client must authenticate (HTTP
+ * Basic) and may revoke only its own tokens; `answer`: the success's status
+ * and JSON body (default 200, empty); `refusal`: the answer to an unknown,
+ * expired or revoked token or another client's (default the server's
+ * `errorBodyOnInvalidToken`, else `401 invalid_token`). Revoking an access
+ * token there ends its whole grant, refresh token included.
+ *
  * @since 0.1.0
  * @category models
  */
 export type Route =
   | { readonly endpoint: "token" | "authorize" | "revoke" | "introspect" }
   | { readonly endpoint: "api"; readonly body?: Readonly<Record<string, unknown>> | undefined }
+  | {
+    readonly endpoint: "revoke"
+    readonly token: "bearer" | { readonly json: string }
+    readonly method?: "POST" | "DELETE" | undefined
+    readonly clientAuth?: boolean | undefined
+    readonly answer?: { readonly status: number; readonly body?: unknown } | undefined
+    readonly refusal?: { readonly status: number; readonly body: unknown } | undefined
+  }
 
 /**
  * The registration endpoint (RFC 7591) of the simulated server:

@@ -9,6 +9,7 @@ import { faulted } from "./faults.js"
 import { journaled } from "./handler.js"
 import * as Introspection from "./introspection.js"
 import * as Metadata from "./metadata.js"
+import * as ProviderRevocation from "./providerRevocation.js"
 import * as PushedAuthorization from "./pushedAuthorization.js"
 import * as Registration from "./registration.js"
 import * as Revocation from "./revocation.js"
@@ -94,6 +95,8 @@ export const make = (state: State): HttpApp.Default => {
       routeOf(path),
       route.endpoint === "api"
         ? journaled(state, "api", (request, note) => Api.handle(state, request, note, route.body))
+        : "token" in route
+        ? journaled(state, "revoke", faulted(state, "revoke", ProviderRevocation.handle(state, route)))
         : endpoints.get(`/${route.endpoint}`)!
     )
   }
