@@ -90,7 +90,10 @@ export type Id =
  *   authorization, however often it is used (its refusal,
  *   `ReauthorizationRequired`, means connecting the account again);
  * - `revocation`: an RFC 7009 revocation endpoint (`Revocation.revoke`);
- * - `post-connection-test`: the "who am I" call is a `POST`.
+ * - `post-connection-test`: the "who am I" call is a `POST`;
+ * - `provider-revocation`: a revocation API of the provider's own, the
+ *   token as a bearer token or in a JSON body (the definition's `revoke`,
+ *   used by `Connector.revoke`).
  *
  * @since 0.1.0
  * @category models
@@ -116,6 +119,7 @@ export type QuirkClass =
   | "fixed-refresh-lifetime"
   | "revocation"
   | "post-connection-test"
+  | "provider-revocation"
 
 /**
  * What the catalog says of an entry: its `id` (the constructor's name, the

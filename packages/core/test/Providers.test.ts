@@ -1,8 +1,8 @@
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { assert, describe, it } from "@effect/vitest"
-import { Connector, Providers, Revocation, TokenError } from "@grantflow/core"
+import { Connector, Providers, TokenError } from "@grantflow/core"
 import { AuthServer, ProviderTwin } from "@grantflow/testing"
-import { Cause, Duration, Effect, Option, Redacted, TestClock } from "effect"
+import { Cause, Duration, Effect, Redacted, TestClock } from "effect"
 import * as util from "node:util"
 import {
   approve,
@@ -126,22 +126,39 @@ describe.each(cases)("Providers.$id against its twin", (c) => {
     ))
 
   if (c.revocation) {
-    it.scoped("revokes its refresh token at the provider's revocation endpoint; then the account is connected again", () =>
+    it.scoped("disconnects: revokes its tokens as the provider does; then the account is connected again", () =>
+      withTwin(
+        c,
+        Effect.gen(function*() {
+          const config = configOf(c)
+          const connection = yield* Connector.connect(c.definition, config, { token: yield* connectAccount(c) })
+          yield* call(c, connection)
+          yield* Connector.revoke(c.definition, config, yield* connection.provider.get)
+          const journal = yield* Effect.flatMap(AuthServer.AuthServer, (server) => server.journal)
+          assert.deepStrictEqual(journal.filter((entry) => entry.endpoint === "revoke").map((entry) => entry.status < 300), [true])
+          const refused = yield* Effect.flip(call(c, connection))
+          // no refresh token to try: connecting again is the only way, as with a refused token
+          assert.strictEqual(refused._tag, c.renewal === "reconnect" ? "InvalidTokenRequest" : "ReauthorizationRequired")
+          const again = yield* Connector.connect(c.definition, config, { token: yield* connectAccount(c) })
+          assert.strictEqual((yield* call(c, again)).status, 200)
+        })
+      ))
+
+  }
+
+  if (c.definition.revoke !== undefined) {
+    it.scoped("a revocation its own revocation API refuses is a typed error that shows no secret", () =>
       withTwin(
         c,
         Effect.gen(function*() {
           const config = configOf(c)
           const token = yield* connectAccount(c)
-          const connection = yield* Connector.connect(c.definition, config, { token })
-          yield* call(c, connection)
-          yield* Revocation.revoke(c.definition.authorization!(config).endpoint, {
-            token: Option.getOrThrow(token.refreshToken),
-            tokenTypeHint: "refresh_token"
-          })
-          const refused = yield* Effect.flip(call(c, connection))
-          assert.instanceOf(refused, TokenError.ReauthorizationRequired)
-          const again = yield* Connector.connect(c.definition, config, { token: yield* connectAccount(c) })
-          assert.strictEqual((yield* call(c, again)).status, 200)
+          yield* Connector.revoke(c.definition, config, token)
+          // the token is gone: the provider refuses to revoke it again
+          const refused = yield* Effect.flip(Connector.revoke(c.definition, config, token))
+          if (refused._tag !== "OAuthError" && refused._tag !== "EndpointUnavailable") assert.fail(String(refused))
+          assert.strictEqual(refused.endpoint, "revocation")
+          assertShowsNoSecret(refused, [clientSecret, Redacted.value(token.token)])
         })
       ))
   }

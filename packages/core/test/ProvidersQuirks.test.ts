@@ -152,6 +152,37 @@ describe("Providers: each quirk as the entry meets it", () => {
     )
   })
 
+  it.effect("GitHub, Slack, Dropbox, Notion: disconnecting uses the provider's own revocation request", () =>
+    Effect.forEach(["github", "slack", "dropbox", "notion"] as const, (id) => {
+      const c = caseOf(id)
+      return withTwin(
+        c,
+        Effect.gen(function*() {
+          const token = yield* connectAccount(c)
+          const sent: Array<HttpClientRequest.HttpClientRequest> = []
+          yield* Connector.revoke(c.definition, configOf(c), token).pipe(
+            Effect.updateService(HttpClient.HttpClient, (client) =>
+              HttpClient.tapRequest(client, (request) => Effect.sync(() => sent.push(request))))
+          )
+          const [request] = sent
+          const body = request!.body._tag === "Uint8Array" ? JSON.parse(new TextDecoder().decode(request!.body.body)) : undefined
+          const authorization = request!.headers["authorization"] ?? ""
+          const expected = {
+            github: ["DELETE", "/applications/catalog-app/token", "Basic", { access_token: Redacted.value(token.token) }],
+            slack: ["POST", "/api/auth.revoke", `Bearer ${Redacted.value(token.token)}`, undefined],
+            dropbox: ["POST", "/2/auth/token/revoke", `Bearer ${Redacted.value(token.token)}`, undefined],
+            notion: ["POST", "/v1/oauth/revoke", "Basic", { token: Redacted.value(token.token) }]
+          }[id]
+          assert.deepStrictEqual(
+            [request!.method, new URL(request!.url).pathname, authorization.startsWith("Basic ") ? "Basic" : authorization, body],
+            expected,
+            id
+          )
+          if (id === "notion") assert.strictEqual(request!.headers["notion-version"], "2022-06-28")
+        })
+      )
+    }, { discard: true }))
+
   it.effect("a connector refuses a secret in its headers, before anything is sent, without showing it", () => {
     const c = caseOf("notion")
     const leaky: Connector.Definition<any, any> = {

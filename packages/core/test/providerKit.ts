@@ -28,7 +28,7 @@ export interface Case {
   readonly flow: "authorizationCode" | "clientCredentials"
   /** How the connector gets a new token once the first is spent. */
   readonly renewal: "refresh" | "rotatingRefresh" | "grantAgain" | "reconnect"
-  /** An RFC 7009 revocation endpoint the connector's endpoint names. */
+  /** The connector revokes its tokens (`Connector.revoke`): at an RFC 7009 endpoint, or with the provider's own API. */
   readonly revocation: boolean
   /** How the token endpoint's refusal of a bad code, or of the client, reads as a typed error. */
   readonly refusal: { readonly error: string; readonly status: number }
@@ -43,7 +43,7 @@ export const cases: ReadonlyArray<Case> = [
     input: app,
     flow: "authorizationCode",
     renewal: "reconnect",
-    revocation: false,
+    revocation: true,
     refusal: { error: "invalid_grant", status: 200 }
   },
   {
@@ -61,7 +61,7 @@ export const cases: ReadonlyArray<Case> = [
     input: app,
     flow: "authorizationCode",
     renewal: "rotatingRefresh",
-    revocation: false,
+    revocation: true,
     refusal: { error: "invalid_grant", status: 200 }
   },
   {
@@ -70,7 +70,7 @@ export const cases: ReadonlyArray<Case> = [
     input: app,
     flow: "authorizationCode",
     renewal: "rotatingRefresh",
-    revocation: false,
+    revocation: true,
     refusal: { error: "invalid_grant", status: 400 }
   },
   {
@@ -79,7 +79,7 @@ export const cases: ReadonlyArray<Case> = [
     input: app,
     flow: "authorizationCode",
     renewal: "refresh",
-    revocation: false,
+    revocation: true,
     refusal: { error: "invalid_grant", status: 400 }
   },
   {

@@ -44,7 +44,10 @@ export type Id =
  * One provider's behaviour, as data:
  *
  * - `issuer`, `paths` (token, authorize, revoke endpoints) and `params`, the
- *   defaults of the `{NAME}` parameters in paths (Entra's `{TENANT}`);
+ *   defaults of the `{NAME}` parameters in paths (Entra's `{TENANT}`;
+ *   `{CLIENT_ID}` is the twin's client); `revocation`: the revoke path's
+ *   request when it is the provider's own API, not RFC 7009's (the token as
+ *   the bearer credential or in a JSON body; see `AuthServer.Route`);
  * - `whoami`: the protected endpoint a connection test calls, and the fields
  *   its answer carries;
  * - `grants`, `authMethods`, `scopes`: what the registered client may do;
@@ -128,7 +131,8 @@ export const quirks: (id: Id) => Quirks = internal.quirks
 
 /**
  * The paths of a twin, its path parameters filled in (default: the
- * provider's `params`).
+ * provider's `params`; `{CLIENT_ID}`, which `make` fills with its client,
+ * stays as it is unless given).
  *
  * @since 0.1.0
  * @category catalog

@@ -28,13 +28,14 @@ export const paths = (id: ProviderTwin.Id, params: Readonly<Record<string, strin
 /** @internal */
 export const options = (id: ProviderTwin.Id, options: ProviderTwin.Options): AuthServer.Options => {
   const twin = quirksOf(id)
-  const filled = paths(id, options.params)
+  // a provider's path may name the app (GitHub's /applications/{CLIENT_ID}/token)
+  const filled = paths(id, { CLIENT_ID: options.clientId, ...options.params })
   const routes: Record<string, AuthServer.Route> = {
     [filled.token]: { endpoint: "token" },
     [filled.whoami]: { endpoint: "api", body: twin.whoami.body }
   }
   if (filled.authorize !== undefined) routes[filled.authorize] = { endpoint: "authorize" }
-  if (filled.revoke !== undefined) routes[filled.revoke] = { endpoint: "revoke" }
+  if (filled.revoke !== undefined) routes[filled.revoke] = { endpoint: "revoke", ...twin.revocation }
   const { tokenError, tokenResponse } = twin
   return {
     issuer: twin.issuer,

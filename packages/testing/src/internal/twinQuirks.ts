@@ -40,6 +40,8 @@ export interface Quirks {
   readonly id: string
   readonly issuer: string
   readonly paths: { readonly token: string; readonly authorize?: string; readonly revoke?: string }
+  /** The revocation API at `paths.revoke` when it is the provider's own, not RFC 7009's (see `AuthServer.Route`). */
+  readonly revocation?: Omit<Extract<AuthServer.Route, { readonly token: unknown }>, "endpoint">
   readonly params?: Readonly<Record<string, string>>
   readonly whoami: { readonly path: string; readonly body: Readonly<Record<string, Template>> }
   readonly grants: ReadonlyArray<AuthServer.GrantType>
