@@ -31,6 +31,7 @@ import type { DiscordOptions } from "./internal/providers/discord.js"
 import type { DropboxOptions } from "./internal/providers/dropbox.js"
 import type { EntraOptions } from "./internal/providers/entra.js"
 import type { GitHubOptions } from "./internal/providers/github.js"
+import type { GitHubAppOptions } from "./internal/providers/githubApp.js"
 import type { NotionOptions } from "./internal/providers/notion.js"
 import type { SalesforceOptions } from "./internal/providers/salesforce.js"
 import type { ShopifyOptions } from "./internal/providers/shopify.js"
@@ -57,6 +58,7 @@ export type Id =
   | "spotify"
   | "zoom"
   | "discord"
+  | "githubApp"
 
 /**
  * The kinds of departure from RFC 6749 and RFC 6750 the catalog knows, each
@@ -93,7 +95,10 @@ export type Id =
  * - `post-connection-test`: the "who am I" call is a `POST`;
  * - `provider-revocation`: a revocation API of the provider's own, the
  *   token as a bearer token or in a JSON body (the definition's `revoke`,
- *   used by `Connector.revoke`).
+ *   used by `Connector.revoke`);
+ * - `app-signed-jwt`: the app signs a short JWT with its private key and
+ *   exchanges it at the provider's own endpoint for a token (a custom grant,
+ *   expressed as the connector's `auth`).
  *
  * @since 0.1.0
  * @category models
@@ -120,6 +125,7 @@ export type QuirkClass =
   | "revocation"
   | "post-connection-test"
   | "provider-revocation"
+  | "app-signed-jwt"
 
 /**
  * What the catalog says of an entry: its `id` (the constructor's name, the
@@ -135,7 +141,7 @@ export interface Metadata {
   readonly id: Id
   readonly name: string
   readonly categories: ReadonlyArray<string>
-  readonly grants: ReadonlyArray<"authorization_code" | "refresh_token" | "client_credentials">
+  readonly grants: ReadonlyArray<"authorization_code" | "refresh_token" | "client_credentials" | "app_jwt">
   readonly quirks: ReadonlyArray<QuirkClass>
   readonly docs: ReadonlyArray<{ readonly url: string; readonly facts: string }>
   readonly notes: ReadonlyArray<string>
@@ -368,6 +374,30 @@ export const zoom = (options: ZoomOptions = {}): Connector.Definition<AppConfig,
  */
 export const discord = (options: DiscordOptions = {}): Connector.Definition<AppConfig, AppInput> =>
   internal.discord.define(options)
+
+/**
+ * A GitHub App acting as one of its installations: it signs a short JWT with
+ * its `PRIVATE_KEY` (`iss` its `APP_ID`) and exchanges it for a one-hour
+ * installation token at `INSTALLATION_ID`'s URL — a custom grant; a new JWT
+ * when the token runs out; revocation with GitHub's own API.
+ *
+ * @since 0.1.0
+ * @category providers
+ * @example
+ * ```ts
+ * import { Connector, Providers } from "@grantflow/core"
+ *
+ * const GitHubApp = Providers.githubApp()
+ * // GITHUB_APP_APP_ID, GITHUB_APP_INSTALLATION_ID, GITHUB_APP_PRIVATE_KEY
+ * const GitHubAppLive = Connector.layerConfig(GitHubApp, { prefix: "GITHUB_APP" })
+ * ```
+ */
+export const githubApp = (
+  options: GitHubAppOptions = {}
+): Connector.Definition<
+  { readonly APP_ID: string; readonly INSTALLATION_ID: string; readonly PRIVATE_KEY: Redacted.Redacted<string> },
+  { readonly APP_ID: string; readonly INSTALLATION_ID: string; readonly PRIVATE_KEY: string }
+> => internal.githubApp.define(options)
 
 /**
  * The configuration of an OAuth app as read (the secret as a string).

@@ -4,7 +4,19 @@ import { assert, describe, it } from "@effect/vitest"
 import { Connector, ConnectorSpec, Grant, Providers, TokenError } from "@grantflow/core"
 import { AuthServer } from "@grantflow/testing"
 import { Cause, Effect, Either, Option, Redacted, TestClock } from "effect"
-import { type Case, cases, configOf, connectAccount, redirectUri, withTwin } from "./providerKit.js"
+import * as Jose from "jose"
+import { createPrivateKey } from "node:crypto"
+import {
+  appPrivateKey,
+  type Case,
+  cases,
+  configOf,
+  connectAccount,
+  foreignPrivateKey,
+  redirectUri,
+  start,
+  withTwin
+} from "./providerKit.js"
 
 const caseOf = (id: Providers.Id): Case => cases.find((c) => c.id === id)!
 
@@ -183,6 +195,63 @@ describe("Providers: each quirk as the entry meets it", () => {
       )
     }, { discard: true }))
 
+  it.scoped("GitHub App: the JWT is RS256, iss the app, iat a minute back and exp within ten minutes; GitHub's expiry is read", () => {
+    const c = caseOf("githubApp")
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const jwts: Array<string> = []
+        const connection = yield* Connector.connect(c.definition, configOf(c)).pipe(
+          Effect.updateService(HttpClient.HttpClient, (client) =>
+            HttpClient.tapRequest(client, (request) =>
+              Effect.sync(() => {
+                if (request.url.endsWith("/access_tokens")) jwts.push(request.headers["authorization"]!.slice("Bearer ".length))
+              })))
+        )
+        const token = yield* connection.provider.get
+        const now = Math.floor(start / 1000)
+        assert.strictEqual(Jose.decodeProtectedHeader(jwts[0]!).alg, "RS256")
+        const claims = Jose.decodeJwt(jwts[0]!)
+        assert.deepStrictEqual([claims.iss, claims.iat, claims.exp], ["Iv23liTwinApp", now - 60, now + 540])
+        // expires_at, an ISO 8601 instant, read as the token's expiry: one hour
+        assert.strictEqual(token.expiresAt, start + 3600_000)
+      })
+    )
+  })
+
+  it.effect("GitHub App's twin refuses an expired, a too long-lived or a foreign JWT with GitHub's 401 body", () => {
+    const c = caseOf("githubApp")
+    const now = Math.floor(start / 1000)
+    const sign = (key: string, claims: Jose.JWTPayload) =>
+      Effect.promise(async () =>
+        new Jose.SignJWT(claims).setProtectedHeader({ alg: "RS256" }).sign(
+          await Jose.importPKCS8(createPrivateKey(key).export({ type: "pkcs8", format: "pem" }).toString(), "RS256")
+        )
+      )
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const client = yield* HttpClient.HttpClient
+        const exchange = (jwt: string) =>
+          Effect.flatMap(
+            client.execute(HttpClientRequest.post("https://api.github.com/app/installations/4242/access_tokens").pipe(
+              HttpClientRequest.bearerToken(jwt)
+            )),
+            (response) => Effect.map(response.json, (body) => [response.status, Object.keys(body as object)] as const)
+          )
+        const app = "Iv23liTwinApp"
+        const refusals = [
+          yield* sign(appPrivateKey, { iss: app, iat: now - 700, exp: now - 60 }),
+          yield* sign(appPrivateKey, { iss: app, iat: now, exp: now + 660 }),
+          yield* sign(foreignPrivateKey, { iss: app, iat: now, exp: now + 300 })
+        ]
+        for (const jwt of refusals) assert.deepStrictEqual(yield* exchange(jwt), [401, ["message", "documentation_url"]])
+        const accepted = yield* exchange(yield* sign(appPrivateKey, { iss: app, iat: now - 60, exp: now + 540 }))
+        assert.deepStrictEqual(accepted, [201, ["token", "expires_at", "permissions", "repository_selection"]])
+      })
+    )
+  })
+
   it.effect("a connector refuses a secret in its headers, before anything is sent, without showing it", () => {
     const c = caseOf("notion")
     const leaky: Connector.Definition<any, any> = {
@@ -201,14 +270,16 @@ describe("Providers: each quirk as the entry meets it", () => {
     )
   })
 
-  it("the client secret is Redacted in every entry's configuration", () => {
+  it("the app's secret (client secret or private key) is Redacted in every entry's configuration", () => {
     for (const c of cases) {
       const config = configOf(c)
-      assert.notInclude(JSON.stringify(config), c.input.CLIENT_SECRET!, c.id)
-      assert.notInclude(String(Connector.decodeConfig(c.definition, c.input)), c.input.CLIENT_SECRET!, c.id)
-      const wrong = Connector.decodeConfig(c.definition, { ...c.input, CLIENT_ID: 42 })
+      const secret = c.input.CLIENT_SECRET ?? c.input.PRIVATE_KEY!
+      const idField = "CLIENT_ID" in c.input ? "CLIENT_ID" : "APP_ID"
+      assert.notInclude(JSON.stringify(config), secret, c.id)
+      assert.notInclude(String(Connector.decodeConfig(c.definition, c.input)), secret, c.id)
+      const wrong = Connector.decodeConfig(c.definition, { ...c.input, [idField]: 42 })
       assert.isTrue(Either.isLeft(wrong), c.id)
-      assert.notInclude(Cause.pretty(Cause.fail(Either.getLeft(wrong).pipe(Option.getOrThrow))), c.input.CLIENT_SECRET!)
+      assert.notInclude(Cause.pretty(Cause.fail(Either.getLeft(wrong).pipe(Option.getOrThrow))), secret)
     }
   })
 })

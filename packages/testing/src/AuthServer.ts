@@ -295,6 +295,15 @@ export interface OfflineAccess {
  * `errorBodyOnInvalidToken`, else `401 invalid_token`). Revoking an access
  * token there ends its whole grant, refresh token included.
  *
+ * An `assertion` route is a token endpoint of an app's own (a GitHub App's
+ * installation token): the app sends a JWT it signed as the bearer
+ * credential of a `POST`; `iss` names the client, whose `jwks` must verify
+ * its RS256 signature; `exp` must be in the future and at most `maxLifetime`
+ * (default 10 minutes) ahead, `iat` not in the future, both on the `Clock`.
+ * It answers an access token (shaped by `tokenResponseShape`) with `status`
+ * (default 200), and refuses with `401 invalid_grant` (shaped by
+ * `tokenErrorShape`), journaled as the `jwt-bearer` grant.
+ *
  * @since 0.1.0
  * @category models
  */
@@ -308,6 +317,11 @@ export type Route =
     readonly clientAuth?: boolean | undefined
     readonly answer?: { readonly status: number; readonly body?: unknown } | undefined
     readonly refusal?: { readonly status: number; readonly body: unknown } | undefined
+  }
+  | {
+    readonly endpoint: "assertion"
+    readonly maxLifetime?: Duration.DurationInput | undefined
+    readonly status?: number | undefined
   }
 
 /**

@@ -17,6 +17,7 @@
  */
 import type * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
+import type * as Jose from "jose"
 import type * as AuthServer from "./AuthServer.js"
 import * as internal from "./internal/providerTwin.js"
 import type * as Twins from "./internal/twinQuirks.js"
@@ -39,6 +40,7 @@ export type Id =
   | "spotify"
   | "zoom"
   | "discord"
+  | "githubApp"
 
 /**
  * One provider's behaviour, as data:
@@ -48,6 +50,8 @@ export type Id =
  *   `{CLIENT_ID}` is the twin's client); `revocation`: the revoke path's
  *   request when it is the provider's own API, not RFC 7009's (the token as
  *   the bearer credential or in a JSON body; see `AuthServer.Route`);
+ *   `appAssertion`: the token path is an app's own token request, a JWT it
+ *   signed as the bearer credential (a GitHub App's installation token);
  * - `whoami`: the protected endpoint a connection test calls, and the fields
  *   its answer carries;
  * - `grants`, `authMethods`, `scopes`: what the registered client may do;
@@ -85,9 +89,10 @@ export interface Paths {
 /**
  * Options of a twin: the client registered with it (`clientId`,
  * `clientSecret`, `redirectUris`, `scopes` — default the provider's), the
- * values of the path parameters (`params`, e.g. `{ TENANT: "contoso" }`), and
- * `server`: any other option of the simulated server, over the provider's
- * (`autoApprove`, `tokenLifetime`…).
+ * values of the path parameters (`params`, e.g. `{ TENANT: "contoso" }`), the
+ * client's public keys (`jwks`: a GitHub App's, which verify the JWTs it
+ * signs), and `server`: any other option of the simulated server, over the
+ * provider's (`autoApprove`, `tokenLifetime`…).
  *
  * @since 0.1.0
  * @category models
@@ -98,6 +103,7 @@ export interface Options {
   readonly redirectUris?: ReadonlyArray<string> | undefined
   readonly scopes?: ReadonlyArray<string> | undefined
   readonly params?: Readonly<Record<string, string>> | undefined
+  readonly jwks?: Jose.JSONWebKeySet | undefined
   readonly server?: Partial<AuthServer.Options> | undefined
 }
 

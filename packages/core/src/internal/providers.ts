@@ -4,6 +4,7 @@ import { dropbox } from "./providers/dropbox.js"
 import { entra } from "./providers/entra.js"
 import type { Entry } from "./providers/entry.js"
 import { github } from "./providers/github.js"
+import { githubApp } from "./providers/githubApp.js"
 import { notion } from "./providers/notion.js"
 import { salesforce } from "./providers/salesforce.js"
 import { shopify } from "./providers/shopify.js"
@@ -12,7 +13,7 @@ import { spotify } from "./providers/spotify.js"
 import { xero } from "./providers/xero.js"
 import { zoom } from "./providers/zoom.js"
 
-export { discord, dropbox, entra, github, notion, salesforce, shopify, slack, spotify, xero, zoom }
+export { discord, dropbox, entra, github, githubApp, notion, salesforce, shopify, slack, spotify, xero, zoom }
 
 /** Every entry, by id, in the order of the catalog. @internal */
 export const entries: ReadonlyArray<Entry<any, any, any>> = [
@@ -26,7 +27,8 @@ export const entries: ReadonlyArray<Entry<any, any, any>> = [
   shopify,
   spotify,
   zoom,
-  discord
+  discord,
+  githubApp
 ]
 
 const metadataOf = ({ define: _define, scoped: _scoped, ...metadata }: Entry<any, any, any>): Providers.Metadata =>

@@ -3,6 +3,7 @@ import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
 import * as Api from "./api.js"
+import * as AppAssertion from "./appAssertion.js"
 import * as Authorize from "./authorize.js"
 import * as DeviceFlow from "./deviceFlow.js"
 import { faulted } from "./faults.js"
@@ -95,6 +96,8 @@ export const make = (state: State): HttpApp.Default => {
       routeOf(path),
       route.endpoint === "api"
         ? journaled(state, "api", (request, note) => Api.handle(state, request, note, route.body))
+        : route.endpoint === "assertion"
+        ? journaled(state, "token", faulted(state, "token", AppAssertion.handle(state, route)))
         : "token" in route
         ? journaled(state, "revoke", faulted(state, "revoke", ProviderRevocation.handle(state, route)))
         : endpoints.get(`/${route.endpoint}`)!

@@ -25,13 +25,21 @@ export const paths = (id: ProviderTwin.Id, params: Readonly<Record<string, strin
   }
 }
 
+// an expiry as providers that state an instant write it: ISO 8601, in whole seconds
+const expiresAt = (token: Readonly<Record<string, unknown>>, now: number): string | undefined =>
+  typeof token["expires_in"] === "number"
+    ? new Date(now + token["expires_in"] * 1000).toISOString().replace(/\.\d{3}Z$/, "Z")
+    : undefined
+
 /** @internal */
 export const options = (id: ProviderTwin.Id, options: ProviderTwin.Options): AuthServer.Options => {
   const twin = quirksOf(id)
   // a provider's path may name the app (GitHub's /applications/{CLIENT_ID}/token)
   const filled = paths(id, { CLIENT_ID: options.clientId, ...options.params })
   const routes: Record<string, AuthServer.Route> = {
-    [filled.token]: { endpoint: "token" },
+    [filled.token]: twin.appAssertion === undefined
+      ? { endpoint: "token" }
+      : { endpoint: "assertion", maxLifetime: Duration.seconds(twin.appAssertion.maxLifetime), status: twin.appAssertion.status },
     [filled.whoami]: { endpoint: "api", body: twin.whoami.body }
   }
   if (filled.authorize !== undefined) routes[filled.authorize] = { endpoint: "authorize" }
@@ -45,7 +53,8 @@ export const options = (id: ProviderTwin.Id, options: ProviderTwin.Options): Aut
       grants: twin.grants,
       authMethods: twin.authMethods,
       scopes: options.scopes ?? twin.scopes,
-      redirectUris: options.redirectUris
+      redirectUris: options.redirectUris,
+      ...(options.jwks === undefined ? {} : { jwks: options.jwks })
     }],
     routes,
     tokenLifetime: twin.tokenLifetime === "never" ? Twins.never : Duration.seconds(twin.tokenLifetime),
@@ -62,7 +71,8 @@ export const options = (id: ProviderTwin.Id, options: ProviderTwin.Options): Aut
     ...(twin.expiredTokenStatus === undefined ? {} : { expiredTokenStatus: twin.expiredTokenStatus }),
     ...(twin.invalidToken === undefined ? {} : { errorBodyOnInvalidToken: twin.invalidToken }),
     ...(tokenResponse === undefined ? {} : {
-      tokenResponseShape: (token, now) => Twins.render(tokenResponse, { ...token, issued_at: String(now) })
+      tokenResponseShape: (token, now) =>
+        Twins.render(tokenResponse, { ...token, issued_at: String(now), expires_at: expiresAt(token, now) })
     }),
     ...(tokenError === undefined ? {} : {
       tokenErrorShape: (error, status, grantType) => ({

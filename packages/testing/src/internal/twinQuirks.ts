@@ -5,6 +5,7 @@ import { discord } from "./twins/discord.js"
 import { dropbox } from "./twins/dropbox.js"
 import { entra } from "./twins/entra.js"
 import { github } from "./twins/github.js"
+import { githubApp } from "./twins/githubApp.js"
 import { notion } from "./twins/notion.js"
 import { salesforce } from "./twins/salesforce.js"
 import { shopify } from "./twins/shopify.js"
@@ -16,7 +17,8 @@ import { zoom } from "./twins/zoom.js"
 /**
  * A JSON value whose strings may be placeholders: `"$access_token"`,
  * `"$refresh_token"`, `"$expires_in"`, `"$scope"`, `"$token_type"`,
- * `"$issued_at"` (epoch milliseconds, as a string) in token responses,
+ * `"$issued_at"` (epoch milliseconds, as a string), `"$expires_at"` (the
+ * expiry as an ISO 8601 instant in whole seconds) in token responses,
  * `"$error"` and `"$error_description"` in errors. A member whose
  * placeholder has no value is left out.
  *
@@ -40,6 +42,12 @@ export interface Quirks {
   readonly id: string
   readonly issuer: string
   readonly paths: { readonly token: string; readonly authorize?: string; readonly revoke?: string }
+  /**
+   * The token path is an app's own token request (see `AuthServer.Route`,
+   * `assertion`): a JWT the app signed as the bearer credential, `exp` at most
+   * `maxLifetime` seconds ahead; success answers `status`.
+   */
+  readonly appAssertion?: { readonly maxLifetime: number; readonly status: number }
   /** The revocation API at `paths.revoke` when it is the provider's own, not RFC 7009's (see `AuthServer.Route`). */
   readonly revocation?: Omit<Extract<AuthServer.Route, { readonly token: unknown }>, "endpoint">
   readonly params?: Readonly<Record<string, string>>
@@ -78,7 +86,8 @@ export const all: ReadonlyArray<Quirks> = [
   shopify,
   spotify,
   zoom,
-  discord
+  discord,
+  githubApp
 ]
 
 /** @internal */
