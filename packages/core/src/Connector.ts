@@ -209,7 +209,8 @@ export interface Authorization {
  * - `tokenResponse`: the token response's shape when it is not RFC 6749's
  *   (see `TokenResponse.Shape`);
  * - `policy`: the token provider's refresh policy;
- * - `test`: the connection test;
+ * - `test`: the connection test, or a function of the configuration giving
+ *   it (a path that names a customer's id);
  * - `authorization`: the authorization code flow, for connectors a user
  *   connects with their account;
  * - `revoke`: how {@link revoke} revokes a connection's tokens, when the
@@ -232,7 +233,7 @@ export interface Definition<C, I = C, R = never> {
   readonly allowInsecure?: boolean | undefined
   readonly tokenResponse?: TokenResponse.Shape | undefined
   readonly policy?: RefreshPolicy.RefreshPolicy | undefined
-  readonly test?: ConnectionTest | undefined
+  readonly test?: ConnectionTest | ((config: C) => ConnectionTest) | undefined
   readonly authorization?: ((config: C) => Authorization) | undefined
   readonly revoke?: ((config: C) => Revocation.Request) | undefined
 }

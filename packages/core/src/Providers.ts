@@ -33,6 +33,7 @@ import type { EntraOptions } from "./internal/providers/entra.js"
 import type { GitHubOptions } from "./internal/providers/github.js"
 import type { GitHubAppOptions } from "./internal/providers/githubApp.js"
 import type { NotionOptions } from "./internal/providers/notion.js"
+import type { QuickBooksOptions } from "./internal/providers/quickbooks.js"
 import type { SalesforceOptions } from "./internal/providers/salesforce.js"
 import type { ShopifyOptions } from "./internal/providers/shopify.js"
 import type { SlackOptions } from "./internal/providers/slack.js"
@@ -59,6 +60,7 @@ export type Id =
   | "zoom"
   | "discord"
   | "githubApp"
+  | "quickbooks"
 
 /**
  * The kinds of departure from RFC 6749 and RFC 6750 the catalog knows, each
@@ -398,6 +400,28 @@ export const githubApp = (
   { readonly APP_ID: string; readonly INSTALLATION_ID: string; readonly PRIVATE_KEY: Redacted.Redacted<string> },
   { readonly APP_ID: string; readonly INSTALLATION_ID: string; readonly PRIVATE_KEY: string }
 > => internal.githubApp.define(options)
+
+/**
+ * QuickBooks Online (Intuit): the authorization code flow with HTTP Basic
+ * credentials; one-hour tokens; refresh tokens whose value changes (kept
+ * with `onRotate`); the company's `REALM_ID`, which arrives on the redirect,
+ * in the base URL; revocation with Intuit's own API.
+ *
+ * @since 0.1.0
+ * @category providers
+ * @example
+ * ```ts
+ * import { Providers } from "@grantflow/core"
+ *
+ * const QuickBooks = Providers.quickbooks({ environment: "sandbox" })
+ * ```
+ */
+export const quickbooks = (
+  options: QuickBooksOptions = {}
+): Connector.Definition<
+  AppConfig & { readonly REALM_ID?: string },
+  AppInput & { readonly REALM_ID?: string }
+> => internal.quickbooks.define(options)
 
 /**
  * The configuration of an OAuth app as read (the secret as a string).

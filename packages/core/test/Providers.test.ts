@@ -14,13 +14,14 @@ import {
   lifetimeOf,
   redirectUri,
   sessionOf,
+  testOf,
   tokenRequests,
   withTwin
 } from "./providerKit.js"
 
 /** The connection test's request, through the connection's client. */
 const call = (c: Case, connection: Connector.Connection) => {
-  const test = c.definition.test!
+  const test = testOf(c)
   return Effect.flatMap(
     connection.client.execute(HttpClientRequest.make(test.method ?? "GET")(test.path)),
     (response) => Effect.map(response.json, (body) => ({ status: response.status, body: body as Record<string, unknown> }))
@@ -216,7 +217,7 @@ describe("Providers", () => {
       const paths = ProviderTwin.paths(c.id, c.params)
       const definition = c.definition
       const base = new URL(definition.baseUrl(config))
-      assert.strictEqual(`${base.pathname.replace(/\/$/, "")}${definition.test!.path}`, paths.whoami, c.id)
+      assert.strictEqual(`${base.pathname.replace(/\/$/, "")}${testOf(c).path}`, paths.whoami, c.id)
       if (definition.authorization !== undefined) {
         const authorization = definition.authorization(config)
         assert.strictEqual(new URL(authorization.authorizeUrl).pathname, paths.authorize, c.id)

@@ -8,6 +8,7 @@ import * as Jose from "jose"
 import { createPrivateKey } from "node:crypto"
 import {
   appPrivateKey,
+  approve,
   type Case,
   cases,
   configOf,
@@ -252,6 +253,38 @@ describe("Providers: each quirk as the entry meets it", () => {
     )
   })
 
+  it.scoped("QuickBooks: the account connects without the company, whose realmId then names the API's URLs; disconnecting revokes the refresh token", () => {
+    const c = caseOf("quickbooks")
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        // authorizing and exchanging need no REALM_ID: it arrives on the redirect
+        const { REALM_ID: _realm, ...withoutRealm } = c.input
+        const bare = Either.getOrThrow(Connector.decodeConfig(c.definition, withoutRealm))
+        const { pending, url } = yield* Connector.authorize(c.definition, bare, { redirectUri })
+        assert.strictEqual(url.searchParams.get("scope"), "com.intuit.quickbooks.accounting")
+        const token = yield* Connector.exchange(c.definition, bare, pending, yield* approve(url))
+        const missing = yield* Effect.flip(Connector.connect(c.definition, bare, { token }))
+        assert.strictEqual(missing._tag, "ConnectorConfigError")
+        const config = configOf(c)
+        const connection = yield* Connector.connect(c.definition, config, { token })
+        const response = yield* connection.client.get("/companyinfo/4620816365171234567")
+        assert.strictEqual(response.status, 200)
+        assert.strictEqual(new URL(response.request.url).pathname, "/v3/company/4620816365171234567/companyinfo/4620816365171234567")
+        const sent: Array<HttpClientRequest.HttpClientRequest> = []
+        yield* Connector.revoke(c.definition, config, token).pipe(
+          Effect.updateService(HttpClient.HttpClient, (client) =>
+            HttpClient.tapRequest(client, (request) => Effect.sync(() => sent.push(request))))
+        )
+        const body = sent[0]!.body._tag === "Uint8Array" ? JSON.parse(new TextDecoder().decode(sent[0]!.body.body)) : undefined
+        assert.deepStrictEqual(body, { token: Redacted.value(Option.getOrThrow(token.refreshToken)) })
+        assert.match(sent[0]!.headers["authorization"]!, /^Basic /)
+        const refused = yield* Effect.flip(Grant.refreshToken(c.definition.authorization!(config).endpoint, { refreshToken: Option.getOrThrow(token.refreshToken) }))
+        assert.instanceOf(refused, TokenError.ReauthorizationRequired)
+      })
+    )
+  })
+
   it.effect("a connector refuses a secret in its headers, before anything is sent, without showing it", () => {
     const c = caseOf("notion")
     const leaky: Connector.Definition<any, any> = {
@@ -296,8 +329,13 @@ describe("ConnectorSpec: extends", () => {
     assert.strictEqual(definition.name, "crm")
     assert.strictEqual(definition.configPrefix, "GRANTFLOW_CRM")
     assert.deepStrictEqual(definition.refreshOn?.statuses, [401, 403])
-    assert.strictEqual(definition.test?.path, "/services/data")
     const config = Either.getOrThrow(Connector.decodeConfig(definition, caseOf("salesforce").input))
+    assert.deepStrictEqual(typeof definition.test === "function" ? definition.test(config) : definition.test, {
+      path: "/services/data",
+      method: undefined,
+      expect: undefined,
+      timeout: undefined
+    })
     assert.deepStrictEqual(definition.authorization!(config).scopes, ["api", "refresh_token", "offline_access"])
     assert.strictEqual(definition.baseUrl(config), "https://twin.my.salesforce.com")
   })

@@ -165,11 +165,27 @@ export const cases: ReadonlyArray<Case> = [
     grant: "urn:ietf:params:oauth:grant-type:jwt-bearer",
     jwks: { keys: [{ ...(await Jose.exportJWK(appKeys.publicKey)), alg: "RS256" }] },
     badCredentials: { PRIVATE_KEY: Redacted.make(foreignPrivateKey) }
+  },
+  {
+    id: "quickbooks",
+    definition: Providers.quickbooks(),
+    input: { ...app, REALM_ID: "4620816365171234567" },
+    params: { REALM_ID: "4620816365171234567" },
+    flow: "authorizationCode",
+    renewal: "rotatingRefresh",
+    revocation: true,
+    refusal: { error: "invalid_grant", status: 400 }
   }
 ]
 
 /** The decoded configuration of a case. */
 export const configOf = (c: Case): any => Either.getOrThrow(Connector.decodeConfig(c.definition, c.input))
+
+/** The connection test of a case, for its configuration. */
+export const testOf = (c: Case): Connector.ConnectionTest => {
+  const test = c.definition.test!
+  return typeof test === "function" ? test(configOf(c)) : test
+}
 
 /** The twin's server options for a case: its client, with a consent page. */
 export const twinOptions = (c: Case, server: Partial<AuthServer.Options> = {}) =>

@@ -41,6 +41,7 @@ export type Id =
   | "zoom"
   | "discord"
   | "githubApp"
+  | "quickbooks"
 
 /**
  * One provider's behaviour, as data:

@@ -47,7 +47,7 @@ const form = (id: ProviderTwin.Id, params: Record<string, string>, accept?: stri
 describe("ProviderTwin", () => {
   it("has the catalog's providers, each with its paths filled in", () => {
     assert.deepStrictEqual([...ProviderTwin.ids].sort(), [
-      "discord", "dropbox", "entra", "github", "githubApp", "notion", "salesforce", "shopify", "slack", "spotify", "xero", "zoom"
+      "discord", "dropbox", "entra", "github", "githubApp", "notion", "quickbooks", "salesforce", "shopify", "slack", "spotify", "xero", "zoom"
     ])
     assert.strictEqual(ProviderTwin.paths("githubApp", { INSTALLATION_ID: "7" }).token, "/app/installations/7/access_tokens")
     assert.strictEqual(ProviderTwin.paths("entra").token, "/twin.onmicrosoft.com/oauth2/v2.0/token")

@@ -603,7 +603,7 @@ export const test = <C, I, R>(
   session: Connector.Session = {}
 ): Effect.Effect<Connector.TestResult, never, HttpClient.HttpClient | R> => {
   const { BadCredentials, InvalidConfiguration, Ok, Unreachable, UnexpectedResponse } = TestResult
-  const check = definition.test
+  const check = typeof definition.test === "function" ? definition.test(config) : definition.test
   if (check === undefined) {
     return Effect.succeed(InvalidConfiguration({ reason: `the connector "${definition.name}" has no connection test` }))
   }

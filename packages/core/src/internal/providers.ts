@@ -6,6 +6,7 @@ import type { Entry } from "./providers/entry.js"
 import { github } from "./providers/github.js"
 import { githubApp } from "./providers/githubApp.js"
 import { notion } from "./providers/notion.js"
+import { quickbooks } from "./providers/quickbooks.js"
 import { salesforce } from "./providers/salesforce.js"
 import { shopify } from "./providers/shopify.js"
 import { slack } from "./providers/slack.js"
@@ -13,7 +14,7 @@ import { spotify } from "./providers/spotify.js"
 import { xero } from "./providers/xero.js"
 import { zoom } from "./providers/zoom.js"
 
-export { discord, dropbox, entra, github, githubApp, notion, salesforce, shopify, slack, spotify, xero, zoom }
+export { discord, dropbox, entra, github, githubApp, notion, quickbooks, salesforce, shopify, slack, spotify, xero, zoom }
 
 /** Every entry, by id, in the order of the catalog. @internal */
 export const entries: ReadonlyArray<Entry<any, any, any>> = [
@@ -28,7 +29,8 @@ export const entries: ReadonlyArray<Entry<any, any, any>> = [
   spotify,
   zoom,
   discord,
-  githubApp
+  githubApp,
+  quickbooks
 ]
 
 const metadataOf = ({ define: _define, scoped: _scoped, ...metadata }: Entry<any, any, any>): Providers.Metadata =>

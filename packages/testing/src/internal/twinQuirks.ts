@@ -7,6 +7,7 @@ import { entra } from "./twins/entra.js"
 import { github } from "./twins/github.js"
 import { githubApp } from "./twins/githubApp.js"
 import { notion } from "./twins/notion.js"
+import { quickbooks } from "./twins/quickbooks.js"
 import { salesforce } from "./twins/salesforce.js"
 import { shopify } from "./twins/shopify.js"
 import { slack } from "./twins/slack.js"
@@ -87,7 +88,8 @@ export const all: ReadonlyArray<Quirks> = [
   spotify,
   zoom,
   discord,
-  githubApp
+  githubApp,
+  quickbooks
 ]
 
 /** @internal */
