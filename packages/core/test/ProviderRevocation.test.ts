@@ -4,10 +4,10 @@
  * client's Basic credentials, and the refusals decoded into typed errors.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { ClientAuth, Grant, Revocation, TokenError } from "@grantflow/core"
-import type { AuthServer } from "@grantflow/testing"
-import { Effect, Redacted } from "effect"
-import { auth, browser, endpoint, firstToken, issuer, refreshTokenOf, secret, withServer } from "./simServer.js"
+import { ClientAuth, Connector, Endpoint, Grant, Revocation, TokenError } from "@grantflow/core"
+import { AuthServer } from "@grantflow/testing"
+import { Effect, Redacted, Schema } from "effect"
+import { auth, browser, endpoint, firstToken, issuer, refreshTokenOf, revocationUrl, secret, tokenUrl, withServer } from "./simServer.js"
 
 const routes: Readonly<Record<string, AuthServer.Route>> = {
   "/2/auth/token/revoke": { endpoint: "revoke", token: "bearer", answer: { status: 200, body: null } },
@@ -93,5 +93,59 @@ describe("Revocation.send", () => {
         assert.strictEqual(error._tag, "InvalidTokenRequest")
       }),
       { routes }
+    ))
+})
+
+/** A connector of the simulated server's `app`, revoking as `revoke` says, or at its RFC 7009 endpoint. */
+const connector = (options: { readonly revoke?: Revocation.Request; readonly authorization: boolean }) =>
+  Connector.define({
+    name: "sim",
+    config: Schema.Struct({}),
+    auth: () => Connector.fetch(Grant.clientCredentials(endpoint)),
+    baseUrl: () => `${issuer}/api`,
+    ...(options.authorization
+      ? {
+        authorization: () => ({
+          endpoint: Endpoint.make({ tokenUrl, revocationUrl, auth }),
+          authorizeUrl: `${issuer}/authorize`
+        })
+      }
+      : {}),
+    ...(options.revoke === undefined ? {} : { revoke: () => options.revoke! })
+  })
+
+describe("Connector.revoke", () => {
+  it.effect("without a revoke of its own, revokes the refresh token at the RFC 7009 endpoint, which ends its grant", () =>
+    withServer(
+      Effect.gen(function*() {
+        const token = yield* firstToken()
+        yield* Connector.revoke(connector({ authorization: true }), {}, token)
+        assert.strictEqual((yield* Effect.flip(refreshed(refreshTokenOf(token))))._tag, "ReauthorizationRequired")
+      })
+    ))
+
+  it.effect("with a revoke that names the refresh token, sends it rather than the access token", () =>
+    withServer(
+      Effect.gen(function*() {
+        const token = yield* firstToken()
+        const request: Revocation.Request = { ...json(auth), token: { json: "access_token" }, revokes: "refresh_token" }
+        yield* Connector.revoke(connector({ authorization: false, revoke: request }), {}, token)
+        const journal = yield* Effect.flatMap(AuthServer.AuthServer, (server) => server.journal)
+        const [revocation] = journal.filter((entry) => entry.endpoint === "revoke")
+        assert.isDefined(revocation?.refreshTokenId, "the refresh token was sent")
+        assert.isUndefined(revocation?.tokenId)
+        assert.strictEqual((yield* Effect.flip(refreshed(refreshTokenOf(token))))._tag, "ReauthorizationRequired")
+      }),
+      { routes }
+    ))
+
+  it.effect("a connector with no way to revoke says so as a ConnectorConfigError, sending nothing", () =>
+    withServer(
+      Effect.gen(function*() {
+        const token = yield* firstToken()
+        const error = yield* Effect.flip(Connector.revoke(connector({ authorization: false }), {}, token))
+        assert.strictEqual(error._tag, "ConnectorConfigError")
+        assert.include(error.message, "cannot revoke")
+      })
     ))
 })
