@@ -192,6 +192,7 @@ describe("Providers: each quirk as the entry meets it", () => {
             id
           )
           if (id === "notion") assert.strictEqual(request!.headers["notion-version"], "2022-06-28")
+          if (id === "github") assert.strictEqual(request!.headers["accept"], "application/vnd.github+json")
         })
       )
     }, { discard: true }))

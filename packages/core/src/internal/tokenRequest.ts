@@ -623,7 +623,8 @@ export const sendRevocation = (request: {
     credentials: true,
     build: Effect.gen(function*() {
       const base: ClientAuth.TokenRequestParts = {
-        headers: Headers.fromInput({ ...request.headers, accept: "application/json" }),
+        // JSON unless the provider asks for its own media type (GitHub's application/vnd.github+json)
+        headers: Headers.fromInput({ accept: "application/json", ...request.headers }),
         params: UrlParams.empty
       }
       const parts = request.auth === undefined ? base : yield* ClientAuth.authenticate(base, request.auth, request.url)
