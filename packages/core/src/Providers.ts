@@ -132,7 +132,8 @@ export type QuirkClass =
 /**
  * What the catalog says of an entry: its `id` (the constructor's name, the
  * twin's id, a spec file's `extends`), display `name`, `categories`, the
- * `grants` it uses, its {@link QuirkClass}es, the public pages its facts come
+ * `grants` it uses (RFC 6749's, or `app_jwt`: a JWT the app signs, exchanged
+ * at the provider's own endpoint), its {@link QuirkClass}es, the public pages its facts come
  * from (`docs`, each with the facts taken from it) and `notes`: what those
  * pages leave unsaid or contradict, and what the entry leaves out.
  *

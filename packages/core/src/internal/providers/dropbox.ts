@@ -32,13 +32,13 @@ export const dropbox: Entry<typeof config.Type, typeof config.Encoded, DropboxOp
       facts: "POST /2/users/get_current_account, the connection test; 401 with error_summary expired_access_token"
     },
     {
-      url: "https://www.dropbox.com/developers/documentation/http/documentation#auth-token-revoke",
-      facts: "POST https://api.dropboxapi.com/2/auth/token/revoke disables the access token that authenticates the call, its refresh token and that refresh token's other access tokens; no parameters, no result"
+      url: "https://dropbox.github.io/dropbox-sdk-java/api-docs/v8.0.1/com/dropbox/core/v2/auth/DbxUserAuthRequests.html",
+      facts: "the auth/token/revoke route (POST https://api.dropboxapi.com/2/auth/token/revoke) disables the access token that authenticates the call, its refresh token and that refresh token's other access tokens; no parameters, no result"
     }
   ],
   notes: [
     "Access tokens live about four hours; the entry trusts expires_in.",
-    "The revocation's description was read in Dropbox's SDK references generated from the same API specification (SwiftyDropbox, dropbox-sdk-java), which the HTTP documentation page renders; the call needs a live access token (pass the connection's current one)."
+    "The revocation was read in Dropbox's SDK references (dropbox-sdk-java, SwiftyDropbox), generated from the API specification the HTTP documentation also renders, not on the HTTP page itself; the call needs a live access token (pass the connection's current one)."
   ],
   define: (options) =>
     Connector.define({

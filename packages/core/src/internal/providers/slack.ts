@@ -47,8 +47,8 @@ export const slack: Entry<typeof config.Type, typeof config.Encoded, SlackOption
       facts: "auth.test, the connection test; Web API errors are HTTP 200 with ok:false (invalid_auth, token_expired, token_revoked)"
     },
     {
-      url: "https://docs.slack.dev/reference/methods/auth.revoke",
-      facts: "auth.revoke revokes the token it is called with (a bearer token); it answers {\"ok\":true,\"revoked\":true}, or ok:false with invalid_auth, not_authed, token_revoked"
+      url: "https://api.slack.com/methods/auth.revoke",
+      facts: "auth.revoke revokes the access token it is called with (in the Authorization header); it answers {\"ok\":true,\"revoked\":true}, or ok:false with an error such as invalid_auth; revoking a bot token deactivates the bot user without uninstalling the app"
     }
   ],
   notes: [
