@@ -108,8 +108,9 @@ export class None extends Data.TaggedClass("None")<{
 
 /**
  * A private key for `private_key_jwt`: a WebCrypto `CryptoKey`, a JWK (as
- * parsed from a JSON file), or a PKCS#8 PEM string
- * (`-----BEGIN PRIVATE KEY-----`).
+ * parsed from a JSON file), a PKCS#8 PEM string
+ * (`-----BEGIN PRIVATE KEY-----`), or an RSA key in PKCS#1 PEM
+ * (`-----BEGIN RSA PRIVATE KEY-----`).
  *
  * @since 0.1.0
  * @category models

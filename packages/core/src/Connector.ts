@@ -37,6 +37,7 @@ import type * as Endpoint from "./Endpoint.js"
 import type * as Grant from "./Grant.js"
 import * as internal from "./internal/connector.js"
 import type * as RefreshPolicy from "./RefreshPolicy.js"
+import type * as Revocation from "./Revocation.js"
 import type * as TokenError from "./TokenError.js"
 import type * as TokenProvider from "./TokenProvider.js"
 import type * as TokenResponse from "./TokenResponse.js"
@@ -210,9 +211,13 @@ export interface Authorization {
  * - `tokenResponse`: the token response's shape when it is not RFC 6749's
  *   (see `TokenResponse.Shape`);
  * - `policy`: the token provider's refresh policy;
- * - `test`: the connection test;
+ * - `test`: the connection test, or a function of the configuration giving
+ *   it (a path that names a customer's id);
  * - `authorization`: the authorization code flow, for connectors a user
- *   connects with their account.
+ *   connects with their account;
+ * - `revoke`: how {@link revoke} revokes a connection's tokens, when the
+ *   provider has its own revocation API instead of an RFC 7009 endpoint
+ *   (see `Revocation.Request`).
  *
  * @since 0.1.0
  * @category models
@@ -230,8 +235,9 @@ export interface Definition<C, I = C, R = never> {
   readonly allowInsecure?: boolean | undefined
   readonly tokenResponse?: TokenResponse.Shape | undefined
   readonly policy?: RefreshPolicy.RefreshPolicy | undefined
-  readonly test?: ConnectionTest | undefined
+  readonly test?: ConnectionTest | ((config: C) => ConnectionTest) | undefined
   readonly authorization?: ((config: C) => Authorization) | undefined
+  readonly revoke?: ((config: C) => Revocation.Request) | undefined
 }
 
 /**
@@ -756,3 +762,37 @@ export const withTokenResponse: <A, E, R>(
   fetch: Effect.Effect<A, E, R>,
   shape: TokenResponse.Shape
 ) => Effect.Effect<A, E, R | HttpClient.HttpClient> = internal.withTokenResponse
+
+/**
+ * Disconnects an account: revokes the connection's `token` at the provider.
+ * With a `revoke` in the definition, its request (`Revocation.send`), with
+ * the access token or, where it says `revokes: "refresh_token"`, the
+ * refresh token; otherwise at the RFC 7009 revocation URL of the
+ * authorization's endpoint (`Revocation.revoke`), with the refresh token
+ * when there is one. A definition with neither fails with a
+ * {@link ConnectorConfigError}; an endpoint without a revocation URL with
+ * `TokenError.InvalidTokenRequest`. An API that takes the access token as
+ * the bearer credential needs a live one: pass the connection's current
+ * token (`connection.provider.get`).
+ *
+ * @since 0.1.0
+ * @category revocation
+ * @example
+ * ```ts
+ * import { Connector } from "@grantflow/core"
+ * import type { AccessToken } from "@grantflow/core"
+ * import { Effect } from "effect"
+ *
+ * declare const Calendar: Connector.Definition<{ readonly CLIENT_ID: string }>
+ * declare const token: AccessToken.AccessToken
+ *
+ * const disconnect = Connector.revoke(Calendar, { CLIENT_ID: "my-client" }, token).pipe(
+ *   Effect.catchTag("EndpointUnavailable", (error) => Effect.logWarning(`retry later: ${error.message}`))
+ * )
+ * ```
+ */
+export const revoke: <C, I, R>(
+  definition: Definition<C, I, R>,
+  config: C,
+  token: AccessToken.AccessToken
+) => Effect.Effect<void, Revocation.RevocationError | ConnectorConfigError, HttpClient.HttpClient> = internal.revoke

@@ -34,8 +34,10 @@ import type { EntraOptions } from "./internal/providers/entra.js"
 import type { GitHubOptions } from "./internal/providers/github.js"
 import type { HubSpotOptions } from "./internal/providers/hubspot.js"
 import type { IntercomOptions } from "./internal/providers/intercom.js"
+import type { GitHubAppOptions } from "./internal/providers/githubApp.js"
 import type { NotionOptions } from "./internal/providers/notion.js"
 import type { PipedriveOptions } from "./internal/providers/pipedrive.js"
+import type { QuickBooksOptions } from "./internal/providers/quickbooks.js"
 import type { SalesforceOptions } from "./internal/providers/salesforce.js"
 import type { ShopifyOptions } from "./internal/providers/shopify.js"
 import type { SlackOptions } from "./internal/providers/slack.js"
@@ -81,6 +83,8 @@ export type Id =
   | "box"
   | "twitch"
   | "stripe"
+  | "githubApp"
+  | "quickbooks"
 
 /**
  * The kinds of departure from RFC 6749 and RFC 6750 the catalog knows, each
@@ -125,6 +129,13 @@ export type Id =
  * - `api-context-header`: API requests name the calling app or the
  *   customer's organisation in a header of the provider's besides the token
  *   (a public configuration field in `headers`).
+ * - `post-connection-test`: the "who am I" call is a `POST`;
+ * - `provider-revocation`: a revocation API of the provider's own, the
+ *   token as a bearer token or in a JSON body (the definition's `revoke`,
+ *   used by `Connector.revoke`);
+ * - `app-signed-jwt`: the app signs a short JWT with its private key and
+ *   exchanges it at the provider's own endpoint for a token (a custom grant,
+ *   expressed as the connector's `auth`).
  *
  * @since 0.1.0
  * @category models
@@ -153,11 +164,14 @@ export type QuirkClass =
   | "json-token-request"
   | "renamed-token-fields"
   | "api-context-header"
+  | "provider-revocation"
+  | "app-signed-jwt"
 
 /**
  * What the catalog says of an entry: its `id` (the constructor's name, the
  * twin's id, a spec file's `extends`), display `name`, `categories`, the
- * `grants` it uses, its {@link QuirkClass}es, the public pages its facts come
+ * `grants` it uses (RFC 6749's, or `app_jwt`: a JWT the app signs, exchanged
+ * at the provider's own endpoint), its {@link QuirkClass}es, the public pages its facts come
  * from (`docs`, each with the facts taken from it) and `notes`: what those
  * pages leave unsaid or contradict, and what the entry leaves out.
  *
@@ -168,7 +182,7 @@ export interface Metadata {
   readonly id: Id
   readonly name: string
   readonly categories: ReadonlyArray<string>
-  readonly grants: ReadonlyArray<"authorization_code" | "refresh_token" | "client_credentials">
+  readonly grants: ReadonlyArray<"authorization_code" | "refresh_token" | "client_credentials" | "app_jwt">
   readonly quirks: ReadonlyArray<QuirkClass>
   readonly docs: ReadonlyArray<{ readonly url: string; readonly facts: string }>
   readonly notes: ReadonlyArray<string>
@@ -623,6 +637,52 @@ export const twitch = (options: TwitchOptions = {}): Connector.Definition<AppCon
  */
 export const stripe = (options: StripeOptions = {}): Connector.Definition<AppConfig, AppInput> =>
   internal.stripe.define(options)
+
+/**
+ * A GitHub App acting as one of its installations: it signs a short JWT with
+ * its `PRIVATE_KEY` (`iss` its `APP_ID`) and exchanges it for a one-hour
+ * installation token at `INSTALLATION_ID`'s URL — a custom grant; a new JWT
+ * when the token runs out; revocation with GitHub's own API.
+ *
+ * @since 0.1.0
+ * @category providers
+ * @example
+ * ```ts
+ * import { Connector, Providers } from "@grantflow/core"
+ *
+ * const GitHubApp = Providers.githubApp()
+ * // GITHUB_APP_APP_ID, GITHUB_APP_INSTALLATION_ID, GITHUB_APP_PRIVATE_KEY
+ * const GitHubAppLive = Connector.layerConfig(GitHubApp, { prefix: "GITHUB_APP" })
+ * ```
+ */
+export const githubApp = (
+  options: GitHubAppOptions = {}
+): Connector.Definition<
+  { readonly APP_ID: string; readonly INSTALLATION_ID: string; readonly PRIVATE_KEY: Redacted.Redacted<string> },
+  { readonly APP_ID: string; readonly INSTALLATION_ID: string; readonly PRIVATE_KEY: string }
+> => internal.githubApp.define(options)
+
+/**
+ * QuickBooks Online (Intuit): the authorization code flow with HTTP Basic
+ * credentials; one-hour tokens; refresh tokens whose value changes (kept
+ * with `onRotate`); the company's `REALM_ID`, which arrives on the redirect,
+ * in the base URL; revocation with Intuit's own API.
+ *
+ * @since 0.1.0
+ * @category providers
+ * @example
+ * ```ts
+ * import { Providers } from "@grantflow/core"
+ *
+ * const QuickBooks = Providers.quickbooks({ environment: "sandbox" })
+ * ```
+ */
+export const quickbooks = (
+  options: QuickBooksOptions = {}
+): Connector.Definition<
+  AppConfig & { readonly REALM_ID?: string },
+  AppInput & { readonly REALM_ID?: string }
+> => internal.quickbooks.define(options)
 
 /**
  * The configuration of an OAuth app as read (the secret as a string).

@@ -4,12 +4,15 @@
  * signs out, or a short job is done — so that a leaked copy stops working.
  *
  * {@link revoke} sends one client-authenticated request; {@link onScopeClose}
- * revokes what a fetch obtained when its scope closes.
+ * revokes what a fetch obtained when its scope closes. Providers with a
+ * revocation API of their own (the token as a bearer token, or in a JSON
+ * body) describe it as a {@link Request}, sent with {@link send}.
  *
  * @since 0.1.0
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
@@ -166,3 +169,85 @@ export const onScopeClose = <E, R>(
     )
     return Effect.tap(fetch, (token) => Ref.set(last, Option.some(token)))
   })
+
+/**
+ * A provider's own revocation API, where it has no RFC 7009 endpoint:
+ *
+ * - `url`, `method` (default `POST`): where the request goes;
+ * - `token`: where the token goes: `"bearer"`, as the request's bearer
+ *   credential (the token revokes itself), or `{ json: member }`, as that
+ *   member of a JSON body;
+ * - `auth`: the client authentication, if the API asks for one (HTTP Basic
+ *   credentials with `ClientAuth.clientSecretBasic`; credentials in the body
+ *   become members of the JSON body);
+ * - `headers`: headers the API requires (an API version);
+ * - `revokes`: which of a connection's tokens is sent (default the access
+ *   token; `"refresh_token"` sends the refresh token when there is one);
+ * - `timeout`: default 30 seconds.
+ *
+ * Any 2xx is a success unless its JSON body carries an `error` code (APIs
+ * that answer every call with 200), which is a `TokenError.OAuthError`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Request {
+  readonly url: string
+  readonly method?: "POST" | "DELETE" | undefined
+  readonly token: "bearer" | { readonly json: string }
+  readonly auth?: ClientAuth.ClientAuth | undefined
+  readonly headers?: Readonly<Record<string, string>> | undefined
+  readonly revokes?: TokenTypeHint | undefined
+  readonly timeout?: Duration.DurationInput | undefined
+  readonly allowInsecure?: boolean | undefined
+}
+
+/**
+ * Revokes `token` through a provider's own revocation API (see
+ * {@link Request}), with the same failures as {@link revoke}, in the same
+ * `grantflow.revocation` span. A redirect is never followed.
+ *
+ * @since 0.1.0
+ * @category revocation
+ * @example
+ * ```ts
+ * import { Revocation } from "@grantflow/core"
+ * import { Redacted } from "effect"
+ *
+ * declare const accessToken: Redacted.Redacted<string>
+ *
+ * // Dropbox: the token revokes itself
+ * const disconnect = Revocation.send(
+ *   { url: "https://api.dropboxapi.com/2/auth/token/revoke", token: "bearer" },
+ *   accessToken
+ * )
+ * ```
+ */
+export const send = (
+  request: Request,
+  token: Redacted.Redacted<string>
+): Effect.Effect<void, RevocationError, HttpClient.HttpClient> =>
+  Effect.flatMap(
+    endpointInternal.checkEndpointUrl(request.url, request.allowInsecure === true, "revocation URL"),
+    (url) =>
+      tokenRequest.sendRevocation({
+        url,
+        method: request.method ?? "POST",
+        token,
+        placement: request.token,
+        auth: request.auth,
+        headers: request.headers ?? {},
+        timeout: request.timeout === undefined ? endpointInternal.defaultTimeout : Duration.decode(request.timeout)
+      }).pipe(
+        Effect.flatMap(tokenRequest.interpretRevocation),
+        Effect.withSpan("grantflow.revocation", {
+          kind: "client",
+          attributes: {
+            "grantflow.client_auth": request.auth === undefined ? "absent" : ClientAuth.methodName(request.auth),
+            "grantflow.token_type_hint": request.revokes ?? "access_token",
+            "server.address": url.host,
+            "url.path": url.pathname
+          }
+        })
+      )
+  )

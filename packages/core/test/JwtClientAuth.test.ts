@@ -4,6 +4,7 @@ import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as UrlParams from "@effect/platform/UrlParams"
 import { Cause, Clock, Effect, Inspectable, Option, Redacted, Schedule, TestClock } from "effect"
 import { decodeJwt, decodeProtectedHeader, exportJWK, exportPKCS8, generateKeyPair, jwtVerify } from "jose"
+import { createPrivateKey } from "node:crypto"
 import { inspect } from "node:util"
 import * as ClientAuth from "../src/ClientAuth.js"
 import * as Endpoint from "../src/Endpoint.js"
@@ -102,6 +103,17 @@ describe("ClientAuth.privateKeyJwt", () => {
         const { protectedHeader } = yield* verify(form!["client_assertion"]!, rsa.publicKey, start)
         assert.strictEqual(protectedHeader.alg, "RS256")
         assert.isUndefined(protectedHeader.kid)
+      })))
+
+  it.effect("takes an RSA key in PKCS#1 PEM, as GitHub hands out its apps' keys", () =>
+    withEndpoint(token, (received) =>
+      Effect.gen(function*() {
+        const pkcs1 = createPrivateKey(pem).export({ type: "pkcs1", format: "pem" }).toString()
+        assert.match(pkcs1, /^-----BEGIN RSA PRIVATE KEY-----/)
+        yield* fetchWith(ClientAuth.privateKeyJwt("my-client", Redacted.make(pkcs1)))
+        const [form] = yield* received
+        const { protectedHeader } = yield* verify(form!["client_assertion"]!, rsa.publicKey, start)
+        assert.strictEqual(protectedHeader.alg, "RS256")
       })))
 
   it.effect("a JWK gives its kid and, from its key type, the algorithm", () =>

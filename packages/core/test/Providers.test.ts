@@ -1,8 +1,8 @@
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { assert, describe, it } from "@effect/vitest"
-import { Connector, Providers, Revocation, TokenError } from "@grantflow/core"
+import { Connector, Providers, TokenError } from "@grantflow/core"
 import { AuthServer, ProviderTwin } from "@grantflow/testing"
-import { Cause, Duration, Effect, Option, Redacted, TestClock } from "effect"
+import { Cause, Duration, Effect, Redacted, TestClock } from "effect"
 import * as util from "node:util"
 import {
   approve,
@@ -14,6 +14,7 @@ import {
   lifetimeOf,
   redirectUri,
   sessionOf,
+  testOf,
   tokenRequests,
   variants,
   withTwin
@@ -21,7 +22,7 @@ import {
 
 /** The connection test's request, through the connection's client. */
 const call = (c: Case, connection: Connector.Connection) => {
-  const test = c.definition.test!
+  const test = testOf(c)
   return Effect.flatMap(
     connection.client.execute(HttpClientRequest.make(test.method ?? "GET")(test.path)),
     (response) => Effect.map(response.json, (body) => ({ status: response.status, body: body as Record<string, unknown> }))
@@ -31,9 +32,9 @@ const call = (c: Case, connection: Connector.Connection) => {
 /** A field of the provider's "who am I" answer, which the twin's answer carries. */
 const whoamiField = (c: Case) => Object.keys(ProviderTwin.quirks(c.id, c.variant).whoami.body)[0]!
 
-const firstGrant = (c: Case) => c.flow === "clientCredentials" ? "client_credentials" : "authorization_code"
+const firstGrant = (c: Case) => c.flow === "clientCredentials" ? c.grant ?? "client_credentials" : "authorization_code"
 
-const renewalGrant = (c: Case) => c.renewal === "grantAgain" ? "client_credentials" : "refresh_token"
+const renewalGrant = (c: Case) => c.renewal === "grantAgain" ? c.grant ?? "client_credentials" : "refresh_token"
 
 /** Nothing printed of `value` shows the app's secret or a token value. */
 const assertShowsNoSecret = (value: unknown, secrets: ReadonlyArray<string>) => {
@@ -128,22 +129,47 @@ const suite = (c: Case) => {
     ))
 
   if (c.revocation) {
-    it.scoped("revokes its refresh token at the provider's revocation endpoint; then the account is connected again", () =>
+    it.scoped("disconnects: revokes its tokens as the provider does; then the account is connected again", () =>
       withTwin(
         c,
         Effect.gen(function*() {
           const config = configOf(c)
-          const token = yield* connectAccount(c)
-          const connection = yield* Connector.connect(c.definition, config, { token })
+          const connection = yield* Connector.connect(c.definition, config, yield* sessionOf(c))
           yield* call(c, connection)
-          yield* Revocation.revoke(c.definition.authorization!(config).endpoint, {
-            token: Option.getOrThrow(token.refreshToken),
-            tokenTypeHint: "refresh_token"
-          })
+          yield* Connector.revoke(c.definition, config, yield* connection.provider.get)
+          const journal = yield* Effect.flatMap(AuthServer.AuthServer, (server) => server.journal)
+          assert.deepStrictEqual(journal.filter((entry) => entry.endpoint === "revoke").map((entry) => entry.status < 300), [true])
+          if (c.renewal === "grantAgain") {
+            // the app gets tokens itself: the revoked one is refused, and a new one is granted
+            const before = (yield* tokenRequests).length
+            assert.strictEqual((yield* call(c, connection)).status, 200)
+            assert.deepStrictEqual((yield* tokenRequests).slice(before), [renewalGrant(c)])
+            return
+          }
           const refused = yield* Effect.flip(call(c, connection))
-          assert.instanceOf(refused, TokenError.ReauthorizationRequired)
+          // no refresh token to try: connecting again is the only way, as with a refused token
+          assert.strictEqual(refused._tag, c.renewal === "reconnect" ? "InvalidTokenRequest" : "ReauthorizationRequired")
           const again = yield* Connector.connect(c.definition, config, { token: yield* connectAccount(c) })
           assert.strictEqual((yield* call(c, again)).status, 200)
+        })
+      ))
+
+  }
+
+  if (c.definition.revoke !== undefined) {
+    it.scoped("a revocation its own revocation API refuses is a typed error that shows no secret", () =>
+      withTwin(
+        c,
+        Effect.gen(function*() {
+          const config = configOf(c)
+          const connection = yield* Connector.connect(c.definition, config, yield* sessionOf(c))
+          const token = yield* connection.provider.get
+          yield* Connector.revoke(c.definition, config, token)
+          // the token is gone: the provider refuses to revoke it again
+          const refused = yield* Effect.flip(Connector.revoke(c.definition, config, token))
+          if (refused._tag !== "OAuthError" && refused._tag !== "EndpointUnavailable") assert.fail(String(refused))
+          assert.strictEqual(refused.endpoint, "revocation")
+          assertShowsNoSecret(refused, [clientSecret, Redacted.value(token.token)])
         })
       ))
   }
@@ -155,7 +181,7 @@ const suite = (c: Case) => {
         const config = configOf(c)
         const error = c.flow === "clientCredentials"
           ? yield* Effect.flip(Effect.scoped(Effect.flatMap(
-            Connector.connect(c.definition, { ...config, CLIENT_SECRET: Redacted.make("not the secret") }),
+            Connector.connect(c.definition, { ...config, ...(c.badCredentials ?? { CLIENT_SECRET: Redacted.make("not the secret") }) }),
             (connection) => call(c, connection)
           )))
           : yield* Effect.gen(function*() {
@@ -197,7 +223,7 @@ describe("Providers", () => {
       const paths = ProviderTwin.paths(c.id, c.params)
       const definition = c.definition
       const base = new URL(definition.baseUrl(config))
-      assert.strictEqual(`${base.pathname.replace(/\/$/, "")}${definition.test!.path}`, paths.whoami, c.id)
+      assert.strictEqual(`${base.pathname.replace(/\/$/, "")}${testOf(c).path}`, paths.whoami, c.id)
       if (definition.authorization !== undefined) {
         const authorization = definition.authorization(config)
         assert.strictEqual(new URL(authorization.authorizeUrl).pathname, paths.authorize, c.id)

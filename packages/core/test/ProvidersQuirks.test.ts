@@ -4,7 +4,21 @@ import { assert, describe, it } from "@effect/vitest"
 import { Connector, ConnectorSpec, Endpoint, Grant, Providers, TokenError } from "@grantflow/core"
 import { AuthServer } from "@grantflow/testing"
 import { Cause, Duration, Effect, Either, Option, Redacted, TestClock } from "effect"
-import { approve, type Case, cases, configOf, connectAccount, redirectUri, variants, withTwin } from "./providerKit.js"
+import * as Jose from "jose"
+import { createPrivateKey } from "node:crypto"
+import {
+  appPrivateKey,
+  approve,
+  type Case,
+  cases,
+  configOf,
+  connectAccount,
+  foreignPrivateKey,
+  redirectUri,
+  start,
+  variants,
+  withTwin
+} from "./providerKit.js"
 
 const caseOf = (id: Providers.Id): Case => cases.find((c) => c.id === id)!
 
@@ -240,6 +254,127 @@ describe("Providers: each quirk as the entry meets it", () => {
     )
   })
 
+  it.effect("GitHub, Slack, Dropbox, Notion: disconnecting uses the provider's own revocation request", () =>
+    Effect.forEach(["github", "slack", "dropbox", "notion"] as const, (id) => {
+      const c = caseOf(id)
+      return withTwin(
+        c,
+        Effect.gen(function*() {
+          const token = yield* connectAccount(c)
+          const sent: Array<HttpClientRequest.HttpClientRequest> = []
+          yield* Connector.revoke(c.definition, configOf(c), token).pipe(
+            Effect.updateService(HttpClient.HttpClient, (client) =>
+              HttpClient.tapRequest(client, (request) => Effect.sync(() => sent.push(request))))
+          )
+          const [request] = sent
+          const body = request!.body._tag === "Uint8Array" ? JSON.parse(new TextDecoder().decode(request!.body.body)) : undefined
+          const authorization = request!.headers["authorization"] ?? ""
+          const expected = {
+            github: ["DELETE", "/applications/catalog-app/token", "Basic", { access_token: Redacted.value(token.token) }],
+            slack: ["POST", "/api/auth.revoke", `Bearer ${Redacted.value(token.token)}`, undefined],
+            dropbox: ["POST", "/2/auth/token/revoke", `Bearer ${Redacted.value(token.token)}`, undefined],
+            notion: ["POST", "/v1/oauth/revoke", "Basic", { token: Redacted.value(token.token) }]
+          }[id]
+          assert.deepStrictEqual(
+            [request!.method, new URL(request!.url).pathname, authorization.startsWith("Basic ") ? "Basic" : authorization, body],
+            expected,
+            id
+          )
+          if (id === "notion") assert.strictEqual(request!.headers["notion-version"], "2022-06-28")
+          if (id === "github") assert.strictEqual(request!.headers["accept"], "application/vnd.github+json")
+        })
+      )
+    }, { discard: true }))
+
+  it.scoped("GitHub App: the JWT is RS256, iss the app, iat a minute back and exp within ten minutes; GitHub's expiry is read", () => {
+    const c = caseOf("githubApp")
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const jwts: Array<string> = []
+        const connection = yield* Connector.connect(c.definition, configOf(c)).pipe(
+          Effect.updateService(HttpClient.HttpClient, (client) =>
+            HttpClient.tapRequest(client, (request) =>
+              Effect.sync(() => {
+                if (request.url.endsWith("/access_tokens")) jwts.push(request.headers["authorization"]!.slice("Bearer ".length))
+              })))
+        )
+        const token = yield* connection.provider.get
+        const now = Math.floor(start / 1000)
+        assert.strictEqual(Jose.decodeProtectedHeader(jwts[0]!).alg, "RS256")
+        const claims = Jose.decodeJwt(jwts[0]!)
+        assert.deepStrictEqual([claims.iss, claims.iat, claims.exp], ["Iv23liTwinApp", now - 60, now + 540])
+        // expires_at, an ISO 8601 instant, read as the token's expiry: one hour
+        assert.strictEqual(token.expiresAt, start + 3600_000)
+      })
+    )
+  })
+
+  it.effect("GitHub App's twin refuses an expired, a too long-lived or a foreign JWT with GitHub's 401 body", () => {
+    const c = caseOf("githubApp")
+    const now = Math.floor(start / 1000)
+    const sign = (key: string, claims: Jose.JWTPayload) =>
+      Effect.promise(async () =>
+        new Jose.SignJWT(claims).setProtectedHeader({ alg: "RS256" }).sign(
+          await Jose.importPKCS8(createPrivateKey(key).export({ type: "pkcs8", format: "pem" }).toString(), "RS256")
+        )
+      )
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const client = yield* HttpClient.HttpClient
+        const exchange = (jwt: string) =>
+          Effect.flatMap(
+            client.execute(HttpClientRequest.post("https://api.github.com/app/installations/4242/access_tokens").pipe(
+              HttpClientRequest.bearerToken(jwt)
+            )),
+            (response) => Effect.map(response.json, (body) => [response.status, Object.keys(body as object)] as const)
+          )
+        const app = "Iv23liTwinApp"
+        const refusals = [
+          yield* sign(appPrivateKey, { iss: app, iat: now - 700, exp: now - 60 }),
+          yield* sign(appPrivateKey, { iss: app, iat: now, exp: now + 660 }),
+          yield* sign(foreignPrivateKey, { iss: app, iat: now, exp: now + 300 })
+        ]
+        for (const jwt of refusals) assert.deepStrictEqual(yield* exchange(jwt), [401, ["message", "documentation_url"]])
+        const accepted = yield* exchange(yield* sign(appPrivateKey, { iss: app, iat: now - 60, exp: now + 540 }))
+        assert.deepStrictEqual(accepted, [201, ["token", "expires_at", "permissions", "repository_selection"]])
+      })
+    )
+  })
+
+  it.scoped("QuickBooks: the account connects without the company, whose realmId then names the API's URLs; disconnecting revokes the refresh token", () => {
+    const c = caseOf("quickbooks")
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        // authorizing and exchanging need no REALM_ID: it arrives on the redirect
+        const { REALM_ID: _realm, ...withoutRealm } = c.input
+        const bare = Either.getOrThrow(Connector.decodeConfig(c.definition, withoutRealm))
+        const { pending, url } = yield* Connector.authorize(c.definition, bare, { redirectUri })
+        assert.strictEqual(url.searchParams.get("scope"), "com.intuit.quickbooks.accounting")
+        const token = yield* Connector.exchange(c.definition, bare, pending, yield* approve(url))
+        const missing = yield* Effect.flip(Connector.connect(c.definition, bare, { token }))
+        assert.strictEqual(missing._tag, "ConnectorConfigError")
+        const config = configOf(c)
+        const connection = yield* Connector.connect(c.definition, config, { token })
+        const response = yield* connection.client.get("/companyinfo/4620816365171234567")
+        assert.strictEqual(response.status, 200)
+        assert.strictEqual(new URL(response.request.url).pathname, "/v3/company/4620816365171234567/companyinfo/4620816365171234567")
+        const sent: Array<HttpClientRequest.HttpClientRequest> = []
+        yield* Connector.revoke(c.definition, config, token).pipe(
+          Effect.updateService(HttpClient.HttpClient, (client) =>
+            HttpClient.tapRequest(client, (request) => Effect.sync(() => sent.push(request))))
+        )
+        const body = sent[0]!.body._tag === "Uint8Array" ? JSON.parse(new TextDecoder().decode(sent[0]!.body.body)) : undefined
+        assert.deepStrictEqual(body, { token: Redacted.value(Option.getOrThrow(token.refreshToken)) })
+        assert.match(sent[0]!.headers["authorization"]!, /^Basic /)
+        const refused = yield* Effect.flip(Grant.refreshToken(c.definition.authorization!(config).endpoint, { refreshToken: Option.getOrThrow(token.refreshToken) }))
+        assert.instanceOf(refused, TokenError.ReauthorizationRequired)
+      })
+    )
+  })
+
   it.effect("a connector refuses a secret in its headers, before anything is sent, without showing it", () => {
     const c = caseOf("notion")
     const leaky: Connector.Definition<any, any> = {
@@ -369,14 +504,16 @@ describe("Providers: each quirk as the entry meets it", () => {
       })
     ))
 
-  it("the client secret is Redacted in every entry's configuration", () => {
+  it("the app's secret (client secret or private key) is Redacted in every entry's configuration", () => {
     for (const c of cases) {
       const config = configOf(c)
-      assert.notInclude(JSON.stringify(config), c.input.CLIENT_SECRET!, c.id)
-      assert.notInclude(String(Connector.decodeConfig(c.definition, c.input)), c.input.CLIENT_SECRET!, c.id)
-      const wrong = Connector.decodeConfig(c.definition, { ...c.input, CLIENT_ID: 42 })
+      const secret = c.input.CLIENT_SECRET ?? c.input.PRIVATE_KEY!
+      const idField = "CLIENT_ID" in c.input ? "CLIENT_ID" : "APP_ID"
+      assert.notInclude(JSON.stringify(config), secret, c.id)
+      assert.notInclude(String(Connector.decodeConfig(c.definition, c.input)), secret, c.id)
+      const wrong = Connector.decodeConfig(c.definition, { ...c.input, [idField]: 42 })
       assert.isTrue(Either.isLeft(wrong), c.id)
-      assert.notInclude(Cause.pretty(Cause.fail(Either.getLeft(wrong).pipe(Option.getOrThrow))), c.input.CLIENT_SECRET!)
+      assert.notInclude(Cause.pretty(Cause.fail(Either.getLeft(wrong).pipe(Option.getOrThrow))), secret)
     }
   })
 
@@ -514,8 +651,13 @@ describe("ConnectorSpec: extends", () => {
     assert.strictEqual(definition.name, "crm")
     assert.strictEqual(definition.configPrefix, "GRANTFLOW_CRM")
     assert.deepStrictEqual(definition.refreshOn?.statuses, [401, 403])
-    assert.strictEqual(definition.test?.path, "/services/data")
     const config = Either.getOrThrow(Connector.decodeConfig(definition, caseOf("salesforce").input))
+    assert.deepStrictEqual(typeof definition.test === "function" ? definition.test(config) : definition.test, {
+      path: "/services/data",
+      method: undefined,
+      expect: undefined,
+      timeout: undefined
+    })
     assert.deepStrictEqual(definition.authorization!(config).scopes, ["api", "refresh_token", "offline_access"])
     assert.strictEqual(definition.baseUrl(config), "https://twin.my.salesforce.com")
   })

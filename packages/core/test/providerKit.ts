@@ -9,7 +9,9 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { assert } from "@effect/vitest"
 import { type AccessToken, Connector, Providers } from "@grantflow/core"
 import { AuthServer, ProviderTwin } from "@grantflow/testing"
-import { Duration, Effect, Either, Layer, type Scope, TestClock } from "effect"
+import { Duration, Effect, Either, Layer, Redacted, type Scope, TestClock } from "effect"
+import * as Jose from "jose"
+import { createPrivateKey } from "node:crypto"
 
 export const redirectUri = "http://127.0.0.1/callback"
 export const clientId = "catalog-app"
@@ -30,11 +32,25 @@ export interface Case {
   readonly flow: "authorizationCode" | "clientCredentials"
   /** How the connector gets a new token once the first is spent. */
   readonly renewal: "refresh" | "rotatingRefresh" | "grantAgain" | "reconnect"
-  /** An RFC 7009 revocation endpoint the connector's endpoint names. */
+  /** The connector revokes its tokens (`Connector.revoke`): at an RFC 7009 endpoint, or with the provider's own API. */
   readonly revocation: boolean
   /** How the token endpoint's refusal of a bad code, or of the client, reads as a typed error. */
   readonly refusal: { readonly error: string; readonly status: number }
+  /** The grant type the twin journals when it is not the flow's own (an app's signed JWT). */
+  readonly grant?: string
+  /** The client's public keys, for a twin that verifies what the app signs. */
+  readonly jwks?: Jose.JSONWebKeySet
+  /** Configuration fields that make the provider refuse the app (default: another client secret). */
+  readonly badCredentials?: Readonly<Record<string, unknown>>
 }
+
+/** A GitHub App's key pair: the private key as GitHub hands it out (PKCS#1 PEM), the public one for the twin. */
+const appKeys = await Jose.generateKeyPair("RS256", { extractable: true })
+const pkcs1 = async (key: CryptoKey) =>
+  createPrivateKey(await Jose.exportPKCS8(key)).export({ type: "pkcs1", format: "pem" }).toString()
+export const appPrivateKey = await pkcs1(appKeys.privateKey)
+/** Another app's key: its JWTs do not verify. */
+export const foreignPrivateKey = await pkcs1((await Jose.generateKeyPair("RS256", { extractable: true })).privateKey)
 
 const app = { CLIENT_ID: clientId, CLIENT_SECRET: clientSecret }
 
@@ -45,7 +61,7 @@ export const cases: ReadonlyArray<Case> = [
     input: app,
     flow: "authorizationCode",
     renewal: "reconnect",
-    revocation: false,
+    revocation: true,
     refusal: { error: "invalid_grant", status: 200 }
   },
   {
@@ -63,7 +79,7 @@ export const cases: ReadonlyArray<Case> = [
     input: app,
     flow: "authorizationCode",
     renewal: "rotatingRefresh",
-    revocation: false,
+    revocation: true,
     refusal: { error: "invalid_grant", status: 200 }
   },
   {
@@ -72,7 +88,7 @@ export const cases: ReadonlyArray<Case> = [
     input: app,
     flow: "authorizationCode",
     renewal: "rotatingRefresh",
-    revocation: false,
+    revocation: true,
     refusal: { error: "invalid_grant", status: 400 }
   },
   {
@@ -81,7 +97,7 @@ export const cases: ReadonlyArray<Case> = [
     input: app,
     flow: "authorizationCode",
     renewal: "refresh",
-    revocation: false,
+    revocation: true,
     refusal: { error: "invalid_grant", status: 400 }
   },
   {
@@ -246,6 +262,29 @@ export const cases: ReadonlyArray<Case> = [
     renewal: "refresh",
     revocation: false,
     refusal: { error: "invalid_grant", status: 400 }
+  },
+  {
+    id: "githubApp",
+    definition: Providers.githubApp(),
+    input: { APP_ID: "Iv23liTwinApp", INSTALLATION_ID: "4242", PRIVATE_KEY: appPrivateKey },
+    params: { INSTALLATION_ID: "4242" },
+    flow: "clientCredentials",
+    renewal: "grantAgain",
+    revocation: true,
+    refusal: { error: "invalid_client", status: 401 },
+    grant: "urn:ietf:params:oauth:grant-type:jwt-bearer",
+    jwks: { keys: [{ ...(await Jose.exportJWK(appKeys.publicKey)), alg: "RS256" }] },
+    badCredentials: { PRIVATE_KEY: Redacted.make(foreignPrivateKey) }
+  },
+  {
+    id: "quickbooks",
+    definition: Providers.quickbooks(),
+    input: { ...app, REALM_ID: "4620816365171234567" },
+    params: { REALM_ID: "4620816365171234567" },
+    flow: "authorizationCode",
+    renewal: "rotatingRefresh",
+    revocation: true,
+    refusal: { error: "invalid_grant", status: 400 }
   }
 ]
 
@@ -261,19 +300,27 @@ export const variants: ReadonlyArray<Case> = [
     revocation: false,
     refusal: { error: "invalid_grant", status: 400 }
   }
+
 ]
 
 /** The decoded configuration of a case. */
 export const configOf = (c: Case): any => Either.getOrThrow(Connector.decodeConfig(c.definition, c.input))
 
+/** The connection test of a case, for its configuration. */
+export const testOf = (c: Case): Connector.ConnectionTest => {
+  const test = c.definition.test!
+  return typeof test === "function" ? test(configOf(c)) : test
+}
+
 /** The twin's server options for a case: its client, with a consent page. */
 export const twinOptions = (c: Case, server: Partial<AuthServer.Options> = {}) =>
   ProviderTwin.options(c.id, {
-    clientId,
+    clientId: c.input["APP_ID"] ?? clientId,
     clientSecret,
     redirectUris: [redirectUri],
     params: c.params,
     variant: c.variant,
+    jwks: c.jwks,
     server
   })
 

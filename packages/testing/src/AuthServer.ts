@@ -289,6 +289,25 @@ export interface OfflineAccess {
  * `xero-tenant-id`).
  * Routes are matched on the path alone, whatever the host.
  *
+ * A `revoke` route with a `token` is a provider's own revocation API
+ * instead of RFC 7009's: the token comes as the request's bearer credential
+ * (`"bearer"`: it must be live) or as the member `json` of a JSON body;
+ * `method` (default `POST`); `clientAuth`: the client must authenticate (HTTP
+ * Basic) and may revoke only its own tokens; `answer`: the success's status
+ * and JSON body (default 200, empty); `refusal`: the answer to an unknown,
+ * expired or revoked token or another client's (default the server's
+ * `errorBodyOnInvalidToken`, else `401 invalid_token`). Revoking an access
+ * token there ends its whole grant, refresh token included.
+ *
+ * An `assertion` route is a token endpoint of an app's own (a GitHub App's
+ * installation token): the app sends a JWT it signed as the bearer
+ * credential of a `POST`; `iss` names the client, whose `jwks` must verify
+ * its RS256 signature; `exp` must be in the future and at most `maxLifetime`
+ * (default 10 minutes) ahead, `iat` not in the future, both on the `Clock`.
+ * It answers an access token (shaped by `tokenResponseShape`) with `status`
+ * (default 200), and refuses with `401 invalid_grant` (shaped by
+ * `tokenErrorShape`), journaled as the `jwt-bearer` grant.
+ *
  * @since 0.1.0
  * @category models
  */
@@ -298,6 +317,19 @@ export type Route =
     readonly endpoint: "api"
     readonly body?: Readonly<Record<string, unknown>> | undefined
     readonly requiredHeaders?: Readonly<Record<string, { readonly status: number; readonly body: unknown }>> | undefined
+  }
+  | {
+    readonly endpoint: "revoke"
+    readonly token: "bearer" | { readonly json: string }
+    readonly method?: "POST" | "DELETE" | undefined
+    readonly clientAuth?: boolean | undefined
+    readonly answer?: { readonly status: number; readonly body?: unknown } | undefined
+    readonly refusal?: { readonly status: number; readonly body: unknown } | undefined
+  }
+  | {
+    readonly endpoint: "assertion"
+    readonly maxLifetime?: Duration.DurationInput | undefined
+    readonly status?: number | undefined
   }
 
 /**

@@ -17,6 +17,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type * as Jose from "jose"
 import * as AuthServer from "./AuthServer.js"
 import * as internal from "./internal/providerTwin.js"
 import type * as Twins from "./internal/twinQuirks.js"
@@ -51,12 +52,19 @@ export type Id =
   | "box"
   | "twitch"
   | "stripe"
+  | "githubApp"
+  | "quickbooks"
 
 /**
  * One provider's behaviour, as data:
  *
  * - `issuer`, `paths` (token, authorize, revoke endpoints) and `params`, the
- *   defaults of the `{NAME}` parameters in paths (Entra's `{TENANT}`);
+ *   defaults of the `{NAME}` parameters in paths (Entra's `{TENANT}`;
+ *   `{CLIENT_ID}` is the twin's client); `revocation`: the revoke path's
+ *   request when it is the provider's own API, not RFC 7009's (the token as
+ *   the bearer credential or in a JSON body; see `AuthServer.Route`);
+ *   `appAssertion`: the token path is an app's own token request, a JWT it
+ *   signed as the bearer credential (a GitHub App's installation token);
  * - `whoami`: the protected endpoint a connection test calls, and the fields
  *   its answer carries; `apis`, other endpoints of the provider's API, each
  *   with the fields of its answer and the headers it refuses a request
@@ -101,8 +109,10 @@ export interface Paths {
  * `clientSecret`, `redirectUris`, `scopes` — default the provider's), the
  * values of the path parameters (`params`, e.g. `{ TENANT: "contoso" }`), the
  * provider's mode (`variant`, one of its quirks' `variants`, e.g. Shopify's
- * `"expiring"`; default its default mode), and `server`: any other option of
- * the simulated server, over the provider's (`autoApprove`, `tokenLifetime`…).
+ * `"expiring"`; default its default mode), the client's public keys (`jwks`:
+ * a GitHub App's, which verify the JWTs it signs), and `server`: any other
+ * option of the simulated server, over the provider's (`autoApprove`,
+ * `tokenLifetime`…).
  *
  * @since 0.1.0
  * @category models
@@ -114,6 +124,7 @@ export interface Options {
   readonly scopes?: ReadonlyArray<string> | undefined
   readonly params?: Readonly<Record<string, string>> | undefined
   readonly variant?: string | undefined
+  readonly jwks?: Jose.JSONWebKeySet | undefined
   readonly server?: Partial<AuthServer.Options> | undefined
 }
 
@@ -149,7 +160,8 @@ export const quirks: (id: Id, variant?: string) => Quirks = internal.quirks
 
 /**
  * The paths of a twin, its path parameters filled in (default: the
- * provider's `params`).
+ * provider's `params`; `{CLIENT_ID}`, which `make` fills with its client,
+ * stays as it is unless given).
  *
  * @since 0.1.0
  * @category catalog

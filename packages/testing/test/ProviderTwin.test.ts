@@ -48,6 +48,7 @@ const form = (id: ProviderTwin.Id, params: Record<string, string>, accept?: stri
 describe("ProviderTwin", () => {
   it("has a twin for every provider of the catalog, each with its paths filled in", () => {
     assert.deepStrictEqual([...ProviderTwin.ids].sort(), Providers.list.map((entry) => entry.id).sort())
+    assert.strictEqual(ProviderTwin.paths("githubApp", { INSTALLATION_ID: "7" }).token, "/app/installations/7/access_tokens")
     assert.strictEqual(ProviderTwin.paths("entra").token, "/twin.onmicrosoft.com/oauth2/v2.0/token")
     assert.strictEqual(ProviderTwin.paths("shopify", { API_VERSION: "2024-10" }).whoami, "/admin/api/2024-10/shop.json")
   })
@@ -269,7 +270,8 @@ describe("ProviderTwin data", () => {
   it("every twin issues its token in its answer, at absolute paths, with a who-am-I", () => {
     for (const id of ProviderTwin.ids) {
       const quirks = ProviderTwin.quirks(id)
-      const paths = ProviderTwin.paths(id)
+      // {CLIENT_ID} is the twin's client, known only when the twin is made
+      const paths = ProviderTwin.paths(id, { CLIENT_ID: "app" })
       for (const path of [paths.token, paths.authorize, paths.revoke, paths.whoami]) {
         if (path !== undefined) assert.match(path, /^\/[^{}]*$/, `${id}: ${path}`)
       }

@@ -10,7 +10,8 @@ import * as pkce from "./pkce.js"
 
 /**
  * A private key as it is usually at hand: a WebCrypto key, a JWK (as parsed
- * from a JSON file), or a PKCS#8 PEM string (`-----BEGIN PRIVATE KEY-----`).
+ * from a JSON file), or a PKCS#8 PEM string (`-----BEGIN PRIVATE KEY-----`),
+ * or an RSA key in PKCS#1 PEM (`-----BEGIN RSA PRIVATE KEY-----`).
  *
  * @internal
  */
@@ -77,8 +78,39 @@ export const jwkKid = (key: PrivateKey): Option.Option<string> =>
 
 const encoder = new TextEncoder()
 
+const pkcs1Label = /^\s*-----BEGIN RSA PRIVATE KEY-----([A-Za-z0-9+/=\s]{1,16384})-----END RSA PRIVATE KEY-----\s*$/
+
+// a DER length: short form below 128, else the number of its bytes, then the bytes
+const derLength = (length: number): Array<number> => {
+  if (length < 0x80) return [length]
+  const bytes: Array<number> = []
+  for (let rest = length; rest > 0; rest = Math.floor(rest / 256)) bytes.unshift(rest % 256)
+  return [0x80 | bytes.length, ...bytes]
+}
+
+// version 0, the rsaEncryption algorithm (OID 1.2.840.113549.1.1.1, NULL parameters)
+const rsaPrefix = [0x02, 0x01, 0x00, 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00]
+
+/**
+ * An RSA key in PKCS#1 PEM (`-----BEGIN RSA PRIVATE KEY-----`, as GitHub
+ * hands out its apps' keys) wrapped as the PKCS#8 PEM that WebCrypto
+ * imports (RFC 5208 §5: the same key inside a `PrivateKeyInfo`); any other
+ * text is returned as it is.
+ *
+ * @internal
+ */
+export const pkcs8Pem = (pem: string): string => {
+  const body = pkcs1Label.exec(pem)?.[1]
+  if (body === undefined) return pem
+  const pkcs1 = Array.from(atob(body.replace(/\s+/g, "")), (char) => char.charCodeAt(0))
+  const inner = [...rsaPrefix, 0x04, ...derLength(pkcs1.length), ...pkcs1]
+  const der = [0x30, ...derLength(inner.length), ...inner]
+  const base64 = btoa(String.fromCharCode(...der)).replace(/.{64}/g, "$&\n").trim()
+  return `-----BEGIN PRIVATE KEY-----\n${base64}\n-----END PRIVATE KEY-----\n`
+}
+
 const importKey = (key: PrivateKey, alg: KeyAlgorithm): Promise<CryptoKey | Jose.JWK> =>
-  typeof key === "string" ? importPKCS8(key, alg) : Promise.resolve(key)
+  typeof key === "string" ? importPKCS8(pkcs8Pem(key), alg) : Promise.resolve(key)
 
 /**
  * A fresh `jti`: 128 bits from `crypto.getRandomValues`, base64url-encoded,
@@ -90,8 +122,9 @@ const importKey = (key: PrivateKey, alg: KeyAlgorithm): Promise<CryptoKey | Jose
 export const freshJti = (): string => pkce.unsafeRandomToken(16)
 
 /**
- * Signs a JWT with `claims`, adding `iat` and `exp` (`lifetime` later) from
- * `Clock` and a fresh `jti`: every run makes a new assertion, so run it at
+ * Signs a JWT with `claims`, adding `iat` (`backdate` before now, default
+ * now) and `exp` (`lifetime` after now) from `Clock` and a fresh `jti`:
+ * every run makes a new assertion, so run it at
  * send time, inside whatever is retried. A key that cannot be used (a PEM that
  * is not PKCS#8, a key of another type than `alg`) fails with
  * {@link TokenError.InvalidTokenRequest}; its reason never shows the key.
@@ -102,11 +135,13 @@ export const sign = (
   signer: Signer,
   claims: Readonly<Record<string, unknown>>,
   lifetime: Duration.DurationInput,
-  what: string
+  what: string,
+  backdate: Duration.DurationInput = Duration.zero
 ): Effect.Effect<Redacted.Redacted<string>, TokenError.InvalidTokenRequest> =>
   Effect.flatMap(Clock.currentTimeMillis, (now) => {
-    const iat = Math.floor(now / 1000)
-    const exp = iat + Math.max(1, Math.ceil(Duration.toSeconds(Duration.decode(lifetime))))
+    const seconds = Math.floor(now / 1000)
+    const iat = seconds - Math.max(0, Math.floor(Duration.toSeconds(Duration.decode(backdate))))
+    const exp = seconds + Math.max(1, Math.ceil(Duration.toSeconds(Duration.decode(lifetime))))
     const payload = { ...claims, jti: freshJti(), iat, exp }
     return Effect.tryPromise({
       try: async () => {
@@ -125,7 +160,7 @@ export const sign = (
           reason: signer._tag === "Secret"
             ? `the ${what} could not be signed with ${signer.alg}`
             : `the ${what} could not be signed: the key does not fit ${signer.alg} ` +
-              "(a PEM must be a PKCS#8 private key, a JWK or CryptoKey a private key of that algorithm)",
+              "(a PEM must be a PKCS#8 private key or an RSA key in PKCS#1, a JWK or CryptoKey a private key of that algorithm)",
           cause
         })
     }).pipe(Effect.map(Redacted.make))

@@ -29,6 +29,7 @@ import type * as Connector from "../Connector.js"
 import type * as Endpoint from "../Endpoint.js"
 import * as Grant from "../Grant.js"
 import * as RefreshPolicy from "../RefreshPolicy.js"
+import * as Revocation from "../Revocation.js"
 import * as TokenError from "../TokenError.js"
 import * as TokenProvider from "../TokenProvider.js"
 import * as TokenResponse from "../TokenResponse.js"
@@ -608,7 +609,7 @@ export const test = <C, I, R>(
   session: Connector.Session = {}
 ): Effect.Effect<Connector.TestResult, never, HttpClient.HttpClient | R> => {
   const { BadCredentials, InvalidConfiguration, Ok, Unreachable, UnexpectedResponse } = TestResult
-  const check = definition.test
+  const check = typeof definition.test === "function" ? definition.test(config) : definition.test
   if (check === undefined) {
     return Effect.succeed(InvalidConfiguration({ reason: `the connector "${definition.name}" has no connection test` }))
   }
@@ -727,3 +728,33 @@ export const exchange = <C, I, R>(
     })
     return yield* readFetch(definition, config, fetch)
   })
+
+// ── revocation ──────────────────────────────────────────────────────────────
+
+/** @internal */
+export const revoke = <C, I, R>(
+  definition: Connector.Definition<C, I, R>,
+  config: C,
+  token: AccessToken.AccessToken
+): Effect.Effect<void, Revocation.RevocationError | ConnectorConfigError, HttpClient.HttpClient> =>
+  Effect.suspend((): Effect.Effect<void, Revocation.RevocationError | ConnectorConfigError, HttpClient.HttpClient> => {
+    if (definition.revoke !== undefined) {
+      const request = definition.revoke(config)
+      const value = request.revokes === "refresh_token"
+        ? Option.getOrElse(token.refreshToken, () => token.token)
+        : token.token
+      return Revocation.send(request, value)
+    }
+    if (definition.authorization === undefined) {
+      return Effect.fail(configError(
+        definition,
+        "it cannot revoke tokens: its definition has neither `revoke` nor an authorization endpoint with a revocation URL"
+      ))
+    }
+    const endpoint = definition.authorization(config).endpoint
+    // the refresh token when there is one: revoking it ends its access tokens too (RFC 7009 §2.1)
+    return Option.match(token.refreshToken, {
+      onSome: (refreshToken) => Revocation.revoke(endpoint, { token: refreshToken, tokenTypeHint: "refresh_token" }),
+      onNone: () => Revocation.revoke(endpoint, { token: token.token, tokenTypeHint: "access_token" })
+    })
+  }).pipe(Effect.annotateLogs("grantflow.connector", definition.name))

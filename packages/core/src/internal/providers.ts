@@ -7,8 +7,10 @@ import type { Entry } from "./providers/entry.js"
 import { github } from "./providers/github.js"
 import { hubspot } from "./providers/hubspot.js"
 import { intercom } from "./providers/intercom.js"
+import { githubApp } from "./providers/githubApp.js"
 import { notion } from "./providers/notion.js"
 import { pipedrive } from "./providers/pipedrive.js"
+import { quickbooks } from "./providers/quickbooks.js"
 import { salesforce } from "./providers/salesforce.js"
 import { shopify } from "./providers/shopify.js"
 import { slack } from "./providers/slack.js"
@@ -33,12 +35,14 @@ export {
   dropbox,
   entra,
   github,
+  githubApp,
   gitlab,
   google,
   hubspot,
   intercom,
   notion,
   pipedrive,
+  quickbooks,
   salesforce,
   shopify,
   slack,
@@ -74,7 +78,9 @@ export const entries: ReadonlyArray<Entry<any, any, any>> = [
   asana,
   box,
   twitch,
-  stripe
+  stripe,
+  githubApp,
+  quickbooks
 ]
 
 const metadataOf = ({ define: _define, scoped: _scoped, ...metadata }: Entry<any, any, any>): Providers.Metadata =>

@@ -599,6 +599,69 @@ export const postToken = (
   })
 
 /**
+ * A request of a provider's own revocation API, not RFC 7009's form POST:
+ * `method` to `url` with the token as the bearer credential or as the
+ * member `json` of a JSON body, the client authentication's headers (and,
+ * for credentials in the body, its parameters as JSON members), through the
+ * endpoints' one exchange: never following a redirect.
+ *
+ * @internal
+ */
+export const sendRevocation = (request: {
+  /** Already checked with {@link checkEndpointUrl}. */
+  readonly url: URL
+  readonly method: "POST" | "DELETE"
+  readonly token: Redacted.Redacted<string>
+  readonly placement: "bearer" | { readonly json: string }
+  readonly auth: ClientAuth.ClientAuth | undefined
+  readonly headers: Readonly<Record<string, string>>
+  readonly timeout: Duration.Duration
+}): Effect.Effect<Answer, TokenError.EndpointUnavailable | TokenError.InvalidTokenRequest, HttpClient.HttpClient> =>
+  exchange({
+    endpoint: "revocation",
+    timeout: request.timeout,
+    credentials: true,
+    build: Effect.gen(function*() {
+      const base: ClientAuth.TokenRequestParts = {
+        // JSON unless the provider asks for its own media type (GitHub's application/vnd.github+json)
+        headers: Headers.fromInput({ accept: "application/json", ...request.headers }),
+        params: UrlParams.empty
+      }
+      const parts = request.auth === undefined ? base : yield* ClientAuth.authenticate(base, request.auth, request.url)
+      const bearer = request.placement === "bearer"
+        ? { authorization: `Bearer ${Redacted.value(request.token)}` }
+        : {}
+      const members = request.placement === "bearer"
+        ? Object.fromEntries(parts.params)
+        : { ...Object.fromEntries(parts.params), [request.placement.json]: Redacted.value(request.token) }
+      const httpRequest = HttpClientRequest.make(request.method)(request.url).pipe(
+        HttpClientRequest.setHeaders(parts.headers),
+        HttpClientRequest.setHeaders(bearer)
+      )
+      // a bearer call with nothing else to say sends no body, as the providers' examples do
+      return Object.keys(members).length === 0 ? httpRequest : HttpClientRequest.bodyUnsafeJson(httpRequest, members)
+    })
+  })
+
+/**
+ * Interprets the answer of a provider's own revocation API: a 2xx is a
+ * success unless its JSON body carries an OAuth `error` (providers that
+ * answer every call with 200 and `{ "ok": false, "error": … }`), which is an
+ * `OAuthError`; an error status is read as by {@link interpretStatus}.
+ *
+ * @internal
+ */
+export const interpretRevocation = (
+  response: RawResponse
+): Either.Either<void, TokenError.OAuthError | TokenError.EndpointUnavailable> => {
+  if (!isSuccess(response.status) || Option.isNone(response.body)) return interpretStatus(response, "revocation")
+  const parsed = TokenResponse.parseBody(response.contentType, response.body.value, response.status, "revocation")
+  if (Either.isLeft(parsed) || !Predicate.isRecord(parsed.right)) return Either.void
+  const error = oauthError.read("revocation", parsed.right, response.status, response.retryAfter)
+  return error === undefined || error === "Unusable" ? Either.void : Either.left(error)
+}
+
+/**
  * A GET of a public document of the authorization server asking for JSON
  * (the issuer's metadata, its JWKS), its body capped at `maxBytes` (default
  * {@link maxBodyBytes}), through the endpoints' one exchange. It carries

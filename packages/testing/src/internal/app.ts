@@ -3,12 +3,14 @@ import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
 import * as Api from "./api.js"
+import * as AppAssertion from "./appAssertion.js"
 import * as Authorize from "./authorize.js"
 import * as DeviceFlow from "./deviceFlow.js"
 import { faulted } from "./faults.js"
 import { journaled } from "./handler.js"
 import * as Introspection from "./introspection.js"
 import * as Metadata from "./metadata.js"
+import * as ProviderRevocation from "./providerRevocation.js"
 import * as PushedAuthorization from "./pushedAuthorization.js"
 import * as Registration from "./registration.js"
 import * as Revocation from "./revocation.js"
@@ -94,6 +96,10 @@ export const make = (state: State): HttpApp.Default => {
       routeOf(path),
       route.endpoint === "api"
         ? journaled(state, "api", (request, note) => Api.handle(state, request, note, route))
+        : route.endpoint === "assertion"
+        ? journaled(state, "token", faulted(state, "token", AppAssertion.handle(state, route)))
+        : "token" in route
+        ? journaled(state, "revoke", faulted(state, "revoke", ProviderRevocation.handle(state, route)))
         : endpoints.get(`/${route.endpoint}`)!
     )
   }

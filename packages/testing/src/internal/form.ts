@@ -110,8 +110,18 @@ export const readPost = (
  */
 export const readJsonPost = (
   request: HttpServerRequest.HttpServerRequest
+): Effect.Effect<Form, HttpServerResponse.HttpServerResponse> =>
+  request.method === "POST" ? readJson(request) : Effect.fail(methodNotAllowed(["POST"]))
+
+/**
+ * Reads a JSON object of strings as {@link readJsonPost} does, whatever the
+ * method (a provider's `DELETE` with a JSON body).
+ *
+ * @internal
+ */
+export const readJson = (
+  request: HttpServerRequest.HttpServerRequest
 ): Effect.Effect<Form, HttpServerResponse.HttpServerResponse> => {
-  if (request.method !== "POST") return Effect.fail(methodNotAllowed(["POST"]))
   const contentType = request.headers["content-type"] ?? ""
   if (!/^application\/json\s*(?:;|$)/i.test(contentType)) {
     return Effect.fail(oauthError(400, "invalid_request", "The request body must be application/json"))

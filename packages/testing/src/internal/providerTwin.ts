@@ -60,16 +60,27 @@ export const standalone = (
   params?: Readonly<Record<string, string>>
 ): AuthServer.Options => {
   const twin = quirksOf(id)
-  const { clients: _clients, issuer: _issuer, ...behaviour } = options(id, { clientId: "", params })
+  // a path naming the app (GitHub's /applications/{CLIENT_ID}/token) names the document's first client
+  const clientId = base.clients[0]?.clientId ?? ""
+  const { clients: _clients, issuer: _issuer, ...behaviour } = options(id, { clientId, params })
   return { ...behaviour, ...base, clients: base.clients.map((client) => clientOf(twin, client)) }
 }
+
+// an expiry as providers that state an instant write it: ISO 8601, in whole seconds
+const expiresAt = (token: Readonly<Record<string, unknown>>, now: number): string | undefined =>
+  typeof token["expires_in"] === "number"
+    ? new Date(now + token["expires_in"] * 1000).toISOString().replace(/\.\d{3}Z$/, "Z")
+    : undefined
 
 /** @internal */
 export const options = (id: ProviderTwin.Id, options: ProviderTwin.Options): AuthServer.Options => {
   const twin = quirksOf(id, options.variant)
-  const filled = paths(id, options.params)
+  // a provider's path may name the app (GitHub's /applications/{CLIENT_ID}/token)
+  const filled = paths(id, { CLIENT_ID: options.clientId, ...options.params })
   const routes: Record<string, AuthServer.Route> = {
-    [filled.token]: { endpoint: "token" },
+    [filled.token]: twin.appAssertion === undefined
+      ? { endpoint: "token" }
+      : { endpoint: "assertion", maxLifetime: Duration.seconds(twin.appAssertion.maxLifetime), status: twin.appAssertion.status },
     [filled.whoami]: { endpoint: "api", body: twin.whoami.body }
   }
   for (const api of twin.apis ?? []) {
@@ -80,7 +91,7 @@ export const options = (id: ProviderTwin.Id, options: ProviderTwin.Options): Aut
     }
   }
   if (filled.authorize !== undefined) routes[filled.authorize] = { endpoint: "authorize" }
-  if (filled.revoke !== undefined) routes[filled.revoke] = { endpoint: "revoke" }
+  if (filled.revoke !== undefined) routes[filled.revoke] = { endpoint: "revoke", ...twin.revocation }
   const { tokenError, tokenResponse } = twin
   return {
     issuer: twin.issuer,
@@ -88,7 +99,8 @@ export const options = (id: ProviderTwin.Id, options: ProviderTwin.Options): Aut
       clientId: options.clientId,
       clientSecret: options.clientSecret,
       scopes: options.scopes,
-      redirectUris: options.redirectUris
+      redirectUris: options.redirectUris,
+      ...(options.jwks === undefined ? {} : { jwks: options.jwks })
     })],
     routes,
     tokenLifetime: twin.tokenLifetime === "never" ? Twins.never : Duration.seconds(twin.tokenLifetime),
@@ -105,7 +117,8 @@ export const options = (id: ProviderTwin.Id, options: ProviderTwin.Options): Aut
     ...(twin.expiredTokenStatus === undefined ? {} : { expiredTokenStatus: twin.expiredTokenStatus }),
     ...(twin.invalidToken === undefined ? {} : { errorBodyOnInvalidToken: twin.invalidToken }),
     ...(tokenResponse === undefined ? {} : {
-      tokenResponseShape: (token, now) => Twins.render(tokenResponse, { ...token, issued_at: String(now) })
+      tokenResponseShape: (token, now) =>
+        Twins.render(tokenResponse, { ...token, issued_at: String(now), expires_at: expiresAt(token, now) })
     }),
     ...(tokenError === undefined ? {} : {
       tokenErrorShape: (error, status, grantType) => ({

@@ -94,6 +94,8 @@ export interface Families {
   /** Adds an access token to a family; a family revoked meanwhile revokes it at once and answers `false`. */
   readonly attach: (familyId: string, accessTokenId: string) => Effect.Effect<boolean>
   readonly revoke: (familyId: string) => Effect.Effect<void>
+  /** Revokes the family an access token was issued in, if any: the whole grant (a provider's "revoke this token"). */
+  readonly revokeHolding: (accessTokenId: string) => Effect.Effect<void>
   readonly list: Effect.Effect<ReadonlyArray<AuthServer.RefreshFamily>>
   /** What the server knows of a refresh token value, without using it (revocation, introspection). */
   readonly find: (value: string) => Effect.Effect<Option.Option<Found>>
@@ -271,6 +273,17 @@ export const make = (
         revokeAccessTokens
       )
 
+    const revokeHolding: Families["revokeHolding"] = (accessTokenId) =>
+      Effect.flatMap(
+        Ref.modify(store, (s): [ReadonlyArray<string>, Store] => {
+          for (const family of HashMap.values(s.families)) {
+            if (family.accessTokenIds.includes(accessTokenId)) return revokeIn(s, family)
+          }
+          return [[], s]
+        }),
+        revokeAccessTokens
+      )
+
     const list: Families["list"] = Effect.map(Ref.get(store), (s) =>
       inIssueOrder(s.families).map(({ current: _current, jkt: _jkt, retired: _retired, seq: _seq, ...family }) => ({
         ...family,
@@ -294,5 +307,5 @@ export const make = (
           }
         }))
 
-    return { start, use, attach, revoke, list, find }
+    return { start, use, attach, revoke, revokeHolding, list, find }
   })

@@ -8,8 +8,10 @@ import { entra } from "./twins/entra.js"
 import { github } from "./twins/github.js"
 import { hubspot } from "./twins/hubspot.js"
 import { intercom } from "./twins/intercom.js"
+import { githubApp } from "./twins/githubApp.js"
 import { notion } from "./twins/notion.js"
 import { pipedrive } from "./twins/pipedrive.js"
+import { quickbooks } from "./twins/quickbooks.js"
 import { salesforce } from "./twins/salesforce.js"
 import { shopify } from "./twins/shopify.js"
 import { slack } from "./twins/slack.js"
@@ -31,6 +33,9 @@ import { box } from "./twins/box.js"
  * `"$issued_at"` (epoch milliseconds, as a string) in token responses,
  * `"$error"`, `"$error_description"` and `"$status"` (the HTTP status, a
  * number) in errors. A member whose
+ * `"$issued_at"` (epoch milliseconds, as a string), `"$expires_at"` (the
+ * expiry as an ISO 8601 instant in whole seconds) in token responses,
+ * `"$error"` and `"$error_description"` in errors. A member whose
  * placeholder has no value is left out.
  *
  * @internal
@@ -53,6 +58,14 @@ export interface Quirks {
   readonly id: string
   readonly issuer: string
   readonly paths: { readonly token: string; readonly authorize?: string; readonly revoke?: string }
+  /**
+   * The token path is an app's own token request (see `AuthServer.Route`,
+   * `assertion`): a JWT the app signed as the bearer credential, `exp` at most
+   * `maxLifetime` seconds ahead; success answers `status`.
+   */
+  readonly appAssertion?: { readonly maxLifetime: number; readonly status: number }
+  /** The revocation API at `paths.revoke` when it is the provider's own, not RFC 7009's (see `AuthServer.Route`). */
+  readonly revocation?: Omit<Extract<AuthServer.Route, { readonly token: unknown }>, "endpoint">
   readonly params?: Readonly<Record<string, string>>
   readonly whoami: { readonly path: string; readonly body: Readonly<Record<string, Template>> }
   readonly apis?: ReadonlyArray<{
@@ -113,7 +126,9 @@ export const all: ReadonlyArray<Quirks> = [
   asana,
   box,
   twitch,
-  stripe
+  stripe,
+  githubApp,
+  quickbooks
 ]
 
 /** @internal */

@@ -233,7 +233,8 @@ const catalogLogin = (
       settings,
       token,
       about: `  ${entry.metadata.name} from the catalog${via === undefined ? "" : `, its requests sent to ${via}`}`,
-      example: entry.definition.test?.path ?? "/PATH"
+      example: (typeof entry.definition.test === "function" ? entry.definition.test(config) : entry.definition.test)?.path ??
+        "/PATH"
     }
   })
 

@@ -17,7 +17,7 @@ export const dropbox: Entry<typeof config.Type, typeof config.Encoded, DropboxOp
   scoped: true,
   categories: ["storage"],
   grants: ["authorization_code", "refresh_token"],
-  quirks: ["offline-parameter", "post-connection-test"],
+  quirks: ["offline-parameter", "post-connection-test", "provider-revocation"],
   docs: [
     {
       url: "https://developers.dropbox.com/oauth-guide",
@@ -30,11 +30,15 @@ export const dropbox: Entry<typeof config.Type, typeof config.Encoded, DropboxOp
     {
       url: "https://www.dropbox.com/developers/documentation/http/documentation#users-get_current_account",
       facts: "POST /2/users/get_current_account, the connection test; 401 with error_summary expired_access_token"
+    },
+    {
+      url: "https://dropbox.github.io/dropbox-sdk-java/api-docs/v8.0.1/com/dropbox/core/v2/auth/DbxUserAuthRequests.html",
+      facts: "the auth/token/revoke route (POST https://api.dropboxapi.com/2/auth/token/revoke) disables the access token that authenticates the call, its refresh token and that refresh token's other access tokens; no parameters, no result"
     }
   ],
   notes: [
     "Access tokens live about four hours; the entry trusts expires_in.",
-    "Revocation is POST /2/auth/token/revoke with the token as a bearer token, not RFC 7009: not part of this entry."
+    "The revocation was read in Dropbox's SDK references (dropbox-sdk-java, SwiftyDropbox), generated from the API specification the HTTP documentation also renders, not on the HTTP page itself; the call needs a live access token (pass the connection's current one)."
   ],
   define: (options) =>
     Connector.define({
@@ -50,6 +54,7 @@ export const dropbox: Entry<typeof config.Type, typeof config.Encoded, DropboxOp
         extraParams: { token_access_type: "offline" }
       }),
       baseUrl: () => "https://api.dropboxapi.com",
-      test: { path: "/2/users/get_current_account", method: "POST" }
+      test: { path: "/2/users/get_current_account", method: "POST" },
+      revoke: () => ({ url: "https://api.dropboxapi.com/2/auth/token/revoke", token: "bearer" })
     })
 }

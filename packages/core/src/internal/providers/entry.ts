@@ -43,6 +43,10 @@ export const UrlPart = Schema.String.pipe(
 /** Tokens that do not expire: served until the API refuses them. @internal */
 export const noExpiry: Duration.DurationInput = "3650 days"
 
+/** An OAuth app's HTTP Basic credentials, for the token requests and the provider's own APIs that take them. @internal */
+export const appBasic = (config: App): ClientAuth.ClientAuth =>
+  ClientAuth.clientSecretBasic(config.CLIENT_ID, config.CLIENT_SECRET)
+
 /**
  * The endpoint of an OAuth app's token requests.
  *
@@ -56,7 +60,7 @@ export const endpoint = (
   return Endpoint.make({
     ...rest,
     auth: clientAuth === "client_secret_basic"
-      ? ClientAuth.clientSecretBasic(config.CLIENT_ID, config.CLIENT_SECRET)
+      ? appBasic(config)
       : ClientAuth.clientSecretPost(config.CLIENT_ID, config.CLIENT_SECRET)
   })
 }

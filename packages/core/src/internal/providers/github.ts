@@ -1,6 +1,6 @@
 import * as Schema from "effect/Schema"
 import * as Connector from "../../Connector.js"
-import { appFields, endpoint, type Entry, noExpiry, userConnection } from "./entry.js"
+import { appBasic, appFields, endpoint, type Entry, noExpiry, userConnection } from "./entry.js"
 
 /** @internal */
 export interface GitHubOptions {
@@ -17,7 +17,7 @@ export const github: Entry<typeof config.Type, typeof config.Encoded, GitHubOpti
   scoped: true,
   categories: ["developer tools"],
   grants: ["authorization_code"],
-  quirks: ["form-encoded-token-response", "token-errors-with-200", "provider-error-codes", "no-expiry"],
+  quirks: ["form-encoded-token-response", "token-errors-with-200", "provider-error-codes", "no-expiry", "provider-revocation"],
   docs: [
     {
       url: "https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps",
@@ -30,13 +30,17 @@ export const github: Entry<typeof config.Type, typeof config.Encoded, GitHubOpti
     {
       url: "https://docs.github.com/en/rest/users/users#get-the-authenticated-user",
       facts: "GET https://api.github.com/user, the connection test; 401 with {\"message\":\"Bad credentials\"} for a bad token"
+    },
+    {
+      url: "https://docs.github.com/en/rest/apps/oauth-applications#delete-an-app-token",
+      facts: "DELETE /applications/{client_id}/token revokes one token: HTTP Basic with the app's client id and secret, the token as access_token in a JSON body; 204, or 422 when validation fails"
     }
   ],
   notes: [
     "An OAuth app's tokens do not expire and come without a refresh token: the token is served until the API refuses it, then the account must be connected again. A GitHub App with expiring user tokens (8 hours, rotating 6-month refresh tokens) is a different entry, left for later.",
     "The troubleshooting page shows the error bodies but not their HTTP status; GitHub answers them with 200, which the twin does. The connector reads an error from the body whatever the status, so it does not depend on it.",
     "GitHub answers `scope` comma-separated, not space-separated as RFC 6749 says: the token's scopes read as one value.",
-    "Revocation is GitHub's own API (DELETE /applications/{client_id}/grant with Basic credentials and a JSON body), not RFC 7009: not part of this entry."
+    "Disconnecting revokes the token with \"delete an app token\" (/token), not \"delete an app authorization\" (/grant, which also removes the user's authorization of the app). The page lists only 204 and 422: what an unknown token gets is not stated; the twin answers 422."
   ],
   define: (options) =>
     Connector.define({
@@ -58,6 +62,13 @@ export const github: Entry<typeof config.Type, typeof config.Encoded, GitHubOpti
       tokenResponse: { errors: { bad_verification_code: "invalid_grant", incorrect_client_credentials: "invalid_client" } },
       headers: () => ({ accept: "application/vnd.github+json", "x-github-api-version": "2022-11-28" }),
       baseUrl: () => "https://api.github.com",
-      test: { path: "/user" }
+      test: { path: "/user" },
+      revoke: (config) => ({
+        url: `https://api.github.com/applications/${encodeURIComponent(config.CLIENT_ID)}/token`,
+        method: "DELETE",
+        token: { json: "access_token" },
+        auth: appBasic(config),
+        headers: { accept: "application/vnd.github+json", "x-github-api-version": "2022-11-28" }
+      })
     })
 }

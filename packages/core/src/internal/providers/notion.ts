@@ -1,6 +1,6 @@
 import * as Schema from "effect/Schema"
 import * as Connector from "../../Connector.js"
-import { appFields, endpoint, type Entry, noExpiry, userConnection } from "./entry.js"
+import { appBasic, appFields, endpoint, type Entry, noExpiry, userConnection } from "./entry.js"
 
 /** @internal */
 export interface NotionOptions {
@@ -17,7 +17,7 @@ export const notion: Entry<typeof config.Type, typeof config.Encoded, NotionOpti
   scoped: false,
   categories: ["productivity"],
   grants: ["authorization_code", "refresh_token"],
-  quirks: ["basic-auth-json-body", "api-version-header", "no-expiry", "rotating-refresh"],
+  quirks: ["basic-auth-json-body", "api-version-header", "no-expiry", "rotating-refresh", "provider-revocation"],
   docs: [
     {
       url: "https://developers.notion.com/docs/authorization",
@@ -42,12 +42,16 @@ export const notion: Entry<typeof config.Type, typeof config.Encoded, NotionOpti
     {
       url: "https://developers.notion.com/reference/status-codes",
       facts: "401 with code unauthorized (\"The bearer token is not valid.\") for a bad token; 400 missing_version"
+    },
+    {
+      url: "https://developers.notion.com/reference/revoke-token",
+      facts: "POST /v1/oauth/revoke with HTTP Basic credentials, the Notion-Version header and a JSON body {token}; the answer carries request_id"
     }
   ],
   notes: [
     "The pages read state no access token lifetime and the token response has no expires_in: the entry serves a token until the API refuses it, then refreshes.",
     "Whether the token endpoint also takes a form body is not stated; the entry sends JSON, as documented.",
-    "Whether a refresh returns a new refresh token each time is not stated on the pages read; the twin rotates, which the connector handles either way. Notion's revocation endpoint is left for later."
+    "Whether a refresh returns a new refresh token each time is not stated on the pages read; the twin rotates, which the connector handles either way. The revoke page does not say whether revoking the access token also ends the refresh token; the twin ends both."
   ],
   define: (options) =>
     Connector.define({
@@ -69,6 +73,12 @@ export const notion: Entry<typeof config.Type, typeof config.Encoded, NotionOpti
       }),
       headers: () => ({ "notion-version": options.version ?? "2022-06-28" }),
       baseUrl: () => "https://api.notion.com/v1",
-      test: { path: "/users/me" }
+      test: { path: "/users/me" },
+      revoke: (config) => ({
+        url: "https://api.notion.com/v1/oauth/revoke",
+        token: { json: "token" },
+        auth: appBasic(config),
+        headers: { "notion-version": options.version ?? "2022-06-28" }
+      })
     })
 }

@@ -21,7 +21,14 @@ export const slack: Entry<typeof config.Type, typeof config.Encoded, SlackOption
   scoped: true,
   categories: ["communication"],
   grants: ["authorization_code", "refresh_token"],
-  quirks: ["nested-token", "token-errors-with-200", "api-errors-with-200", "provider-error-codes", "rotating-refresh"],
+  quirks: [
+    "nested-token",
+    "token-errors-with-200",
+    "api-errors-with-200",
+    "provider-error-codes",
+    "rotating-refresh",
+    "provider-revocation"
+  ],
   docs: [
     {
       url: "https://docs.slack.dev/reference/methods/oauth.v2.access",
@@ -38,11 +45,15 @@ export const slack: Entry<typeof config.Type, typeof config.Encoded, SlackOption
     {
       url: "https://docs.slack.dev/reference/methods/auth.test",
       facts: "auth.test, the connection test; Web API errors are HTTP 200 with ok:false (invalid_auth, token_expired, token_revoked)"
+    },
+    {
+      url: "https://api.slack.com/methods/auth.revoke",
+      facts: "auth.revoke revokes the access token it is called with (in the Authorization header); it answers {\"ok\":true,\"revoked\":true}, or ok:false with an error such as invalid_auth; revoking a bot token deactivates the bot user without uninstalling the app"
     }
   ],
   notes: [
     "Without token rotation Slack's tokens do not expire and come without a refresh token; the entry works either way (it refreshes on invalid_auth or token_expired when it has a refresh token).",
-    "auth.revoke takes the token as a bearer token, not RFC 7009: not part of this entry."
+    "Disconnecting calls auth.revoke with the connection's access token. Whether revoking an access token also ends the refresh token of token rotation is not stated on the pages read; the twin ends both, so a revoked connection is connected again."
   ],
   define: (options) => {
     const user = options.token === "user"
@@ -80,7 +91,8 @@ export const slack: Entry<typeof config.Type, typeof config.Encoded, SlackOption
       },
       refreshOn: { statuses: [401], bodyPattern: /"error":\s*"(?:invalid_auth|token_expired|token_revoked)"/ },
       baseUrl: () => "https://slack.com/api",
-      test: { path: "/auth.test" }
+      test: { path: "/auth.test" },
+      revoke: () => ({ url: "https://slack.com/api/auth.revoke", token: "bearer" })
     })
   }
 }

@@ -4,7 +4,9 @@ import type { Quirks } from "../twinQuirks.js"
 export const dropbox: Quirks = {
   id: "dropbox",
   issuer: "https://www.dropbox.com",
-  paths: { token: "/oauth2/token", authorize: "/oauth2/authorize" },
+  paths: { token: "/oauth2/token", authorize: "/oauth2/authorize", revoke: "/2/auth/token/revoke" },
+  // the token revokes itself, and with it its refresh token; the answer is JSON null
+  revocation: { token: "bearer", answer: { status: 200, body: null } },
   whoami: {
     path: "/2/users/get_current_account",
     body: { account_id: "dbid:twin", email: "user@example.com", name: { display_name: "Twin" } }

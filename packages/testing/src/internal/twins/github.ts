@@ -4,7 +4,22 @@ import type { Quirks } from "../twinQuirks.js"
 export const github: Quirks = {
   id: "github",
   issuer: "https://github.com",
-  paths: { token: "/login/oauth/access_token", authorize: "/login/oauth/authorize" },
+  paths: {
+    token: "/login/oauth/access_token",
+    authorize: "/login/oauth/authorize",
+    revoke: "/applications/{CLIENT_ID}/token"
+  },
+  // "delete an app token": DELETE with the app's Basic credentials, the token in a JSON body; 204, or 422
+  revocation: {
+    method: "DELETE",
+    token: { json: "access_token" },
+    clientAuth: true,
+    answer: { status: 204 },
+    refusal: {
+      status: 422,
+      body: { message: "Validation Failed", documentation_url: "https://docs.github.com/rest/apps/oauth-applications#delete-an-app-token", status: "422" }
+    }
+  },
   whoami: { path: "/user", body: { login: "octocat", id: 1, type: "User" } },
   grants: ["authorization_code"],
   authMethods: ["client_secret_post", "client_secret_basic"],

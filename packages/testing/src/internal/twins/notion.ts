@@ -4,7 +4,9 @@ import type { Quirks } from "../twinQuirks.js"
 export const notion: Quirks = {
   id: "notion",
   issuer: "https://api.notion.com",
-  paths: { token: "/v1/oauth/token", authorize: "/v1/oauth/authorize" },
+  paths: { token: "/v1/oauth/token", authorize: "/v1/oauth/authorize", revoke: "/v1/oauth/revoke" },
+  // HTTP Basic, the token in a JSON body; the answer names the request
+  revocation: { token: { json: "token" }, clientAuth: true, answer: { status: 200, body: { request_id: "request-twin" } } },
   whoami: { path: "/v1/users/me", body: { object: "user", id: "bot-twin", type: "bot", bot: {} } },
   grants: ["authorization_code", "refresh_token"],
   // HTTP Basic, and the token request as a JSON object

@@ -4,7 +4,9 @@ import type { Quirks } from "../twinQuirks.js"
 export const slack: Quirks = {
   id: "slack",
   issuer: "https://slack.com",
-  paths: { token: "/api/oauth.v2.access", authorize: "/oauth/v2/authorize" },
+  paths: { token: "/api/oauth.v2.access", authorize: "/oauth/v2/authorize", revoke: "/api/auth.revoke" },
+  // auth.revoke: the token revokes itself; an unusable one is the Web API's 200 invalid_auth
+  revocation: { token: "bearer", answer: { status: 200, body: { ok: true, revoked: true } } },
   whoami: {
     path: "/api/auth.test",
     body: { url: "https://twin.slack.com/", team: "Twin", user: "twin", team_id: "T0TWIN", user_id: "U0TWIN" }
