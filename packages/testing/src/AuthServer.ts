@@ -282,15 +282,23 @@ export interface OfflineAccess {
  * Another path for one of the server's endpoints, as a provider names it
  * (`/login/oauth/access_token` for the token endpoint): `token`, `authorize`,
  * `revoke`, `introspect`, or `api` — a protected resource whose answer to a
- * valid token also carries the fields of `body` (a provider's "who am I").
- * Routes are matched on the path alone, whatever the host.
+ * valid token also carries the fields of `body` (a provider's "who am I"),
+ * or is `body` itself when it is an array (a list, as Atlassian's accessible
+ * resources). An `api` route with a `scheme` also takes the token in that
+ * authorization scheme (`Authorization: OAuth <token>` for `"OAuth"`, as
+ * Mailchimp's metadata endpoint wants it). Routes are matched on the path
+ * alone, whatever the host.
  *
  * @since 0.1.0
  * @category models
  */
 export type Route =
   | { readonly endpoint: "token" | "authorize" | "revoke" | "introspect" }
-  | { readonly endpoint: "api"; readonly body?: Readonly<Record<string, unknown>> | undefined }
+  | {
+    readonly endpoint: "api"
+    readonly body?: Readonly<Record<string, unknown>> | ReadonlyArray<unknown> | undefined
+    readonly scheme?: string | undefined
+  }
 
 /**
  * The registration endpoint (RFC 7591) of the simulated server:

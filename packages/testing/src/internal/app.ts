@@ -93,7 +93,7 @@ export const make = (state: State): HttpApp.Default => {
     endpoints.set(
       routeOf(path),
       route.endpoint === "api"
-        ? journaled(state, "api", (request, note) => Api.handle(state, request, note, route.body))
+        ? journaled(state, "api", (request, note) => Api.handle(state, request, note, route))
         : endpoints.get(`/${route.endpoint}`)!
     )
   }
