@@ -368,7 +368,7 @@ describe("AuthServer", () => {
           const token = yield* accessToken(basicToken("crm", "s3cret"))
           const list = yield* callApi(token, "/sites")
           assert.strictEqual(list.status, 200)
-          assert.deepStrictEqual(yield* body(list), [{ id: "site-1" }])
+          assert.deepStrictEqual(yield* body<ReadonlyArray<unknown>>(list), [{ id: "site-1" }])
           const inScheme = (path: string, scheme: string) =>
             send(HttpClientRequest.get(`https://api.example.com${path}`).pipe(
               HttpClientRequest.setHeader("authorization", `${scheme} ${token}`)
