@@ -393,6 +393,40 @@ describe("Connector under generated timelines", () => {
       Connector.layer(Scenarios, { CLIENT_SECRET: Redacted.make(Scenario.clientSecret) }),
       { numRuns: 30 }
     )))
+
+  const Discovering = Connector.layer(
+    Connector.define({
+      ...Scenarios,
+      discovery: () =>
+        Connector.discovery({
+          path: "/meta",
+          hosts: ["127.0.0.1"],
+          schema: Schema.Struct({ base: Schema.String }),
+          baseUrl: (answer) => answer.base
+        })
+    }),
+    { CLIENT_SECRET: Redacted.make(Scenario.clientSecret) }
+  )
+  const server = {
+    clients: [{ clientId: Scenario.clientId, clientSecret: Scenario.clientSecret }],
+    routes: { "/api/meta": { endpoint: "api", body: { base: "http://127.0.0.1/api/v2" } } }
+  } satisfies Omit<AuthServer.Options, "tokenLifetime">
+
+  it.effect("so does one that learns its base URL first", () => Effect.asVoid(Scenario.check(Discovering, { numRuns: 30, server })))
+
+  it.effect("a rejected discovery request is replayed once on its own, then the call's request is sent", () =>
+    Effect.gen(function*() {
+      const report = yield* Scenario.run(
+        Discovering,
+        Scenario.timeline([Scenario.FailApi({ fault: AuthServer.Status({ status: 401 }), times: 1 }), Scenario.Call({ requests: 1 })]),
+        { server }
+      )
+      assert.deepStrictEqual(
+        report.run.exchanges.filter((e) => e.endpoint === "api").map((e) => [e.path, e.status]),
+        [["/api/meta", 401], ["/api/meta", 200], ["/api/scenario/1", 200]]
+      )
+      assert.deepStrictEqual(report.violations, [])
+    }))
 })
 
 describe("Connector.test", () => {
