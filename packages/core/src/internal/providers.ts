@@ -1,9 +1,13 @@
 import type * as Providers from "../Providers.js"
+import { atlassian } from "./providers/atlassian.js"
 import { discord } from "./providers/discord.js"
+import { docusign } from "./providers/docusign.js"
 import { dropbox } from "./providers/dropbox.js"
 import { entra } from "./providers/entra.js"
 import type { Entry } from "./providers/entry.js"
 import { github } from "./providers/github.js"
+import { linear } from "./providers/linear.js"
+import { mailchimp } from "./providers/mailchimp.js"
 import { notion } from "./providers/notion.js"
 import { salesforce } from "./providers/salesforce.js"
 import { shopify } from "./providers/shopify.js"
@@ -12,7 +16,23 @@ import { spotify } from "./providers/spotify.js"
 import { xero } from "./providers/xero.js"
 import { zoom } from "./providers/zoom.js"
 
-export { discord, dropbox, entra, github, notion, salesforce, shopify, slack, spotify, xero, zoom }
+export {
+  atlassian,
+  discord,
+  docusign,
+  dropbox,
+  entra,
+  github,
+  linear,
+  mailchimp,
+  notion,
+  salesforce,
+  shopify,
+  slack,
+  spotify,
+  xero,
+  zoom
+}
 
 /** Every entry, by id, in the order of the catalog. @internal */
 export const entries: ReadonlyArray<Entry<any, any, any>> = [
@@ -26,7 +46,11 @@ export const entries: ReadonlyArray<Entry<any, any, any>> = [
   shopify,
   spotify,
   zoom,
-  discord
+  discord,
+  linear,
+  mailchimp,
+  atlassian,
+  docusign
 ]
 
 const metadataOf = ({ define: _define, scoped: _scoped, ...metadata }: Entry<any, any, any>): Providers.Metadata =>

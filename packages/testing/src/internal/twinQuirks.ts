@@ -1,10 +1,14 @@
 import * as Duration from "effect/Duration"
 import * as Predicate from "effect/Predicate"
 import type * as AuthServer from "../AuthServer.js"
+import { atlassian } from "./twins/atlassian.js"
 import { discord } from "./twins/discord.js"
+import { docusign } from "./twins/docusign.js"
 import { dropbox } from "./twins/dropbox.js"
 import { entra } from "./twins/entra.js"
 import { github } from "./twins/github.js"
+import { linear } from "./twins/linear.js"
+import { mailchimp } from "./twins/mailchimp.js"
 import { notion } from "./twins/notion.js"
 import { salesforce } from "./twins/salesforce.js"
 import { shopify } from "./twins/shopify.js"
@@ -42,6 +46,11 @@ export interface Quirks {
   readonly paths: { readonly token: string; readonly authorize?: string; readonly revoke?: string }
   readonly params?: Readonly<Record<string, string>>
   readonly whoami: { readonly path: string; readonly body: Readonly<Record<string, Template>> }
+  readonly discovery?: {
+    readonly path: string
+    readonly body: Readonly<Record<string, Template>> | ReadonlyArray<Template>
+    readonly scheme?: string
+  }
   readonly grants: ReadonlyArray<AuthServer.GrantType>
   readonly authMethods: ReadonlyArray<AuthServer.AuthMethod>
   readonly scopes?: ReadonlyArray<string>
@@ -76,7 +85,11 @@ export const all: ReadonlyArray<Quirks> = [
   shopify,
   spotify,
   zoom,
-  discord
+  discord,
+  linear,
+  mailchimp,
+  atlassian,
+  docusign
 ]
 
 /** @internal */
