@@ -638,7 +638,9 @@ export interface PoolOptions<Id, C, E extends ConnectorConfigError | ConfigError
  * in one process:
  *
  * - `connection(id)`: that connection's {@link Connection}, its base URL from
- *   its configuration and its tokens from `pool`;
+ *   its configuration and its tokens from `pool` (a connector with a
+ *   `discovery` learns its base URL once per `Connection` returned: keep it
+ *   while you use it);
  * - `pool`: the `ConnectionPool` of their tokens: each connection's health,
  *   the pool's size, eviction;
  * - `key(id)`: the connection's `TokenStore.Key`;
@@ -711,7 +713,8 @@ export const pool: <C, I, R, Id, E extends ConnectorConfigError | ConfigError.Co
  * - `Unreachable`: the token endpoint or the API could not be reached or did
  *   not answer in time;
  * - `UnexpectedResponse`: an answer that is none of the above, e.g. a 500,
- *   a 404, or a token response that cannot be read;
+ *   a 404, a token response that cannot be read, or a base URL that could
+ *   not be discovered;
  * - `InvalidConfiguration`: nothing could be sent: the configuration, a URL
  *   or the token request is unusable, or the connector has no test.
  *
