@@ -679,6 +679,16 @@ describe("Connector: a base URL learnt from the provider", () => {
       )
     ))
 
+  it.effect("Connector.test: BadCredentials when the discovery request is refused with 403", () =>
+    Effect.gen(function*() {
+      const server = yield* AuthServer.AuthServer
+      yield* server.fail(AuthServer.Status({ status: 403 }), { endpoint: "api" })
+      const result = yield* Connector.test(discovering(), config)
+      assert.strictEqual(result._tag, "BadCredentials")
+      if (result._tag === "BadCredentials") assert.strictEqual(result.status, 403)
+      assert.include(result.reason, "the discovery request answered HTTP 403")
+    }).pipe(Effect.provide(answering(eu1))))
+
   it.effect("Connector.test: Ok through the discovered base URL; UnexpectedResponse for a hostile answer", () =>
     Effect.gen(function*() {
       const ok = yield* Connector.test(discovering(), config).pipe(Effect.provide(answering(eu1)))
