@@ -394,6 +394,17 @@ describe("ConnectorSpec: extends", () => {
     assert.strictEqual(definition.baseUrl(config), "https://twin.my.salesforce.com")
   })
 
+  it("a file's connection test may carry a JSON body: Linear's viewer query, or the file's own", () => {
+    assert.deepStrictEqual(Either.getOrThrow(ConnectorSpec.decode({ extends: "linear" })).test?.body, {
+      query: "{ viewer { id name } }"
+    })
+    const own = Either.getOrThrow(ConnectorSpec.decode({
+      extends: "linear",
+      test: { method: "POST", path: "/graphql", body: { query: "{ organization { id } }" } }
+    }))
+    assert.deepStrictEqual(own.test, { path: "/graphql", method: "POST", body: { query: "{ organization { id } }" }, expect: undefined, timeout: undefined })
+  })
+
   it("keeps the entry's own rules when the file changes nothing", () => {
     const definition = Either.getOrThrow(ConnectorSpec.decode({ extends: "slack" }))
     assert.strictEqual(definition.name, "slack")
