@@ -149,7 +149,10 @@ export const query: (name: string) => Apply = internal.query
 /**
  * The connection test: a request to `path` (relative to the base URL; default
  * method `GET`) that must answer one of the `expect`ed statuses (default
- * `[200]`) within `timeout` (default 30 seconds).
+ * `[200]`) within `timeout` (default 30 seconds). A `body` is sent as JSON
+ * (`Content-Type: application/json`): an API whose "who am I" is a `POST`
+ * with a query, as GraphQL APIs are
+ * (`{ method: "POST", body: { query: "{ viewer { id } }" } }`).
  *
  * @since 0.1.0
  * @category models
@@ -157,9 +160,97 @@ export const query: (name: string) => Apply = internal.query
 export interface ConnectionTest {
   readonly path: string
   readonly method?: HttpMethod.HttpMethod | undefined
+  readonly body?: unknown
   readonly expect?: ReadonlyArray<number> | undefined
   readonly timeout?: Duration.DurationInput | undefined
 }
+
+/**
+ * How a connector learns its API's base URL from the provider, once a token
+ * is had: one `GET` of `path` (relative to the definition's `baseUrl`) with
+ * the connection's token — placed as `apply` says, else as the connector's
+ * `apply` — whose answer `read` turns into the base URL, or into why it
+ * cannot. Build it with {@link discovery}.
+ *
+ * The answer is the server's, so it is read as hostile: at most 64 KiB of
+ * bounded JSON, its shape checked, and the base URL must be an `https:` URL
+ * (loopback or `allowInsecure` excepted) without credentials, query or
+ * fragment whose host is one of `hosts`: a name (`api.atlassian.com`) or
+ * `*.` and a name for one DNS label before it (`*.api.mailchimp.com`, not
+ * `a.b.api.mailchimp.com`), so that an answer cannot send the token to
+ * another host.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BaseUrlDiscovery {
+  readonly path: string
+  readonly apply?: Apply | undefined
+  readonly hosts: ReadonlyArray<string>
+  readonly read: (answer: unknown) => Either.Either<string, string>
+}
+
+/**
+ * A {@link BaseUrlDiscovery} whose answer is decoded with `schema` (members
+ * it does not name are ignored) and turned into the base URL by `baseUrl`,
+ * which answers `undefined` when the answer names none (no account, no site).
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * ```ts
+ * import { Connector } from "@grantflow/core"
+ * import { Schema } from "effect"
+ *
+ * // the API lives in the account's data center, which a metadata call names
+ * const discovery = Connector.discovery({
+ *   path: "/oauth2/metadata",
+ *   apply: Connector.header("Authorization", { prefix: "OAuth" }),
+ *   hosts: ["*.api.mailchimp.com"],
+ *   schema: Schema.Struct({ api_endpoint: Schema.String }),
+ *   baseUrl: (answer) => `${answer.api_endpoint}/3.0`
+ * })
+ * ```
+ */
+export const discovery: <A, I>(options: {
+  readonly path: string
+  readonly apply?: Apply | undefined
+  readonly hosts: ReadonlyArray<string>
+  readonly schema: Schema.Schema<A, I>
+  readonly baseUrl: (answer: A) => string | undefined
+}) => BaseUrlDiscovery = internal.discovery
+
+/**
+ * A connector could not learn its API's base URL (see
+ * {@link BaseUrlDiscovery}): the discovery request was answered with an
+ * error `status`, or an answer too large, not JSON, not of the expected
+ * shape, naming no base URL, or naming one that is not `https:` or whose
+ * host is not allowed. Nothing else was sent to the API. The reason never
+ * quotes the answer.
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * ```ts
+ * import { Connector } from "@grantflow/core"
+ *
+ * const error = new Connector.BaseUrlDiscoveryError({
+ *   connector: "mailchimp",
+ *   reason: "the base URL's host is not one the connector allows"
+ * })
+ * error.message
+ * ```
+ */
+export const BaseUrlDiscoveryError: typeof internal.BaseUrlDiscoveryError = internal.BaseUrlDiscoveryError
+
+/**
+ * A base URL that could not be learnt: see the {@link BaseUrlDiscoveryError}
+ * constructor.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type BaseUrlDiscoveryError = internal.BaseUrlDiscoveryError
 
 /**
  * What the authorization code flow of a connector needs: the authorization
@@ -205,6 +296,11 @@ export interface Authorization {
  *   `invalid_token` challenge (see `BearerAuth.Options`; default 401);
  * - `baseUrl`: the API's base URL, from the configuration; `https:` unless
  *   loopback or `allowInsecure`;
+ * - `discovery`: for an API whose base URL depends on the account (a data
+ *   center, a site id), how it is learnt with the connection's first token
+ *   (see {@link BaseUrlDiscovery}): one request under `baseUrl`, whose
+ *   answer is kept for the connection; relative requests then go to the
+ *   discovered base URL;
  * - `headers`: headers every API request carries (an API version such as
  *   `Notion-Version`), from the configuration; a secret field's value is
  *   refused there, as in the base URL;
@@ -231,6 +327,7 @@ export interface Definition<C, I = C, R = never> {
   readonly apply?: Apply | undefined
   readonly refreshOn?: BearerAuth.Options | undefined
   readonly baseUrl: (config: C) => string
+  readonly discovery?: ((config: C) => BaseUrlDiscovery) | undefined
   readonly headers?: ((config: C) => Readonly<Record<string, string>>) | undefined
   readonly allowInsecure?: boolean | undefined
   readonly tokenResponse?: TokenResponse.Shape | undefined
@@ -416,7 +513,13 @@ export const config: <C, I, R>(
  * absolute ones elsewhere, so the token never leaves the API — and the
  * `provider` of its tokens. Its failures stay typed: the `TokenError` when no
  * token could be had (nothing was sent), `BearerAuth.TokenRejected` when the
- * API still rejects a freshly obtained token.
+ * API still rejects a freshly obtained token, `BaseUrlDiscoveryError` when a
+ * connector with a `discovery` could not learn its base URL.
+ *
+ * With a `discovery`, `baseUrl` is the definition's, where the discovery
+ * request goes; the client's first request learns the API's base URL, which
+ * every later request of the connection reuses (a failed discovery is tried
+ * again by the next request).
  *
  * @since 0.1.0
  * @category models
@@ -425,7 +528,7 @@ export interface Connection {
   readonly name: string
   readonly baseUrl: URL
   readonly client: HttpClient.HttpClient.With<
-    HttpClientError.HttpClientError | TokenError.TokenError | BearerAuth.TokenRejected
+    HttpClientError.HttpClientError | TokenError.TokenError | BearerAuth.TokenRejected | BaseUrlDiscoveryError
   >
   readonly provider: TokenProvider.TokenProvider["Type"]
 }
@@ -461,7 +564,9 @@ export const connect: <C, I, R>(
  * requests sent to the base URL. Like `BearerAuth.layer`, it keeps the plain
  * `HttpClient` error type: no token is a `RequestError` whose cause is the
  * `TokenError`, a token still rejected after a refresh a `StatusCode`
- * `ResponseError` whose cause is a `BearerAuth.TokenRejected`.
+ * `ResponseError` whose cause is a `BearerAuth.TokenRejected`, a base URL
+ * that could not be discovered an `InvalidUrl` `RequestError` whose cause is
+ * the `BaseUrlDiscoveryError`.
  *
  * @since 0.1.0
  * @category layers
@@ -541,7 +646,9 @@ export interface PoolOptions<Id, C, E extends ConnectorConfigError | ConfigError
  * in one process:
  *
  * - `connection(id)`: that connection's {@link Connection}, its base URL from
- *   its configuration and its tokens from `pool`;
+ *   its configuration and its tokens from `pool` (a connector with a
+ *   `discovery` learns its base URL once per `Connection` returned: keep it
+ *   while you use it);
  * - `pool`: the `ConnectionPool` of their tokens: each connection's health,
  *   the pool's size, eviction;
  * - `key(id)`: the connection's `TokenStore.Key`;
@@ -614,7 +721,8 @@ export const pool: <C, I, R, Id, E extends ConnectorConfigError | ConfigError.Co
  * - `Unreachable`: the token endpoint or the API could not be reached or did
  *   not answer in time;
  * - `UnexpectedResponse`: an answer that is none of the above, e.g. a 500,
- *   a 404, or a token response that cannot be read;
+ *   a 404, a token response that cannot be read, or a base URL that could
+ *   not be discovered;
  * - `InvalidConfiguration`: nothing could be sent: the configuration, a URL
  *   or the token request is unusable, or the connector has no test.
  *
@@ -643,6 +751,25 @@ export type TestResult = Data.TaggedEnum<{
  * ```
  */
 export const TestResult: Data.TaggedEnum.Constructor<TestResult> = internal.TestResult
+
+/**
+ * The connection test of a definition for a configuration: its `test`, or
+ * what its `test` function gives for `config` (a test whose URL names the
+ * customer, as QuickBooks' company); `undefined` when it has none.
+ *
+ * @since 0.1.0
+ * @category testing
+ * @example
+ * ```ts
+ * import { Connector } from "@grantflow/core"
+ *
+ * declare const Helpdesk: Connector.Definition<{ readonly SUBDOMAIN: string }>
+ *
+ * const test = Connector.connectionTest(Helpdesk, { SUBDOMAIN: "acme" }) // e.g. { path: "/me" }
+ * ```
+ */
+export const connectionTest: <C, I, R>(definition: Definition<C, I, R>, config: C) => ConnectionTest | undefined =
+  internal.connectionTest
 
 /**
  * Runs the connection test: obtains a token (once, without retries: a test

@@ -116,10 +116,11 @@ export interface Spec {
     readonly expires_as?: "seconds" | "milliseconds" | "epoch_seconds" | "epoch_milliseconds" | "iso8601"
     readonly type?: string
   }
-  /** The connection test. */
+  /** The connection test; its `body`, if any, is sent as JSON as written. */
   readonly test?: {
     readonly method?: "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS"
     readonly path: string
+    readonly body?: unknown
     readonly expect?: ReadonlyArray<number>
     readonly timeout_seconds?: number
   }

@@ -29,12 +29,16 @@ import type * as Connector from "./Connector.js"
 import * as internal from "./internal/providers.js"
 import type { CalendlyOptions } from "./internal/providers/calendly.js"
 import type { DiscordOptions } from "./internal/providers/discord.js"
+import type { AtlassianOptions } from "./internal/providers/atlassian.js"
+import type { DocuSignOptions } from "./internal/providers/docusign.js"
 import type { DropboxOptions } from "./internal/providers/dropbox.js"
 import type { EntraOptions } from "./internal/providers/entra.js"
 import type { GitHubOptions } from "./internal/providers/github.js"
 import type { HubSpotOptions } from "./internal/providers/hubspot.js"
 import type { IntercomOptions } from "./internal/providers/intercom.js"
 import type { GitHubAppOptions } from "./internal/providers/githubApp.js"
+import type { LinearOptions } from "./internal/providers/linear.js"
+import type { MailchimpOptions } from "./internal/providers/mailchimp.js"
 import type { NotionOptions } from "./internal/providers/notion.js"
 import type { PipedriveOptions } from "./internal/providers/pipedrive.js"
 import type { QuickBooksOptions } from "./internal/providers/quickbooks.js"
@@ -85,6 +89,10 @@ export type Id =
   | "stripe"
   | "githubApp"
   | "quickbooks"
+  | "linear"
+  | "mailchimp"
+  | "atlassian"
+  | "docusign"
 
 /**
  * The kinds of departure from RFC 6749 and RFC 6750 the catalog knows, each
@@ -136,6 +144,13 @@ export type Id =
  * - `app-signed-jwt`: the app signs a short JWT with its private key and
  *   exchanges it at the provider's own endpoint for a token (a custom grant,
  *   expressed as the connector's `auth`).
+ * - `post-connection-test`: the "who am I" call is a `POST`;
+ * - `graphql-connection-test`: the "who am I" is a GraphQL query, `POST`ed
+ *   as a JSON body (the connection test's `body`);
+ * - `discovered-base-url`: the API's base URL depends on the account and is
+ *   learnt with the first token from a call to the provider (`discovery`);
+ * - `json-token-request`: the token request is a JSON body with the client's
+ *   credentials in it (`Endpoint` `requestBody: "json"`).
  *
  * @since 0.1.0
  * @category models
@@ -166,6 +181,9 @@ export type QuirkClass =
   | "api-context-header"
   | "provider-revocation"
   | "app-signed-jwt"
+  | "graphql-connection-test"
+  | "discovered-base-url"
+  | "json-token-request"
 
 /**
  * What the catalog says of an entry: its `id` (the constructor's name, the
@@ -683,6 +701,80 @@ export const quickbooks = (
   AppConfig & { readonly REALM_ID?: string },
   AppInput & { readonly REALM_ID?: string }
 > => internal.quickbooks.define(options)
+
+/**
+ * Linear's GraphQL API, an OAuth2 application acting for a user: 24-hour
+ * tokens, a new refresh token at each refresh, the viewer query as the
+ * connection test, GraphQL errors that may come with HTTP 200.
+ *
+ * @since 0.1.0
+ * @category providers
+ * @example
+ * ```ts
+ * import { Providers } from "@grantflow/core"
+ *
+ * const Linear = Providers.linear({ scopes: ["read", "write"] })
+ * ```
+ */
+export const linear = (options: LinearOptions = {}): Connector.Definition<AppConfig, AppInput> =>
+  internal.linear.define(options)
+
+/**
+ * Mailchimp's Marketing API: tokens that do not expire, and the account's
+ * data center — its API's host — learnt from the metadata call once per
+ * connection.
+ *
+ * @since 0.1.0
+ * @category providers
+ * @example
+ * ```ts
+ * import { Providers } from "@grantflow/core"
+ *
+ * const Mailchimp = Providers.mailchimp()
+ * ```
+ */
+export const mailchimp = (options: MailchimpOptions = {}): Connector.Definition<AppConfig, AppInput> =>
+  internal.mailchimp.define(options)
+
+/**
+ * Atlassian Cloud's Jira API, OAuth 2.0 (3LO): `audience` and `prompt` on the
+ * authorization, `offline_access`, rotating refresh tokens with a 10-minute
+ * leeway, and the site's cloud id learnt from its accessible resources (the
+ * `SITE_URL`'s, else the first).
+ *
+ * @since 0.1.0
+ * @category providers
+ * @example
+ * ```ts
+ * import { Providers } from "@grantflow/core"
+ *
+ * const Jira = Providers.atlassian({ scopes: ["read:jira-work", "write:jira-work"] })
+ * ```
+ */
+export const atlassian = (
+  options: AtlassianOptions = {}
+): Connector.Definition<
+  AppConfig & { readonly SITE_URL?: string | undefined },
+  AppInput & { readonly SITE_URL?: string | undefined }
+> => internal.atlassian.define(options)
+
+/**
+ * DocuSign's eSignature REST API, Authorization Code Grant with HTTP Basic
+ * credentials, in the developer (`demo`, default) or `production`
+ * environment: eight-hour tokens, refresh tokens, and the default account's
+ * API base learnt from userinfo once per connection.
+ *
+ * @since 0.1.0
+ * @category providers
+ * @example
+ * ```ts
+ * import { Providers } from "@grantflow/core"
+ *
+ * const DocuSign = Providers.docusign({ environment: "production" })
+ * ```
+ */
+export const docusign = (options: DocuSignOptions = {}): Connector.Definition<AppConfig, AppInput> =>
+  internal.docusign.define(options)
 
 /**
  * The configuration of an OAuth app as read (the secret as a string).

@@ -393,6 +393,40 @@ describe("Connector under generated timelines", () => {
       Connector.layer(Scenarios, { CLIENT_SECRET: Redacted.make(Scenario.clientSecret) }),
       { numRuns: 30 }
     )))
+
+  const Discovering = Connector.layer(
+    Connector.define({
+      ...Scenarios,
+      discovery: () =>
+        Connector.discovery({
+          path: "/meta",
+          hosts: ["127.0.0.1"],
+          schema: Schema.Struct({ base: Schema.String }),
+          baseUrl: (answer) => answer.base
+        })
+    }),
+    { CLIENT_SECRET: Redacted.make(Scenario.clientSecret) }
+  )
+  const server = {
+    clients: [{ clientId: Scenario.clientId, clientSecret: Scenario.clientSecret }],
+    routes: { "/api/meta": { endpoint: "api", body: { base: "http://127.0.0.1/api/v2" } } }
+  } satisfies Omit<AuthServer.Options, "tokenLifetime">
+
+  it.effect("so does one that learns its base URL first", () => Effect.asVoid(Scenario.check(Discovering, { numRuns: 30, server })))
+
+  it.effect("a rejected discovery request is replayed once on its own, then the call's request is sent", () =>
+    Effect.gen(function*() {
+      const report = yield* Scenario.run(
+        Discovering,
+        Scenario.timeline([Scenario.FailApi({ fault: AuthServer.Status({ status: 401 }), times: 1 }), Scenario.Call({ requests: 1 })]),
+        { server }
+      )
+      assert.deepStrictEqual(
+        report.run.exchanges.filter((e) => e.endpoint === "api").map((e) => [e.path, e.status]),
+        [["/api/meta", 401], ["/api/meta", 200], ["/api/scenario/1", 200]]
+      )
+      assert.deepStrictEqual(report.violations, [])
+    }))
 })
 
 describe("Connector.test", () => {
@@ -478,5 +512,191 @@ describe("Connector.test", () => {
         assert.include(result.left.message, "CLIENT_ID")
         assert.include(result.left.message, "CLIENT_SECRET is missing")
       }
+    }))
+})
+
+describe("Connector: a connection test with a body", () => {
+  it.effect("sends the body as JSON with the test's method, and reads the answer's status", () =>
+    Effect.gen(function*() {
+      const sent: Array<{ method: string; type: string | undefined; body: string }> = []
+      const graphql = helpdesk({ test: { path: "/graphql", method: "POST", body: { query: "{ viewer { id } }" } } })
+      const result = yield* Connector.test(graphql, config).pipe(
+        Effect.updateService(HttpClient.HttpClient, (client) =>
+          HttpClient.tapRequest(client, (request) =>
+            Effect.sync(() => {
+              if (!request.url.endsWith("/token")) {
+                const body = request.body._tag === "Uint8Array" ? new TextDecoder().decode(request.body.body) : ""
+                sent.push({ method: request.method, type: request.headers["content-type"], body })
+              }
+            })))
+      )
+      assert.deepStrictEqual(result, Connector.TestResult.Ok({ status: 200, reason: "POST /graphql answered HTTP 200" }))
+      assert.deepStrictEqual(sent, [{ method: "POST", type: "application/json", body: "{\"query\":\"{ viewer { id } }\"}" }])
+    }).pipe(Effect.provide(serverWith())))
+
+  it.effect("the body is sent again with the new token when the API refuses the first", () =>
+    Effect.gen(function*() {
+      const server = yield* AuthServer.AuthServer
+      const graphql = helpdesk({ test: { path: "/graphql", method: "POST", body: { query: "{ viewer { id } }" } } })
+      yield* server.fail(AuthServer.Status({ status: 401 }), { endpoint: "api" })
+      const result = yield* Connector.test(graphql, config)
+      assert.strictEqual(result._tag, "Ok", result.reason)
+      assert.deepStrictEqual((yield* journal).api.map(([path, , status]) => [path, status]), [
+        ["/api/v5/graphql", 401],
+        ["/api/v5/graphql", 200]
+      ])
+    }).pipe(Effect.provide(serverWith())))
+})
+
+describe("Connector: a base URL learnt from the provider", () => {
+  const Meta = Schema.Struct({ api_endpoint: Schema.String })
+  const discovering = (overrides: Partial<Parameters<typeof Connector.discovery<typeof Meta.Type, typeof Meta.Encoded>>[0]> = {}) =>
+    helpdesk({
+      discovery: () =>
+        Connector.discovery({
+          path: "/meta",
+          hosts: ["*.api.helpdesk.example"],
+          schema: Meta,
+          baseUrl: (answer) => `${answer.api_endpoint}/api/v5`,
+          ...overrides
+        })
+    })
+  const answering = (body: Record<string, unknown> | ReadonlyArray<unknown>, scheme?: string) =>
+    serverWith({ routes: { "/api/v5/meta": { endpoint: "api", body, scheme } } })
+  const eu1 = { api_endpoint: "https://eu1.api.helpdesk.example" }
+
+  /** The hosts and paths the connector's requests went to (token requests aside). */
+  const recording = (urls: Array<string>) =>
+    Effect.updateService(HttpClient.HttpClient, (client: HttpClient.HttpClient) =>
+      HttpClient.tapRequest(client, (request) =>
+        Effect.sync(() => {
+          const url = new URL(request.url)
+          if (url.pathname !== "/token") urls.push(`${url.host}${url.pathname}`)
+        })))
+
+  it.scoped("one discovery request per connection, with its token; every request then goes to the base URL it names", () =>
+    Effect.gen(function*() {
+      const urls: Array<string> = []
+      const connection = yield* Connector.connect(discovering(), config).pipe(recording(urls))
+      // two first requests at once still make one discovery request
+      const statuses = yield* Effect.all([connection.client.get("/tickets"), connection.client.get("/me")], {
+        concurrency: 2
+      })
+      assert.deepStrictEqual(statuses.map((response) => response.status), [200, 200])
+      assert.strictEqual((yield* connection.client.get("tickets/7")).status, 200)
+      assert.deepStrictEqual(urls.sort(), [
+        "acme.helpdesk.example/api/v5/meta",
+        "eu1.api.helpdesk.example/api/v5/me",
+        "eu1.api.helpdesk.example/api/v5/tickets",
+        "eu1.api.helpdesk.example/api/v5/tickets/7"
+      ])
+      assert.deepStrictEqual((yield* journal).api.map(([, token]) => token), ["t1", "t1", "t1", "t1"])
+      // the token goes nowhere else: not back to the discovery's host either
+      const elsewhere = yield* Effect.flip(connection.client.get("https://acme.helpdesk.example/api/v5/me"))
+      assert.strictEqual(elsewhere._tag, "RequestError")
+    }).pipe(Effect.provide(answering(eu1))))
+
+  it.scoped("the discovery request carries the token as its apply says", () =>
+    Effect.gen(function*() {
+      const seen: Array<string | undefined> = []
+      const definition = discovering({ apply: Connector.header("Authorization", { prefix: "OAuth" }) })
+      const connection = yield* Connector.connect(definition, config).pipe(
+        Effect.updateService(HttpClient.HttpClient, (client) =>
+          HttpClient.tapRequest(client, (request) =>
+            Effect.sync(() => {
+              if (!request.url.endsWith("/token")) seen.push(request.headers["authorization"]?.split(" ")[0])
+            })))
+      )
+      assert.strictEqual((yield* connection.client.get("/me")).status, 200)
+      assert.deepStrictEqual(seen, ["OAuth", "Bearer"])
+    }).pipe(Effect.provide(answering(eu1, "OAuth"))))
+
+  const hostile: ReadonlyArray<readonly [string, Record<string, unknown>, string]> = [
+    ["another host", { api_endpoint: "https://attacker.example" }, "host the connector does not allow"],
+    ["a host under another", { api_endpoint: "https://api.helpdesk.example.attacker.example" }, "does not allow"],
+    ["two labels deep", { api_endpoint: "https://a.b.api.helpdesk.example" }, "does not allow"],
+    ["the bare suffix", { api_endpoint: "https://api.helpdesk.example" }, "does not allow"],
+    ["plain http", { api_endpoint: "http://eu1.api.helpdesk.example" }, "must use https"],
+    ["credentials", { api_endpoint: "https://user:pw@eu1.api.helpdesk.example" }, "must not contain credentials"],
+    ["a query", { api_endpoint: "https://eu1.api.helpdesk.example?x=" }, "must not contain a query"],
+    ["not a URL", { api_endpoint: "eu1.api.helpdesk.example" }, "not an absolute URL"],
+    ["another shape", { endpoint: "https://eu1.api.helpdesk.example" }, "not of the expected shape (at api_endpoint)"],
+    ["too large", { api_endpoint: `https://eu1.api.helpdesk.example/${"a".repeat(70 * 1024)}` }, "larger than 64 KiB"]
+  ]
+
+  for (const [name, answer, reason] of hostile) {
+    it.scoped(`an answer naming ${name} is refused with a typed error, and nothing else is sent`, () =>
+      Effect.gen(function*() {
+        const connection = yield* Connector.connect(discovering(), config)
+        const error = yield* Effect.flip(connection.client.get("/me"))
+        assert.instanceOf(error, Connector.BaseUrlDiscoveryError)
+        assert.include(error.message, reason)
+        assert.notInclude(error.message, "attacker")
+        assert.deepStrictEqual((yield* journal).api.map(([path]) => path), ["/api/v5/meta"])
+      }).pipe(Effect.provide(answering(answer))))
+  }
+
+  it.scoped("an answer that is not JSON, or an error status, is a typed error; the next request tries again", () =>
+    Effect.gen(function*() {
+      const server = yield* AuthServer.AuthServer
+      const connection = yield* Connector.connect(discovering(), config)
+      yield* server.fail(AuthServer.MalformedJson(), { endpoint: "api" })
+      const garbled = yield* Effect.flip(connection.client.get("/me"))
+      assert.instanceOf(garbled, Connector.BaseUrlDiscoveryError)
+      assert.include(garbled.message, "cannot be read")
+      yield* server.fail(AuthServer.Status({ status: 500 }), { endpoint: "api" })
+      const failed = yield* Effect.flip(connection.client.get("/me"))
+      assert.instanceOf(failed, Connector.BaseUrlDiscoveryError)
+      assert.strictEqual(failed.status, 500)
+      assert.strictEqual((yield* connection.client.get("/me")).status, 200)
+      assert.deepStrictEqual((yield* journal).api.map(([path, , status]) => [path, status]), [
+        ["/api/v5/meta", 200],
+        ["/api/v5/meta", 500],
+        ["/api/v5/meta", 200],
+        ["/api/v5/me", 200]
+      ])
+    }).pipe(Effect.provide(answering(eu1))))
+
+  it.scoped("an answer that names no base URL; a discovery that allows no host is a configuration error", () =>
+    Effect.gen(function*() {
+      const none = yield* Connector.connect(discovering({ baseUrl: () => undefined }), config)
+      assert.include((yield* Effect.flip(none.client.get("/me"))).message, "names no base URL")
+      const exit = yield* Effect.exit(Connector.connect(discovering({ hosts: [] }), config))
+      assert.isTrue(exit._tag === "Failure")
+    }).pipe(Effect.provide(answering(eu1))))
+
+  it.scoped("layer: a failed discovery is an InvalidUrl RequestError whose cause is the typed error", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(HttpClient.get("/me"))
+      assert.strictEqual(error._tag, "RequestError")
+      if (error._tag === "RequestError") {
+        assert.strictEqual(error.reason, "InvalidUrl")
+        assert.instanceOf(error.cause, Connector.BaseUrlDiscoveryError)
+      }
+    }).pipe(
+      Effect.provide(
+        Connector.layer(discovering(), config).pipe(Layer.provideMerge(answering({ api_endpoint: "https://attacker.example" })))
+      )
+    ))
+
+  it.effect("Connector.test: BadCredentials when the discovery request is refused with 403", () =>
+    Effect.gen(function*() {
+      const server = yield* AuthServer.AuthServer
+      yield* server.fail(AuthServer.Status({ status: 403 }), { endpoint: "api" })
+      const result = yield* Connector.test(discovering(), config)
+      assert.strictEqual(result._tag, "BadCredentials")
+      if (result._tag === "BadCredentials") assert.strictEqual(result.status, 403)
+      assert.include(result.reason, "the discovery request answered HTTP 403")
+    }).pipe(Effect.provide(answering(eu1))))
+
+  it.effect("Connector.test: Ok through the discovered base URL; UnexpectedResponse for a hostile answer", () =>
+    Effect.gen(function*() {
+      const ok = yield* Connector.test(discovering(), config).pipe(Effect.provide(answering(eu1)))
+      assert.strictEqual(ok._tag, "Ok", ok.reason)
+      const hostileAnswer = yield* Connector.test(discovering(), config).pipe(
+        Effect.provide(answering({ api_endpoint: "https://attacker.example" }))
+      )
+      assert.strictEqual(hostileAnswer._tag, "UnexpectedResponse")
+      assert.include(hostileAnswer.reason, "could not learn its API's base URL")
     }))
 })

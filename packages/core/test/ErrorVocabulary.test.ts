@@ -78,7 +78,8 @@ const everyError = [
   new TokenCipher.DecryptionFailed({ keyId: "k1", reason: "Tampered" }),
   new TokenCipher.InvalidKey({ keyId: "k1", reason: "is not 32 bytes" }),
   new ConnectorSpec.ConnectorSpecError({ issues: [{ path: "auth", message: "is missing" }] }),
-  new Connector.ConnectorConfigError({ connector: "acme", reason: "the client id is missing" })
+  new Connector.ConnectorConfigError({ connector: "acme", reason: "the client id is missing" }),
+  new Connector.BaseUrlDiscoveryError({ connector: "acme", reason: "the discovery request answered HTTP 500", status: 500 })
 ] as const
 
 describe("TokenError.isGrantflowError", () => {

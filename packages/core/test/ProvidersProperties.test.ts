@@ -3,12 +3,11 @@
  * the clock moving, token endpoint and API faults, revocations, restarts —
  * with the property kit's invariants.
  */
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { assert, describe, it } from "@effect/vitest"
 import { AccessToken, Connector } from "@grantflow/core"
 import { Arbitraries, AuthServer, Invariants, ProviderTwin, Scenario } from "@grantflow/testing"
 import { Duration, Effect, FastCheck, Layer, Option } from "effect"
-import { type Case, cases, clientId, clientSecret, configOf, testOf, twinOptions, variants } from "./providerKit.js"
+import { type Case, cases, clientId, clientSecret, configOf, testRequest, twinOptions, variants } from "./providerKit.js"
 
 /** Timelines per entry: GRANTFLOW_PROVIDER_RUNS (default 50, so 400 over the catalog). */
 const runs = Number(process.env.GRANTFLOW_PROVIDER_RUNS ?? 50)
@@ -62,14 +61,13 @@ describe("every catalog entry keeps the invariants against its twin under genera
     it.effect(`${c.id}${c.variant === undefined ? "" : `, ${c.variant},`} (${runs} timelines)`, () =>
       Effect.gen(function*() {
         const { tokenLifetime: _lifetime, ...server } = twinOptions(c, { autoApprove: true })
-        const test = testOf(c)
         const report = yield* Scenario.check(integration(c), {
           numRuns: runs,
           server,
           timelines: timelinesOf(c),
           invariants: invariantsOf(c),
           secrets: [clientSecret],
-          request: (client) => client.execute(HttpClientRequest.make(test.method ?? "GET")(test.path))
+          request: (client) => client.execute(testRequest(c))
         })
         assert.strictEqual(report.numRuns, runs)
       }), timeout)

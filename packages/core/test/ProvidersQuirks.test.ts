@@ -2,7 +2,7 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { assert, describe, it } from "@effect/vitest"
 import { Connector, ConnectorSpec, Endpoint, Grant, Providers, TokenError } from "@grantflow/core"
-import { AuthServer } from "@grantflow/testing"
+import { AuthServer, ProviderTwin } from "@grantflow/testing"
 import { Cause, Duration, Effect, Either, Option, Redacted, TestClock } from "effect"
 import * as Jose from "jose"
 import { createPrivateKey } from "node:crypto"
@@ -16,6 +16,7 @@ import {
   foreignPrivateKey,
   redirectUri,
   start,
+  twinOptions,
   variants,
   withTwin
 } from "./providerKit.js"
@@ -504,6 +505,200 @@ describe("Providers: each quirk as the entry meets it", () => {
       })
     ))
 
+  /** The requests a connection sends (token requests aside): method, host and path, authorization scheme, body. */
+  const recording = (sent: Array<{ url: string; scheme: string | undefined; type: string | undefined; body: string }>) =>
+    Effect.updateService(HttpClient.HttpClient, (client: HttpClient.HttpClient) =>
+      HttpClient.tapRequest(client, (request) =>
+        Effect.sync(() => {
+          const url = new URL(request.url)
+          const body = request.body._tag === "Uint8Array" ? new TextDecoder().decode(request.body.body) : ""
+          sent.push({
+            url: `${request.method} ${url.host}${url.pathname}`,
+            scheme: request.headers["authorization"]?.split(" ")[0],
+            type: request.headers["content-type"],
+            body
+          })
+        })))
+
+  it.scoped("Linear: the connection test POSTs the viewer query as JSON to the GraphQL endpoint", () => {
+    const c = caseOf("linear")
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const token = yield* connectAccount(c)
+        const sent: Array<{ url: string; scheme: string | undefined; type: string | undefined; body: string }> = []
+        const result = yield* Connector.test(c.definition, configOf(c), { token }).pipe(recording(sent))
+        assert.strictEqual(result._tag, "Ok", result.reason)
+        assert.deepStrictEqual(sent, [{
+          url: "POST api.linear.app/graphql",
+          scheme: "Bearer",
+          type: "application/json",
+          body: JSON.stringify({ query: "{ viewer { id name } }" })
+        }])
+      })
+    )
+  })
+
+  for (const status of [200, 401] as const) {
+    it.scoped(`Linear: a GraphQL AUTHENTICATION_ERROR answered with ${status} gets a new token, the query sent again`, () => {
+      const c = caseOf("linear")
+      const refusal = ProviderTwin.quirks("linear").invalidToken!
+      return withTwin(
+        c,
+        Effect.gen(function*() {
+          const server = yield* AuthServer.AuthServer
+          const connection = yield* Connector.connect(c.definition, configOf(c), { token: yield* connectAccount(c) })
+          yield* server.revokeAll
+          const response = yield* connection.client.execute(
+            HttpClientRequest.post("/graphql").pipe(HttpClientRequest.bodyUnsafeJson({ query: "{ viewer { id name } }" }))
+          )
+          assert.strictEqual(response.status, 200)
+          const body = (yield* response.json) as { data: { viewer: { name: string } } }
+          assert.strictEqual(body.data.viewer.name, "Twin")
+          const journal = yield* server.journal
+          assert.deepStrictEqual(journal.filter((e) => e.endpoint !== "authorize").map((e) => [e.endpoint, e.status]), [
+            ["token", 200],
+            ["api", status],
+            ["token", 200],
+            ["api", 200]
+          ])
+        }),
+        { errorBodyOnInvalidToken: { status, body: refusal.body } }
+      )
+    })
+  }
+
+  it.scoped("Mailchimp: the metadata call, with Authorization: OAuth, names the data center whose API the connection uses", () => {
+    const c = caseOf("mailchimp")
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const sent: Array<{ url: string; scheme: string | undefined; type: string | undefined; body: string }> = []
+        const connection = yield* Connector.connect(c.definition, configOf(c), { token: yield* connectAccount(c) }).pipe(
+          recording(sent)
+        )
+        for (const path of ["/ping", "/lists"]) yield* connection.client.get(path)
+        assert.deepStrictEqual(sent.map(({ scheme, url }) => [url, scheme]), [
+          ["GET login.mailchimp.com/oauth2/metadata", "OAuth"],
+          ["GET us6.api.mailchimp.com/3.0/ping", "Bearer"],
+          ["GET us6.api.mailchimp.com/3.0/lists", "Bearer"]
+        ])
+      })
+    )
+  })
+
+  for (
+    const [name, answer] of [
+      ["a data center that is not a plain name", { dc: "attacker.example/x", api_endpoint: "https://attacker.example" }],
+      ["no data center", { api_endpoint: "https://us6.api.mailchimp.com" }]
+    ] as const
+  ) {
+    it.scoped(`Mailchimp: a metadata answer with ${name} is refused, and the token goes nowhere else`, () => {
+      const c = caseOf("mailchimp")
+      return withTwin(
+        c,
+        Effect.gen(function*() {
+          const connection = yield* Connector.connect(c.definition, configOf(c), { token: yield* connectAccount(c) })
+          const error = yield* Effect.flip(connection.client.get("/ping"))
+          assert.instanceOf(error, Connector.BaseUrlDiscoveryError)
+          const journal = yield* Effect.flatMap(AuthServer.AuthServer, (server) => server.journal)
+          assert.deepStrictEqual(journal.filter((e) => e.endpoint === "api").map((e) => e.path), ["/oauth2/metadata"])
+        }),
+        { routes: { ...twinOptions(c).routes, "/oauth2/metadata": { endpoint: "api", body: answer, scheme: "OAuth" } } }
+      )
+    })
+  }
+
+  it.effect("Atlassian: the authorization names the audience, asks for consent and offline_access; the token request is JSON", () => {
+    const c = caseOf("atlassian")
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const { url } = yield* Connector.authorize(c.definition, configOf(c), { redirectUri })
+        assert.strictEqual(url.searchParams.get("audience"), "api.atlassian.com")
+        assert.strictEqual(url.searchParams.get("prompt"), "consent")
+        assert.include(url.searchParams.get("scope")!.split(" "), "offline_access")
+        const types: Array<string | undefined> = []
+        const token = yield* connectAccount(c).pipe(
+          Effect.updateService(HttpClient.HttpClient, (client) =>
+            HttpClient.tapRequest(client, (request) =>
+              Effect.sync(() => {
+                if (request.url.endsWith("/oauth/token")) types.push(request.headers["content-type"])
+              })))
+        )
+        assert.deepStrictEqual(types, ["application/json"])
+        assert.isTrue(Option.isSome(token.refreshToken))
+      })
+    )
+  })
+
+  it.scoped("Atlassian: the connection works on the SITE_URL's site, by its cloud id; a site the token cannot reach is a typed error", () => {
+    const c = caseOf("atlassian")
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const token = yield* connectAccount(c)
+        const sent: Array<{ url: string; scheme: string | undefined; type: string | undefined; body: string }> = []
+        const other = yield* Connector.connect(c.definition, { ...configOf(c), SITE_URL: "https://other.atlassian.net/" }, {
+          token
+        }).pipe(recording(sent))
+        // the twin serves the who-am-I of its first site only: the other site's path is not found
+        assert.strictEqual((yield* other.client.get("/rest/api/3/myself")).status, 404)
+        assert.deepStrictEqual(sent.map(({ url }) => url), [
+          "GET api.atlassian.com/oauth/token/accessible-resources",
+          "GET api.atlassian.com/ex/jira/99887766-f1e2-4d3c-b2a1-0f9e8d7c6b5a/rest/api/3/myself"
+        ])
+        const unknown = yield* Connector.connect(c.definition, { ...configOf(c), SITE_URL: "https://nowhere.atlassian.net" }, {
+          token
+        })
+        const error = yield* Effect.flip(unknown.client.get("/rest/api/3/myself"))
+        assert.instanceOf(error, Connector.BaseUrlDiscoveryError)
+        assert.include(error.message, "names no base URL")
+      })
+    )
+  })
+
+  it.effect("Atlassian: a rotated refresh token is still accepted within the 10-minute leeway; reused after it, the grant ends", () => {
+    const c = caseOf("atlassian")
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const endpoint = c.definition.authorization!(configOf(c)).endpoint
+        const first = Option.getOrThrow((yield* connectAccount(c)).refreshToken)
+        yield* Grant.refreshToken(endpoint, { refreshToken: first })
+        yield* TestClock.adjust("9 minutes")
+        assert.isTrue(Option.isSome((yield* Grant.refreshToken(endpoint, { refreshToken: first })).refreshToken))
+        yield* TestClock.adjust("2 minutes")
+        const refused = yield* Effect.flip(Grant.refreshToken(endpoint, { refreshToken: first }))
+        assert.instanceOf(refused, TokenError.ReauthorizationRequired)
+        const families = yield* Effect.flatMap(AuthServer.AuthServer, (server) => server.families)
+        assert.isTrue(families[0]!.revoked)
+      })
+    )
+  })
+
+  it.scoped("DocuSign: the default account's base_uri and id make the API's base URL; production is account.docusign.com", () => {
+    const c = caseOf("docusign")
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const sent: Array<{ url: string; scheme: string | undefined; type: string | undefined; body: string }> = []
+        const connection = yield* Connector.connect(c.definition, configOf(c), { token: yield* connectAccount(c) }).pipe(
+          recording(sent)
+        )
+        assert.strictEqual((yield* connection.client.get("/envelopes")).status, 404)
+        assert.deepStrictEqual(sent.map(({ url }) => url), [
+          "GET account-d.docusign.com/oauth/userinfo",
+          "GET demo.docusign.net/restapi/v2.1/accounts/a4ec37d6-04c0-4e2f-8a4a-143885c0ad6e/envelopes"
+        ])
+        const production = Providers.docusign({ environment: "production" })
+        const config = configOf({ ...c, definition: production })
+        assert.strictEqual(production.baseUrl(config), "https://account.docusign.com")
+        assert.strictEqual(production.authorization!(config).authorizeUrl, "https://account.docusign.com/oauth/auth")
+      })
+    )
+  })
+
   it("the app's secret (client secret or private key) is Redacted in every entry's configuration", () => {
     for (const c of cases) {
       const config = configOf(c)
@@ -652,7 +847,7 @@ describe("ConnectorSpec: extends", () => {
     assert.strictEqual(definition.configPrefix, "GRANTFLOW_CRM")
     assert.deepStrictEqual(definition.refreshOn?.statuses, [401, 403])
     const config = Either.getOrThrow(Connector.decodeConfig(definition, caseOf("salesforce").input))
-    assert.deepStrictEqual(typeof definition.test === "function" ? definition.test(config) : definition.test, {
+    assert.deepStrictEqual(Connector.connectionTest(definition, config), {
       path: "/services/data",
       method: undefined,
       expect: undefined,
@@ -660,6 +855,18 @@ describe("ConnectorSpec: extends", () => {
     })
     assert.deepStrictEqual(definition.authorization!(config).scopes, ["api", "refresh_token", "offline_access"])
     assert.strictEqual(definition.baseUrl(config), "https://twin.my.salesforce.com")
+  })
+
+  it("a file's connection test may carry a JSON body: Linear's viewer query, or the file's own", () => {
+    const linear = Either.getOrThrow(ConnectorSpec.decode({ extends: "linear" }))
+    assert.deepStrictEqual(Connector.connectionTest(linear, {})?.body, {
+      query: "{ viewer { id name } }"
+    })
+    const own = Either.getOrThrow(ConnectorSpec.decode({
+      extends: "linear",
+      test: { method: "POST", path: "/graphql", body: { query: "{ organization { id } }" } }
+    }))
+    assert.deepStrictEqual(Connector.connectionTest(own, {}), { path: "/graphql", method: "POST", body: { query: "{ organization { id } }" }, expect: undefined, timeout: undefined })
   })
 
   it("keeps the entry's own rules when the file changes nothing", () => {

@@ -285,6 +285,42 @@ export const cases: ReadonlyArray<Case> = [
     renewal: "rotatingRefresh",
     revocation: true,
     refusal: { error: "invalid_grant", status: 400 }
+  },
+  {
+    id: "linear",
+    definition: Providers.linear(),
+    input: app,
+    flow: "authorizationCode",
+    renewal: "rotatingRefresh",
+    revocation: false,
+    refusal: { error: "invalid_grant", status: 400 }
+  },
+  {
+    id: "mailchimp",
+    definition: Providers.mailchimp(),
+    input: app,
+    flow: "authorizationCode",
+    renewal: "reconnect",
+    revocation: false,
+    refusal: { error: "invalid_grant", status: 400 }
+  },
+  {
+    id: "atlassian",
+    definition: Providers.atlassian(),
+    input: app,
+    flow: "authorizationCode",
+    renewal: "rotatingRefresh",
+    revocation: false,
+    refusal: { error: "invalid_grant", status: 400 }
+  },
+  {
+    id: "docusign",
+    definition: Providers.docusign(),
+    input: app,
+    flow: "authorizationCode",
+    renewal: "refresh",
+    revocation: false,
+    refusal: { error: "invalid_grant", status: 400 }
   }
 ]
 
@@ -307,10 +343,7 @@ export const variants: ReadonlyArray<Case> = [
 export const configOf = (c: Case): any => Either.getOrThrow(Connector.decodeConfig(c.definition, c.input))
 
 /** The connection test of a case, for its configuration. */
-export const testOf = (c: Case): Connector.ConnectionTest => {
-  const test = c.definition.test!
-  return typeof test === "function" ? test(configOf(c)) : test
-}
+export const testOf = (c: Case): Connector.ConnectionTest => Connector.connectionTest(c.definition, configOf(c))!
 
 /** The twin's server options for a case: its client, with a consent page. */
 export const twinOptions = (c: Case, server: Partial<AuthServer.Options> = {}) =>
@@ -375,6 +408,16 @@ export const sessionOf = (c: Case) =>
   c.flow === "clientCredentials"
     ? Effect.succeed<Connector.Session>({})
     : Effect.map(connectAccount(c), (token: AccessToken.AccessToken): Connector.Session => ({ token }))
+
+/** The connection test's request of a case: its method, path and body (a GraphQL query). */
+export const testRequest = (c: Case) => {
+  const test = testOf(c)
+  const request = HttpClientRequest.make(test.method ?? "GET")(test.path)
+  return test.body === undefined ? request : HttpClientRequest.bodyUnsafeJson(request, test.body)
+}
+
+/** The API calls a connection makes before its first own request: the one that learns its base URL. */
+export const discoveryCalls = (c: Case): number => ProviderTwin.quirks(c.id).discovery === undefined ? 0 : 1
 
 /** The token requests the twin received, by grant type. */
 export const tokenRequests = Effect.flatMap(AuthServer.AuthServer, (server) => server.journal).pipe(

@@ -283,11 +283,14 @@ export interface OfflineAccess {
  * (`/login/oauth/access_token` for the token endpoint): `token`, `authorize`,
  * `revoke`, `introspect`, or `api` — a protected resource whose answer to a
  * valid token also carries the fields of `body` (a provider's "who am I"),
- * and that refuses a request without one of its `requiredHeaders` (besides
- * `apiRequiredHeaders`) with that header's answer, as an API that wants the
- * customer's organisation named on some routes only (Xero's
- * `xero-tenant-id`).
- * Routes are matched on the path alone, whatever the host.
+ * or is `body` itself when it is an array (a list, as Atlassian's accessible
+ * resources), and that refuses a request without one of its
+ * `requiredHeaders` (besides `apiRequiredHeaders`) with that header's
+ * answer, as an API that wants the customer's organisation named on some
+ * routes only (Xero's `xero-tenant-id`). An `api` route with a `scheme` also
+ * takes the token in that authorization scheme (`Authorization: OAuth
+ * <token>` for `"OAuth"`, as Mailchimp's metadata endpoint wants it). Routes
+ * are matched on the path alone, whatever the host.
  *
  * A `revoke` route with a `token` is a provider's own revocation API
  * instead of RFC 7009's: the token comes as the request's bearer credential
@@ -315,8 +318,9 @@ export type Route =
   | { readonly endpoint: "token" | "authorize" | "revoke" | "introspect" }
   | {
     readonly endpoint: "api"
-    readonly body?: Readonly<Record<string, unknown>> | undefined
+    readonly body?: Readonly<Record<string, unknown>> | ReadonlyArray<unknown> | undefined
     readonly requiredHeaders?: Readonly<Record<string, { readonly status: number; readonly body: unknown }>> | undefined
+    readonly scheme?: string | undefined
   }
   | {
     readonly endpoint: "revoke"

@@ -136,8 +136,10 @@ export const noRejectedTokenReuse: Invariant = internal.noRejectedTokenReuse
 export const noRefreshTokenReuse: Invariant = internal.noRefreshTokenReuse
 
 /**
- * At most one replay per API call: a call sends its request once, and once
- * more with a new token if the first was rejected.
+ * At most one replay per API request: a call sends each of its requests
+ * (by method and path: a connector that learns its base URL sends the
+ * provider's discovery request first) once, and once more with a new token
+ * if the first was rejected.
  *
  * @since 0.1.0
  * @category invariants

@@ -54,6 +54,10 @@ export type Id =
   | "stripe"
   | "githubApp"
   | "quickbooks"
+  | "linear"
+  | "mailchimp"
+  | "atlassian"
+  | "docusign"
 
 /**
  * One provider's behaviour, as data:
@@ -70,6 +74,13 @@ export type Id =
  *   with the fields of its answer and the headers it refuses a request
  *   without (`requiredHeaders`: Xero's accounting API wants the
  *   organisation's `xero-tenant-id`, its `/connections` does not);
+ * - `discovery`: for a provider whose API's base URL depends on the account,
+ *   the protected endpoint that names it (Mailchimp's metadata, Atlassian's
+ *   accessible resources, DocuSign's userinfo), its answer (an array is
+ *   answered as it is), and the authorization `scheme` it also takes the
+ *   token in. Its answer names the provider's own hosts, which the in-memory
+ *   client routes back to the twin, and a base path under which the twin
+ *   serves `whoami`;
  * - `grants`, `authMethods`, `scopes`: what the registered client may do;
  * - `tokenRequestBody` (`json` for a JSON token request), `tokenResponseFormat`
  *   (`formUnlessJsonAccepted`: form-encoded unless `Accept` names JSON);
@@ -102,6 +113,7 @@ export interface Paths {
   readonly authorize: string | undefined
   readonly revoke: string | undefined
   readonly whoami: string
+  readonly discovery: string | undefined
 }
 
 /**

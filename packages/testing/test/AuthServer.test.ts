@@ -361,6 +361,33 @@ describe("AuthServer", () => {
         assert.strictEqual((yield* callApi(second)).status, 401)
         assert.deepStrictEqual((yield* server.tokens).map((t) => [t.id, t.revoked]), [["t1", false], ["t2", true]])
       })))
+
+    it.effect("a provider's API route may answer a list as it is, and take the token in its own scheme", () =>
+      withServer(
+        Effect.gen(function*() {
+          const token = yield* accessToken(basicToken("crm", "s3cret"))
+          const list = yield* callApi(token, "/sites")
+          assert.strictEqual(list.status, 200)
+          assert.deepStrictEqual(yield* body<ReadonlyArray<unknown>>(list), [{ id: "site-1" }])
+          const inScheme = (path: string, scheme: string) =>
+            send(HttpClientRequest.get(`https://api.example.com${path}`).pipe(
+              HttpClientRequest.setHeader("authorization", `${scheme} ${token}`)
+            ))
+          const metadata = yield* inScheme("/metadata", "OAuth")
+          assert.strictEqual(metadata.status, 200)
+          assert.strictEqual((yield* body(metadata)).dc, "us6")
+          assert.strictEqual((yield* inScheme("/metadata", "bearer")).status, 200)
+          // the scheme is the route's alone
+          assert.strictEqual((yield* inScheme("/sites", "OAuth")).status, 401)
+          assert.strictEqual((yield* inScheme("/metadata", "Basic")).status, 401)
+        }),
+        {
+          routes: {
+            "/sites": { endpoint: "api", body: [{ id: "site-1" }] },
+            "/metadata": { endpoint: "api", body: { dc: "us6" }, scheme: "OAuth" }
+          }
+        }
+      ))
   })
 
   describe("faults", () => {

@@ -49,6 +49,8 @@ describe("ProviderTwin", () => {
   it("has a twin for every provider of the catalog, each with its paths filled in", () => {
     assert.deepStrictEqual([...ProviderTwin.ids].sort(), Providers.list.map((entry) => entry.id).sort())
     assert.strictEqual(ProviderTwin.paths("githubApp", { INSTALLATION_ID: "7" }).token, "/app/installations/7/access_tokens")
+    assert.strictEqual(ProviderTwin.paths("atlassian").discovery, "/oauth/token/accessible-resources")
+    assert.strictEqual(ProviderTwin.paths("github").discovery, undefined)
     assert.strictEqual(ProviderTwin.paths("entra").token, "/twin.onmicrosoft.com/oauth2/v2.0/token")
     assert.strictEqual(ProviderTwin.paths("shopify", { API_VERSION: "2024-10" }).whoami, "/admin/api/2024-10/shop.json")
   })
@@ -216,6 +218,50 @@ describe("ProviderTwin", () => {
         assert.strictEqual(((yield* body(shop)).shop as Record<string, unknown>).name, "Twin")
       })
     ))
+
+  it.effect("Mailchimp's metadata takes the token as OAuth <token> and names a data center; Atlassian's sites are a list", () =>
+    Effect.gen(function*() {
+      const mailchimp = yield* withTwin(
+        "mailchimp",
+        Effect.gen(function*() {
+          const token = yield* body(yield* form("mailchimp", { grant_type: "authorization_code", code: yield* code("mailchimp") }))
+          assert.strictEqual(token.expires_in, 0)
+          return yield* send(
+            HttpClientRequest.get(`https://login.mailchimp.com${ProviderTwin.paths("mailchimp").discovery!}`).pipe(
+              HttpClientRequest.setHeader("authorization", `OAuth ${token.access_token as string}`)
+            )
+          )
+        })
+      )
+      assert.strictEqual(mailchimp.status, 200)
+      assert.strictEqual((yield* body(mailchimp)).dc, "us6")
+      const sites = yield* withTwin(
+        "atlassian",
+        Effect.gen(function*() {
+          const url = `https://auth.atlassian.com${ProviderTwin.paths("atlassian").token}`
+          const token = yield* body(
+            yield* send(HttpClientRequest.post(url).pipe(HttpClientRequest.bodyUnsafeJson({
+              grant_type: "authorization_code",
+              code: yield* code("atlassian", { scope: "offline_access read:jira-user" }),
+              redirect_uri: redirectUri,
+              client_id: "app",
+              client_secret: "s3cret"
+            })))
+          )
+          assert.isString(token.refresh_token)
+          return yield* send(
+            HttpClientRequest.get(`https://api.atlassian.com${ProviderTwin.paths("atlassian").discovery!}`).pipe(
+              HttpClientRequest.bearerToken(token.access_token as string)
+            )
+          )
+        })
+      )
+      const list = (yield* sites.json) as ReadonlyArray<{ readonly id: string }>
+      assert.deepStrictEqual(list.map((site) => site.id), [
+        ProviderTwin.quirks("atlassian").params!.CLOUD_ID,
+        "99887766-f1e2-4d3c-b2a1-0f9e8d7c6b5a"
+      ])
+    }))
 
   it.effect("Entra answers at the tenant's paths, and grants only the .default scope it was given", () =>
     withTwin(

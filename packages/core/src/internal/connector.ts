@@ -37,6 +37,7 @@ import * as TokenStore from "../TokenStore.js"
 import * as bearerAuth from "./bearerAuth.js"
 import * as endpointInternal from "./endpoint.js"
 import * as excerpt from "./excerpt.js"
+import * as json from "./json.js"
 import { trimSlashes } from "./text.js"
 import * as tokenRequest from "./tokenRequest.js"
 import * as tokenError from "./tokenError.js"
@@ -50,6 +51,17 @@ export class ConnectorConfigError extends tokenError.TaggedError("ConnectorConfi
 }> {
   override get message(): string {
     return `the connector "${this.connector}" cannot be used: ${this.reason}`
+  }
+}
+
+/** @internal */
+export class BaseUrlDiscoveryError extends tokenError.TaggedError("BaseUrlDiscoveryError")<{
+  readonly connector: string
+  readonly reason: string
+  readonly status?: number | undefined
+}> {
+  override get message(): string {
+    return `the connector "${this.connector}" could not learn its API's base URL: ${this.reason}`
   }
 }
 
@@ -342,6 +354,87 @@ export const clientAuth = (
     ? ClientAuth.clientSecretBasic(clientId, clientSecret)
     : ClientAuth.clientSecretPost(clientId, clientSecret)
 
+// ── the base URL learnt from the provider ───────────────────────────────────
+
+/** @internal */
+export const discovery = <A, I>(options: {
+  readonly path: string
+  readonly apply?: Connector.Apply | undefined
+  readonly hosts: ReadonlyArray<string>
+  readonly schema: Schema.Schema<A, I>
+  readonly baseUrl: (answer: A) => string | undefined
+}): Connector.BaseUrlDiscovery => {
+  const decode = Schema.decodeUnknownEither(options.schema, { errors: "all", onExcessProperty: "ignore" })
+  return {
+    path: options.path,
+    apply: options.apply,
+    hosts: options.hosts,
+    read: (answer) =>
+      Either.match(decode(answer), {
+        // the paths of what is wrong, not the messages: they quote the server's values
+        onLeft: (error) => {
+          const paths = ParseResult.ArrayFormatter.formatErrorSync(error).slice(0, 5).map((issue) =>
+            formatPath(issue.path) || "the answer"
+          )
+          return Either.left(`the answer is not of the expected shape (at ${paths.join(", ")})`)
+        },
+        onRight: (decoded) => {
+          const url = options.baseUrl(decoded)
+          return url === undefined ? Either.left("the answer names no base URL") : Either.right(url)
+        }
+      })
+  }
+}
+
+// an answer that names a base URL is small
+const maxDiscoveryBytes = 64 * 1024
+
+// one DNS label, for a `*.` host pattern; bounded, so no backtracking to speak of
+const dnsLabel = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/
+
+/** Whether `host` is one of `patterns`: a name, or `*.` and a name for one label before it. */
+const hostAllowed = (host: string, patterns: ReadonlyArray<string>): boolean =>
+  patterns.some((given) => {
+    const pattern = given.toLowerCase()
+    if (!pattern.startsWith("*.")) return host === pattern
+    const suffix = pattern.slice(1)
+    return host.length > suffix.length && host.endsWith(suffix) &&
+      dnsLabel.test(host.slice(0, host.length - suffix.length))
+  })
+
+/** The base URL an answer names, checked: https (or loopback), no credentials, query or fragment, an allowed host. */
+const checkDiscovered = (
+  found: Connector.BaseUrlDiscovery,
+  allowInsecure: boolean,
+  text: string
+): Either.Either<URL, string> =>
+  Either.flatMap(endpointInternal.checkUrl(text, allowInsecure, "base URL it names"), (url) => {
+    if (url.search !== "") return Either.left("the base URL it names must not contain a query")
+    return hostAllowed(url.hostname, found.hosts)
+      ? Either.right(url)
+      : Either.left(`the base URL it names is on a host the connector does not allow (${found.hosts.join(", ")})`)
+  })
+
+/**
+ * The discovery of a definition for a configuration, its request's URL
+ * checked as the base URL is.
+ */
+const discoveryOf = <C>(
+  definition: AnyDefinition<C>,
+  config: C,
+  baseUrl: URL
+): Either.Either<{ readonly url: string; readonly found: Connector.BaseUrlDiscovery } | undefined, ConnectorConfigError> => {
+  if (definition.discovery === undefined) return Either.right(undefined)
+  const found = definition.discovery(config)
+  if (found.hosts.length === 0) {
+    return Either.left(configError(definition, "its base URL discovery allows no host: list the hosts its answer may name"))
+  }
+  if (absoluteUrl.test(found.path) || found.path.startsWith("//")) {
+    return Either.left(configError(definition, "the path of its base URL discovery must be relative to its base URL"))
+  }
+  return Either.right({ url: joinUrl(baseUrl, found.path), found })
+}
+
 // ── the client ──────────────────────────────────────────────────────────────
 
 const applyToken = (apply: Connector.Apply): bearerAuth.Apply => {
@@ -383,15 +476,14 @@ const resolve = (name: string, baseUrl: URL) => (request: HttpClientRequest.Http
   )
 }
 
-const decorate = <E1, E2>(
+/** A client that puts the connection's tokens on its requests as `apply` says. */
+const authenticated = <E1, E2>(
   definition: AnyDefinition<any>,
   http: HttpClient.HttpClient,
   provider: TokenProvider.TokenProvider["Type"],
-  baseUrl: URL,
   failures: bearerAuth.Failures<E1, E2>,
-  headers: Readonly<Record<string, string>>
-): HttpClient.HttpClient.With<HttpClientError.HttpClientError | E1 | E2> => {
-  const apply = definition.apply ?? bearer
+  apply: Connector.Apply
+) => {
   // Only around the API request itself: the token request keeps its span.
   const inner = apply._tag === "Query"
     ? untraced(http)
@@ -402,8 +494,75 @@ const decorate = <E1, E2>(
       http,
       (effect) => Effect.locallyWith(effect, Headers.currentRedactedNames, (names) => [...names, apply.name])
     )
-  const authenticated = bearerAuth.authenticate(inner, provider, definition.refreshOn, failures, applyToken(apply))
-  const resolved = HttpClient.mapRequestEffect(authenticated, resolve(definition.name, baseUrl))
+  return bearerAuth.authenticate(inner, provider, definition.refreshOn, failures, applyToken(apply))
+}
+
+/** A discovery of the base URL, its request's URL resolved against the definition's base URL. */
+interface Discovered {
+  readonly url: string
+  readonly found: Connector.BaseUrlDiscovery
+}
+
+/**
+ * The base URL a connection learns with its first request (see
+ * `Connector.BaseUrlDiscovery`): one discovery request at a time; the first
+ * base URL learnt is kept, a failure is not.
+ */
+const learnBaseUrl = <E>(
+  definition: AnyDefinition<any>,
+  client: HttpClient.HttpClient.With<E>,
+  { found, url }: Discovered
+): Effect.Effect<URL, E | HttpClientError.HttpClientError | BaseUrlDiscoveryError> => {
+  const fail = (reason: string, status?: number) =>
+    Effect.fail(new BaseUrlDiscoveryError({ connector: definition.name, reason, status }))
+  const learn = Effect.gen(function*() {
+    const response = yield* client.execute(HttpClientRequest.get(url, { acceptJson: true }))
+    const status = response.status
+    if (status < 200 || status >= 300) return yield* fail(`the discovery request answered HTTP ${status}`, status)
+    const body = yield* tokenRequest.readBody(response, maxDiscoveryBytes)
+    if (Option.isNone(body)) return yield* fail(`the answer is larger than ${maxDiscoveryBytes / 1024} KiB`, status)
+    const parsed = json.parse(body.value)
+    if (Either.isLeft(parsed)) return yield* fail(`the answer cannot be read: ${json.describeFailure(parsed.left)}`, status)
+    const named = found.read(parsed.right)
+    if (Either.isLeft(named)) return yield* fail(named.left, status)
+    const checked = checkDiscovered(found, definition.allowInsecure === true, named.right)
+    return Either.isLeft(checked) ? yield* fail(checked.left, status) : checked.right
+  })
+  const semaphore = Effect.unsafeMakeSemaphore(1)
+  let learnt: URL | undefined
+  const known = Effect.suspend(() => learnt === undefined ? Effect.fail(undefined) : Effect.succeed(learnt))
+  return Effect.orElse(
+    known,
+    () => semaphore.withPermits(1)(Effect.orElse(known, () => Effect.tap(learn, (base) => (learnt = base))))
+  )
+}
+
+const decorate = <E1, E2, E3>(
+  definition: AnyDefinition<any>,
+  http: HttpClient.HttpClient,
+  provider: TokenProvider.TokenProvider["Type"],
+  baseUrl: URL,
+  failures: bearerAuth.Failures<E1, E2>,
+  headers: Readonly<Record<string, string>>,
+  discovered: Discovered | undefined,
+  discoveryFailed: (request: HttpClientRequest.HttpClientRequest, error: BaseUrlDiscoveryError) => E3
+): HttpClient.HttpClient.With<HttpClientError.HttpClientError | E1 | E2 | E3> => {
+  const apply = definition.apply ?? bearer
+  const client = authenticated(definition, http, provider, failures, apply)
+  const target = discovered === undefined
+    ? undefined
+    : learnBaseUrl(definition, authenticated(definition, http, provider, failures, discovered.found.apply ?? apply), discovered)
+  const resolved = target === undefined
+    ? HttpClient.mapRequestEffect(client, resolve(definition.name, baseUrl))
+    : HttpClient.mapRequestEffect(client, (request) =>
+      Effect.flatMap(
+        Effect.catchIf(
+          target,
+          (error): error is BaseUrlDiscoveryError => error instanceof BaseUrlDiscoveryError,
+          (error) => Effect.fail(discoveryFailed(request, error))
+        ),
+        (base) => resolve(definition.name, base)(request)
+      ))
   return Object.keys(headers).length === 0 ? resolved : HttpClient.mapRequest(resolved, HttpClientRequest.setHeaders(headers))
 }
 
@@ -434,10 +593,11 @@ const open = <C, I, R>(
 ) =>
   Effect.gen(function*() {
     const baseUrl = yield* checkBaseUrl(definition, config)
+    const discovered = yield* discoveryOf(definition, config, baseUrl)
     const fetch = yield* fetchOf(definition, config, session)
     const provider = yield* TokenProvider.make(fetch, { policy, name: definition.name, initial: session.token })
     const http = yield* HttpClient.HttpClient
-    return { baseUrl, provider, http, headers: definition.headers?.(config) ?? {} }
+    return { baseUrl, discovered, provider, http, headers: definition.headers?.(config) ?? {} }
   })
 
 const typedFailures: bearerAuth.Failures<TokenError.TokenError, BearerAuth.TokenRejected> = {
@@ -448,17 +608,24 @@ const typedFailures: bearerAuth.Failures<TokenError.TokenError, BearerAuth.Token
 const rejectedError = (request: HttpClientRequest.HttpClientRequest, response: HttpClientResponse.HttpClientResponse) =>
   new BearerAuth.TokenRejected({ method: request.method, url: bearerAuth.urlWithoutQuery(request), status: response.status })
 
+const typedDiscoveryFailure = (_request: HttpClientRequest.HttpClientRequest, error: BaseUrlDiscoveryError) => error
+
+// the plain HttpClient error type: the request could not be sent anywhere
+const platformDiscoveryFailure = (request: HttpClientRequest.HttpClientRequest, error: BaseUrlDiscoveryError) =>
+  new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause: error, description: error.message })
+
 const connectionOf = (
   definition: AnyDefinition<any>,
   http: HttpClient.HttpClient,
   provider: TokenProvider.TokenProvider["Type"],
   baseUrl: URL,
-  headers: Readonly<Record<string, string>>
+  headers: Readonly<Record<string, string>>,
+  discovered: Discovered | undefined
 ): Connector.Connection => ({
   name: definition.name,
   baseUrl,
   provider,
-  client: decorate(definition, http, provider, baseUrl, typedFailures, headers)
+  client: decorate(definition, http, provider, baseUrl, typedFailures, headers, discovered, typedDiscoveryFailure)
 })
 
 /** @internal */
@@ -469,7 +636,8 @@ export const connect = <C, I, R>(
 ): Effect.Effect<Connector.Connection, ConnectorConfigError, Scope.Scope | HttpClient.HttpClient | R> =>
   Effect.map(
     open(definition, config, session, definition.policy),
-    ({ baseUrl, headers, http, provider }) => connectionOf(definition, http, provider, baseUrl, headers)
+    ({ baseUrl, discovered, headers, http, provider }) =>
+      connectionOf(definition, http, provider, baseUrl, headers, discovered)
   )
 
 /** @internal */
@@ -482,8 +650,17 @@ export const layer = <C, I, R>(
     HttpClient.HttpClient,
     Effect.map(
       open(definition, config, session, definition.policy),
-      ({ baseUrl, headers, http, provider }) =>
-        decorate(definition, http, provider, baseUrl, bearerAuth.platformFailures(rejectedError), headers)
+      ({ baseUrl, discovered, headers, http, provider }) =>
+        decorate(
+          definition,
+          http,
+          provider,
+          baseUrl,
+          bearerAuth.platformFailures(rejectedError),
+          headers,
+          discovered,
+          platformDiscoveryFailure
+        )
     )
   )
 
@@ -546,11 +723,12 @@ export const pool = <C, I, R, Id, E extends ConnectorConfigError | ConfigError.C
       key,
       connection: (id) =>
         Effect.flatMap(configOf(id), (value) =>
-          Effect.map(
-            checkBaseUrl(definition, value),
-            (baseUrl) =>
-              connectionOf(definition, http, connections.provider(id), baseUrl, definition.headers?.(value) ?? {})
-          )),
+          Effect.gen(function*() {
+            const baseUrl = yield* checkBaseUrl(definition, value)
+            const discovered = yield* discoveryOf(definition, value, baseUrl)
+            const headers = definition.headers?.(value) ?? {}
+            return connectionOf(definition, http, connections.provider(id), baseUrl, headers, discovered)
+          })),
       save: (id, token) =>
         TokenStore.save(key(id), token).pipe(
           Effect.provideService(TokenStore.TokenStore, store),
@@ -603,13 +781,20 @@ const fromTokenError = (error: TokenError.TokenError): Connector.TestResult => {
 }
 
 /** @internal */
+/** @internal */
+export const connectionTest = <C, I, R>(
+  definition: Connector.Definition<C, I, R>,
+  config: C
+): Connector.ConnectionTest | undefined =>
+  typeof definition.test === "function" ? definition.test(config) : definition.test
+
 export const test = <C, I, R>(
   definition: Connector.Definition<C, I, R>,
   config: C,
   session: Connector.Session = {}
 ): Effect.Effect<Connector.TestResult, never, HttpClient.HttpClient | R> => {
   const { BadCredentials, InvalidConfiguration, Ok, Unreachable, UnexpectedResponse } = TestResult
-  const check = typeof definition.test === "function" ? definition.test(config) : definition.test
+  const check = connectionTest(definition, config)
   if (check === undefined) {
     return Effect.succeed(InvalidConfiguration({ reason: `the connector "${definition.name}" has no connection test` }))
   }
@@ -623,9 +808,12 @@ export const test = <C, I, R>(
     retry: Schedule.stop
   }
   const run = Effect.gen(function*() {
-    const { baseUrl, headers, http, provider } = yield* open(definition, config, session, policy)
-    const client = decorate(definition, http, provider, baseUrl, typedFailures, headers)
-    const response = yield* client.execute(HttpClientRequest.make(method)(check.path))
+    const { baseUrl, discovered, headers, http, provider } = yield* open(definition, config, session, policy)
+    const client = decorate(definition, http, provider, baseUrl, typedFailures, headers, discovered, typedDiscoveryFailure)
+    const request = HttpClientRequest.make(method)(check.path)
+    const response = yield* client.execute(
+      check.body === undefined ? request : HttpClientRequest.bodyUnsafeJson(request, check.body)
+    )
     const answered = `${label} answered HTTP ${response.status}`
     if (expected.includes(response.status)) return Ok({ status: response.status, reason: answered })
     // an endpoint that answers a huge body is not read whole
@@ -649,6 +837,12 @@ export const test = <C, I, R>(
           return Effect.succeed(InvalidConfiguration({ reason: error.reason }))
         case "TokenRejected":
           return Effect.succeed(BadCredentials({ status: error.status, reason: error.message }))
+        case "BaseUrlDiscoveryError":
+          return Effect.succeed(
+            error.status === 401 || error.status === 403
+              ? BadCredentials({ status: error.status, reason: error.message })
+              : UnexpectedResponse({ status: error.status, reason: error.message })
+          )
         case "RequestError":
           return Effect.succeed(
             error.reason === "Transport"

@@ -90,6 +90,8 @@ const RefreshOn = Schema.Union(
 const Test = struct({
   method: optional(oneOf("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")),
   path: Text,
+  // sent as JSON as it is written (a GraphQL query): no variables
+  body: optional(Schema.Unknown),
   expect: optional(arrayOf(Status)),
   timeout_seconds: optional(Num.pipe(Schema.positive({ message: () => "is not a positive number" })))
 })
@@ -810,6 +812,7 @@ const testOf = (spec: Pick<Spec, "test">): Connector.ConnectionTest | undefined 
   spec.test === undefined ? undefined : {
     path: spec.test.path,
     method: spec.test.method,
+    ...(spec.test.body === undefined ? {} : { body: spec.test.body }),
     expect: spec.test.expect,
     timeout: spec.test.timeout_seconds === undefined ? undefined : `${spec.test.timeout_seconds} seconds`
   }

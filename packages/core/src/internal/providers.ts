@@ -1,6 +1,8 @@
 import type * as Providers from "../Providers.js"
 import { calendly } from "./providers/calendly.js"
+import { atlassian } from "./providers/atlassian.js"
 import { discord } from "./providers/discord.js"
+import { docusign } from "./providers/docusign.js"
 import { dropbox } from "./providers/dropbox.js"
 import { entra } from "./providers/entra.js"
 import type { Entry } from "./providers/entry.js"
@@ -8,6 +10,8 @@ import { github } from "./providers/github.js"
 import { hubspot } from "./providers/hubspot.js"
 import { intercom } from "./providers/intercom.js"
 import { githubApp } from "./providers/githubApp.js"
+import { linear } from "./providers/linear.js"
+import { mailchimp } from "./providers/mailchimp.js"
 import { notion } from "./providers/notion.js"
 import { pipedrive } from "./providers/pipedrive.js"
 import { quickbooks } from "./providers/quickbooks.js"
@@ -28,10 +32,12 @@ import { box } from "./providers/box.js"
 
 export {
   asana,
+  atlassian,
   bitbucket,
   box,
   calendly,
   discord,
+  docusign,
   dropbox,
   entra,
   github,
@@ -40,6 +46,8 @@ export {
   google,
   hubspot,
   intercom,
+  linear,
+  mailchimp,
   notion,
   pipedrive,
   quickbooks,
@@ -80,7 +88,11 @@ export const entries: ReadonlyArray<Entry<any, any, any>> = [
   twitch,
   stripe,
   githubApp,
-  quickbooks
+  quickbooks,
+  linear,
+  mailchimp,
+  atlassian,
+  docusign
 ]
 
 const metadataOf = ({ define: _define, scoped: _scoped, ...metadata }: Entry<any, any, any>): Providers.Metadata =>

@@ -136,8 +136,10 @@ const bindingError = (bound: string | undefined, jkt: string | undefined): strin
  * (RFC 9728 §5.1). The
  * journal gets the state of the token presented as the server knew it on
  * arrival, even when a fault answers the request. A route of a provider's
- * API adds the fields of its `body` to the answer, and refuses a request
- * without one of its `requiredHeaders`.
+ * API adds the fields of its `body` to the answer, or answers its `body`
+ * alone when it is an array (a list), refuses a request without one of its
+ * `requiredHeaders`, and may take the token in another authorization
+ * `scheme` too.
  *
  * @internal
  */
@@ -145,7 +147,11 @@ export const handle = (
   state: Parameters<Endpoint>[0],
   request: Parameters<Endpoint>[1],
   note: Parameters<Endpoint>[2],
-  route: { readonly body?: Readonly<Record<string, unknown>> | undefined; readonly requiredHeaders?: RequiredHeaders } = {}
+  route: {
+    readonly body?: Readonly<Record<string, unknown>> | ReadonlyArray<unknown> | undefined
+    readonly requiredHeaders?: RequiredHeaders
+    readonly scheme?: string | undefined
+  } = {}
 ): ReturnType<Endpoint> =>
   Effect.gen(function*() {
     if (!methods.includes(request.method)) return yield* Effect.fail(methodNotAllowed(methods))
@@ -158,10 +164,14 @@ export const handle = (
         }
       }
     }
-    const authorization = /^(bearer|dpop)\s+(\S+)\s*$/i.exec(request.headers.authorization ?? "")
+    // the two classes are disjoint: one linear pass
+    const authorization = /^(\S+)\s+(\S+)\s*$/.exec(request.headers.authorization ?? "")
+    const word = authorization?.[1]?.toLowerCase()
     // the DPoP scheme only when the server takes DPoP: else such a header carries no token it knows of
-    const scheme: Scheme = authorization?.[1]?.toLowerCase() === "dpop" ? "DPoP" : "Bearer"
-    const presented = scheme === "DPoP" && state.options.dpop === undefined ? undefined : authorization?.[2]
+    const scheme: Scheme = word === "dpop" ? "DPoP" : "Bearer"
+    const accepted = word === "bearer" || (word === "dpop" && state.options.dpop !== undefined) ||
+      (word !== undefined && word === route.scheme?.toLowerCase())
+    const presented = accepted ? authorization?.[2] : undefined
     const header = state.options.apiTokenHeader
     const bearer = presented ?? (header === undefined ? undefined : nonEmpty(request.headers[header.toLowerCase()])) ??
       queryToken(request.url)
@@ -192,6 +202,7 @@ export const handle = (
           return yield* Effect.fail(insufficientScope(state, required, shown))
         }
         const call = yield* state.nextApiCall
+        if (Array.isArray(route.body)) return json(route.body)
         return json({ ...route.body, ok: true, path, clientId: status.token.clientId, call })
       })
     )

@@ -165,24 +165,32 @@ export const noRefreshTokenReuse: Invariant = {
   }
 }
 
+/**
+ * The API exchanges of each call, by request: its method and path. A call
+ * may send more than one request — a connector that learns its base URL
+ * first asks the provider for it — and each is replayed on its own.
+ */
+const byRequest = (exchanges: ReadonlyArray<Exchange>): Map<string, Array<Exchange>> => {
+  const requests = new Map<string, Array<Exchange>>()
+  for (const exchange of exchanges) {
+    if (exchange.endpoint !== "api" || exchange.call === undefined) continue
+    const key = `${exchange.call} ${exchange.method} ${exchange.path}`
+    const sent = requests.get(key)
+    if (sent === undefined) requests.set(key, [exchange])
+    else sent.push(exchange)
+  }
+  return requests
+}
+
 /** @internal */
 export const atMostOneReplay: Invariant = {
   name: "atMostOneReplay",
-  description: "an API call sends its request at most twice: once, and once more with a new token",
+  description: "an API call sends each of its requests at most twice: once, and once more with a new token",
   check: (run) => {
-    const counts = new Map<number, Array<Exchange>>()
-    for (const exchange of run.exchanges) {
-      if (exchange.endpoint !== "api" || exchange.call === undefined) continue
-      const sent = counts.get(exchange.call)
-      if (sent === undefined) counts.set(exchange.call, [exchange])
-      else sent.push(exchange)
-    }
-    return Array.from(counts, ([call, sent]) => ({ call, sent })).filter(({ sent }) => sent.length > 2).map((
-      { call, sent }
-    ) =>
+    return Array.from(byRequest(run.exchanges).values()).filter((sent) => sent.length > 2).map((sent) =>
       violation(
         "atMostOneReplay",
-        `call #${call} sent its API request ${sent.length} times (${time(sent[0]!.startedAt)} to ` +
+        `call #${sent[0]!.call} sent its API request ${sent.length} times (${time(sent[0]!.startedAt)} to ` +
           `${time(sent[sent.length - 1]!.startedAt)}, answers ${sent.map((e) => e.status ?? e.outcome).join(", ")}): ` +
           "replay a rejected request once, then report the rejection",
         sent[0]!.startedAt
@@ -198,14 +206,7 @@ export const noStaleReplay: Invariant = {
   check: (run) => {
     const api = run.exchanges.filter((exchange) => exchange.endpoint === "api")
     const tokenRequests = run.exchanges.filter((exchange) => exchange.endpoint === "token")
-    const byCall = new Map<number, Array<Exchange>>()
-    for (const exchange of api) {
-      if (exchange.call === undefined) continue
-      const sent = byCall.get(exchange.call)
-      if (sent === undefined) byCall.set(exchange.call, [exchange])
-      else sent.push(exchange)
-    }
-    return Array.from(byCall.values()).flatMap((sent) =>
+    return Array.from(byRequest(api).values()).flatMap((sent) =>
       sent.slice(1).flatMap((replay, index) => {
         const rejected = sent[index]!
         if (!rejected.rejected || replay.bearer === undefined || replay.startSeq < rejected.endSeq) return []

@@ -31,7 +31,8 @@ export const paths = (id: ProviderTwin.Id, params: Readonly<Record<string, strin
     token: Twins.fill(twin.paths.token, all),
     authorize: twin.paths.authorize === undefined ? undefined : Twins.fill(twin.paths.authorize, all),
     revoke: twin.paths.revoke === undefined ? undefined : Twins.fill(twin.paths.revoke, all),
-    whoami: Twins.fill(twin.whoami.path, all)
+    whoami: Twins.fill(twin.whoami.path, all),
+    discovery: twin.discovery === undefined ? undefined : Twins.fill(twin.discovery.path, all)
   }
 }
 
@@ -92,6 +93,9 @@ export const options = (id: ProviderTwin.Id, options: ProviderTwin.Options): Aut
   }
   if (filled.authorize !== undefined) routes[filled.authorize] = { endpoint: "authorize" }
   if (filled.revoke !== undefined) routes[filled.revoke] = { endpoint: "revoke", ...twin.revocation }
+  if (twin.discovery !== undefined && filled.discovery !== undefined) {
+    routes[filled.discovery] = { endpoint: "api", body: twin.discovery.body, scheme: twin.discovery.scheme }
+  }
   const { tokenError, tokenResponse } = twin
   return {
     issuer: twin.issuer,

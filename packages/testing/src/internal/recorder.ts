@@ -58,15 +58,22 @@ export interface Recorder {
 
 /**
  * The access token of a request, and how it came: in `Authorization` as
- * `Bearer` (RFC 6750) or `DPoP` (RFC 9449), or bare in the header a
- * provider's API takes it in (a bearer token).
+ * `Bearer` (RFC 6750) or `DPoP` (RFC 9449) — or in the scheme of the
+ * provider's route it goes to (Mailchimp's `OAuth`), a bearer token too — or
+ * bare in the header a provider's API takes it in (a bearer token).
  */
 const tokenOf = (
   request: HttpClientRequest.HttpClientRequest,
-  tokenHeader: string | undefined
+  tokenHeader: string | undefined,
+  routeScheme: string | undefined
 ): { readonly scheme: "Bearer" | "DPoP"; readonly token: string } | undefined => {
-  const match = /^(bearer|dpop)\s+(\S+)\s*$/i.exec(request.headers.authorization ?? "")
-  if (match !== null) return { scheme: match[1]!.toLowerCase() === "dpop" ? "DPoP" : "Bearer", token: match[2]! }
+  // the two classes are disjoint: one linear pass
+  const match = /^(\S+)\s+(\S+)\s*$/.exec(request.headers.authorization ?? "")
+  const word = match?.[1]?.toLowerCase()
+  if (word === "dpop") return { scheme: "DPoP", token: match![2]! }
+  if (word === "bearer" || (word !== undefined && word === routeScheme?.toLowerCase())) {
+    return { scheme: "Bearer", token: match![2]! }
+  }
   const bare = tokenHeader === undefined ? undefined : request.headers[tokenHeader.toLowerCase()]?.trim()
   return bare === undefined || bare === "" ? undefined : { scheme: "Bearer", token: bare }
 }
@@ -133,12 +140,15 @@ const originOf = (url: string, issuer: string): string => {
   }
 }
 
+const routeOf = (path: string, routes: Readonly<Record<string, AuthServer.Route>>): AuthServer.Route | undefined =>
+  Object.entries(routes).find(([route]) => route.toLowerCase() === path.toLowerCase())?.[1]
+
 // a provider's twin serves the token endpoint and its API at its own paths too (`AuthServer.Route`)
 const endpointOf = (
   path: string,
   routes: Readonly<Record<string, AuthServer.Route>>
 ): Scenario.Exchange["endpoint"] => {
-  const routed = Object.entries(routes).find(([route]) => route.toLowerCase() === path.toLowerCase())?.[1].endpoint
+  const routed = routeOf(path, routes)?.endpoint
   if (routed === "token" || routed === "api") return routed
   return path === "/token" ? "token" : path.startsWith("/api/") && routed === undefined ? "api" : "other"
 }
@@ -304,7 +314,8 @@ export const make = (options: {
           Effect.withFiberRuntime((fiber) => {
             const path = pathOf(request.url)
             const endpoint = endpointOf(path, options.routes ?? {})
-            const presented = tokenOf(request, options.tokenHeader)
+            const route = routeOf(path, options.routes ?? {})
+            const presented = tokenOf(request, options.tokenHeader, route?.endpoint === "api" ? route.scheme : undefined)
             const bearer = presented?.token
             if (bearer !== undefined) {
               tokens.add(bearer)

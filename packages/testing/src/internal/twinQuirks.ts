@@ -2,13 +2,17 @@ import * as Duration from "effect/Duration"
 import * as Predicate from "effect/Predicate"
 import type * as AuthServer from "../AuthServer.js"
 import { calendly } from "./twins/calendly.js"
+import { atlassian } from "./twins/atlassian.js"
 import { discord } from "./twins/discord.js"
+import { docusign } from "./twins/docusign.js"
 import { dropbox } from "./twins/dropbox.js"
 import { entra } from "./twins/entra.js"
 import { github } from "./twins/github.js"
 import { hubspot } from "./twins/hubspot.js"
 import { intercom } from "./twins/intercom.js"
 import { githubApp } from "./twins/githubApp.js"
+import { linear } from "./twins/linear.js"
+import { mailchimp } from "./twins/mailchimp.js"
 import { notion } from "./twins/notion.js"
 import { pipedrive } from "./twins/pipedrive.js"
 import { quickbooks } from "./twins/quickbooks.js"
@@ -73,6 +77,11 @@ export interface Quirks {
     readonly body: Readonly<Record<string, Template>>
     readonly requiredHeaders?: Readonly<Record<string, { readonly status: number; readonly body: Template }>>
   }>
+  readonly discovery?: {
+    readonly path: string
+    readonly body: Readonly<Record<string, Template>> | ReadonlyArray<Template>
+    readonly scheme?: string
+  }
   readonly grants: ReadonlyArray<AuthServer.GrantType>
   readonly authMethods: ReadonlyArray<AuthServer.AuthMethod>
   readonly scopes?: ReadonlyArray<string>
@@ -128,7 +137,11 @@ export const all: ReadonlyArray<Quirks> = [
   twitch,
   stripe,
   githubApp,
-  quickbooks
+  quickbooks,
+  linear,
+  mailchimp,
+  atlassian,
+  docusign
 ]
 
 /** @internal */

@@ -233,8 +233,7 @@ const catalogLogin = (
       settings,
       token,
       about: `  ${entry.metadata.name} from the catalog${via === undefined ? "" : `, its requests sent to ${via}`}`,
-      example: (typeof entry.definition.test === "function" ? entry.definition.test(config) : entry.definition.test)?.path ??
-        "/PATH"
+      example: Connector.connectionTest(entry.definition, config)?.path ?? "/PATH"
     }
   })
 
