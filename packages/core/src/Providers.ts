@@ -27,11 +27,14 @@
 import type * as Redacted from "effect/Redacted"
 import type * as Connector from "./Connector.js"
 import * as internal from "./internal/providers.js"
+import type { Auth0Options } from "./internal/providers/auth0.js"
 import type { DiscordOptions } from "./internal/providers/discord.js"
 import type { DropboxOptions } from "./internal/providers/dropbox.js"
 import type { EntraOptions } from "./internal/providers/entra.js"
 import type { GitHubOptions } from "./internal/providers/github.js"
+import type { KeycloakOptions } from "./internal/providers/keycloak.js"
 import type { NotionOptions } from "./internal/providers/notion.js"
+import type { OktaOptions } from "./internal/providers/okta.js"
 import type { SalesforceOptions } from "./internal/providers/salesforce.js"
 import type { ShopifyOptions } from "./internal/providers/shopify.js"
 import type { SlackOptions } from "./internal/providers/slack.js"
@@ -57,6 +60,9 @@ export type Id =
   | "spotify"
   | "zoom"
   | "discord"
+  | "okta"
+  | "auth0"
+  | "keycloak"
 
 /**
  * The kinds of departure from RFC 6749 and RFC 6750 the catalog knows, each
@@ -364,6 +370,73 @@ export const zoom = (options: ZoomOptions = {}): Connector.Definition<AppConfig,
  */
 export const discord = (options: DiscordOptions = {}): Connector.Definition<AppConfig, AppInput> =>
   internal.discord.define(options)
+
+/**
+ * Okta, a custom authorization server of the org's `DOMAIN`
+ * (`AUTHORIZATION_SERVER`, default `default`): the authorization code flow,
+ * `offline_access` for a refresh token, refresh tokens that rotate with a
+ * grace period when the app turns rotation on, revocation; the connection
+ * test is OpenID Connect's userinfo.
+ *
+ * @since 0.1.0
+ * @category providers
+ * @example
+ * ```ts
+ * import { Providers } from "@grantflow/core"
+ *
+ * const Okta = Providers.okta({ scopes: ["openid", "profile", "email"] })
+ * // OKTA_CLIENT_ID, OKTA_CLIENT_SECRET, OKTA_DOMAIN (acme.okta.com), OKTA_AUTHORIZATION_SERVER (optional)
+ * ```
+ */
+export const okta = (
+  options: OktaOptions = {}
+): Connector.Definition<
+  AppConfig & { readonly DOMAIN: string; readonly AUTHORIZATION_SERVER: string },
+  AppInput & { readonly DOMAIN: string; readonly AUTHORIZATION_SERVER?: string | undefined }
+> => internal.okta.define(options)
+
+/**
+ * Auth0, a regular web application of the tenant's `DOMAIN`: the
+ * authorization code flow, `offline_access` for a refresh token, rotating
+ * refresh tokens (a reuse after the application's reuse interval revokes the
+ * family), `/oauth/revoke`; `audience` names the API the token is for.
+ *
+ * @since 0.1.0
+ * @category providers
+ * @example
+ * ```ts
+ * import { Providers } from "@grantflow/core"
+ *
+ * const Auth0 = Providers.auth0({ audience: "https://api.example.com" })
+ * ```
+ */
+export const auth0 = (
+  options: Auth0Options = {}
+): Connector.Definition<AppConfig & { readonly DOMAIN: string }, AppInput & { readonly DOMAIN: string }> =>
+  internal.auth0.define(options)
+
+/**
+ * Keycloak, one `REALM` of the server at `BASE_URL`: the authorization code
+ * flow (or, with `grant: "clientCredentials"`, the client's service account),
+ * a new refresh token at each refresh, RFC 7009 revocation, userinfo as the
+ * connection test.
+ *
+ * @since 0.1.0
+ * @category providers
+ * @example
+ * ```ts
+ * import { Providers } from "@grantflow/core"
+ *
+ * const Keycloak = Providers.keycloak()
+ * const ServiceAccount = Providers.keycloak({ grant: "clientCredentials" })
+ * ```
+ */
+export const keycloak = (
+  options: KeycloakOptions = {}
+): Connector.Definition<
+  AppConfig & { readonly BASE_URL: string; readonly REALM: string },
+  AppInput & { readonly BASE_URL: string; readonly REALM: string }
+> => internal.keycloak.define(options)
 
 /**
  * The configuration of an OAuth app as read (the secret as a string).

@@ -8,7 +8,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { AccessToken, Connector } from "@grantflow/core"
 import { Arbitraries, AuthServer, Invariants, ProviderTwin, Scenario } from "@grantflow/testing"
 import { Duration, Effect, FastCheck, Layer, Option } from "effect"
-import { type Case, cases, clientId, clientSecret, configOf, twinOptions } from "./providerKit.js"
+import { type Case, cases, clientId, clientSecret, configOf, titleOf, twinOptions } from "./providerKit.js"
 
 /** Timelines per entry: GRANTFLOW_PROVIDER_RUNS (default 50, so 400 over the catalog). */
 const runs = Number(process.env.GRANTFLOW_PROVIDER_RUNS ?? 50)
@@ -59,7 +59,7 @@ const invariantsOf = (c: Case) =>
 
 describe("every catalog entry keeps the invariants against its twin under generated faults", () => {
   for (const c of cases) {
-    it.effect(`${c.id} (${runs} timelines)`, () =>
+    it.effect(`${titleOf(c)} (${runs} timelines)`, () =>
       Effect.gen(function*() {
         const { tokenLifetime: _lifetime, ...server } = twinOptions(c, { autoApprove: true })
         const test = c.definition.test!

@@ -152,6 +152,102 @@ describe("Providers: each quirk as the entry meets it", () => {
     )
   })
 
+  it.effect("Okta: the URLs name the org's domain and authorization server, and a rotated refresh token works for 30 seconds more", () => {
+    const c: Case = {
+      ...caseOf("okta"),
+      input: { ...caseOf("okta").input, AUTHORIZATION_SERVER: "aus1a2b3c4" },
+      params: { AUTHORIZATION_SERVER: "aus1a2b3c4" }
+    }
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const { url } = yield* Connector.authorize(c.definition, configOf(c), { redirectUri })
+        assert.strictEqual(url.origin, "https://acme.okta.com")
+        assert.strictEqual(url.pathname, "/oauth2/aus1a2b3c4/v1/authorize")
+        assert.include(url.searchParams.get("scope")!.split(" "), "offline_access")
+        const endpoint = c.definition.authorization!(configOf(c)).endpoint
+        const first = Option.getOrThrow((yield* connectAccount(c)).refreshToken)
+        yield* Grant.refreshToken(endpoint, { refreshToken: first })
+        yield* TestClock.adjust("29 seconds")
+        const retried = yield* Grant.refreshToken(endpoint, { refreshToken: first })
+        assert.isTrue(Option.isSome(retried.refreshToken))
+        yield* TestClock.adjust("2 seconds")
+        // past the grace, a reuse invalidates the family: the account is connected again
+        const refused = yield* Effect.flip(Grant.refreshToken(endpoint, { refreshToken: first }))
+        assert.instanceOf(refused, TokenError.ReauthorizationRequired)
+        const families = yield* Effect.flatMap(AuthServer.AuthServer, (server) => server.families)
+        assert.isTrue(families[0]!.revoked)
+      })
+    )
+  })
+
+  it.effect("Auth0: audience goes with the authorization, and a reused refresh token is refused with 403, revoking the family", () => {
+    const c: Case = { ...caseOf("auth0"), definition: Providers.auth0({ audience: "https://api.acme.example" }) }
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const { url } = yield* Connector.authorize(c.definition, configOf(c), { redirectUri })
+        assert.strictEqual(url.searchParams.get("audience"), "https://api.acme.example")
+        const endpoint = c.definition.authorization!(configOf(c)).endpoint
+        const first = Option.getOrThrow((yield* connectAccount(c)).refreshToken)
+        const second = Option.getOrThrow((yield* Grant.refreshToken(endpoint, { refreshToken: first })).refreshToken)
+        const refused = yield* Effect.flip(Grant.refreshToken(endpoint, { refreshToken: first }))
+        assert.instanceOf(refused, TokenError.ReauthorizationRequired)
+        assert.strictEqual((refused as TokenError.ReauthorizationRequired).cause.status, 403)
+        // the reuse ended the family: the newest refresh token is refused too
+        assert.instanceOf(yield* Effect.flip(Grant.refreshToken(endpoint, { refreshToken: second })), TokenError.ReauthorizationRequired)
+      })
+    )
+  })
+
+  it.effect("Auth0: with a reuse interval set, the previous refresh token is exchanged again within it", () => {
+    const c = caseOf("auth0")
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const endpoint = c.definition.authorization!(configOf(c)).endpoint
+        const first = Option.getOrThrow((yield* connectAccount(c)).refreshToken)
+        yield* Grant.refreshToken(endpoint, { refreshToken: first })
+        yield* TestClock.adjust("5 seconds")
+        assert.isTrue(Option.isSome((yield* Grant.refreshToken(endpoint, { refreshToken: first })).refreshToken))
+        const families = yield* Effect.flatMap(AuthServer.AuthServer, (server) => server.families)
+        assert.isFalse(families[0]!.revoked)
+      }),
+      { refreshGrace: "10 seconds" }
+    )
+  })
+
+  it.effect("Keycloak: the realm's paths; a new refresh token each time, the previous one still good, none after 30 idle minutes", () => {
+    const c = caseOf("keycloak")
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const { url } = yield* Connector.authorize(c.definition, configOf(c), { redirectUri })
+        assert.strictEqual(url.href.split("?")[0], "https://sso.acme.example/realms/acme/protocol/openid-connect/auth")
+        const endpoint = c.definition.authorization!(configOf(c)).endpoint
+        const first = Option.getOrThrow((yield* connectAccount(c)).refreshToken)
+        const second = Option.getOrThrow((yield* Grant.refreshToken(endpoint, { refreshToken: first })).refreshToken)
+        assert.notStrictEqual(Redacted.value(second), Redacted.value(first))
+        assert.isTrue(Option.isSome((yield* Grant.refreshToken(endpoint, { refreshToken: first })).refreshToken))
+        yield* TestClock.adjust("31 minutes")
+        const idle = yield* Effect.flip(Grant.refreshToken(endpoint, { refreshToken: second }))
+        assert.instanceOf(idle, TokenError.ReauthorizationRequired)
+      })
+    )
+  })
+
+  it("Okta, Auth0 and Keycloak refuse a domain, server or realm that would change the URL", () => {
+    for (const [definition, input] of [
+      [Providers.okta(), { ...caseOf("okta").input, DOMAIN: "evil.example/x" }],
+      [Providers.okta(), { ...caseOf("okta").input, AUTHORIZATION_SERVER: "../v1" }],
+      [Providers.auth0(), { ...caseOf("auth0").input, DOMAIN: "acme.auth0.com/x?" }],
+      [Providers.keycloak(), { ...caseOf("keycloak").input, REALM: "../master" }]
+    ] as const) {
+      const decoded = Connector.decodeConfig(definition as Connector.Definition<any, any>, input)
+      assert.isTrue(Either.isLeft(decoded))
+    }
+  })
+
   it.effect("a connector refuses a secret in its headers, before anything is sent, without showing it", () => {
     const c = caseOf("notion")
     const leaky: Connector.Definition<any, any> = {

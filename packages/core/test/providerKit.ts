@@ -19,6 +19,8 @@ export const clientSecret = "s3cr€t:&=+ \"x\""
 /** One entry of the catalog and what its twin does. */
 export interface Case {
   readonly id: Providers.Id & ProviderTwin.Id
+  /** Which of the entry's options this case runs, when the entry has several cases. */
+  readonly variant?: string
   readonly definition: Connector.Definition<any, any>
   /** The configuration as read (the secret as a string). */
   readonly input: Readonly<Record<string, string>>
@@ -136,8 +138,50 @@ export const cases: ReadonlyArray<Case> = [
     renewal: "refresh",
     revocation: true,
     refusal: { error: "invalid_grant", status: 400 }
+  },
+  {
+    id: "okta",
+    definition: Providers.okta(),
+    input: { ...app, DOMAIN: "acme.okta.com" },
+    flow: "authorizationCode",
+    renewal: "rotatingRefresh",
+    revocation: true,
+    refusal: { error: "invalid_grant", status: 400 }
+  },
+  {
+    id: "auth0",
+    definition: Providers.auth0(),
+    input: { ...app, DOMAIN: "acme.us.auth0.com" },
+    flow: "authorizationCode",
+    renewal: "rotatingRefresh",
+    revocation: true,
+    refusal: { error: "invalid_grant", status: 403 }
+  },
+  {
+    id: "keycloak",
+    definition: Providers.keycloak(),
+    input: { ...app, BASE_URL: "https://sso.acme.example", REALM: "acme" },
+    params: { REALM: "acme" },
+    flow: "authorizationCode",
+    renewal: "rotatingRefresh",
+    revocation: true,
+    refusal: { error: "invalid_grant", status: 400 }
+  },
+  {
+    id: "keycloak",
+    variant: "service account",
+    definition: Providers.keycloak({ grant: "clientCredentials" }),
+    input: { ...app, BASE_URL: "https://sso.acme.example", REALM: "acme" },
+    params: { REALM: "acme" },
+    flow: "clientCredentials",
+    renewal: "grantAgain",
+    revocation: false,
+    refusal: { error: "invalid_client", status: 401 }
   }
 ]
+
+/** A case's name in test titles: its id, and its variant if it has one. */
+export const titleOf = (c: Case): string => c.variant === undefined ? c.id : `${c.id} (${c.variant})`
 
 /** The decoded configuration of a case. */
 export const configOf = (c: Case): any => Either.getOrThrow(Connector.decodeConfig(c.definition, c.input))

@@ -39,6 +39,9 @@ export type Id =
   | "spotify"
   | "zoom"
   | "discord"
+  | "okta"
+  | "auth0"
+  | "keycloak"
 
 /**
  * One provider's behaviour, as data:
@@ -53,8 +56,10 @@ export type Id =
  * - `tokenResponse` and `tokenError`: templates of the token endpoint's
  *   answers (`"$access_token"`, `"$expires_in"`, `"$error"`, … are replaced,
  *   members without a value left out), `tokenError.status` (200 for providers
- *   that answer errors with 200) and `codes`, the provider's error codes for
- *   RFC 6749's (by error, or by `grant_type:error`);
+ *   that answer errors with 200), `statuses`, the status of an error by its
+ *   RFC 6749 code, over `status` (Auth0 answers `invalid_grant` with 403), and
+ *   `codes`, the provider's error codes for RFC 6749's (by error, or by
+ *   `grant_type:error`);
  * - `tokenLifetime` in seconds, or `"never"`; `refreshRotation`,
  *   `refreshGrace` and `refreshTokenLifetime` (seconds); `offlineAccess`;
  * - how the API takes and refuses tokens: `apiTokenHeader`,

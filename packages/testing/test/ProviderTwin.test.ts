@@ -47,7 +47,8 @@ const form = (id: ProviderTwin.Id, params: Record<string, string>, accept?: stri
 describe("ProviderTwin", () => {
   it("has the catalog's providers, each with its paths filled in", () => {
     assert.deepStrictEqual([...ProviderTwin.ids].sort(), [
-      "discord", "dropbox", "entra", "github", "notion", "salesforce", "shopify", "slack", "spotify", "xero", "zoom"
+      "auth0", "discord", "dropbox", "entra", "github", "keycloak", "notion", "okta", "salesforce", "shopify", "slack",
+      "spotify", "xero", "zoom"
     ])
     assert.strictEqual(ProviderTwin.paths("entra").token, "/twin.onmicrosoft.com/oauth2/v2.0/token")
     assert.strictEqual(ProviderTwin.paths("shopify", { API_VERSION: "2024-10" }).whoami, "/admin/api/2024-10/shop.json")

@@ -65,7 +65,7 @@ export const options = (id: ProviderTwin.Id, options: ProviderTwin.Options): Aut
     }),
     ...(tokenError === undefined ? {} : {
       tokenErrorShape: (error, status, grantType) => ({
-        status: tokenError.status ?? status,
+        status: tokenError.statuses?.[error.error] ?? tokenError.status ?? status,
         body: Twins.render(tokenError.body, {
           ...error,
           error: tokenError.codes?.[`${grantType}:${error.error}`] ?? tokenError.codes?.[error.error] ?? error.error

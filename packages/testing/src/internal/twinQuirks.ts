@@ -1,11 +1,14 @@
 import * as Duration from "effect/Duration"
 import * as Predicate from "effect/Predicate"
 import type * as AuthServer from "../AuthServer.js"
+import { auth0 } from "./twins/auth0.js"
 import { discord } from "./twins/discord.js"
 import { dropbox } from "./twins/dropbox.js"
 import { entra } from "./twins/entra.js"
 import { github } from "./twins/github.js"
+import { keycloak } from "./twins/keycloak.js"
 import { notion } from "./twins/notion.js"
+import { okta } from "./twins/okta.js"
 import { salesforce } from "./twins/salesforce.js"
 import { shopify } from "./twins/shopify.js"
 import { slack } from "./twins/slack.js"
@@ -52,6 +55,7 @@ export interface Quirks {
     readonly status?: number
     readonly body: Readonly<Record<string, Template>>
     readonly codes?: Readonly<Record<string, string>>
+    readonly statuses?: Readonly<Record<string, number>>
   }
   readonly tokenLifetime: number | "never"
   readonly refreshRotation?: boolean
@@ -76,7 +80,10 @@ export const all: ReadonlyArray<Quirks> = [
   shopify,
   spotify,
   zoom,
-  discord
+  discord,
+  okta,
+  auth0,
+  keycloak
 ]
 
 /** @internal */
