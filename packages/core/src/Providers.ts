@@ -285,8 +285,15 @@ export const xero = (options: XeroOptions = {}): Connector.Definition<AppConfig,
   internal.xero.define(options)
 
 /**
- * Microsoft Entra ID, an application calling Microsoft Graph: client
- * credentials at the `TENANT`'s token URL, with the `.default` scope.
+ * Microsoft Entra ID for Microsoft Graph, at the `TENANT`'s URLs. By default
+ * the application's own token: client credentials with the `.default` scope
+ * and the client secret. `flow: "delegated"` connects a user instead (the
+ * authorization code flow with PKCE, `offline_access`, refresh tokens; the
+ * connection test is `/v1.0/me`). `credential: "certificate"` authenticates
+ * with an assertion signed by the key of the application's certificate
+ * (`private_key_jwt`, PS256, the certificate's thumbprint as `x5t#S256`):
+ * the configuration then has `PRIVATE_KEY` (a PKCS#8 PEM, `Redacted`) and
+ * `CERTIFICATE_THUMBPRINT` (base64url SHA-256) instead of `CLIENT_SECRET`.
  *
  * @since 0.1.0
  * @category providers
@@ -295,12 +302,40 @@ export const xero = (options: XeroOptions = {}): Connector.Definition<AppConfig,
  * import { Providers } from "@grantflow/core"
  *
  * const Graph = Providers.entra()
+ * const GraphAsUser = Providers.entra({ flow: "delegated", scopes: ["User.Read", "Mail.Read"] })
+ * const GraphByCertificate = Providers.entra({ credential: "certificate" })
  * ```
  */
-export const entra = (
-  options: EntraOptions = {}
-): Connector.Definition<AppConfig & { readonly TENANT: string }, AppInput & { readonly TENANT: string }> =>
-  internal.entra.define(options)
+export const entra: {
+  (options: EntraOptions & { readonly credential: "certificate" }): Connector.Definition<
+    EntraCertificateConfig,
+    {
+      readonly CLIENT_ID: string
+      readonly TENANT: string
+      readonly PRIVATE_KEY: string
+      readonly CERTIFICATE_THUMBPRINT: string
+    }
+  >
+  (options?: EntraOptions): Connector.Definition<
+    AppConfig & { readonly TENANT: string },
+    AppInput & { readonly TENANT: string }
+  >
+} = (options: EntraOptions = {}) => internal.entra.define(options)
+
+/**
+ * The configuration of `Providers.entra({ credential: "certificate" })`: the
+ * application's id, the tenant, the private key of its certificate and the
+ * certificate's SHA-256 thumbprint.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface EntraCertificateConfig {
+  readonly CLIENT_ID: string
+  readonly TENANT: string
+  readonly PRIVATE_KEY: Redacted.Redacted<string>
+  readonly CERTIFICATE_THUMBPRINT: string
+}
 
 /**
  * Shopify's Admin API for one `SHOP`: the authorization code flow at the

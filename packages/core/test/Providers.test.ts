@@ -2,7 +2,7 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { assert, describe, it } from "@effect/vitest"
 import { Connector, Providers, Revocation, TokenError } from "@grantflow/core"
 import { AuthServer, ProviderTwin } from "@grantflow/testing"
-import { Cause, Duration, Effect, Option, Redacted, TestClock } from "effect"
+import { Cause, Duration, Effect, Option, TestClock } from "effect"
 import * as util from "node:util"
 import {
   approve,
@@ -13,9 +13,12 @@ import {
   connectAccount,
   lifetimeOf,
   redirectUri,
+  secretsOf,
   sessionOf,
+  testPathOf,
   titleOf,
   tokenRequests,
+  whoamiOf,
   withTwin
 } from "./providerKit.js"
 
@@ -29,7 +32,7 @@ const call = (c: Case, connection: Connector.Connection) => {
 }
 
 /** A field of the provider's "who am I" answer, which the twin's answer carries. */
-const whoamiField = (c: Case) => Object.keys(ProviderTwin.quirks(c.id).whoami.body)[0]!
+const whoamiField = (c: Case) => Object.keys(whoamiOf(c))[0]!
 
 const firstGrant = (c: Case) => c.flow === "clientCredentials" ? "client_credentials" : "authorization_code"
 
@@ -65,7 +68,7 @@ describe.each(cases.map((c) => ({ ...c, title: titleOf(c) })))("Providers.$title
         const connection = yield* Connector.connect(c.definition, configOf(c), yield* sessionOf(c))
         const { body, status } = yield* call(c, connection)
         assert.strictEqual(status, 200)
-        assert.deepStrictEqual(body[whoamiField(c)], ProviderTwin.quirks(c.id).whoami.body[whoamiField(c)])
+        assert.deepStrictEqual(body[whoamiField(c)], whoamiOf(c)[whoamiField(c)])
         const journal = yield* Effect.flatMap(AuthServer.AuthServer, (server) => server.journal)
         const api = journal.filter((entry) => entry.endpoint === "api")
         assert.deepStrictEqual(api.map((entry) => entry.tokenState), ["valid"])
@@ -154,7 +157,10 @@ describe.each(cases.map((c) => ({ ...c, title: titleOf(c) })))("Providers.$title
         const config = configOf(c)
         const error = c.flow === "clientCredentials"
           ? yield* Effect.flip(Effect.scoped(Effect.flatMap(
-            Connector.connect(c.definition, { ...config, CLIENT_SECRET: Redacted.make("not the secret") }),
+            Connector.connect(
+              c.definition,
+              configOf({ ...c, input: { ...c.input, ...(c.badCredential ?? { CLIENT_SECRET: "not the secret" }) } })
+            ),
             (connection) => call(c, connection)
           )))
           : yield* Effect.gen(function*() {
@@ -170,7 +176,7 @@ describe.each(cases.map((c) => ({ ...c, title: titleOf(c) })))("Providers.$title
           : assert.fail(`not an OAuth refusal: ${String(error)}`)
         assert.strictEqual(oauth.error, c.refusal.error)
         assert.strictEqual(oauth.status, c.refusal.status)
-        assertShowsNoSecret(error, [clientSecret])
+        assertShowsNoSecret(error, [clientSecret, ...secretsOf(c), ...Object.values(c.badCredential ?? {})])
       })
     ))
 })
@@ -191,8 +197,7 @@ describe("Providers", () => {
       const config = configOf(c)
       const paths = ProviderTwin.paths(c.id, c.params)
       const definition = c.definition
-      const base = new URL(definition.baseUrl(config))
-      assert.strictEqual(`${base.pathname.replace(/\/$/, "")}${definition.test!.path}`, paths.whoami, c.id)
+      assert.include([paths.whoami, ...Object.keys(ProviderTwin.quirks(c.id).apis ?? {})], testPathOf(c), c.id)
       if (definition.authorization !== undefined) {
         const authorization = definition.authorization(config)
         assert.strictEqual(new URL(authorization.authorizeUrl).pathname, paths.authorize, c.id)

@@ -8,7 +8,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { AccessToken, Connector } from "@grantflow/core"
 import { Arbitraries, AuthServer, Invariants, ProviderTwin, Scenario } from "@grantflow/testing"
 import { Duration, Effect, FastCheck, Layer, Option } from "effect"
-import { type Case, cases, clientId, clientSecret, configOf, titleOf, twinOptions } from "./providerKit.js"
+import { type Case, cases, clientId, configOf, secretsOf, titleOf, twinOptions } from "./providerKit.js"
 
 /** Timelines per entry: GRANTFLOW_PROVIDER_RUNS (default 50, so 400 over the catalog). */
 const runs = Number(process.env.GRANTFLOW_PROVIDER_RUNS ?? 50)
@@ -68,7 +68,7 @@ describe("every catalog entry keeps the invariants against its twin under genera
           server,
           timelines: timelinesOf(c),
           invariants: invariantsOf(c),
-          secrets: [clientSecret],
+          secrets: secretsOf(c),
           request: (client) => client.execute(HttpClientRequest.make(test.method ?? "GET")(test.path))
         })
         assert.strictEqual(report.numRuns, runs)

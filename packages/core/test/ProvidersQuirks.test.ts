@@ -4,9 +4,22 @@ import { assert, describe, it } from "@effect/vitest"
 import { Connector, ConnectorSpec, Grant, Providers, TokenError } from "@grantflow/core"
 import { AuthServer } from "@grantflow/testing"
 import { Cause, Effect, Either, Option, Redacted, TestClock } from "effect"
-import { type Case, cases, configOf, connectAccount, redirectUri, withTwin } from "./providerKit.js"
+import { decodeJwt, decodeProtectedHeader } from "jose"
+import {
+  type Case,
+  cases,
+  certificate,
+  clientId,
+  configOf,
+  connectAccount,
+  redirectUri,
+  secretsOf,
+  strangerCertificate,
+  withTwin
+} from "./providerKit.js"
 
 const caseOf = (id: Providers.Id): Case => cases.find((c) => c.id === id)!
+const caseOfVariant = (id: Providers.Id, variant: string): Case => cases.find((c) => c.id === id && c.variant === variant)!
 
 describe("Providers: each quirk as the entry meets it", () => {
   it.effect("Slack: the user's token is read from authed_user, and the authorization asks for user_scope", () => {
@@ -115,6 +128,81 @@ describe("Providers: each quirk as the entry meets it", () => {
         assert.strictEqual(journal[0]!.path, "/contoso.onmicrosoft.com/oauth2/v2.0/token")
         const tokens = yield* Effect.flatMap(AuthServer.AuthServer, (server) => server.tokens)
         assert.deepStrictEqual(tokens[0]!.scopes, ["https://graph.microsoft.com/.default"])
+      })
+    )
+  })
+
+  it.effect("Entra, delegated: the user's authorization at the tenant's URL with PKCE and offline_access, then Graph's /me", () => {
+    const c = caseOfVariant("entra", "delegated")
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const { url } = yield* Connector.authorize(c.definition, configOf(c), { redirectUri })
+        assert.strictEqual(url.href.split("?")[0], "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize")
+        assert.strictEqual(url.searchParams.get("code_challenge_method"), "S256")
+        assert.deepStrictEqual(url.searchParams.get("scope")!.split(" "), ["offline_access", "openid", "profile", "User.Read"])
+        const token = yield* connectAccount(c)
+        assert.isTrue(Option.isSome(token.refreshToken))
+        const result = yield* Connector.test(c.definition, configOf(c), { token })
+        assert.strictEqual(result._tag, "Ok", result.reason)
+        const journal = yield* Effect.flatMap(AuthServer.AuthServer, (server) => server.journal)
+        assert.deepStrictEqual(journal.filter((entry) => entry.endpoint === "api").map((entry) => entry.path), ["/v1.0/me"])
+      })
+    )
+  })
+
+  it.effect("Entra, certificate: a PS256 assertion naming the certificate's thumbprint, for the tenant's token URL, and no secret", () => {
+    const c = caseOfVariant("entra", "certificate")
+    const forms: Array<URLSearchParams> = []
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const result = yield* Connector.test(c.definition, configOf(c)).pipe(
+          Effect.updateService(HttpClient.HttpClient, (client) =>
+            HttpClient.tapRequest(client, (request) =>
+              Effect.sync(() => {
+                if (request.body._tag === "Uint8Array") {
+                  forms.push(new URLSearchParams(new TextDecoder().decode(request.body.body)))
+                }
+              })))
+        )
+        assert.strictEqual(result._tag, "Ok", result.reason)
+        const form = forms[0]!
+        assert.isNull(form.get("client_secret"))
+        assert.strictEqual(form.get("client_assertion_type"), "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+        const jwt = form.get("client_assertion")!
+        assert.deepStrictEqual(decodeProtectedHeader(jwt), { alg: "PS256", typ: "JWT", "x5t#S256": certificate.thumbprint })
+        const claims = decodeJwt(jwt)
+        assert.strictEqual(claims.aud, "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token")
+        assert.deepStrictEqual([claims.iss, claims.sub], [clientId, clientId])
+      })
+    )
+  })
+
+  it.effect("Entra, certificate: an assertion naming a certificate the application did not register is refused as invalid_client", () => {
+    const c = caseOfVariant("entra", "certificate")
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        // the right key, but the thumbprint of another certificate
+        const config = configOf({ ...c, input: { ...c.input, CERTIFICATE_THUMBPRINT: strangerCertificate.thumbprint } })
+        const result = yield* Connector.test(c.definition, config)
+        assert.deepStrictEqual([result._tag, "status" in result ? result.status : undefined], ["BadCredentials", 401])
+        const refused = yield* Effect.flip(Effect.scoped(Effect.flatMap(
+          Connector.connect(c.definition, config),
+          (connection) => connection.client.execute(HttpClientRequest.get("/v1.0/organization"))
+        )))
+        const oauth = refused instanceof TokenError.OAuthError
+          ? refused
+          : "cause" in refused && refused.cause instanceof TokenError.OAuthError
+          ? refused.cause
+          : assert.fail(`not an OAuth refusal: ${String(refused)}`)
+        assert.strictEqual(oauth.error, "invalid_client")
+        assert.strictEqual(oauth.status, 401)
+        assert.notInclude(String(refused), certificate.pem)
+        // a SHA-1 thumbprint in hex, as the portal shows it, is not the x5t#S256 the assertion needs
+        const hex = Connector.decodeConfig(c.definition, { ...c.input, CERTIFICATE_THUMBPRINT: "84E05C1D98BCE3A5421D225B140B36E86A3D5534" })
+        assert.isTrue(Either.isLeft(hex))
       })
     )
   })
@@ -266,14 +354,16 @@ describe("Providers: each quirk as the entry meets it", () => {
     )
   })
 
-  it("the client secret is Redacted in every entry's configuration", () => {
+  it("the client secret, or the certificate's key, is Redacted in every entry's configuration", () => {
     for (const c of cases) {
       const config = configOf(c)
-      assert.notInclude(JSON.stringify(config), c.input.CLIENT_SECRET!, c.id)
-      assert.notInclude(String(Connector.decodeConfig(c.definition, c.input)), c.input.CLIENT_SECRET!, c.id)
       const wrong = Connector.decodeConfig(c.definition, { ...c.input, CLIENT_ID: 42 })
       assert.isTrue(Either.isLeft(wrong), c.id)
-      assert.notInclude(Cause.pretty(Cause.fail(Either.getLeft(wrong).pipe(Option.getOrThrow))), c.input.CLIENT_SECRET!)
+      for (const secret of secretsOf(c)) {
+        assert.notInclude(JSON.stringify(config), secret, c.id)
+        assert.notInclude(String(Connector.decodeConfig(c.definition, c.input)), secret, c.id)
+        assert.notInclude(Cause.pretty(Cause.fail(Either.getLeft(wrong).pipe(Option.getOrThrow))), secret)
+      }
     }
   })
 })

@@ -10,6 +10,7 @@ import { assert } from "@effect/vitest"
 import { type AccessToken, Connector, Providers } from "@grantflow/core"
 import { AuthServer, ProviderTwin } from "@grantflow/testing"
 import { Duration, Effect, Either, Layer, type Scope, TestClock } from "effect"
+import * as crypto from "node:crypto"
 
 export const redirectUri = "http://127.0.0.1/callback"
 export const clientId = "catalog-app"
@@ -34,7 +35,25 @@ export interface Case {
   readonly revocation: boolean
   /** How the token endpoint's refusal of a bad code, or of the client, reads as a typed error. */
   readonly refusal: { readonly error: string; readonly status: number }
+  /** The configuration fields that make the client's authentication fail (default: another `CLIENT_SECRET`). */
+  readonly badCredential?: Readonly<Record<string, string>>
 }
+
+/** An application's certificate key: its PKCS#8 PEM, and its public JWK registered with the twin under a thumbprint. */
+const certificateKey = () => {
+  const { privateKey, publicKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 })
+  const der = publicKey.export({ type: "spki", format: "der" })
+  return {
+    pem: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+    // a thumbprint of the key stands in for the certificate's: the twin only matches it
+    thumbprint: crypto.createHash("sha256").update(der).digest("base64url"),
+    jwk: publicKey.export({ format: "jwk" })
+  }
+}
+
+export const certificate = certificateKey()
+/** A key the twin does not know: its assertions are refused. */
+export const strangerCertificate = certificateKey()
 
 const app = { CLIENT_ID: clientId, CLIENT_SECRET: clientSecret }
 
@@ -177,18 +196,83 @@ export const cases: ReadonlyArray<Case> = [
     renewal: "grantAgain",
     revocation: false,
     refusal: { error: "invalid_client", status: 401 }
+  },
+  {
+    id: "entra",
+    variant: "delegated",
+    definition: Providers.entra({ flow: "delegated" }),
+    input: { ...app, TENANT: "contoso.onmicrosoft.com" },
+    params: { TENANT: "contoso.onmicrosoft.com" },
+    flow: "authorizationCode",
+    renewal: "refresh",
+    revocation: false,
+    refusal: { error: "invalid_grant", status: 400 }
+  },
+  {
+    id: "entra",
+    variant: "certificate",
+    definition: Providers.entra({ credential: "certificate" }),
+    input: {
+      CLIENT_ID: clientId,
+      TENANT: "contoso.onmicrosoft.com",
+      PRIVATE_KEY: certificate.pem,
+      CERTIFICATE_THUMBPRINT: certificate.thumbprint
+    },
+    params: { TENANT: "contoso.onmicrosoft.com" },
+    flow: "clientCredentials",
+    renewal: "grantAgain",
+    revocation: false,
+    refusal: { error: "invalid_client", status: 401 },
+    badCredential: { PRIVATE_KEY: strangerCertificate.pem }
+  },
+  {
+    id: "entra",
+    variant: "delegated, certificate",
+    definition: Providers.entra({ flow: "delegated", credential: "certificate" }),
+    input: {
+      CLIENT_ID: clientId,
+      TENANT: "contoso.onmicrosoft.com",
+      PRIVATE_KEY: certificate.pem,
+      CERTIFICATE_THUMBPRINT: certificate.thumbprint
+    },
+    params: { TENANT: "contoso.onmicrosoft.com" },
+    flow: "authorizationCode",
+    renewal: "refresh",
+    revocation: false,
+    refusal: { error: "invalid_grant", status: 400 }
   }
 ]
 
 /** A case's name in test titles: its id, and its variant if it has one. */
 export const titleOf = (c: Case): string => c.variant === undefined ? c.id : `${c.id} (${c.variant})`
 
+/** The values of a case's secret fields, which nothing printed may show. */
+export const secretsOf = (c: Case): ReadonlyArray<string> =>
+  [c.input.CLIENT_SECRET, c.input.PRIVATE_KEY].filter((secret) => secret !== undefined)
+
+/** The path of a case's connection test, as the twin sees it. */
+export const testPathOf = (c: Case): string =>
+  `${new URL(c.definition.baseUrl(configOf(c))).pathname.replace(/\/$/, "")}${c.definition.test!.path}`
+
+/** The fields of the twin's answer to the case's connection test. */
+export const whoamiOf = (c: Case): Readonly<Record<string, unknown>> => {
+  const quirks = ProviderTwin.quirks(c.id)
+  return quirks.apis?.[testPathOf(c)] ?? quirks.whoami.body
+}
+
 /** The decoded configuration of a case. */
 export const configOf = (c: Case): any => Either.getOrThrow(Connector.decodeConfig(c.definition, c.input))
 
 /** The twin's server options for a case: its client, with a consent page. */
 export const twinOptions = (c: Case, server: Partial<AuthServer.Options> = {}) =>
-  ProviderTwin.options(c.id, { clientId, clientSecret, redirectUris: [redirectUri], params: c.params, server })
+  ProviderTwin.options(c.id, {
+    clientId,
+    clientSecret,
+    jwks: { keys: [{ ...certificate.jwk, "x5t#S256": certificate.thumbprint }] },
+    redirectUris: [redirectUri],
+    params: c.params,
+    server
+  })
 
 /** How long the twin's tokens live; `undefined` for tokens that do not expire. */
 export const lifetimeOf = (c: Case): Duration.Duration | undefined => {

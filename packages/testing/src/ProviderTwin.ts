@@ -17,6 +17,7 @@
  */
 import type * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
+import type * as Jose from "jose"
 import type * as AuthServer from "./AuthServer.js"
 import * as internal from "./internal/providerTwin.js"
 import type * as Twins from "./internal/twinQuirks.js"
@@ -49,7 +50,9 @@ export type Id =
  * - `issuer`, `paths` (token, authorize, revoke endpoints) and `params`, the
  *   defaults of the `{NAME}` parameters in paths (Entra's `{TENANT}`);
  * - `whoami`: the protected endpoint a connection test calls, and the fields
- *   its answer carries;
+ *   its answer carries; `apis`: other protected endpoints of the provider's
+ *   API (by path, with the fields of their answers), for a connector's other
+ *   modes (Microsoft Graph's `/v1.0/me` for a user's token);
  * - `grants`, `authMethods`, `scopes`: what the registered client may do;
  * - `tokenRequestBody` (`json` for a JSON token request), `tokenResponseFormat`
  *   (`formUnlessJsonAccepted`: form-encoded unless `Accept` names JSON);
@@ -86,7 +89,8 @@ export interface Paths {
 
 /**
  * Options of a twin: the client registered with it (`clientId`,
- * `clientSecret`, `redirectUris`, `scopes` — default the provider's), the
+ * `clientSecret`, `redirectUris`, `scopes` — default the provider's — and
+ * `jwks`, the public keys of its `private_key_jwt` assertions), the
  * values of the path parameters (`params`, e.g. `{ TENANT: "contoso" }`), and
  * `server`: any other option of the simulated server, over the provider's
  * (`autoApprove`, `tokenLifetime`…).
@@ -99,6 +103,7 @@ export interface Options {
   readonly clientSecret?: string | undefined
   readonly redirectUris?: ReadonlyArray<string> | undefined
   readonly scopes?: ReadonlyArray<string> | undefined
+  readonly jwks?: Jose.JSONWebKeySet | undefined
   readonly params?: Readonly<Record<string, string>> | undefined
   readonly server?: Partial<AuthServer.Options> | undefined
 }

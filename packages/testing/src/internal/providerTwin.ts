@@ -33,6 +33,9 @@ export const options = (id: ProviderTwin.Id, options: ProviderTwin.Options): Aut
     [filled.token]: { endpoint: "token" },
     [filled.whoami]: { endpoint: "api", body: twin.whoami.body }
   }
+  for (const [path, body] of Object.entries(twin.apis ?? {})) {
+    routes[Twins.fill(path, { ...twin.params, ...options.params })] = { endpoint: "api", body }
+  }
   if (filled.authorize !== undefined) routes[filled.authorize] = { endpoint: "authorize" }
   if (filled.revoke !== undefined) routes[filled.revoke] = { endpoint: "revoke" }
   const { tokenError, tokenResponse } = twin
@@ -44,7 +47,8 @@ export const options = (id: ProviderTwin.Id, options: ProviderTwin.Options): Aut
       grants: twin.grants,
       authMethods: twin.authMethods,
       scopes: options.scopes ?? twin.scopes,
-      redirectUris: options.redirectUris
+      redirectUris: options.redirectUris,
+      jwks: options.jwks
     }],
     routes,
     tokenLifetime: twin.tokenLifetime === "never" ? Twins.never : Duration.seconds(twin.tokenLifetime),

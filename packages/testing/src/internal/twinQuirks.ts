@@ -45,6 +45,7 @@ export interface Quirks {
   readonly paths: { readonly token: string; readonly authorize?: string; readonly revoke?: string }
   readonly params?: Readonly<Record<string, string>>
   readonly whoami: { readonly path: string; readonly body: Readonly<Record<string, Template>> }
+  readonly apis?: Readonly<Record<string, Readonly<Record<string, Template>>>>
   readonly grants: ReadonlyArray<AuthServer.GrantType>
   readonly authMethods: ReadonlyArray<AuthServer.AuthMethod>
   readonly scopes?: ReadonlyArray<string>
