@@ -223,7 +223,7 @@ describe("grantflow login from the catalog", () => {
         assertFailure(
           yield* login(["graph", "--provider", "entra", "--client-id", "app", "--param", "TENANT=contoso"]),
           2,
-          /^grantflow: entra connects an application with its own credentials \(client_credentials\), not a user's sign-in/
+          /^grantflow: entra, as the catalog makes it by default, connects an application with its own credentials, not a user's sign-in/
         )
         assertFailure(
           yield* login(["work", "https://auth.example.com", "--client-id", "app", "--param", "SHOP=acme"]),

@@ -146,6 +146,8 @@ export class PrivateKeyJwt extends Data.TaggedClass("PrivateKeyJwt")<{
   readonly key: Redacted.Redacted<PrivateKey>
   readonly alg: KeyAlgorithm
   readonly kid: Option.Option<string>
+  /** The SHA-256 thumbprint of the key's X.509 certificate, sent as the `x5t#S256` header. */
+  readonly x5tS256: Option.Option<string>
   /** `None`: the URL of the endpoint the request goes to. */
   readonly audience: Option.Option<string>
   readonly lifetime: Duration.Duration
@@ -274,7 +276,11 @@ export const defaultAssertionLifetime: Duration.Duration = Duration.seconds(60)
  * - `alg`: by default the JWK's `alg`, or what the key's type implies
  *   (`RS256` for RSA and for a PEM, `PS256` for an RSA-PSS `CryptoKey`,
  *   `ES256` for EC, `EdDSA` for Ed25519);
- * - `kid`: by default the JWK's `kid`; the header carries it when there is one.
+ * - `kid`: by default the JWK's `kid`; the header carries it when there is one;
+ * - `x5tS256`: the base64url SHA-256 thumbprint of the X.509 certificate the
+ *   key belongs to (RFC 7515 §4.1.8), by default the JWK's `x5t#S256`; the
+ *   header carries it as `x5t#S256` when there is one, for servers that find
+ *   the client's key by its certificate (Microsoft Entra ID).
  *
  * The key stays `Redacted`: printing the value never shows it. A key that
  * does not fit the algorithm fails each token request with a
@@ -290,6 +296,10 @@ export const defaultAssertionLifetime: Duration.Duration = Duration.seconds(60)
  * declare const pem: string // -----BEGIN PRIVATE KEY----- …
  *
  * const auth = ClientAuth.privateKeyJwt("my-client", Redacted.make(pem), { alg: "RS256", kid: "2024-01" })
+ *
+ * // a key registered as a certificate, found by the certificate's thumbprint
+ * declare const thumbprint: string // base64url SHA-256 of the certificate's DER
+ * const byCertificate = ClientAuth.privateKeyJwt("my-client", Redacted.make(pem), { alg: "PS256", x5tS256: thumbprint })
  * ```
  */
 export const privateKeyJwt = (
@@ -298,6 +308,7 @@ export const privateKeyJwt = (
   options?: {
     readonly alg?: KeyAlgorithm | undefined
     readonly kid?: string | undefined
+    readonly x5tS256?: string | undefined
     readonly audience?: string | undefined
     readonly lifetime?: Duration.DurationInput | undefined
   }
@@ -307,6 +318,9 @@ export const privateKeyJwt = (
     key,
     alg: options?.alg ?? assertion.inferAlgorithm(Redacted.value(key)),
     kid: options?.kid === undefined ? assertion.jwkKid(Redacted.value(key)) : Option.some(options.kid),
+    x5tS256: options?.x5tS256 === undefined
+      ? assertion.jwkX5tS256(Redacted.value(key))
+      : Option.some(options.x5tS256),
     audience: Option.fromNullable(options?.audience),
     lifetime: Duration.decode(options?.lifetime ?? defaultAssertionLifetime)
   })
@@ -505,7 +519,7 @@ export const authenticate: {
 } = dual(3, (parts: TokenRequestParts, self: ClientAuth, endpoint: URL) => {
   if (self._tag !== "PrivateKeyJwt" && self._tag !== "ClientSecretJwt") return Effect.succeed(staticParts(parts, self))
   const signer: assertion.Signer = self._tag === "PrivateKeyJwt"
-    ? { _tag: "Key", key: self.key, alg: self.alg, kid: self.kid }
+    ? { _tag: "Key", key: self.key, alg: self.alg, kid: self.kid, x5tS256: self.x5tS256 }
     : { _tag: "Secret", secret: self.clientSecret, alg: self.alg }
   const claims = {
     iss: self.clientId,

@@ -28,6 +28,7 @@ import type * as Redacted from "effect/Redacted"
 import type * as Connector from "./Connector.js"
 import * as internal from "./internal/providers.js"
 import type { CalendlyOptions } from "./internal/providers/calendly.js"
+import type { Auth0Options } from "./internal/providers/auth0.js"
 import type { DiscordOptions } from "./internal/providers/discord.js"
 import type { AtlassianOptions } from "./internal/providers/atlassian.js"
 import type { DocuSignOptions } from "./internal/providers/docusign.js"
@@ -39,9 +40,11 @@ import type { IntercomOptions } from "./internal/providers/intercom.js"
 import type { GitHubAppOptions } from "./internal/providers/githubApp.js"
 import type { LinearOptions } from "./internal/providers/linear.js"
 import type { MailchimpOptions } from "./internal/providers/mailchimp.js"
+import type { KeycloakOptions } from "./internal/providers/keycloak.js"
 import type { NotionOptions } from "./internal/providers/notion.js"
 import type { PipedriveOptions } from "./internal/providers/pipedrive.js"
 import type { QuickBooksOptions } from "./internal/providers/quickbooks.js"
+import type { OktaOptions } from "./internal/providers/okta.js"
 import type { SalesforceOptions } from "./internal/providers/salesforce.js"
 import type { ShopifyOptions } from "./internal/providers/shopify.js"
 import type { SlackOptions } from "./internal/providers/slack.js"
@@ -93,6 +96,9 @@ export type Id =
   | "mailchimp"
   | "atlassian"
   | "docusign"
+  | "okta"
+  | "auth0"
+  | "keycloak"
 
 /**
  * The kinds of departure from RFC 6749 and RFC 6750 the catalog knows, each
@@ -355,8 +361,15 @@ export const xero = (
 > => internal.xero.define(options)
 
 /**
- * Microsoft Entra ID, an application calling Microsoft Graph: client
- * credentials at the `TENANT`'s token URL, with the `.default` scope.
+ * Microsoft Entra ID for Microsoft Graph, at the `TENANT`'s URLs. By default
+ * the application's own token: client credentials with the `.default` scope
+ * and the client secret. `flow: "delegated"` connects a user instead (the
+ * authorization code flow with PKCE, `offline_access`, refresh tokens; the
+ * connection test is `/v1.0/me`). `credential: "certificate"` authenticates
+ * with an assertion signed by the key of the application's certificate
+ * (`private_key_jwt`, PS256, the certificate's thumbprint as `x5t#S256`):
+ * the configuration then has `PRIVATE_KEY` (a PKCS#8 PEM, `Redacted`) and
+ * `CERTIFICATE_THUMBPRINT` (base64url SHA-256) instead of `CLIENT_SECRET`.
  *
  * @since 0.1.0
  * @category providers
@@ -365,12 +378,40 @@ export const xero = (
  * import { Providers } from "@grantflow/core"
  *
  * const Graph = Providers.entra()
+ * const GraphAsUser = Providers.entra({ flow: "delegated", scopes: ["User.Read", "Mail.Read"] })
+ * const GraphByCertificate = Providers.entra({ credential: "certificate" })
  * ```
  */
-export const entra = (
-  options: EntraOptions = {}
-): Connector.Definition<AppConfig & { readonly TENANT: string }, AppInput & { readonly TENANT: string }> =>
-  internal.entra.define(options)
+export const entra: {
+  (options: EntraOptions & { readonly credential: "certificate" }): Connector.Definition<
+    EntraCertificateConfig,
+    {
+      readonly CLIENT_ID: string
+      readonly TENANT: string
+      readonly PRIVATE_KEY: string
+      readonly CERTIFICATE_THUMBPRINT: string
+    }
+  >
+  (options?: EntraOptions): Connector.Definition<
+    AppConfig & { readonly TENANT: string },
+    AppInput & { readonly TENANT: string }
+  >
+} = (options: EntraOptions = {}) => internal.entra.define(options)
+
+/**
+ * The configuration of `Providers.entra({ credential: "certificate" })`: the
+ * application's id, the tenant, the private key of its certificate and the
+ * certificate's SHA-256 thumbprint.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface EntraCertificateConfig {
+  readonly CLIENT_ID: string
+  readonly TENANT: string
+  readonly PRIVATE_KEY: Redacted.Redacted<string>
+  readonly CERTIFICATE_THUMBPRINT: string
+}
 
 /**
  * Shopify's Admin API for one `SHOP`: the authorization code flow at the
@@ -775,6 +816,73 @@ export const atlassian = (
  */
 export const docusign = (options: DocuSignOptions = {}): Connector.Definition<AppConfig, AppInput> =>
   internal.docusign.define(options)
+
+/**
+ * Okta, a custom authorization server of the org's `DOMAIN`
+ * (`AUTHORIZATION_SERVER`, default `default`): the authorization code flow,
+ * `offline_access` for a refresh token, refresh tokens that rotate with a
+ * grace period when the app turns rotation on, revocation; the connection
+ * test is OpenID Connect's userinfo.
+ *
+ * @since 0.1.0
+ * @category providers
+ * @example
+ * ```ts
+ * import { Providers } from "@grantflow/core"
+ *
+ * const Okta = Providers.okta({ scopes: ["openid", "profile", "email"] })
+ * // OKTA_CLIENT_ID, OKTA_CLIENT_SECRET, OKTA_DOMAIN (acme.okta.com), OKTA_AUTHORIZATION_SERVER (optional)
+ * ```
+ */
+export const okta = (
+  options: OktaOptions = {}
+): Connector.Definition<
+  AppConfig & { readonly DOMAIN: string; readonly AUTHORIZATION_SERVER: string },
+  AppInput & { readonly DOMAIN: string; readonly AUTHORIZATION_SERVER?: string | undefined }
+> => internal.okta.define(options)
+
+/**
+ * Auth0, a regular web application of the tenant's `DOMAIN`: the
+ * authorization code flow, `offline_access` for a refresh token, rotating
+ * refresh tokens (a reuse after the application's reuse interval revokes the
+ * family), `/oauth/revoke`; `audience` names the API the token is for.
+ *
+ * @since 0.1.0
+ * @category providers
+ * @example
+ * ```ts
+ * import { Providers } from "@grantflow/core"
+ *
+ * const Auth0 = Providers.auth0({ audience: "https://api.example.com" })
+ * ```
+ */
+export const auth0 = (
+  options: Auth0Options = {}
+): Connector.Definition<AppConfig & { readonly DOMAIN: string }, AppInput & { readonly DOMAIN: string }> =>
+  internal.auth0.define(options)
+
+/**
+ * Keycloak, one `REALM` of the server at `BASE_URL`: the authorization code
+ * flow (or, with `grant: "clientCredentials"`, the client's service account),
+ * a new refresh token at each refresh, RFC 7009 revocation, userinfo as the
+ * connection test.
+ *
+ * @since 0.1.0
+ * @category providers
+ * @example
+ * ```ts
+ * import { Providers } from "@grantflow/core"
+ *
+ * const Keycloak = Providers.keycloak()
+ * const ServiceAccount = Providers.keycloak({ grant: "clientCredentials" })
+ * ```
+ */
+export const keycloak = (
+  options: KeycloakOptions = {}
+): Connector.Definition<
+  AppConfig & { readonly BASE_URL: string; readonly REALM: string },
+  AppInput & { readonly BASE_URL: string; readonly REALM: string }
+> => internal.keycloak.define(options)
 
 /**
  * The configuration of an OAuth app as read (the secret as a string).

@@ -140,6 +140,18 @@ describe("ClientAuth.privateKeyJwt", () => {
         assert.strictEqual(payload.aud, "https://auth.example.com")
       })))
 
+  it.effect("a certificate's thumbprint goes in the header as x5t#S256, given or from the JWK", () =>
+    withEndpoint(token, (received) =>
+      Effect.gen(function*() {
+        yield* fetchWith(ClientAuth.privateKeyJwt("my-client", Redacted.make(pem), { x5tS256: "thumb-1" }))
+        yield* fetchWith(ClientAuth.privateKeyJwt("my-client", Redacted.make({ ...ecJwk, "x5t#S256": "thumb-2" })))
+        const [byOption, byJwk] = yield* received
+        const first = yield* verify(byOption!["client_assertion"]!, rsa.publicKey, start)
+        assert.deepStrictEqual(first.protectedHeader, { alg: "RS256", typ: "JWT", "x5t#S256": "thumb-1" })
+        const second = yield* verify(byJwk!["client_assertion"]!, ec.publicKey, start)
+        assert.deepStrictEqual(second.protectedHeader, { alg: "ES256", typ: "JWT", kid: "ec-key-1", "x5t#S256": "thumb-2" })
+      })))
+
   it.effect("a key that cannot sign fails with InvalidTokenRequest, sends nothing, and never shows the key", () =>
     withEndpoint(token, (received) =>
       Effect.gen(function*() {

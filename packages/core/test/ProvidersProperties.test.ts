@@ -7,7 +7,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { AccessToken, Connector } from "@grantflow/core"
 import { Arbitraries, AuthServer, Invariants, ProviderTwin, Scenario } from "@grantflow/testing"
 import { Duration, Effect, FastCheck, Layer, Option } from "effect"
-import { type Case, cases, clientId, clientSecret, configOf, testRequest, twinOptions, variants } from "./providerKit.js"
+import { type Case, cases, clientId, configOf, secretsOf, testRequest, titleOf, twinOptions, variants } from "./providerKit.js"
 
 /** Timelines per entry: GRANTFLOW_PROVIDER_RUNS (default 50, so 400 over the catalog). */
 const runs = Number(process.env.GRANTFLOW_PROVIDER_RUNS ?? 50)
@@ -58,7 +58,7 @@ const invariantsOf = (c: Case) =>
 
 describe("every catalog entry keeps the invariants against its twin under generated faults", () => {
   for (const c of [...cases, ...variants]) {
-    it.effect(`${c.id}${c.variant === undefined ? "" : `, ${c.variant},`} (${runs} timelines)`, () =>
+    it.effect(`${titleOf(c)} (${runs} timelines)`, () =>
       Effect.gen(function*() {
         const { tokenLifetime: _lifetime, ...server } = twinOptions(c, { autoApprove: true })
         const report = yield* Scenario.check(integration(c), {
@@ -66,7 +66,7 @@ describe("every catalog entry keeps the invariants against its twin under genera
           server,
           timelines: timelinesOf(c),
           invariants: invariantsOf(c),
-          secrets: [clientSecret],
+          secrets: secretsOf(c),
           request: (client) => client.execute(testRequest(c))
         })
         assert.strictEqual(report.numRuns, runs)

@@ -11,17 +11,22 @@ import {
   approve,
   type Case,
   cases,
+  certificate,
+  clientId,
   configOf,
   connectAccount,
   foreignPrivateKey,
   redirectUri,
+  secretsOf,
   start,
+  strangerCertificate,
   twinOptions,
   variants,
   withTwin
 } from "./providerKit.js"
 
 const caseOf = (id: Providers.Id): Case => cases.find((c) => c.id === id)!
+const caseOfMode = (id: Providers.Id, mode: string): Case => cases.find((c) => c.id === id && c.mode === mode)!
 
 const expiring = variants.find((c) => c.id === "shopify" && c.variant === "expiring")!
 
@@ -132,6 +137,81 @@ describe("Providers: each quirk as the entry meets it", () => {
         assert.strictEqual(journal[0]!.path, "/contoso.onmicrosoft.com/oauth2/v2.0/token")
         const tokens = yield* Effect.flatMap(AuthServer.AuthServer, (server) => server.tokens)
         assert.deepStrictEqual(tokens[0]!.scopes, ["https://graph.microsoft.com/.default"])
+      })
+    )
+  })
+
+  it.effect("Entra, delegated: the user's authorization at the tenant's URL with PKCE and offline_access, then Graph's /me", () => {
+    const c = caseOfMode("entra", "delegated")
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const { url } = yield* Connector.authorize(c.definition, configOf(c), { redirectUri })
+        assert.strictEqual(url.href.split("?")[0], "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize")
+        assert.strictEqual(url.searchParams.get("code_challenge_method"), "S256")
+        assert.deepStrictEqual(url.searchParams.get("scope")!.split(" "), ["offline_access", "openid", "profile", "User.Read"])
+        const token = yield* connectAccount(c)
+        assert.isTrue(Option.isSome(token.refreshToken))
+        const result = yield* Connector.test(c.definition, configOf(c), { token })
+        assert.strictEqual(result._tag, "Ok", result.reason)
+        const journal = yield* Effect.flatMap(AuthServer.AuthServer, (server) => server.journal)
+        assert.deepStrictEqual(journal.filter((entry) => entry.endpoint === "api").map((entry) => entry.path), ["/v1.0/me"])
+      })
+    )
+  })
+
+  it.effect("Entra, certificate: a PS256 assertion naming the certificate's thumbprint, for the tenant's token URL, and no secret", () => {
+    const c = caseOfMode("entra", "certificate")
+    const forms: Array<URLSearchParams> = []
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const result = yield* Connector.test(c.definition, configOf(c)).pipe(
+          Effect.updateService(HttpClient.HttpClient, (client) =>
+            HttpClient.tapRequest(client, (request) =>
+              Effect.sync(() => {
+                if (request.body._tag === "Uint8Array") {
+                  forms.push(new URLSearchParams(new TextDecoder().decode(request.body.body)))
+                }
+              })))
+        )
+        assert.strictEqual(result._tag, "Ok", result.reason)
+        const form = forms[0]!
+        assert.isNull(form.get("client_secret"))
+        assert.strictEqual(form.get("client_assertion_type"), "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+        const jwt = form.get("client_assertion")!
+        assert.deepStrictEqual(Jose.decodeProtectedHeader(jwt), { alg: "PS256", typ: "JWT", "x5t#S256": certificate.thumbprint })
+        const claims = Jose.decodeJwt(jwt)
+        assert.strictEqual(claims.aud, "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token")
+        assert.deepStrictEqual([claims.iss, claims.sub], [clientId, clientId])
+      })
+    )
+  })
+
+  it.effect("Entra, certificate: an assertion naming a certificate the application did not register is refused as invalid_client", () => {
+    const c = caseOfMode("entra", "certificate")
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        // the right key, but the thumbprint of another certificate
+        const config = configOf({ ...c, input: { ...c.input, CERTIFICATE_THUMBPRINT: strangerCertificate.thumbprint } })
+        const result = yield* Connector.test(c.definition, config)
+        assert.deepStrictEqual([result._tag, "status" in result ? result.status : undefined], ["BadCredentials", 401])
+        const refused = yield* Effect.flip(Effect.scoped(Effect.flatMap(
+          Connector.connect(c.definition, config),
+          (connection) => connection.client.execute(HttpClientRequest.get("/v1.0/organization"))
+        )))
+        const oauth = refused instanceof TokenError.OAuthError
+          ? refused
+          : "cause" in refused && refused.cause instanceof TokenError.OAuthError
+          ? refused.cause
+          : assert.fail(`not an OAuth refusal: ${String(refused)}`)
+        assert.strictEqual(oauth.error, "invalid_client")
+        assert.strictEqual(oauth.status, 401)
+        assert.notInclude(String(refused), certificate.pem)
+        // a SHA-1 thumbprint in hex, as the portal shows it, is not the x5t#S256 the assertion needs
+        const hex = Connector.decodeConfig(c.definition, { ...c.input, CERTIFICATE_THUMBPRINT: "84E05C1D98BCE3A5421D225B140B36E86A3D5534" })
+        assert.isTrue(Either.isLeft(hex))
       })
     )
   })
@@ -374,6 +454,102 @@ describe("Providers: each quirk as the entry meets it", () => {
         assert.instanceOf(refused, TokenError.ReauthorizationRequired)
       })
     )
+  })
+
+  it.effect("Okta: the URLs name the org's domain and authorization server, and a rotated refresh token works for 30 seconds more", () => {
+    const c: Case = {
+      ...caseOf("okta"),
+      input: { ...caseOf("okta").input, AUTHORIZATION_SERVER: "aus1a2b3c4" },
+      params: { AUTHORIZATION_SERVER: "aus1a2b3c4" }
+    }
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const { url } = yield* Connector.authorize(c.definition, configOf(c), { redirectUri })
+        assert.strictEqual(url.origin, "https://acme.okta.com")
+        assert.strictEqual(url.pathname, "/oauth2/aus1a2b3c4/v1/authorize")
+        assert.include(url.searchParams.get("scope")!.split(" "), "offline_access")
+        const endpoint = c.definition.authorization!(configOf(c)).endpoint
+        const first = Option.getOrThrow((yield* connectAccount(c)).refreshToken)
+        yield* Grant.refreshToken(endpoint, { refreshToken: first })
+        yield* TestClock.adjust("29 seconds")
+        const retried = yield* Grant.refreshToken(endpoint, { refreshToken: first })
+        assert.isTrue(Option.isSome(retried.refreshToken))
+        yield* TestClock.adjust("2 seconds")
+        // past the grace, a reuse invalidates the family: the account is connected again
+        const refused = yield* Effect.flip(Grant.refreshToken(endpoint, { refreshToken: first }))
+        assert.instanceOf(refused, TokenError.ReauthorizationRequired)
+        const families = yield* Effect.flatMap(AuthServer.AuthServer, (server) => server.families)
+        assert.isTrue(families[0]!.revoked)
+      })
+    )
+  })
+
+  it.effect("Auth0: audience goes with the authorization, and a reused refresh token is refused with 403, revoking the family", () => {
+    const c: Case = { ...caseOf("auth0"), definition: Providers.auth0({ audience: "https://api.acme.example" }) }
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const { url } = yield* Connector.authorize(c.definition, configOf(c), { redirectUri })
+        assert.strictEqual(url.searchParams.get("audience"), "https://api.acme.example")
+        const endpoint = c.definition.authorization!(configOf(c)).endpoint
+        const first = Option.getOrThrow((yield* connectAccount(c)).refreshToken)
+        const second = Option.getOrThrow((yield* Grant.refreshToken(endpoint, { refreshToken: first })).refreshToken)
+        const refused = yield* Effect.flip(Grant.refreshToken(endpoint, { refreshToken: first }))
+        assert.instanceOf(refused, TokenError.ReauthorizationRequired)
+        assert.strictEqual((refused as TokenError.ReauthorizationRequired).cause.status, 403)
+        // the reuse ended the family: the newest refresh token is refused too
+        assert.instanceOf(yield* Effect.flip(Grant.refreshToken(endpoint, { refreshToken: second })), TokenError.ReauthorizationRequired)
+      })
+    )
+  })
+
+  it.effect("Auth0: with a reuse interval set, the previous refresh token is exchanged again within it", () => {
+    const c = caseOf("auth0")
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const endpoint = c.definition.authorization!(configOf(c)).endpoint
+        const first = Option.getOrThrow((yield* connectAccount(c)).refreshToken)
+        yield* Grant.refreshToken(endpoint, { refreshToken: first })
+        yield* TestClock.adjust("5 seconds")
+        assert.isTrue(Option.isSome((yield* Grant.refreshToken(endpoint, { refreshToken: first })).refreshToken))
+        const families = yield* Effect.flatMap(AuthServer.AuthServer, (server) => server.families)
+        assert.isFalse(families[0]!.revoked)
+      }),
+      { refreshGrace: "10 seconds" }
+    )
+  })
+
+  it.effect("Keycloak: the realm's paths; a new refresh token each time, the previous one still good, none after 30 idle minutes", () => {
+    const c = caseOf("keycloak")
+    return withTwin(
+      c,
+      Effect.gen(function*() {
+        const { url } = yield* Connector.authorize(c.definition, configOf(c), { redirectUri })
+        assert.strictEqual(url.href.split("?")[0], "https://sso.acme.example/realms/acme/protocol/openid-connect/auth")
+        const endpoint = c.definition.authorization!(configOf(c)).endpoint
+        const first = Option.getOrThrow((yield* connectAccount(c)).refreshToken)
+        const second = Option.getOrThrow((yield* Grant.refreshToken(endpoint, { refreshToken: first })).refreshToken)
+        assert.notStrictEqual(Redacted.value(second), Redacted.value(first))
+        assert.isTrue(Option.isSome((yield* Grant.refreshToken(endpoint, { refreshToken: first })).refreshToken))
+        yield* TestClock.adjust("31 minutes")
+        const idle = yield* Effect.flip(Grant.refreshToken(endpoint, { refreshToken: second }))
+        assert.instanceOf(idle, TokenError.ReauthorizationRequired)
+      })
+    )
+  })
+
+  it("Okta, Auth0 and Keycloak refuse a domain, server or realm that would change the URL", () => {
+    for (const [definition, input] of [
+      [Providers.okta(), { ...caseOf("okta").input, DOMAIN: "evil.example/x" }],
+      [Providers.okta(), { ...caseOf("okta").input, AUTHORIZATION_SERVER: "../v1" }],
+      [Providers.auth0(), { ...caseOf("auth0").input, DOMAIN: "acme.auth0.com/x?" }],
+      [Providers.keycloak(), { ...caseOf("keycloak").input, REALM: "../master" }]
+    ] as const) {
+      const decoded = Connector.decodeConfig(definition as Connector.Definition<any, any>, input)
+      assert.isTrue(Either.isLeft(decoded))
+    }
   })
 
   it.effect("a connector refuses a secret in its headers, before anything is sent, without showing it", () => {
@@ -699,16 +875,17 @@ describe("Providers: each quirk as the entry meets it", () => {
     )
   })
 
-  it("the app's secret (client secret or private key) is Redacted in every entry's configuration", () => {
+  it("the app's secret (a client secret, a certificate's or an app's private key) is Redacted in every entry's configuration", () => {
     for (const c of cases) {
       const config = configOf(c)
-      const secret = c.input.CLIENT_SECRET ?? c.input.PRIVATE_KEY!
       const idField = "CLIENT_ID" in c.input ? "CLIENT_ID" : "APP_ID"
-      assert.notInclude(JSON.stringify(config), secret, c.id)
-      assert.notInclude(String(Connector.decodeConfig(c.definition, c.input)), secret, c.id)
       const wrong = Connector.decodeConfig(c.definition, { ...c.input, [idField]: 42 })
       assert.isTrue(Either.isLeft(wrong), c.id)
-      assert.notInclude(Cause.pretty(Cause.fail(Either.getLeft(wrong).pipe(Option.getOrThrow))), secret)
+      for (const secret of secretsOf(c)) {
+        assert.notInclude(JSON.stringify(config), secret, c.id)
+        assert.notInclude(String(Connector.decodeConfig(c.definition, c.input)), secret, c.id)
+        assert.notInclude(Cause.pretty(Cause.fail(Either.getLeft(wrong).pipe(Option.getOrThrow))), secret)
+      }
     }
   })
 

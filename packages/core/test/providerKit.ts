@@ -9,9 +9,9 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { assert } from "@effect/vitest"
 import { type AccessToken, Connector, Providers } from "@grantflow/core"
 import { AuthServer, ProviderTwin } from "@grantflow/testing"
-import { Duration, Effect, Either, Layer, Redacted, type Scope, TestClock } from "effect"
+import { Duration, Effect, Either, Layer, type Scope, TestClock } from "effect"
 import * as Jose from "jose"
-import { createPrivateKey } from "node:crypto"
+import * as crypto from "node:crypto"
 
 export const redirectUri = "http://127.0.0.1/callback"
 export const clientId = "catalog-app"
@@ -21,6 +21,8 @@ export const clientSecret = "s3cr€t:&=+ \"x\""
 /** One entry of the catalog and what its twin does. */
 export interface Case {
   readonly id: Providers.Id & ProviderTwin.Id
+  /** Which of the entry's options this case runs, when the entry has several cases. */
+  readonly mode?: string
   readonly definition: Connector.Definition<any, any>
   /** The configuration as read (the secret as a string). */
   readonly input: Readonly<Record<string, string>>
@@ -38,19 +40,35 @@ export interface Case {
   readonly refusal: { readonly error: string; readonly status: number }
   /** The grant type the twin journals when it is not the flow's own (an app's signed JWT). */
   readonly grant?: string
-  /** The client's public keys, for a twin that verifies what the app signs. */
+  /** The client's public keys, for a twin that verifies what the app signs (default: the test certificate's). */
   readonly jwks?: Jose.JSONWebKeySet
-  /** Configuration fields that make the provider refuse the app (default: another client secret). */
-  readonly badCredentials?: Readonly<Record<string, unknown>>
+  /** The configuration fields that make the client's authentication fail (default: another `CLIENT_SECRET`). */
+  readonly badCredential?: Readonly<Record<string, string>>
 }
 
 /** A GitHub App's key pair: the private key as GitHub hands it out (PKCS#1 PEM), the public one for the twin. */
 const appKeys = await Jose.generateKeyPair("RS256", { extractable: true })
 const pkcs1 = async (key: CryptoKey) =>
-  createPrivateKey(await Jose.exportPKCS8(key)).export({ type: "pkcs1", format: "pem" }).toString()
+  crypto.createPrivateKey(await Jose.exportPKCS8(key)).export({ type: "pkcs1", format: "pem" }).toString()
 export const appPrivateKey = await pkcs1(appKeys.privateKey)
 /** Another app's key: its JWTs do not verify. */
 export const foreignPrivateKey = await pkcs1((await Jose.generateKeyPair("RS256", { extractable: true })).privateKey)
+
+/** An application's certificate key: its PKCS#8 PEM, and its public JWK registered with the twin under a thumbprint. */
+const certificateKey = () => {
+  const { privateKey, publicKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 })
+  const der = publicKey.export({ type: "spki", format: "der" })
+  return {
+    pem: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+    // a thumbprint of the key stands in for the certificate's: the twin only matches it
+    thumbprint: crypto.createHash("sha256").update(der).digest("base64url"),
+    jwk: publicKey.export({ format: "jwk" })
+  }
+}
+
+export const certificate = certificateKey()
+/** A key the twin does not know: its assertions are refused. */
+export const strangerCertificate = certificateKey()
 
 const app = { CLIENT_ID: clientId, CLIENT_SECRET: clientSecret }
 
@@ -274,7 +292,7 @@ export const cases: ReadonlyArray<Case> = [
     refusal: { error: "invalid_client", status: 401 },
     grant: "urn:ietf:params:oauth:grant-type:jwt-bearer",
     jwks: { keys: [{ ...(await Jose.exportJWK(appKeys.publicKey)), alg: "RS256" }] },
-    badCredentials: { PRIVATE_KEY: Redacted.make(foreignPrivateKey) }
+    badCredential: { PRIVATE_KEY: foreignPrivateKey }
   },
   {
     id: "quickbooks",
@@ -321,6 +339,89 @@ export const cases: ReadonlyArray<Case> = [
     renewal: "refresh",
     revocation: false,
     refusal: { error: "invalid_grant", status: 400 }
+  },
+  {
+    id: "okta",
+    definition: Providers.okta(),
+    input: { ...app, DOMAIN: "acme.okta.com" },
+    flow: "authorizationCode",
+    renewal: "rotatingRefresh",
+    revocation: true,
+    refusal: { error: "invalid_grant", status: 400 }
+  },
+  {
+    id: "auth0",
+    definition: Providers.auth0(),
+    input: { ...app, DOMAIN: "acme.us.auth0.com" },
+    flow: "authorizationCode",
+    renewal: "rotatingRefresh",
+    revocation: true,
+    refusal: { error: "invalid_grant", status: 403 }
+  },
+  {
+    id: "keycloak",
+    definition: Providers.keycloak(),
+    input: { ...app, BASE_URL: "https://sso.acme.example", REALM: "acme" },
+    params: { REALM: "acme" },
+    flow: "authorizationCode",
+    renewal: "rotatingRefresh",
+    revocation: true,
+    refusal: { error: "invalid_grant", status: 400 }
+  },
+  {
+    id: "keycloak",
+    mode: "service account",
+    definition: Providers.keycloak({ grant: "clientCredentials" }),
+    input: { ...app, BASE_URL: "https://sso.acme.example", REALM: "acme" },
+    params: { REALM: "acme" },
+    flow: "clientCredentials",
+    renewal: "grantAgain",
+    revocation: false,
+    refusal: { error: "invalid_client", status: 401 }
+  },
+  {
+    id: "entra",
+    mode: "delegated",
+    definition: Providers.entra({ flow: "delegated" }),
+    input: { ...app, TENANT: "contoso.onmicrosoft.com" },
+    params: { TENANT: "contoso.onmicrosoft.com" },
+    flow: "authorizationCode",
+    renewal: "refresh",
+    revocation: false,
+    refusal: { error: "invalid_grant", status: 400 }
+  },
+  {
+    id: "entra",
+    mode: "certificate",
+    definition: Providers.entra({ credential: "certificate" }),
+    input: {
+      CLIENT_ID: clientId,
+      TENANT: "contoso.onmicrosoft.com",
+      PRIVATE_KEY: certificate.pem,
+      CERTIFICATE_THUMBPRINT: certificate.thumbprint
+    },
+    params: { TENANT: "contoso.onmicrosoft.com" },
+    flow: "clientCredentials",
+    renewal: "grantAgain",
+    revocation: false,
+    refusal: { error: "invalid_client", status: 401 },
+    badCredential: { PRIVATE_KEY: strangerCertificate.pem }
+  },
+  {
+    id: "entra",
+    mode: "delegated, certificate",
+    definition: Providers.entra({ flow: "delegated", credential: "certificate" }),
+    input: {
+      CLIENT_ID: clientId,
+      TENANT: "contoso.onmicrosoft.com",
+      PRIVATE_KEY: certificate.pem,
+      CERTIFICATE_THUMBPRINT: certificate.thumbprint
+    },
+    params: { TENANT: "contoso.onmicrosoft.com" },
+    flow: "authorizationCode",
+    renewal: "refresh",
+    revocation: false,
+    refusal: { error: "invalid_grant", status: 400 }
   }
 ]
 
@@ -336,8 +437,27 @@ export const variants: ReadonlyArray<Case> = [
     revocation: false,
     refusal: { error: "invalid_grant", status: 400 }
   }
-
 ]
+
+/** A case's name in test titles: its id, and its mode or variant if it has one. */
+export const titleOf = (c: Case): string => {
+  const label = c.mode ?? c.variant
+  return label === undefined ? c.id : `${c.id} (${label})`
+}
+
+/** The values of a case's secret fields, which nothing printed may show. */
+export const secretsOf = (c: Case): ReadonlyArray<string> =>
+  [c.input.CLIENT_SECRET, c.input.PRIVATE_KEY].filter((secret) => secret !== undefined)
+
+/** The path of a case's connection test, as the twin sees it. */
+const testPathOf = (c: Case): string =>
+  `${new URL(c.definition.baseUrl(configOf(c))).pathname.replace(/\/$/, "")}${testOf(c).path}`
+
+/** The fields of the twin's answer to the case's connection test. */
+export const whoamiOf = (c: Case): Readonly<Record<string, unknown>> => {
+  const quirks = ProviderTwin.quirks(c.id, c.variant)
+  return quirks.apis?.find((api) => api.path === testPathOf(c))?.body ?? quirks.whoami.body
+}
 
 /** The decoded configuration of a case. */
 export const configOf = (c: Case): any => Either.getOrThrow(Connector.decodeConfig(c.definition, c.input))
@@ -350,10 +470,10 @@ export const twinOptions = (c: Case, server: Partial<AuthServer.Options> = {}) =
   ProviderTwin.options(c.id, {
     clientId: c.input["APP_ID"] ?? clientId,
     clientSecret,
+    jwks: c.jwks ?? { keys: [{ ...certificate.jwk, "x5t#S256": certificate.thumbprint }] },
     redirectUris: [redirectUri],
     params: c.params,
     variant: c.variant,
-    jwks: c.jwks,
     server
   })
 

@@ -94,7 +94,10 @@ export type GrantType =
  * - `jwks`: the public keys that verify its `private_key_jwt` assertions
  *   (RFC 7523 §2.2); `client_secret_jwt` assertions are HMACs with
  *   `clientSecret`. An assertion's `aud` may be the issuer, the token
- *   endpoint or the endpoint it is sent to.
+ *   endpoint or the endpoint it is sent to. An assertion whose header names
+ *   a certificate thumbprint (`x5t#S256`) is verified only with the key
+ *   registered with that `x5t#S256`, as servers that find a client's key by
+ *   its certificate do.
  *
  * @since 0.1.0
  * @category models

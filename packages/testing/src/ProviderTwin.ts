@@ -58,6 +58,9 @@ export type Id =
   | "mailchimp"
   | "atlassian"
   | "docusign"
+  | "okta"
+  | "auth0"
+  | "keycloak"
 
 /**
  * One provider's behaviour, as data:
@@ -73,7 +76,8 @@ export type Id =
  *   its answer carries; `apis`, other endpoints of the provider's API, each
  *   with the fields of its answer and the headers it refuses a request
  *   without (`requiredHeaders`: Xero's accounting API wants the
- *   organisation's `xero-tenant-id`, its `/connections` does not);
+ *   organisation's `xero-tenant-id`, its `/connections` does not; Microsoft
+ *   Graph's `/v1.0/me` answers a user's token);
  * - `discovery`: for a provider whose API's base URL depends on the account,
  *   the protected endpoint that names it (Mailchimp's metadata, Atlassian's
  *   accessible resources, DocuSign's userinfo), its answer (an array is
@@ -87,8 +91,10 @@ export type Id =
  * - `tokenResponse` and `tokenError`: templates of the token endpoint's
  *   answers (`"$access_token"`, `"$expires_in"`, `"$error"`, … are replaced,
  *   members without a value left out), `tokenError.status` (200 for providers
- *   that answer errors with 200) and `codes`, the provider's error codes for
- *   RFC 6749's (by error, or by `grant_type:error`);
+ *   that answer errors with 200), `statuses`, the status of an error by its
+ *   RFC 6749 code, over `status` (Auth0 answers `invalid_grant` with 403), and
+ *   `codes`, the provider's error codes for RFC 6749's (by error, or by
+ *   `grant_type:error`);
  * - `tokenLifetime` in seconds, or `"never"`; `refreshRotation`,
  *   `refreshGrace` and `refreshTokenLifetime` (seconds); `offlineAccess`;
  * - how the API takes and refuses tokens: `apiTokenHeader`,
@@ -118,13 +124,13 @@ export interface Paths {
 
 /**
  * Options of a twin: the client registered with it (`clientId`,
- * `clientSecret`, `redirectUris`, `scopes` — default the provider's), the
- * values of the path parameters (`params`, e.g. `{ TENANT: "contoso" }`), the
- * provider's mode (`variant`, one of its quirks' `variants`, e.g. Shopify's
- * `"expiring"`; default its default mode), the client's public keys (`jwks`:
- * a GitHub App's, which verify the JWTs it signs), and `server`: any other
- * option of the simulated server, over the provider's (`autoApprove`,
- * `tokenLifetime`…).
+ * `clientSecret`, `redirectUris`, `scopes` — default the provider's — and
+ * `jwks`, the public keys of the JWTs it signs: its `private_key_jwt`
+ * assertions, a GitHub App's tokens), the values of the path parameters
+ * (`params`, e.g. `{ TENANT: "contoso" }`), the provider's mode (`variant`,
+ * one of its quirks' `variants`, e.g. Shopify's `"expiring"`; default its
+ * default mode), and `server`: any other option of the simulated server,
+ * over the provider's (`autoApprove`, `tokenLifetime`…).
  *
  * @since 0.1.0
  * @category models
@@ -134,9 +140,9 @@ export interface Options {
   readonly clientSecret?: string | undefined
   readonly redirectUris?: ReadonlyArray<string> | undefined
   readonly scopes?: ReadonlyArray<string> | undefined
+  readonly jwks?: Jose.JSONWebKeySet | undefined
   readonly params?: Readonly<Record<string, string>> | undefined
   readonly variant?: string | undefined
-  readonly jwks?: Jose.JSONWebKeySet | undefined
   readonly server?: Partial<AuthServer.Options> | undefined
 }
 

@@ -12,6 +12,8 @@ const issuer = "https://as.example"
 const clientKeys = await Jose.generateKeyPair("ES256", { extractable: true })
 const strangerKeys = await Jose.generateKeyPair("ES256")
 const publicJwk = { ...(await Jose.exportJWK(clientKeys.publicKey)), kid: "k1", alg: "ES256" }
+const unnamedJwk = await Jose.exportJWK(clientKeys.publicKey)
+const strangerJwk = await Jose.exportJWK((await Jose.generateKeyPair("ES256", { extractable: true })).publicKey)
 const hmacSecret = "a-shared-secret-of-at-least-32-bytes!"
 
 const options: AuthServer.Options = {
@@ -138,6 +140,39 @@ describe("private_key_jwt", () => {
         assert.strictEqual(yield* server.issued, 0)
       })
     ))
+
+  it.effect("verifies an assertion that names a certificate thumbprint with that certificate's key only", () => {
+    const byThumbprint = (x5tS256: string) =>
+      Effect.gen(function*() {
+        const now = Math.floor((yield* Clock.currentTimeMillis) / 1000)
+        return yield* Effect.promise(() =>
+          new Jose.SignJWT({})
+            .setProtectedHeader({ alg: "ES256", "x5t#S256": x5tS256 })
+            .setIssuer("certified")
+            .setSubject("certified")
+            .setAudience(`${issuer}/token`)
+            .setIssuedAt(now)
+            .setExpirationTime(now + 60)
+            .setJti(crypto.randomUUID())
+            .sign(clientKeys.privateKey)
+        )
+      })
+    return withServer(
+      {
+        issuer,
+        clients: [{
+          clientId: "certified",
+          jwks: { keys: [{ ...unnamedJwk, "x5t#S256": "cert-a" }, { ...strangerJwk, "x5t#S256": "cert-b" }] }
+        }]
+      },
+      Effect.gen(function*() {
+        yield* tokens(tokenRequest(yield* byThumbprint("cert-a")))
+        // the key is right, but the header names another certificate: only that one's key may verify it
+        assert.match(yield* expectError(tokenRequest(yield* byThumbprint("cert-b")), "invalid_client", 401), /signature/)
+        yield* expectError(tokenRequest(yield* byThumbprint("cert-unknown")), "invalid_client", 401)
+      })
+    )
+  })
 
   it.effect("answers invalid_request for a wrong assertion type or a second method", () =>
     withServer(

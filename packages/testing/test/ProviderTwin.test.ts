@@ -312,6 +312,60 @@ describe("ProviderTwin", () => {
     ))
 })
 
+describe("ProviderTwin: the catalog's identity platforms", () => {
+  it.effect("Auth0 refuses a bad code with 403 invalid_grant (tokenError.statuses), other errors with their RFC status", () =>
+    withTwin(
+      "auth0",
+      Effect.gen(function*() {
+        const refused = yield* form("auth0", { grant_type: "authorization_code", code: "not-a-code" })
+        assert.strictEqual(refused.status, 403)
+        assert.strictEqual((yield* body(refused)).error, "invalid_grant")
+        const unsupported = yield* form("auth0", { grant_type: "client_credentials" })
+        assert.strictEqual(unsupported.status, 400)
+      })
+    ))
+
+  it.effect("Entra serves a user's token Graph's /me too (apis), and a user's authorization needs offline_access for a refresh token", () =>
+    withTwin(
+      "entra",
+      Effect.gen(function*() {
+        const withoutOffline = yield* body(yield* form("entra", {
+          grant_type: "authorization_code",
+          code: yield* code("entra", { scope: "User.Read" })
+        }))
+        assert.isUndefined(withoutOffline.refresh_token)
+        const granted = yield* body(yield* form("entra", {
+          grant_type: "authorization_code",
+          code: yield* code("entra", { scope: "offline_access User.Read" })
+        }))
+        assert.isString(granted.refresh_token)
+        const me = yield* send(
+          HttpClientRequest.get("https://graph.microsoft.com/v1.0/me").pipe(
+            HttpClientRequest.bearerToken(granted.access_token as string)
+          )
+        )
+        assert.strictEqual(me.status, 200)
+        assert.strictEqual((yield* body(me)).userPrincipalName, "twin@twin.onmicrosoft.com")
+      })
+    ))
+
+  it.effect("Okta and Keycloak answer at the authorization server's and the realm's paths", () =>
+    Effect.gen(function*() {
+      assert.strictEqual(ProviderTwin.paths("okta", { AUTHORIZATION_SERVER: "aus1" }).token, "/oauth2/aus1/v1/token")
+      assert.strictEqual(ProviderTwin.paths("keycloak").revoke, "/realms/twin/protocol/openid-connect/revoke")
+      yield* withTwin(
+        "okta",
+        Effect.gen(function*() {
+          const granted = yield* body(yield* form("okta", {
+            grant_type: "authorization_code",
+            code: yield* code("okta", { scope: "openid offline_access" })
+          }))
+          assert.isString(granted.refresh_token)
+        })
+      )
+    }))
+})
+
 describe("ProviderTwin data", () => {
   it("every twin issues its token in its answer, at absolute paths, with a who-am-I", () => {
     for (const id of ProviderTwin.ids) {

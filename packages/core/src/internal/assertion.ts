@@ -35,6 +35,8 @@ export type Signer =
     readonly key: Redacted.Redacted<PrivateKey>
     readonly alg: KeyAlgorithm
     readonly kid: Option.Option<string>
+    /** The SHA-256 thumbprint of the key's X.509 certificate (RFC 7515 §4.1.8), for servers that find the key by it. */
+    readonly x5tS256?: Option.Option<string> | undefined
   }
   | { readonly _tag: "Secret"; readonly secret: Redacted.Redacted<string>; readonly alg: SecretAlgorithm }
 
@@ -75,6 +77,17 @@ export const inferAlgorithm = (key: PrivateKey): KeyAlgorithm => {
  */
 export const jwkKid = (key: PrivateKey): Option.Option<string> =>
   typeof key !== "string" && isJwk(key) && typeof key.kid === "string" ? Option.some(key.kid) : Option.none()
+
+/**
+ * The `x5t#S256` of a JWK, if it has one: the thumbprint of the certificate
+ * the key belongs to, which some servers find a client's key by.
+ *
+ * @internal
+ */
+export const jwkX5tS256 = (key: PrivateKey): Option.Option<string> =>
+  typeof key !== "string" && isJwk(key) && typeof key["x5t#S256"] === "string"
+    ? Option.some(key["x5t#S256"])
+    : Option.none()
 
 const encoder = new TextEncoder()
 
@@ -151,8 +164,14 @@ export const sign = (
         }
         const key = await importKey(Redacted.value(signer.key), signer.alg)
         const kid = Option.getOrUndefined(signer.kid)
+        const x5tS256 = signer.x5tS256 === undefined ? undefined : Option.getOrUndefined(signer.x5tS256)
         return new SignJWT(payload)
-          .setProtectedHeader({ alg: signer.alg, typ: "JWT", ...(kid === undefined ? {} : { kid }) })
+          .setProtectedHeader({
+            alg: signer.alg,
+            typ: "JWT",
+            ...(kid === undefined ? {} : { kid }),
+            ...(x5tS256 === undefined ? {} : { "x5t#S256": x5tS256 })
+          })
           .sign(key)
       },
       catch: (cause) =>

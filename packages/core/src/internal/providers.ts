@@ -3,6 +3,7 @@ import { calendly } from "./providers/calendly.js"
 import { atlassian } from "./providers/atlassian.js"
 import { discord } from "./providers/discord.js"
 import { docusign } from "./providers/docusign.js"
+import { auth0 } from "./providers/auth0.js"
 import { dropbox } from "./providers/dropbox.js"
 import { entra } from "./providers/entra.js"
 import type { Entry } from "./providers/entry.js"
@@ -12,9 +13,11 @@ import { intercom } from "./providers/intercom.js"
 import { githubApp } from "./providers/githubApp.js"
 import { linear } from "./providers/linear.js"
 import { mailchimp } from "./providers/mailchimp.js"
+import { keycloak } from "./providers/keycloak.js"
 import { notion } from "./providers/notion.js"
 import { pipedrive } from "./providers/pipedrive.js"
 import { quickbooks } from "./providers/quickbooks.js"
+import { okta } from "./providers/okta.js"
 import { salesforce } from "./providers/salesforce.js"
 import { shopify } from "./providers/shopify.js"
 import { slack } from "./providers/slack.js"
@@ -33,6 +36,7 @@ import { box } from "./providers/box.js"
 export {
   asana,
   atlassian,
+  auth0,
   bitbucket,
   box,
   calendly,
@@ -46,9 +50,11 @@ export {
   google,
   hubspot,
   intercom,
+  keycloak,
   linear,
   mailchimp,
   notion,
+  okta,
   pipedrive,
   quickbooks,
   salesforce,
@@ -92,7 +98,10 @@ export const entries: ReadonlyArray<Entry<any, any, any>> = [
   linear,
   mailchimp,
   atlassian,
-  docusign
+  docusign,
+  okta,
+  auth0,
+  keycloak
 ]
 
 const metadataOf = ({ define: _define, scoped: _scoped, ...metadata }: Entry<any, any, any>): Providers.Metadata =>

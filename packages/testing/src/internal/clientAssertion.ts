@@ -73,7 +73,8 @@ const describe = (error: unknown): string => {
  * the client's secret. `iss` and `sub` are the client id, `aud` the issuer,
  * the token endpoint or the endpoint the assertion was sent to (each
  * identifies this server, RFC 7523 §3), `exp` is checked on the `Clock` and a
- * `jti` is accepted once.
+ * `jti` is accepted once. An assertion whose header names `x5t#S256` is
+ * verified only with the registered key of that certificate thumbprint.
  *
  * @internal
  */
@@ -125,10 +126,13 @@ export const authenticate = (
       requiredClaims: ["exp", "jti"],
       currentDate: new Date(now)
     }
+    // a header that names a certificate's thumbprint (RFC 7515 §4.1.8) picks the key registered with it
+    const thumbprint = header["x5t#S256"]
+    const keys = (jwks?.keys ?? []).filter((key) => thumbprint === undefined || key["x5t#S256"] === thumbprint)
     const verified = yield* Effect.tryPromise(() =>
       bySecret
         ? Jose.jwtVerify(assertion, new TextEncoder().encode(clientSecret ?? ""), options)
-        : Jose.jwtVerify(assertion, Jose.createLocalJWKSet({ keys: [...(jwks?.keys ?? [])] }), options)
+        : Jose.jwtVerify(assertion, Jose.createLocalJWKSet({ keys }), options)
     ).pipe(Effect.catchAll((error) => invalidClient(describe(error.error))))
 
     const { exp, jti } = verified.payload

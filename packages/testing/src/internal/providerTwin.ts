@@ -126,7 +126,7 @@ export const options = (id: ProviderTwin.Id, options: ProviderTwin.Options): Aut
     }),
     ...(tokenError === undefined ? {} : {
       tokenErrorShape: (error, status, grantType) => ({
-        status: tokenError.status ?? status,
+        status: tokenError.statuses?.[error.error] ?? tokenError.status ?? status,
         body: Twins.render(tokenError.body, {
           ...error,
           status: tokenError.status ?? status,

@@ -3,6 +3,7 @@ import * as Predicate from "effect/Predicate"
 import type * as AuthServer from "../AuthServer.js"
 import { calendly } from "./twins/calendly.js"
 import { atlassian } from "./twins/atlassian.js"
+import { auth0 } from "./twins/auth0.js"
 import { discord } from "./twins/discord.js"
 import { docusign } from "./twins/docusign.js"
 import { dropbox } from "./twins/dropbox.js"
@@ -13,9 +14,11 @@ import { intercom } from "./twins/intercom.js"
 import { githubApp } from "./twins/githubApp.js"
 import { linear } from "./twins/linear.js"
 import { mailchimp } from "./twins/mailchimp.js"
+import { keycloak } from "./twins/keycloak.js"
 import { notion } from "./twins/notion.js"
 import { pipedrive } from "./twins/pipedrive.js"
 import { quickbooks } from "./twins/quickbooks.js"
+import { okta } from "./twins/okta.js"
 import { salesforce } from "./twins/salesforce.js"
 import { shopify } from "./twins/shopify.js"
 import { slack } from "./twins/slack.js"
@@ -92,6 +95,7 @@ export interface Quirks {
     readonly status?: number
     readonly body: Readonly<Record<string, Template>>
     readonly codes?: Readonly<Record<string, string>>
+    readonly statuses?: Readonly<Record<string, number>>
   }
   readonly tokenLifetime: number | "never"
   readonly refreshRotation?: boolean
@@ -141,7 +145,10 @@ export const all: ReadonlyArray<Quirks> = [
   linear,
   mailchimp,
   atlassian,
-  docusign
+  docusign,
+  okta,
+  auth0,
+  keycloak
 ]
 
 /** @internal */

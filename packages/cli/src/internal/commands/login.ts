@@ -149,7 +149,7 @@ const catalogLogin = (
     const authorizationOf = entry.definition.authorization
     if (authorizationOf === undefined) {
       return yield* Failure.usage(
-        `${id} connects an application with its own credentials (${entry.metadata.grants.join(", ")}), not a user's sign-in`,
+        `${id}, as the catalog makes it by default, connects an application with its own credentials, not a user's sign-in`,
         `use it as a connector (Providers.${id}), or get a token with grantflow token`
       )
     }

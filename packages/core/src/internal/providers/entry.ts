@@ -73,7 +73,7 @@ export const endpoint = (
  *
  * @internal
  */
-export const userConnection = <C extends App>(options: {
+export const userConnection = <C>(options: {
   readonly endpoint: (config: C) => Endpoint.Endpoint
   readonly authorizeUrl: (config: C) => string
   readonly scopes: ReadonlyArray<string>
