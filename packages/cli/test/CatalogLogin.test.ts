@@ -103,6 +103,17 @@ describe("grantflow login from the catalog", () => {
       assert.strictEqual(new URL(second!).origin, issuer)
       yield* Browser.approve(second!, issuer)
       assert.strictEqual(yield* again.exited, 0, again.output().stderr)
+
+      // logout revokes with GitHub's own request (DELETE /applications/{client_id}/token), at the twin
+      const logout = yield* Cli.run(["logout", "github"], { env })
+      assert.strictEqual(logout.stderr, "logged out of github: its tokens were revoked at the server\n")
+      const journal = yield* Effect.flatMap(HttpClient.get(`${issuer}/__grantflow/journal`), (response) => response.json)
+      const revocations = (journal as ReadonlyArray<{ readonly endpoint: string; readonly method: string; readonly path: string }>)
+        .filter((entry) => entry.endpoint === "revoke")
+        .map((entry) => `${entry.method} ${entry.path}`)
+      assert.deepStrictEqual(revocations, ["DELETE /applications/app/token"])
+      const families = yield* Effect.flatMap(HttpClient.get(`${issuer}/__grantflow/families`), (response) => response.json)
+      assert.isTrue((families as ReadonlyArray<{ readonly revoked: boolean }>).every((family) => family.revoked))
     }).pipe(Effect.provide(Live)))
 
   it.scopedLive("--provider logs in to a catalog provider under any name; its --param fields are saved", () =>

@@ -23,6 +23,7 @@ import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import type * as Connections from "./connections.js"
 import * as Failure from "./failure.js"
 
 /** A catalog entry: what the catalog says of it, and its connector with the default options. @internal */
@@ -179,3 +180,32 @@ export const viaUrl = (url: string | URL, via: string): URL => {
  */
 export const viaClient = (http: HttpClient.HttpClient, via: string): HttpClient.HttpClient =>
   HttpClient.mapRequest(http, (request) => HttpClientRequest.setUrl(request, viaUrl(request.url, via).href))
+
+/**
+ * What a connection saved by a catalog login is used with: its entry, its
+ * configuration, an HTTP client sending to its `via` origin when it has one,
+ * and what to do when it cannot be used (a connection saved by a version
+ * whose catalog had another entry or fields: log in again).
+ *
+ * @internal
+ */
+export const opened = (connection: Connections.Connection) =>
+  Effect.gen(function*() {
+    const { credentials, settings } = connection
+    const loginAgain = `run grantflow login ${settings.name} again`
+    const found = yield* Effect.mapError(entry(settings.provider!), (error) => Failure.failure(error.message, loginAgain))
+    if (credentials.clientSecret === undefined) {
+      return yield* Failure.failure(`connection ${settings.name} has no client secret`, loginAgain)
+    }
+    const configured = yield* Effect.mapError(
+      config(found, { clientId: settings.clientId, clientSecret: credentials.clientSecret }, settings.params ?? {}),
+      (error) => Failure.failure(`connection ${settings.name} cannot be used: ${error.message}`, loginAgain)
+    )
+    const http = yield* HttpClient.HttpClient
+    return {
+      entry: found,
+      config: configured,
+      http: settings.via === undefined ? http : viaClient(http, settings.via),
+      loginAgain
+    }
+  })

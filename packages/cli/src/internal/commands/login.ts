@@ -217,7 +217,8 @@ const catalogLogin = (
       name,
       issuer: new URL(authorization.authorizeUrl).origin,
       tokenUrl: (yield* Endpoint.url(endpoint, "token")).href,
-      revocationUrl: Either.getOrUndefined(Endpoint.url(endpoint, "revocation"))?.href,
+      // where logout revokes: the provider's own revocation request, or its RFC 7009 endpoint
+      revocationUrl: definition.revoke?.(config).url ?? Either.getOrUndefined(Endpoint.url(endpoint, "revocation"))?.href,
       clientId,
       authMethod: endpoint.auth === undefined ? "none" : Connections.methodOf(endpoint.auth),
       scopes,

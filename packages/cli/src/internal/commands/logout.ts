@@ -1,10 +1,13 @@
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
+import * as HttpClient from "@effect/platform/HttpClient"
 import type * as AccessToken from "@grantflow/core/AccessToken"
+import * as Connector from "@grantflow/core/Connector"
 import * as Revocation from "@grantflow/core/Revocation"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
+import * as Catalog from "../catalog.js"
 import * as Connections from "../connections.js"
 import * as Failure from "../failure.js"
 import * as Output from "../output.js"
@@ -28,6 +31,13 @@ const revokeAll = (connection: Connections.Connection, token: AccessToken.Access
     }
   })
 
+/** A catalog connection's tokens, revoked as its entry says (`Connector.revoke`: RFC 7009, or the provider's own request). */
+const revokeCatalog = (connection: Connections.Connection, token: AccessToken.AccessToken) =>
+  Effect.gen(function*() {
+    const { config, entry, http } = yield* Catalog.opened(connection)
+    yield* Connector.revoke(entry.definition, config, token).pipe(Effect.provideService(HttpClient.HttpClient, http))
+  })
+
 /** @internal */
 export const logout = Command.make("logout", { name: Connections.nameArg, keepRemote }, (options) =>
   Effect.gen(function*() {
@@ -39,7 +49,10 @@ export const logout = Command.make("logout", { name: Connections.nameArg, keepRe
     const revoked = options.keepRemote || Either.isLeft(opened) || Option.isNone(opened.right.token) ||
         settings.revocationUrl === undefined
       ? Either.right(false)
-      : yield* Effect.either(Effect.as(revokeAll(opened.right.connection, opened.right.token.value), true))
+      : yield* Effect.either(Effect.as(
+        (settings.provider === undefined ? revokeAll : revokeCatalog)(opened.right.connection, opened.right.token.value),
+        true
+      ))
     yield* store.remove(settings)
     const notRevoked = (why: string) =>
       Failure.failure(

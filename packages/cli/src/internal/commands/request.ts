@@ -206,20 +206,8 @@ const issuerClient = (
  */
 const catalogClient = (connection: Connections.Connection, store: Connections.Store) =>
   Effect.gen(function*() {
-    const { credentials, settings } = connection
-    const loginAgain = `run grantflow login ${settings.name} again`
-    // a connection saved by a version of grantflow whose catalog had this entry
-    const entry = yield* Effect.mapError(Catalog.entry(settings.provider!), (error) => Failure.failure(error.message, loginAgain))
-    if (credentials.clientSecret === undefined) {
-      return yield* Failure.failure(`connection ${settings.name} has no client secret`, loginAgain)
-    }
-    const unusable = (error: Failure.CliFailure | Connector.ConnectorConfigError) =>
-      Failure.failure(`connection ${settings.name} cannot be used: ${error.message}`, loginAgain)
-    const config = yield* Effect.mapError(
-      Catalog.config(entry, { clientId: settings.clientId, clientSecret: credentials.clientSecret }, settings.params ?? {}),
-      unusable
-    )
-    const http = yield* HttpClient.HttpClient
+    const { settings } = connection
+    const { config, entry, http, loginAgain } = yield* Catalog.opened(connection)
     const key = Connections.tokenKey(settings)
     // the first token comes from the login: without a refresh token the next one needs a new login too
     const definition: Connector.Definition<any, any> = {
@@ -231,12 +219,12 @@ const catalogClient = (connection: Connections.Connection, store: Connections.St
     }
     const pool = yield* Connector.pool(definition, { config: () => Effect.succeed(config), key: () => key }).pipe(
       Effect.provideService(TokenStore.TokenStore, yield* store.tokens),
-      Effect.provideService(
-        HttpClient.HttpClient,
-        settings.via === undefined ? http : Catalog.viaClient(http, settings.via)
-      )
+      Effect.provideService(HttpClient.HttpClient, http)
     )
-    const opened = yield* Effect.mapError(pool.connection(settings.name), unusable)
+    const opened = yield* Effect.mapError(
+      pool.connection(settings.name),
+      (error) => Failure.failure(`connection ${settings.name} cannot be used: ${error.message}`, loginAgain)
+    )
     return { client: opened.client, provider: opened.provider } satisfies Authenticated
   })
 
