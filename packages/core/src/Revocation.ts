@@ -62,6 +62,18 @@ export interface RevokeOptions {
   readonly tokenTypeHint?: TokenTypeHint | undefined
 }
 
+// the span of a revocation: what it names of the request, never the token
+const revocationSpan = (url: URL, auth: ClientAuth.ClientAuth | undefined, tokenTypeHint: string) =>
+  Effect.withSpan("grantflow.revocation", {
+    kind: "client",
+    attributes: {
+      "grantflow.client_auth": auth === undefined ? "absent" : ClientAuth.methodName(auth),
+      "grantflow.token_type_hint": tokenTypeHint,
+      "server.address": url.host,
+      "url.path": url.pathname
+    }
+  })
+
 /**
  * Revokes a token (RFC 7009): one form POST of `token` (and
  * `token_type_hint`) to the endpoint's revocation URL (set with
@@ -98,15 +110,7 @@ export const revoke = (
     (url) =>
       tokenRequest.postToken(endpoint, "revocation", url, options).pipe(
         Effect.flatMap((answer) => tokenRequest.interpretStatus(answer, "revocation")),
-        Effect.withSpan("grantflow.revocation", {
-          kind: "client",
-          attributes: {
-            "grantflow.client_auth": endpoint.auth === undefined ? "absent" : ClientAuth.methodName(endpoint.auth),
-            "grantflow.token_type_hint": options.tokenTypeHint ?? "none",
-            "server.address": url.host,
-            "url.path": url.pathname
-          }
-        })
+        revocationSpan(url, endpoint.auth, options.tokenTypeHint ?? "none")
       )
   )
 
@@ -240,14 +244,6 @@ export const send = (
         timeout: request.timeout === undefined ? endpointInternal.defaultTimeout : Duration.decode(request.timeout)
       }).pipe(
         Effect.flatMap(tokenRequest.interpretRevocation),
-        Effect.withSpan("grantflow.revocation", {
-          kind: "client",
-          attributes: {
-            "grantflow.client_auth": request.auth === undefined ? "absent" : ClientAuth.methodName(request.auth),
-            "grantflow.token_type_hint": request.revokes ?? "access_token",
-            "server.address": url.host,
-            "url.path": url.pathname
-          }
-        })
+        revocationSpan(url, request.auth, request.revokes ?? "access_token")
       )
   )

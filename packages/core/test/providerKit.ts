@@ -72,6 +72,14 @@ export const strangerCertificate = certificateKey()
 
 const app = { CLIENT_ID: clientId, CLIENT_SECRET: clientSecret }
 
+/** A user's account connected with the app's id and secret, whose bad code the provider refuses with 400 `invalid_grant`. */
+const account = (c: Pick<Case, "id" | "definition" | "renewal" | "revocation">): Case => ({
+  ...c,
+  input: app,
+  flow: "authorizationCode",
+  refusal: { error: "invalid_grant", status: 400 }
+})
+
 export const cases: ReadonlyArray<Case> = [
   {
     id: "github",
@@ -100,33 +108,9 @@ export const cases: ReadonlyArray<Case> = [
     revocation: true,
     refusal: { error: "invalid_grant", status: 200 }
   },
-  {
-    id: "notion",
-    definition: Providers.notion(),
-    input: app,
-    flow: "authorizationCode",
-    renewal: "rotatingRefresh",
-    revocation: true,
-    refusal: { error: "invalid_grant", status: 400 }
-  },
-  {
-    id: "dropbox",
-    definition: Providers.dropbox(),
-    input: app,
-    flow: "authorizationCode",
-    renewal: "refresh",
-    revocation: true,
-    refusal: { error: "invalid_grant", status: 400 }
-  },
-  {
-    id: "xero",
-    definition: Providers.xero(),
-    input: app,
-    flow: "authorizationCode",
-    renewal: "rotatingRefresh",
-    revocation: true,
-    refusal: { error: "invalid_grant", status: 400 }
-  },
+  account({ id: "notion", definition: Providers.notion(), renewal: "rotatingRefresh", revocation: true }),
+  account({ id: "dropbox", definition: Providers.dropbox(), renewal: "refresh", revocation: true }),
+  account({ id: "xero", definition: Providers.xero(), renewal: "rotatingRefresh", revocation: true }),
   {
     id: "entra",
     definition: Providers.entra(),
@@ -146,42 +130,10 @@ export const cases: ReadonlyArray<Case> = [
     revocation: false,
     refusal: { error: "invalid_grant", status: 400 }
   },
-  {
-    id: "spotify",
-    definition: Providers.spotify(),
-    input: app,
-    flow: "authorizationCode",
-    renewal: "refresh",
-    revocation: false,
-    refusal: { error: "invalid_grant", status: 400 }
-  },
-  {
-    id: "zoom",
-    definition: Providers.zoom(),
-    input: app,
-    flow: "authorizationCode",
-    renewal: "rotatingRefresh",
-    revocation: false,
-    refusal: { error: "invalid_grant", status: 400 }
-  },
-  {
-    id: "discord",
-    definition: Providers.discord(),
-    input: app,
-    flow: "authorizationCode",
-    renewal: "refresh",
-    revocation: true,
-    refusal: { error: "invalid_grant", status: 400 }
-  },
-  {
-    id: "hubspot",
-    definition: Providers.hubspot(),
-    input: app,
-    flow: "authorizationCode",
-    renewal: "refresh",
-    revocation: false,
-    refusal: { error: "invalid_grant", status: 400 }
-  },
+  account({ id: "spotify", definition: Providers.spotify(), renewal: "refresh", revocation: false }),
+  account({ id: "zoom", definition: Providers.zoom(), renewal: "rotatingRefresh", revocation: false }),
+  account({ id: "discord", definition: Providers.discord(), renewal: "refresh", revocation: true }),
+  account({ id: "hubspot", definition: Providers.hubspot(), renewal: "refresh", revocation: false }),
   {
     id: "pipedrive",
     definition: Providers.pipedrive(),
@@ -200,87 +152,15 @@ export const cases: ReadonlyArray<Case> = [
     revocation: false,
     refusal: { error: "invalid_grant", status: 400 }
   },
-  {
-    id: "intercom",
-    definition: Providers.intercom(),
-    input: app,
-    flow: "authorizationCode",
-    renewal: "reconnect",
-    revocation: false,
-    refusal: { error: "invalid_grant", status: 400 }
-  },
-  {
-    id: "calendly",
-    definition: Providers.calendly(),
-    input: app,
-    flow: "authorizationCode",
-    renewal: "rotatingRefresh",
-    revocation: true,
-    refusal: { error: "invalid_grant", status: 400 }
-  },
-  {
-    id: "google",
-    definition: Providers.google(),
-    input: app,
-    flow: "authorizationCode",
-    renewal: "refresh",
-    revocation: true,
-    refusal: { error: "invalid_grant", status: 400 }
-  },
-  {
-    id: "gitlab",
-    definition: Providers.gitlab(),
-    input: app,
-    flow: "authorizationCode",
-    renewal: "rotatingRefresh",
-    revocation: true,
-    refusal: { error: "invalid_grant", status: 400 }
-  },
-  {
-    id: "bitbucket",
-    definition: Providers.bitbucket(),
-    input: app,
-    flow: "authorizationCode",
-    renewal: "refresh",
-    revocation: false,
-    refusal: { error: "invalid_grant", status: 400 }
-  },
-  {
-    id: "asana",
-    definition: Providers.asana(),
-    input: app,
-    flow: "authorizationCode",
-    renewal: "refresh",
-    revocation: true,
-    refusal: { error: "invalid_grant", status: 400 }
-  },
-  {
-    id: "box",
-    definition: Providers.box(),
-    input: app,
-    flow: "authorizationCode",
-    renewal: "rotatingRefresh",
-    revocation: true,
-    refusal: { error: "invalid_grant", status: 400 }
-  },
-  {
-    id: "twitch",
-    definition: Providers.twitch(),
-    input: app,
-    flow: "authorizationCode",
-    renewal: "refresh",
-    revocation: false,
-    refusal: { error: "invalid_grant", status: 400 }
-  },
-  {
-    id: "stripe",
-    definition: Providers.stripe(),
-    input: app,
-    flow: "authorizationCode",
-    renewal: "refresh",
-    revocation: false,
-    refusal: { error: "invalid_grant", status: 400 }
-  },
+  account({ id: "intercom", definition: Providers.intercom(), renewal: "reconnect", revocation: false }),
+  account({ id: "calendly", definition: Providers.calendly(), renewal: "rotatingRefresh", revocation: true }),
+  account({ id: "google", definition: Providers.google(), renewal: "refresh", revocation: true }),
+  account({ id: "gitlab", definition: Providers.gitlab(), renewal: "rotatingRefresh", revocation: true }),
+  account({ id: "bitbucket", definition: Providers.bitbucket(), renewal: "refresh", revocation: false }),
+  account({ id: "asana", definition: Providers.asana(), renewal: "refresh", revocation: true }),
+  account({ id: "box", definition: Providers.box(), renewal: "rotatingRefresh", revocation: true }),
+  account({ id: "twitch", definition: Providers.twitch(), renewal: "refresh", revocation: false }),
+  account({ id: "stripe", definition: Providers.stripe(), renewal: "refresh", revocation: false }),
   {
     id: "githubApp",
     definition: Providers.githubApp(),
@@ -304,42 +184,10 @@ export const cases: ReadonlyArray<Case> = [
     revocation: true,
     refusal: { error: "invalid_grant", status: 400 }
   },
-  {
-    id: "linear",
-    definition: Providers.linear(),
-    input: app,
-    flow: "authorizationCode",
-    renewal: "rotatingRefresh",
-    revocation: false,
-    refusal: { error: "invalid_grant", status: 400 }
-  },
-  {
-    id: "mailchimp",
-    definition: Providers.mailchimp(),
-    input: app,
-    flow: "authorizationCode",
-    renewal: "reconnect",
-    revocation: false,
-    refusal: { error: "invalid_grant", status: 400 }
-  },
-  {
-    id: "atlassian",
-    definition: Providers.atlassian(),
-    input: app,
-    flow: "authorizationCode",
-    renewal: "rotatingRefresh",
-    revocation: false,
-    refusal: { error: "invalid_grant", status: 400 }
-  },
-  {
-    id: "docusign",
-    definition: Providers.docusign(),
-    input: app,
-    flow: "authorizationCode",
-    renewal: "refresh",
-    revocation: false,
-    refusal: { error: "invalid_grant", status: 400 }
-  },
+  account({ id: "linear", definition: Providers.linear(), renewal: "rotatingRefresh", revocation: false }),
+  account({ id: "mailchimp", definition: Providers.mailchimp(), renewal: "reconnect", revocation: false }),
+  account({ id: "atlassian", definition: Providers.atlassian(), renewal: "rotatingRefresh", revocation: false }),
+  account({ id: "docusign", definition: Providers.docusign(), renewal: "refresh", revocation: false }),
   {
     id: "okta",
     definition: Providers.okta(),
