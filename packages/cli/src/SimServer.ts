@@ -90,6 +90,11 @@ export interface Running {
   /** The issuer the server advertises: the configured one, or the bound address. */
   readonly issuer: string
   /**
+   * The paths the server serves besides its own, each with what answers
+   * there: a twin's provider paths (`/login/oauth/access_token` → `token`).
+   */
+  readonly routes: ReadonlyArray<{ readonly path: string; readonly endpoint: AuthServer.Route["endpoint"] }>
+  /**
    * The server. Its operations act on the current server: after a `reset`,
    * on the fresh one.
    */
@@ -166,5 +171,6 @@ export const start = (
       ready,
       Option.match(clock, { onNone: () => app, onSome: (clock) => Effect.withClock(app, clock.clock) })
     )
-    return { url, issuer: server.issuer, server, reset, clock }
+    const routes = Object.entries(serverOptions.routes ?? {}).map(([path, route]) => ({ path, endpoint: route.endpoint }))
+    return { url, issuer: server.issuer, routes, server, reset, clock }
   })

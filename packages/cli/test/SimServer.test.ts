@@ -131,7 +131,10 @@ describe("grantflow sim", () => {
 
   it.scopedLive("--twin runs a provider's twin, with the demo client when there is no configuration", () =>
     Effect.gen(function*() {
-      const { issuer } = yield* Cli.sim(["--twin", "github"])
+      const { issuer, output } = yield* Cli.sim(["--twin", "github"])
+      // the banner names the provider's paths
+      assert.include(output().stderr, `  token      ${issuer}/login/oauth/access_token`)
+      assert.include(output().stderr, `  api        ${issuer}/user`)
       const response = yield* HttpClient.execute(
         HttpClientRequest.post(new URL("/login/oauth/access_token", issuer)).pipe(
           HttpClientRequest.bodyUrlParams({ grant_type: "authorization_code", code: "nope", client_id: "demo-client", client_secret: "demo-secret" })

@@ -86,6 +86,7 @@ export const sim = Command.make("sim", { config, twin, port, host, admin, virtua
         `  token      ${running.issuer}/token`,
         `  authorize  ${running.issuer}/authorize`,
         `  api        ${running.issuer}/api/`,
+        ...running.routes.map(({ endpoint, path }) => `  ${endpoint.padEnd(10)} ${running.issuer}${path}`),
         ...(options.admin ? [`  admin      ${running.issuer}/__grantflow/ (loopback callers only)`] : []),
         ...(options.virtualClock ? ["  clock      virtual: POST /__grantflow/clock moves it forward"] : []),
         "stop it with Ctrl-C"
