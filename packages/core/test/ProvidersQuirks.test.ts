@@ -421,6 +421,7 @@ describe("Providers: each quirk as the entry meets it", () => {
         const token = yield* Connector.exchange(c.definition, bare, pending, yield* approve(url))
         const missing = yield* Effect.flip(Connector.connect(c.definition, bare, { token }))
         assert.strictEqual(missing._tag, "ConnectorConfigError")
+        assert.include(missing.message, "REALM_ID is missing")
         const config = configOf(c)
         const connection = yield* Connector.connect(c.definition, config, { token })
         const response = yield* connection.client.get("/companyinfo/4620816365171234567")

@@ -238,7 +238,8 @@ const checkBaseUrl = <C>(definition: AnyDefinition<C>, config: C): Either.Either
   }
   return Either.mapLeft(
     endpointInternal.checkEndpointUrl(text, definition.allowInsecure === true, "base URL"),
-    (error) => configError(definition, error.reason)
+    // the text holds no private value (checked above): quoted, it says what is missing (QuickBooks' REALM_ID)
+    (error) => configError(definition, URL.canParse(text) ? error.reason : `${error.reason}: ${JSON.stringify(text.slice(0, 120))}`)
   )
 }
 

@@ -71,7 +71,9 @@ export const quickbooks: Entry<typeof config.Type, typeof config.Encoded, QuickB
         scopes: options.scopes ?? ["com.intuit.quickbooks.accounting"]
       }),
       // without the company, no base URL: connecting says the configuration is unusable
-      baseUrl: (config) => config.REALM_ID === undefined ? "REALM_ID is missing" : `${host}/v3/company/${config.REALM_ID}`,
+      baseUrl: (config) => config.REALM_ID === undefined
+          ? "REALM_ID is missing: save the realmId of the authorization's callback as REALM_ID"
+          : `${host}/v3/company/${config.REALM_ID}`,
       test: (config) => ({ path: `/companyinfo/${config.REALM_ID ?? ""}` }),
       revoke: (config) => ({
         url: "https://developer.api.intuit.com/v2/oauth2/tokens/revoke",
