@@ -112,6 +112,22 @@ describe("Scenario.run", () => {
       )
     }))
 
+  it.effect("a request at a provider's route is an API exchange however its path is written, as the server routes it", () =>
+    Effect.gen(function*() {
+      const { run } = yield* Scenario.run(Grantflow, Scenario.timeline([Scenario.Call({ requests: 1 })]), {
+        server: {
+          clients: [{ clientId: Scenario.clientId, clientSecret: Scenario.clientSecret }],
+          routes: { "/v2/Accounts/7": { endpoint: "api" } }
+        },
+        // a base URL with a trailing slash, or another case, still names the route
+        request: (client, call) => client.get(`${call.issuer}/v2/accounts/7/`)
+      })
+      assert.deepStrictEqual(
+        run.exchanges.filter((exchange) => exchange.endpoint !== "token").map((exchange) => [exchange.endpoint, exchange.status]),
+        [["api", 200]]
+      )
+    }))
+
   it.effect("a call that never ends breaks callsEnd, after the drain time", () =>
     Effect.gen(function*() {
       const Hanging = Layer.succeed(HttpClient.HttpClient, HttpClient.make(() => Effect.never))

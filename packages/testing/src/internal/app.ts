@@ -16,6 +16,7 @@ import * as Registration from "./registration.js"
 import * as Revocation from "./revocation.js"
 import type { State } from "./state.js"
 import * as TokenEndpoint from "./tokenEndpoint.js"
+import { routeKey } from "./text.js"
 
 /**
  * Answers one request, whatever it is.
@@ -26,25 +27,6 @@ export type Handler = (
   request: HttpServerRequest.HttpServerRequest
 ) => Effect.Effect<HttpServerResponse.HttpServerResponse>
 
-/**
- * The route of a request path as `HttpRouter` matches it: without query
- * string (`?`, `;` or `#`), percent-decoded, duplicate and trailing slashes
- * removed, in lower case.
- */
-const routeOf = (url: string): string => {
-  const end = url.search(/[?;#]/)
-  let path = end === -1 ? url : url.slice(0, end)
-  if (path.includes("%")) {
-    try {
-      path = decodeURI(path)
-    } catch {
-      return ""
-    }
-  }
-  path = path.replace(/\/{2,}/g, "/")
-  if (path.length > 1 && path.endsWith("/")) path = path.slice(0, -1)
-  return path.toLowerCase()
-}
 
 // handlers, so that an app of `make` can be called without a context (see `handlerOf`)
 const handlers = new WeakMap<HttpApp.Default, Handler>()
@@ -93,7 +75,7 @@ export const make = (state: State): HttpApp.Default => {
   // a provider's paths for the same endpoints (its "who am I" an API route with its own fields)
   for (const [path, route] of Object.entries(state.options.routes ?? {})) {
     endpoints.set(
-      routeOf(path),
+      routeKey(path),
       route.endpoint === "api"
         ? journaled(state, "api", (request, note) => Api.handle(state, request, note, route))
         : route.endpoint === "assertion"
@@ -105,7 +87,7 @@ export const make = (state: State): HttpApp.Default => {
   }
   const notFound = journaled(state, "other", () => Effect.fail(HttpServerResponse.empty({ status: 404 })))
   const handle: Handler = (request) => {
-    const route = routeOf(request.url)
+    const route = routeKey(request.url)
     return (endpoints.get(route) ?? (route.startsWith("/api/") ? api : notFound))(request)
   }
   const app = Effect.flatMap(HttpServerRequest.HttpServerRequest, handle)

@@ -14,6 +14,7 @@ import * as Redacted from "effect/Redacted"
 import type * as AuthServer from "../AuthServer.js"
 import type * as Scenario from "../Scenario.js"
 import * as InMemoryClient from "./inMemoryClient.js"
+import { routeKey } from "./text.js"
 
 type Mutable<A> = { -readonly [K in keyof A]: A[K] }
 
@@ -141,7 +142,7 @@ const originOf = (url: string, issuer: string): string => {
 }
 
 const routeOf = (path: string, routes: Readonly<Record<string, AuthServer.Route>>): AuthServer.Route | undefined =>
-  Object.entries(routes).find(([route]) => route.toLowerCase() === path.toLowerCase())?.[1]
+  Object.entries(routes).find(([route]) => routeKey(route) === routeKey(path))?.[1]
 
 // a provider's twin serves the token endpoint and its API at its own paths too (`AuthServer.Route`)
 const endpointOf = (
