@@ -73,6 +73,13 @@ describe("grantflow login from the catalog", () => {
       assert.strictEqual(settings.authMethod, "client_secret_post")
       assert.notInclude(settingsText, clientSecret)
 
+      // the list names the entry and where its requests go
+      const listed = yield* Cli.run(["connections", "--json"], { env })
+      const [entry] = JSON.parse(listed.stdout) as ReadonlyArray<{ readonly provider?: string; readonly via?: string }>
+      assert.deepStrictEqual([entry?.provider, entry?.via], ["github", issuer])
+      const table = yield* Cli.run(["connections"], { env })
+      assert.include(table.stdout, `https://github.com via ${issuer}`)
+
       // the entry's connector: the path under api.github.com, sent to the twin with the entry's headers
       const request = yield* Cli.run(["request", "github", "/user", "-v"], { env })
       assert.strictEqual(request.code, 0, request.stderr)

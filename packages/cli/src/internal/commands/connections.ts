@@ -31,6 +31,9 @@ export const connections = Command.make("connections", { json }, (options) =>
         statuses.map((status) => ({
           name: status.settings.name,
           issuer: status.settings.issuer,
+          // a catalog connection: its entry, and the origin its requests go to instead of the provider's
+          ...(status.settings.provider === undefined ? {} : { provider: status.settings.provider }),
+          ...(status.settings.via === undefined ? {} : { via: status.settings.via }),
           clientId: status.settings.clientId,
           authMethod: status.settings.authMethod,
           scopes: status.scopes,
@@ -51,7 +54,7 @@ export const connections = Command.make("connections", { json }, (options) =>
       ["NAME", "ISSUER", "CLIENT", "EXPIRES", "SCOPES", "HEALTH"],
       ...statuses.map((status) => [
         status.settings.name,
-        status.settings.issuer,
+        status.settings.via === undefined ? status.settings.issuer : `${status.settings.issuer} via ${status.settings.via}`,
         status.settings.clientId,
         expiry(status.expiresAt, now),
         status.scopes.length === 0 ? "-" : status.scopes.join(" "),
