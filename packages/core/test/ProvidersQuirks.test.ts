@@ -25,6 +25,14 @@ import {
   withTwin
 } from "./providerKit.js"
 
+/** The token endpoint of a case's connected account, and the account's first refresh token. */
+const connectedForRefresh = (c: Case) =>
+  Effect.gen(function*() {
+    const endpoint = c.definition.authorization!(configOf(c)).endpoint
+    const refreshToken = Option.getOrThrow((yield* connectAccount(c)).refreshToken)
+    return { endpoint, refreshToken }
+  })
+
 const caseOf = (id: Providers.Id): Case => cases.find((c) => c.id === id)!
 const caseOfMode = (id: Providers.Id, mode: string): Case => cases.find((c) => c.id === id && c.mode === mode)!
 
@@ -52,8 +60,7 @@ describe("Providers: each quirk as the entry meets it", () => {
     return withTwin(
       c,
       Effect.gen(function*() {
-        const endpoint = c.definition.authorization!(configOf(c)).endpoint
-        const first = Option.getOrThrow((yield* connectAccount(c)).refreshToken)
+        const { endpoint, refreshToken: first } = yield* connectedForRefresh(c)
         const rotated = yield* Grant.refreshToken(endpoint, { refreshToken: first })
         assert.isTrue(Option.isSome(rotated.refreshToken))
         // the answer was lost: the previous token is retried within the grace
@@ -70,8 +77,7 @@ describe("Providers: each quirk as the entry meets it", () => {
     return withTwin(
       c,
       Effect.gen(function*() {
-        const endpoint = c.definition.authorization!(configOf(c)).endpoint
-        const first = Option.getOrThrow((yield* connectAccount(c)).refreshToken)
+        const { endpoint, refreshToken: first } = yield* connectedForRefresh(c)
         yield* Grant.refreshToken(endpoint, { refreshToken: first })
         yield* TestClock.adjust("31 minutes")
         const refused = yield* Effect.flip(Grant.refreshToken(endpoint, { refreshToken: first }))
@@ -85,8 +91,7 @@ describe("Providers: each quirk as the entry meets it", () => {
     return withTwin(
       c,
       Effect.gen(function*() {
-        const endpoint = c.definition.authorization!(configOf(c)).endpoint
-        const refreshToken = Option.getOrThrow((yield* connectAccount(c)).refreshToken)
+        const { endpoint, refreshToken } = yield* connectedForRefresh(c)
         yield* TestClock.adjust("179 days")
         const refreshed = yield* Grant.refreshToken(endpoint, { refreshToken })
         // no new refresh token: the one of the authorization is kept, with its lifetime
@@ -288,8 +293,7 @@ describe("Providers: each quirk as the entry meets it", () => {
       return withTwin(
         c,
         Effect.gen(function*() {
-          const endpoint = c.definition.authorization!(configOf(c)).endpoint
-          const first = Option.getOrThrow((yield* connectAccount(c)).refreshToken)
+          const { endpoint, refreshToken: first } = yield* connectedForRefresh(c)
           const rotated = Option.getOrThrow((yield* Grant.refreshToken(endpoint, { refreshToken: first })).refreshToken)
           assert.notStrictEqual(Redacted.value(rotated), Redacted.value(first), id)
           const refused = yield* Effect.flip(Grant.refreshToken(endpoint, { refreshToken: first }))
@@ -454,8 +458,7 @@ describe("Providers: each quirk as the entry meets it", () => {
         assert.strictEqual(url.origin, "https://acme.okta.com")
         assert.strictEqual(url.pathname, "/oauth2/aus1a2b3c4/v1/authorize")
         assert.include(url.searchParams.get("scope")!.split(" "), "offline_access")
-        const endpoint = c.definition.authorization!(configOf(c)).endpoint
-        const first = Option.getOrThrow((yield* connectAccount(c)).refreshToken)
+        const { endpoint, refreshToken: first } = yield* connectedForRefresh(c)
         yield* Grant.refreshToken(endpoint, { refreshToken: first })
         yield* TestClock.adjust("29 seconds")
         const retried = yield* Grant.refreshToken(endpoint, { refreshToken: first })
@@ -477,8 +480,7 @@ describe("Providers: each quirk as the entry meets it", () => {
       Effect.gen(function*() {
         const { url } = yield* Connector.authorize(c.definition, configOf(c), { redirectUri })
         assert.strictEqual(url.searchParams.get("audience"), "https://api.acme.example")
-        const endpoint = c.definition.authorization!(configOf(c)).endpoint
-        const first = Option.getOrThrow((yield* connectAccount(c)).refreshToken)
+        const { endpoint, refreshToken: first } = yield* connectedForRefresh(c)
         const second = Option.getOrThrow((yield* Grant.refreshToken(endpoint, { refreshToken: first })).refreshToken)
         const refused = yield* Effect.flip(Grant.refreshToken(endpoint, { refreshToken: first }))
         assert.instanceOf(refused, TokenError.ReauthorizationRequired)
@@ -494,8 +496,7 @@ describe("Providers: each quirk as the entry meets it", () => {
     return withTwin(
       c,
       Effect.gen(function*() {
-        const endpoint = c.definition.authorization!(configOf(c)).endpoint
-        const first = Option.getOrThrow((yield* connectAccount(c)).refreshToken)
+        const { endpoint, refreshToken: first } = yield* connectedForRefresh(c)
         yield* Grant.refreshToken(endpoint, { refreshToken: first })
         yield* TestClock.adjust("5 seconds")
         assert.isTrue(Option.isSome((yield* Grant.refreshToken(endpoint, { refreshToken: first })).refreshToken))
@@ -513,8 +514,7 @@ describe("Providers: each quirk as the entry meets it", () => {
       Effect.gen(function*() {
         const { url } = yield* Connector.authorize(c.definition, configOf(c), { redirectUri })
         assert.strictEqual(url.href.split("?")[0], "https://sso.acme.example/realms/acme/protocol/openid-connect/auth")
-        const endpoint = c.definition.authorization!(configOf(c)).endpoint
-        const first = Option.getOrThrow((yield* connectAccount(c)).refreshToken)
+        const { endpoint, refreshToken: first } = yield* connectedForRefresh(c)
         const second = Option.getOrThrow((yield* Grant.refreshToken(endpoint, { refreshToken: first })).refreshToken)
         assert.notStrictEqual(Redacted.value(second), Redacted.value(first))
         assert.isTrue(Option.isSome((yield* Grant.refreshToken(endpoint, { refreshToken: first })).refreshToken))
@@ -824,8 +824,7 @@ describe("Providers: each quirk as the entry meets it", () => {
     return withTwin(
       c,
       Effect.gen(function*() {
-        const endpoint = c.definition.authorization!(configOf(c)).endpoint
-        const first = Option.getOrThrow((yield* connectAccount(c)).refreshToken)
+        const { endpoint, refreshToken: first } = yield* connectedForRefresh(c)
         yield* Grant.refreshToken(endpoint, { refreshToken: first })
         yield* TestClock.adjust("9 minutes")
         assert.isTrue(Option.isSome((yield* Grant.refreshToken(endpoint, { refreshToken: first })).refreshToken))
@@ -908,8 +907,7 @@ describe("Providers: each quirk as the entry meets it", () => {
     return withTwin(
       c,
       Effect.gen(function*() {
-        const endpoint = c.definition.authorization!(configOf(c)).endpoint
-        const refreshToken = Option.getOrThrow((yield* connectAccount(c)).refreshToken)
+        const { endpoint, refreshToken } = yield* connectedForRefresh(c)
         for (let round = 0; round < 2; round++) {
           const refreshed = yield* Grant.refreshToken(endpoint, { refreshToken })
           assert.strictEqual(Redacted.value(Option.getOrThrow(refreshed.refreshToken)), Redacted.value(refreshToken))
@@ -952,8 +950,7 @@ describe("Providers: each quirk as the entry meets it", () => {
       return withTwin(
         c,
         Effect.gen(function*() {
-          const endpoint = c.definition.authorization!(configOf(c)).endpoint
-          const first = Option.getOrThrow((yield* connectAccount(c)).refreshToken)
+          const { endpoint, refreshToken: first } = yield* connectedForRefresh(c)
           const rotated = Option.getOrThrow((yield* Grant.refreshToken(endpoint, { refreshToken: first })).refreshToken)
           assert.notStrictEqual(Redacted.value(rotated), Redacted.value(first))
           const refused = yield* Effect.flip(Grant.refreshToken(endpoint, { refreshToken: first }))
@@ -968,8 +965,8 @@ describe("Providers: each quirk as the entry meets it", () => {
     return withTwin(
       c,
       Effect.gen(function*() {
-        const endpoint = c.definition.authorization!(configOf(c)).endpoint
-        let refreshToken = Option.getOrThrow((yield* connectAccount(c)).refreshToken)
+        const { endpoint, refreshToken: first } = yield* connectedForRefresh(c)
+        let refreshToken = first
         for (let round = 0; round < 3; round++) {
           yield* TestClock.adjust("59 days")
           refreshToken = Option.getOrThrow((yield* Grant.refreshToken(endpoint, { refreshToken })).refreshToken)
