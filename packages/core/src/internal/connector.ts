@@ -226,12 +226,13 @@ const privateValueReason = (where: string, value: PrivateValue): string =>
     : `${where} contains the value of the field ${value.field}, which is not public, and it would get logged; ` +
       "declare the field public (\"public\": true in a spec file, publicFields in a definition) if its value may be seen"
 
-const checkBaseUrl = <C>(definition: AnyDefinition<C>, config: C): Either.Either<URL, ConnectorConfigError> => {
-  const headers = Object.values(definition.headers?.(config) ?? {})
-  const inHeaders = privateValueIn(privateValues(definition, config), headers)
-  if (inHeaders !== undefined) return Either.left(configError(definition, privateValueReason("the headers", inHeaders)))
+const checkBaseUrl = <C>(
+  definition: AnyDefinition<C>,
+  config: C,
+  secrets: ReadonlyArray<PrivateValue>
+): Either.Either<URL, ConnectorConfigError> => {
   const text = definition.baseUrl(config)
-  const leaked = privateValueIn(privateValues(definition, config), [text])
+  const leaked = privateValueIn(secrets, [text])
   if (leaked !== undefined) {
     const reason = privateValueReason("the base URL", leaked)
     return Either.left(configError(definition, leaked.secret ? `${reason}; send it in a header` : reason))
@@ -240,6 +241,29 @@ const checkBaseUrl = <C>(definition: AnyDefinition<C>, config: C): Either.Either
     endpointInternal.checkEndpointUrl(text, definition.allowInsecure === true, "base URL"),
     // the text holds no private value (checked above): quoted, it says what is missing (QuickBooks' REALM_ID)
     (error) => configError(definition, URL.canParse(text) ? error.reason : `${error.reason}: ${JSON.stringify(text.slice(0, 120))}`)
+  )
+}
+
+/**
+ * What a connection of a configuration is made of, checked: its base URL,
+ * the headers of its API requests (neither holding a private value) and the
+ * discovery of its base URL.
+ */
+const partsOf = <C>(definition: AnyDefinition<C>, config: C): Either.Either<
+  {
+    readonly baseUrl: URL
+    readonly headers: Readonly<Record<string, string>>
+    readonly discovered: Discovered | undefined
+  },
+  ConnectorConfigError
+> => {
+  const secrets = privateValues(definition, config)
+  const headers = definition.headers?.(config) ?? {}
+  const inHeaders = privateValueIn(secrets, Object.values(headers))
+  if (inHeaders !== undefined) return Either.left(configError(definition, privateValueReason("the headers", inHeaders)))
+  return Either.flatMap(
+    checkBaseUrl(definition, config, secrets),
+    (baseUrl) => Either.map(discoveryOf(definition, config, baseUrl), (discovered) => ({ baseUrl, headers, discovered }))
   )
 }
 
@@ -552,7 +576,12 @@ const decorate = <E1, E2, E3>(
   const client = authenticated(definition, http, provider, failures, apply)
   const target = discovered === undefined
     ? undefined
-    : learnBaseUrl(definition, authenticated(definition, http, provider, failures, discovered.found.apply ?? apply), discovered)
+    : learnBaseUrl(
+      definition,
+      // the API's own client, unless the discovery takes the token another way (Mailchimp's `OAuth` scheme)
+      discovered.found.apply === undefined ? client : authenticated(definition, http, provider, failures, discovered.found.apply),
+      discovered
+    )
   const resolved = target === undefined
     ? HttpClient.mapRequestEffect(client, resolve(definition.name, baseUrl))
     : HttpClient.mapRequestEffect(client, (request) =>
@@ -593,12 +622,11 @@ const open = <C, I, R>(
   policy: RefreshPolicy.RefreshPolicy | undefined
 ) =>
   Effect.gen(function*() {
-    const baseUrl = yield* checkBaseUrl(definition, config)
-    const discovered = yield* discoveryOf(definition, config, baseUrl)
+    const parts = yield* partsOf(definition, config)
     const fetch = yield* fetchOf(definition, config, session)
     const provider = yield* TokenProvider.make(fetch, { policy, name: definition.name, initial: session.token })
     const http = yield* HttpClient.HttpClient
-    return { baseUrl, discovered, provider, http, headers: definition.headers?.(config) ?? {} }
+    return { ...parts, provider, http }
   })
 
 const typedFailures: bearerAuth.Failures<TokenError.TokenError, BearerAuth.TokenRejected> = {
@@ -724,12 +752,11 @@ export const pool = <C, I, R, Id, E extends ConnectorConfigError | ConfigError.C
       key,
       connection: (id) =>
         Effect.flatMap(configOf(id), (value) =>
-          Effect.gen(function*() {
-            const baseUrl = yield* checkBaseUrl(definition, value)
-            const discovered = yield* discoveryOf(definition, value, baseUrl)
-            const headers = definition.headers?.(value) ?? {}
-            return connectionOf(definition, http, connections.provider(id), baseUrl, headers, discovered)
-          })),
+          Effect.map(
+            partsOf(definition, value),
+            ({ baseUrl, discovered, headers }) =>
+              connectionOf(definition, http, connections.provider(id), baseUrl, headers, discovered)
+          )),
       save: (id, token) =>
         TokenStore.save(key(id), token).pipe(
           Effect.provideService(TokenStore.TokenStore, store),
@@ -782,13 +809,13 @@ const fromTokenError = (error: TokenError.TokenError): Connector.TestResult => {
 }
 
 /** @internal */
-/** @internal */
 export const connectionTest = <C, I, R>(
   definition: Connector.Definition<C, I, R>,
   config: C
 ): Connector.ConnectionTest | undefined =>
   typeof definition.test === "function" ? definition.test(config) : definition.test
 
+/** @internal */
 export const test = <C, I, R>(
   definition: Connector.Definition<C, I, R>,
   config: C,
