@@ -11,6 +11,7 @@ import type { Note } from "./journal.js"
 import { methodNotAllowed, oauthError, tokenResponse } from "./responses.js"
 import type { State } from "./state.js"
 import * as TokenShape from "./tokenShape.js"
+import { bearerCredential } from "./text.js"
 
 type Route = Extract<AuthServer.Route, { readonly endpoint: "assertion" }>
 type Response = HttpServerResponse.HttpServerResponse
@@ -43,7 +44,7 @@ export const handle = (state: State, route: Route) =>
     Effect.gen(function*() {
       note.grantType = grantType
       if (request.method !== "POST") return yield* Effect.fail(methodNotAllowed(["POST"]))
-      const jwt = /^bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? "")?.[1]
+      const jwt = bearerCredential(request.headers.authorization)
       if (jwt === undefined) return yield* refused("The request carries no JWT as its bearer credential")
       const claims = Option.liftThrowable(() => Jose.decodeJwt(jwt))()
       if (Option.isNone(claims) || typeof claims.value.iss !== "string") return yield* refused("The JWT names no app (iss)")

@@ -8,11 +8,9 @@ import * as Form from "./form.js"
 import type { Note } from "./journal.js"
 import { json, methodNotAllowed, oauthError } from "./responses.js"
 import type { State } from "./state.js"
+import { bearerCredential } from "./text.js"
 
 type Route = Extract<AuthServer.Route, { readonly token: unknown }>
-
-const bearerOf = (request: HttpServerRequest.HttpServerRequest): string | undefined =>
-  /^bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? "")?.[1]
 
 /**
  * A provider's own revocation API (see `AuthServer.Route`): the token comes
@@ -39,7 +37,7 @@ export const handle = (state: State, route: Route) =>
       : json(refusal.body, refusal.status)
     const body = route.token === "bearer" ? new Map<string, string>() : yield* Form.readJson(request)
     const client = route.clientAuth === true ? yield* ClientAuth.authenticate(state, request, body, note) : undefined
-    const value = route.token === "bearer" ? bearerOf(request) : body.get(route.token.json)
+    const value = route.token === "bearer" ? bearerCredential(request.headers.authorization) : body.get(route.token.json)
     if (value === undefined) return yield* Effect.fail(refused)
     const mine = (clientId: string) => client === undefined || client.clientId === clientId
 

@@ -32,3 +32,12 @@ export const routeKey = (url: string): string => {
   if (path.length > 1 && path.endsWith("/")) path = path.slice(0, -1)
   return path.toLowerCase()
 }
+
+/**
+ * The token of an `Authorization: Bearer <token>` header value, or
+ * `undefined`: one linear match (the two classes are disjoint).
+ *
+ * @internal
+ */
+export const bearerCredential = (authorization: string | undefined): string | undefined =>
+  /^bearer\s+(\S+)\s*$/i.exec(authorization ?? "")?.[1]
