@@ -4,6 +4,7 @@ import * as Schema from "effect/Schema"
 import * as ClientAuth from "../../ClientAuth.js"
 import * as Connector from "../../Connector.js"
 import * as Endpoint from "../../Endpoint.js"
+import * as connectorInternal from "../connector.js"
 import type * as Providers from "../../Providers.js"
 
 /**
@@ -57,12 +58,7 @@ export const endpoint = (
   options: Omit<Endpoint.Options, "auth"> & { readonly clientAuth: "client_secret_basic" | "client_secret_post" }
 ): Endpoint.Endpoint => {
   const { clientAuth, ...rest } = options
-  return Endpoint.make({
-    ...rest,
-    auth: clientAuth === "client_secret_basic"
-      ? appBasic(config)
-      : ClientAuth.clientSecretPost(config.CLIENT_ID, config.CLIENT_SECRET)
-  })
+  return Endpoint.make({ ...rest, auth: connectorInternal.clientAuth(clientAuth, config.CLIENT_ID, config.CLIENT_SECRET) })
 }
 
 /**
