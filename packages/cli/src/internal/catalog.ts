@@ -184,8 +184,8 @@ export const viaClient = (http: HttpClient.HttpClient, via: string): HttpClient.
 /**
  * What a connection saved by a catalog login is used with: its entry, its
  * configuration, an HTTP client sending to its `via` origin when it has one,
- * and what to do when it cannot be used (a connection saved by a version
- * whose catalog had another entry or fields: log in again).
+ * and the failure of a connection that cannot be used (one saved by a
+ * version whose catalog had another entry or fields: log in again).
  *
  * @internal
  */
@@ -197,15 +197,17 @@ export const opened = (connection: Connections.Connection) =>
     if (credentials.clientSecret === undefined) {
       return yield* Failure.failure(`connection ${settings.name} has no client secret`, loginAgain)
     }
+    const unusable = (error: { readonly message: string }) =>
+      Failure.failure(`connection ${settings.name} cannot be used: ${error.message}`, loginAgain)
     const configured = yield* Effect.mapError(
       config(found, { clientId: settings.clientId, clientSecret: credentials.clientSecret }, settings.params ?? {}),
-      (error) => Failure.failure(`connection ${settings.name} cannot be used: ${error.message}`, loginAgain)
+      unusable
     )
     const http = yield* HttpClient.HttpClient
     return {
       entry: found,
       config: configured,
       http: settings.via === undefined ? http : viaClient(http, settings.via),
-      loginAgain
+      unusable
     }
   })

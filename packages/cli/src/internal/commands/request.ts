@@ -207,7 +207,7 @@ const issuerClient = (
 const catalogClient = (connection: Connections.Connection, store: Connections.Store) =>
   Effect.gen(function*() {
     const { settings } = connection
-    const { config, entry, http, loginAgain } = yield* Catalog.opened(connection)
+    const { config, entry, http, unusable } = yield* Catalog.opened(connection)
     const key = Connections.tokenKey(settings)
     // the first token comes from the login: without a refresh token the next one needs a new login too
     const definition: Connector.Definition<any, any> = {
@@ -221,10 +221,7 @@ const catalogClient = (connection: Connections.Connection, store: Connections.St
       Effect.provideService(TokenStore.TokenStore, yield* store.tokens),
       Effect.provideService(HttpClient.HttpClient, http)
     )
-    const opened = yield* Effect.mapError(
-      pool.connection(settings.name),
-      (error) => Failure.failure(`connection ${settings.name} cannot be used: ${error.message}`, loginAgain)
-    )
+    const opened = yield* Effect.mapError(pool.connection(settings.name), unusable)
     return { client: opened.client, provider: opened.provider } satisfies Authenticated
   })
 
