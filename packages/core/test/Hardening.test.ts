@@ -74,7 +74,8 @@ const syncEntryPoints: Record<string, SyncEntryPoint> = {
 
 const documents: Record<string, (body: string) => Effect.Effect<Either.Either<unknown, unknown>>> = {
   "metadata (Discovery.fetch)": entry.discovery,
-  "protected resource metadata (Discovery.fetchResource)": entry.resourceDiscovery
+  "protected resource metadata (Discovery.fetchResource)": entry.resourceDiscovery,
+  "an API's base URL learnt after the token (Connector.discovery)": entry.baseUrlDiscovery
 }
 
 describeSyncEntryPoints(syncEntryPoints)

@@ -8,8 +8,10 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import { Effect, Either, Option } from "effect"
+import { Effect, Either, Option, Redacted, Schema } from "effect"
+import * as AccessToken from "../src/AccessToken.js"
 import * as AuthorizationCode from "../src/AuthorizationCode.js"
+import * as Connector from "../src/Connector.js"
 import * as ConnectorSpec from "../src/ConnectorSpec.js"
 import * as Discovery from "../src/Discovery.js"
 import * as authorizationCode from "../src/internal/authorizationCode.js"
@@ -115,6 +117,44 @@ export const discovery = (body: string) =>
 export const resourceDiscovery = (body: string) =>
   Effect.either(Discovery.fetchResource("https://api.example.com/v1")).pipe(
     Effect.provide(layerOf(HttpRouter.empty.pipe(HttpRouter.get("/.well-known/oauth-protected-resource/v1", document(body)))))
+  )
+
+/** A connector that learns its API's base URL from the answer at `/whereami` (`Connector.discovery`). */
+const discovering = Connector.define({
+  name: "discovering",
+  config: Schema.Struct({}),
+  auth: () =>
+    Connector.fetch(Effect.succeed(
+      new AccessToken.AccessToken({
+        token: Redacted.make("a-token"),
+        type: "Bearer",
+        issuedAt: sentAt,
+        expiresAt: sentAt + 3_600_000,
+        scopes: [],
+        refreshToken: Option.none()
+      })
+    )),
+  baseUrl: () => "https://api.example.com",
+  discovery: () =>
+    Connector.discovery({
+      path: "/whereami",
+      hosts: ["*.example.com"],
+      schema: Schema.Struct({ base: Schema.String }),
+      baseUrl: (answer) => answer.base
+    })
+})
+
+/** A connector's first API request, whose base URL comes from the discovery answer `body`. */
+export const baseUrlDiscovery = (body: string) =>
+  Effect.either(
+    Effect.scoped(Effect.flatMap(Connector.connect(discovering, {}), (connection) => connection.client.get("/me")))
+  ).pipe(
+    Effect.provide(layerOf(
+      HttpRouter.empty.pipe(
+        HttpRouter.get("/whereami", document(body)),
+        HttpRouter.get("/me", Effect.succeed(HttpServerResponse.text("{}")))
+      )
+    ))
   )
 
 /**
