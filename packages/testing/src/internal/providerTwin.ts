@@ -85,7 +85,7 @@ export const options = (id: ProviderTwin.Id, options: ProviderTwin.Options): Aut
     [filled.whoami]: { endpoint: "api", body: twin.whoami.body }
   }
   for (const api of twin.apis ?? []) {
-    routes[Twins.fill(api.path, { ...twin.params, ...options.params })] = {
+    routes[Twins.fill(api.path, { ...twin.params, CLIENT_ID: options.clientId, ...options.params })] = {
       endpoint: "api",
       body: api.body,
       requiredHeaders: api.requiredHeaders
@@ -125,14 +125,18 @@ export const options = (id: ProviderTwin.Id, options: ProviderTwin.Options): Aut
         Twins.render(tokenResponse, { ...token, issued_at: String(now), expires_at: expiresAt(token, now) })
     }),
     ...(tokenError === undefined ? {} : {
-      tokenErrorShape: (error, status, grantType) => ({
-        status: tokenError.statuses?.[error.error] ?? tokenError.status ?? status,
-        body: Twins.render(tokenError.body, {
-          ...error,
-          status: tokenError.status ?? status,
-          error: tokenError.codes?.[`${grantType}:${error.error}`] ?? tokenError.codes?.[error.error] ?? error.error
-        })
-      })
+      tokenErrorShape: (error, status, grantType) => {
+        // one status for the answer and for a body that states it (`$status`)
+        const answered = tokenError.statuses?.[error.error] ?? tokenError.status ?? status
+        return {
+          status: answered,
+          body: Twins.render(tokenError.body, {
+            ...error,
+            status: answered,
+            error: tokenError.codes?.[`${grantType}:${error.error}`] ?? tokenError.codes?.[error.error] ?? error.error
+          })
+        }
+      }
     }),
     ...options.server
   }
